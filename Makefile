@@ -1,0 +1,120 @@
+# Rampart build. `make` builds the two programs; see README.md for the rest.
+#
+# Sources are found by folder, so a new file needs no Makefile change:
+#   common/ gateway/ tls/ firewall/  -> build/librampart.a (everything but mains)
+#   gateway/main.c                   -> build/rampart
+#   firewall/cli.c                   -> build/rampart-fw
+#   tests/unit/test_*.c              -> build/tests/test_*  (cmocka)
+#   tests/fuzz/fuzz_*.c              -> build/fuzz/fuzz_*   (libFuzzer, `make fuzz`)
+
+BUILD   ?= build
+DEPS    ?= .deps
+VERSION := 0.1.0
+
+MBEDTLS := $(DEPS)/mbedtls
+LLHTTP  := $(DEPS)/llhttp
+DEPS_STAMP := $(DEPS)/.ready
+
+CC      ?= cc
+OPT     ?= -O2 -g
+HARDEN  ?= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fcf-protection
+CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+           -D_GNU_SOURCE -DRAMPART_VERSION=\"$(VERSION)\" $(HARDEN) -fPIE \
+           -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
+           $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
+LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
+LDLIBS  := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a \
+           $(MBEDTLS)/lib/libmbedcrypto.a $(MBEDTLS)/lib/libeverest.a \
+           $(MBEDTLS)/lib/libp256m.a $(LLHTTP)/lib/libllhttp.a \
+           $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+
+MAINS    := gateway/main.c firewall/cli.c
+LIB_SRC  := $(filter-out $(MAINS),$(sort $(wildcard common/*.c gateway/*.c tls/*.c firewall/*.c)))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC := $(sort $(wildcard tests/unit/helpers/*.c))
+HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/obj/%.o)
+PROGRAMS := $(BUILD)/rampart $(BUILD)/rampart-fw
+
+.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench
+.DEFAULT_GOAL := all
+
+all: $(DEPS_STAMP) $(PROGRAMS)
+
+# deps.sh is idempotent and fast when everything is present; the stamp keeps
+# `make` from even starting it when nothing changed.
+deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h
+	@scripts/deps.sh
+	@touch $(DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/librampart.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/rampart: $(BUILD)/obj/gateway/main.o $(BUILD)/librampart.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/rampart-fw: $(BUILD)/obj/firewall/cli.o $(BUILD)/librampart.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HELPER_OBJ) $(BUILD)/librampart.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+unit: all $(UNIT_BIN)
+
+# The README's test command. Installs what is missing, builds, then runs the
+# unit tests and the integration tests and prints "N passed, N failed".
+test: unit
+	@scripts/run-tests.sh $(BUILD)
+
+# Unit and integration tests again, built with AddressSanitizer + UBSan.
+asan: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  HARDEN="-fstack-protector-strong" EXTRA_LDFLAGS="-fsanitize=address,undefined" unit
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  scripts/run-tests.sh build-asan
+
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" HARDEN="" \
+	  build-fuzz/librampart.a
+	@mkdir -p build-fuzz/fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ    build-fuzz/fuzz/$$n"; \
+	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -o build-fuzz/fuzz/$$n $$f build-fuzz/librampart.a $(LDLIBS) || exit 1; done
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tls/mbedtls_config.h$$')
+
+lint: $(DEPS_STAMP)
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	  --std=c11 --inline-suppr -I. -D_GNU_SOURCE --suppress=missingIncludeSystem \
+	  common gateway tls firewall
+	@echo "lint: cppcheck clean"
+
+demo: all
+	@lab/demo.sh
+
+demo-down:
+	@lab/lab.sh down
+
+bench: all
+	@bench/run.sh
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+.SECONDARY:

@@ -1,0 +1,66 @@
+/*
+ * rampart: the gateway daemon. This file only reads the command line and
+ * hands over; the daemon's roles live in their own files.
+ */
+#include "gateway/config.h"
+#include "common/version.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CONFIG "/etc/rampart/rampart.ini"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: rampart [-t] [-c FILE]\n"
+                "       rampart --version\n"
+                "  -c FILE    configuration file (default " DEFAULT_CONFIG ")\n"
+                "  -t         check the configuration and exit\n");
+}
+
+/* `rampart -t`: 0 and "configuration OK", or every problem and 1. */
+static int check_config(const char *path)
+{
+    struct config_errors errors;
+    struct config *cfg = config_load(path, &errors);
+    if (!cfg) {
+        config_errors_print(&errors, stderr);
+        return 1;
+    }
+    config_free(cfg);
+    printf("%s: configuration OK\n", path);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option long_opts[] = {
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'c'},
+        {"test", no_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = DEFAULT_CONFIG;
+    bool test_only = false;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:thV", long_opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': path = optarg; break;
+        case 't': test_only = true; break;
+        case 'V': version_print(stdout, "rampart"); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (test_only)
+        return check_config(path);
+    fprintf(stderr, "rampart: serving is not implemented yet (issue: gateway proxy)\n");
+    return 1;
+}

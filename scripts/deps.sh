@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Installs everything Rampart needs to build, test and run its lab, then
+# builds the two libraries Debian 12 does not carry (mbedTLS 3.6 LTS and
+# llhttp >= 9) from Debian 13 ("trixie") through a private apt setup under
+# .deps/apt. The system's /etc/apt is never changed.
+#
+# Idempotent: a stamp per step records what is done; a second run with
+# everything present reads a few files and exits (no network, < 2 s).
+#
+# Usage: scripts/deps.sh [--quiet]
+set -Eeuo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEPS=${RAMPART_DEPS_DIR:-$ROOT/.deps}
+MBEDTLS_SERIES=3.6   # the LTS branch; Debian 13 carries 3.6.x
+TRIXIE_SUITE=trixie
+QUIET=${1:-}
+
+APT_PACKAGES=(
+  build-essential pkg-config cmake python3 bzip2 xz-utils dpkg-dev file binutils
+  libnftnl-dev libmnl-dev libinih-dev libcmocka-dev libcap-dev libseccomp-dev
+  nftables iproute2 iputils-ping procps psmisc
+  nginx-light curl openssl ca-certificates
+  keepalived haproxy wrk
+  clang libclang-rt-14-dev clang-format clang-tidy cppcheck
+)
+
+say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }
+fail() { printf 'deps: FAILED at step "%s": %s\n' "$STEP" "$*" >&2; exit 1; }
+trap 'fail "command failed (line $LINENO)"' ERR
+
+[ "$(id -u)" -eq 0 ] || { STEP=check-root; fail "run as root (apt-get and network namespaces need it)"; }
+
+# --- 1. Debian packages --------------------------------------------------
+STEP=apt-packages
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  apt-get update -qq || fail "apt-get update failed (is the Debian mirror reachable?)"
+  # policy-rc.d style guard: do not let package scripts start system nginx,
+  # haproxy or keepalived; tests start their own instances in namespaces.
+  RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null \
+    || fail "apt-get install ${missing[*]} failed"
+else
+  say "Debian packages: all ${#APT_PACKAGES[@]} present"
+fi
+
+# --- 2. private apt view of Debian 13 (sources and .debs only) -----------
+STEP=private-apt
+APTDIR=$DEPS/apt
+APT_OPTS=(
+  -o "Dir::State=$APTDIR/state" -o "Dir::State::Lists=$APTDIR/state/lists"
+  -o "Dir::State::status=/var/lib/dpkg/status" -o "Dir::Cache=$APTDIR/cache"
+  -o "Dir::Etc::SourceList=$APTDIR/sources.list"
+  -o "Dir::Etc::SourceParts=$APTDIR/sources.list.d"
+  -o "Dir::Etc::Preferences=$APTDIR/preferences"
+  -o "Dir::Etc::PreferencesParts=$APTDIR/preferences.d"
+  -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1"
+)
+private_apt_update() {
+  [ -f "$APTDIR/.updated" ] && return 0
+  say "private apt: reading Debian $TRIXIE_SUITE index into $APTDIR"
+  mkdir -p "$APTDIR"/{state/lists/partial,cache/archives/partial,sources.list.d,preferences.d}
+  : >"$APTDIR/preferences"
+  local key=/usr/share/keyrings/debian-archive-keyring.gpg
+  local mirror
+  mirror=$(grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | head -n1 | tr -d " " || true)
+  [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+  cat >"$APTDIR/sources.list" <<SRC
+deb [signed-by=$key] $mirror $TRIXIE_SUITE main
+deb-src [signed-by=$key] $mirror $TRIXIE_SUITE main
+SRC
+  apt-get "${APT_OPTS[@]}" update -qq || fail "apt-get update of the private $TRIXIE_SUITE index failed"
+  touch "$APTDIR/.updated"
+}
+
+# --- 3. mbedTLS 3.6 LTS, static, with tls/mbedtls_config.h ---------------
+STEP=mbedtls
+MBED_PREFIX=$DEPS/mbedtls
+MBED_STAMP=$MBED_PREFIX/.built-$(sha256sum "$ROOT/tls/mbedtls_config.h" | cut -c1-16)
+if [ ! -f "$MBED_STAMP" ]; then
+  private_apt_update
+  src=$DEPS/src/mbedtls
+  mkdir -p "$src"
+  tarball=$(ls "$src"/mbedtls_"$MBEDTLS_SERIES".*.orig.tar.* 2>/dev/null | head -n1 || true)
+  if [ -z "$tarball" ]; then
+    say "mbedTLS: fetching Debian's source package mbedtls ($TRIXIE_SUITE)"
+    (cd "$src" && apt-get "${APT_OPTS[@]}" source --download-only -qq mbedtls >/dev/null) \
+      || fail "apt-get source mbedtls failed"
+    tarball=$(ls "$src"/mbedtls_"$MBEDTLS_SERIES".*.orig.tar.* 2>/dev/null | head -n1 || true)
+    [ -n "$tarball" ] || fail "Debian's mbedtls source is not from the $MBEDTLS_SERIES LTS series: $(ls "$src")"
+  fi
+  MBEDTLS_VERSION=$(basename "$tarball" | sed -E 's/^mbedtls_([0-9.]+)\.orig.*/\1/')
+  # The upstream tarball inside the source package, unpatched: Debian's
+  # patch deletes 3rdparty/ (Everest, the fast X25519) and we want it.
+  say "mbedTLS: building $MBEDTLS_VERSION with tls/mbedtls_config.h (takes a minute)"
+  rm -rf "$src/tree" "$src/build"
+  mkdir -p "$src/tree"
+  tar -xf "$tarball" -C "$src/tree" --strip-components=1
+  cmake -S "$src/tree" -B "$src/build" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$MBED_PREFIX" \
+    -DMBEDTLS_CONFIG_FILE="$ROOT/tls/mbedtls_config.h" \
+    -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=ON -DUSE_SHARED_MBEDTLS_LIBRARY=OFF \
+    -DUSE_STATIC_MBEDTLS_LIBRARY=ON -DMBEDTLS_FATAL_WARNINGS=OFF \
+    -DCMAKE_C_FLAGS="-O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=3" >"$src/cmake.log" 2>&1 \
+    || fail "cmake configure failed, see $src/cmake.log"
+  cmake --build "$src/build" -j"$(nproc)" --target install >"$src/build.log" 2>&1 \
+    || fail "mbedTLS build failed, see $src/build.log"
+  mkdir -p "$MBED_PREFIX/bin"
+  cp "$src/build/programs/test/benchmark" "$MBED_PREFIX/bin/mbedtls-benchmark"
+  echo "$MBEDTLS_VERSION" >"$MBED_PREFIX/VERSION"
+  rm -f "$MBED_PREFIX"/.built-*
+  touch "$MBED_STAMP"
+  say "mbedTLS: installed in $MBED_PREFIX"
+else
+  say "mbedTLS $(cat "$MBED_PREFIX/VERSION"): present"
+fi
+
+# --- 4. llhttp >= 9 (static library from Debian 13's libllhttp-dev) -------
+STEP=llhttp
+LLHTTP_PREFIX=$DEPS/llhttp
+if [ ! -f "$LLHTTP_PREFIX/lib/libllhttp.a" ]; then
+  private_apt_update
+  dl=$DEPS/src/llhttp
+  mkdir -p "$dl"
+  say "llhttp: fetching libllhttp-dev from Debian $TRIXIE_SUITE"
+  (cd "$dl" && rm -f ./*.deb && apt-get "${APT_OPTS[@]}" download -qq libllhttp-dev >/dev/null) \
+    || fail "apt-get download libllhttp-dev failed"
+  rm -rf "$dl/x" && dpkg-deb -x "$dl"/libllhttp-dev_*.deb "$dl/x"
+  mkdir -p "$LLHTTP_PREFIX/include" "$LLHTTP_PREFIX/lib"
+  cp "$dl/x/usr/include/llhttp.h" "$LLHTTP_PREFIX/include/"
+  cp "$dl"/x/usr/lib/*/libllhttp.a "$LLHTTP_PREFIX/lib/"
+  major=$(awk '/#define LLHTTP_VERSION_MAJOR/{print $3}' "$LLHTTP_PREFIX/include/llhttp.h")
+  [ "${major:-0}" -ge 9 ] || fail "llhttp major version $major < 9"
+  say "llhttp: installed $(awk '/#define LLHTTP_VERSION_(MAJOR|MINOR|PATCH)/{printf "%s.",$3}' "$LLHTTP_PREFIX/include/llhttp.h" | sed 's/\.$//') in $LLHTTP_PREFIX"
+else
+  say "llhttp: present"
+fi
+
+STEP=done
+say "all dependencies present"
