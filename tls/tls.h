@@ -1,10 +1,106 @@
 /*
- * tls/: the only part of Rampart that includes mbedTLS headers.
+ * tls/: the only part of Rampart that includes mbedTLS headers. Everything
+ * TLS goes through this interface: server contexts (certificates, SNI, ALPN,
+ * session tickets, protocol and cipher policy), non-blocking connections,
+ * and the counters the metrics page shows.
+ *
+ * Threading: a tls_server is shared by all worker threads (read-only after
+ * creation, reference-counted so a SIGHUP reload can swap it while old
+ * connections keep theirs). A tls_conn belongs to one worker thread.
  */
 #ifndef RAMPART_TLS_TLS_H
 #define RAMPART_TLS_TLS_H
 
+#include "gateway/config.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/types.h>
+
 /* "mbedTLS 3.6.6": the version of the library linked in (run time). */
 const char *tls_library_version(void);
+
+/* One-time process set-up (PSA crypto, RNG). 0 or -1. */
+int tls_global_init(void);
+
+/* ---- server contexts ------------------------------------------------------ */
+
+struct tls_server;
+
+/* Builds a server from the [tls] section: loads and checks every
+ * certificate/key pair (the key must match the certificate), SNI table,
+ * ALPN "http/1.1", min version, cipher profile, ticket keys. On failure
+ * returns NULL and writes "FILE: reason" into err. Used by `rampart -t` too. */
+struct tls_server *tls_server_new(const struct config_tls *cfg, char *err, size_t err_len);
+void tls_server_ref(struct tls_server *srv);
+void tls_server_unref(struct tls_server *srv);
+
+/* ---- connections (non-blocking) ------------------------------------------- */
+
+enum tls_io {
+    TLS_IO_DONE = 0,      /* operation complete */
+    TLS_IO_WANT_READ = -1,  /* wait for the socket to be readable, then retry */
+    TLS_IO_WANT_WRITE = -2, /* wait for the socket to be writable, then retry */
+    TLS_IO_CLOSED = -3,     /* peer sent close_notify or closed the socket */
+    TLS_IO_ERROR = -4,      /* fatal; tls_conn_error() says why */
+};
+
+struct tls_conn;
+
+/* Wraps an accepted, non-blocking socket. `client` is the peer's address
+ * text for log lines. Takes a reference on srv. NULL when out of memory. */
+struct tls_conn *tls_conn_new(struct tls_server *srv, int fd, const char *client);
+void tls_conn_free(struct tls_conn *conn); /* does not close fd */
+
+/* Drives the handshake; TLS_IO_DONE once established. */
+int tls_conn_handshake(struct tls_conn *conn);
+
+/* > 0: bytes read/written; otherwise an enum tls_io value. A write may be
+ * partial; retry the rest with the *same* remaining data after WANT_*. */
+ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len);
+ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len);
+
+/* Decrypted bytes already buffered inside the TLS layer: epoll will not say
+ * so, the caller must read them before waiting for the socket again. */
+size_t tls_conn_pending(const struct tls_conn *conn);
+
+/* Sends close_notify (best effort, non-blocking). */
+void tls_conn_shutdown(struct tls_conn *conn);
+
+/* Gives memory back while the connection sits idle in keep-alive. */
+void tls_conn_idle(struct tls_conn *conn);
+
+/* After the handshake: "TLSv1.3", "TLS_AES_128_GCM_SHA256", the SNI name
+ * the client sent ("" if none), whether the session was resumed. */
+const char *tls_conn_version(const struct tls_conn *conn);
+const char *tls_conn_cipher(const struct tls_conn *conn);
+const char *tls_conn_server_name(const struct tls_conn *conn);
+bool tls_conn_resumed(const struct tls_conn *conn);
+/* Why the last TLS_IO_ERROR happened, e.g. "unsupported protocol version". */
+const char *tls_conn_error(const struct tls_conn *conn);
+
+/* ---- counters (process-wide, atomic; read by the metrics page) ------------ */
+
+enum tls_fail_reason {
+    TLS_FAIL_VERSION,     /* client offered only versions we refuse */
+    TLS_FAIL_CIPHER,      /* no common cipher suite / group */
+    TLS_FAIL_SNI,         /* unknown server name and no default */
+    TLS_FAIL_ALERT,       /* client sent a fatal alert */
+    TLS_FAIL_PROTOCOL,    /* malformed handshake or record */
+    TLS_FAIL_TIMEOUT,     /* handshake not finished in time (counted by the caller) */
+    TLS_FAIL_CLOSED,      /* peer closed mid-handshake */
+    TLS_FAIL_OTHER,
+    TLS_FAIL_COUNT
+};
+
+struct tls_stats {
+    atomic_ullong handshakes_tls12;
+    atomic_ullong handshakes_tls13;
+    atomic_ullong resumed;
+    atomic_ullong failures[TLS_FAIL_COUNT];
+};
+extern struct tls_stats tls_stats;
+const char *tls_fail_reason_name(enum tls_fail_reason reason); /* "version", ... */
+void tls_count_failure(enum tls_fail_reason reason);
 
 #endif /* RAMPART_TLS_TLS_H */

@@ -1,0 +1,36 @@
+/*
+ * vrrp_node: runs VRRP inside the privileged parent process. It glues the
+ * pure state machine (vrrp.c) to its I/O (vrrp_net.c: advertisements on IP
+ * protocol 112; vip.c: the virtual addresses and gratuitous ARP) and to the
+ * parent's event loop.
+ *
+ * The parent calls these; nothing here blocks.
+ */
+#ifndef RAMPART_GATEWAY_VRRP_NODE_H
+#define RAMPART_GATEWAY_VRRP_NODE_H
+
+#include "gateway/config.h"
+#include "gateway/loop.h"
+
+struct vrrp_node;
+
+/* Starts VRRP if [vrrp] enabled = yes (cleans a stale VIP left by a crash);
+ * returns NULL when disabled or on error (error logged, *failed set). */
+struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, bool *failed);
+
+/* Health drives priority: the number of backends currently up (from the
+ * relay's health checks). 0 lowers priority by penalty_no_backend. */
+void vrrp_node_backends_up(struct vrrp_node *node, unsigned n_up);
+
+/* The relay process died or missed its heartbeat: announce priority 0 at
+ * once so the peer takes over; _relay_back restores normal priority. */
+void vrrp_node_relay_lost(struct vrrp_node *node);
+void vrrp_node_relay_back(struct vrrp_node *node);
+
+/* SIGTERM: send priority 0, remove the VIPs, stop. Safe with NULL. */
+void vrrp_node_shutdown(struct vrrp_node *node);
+
+/* "master", "backup", "init": for logs, /healthz and the metrics. */
+const char *vrrp_node_state_name(const struct vrrp_node *node);
+
+#endif /* RAMPART_GATEWAY_VRRP_NODE_H */
