@@ -162,6 +162,7 @@ static void conn_close(struct conn *c)
     if (c->bio.fd >= 0)
         proxy_release(c, false);
     loop_timer_clear(w->loop, &c->timer);
+    loop_timer_clear(w->loop, &c->kick);
     loop_unwatch(w->loop, &c->cio);
     if (c->tls) {
         if (c->state != CS_HANDSHAKE && !c->client_eof)
@@ -651,30 +652,11 @@ static void watch_client(struct conn *c)
     struct exchange *x = c->x;
     if (c->state == CS_HANDSHAKE)
         ev |= c->c_rblk;
-    else if (want_client_read(c) && c->c_rblk && (!x || x->cin.end < CONN_BUF_SIZE))
+    else if (want_client_read(c) && c->c_rblk && cin_room(c))
         ev |= c->c_rblk;
     if (x && c->c_wblk && (x->cout.start < x->cout.end || x->bin.start < x->bin.mid))
         ev |= c->c_wblk;
     if (loop_watch(c->w->loop, &c->cio, ev) < 0)
-        conn_abort(c);
-}
-
-static void watch_backend(struct conn *c)
-{
-    struct exchange *x = c->x;
-    if (c->bio.fd < 0 || !x)
-        return;
-    unsigned ev = 0;
-    if (x->rs == RS_CONNECTING)
-        ev = LOOP_WRITE;
-    else {
-        bool out = x->bout.start < x->bout.end || x->cin.start < x->cin.mid;
-        if (out && c->b_wblk)
-            ev |= c->b_wblk;
-        if (!c->backend_eof && c->b_rblk && x->bin.end < CONN_BUF_SIZE)
-            ev |= c->b_rblk;
-    }
-    if (loop_watch(c->w->loop, &c->bio, ev) < 0)
         conn_abort(c);
 }
 
@@ -684,12 +666,18 @@ void conn_watch(struct conn *c)
         return;
     watch_client(c);
     if (c->state != CS_CLOSED)
-        watch_backend(c);
+        proxy_watch(c);
 }
 
 void conn_pump(struct conn *c)
 {
-    for (int round = 0; round < CONN_PUMP_ROUNDS && c->state != CS_CLOSED; round++) {
+    for (int round = 0; c->state != CS_CLOSED; round++) {
+        if (round == CONN_PUMP_ROUNDS) {
+            /* Fair share used up: continue after the other connections'
+             * events (a 0 ms timer), not in this call. */
+            loop_timer_set(c->w->loop, &c->kick, 0);
+            break;
+        }
         bool did = client_handshake(c);
         if (c->state == CS_CLOSED)
             return;
@@ -730,6 +718,12 @@ static void conn_on_client(struct loop *loop, struct loop_io *io, unsigned event
     conn_pump(c);
 }
 
+static void conn_on_kick(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    conn_pump(t->arg);
+}
+
 /* ---- worker.h entry points ---------------------------------------------------------------- */
 
 static void peer_text(const struct sockaddr_storage *ss, char *out, size_t cap)
@@ -764,6 +758,7 @@ void conn_accept(struct worker *w, enum listener_kind kind, int fd,
     c->cio = (struct loop_io){.fd = fd, .fn = conn_on_client, .arg = c};
     c->bio = (struct loop_io){.fd = -1, .fn = proxy_backend_event, .arg = c};
     c->timer = (struct loop_timer){.fn = conn_on_timer, .arg = c};
+    c->kick = (struct loop_timer){.fn = conn_on_kick, .arg = c};
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->next = cw->head;

@@ -84,7 +84,8 @@ struct conn {
     const struct config *cfg;
     struct conn *prev, *next;   /* the worker's live connections */
     struct loop_io cio, bio;    /* client socket, backend socket */
-    struct loop_timer timer;
+    struct loop_timer timer;    /* the current phase's timeout */
+    struct loop_timer kick;     /* 0 ms: resume a pump that used its share */
     struct tls_conn *tls;       /* NULL on the plain listener */
     struct exchange *x;         /* NULL while idle */
     struct backend *backend;
@@ -127,6 +128,7 @@ bool proxy_fill(struct conn *c);      /* read the backend */
 bool proxy_parse(struct conn *c);     /* response framing, heads */
 void proxy_on_timer(struct conn *c);
 void proxy_release(struct conn *c, bool reusable); /* backend socket: pool or close */
+void proxy_watch(struct conn *c);    /* what the backend socket waits for */
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
 
 /* Frees the per-worker state (idle pool, caches). Call when the worker's

@@ -177,19 +177,18 @@ enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t 
     if (p->phase == HTTP_PHASE_DONE)
         return HTTP_FEED_DONE;
     size_t n = len;
-    bool clipped = false;
     if (p->phase == HTTP_PHASE_HEAD) {
         size_t room = (size_t)(p->base + p->lim.max_head - data);
-        if (n > room) {
+        if (n > room)
             n = room;
-            clipped = true;
-        }
     }
     enum http_phase before = p->phase;
     llhttp_errno_t err = llhttp_execute(&p->ll, data, n);
     if (err == HPE_OK) {
         *used = n;
-        return clipped && p->phase == HTTP_PHASE_HEAD ? head_too_big(p) : HTTP_FEED_MORE;
+        /* the limit reached and the head still not over */
+        bool full = p->phase == HTTP_PHASE_HEAD && data + n >= p->base + p->lim.max_head;
+        return full ? head_too_big(p) : HTTP_FEED_MORE;
     }
     const char *pos = llhttp_get_error_pos(&p->ll);
     *used = pos ? (size_t)(pos - data) : n;

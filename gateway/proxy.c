@@ -406,3 +406,22 @@ bool proxy_parse(struct conn *c)
         return used > 0;
     }
 }
+
+void proxy_watch(struct conn *c)
+{
+    struct exchange *x = c->x;
+    if (c->bio.fd < 0 || !x)
+        return;
+    unsigned ev = 0;
+    if (x->rs == RS_CONNECTING) {
+        ev = LOOP_WRITE;
+    } else {
+        bool out = x->bout.start < x->bout.end || x->cin.start < x->cin.mid;
+        if (out && c->b_wblk)
+            ev |= c->b_wblk;
+        if (!c->backend_eof && c->b_rblk && bin_room(x))
+            ev |= c->b_rblk;
+    }
+    if (loop_watch(c->w->loop, &c->bio, ev) < 0)
+        conn_abort(c);
+}
