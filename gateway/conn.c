@@ -37,7 +37,7 @@ struct conn_worker *conn_worker_of(struct worker *w)
     struct conn_worker *cw = calloc(1, sizeof *cw);
     if (!cw)
         return NULL;
-    cw->pool = pool_new(w->loop, w->backends ? w->backends->count : 0);
+    cw->pool = pool_new(w->loop, w->backends ? w->backends->count : 0, 0);
     if (!cw->pool || getrandom(cw->rng, sizeof cw->rng, 0) != (ssize_t)sizeof cw->rng) {
         pool_free(cw->pool);
         free(cw);

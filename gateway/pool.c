@@ -21,16 +21,18 @@ struct pool_list {
 
 struct pool {
     struct loop *loop;
+    uint64_t idle_max_ms;
     unsigned n;
     struct pool_list lists[];
 };
 
-struct pool *pool_new(struct loop *loop, unsigned n_backends)
+struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_ms)
 {
     struct pool *p = calloc(1, sizeof *p + n_backends * sizeof p->lists[0]);
     if (!p)
         return NULL;
     p->loop = loop;
+    p->idle_max_ms = idle_max_ms ? idle_max_ms : POOL_IDLE_MAX_MS;
     p->n = n_backends;
     return p;
 }
@@ -93,7 +95,7 @@ int pool_take(struct pool *pool, unsigned index)
     uint64_t now = loop_now_ms(pool->loop);
     struct pool_entry *e;
     while ((e = pool->lists[index].head) != NULL) {
-        bool fresh = now - e->since_ms <= POOL_IDLE_MAX_MS;
+        bool fresh = now - e->since_ms <= pool->idle_max_ms;
         int fd = entry_release(e, false);
         if (fresh && still_open(fd))
             return fd;

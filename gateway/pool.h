@@ -20,7 +20,8 @@
 
 struct pool;
 
-struct pool *pool_new(struct loop *loop, unsigned n_backends);
+/* Sockets idle longer than idle_max_ms are not reused (0: POOL_IDLE_MAX_MS). */
+struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_ms);
 /* Closes every idle socket. */
 void pool_free(struct pool *pool);
 
