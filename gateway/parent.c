@@ -258,6 +258,9 @@ static void parent_on_message(struct parent *p, struct relay_proc *rp, const str
         else if (rp == p->current && rp->status.backends_up != p->backends_up) {
             p->backends_up = rp->status.backends_up;
             vrrp_node_backends_up(p->vrrp, p->backends_up);
+            char up[32];
+            snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
+            log_pid(LOG_LEVEL_INFO, "backends_up_changed", rp->pid, "backends_up", up);
         }
         break;
     case IPC_FATAL: {

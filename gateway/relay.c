@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RELAY_CONFIG_WAIT_MS 5000 /* the parent sends the config right after exec */
@@ -143,6 +144,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
         return snprintf(err, err_len, "TLS initialisation failed"), -1;
     if (cfg->gateway.n_https > 0 && !(r->tls = tls_server_new(&cfg->tls, err, err_len)))
         return -1;
+    tzset(); /* read /etc/localtime now: seccomp forbids opening files later */
     if (backend_set_init(&r->backends, cfg, false) < 0)
         return snprintf(err, err_len, "out of memory"), -1;
     /* not root (a developer's run): nothing to drop but the syscalls */
