@@ -2,6 +2,8 @@
 # bench/tls_handshakes.sh: what the TLS layer alone can do on this machine.
 #
 #   bench/tls_handshakes.sh [SECONDS_PER_RUN] [IDLE_CONNECTIONS]
+#   EXTRA_LDFLAGS (e.g. the X25519 --wrap options of tls/tls_x25519.c) are
+#   added to the server's link, as the Makefile does.
 #
 # Builds bench/tls_server (tls/ + one epoll loop, one thread) with an ECDSA
 # P-256 certificate on 127.0.0.1 and measures, counting what the *server*
@@ -28,7 +30,8 @@ mkdir -p "$OUT"
 M=$DEPS/mbedtls
 cc -std=c11 -O2 -D_GNU_SOURCE -I. -isystem "$M/include" -o "$OUT/tls_server" bench/tls_server.c \
   "$BUILD/librampart.a" "$M/lib/libmbedtls.a" "$M/lib/libmbedx509.a" "$M/lib/libmbedcrypto.a" \
-  "$M/lib/libeverest.a" "$M/lib/libp256m.a" $(pkg-config --libs inih libnftnl libmnl) -lpthread
+  "$M/lib/libeverest.a" "$M/lib/libp256m.a" $(pkg-config --libs inih libnftnl libmnl) -lpthread \
+  ${EXTRA_LDFLAGS:-}
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench \
   -keyout "$OUT/key.pem" -out "$OUT/cert.pem" 2>/dev/null
@@ -101,6 +104,7 @@ idle_rss() {
   stop_server
 }
 
+echo "== server link options: ${EXTRA_LDFLAGS:-(none)}"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== handshakes (server: 1 thread; $CLIENTS openssl s_time clients, ${DUR}s each; ECDSA P-256, X25519)"
 start_server
