@@ -466,6 +466,69 @@ static void test_certificate_count_bounds(void **state)
     assert_null(tls_server_new(&cfg.tls, err, sizeof err));
 }
 
+/* A connection over one end of a socket pair; the test plays the client. */
+static struct tls_conn *pair_conn(struct test_env *env, int sv[2])
+{
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    char err[256];
+    struct tls_server *srv = tls_server_new(&cfg.tls, err, sizeof err);
+    assert_non_null(srv);
+    struct tls_conn *conn = tls_conn_new(srv, sv[0], "198.18.0.9:1234");
+    assert_non_null(conn);
+    tls_server_unref(srv); /* the connection's own reference keeps it alive */
+    return conn;
+}
+
+static void pair_close(struct tls_conn *conn, int sv[2])
+{
+    tls_conn_free(conn); /* frees the server too (ASan checks both) */
+    close(sv[0]);
+    if (sv[1] >= 0)
+        close(sv[1]);
+}
+
+static void test_handshake_waits_then_client_closes(void **state)
+{
+    int sv[2];
+    struct tls_conn *conn = pair_conn(*state, sv);
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
+    assert_string_equal(tls_conn_version(conn), "");
+    assert_string_equal(tls_conn_cipher(conn), "");
+    assert_false(tls_conn_resumed(conn));
+    unsigned long long before = failures(TLS_FAIL_CLOSED);
+    close(sv[1]);
+    sv[1] = -1;
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_ERROR);
+    assert_int_equal(failures(TLS_FAIL_CLOSED), before + 1);
+    assert_string_equal(tls_conn_error(conn), "client closed the connection");
+    pair_close(conn, sv);
+}
+
+static void test_plain_http_on_tls_port_is_protocol_error(void **state)
+{
+    int sv[2];
+    struct tls_conn *conn = pair_conn(*state, sv);
+    static const char req[] = "GET / HTTP/1.1\r\nHost: www.rampart.test\r\n\r\n";
+    assert_int_equal(write(sv[1], req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    unsigned long long before = failures(TLS_FAIL_PROTOCOL);
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_ERROR);
+    assert_int_equal(failures(TLS_FAIL_PROTOCOL), before + 1);
+    assert_string_equal(tls_conn_error(conn), "not TLS: the client sent plain HTTP to the HTTPS port");
+    pair_close(conn, sv);
+}
+
+static void test_idle_before_handshake_is_harmless(void **state)
+{
+    int sv[2];
+    struct tls_conn *conn = pair_conn(*state, sv);
+    tls_conn_idle(conn); /* nothing to give back yet: must not disturb the handshake */
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
+    assert_int_equal(tls_conn_pending(conn), 0);
+    pair_close(conn, sv);
+}
+
 static void test_reason_names(void **state)
 {
     (void)state;
@@ -497,6 +560,9 @@ int main(void)
         cmocka_unit_test(test_unreadable_files_named),
         cmocka_unit_test(test_ticket_lifetime_bounds),
         cmocka_unit_test(test_certificate_count_bounds),
+        cmocka_unit_test(test_handshake_waits_then_client_closes),
+        cmocka_unit_test(test_plain_http_on_tls_port_is_protocol_error),
+        cmocka_unit_test(test_idle_before_handshake_is_harmless),
         cmocka_unit_test(test_reason_names),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
