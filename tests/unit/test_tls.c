@@ -32,7 +32,7 @@
 #define TEST_OUTPUT_MAX    65536
 
 struct test_server {
-    struct tls_server *srv;
+    struct tls_server *_Atomic srv; /* swapped by the reload test */
     int listen_fd;
     unsigned short port;
     pthread_t thread;
@@ -136,7 +136,7 @@ static void serve_reply(struct tls_conn *conn, int fd)
 
 static void serve_one(struct test_server *ts, int fd)
 {
-    struct tls_conn *conn = tls_conn_new(ts->srv, fd, "127.0.0.1");
+    struct tls_conn *conn = tls_conn_new(atomic_load(&ts->srv), fd, "127.0.0.1");
     assert_non_null(conn);
     int r;
     while ((r = tls_conn_handshake(conn)) == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE)
@@ -168,8 +168,9 @@ static void *serve_loop(void *arg)
 static int server_start(struct test_server *ts, const struct config *cfg)
 {
     char err[512] = "";
-    ts->srv = tls_server_new(&cfg->tls, err, sizeof err);
-    if (ts->srv == NULL) {
+    struct tls_server *srv = tls_server_new(&cfg->tls, err, sizeof err);
+    atomic_init(&ts->srv, srv);
+    if (srv == NULL) {
         fprintf(stderr, "tls_server_new: %s\n", err);
         return -1;
     }
@@ -189,7 +190,7 @@ static void server_stop(struct test_server *ts)
     atomic_store(&ts->stop, true);
     pthread_join(ts->thread, NULL);
     close(ts->listen_fd);
-    tls_server_unref(ts->srv);
+    tls_server_unref(atomic_load(&ts->srv));
 }
 
 /* Runs s_client with `args`, sending two lines (a pause between them so the
@@ -375,6 +376,40 @@ static void check_resumption(struct test_env *env, const char *version)
 }
 
 static void test_ticket_resumption_tls13(void **state) { check_resumption(*state, "-tls1_3"); }
+
+/* What a SIGHUP reload does: a new server replaces the old one. */
+static void reload(struct test_server *ts, const struct config *cfg)
+{
+    char err[256];
+    struct tls_server *fresh = tls_server_new(&cfg->tls, err, sizeof err);
+    assert_non_null(fresh);
+    tls_server_unref(atomic_exchange(&ts->srv, fresh));
+}
+
+static void test_tickets_survive_reload_with_same_lifetime(void **state)
+{
+    struct test_env *env = *state;
+    char args[512];
+    snprintf(args, sizeof args, "-tls1_3 -sess_out %s/sess-reload", env->dir);
+    char *out = client(&env->main, args);
+    assert_non_null(strstr(out, "resumed=0"));
+    free(out);
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    reload(&env->main, &cfg);
+    snprintf(args, sizeof args, "-tls1_3 -sess_in %s/sess-reload", env->dir);
+    out = client(&env->main, args);
+    assert_non_null(strstr(out, "resumed=1"));
+    free(out);
+    /* A new lifetime means new keys: the old ticket no longer opens. */
+    cfg.tls.ticket_lifetime_ms = 2 * 3600 * 1000;
+    reload(&env->main, &cfg);
+    out = client(&env->main, args);
+    assert_non_null(strstr(out, "resumed=0"));
+    free(out);
+    base_config(&cfg, env->dir);
+    reload(&env->main, &cfg);
+}
 static void test_ticket_resumption_tls12(void **state) { check_resumption(*state, "-tls1_2"); }
 
 static void test_client_alert_counted(void **state)
@@ -555,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_alpn_http11),
         cmocka_unit_test(test_ticket_resumption_tls13),
         cmocka_unit_test(test_ticket_resumption_tls12),
+        cmocka_unit_test(test_tickets_survive_reload_with_same_lifetime),
         cmocka_unit_test(test_client_alert_counted),
         cmocka_unit_test(test_key_not_matching_certificate),
         cmocka_unit_test(test_unreadable_files_named),
