@@ -56,8 +56,9 @@ struct tls_conn *tls_conn_new(struct tls_server *srv, int fd, const char *client
 void tls_conn_free(struct tls_conn *conn); /* does not close fd */
 
 /* Drives the handshake; TLS_IO_DONE once established. Every failure,
- * including the client closing mid-handshake, is TLS_IO_ERROR and is counted
- * once in tls_stats by reason; tls_conn_error() has the line to log. The
+ * including the client closing mid-handshake, is TLS_IO_ERROR, counted once
+ * in tls_stats by reason and logged here (event tls_handshake_failed with
+ * client, reason, sni, error; info level, debug for "closed"). The
  * socket is corked while a flight is written (one or two segments, no Nagle
  * stall); the caller should still set TCP_NODELAY for the data phase. */
 int tls_conn_handshake(struct tls_conn *conn);

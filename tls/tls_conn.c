@@ -5,6 +5,8 @@
  */
 #include "tls/tls_internal.h"
 
+#include "gateway/log.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,16 @@ void tls_conn_free(struct tls_conn *conn)
     free(conn);
 }
 
+/* One line per failed handshake, with the client's address. A client that
+ * connected and left without a word (TCP health checks, scanners) is
+ * counted but logged at debug level only, so it cannot flood the log. */
+static void tls_conn_log_failure(const struct tls_conn *conn, enum tls_fail_reason reason)
+{
+    log_event(reason == TLS_FAIL_CLOSED ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "tls_handshake_failed",
+              "client", conn->client, "reason", tls_fail_reason_name(reason), "sni", conn->sni,
+              "error", conn->error, NULL);
+}
+
 /* Maps an mbedTLS result of a read/write/handshake to enum tls_io. */
 static int tls_conn_result(struct tls_conn *conn, int ret)
 {
@@ -95,6 +107,7 @@ static int tls_conn_result(struct tls_conn *conn, int ret)
     enum tls_fail_reason reason = tls_classify_error(conn, ret, conn->error, sizeof conn->error);
     if (!conn->established) {
         tls_count_failure(reason);
+        tls_conn_log_failure(conn, reason);
         return TLS_IO_ERROR;
     }
     return reason == TLS_FAIL_CLOSED ? TLS_IO_CLOSED : TLS_IO_ERROR;

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "gateway/config.h"
+#include "gateway/log.h"
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
@@ -543,6 +544,9 @@ static void test_handshake_waits_then_client_closes(void **state)
 
 static void test_plain_http_on_tls_port_is_protocol_error(void **state)
 {
+    int logp[2];
+    assert_int_equal(pipe(logp), 0);
+    log_setup(LOG_FORMAT_PLAIN, logp[1], LOG_LEVEL_DEBUG, NULL);
     int sv[2];
     struct tls_conn *conn = pair_conn(*state, sv);
     static const char req[] = "GET / HTTP/1.1\r\nHost: www.rampart.test\r\n\r\n";
@@ -552,6 +556,15 @@ static void test_plain_http_on_tls_port_is_protocol_error(void **state)
     assert_int_equal(failures(TLS_FAIL_PROTOCOL), before + 1);
     assert_string_equal(tls_conn_error(conn), "not TLS: the client sent plain HTTP to the HTTPS port");
     pair_close(conn, sv);
+    log_setup(LOG_FORMAT_PLAIN, 2, LOG_LEVEL_INFO, NULL);
+    char line[1024];
+    ssize_t n = read(logp[0], line, sizeof line - 1);
+    assert_true(n > 0);
+    line[n] = '\0';
+    assert_non_null(strstr(line, " tls_handshake_failed client=198.18.0.9:1234 reason=protocol sni=\"\" "
+                                 "error=\"not TLS: the client sent plain HTTP to the HTTPS port\""));
+    close(logp[0]);
+    close(logp[1]);
 }
 
 static void test_idle_before_handshake_is_harmless(void **state)
