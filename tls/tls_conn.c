@@ -89,7 +89,7 @@ static void tls_conn_log_failure(const struct tls_conn *conn, enum tls_fail_reas
 {
     log_event(reason == TLS_FAIL_CLOSED ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "tls_handshake_failed",
               "client", conn->client, "reason", tls_fail_reason_name(reason), "sni", conn->sni,
-              "error", conn->error, NULL);
+              "error", conn->error, (const char *)NULL);
 }
 
 /* Maps an mbedTLS result of a read/write/handshake to enum tls_io. */
