@@ -27,6 +27,12 @@ PORT=$((20000 + RANDOM % 20000))
 mkdir -p "$OUT"
 
 [ -f "$BUILD/librampart.a" ] || make -s BUILD="$BUILD" DEPS="$DEPS"
+# Link the server the way the daemon was linked: with the X25519 wrap
+# (tls/tls_x25519.c) if build/rampart has it, unless EXTRA_LDFLAGS is set.
+TLS_WRAP="-Wl,--wrap=psa_generate_key,--wrap=psa_export_public_key,--wrap=psa_destroy_key,-u,__wrap_psa_generate_key"
+if [ -z "${EXTRA_LDFLAGS+x}" ] && nm "$BUILD/rampart" 2>/dev/null | grep -q __wrap_psa_generate_key; then
+  EXTRA_LDFLAGS=$TLS_WRAP
+fi
 M=$DEPS/mbedtls
 cc -std=c11 -O2 -D_GNU_SOURCE -I. -isystem "$M/include" -o "$OUT/tls_server" bench/tls_server.c \
   "$BUILD/librampart.a" "$M/lib/libmbedtls.a" "$M/lib/libmbedx509.a" "$M/lib/libmbedcrypto.a" \

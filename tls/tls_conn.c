@@ -76,7 +76,8 @@ void tls_conn_free(struct tls_conn *conn)
 {
     if (conn == NULL)
         return;
-    tls_idle_restore(conn); /* mbedtls_ssl_free expects its own buffers */
+    /* Shrunk buffers need no restoring: mbedTLS frees them by their
+     * recorded lengths (in_buf_len / out_buf_len). */
     mbedtls_ssl_free(&conn->ssl);
     tls_server_unref(conn->srv);
     free(conn);
