@@ -63,6 +63,21 @@ void conn_worker_destroy(struct worker *w)
     w->conns = NULL;
 }
 
+static void worker_destroy_deferred(void *arg) { conn_worker_destroy(arg); }
+
+/* A draining worker accepts nothing more: once its last connection is
+ * gone, its pool and caches go too (after the current batch of events,
+ * which may still name a pooled socket). */
+static void release_if_drained(struct worker *w)
+{
+    struct conn_worker *cw = w->conns;
+    if (!cw || !w->draining || cw->head || cw->destroying)
+        return;
+    cw->destroying = true;
+    if (loop_defer(w->loop, worker_destroy_deferred, w) < 0)
+        cw->destroying = false;
+}
+
 static uint64_t rng_next(struct conn_worker *cw)
 {
     uint64_t s1 = cw->rng[0];
@@ -181,6 +196,7 @@ static void conn_close(struct conn *c)
         c->next->prev = c->prev;
     c->state = CS_CLOSED;
     worker_conn_released(w, &c->peer); /* counts, limits, metrics: worker.c */
+    release_if_drained(w);
     if (loop_defer(w->loop, conn_free, c) < 0)
         free(c); /* no memory to defer: the lesser risk is to free now */
 }
@@ -793,5 +809,6 @@ unsigned conn_drain(struct worker *w)
             left++;
         }
     }
+    release_if_drained(w);
     return left;
 }

@@ -111,6 +111,7 @@ struct conn_worker {
     struct exchange *free_x;
     unsigned n_free_x;
     uint64_t rng[2];            /* xorshift128+ for request ids */
+    bool destroying;            /* drained: freed after this batch */
 };
 
 /* conn.c, used by proxy.c */
@@ -131,8 +132,9 @@ void proxy_release(struct conn *c, bool reusable); /* backend socket: pool or cl
 void proxy_watch(struct conn *c);    /* what the backend socket waits for */
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
 
-/* Frees the per-worker state (idle pool, caches). Call when the worker's
- * loop ends, after every connection is gone. */
+/* Frees the per-worker state (idle pool, caches). Done by conn.c itself
+ * when a draining worker's last connection ends; call it when a worker
+ * loop ends any other way, after every connection is gone. */
 void conn_worker_destroy(struct worker *w);
 
 #endif /* RAMPART_GATEWAY_CONN_H */

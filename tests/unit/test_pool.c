@@ -58,6 +58,7 @@ static void test_reuse_most_recent_first(void **state)
     assert_int_equal(pool_take(pool, 0), -1);
     assert_int_equal(pool_take(pool, 7), -1); /* out of range */
     close(a.ours), close(a.theirs), close(b.ours), close(b.theirs);
+    spin(loop); /* taken entries are freed after the loop's batch */
     pool_free(pool);
     loop_free(loop);
 }
@@ -123,6 +124,7 @@ static void test_peer_close_drops(void **state)
     spin(loop);
     assert_int_equal(pool_idle_count(pool, 0), 0);
     close(a.ours), close(a.theirs), close(d.theirs);
+    spin(loop);
     pool_free(pool);
     loop_free(loop);
 }
@@ -140,6 +142,7 @@ static void test_too_old_not_reused(void **state)
     assert_int_equal(pool_take(pool, 0), -1);
     assert_false(fd_open(a.ours));
     close(a.theirs);
+    spin(loop);
     pool_free(pool);
     loop_free(loop);
 }
