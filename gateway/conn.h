@@ -32,6 +32,7 @@
 #define CONN_LOG_METHOD_MAX 16
 #define CONN_EXCHANGE_CACHE 64                  /* freed exchanges a worker keeps for reuse */
 #define CONN_CONNECT_RETRIES 1                  /* a failed connect is retried once, elsewhere */
+#define CONN_IDLE_SHRINK_MS 200                 /* keep-alive idle this long: buffers freed */
 #define CONN_STALE_RETRIES 2                    /* reused sockets found closed, replayed */
 
 /* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
@@ -96,6 +97,8 @@ struct conn {
      * need a write to finish a read and the reverse. */
     uint8_t c_rblk, c_wblk, b_rblk, b_wblk;
     bool close_after;           /* end after the current answer */
+    bool idle_shrunk;           /* idle buffers given back */
+    bool read_muted;            /* READ left on while not reading fired: take it off */
     bool client_eof, backend_eof;
     bool backend_connected;
     size_t tls_wlen;            /* length of a TLS write to repeat as is */

@@ -100,7 +100,8 @@ static void proxy_connect(struct conn *c, struct backend *exclude)
         return;
     }
     c->bio.fd = fd;
-    c->b_rblk = c->b_wblk = 0;
+    c->b_wblk = 0;
+    c->b_rblk = LOOP_READ; /* nothing can come before the request is out */
     if (x->reused) {
         connected(c);
         return;
