@@ -156,4 +156,4 @@ esac
 check_eq "503 carries Retry-After" 1 "$(px_curl -D - -o /dev/null "$B/who" | grep -ci '^retry-after:')"
 check_eq "access log: one line per request with status, backend, TLS version" 1 \
   "$(grep -c '"GET /hdr" 200 [0-9]* [0-9.]*ms backend=web-0[12] tls=TLSv1.[23] cipher=TLS' "$T_TMP/rampart.log" | sed 's/^[1-9][0-9]*$/1/')"
-t_done
+px_done
