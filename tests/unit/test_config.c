@@ -1,0 +1,365 @@
+/* Unit tests for the rampart.ini reader: defaults, the example file, and
+ * malformed files, each with its exact "FILE:LINE: message". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "gateway/config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+static char path[128];
+
+/* A temp dir with a certificate and a properly protected key. */
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/rampart-config-test.XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    char file[128];
+    snprintf(file, sizeof file, "%s/site.crt", dir);
+    FILE *fp = fopen(file, "w");
+    fputs("not parsed by the config reader\n", fp);
+    fclose(fp);
+    snprintf(file, sizeof file, "%s/site.key", dir);
+    fp = fopen(file, "w");
+    fclose(fp);
+    chmod(file, 0600);
+    snprintf(file, sizeof file, "%s/open.key", dir);
+    fp = fopen(file, "w");
+    fclose(fp);
+    chmod(file, 0644);
+    snprintf(path, sizeof path, "%s/rampart.ini", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes `text` with @DIR@ replaced by the temp dir. */
+static void write_config(const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    for (const char *p = text; *p; p++) {
+        if (strncmp(p, "@DIR@", 5) == 0) {
+            fputs(dir, fp);
+            p += 4;
+        } else {
+            fputc(*p, fp);
+        }
+    }
+    fclose(fp);
+}
+
+#define VALID_HEAD                                              \
+    "[tls]\n"                                                   \
+    "certificate = www.foobar.com @DIR@/site.crt @DIR@/site.key\n" \
+    "[backend web-01]\n"                                        \
+    "address = 198.19.0.11\n"
+/* VALID_HEAD is 4 lines: the line numbers below count from there. */
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct config c;
+    config_defaults(&c);
+    assert_int_equal(c.gateway.n_https, 1);
+    assert_int_equal(c.gateway.n_http, 1);
+    assert_true(c.gateway.workers >= 1);
+    assert_string_equal(c.gateway.user, "nobody");
+    assert_int_equal(c.tls.min_version, TLS_MIN_1_2);
+    assert_true(c.tls.tickets);
+    assert_int_equal(c.health.rise, 2);
+    assert_int_equal(c.health.fall, 3);
+    assert_int_equal(c.limits.max_header_size, 16384);
+    assert_int_equal(c.limits.header_timeout_ms, 10000);
+    assert_false(c.vrrp.enabled);
+    assert_int_equal(c.vrrp.advert_interval_cs, 100);
+    assert_true(c.admin.enabled);
+    struct sockaddr_in *admin = (struct sockaddr_in *)&c.admin.listen.addr;
+    assert_int_equal(ntohs(admin->sin_port), 9100);
+    assert_int_equal(admin->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+}
+
+static void test_minimal_config_loads(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD);
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    assert_non_null(c);
+    assert_int_equal(e.count, 0);
+    assert_int_equal(c->n_backends, 1);
+    assert_string_equal(c->backends[0].name, "web-01");
+    struct sockaddr_in *b = (struct sockaddr_in *)&c->backends[0].addr;
+    assert_int_equal(ntohs(b->sin_port), 80);
+    assert_int_equal(c->backends[0].weight, 1);
+    config_free(c);
+}
+
+/* The shipped example documents every key; with its file names pointed at
+ * the temp dir it must load and carry its values. */
+static void test_example_file_loads(void **state)
+{
+    (void)state;
+    FILE *in = fopen("examples/rampart.ini", "r");
+    assert_non_null(in);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, in);
+    fclose(in);
+    text[n] = '\0';
+    FILE *out = fopen(path, "w");
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "certificate =", 13) == 0) {
+            char name[64];
+            sscanf(line, "certificate = %63s", name);
+            fprintf(out, "certificate = %s %s/site.crt %s/site.key\n", name, dir, dir);
+        } else {
+            fprintf(out, "%s\n", line);
+        }
+    }
+    fclose(out);
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        config_errors_print(&e, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->tls.n_certs, 2);
+    assert_string_equal(c->tls.certs[1].server_name, "api.foobar.com");
+    assert_int_equal(c->n_backends, 2);
+    assert_string_equal(c->health.host, "www.foobar.com");
+    assert_int_equal(c->health.expect_status_max, 399);
+    assert_int_equal(c->vrrp.n_vips, 1);
+    assert_int_equal(c->vrrp.vips[0].len, 24);
+    assert_int_equal(c->limits.max_body_size, 100 * 1024 * 1024);
+    config_free(c);
+}
+
+static void test_values_are_parsed(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD "port = 8080\nweight = 3\n"
+                            "[gateway]\nlisten_https = 198.18.0.10:443, [::1]:8443\nlisten_http =\nworkers = 4\n"
+                            "log_format = json\n"
+                            "[vrrp]\nenabled = yes\ninterface = eth1\nvirtual_ip = 198.18.0.10/24, 198.18.0.11\n"
+                            "advert_interval = 100ms\nunicast_peer = 198.18.0.3\n"
+                            "[limits]\n  max_body_size = 0\n  idle_timeout = 5m\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        config_errors_print(&e, stderr);
+    assert_non_null(c);
+    assert_int_equal(ntohs(((struct sockaddr_in *)&c->backends[0].addr)->sin_port), 8080);
+    assert_int_equal(c->backends[0].weight, 3);
+    assert_int_equal(c->gateway.n_https, 2);
+    assert_int_equal(c->gateway.n_http, 0);
+    assert_int_equal(c->gateway.workers, 4);
+    assert_int_equal(c->gateway.log_format, LOG_FORMAT_JSON);
+    assert_true(c->vrrp.enabled);
+    assert_int_equal(c->vrrp.n_vips, 2);
+    assert_int_equal(c->vrrp.vips[1].len, 32);
+    assert_int_equal(c->vrrp.advert_interval_cs, 10);
+    assert_int_equal(c->vrrp.n_unicast_peers, 1);
+    assert_int_equal(c->limits.max_body_size, 0);   /* indented keys are keys, not continuations */
+    assert_int_equal(c->limits.idle_timeout_ms, 300000);
+    config_free(c);
+}
+
+/* ---- malformed files: the first message, exactly ---------------------------- */
+
+struct bad_case {
+    const char *text;
+    const char *message; /* after "PATH" */
+};
+
+static const struct bad_case bad_cases[] = {
+    {VALID_HEAD "port = 70000\n", ":5: backend 'web-01': port: 70000 out of range 1-65535"},
+    {VALID_HEAD "port = http\n", ":5: backend 'web-01': port: 'http' is not a whole number"},
+    {VALID_HEAD "weight = 257\n", ":5: backend 'web-01': weight: 257 out of range 0-256"},
+    {VALID_HEAD "adress = 198.19.0.12\n", ":5: backend 'web-01': unknown key 'adress'"},
+    {VALID_HEAD "address = 198.19.0.12\n", ":5: backend 'web-01': 'address' is set twice"},
+    {VALID_HEAD "[backend web-02]\naddress = web-02.lan\n",
+     ":6: backend 'web-02': address: 'web-02.lan' is not an IP address (names are not resolved; the port goes in 'port')"},
+    {VALID_HEAD "[backend web 02]\naddress = 198.19.0.12\n",
+     ":6: [backend web 02]: 'web 02' is not a valid backend name (letters, digits, '-', '.', '_')"},
+    {VALID_HEAD "[backend]\naddress = 198.19.0.12\n", ":6: [backend] needs a name, e.g. [backend web-01]"},
+    {VALID_HEAD "[backend web-02]\nport = 81\n", ":6: backend 'web-02': 'address' is missing"},
+    {VALID_HEAD "[gatway]\nworkers = 2\n", ":6: unknown section [gatway]"},
+    {VALID_HEAD "[gateway]\nworkers = many\n", ":6: [gateway] workers: 'many' is not 'auto' or a number 1-64"},
+    {VALID_HEAD "[gateway]\nworkers = 65\n", ":6: [gateway] workers: '65' is not 'auto' or a number 1-64"},
+    {VALID_HEAD "[gateway]\nlisten_https = 0.0.0.0\n", ":6: [gateway] listen_https: '0.0.0.0' is not ADDRESS:PORT"},
+    {VALID_HEAD "[gateway]\nlisten_https = 0.0.0.0:0\n",
+     ":6: [gateway] listen_https: '0.0.0.0:0': port must be 1-65535"},
+    {VALID_HEAD "[gateway]\nlisten_https =\n",
+     ":6: [gateway] listen_https: at least one ADDRESS:PORT is required"},
+    {VALID_HEAD "[gateway]\nlog_format = xml\n", ":6: [gateway] log_format: 'xml' is not one of plain, json"},
+    {VALID_HEAD "[gateway]\nuser = no-such-user-here\n",
+     ": [gateway] user 'no-such-user-here' does not exist on this system"},
+    {VALID_HEAD "[gateway]\ndrain_timeout = 1h\n",
+     ":6: [gateway] drain_timeout: 1h is longer than the maximum 600000ms"},
+    {VALID_HEAD "[tls]\nmin_version = 1.1\n", ":6: [tls] min_version: '1.1' is not one of 1.2, 1.3"},
+    {VALID_HEAD "[tls]\ncertificate = www.foobar.com @DIR@/site.crt\n",
+     ":6: [tls] certificate: expected 'SERVER_NAME CERT_FILE KEY_FILE'"},
+    {VALID_HEAD "[tls]\ncertificate = WWW.foobar.com @DIR@/site.crt @DIR@/site.key\n",
+     ":6: [tls] certificate: server name 'WWW.foobar.com' already has a certificate (line 2)"},
+    {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/open.key\n[backend a]\naddress = 198.19.0.1\n",
+     ":2: [tls] key file '@DIR@/open.key' is accessible by group or others (mode 0644); chmod 600 it"},
+    {"[tls]\ncertificate = www.foobar.com @DIR@/missing.crt @DIR@/site.key\n[backend a]\naddress = 198.19.0.1\n",
+     ":2: [tls] certificate file '@DIR@/missing.crt': No such file or directory"},
+    {"[backend a]\naddress = 198.19.0.1\n",
+     ": [tls] no certificate: the HTTPS listener needs 'certificate = NAME CERT_FILE KEY_FILE'"},
+    {VALID_HEAD "[tls]\nhsts_max_age = -1\n", ":6: [tls] hsts_max_age: '-1' is not a whole number"},
+    {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/site.key\n",
+     ": no [backend NAME] section: at least one backend is required"},
+    {VALID_HEAD "[health]\npath = healthz\n", ":6: [health] path: 'healthz' must start with '/'"},
+    {VALID_HEAD "[health]\nrise = 0\n", ":6: [health] rise: 0 out of range 1-100"},
+    {VALID_HEAD "[health]\ninterval = 50ms\n", ":6: [health] interval: 50ms is shorter than the minimum 100ms"},
+    {VALID_HEAD "[health]\nexpect_status = 399-200\n", ":6: [health] expect_status: range 399-200 is empty"},
+    {VALID_HEAD "[health]\ntimeout = 5s\n", ": [health] timeout (5000ms) exceeds interval (2000ms)"},
+    {VALID_HEAD "[limits]\nmax_header_size = 2g\n",
+     ":6: [limits] max_header_size: 2g is larger than the maximum 1048576 bytes"},
+    {VALID_HEAD "[limits]\nmax_header_size = 512\n",
+     ":6: [limits] max_header_size: 512 is smaller than the minimum 1024 bytes"},
+    {VALID_HEAD "[limits]\nheader_timeout = soon\n",
+     ":6: [limits] header_timeout: 'soon' is not a duration (e.g. 250ms, 10s, 5m, 12h)"},
+    {VALID_HEAD "[limits]\nmax_connections = 10\nmax_connections_per_ip = 20\n",
+     ": [limits] max_connections_per_ip (20) exceeds max_connections (10)"},
+    {VALID_HEAD "[vrrp]\nenabled = maybe\n",
+     ":6: [vrrp] enabled: 'maybe' is not a boolean (yes/no, on/off, true/false)"},
+    {VALID_HEAD "[vrrp]\nvrid = 256\n", ":6: [vrrp] vrid: 256 out of range 1-255"},
+    {VALID_HEAD "[vrrp]\nadvert_interval = 15ms\n",
+     ":6: [vrrp] advert_interval: 15ms: VRRPv3 needs a multiple of 10ms between 10ms and 40950ms"},
+    {VALID_HEAD "[vrrp]\nvirtual_ip = 198.18.0.300/24\n",
+     ":6: [vrrp] virtual_ip: '198.18.0.300' is not an IP address"},
+    {VALID_HEAD "[vrrp]\nenabled = yes\nvirtual_ip = 198.18.0.10/24\n", ": [vrrp] enabled, but 'interface' is missing"},
+    {VALID_HEAD "[vrrp]\ninterface = eth0/1\n", ":6: [vrrp] interface: 'eth0/1' is not an interface name"},
+    {VALID_HEAD "[admin]\nlisten = localhost:9100\n",
+     ":6: [admin] listen: 'localhost:9100': 'localhost' is not an IPv4 address (write IPv6 as [ADDR]:PORT)"},
+    {VALID_HEAD "[firewall]\npolicy = @DIR@/none.policy\n",
+     ":6: [firewall] policy '@DIR@/none.policy': No such file or directory"},
+    {VALID_HEAD "just some words\n", ":5: syntax error: expected 'key = value', '[section]' or a comment"},
+};
+
+/* Expands @DIR@ in an expected message. */
+static void expand(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    for (const char *p = in; *p && o + 1 < len; p++) {
+        if (strncmp(p, "@DIR@", 5) == 0) {
+            o += (size_t)snprintf(out + o, len - o, "%s", dir);
+            p += 4;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+}
+
+/* One cmocka test per malformed file (the case is the test's state). */
+static void test_malformed_file(void **state)
+{
+    const struct bad_case *bad = *state;
+    write_config(bad->text);
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (c) {
+        config_free(c);
+        fail_msg("loaded, but expected: %s", bad->message);
+    }
+    char expected[512];
+    expand(bad->message, expected, sizeof expected);
+    assert_string_equal(e.msg[0] + strlen(path), expected);
+}
+
+/* Every problem is reported, not just the first. */
+static void test_all_errors_reported(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD "port = 0\nweight = -3\n[limits]\nmax_headers = 0\n[nonsense]\na = b\nc = d\n");
+    struct config_errors e;
+    assert_null(config_load(path, &e));
+    assert_int_equal(e.count, 4); /* the unknown section is reported once */
+    char expected[256];
+    snprintf(expected, sizeof expected, "%s:10: unknown section [nonsense]", path);
+    assert_string_equal(e.msg[3], expected);
+}
+
+static void test_line_too_long(void **state)
+{
+    (void)state;
+    char text[1024];
+    snprintf(text, sizeof text, VALID_HEAD "[health]\npath = /%0300d\n", 0);
+    write_config(text);
+    struct config_errors e;
+    assert_null(config_load(path, &e));
+    char expected[256];
+    snprintf(expected, sizeof expected, "%s:6: line longer than 198 characters", path);
+    assert_string_equal(e.msg[0], expected);
+}
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    struct config_errors e;
+    assert_null(config_load("/nonexistent/rampart.ini", &e));
+    assert_string_equal(e.msg[0], "/nonexistent/rampart.ini: cannot open: No such file or directory");
+}
+
+/* CONFIG_MAX_BACKENDS is the boundary: that many load, one more is refused. */
+static void test_backend_limit(void **state)
+{
+    (void)state;
+    char *text = malloc(64 * 1024);
+    size_t o = (size_t)sprintf(text, "[tls]\ncertificate = a.example @DIR@/site.crt @DIR@/site.key\n");
+    for (int i = 0; i < CONFIG_MAX_BACKENDS; i++)
+        o += (size_t)sprintf(text + o, "[backend b%d]\naddress = 198.19.0.%d\n", i, i + 1);
+    write_config(text);
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    assert_non_null(c);
+    assert_int_equal(c->n_backends, CONFIG_MAX_BACKENDS);
+    config_free(c);
+    sprintf(text + o, "[backend extra]\naddress = 198.19.1.1\n");
+    write_config(text);
+    assert_null(config_load(path, &e));
+    char expected[256];
+    snprintf(expected, sizeof expected, "%s:%d: more than %d backends", path, 3 + 2 * CONFIG_MAX_BACKENDS + 1,
+             CONFIG_MAX_BACKENDS);
+    assert_string_equal(e.msg[0], expected);
+    free(text);
+}
+
+#define N_BAD (sizeof bad_cases / sizeof bad_cases[0])
+
+int main(void)
+{
+    struct CMUnitTest tests[8 + N_BAD] = {
+        cmocka_unit_test(test_defaults),          cmocka_unit_test(test_minimal_config_loads),
+        cmocka_unit_test(test_example_file_loads), cmocka_unit_test(test_values_are_parsed),
+        cmocka_unit_test(test_all_errors_reported),
+        cmocka_unit_test(test_line_too_long),     cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_backend_limit),
+    };
+    static char names[N_BAD][48];
+    for (size_t i = 0; i < N_BAD; i++) {
+        snprintf(names[i], sizeof names[i], "malformed_%02zu", i + 1);
+        tests[8 + i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_malformed_file, (void *)&bad_cases[i]);
+        tests[8 + i].name = names[i];
+    }
+    return _cmocka_run_group_tests("config", tests, 8 + N_BAD, setup, teardown);
+}
