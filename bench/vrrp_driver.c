@@ -148,8 +148,7 @@ int main(int argc, char **argv)
     static struct config cfg;
     config_defaults(&cfg);
     struct config_vrrp *v = &cfg.vrrp;
-    *v = (struct config_vrrp){.enabled = true, .vrid = 51, .priority = 100, .advert_interval_cs = 100,
-                              .preempt = true, .garp_count = 5, .garp_interval_ms = 20};
+    v->enabled = true; /* the rest: rampart.ini's defaults */
     struct driver d = {0};
     if (parse_args(argc, argv, v, &d.stats_path) < 0)
         return 2;
