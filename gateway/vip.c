@@ -72,7 +72,8 @@ int vip_open(struct vip_set *vs, const char *ifname, const struct ip_prefix *vip
         vip_close(vs);
         return -1;
     }
-    vs->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP));
+    /* protocol 0: send only, so no ARP traffic queues up on a socket never read */
+    vs->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (vs->arp_fd < 0) {
         snprintf(err, errlen, "ARP socket (needs CAP_NET_RAW): %s", strerror(errno));
         vip_close(vs);
