@@ -56,6 +56,7 @@ int vip_open(struct vip_set *vs, const char *ifname, const struct ip_prefix *vip
 {
     memset(vs, 0, sizeof *vs);
     vs->arp_fd = -1;
+    vs->resolve_fd = -1;
     snprintf(vs->ifname, sizeof vs->ifname, "%s", ifname);
     vs->vips = vips;
     vs->n_vips = n_vips;
@@ -91,6 +92,7 @@ void vip_close(struct vip_set *vs)
     if (vs->arp_fd >= 0)
         close(vs->arp_fd);
     vs->arp_fd = -1;
+    vip_resolve_stop(vs);
 }
 
 /* One RTM_NEWADDR / RTM_DELADDR request and its acknowledgement; returns 0
@@ -154,26 +156,72 @@ int vip_del_all(struct vip_set *vs, char *err, size_t errlen)
     return for_each_vip(vs, RTM_DELADDR, 0, EADDRNOTAVAIL, err, errlen);
 }
 
-unsigned vip_garp(struct vip_set *vs)
+/* One ARP request, broadcast: "who has tpa? tell spa (at sha)". */
+static bool arp_send(struct vip_set *vs, const uint8_t sha[VIP_MAC_LEN], const void *spa, const void *tpa)
 {
     struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
                              .sll_ifindex = (int)vs->ifindex, .sll_halen = VIP_MAC_LEN};
     memset(to.sll_addr, 0xff, VIP_MAC_LEN);
+    struct arp_ipv4 arp = {.htype = htons(ARPHRD_ETHER), .ptype = htons(ETH_P_IP),
+                           .hlen = VIP_MAC_LEN, .plen = 4, .op = htons(ARPOP_REQUEST)};
+    memcpy(arp.sha, sha, VIP_MAC_LEN);
+    memcpy(arp.spa, spa, 4);
+    memcpy(arp.tpa, tpa, 4);
+    return sendto(vs->arp_fd, &arp, sizeof arp, 0, (struct sockaddr *)&to, sizeof to) == sizeof arp;
+}
+
+unsigned vip_garp_as(struct vip_set *vs, const uint8_t mac[VIP_MAC_LEN])
+{
     unsigned sent = 0;
     for (unsigned i = 0; i < vs->n_vips; i++) {
-        if (vs->vips[i].addr.family != AF_INET)
-            continue;
-        /* a gratuitous ARP is a request for our own address (RFC 5227 3) */
-        struct arp_ipv4 arp = {.htype = htons(ARPHRD_ETHER), .ptype = htons(ETH_P_IP),
-                               .hlen = VIP_MAC_LEN, .plen = 4, .op = htons(ARPOP_REQUEST)};
-        memcpy(arp.sha, vs->mac, VIP_MAC_LEN);
-        memcpy(arp.spa, &vs->vips[i].addr.u.v4, 4);
-        memset(arp.tha, 0xff, VIP_MAC_LEN);
-        memcpy(arp.tpa, &vs->vips[i].addr.u.v4, 4);
-        if (sendto(vs->arp_fd, &arp, sizeof arp, 0, (struct sockaddr *)&to, sizeof to) == sizeof arp)
+        /* a gratuitous ARP is a request for the address itself (RFC 5227 3) */
+        const struct in_addr *a = &vs->vips[i].addr.u.v4;
+        if (vs->vips[i].addr.family == AF_INET && arp_send(vs, mac, a, a))
             sent++;
     }
     return sent;
+}
+
+unsigned vip_garp(struct vip_set *vs) { return vip_garp_as(vs, vs->mac); }
+
+int vip_resolve_start(struct vip_set *vs, uint32_t self, uint32_t target)
+{
+    if (vs->resolve_fd < 0) {
+        vs->resolve_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP));
+        struct sockaddr_ll me = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+                                 .sll_ifindex = (int)vs->ifindex};
+        if (vs->resolve_fd < 0 || bind(vs->resolve_fd, (struct sockaddr *)&me, sizeof me) < 0) {
+            vip_resolve_stop(vs);
+            return -1;
+        }
+    }
+    return arp_send(vs, vs->mac, &self, &target) ? 0 : -1;
+}
+
+int vip_resolve_poll(struct vip_set *vs, uint32_t target, uint8_t mac[VIP_MAC_LEN])
+{
+    struct arp_ipv4 arp;
+    for (int i = 0; i < 64 && vs->resolve_fd >= 0; i++) { /* bounded: a busy LAN must not hold us */
+        ssize_t n = recv(vs->resolve_fd, &arp, sizeof arp, MSG_DONTWAIT);
+        if (n < 0)
+            return 0;
+        if (n < (ssize_t)sizeof arp)
+            continue;
+        /* any ARP the target sends names its MAC: its reply, or its own GARPs */
+        if (arp.htype == htons(ARPHRD_ETHER) && arp.ptype == htons(ETH_P_IP) &&
+            arp.hlen == VIP_MAC_LEN && arp.plen == 4 && memcmp(arp.spa, &target, 4) == 0) {
+            memcpy(mac, arp.sha, VIP_MAC_LEN);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void vip_resolve_stop(struct vip_set *vs)
+{
+    if (vs->resolve_fd >= 0)
+        close(vs->resolve_fd);
+    vs->resolve_fd = -1;
 }
 
 static bool is_vip(const struct vip_set *vs, uint32_t a)

@@ -28,7 +28,8 @@ struct vip_set {
     unsigned n_vips;
     struct mnl_socket *nl;
     unsigned seq;
-    int arp_fd;
+    int arp_fd;      /* sends */
+    int resolve_fd;  /* receives ARP while resolving, else -1 */
     uint8_t mac[VIP_MAC_LEN];
 };
 
@@ -45,6 +46,16 @@ int vip_del_all(struct vip_set *vs, char *err, size_t errlen);
 
 /* Returns how many ARPs went out. */
 unsigned vip_garp(struct vip_set *vs);
+/* The same naming another router's MAC: after yielding to a Master that
+ * cannot hear us, we move the clients we pulled back to it. */
+unsigned vip_garp_as(struct vip_set *vs, const uint8_t mac[VIP_MAC_LEN]);
+
+/* Finding that router's MAC: vip_resolve_start asks (ARP request from our
+ * address `self`, network order) and listens; vip_resolve_poll returns 1
+ * with `mac` once the answer came, 0 before; vip_resolve_stop ends it. */
+int vip_resolve_start(struct vip_set *vs, uint32_t self, uint32_t target);
+int vip_resolve_poll(struct vip_set *vs, uint32_t target, uint8_t mac[VIP_MAC_LEN]);
+void vip_resolve_stop(struct vip_set *vs);
 
 /* The first IPv4 address of the interface that is not a virtual one
  * (network byte order); -1 if it has none. */

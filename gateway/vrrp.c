@@ -89,6 +89,8 @@ static void master_on_advert(struct vrrp *v, struct vrrp_actions *a, const struc
         return;
     }
     if (!we_win(v, ev)) {
+        a->announce_master = true;
+        a->master_addr = ev->src;
         become_backup(v, a, now, ev->interval_cs,
                       ev->priority > v->priority ? "higher-priority master heard"
                                                  : "equal-priority master with higher address heard");

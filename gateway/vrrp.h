@@ -10,10 +10,13 @@
  * milliseconds and carries out the returned actions. Tests drive it on
  * virtual time.
  *
- * Two deliberate additions to the RFC, both to heal split brains quickly:
- * a Master that hears a lower-priority Master answers with an advertisement
- * at once (the RFC only discards it), and re-sends gratuitous ARPs, because
- * clients may have followed the other Master's ARPs while the link was cut.
+ * Deliberate additions to the RFC, all to heal split brains without an
+ * outage: a Master that hears a lower-priority Master answers with an
+ * advertisement at once (the RFC only discards it) and re-sends gratuitous
+ * ARPs, because clients may have followed the other Master's ARPs while the
+ * link was cut; and a Master that yields to a better one asks for ARPs
+ * naming the winner (announce_master), for the case where the winner cannot
+ * hear it and so never learns that clients need moving back.
  */
 #ifndef RAMPART_GATEWAY_VRRP_H
 #define RAMPART_GATEWAY_VRRP_H
@@ -72,6 +75,8 @@ struct vrrp_actions {
     bool add_vips;            /* take the virtual addresses */
     bool del_vips;            /* give them up */
     bool send_garp;           /* start a burst of gratuitous ARPs */
+    bool announce_master;     /* we were Master and heard a better one: send ARPs */
+    uint32_t master_addr;     /* ... naming its MAC for the VIPs (host order) */
     enum vrrp_state old_state;/* state before the step: a change if != v->state */
     const char *why;          /* for the log, when the state changed or ARPs go out */
     uint64_t next_timer_at;   /* deliver VRRP_EV_TIMER at this time; 0 = no timer */

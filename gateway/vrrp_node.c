@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #define NODE_LINK_POLL_MS 100 /* how often the interface and tracked links are checked */
+#define NODE_RESOLVE_POLL_MS 10 /* waiting for the new Master's ARP reply ... */
+#define NODE_RESOLVE_TRIES 100  /* ... for at most one second, asking every 10th time */
 #define NODE_ERR_MAX      256
 
 struct vrrp_node {
@@ -32,6 +34,11 @@ struct vrrp_node {
     struct loop_timer garp_timer; /* ARP burst, then periodic refresh */
     struct loop_timer link_timer;
     unsigned garp_left;
+    struct loop_timer announce_timer; /* ARPs naming the Master we yielded to */
+    uint32_t announce_ip;
+    uint8_t announce_mac[VIP_MAC_LEN];
+    unsigned announce_tries;          /* while resolving its MAC */
+    unsigned announce_left;           /* ARPs still to send, once known */
     uint32_t primary;             /* network order, like everything on the wire */
     uint32_t vips_v4[CONFIG_MAX_VIPS];
     uint32_t peers[CONFIG_MAX_PEERS];
@@ -92,6 +99,49 @@ static void garp_start(struct vrrp_node *n)
     garp_fire(n->loop, &n->garp_timer);
 }
 
+/* After yielding to a Master that cannot hear us (split brain healing one
+ * way), clients may still send to our MAC: learn its MAC, then send the
+ * gratuitous ARPs it would have sent had it known. */
+static void announce_fire(struct loop *loop, struct loop_timer *t)
+{
+    struct vrrp_node *n = t->arg;
+    if (n->announce_left == 0) {
+        if (vip_resolve_poll(&n->vip, n->announce_ip, n->announce_mac) == 0) {
+            if (++n->announce_tries >= NODE_RESOLVE_TRIES) {
+                vip_resolve_stop(&n->vip);
+                return;
+            }
+            if (n->announce_tries % 10 == 0)
+                vip_resolve_start(&n->vip, n->primary, n->announce_ip);
+            loop_timer_set(loop, t, NODE_RESOLVE_POLL_MS);
+            return;
+        }
+        vip_resolve_stop(&n->vip);
+        n->announce_left = n->cfg.garp_count ? n->cfg.garp_count : 1;
+        node_log("pointing clients at the new master's MAC %02x:%02x:%02x:%02x:%02x:%02x",
+                 n->announce_mac[0], n->announce_mac[1], n->announce_mac[2], n->announce_mac[3],
+                 n->announce_mac[4], n->announce_mac[5]);
+    }
+    vip_garp_as(&n->vip, n->announce_mac);
+    if (--n->announce_left > 0)
+        loop_timer_set(loop, t, n->cfg.garp_interval_ms);
+}
+
+static void announce_start(struct vrrp_node *n, uint32_t master_host_order)
+{
+    n->announce_ip = htonl(master_host_order);
+    n->announce_tries = 0;
+    n->announce_left = 0;
+    if (vip_resolve_start(&n->vip, n->primary, n->announce_ip) == 0)
+        loop_timer_set(n->loop, &n->announce_timer, NODE_RESOLVE_POLL_MS);
+}
+
+static void announce_stop(struct vrrp_node *n)
+{
+    loop_timer_clear(n->loop, &n->announce_timer);
+    vip_resolve_stop(&n->vip);
+}
+
 static void apply(struct vrrp_node *n, const struct vrrp_actions *a)
 {
     char err[NODE_ERR_MAX];
@@ -100,8 +150,13 @@ static void apply(struct vrrp_node *n, const struct vrrp_actions *a)
         if (vip_del_all(&n->vip, err, sizeof err) < 0)
             node_log("%s", err);
     }
-    if (a->add_vips && vip_add_all(&n->vip, err, sizeof err) < 0)
-        node_log("%s", err);
+    if (a->add_vips) {
+        announce_stop(n); /* we are the Master now */
+        if (vip_add_all(&n->vip, err, sizeof err) < 0)
+            node_log("%s", err);
+    }
+    if (a->announce_master)
+        announce_start(n, a->master_addr);
     if (a->send_advert)
         send_adverts(n, a->advert_priority);
     if (a->send_garp)
@@ -286,6 +341,7 @@ static void node_close(struct vrrp_node *n)
     loop_timer_clear(n->loop, &n->timer);
     loop_timer_clear(n->loop, &n->garp_timer);
     loop_timer_clear(n->loop, &n->link_timer);
+    loop_timer_clear(n->loop, &n->announce_timer);
     if (n->fd >= 0) {
         loop_unwatch(n->loop, &n->io);
         close(n->fd);
@@ -312,9 +368,11 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
     n->cfg = cfg->vrrp;
     n->fd = -1;
     n->vip.arp_fd = -1;
+    n->vip.resolve_fd = -1;
     n->timer = (struct loop_timer){.fn = on_timer, .arg = n};
     n->garp_timer = (struct loop_timer){.fn = garp_fire, .arg = n};
     n->link_timer = (struct loop_timer){.fn = on_link_poll, .arg = n};
+    n->announce_timer = (struct loop_timer){.fn = announce_fire, .arg = n};
     if (node_open(n, err, sizeof err) < 0) {
         node_log("%s", err);
         node_close(n);

@@ -74,6 +74,19 @@ check_eq "healed: client stays on the master" "$MAC_A" "$(client_mac)"
 grep -q "lower-priority master heard" "$T_TMP/a1.log" && ok "the master logged the conflict" ||
   not_ok "the master logged the conflict"
 
+# --- split brain, healing from A to B first: A never hears B ---
+sleep 1.1
+vrrp_block "$A" && vrrp_block "$B"
+check "split brain again: both are master" wait_for 2 has_vip "$B"
+check "split brain again: client follows B" wait_for 1 client_on "$MAC_B"
+sleep 1.1
+vrrp_unblock "$B" # B hears A and yields; A still deaf
+check "healing A->B: the lower master yields" wait_for 1 only_master "$A" "$B"
+check "healing A->B: it points the clients back at the master" wait_for 1 client_on "$MAC_A"
+vrrp_unblock "$A"
+sleep 0.5
+check "healed: one master, client on it" eval 'only_master "$A" "$B" && client_on "$MAC_A"'
+
 # --- SIGTERM ---
 sleep 1.1
 stop_pid "$a" TERM

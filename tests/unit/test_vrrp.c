@@ -162,6 +162,7 @@ static void test_backup_advert_resets_timer(void **state)
     struct vrrp_actions a = ev_advert(&v, 200, ADDR_B, T0 + 3000);
     assert_int_equal(v.state, VRRP_STATE_BACKUP);
     assert_false(a.send_advert);
+    assert_false(a.announce_master); /* a Backup pulled no clients */
     assert_int_equal(a.next_timer_at, T0 + 3000 + 3609);
 }
 
@@ -278,6 +279,8 @@ static void test_master_yields_to_higher(void **state)
     assert_true(a.del_vips);
     assert_false(a.send_advert);
     assert_int_equal(a.next_timer_at, t + 10 + 3609);
+    assert_true(a.announce_master); /* clients may still be on our MAC */
+    assert_int_equal(a.master_addr, ADDR_B);
 }
 
 static void test_master_equal_priority_higher_address_wins(void **state)
@@ -400,6 +403,7 @@ static void test_master_priority0_stands_down(void **state)
     assert_true(a.send_advert);
     assert_int_equal(a.advert_priority, VRRP_PRIO_STOP);
     assert_true(a.del_vips);
+    assert_false(a.announce_master); /* who takes over is not known yet */
     assert_int_equal(a.next_timer_at, 0); /* never takes over while standing down */
     a = ev_advert(&v, 100, ADDR_B, t + 1000);
     assert_int_equal(a.next_timer_at, 0);
@@ -456,6 +460,8 @@ static void sim_apply(struct sim *s, int i, struct vrrp_actions a)
         s->vips[i] = false;
     if (a.send_garp)
         s->last_garp = i;
+    if (a.announce_master) /* ARPs naming the other router (ARP itself is not cut) */
+        s->last_garp = 1 - i;
     if (!a.send_advert)
         return;
     s->adverts[i]++;
@@ -605,7 +611,8 @@ static void test_split_brain_heals_b_to_a_first(void **state)
     assert_int_equal(s.last_garp, 0);
 }
 
-/* The other way round: A -> B heals first, B hears A and steps down at once. */
+/* The other way round: A -> B heals first, B hears A and steps down at once.
+ * A cannot hear B, so B itself points the clients back at A. */
 static void test_split_brain_heals_a_to_b_first(void **state)
 {
     (void)state;
@@ -614,9 +621,11 @@ static void test_split_brain_heals_a_to_b_first(void **state)
     sim_run_until(&s, T0 + 10000);
     s.link[0][1] = s.link[1][0] = false;
     sim_run_until(&s, T0 + 20000);
+    assert_int_equal(s.last_garp, 1);
     s.link[0][1] = true;
     sim_run_until(&s, T0 + 21001);
     assert_one_master(&s, 0);
+    assert_int_equal(s.last_garp, 0);
     s.link[1][0] = true;
     sim_run_until(&s, T0 + 25000);
     assert_one_master(&s, 0);
