@@ -77,10 +77,11 @@ EOF
     -p "$T_TMP/$tag.pid" -r "$T_TMP/$tag.vrrp.pid"
 }
 
-# keepalived runs a parent and a VRRP child: a "crash" kills both.
+# keepalived runs a parent and a VRRP child: a "crash" kills both, the child
+# first (killed first, the parent would have it leave cleanly, priority 0).
 ka_kill() {
   local pid
-  for pid in $(ip netns pids "$1"); do
+  for pid in $(ip netns pids "$1" | sort -rn); do
     [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = keepalived ] && kill -KILL "$pid"
   done
   return 0
