@@ -45,8 +45,8 @@ static void write_stats(const struct driver *d)
     const struct vrrp_net_stats *s = vrrp_node_stats(d->node);
     fprintf(fp, "state %s\npriority %u\n", vrrp_node_state_name(d->node), vrrp_node_priority(d->node));
     if (s) {
-        fprintf(fp, "rx %llu\nrx_ok %llu\ntx %llu\n", (unsigned long long)s->rx,
-                (unsigned long long)s->rx_ok, (unsigned long long)s->tx);
+        fprintf(fp, "rx %llu\nrx_ok %llu\ntx %llu\n", (unsigned long long)s->rx, (unsigned long long)s->rx_ok,
+                (unsigned long long)s->tx);
         for (int i = 0; i < VRRP_DROP_COUNT; i++)
             fprintf(fp, "drop_%s %llu\n", vrrp_drop_name(i), (unsigned long long)s->drops[i]);
     }
@@ -159,7 +159,8 @@ int main(int argc, char **argv)
         sigaddset(&set, sigs[i]);
     sigprocmask(SIG_BLOCK, &set, NULL);
     struct loop *loop = loop_new();
-    d.sig_io = (struct loop_io){.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC), .fn = on_signal, .arg = &d};
+    d.sig_io =
+        (struct loop_io){.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC), .fn = on_signal, .arg = &d};
     if (!loop || d.sig_io.fd < 0 || loop_watch(loop, &d.sig_io, LOOP_READ) < 0)
         return 1;
     bool failed;

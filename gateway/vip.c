@@ -51,8 +51,8 @@ static int read_mac(const char *ifname, uint8_t mac[VIP_MAC_LEN], char *err, siz
     return 0;
 }
 
-int vip_open(struct vip_set *vs, const char *ifname, const struct ip_prefix *vips, unsigned n_vips,
-             char *err, size_t errlen)
+int vip_open(struct vip_set *vs, const char *ifname, const struct ip_prefix *vips, unsigned n_vips, char *err,
+             size_t errlen)
 {
     memset(vs, 0, sizeof *vs);
     vs->arp_fd = -1;
@@ -159,11 +159,16 @@ int vip_del_all(struct vip_set *vs, char *err, size_t errlen)
 /* One ARP request, broadcast: "who has tpa? tell spa (at sha)". */
 static bool arp_send(struct vip_set *vs, const uint8_t sha[VIP_MAC_LEN], const void *spa, const void *tpa)
 {
-    struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
-                             .sll_ifindex = (int)vs->ifindex, .sll_halen = VIP_MAC_LEN};
+    struct sockaddr_ll to = {.sll_family = AF_PACKET,
+                             .sll_protocol = htons(ETH_P_ARP),
+                             .sll_ifindex = (int)vs->ifindex,
+                             .sll_halen = VIP_MAC_LEN};
     memset(to.sll_addr, 0xff, VIP_MAC_LEN);
-    struct arp_ipv4 arp = {.htype = htons(ARPHRD_ETHER), .ptype = htons(ETH_P_IP),
-                           .hlen = VIP_MAC_LEN, .plen = 4, .op = htons(ARPOP_REQUEST)};
+    struct arp_ipv4 arp = {.htype = htons(ARPHRD_ETHER),
+                           .ptype = htons(ETH_P_IP),
+                           .hlen = VIP_MAC_LEN,
+                           .plen = 4,
+                           .op = htons(ARPOP_REQUEST)};
     memcpy(arp.sha, sha, VIP_MAC_LEN);
     memcpy(arp.spa, spa, 4);
     memcpy(arp.tpa, tpa, 4);
@@ -182,14 +187,17 @@ unsigned vip_garp_as(struct vip_set *vs, const uint8_t mac[VIP_MAC_LEN])
     return sent;
 }
 
-unsigned vip_garp(struct vip_set *vs) { return vip_garp_as(vs, vs->mac); }
+unsigned vip_garp(struct vip_set *vs)
+{
+    return vip_garp_as(vs, vs->mac);
+}
 
 int vip_resolve_start(struct vip_set *vs, uint32_t self, uint32_t target)
 {
     if (vs->resolve_fd < 0) {
         vs->resolve_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP));
-        struct sockaddr_ll me = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
-                                 .sll_ifindex = (int)vs->ifindex};
+        struct sockaddr_ll me = {
+            .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP), .sll_ifindex = (int)vs->ifindex};
         if (vs->resolve_fd < 0 || bind(vs->resolve_fd, (struct sockaddr *)&me, sizeof me) < 0) {
             vip_resolve_stop(vs);
             return -1;
@@ -208,8 +216,8 @@ int vip_resolve_poll(struct vip_set *vs, uint32_t target, uint8_t mac[VIP_MAC_LE
         if (n < (ssize_t)sizeof arp)
             continue;
         /* any ARP the target sends names its MAC: its reply, or its own GARPs */
-        if (arp.htype == htons(ARPHRD_ETHER) && arp.ptype == htons(ETH_P_IP) &&
-            arp.hlen == VIP_MAC_LEN && arp.plen == 4 && memcmp(arp.spa, &target, 4) == 0) {
+        if (arp.htype == htons(ARPHRD_ETHER) && arp.ptype == htons(ETH_P_IP) && arp.hlen == VIP_MAC_LEN &&
+            arp.plen == 4 && memcmp(arp.spa, &target, 4) == 0) {
             memcpy(mac, arp.sha, VIP_MAC_LEN);
             return 1;
         }

@@ -28,14 +28,14 @@ struct vip_set {
     unsigned n_vips;
     struct mnl_socket *nl;
     unsigned seq;
-    int arp_fd;      /* sends */
-    int resolve_fd;  /* receives ARP while resolving, else -1 */
+    int arp_fd;     /* sends */
+    int resolve_fd; /* receives ARP while resolving, else -1 */
     uint8_t mac[VIP_MAC_LEN];
 };
 
 /* 0, or -1 with a message in `err` (unknown interface, no permission). */
-int vip_open(struct vip_set *vs, const char *ifname, const struct ip_prefix *vips, unsigned n_vips,
-             char *err, size_t errlen);
+int vip_open(struct vip_set *vs, const char *ifname, const struct ip_prefix *vips, unsigned n_vips, char *err,
+             size_t errlen);
 void vip_close(struct vip_set *vs);
 
 /* Adding an address already there, or removing one already gone, is not an

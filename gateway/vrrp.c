@@ -46,7 +46,10 @@ static void send_advert(struct vrrp *v, struct vrrp_actions *a, uint8_t priority
 }
 
 /* A standing-down router (priority 0) never takes over, so it arms no timer. */
-static void arm_master_down(struct vrrp *v, uint64_t at) { v->master_down_at = v->priority ? at : 0; }
+static void arm_master_down(struct vrrp *v, uint64_t at)
+{
+    v->master_down_at = v->priority ? at : 0;
+}
 
 static void become_master(struct vrrp *v, struct vrrp_actions *a, uint64_t now, const char *why)
 {
@@ -60,8 +63,8 @@ static void become_master(struct vrrp *v, struct vrrp_actions *a, uint64_t now, 
     v->conflict_garp_sent = false;
 }
 
-static void become_backup(struct vrrp *v, struct vrrp_actions *a, uint64_t now,
-                          uint16_t master_adver_cs, const char *why)
+static void become_backup(struct vrrp *v, struct vrrp_actions *a, uint64_t now, uint16_t master_adver_cs,
+                          const char *why)
 {
     if (v->state == VRRP_STATE_MASTER)
         a->del_vips = true;

@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VRRP_PRIO_STOP  0   /* "I am leaving": the Backup takes over after Skew_Time */
-#define VRRP_PRIO_MIN   1
-#define VRRP_PRIO_OWNER 255 /* the router owning the addresses: Master at once */
+#define VRRP_PRIO_STOP    0 /* "I am leaving": the Backup takes over after Skew_Time */
+#define VRRP_PRIO_MIN     1
+#define VRRP_PRIO_OWNER   255 /* the router owning the addresses: Master at once */
 #define VRRP_ADVER_MIN_CS 1
 #define VRRP_ADVER_MAX_CS 4095 /* the 12-bit Max Adver Int field */
 
@@ -54,12 +54,12 @@ struct vrrp {
 };
 
 enum vrrp_event_type {
-    VRRP_EV_STARTUP,   /* Initialize -> Backup or Master; also "interface up" */
-    VRRP_EV_SHUTDOWN,  /* -> Initialize, with a priority 0 advertisement if Master */
-    VRRP_EV_IF_DOWN,   /* -> Initialize, silently (nothing can be sent) */
-    VRRP_EV_TIMER,     /* the time returned in next_timer_at has come */
-    VRRP_EV_ADVERT,    /* a valid advertisement for our VRID */
-    VRRP_EV_PRIORITY,  /* new effective priority (health, relay, tracked links) */
+    VRRP_EV_STARTUP,  /* Initialize -> Backup or Master; also "interface up" */
+    VRRP_EV_SHUTDOWN, /* -> Initialize, with a priority 0 advertisement if Master */
+    VRRP_EV_IF_DOWN,  /* -> Initialize, silently (nothing can be sent) */
+    VRRP_EV_TIMER,    /* the time returned in next_timer_at has come */
+    VRRP_EV_ADVERT,   /* a valid advertisement for our VRID */
+    VRRP_EV_PRIORITY, /* new effective priority (health, relay, tracked links) */
 };
 
 struct vrrp_event {
@@ -70,16 +70,16 @@ struct vrrp_event {
 };
 
 struct vrrp_actions {
-    bool send_advert;         /* send one advertisement now ... */
-    uint8_t advert_priority;  /* ... carrying this priority */
-    bool add_vips;            /* take the virtual addresses */
-    bool del_vips;            /* give them up */
-    bool send_garp;           /* start a burst of gratuitous ARPs */
-    bool announce_master;     /* we were Master and heard a better one: send ARPs */
-    uint32_t master_addr;     /* ... naming its MAC for the VIPs (host order) */
-    enum vrrp_state old_state;/* state before the step: a change if != v->state */
-    const char *why;          /* for the log, when the state changed or ARPs go out */
-    uint64_t next_timer_at;   /* deliver VRRP_EV_TIMER at this time; 0 = no timer */
+    bool send_advert;          /* send one advertisement now ... */
+    uint8_t advert_priority;   /* ... carrying this priority */
+    bool add_vips;             /* take the virtual addresses */
+    bool del_vips;             /* give them up */
+    bool send_garp;            /* start a burst of gratuitous ARPs */
+    bool announce_master;      /* we were Master and heard a better one: send ARPs */
+    uint32_t master_addr;      /* ... naming its MAC for the VIPs (host order) */
+    enum vrrp_state old_state; /* state before the step: a change if != v->state */
+    const char *why;           /* for the log, when the state changed or ARPs go out */
+    uint64_t next_timer_at;    /* deliver VRRP_EV_TIMER at this time; 0 = no timer */
 };
 
 void vrrp_init(struct vrrp *v, const struct vrrp_config *cfg);

@@ -15,12 +15,10 @@
 #include <unistd.h>
 
 static const char *const drop_names[VRRP_DROP_COUNT] = {
-    [VRRP_DROP_SHORT] = "short",       [VRRP_DROP_IP] = "ip_header",
-    [VRRP_DROP_TTL] = "ttl",           [VRRP_DROP_VERSION] = "version",
-    [VRRP_DROP_TYPE] = "type",         [VRRP_DROP_LENGTH] = "length",
-    [VRRP_DROP_CHECKSUM] = "checksum", [VRRP_DROP_VRID] = "vrid",
-    [VRRP_DROP_OWNER] = "owner",       [VRRP_DROP_ADDRS] = "addresses",
-    [VRRP_DROP_INTERVAL] = "interval", [VRRP_DROP_PEER] = "peer",
+    [VRRP_DROP_SHORT] = "short",       [VRRP_DROP_IP] = "ip_header",      [VRRP_DROP_TTL] = "ttl",
+    [VRRP_DROP_VERSION] = "version",   [VRRP_DROP_TYPE] = "type",         [VRRP_DROP_LENGTH] = "length",
+    [VRRP_DROP_CHECKSUM] = "checksum", [VRRP_DROP_VRID] = "vrid",         [VRRP_DROP_OWNER] = "owner",
+    [VRRP_DROP_ADDRS] = "addresses",   [VRRP_DROP_INTERVAL] = "interval", [VRRP_DROP_PEER] = "peer",
     [VRRP_DROP_SELF] = "self",
 };
 
@@ -119,8 +117,7 @@ static int check_ip(const uint8_t *pkt, size_t len, struct vrrp_advert *out, con
     return -1;
 }
 
-static int check_vrrp(const uint8_t *msg, size_t len, const struct vrrp_expect *exp,
-                      struct vrrp_advert *out)
+static int check_vrrp(const uint8_t *msg, size_t len, const struct vrrp_expect *exp, struct vrrp_advert *out)
 {
     if (msg[0] >> 4 != VRRP_VERSION)
         return VRRP_DROP_VERSION;
@@ -149,8 +146,8 @@ static int check_vrrp(const uint8_t *msg, size_t len, const struct vrrp_expect *
     return -1;
 }
 
-bool vrrp_net_check(const uint8_t *pkt, size_t len, const struct vrrp_expect *exp,
-                    struct vrrp_advert *out, struct vrrp_net_stats *stats)
+bool vrrp_net_check(const uint8_t *pkt, size_t len, const struct vrrp_expect *exp, struct vrrp_advert *out,
+                    struct vrrp_net_stats *stats)
 {
     const uint8_t *msg = NULL;
     size_t msg_len = 0;
@@ -166,8 +163,8 @@ bool vrrp_net_check(const uint8_t *pkt, size_t len, const struct vrrp_expect *ex
     return true;
 }
 
-static int set_opt(int fd, int level, int name, const void *val, socklen_t len, const char *what,
-                   char *err, size_t errlen)
+static int set_opt(int fd, int level, int name, const void *val, socklen_t len, const char *what, char *err,
+                   size_t errlen)
 {
     if (setsockopt(fd, level, name, val, len) == 0)
         return 0;
@@ -190,7 +187,8 @@ int vrrp_net_open(const char *ifname, char *err, size_t errlen)
     struct ip_mreqn mreq = {.imr_ifindex = (int)ifindex};
     inet_pton(AF_INET, VRRP_GROUP_V4, &mreq.imr_multiaddr);
     int ttl = VRRP_TTL, off = 0;
-    if (set_opt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname), "bind to interface", err, errlen) ||
+    if (set_opt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname), "bind to interface", err,
+                errlen) ||
         set_opt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq, "join 224.0.0.18", err, errlen) ||
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq, "multicast interface", err, errlen) ||
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl, "multicast TTL", err, errlen) ||
@@ -202,8 +200,8 @@ int vrrp_net_open(const char *ifname, char *err, size_t errlen)
     return fd;
 }
 
-int vrrp_net_send(int fd, unsigned ifindex, uint32_t src, uint32_t dst, const uint8_t *msg,
-                  size_t len, struct vrrp_net_stats *stats)
+int vrrp_net_send(int fd, unsigned ifindex, uint32_t src, uint32_t dst, const uint8_t *msg, size_t len,
+                  struct vrrp_net_stats *stats)
 {
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = dst};
     /* the source must be our primary address (RFC 5798 5.1.1.1), not a VIP
@@ -214,8 +212,12 @@ int vrrp_net_send(int fd, unsigned ifindex, uint32_t src, uint32_t dst, const ui
     } ctl;
     memset(&ctl, 0, sizeof ctl);
     struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
-    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    struct msghdr mh = {.msg_name = &to,
+                        .msg_namelen = sizeof to,
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = ctl.buf,
+                        .msg_controllen = sizeof ctl.buf};
     struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
     c->cmsg_level = IPPROTO_IP;
     c->cmsg_type = IP_PKTINFO;

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NODE_LINK_POLL_MS 100 /* how often the interface and tracked links are checked */
-#define NODE_RESOLVE_POLL_MS 10 /* waiting for the new Master's ARP reply ... */
-#define NODE_RESOLVE_TRIES 100  /* ... for at most one second, asking every 10th time */
-#define NODE_ERR_MAX      256
+#define NODE_LINK_POLL_MS    100 /* how often the interface and tracked links are checked */
+#define NODE_RESOLVE_POLL_MS 10  /* waiting for the new Master's ARP reply ... */
+#define NODE_RESOLVE_TRIES   100 /* ... for at most one second, asking every 10th time */
+#define NODE_ERR_MAX         256
 
 struct vrrp_node {
     struct loop *loop;
@@ -37,9 +37,9 @@ struct vrrp_node {
     struct loop_timer announce_timer; /* ARPs naming the Master we yielded to */
     uint32_t announce_ip;
     uint8_t announce_mac[VIP_MAC_LEN];
-    unsigned announce_tries;          /* while resolving its MAC */
-    unsigned announce_left;           /* ARPs still to send, once known */
-    uint32_t primary;             /* network order, like everything on the wire */
+    unsigned announce_tries; /* while resolving its MAC */
+    unsigned announce_left;  /* ARPs still to send, once known */
+    uint32_t primary;        /* network order, like everything on the wire */
     uint32_t vips_v4[CONFIG_MAX_VIPS];
     uint32_t peers[CONFIG_MAX_PEERS];
     bool link_up;
@@ -64,9 +64,11 @@ __attribute__((format(printf, 1, 2))) static void node_log(const char *fmt, ...)
 
 static void send_adverts(struct vrrp_node *n, uint8_t priority)
 {
-    struct vrrp_advert adv = {.vrid = (uint8_t)n->cfg.vrid, .priority = priority,
+    struct vrrp_advert adv = {.vrid = (uint8_t)n->cfg.vrid,
+                              .priority = priority,
                               .interval_cs = (uint16_t)n->cfg.advert_interval_cs,
-                              .src = n->primary, .n_addrs = n->cfg.n_vips};
+                              .src = n->primary,
+                              .n_addrs = n->cfg.n_vips};
     uint8_t msg[VRRP_PKT_MAX];
     unsigned n_dst = n->cfg.n_unicast_peers ? n->cfg.n_unicast_peers : 1;
     for (unsigned i = 0; i < n_dst; i++) {
@@ -118,9 +120,9 @@ static void announce_fire(struct loop *loop, struct loop_timer *t)
         }
         vip_resolve_stop(&n->vip);
         n->announce_left = n->cfg.garp_count ? n->cfg.garp_count : 1;
-        node_log("pointing clients at the new master's MAC %02x:%02x:%02x:%02x:%02x:%02x",
-                 n->announce_mac[0], n->announce_mac[1], n->announce_mac[2], n->announce_mac[3],
-                 n->announce_mac[4], n->announce_mac[5]);
+        node_log("pointing clients at the new master's MAC %02x:%02x:%02x:%02x:%02x:%02x", n->announce_mac[0],
+                 n->announce_mac[1], n->announce_mac[2], n->announce_mac[3], n->announce_mac[4],
+                 n->announce_mac[5]);
     }
     vip_garp_as(&n->vip, n->announce_mac);
     if (--n->announce_left > 0)
@@ -222,9 +224,13 @@ static void on_timer(struct loop *loop, struct loop_timer *t)
 
 static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len)
 {
-    struct vrrp_expect exp = {.vrid = (uint8_t)n->cfg.vrid, .owner = n->sm.priority == VRRP_PRIO_OWNER,
-                              .self = n->primary, .addrs = n->vips_v4, .n_addrs = n->cfg.n_vips,
-                              .peers = n->peers, .n_peers = n->cfg.n_unicast_peers};
+    struct vrrp_expect exp = {.vrid = (uint8_t)n->cfg.vrid,
+                              .owner = n->sm.priority == VRRP_PRIO_OWNER,
+                              .self = n->primary,
+                              .addrs = n->vips_v4,
+                              .n_addrs = n->cfg.n_vips,
+                              .peers = n->peers,
+                              .n_peers = n->cfg.n_unicast_peers};
     struct vrrp_advert adv;
     struct vrrp_net_stats before = n->stats;
     if (!vrrp_net_check(pkt, len, &exp, &adv, &n->stats)) {
@@ -235,8 +241,10 @@ static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len)
             }
         return;
     }
-    struct vrrp_event ev = {.type = VRRP_EV_ADVERT, .priority = adv.priority,
-                            .interval_cs = adv.interval_cs, .src = ntohl(adv.src)};
+    struct vrrp_event ev = {.type = VRRP_EV_ADVERT,
+                            .priority = adv.priority,
+                            .interval_cs = adv.interval_cs,
+                            .src = ntohl(adv.src)};
     step(n, &ev);
 }
 
@@ -291,8 +299,10 @@ static int check_config(const struct config_vrrp *c, char *err, size_t errlen)
     if (!c->interface[0] || c->vrid < 1 || c->vrid > 255 || c->priority < 1 || c->priority > 255 ||
         c->advert_interval_cs < VRRP_ADVER_MIN_CS || c->advert_interval_cs > VRRP_ADVER_MAX_CS ||
         c->n_vips == 0 || c->n_vips > CONFIG_MAX_VIPS || c->n_unicast_peers > CONFIG_MAX_PEERS) {
-        snprintf(err, errlen, "[vrrp] needs interface, vrid 1-255, priority 1-255, "
-                              "advert_interval 10ms-40.95s and 1-%d vips", CONFIG_MAX_VIPS);
+        snprintf(err, errlen,
+                 "[vrrp] needs interface, vrid 1-255, priority 1-255, "
+                 "advert_interval 10ms-40.95s and 1-%d vips",
+                 CONFIG_MAX_VIPS);
         return -1;
     }
     for (unsigned i = 0; i < c->n_vips; i++)
@@ -380,9 +390,12 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
         *failed = true;
         return NULL;
     }
-    struct vrrp_config sc = {.vrid = (uint8_t)n->cfg.vrid, .priority = (uint8_t)n->cfg.priority,
-                             .advert_cs = (uint16_t)n->cfg.advert_interval_cs, .preempt = n->cfg.preempt,
-                             .preempt_delay_ms = n->cfg.preempt_delay_ms, .primary_addr = ntohl(n->primary)};
+    struct vrrp_config sc = {.vrid = (uint8_t)n->cfg.vrid,
+                             .priority = (uint8_t)n->cfg.priority,
+                             .advert_cs = (uint16_t)n->cfg.advert_interval_cs,
+                             .preempt = n->cfg.preempt,
+                             .preempt_delay_ms = n->cfg.preempt_delay_ms,
+                             .primary_addr = ntohl(n->primary)};
     vrrp_init(&n->sm, &sc);
     char addr[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &n->primary, addr, sizeof addr);
@@ -416,7 +429,10 @@ void vrrp_node_relay_back(struct vrrp_node *n)
     update_priority(n);
 }
 
-static void node_free(void *arg) { free(arg); }
+static void node_free(void *arg)
+{
+    free(arg);
+}
 
 void vrrp_node_shutdown(struct vrrp_node *n)
 {
@@ -433,6 +449,12 @@ const char *vrrp_node_state_name(const struct vrrp_node *n)
     return n ? vrrp_state_name(n->sm.state) : "disabled";
 }
 
-const struct vrrp_net_stats *vrrp_node_stats(const struct vrrp_node *n) { return n ? &n->stats : NULL; }
+const struct vrrp_net_stats *vrrp_node_stats(const struct vrrp_node *n)
+{
+    return n ? &n->stats : NULL;
+}
 
-unsigned vrrp_node_priority(const struct vrrp_node *n) { return n ? n->sm.priority : 0; }
+unsigned vrrp_node_priority(const struct vrrp_node *n)
+{
+    return n ? n->sm.priority : 0;
+}

@@ -9,15 +9,15 @@
 
 #include <string.h>
 
-#define ADV_CS 100   /* 1 s advertisements, the RFC default */
+#define ADV_CS 100         /* 1 s advertisements, the RFC default */
 #define ADDR_A 0xC6120001u /* 198.18.0.1 */
 #define ADDR_B 0xC6120002u /* 198.18.0.2 */
-#define T0 1000000u  /* virtual time starts far from 0: 0 means "no timer" */
+#define T0     1000000u    /* virtual time starts far from 0: 0 means "no timer" */
 
 static struct vrrp_config cfg_of(uint8_t prio, uint32_t addr, bool preempt)
 {
-    return (struct vrrp_config){.vrid = 51, .priority = prio, .advert_cs = ADV_CS,
-                                .preempt = preempt, .primary_addr = addr};
+    return (struct vrrp_config){
+        .vrid = 51, .priority = prio, .advert_cs = ADV_CS, .preempt = preempt, .primary_addr = addr};
 }
 
 static struct vrrp_actions ev_simple(struct vrrp *v, enum vrrp_event_type t, uint64_t now)
@@ -287,7 +287,7 @@ static void test_master_equal_priority_higher_address_wins(void **state)
 {
     (void)state;
     struct vrrp v;
-    uint64_t t = start_master(&v, 100); /* ADDR_A = 198.18.0.1 */
+    uint64_t t = start_master(&v, 100);                         /* ADDR_A = 198.18.0.1 */
     struct vrrp_actions a = ev_advert(&v, 100, ADDR_B, t + 10); /* 198.18.0.2 */
     assert_int_equal(v.state, VRRP_STATE_BACKUP);
     assert_true(a.del_vips);
@@ -403,7 +403,7 @@ static void test_master_priority0_stands_down(void **state)
     assert_true(a.send_advert);
     assert_int_equal(a.advert_priority, VRRP_PRIO_STOP);
     assert_true(a.del_vips);
-    assert_false(a.announce_master); /* who takes over is not known yet */
+    assert_false(a.announce_master);      /* who takes over is not known yet */
     assert_int_equal(a.next_timer_at, 0); /* never takes over while standing down */
     a = ev_advert(&v, 100, ADDR_B, t + 1000);
     assert_int_equal(a.next_timer_at, 0);
@@ -440,10 +440,10 @@ static void test_backup_priority0_disarms(void **state)
 
 struct sim {
     struct vrrp n[2];
-    bool link[2][2];        /* link[from][to]: adverts get through */
+    bool link[2][2]; /* link[from][to]: adverts get through */
     uint64_t timer[2];
     bool vips[2];
-    int last_garp;          /* whose ARPs clients followed last (-1: none) */
+    int last_garp; /* whose ARPs clients followed last (-1: none) */
     unsigned adverts[2];
     struct vrrp_event queue[SIM_QUEUE];
     int queue_to[SIM_QUEUE];
@@ -468,8 +468,10 @@ static void sim_apply(struct sim *s, int i, struct vrrp_actions a)
     if (!s->link[i][1 - i])
         return;
     assert_true(s->nq < SIM_QUEUE);
-    s->queue[s->nq] = (struct vrrp_event){.type = VRRP_EV_ADVERT, .priority = a.advert_priority,
-                                          .interval_cs = ADV_CS, .src = s->n[i].cfg.primary_addr};
+    s->queue[s->nq] = (struct vrrp_event){.type = VRRP_EV_ADVERT,
+                                          .priority = a.advert_priority,
+                                          .interval_cs = ADV_CS,
+                                          .src = s->n[i].cfg.primary_addr};
     s->queue_to[s->nq++] = 1 - i;
 }
 

@@ -55,8 +55,12 @@ static void fx_init(struct fixture *f)
     f->vips[1] = ip4("198.18.0.101");
     f->peers[0] = ip4("198.18.0.2");
     f->exp = (struct vrrp_expect){.vrid = VRID, .self = ip4("198.18.0.1"), .addrs = f->vips, .n_addrs = 2};
-    f->adv = (struct vrrp_advert){.vrid = VRID, .priority = 100, .interval_cs = 100,
-                                  .src = ip4("198.18.0.2"), .dst = ip4(VRRP_GROUP_V4), .n_addrs = 2};
+    f->adv = (struct vrrp_advert){.vrid = VRID,
+                                  .priority = 100,
+                                  .interval_cs = 100,
+                                  .src = ip4("198.18.0.2"),
+                                  .dst = ip4(VRRP_GROUP_V4),
+                                  .n_addrs = 2};
 }
 
 /* The peer's advertisement as it arrives, with TTL 255. */
@@ -87,8 +91,12 @@ static void test_checksum_known_vector(void **state)
     /* 198.18.0.1 -> 224.0.0.18, VRID 51, prio 100, 1 s, VIP 198.18.0.100;
      * computed by hand: ~(fold of the 16-bit sum) = 0xfd4d */
     uint32_t vip = ip4("198.18.0.100");
-    struct vrrp_advert a = {.vrid = 51, .priority = 100, .interval_cs = 100, .n_addrs = 1,
-                            .src = ip4("198.18.0.1"), .dst = ip4("224.0.0.18")};
+    struct vrrp_advert a = {.vrid = 51,
+                            .priority = 100,
+                            .interval_cs = 100,
+                            .n_addrs = 1,
+                            .src = ip4("198.18.0.1"),
+                            .dst = ip4("224.0.0.18")};
     uint8_t msg[64];
     assert_int_equal(vrrp_net_build(msg, sizeof msg, &a, &vip), 12);
     const uint8_t want[12] = {0x31, 51, 100, 1, 0x00, 100, 0xfd, 0x4d, 198, 18, 0, 100};
