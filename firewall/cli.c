@@ -5,13 +5,21 @@
  * Exit status: 0 success, 1 the policy or the kernel refused, 2 usage.
  */
 #include "common/version.h"
+#include "firewall/compile.h"
+#include "firewall/firewall.h"
 #include "firewall/policy.h"
+#include "firewall/render.h"
+#include "firewall/ruleset.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage_text[] =
     "usage: rampart-fw check FILE\n"
+    "       rampart-fw render FILE\n"
+    "       rampart-fw apply FILE\n"
+    "       rampart-fw flush\n"
     "       rampart-fw --version\n";
 
 static int usage(void)
@@ -42,6 +50,65 @@ static int cmd_check(int argc, char **argv)
     return 0;
 }
 
+static int cmd_render(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage();
+    struct policy *pol = load_policy(argv[0]);
+    if (!pol)
+        return 1;
+    struct fw_ruleset rs;
+    int rc = 0;
+    if (fw_lower(pol, &rs) < 0) {
+        fprintf(stderr, "rampart-fw: out of memory\n");
+        rc = 1;
+    } else {
+        fw_render(stdout, &rs);
+        fw_ruleset_free(&rs);
+    }
+    policy_free(pol);
+    return rc;
+}
+
+/* RAMPART_FW_FAULT=reject makes the kernel refuse the batch (tests only). */
+static unsigned fault_flags(void)
+{
+    const char *f = getenv("RAMPART_FW_FAULT");
+    return f && strcmp(f, "reject") == 0 ? FW_COMPILE_FAULT : 0;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage();
+    struct policy *pol = load_policy(argv[0]);
+    if (!pol) {
+        fprintf(stderr, "rampart-fw: %s refused, nothing applied\n", argv[0]);
+        return 1;
+    }
+    char err[FW_ERR_MAX];
+    int rc = fw_apply_policy(pol, fault_flags(), err);
+    if (rc < 0)
+        fprintf(stderr, "rampart-fw: %s\n", err);
+    else
+        printf("applied %s (%u sets, %u rules)\n", argv[0], pol->n_sets, pol->n_rules);
+    policy_free(pol);
+    return rc < 0 ? 1 : 0;
+}
+
+static int cmd_flush(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0)
+        return usage();
+    char err[FW_ERR_MAX];
+    if (fw_remove(err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -53,5 +120,11 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(argc - 2, argv + 2);
+    if (strcmp(cmd, "apply") == 0)
+        return cmd_apply(argc - 2, argv + 2);
+    if (strcmp(cmd, "flush") == 0)
+        return cmd_flush(argc - 2, argv + 2);
     return usage();
 }

@@ -1,0 +1,41 @@
+/*
+ * Rampart's firewall, as a C API for the daemon and rampart-fw: apply a
+ * policy file atomically, and keep the dynamic blocklist. Everything here
+ * touches only table inet rampart, in the caller's network namespace.
+ *
+ * Functions return 0 on success, or -1 with a one-line reason in `err`
+ * (FW_ERR_MAX bytes). Policy problems are "FILE:LINE: message" lines in
+ * `diags` instead, and then no netlink message has been sent.
+ */
+#ifndef RAMPART_FIREWALL_FIREWALL_H
+#define RAMPART_FIREWALL_FIREWALL_H
+
+#include "firewall/policy.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define FW_ERR_MAX 512
+#define FW_BLOCK_DEFAULT_TIMEOUT_MS (10ULL * 60 * 1000) /* when the set has none */
+
+/* Reads, checks and applies a policy file in one nfnetlink transaction that
+ * replaces table inet rampart. On a policy error, returns -1 with `diags`
+ * filled and sends nothing; on a kernel refusal, returns -1 with `err` set
+ * and the previous ruleset still in place. `diags` gets warnings too. */
+int fw_apply_file(const char *path, struct policy_diags *diags, char *err);
+
+/* The same for a policy already loaded. `flags`: see compile.h. */
+int fw_apply_policy(const struct policy *pol, unsigned flags, char *err);
+
+/* Removes table inet rampart (no error when there is none). */
+int fw_remove(char *err);
+
+/* The dynamic blocklist: set "blocklist" (IPv4) or "blocklist6" (IPv6) of
+ * the applied policy. `timeout_ms` 0 = the set's own default timeout. */
+int fw_block(const struct ip_addr *addr, uint64_t timeout_ms, char *err);
+int fw_unblock(const struct ip_addr *addr, char *err);
+
+/* Lists blocked addresses, one per line: "ADDR expires 9m58s". */
+int fw_blocked_print(FILE *out, char *err);
+
+#endif /* RAMPART_FIREWALL_FIREWALL_H */
