@@ -6,6 +6,8 @@
  */
 #include "common/version.h"
 #include "firewall/compile.h"
+#include "firewall/decompile.h"
+#include "firewall/diff.h"
 #include "firewall/firewall.h"
 #include "firewall/policy.h"
 #include "firewall/render.h"
@@ -19,6 +21,8 @@ static const char usage_text[] =
     "usage: rampart-fw check FILE\n"
     "       rampart-fw render FILE\n"
     "       rampart-fw apply FILE\n"
+    "       rampart-fw show\n"
+    "       rampart-fw diff FILE\n"
     "       rampart-fw flush\n"
     "       rampart-fw --version\n";
 
@@ -109,6 +113,56 @@ static int cmd_flush(int argc, char **argv)
     return 0;
 }
 
+static int cmd_show(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0)
+        return usage();
+    struct fw_running run;
+    char err[FW_ERR_MAX];
+    if (fw_running_read(&run, err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    if (!run.exists) {
+        fprintf(stderr, "rampart-fw: no table inet %s (no policy applied)\n", FW_TABLE);
+        return 1;
+    }
+    fw_render(stdout, &run.rs);
+    if (run.foreign)
+        fprintf(stderr, "rampart-fw: warning: %u rule(s) or chain(s) not written by rampart-fw\n",
+                run.foreign);
+    fw_running_free(&run);
+    return 0;
+}
+
+/* Exit status like diff(1): 0 no change, 1 changes, 2 trouble. */
+static int cmd_diff(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage();
+    struct policy *pol = load_policy(argv[0]);
+    if (!pol)
+        return 2;
+    struct fw_ruleset rs;
+    char err[FW_ERR_MAX];
+    int changes = -1;
+    if (fw_lower(pol, &rs) < 0) {
+        snprintf(err, sizeof err, "out of memory");
+    } else {
+        changes = fw_diff(&rs, stdout, err);
+        fw_ruleset_free(&rs);
+    }
+    policy_free(pol);
+    if (changes < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 2;
+    }
+    if (changes == 0)
+        printf("no changes\n");
+    return changes ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -124,6 +178,10 @@ int main(int argc, char **argv)
         return cmd_render(argc - 2, argv + 2);
     if (strcmp(cmd, "apply") == 0)
         return cmd_apply(argc - 2, argv + 2);
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show(argc - 2, argv + 2);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(argc - 2, argv + 2);
     if (strcmp(cmd, "flush") == 0)
         return cmd_flush(argc - 2, argv + 2);
     return usage();

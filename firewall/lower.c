@@ -95,7 +95,7 @@ static const char *add_meter(struct fw_ruleset *rs, const char *rule, int family
     return s->name;
 }
 
-static struct fw_rule *new_rule(struct fw_ruleset *rs, enum policy_dir chain)
+struct fw_rule *fw_ruleset_add_rule(struct fw_ruleset *rs, enum policy_dir chain)
 {
     if (rs->n_rules == rs->cap_rules) {
         size_t cap = rs->cap_rules ? rs->cap_rules * 2 : 64;
@@ -125,18 +125,18 @@ static void set_anon(struct fw_match *m, enum fw_key key, const uint8_t *vals, s
 static int add_always(struct fw_ruleset *rs, enum policy_dir chain)
 {
     struct fw_rule *r;
-    if (!(r = new_rule(rs, chain)))
+    if (!(r = fw_ruleset_add_rule(rs, chain)))
         return -1;
     r->ct_state = POLICY_CT_ESTABLISHED | POLICY_CT_RELATED;
     r->verdict = FW_V_ACCEPT;
     snprintf(r->comment, sizeof r->comment, "rampart: replies to allowed traffic");
-    if (!(r = new_rule(rs, chain)))
+    if (!(r = fw_ruleset_add_rule(rs, chain)))
         return -1;
     r->ct_state = POLICY_CT_INVALID;
     r->verdict = FW_V_DROP;
     snprintf(r->comment, sizeof r->comment, "rampart: invalid packets");
     if (chain != POLICY_DIR_FORWARD) {
-        if (!(r = new_rule(rs, chain)))
+        if (!(r = fw_ruleset_add_rule(rs, chain)))
             return -1;
         if (chain == POLICY_DIR_IN)
             r->iif = "lo";
@@ -146,7 +146,7 @@ static int add_always(struct fw_ruleset *rs, enum policy_dir chain)
         snprintf(r->comment, sizeof r->comment, "rampart: loopback");
     }
     for (int v6 = 0; v6 <= 1; v6++) {
-        if (!(r = new_rule(rs, chain)))
+        if (!(r = fw_ruleset_add_rule(rs, chain)))
             return -1;
         r->proto = v6 ? POLICY_PROTO_ICMPV6 : POLICY_PROTO_ICMP;
         if (v6)
@@ -247,7 +247,7 @@ static int lower_over_limit(const struct policy *pol, const struct policy_rule *
             continue;
         if (!l->per_source && f == 1)
             break;
-        struct fw_rule *r = new_rule(rs, pr->dir);
+        struct fw_rule *r = fw_ruleset_add_rule(rs, pr->dir);
         if (!r || lower_matches(pol, pr, r) < 0)
             return -1;
         r->limit = (struct fw_limit){.kind = l->per_source ? FW_L_METER : FW_L_PLAIN,
@@ -269,7 +269,7 @@ static int lower_rule(const struct policy *pol, const struct policy_rule *pr,
 {
     if (pr->limit.present && lower_over_limit(pol, pr, rs) < 0)
         return -1;
-    struct fw_rule *r = new_rule(rs, pr->dir);
+    struct fw_rule *r = fw_ruleset_add_rule(rs, pr->dir);
     if (!r || lower_matches(pol, pr, r) < 0)
         return -1;
     r->counter = pr->counter;
@@ -289,14 +289,14 @@ static int add_chain_end(const struct policy *pol, struct fw_ruleset *rs, enum p
     if (pol->log_drops) {
         static const char *const prefixes[POLICY_DIR_COUNT] = {
             "rampart drop input: ", "rampart drop forward: ", "rampart drop output: "};
-        if (!(r = new_rule(rs, chain)))
+        if (!(r = fw_ruleset_add_rule(rs, chain)))
             return -1;
         r->limit = (struct fw_limit){.kind = FW_L_PLAIN, .rate = FW_LOG_RATE,
                                      .burst = FW_NFT_DEFAULT_BURST, .unit = "minute"};
         r->log_prefix = prefixes[chain];
         snprintf(r->comment, sizeof r->comment, "rampart: log dropped packets (rate-limited)");
     }
-    if (!(r = new_rule(rs, chain)))
+    if (!(r = fw_ruleset_add_rule(rs, chain)))
         return -1;
     r->counter = true;
     r->verdict = FW_V_DROP;
@@ -309,7 +309,8 @@ int fw_lower(const struct policy *pol, struct fw_ruleset *out)
     memset(out, 0, sizeof *out);
     memcpy(out->dflt, pol->dflt, sizeof out->dflt);
     /* user sets plus at most two meters per rule */
-    out->sets = calloc(pol->n_sets + 2 * (size_t)pol->n_rules + 1, sizeof *out->sets);
+    out->cap_sets = pol->n_sets + 2 * (size_t)pol->n_rules + 1;
+    out->sets = calloc(out->cap_sets, sizeof *out->sets);
     if (!out->sets || lower_sets(pol, out) < 0)
         goto fail;
     for (int c = 0; c < POLICY_DIR_COUNT; c++) {
@@ -342,7 +343,41 @@ void fw_ruleset_free(struct fw_ruleset *rs)
         free_match(&rs->rules[i].dport);
         free_match(&rs->rules[i].icmp_type);
     }
+    for (size_t i = 0; i < rs->n_strings; i++)
+        free(rs->strings[i]);
+    free(rs->strings);
     free(rs->sets);
     free(rs->rules);
     memset(rs, 0, sizeof *rs);
+}
+
+struct fw_set *fw_ruleset_add_set(struct fw_ruleset *rs)
+{
+    if (rs->n_sets == rs->cap_sets) {
+        size_t cap = rs->cap_sets ? rs->cap_sets * 2 : 16;
+        struct fw_set *grown = realloc(rs->sets, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        rs->sets = grown;
+        rs->cap_sets = cap;
+    }
+    struct fw_set *s = &rs->sets[rs->n_sets++];
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+const char *fw_ruleset_strdup(struct fw_ruleset *rs, const char *s)
+{
+    if (rs->n_strings == rs->cap_strings) {
+        size_t cap = rs->cap_strings ? rs->cap_strings * 2 : 32;
+        char **grown = realloc(rs->strings, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        rs->strings = grown;
+        rs->cap_strings = cap;
+    }
+    char *copy = strdup(s);
+    if (copy)
+        rs->strings[rs->n_strings++] = copy;
+    return copy;
 }

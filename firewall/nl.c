@@ -203,9 +203,10 @@ int fw_nl_dump(struct fw_nl *nl, uint16_t type, uint16_t flags,
         ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof buf);
         if (n < 0)
             return -errno;
+        errno = 0;
         int ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
         if (ret < 0)
-            return -errno;
+            return errno ? -errno : -EIO;
         if (ret == MNL_CB_STOP)
             return 0;
     }

@@ -260,6 +260,10 @@ const char *fw_reject_text(const struct fw_rule *r)
 void fw_render_rule(FILE *out, const struct fw_rule *r)
 {
     char pbuf[32];
+    if (r->raw) {
+        fprintf(out, "# not written by rampart-fw: %s", r->raw);
+        return;
+    }
     if (r->iif)
         fprintf(out, "iifname \"%s\" ", r->iif);
     if (r->oif)
@@ -280,7 +284,8 @@ void fw_render_rule(FILE *out, const struct fw_rule *r)
     render_ct_state(out, r->ct_state);
     render_limit(out, r);
     if (r->counter)
-        fputs("counter packets 0 bytes 0 ", out);
+        fprintf(out, "counter packets %llu bytes %llu ", (unsigned long long)r->packets,
+                (unsigned long long)r->bytes);
     if (r->log_prefix)
         fprintf(out, "log prefix \"%s\" ", r->log_prefix);
     switch (r->verdict) {
@@ -296,7 +301,8 @@ void fw_render_rule(FILE *out, const struct fw_rule *r)
         fprintf(out, "%s ", fw_reject_text(r));
         break;
     }
-    fprintf(out, "comment \"%s\"", r->comment);
+    if (r->comment[0])
+        fprintf(out, "comment \"%s\"", r->comment);
 }
 
 void fw_render(FILE *out, const struct fw_ruleset *rs)

@@ -34,6 +34,7 @@ enum fw_key {
 /* An inclusive range of keys, big-endian bytes (4, 16, 2 or 1 long). */
 struct fw_range {
     uint8_t lo[16], hi[16];
+    uint64_t timeout_ms, expires_ms; /* elements of dynamic sets, read back */
 };
 
 struct fw_set {
@@ -80,9 +81,11 @@ struct fw_rule {
     uint32_t ct_state;
     struct fw_limit limit;
     bool counter;
+    uint64_t packets, bytes; /* read back from the kernel; 0 for new rules */
     const char *log_prefix;
     enum fw_verdict verdict;
     char comment[FW_COMMENT_MAX];
+    const char *raw; /* read back but not ours: libnftnl's text of it */
 };
 
 struct fw_ruleset {
@@ -91,12 +94,21 @@ struct fw_ruleset {
     size_t n_sets;
     struct fw_rule *rules;
     size_t n_rules, cap_rules;
+    size_t cap_sets;  /* read-back rulesets grow their set array */
+    char **strings;   /* names a read-back ruleset owns */
+    size_t n_strings, cap_strings;
 };
 
 /* Lowers a checked policy. The ruleset points into `pol` (names, prefixes),
  * so `pol` must outlive it. Returns 0, or -1 when out of memory. */
 int fw_lower(const struct policy *pol, struct fw_ruleset *out);
 void fw_ruleset_free(struct fw_ruleset *rs);
+
+/* For rulesets built elsewhere (read back from the kernel): a new rule at
+ * the end (NULL when out of memory), a new set, a string the ruleset owns. */
+struct fw_rule *fw_ruleset_add_rule(struct fw_ruleset *rs, enum policy_dir chain);
+struct fw_set *fw_ruleset_add_set(struct fw_ruleset *rs);
+const char *fw_ruleset_strdup(struct fw_ruleset *rs, const char *s);
 
 /* Key length in bytes of a key type. */
 unsigned fw_key_len(enum fw_key key);

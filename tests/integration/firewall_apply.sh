@@ -55,6 +55,20 @@ check "second apply" in_ns "$FW" apply "$POL/22_everything.policy"
 check_eq "apply replaces the whole table" "$("$FW" render "$POL/22_everything.policy" | norm)" \
   "$(in_ns nft list table inet rampart | norm)"
 
+# show and diff read the kernel back: show prints what nft prints, diff
+# against the applied file finds nothing, against another file finds it
+check_eq "show = nft list table" "$(in_ns nft list table inet rampart | norm)" "$(in_ns "$FW" show | norm)"
+in_ns "$FW" diff "$POL/22_everything.policy" >"$T_TMP/out"
+check_eq "diff against the applied policy: exit 0" 0 $?
+check_eq "diff against the applied policy: no changes" "no changes" "$(tail -n 1 "$T_TMP/out")"
+in_ns "$FW" diff "$POL/20_comments.policy" >"$T_TMP/out"
+check_eq "diff against another policy: exit 1" 1 $?
+grep -q '^+.*udp dport 123 accept comment "documented: NTP for the clocks"' "$T_TMP/out" \
+  && grep -q '^-.*ip saddr @admins tcp dport 22 accept comment "ssh"' "$T_TMP/out" \
+  && ok "diff shows added and removed rules" || not_ok "diff shows added and removed rules"
+check_eq "diff changed nothing" "$(in_ns "$FW" render "$POL/22_everything.policy" | norm)" \
+  "$(in_ns nft list table inet rampart | norm)"
+
 # 4. other tables untouched by apply and by flush
 keep=$(in_ns nft list table ip keepme)
 check_eq "apply leaves other tables alone" "$(echo "$before" | sed -n '/^table ip keepme/,/^}/p')" "$keep"
