@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage_text[] =
     "usage: rampart-fw check FILE\n"
@@ -23,6 +24,9 @@ static const char usage_text[] =
     "       rampart-fw apply FILE\n"
     "       rampart-fw show\n"
     "       rampart-fw diff FILE\n"
+    "       rampart-fw block ADDR [--timeout DURATION] [--timing]\n"
+    "       rampart-fw unblock ADDR\n"
+    "       rampart-fw blocked\n"
     "       rampart-fw flush\n"
     "       rampart-fw --version\n";
 
@@ -163,6 +167,83 @@ static int cmd_diff(int argc, char **argv)
     return changes ? 1 : 0;
 }
 
+static int parse_addr_arg(const char *text, struct ip_addr *addr)
+{
+    char why[PARSE_WHY_MAX];
+    if (parse_ip(text, addr, why) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", why);
+        return -1;
+    }
+    return 0;
+}
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmd_block(int argc, char **argv)
+{
+    struct ip_addr addr;
+    uint64_t timeout_ms = 0;
+    bool timing = false;
+    char why[PARSE_WHY_MAX], err[FW_ERR_MAX];
+    if (argc < 1 || parse_addr_arg(argv[0], &addr) < 0)
+        return argc < 1 ? usage() : 2;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--timing") == 0) {
+            timing = true;
+        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+            if (parse_duration_ms(argv[++i], FW_BLOCK_MAX_TIMEOUT_MS, &timeout_ms, why) < 0) {
+                fprintf(stderr, "rampart-fw: --timeout: %s\n", why);
+                return 2;
+            }
+        } else {
+            return usage();
+        }
+    }
+    double t0 = now_us();
+    int rc = fw_block(&addr, timeout_ms, err);
+    double t1 = now_us();
+    if (rc < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    if (timing)
+        printf("block took %.0f us\n", t1 - t0);
+    return 0;
+}
+
+static int cmd_unblock(int argc, char **argv)
+{
+    struct ip_addr addr;
+    char err[FW_ERR_MAX];
+    if (argc != 1)
+        return usage();
+    if (parse_addr_arg(argv[0], &addr) < 0)
+        return 2;
+    if (fw_unblock(&addr, err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_blocked(int argc, char **argv)
+{
+    (void)argv;
+    char err[FW_ERR_MAX];
+    if (argc != 0)
+        return usage();
+    if (fw_blocked_print(stdout, err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -182,6 +263,12 @@ int main(int argc, char **argv)
         return cmd_show(argc - 2, argv + 2);
     if (strcmp(cmd, "diff") == 0)
         return cmd_diff(argc - 2, argv + 2);
+    if (strcmp(cmd, "block") == 0)
+        return cmd_block(argc - 2, argv + 2);
+    if (strcmp(cmd, "unblock") == 0)
+        return cmd_unblock(argc - 2, argv + 2);
+    if (strcmp(cmd, "blocked") == 0)
+        return cmd_blocked(argc - 2, argv + 2);
     if (strcmp(cmd, "flush") == 0)
         return cmd_flush(argc - 2, argv + 2);
     return usage();

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #define FW_ERR_MAX 512
-#define FW_BLOCK_DEFAULT_TIMEOUT_MS (10ULL * 60 * 1000) /* when the set has none */
+#define FW_BLOCK_MAX_TIMEOUT_MS POLICY_MAX_TIMEOUT_MS
 
 /* Reads, checks and applies a policy file in one nfnetlink transaction that
  * replaces table inet rampart. On a policy error, returns -1 with `diags`

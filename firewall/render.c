@@ -104,11 +104,22 @@ static void print_range(FILE *out, const struct fw_range *r, enum fw_key key)
 
 static void print_elements(FILE *out, const struct fw_set *s)
 {
+    char t[64];
     fputs("{ ", out);
     for (size_t i = 0; i < s->n_ranges; i++) {
+        const struct fw_range *r = &s->ranges[i];
         if (i)
             fputs(", ", out);
-        print_range(out, &s->ranges[i], s->key);
+        print_range(out, r, s->key);
+        /* elements read back from a dynamic set: as nft shows them */
+        if (r->timeout_ms && r->timeout_ms != s->timeout_ms) {
+            fw_format_time(r->timeout_ms, t, sizeof t);
+            fprintf(out, " timeout %s", t);
+        }
+        if (r->expires_ms) {
+            fw_format_time(r->expires_ms, t, sizeof t);
+            fprintf(out, " expires %s", t);
+        }
     }
     fputs(" }", out);
 }
