@@ -6,6 +6,7 @@
  */
 #include "common/version.h"
 #include "firewall/compile.h"
+#include "firewall/confirm.h"
 #include "firewall/decompile.h"
 #include "firewall/diff.h"
 #include "firewall/firewall.h"
@@ -21,7 +22,8 @@
 static const char usage_text[] =
     "usage: rampart-fw check FILE\n"
     "       rampart-fw render FILE\n"
-    "       rampart-fw apply FILE\n"
+    "       rampart-fw apply FILE [--confirm SECONDS]\n"
+    "       rampart-fw confirm\n"
     "       rampart-fw show\n"
     "       rampart-fw diff FILE\n"
     "       rampart-fw block ADDR [--timeout DURATION] [--timing]\n"
@@ -87,21 +89,53 @@ static unsigned fault_flags(void)
 
 static int cmd_apply(int argc, char **argv)
 {
-    if (argc != 1)
+    long long confirm_s = 0;
+    char why[PARSE_WHY_MAX], err[FW_ERR_MAX];
+    if (argc == 3 && strcmp(argv[1], "--confirm") == 0) {
+        if (parse_int_range(argv[2], 1, FW_CONFIRM_MAX_S, &confirm_s, why) < 0) {
+            fprintf(stderr, "rampart-fw: --confirm: %s\n", why);
+            return 2;
+        }
+    } else if (argc != 1) {
         return usage();
+    }
     struct policy *pol = load_policy(argv[0]);
     if (!pol) {
         fprintf(stderr, "rampart-fw: %s refused, nothing applied\n", argv[0]);
         return 1;
     }
-    char err[FW_ERR_MAX];
-    int rc = fw_apply_policy(pol, fault_flags(), err);
+    int rc;
+    if (confirm_s) {
+        rc = fw_apply_confirmed(pol, (unsigned)confirm_s, err);
+    } else if (fw_confirm_pending()) {
+        snprintf(err, sizeof err, "an apply --confirm is pending: confirm it first");
+        rc = -1;
+    } else {
+        rc = fw_apply_policy(pol, fault_flags(), err);
+    }
     if (rc < 0)
         fprintf(stderr, "rampart-fw: %s\n", err);
+    else if (confirm_s)
+        printf("applied %s; the previous ruleset returns in %llds unless `rampart-fw confirm`\n",
+               argv[0], confirm_s);
     else
         printf("applied %s (%u sets, %u rules)\n", argv[0], pol->n_sets, pol->n_rules);
     policy_free(pol);
     return rc < 0 ? 1 : 0;
+}
+
+static int cmd_confirm(int argc, char **argv)
+{
+    (void)argv;
+    char err[FW_ERR_MAX];
+    if (argc != 0)
+        return usage();
+    if (fw_confirm(err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    printf("confirmed\n");
+    return 0;
 }
 
 static int cmd_flush(int argc, char **argv)
@@ -259,6 +293,8 @@ int main(int argc, char **argv)
         return cmd_render(argc - 2, argv + 2);
     if (strcmp(cmd, "apply") == 0)
         return cmd_apply(argc - 2, argv + 2);
+    if (strcmp(cmd, "confirm") == 0)
+        return cmd_confirm(argc - 2, argv + 2);
     if (strcmp(cmd, "show") == 0)
         return cmd_show(argc - 2, argv + 2);
     if (strcmp(cmd, "diff") == 0)
