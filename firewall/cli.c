@@ -26,7 +26,7 @@ static const char usage_text[] =
     "       rampart-fw confirm\n"
     "       rampart-fw show\n"
     "       rampart-fw diff FILE\n"
-    "       rampart-fw block ADDR [--timeout DURATION] [--timing]\n"
+    "       rampart-fw block ADDR... [--timeout DURATION] [--timing]\n"
     "       rampart-fw unblock ADDR\n"
     "       rampart-fw blocked\n"
     "       rampart-fw flush\n"
@@ -218,15 +218,15 @@ static double now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/* block ADDR... [--timeout D] [--timing]: one transaction per address;
+ * --timing prints how long each took (the benchmark's figure). */
 static int cmd_block(int argc, char **argv)
 {
-    struct ip_addr addr;
     uint64_t timeout_ms = 0;
     bool timing = false;
+    int n_addrs = 0;
     char why[PARSE_WHY_MAX], err[FW_ERR_MAX];
-    if (argc < 1 || parse_addr_arg(argv[0], &addr) < 0)
-        return argc < 1 ? usage() : 2;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--timing") == 0) {
             timing = true;
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -235,18 +235,27 @@ static int cmd_block(int argc, char **argv)
                 return 2;
             }
         } else {
-            return usage();
+            argv[n_addrs++] = argv[i];
         }
     }
-    double t0 = now_us();
-    int rc = fw_block(&addr, timeout_ms, err);
-    double t1 = now_us();
-    if (rc < 0) {
-        fprintf(stderr, "rampart-fw: %s\n", err);
-        return 1;
+    if (n_addrs == 0)
+        return usage();
+    struct ip_addr addr;
+    for (int i = 0; i < n_addrs; i++)
+        if (parse_addr_arg(argv[i], &addr) < 0)
+            return 2;
+    for (int i = 0; i < n_addrs; i++) {
+        parse_addr_arg(argv[i], &addr);
+        double t0 = now_us();
+        int rc = fw_block(&addr, timeout_ms, err);
+        double t1 = now_us();
+        if (rc < 0) {
+            fprintf(stderr, "rampart-fw: %s: %s\n", argv[i], err);
+            return 1;
+        }
+        if (timing)
+            printf("block %s took %.0f us\n", argv[i], t1 - t0);
     }
-    if (timing)
-        printf("block took %.0f us\n", t1 - t0);
     return 0;
 }
 
