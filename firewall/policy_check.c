@@ -220,7 +220,8 @@ static void warn_admin_ports(const struct policy *pol, struct policy_diags *d)
     } admin[] = {{POLICY_ADMIN_PORT_SSH, "SSH"}, {POLICY_ADMIN_PORT_METRICS, "metrics"}};
     for (unsigned i = 0; i < pol->n_rules; i++) {
         const struct policy_rule *r = &pol->rules[i];
-        if (r->dir != POLICY_DIR_IN || r->action != POLICY_ACCEPT || r->src.present)
+        /* a source or an inside interface limits who can connect */
+        if (r->dir != POLICY_DIR_IN || r->action != POLICY_ACCEPT || r->src.present || r->iif[0])
             continue;
         if (r->ct_state && !(r->ct_state & POLICY_CT_NEW))
             continue;

@@ -173,6 +173,7 @@ static void test_admin_ports_fine(void **state)
     clean(HEAD "[rule dns]\nprotocol = udp\ndport = 22\naction = accept\n");
     clean(HEAD "[rule web]\nprotocol = tcp\ndport = 80, 443\naction = accept\n");
     clean(HEAD "[rule out]\ndirection = out\nprotocol = tcp\ndport = 22\naction = accept\n");
+    clean(HEAD "[rule lan]\niif = lan0\nprotocol = tcp\ndport = 22\naction = accept\n");
 }
 
 int main(void)
