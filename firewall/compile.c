@@ -78,7 +78,8 @@ struct elem_writer {
     unsigned n;
 };
 
-static int put_elem(struct elem_writer *w, const uint8_t *key, unsigned len, bool end)
+static int put_elem(struct elem_writer *w, const uint8_t *key, unsigned len, bool end,
+                    uint64_t timeout_ms)
 {
     if (!w->chunk && !(w->chunk = set_alloc(w->name, w->id)))
         return -1;
@@ -88,6 +89,8 @@ static int put_elem(struct elem_writer *w, const uint8_t *key, unsigned len, boo
     nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
     if (end)
         nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+    if (timeout_ms)
+        nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
     nftnl_set_elem_add(w->chunk, e);
     if (++w->n < FW_ELEMS_PER_MSG)
         return 0;
@@ -125,13 +128,13 @@ int fw_compile_set_elems(struct fw_batch *b, const struct fw_set *s, const char 
     /* an interval set starts with "nothing below the first range" */
     if (s->interval && s->n_ranges && !key_is_zero(s->ranges[0].lo, len)) {
         static const uint8_t zero[16];
-        rc = put_elem(&w, zero, len, true);
+        rc = put_elem(&w, zero, len, true, 0);
     }
     for (size_t i = 0; rc == 0 && i < s->n_ranges; i++) {
         uint8_t after[16];
-        rc = put_elem(&w, s->ranges[i].lo, len, false);
+        rc = put_elem(&w, s->ranges[i].lo, len, false, s->ranges[i].timeout_ms);
         if (rc == 0 && s->interval && key_after(s->ranges[i].hi, len, after))
-            rc = put_elem(&w, after, len, true);
+            rc = put_elem(&w, after, len, true, 0);
     }
     if (rc == 0 && w.chunk)
         rc = flush_elems(b, w.chunk, name);

@@ -52,10 +52,16 @@ static int build_restore(struct fw_batch *b, char *err)
     } else if (fw_batch_init(b) < 0) {
         snprintf(err, FW_ERR_MAX, "out of memory");
     } else {
-        /* meter entries are rate-limit state the kernel rebuilds itself */
-        for (size_t i = 0; i < run.rs.n_sets; i++)
-            if (run.rs.sets[i].size)
-                run.rs.sets[i].n_ranges = 0;
+        /* meter entries are rate-limit state the kernel rebuilds itself;
+         * blocked addresses come back for the time they have left */
+        for (size_t i = 0; i < run.rs.n_sets; i++) {
+            struct fw_set *s = &run.rs.sets[i];
+            if (s->size)
+                s->n_ranges = 0;
+            for (size_t k = 0; k < s->n_ranges; k++)
+                if (s->ranges[k].expires_ms)
+                    s->ranges[k].timeout_ms = s->ranges[k].expires_ms;
+        }
         rc = run.exists ? fw_compile(&run.rs, b, 0) : fw_compile_delete_table(b);
         if (rc == 0)
             rc = fw_batch_end(b);

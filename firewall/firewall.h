@@ -19,13 +19,19 @@
 #define FW_BLOCK_MAX_TIMEOUT_MS POLICY_MAX_TIMEOUT_MS
 
 /* Reads, checks and applies a policy file in one nfnetlink transaction that
- * replaces table inet rampart. On a policy error, returns -1 with `diags`
+ * replaces table inet rampart. Addresses in the dynamic sets stay, with the
+ * time they have left. On a policy error, returns -1 with `diags`
  * filled and sends nothing; on a kernel refusal, returns -1 with `err` set
  * and the previous ruleset still in place. `diags` gets warnings too. */
 int fw_apply_file(const char *path, struct policy_diags *diags, char *err);
 
 /* The same for a policy already loaded. `flags`: see compile.h. */
 int fw_apply_policy(const struct policy *pol, unsigned flags, char *err);
+
+struct fw_ruleset;
+/* Gives the dynamic sets of `next` the elements (with the time they have
+ * left) of the same-named sets in `running`; used by apply. */
+void fw_keep_dynamic(struct fw_ruleset *next, const struct fw_ruleset *running);
 
 /* Removes table inet rampart (no error when there is none). */
 int fw_remove(char *err);

@@ -69,6 +69,14 @@ grep -q '^+.*udp dport 123 accept comment "documented: NTP for the clocks"' "$T_
 check_eq "diff changed nothing" "$(in_ns "$FW" render "$POL/22_everything.policy" | norm)" \
   "$(in_ns nft list table inet rampart | norm)"
 
+# blocked addresses survive a re-apply (a daemon reload must not unblock)
+check "apply gateway.policy" in_ns "$FW" apply "$RAMPART_ROOT/policies/gateway.policy"
+check "block an address" in_ns "$FW" block 198.18.7.7 --timeout 1h
+check "re-apply gateway.policy" in_ns "$FW" apply "$RAMPART_ROOT/policies/gateway.policy"
+in_ns "$FW" blocked | grep -q '^198.18.7.7 expires 59m' && ok "still blocked after re-apply" ||
+  not_ok "still blocked after re-apply" "$(in_ns "$FW" blocked 2>&1)"
+check "back to 22_everything" in_ns "$FW" apply "$POL/22_everything.policy"
+
 # 4. other tables untouched by apply and by flush
 keep=$(in_ns nft list table ip keepme)
 check_eq "apply leaves other tables alone" "$(echo "$before" | sed -n '/^table ip keepme/,/^}/p')" "$keep"

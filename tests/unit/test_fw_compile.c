@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "firewall/compile.h"
+#include "firewall/firewall.h"
 #include "firewall/ruleset.h"
 
 #include <libmnl/libmnl.h>
@@ -191,7 +192,8 @@ static void test_meter_bytecode(void **state)
 
 struct elem_count {
     const char *set;
-    unsigned msgs, elems, ends;
+    unsigned msgs, elems, ends, timeouts;
+    uint64_t last_timeout;
 };
 
 /* Reads a NEWSETELEM message with libmnl: set name, element count, and
@@ -217,6 +219,12 @@ static int elem_msg(const struct nlmsghdr *nlh, void *arg)
             if (mnl_attr_get_type(a) == NFTA_SET_ELEM_FLAGS &&
                 (ntohl(mnl_attr_get_u32(a)) & NFT_SET_ELEM_INTERVAL_END))
                 c->ends++;
+            if (mnl_attr_get_type(a) == NFTA_SET_ELEM_TIMEOUT) {
+                uint64_t v;
+                memcpy(&v, mnl_attr_get_payload(a), sizeof v);
+                c->last_timeout = be64toh(v);
+                c->timeouts++;
+            }
         }
     }
     return 0;
@@ -258,6 +266,47 @@ static void test_elements_split_in_messages(void **state)
     assert_int_equal(c.elems, FW_ELEMS_PER_MSG + 1);
 }
 
+/* Re-apply keeps blocked addresses for the time they have left; meter
+ * sets (rate-limit state) and sets of another type are not carried. */
+static void test_keep_dynamic_elements(void **state)
+{
+    (void)state;
+    struct fw_ruleset running;
+    memset(&running, 0, sizeof running);
+    struct fw_set *old = fw_ruleset_add_set(&running);
+    snprintf(old->name, sizeof old->name, "blocklist");
+    old->key = FW_KEY_IPV4;
+    old->dynamic = true;
+    old->n_ranges = 2;
+    old->ranges = calloc(2, sizeof *old->ranges);
+    old->ranges[0].lo[0] = old->ranges[0].hi[0] = 198;
+    old->ranges[0].expires_ms = 42000;
+    old->ranges[1].lo[0] = old->ranges[1].hi[0] = 199;
+    old->ranges[1].timeout_ms = 7000;
+    struct fw_set *meter = fw_ruleset_add_set(&running);
+    *meter = *old;
+    snprintf(meter->name, sizeof meter->name, "rl4_w");
+    meter->ranges = calloc(2, sizeof *meter->ranges);
+
+    build("[set blocklist]\ntype = ipv4\ndynamic = yes\ntimeout = 10m\n"
+          "[rule w]\nprotocol = tcp\nlimit = 5/second per-source\naction = accept\n");
+    fw_keep_dynamic(&rs, &running);
+    assert_int_equal(rs.sets[0].n_ranges, 2);
+    assert_int_equal(rs.sets[0].ranges[0].timeout_ms, 42000);
+    assert_int_equal(rs.sets[0].ranges[1].timeout_ms, 7000);
+    assert_int_equal(rs.sets[1].n_ranges, 0); /* rl4_w */
+    fw_ruleset_free(&running);
+
+    fw_batch_free(&batch);
+    assert_int_equal(fw_batch_init(&batch), 0);
+    assert_int_equal(fw_compile(&rs, &batch, 0), 0);
+    struct elem_count c = {.set = "blocklist"};
+    each_msg(NFT_MSG_NEWSETELEM, elem_msg, &c);
+    assert_int_equal(c.elems, 2);
+    assert_int_equal(c.timeouts, 2);
+    assert_int_equal(c.last_timeout, 7000);
+}
+
 static void test_fault_hook_adds_one_rule(void **state)
 {
     (void)state;
@@ -280,6 +329,7 @@ int main(void)
         cmocka_unit_test_teardown(test_meter_bytecode, teardown),
         cmocka_unit_test_teardown(test_interval_elements, teardown),
         cmocka_unit_test_teardown(test_elements_split_in_messages, teardown),
+        cmocka_unit_test_teardown(test_keep_dynamic_elements, teardown),
         cmocka_unit_test_teardown(test_fault_hook_adds_one_rule, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
