@@ -23,8 +23,8 @@ static const char *set_for(const struct ip_addr *addr)
 }
 
 /* Appends one element message (add or delete) for `addr`. */
-static int put_elem_msg(struct fw_batch *b, uint16_t type, uint16_t flags,
-                        const struct ip_addr *addr, uint64_t timeout_ms)
+static int put_elem_msg(struct fw_batch *b, uint16_t type, uint16_t flags, const struct ip_addr *addr,
+                        uint64_t timeout_ms)
 {
     struct nftnl_set *s = nftnl_set_alloc();
     struct nftnl_set_elem *e = nftnl_set_elem_alloc();
@@ -61,8 +61,7 @@ static int run_batch(struct fw_batch *b, const struct ip_addr *addr, char *err)
         fw_nl_close(&nl);
     }
     if (rc < 0 && strstr(why, strerror(ENOENT)))
-        snprintf(err, FW_ERR_MAX,
-                 "no set '%s' in table inet %s (does the applied policy declare it?)",
+        snprintf(err, FW_ERR_MAX, "no set '%s' in table inet %s (does the applied policy declare it?)",
                  set_for(addr), FW_TABLE);
     else if (rc < 0)
         snprintf(err, FW_ERR_MAX, "%s", why);
@@ -78,8 +77,7 @@ int fw_block(const struct ip_addr *addr, uint64_t timeout_ms, char *err)
     if (fw_batch_init(&b) == 0 &&
         put_elem_msg(&b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK, addr, timeout_ms) == 0 &&
         put_elem_msg(&b, NFT_MSG_DELSETELEM, NLM_F_ACK, addr, 0) == 0 &&
-        put_elem_msg(&b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, addr,
-                     timeout_ms) == 0 &&
+        put_elem_msg(&b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, addr, timeout_ms) == 0 &&
         fw_batch_end(&b) == 0)
         rc = run_batch(&b, addr, err);
     else

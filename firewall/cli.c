@@ -19,18 +19,17 @@
 #include <string.h>
 #include <time.h>
 
-static const char usage_text[] =
-    "usage: rampart-fw check FILE\n"
-    "       rampart-fw render FILE\n"
-    "       rampart-fw apply FILE [--confirm SECONDS]\n"
-    "       rampart-fw confirm\n"
-    "       rampart-fw show\n"
-    "       rampart-fw diff FILE\n"
-    "       rampart-fw block ADDR... [--timeout DURATION] [--timing]\n"
-    "       rampart-fw unblock ADDR\n"
-    "       rampart-fw blocked\n"
-    "       rampart-fw flush\n"
-    "       rampart-fw --version\n";
+static const char usage_text[] = "usage: rampart-fw check FILE\n"
+                                 "       rampart-fw render FILE\n"
+                                 "       rampart-fw apply FILE [--confirm SECONDS]\n"
+                                 "       rampart-fw confirm\n"
+                                 "       rampart-fw show\n"
+                                 "       rampart-fw diff FILE\n"
+                                 "       rampart-fw block ADDR... [--timeout DURATION] [--timing]\n"
+                                 "       rampart-fw unblock ADDR\n"
+                                 "       rampart-fw blocked\n"
+                                 "       rampart-fw flush\n"
+                                 "       rampart-fw --version\n";
 
 static int usage(void)
 {
@@ -116,8 +115,8 @@ static int cmd_apply(int argc, char **argv)
     if (rc < 0)
         fprintf(stderr, "rampart-fw: %s\n", err);
     else if (confirm_s)
-        printf("applied %s; the previous ruleset returns in %llds unless `rampart-fw confirm`\n",
-               argv[0], confirm_s);
+        printf("applied %s; the previous ruleset returns in %llds unless `rampart-fw confirm`\n", argv[0],
+               confirm_s);
     else
         printf("applied %s (%u sets, %u rules)\n", argv[0], pol->n_sets, pol->n_rules);
     policy_free(pol);

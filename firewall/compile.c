@@ -15,7 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <string.h>
 
-#define CREATE (NLM_F_CREATE | NLM_F_ACK)
+#define CREATE     (NLM_F_CREATE | NLM_F_ACK)
 #define CREATE_NEW (NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK)
 
 static int put_table(struct fw_batch *b, uint16_t type, uint16_t flags, const char *label)
@@ -78,8 +78,7 @@ struct elem_writer {
     unsigned n;
 };
 
-static int put_elem(struct elem_writer *w, const uint8_t *key, unsigned len, bool end,
-                    uint64_t timeout_ms)
+static int put_elem(struct elem_writer *w, const uint8_t *key, unsigned len, bool end, uint64_t timeout_ms)
 {
     if (!w->chunk && !(w->chunk = set_alloc(w->name, w->id)))
         return -1;
@@ -119,8 +118,7 @@ static bool key_after(const uint8_t *hi, unsigned len, uint8_t *out)
     return false;
 }
 
-int fw_compile_set_elems(struct fw_batch *b, const struct fw_set *s, const char *name,
-                         uint32_t id)
+int fw_compile_set_elems(struct fw_batch *b, const struct fw_set *s, const char *name, uint32_t id)
 {
     struct elem_writer w = {.b = b, .name = name, .id = id};
     unsigned len = fw_key_len(s->key);
@@ -183,8 +181,7 @@ static int put_set(struct fw_batch *b, const struct fw_set *s, bool anon, uint32
 
 static int put_chain(struct fw_batch *b, enum policy_dir dir, enum policy_verdict dflt)
 {
-    static const uint32_t hooks[POLICY_DIR_COUNT] = {NF_INET_LOCAL_IN, NF_INET_FORWARD,
-                                                     NF_INET_LOCAL_OUT};
+    static const uint32_t hooks[POLICY_DIR_COUNT] = {NF_INET_LOCAL_IN, NF_INET_FORWARD, NF_INET_LOCAL_OUT};
     struct nftnl_chain *c = nftnl_chain_alloc();
     char *p = fw_batch_reserve(b);
     if (!c || !p) {
@@ -231,8 +228,7 @@ static int set_comment(struct nftnl_rule *nr, const char *comment)
     if (!ud)
         return -1;
     nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, comment);
-    nftnl_rule_set_data(nr, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
-                        nftnl_udata_buf_len(ud));
+    nftnl_rule_set_data(nr, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
     nftnl_udata_buf_free(ud);
     return 0;
 }
@@ -256,13 +252,12 @@ static int put_rule(struct compile_ctx *cx, const struct fw_rule *r, size_t inde
     nftnl_rule_set_str(nr, NFTNL_RULE_CHAIN, policy_dir_name(r->chain));
     nftnl_rule_set_u32(nr, NFTNL_RULE_FAMILY, NFPROTO_INET);
     char *p = fw_batch_reserve(cx->b);
-    if (!p || fw_compile_rule_exprs(nr, r, named_set_id, cx, anon) < 0 ||
-        set_comment(nr, r->comment) < 0) {
+    if (!p || fw_compile_rule_exprs(nr, r, named_set_id, cx, anon) < 0 || set_comment(nr, r->comment) < 0) {
         nftnl_rule_free(nr);
         return -1;
     }
-    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWRULE, NFPROTO_INET,
-                                                 CREATE_NEW | NLM_F_APPEND, fw_batch_seq(cx->b));
+    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWRULE, NFPROTO_INET, CREATE_NEW | NLM_F_APPEND,
+                                                 fw_batch_seq(cx->b));
     nftnl_rule_nlmsg_build_payload(nlh, nr);
     nftnl_rule_free(nr);
     char label[FW_NL_LABEL_MAX];

@@ -27,12 +27,10 @@ struct nftnl_rule;
 struct nftnl_set;
 /* One rule's expressions (compile_rule.c); `set_id` finds a set's batch id. */
 int fw_compile_rule_exprs(struct nftnl_rule *nr, const struct fw_rule *r,
-                          uint32_t (*set_id)(const char *name, void *arg), void *arg,
-                          uint32_t anon_id[3]);
+                          uint32_t (*set_id)(const char *name, void *arg), void *arg, uint32_t anon_id[3]);
 
 /* Appends a set's elements in messages of FW_ELEMS_PER_MSG, interval sets
  * with their end markers as nft writes them. */
-int fw_compile_set_elems(struct fw_batch *b, const struct fw_set *s, const char *name,
-                         uint32_t id);
+int fw_compile_set_elems(struct fw_batch *b, const struct fw_set *s, const char *name, uint32_t id);
 
 #endif /* RAMPART_FIREWALL_COMPILE_H */

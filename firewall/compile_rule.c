@@ -129,8 +129,8 @@ struct ids {
     uint32_t *anon_id; /* ids of this rule's anonymous sets: sport, dport, icmp */
 };
 
-static int addr_match(struct nftnl_rule *r, const struct fw_rule *fr, const struct fw_match *m,
-                      bool dst, const struct ids *ids)
+static int addr_match(struct nftnl_rule *r, const struct fw_rule *fr, const struct fw_match *m, bool dst,
+                      const struct ids *ids)
 {
     if (m->kind == FW_M_NONE)
         return 0;
@@ -146,8 +146,8 @@ static int addr_match(struct nftnl_rule *r, const struct fw_rule *fr, const stru
     return prefix_match(r, &m->prefix, off);
 }
 
-static int port_match(struct nftnl_rule *r, const struct fw_match *m, uint32_t offset,
-                      uint32_t anon_id, const struct ids *ids)
+static int port_match(struct nftnl_rule *r, const struct fw_match *m, uint32_t offset, uint32_t anon_id,
+                      const struct ids *ids)
 {
     if (m->kind == FW_M_NONE)
         return 0;
@@ -155,16 +155,11 @@ static int port_match(struct nftnl_rule *r, const struct fw_match *m, uint32_t o
         return -1;
     uint16_t lo = htons(m->port_lo), hi = htons(m->port_hi);
     switch (m->kind) {
-    case FW_M_VALUE:
-        return cmp(r, NFT_CMP_EQ, &lo, 2);
-    case FW_M_RANGE:
-        return cmp(r, NFT_CMP_GTE, &lo, 2) < 0 ? -1 : cmp(r, NFT_CMP_LTE, &hi, 2);
-    case FW_M_ANON:
-        return lookup(r, "__set%d", anon_id);
-    case FW_M_SET:
-        return lookup(r, m->set, ids->set_id(m->set, ids->arg));
-    case FW_M_NONE:
-        break;
+    case FW_M_VALUE: return cmp(r, NFT_CMP_EQ, &lo, 2);
+    case FW_M_RANGE: return cmp(r, NFT_CMP_GTE, &lo, 2) < 0 ? -1 : cmp(r, NFT_CMP_LTE, &hi, 2);
+    case FW_M_ANON: return lookup(r, "__set%d", anon_id);
+    case FW_M_SET: return lookup(r, m->set, ids->set_id(m->set, ids->arg));
+    case FW_M_NONE: break;
     }
     return 0;
 }
@@ -203,14 +198,10 @@ static int ct_state(struct nftnl_rule *r, uint32_t state)
 static uint64_t unit_seconds(const char *unit)
 {
     switch (unit[0]) {
-    case 'm':
-        return 60;
-    case 'h':
-        return 3600;
-    case 'd':
-        return 86400;
-    default:
-        return 1;
+    case 'm': return 60;
+    case 'h': return 3600;
+    case 'd': return 86400;
+    default: return 1;
     }
 }
 
@@ -232,8 +223,7 @@ static int meter(struct nftnl_rule *r, const struct fw_rule *fr, const struct id
 {
     int family = fr->family;
     if (nfproto(r, family) < 0 ||
-        payload(r, NFT_PAYLOAD_NETWORK_HEADER, addr_offset(family, false),
-                family == AF_INET ? 4 : 16) < 0)
+        payload(r, NFT_PAYLOAD_NETWORK_HEADER, addr_offset(family, false), family == AF_INET ? 4 : 16) < 0)
         return -1;
     struct nftnl_expr *e = add(r, "dynset");
     struct nftnl_expr *lim = limit_expr(&fr->limit);
@@ -284,9 +274,9 @@ static int verdict(struct nftnl_rule *r, const struct fw_rule *fr)
         if (fr->proto == POLICY_PROTO_TCP)
             type = NFT_REJECT_TCP_RST, code = 0;
         else if (fr->family == AF_INET)
-            type = NFT_REJECT_ICMP_UNREACH, code = 3;  /* port unreachable */
+            type = NFT_REJECT_ICMP_UNREACH, code = 3; /* port unreachable */
         else if (fr->family == AF_INET6)
-            type = NFT_REJECT_ICMP_UNREACH, code = 4;  /* ICMPv6 port unreachable */
+            type = NFT_REJECT_ICMP_UNREACH, code = 4; /* ICMPv6 port unreachable */
         nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, type);
         nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
         return 0;
@@ -299,8 +289,7 @@ static int verdict(struct nftnl_rule *r, const struct fw_rule *fr)
 }
 
 int fw_compile_rule_exprs(struct nftnl_rule *nr, const struct fw_rule *r,
-                          uint32_t (*set_id)(const char *name, void *arg), void *arg,
-                          uint32_t anon_id[3])
+                          uint32_t (*set_id)(const char *name, void *arg), void *arg, uint32_t anon_id[3])
 {
     const struct ids ids = {.set_id = set_id, .arg = arg, .anon_id = anon_id};
     if (r->iif && ifname(nr, NFT_META_IIFNAME, r->iif) < 0)

@@ -170,8 +170,7 @@ static int spawn_guard(int lfd, unsigned seconds, struct fw_batch *restore, char
 int fw_apply_confirmed(const struct policy *pol, unsigned seconds, char *err)
 {
     if (seconds < 1 || seconds > FW_CONFIRM_MAX_S) {
-        snprintf(err, FW_ERR_MAX, "--confirm: %u out of range 1-%d seconds", seconds,
-                 FW_CONFIRM_MAX_S);
+        snprintf(err, FW_ERR_MAX, "--confirm: %u out of range 1-%d seconds", seconds, FW_CONFIRM_MAX_S);
         return -1;
     }
     struct sockaddr_un sun;
@@ -203,8 +202,7 @@ int fw_confirm(char *err)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sun, len) < 0) {
         snprintf(err, FW_ERR_MAX, "%s",
-                 errno == ECONNREFUSED ? "nothing to confirm (no apply --confirm pending)"
-                                       : strerror(errno));
+                 errno == ECONNREFUSED ? "nothing to confirm (no apply --confirm pending)" : strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;

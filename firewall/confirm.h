@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #define FW_CONFIRM_MAX_S 3600
-#define FW_CONFIRM_WORD "confirm"
+#define FW_CONFIRM_WORD  "confirm"
 
 /* Applies `pol` and starts the detached guard that restores the current
  * table after `seconds` unless confirmed. Refused (nothing changed) when

@@ -22,13 +22,13 @@ struct dstate {
     struct fw_ruleset *rs;
     const struct fw_anon_lookup *anon;
     struct fw_rule *r;
-    uint32_t meta_key;   /* the last meta load, waiting for its cmp */
+    uint32_t meta_key; /* the last meta load, waiting for its cmp */
     bool have_payload;
     uint32_t pl_base, pl_off, pl_len;
     uint8_t mask[16];
     bool have_mask;
     bool ct_pending;
-    bool range_pending;  /* a "cmp gte" seen; the "cmp lte" comes next */
+    bool range_pending; /* a "cmp gte" seen; the "cmp lte" comes next */
     bool foreign;
 };
 
@@ -71,12 +71,8 @@ static void on_cmp_meta(struct dstate *st, const uint8_t *d, uint32_t len)
     struct fw_rule *r = st->r;
     char name[IFNAMSIZ + 1] = {0};
     switch (st->meta_key) {
-    case NFT_META_NFPROTO:
-        r->family = family_of(d[0]);
-        break;
-    case NFT_META_L4PROTO:
-        r->proto = d[0];
-        break;
+    case NFT_META_NFPROTO: r->family = family_of(d[0]); break;
+    case NFT_META_L4PROTO: r->proto = d[0]; break;
     case NFT_META_IIFNAME:
     case NFT_META_OIFNAME:
         memcpy(name, d, len < IFNAMSIZ ? len : IFNAMSIZ);
@@ -85,8 +81,7 @@ static void on_cmp_meta(struct dstate *st, const uint8_t *d, uint32_t len)
         else
             r->oif = fw_ruleset_strdup(st->rs, name);
         break;
-    default:
-        st->foreign = true;
+    default: st->foreign = true;
     }
     st->meta_key = 0;
 }
@@ -174,14 +169,10 @@ static void on_lookup(struct dstate *st, struct nftnl_expr *e)
 static const char *unit_name(uint64_t seconds)
 {
     switch (seconds) {
-    case 60:
-        return "minute";
-    case 3600:
-        return "hour";
-    case 86400:
-        return "day";
-    default:
-        return "second";
+    case 60: return "minute";
+    case 3600: return "hour";
+    case 86400: return "day";
+    default: return "second";
     }
 }
 
@@ -216,8 +207,7 @@ static void on_verdict(struct dstate *st, struct nftnl_expr *e, bool reject)
         return;
     }
     uint32_t v = nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
-    if (nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT ||
-        (v != NF_ACCEPT && v != NF_DROP))
+    if (nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG) != NFT_REG_VERDICT || (v != NF_ACCEPT && v != NF_DROP))
         st->foreign = true;
     st->r->verdict = v == NF_ACCEPT ? FW_V_ACCEPT : FW_V_DROP;
 }
@@ -289,8 +279,7 @@ int fw_decompile_rule(struct fw_ruleset *rs, const struct nftnl_rule *nr, enum p
     struct nftnl_expr_iter *it = nftnl_expr_iter_create(nr);
     if (!it)
         return -1;
-    for (struct nftnl_expr *e = nftnl_expr_iter_next(it); e && !st.foreign;
-         e = nftnl_expr_iter_next(it))
+    for (struct nftnl_expr *e = nftnl_expr_iter_next(it); e && !st.foreign; e = nftnl_expr_iter_next(it))
         on_expr(&st, e);
     nftnl_expr_iter_destroy(it);
     read_comment(nr, r);

@@ -67,8 +67,8 @@ static int print_lcs_diff(FILE *out, const struct lines *a, const struct lines *
     for (size_t i = n; i-- > 0;)
         for (size_t j = m; j-- > 0;)
             L(i, j) = strcmp(a->v[i], b->v[j]) == 0 ? L(i + 1, j + 1) + 1
-                      : L(i + 1, j) >= L(i, j + 1) ? L(i + 1, j)
-                                                   : L(i, j + 1);
+                      : L(i + 1, j) >= L(i, j + 1)  ? L(i + 1, j)
+                                                    : L(i, j + 1);
     int changes = 0;
     size_t i = 0, j = 0;
     while (i < n || j < m) {

@@ -38,8 +38,8 @@ static int keep_elements(struct fw_set *to, const struct fw_set *from)
         return -1;
     for (size_t i = 0; i < from->n_ranges; i++) {
         r[i] = from->ranges[i];
-        r[i].timeout_ms = from->ranges[i].expires_ms ? from->ranges[i].expires_ms
-                                                     : from->ranges[i].timeout_ms;
+        r[i].timeout_ms =
+            from->ranges[i].expires_ms ? from->ranges[i].expires_ms : from->ranges[i].timeout_ms;
         r[i].expires_ms = 0;
     }
     free(to->ranges);
@@ -92,8 +92,8 @@ int fw_apply_file(const char *path, struct policy_diags *diags, char *err)
 {
     struct policy *pol = policy_load(path, diags);
     if (!pol) {
-        snprintf(err, FW_ERR_MAX, "%s: refused (%u error%s), nothing applied", path,
-                 diags->errors, diags->errors == 1 ? "" : "s");
+        snprintf(err, FW_ERR_MAX, "%s: refused (%u error%s), nothing applied", path, diags->errors,
+                 diags->errors == 1 ? "" : "s");
         return -1;
     }
     int rc = fw_apply_policy(pol, 0, err);

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define FW_ERR_MAX 512
+#define FW_ERR_MAX              512
 #define FW_BLOCK_MAX_TIMEOUT_MS POLICY_MAX_TIMEOUT_MS
 
 /* Reads, checks and applies a policy file in one nfnetlink transaction that

@@ -16,15 +16,11 @@ static const uint8_t icmp6_needed[] = {1, 2, 3, 4, 133, 134, 135, 136};
 unsigned fw_key_len(enum fw_key key)
 {
     switch (key) {
-    case FW_KEY_IPV4:
-        return 4;
-    case FW_KEY_IPV6:
-        return 16;
-    case FW_KEY_PORT:
-        return 2;
+    case FW_KEY_IPV4: return 4;
+    case FW_KEY_IPV6: return 16;
+    case FW_KEY_PORT: return 2;
     case FW_KEY_ICMP:
-    case FW_KEY_ICMPV6:
-        return 1;
+    case FW_KEY_ICMPV6: return 1;
     }
     return 0;
 }
@@ -44,8 +40,7 @@ static void elem_to_range(const struct policy_elem *e, enum fw_key key, struct f
         r->hi[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
 }
 
-long fw_ranges_from_elems(const struct policy_elem *elems, size_t n, enum fw_key key,
-                          struct fw_range **out)
+long fw_ranges_from_elems(const struct policy_elem *elems, size_t n, enum fw_key key, struct fw_range **out)
 {
     *out = NULL;
     if (n == 0)
@@ -155,8 +150,8 @@ static int add_always(struct fw_ruleset *rs, enum policy_dir chain)
             set_anon(&r->icmp_type, FW_KEY_ICMP, icmp4_needed, sizeof icmp4_needed);
         if (!r->icmp_type.anon.ranges)
             return -1;
-        r->limit = (struct fw_limit){.kind = FW_L_PLAIN, .rate = FW_ICMP_RATE,
-                                     .burst = FW_ICMP_BURST, .unit = "second"};
+        r->limit = (struct fw_limit){
+            .kind = FW_L_PLAIN, .rate = FW_ICMP_RATE, .burst = FW_ICMP_BURST, .unit = "second"};
         r->verdict = FW_V_ACCEPT;
         snprintf(r->comment, sizeof r->comment, "rampart: %s that IP needs (rate-limited)",
                  v6 ? "ICMPv6" : "ICMP");
@@ -206,8 +201,7 @@ static int lower_ports(const struct policy *pol, const struct policy_ports *p, s
 }
 
 /* The matches of a policy rule, shared by its over-limit twin. */
-static int lower_matches(const struct policy *pol, const struct policy_rule *pr,
-                         struct fw_rule *r)
+static int lower_matches(const struct policy *pol, const struct policy_rule *pr, struct fw_rule *r)
 {
     r->iif = pr->iif[0] ? pr->iif : NULL;
     r->oif = pr->oif[0] ? pr->oif : NULL;
@@ -233,8 +227,7 @@ static void rule_comment(const struct policy_rule *pr, const char *extra, struct
 }
 
 /* Over the limit: dropped and counted, before the rule itself. */
-static int lower_over_limit(const struct policy *pol, const struct policy_rule *pr,
-                            struct fw_ruleset *rs)
+static int lower_over_limit(const struct policy *pol, const struct policy_rule *pr, struct fw_ruleset *rs)
 {
     const struct policy_limit *l = &pr->limit;
     unsigned burst = l->burst ? l->burst : FW_NFT_DEFAULT_BURST;
@@ -251,7 +244,9 @@ static int lower_over_limit(const struct policy *pol, const struct policy_rule *
         if (!r || lower_matches(pol, pr, r) < 0)
             return -1;
         r->limit = (struct fw_limit){.kind = l->per_source ? FW_L_METER : FW_L_PLAIN,
-                                     .rate = l->rate, .burst = burst, .unit = l->unit,
+                                     .rate = l->rate,
+                                     .burst = burst,
+                                     .unit = l->unit,
                                      .over = true};
         if (l->per_source) {
             r->limit.meter = add_meter(rs, pr->name, family);
@@ -264,8 +259,7 @@ static int lower_over_limit(const struct policy *pol, const struct policy_rule *
     return 0;
 }
 
-static int lower_rule(const struct policy *pol, const struct policy_rule *pr,
-                      struct fw_ruleset *rs)
+static int lower_rule(const struct policy *pol, const struct policy_rule *pr, struct fw_ruleset *rs)
 {
     if (pr->limit.present && lower_over_limit(pol, pr, rs) < 0)
         return -1;
@@ -291,8 +285,8 @@ static int add_chain_end(const struct policy *pol, struct fw_ruleset *rs, enum p
             "rampart drop input: ", "rampart drop forward: ", "rampart drop output: "};
         if (!(r = fw_ruleset_add_rule(rs, chain)))
             return -1;
-        r->limit = (struct fw_limit){.kind = FW_L_PLAIN, .rate = FW_LOG_RATE,
-                                     .burst = FW_NFT_DEFAULT_BURST, .unit = "minute"};
+        r->limit = (struct fw_limit){
+            .kind = FW_L_PLAIN, .rate = FW_LOG_RATE, .burst = FW_NFT_DEFAULT_BURST, .unit = "minute"};
         r->log_prefix = prefixes[chain];
         snprintf(r->comment, sizeof r->comment, "rampart: log dropped packets (rate-limited)");
     }

@@ -165,8 +165,7 @@ static int read_answers(struct fw_nl *nl, const struct fw_batch *b, char *err)
             answered++;
             if (e->error && !first_error) {
                 first_error = e->error;
-                snprintf(err, FW_NL_ERR_MAX, "kernel refused %s: %s", b->labels[idx],
-                         strerror(-e->error));
+                snprintf(err, FW_NL_ERR_MAX, "kernel refused %s: %s", b->labels[idx], strerror(-e->error));
             }
         }
     }
@@ -188,8 +187,7 @@ int fw_nl_commit(struct fw_nl *nl, struct fw_batch *b, char *err)
 }
 
 int fw_nl_dump(struct fw_nl *nl, uint16_t type, uint16_t flags,
-               void (*build)(struct nlmsghdr *nlh, void *arg), void *arg, fw_nl_dump_cb cb,
-               void *data)
+               void (*build)(struct nlmsghdr *nlh, void *arg), void *arg, fw_nl_dump_cb cb, void *data)
 {
     static char buf[FW_NL_RECV_BUF];
     uint32_t seq = ++nl->dump_seq;

@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FW_NL_MSG_MAX 65536    /* room reserved for one message */
-#define FW_NL_LABEL_MAX 96     /* "set 'blocklist'", "rule 12 (input)" */
-#define FW_NL_ERR_MAX 256
-#define FW_NL_TIMEOUT_S 10     /* an answer from the kernel never takes longer */
+#define FW_NL_MSG_MAX   65536 /* room reserved for one message */
+#define FW_NL_LABEL_MAX 96    /* "set 'blocklist'", "rule 12 (input)" */
+#define FW_NL_ERR_MAX   256
+#define FW_NL_TIMEOUT_S 10 /* an answer from the kernel never takes longer */
 
 struct fw_batch {
     char *buf;
@@ -60,7 +60,6 @@ int fw_nl_commit(struct fw_nl *nl, struct fw_batch *b, char *err);
  * its header; `cb` gets every answer. Returns 0, or -errno. */
 typedef int (*fw_nl_dump_cb)(const struct nlmsghdr *nlh, void *data);
 int fw_nl_dump(struct fw_nl *nl, uint16_t type, uint16_t flags,
-               void (*build)(struct nlmsghdr *nlh, void *arg), void *arg, fw_nl_dump_cb cb,
-               void *data);
+               void (*build)(struct nlmsghdr *nlh, void *arg), void *arg, fw_nl_dump_cb cb, void *data);
 
 #endif /* RAMPART_FIREWALL_NL_H */

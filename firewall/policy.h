@@ -16,20 +16,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define POLICY_NAME_MAX 32     /* set and rule names, incl. NUL */
-#define POLICY_IFNAME_MAX 16   /* IFNAMSIZ */
-#define POLICY_TEXT_MAX 128    /* comment and log prefix, incl. NUL */
+#define POLICY_NAME_MAX   32  /* set and rule names, incl. NUL */
+#define POLICY_IFNAME_MAX 16  /* IFNAMSIZ */
+#define POLICY_TEXT_MAX   128 /* comment and log prefix, incl. NUL */
 /* Comments in nft hold "RULE: COMMENT"; the kernel keeps 128 bytes. */
-#define POLICY_COMMENT_MAX (POLICY_TEXT_MAX - POLICY_NAME_MAX - 2)
-#define POLICY_MAX_SETS 64
-#define POLICY_MAX_RULES 512
-#define POLICY_MAX_PORTS 32    /* items in one port list */
-#define POLICY_MAX_SET_ELEMS 1000000
+#define POLICY_COMMENT_MAX    (POLICY_TEXT_MAX - POLICY_NAME_MAX - 2)
+#define POLICY_MAX_SETS       64
+#define POLICY_MAX_RULES      512
+#define POLICY_MAX_PORTS      32 /* items in one port list */
+#define POLICY_MAX_SET_ELEMS  1000000
 #define POLICY_MAX_TIMEOUT_MS (7ULL * 24 * 3600 * 1000)
-#define POLICY_MAX_RATE 1000000
-#define POLICY_MAX_BURST 1000000
-#define POLICY_MAX_DIAGS 100   /* kept messages; the count goes on */
-#define POLICY_DIAG_MAX 512
+#define POLICY_MAX_RATE       1000000
+#define POLICY_MAX_BURST      1000000
+#define POLICY_MAX_DIAGS      100 /* kept messages; the count goes on */
+#define POLICY_DIAG_MAX       512
 
 /* The sets `block ADDR` fills: IPv4 addresses go to "blocklist", IPv6 to
  * "blocklist6". A policy that wants the blocklist declares them dynamic. */
@@ -37,7 +37,7 @@
 #define POLICY_BLOCKLIST6 "blocklist6"
 
 /* Ports that are never fine to open to any source (warned by check). */
-#define POLICY_ADMIN_PORT_SSH 22
+#define POLICY_ADMIN_PORT_SSH     22
 #define POLICY_ADMIN_PORT_METRICS 9100
 
 enum policy_dir { POLICY_DIR_IN, POLICY_DIR_FORWARD, POLICY_DIR_OUT, POLICY_DIR_COUNT };
@@ -45,18 +45,18 @@ enum policy_verdict { POLICY_ACCEPT, POLICY_DROP, POLICY_REJECT };
 enum policy_set_type { POLICY_SET_IPV4, POLICY_SET_IPV6, POLICY_SET_PORT };
 
 /* Connection states, as the kernel's bits (nf_conntrack_common.h). */
-#define POLICY_CT_INVALID 0x01u
+#define POLICY_CT_INVALID     0x01u
 #define POLICY_CT_ESTABLISHED 0x02u
-#define POLICY_CT_RELATED 0x04u
-#define POLICY_CT_NEW 0x08u
-#define POLICY_CT_UNTRACKED 0x40u
+#define POLICY_CT_RELATED     0x04u
+#define POLICY_CT_NEW         0x08u
+#define POLICY_CT_UNTRACKED   0x40u
 
 /* Protocol numbers with names in the policy language. */
-#define POLICY_PROTO_ICMP 1
-#define POLICY_PROTO_TCP 6
-#define POLICY_PROTO_UDP 17
+#define POLICY_PROTO_ICMP   1
+#define POLICY_PROTO_TCP    6
+#define POLICY_PROTO_UDP    17
 #define POLICY_PROTO_ICMPV6 58
-#define POLICY_PROTO_VRRP 112
+#define POLICY_PROTO_VRRP   112
 
 struct policy_port_range {
     uint16_t lo, hi; /* lo == hi for one port */
@@ -73,8 +73,8 @@ struct policy_set {
     int line;
     bool has_type;
     enum policy_set_type type;
-    bool dynamic;         /* filled at run time (block/unblock) */
-    uint64_t timeout_ms;  /* default element timeout, 0 = none */
+    bool dynamic;        /* filled at run time (block/unblock) */
+    uint64_t timeout_ms; /* default element timeout, 0 = none */
     struct policy_elem *elems;
     size_t n_elems, cap_elems;
 };
@@ -98,7 +98,7 @@ struct policy_ports {
 struct policy_limit {
     bool present;
     unsigned rate;
-    char unit[8]; /* second, minute, hour, day */
+    char unit[8];   /* second, minute, hour, day */
     unsigned burst; /* packets; 0 = not given (nft's default 5) */
     bool per_source;
 };

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int policy_addr_family(const struct policy *pol, const struct policy_addr *a)
 {
     if (!a->present)
@@ -88,22 +87,20 @@ static void check_set(const struct policy *pol, struct policy_set *set, struct p
         if (i > 0 && prefix_contains(&set->elems[cover].prefix, p)) {
             const struct ip_prefix *q = &set->elems[cover].prefix;
             policy_error(d, f, set->line, "set '%s': %s/%u overlaps %s/%u", set->name,
-                         format_ip(&q->addr, a, sizeof a), q->len,
-                         format_ip(&p->addr, b, sizeof b), p->len);
+                         format_ip(&q->addr, a, sizeof a), q->len, format_ip(&p->addr, b, sizeof b), p->len);
             return;
         }
         cover = i;
     }
 }
 
-static void check_rule_family(const struct policy *pol, const struct policy_rule *r,
-                              struct policy_diags *d)
+static void check_rule_family(const struct policy *pol, const struct policy_rule *r, struct policy_diags *d)
 {
     const char *f = pol->file;
     int fs = policy_addr_family(pol, &r->src), fd = policy_addr_family(pol, &r->dst);
     if (fs && fd && fs != fd)
-        policy_error(d, f, r->line_dst, "rule '%s': source is IPv%c but destination is IPv%c",
-                     r->name, fs == AF_INET ? '4' : '6', fd == AF_INET ? '4' : '6');
+        policy_error(d, f, r->line_dst, "rule '%s': source is IPv%c but destination is IPv%c", r->name,
+                     fs == AF_INET ? '4' : '6', fd == AF_INET ? '4' : '6');
     int fam = fs ? fs : fd;
     if (r->proto == POLICY_PROTO_ICMP && fam == AF_INET6)
         policy_error(d, f, r->line_proto, "rule '%s': protocol icmp with IPv6 addresses (use icmpv6)",
@@ -119,8 +116,7 @@ static void check_rule(const struct policy *pol, struct policy_rule *r, struct p
     if (!r->has_dir)
         r->dir = POLICY_DIR_IN;
     if (!r->has_action)
-        policy_error(d, f, r->line, "rule '%s': missing 'action' (accept, drop or reject)",
-                     r->name);
+        policy_error(d, f, r->line, "rule '%s': missing 'action' (accept, drop or reject)", r->name);
     if (r->iif[0] && r->dir == POLICY_DIR_OUT)
         policy_error(d, f, r->line, "rule '%s': 'iif' has no meaning for direction out", r->name);
     if (r->oif[0] && r->dir == POLICY_DIR_IN)
@@ -132,8 +128,7 @@ static void check_rule(const struct policy *pol, struct policy_rule *r, struct p
     check_rule_family(pol, r, d);
     if (r->limit.present && r->action != POLICY_ACCEPT)
         policy_error(d, f, r->line_limit,
-                     "rule '%s': limit needs action accept (packets over the limit are dropped)",
-                     r->name);
+                     "rule '%s': limit needs action accept (packets over the limit are dropped)", r->name);
 }
 
 /* ---- warnings ---- */
@@ -230,8 +225,8 @@ static void warn_admin_ports(const struct policy *pol, struct policy_diags *d)
         for (size_t k = 0; k < sizeof admin / sizeof admin[0]; k++) {
             if (ports_include(pol, &r->dport, admin[k].port)) {
                 policy_warning(d, pol->file, r->line,
-                               "rule '%s' opens the %s port %u to any source (add 'source')",
-                               r->name, admin[k].what, admin[k].port);
+                               "rule '%s' opens the %s port %u to any source (add 'source')", r->name,
+                               admin[k].what, admin[k].port);
                 break;
             }
         }

@@ -8,8 +8,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-static void diag_add(struct policy_diags *d, const char *file, int line, const char *kind,
-                     const char *fmt, va_list ap)
+static void diag_add(struct policy_diags *d, const char *file, int line, const char *kind, const char *fmt,
+                     va_list ap)
 {
     if (d->n >= POLICY_MAX_DIAGS)
         return;
@@ -56,12 +56,9 @@ const char *policy_dir_name(enum policy_dir dir)
 const char *policy_verdict_name(enum policy_verdict v)
 {
     switch (v) {
-    case POLICY_ACCEPT:
-        return "accept";
-    case POLICY_DROP:
-        return "drop";
-    case POLICY_REJECT:
-        return "reject";
+    case POLICY_ACCEPT: return "accept";
+    case POLICY_DROP: return "drop";
+    case POLICY_REJECT: return "reject";
     }
     return "?";
 }

@@ -37,8 +37,7 @@ static char *reader_next(char *str, int num, void *stream)
         else
             bad = false, r->section_line = r->line;
     } else if (*s && *s != ';' && *s != '#' && !indented && !strchr(s, '=')) {
-        policy_error(r->diags, r->file, r->line,
-                     "expected 'key = value', '[section]' or a comment");
+        policy_error(r->diags, r->file, r->line, "expected 'key = value', '[section]' or a comment");
     } else {
         bad = false;
     }
@@ -75,8 +74,7 @@ static void section_enter(struct policy_reader *r, const char *section)
         name = section + 5;
     } else {
         policy_error(r->diags, r->file, r->section_line,
-                     "unknown section [%s] (expected [policy], [set NAME] or [rule NAME])",
-                     section);
+                     "unknown section [%s] (expected [policy], [set NAME] or [rule NAME])", section);
         return;
     }
     name += strspn(name, " ");
@@ -113,13 +111,11 @@ static int key_index(const char *const *keys, size_t n, const char *key)
     return -1;
 }
 
-static const char *const policy_keys[] = {"name", "input", "forward", "output", "log-drops",
-                                          "family"};
+static const char *const policy_keys[] = {"name", "input", "forward", "output", "log-drops", "family"};
 static const char *const set_keys[] = {"type", "elements", "dynamic", "timeout"};
-static const char *const rule_keys[] = {"direction", "iif",   "oif",     "source",
-                                        "destination", "protocol", "sport", "dport",
-                                        "state",     "action", "limit",  "counter",
-                                        "log",       "comment"};
+static const char *const rule_keys[] = {"direction", "iif",     "oif",   "source", "destination",
+                                        "protocol",  "sport",   "dport", "state",  "action",
+                                        "limit",     "counter", "log",   "comment"};
 
 #define N_KEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -132,15 +128,9 @@ static int handler(void *user, const char *section, const char *key, const char 
     const char *const *keys = NULL;
     size_t n = 0;
     switch (r->kind) {
-    case SECTION_POLICY:
-        keys = policy_keys, n = N_KEYS(policy_keys);
-        break;
-    case SECTION_SET:
-        keys = set_keys, n = N_KEYS(set_keys);
-        break;
-    case SECTION_RULE:
-        keys = rule_keys, n = N_KEYS(rule_keys);
-        break;
+    case SECTION_POLICY: keys = policy_keys, n = N_KEYS(policy_keys); break;
+    case SECTION_SET: keys = set_keys, n = N_KEYS(set_keys); break;
+    case SECTION_RULE: keys = rule_keys, n = N_KEYS(rule_keys); break;
     case SECTION_UNKNOWN:
         if (section[0] == '\0')
             policy_error(r->diags, r->file, r->line, "'%s' outside of any section", key);
@@ -179,8 +169,8 @@ struct policy *policy_parse(const char *name, FILE *fp, struct policy_diags *dia
         return NULL;
     }
     policy_init(pol, name);
-    struct policy_reader r = {.fp = fp, .file = pol->file, .pol = pol, .diags = diags,
-                              .kind = SECTION_UNKNOWN, .index = -1};
+    struct policy_reader r = {
+        .fp = fp, .file = pol->file, .pol = pol, .diags = diags, .kind = SECTION_UNKNOWN, .index = -1};
     r.section[0] = '\x01'; /* differs from every real section, even "" */
     ini_parse_stream(reader_next, &r, handler, &r);
     free(r.buf);

@@ -15,14 +15,14 @@ struct policy_reader {
     FILE *fp;
     char *buf;
     size_t cap;
-    int line;          /* line being parsed */
-    int section_line;  /* line of the last [section] header */
+    int line;         /* line being parsed */
+    int section_line; /* line of the last [section] header */
     const char *file;
     struct policy *pol;
     struct policy_diags *diags;
     char section[POLICY_NAME_MAX + 16];
     enum policy_section kind;
-    int index;         /* set or rule being filled */
+    int index; /* set or rule being filled */
     unsigned seen_keys;
     bool skip_section; /* after a bad [header], until the next good one */
 };

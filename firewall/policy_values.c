@@ -51,8 +51,7 @@ int policy_parse_new_set(struct policy_reader *r, const char *name)
     }
     if (strncmp(name, "rl4_", 4) == 0 || strncmp(name, "rl6_", 4) == 0) {
         policy_error(r->diags, r->file, line,
-                     "set '%s': names starting with rl4_ or rl6_ are reserved for rate limits",
-                     name);
+                     "set '%s': names starting with rl4_ or rl6_ are reserved for rate limits", name);
         return -1;
     }
     if (pol->n_sets == POLICY_MAX_SETS) {
@@ -71,8 +70,8 @@ int policy_parse_new_rule(struct policy_reader *r, const char *name)
     int line = r->section_line;
     for (unsigned i = 0; i < pol->n_rules; i++) {
         if (strcmp(pol->rules[i].name, name) == 0) {
-            policy_error(r->diags, r->file, line, "rule '%s' defined twice (first at line %d)",
-                         name, pol->rules[i].line);
+            policy_error(r->diags, r->file, line, "rule '%s' defined twice (first at line %d)", name,
+                         pol->rules[i].line);
             return -1;
         }
     }
@@ -157,9 +156,8 @@ static const struct {
     const char *name;
     enum policy_set_type type;
 } set_types[] = {
-    {"ipv4_addr", POLICY_SET_IPV4},     {"ipv6_addr", POLICY_SET_IPV6},
-    {"inet_service", POLICY_SET_PORT},  {"ipv4", POLICY_SET_IPV4},
-    {"ipv6", POLICY_SET_IPV6},          {"port", POLICY_SET_PORT},
+    {"ipv4_addr", POLICY_SET_IPV4}, {"ipv6_addr", POLICY_SET_IPV6}, {"inet_service", POLICY_SET_PORT},
+    {"ipv4", POLICY_SET_IPV4},      {"ipv6", POLICY_SET_IPV6},      {"port", POLICY_SET_PORT},
 };
 
 static int set_add_elem(struct policy_reader *r, struct policy_set *set, const char *text)
@@ -184,8 +182,7 @@ static int set_add_elem(struct policy_reader *r, struct policy_set *set, const c
             return -1;
         }
         if (e.prefix.addr.family != want) {
-            ERR("set '%s': '%s' is not an %s address", set->name, text,
-                want == AF_INET ? "IPv4" : "IPv6");
+            ERR("set '%s': '%s' is not an %s address", set->name, text, want == AF_INET ? "IPv4" : "IPv6");
             return -1;
         }
     }
@@ -207,8 +204,7 @@ static int set_add_elem(struct policy_reader *r, struct policy_set *set, const c
     return 0;
 }
 
-void policy_parse_set_key(struct policy_reader *r, struct policy_set *set, const char *key,
-                          const char *value)
+void policy_parse_set_key(struct policy_reader *r, struct policy_set *set, const char *key, const char *value)
 {
     char why[PARSE_WHY_MAX];
     if (strcmp(key, "type") == 0) {
@@ -228,8 +224,7 @@ void policy_parse_set_key(struct policy_reader *r, struct policy_set *set, const
         if (parse_duration_ms(value, POLICY_MAX_TIMEOUT_MS, &set->timeout_ms, why) < 0)
             ERR("set '%s': timeout: %s", set->name, why);
         else if (set->timeout_ms % 1000 != 0 || set->timeout_ms == 0)
-            ERR("set '%s': timeout: %s must be a whole number of seconds, at least 1s",
-                set->name, value);
+            ERR("set '%s': timeout: %s must be a whole number of seconds, at least 1s", set->name, value);
     } else { /* elements: a list, may span lines */
         char copy[VALUE_MAX];
         char *items[POLICY_MAX_PORTS * 4];
@@ -247,22 +242,21 @@ void policy_parse_set_key(struct policy_reader *r, struct policy_set *set, const
 
 /* ---- rules ---- */
 
-static void parse_addr(struct policy_reader *r, struct policy_rule *rule, const char *key,
-                       const char *value, struct policy_addr *out)
+static void parse_addr(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
+                       struct policy_addr *out)
 {
     char why[PARSE_WHY_MAX];
     out->present = true;
     if (value[0] == '@') {
         int idx = policy_find_set(r->pol, value + 1);
         if (idx < 0) {
-            ERR("rule '%s': %s: no set named '%s' (sets must be defined before use)",
-                rule->name, key, value + 1);
+            ERR("rule '%s': %s: no set named '%s' (sets must be defined before use)", rule->name, key,
+                value + 1);
             out->present = false;
             return;
         }
         if (r->pol->sets[idx].type == POLICY_SET_PORT) {
-            ERR("rule '%s': %s: set '%s' holds ports, not addresses", rule->name, key,
-                value + 1);
+            ERR("rule '%s': %s: set '%s' holds ports, not addresses", rule->name, key, value + 1);
             out->present = false;
             return;
         }
@@ -282,8 +276,8 @@ static int cmp_port_range(const void *a, const void *b)
     return (int)x->lo - (int)y->lo;
 }
 
-static void parse_ports(struct policy_reader *r, struct policy_rule *rule, const char *key,
-                        const char *value, struct policy_ports *out)
+static void parse_ports(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
+                        struct policy_ports *out)
 {
     char why[PARSE_WHY_MAX];
     if (value[0] == '@') {
@@ -301,8 +295,7 @@ static void parse_ports(struct policy_reader *r, struct policy_rule *rule, const
     snprintf(copy, sizeof copy, "%s", value);
     int n = parse_split_list(copy, items, POLICY_MAX_PORTS);
     if (n < 0) {
-        ERR("rule '%s': %s: more than %d ports (use a [set])", rule->name, key,
-            POLICY_MAX_PORTS);
+        ERR("rule '%s': %s: more than %d ports (use a [set])", rule->name, key, POLICY_MAX_PORTS);
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -325,7 +318,7 @@ static const struct {
     const char *name;
     int number;
 } proto_names[] = {
-    {"tcp", POLICY_PROTO_TCP},      {"udp", POLICY_PROTO_UDP},   {"icmp", POLICY_PROTO_ICMP},
+    {"tcp", POLICY_PROTO_TCP},       {"udp", POLICY_PROTO_UDP},   {"icmp", POLICY_PROTO_ICMP},
     {"icmpv6", POLICY_PROTO_ICMPV6}, {"vrrp", POLICY_PROTO_VRRP},
 };
 
@@ -340,8 +333,8 @@ static void parse_proto(struct policy_reader *r, struct policy_rule *rule, const
         }
     }
     if (parse_int_range(value, 0, 255, &n, why) < 0) {
-        ERR("rule '%s': protocol: '%s' is not tcp, udp, icmp, icmpv6, vrrp or a number 0-255",
-            rule->name, value);
+        ERR("rule '%s': protocol: '%s' is not tcp, udp, icmp, icmpv6, vrrp or a number 0-255", rule->name,
+            value);
         return;
     }
     rule->proto = (int)n;
@@ -351,9 +344,8 @@ static const struct {
     const char *name;
     uint32_t bit;
 } ct_states[] = {
-    {"new", POLICY_CT_NEW},         {"established", POLICY_CT_ESTABLISHED},
-    {"related", POLICY_CT_RELATED}, {"invalid", POLICY_CT_INVALID},
-    {"untracked", POLICY_CT_UNTRACKED},
+    {"new", POLICY_CT_NEW},         {"established", POLICY_CT_ESTABLISHED}, {"related", POLICY_CT_RELATED},
+    {"invalid", POLICY_CT_INVALID}, {"untracked", POLICY_CT_UNTRACKED},
 };
 
 static void parse_state(struct policy_reader *r, struct policy_rule *rule, const char *value)
@@ -363,8 +355,7 @@ static void parse_state(struct policy_reader *r, struct policy_rule *rule, const
     snprintf(copy, sizeof copy, "%s", value);
     int n = parse_split_list(copy, items, 8);
     if (n <= 0) {
-        ERR("rule '%s': state: expected new, established, related, invalid or untracked",
-            rule->name);
+        ERR("rule '%s': state: expected new, established, related, invalid or untracked", rule->name);
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -390,7 +381,8 @@ static void parse_limit(struct policy_reader *r, struct policy_rule *rule, const
     char *slash = n > 0 ? strchr(w[0], '/') : NULL;
     if (!slash) {
         ERR("rule '%s': limit: expected 'RATE/UNIT [burst N] [per-source]', e.g. "
-            "'50/second burst 100 per-source'", rule->name);
+            "'50/second burst 100 per-source'",
+            rule->name);
         return;
     }
     *slash = '\0';
@@ -401,8 +393,7 @@ static void parse_limit(struct policy_reader *r, struct policy_rule *rule, const
     }
     l->rate = (unsigned)v;
     const char *unit = slash + 1;
-    if (strcmp(unit, "second") && strcmp(unit, "minute") && strcmp(unit, "hour") &&
-        strcmp(unit, "day")) {
+    if (strcmp(unit, "second") && strcmp(unit, "minute") && strcmp(unit, "hour") && strcmp(unit, "day")) {
         ERR("rule '%s': limit: unit '%s' is not second, minute, hour or day", rule->name, unit);
         return;
     }
@@ -425,8 +416,8 @@ static void parse_limit(struct policy_reader *r, struct policy_rule *rule, const
 }
 
 /* Comments and log prefixes end up in quotes in nft syntax. */
-static int parse_text(struct policy_reader *r, struct policy_rule *rule, const char *key,
-                      const char *value, size_t max, char *out)
+static int parse_text(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
+                      size_t max, char *out)
 {
     if (strlen(value) > max) {
         ERR("rule '%s': %s: longer than %zu characters", rule->name, key, max);
@@ -434,8 +425,7 @@ static int parse_text(struct policy_reader *r, struct policy_rule *rule, const c
     }
     for (const char *p = value; *p; p++) {
         if (!isprint((unsigned char)*p) || *p == '"' || *p == '\\') {
-            ERR("rule '%s': %s: quotes, backslashes and control characters are not allowed",
-                rule->name, key);
+            ERR("rule '%s': %s: quotes, backslashes and control characters are not allowed", rule->name, key);
             return -1;
         }
     }
@@ -451,8 +441,8 @@ static void parse_ifname(struct policy_reader *r, struct policy_rule *rule, cons
     for (const char *p = value; ok && *p; p++)
         ok = isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.';
     if (!ok)
-        ERR("rule '%s': %s: '%s' is not an interface name (1-%d of A-Z a-z 0-9 _ - .)",
-            rule->name, key, value, POLICY_IFNAME_MAX - 1);
+        ERR("rule '%s': %s: '%s' is not an interface name (1-%d of A-Z a-z 0-9 _ - .)", rule->name, key,
+            value, POLICY_IFNAME_MAX - 1);
     else
         memcpy(out, value, len + 1);
 }

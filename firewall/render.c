@@ -22,8 +22,7 @@ void fw_format_time(uint64_t ms, char *buf, size_t len)
         uint64_t n = ms / units[i].ms;
         ms %= units[i].ms;
         if (n && used < len)
-            used += (size_t)snprintf(buf + used, len - used, "%llu%c", (unsigned long long)n,
-                                     units[i].unit);
+            used += (size_t)snprintf(buf + used, len - used, "%llu%c", (unsigned long long)n, units[i].unit);
     }
     if (ms && used < len)
         snprintf(buf + used, len - used, "%llums", (unsigned long long)ms);
@@ -59,12 +58,12 @@ static void print_addr_bytes(FILE *out, const uint8_t *b, enum fw_key key)
 static const char *icmp_type_name(enum fw_key key, unsigned t)
 {
     static const char *const v4[256] = {
-        [0] = "echo-reply", [3] = "destination-unreachable", [5] = "redirect",
-        [8] = "echo-request", [11] = "time-exceeded", [12] = "parameter-problem"};
+        [0] = "echo-reply",   [3] = "destination-unreachable", [5] = "redirect",
+        [8] = "echo-request", [11] = "time-exceeded",          [12] = "parameter-problem"};
     static const char *const v6[256] = {
-        [1] = "destination-unreachable", [2] = "packet-too-big", [3] = "time-exceeded",
-        [4] = "parameter-problem", [128] = "echo-request", [129] = "echo-reply",
-        [133] = "nd-router-solicit", [134] = "nd-router-advert", [135] = "nd-neighbor-solicit",
+        [1] = "destination-unreachable", [2] = "packet-too-big",     [3] = "time-exceeded",
+        [4] = "parameter-problem",       [128] = "echo-request",     [129] = "echo-reply",
+        [133] = "nd-router-solicit",     [134] = "nd-router-advert", [135] = "nd-neighbor-solicit",
         [136] = "nd-neighbor-advert"};
     const char *n = key == FW_KEY_ICMP ? v4[t & 0xff] : v6[t & 0xff];
     return n ? n : "?";
@@ -96,9 +95,7 @@ static void print_range(FILE *out, const struct fw_range *r, enum fw_key key)
             fprintf(out, "-%u", (unsigned)(r->hi[0] << 8 | r->hi[1]));
         return;
     case FW_KEY_ICMP:
-    case FW_KEY_ICMPV6:
-        fputs(icmp_type_name(key, r->lo[0]), out);
-        return;
+    case FW_KEY_ICMPV6: fputs(icmp_type_name(key, r->lo[0]), out); return;
     }
 }
 
@@ -127,16 +124,11 @@ static void print_elements(FILE *out, const struct fw_set *s)
 static const char *key_type_name(enum fw_key key)
 {
     switch (key) {
-    case FW_KEY_IPV4:
-        return "ipv4_addr";
-    case FW_KEY_IPV6:
-        return "ipv6_addr";
-    case FW_KEY_PORT:
-        return "inet_service";
-    case FW_KEY_ICMP:
-        return "icmp_type";
-    case FW_KEY_ICMPV6:
-        return "icmpv6_type";
+    case FW_KEY_IPV4: return "ipv4_addr";
+    case FW_KEY_IPV6: return "ipv6_addr";
+    case FW_KEY_PORT: return "inet_service";
+    case FW_KEY_ICMP: return "icmp_type";
+    case FW_KEY_ICMPV6: return "icmpv6_type";
     }
     return "?";
 }
@@ -184,8 +176,7 @@ static const char *proto_name(int proto, char *buf, size_t len)
     return buf;
 }
 
-static void render_addr(FILE *out, const struct fw_rule *r, const struct fw_match *m,
-                        const char *dir)
+static void render_addr(FILE *out, const struct fw_rule *r, const struct fw_match *m, const char *dir)
 {
     if (m->kind == FW_M_NONE)
         return;
@@ -206,22 +197,15 @@ static void render_addr(FILE *out, const struct fw_rule *r, const struct fw_matc
 static void render_ports(FILE *out, const char *proto, const struct fw_match *m, const char *dir)
 {
     switch (m->kind) {
-    case FW_M_NONE:
-        return;
-    case FW_M_VALUE:
-        fprintf(out, "%s %s %u ", proto, dir, m->port_lo);
-        return;
-    case FW_M_RANGE:
-        fprintf(out, "%s %s %u-%u ", proto, dir, m->port_lo, m->port_hi);
-        return;
+    case FW_M_NONE: return;
+    case FW_M_VALUE: fprintf(out, "%s %s %u ", proto, dir, m->port_lo); return;
+    case FW_M_RANGE: fprintf(out, "%s %s %u-%u ", proto, dir, m->port_lo, m->port_hi); return;
     case FW_M_ANON:
         fprintf(out, "%s %s ", proto, dir);
         print_elements(out, &m->anon);
         fputc(' ', out);
         return;
-    case FW_M_SET:
-        fprintf(out, "%s %s @%s ", proto, dir, m->set);
-        return;
+    case FW_M_SET: fprintf(out, "%s %s @%s ", proto, dir, m->set); return;
     }
 }
 
@@ -230,8 +214,10 @@ static void render_ct_state(FILE *out, uint32_t state)
     static const struct {
         uint32_t bit;
         const char *name;
-    } names[] = {{POLICY_CT_INVALID, "invalid"},   {POLICY_CT_ESTABLISHED, "established"},
-                 {POLICY_CT_RELATED, "related"},   {POLICY_CT_NEW, "new"},
+    } names[] = {{POLICY_CT_INVALID, "invalid"},
+                 {POLICY_CT_ESTABLISHED, "established"},
+                 {POLICY_CT_RELATED, "related"},
+                 {POLICY_CT_NEW, "new"},
                  {POLICY_CT_UNTRACKED, "untracked"}};
     if (!state)
         return;
@@ -300,17 +286,10 @@ void fw_render_rule(FILE *out, const struct fw_rule *r)
     if (r->log_prefix)
         fprintf(out, "log prefix \"%s\" ", r->log_prefix);
     switch (r->verdict) {
-    case FW_V_NONE:
-        break;
-    case FW_V_ACCEPT:
-        fputs("accept ", out);
-        break;
-    case FW_V_DROP:
-        fputs("drop ", out);
-        break;
-    case FW_V_REJECT:
-        fprintf(out, "%s ", fw_reject_text(r));
-        break;
+    case FW_V_NONE: break;
+    case FW_V_ACCEPT: fputs("accept ", out); break;
+    case FW_V_DROP: fputs("drop ", out); break;
+    case FW_V_REJECT: fprintf(out, "%s ", fw_reject_text(r)); break;
     }
     if (r->comment[0])
         fprintf(out, "comment \"%s\"", r->comment);

@@ -13,14 +13,14 @@
 
 #include "firewall/policy.h"
 
-#define FW_TABLE "rampart"          /* table inet rampart: the only one we touch */
-#define FW_METER_SIZE 65535         /* sources tracked per rate-limited rule */
-#define FW_METER_TIMEOUT_MS 60000   /* a quiet source is forgotten after this */
-#define FW_ICMP_RATE 100            /* always-accepted ICMP, per second */
-#define FW_ICMP_BURST 200
-#define FW_LOG_RATE 5               /* logged drops per minute */
-#define FW_NFT_DEFAULT_BURST 5      /* nft's burst when none is given */
-#define FW_COMMENT_MAX 128
+#define FW_TABLE             "rampart" /* table inet rampart: the only one we touch */
+#define FW_METER_SIZE        65535     /* sources tracked per rate-limited rule */
+#define FW_METER_TIMEOUT_MS  60000     /* a quiet source is forgotten after this */
+#define FW_ICMP_RATE         100       /* always-accepted ICMP, per second */
+#define FW_ICMP_BURST        200
+#define FW_LOG_RATE          5 /* logged drops per minute */
+#define FW_NFT_DEFAULT_BURST 5 /* nft's burst when none is given */
+#define FW_COMMENT_MAX       128
 
 /* Key types, as nft's datatype numbers (they decide how nft prints keys). */
 enum fw_key {
@@ -42,7 +42,7 @@ struct fw_set {
     enum fw_key key;
     bool interval, timeout_flag, dynamic;
     uint64_t timeout_ms;
-    unsigned size; /* 0 = not given */
+    unsigned size;           /* 0 = not given */
     struct fw_range *ranges; /* sorted */
     size_t n_ranges;
 };
@@ -53,10 +53,10 @@ enum fw_match_kind { FW_M_NONE, FW_M_VALUE, FW_M_RANGE, FW_M_ANON, FW_M_SET };
  * (port lists, ICMP types) or a named set. */
 struct fw_match {
     enum fw_match_kind kind;
-    struct ip_prefix prefix;  /* addresses: FW_M_VALUE is a prefix */
+    struct ip_prefix prefix; /* addresses: FW_M_VALUE is a prefix */
     uint16_t port_lo, port_hi;
-    struct fw_set anon;       /* FW_M_ANON */
-    const char *set;          /* FW_M_SET */
+    struct fw_set anon; /* FW_M_ANON */
+    const char *set;    /* FW_M_SET */
 };
 
 enum fw_verdict { FW_V_NONE, FW_V_ACCEPT, FW_V_DROP, FW_V_REJECT };
@@ -75,7 +75,7 @@ struct fw_rule {
     const char *iif, *oif;
     int family; /* AF_INET / AF_INET6 when addresses pin it, else 0 */
     struct fw_match src, dst;
-    int proto;  /* -1 = any */
+    int proto; /* -1 = any */
     struct fw_match sport, dport;
     struct fw_match icmp_type; /* FW_M_ANON of ICMP / ICMPv6 types */
     uint32_t ct_state;
@@ -94,8 +94,8 @@ struct fw_ruleset {
     size_t n_sets;
     struct fw_rule *rules;
     size_t n_rules, cap_rules;
-    size_t cap_sets;  /* read-back rulesets grow their set array */
-    char **strings;   /* names a read-back ruleset owns */
+    size_t cap_sets; /* read-back rulesets grow their set array */
+    char **strings;  /* names a read-back ruleset owns */
     size_t n_strings, cap_strings;
 };
 
@@ -115,7 +115,6 @@ unsigned fw_key_len(enum fw_key key);
 
 /* Policy elements (sorted by policy_check) to ranges, one per element, as
  * nft keeps them (touching elements stay separate). Returns the count or -1. */
-long fw_ranges_from_elems(const struct policy_elem *elems, size_t n, enum fw_key key,
-                          struct fw_range **out);
+long fw_ranges_from_elems(const struct policy_elem *elems, size_t n, enum fw_key key, struct fw_range **out);
 
 #endif /* RAMPART_FIREWALL_RULESET_H */

@@ -57,8 +57,7 @@ static int each_msg(uint16_t type, int (*fn)(const struct nlmsghdr *, void *), v
     int count = 0, len = (int)batch.len;
     for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)batch.buf; mnl_nlmsg_ok(nlh, len);
          nlh = mnl_nlmsg_next(nlh, &len)) {
-        if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
-            NFNL_MSG_TYPE(nlh->nlmsg_type) != type)
+        if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES || NFNL_MSG_TYPE(nlh->nlmsg_type) != type)
             continue;
         count++;
         if (fn && fn(nlh, arg))
@@ -158,11 +157,10 @@ static void test_always_rules_bytecode(void **state)
 {
     (void)state;
     build("");
-    rule_is("rampart: replies to allowed traffic",
-            "[ ct load state => reg 1 ]\n"
-            "[ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ]\n"
-            "[ cmp neq reg 1 0x00000000 ]\n"
-            "[ immediate reg 0 accept ]\n");
+    rule_is("rampart: replies to allowed traffic", "[ ct load state => reg 1 ]\n"
+                                                   "[ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ]\n"
+                                                   "[ cmp neq reg 1 0x00000000 ]\n"
+                                                   "[ immediate reg 0 accept ]\n");
     rule_is("rampart: loopback", "[ meta load iifname => reg 1 ]\n"
                                  "[ cmp eq reg 1 0x00006f6c 0x00000000 0x00000000 0x00000000 ]\n"
                                  "[ immediate reg 0 accept ]\n");
@@ -203,7 +201,8 @@ static int elem_msg(const struct nlmsghdr *nlh, void *arg)
     struct elem_count *c = arg;
     const struct nlattr *attr, *list = NULL;
     const char *name = NULL;
-    mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+    mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
+    {
         if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_SET)
             name = mnl_attr_get_str(attr);
         else if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_ELEMENTS)
@@ -213,9 +212,11 @@ static int elem_msg(const struct nlmsghdr *nlh, void *arg)
         return 0;
     c->msgs++;
     const struct nlattr *elem, *a;
-    mnl_attr_for_each_nested(elem, list) {
+    mnl_attr_for_each_nested(elem, list)
+    {
         c->elems++;
-        mnl_attr_for_each_nested(a, elem) {
+        mnl_attr_for_each_nested(a, elem)
+        {
             if (mnl_attr_get_type(a) == NFTA_SET_ELEM_FLAGS &&
                 (ntohl(mnl_attr_get_u32(a)) & NFT_SET_ELEM_INTERVAL_END))
                 c->ends++;
@@ -250,8 +251,7 @@ static void test_elements_split_in_messages(void **state)
     static char text[64 * 1024];
     int n = snprintf(text, sizeof text, "[set b]\ntype = ipv4\ndynamic = yes\n");
     for (int i = 0; i < FW_ELEMS_PER_MSG; i++)
-        n += snprintf(text + n, sizeof text - (size_t)n, "elements = 198.18.%d.%d\n", i / 250,
-                      i % 250 + 1);
+        n += snprintf(text + n, sizeof text - (size_t)n, "elements = 198.18.%d.%d\n", i / 250, i % 250 + 1);
     build(text);
     struct elem_count c = {.set = "b"};
     each_msg(NFT_MSG_NEWSETELEM, elem_msg, &c);

@@ -99,8 +99,7 @@ static void test_log_drops(void **state)
 static void test_addresses(void **state)
 {
     (void)state;
-    has_line("[rule a]\nsource = 198.18.0.1\naction = accept\n",
-             "ip saddr 198.18.0.1 accept comment \"a\"");
+    has_line("[rule a]\nsource = 198.18.0.1\naction = accept\n", "ip saddr 198.18.0.1 accept comment \"a\"");
     has_line("[rule a]\ndestination = 198.18.0.0/20\naction = drop\n",
              "ip daddr 198.18.0.0/20 drop comment \"a\"");
     has_line("[rule a]\nsource = 2001:db8::/32\naction = drop\n",
@@ -116,8 +115,7 @@ static void test_protocols_and_ports(void **state)
              "ip saddr 198.18.0.1 meta l4proto tcp accept comment \"a\"");
     has_line("[rule a]\nprotocol = vrrp\naction = accept\n", "meta l4proto vrrp accept comment \"a\"");
     has_line("[rule a]\nprotocol = 200\naction = accept\n", "meta l4proto 200 accept comment \"a\"");
-    has_line("[rule a]\nprotocol = udp\ndport = 53\naction = accept\n",
-             "udp dport 53 accept comment \"a\"");
+    has_line("[rule a]\nprotocol = udp\ndport = 53\naction = accept\n", "udp dport 53 accept comment \"a\"");
     has_line("[rule a]\nprotocol = tcp\nsport = 1024-65535\ndport = 443, 80\naction = drop\n",
              "tcp sport 1024-65535 tcp dport { 80, 443 } drop comment \"a\"");
     has_line("[rule a]\nprotocol = tcp\ndport = 22, 8000-8080\naction = drop\n",

@@ -65,8 +65,7 @@ static void test_policy_section_errors(void **state)
 {
     (void)state;
     refused("", "t.policy:1: missing [policy] section");
-    refused(HEAD "input = reject\n",
-            "t.policy:3: input: 'reject' is not a default verdict (accept or drop)");
+    refused(HEAD "input = reject\n", "t.policy:3: input: 'reject' is not a default verdict (accept or drop)");
     refused(HEAD "family = ip\n",
             "t.policy:3: family: 'ip' is not supported (only inet: IPv4 and IPv6 together)");
     refused(HEAD "log-drops = maybe\n",
@@ -79,8 +78,7 @@ static void test_policy_section_errors(void **state)
 static void test_syntax_errors(void **state)
 {
     (void)state;
-    refused(HEAD "this is not ini\n",
-            "t.policy:3: expected 'key = value', '[section]' or a comment");
+    refused(HEAD "this is not ini\n", "t.policy:3: expected 'key = value', '[section]' or a comment");
     refused(HEAD "[rule a\naction = accept\n", "t.policy:3: section header must end with ']'");
     refused("x = 1\n" HEAD, "t.policy:1: 'x' outside of any section");
     refused(HEAD "[chain x]\nfoo = 1\n",
@@ -180,8 +178,7 @@ static void test_rule_value_errors(void **state)
     refused(RULE "protocol = tcp\ndport = 0\n", "t.policy:6: rule 'r': dport: 0 out of range 1-65535");
     refused(RULE "protocol = tcp\ndport = 90-80\n",
             "t.policy:6: rule 'r': dport: range '90-80' ends before it starts");
-    refused(RULE "protocol = tcp\ndport = 80, 80\n",
-            "t.policy:6: rule 'r': dport: port 80 is listed twice");
+    refused(RULE "protocol = tcp\ndport = 80, 80\n", "t.policy:6: rule 'r': dport: port 80 is listed twice");
     refused(RULE "source = 198.18.0.1/24\n",
             "t.policy:5: rule 'r': source: '198.18.0.1/24' has host bits set beyond /24");
     refused(RULE "source = @nope\n",
@@ -231,8 +228,7 @@ static void test_limit_forms(void **state)
             "t.policy:5: rule 'r': limit: unit 'fortnight' is not second, minute, hour or day");
     refused(RULE "limit = 0/second\n", "t.policy:5: rule 'r': limit: rate 0 out of range 1-1000000");
     refused(RULE "limit = 5/second burst\n", "t.policy:5: rule 'r': limit: unexpected 'burst'");
-    refused(RULE "limit = 5/second burst 0\n",
-            "t.policy:5: rule 'r': limit: burst 0 out of range 1-1000000");
+    refused(RULE "limit = 5/second burst 0\n", "t.policy:5: rule 'r': limit: burst 0 out of range 1-1000000");
     refused(RULE "limit = 5/second per-host\n", "t.policy:5: rule 'r': limit: unexpected 'per-host'");
 }
 
@@ -312,8 +308,7 @@ static void test_errors_are_all_reported(void **state)
                                    "action = drop\nbogus = 1\n");
     assert_null(pol);
     assert_int_equal(diags.errors, 3);
-    assert_string_equal(diags.msg[0],
-                        "t.policy:4: rule 'a': action: 'maybe' is not accept, drop or reject");
+    assert_string_equal(diags.msg[0], "t.policy:4: rule 'a': action: 'maybe' is not accept, drop or reject");
     assert_string_equal(diags.msg[1], "t.policy:6: rule 'b': protocol: 'xyz' is not tcp, udp, "
                                       "icmp, icmpv6, vrrp or a number 0-255");
     assert_string_equal(diags.msg[2], "t.policy:8: unknown key 'bogus' in [rule b]");

@@ -57,8 +57,9 @@ static void clean(const char *text)
 }
 
 #define HEAD "[policy]\nname = c\n"
-#define SETS HEAD "[set admins]\ntype = ipv4_addr\nelements = 198.18.9.0/24\n" \
-                  "[set admins6]\ntype = ipv6_addr\nelements = 2001:db8::/32\n"
+#define SETS                                                                                                 \
+    HEAD "[set admins]\ntype = ipv4_addr\nelements = 198.18.9.0/24\n"                                        \
+         "[set admins6]\ntype = ipv6_addr\nelements = 2001:db8::/32\n"
 
 static void test_missing_action(void **state)
 {
