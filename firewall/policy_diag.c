@@ -8,8 +8,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-static void diag_add(struct policy_diags *d, const char *file, int line, const char *kind, const char *fmt,
-                     va_list ap)
+__attribute__((format(printf, 5, 0))) static void diag_add(struct policy_diags *d, const char *file, int line,
+                                                           const char *kind, const char *fmt, va_list ap)
 {
     if (d->n >= POLICY_MAX_DIAGS)
         return;
