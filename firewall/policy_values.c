@@ -265,6 +265,9 @@ static void parse_addr(struct policy_reader *r, struct policy_rule *rule, const 
     } else if (parse_prefix(value, &out->prefix, why) < 0) {
         ERR("rule '%s': %s: %s", rule->name, key, why);
         out->present = false;
+    } else if (out->prefix.len == 0) {
+        ERR("rule '%s': %s: '%s' matches every address: leave '%s' out", rule->name, key, value, key);
+        out->present = false;
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct policy_diags diags;
@@ -181,6 +182,9 @@ static void test_rule_value_errors(void **state)
     refused(RULE "protocol = tcp\ndport = 80, 80\n", "t.policy:6: rule 'r': dport: port 80 is listed twice");
     refused(RULE "source = 198.18.0.1/24\n",
             "t.policy:5: rule 'r': source: '198.18.0.1/24' has host bits set beyond /24");
+    refused(RULE "destination = ::/0\n",
+            "t.policy:5: rule 'r': destination: '::/0' matches every address: leave "
+            "'destination' out");
     refused(RULE "source = @nope\n",
             "t.policy:5: rule 'r': source: no set named 'nope' (sets must be defined before use)");
     refused(RULE "state = new, sleepy\n", "t.policy:5: rule 'r': state: unknown state 'sleepy'");
@@ -301,6 +305,62 @@ static void test_set_count_boundary(void **state)
     refused(text, "t.policy:131: too many sets (max 64)");
 }
 
+static void test_name_length_boundary(void **state)
+{
+    (void)state;
+    char text[256], name[64];
+    memset(name, 'n', sizeof name);
+    name[POLICY_NAME_MAX - 1] = '\0'; /* 31 characters: fits */
+    snprintf(text, sizeof text, HEAD "[rule %s]\naction = drop\n", name);
+    struct policy *pol = load(text);
+    assert_non_null(pol);
+    policy_free(pol);
+    name[POLICY_NAME_MAX - 1] = 'n';
+    name[POLICY_NAME_MAX] = '\0';
+    snprintf(text, sizeof text, HEAD "[rule %s]\naction = drop\n", name);
+    refused(text, "t.policy:3: [rule nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn]: name longer than 31 "
+                  "characters");
+}
+
+static void test_rule_count_boundary(void **state)
+{
+    (void)state;
+    size_t cap = 64 + (size_t)(POLICY_MAX_RULES + 1) * 32;
+    char *text = malloc(cap);
+    int n = snprintf(text, cap, HEAD);
+    for (int i = 0; i < POLICY_MAX_RULES; i++)
+        n += snprintf(text + n, cap - (size_t)n, "[rule r%d]\naction = drop\n", i);
+    struct policy *pol = load(text);
+    assert_non_null(pol);
+    assert_int_equal(pol->n_rules, POLICY_MAX_RULES);
+    policy_free(pol);
+    snprintf(text + n, cap - (size_t)n, "[rule extra]\naction = drop\n");
+    refused(text, "t.policy:1027: too many rules (max 512)");
+    free(text);
+}
+
+static void test_diagnostics_capped_but_counted(void **state)
+{
+    (void)state;
+    size_t cap = 64 + (size_t)(POLICY_MAX_DIAGS + 20) * 16;
+    char *text = malloc(cap);
+    int n = snprintf(text, cap, HEAD);
+    for (int i = 0; i < POLICY_MAX_DIAGS + 20; i++)
+        n += snprintf(text + n, cap - (size_t)n, "bad%d = 1\n", i);
+    assert_null(load(text));
+    assert_int_equal(diags.errors, POLICY_MAX_DIAGS + 20);
+    assert_int_equal(diags.n, POLICY_MAX_DIAGS);
+    assert_string_equal(diags.msg[POLICY_MAX_DIAGS - 1], "t.policy:102: unknown key 'bad99' in [policy]");
+    char *out = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&out, &len);
+    policy_diags_print(&diags, fp);
+    fclose(fp);
+    assert_non_null(strstr(out, "(20 more not shown)\n"));
+    free(out);
+    free(text);
+}
+
 static void test_errors_are_all_reported(void **state)
 {
     (void)state;
@@ -341,6 +401,9 @@ int main(void)
         cmocka_unit_test(test_sets),
         cmocka_unit_test(test_set_errors),
         cmocka_unit_test(test_set_count_boundary),
+        cmocka_unit_test(test_name_length_boundary),
+        cmocka_unit_test(test_rule_count_boundary),
+        cmocka_unit_test(test_diagnostics_capped_but_counted),
         cmocka_unit_test(test_errors_are_all_reported),
         cmocka_unit_test(test_comments_and_blank_lines),
     };
