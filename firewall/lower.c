@@ -33,11 +33,7 @@ static void elem_to_range(const struct policy_elem *e, enum fw_key key, struct f
         r->hi[0] = (uint8_t)(e->ports.hi >> 8), r->hi[1] = (uint8_t)e->ports.hi;
         return;
     }
-    unsigned len = fw_key_len(key);
-    memcpy(r->lo, &e->prefix.addr.u, len);
-    memcpy(r->hi, &e->prefix.addr.u, len);
-    for (unsigned bit = e->prefix.len; bit < len * 8; bit++)
-        r->hi[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+    policy_elem_bounds(e, r->lo, r->hi);
 }
 
 long fw_ranges_from_elems(const struct policy_elem *elems, size_t n, enum fw_key key, struct fw_range **out)

@@ -62,11 +62,19 @@ struct policy_port_range {
     uint16_t lo, hi; /* lo == hi for one port */
 };
 
-/* One element of a set: a prefix (address sets) or a port range. */
+/* One element of a set: an address prefix or range (address sets), or a
+ * port range. */
 struct policy_elem {
-    struct ip_prefix prefix;
+    struct ip_prefix prefix; /* a range starts at prefix.addr */
+    bool is_range;
+    struct ip_addr last; /* is_range: the last address */
     struct policy_port_range ports;
 };
+
+/* First and last address of an address element, as big-endian bytes. */
+void policy_elem_bounds(const struct policy_elem *e, uint8_t lo[16], uint8_t hi[16]);
+/* "198.18.0.0/24", "198.18.0.1-198.18.0.9" (for messages). */
+const char *policy_elem_format(const struct policy_elem *e, char *buf, size_t len);
 
 struct policy_set {
     char name[POLICY_NAME_MAX];

@@ -19,14 +19,40 @@ int policy_addr_family(const struct policy *pol, const struct policy_addr *a)
     return a->prefix.addr.family;
 }
 
+void policy_elem_bounds(const struct policy_elem *e, uint8_t lo[16], uint8_t hi[16])
+{
+    unsigned n = e->prefix.addr.family == AF_INET ? 4 : 16;
+    memset(lo, 0, 16);
+    memset(hi, 0, 16);
+    memcpy(lo, &e->prefix.addr.u, n);
+    if (e->is_range) {
+        memcpy(hi, &e->last.u, n);
+        return;
+    }
+    memcpy(hi, &e->prefix.addr.u, n);
+    for (unsigned bit = e->prefix.len; bit < n * 8; bit++)
+        hi[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+}
+
+const char *policy_elem_format(const struct policy_elem *e, char *buf, size_t len)
+{
+    char a[PARSE_ADDR_STR_MAX], b[PARSE_ADDR_STR_MAX];
+    format_ip(&e->prefix.addr, a, sizeof a);
+    if (e->is_range)
+        snprintf(buf, len, "%s-%s", a, format_ip(&e->last, b, sizeof b));
+    else
+        snprintf(buf, len, "%s/%u", a, e->prefix.len);
+    return buf;
+}
+
+/* Address order: by first address, the wider element first. */
 static int cmp_elem_addr(const void *a, const void *b)
 {
-    const struct policy_elem *x = a, *y = b;
-    size_t n = x->prefix.addr.family == AF_INET ? 4 : 16;
-    int c = memcmp(&x->prefix.addr.u, &y->prefix.addr.u, n);
-    if (c)
-        return c;
-    return (int)x->prefix.len - (int)y->prefix.len;
+    uint8_t alo[16], ahi[16], blo[16], bhi[16];
+    policy_elem_bounds(a, alo, ahi);
+    policy_elem_bounds(b, blo, bhi);
+    int c = memcmp(alo, blo, 16);
+    return c ? c : memcmp(bhi, ahi, 16);
 }
 
 static int cmp_elem_port(const void *a, const void *b)
@@ -72,25 +98,29 @@ static void check_set(const struct policy *pol, struct policy_set *set, struct p
         return;
     }
     qsort(set->elems, set->n_elems, sizeof set->elems[0], cmp_elem_addr);
-    char a[PARSE_ADDR_STR_MAX], b[PARSE_ADDR_STR_MAX];
-    /* prefixes nest or are disjoint: in address order, one overlaps an
-     * earlier one exactly when it lies inside the last one not nested */
-    size_t cover = 0;
+    char a[PARSE_ADDR_STR_MAX * 2], b[PARSE_ADDR_STR_MAX * 2];
+    /* in address order, an element overlaps an earlier one exactly when it
+     * starts before the furthest end seen so far */
+    uint8_t far[16] = {0};
+    size_t far_elem = 0;
     for (size_t i = 0; i < set->n_elems; i++) {
-        const struct ip_prefix *p = &set->elems[i].prefix;
-        unsigned full = p->addr.family == AF_INET ? 32 : 128;
-        if (set->dynamic && p->len != full) {
-            policy_error(d, f, set->line, "set '%s': a dynamic set holds single addresses, not %s/%u",
-                         set->name, format_ip(&p->addr, a, sizeof a), p->len);
+        const struct policy_elem *e = &set->elems[i];
+        unsigned full = e->prefix.addr.family == AF_INET ? 32 : 128;
+        if (set->dynamic && (e->is_range || e->prefix.len != full)) {
+            policy_error(d, f, set->line, "set '%s': a dynamic set holds single addresses, not %s", set->name,
+                         policy_elem_format(e, a, sizeof a));
             return;
         }
-        if (i > 0 && prefix_contains(&set->elems[cover].prefix, p)) {
-            const struct ip_prefix *q = &set->elems[cover].prefix;
-            policy_error(d, f, set->line, "set '%s': %s/%u overlaps %s/%u", set->name,
-                         format_ip(&q->addr, a, sizeof a), q->len, format_ip(&p->addr, b, sizeof b), p->len);
+        uint8_t lo[16], hi[16];
+        policy_elem_bounds(e, lo, hi);
+        if (i > 0 && memcmp(lo, far, sizeof far) <= 0) {
+            policy_error(d, f, set->line, "set '%s': %s overlaps %s", set->name,
+                         policy_elem_format(&set->elems[far_elem], a, sizeof a),
+                         policy_elem_format(e, b, sizeof b));
             return;
         }
-        cover = i;
+        memcpy(far, hi, sizeof far);
+        far_elem = i;
     }
 }
 

@@ -5,6 +5,7 @@
  */
 #include "firewall/policy_parse.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,31 @@ static int parse_port_range(const char *text, struct policy_port_range *out, cha
     return 0;
 }
 
+/* "FIRST-LAST": two addresses of one family, in order. */
+static int parse_addr_range(const char *text, struct policy_elem *e, char *why)
+{
+    char first[INET6_ADDRSTRLEN + 1];
+    const char *dash = strchr(text, '-');
+    size_t n = (size_t)(dash - text);
+    if (n >= sizeof first) {
+        snprintf(why, PARSE_WHY_MAX, "'%s' is not an address range", text);
+        return -1;
+    }
+    memcpy(first, text, n);
+    first[n] = '\0';
+    if (parse_ip(first, &e->prefix.addr, why) < 0 || parse_ip(dash + 1, &e->last, why) < 0)
+        return -1;
+    uint8_t lo[16], hi[16];
+    e->is_range = true;
+    e->prefix.len = e->prefix.addr.family == AF_INET ? 32 : 128;
+    policy_elem_bounds(e, lo, hi);
+    if (e->last.family != e->prefix.addr.family || memcmp(lo, hi, e->last.family == AF_INET ? 4 : 16) > 0) {
+        snprintf(why, PARSE_WHY_MAX, "range '%s' ends before it starts", text);
+        return -1;
+    }
+    return 0;
+}
+
 static const struct {
     const char *name;
     enum policy_set_type type;
@@ -177,7 +203,12 @@ static int set_add_elem(struct policy_reader *r, struct policy_set *set, const c
         }
     } else {
         int want = set->type == POLICY_SET_IPV4 ? AF_INET : AF_INET6;
-        if (parse_prefix(text, &e.prefix, why) < 0) {
+        if (strchr(text, '-')) {
+            if (parse_addr_range(text, &e, why) < 0) {
+                ERR("set '%s': %s", set->name, why);
+                return -1;
+            }
+        } else if (parse_prefix(text, &e.prefix, why) < 0) {
             ERR("set '%s': %s", set->name, why);
             return -1;
         }

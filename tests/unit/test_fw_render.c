@@ -173,6 +173,10 @@ static void test_sets(void **state)
                 "[set blocklist]\ntype = ipv4\ndynamic = yes\ntimeout = 10m\n");
     assert_non_null(strstr(rendered, "\tset a {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\t"
                                      "elements = { 198.18.0.2, 198.18.0.3, 198.18.9.0/24 }\n\t}\n"));
+    render_text("[set r]\ntype = ipv4\nelements = 198.18.0.10-198.18.0.20, 198.18.1.0-198.18.1.255\n");
+    assert_non_null(strstr(rendered, "elements = { 198.18.0.10-198.18.0.20, 198.18.1.0/24 }\n"));
+    render_text("[set p]\ntype = port\nelements = 8080-8090, 443\n"
+                "[set blocklist]\ntype = ipv4\ndynamic = yes\ntimeout = 10m\n");
     assert_non_null(strstr(rendered, "\tset p {\n\t\ttype inet_service\n\t\tflags interval\n\t\t"
                                      "elements = { 443, 8080-8090 }\n\t}\n"));
     assert_non_null(strstr(rendered, "\tset blocklist {\n\t\ttype ipv4_addr\n\t\tflags "

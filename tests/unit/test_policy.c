@@ -272,6 +272,15 @@ static void test_set_errors(void **state)
             "t.policy:3: set 's': 198.18.0.0/16 overlaps 198.18.5.0/24");
     refused(HEAD "[set s]\ntype = ipv4_addr\nelements = 10.0.0.0/8 10.1.0.0/16 10.2.0.1\n",
             "t.policy:3: set 's': 10.0.0.0/8 overlaps 10.1.0.0/16");
+    refused(HEAD "[set s]\ntype = ipv4_addr\nelements = 198.18.0.9-198.18.0.1\n",
+            "t.policy:5: set 's': range '198.18.0.9-198.18.0.1' ends before it starts");
+    refused(HEAD "[set s]\ntype = ipv4_addr\nelements = 198.18.0.1-2001:db8::1\n",
+            "t.policy:5: set 's': range '198.18.0.1-2001:db8::1' ends before it starts");
+    refused(HEAD "[set s]\ntype = ipv4_addr\nelements = 198.18.0.1-198.18.0.20, 198.18.0.16/28\n",
+            "t.policy:3: set 's': 198.18.0.1-198.18.0.20 overlaps 198.18.0.16/28");
+    refused(HEAD "[set s]\ntype = ipv4\ndynamic = yes\nelements = 198.18.0.1-198.18.0.2\n",
+            "t.policy:3: set 's': a dynamic set holds single addresses, not "
+            "198.18.0.1-198.18.0.2");
     refused(HEAD "[set s]\ntype = inet_service\nelements = 80 70-90\n",
             "t.policy:3: set 's': port 80 is listed twice");
     refused(HEAD "[set s]\ndynamic = yes\n", "t.policy:3: set 's': missing 'type'");
@@ -281,6 +290,10 @@ static void test_set_errors(void **state)
             "t.policy:6: set 's': timeout: 1500ms must be a whole number of seconds, at least 1s");
     refused(HEAD "[set s]\ntype = ipv4\ndynamic = yes\nelements = 198.18.0.0/24\n",
             "t.policy:3: set 's': a dynamic set holds single addresses, not 198.18.0.0/24");
+    struct policy *pol = load(HEAD "[set s]\ntype = ipv6\nelements = 2001:db8::10-2001:db8::1f\n");
+    assert_non_null(pol);
+    assert_true(pol->sets[0].elems[0].is_range);
+    policy_free(pol);
     refused(HEAD "[set s]\ntype = ipv4\n[rule r]\naction = drop\n[set s]\ntype = ipv4\n",
             "t.policy:7: set 's' defined twice (first at line 3)");
     refused(HEAD "[set rl4_x]\ntype = ipv4\n",
