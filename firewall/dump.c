@@ -156,11 +156,10 @@ static int on_elems(const struct nlmsghdr *nlh, void *data)
     return cx->oom ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-static unsigned sort_len;
-static int cmp_keys(const void *a, const void *b)
+static int cmp_keys(const void *a, const void *b, void *len)
 {
     const struct elem_key *x = a, *y = b;
-    int c = memcmp(x->key, y->key, sort_len);
+    int c = memcmp(x->key, y->key, *(const unsigned *)len);
     return c ? c : (int)y->end - (int)x->end; /* an end sorts before a start */
 }
 
@@ -171,8 +170,7 @@ static int keys_to_ranges(struct dump_ctx *cx, struct fw_set *s)
     s->ranges = calloc(cx->n_keys ? cx->n_keys : 1, sizeof *s->ranges);
     if (!s->ranges)
         return -1;
-    sort_len = len;
-    qsort(cx->keys, cx->n_keys, sizeof *cx->keys, cmp_keys);
+    qsort_r(cx->keys, cx->n_keys, sizeof *cx->keys, cmp_keys, &len);
     struct fw_range *open = NULL;
     for (size_t i = 0; i < cx->n_keys; i++) {
         const struct elem_key *k = &cx->keys[i];

@@ -3,6 +3,9 @@
  * policy file atomically, and keep the dynamic blocklist. Everything here
  * touches only table inet rampart, in the caller's network namespace.
  *
+ * Needs CAP_NET_ADMIN. Safe to call from any thread (no shared state);
+ * each call opens its own netlink socket.
+ *
  * Functions return 0 on success, or -1 with a one-line reason in `err`
  * (FW_ERR_MAX bytes). Policy problems are "FILE:LINE: message" lines in
  * `diags` instead, and then no netlink message has been sent.

@@ -140,7 +140,7 @@ static void grow_sndbuf(struct fw_nl *nl, size_t len)
  * as a whole). Returns 0 or -1 with `err` set. */
 static int read_answers(struct fw_nl *nl, const struct fw_batch *b, char *err)
 {
-    static char buf[FW_NL_RECV_BUF];
+    char buf[FW_NL_RECV_BUF]; /* on the stack: callers may be on any thread */
     size_t answered = 0;
     int first_error = 0;
     while (answered < b->n_msgs) {
@@ -189,7 +189,7 @@ int fw_nl_commit(struct fw_nl *nl, struct fw_batch *b, char *err)
 int fw_nl_dump(struct fw_nl *nl, uint16_t type, uint16_t flags,
                void (*build)(struct nlmsghdr *nlh, void *arg), void *arg, fw_nl_dump_cb cb, void *data)
 {
-    static char buf[FW_NL_RECV_BUF];
+    char buf[FW_NL_RECV_BUF];
     uint32_t seq = ++nl->dump_seq;
     struct nlmsghdr *nlh =
         nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP | NLM_F_ACK | flags, seq);
