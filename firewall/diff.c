@@ -56,13 +56,61 @@ static void strip_state(struct fw_ruleset *rs)
             rs->sets[i].n_ranges = 0;
 }
 
-/* Prints the edit script of a -> b with " ", "-", "+" markers. */
-static int print_lcs_diff(FILE *out, const struct lines *a, const struct lines *b)
+struct edit {
+    char op; /* ' ', '-', '+' */
+    const char *line;
+};
+
+static bool is_header(const char *line)
+{
+    return strncmp(line, "\tchain ", 7) == 0 || strncmp(line, "\tset ", 5) == 0;
+}
+
+/* Prints changed lines with FW_DIFF_CONTEXT lines around them and the set
+ * or chain they belong to; "..." stands for the unchanged lines between. */
+static void print_edits(FILE *out, const struct edit *e, size_t n)
+{
+    bool *keep = calloc(n ? n : 1, sizeof *keep);
+    if (!keep)
+        return;
+    for (size_t k = 0; k < n; k++) {
+        if (e[k].op == ' ')
+            continue;
+        for (size_t c = k >= FW_DIFF_CONTEXT ? k - FW_DIFF_CONTEXT : 0; c < n && c <= k + FW_DIFF_CONTEXT;
+             c++)
+            keep[c] = true;
+        for (size_t h = k + 1; h-- > 0;)
+            if (is_header(e[h].line) && e[h].op == ' ') {
+                keep[h] = true;
+                break;
+            }
+    }
+    bool skipped = false;
+    for (size_t k = 0; k < n; k++) {
+        if (!keep[k]) {
+            skipped = true;
+            continue;
+        }
+        if (skipped)
+            fputs(" ...\n", out);
+        skipped = false;
+        fprintf(out, "%c%s\n", e[k].op, e[k].line);
+    }
+    free(keep);
+}
+
+/* The edit script a -> b from a longest-common-subsequence table; prints
+ * it and returns the number of changed lines. */
+static int diff_lines(FILE *out, const struct lines *a, const struct lines *b)
 {
     size_t n = a->n, m = b->n;
     unsigned *len = calloc((n + 1) * (m + 1), sizeof *len);
-    if (!len)
+    struct edit *e = calloc(n + m + 1, sizeof *e);
+    if (!len || !e) {
+        free(len);
+        free(e);
         return -1;
+    }
 #define L(i, j) len[(i) * (m + 1) + (j)]
     for (size_t i = n; i-- > 0;)
         for (size_t j = m; j-- > 0;)
@@ -70,21 +118,23 @@ static int print_lcs_diff(FILE *out, const struct lines *a, const struct lines *
                       : L(i + 1, j) >= L(i, j + 1)  ? L(i + 1, j)
                                                     : L(i, j + 1);
     int changes = 0;
-    size_t i = 0, j = 0;
+    size_t i = 0, j = 0, k = 0;
     while (i < n || j < m) {
         if (i < n && j < m && strcmp(a->v[i], b->v[j]) == 0) {
-            fprintf(out, " %s\n", a->v[i]);
+            e[k++] = (struct edit){' ', a->v[i]};
             i++, j++;
-        } else if (j < m && (i == n || L(i, j + 1) >= L(i + 1, j))) {
-            fprintf(out, "+%s\n", b->v[j++]);
+        } else if (i < n && (j == m || L(i + 1, j) >= L(i, j + 1))) {
+            e[k++] = (struct edit){'-', a->v[i++]}; /* removals first, as diff(1) */
             changes++;
         } else {
-            fprintf(out, "-%s\n", a->v[i++]);
+            e[k++] = (struct edit){'+', b->v[j++]};
             changes++;
         }
     }
 #undef L
+    print_edits(out, e, k);
     free(len);
+    free(e);
     return changes;
 }
 
@@ -101,7 +151,7 @@ int fw_diff(const struct fw_ruleset *next, FILE *out, char *err)
     int rc = -1;
     if (old_text && new_text && split_lines(old_text, &a) == 0 && split_lines(new_text, &b) == 0) {
         fprintf(out, "--- running table inet %s\n+++ policy\n", FW_TABLE);
-        rc = print_lcs_diff(out, &a, &b);
+        rc = diff_lines(out, &a, &b);
     }
     if (rc < 0)
         snprintf(err, 256, "out of memory");

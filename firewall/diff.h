@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#define FW_DIFF_CONTEXT 2 /* unchanged lines shown around a change */
+
 /* Prints the running table against `next`, line by line, marking removed
  * lines "-" and added ones "+". Returns the number of changed lines, or -1
  * with `err` (FW_NL_ERR_MAX bytes). */
