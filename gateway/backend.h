@@ -1,11 +1,15 @@
 /*
  * backend: the web servers behind the gateway, their up/down state and the
  * weighted round-robin pick. Shared by all worker threads of the relay
- * (atomics + one small mutex around the pick).
+ * (atomics + one small mutex around the pick and state changes).
  *
  * The picker is "smooth weighted round robin" (as in nginx): exact, so with
  * two equal backends requests alternate, and with weights 3:1 the sequence
- * is a a b a, never a a a b.
+ * is a a b a, never a a a b. Weight 0 means drained: never picked.
+ *
+ * Up/down: active checks (health.c) and passive reports (proxy.c: a failed
+ * connect or a timeout) feed the same rise/fall counters, like HAProxy's
+ * `option httpchk` with `observe layer4`.
  */
 #ifndef RAMPART_GATEWAY_BACKEND_H
 #define RAMPART_GATEWAY_BACKEND_H
@@ -16,10 +20,18 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+/* Rise/fall counters of one backend (pure; see backend_health_step). */
+struct backend_health {
+    bool up;
+    unsigned ok_streak;   /* consecutive successes while down */
+    unsigned fail_streak; /* consecutive failures while up */
+};
+
 struct backend {
     const struct config_backend *cfg; /* name, address, weight */
     unsigned index;
-    atomic_bool up;              /* health state (active + passive checks) */
+    atomic_bool up;              /* mirror of health.up, read without the lock */
+    struct backend_health health; /* under backend_set.lock */
     int current_weight;          /* picker state, under backend_set.lock */
     /* counters for the metrics page */
     atomic_ullong requests;
@@ -33,11 +45,13 @@ struct backend {
 struct backend_set {
     struct backend *items;
     unsigned count;
+    unsigned rise, fall;         /* from [health], at least 1 */
+    atomic_uint n_up;
     pthread_mutex_t lock;
 };
 
 /* All backends start up (so traffic flows before the first check result,
- * as HAProxy does), unless `start_down`. */
+ * as HAProxy does), unless `start_down`. 0, or -1 when out of memory. */
 int backend_set_init(struct backend_set *set, const struct config *cfg, bool start_down);
 void backend_set_destroy(struct backend_set *set);
 
@@ -46,9 +60,22 @@ void backend_set_destroy(struct backend_set *set);
 struct backend *backend_pick(struct backend_set *set, const struct backend *exclude);
 
 /* Passive health: a failed connect or a timeout. Marks the backend down
- * after `fall` consecutive failures, like a failed active check. */
+ * after `fall` consecutive failures, like a failed active check. The caller
+ * counts connect_failures / timeouts itself. */
 void backend_report_failure(struct backend_set *set, struct backend *b);
+/* Passive health: a response arrived; ends a streak of failures. */
+void backend_report_success(struct backend_set *set, struct backend *b);
+
+/* Active check result (health.c). Logs a state change with `why` ("status
+ * 503", "connect: Connection refused", "timeout"). Returns true when the
+ * backend changed state. */
+bool backend_observe(struct backend_set *set, struct backend *b, bool ok, const char *why);
 
 unsigned backend_count_up(const struct backend_set *set);
+
+/* Pure rise/fall logic: one result into the counters; returns true when
+ * h->up flipped. Down after `fall` consecutive failures while up, up after
+ * `rise` consecutive successes while down. */
+bool backend_health_step(struct backend_health *h, bool ok, unsigned rise, unsigned fall);
 
 #endif /* RAMPART_GATEWAY_BACKEND_H */

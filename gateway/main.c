@@ -2,8 +2,11 @@
  * rampart: the gateway daemon. This file only reads the command line and
  * hands over; the daemon's roles live in their own files.
  */
-#include "gateway/config.h"
 #include "common/version.h"
+#include "gateway/config.h"
+#include "gateway/listener.h"
+#include "gateway/log.h"
+#include "gateway/relay.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -34,8 +37,31 @@ static int check_config(const char *path)
     return 0;
 }
 
+/* `rampart -c FILE`: open the listeners and serve until SIGTERM. */
+static int serve(const char *path)
+{
+    struct config_errors errors;
+    struct config *cfg = config_load(path, &errors);
+    if (!cfg) {
+        config_errors_print(&errors, stderr);
+        return 1;
+    }
+    static int fds[LISTENER_MAX_FDS];
+    char err[256];
+    if (listener_open_all(cfg, fds, NULL, NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "rampart: %s\n", err);
+        config_free(cfg);
+        return 1;
+    }
+    int rc = relay_run(cfg, fds, -1, false);
+    config_free(cfg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], RELAY_ARGV_FLAG) == 0)
+        return relay_main();
     static const struct option long_opts[] = {
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
@@ -61,6 +87,5 @@ int main(int argc, char **argv)
     }
     if (test_only)
         return check_config(path);
-    fprintf(stderr, "rampart: serving is not implemented yet (issue: gateway proxy)\n");
-    return 1;
+    return serve(path);
 }

@@ -1,3 +1,4 @@
+#include "tls/tls_mbedtls.h"
 #include "tls/tls.h"
 
 #include <mbedtls/version.h>

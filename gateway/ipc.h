@@ -1,0 +1,73 @@
+/*
+ * ipc: messages between the parent and a relay over their socketpair
+ * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
+ *
+ *   parent -> relay   CONFIG (first, once), DRAIN
+ *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL
+ *
+ * Encoding and decoding are pure (tests feed them any bytes); ipc_send /
+ * ipc_recv are the thin socket wrappers. A malformed message is refused
+ * with a reason; the parent treats a relay that sends one as lost.
+ */
+#ifndef RAMPART_GATEWAY_IPC_H
+#define RAMPART_GATEWAY_IPC_H
+
+#include "gateway/config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum ipc_type {
+    IPC_CONFIG = 1, /* struct config: the relay's whole configuration */
+    IPC_DRAIN,      /* no payload: stop accepting, finish in-flight, exit 0 */
+    IPC_READY,      /* struct ipc_status: certificates loaded, privileges dropped, serving */
+    IPC_HEARTBEAT,  /* struct ipc_status */
+    IPC_FATAL,      /* text (not NUL-terminated): why the relay cannot serve */
+    IPC_TYPE_END
+};
+
+struct ipc_status {
+    uint32_t backends_up;
+    uint32_t backends_total;
+    uint32_t connections;
+};
+
+#define IPC_MAGIC 0x52504d31u /* "RPM1" */
+#define IPC_TEXT_MAX 512
+#define IPC_MAX_MSG (64 * 1024)
+
+struct ipc_header {
+    uint32_t magic;
+    uint16_t type;
+    uint16_t reserved;
+    uint32_t len; /* payload bytes after the header */
+};
+
+struct ipc_msg {
+    enum ipc_type type;
+    const void *payload; /* points into the decoded buffer */
+    size_t len;
+};
+
+/* Writes header + payload into buf; returns the message size, or 0 when
+ * it does not fit or the payload size is wrong for the type. */
+size_t ipc_encode(void *buf, size_t cap, enum ipc_type type, const void *payload, size_t len);
+
+/* Checks a received message; 0 and *out filled, or -1 with a reason. */
+int ipc_decode(const void *buf, size_t n, struct ipc_msg *out, const char **why);
+
+/* A CONFIG payload received by a relay: sane enough to index arrays with
+ * (counts within their bounds, strings terminated). 0 or -1 + reason. */
+int ipc_config_check(const struct config *cfg, const char **why);
+
+/* send(2) of one message; 0, or -1 with errno (EAGAIN: peer not reading). */
+int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len);
+/* Reads one message into buf (IPC_MAX_MSG bytes) and decodes it.
+ * 1 = message in *out, 0 = peer closed, -1 = error/EAGAIN (errno) or
+ * malformed (errno EPROTO, *why set). */
+int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why);
+
+const char *ipc_type_name(enum ipc_type type);
+
+#endif /* RAMPART_GATEWAY_IPC_H */

@@ -1,0 +1,52 @@
+# Helpers for the process_*.sh integration tests (sourced after lib.sh; the
+# runner skips lib* files). A throw-away certificate and a config whose
+# listeners are on 127.0.0.1 inside the test's own namespace.
+
+# proc_cert: writes $T_TMP/cert.pem and $T_TMP/key.pem (ECDSA P-256, 0600).
+proc_cert() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T_TMP/key.pem" -out "$T_TMP/cert.pem" -days 2 -subj /CN=www.foobar.com \
+    >/dev/null 2>&1 && chmod 600 "$T_TMP/key.pem"
+}
+
+# proc_config FILE [EXTRA_INI_TEXT]: a valid config; EXTRA is appended.
+proc_config() {
+  cat >"$1" <<INI
+[gateway]
+listen_https = 127.0.0.1:18443
+listen_http = 127.0.0.1:18080
+workers = 2
+user = ${PROC_USER:-nobody}
+drain_timeout = 5s
+[tls]
+certificate = www.foobar.com $T_TMP/cert.pem $T_TMP/key.pem
+[backend web-01]
+address = 127.0.0.1
+port = 18081
+[backend web-02]
+address = 127.0.0.1
+port = 18082
+[health]
+interval = 500ms
+timeout = 400ms
+rise = 2
+fall = 2
+[limits]
+max_connections = 50
+max_connections_per_ip = 3
+[admin]
+enabled = no
+${2:-}
+INI
+}
+
+# proc_http NS PORT: the status code of GET / on 127.0.0.1:PORT (000 if none).
+proc_http() {
+  ip netns exec "$1" curl -s -o /dev/null -m 3 -w '%{http_code}' "http://127.0.0.1:$2/" 2>/dev/null
+}
+
+# proc_children PID: the PIDs of PID's children.
+proc_children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+
+# proc_status_field PID FIELD: a line of /proc/PID/status, value only.
+proc_status_field() { awk -v f="$2:" '$1 == f { print $2 }' /proc/"$1"/status 2>/dev/null; }

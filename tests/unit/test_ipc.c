@@ -1,0 +1,131 @@
+/* Unit tests for gateway/ipc.c: encoding, decoding of good and hostile
+ * messages, config sanity check, and a real socketpair round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "gateway/ipc.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static char buf[IPC_MAX_MSG];
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    struct ipc_status st = {.backends_up = 1, .backends_total = 2, .connections = 7};
+    size_t n = ipc_encode(buf, sizeof buf, IPC_HEARTBEAT, &st, sizeof st);
+    assert_int_equal(n, sizeof(struct ipc_header) + sizeof st);
+    struct ipc_msg msg;
+    const char *why = NULL;
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), 0);
+    assert_int_equal(msg.type, IPC_HEARTBEAT);
+    assert_int_equal(msg.len, sizeof st);
+    assert_memory_equal(msg.payload, &st, sizeof st);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_DRAIN, NULL, 0), sizeof(struct ipc_header));
+}
+
+static void test_encode_refuses_wrong_sizes(void **state)
+{
+    (void)state;
+    struct ipc_status st = {0};
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_HEARTBEAT, &st, sizeof st - 1), 0);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_DRAIN, &st, 1), 0);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_FATAL, "", 0), 0);
+    /* text at its limit fits, one more byte does not */
+    static char text[IPC_TEXT_MAX + 1];
+    memset(text, 'x', sizeof text);
+    assert_int_not_equal(ipc_encode(buf, sizeof buf, IPC_FATAL, text, IPC_TEXT_MAX), 0);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_FATAL, text, IPC_TEXT_MAX + 1), 0);
+    /* buffer too small */
+    assert_int_equal(ipc_encode(buf, sizeof(struct ipc_header), IPC_HEARTBEAT, &st, sizeof st), 0);
+}
+
+static void test_decode_hostile(void **state)
+{
+    (void)state;
+    struct ipc_msg msg;
+    const char *why = NULL;
+    struct ipc_status st = {0};
+    size_t n = ipc_encode(buf, sizeof buf, IPC_HEARTBEAT, &st, sizeof st);
+    assert_int_equal(ipc_decode(buf, 3, &msg, &why), -1);
+    assert_string_equal(why, "message shorter than its header");
+    assert_int_equal(ipc_decode(buf, n - 1, &msg, &why), -1);
+    assert_string_equal(why, "length field does not match the message size");
+    struct ipc_header h;
+    memcpy(&h, buf, sizeof h);
+    h.type = IPC_TYPE_END;
+    memcpy(buf, &h, sizeof h);
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), -1);
+    assert_string_equal(why, "unknown message type");
+    h.type = IPC_DRAIN; /* DRAIN with a payload */
+    memcpy(buf, &h, sizeof h);
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), -1);
+    assert_string_equal(why, "payload size wrong for its type");
+    h.magic = 0;
+    memcpy(buf, &h, sizeof h);
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), -1);
+    assert_string_equal(why, "bad magic");
+}
+
+static void test_config_check(void **state)
+{
+    (void)state;
+    static struct config cfg;
+    const char *why;
+    config_defaults(&cfg);
+    assert_int_equal(ipc_config_check(&cfg, &why), 0);
+    cfg.gateway.workers = CONFIG_MAX_WORKERS + 1;
+    assert_int_equal(ipc_config_check(&cfg, &why), -1);
+    assert_string_equal(why, "workers out of range");
+    config_defaults(&cfg);
+    cfg.n_backends = 1;
+    memset(cfg.backends[0].name, 'a', sizeof cfg.backends[0].name);
+    assert_int_equal(ipc_config_check(&cfg, &why), -1);
+    assert_string_equal(why, "unterminated backend name");
+}
+
+/* The config (the largest message) crosses a real SEQPACKET socketpair in
+ * one piece; closing the peer reads as 0. */
+static void test_socketpair(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    static struct config cfg;
+    config_defaults(&cfg);
+    strcpy(cfg.gateway.user, "rampart");
+    assert_int_equal(ipc_send(sv[0], IPC_CONFIG, &cfg, sizeof cfg), 0);
+    assert_int_equal(ipc_send(sv[0], IPC_DRAIN, NULL, 0), 0);
+    struct ipc_msg msg;
+    const char *why = NULL;
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), 1);
+    assert_int_equal(msg.type, IPC_CONFIG);
+    assert_string_equal(((const struct config *)msg.payload)->gateway.user, "rampart");
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), 1);
+    assert_int_equal(msg.type, IPC_DRAIN);
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), -1);
+    assert_int_equal(errno, EAGAIN);
+    /* garbage from the peer is refused, not trusted */
+    assert_int_equal(send(sv[0], "junkjunkjunkjunk", 16, 0), 16);
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), -1);
+    assert_int_equal(errno, EPROTO);
+    close(sv[0]);
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), 0);
+    close(sv[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_encode_refuses_wrong_sizes),
+        cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_config_check),
+        cmocka_unit_test(test_socketpair),
+    };
+    return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
+}

@@ -1,0 +1,209 @@
+/*
+ * tls_conn.c: one non-blocking TLS connection over a socket the caller owns.
+ * mbedTLS reads and writes through our two callbacks, which turn EAGAIN
+ * into WANT_READ / WANT_WRITE; the caller's event loop waits and retries.
+ */
+#include "tls/tls_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* A socket error that is not EAGAIN: reported to mbedTLS as this code and
+ * classified by tls_classify_error() from conn->sys_errno. */
+#define TLS_ERR_SOCKET (-0x004E) /* MBEDTLS_ERR_NET_SEND_FAILED's value */
+#define TLS_ERR_SOCKET_CLOSED (-0x0050) /* MBEDTLS_ERR_NET_CONN_RESET's value */
+
+static int tls_bio_error(struct tls_conn *conn, int want)
+{
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return want;
+    conn->sys_errno = errno;
+    if (errno == ECONNRESET || errno == EPIPE)
+        return TLS_ERR_SOCKET_CLOSED;
+    return TLS_ERR_SOCKET;
+}
+
+static int tls_bio_send(void *arg, const unsigned char *buf, size_t len)
+{
+    struct tls_conn *conn = arg;
+    ssize_t n;
+    do
+        n = send(conn->fd, buf, len, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n >= 0 ? (int)n : tls_bio_error(conn, MBEDTLS_ERR_SSL_WANT_WRITE);
+}
+
+static int tls_bio_recv(void *arg, unsigned char *buf, size_t len)
+{
+    struct tls_conn *conn = arg;
+    ssize_t n;
+    do
+        n = recv(conn->fd, buf, len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return MBEDTLS_ERR_SSL_CONN_EOF;
+    return n > 0 ? (int)n : tls_bio_error(conn, MBEDTLS_ERR_SSL_WANT_READ);
+}
+
+struct tls_conn *tls_conn_new(struct tls_server *srv, int fd, const char *client)
+{
+    struct tls_conn *conn = calloc(1, sizeof *conn);
+    if (conn == NULL)
+        return NULL;
+    mbedtls_ssl_init(&conn->ssl);
+    if (mbedtls_ssl_setup(&conn->ssl, &srv->conf) != 0) {
+        mbedtls_ssl_free(&conn->ssl);
+        free(conn);
+        return NULL;
+    }
+    tls_server_ref(srv);
+    conn->srv = srv;
+    conn->fd = fd;
+    snprintf(conn->client, sizeof conn->client, "%s", client != NULL ? client : "");
+    mbedtls_ssl_set_user_data_p(&conn->ssl, conn);
+    mbedtls_ssl_set_bio(&conn->ssl, conn, tls_bio_send, tls_bio_recv, NULL);
+    return conn;
+}
+
+void tls_conn_free(struct tls_conn *conn)
+{
+    if (conn == NULL)
+        return;
+    tls_idle_restore(conn); /* mbedtls_ssl_free expects its own buffers */
+    mbedtls_ssl_free(&conn->ssl);
+    tls_server_unref(conn->srv);
+    free(conn);
+}
+
+/* Maps an mbedTLS result of a read/write/handshake to enum tls_io. */
+static int tls_conn_result(struct tls_conn *conn, int ret)
+{
+    switch (ret) {
+    case MBEDTLS_ERR_SSL_WANT_READ:
+        return TLS_IO_WANT_READ;
+    case MBEDTLS_ERR_SSL_WANT_WRITE:
+        return TLS_IO_WANT_WRITE;
+    case MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS:
+    case MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS:
+        return TLS_IO_WANT_READ; /* not enabled in our build; never blocks */
+    }
+    enum tls_fail_reason reason = tls_classify_error(conn, ret, conn->error, sizeof conn->error);
+    if (!conn->established) {
+        tls_count_failure(reason);
+        return TLS_IO_ERROR;
+    }
+    return reason == TLS_FAIL_CLOSED ? TLS_IO_CLOSED : TLS_IO_ERROR;
+}
+
+static void tls_conn_count_success(struct tls_conn *conn)
+{
+    conn->established = true;
+    if (mbedtls_ssl_get_version_number(&conn->ssl) == MBEDTLS_SSL_VERSION_TLS1_3)
+        atomic_fetch_add_explicit(&tls_stats.handshakes_tls13, 1, memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&tls_stats.handshakes_tls12, 1, memory_order_relaxed);
+    if (!conn->full_handshake)
+        atomic_fetch_add_explicit(&tls_stats.resumed, 1, memory_order_relaxed);
+}
+
+int tls_conn_handshake(struct tls_conn *conn)
+{
+    if (conn->established)
+        return TLS_IO_DONE;
+    /* mbedtls_ssl_handshake() is this loop; we step ourselves to see whether
+     * the server reached the Certificate state (a full handshake) or skipped
+     * it (resumption with a ticket) -- mbedTLS has no getter for that. */
+    while (!mbedtls_ssl_is_handshake_over(&conn->ssl)) {
+        int ret = mbedtls_ssl_handshake_step(&conn->ssl);
+        if (conn->ssl.MBEDTLS_PRIVATE(state) == MBEDTLS_SSL_SERVER_CERTIFICATE)
+            conn->full_handshake = true;
+        if (ret != 0)
+            return tls_conn_result(conn, ret);
+    }
+    tls_conn_count_success(conn);
+    return TLS_IO_DONE;
+}
+
+ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len)
+{
+    if (tls_idle_restore(conn) != 0)
+        return TLS_IO_WANT_READ; /* out of memory: try again on the next event */
+    int ret = mbedtls_ssl_read(&conn->ssl, buf, len);
+    if (ret > 0)
+        return ret;
+    if (ret == 0) /* mbedTLS 3 returns 0 only for an orderly close */
+        ret = MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY;
+    return tls_conn_result(conn, ret);
+}
+
+ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (tls_idle_restore(conn) != 0)
+        return TLS_IO_WANT_WRITE;
+    int ret = mbedtls_ssl_write(&conn->ssl, buf, len);
+    return ret > 0 ? ret : tls_conn_result(conn, ret);
+}
+
+size_t tls_conn_pending(const struct tls_conn *conn)
+{
+    return mbedtls_ssl_get_bytes_avail(&conn->ssl);
+}
+
+void tls_conn_shutdown(struct tls_conn *conn)
+{
+    if (!conn->established || tls_idle_restore(conn) != 0)
+        return;
+    (void)mbedtls_ssl_close_notify(&conn->ssl); /* best effort: no retry */
+}
+
+void tls_conn_idle(struct tls_conn *conn)
+{
+    if (conn->established)
+        tls_idle_shrink(conn);
+}
+
+const char *tls_conn_version(const struct tls_conn *conn)
+{
+    return conn->established ? mbedtls_ssl_get_version(&conn->ssl) : "";
+}
+
+/* OpenSSL's names for the suites we enable: what nginx and HAProxy logs
+ * show, so operators compare like with like (mbedTLS's own differ). */
+const char *tls_conn_cipher(const struct tls_conn *conn)
+{
+    static const struct {
+        int id;
+        const char *name;
+    } names[] = {
+        {MBEDTLS_TLS1_3_AES_128_GCM_SHA256, "TLS_AES_128_GCM_SHA256"},
+        {MBEDTLS_TLS1_3_AES_256_GCM_SHA384, "TLS_AES_256_GCM_SHA384"},
+        {MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256"},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256"},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384"},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305"},
+        {MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256"},
+        {MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384"},
+        {MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305"},
+    };
+    if (!conn->established)
+        return "";
+    int id = mbedtls_ssl_get_ciphersuite_id_from_ssl(&conn->ssl);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].id == id)
+            return names[i].name;
+    return mbedtls_ssl_get_ciphersuite(&conn->ssl);
+}
+
+const char *tls_conn_server_name(const struct tls_conn *conn) { return conn->sni; }
+
+bool tls_conn_resumed(const struct tls_conn *conn)
+{
+    return conn->established && !conn->full_handshake;
+}
+
+const char *tls_conn_error(const struct tls_conn *conn) { return conn->error; }

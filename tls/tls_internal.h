@@ -1,0 +1,62 @@
+/*
+ * tls_internal.h: what tls_server.c, tls_conn.c and tls_idle.c share.
+ * Nothing outside tls/ includes this file.
+ */
+#ifndef RAMPART_TLS_INTERNAL_H
+#define RAMPART_TLS_INTERNAL_H
+
+#include "tls/tls_mbedtls.h"
+#include "tls/tls.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#define TLS_SNI_MAX        256 /* DNS names are at most 253 characters */
+#define TLS_CLIENT_MAX     64  /* "[ipv6]:port" text for log lines */
+#define TLS_ERROR_MAX      160 /* tls_conn_error() text */
+
+/* One certificate chain with its private key, and the name it answers to. */
+struct tls_cert {
+    char server_name[CONFIG_NAME_MAX];
+    mbedtls_x509_crt chain;
+    mbedtls_pk_context key;
+};
+
+struct tls_server {
+    atomic_uint refs;
+    mbedtls_ssl_config conf;
+    struct tls_cert certs[CONFIG_MAX_CERTIFICATES]; /* [0] is the default */
+    unsigned n_certs;
+    const char *names[CONFIG_MAX_CERTIFICATES];     /* certs[i].server_name */
+    bool tickets;
+    mbedtls_ssl_ticket_context ticket;
+};
+
+struct tls_conn {
+    mbedtls_ssl_context ssl;
+    struct tls_server *srv;
+    int fd;
+    int sys_errno;         /* errno of the last failed send/recv */
+    bool established;
+    bool full_handshake;   /* the certificate was sent: not a resumption */
+    bool shrunk;           /* record buffers released by tls_conn_idle() */
+    size_t in_full_len;    /* buffer sizes to restore after idling */
+    size_t out_full_len;
+    char sni[TLS_SNI_MAX];
+    char client[TLS_CLIENT_MAX];
+    char error[TLS_ERROR_MAX];
+};
+
+/* tls_rng.c: the process-wide DRBG (thread-safe: mbedTLS locks it). */
+int tls_rng(void *ctx, unsigned char *out, size_t len);
+void *tls_rng_ctx(void);
+
+/* tls_idle.c: give the record buffers back / take them again. */
+void tls_idle_shrink(struct tls_conn *conn);
+int tls_idle_restore(struct tls_conn *conn);
+
+/* tls_stats.c: sort an mbedTLS error into a failure reason and a text. */
+enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret,
+                                        char *text, size_t text_len);
+
+#endif /* RAMPART_TLS_INTERNAL_H */
