@@ -172,10 +172,8 @@ fill() { # fill TEMPLATE OUT KEY=VALUE...
 
 start_web() {
   local h=$1 dir="$RUN/$1"
-  mkdir -p "$dir/www" "$dir/tmp"
+  mkdir -p "$dir/tmp"
   fill "$LAB_DIR/nginx.conf.in" "$dir/nginx.conf" "NAME=$h" "DIR=$dir" "ADDR=${PRIV[$h]}"
-  fill "$LAB_DIR/index.html.in" "$dir/www/index.html" "NAME=$h" "ADDR=${PRIV[$h]}"
-  chmod -R a+rX "$dir/www"
   spawn "$h" "$h" nginx -e "$dir/error.log" -c "$dir/nginx.conf" -g "daemon off;"
   wait_until 5 in_ns "$h" bash -c "exec 3<>/dev/tcp/${PRIV[$h]}/80" || die "nginx on $h did not start (see $dir/error.log)"
 }
