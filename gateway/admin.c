@@ -36,10 +36,12 @@ static struct {
     struct admin_client *clients[ADMIN_MAX_CLIENTS];
     unsigned port;
     uint64_t start_time_s;
+    char node[CONFIG_NAME_MAX];
 } admin = {.listener = {.fd = -1}};
 
 unsigned admin_port(void) { return admin.port; }
 uint64_t admin_start_time(void) { return admin.start_time_s; }
+const char *admin_node_name(void) { return admin.node; }
 
 static void client_free(void *arg)
 {
@@ -203,6 +205,8 @@ static int listener_open(const struct listen_addr *la)
 int admin_start(struct loop *loop, const struct config *cfg, admin_collect_fn collect, void *arg)
 {
     admin.start_time_s = (uint64_t)time(NULL);
+    if (gethostname(admin.node, sizeof admin.node - 1) != 0)
+        admin.node[0] = '\0';
     if (!cfg->admin.enabled)
         return 0;
     if (admin.listener.fd >= 0) {

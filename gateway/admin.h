@@ -99,6 +99,8 @@ int admin_start(struct loop *loop, const struct config *cfg, admin_collect_fn co
 unsigned admin_port(void);
 /* Unix time admin_start() ran: the relay's start, for the metrics. */
 uint64_t admin_start_time(void);
+/* The host name read by admin_start() (seccomp forbids uname later). */
+const char *admin_node_name(void);
 /* Closes the listener and every admin connection. Safe if not started. */
 void admin_stop(void);
 

@@ -11,7 +11,6 @@
 
 #include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 _Static_assert(TLS_FAIL_COUNT <= METRICS_TLS_FAILURE_KINDS, "room for every TLS failure reason");
 
@@ -88,8 +87,7 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     const struct backend_set *set = arg;
     memset(out, 0, sizeof *out);
     out->version = RAMPART_VERSION;
-    if (gethostname(out->node, sizeof out->node - 1) != 0)
-        out->node[0] = '\0';
+    snprintf(out->node, sizeof out->node, "%s", admin_node_name());
     out->start_time_s = admin_start_time();
     out->draining = atomic_load(&draining);
     collect_requests(out);

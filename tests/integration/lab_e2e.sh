@@ -10,15 +10,19 @@ LAB_SH=$RAMPART_ROOT/lab/lab.sh
 trap '"$LAB_SH" down >/dev/null 2>&1; t_cleanup' EXIT
 . "$RAMPART_ROOT/lab/tour.sh"
 
+# The lab needs the whole gateway; while a part is still a placeholder in
+# this tree there is nothing to drive end to end yet.
+missing=()
+[ -e "$RAMPART_ROOT/gateway/conn_placeholder.c" ] && missing+=("proxy (gateway/conn.c)")
+grep -qs 'Placeholder until VRRP lands' "$RAMPART_ROOT/gateway/vrrp_node.c" && missing+=("VRRP")
+if [ ${#missing[@]} -gt 0 ]; then
+  ok "lab_e2e # SKIP not merged yet: ${missing[*]}"
+  exit 0
+fi
+
 "$LAB_SH" up >"$T_TMP/up.log" 2>&1
 up_rc=$?
 sed 's/^/# /' "$T_TMP/up.log"
-if [ $up_rc -ne 0 ] && grep -q 'serving is not implemented yet' "$T_TMP/up.log"; then
-  # the gateway proxy has not landed in this tree: nothing to drive yet
-  ok "lab_e2e # SKIP rampart does not serve yet"
-  "$LAB_SH" down >/dev/null
-  exit 0
-fi
 if [ $up_rc -ne 0 ]; then
   not_ok "the lab comes up" "see the lines above"
   for f in "$LAB_RUN"/logs/gw-*.log; do [ -f "$f" ] && tail -n 5 "$f" | sed "s|^|# $(basename "$f"): |"; done
