@@ -207,6 +207,8 @@ int admin_start(struct loop *loop, const struct config *cfg, admin_collect_fn co
     admin.start_time_s = (uint64_t)time(NULL);
     if (gethostname(admin.node, sizeof admin.node - 1) != 0)
         admin.node[0] = '\0';
+    if (!cfg->vrrp.enabled) /* else the parent reports the role over IPC */
+        admin_set_vrrp_status(&(struct admin_vrrp_status){.role = ADMIN_VRRP_DISABLED});
     if (!cfg->admin.enabled)
         return 0;
     if (admin.listener.fd >= 0) {

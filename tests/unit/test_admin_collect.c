@@ -97,12 +97,30 @@ static void test_collect_parent_status(void **state)
     admin_set_draining(false);
 }
 
+/* [vrrp] enabled = no: the pages say "disabled", not "unknown". */
+static void test_vrrp_disabled_by_config(void **state)
+{
+    (void)state;
+    static struct config cfg;
+    config_defaults(&cfg);
+    cfg.vrrp.enabled = false;
+    cfg.admin.enabled = false;
+    struct loop *loop = loop_new();
+    assert_int_equal(admin_start(loop, &cfg, admin_collect, NULL), 0);
+    admin_collect(&snap, NULL);
+    assert_int_equal(snap.vrrp.role, ADMIN_VRRP_DISABLED);
+    assert_true(snap.start_time_s > 0);
+    admin_stop();
+    loop_free(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_collect_backends),
         cmocka_unit_test(test_collect_counters),
         cmocka_unit_test(test_collect_parent_status),
+        cmocka_unit_test(test_vrrp_disabled_by_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
