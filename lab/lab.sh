@@ -239,7 +239,7 @@ cmd_up() {
     say "a lab is already up in $RUN: taking it down first"
     cmd_down
   fi
-  mkdir -p "$RUN"
+  mkdir -p "$RUN/logs" "$RUN/pids"
   # any `die` from here to the web servers leaves nothing half-made
   trap 'echo "lab: setup failed, cleaning up" >&2; cmd_down' EXIT
   make_pki

@@ -65,15 +65,18 @@ step_redirect() {
 }
 
 step_no_direct_access() {
-  local web rc=0
+  local web rc=0 got
   for web in 198.19.0.11 198.19.0.12; do
     show "ip netns exec ${P}client curl --max-time 2 http://$web/"
-    if client curl -s --max-time 2 -o /dev/null "http://$web/"; then
-      echo "  $web answered the client directly"
-      rc=1
-    else
-      echo "  no answer from $web (as it should be)"
-    fi
+    client curl -s --max-time 2 -o /dev/null "http://$web/"
+    got=$?
+    # 28: timed out (dropped), 7: refused or unreachable; anything else
+    # (an answer, or no client namespace at all) is a failure of the step
+    case $got in
+    28 | 7) echo "  no answer from $web (curl exit $got), as it should be" ;;
+    0) echo "  $web answered the client directly" && rc=1 ;;
+    *) echo "  curl could not run (exit $got)" && rc=1 ;;
+    esac
   done
   return $rc
 }
