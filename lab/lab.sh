@@ -43,7 +43,9 @@ spawn() {
   local name=$1 host=$2
   shift 2
   mkdir -p "$RUN/pids" "$RUN/logs"
-  setsid ip netns exec "$(ns "$host")" "$@" </dev/null >>"$RUN/logs/$name.log" 2>&1 &
+  # own UTS namespace too, so each host has its own name (/status shows it)
+  setsid ip netns exec "$(ns "$host")" unshare --uts \
+    bash -c 'hostname "$0" && exec "$@"' "$host" "$@" </dev/null >>"$RUN/logs/$name.log" 2>&1 &
   echo $! >"$RUN/pids/$name.pid"
 }
 
