@@ -9,7 +9,7 @@ url=$1 cacert=$2 max=$3 stop=$4
 end=$((SECONDS + max))
 while [ $SECONDS -lt "$end" ] && [ ! -e "$stop" ]; do
   body=$(curl -s --cacert "$cacert" --resolve www.foobar.com:443:198.18.0.10 \
-    --connect-timeout 1 --max-time 1 -w '\n%{http_code}' "$url")
+    --connect-timeout 0.5 --max-time 1 -w '\n%{http_code}' "$url")
   code=${body##*$'\n'}
   server=$(grep -o 'id="server">[^<]*' <<<"$body" | cut -d'>' -f2)
   echo "$(date +%s%3N) ${code:-000} ${server:--}"

@@ -323,6 +323,61 @@ static void test_listener_exchange(void **state)
     loop_free(loop);
 }
 
+/* Starts the listener on an ephemeral port, sends `req` on one connection
+ * (after `idle` silent connections are opened) and returns the answer. */
+static const char *exchange(const char *req, size_t len, unsigned idle)
+{
+    static struct client c;
+    struct config cfg;
+    int idle_fds[ADMIN_MAX_CLIENTS + 1];
+    loopback_config(&cfg, 0);
+    struct loop *loop = loop_new();
+    assert_int_equal(admin_start(loop, &cfg, fake_collect, NULL), 0);
+    assert_true(idle <= ADMIN_MAX_CLIENTS);
+    for (unsigned i = 0; i < idle; i++)
+        idle_fds[i] = connect_loopback(admin_port());
+    memset(&c, 0, sizeof c);
+    c.io = (struct loop_io){.fd = connect_loopback(admin_port()), .fn = client_event, .arg = &c};
+    assert_int_equal(send(c.io.fd, req, len, 0), (ssize_t)len);
+    assert_int_equal(loop_watch(loop, &c.io, LOOP_READ), 0);
+    assert_int_equal(loop_run(loop), 0);
+    close(c.io.fd);
+    for (unsigned i = 0; i < idle; i++)
+        close(idle_fds[i]);
+    admin_stop();
+    loop_free(loop);
+    return c.buf;
+}
+
+/* Boundary: a head of ADMIN_REQUEST_MAX bytes with no end is refused (400). */
+static void test_listener_request_limit(void **state)
+{
+    (void)state;
+    static char req[ADMIN_REQUEST_MAX];
+    memset(req, 'a', sizeof req);
+    memcpy(req, "GET /healthz HTTP/1.1\r\nX-Pad: ", 31);
+    const char *answer = exchange(req, sizeof req, 0);
+    assert_non_null(strstr(answer, "HTTP/1.1 400 Bad Request\r\n"));
+    /* one byte less, then the blank line: still a request we answer */
+    static char ok[ADMIN_REQUEST_MAX];
+    memcpy(ok, req, sizeof ok);
+    memcpy(ok + sizeof ok - 4, "\r\n\r\n", 4);
+    answer = exchange(ok, sizeof ok, 0);
+    assert_non_null(strstr(answer, "HTTP/1.1 200 OK\r\n"));
+}
+
+/* Boundary: with ADMIN_MAX_CLIENTS connections open, one more is closed
+ * unanswered; with one fewer, it is answered. */
+static void test_listener_client_limit(void **state)
+{
+    (void)state;
+    const char *req = "GET /healthz HTTP/1.1\r\n\r\n";
+    const char *answer = exchange(req, strlen(req), ADMIN_MAX_CLIENTS - 1);
+    assert_non_null(strstr(answer, "HTTP/1.1 200 OK\r\n"));
+    answer = exchange(req, strlen(req), ADMIN_MAX_CLIENTS);
+    assert_string_equal(answer, "");
+}
+
 /* Disabled in the config: nothing is bound, not an error. */
 static void test_listener_disabled(void **state)
 {
@@ -368,6 +423,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_status_page, setup),
         cmocka_unit_test_setup(test_listener_exchange, setup),
         cmocka_unit_test_setup(test_listener_disabled, setup),
+        cmocka_unit_test_setup(test_listener_request_limit, setup),
+        cmocka_unit_test_setup(test_listener_client_limit, setup),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }
