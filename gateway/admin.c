@@ -39,9 +39,18 @@ static struct {
     char node[CONFIG_NAME_MAX];
 } admin = {.listener = {.fd = -1}};
 
-unsigned admin_port(void) { return admin.port; }
-uint64_t admin_start_time(void) { return admin.start_time_s; }
-const char *admin_node_name(void) { return admin.node; }
+unsigned admin_port(void)
+{
+    return admin.port;
+}
+uint64_t admin_start_time(void)
+{
+    return admin.start_time_s;
+}
+const char *admin_node_name(void)
+{
+    return admin.node;
+}
 
 static void client_free(void *arg)
 {
@@ -89,8 +98,7 @@ static void client_write(struct admin_client *c)
 }
 
 /* A whole head (or a bad one) arrived: snapshot, render, send. */
-static void client_answer(struct admin_client *c, enum admin_parse parsed,
-                          const struct admin_request *req)
+static void client_answer(struct admin_client *c, enum admin_parse parsed, const struct admin_request *req)
 {
     /* The snapshot is large (every backend) and the loop is one thread:
      * one static copy serves every answer. */
@@ -186,8 +194,7 @@ static int listener_open(const struct listen_addr *la)
     int fd = socket(la->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, (const struct sockaddr *)&la->addr, la->len) != 0 ||
-        listen(fd, ADMIN_BACKLOG) != 0) {
+        bind(fd, (const struct sockaddr *)&la->addr, la->len) != 0 || listen(fd, ADMIN_BACKLOG) != 0) {
         fprintf(stderr, "rampart: admin listener %s: %s\n", name, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -196,9 +203,8 @@ static int listener_open(const struct listen_addr *la)
     struct sockaddr_storage bound;
     socklen_t len = sizeof bound;
     if (getsockname(fd, (struct sockaddr *)&bound, &len) == 0)
-        admin.port = ntohs(bound.ss_family == AF_INET6
-                               ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                               : ((struct sockaddr_in *)&bound)->sin_port);
+        admin.port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                       : ((struct sockaddr_in *)&bound)->sin_port);
     return fd;
 }
 

@@ -40,11 +40,11 @@ enum admin_vrrp_role admin_vrrp_role_from_name(const char *name);
 struct admin_vrrp_status {
     enum admin_vrrp_role role;
     unsigned vrid;
-    unsigned priority;          /* effective, after penalties */
-    uint64_t transitions;       /* state changes since start */
+    unsigned priority;    /* effective, after penalties */
+    uint64_t transitions; /* state changes since start */
     uint64_t adverts_sent;
     uint64_t adverts_received;
-    uint64_t adverts_dropped;   /* invalid: bad checksum, ttl, vrid, auth ... */
+    uint64_t adverts_dropped; /* invalid: bad checksum, ttl, vrid, auth ... */
 };
 
 #define ADMIN_FW_MAX_COUNTERS 16 /* named nft drop counters shown */
@@ -57,9 +57,9 @@ struct admin_fw_counter {
 };
 
 struct admin_firewall_status {
-    bool managed;               /* [firewall] policy set */
-    bool applied;               /* the last apply succeeded */
-    uint64_t applies;           /* successful applies (start + reloads) */
+    bool managed;     /* [firewall] policy set */
+    bool applied;     /* the last apply succeeded */
+    uint64_t applies; /* successful applies (start + reloads) */
     uint64_t apply_failures;
     struct admin_fw_counter drops[ADMIN_FW_MAX_COUNTERS];
     unsigned n_drops;
@@ -82,10 +82,10 @@ void admin_collect(struct metrics_snapshot *out, void *backends);
 
 /* ---- the listener ---------------------------------------------------------- */
 
-#define ADMIN_MAX_CLIENTS     16    /* concurrent admin connections */
-#define ADMIN_REQUEST_MAX     4096  /* request head bytes */
-#define ADMIN_TIMEOUT_MS      5000  /* whole exchange, per connection */
-#define ADMIN_REFRESH_S       3     /* /status reloads itself this often */
+#define ADMIN_MAX_CLIENTS 16   /* concurrent admin connections */
+#define ADMIN_REQUEST_MAX 4096 /* request head bytes */
+#define ADMIN_TIMEOUT_MS  5000 /* whole exchange, per connection */
+#define ADMIN_REFRESH_S   3    /* /status reloads itself this often */
 
 /* Where the pages get their numbers. The relay passes admin_collect with
  * its backend set; tests pass their own. */

@@ -35,7 +35,10 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
     pthread_mutex_unlock(&parent_lock);
 }
 
-void admin_set_draining(bool on) { atomic_store(&draining, on); }
+void admin_set_draining(bool on)
+{
+    atomic_store(&draining, on);
+}
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 

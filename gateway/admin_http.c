@@ -64,8 +64,7 @@ static void list_down(const struct metrics_snapshot *s, char *out, size_t len)
     for (unsigned i = 0; i < s->n_backends; i++) {
         if (s->backends[i].up)
             continue;
-        int n = snprintf(out + used, len - used, "%s%s down", used ? ", " : "",
-                         s->backends[i].name);
+        int n = snprintf(out + used, len - used, "%s%s down", used ? ", " : "", s->backends[i].name);
         if (n < 0 || (size_t)n >= len - used) {
             out[used] = '\0';
             return;
@@ -116,13 +115,13 @@ static const char *status_text(unsigned code)
     }
 }
 
-#define CT_TEXT "text/plain; charset=utf-8"
+#define CT_TEXT       "text/plain; charset=utf-8"
 #define CT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
-#define CT_HTML "text/html; charset=utf-8"
+#define CT_HTML       "text/html; charset=utf-8"
 
 /* Builds the body for `req`; returns the status and sets *type. */
-static unsigned route(const struct admin_request *req, const struct metrics_snapshot *s,
-                      struct textbuf *body, const char **type)
+static unsigned route(const struct admin_request *req, const struct metrics_snapshot *s, struct textbuf *body,
+                      const char **type)
 {
     *type = CT_TEXT;
     if (!req->get) {
@@ -149,8 +148,8 @@ static unsigned route(const struct admin_request *req, const struct metrics_snap
     return 404;
 }
 
-void admin_respond(const struct admin_request *req, enum admin_parse parsed,
-                   const struct metrics_snapshot *s, struct textbuf *out)
+void admin_respond(const struct admin_request *req, enum admin_parse parsed, const struct metrics_snapshot *s,
+                   struct textbuf *out)
 {
     struct textbuf body = TEXTBUF_INIT;
     const char *type = CT_TEXT;
@@ -172,8 +171,7 @@ void admin_respond(const struct admin_request *req, enum admin_parse parsed,
                    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
                    "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n"
                    "%sConnection: close\r\n\r\n",
-                   code, status_text(code), type, body.len,
-                   code == 405 ? "Allow: GET, HEAD\r\n" : "");
+                   code, status_text(code), type, body.len, code == 405 ? "Allow: GET, HEAD\r\n" : "");
     if (!(parsed == ADMIN_PARSE_OK && req->head))
         textbuf_append(out, body.data ? body.data : "", body.len);
     textbuf_free(&body);

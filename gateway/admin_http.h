@@ -17,13 +17,13 @@
 enum admin_parse {
     ADMIN_PARSE_INCOMPLETE, /* no blank line yet: read more */
     ADMIN_PARSE_OK,
-    ADMIN_PARSE_BAD,        /* answer 400 and close */
+    ADMIN_PARSE_BAD, /* answer 400 and close */
 };
 
 struct admin_request {
-    bool head;                    /* HEAD: same head, no body */
-    bool get;                     /* GET or HEAD; others get 405 */
-    char path[ADMIN_PATH_MAX];    /* without the query string */
+    bool head;                 /* HEAD: same head, no body */
+    bool get;                  /* GET or HEAD; others get 405 */
+    char path[ADMIN_PATH_MAX]; /* without the query string */
 };
 
 /* Looks for a complete request head in buf[0..len). */
@@ -37,7 +37,7 @@ void admin_render_status(const struct metrics_snapshot *s, unsigned refresh_s, s
 
 /* A whole response (head + body, Connection: close) for `req`. `s` may be
  * NULL for a bad request. */
-void admin_respond(const struct admin_request *req, enum admin_parse parsed,
-                   const struct metrics_snapshot *s, struct textbuf *out);
+void admin_respond(const struct admin_request *req, enum admin_parse parsed, const struct metrics_snapshot *s,
+                   struct textbuf *out);
 
 #endif /* RAMPART_GATEWAY_ADMIN_HTTP_H */

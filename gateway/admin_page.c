@@ -22,13 +22,12 @@ static void html_text(struct textbuf *out, const char *s)
     }
 }
 
-static const char status_style[] =
-    "body{font-family:sans-serif;margin:2em;color:#222}"
-    "h1{font-size:1.4em}table{border-collapse:collapse;margin:0 0 1.5em}"
-    "td,th{border:1px solid #ccc;padding:.3em .8em;text-align:left}"
-    ".up,.ok,.master{color:#060;font-weight:bold}"
-    ".down,.fail,.fault{color:#b00;font-weight:bold}"
-    ".backup,.init,.unknown,.disabled{color:#555;font-weight:bold}";
+static const char status_style[] = "body{font-family:sans-serif;margin:2em;color:#222}"
+                                   "h1{font-size:1.4em}table{border-collapse:collapse;margin:0 0 1.5em}"
+                                   "td,th{border:1px solid #ccc;padding:.3em .8em;text-align:left}"
+                                   ".up,.ok,.master{color:#060;font-weight:bold}"
+                                   ".down,.fail,.fault{color:#b00;font-weight:bold}"
+                                   ".backup,.init,.unknown,.disabled{color:#555;font-weight:bold}";
 
 static void render_summary(const struct metrics_snapshot *s, struct textbuf *out)
 {
@@ -36,11 +35,10 @@ static void render_summary(const struct metrics_snapshot *s, struct textbuf *out
     unsigned code = admin_health(s, reason);
     const char *role = admin_vrrp_role_name(s->vrrp.role);
     textbuf_puts(out, "<table id=\"node\">");
-    textbuf_printf(out, "<tr><th>VRRP role</th><td id=\"vrrp-role\" class=\"%s\">%s</td></tr>",
-                   role, role);
+    textbuf_printf(out, "<tr><th>VRRP role</th><td id=\"vrrp-role\" class=\"%s\">%s</td></tr>", role, role);
     textbuf_printf(out, "<tr><th>VRRP priority</th><td>%u</td></tr>", s->vrrp.priority);
-    textbuf_printf(out, "<tr><th>Health</th><td id=\"health\" class=\"%s\">%u ",
-                   code == 200 ? "ok" : "fail", code);
+    textbuf_printf(out, "<tr><th>Health</th><td id=\"health\" class=\"%s\">%u ", code == 200 ? "ok" : "fail",
+                   code);
     html_text(out, reason);
     textbuf_puts(out, "</td></tr></table>\n");
 }
@@ -59,8 +57,8 @@ static void render_backends(const struct metrics_snapshot *s, struct textbuf *ou
         textbuf_printf(out,
                        "</td><td class=\"%s\">%s</td><td>%" PRIu64 "</td><td>%u</td>"
                        "<td>%" PRIu64 "</td><td>%" PRIu64 "</td></tr>",
-                       b->up ? "up" : "down", b->up ? "up" : "down", b->requests, b->active,
-                       b->checks_ok, b->checks_failed);
+                       b->up ? "up" : "down", b->up ? "up" : "down", b->requests, b->active, b->checks_ok,
+                       b->checks_failed);
     }
     textbuf_puts(out, "</table>\n");
 }
@@ -76,8 +74,7 @@ static void render_counters(const struct metrics_snapshot *s, struct textbuf *ou
     for (unsigned i = 0; i < s->firewall.n_drops && i < ADMIN_FW_MAX_COUNTERS; i++)
         drops += s->firewall.drops[i].packets;
     textbuf_puts(out, "<h2>Counters</h2><table id=\"counters\">");
-    counter_row(out, "connections open",
-                s->connections_active < 0 ? 0 : (uint64_t)s->connections_active);
+    counter_row(out, "connections open", s->connections_active < 0 ? 0 : (uint64_t)s->connections_active);
     counter_row(out, "connections total", s->connections_total);
     for (unsigned c = 1; c < METRICS_STATUS_CLASSES; c++) {
         char name[32];
@@ -102,8 +99,9 @@ void admin_render_status(const struct metrics_snapshot *s, unsigned refresh_s, s
                    "<h1>Rampart ",
                    refresh_s, status_style);
     html_text(out, s->node);
-    textbuf_printf(out, "</h1><p>version %s, refreshed every %u s; raw numbers on "
-                        "<a href=\"/metrics\">/metrics</a>.</p>\n",
+    textbuf_printf(out,
+                   "</h1><p>version %s, refreshed every %u s; raw numbers on "
+                   "<a href=\"/metrics\">/metrics</a>.</p>\n",
                    s->version ? s->version : "unknown", refresh_s);
     render_summary(s, out);
     render_backends(s, out);

@@ -10,8 +10,7 @@
 
 const char *metrics_status_class_name(unsigned cls)
 {
-    static const char *const names[METRICS_STATUS_CLASSES] = {"none", "1xx", "2xx",
-                                                              "3xx",  "4xx", "5xx"};
+    static const char *const names[METRICS_STATUS_CLASSES] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
     return cls < METRICS_STATUS_CLASSES ? names[cls] : "none";
 }
 
@@ -44,8 +43,7 @@ static void label_value(struct textbuf *out, const char *v)
 }
 
 /* name{label="value"} N */
-static void sample1(struct textbuf *out, const char *name, const char *label, const char *value,
-                    uint64_t n)
+static void sample1(struct textbuf *out, const char *name, const char *label, const char *value, uint64_t n)
 {
     textbuf_printf(out, "%s{%s=\"", name, label);
     label_value(out, value);
@@ -86,8 +84,7 @@ static void render_requests(const struct metrics_snapshot *s, struct textbuf *ou
     family(out, "rampart_requests_rejected_total", "counter",
            "Requests or connections refused by a limit, by reason.");
     for (unsigned r = 0; r < METRICS_REJECT_COUNT; r++)
-        sample1(out, "rampart_requests_rejected_total", "reason", metrics_reject_name(r),
-                s->rejects[r]);
+        sample1(out, "rampart_requests_rejected_total", "reason", metrics_reject_name(r), s->rejects[r]);
     family(out, "rampart_redirects_total", "counter", "HTTP requests redirected to HTTPS.");
     sample0(out, "rampart_redirects_total", s->redirects);
 }
@@ -117,8 +114,7 @@ static void render_tls(const struct metrics_snapshot *s, struct textbuf *out)
     sample1(out, "rampart_tls_handshakes_total", "version", "TLSv1.3", s->tls_handshakes_tls13);
     family(out, "rampart_tls_resumed_total", "counter", "Handshakes that resumed a session.");
     sample0(out, "rampart_tls_resumed_total", s->tls_resumed);
-    family(out, "rampart_tls_handshake_failures_total", "counter",
-           "Failed TLS handshakes, by reason.");
+    family(out, "rampart_tls_handshake_failures_total", "counter", "Failed TLS handshakes, by reason.");
     for (unsigned i = 0; i < s->n_tls_failures && i < METRICS_TLS_FAILURE_KINDS; i++)
         sample1(out, "rampart_tls_handshake_failures_total", "reason", s->tls_failures[i].label,
                 s->tls_failures[i].value);
@@ -134,26 +130,40 @@ static void backend_family(const struct metrics_snapshot *s, struct textbuf *out
         sample1(out, name, "backend", s->backends[i].name, field(&s->backends[i]));
 }
 
-static uint64_t b_up(const struct metrics_backend_snap *b) { return b->up; }
-static uint64_t b_active(const struct metrics_backend_snap *b) { return b->active; }
-static uint64_t b_requests(const struct metrics_backend_snap *b) { return b->requests; }
-static uint64_t b_connfail(const struct metrics_backend_snap *b) { return b->connect_failures; }
-static uint64_t b_timeouts(const struct metrics_backend_snap *b) { return b->timeouts; }
+static uint64_t b_up(const struct metrics_backend_snap *b)
+{
+    return b->up;
+}
+static uint64_t b_active(const struct metrics_backend_snap *b)
+{
+    return b->active;
+}
+static uint64_t b_requests(const struct metrics_backend_snap *b)
+{
+    return b->requests;
+}
+static uint64_t b_connfail(const struct metrics_backend_snap *b)
+{
+    return b->connect_failures;
+}
+static uint64_t b_timeouts(const struct metrics_backend_snap *b)
+{
+    return b->timeouts;
+}
 
 static void render_backends(const struct metrics_snapshot *s, struct textbuf *out)
 {
     family(out, "rampart_backends_up", "gauge", "Backends currently up.");
     sample0(out, "rampart_backends_up", metrics_backends_up(s));
-    backend_family(s, out, "rampart_backend_up", "gauge", "1 if the backend is up, 0 if down.",
-                   b_up);
-    backend_family(s, out, "rampart_backend_active_requests", "gauge",
-                   "Requests in flight to the backend.", b_active);
-    backend_family(s, out, "rampart_backend_requests_total", "counter",
-                   "Requests forwarded to the backend.", b_requests);
+    backend_family(s, out, "rampart_backend_up", "gauge", "1 if the backend is up, 0 if down.", b_up);
+    backend_family(s, out, "rampart_backend_active_requests", "gauge", "Requests in flight to the backend.",
+                   b_active);
+    backend_family(s, out, "rampart_backend_requests_total", "counter", "Requests forwarded to the backend.",
+                   b_requests);
     backend_family(s, out, "rampart_backend_connect_failures_total", "counter",
                    "Failed connects to the backend.", b_connfail);
-    backend_family(s, out, "rampart_backend_timeouts_total", "counter",
-                   "Backend responses that timed out.", b_timeouts);
+    backend_family(s, out, "rampart_backend_timeouts_total", "counter", "Backend responses that timed out.",
+                   b_timeouts);
     const char *name = "rampart_backend_responses_total";
     family(out, name, "counter", "Backend responses, by backend and status class.");
     for (unsigned i = 0; i < s->n_backends; i++) {
@@ -191,11 +201,9 @@ static void render_vrrp(const struct metrics_snapshot *s, struct textbuf *out)
     sample0(out, "rampart_vrrp_transitions_total", v->transitions);
     family(out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.");
     sample0(out, "rampart_vrrp_adverts_sent_total", v->adverts_sent);
-    family(out, "rampart_vrrp_adverts_received_total", "counter",
-           "Valid VRRP advertisements received.");
+    family(out, "rampart_vrrp_adverts_received_total", "counter", "Valid VRRP advertisements received.");
     sample0(out, "rampart_vrrp_adverts_received_total", v->adverts_received);
-    family(out, "rampart_vrrp_adverts_dropped_total", "counter",
-           "VRRP advertisements dropped as invalid.");
+    family(out, "rampart_vrrp_adverts_dropped_total", "counter", "VRRP advertisements dropped as invalid.");
     sample0(out, "rampart_vrrp_adverts_dropped_total", v->adverts_dropped);
 }
 
@@ -218,13 +226,10 @@ static void render_firewall(const struct metrics_snapshot *s, struct textbuf *ou
     family(out, "rampart_firewall_dropped_bytes_total", "counter",
            "Bytes dropped by the firewall, by nft counter.");
     for (unsigned i = 0; i < n; i++)
-        sample1(out, "rampart_firewall_dropped_bytes_total", "counter", f->drops[i].name,
-                f->drops[i].bytes);
-    family(out, "rampart_firewall_blocked_addresses", "gauge",
-           "Addresses in the blocklist set now.");
+        sample1(out, "rampart_firewall_dropped_bytes_total", "counter", f->drops[i].name, f->drops[i].bytes);
+    family(out, "rampart_firewall_blocked_addresses", "gauge", "Addresses in the blocklist set now.");
     sample0(out, "rampart_firewall_blocked_addresses", f->blocked_addresses);
-    family(out, "rampart_firewall_autoblocks_total", "counter",
-           "Addresses blocked by the abuse detector.");
+    family(out, "rampart_firewall_autoblocks_total", "counter", "Addresses blocked by the abuse detector.");
     sample0(out, "rampart_firewall_autoblocks_total", f->autoblocks);
 }
 

@@ -58,7 +58,10 @@ void textbuf_append(struct textbuf *tb, const char *data, size_t len)
     tb->data[tb->len] = '\0';
 }
 
-void textbuf_puts(struct textbuf *tb, const char *s) { textbuf_append(tb, s, strlen(s)); }
+void textbuf_puts(struct textbuf *tb, const char *s)
+{
+    textbuf_append(tb, s, strlen(s));
+}
 
 void textbuf_printf(struct textbuf *tb, const char *fmt, ...)
 {

@@ -13,14 +13,17 @@
 #define TEXTBUF_DEFAULT_LIMIT (4u << 20) /* 4 MiB: far above any page we render */
 
 struct textbuf {
-    char *data;   /* NUL-terminated while !failed */
+    char *data; /* NUL-terminated while !failed */
     size_t len;
     size_t cap;
     size_t limit; /* 0 means TEXTBUF_DEFAULT_LIMIT */
     bool failed;
 };
 
-#define TEXTBUF_INIT {NULL, 0, 0, 0, false}
+#define TEXTBUF_INIT                                                                                         \
+    {                                                                                                        \
+        NULL, 0, 0, 0, false                                                                                 \
+    }
 
 void textbuf_free(struct textbuf *tb);
 void textbuf_reset(struct textbuf *tb); /* len = 0, keeps memory, clears failed */

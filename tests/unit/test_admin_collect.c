@@ -22,10 +22,10 @@ static void two_backends(struct config *cfg)
     cfg->n_backends = 2;
     snprintf(cfg->backends[0].name, CONFIG_NAME_MAX, "web-01");
     snprintf(cfg->backends[1].name, CONFIG_NAME_MAX, "web-02");
-    assert_int_equal(parse_sockaddr("198.19.0.11:80", &cfg->backends[0].addr,
-                                    &cfg->backends[0].addr_len, why), 0);
-    assert_int_equal(parse_sockaddr("198.19.0.12:8080", &cfg->backends[1].addr,
-                                    &cfg->backends[1].addr_len, why), 0);
+    assert_int_equal(
+        parse_sockaddr("198.19.0.11:80", &cfg->backends[0].addr, &cfg->backends[0].addr_len, why), 0);
+    assert_int_equal(
+        parse_sockaddr("198.19.0.12:8080", &cfg->backends[1].addr, &cfg->backends[1].addr_len, why), 0);
     cfg->backends[0].weight = cfg->backends[1].weight = 1;
 }
 
@@ -73,8 +73,7 @@ static void test_collect_counters(void **state)
     assert_int_equal(snap.rejects[METRICS_REJECT_URI_TOO_LONG], 1);
     assert_int_equal(snap.tls_handshakes_tls13, 7);
     assert_int_equal(snap.n_tls_failures, TLS_FAIL_COUNT);
-    assert_string_equal(snap.tls_failures[TLS_FAIL_VERSION].label,
-                        tls_fail_reason_name(TLS_FAIL_VERSION));
+    assert_string_equal(snap.tls_failures[TLS_FAIL_VERSION].label, tls_fail_reason_name(TLS_FAIL_VERSION));
     assert_int_equal(snap.tls_failures[TLS_FAIL_VERSION].value, 1);
     assert_non_null(snap.version);
 }

@@ -49,10 +49,10 @@ static const char *render(void)
     return out.data;
 }
 
-#define assert_line(line)                                                                      \
-    do {                                                                                       \
-        if (!has_line(render(), line))                                                         \
-            fail_msg("missing line: %s", line);                                                \
+#define assert_line(line)                                                                                    \
+    do {                                                                                                     \
+        if (!has_line(render(), line))                                                                       \
+            fail_msg("missing line: %s", line);                                                              \
     } while (0)
 
 static void test_requests_by_class(void **state)
@@ -90,8 +90,8 @@ static void test_request_done_buckets(void **state)
 {
     (void)state;
     memset(&metrics, 0, sizeof metrics);
-    metrics_request_done(200, 1000);  /* exactly the first bound */
-    metrics_request_done(200, 1001);  /* just above: second bucket */
+    metrics_request_done(200, 1000);     /* exactly the first bound */
+    metrics_request_done(200, 1001);     /* just above: second bucket */
     metrics_request_done(503, 20000000); /* above every bound */
     metrics_request_done(0, 5);
     assert_int_equal(metrics.latency_buckets[0], 2); /* 1000 us and 5 us */
