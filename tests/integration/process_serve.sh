@@ -14,7 +14,7 @@ pid=$!
 if wait_port "$ns" 127.0.0.1 18080 && wait_port "$ns" 127.0.0.1 18443; then ok "listeners open"; else
   not_ok "listeners open" "$(tail -n 3 "$T_TMP/rampart.log")"; exit 1
 fi
-check_eq "HTTP listener answers" 503 "$(proc_http "$ns" 18080)"
+check_eq "HTTP listener answers with the HTTPS redirect" 301 "$(proc_http "$ns" 18080)"
 check_eq "HTTPS listener: one SO_REUSEPORT socket per worker" 2 \
   "$(ip netns exec "$ns" ss -Hltn 'sport = :18443' | wc -l)"
 
@@ -58,7 +58,7 @@ s.sendall(b"\r\n"); s.settimeout(3)
 print(alive, s.recv(100).split(b"\r\n")[0].decode())
 PY
 )
-check_eq "SIGTERM drains: in-flight request still answered" "alive HTTP/1.1 503 Service Unavailable" "$drain"
+check_eq "SIGTERM drains: in-flight request still answered" "alive HTTP/1.1 301 Moved Permanently" "$drain"
 wait "$pid"
 check_eq "SIGTERM: exit status 0" 0 "$?"
 t_done

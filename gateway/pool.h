@@ -1,0 +1,37 @@
+/*
+ * pool: per-worker idle keep-alive connections to the backends, reused by
+ * later requests (saves a TCP handshake per request and a TIME_WAIT per
+ * response). Idle sockets stay watched: anything the backend sends or a
+ * close while idle ends them at once, so a taken socket is nearly always
+ * alive (the rare race is covered by the proxy's one retry).
+ *
+ * A pool belongs to one worker thread and its loop; nothing is shared.
+ */
+#ifndef RAMPART_GATEWAY_POOL_H
+#define RAMPART_GATEWAY_POOL_H
+
+#include "gateway/loop.h"
+
+#include <stdint.h>
+
+#define POOL_DEFAULT_MAX_IDLE 32     /* per backend when the config says 0 */
+#define POOL_IDLE_MAX_MS      15000  /* older idle sockets are not reused (nginx
+                                        closes its side after 75 s by default) */
+
+struct pool;
+
+/* Sockets idle longer than idle_max_ms are not reused (0: POOL_IDLE_MAX_MS). */
+struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_ms);
+/* Closes every idle socket. */
+void pool_free(struct pool *pool);
+
+/* An idle socket to backend `index` (most recently used first), or -1. */
+int pool_take(struct pool *pool, unsigned index);
+
+/* Keeps fd for reuse, or closes it when the backend already has max_idle
+ * idle sockets (0 = POOL_DEFAULT_MAX_IDLE) or memory is short. */
+void pool_put(struct pool *pool, unsigned index, int fd, unsigned max_idle);
+
+unsigned pool_idle_count(const struct pool *pool, unsigned index);
+
+#endif /* RAMPART_GATEWAY_POOL_H */
