@@ -59,19 +59,25 @@ static void client_free(void *arg)
     free(c);
 }
 
-static void client_close(struct admin_client *c)
+/* Ends a client. From an event callback the memory must outlive the
+ * current batch (`now` false: freed by loop_defer); after loop_run has
+ * returned it is freed at once. */
+static void client_end(struct admin_client *c, bool now)
 {
     loop_unwatch(admin.loop, &c->io);
     loop_timer_clear(admin.loop, &c->deadline);
     close(c->io.fd);
     admin.clients[c->slot] = NULL;
-    /* Events for c may still be queued in this batch: free after it. */
-    if (loop_defer(admin.loop, client_free, c) != 0) {
+    if (now) {
+        client_free(c);
+    } else if (loop_defer(admin.loop, client_free, c) != 0) {
         /* Out of memory to defer: freeing now could leave a queued event
          * pointing at freed memory, so this one client is leaked instead. */
         textbuf_free(&c->resp);
     }
 }
+
+static void client_close(struct admin_client *c) { client_end(c, false); }
 
 static void client_deadline(struct loop *loop, struct loop_timer *t)
 {
@@ -243,7 +249,7 @@ void admin_stop(void)
         return;
     for (unsigned i = 0; i < ADMIN_MAX_CLIENTS; i++)
         if (admin.clients[i])
-            client_close(admin.clients[i]);
+            client_end(admin.clients[i], true);
     loop_unwatch(admin.loop, &admin.listener);
     close(admin.listener.fd);
     admin.listener.fd = -1;

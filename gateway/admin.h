@@ -101,7 +101,8 @@ unsigned admin_port(void);
 uint64_t admin_start_time(void);
 /* The host name read by admin_start() (seccomp forbids uname later). */
 const char *admin_node_name(void);
-/* Closes the listener and every admin connection. Safe if not started. */
+/* Closes the listener and every admin connection, freeing them at once:
+ * call it after loop_run() has returned (shutdown). Safe if not started. */
 void admin_stop(void);
 
 #endif /* RAMPART_GATEWAY_ADMIN_H */
