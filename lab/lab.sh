@@ -125,7 +125,7 @@ link() {
 
 make_topology() {
   local h
-  for h in inet priv client $GATEWAYS $WEBS; do add_ns "$h"; done
+  for h in $HOSTS; do add_ns "$h"; done
   for h in inet priv; do
     ip -n "$(ns "$h")" link add br0 type bridge &&
       ip -n "$(ns "$h")" link set br0 up || die "bridge in $(ns "$h")"
@@ -232,7 +232,19 @@ vip_holder() {
 
 # ---- commands ------------------------------------------------------------------
 
-lab_exists() { [ -s "$RUN/namespaces" ]; }
+HOSTS="inet priv client $GATEWAYS $WEBS"
+
+# Namespaces of this lab: those recorded, plus any left by a run that died
+# before recording them (the names are ours by their prefix).
+lab_namespaces() {
+  local h
+  {
+    [ -f "$RUN/namespaces" ] && cat "$RUN/namespaces"
+    for h in $HOSTS; do ip netns list | awk '{print $1}' | grep -qx "$(ns "$h")" && ns "$h"; done
+  } | sort -u
+}
+
+lab_exists() { [ -n "$(lab_namespaces)" ]; }
 
 cmd_up() {
   command -v nginx >/dev/null || die "nginx is not installed (apt-get install nginx-light)"
@@ -272,14 +284,11 @@ cmd_down() {
     name=$(basename "$f" .pid)
     stop "$name"
   done
-  if [ -f "$RUN/namespaces" ]; then
-    while read -r n; do
-      [ -n "$n" ] || continue
-      # anything still running inside a namespace of ours is ours
-      for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-      ip netns del "$n" 2>/dev/null
-    done <"$RUN/namespaces"
-  fi
+  for n in $(lab_namespaces); do
+    # anything still running inside a namespace of ours is ours
+    for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    ip netns del "$n" 2>/dev/null
+  done
   # keep the CA and certificate (made once); drop everything else
   if [ -d "$RUN" ]; then
     find "$RUN" -mindepth 1 -maxdepth 1 ! -name pki -exec rm -rf {} +
@@ -293,7 +302,7 @@ cmd_status() {
     return 1
   fi
   local h
-  echo "namespaces: $(tr '\n' ' ' <"$RUN/namespaces")"
+  echo "namespaces: $(lab_namespaces | tr '\n' ' ')"
   for h in $WEBS $GATEWAYS; do
     printf '  %-7s %-8s %s\n' "$h" "$(alive "$h" && echo running || echo stopped)" \
       "$(ip -n "$(ns "$h")" -4 -o addr show 2>/dev/null | awk '$2 != "lo" {printf "%s:%s ", $2, $4}')"
