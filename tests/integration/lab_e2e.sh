@@ -15,6 +15,9 @@ trap '"$LAB_SH" down >/dev/null 2>&1; t_cleanup' EXIT
 missing=()
 [ -e "$RAMPART_ROOT/gateway/conn_placeholder.c" ] && missing+=("proxy (gateway/conn.c)")
 grep -qs 'Placeholder until VRRP lands' "$RAMPART_ROOT/gateway/vrrp_node.c" && missing+=("VRRP")
+grep -l 'vrrp_node_start(' "$RAMPART_ROOT"/gateway/*.c | grep -qv 'vrrp_node\.c$' ||
+  missing+=("VRRP started by the daemon")
+grep -qs 'admin_start(' "$RAMPART_ROOT"/gateway/relay.c || missing+=("admin listener started by the relay")
 if [ ${#missing[@]} -gt 0 ]; then
   ok "lab_e2e # SKIP not merged yet: ${missing[*]}"
   exit 0
