@@ -77,7 +77,10 @@ static void client_end(struct admin_client *c, bool now)
     }
 }
 
-static void client_close(struct admin_client *c) { client_end(c, false); }
+static void client_close(struct admin_client *c)
+{
+    client_end(c, false);
+}
 
 static void client_deadline(struct loop *loop, struct loop_timer *t)
 {

@@ -37,6 +37,15 @@ const char *admin_vrrp_role_name(enum admin_vrrp_role role);
 /* Inverse of the above (and of vrrp_node_state_name()); UNKNOWN if no match. */
 enum admin_vrrp_role admin_vrrp_role_from_name(const char *name);
 
+#define ADMIN_LABEL_MAX       32 /* label values of counters by reason */
+#define ADMIN_VRRP_DROP_KINDS 16 /* advert drop reasons shown */
+
+/* One counter of a family split by a label: {reason="ttl"} 3. */
+struct admin_counter {
+    char label[ADMIN_LABEL_MAX];
+    uint64_t value;
+};
+
 struct admin_vrrp_status {
     enum admin_vrrp_role role;
     unsigned vrid;
@@ -44,7 +53,9 @@ struct admin_vrrp_status {
     uint64_t transitions; /* state changes since start */
     uint64_t adverts_sent;
     uint64_t adverts_received;
-    uint64_t adverts_dropped; /* invalid: bad checksum, ttl, vrid, auth ... */
+    /* invalid adverts by reason (vrrp_drop_name(): "ttl", "checksum" ...) */
+    struct admin_counter adverts_dropped[ADMIN_VRRP_DROP_KINDS];
+    unsigned n_adverts_dropped;
 };
 
 #define ADMIN_FW_MAX_COUNTERS 16 /* named nft drop counters shown */

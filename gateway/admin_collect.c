@@ -23,6 +23,8 @@ void admin_set_vrrp_status(const struct admin_vrrp_status *st)
 {
     pthread_mutex_lock(&parent_lock);
     parent_vrrp = *st;
+    if (parent_vrrp.n_adverts_dropped > ADMIN_VRRP_DROP_KINDS)
+        parent_vrrp.n_adverts_dropped = ADMIN_VRRP_DROP_KINDS;
     pthread_mutex_unlock(&parent_lock);
 }
 
@@ -64,7 +66,7 @@ static void collect_tls(struct metrics_snapshot *out)
     out->tls_resumed = LOAD(tls_stats.resumed);
     out->n_tls_failures = TLS_FAIL_COUNT;
     for (unsigned i = 0; i < TLS_FAIL_COUNT; i++) {
-        struct metrics_counter_snap *f = &out->tls_failures[i];
+        struct admin_counter *f = &out->tls_failures[i];
         snprintf(f->label, sizeof f->label, "%s", tls_fail_reason_name((enum tls_fail_reason)i));
         f->value = LOAD(tls_stats.failures[i]);
     }

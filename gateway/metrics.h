@@ -59,7 +59,6 @@ const char *metrics_reject_name(enum metrics_reject why);
 
 #define METRICS_STATUS_CLASSES 6 /* [0] none, [1] 1xx ... [5] 5xx */
 #define METRICS_TLS_FAILURE_KINDS 8 /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
-#define METRICS_LABEL_MAX 32
 
 struct metrics_backend_snap {
     char name[CONFIG_NAME_MAX];
@@ -72,11 +71,6 @@ struct metrics_backend_snap {
     uint64_t timeouts;
     uint64_t checks_ok;
     uint64_t checks_failed;
-};
-
-struct metrics_counter_snap {
-    char label[METRICS_LABEL_MAX]; /* label value, e.g. a TLS failure reason */
-    uint64_t value;
 };
 
 struct metrics_snapshot {
@@ -97,7 +91,7 @@ struct metrics_snapshot {
     uint64_t tls_handshakes_tls12;
     uint64_t tls_handshakes_tls13;
     uint64_t tls_resumed;
-    struct metrics_counter_snap tls_failures[METRICS_TLS_FAILURE_KINDS];
+    struct admin_counter tls_failures[METRICS_TLS_FAILURE_KINDS]; /* by reason */
     unsigned n_tls_failures;
     /* backends (struct backend in gateway/backend.h) */
     struct metrics_backend_snap backends[CONFIG_MAX_BACKENDS];

@@ -203,8 +203,12 @@ static void render_vrrp(const struct metrics_snapshot *s, struct textbuf *out)
     sample0(out, "rampart_vrrp_adverts_sent_total", v->adverts_sent);
     family(out, "rampart_vrrp_adverts_received_total", "counter", "Valid VRRP advertisements received.");
     sample0(out, "rampart_vrrp_adverts_received_total", v->adverts_received);
-    family(out, "rampart_vrrp_adverts_dropped_total", "counter", "VRRP advertisements dropped as invalid.");
-    sample0(out, "rampart_vrrp_adverts_dropped_total", v->adverts_dropped);
+    family(out, "rampart_vrrp_adverts_dropped_total", "counter",
+           "VRRP advertisements dropped as invalid, by reason.");
+    unsigned n = v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
+    for (unsigned i = 0; i < n; i++)
+        sample1(out, "rampart_vrrp_adverts_dropped_total", "reason", v->adverts_dropped[i].label,
+                v->adverts_dropped[i].value);
 }
 
 static void render_firewall(const struct metrics_snapshot *s, struct textbuf *out)

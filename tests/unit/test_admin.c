@@ -44,11 +44,13 @@ static void demo_snapshot(void)
     snap.backends[1].requests = 12;
     snap.vrrp.role = ADMIN_VRRP_MASTER;
     snap.vrrp.priority = 150;
+    snap.vrrp.n_adverts_dropped = 1;
+    snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
     snap.requests_by_class[2] = 23;
     snap.connections_total = 9;
     snap.tls_handshakes_tls13 = 9;
     snap.n_tls_failures = 1;
-    snprintf(snap.tls_failures[0].label, METRICS_LABEL_MAX, "version");
+    snprintf(snap.tls_failures[0].label, ADMIN_LABEL_MAX, "version");
     snap.firewall.managed = snap.firewall.applied = true;
 }
 

@@ -81,7 +81,10 @@ static void test_collect_counters(void **state)
 static void test_collect_parent_status(void **state)
 {
     (void)state;
-    struct admin_vrrp_status v = {.role = ADMIN_VRRP_BACKUP, .priority = 100, .transitions = 2};
+    struct admin_vrrp_status v = {.role = ADMIN_VRRP_BACKUP,
+                                  .priority = 100,
+                                  .transitions = 2,
+                                  .n_adverts_dropped = ADMIN_VRRP_DROP_KINDS + 1};
     struct admin_firewall_status f = {.managed = true, .applied = true, .n_drops = 99};
     admin_set_vrrp_status(&v);
     admin_set_firewall_status(&f);
@@ -90,6 +93,7 @@ static void test_collect_parent_status(void **state)
     assert_int_equal(snap.vrrp.role, ADMIN_VRRP_BACKUP);
     assert_int_equal(snap.vrrp.priority, 100);
     assert_int_equal(snap.vrrp.transitions, 2);
+    assert_int_equal(snap.vrrp.n_adverts_dropped, ADMIN_VRRP_DROP_KINDS); /* clamped */
     assert_true(snap.firewall.applied);
     assert_int_equal(snap.firewall.n_drops, ADMIN_FW_MAX_COUNTERS); /* clamped */
     assert_true(snap.draining);

@@ -133,9 +133,9 @@ static void test_tls(void **state)
     snap.tls_handshakes_tls13 = 5;
     snap.tls_handshakes_tls12 = 1;
     snap.n_tls_failures = 2;
-    snprintf(snap.tls_failures[0].label, METRICS_LABEL_MAX, "version");
+    snprintf(snap.tls_failures[0].label, ADMIN_LABEL_MAX, "version");
     snap.tls_failures[0].value = 4;
-    snprintf(snap.tls_failures[1].label, METRICS_LABEL_MAX, "cipher");
+    snprintf(snap.tls_failures[1].label, ADMIN_LABEL_MAX, "cipher");
     assert_line("rampart_tls_handshakes_total{version=\"TLSv1.3\"} 5");
     assert_line("rampart_tls_handshakes_total{version=\"TLSv1.2\"} 1");
     assert_line("rampart_tls_handshake_failures_total{reason=\"version\"} 4");
@@ -152,6 +152,12 @@ static void test_vrrp_state_enum(void **state)
     assert_line("rampart_vrrp_state{state=\"backup\"} 0");
     assert_line("rampart_vrrp_state{state=\"unknown\"} 0");
     assert_line("rampart_vrrp_transitions_total 3");
+    snap.vrrp.n_adverts_dropped = 2;
+    snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    snap.vrrp.adverts_dropped[0].value = 4;
+    snprintf(snap.vrrp.adverts_dropped[1].label, ADMIN_LABEL_MAX, "checksum");
+    assert_line("rampart_vrrp_adverts_dropped_total{reason=\"ttl\"} 4");
+    assert_line("rampart_vrrp_adverts_dropped_total{reason=\"checksum\"} 0");
     assert_line("rampart_vrrp_adverts_sent_total 120");
 }
 
