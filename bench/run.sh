@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# bench/run.sh: Rampart and HAProxy side by side, in one run, on this machine.
+#
+#   sudo bench/run.sh [SECONDS_PER_MEASUREMENT] [IDLE_CONNECTIONS]
+#   (defaults 6 and 5000; the whole run takes about 3 minutes)
+#
+# Both proxies get the same ECDSA P-256 certificate, the same two nginx
+# backends (a 600-byte page and a 1 MiB file), 2 worker threads each, and
+# run in one network namespace created here, on 127.0.0.1. Measured, for
+# each proxy in turn (the other one idles):
+#   keep-alive   wrk -t2 -c50 --latency on the 600-byte page: req/s, p50, p99
+#   handshakes   openssl s_time -new (full) and -reuse (resumed), TLS 1.3 and
+#                1.2, $HS_CLIENTS clients in parallel; counted by the SERVER
+#                (rampart /metrics, haproxy ssl counters), per wall second and
+#                per second of the server's own CPU time
+#   bulk         wrk -t2 -c8 on the 1 MiB file: MB/s
+#   idle memory  bench/idle_conns.py opens N TLS 1.3 connections, one request
+#                on each, then holds them: RSS of all server processes
+#                before/after, KiB per connection
+# and prints the Rampart/HAProxy ratio of each. Clients and servers share
+# the machine's cores; the load average is printed with the results.
+set -u
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+RAMPART_ROOT=$(cd "$BENCH_DIR/.." && pwd)
+DUR=${1:-6}
+IDLE=${2:-5000}
+HS_CLIENTS=${HS_CLIENTS:-4}
+T_TAG=${T_TAG:-bn$$}
+export RAMPART_ROOT T_TAG
+. "$RAMPART_ROOT/tests/integration/lib.sh"
+. "$RAMPART_ROOT/tests/integration/lib_process.sh"
+. "$RAMPART_ROOT/tests/integration/lib_proxy.sh"
+. "$BENCH_DIR/lib_bench.sh"
+
+[ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: needs root (network namespace)" >&2; exit 1; }
+bn_require wrk haproxy nginx openssl python3 curl ip awk timeout
+[ -x "$RAMPART_BUILD/rampart" ] || { echo "bench/run.sh: build rampart first (make)" >&2; exit 1; }
+case "$DUR$IDLE" in *[!0-9]*) echo "usage: bench/run.sh [SECONDS] [IDLE_CONNECTIONS]" >&2; exit 2 ;; esac
+BN_MAX_CONNS=$((IDLE + 500))
+# HAProxy wants 2 descriptors per connection (+ a few)
+ulimit -n $((2 * BN_MAX_CONNS + 100)) 2>/dev/null ||
+  { echo "bench/run.sh: cannot raise ulimit -n to $((2 * BN_MAX_CONNS + 100)) (hard limit $(ulimit -Hn))" >&2; exit 1; }
+
+# ---- setup ----------------------------------------------------------------------
+netns_add bench >/dev/null || { echo "bench/run.sh: cannot create a namespace" >&2; exit 1; }
+PX_NS="$T_TAG-bench"
+# ephemeral ports above the servers' (18081-18444), and many of them
+bn_in sysctl -qw net.ipv4.ip_local_port_range="20000 65000"
+mkdir -p "$T_TMP/www"
+head -c 600 /dev/zero | tr '\0' 'p' >"$T_TMP/www/page.html"
+cp "$T_TMP/www/page.html" "$T_TMP/www/index.html"
+head -c $((1024 * 1024)) /dev/urandom >"$T_TMP/www/big.bin"
+proc_cert || { echo "bench/run.sh: openssl could not make the certificate" >&2; exit 1; }
+px_nginx web-01 18081
+px_nginx web-02 18082
+bn_rampart_conf "$T_TMP/rampart.ini"
+bn_haproxy_conf "$T_TMP/haproxy.cfg"
+declare -A PID
+PID[rampart]=$(spawn "$PX_NS" "$T_TMP/rampart.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/rampart.ini")
+PID[haproxy]=$(spawn "$PX_NS" "$T_TMP/haproxy.log" haproxy -db -f "$T_TMP/haproxy.cfg")
+for p in 18081 18082 ${BN_PORT[rampart]} ${BN_PORT[haproxy]}; do
+  wait_port "$PX_NS" 127.0.0.1 $p || {
+    echo "bench/run.sh: nothing listens on port $p" >&2
+    tail -n 5 "$T_TMP/rampart.log" "$T_TMP/haproxy.log" >&2
+    exit 1
+  }
+done
+SERVERS="rampart haproxy"
+for s in $SERVERS; do
+  wait_for 10 bn_in curl -skf -o /dev/null "https://127.0.0.1:${BN_PORT[$s]}/page.html" ||
+    { echo "bench/run.sh: $s does not serve /page.html" >&2; tail -n 5 "$T_TMP/$s.log" >&2; exit 1; }
+done
+
+# ---- measurements ---------------------------------------------------------------
+T_START=$SECONDS
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+for s in $SERVERS; do
+  R[$s.cipher13]=$(bn_in timeout 5 openssl s_client -connect "127.0.0.1:${BN_PORT[$s]}" -tls1_3 </dev/null 2>/dev/null |
+    sed -n 's/^New, TLSv1.3, Cipher is //p')
+  R[$s.cipher12]=$(bn_in timeout 5 openssl s_client -connect "127.0.0.1:${BN_PORT[$s]}" -tls1_2 </dev/null 2>/dev/null |
+    sed -n 's/^New, TLSv1.2, Cipher is //p')
+done
+echo "== keep-alive: wrk -t2 -c50 -d${DUR}s --latency /page.html (600 bytes)" >&2
+for s in $SERVERS; do bn_wrk "$s" /page.html 50 "$DUR"; done
+for s in $SERVERS; do
+  R[$s.ka_rps]=${R[$s.rps]}; R[$s.ka_p50]=${R[$s.p50]}; R[$s.ka_p99]=${R[$s.p99]}
+  R[$s.ka_cpu]=${R[$s.cpu]}; R[$s.ka_errors]=${R[$s.errors]}
+done
+echo "== handshakes: $HS_CLIENTS x openssl s_time, ${DUR}s each" >&2
+for s in $SERVERS; do
+  bn_handshakes "$s" full13 -new -tls1_3
+  bn_handshakes "$s" full12 -new -tls1_2
+  bn_handshakes "$s" res13 -reuse -tls1_3
+  bn_handshakes "$s" res12 -reuse -tls1_2
+done
+echo "== bulk: wrk -t2 -c8 -d${DUR}s /big.bin (1 MiB)" >&2
+for s in $SERVERS; do bn_wrk "$s" /big.bin 8 "$DUR"; R[$s.bulk_errors]=${R[$s.errors]}; done
+echo "== idle: $IDLE TLS 1.3 connections, one request each, then idle" >&2
+for s in $SERVERS; do bn_idle "$s" "$IDLE"; done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- report -----------------------------------------------------------------------
+# row LABEL KEY BETTER(higher|lower) UNIT
+row() {
+  awk -v l="$1" -v a="${R[rampart.$2]:-0}" -v b="${R[haproxy.$2]:-0}" -v w="$3" -v u="$4" 'BEGIN {
+    r = (b > 0) ? a / b : 0
+    printf "| %-38s | %10s | %10s | %6.2f | %-6s |\n", l " (" u ")", a, b, r, w }'
+}
+cat <<REPORT
+Rampart vs HAProxy $(haproxy -v | awk 'NR == 1 {print $3}'), $(date -u '+%Y-%m-%d %H:%M UTC')
+machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared by clients and servers
+load average: $LOAD_BEFORE before, $LOAD_AFTER after; $DUR s per measurement, $HS_CLIENTS s_time clients
+both: 2 worker threads, ECDSA P-256 certificate, two nginx backends, 127.0.0.1 in one netns
+TLS 1.3 cipher: rampart ${R[rampart.cipher13]:-?}, haproxy ${R[haproxy.cipher13]:-?}
+TLS 1.2 cipher: rampart ${R[rampart.cipher12]:-?}, haproxy ${R[haproxy.cipher12]:-?}
+
+| measurement                            |    Rampart |    HAProxy |  R/H   | better |
+|----------------------------------------|-----------:|-----------:|-------:|--------|
+$(row "keep-alive 600 B page" ka_rps higher "req/s")
+$(row "keep-alive p50" ka_p50 lower "ms")
+$(row "keep-alive p99" ka_p99 lower "ms")
+$(row "keep-alive server CPU" ka_cpu "-" "%")
+$(row "full TLS 1.3 handshakes" full13 higher "/s")
+$(row "full TLS 1.2 handshakes" full12 higher "/s")
+$(row "resumed TLS 1.3 handshakes" res13 higher "/s")
+$(row "resumed TLS 1.2 handshakes" res12 higher "/s")
+$(row "full TLS 1.3 per server CPU-s" full13_cpu higher "/CPU-s")
+$(row "full TLS 1.2 per server CPU-s" full12_cpu higher "/CPU-s")
+$(row "resumed TLS 1.3 per server CPU-s" res13_cpu higher "/CPU-s")
+$(row "resumed TLS 1.2 per server CPU-s" res12_cpu higher "/CPU-s")
+$(row "1 MiB download" mbps higher "MB/s")
+$(row "RSS per idle TLS connection" idle_kib lower "KiB")
+
+REPORT
+for s in $SERVERS; do
+  echo "$s: keep-alive errors ${R[$s.ka_errors]}, bulk errors ${R[$s.bulk_errors]}, idle RSS ${R[$s.idle_rss]} for ${R[$s.idle_n]} connections"
+  for k in full13 full12 res13 res12; do
+    echo "  $k: server CPU ${R[$s.${k}_pct]}%, clients saw ${R[$s.${k}_client]}${R[$s.${k}_server]:+, server counted ${R[$s.${k}_server]}}"
+  done
+done
+echo "measurements took $((SECONDS - T_START)) s"
