@@ -172,8 +172,7 @@ static void reload_commit(struct parent *p)
     log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
 }
 
-/* Certificates and keys must load, exactly as the relay will load them. */
-static int check_tls(const struct config *cfg, char *err, size_t err_len)
+int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
 {
     if (cfg->gateway.n_https == 0)
         return 0;
@@ -208,7 +207,7 @@ static void parent_reload(struct parent *p)
     p->next_cfg = next;
     memset(p->next_fds, -1, sizeof p->next_fds);
     char err[512];
-    if (check_tls(next, err, sizeof err) < 0 ||
+    if (parent_check_tls(next, err, sizeof err) < 0 ||
         listener_open_all(next, p->next_fds, p->cfg, p->fds, err, sizeof err) < 0) {
         reload_abandon(p, err);
         return;
@@ -442,7 +441,7 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
 {
     if (!(p->loop = loop_new()) || parent_signals(p) < 0)
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
-    if (check_tls(p->cfg, err, err_len) < 0)
+    if (parent_check_tls(p->cfg, err, err_len) < 0)
         return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;

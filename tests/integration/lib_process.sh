@@ -9,7 +9,9 @@ proc_cert() {
     >/dev/null 2>&1 && chmod 600 "$T_TMP/key.pem"
 }
 
-# proc_config FILE [EXTRA_INI_TEXT]: a valid config; EXTRA is appended.
+# proc_config FILE [EXTRA_INI_TEXT]: a valid config; EXTRA is appended (a
+# key may be set only once: change existing ones with sed). The health
+# check asks for /who, which lib_proxy.sh's nginx backends answer with 200.
 proc_config() {
   cat >"$1" <<INI
 [gateway]
@@ -27,10 +29,11 @@ port = 18081
 address = 127.0.0.1
 port = 18082
 [health]
-interval = 500ms
-timeout = 400ms
+path = /who
+interval = 1s
+timeout = 1s
 rise = 2
-fall = 2
+fall = 3
 [limits]
 max_connections = 50
 max_connections_per_ip = 3
