@@ -2,7 +2,7 @@
  * ipc: messages between the parent and a relay over their socketpair
  * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
  *
- *   parent -> relay   CONFIG (first, once), DRAIN
+ *   parent -> relay   CONFIG (first, once), DRAIN, RETIRE, VRRP, FIREWALL
  *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL
  *
  * Encoding and decoding are pure (tests feed them any bytes); ipc_send /
@@ -12,6 +12,7 @@
 #ifndef RAMPART_GATEWAY_IPC_H
 #define RAMPART_GATEWAY_IPC_H
 
+#include "gateway/admin.h"
 #include "gateway/config.h"
 
 #include <stddef.h>
@@ -24,6 +25,10 @@ enum ipc_type {
     IPC_READY,      /* struct ipc_status: certificates loaded, privileges dropped, serving */
     IPC_HEARTBEAT,  /* struct ipc_status */
     IPC_FATAL,      /* text (not NUL-terminated): why the relay cannot serve */
+    IPC_RETIRE,     /* no payload: a newer relay took over (reload): close the
+                     * admin listener at once, then drain like IPC_DRAIN */
+    IPC_VRRP,       /* struct admin_vrrp_status, for /healthz, /status, /metrics */
+    IPC_FIREWALL,   /* struct admin_firewall_status */
     IPC_TYPE_END
 };
 

@@ -2,12 +2,15 @@
  * parent: supervision of the relay, reload and shutdown. See parent.h.
  */
 #include "gateway/parent.h"
+#include "gateway/admin.h"
 #include "gateway/listener.h"
 #include "gateway/log.h"
 #include "gateway/loop.h"
 #include "gateway/relay_proc.h"
 #include "gateway/sandbox.h"
+#include "gateway/vrrp_net.h"
 #include "gateway/vrrp_node.h"
+#include "firewall/firewall.h"
 #include "tls/tls.h"
 
 #include <errno.h>
@@ -34,6 +37,10 @@ struct parent {
     unsigned fast_failures;
     uint64_t heartbeat_timeout_ms;
     bool stopping, ever_ready;
+    /* what the relay's admin pages show about the parent's side */
+    char vrrp_role_sent[16];
+    uint64_t vrrp_transitions, status_sent_ms;
+    struct admin_firewall_status firewall;
     int exit_code;
     struct loop_io sig_io;
     struct loop_timer watchdog, restart;
@@ -92,12 +99,14 @@ static void on_restart_timer(struct loop *loop, struct loop_timer *t)
     start_current(t->arg);
 }
 
-/* Retires a relay: it stays on the `old` list until reaped. */
-static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state)
+/* Retires a relay: it stays on the `old` list until reaped. DRAINING
+ * relays get `how` (IPC_DRAIN on shutdown, IPC_RETIRE when replaced). */
+static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state,
+                   enum ipc_type how)
 {
     rp->state = state;
     if (state == RELAY_DRAINING) {
-        ipc_send(rp->io.fd, IPC_DRAIN, NULL, 0);
+        ipc_send(rp->io.fd, how, NULL, 0);
         rp->drain_deadline_ms = loop_now_ms(p->loop) + rp->drain_timeout_ms + PARENT_KILL_GRACE_MS;
     } else {
         sandbox_signal_relay(rp->pid, SIGKILL);
@@ -162,7 +171,7 @@ static void reload_commit(struct parent *p)
     p->current = p->pending;
     p->pending = NULL;
     if (old)
-        retire(p, old, RELAY_DRAINING);
+        retire(p, old, RELAY_DRAINING, IPC_RETIRE);
     listener_close_all(p->fds, n_old); /* the new set holds what is kept */
     memcpy(p->fds, p->next_fds, sizeof p->fds);
     config_free(p->cfg);
@@ -184,6 +193,32 @@ int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
     if (!srv)
         return -1;
     tls_server_unref(srv);
+    return 0;
+}
+
+/* [firewall] policy: applied atomically (fw_apply_file: all or nothing),
+ * at start and on every reload. 0, or -1 with every problem logged. */
+static int apply_firewall(struct parent *p, const struct config *cfg, char *err, size_t err_len)
+{
+    p->firewall.managed = cfg->firewall.policy[0] != '\0';
+    if (!p->firewall.managed)
+        return 0;
+    static struct policy_diags diags;
+    char fw_err[FW_ERR_MAX] = "";
+    memset(&diags, 0, sizeof diags);
+    int rc = fw_apply_file(cfg->firewall.policy, &diags, fw_err);
+    for (unsigned i = 0; i < diags.n; i++)
+        log_event(diags.errors ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "policy_diagnostic", "message",
+                  diags.msg[i], NULL);
+    p->firewall.applied = rc == 0;
+    if (rc < 0) {
+        p->firewall.apply_failures++;
+        snprintf(err, err_len, "firewall policy %s: %s", cfg->firewall.policy,
+                 diags.errors ? "has errors (logged)" : fw_err);
+        return -1;
+    }
+    p->firewall.applies++;
+    log_event(LOG_LEVEL_INFO, "firewall_applied", "policy", cfg->firewall.policy, NULL);
     return 0;
 }
 
@@ -216,12 +251,61 @@ static void parent_reload(struct parent *p)
         reload_abandon(p, "[gateway] user cannot change on reload: restart rampart");
         return;
     }
+    if (apply_firewall(p, next, err, sizeof err) < 0) {
+        reload_abandon(p, err);
+        return;
+    }
     if (memcmp(&next->vrrp, &p->cfg->vrrp, sizeof next->vrrp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
                   "[vrrp] changes take effect at the next restart", NULL);
     p->pending = parent_spawn(p, next, p->next_fds);
     if (!p->pending)
         reload_abandon(p, "could not start a relay");
+}
+
+/* ---- what the relay shows about the parent ------------------------------------------ */
+
+#define PARENT_STATUS_EVERY_MS 1000 /* counters; a role change goes at once */
+
+static void report_vrrp(struct parent *p)
+{
+    const char *role = vrrp_node_state_name(p->vrrp);
+    struct admin_vrrp_status st = {
+        .role = p->vrrp ? admin_vrrp_role_from_name(role) : ADMIN_VRRP_DISABLED,
+        .vrid = p->cfg->vrrp.vrid,
+        .priority = p->vrrp ? vrrp_node_priority(p->vrrp) : 0,
+        .transitions = p->vrrp_transitions,
+    };
+    const struct vrrp_net_stats *ns = vrrp_node_stats(p->vrrp);
+    if (ns) {
+        st.adverts_sent = ns->tx;
+        st.adverts_received = ns->rx_ok;
+        for (unsigned i = 0; i < VRRP_DROP_COUNT && st.n_adverts_dropped < ADMIN_VRRP_DROP_KINDS; i++) {
+            struct admin_counter *c = &st.adverts_dropped[st.n_adverts_dropped++];
+            snprintf(c->label, sizeof c->label, "%s", vrrp_drop_name((enum vrrp_drop)i));
+            c->value = ns->drops[i];
+        }
+    }
+    ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
+}
+
+/* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
+ * relay that just became ready (force). */
+static void report_status(struct parent *p, bool force)
+{
+    if (!p->current || p->current->state != RELAY_SERVING)
+        return;
+    const char *role = vrrp_node_state_name(p->vrrp);
+    bool changed = strcmp(role, p->vrrp_role_sent) != 0;
+    if (changed && p->vrrp_role_sent[0])
+        p->vrrp_transitions++;
+    uint64_t now = loop_now_ms(p->loop);
+    if (!force && !changed && now - p->status_sent_ms < PARENT_STATUS_EVERY_MS)
+        return;
+    snprintf(p->vrrp_role_sent, sizeof p->vrrp_role_sent, "%s", role);
+    p->status_sent_ms = now;
+    report_vrrp(p);
+    ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall, sizeof p->firewall);
 }
 
 /* ---- messages from relays --------------------------------------------------------- */
@@ -240,6 +324,7 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
     }
     p->backends_up = rp->status.backends_up;
     vrrp_node_backends_up(p->vrrp, p->backends_up);
+    report_status(p, true);
     char up[32];
     snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
     log_pid(LOG_LEVEL_INFO, "relay_ready", rp->pid, "backends_up", up);
@@ -355,7 +440,7 @@ static void check_relay(struct parent *p, struct relay_proc *rp, uint64_t now)
     log_pid(LOG_LEVEL_ERROR, "relay_unresponsive", rp->pid, "reason", why);
     if (rp == p->current) {
         p->current = NULL;
-        retire(p, rp, RELAY_KILLED);
+        retire(p, rp, RELAY_KILLED, IPC_DRAIN);
         current_lost(p, rp->pid, rp->started_ms, why);
     } else { /* pending: reaping it abandons the reload */
         sandbox_signal_relay(rp->pid, SIGKILL);
@@ -378,6 +463,7 @@ static void on_watchdog(struct loop *loop, struct loop_timer *t)
             rp->state = RELAY_KILLED;
         }
     }
+    report_status(p, false);
     loop_timer_set(loop, t, 50);
 }
 
@@ -391,14 +477,14 @@ static void parent_stop(struct parent *p, const char *why)
     log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, NULL);
     loop_timer_clear(p->loop, &p->restart);
     if (p->pending) {
-        retire(p, p->pending, RELAY_DRAINING);
+        retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
         p->pending = NULL;
         listener_close_all(p->next_fds, listener_count(p->next_cfg));
         config_free(p->next_cfg);
         p->next_cfg = NULL;
     }
     if (p->current) {
-        retire(p, p->current, RELAY_DRAINING);
+        retire(p, p->current, RELAY_DRAINING, IPC_DRAIN);
         p->current = NULL;
     }
     if (!any_relay(p))
@@ -449,6 +535,8 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
         log_event(LOG_LEVEL_WARN, "not_root", "effect",
                   "no privilege separation: the relay keeps this user", NULL);
     else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
+        return -1;
+    if (apply_firewall(p, p->cfg, err, err_len) < 0)
         return -1;
     bool failed = false;
     p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);

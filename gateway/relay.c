@@ -4,6 +4,7 @@
  * clients. See relay.h.
  */
 #include "gateway/relay.h"
+#include "gateway/admin.h"
 #include "gateway/backend.h"
 #include "gateway/health.h"
 #include "gateway/ipc.h"
@@ -54,6 +55,7 @@ static void relay_drain(struct relay *r, const char *why)
         return;
     r->draining = true;
     log_event(LOG_LEVEL_INFO, "relay_draining", "reason", why, NULL);
+    admin_set_draining(true); /* /healthz says 503: balancers look away */
     health_stop(r->health);
     worker_pool_drain(r->pool);
 }
@@ -99,10 +101,27 @@ static void on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
         relay_drain(r, rc == 0 ? "parent closed the control socket" : (why ? why : strerror(errno)));
         return;
     }
-    if (msg.type == IPC_DRAIN)
-        relay_drain(r, "asked by the parent");
-    else
-        log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(msg.type), NULL);
+    switch (msg.type) {
+    case IPC_DRAIN: relay_drain(r, "asked by the parent"); break;
+    case IPC_RETIRE:
+        /* the new relay serves the admin pages from now on */
+        admin_stop();
+        relay_drain(r, "replaced by a new relay (reload)");
+        break;
+    case IPC_VRRP: {
+        struct admin_vrrp_status st;
+        memcpy(&st, msg.payload, sizeof st);
+        admin_set_vrrp_status(&st);
+        break;
+    }
+    case IPC_FIREWALL: {
+        static struct admin_firewall_status st;
+        memcpy(&st, msg.payload, sizeof st);
+        admin_set_firewall_status(&st);
+        break;
+    }
+    default: log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(msg.type), NULL);
+    }
 }
 
 static void on_signal(struct loop *loop, struct loop_io *io, unsigned events)
@@ -147,6 +166,10 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     tzset(); /* read /etc/localtime now: seccomp forbids opening files later */
     if (backend_set_init(&r->backends, cfg, false) < 0)
         return snprintf(err, err_len, "out of memory"), -1;
+    /* sockets are bound before seccomp forbids bind/listen; a failure
+     * (the port is taken) costs the admin pages, not the service */
+    if (cfg->admin.enabled && admin_start(r->loop, cfg, admin_collect, &r->backends) < 0)
+        log_event(LOG_LEVEL_ERROR, "admin_failed", "effect", "no /metrics, /healthz, /status", NULL);
     /* not root (a developer's run): nothing to drop but the syscalls */
     if (drop_privileges && geteuid() == 0 &&
         sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
@@ -186,6 +209,7 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
     loop_timer_set(r.loop, &r.beat, RELAY_HEARTBEAT_MS);
     loop_run(r.loop);
     health_free(r.health);
+    admin_stop();
     worker_pool_free(r.pool);
     backend_set_destroy(&r.backends);
     if (r.tls)
