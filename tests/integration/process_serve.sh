@@ -61,4 +61,10 @@ PY
 check_eq "SIGTERM drains: in-flight request still answered" "alive HTTP/1.1 301 Moved Permanently" "$drain"
 wait "$pid"
 check_eq "SIGTERM: exit status 0" 0 "$?"
+
+# a relay that cannot start (here: asked to run as root) stops the daemon
+sed 's/^user = .*/user = root/' "$T_TMP/r.ini" >"$T_TMP/root.ini"
+ip netns exec "$ns" "$RAMPART_BUILD/rampart" -c "$T_TMP/root.ini" >"$T_TMP/root.log" 2>&1
+check_eq "relay refuses to run as root: exit 1" 1 "$?"
+check "relay refuses to run as root: reason logged" grep -q "relay_failed proc=parent .*the relay must not run as root" "$T_TMP/root.log"
 t_done
