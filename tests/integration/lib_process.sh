@@ -2,6 +2,10 @@
 # runner skips lib* files). A throw-away certificate and a config whose
 # listeners are on 127.0.0.1 inside the test's own namespace.
 
+# The relay's user: the dedicated system user when it exists (deps.sh makes
+# it), else nobody.
+PROC_USER=${PROC_USER:-$(id -u rampart >/dev/null 2>&1 && echo rampart || echo nobody)}
+
 # proc_cert: writes $T_TMP/cert.pem and $T_TMP/key.pem (ECDSA P-256, 0600).
 proc_cert() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
