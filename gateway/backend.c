@@ -72,7 +72,7 @@ static void apply_change(struct backend_set *set, struct backend *b, const char 
     char count[32];
     snprintf(count, sizeof count, "%u/%u", n_up, set->count);
     log_event(up ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, up ? "backend_up" : "backend_down", "backend",
-              b->cfg->name, "reason", why, "backends_up", count, NULL);
+              b->cfg->name, "reason", why, "backends_up", count, LOG_END);
 }
 
 bool backend_observe(struct backend_set *set, struct backend *b, bool ok, const char *why)

@@ -55,7 +55,7 @@ static void log_pid(enum log_level level, const char *event, pid_t pid, const ch
 {
     char p[16];
     snprintf(p, sizeof p, "%d", (int)pid);
-    log_event(level, event, "pid", p, key, value, NULL);
+    log_event(level, event, "pid", p, key, value, LOG_END);
 }
 
 static uint64_t heartbeat_timeout(const struct config *cfg)
@@ -73,7 +73,7 @@ static struct relay_proc *parent_spawn(struct parent *p, const struct config *cf
     char err[256];
     struct relay_proc *rp = relay_proc_spawn(cfg, fds, loop_now_ms(p->loop), err, sizeof err);
     if (!rp) {
-        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, NULL);
+        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
     }
     rp->io.fn = parent_on_ipc;
@@ -130,7 +130,7 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
     p->fast_failures = fast ? p->fast_failures + 1 : 0;
     if (!p->ever_ready) {
         /* the very first relay could not start: report and give up */
-        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", why, NULL);
+        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", why, LOG_END);
         p->exit_code = 1;
         p->stopping = true;
         if (!any_relay(p))
@@ -148,7 +148,7 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
         delay = PARENT_RESTART_MAX_DELAY_MS;
     char d[24];
     snprintf(d, sizeof d, "%llums", (unsigned long long)delay);
-    log_event(LOG_LEVEL_WARN, "relay_restart_delayed", "delay", d, "reason", "relay keeps failing", NULL);
+    log_event(LOG_LEVEL_WARN, "relay_restart_delayed", "delay", d, "reason", "relay keeps failing", LOG_END);
     loop_timer_set(p->loop, &p->restart, delay);
 }
 
@@ -157,7 +157,7 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
 static void reload_abandon(struct parent *p, const char *why)
 {
     log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", why, "config", p->next_cfg->path,
-              "effect", "nothing changed", NULL);
+              "effect", "nothing changed", LOG_END);
     listener_close_all(p->next_fds, listener_count(p->next_cfg));
     config_free(p->next_cfg);
     p->next_cfg = NULL;
@@ -209,7 +209,7 @@ static int apply_firewall(struct parent *p, const struct config *cfg, char *err,
     int rc = fw_apply_file(cfg->firewall.policy, &diags, fw_err);
     for (unsigned i = 0; i < diags.n; i++)
         log_event(diags.errors ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "policy_diagnostic", "message",
-                  diags.msg[i], NULL);
+                  diags.msg[i], LOG_END);
     p->firewall.applied = rc == 0;
     if (rc < 0) {
         p->firewall.apply_failures++;
@@ -218,7 +218,7 @@ static int apply_firewall(struct parent *p, const struct config *cfg, char *err,
         return -1;
     }
     p->firewall.applies++;
-    log_event(LOG_LEVEL_INFO, "firewall_applied", "policy", cfg->firewall.policy, NULL);
+    log_event(LOG_LEVEL_INFO, "firewall_applied", "policy", cfg->firewall.policy, LOG_END);
     return 0;
 }
 
@@ -226,17 +226,17 @@ static void parent_reload(struct parent *p)
 {
     if (p->pending || p->stopping) {
         log_event(LOG_LEVEL_WARN, "reload_ignored", "reason",
-                  p->stopping ? "shutting down" : "a reload is already in progress", NULL);
+                  p->stopping ? "shutting down" : "a reload is already in progress", LOG_END);
         return;
     }
-    log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, NULL);
+    log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
     static struct config_errors errors;
     struct config *next = config_load(p->cfg->path, &errors);
     if (!next) {
         for (unsigned i = 0; i < errors.count && i < CONFIG_MAX_ERRORS; i++)
-            log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], NULL);
+            log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], LOG_END);
         log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config",
-                  p->cfg->path, "effect", "nothing changed", NULL);
+                  p->cfg->path, "effect", "nothing changed", LOG_END);
         return;
     }
     p->next_cfg = next;
@@ -257,7 +257,7 @@ static void parent_reload(struct parent *p)
     }
     if (memcmp(&next->vrrp, &p->cfg->vrrp, sizeof next->vrrp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
-                  "[vrrp] changes take effect at the next restart", NULL);
+                  "[vrrp] changes take effect at the next restart", LOG_END);
     p->pending = parent_spawn(p, next, p->next_fds);
     if (!p->pending)
         reload_abandon(p, "could not start a relay");
@@ -474,7 +474,7 @@ static void parent_stop(struct parent *p, const char *why)
     if (p->stopping && p->exit_code == 0)
         return;
     p->stopping = true;
-    log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, NULL);
+    log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, LOG_END);
     loop_timer_clear(p->loop, &p->restart);
     if (p->pending) {
         retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
@@ -533,7 +533,7 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
         return -1;
     if (geteuid() != 0)
         log_event(LOG_LEVEL_WARN, "not_root", "effect",
-                  "no privilege separation: the relay keeps this user", NULL);
+                  "no privilege separation: the relay keeps this user", LOG_END);
     else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
         return -1;
     if (apply_firewall(p, p->cfg, err, err_len) < 0)
@@ -555,7 +555,7 @@ int parent_run(struct config *cfg)
     char err[512];
     int rc = 1;
     if (parent_setup(p, err, sizeof err) < 0) {
-        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", err, NULL);
+        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", err, LOG_END);
         goto out;
     }
     p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
@@ -571,6 +571,6 @@ out:
         close(p->sig_io.fd);
     loop_free(p->loop);
     config_free(p->cfg);
-    log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", NULL);
+    log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", LOG_END);
     return rc;
 }

@@ -44,7 +44,7 @@ struct relay {
 
 static void relay_fatal(int ipc_fd, const char *why)
 {
-    log_event(LOG_LEVEL_ERROR, "relay_failed", "reason", why, NULL);
+    log_event(LOG_LEVEL_ERROR, "relay_failed", "reason", why, LOG_END);
     if (ipc_fd >= 0)
         ipc_send(ipc_fd, IPC_FATAL, why, strnlen(why, IPC_TEXT_MAX));
 }
@@ -54,7 +54,7 @@ static void relay_drain(struct relay *r, const char *why)
     if (r->draining)
         return;
     r->draining = true;
-    log_event(LOG_LEVEL_INFO, "relay_draining", "reason", why, NULL);
+    log_event(LOG_LEVEL_INFO, "relay_draining", "reason", why, LOG_END);
     admin_set_draining(true); /* /healthz says 503: balancers look away */
     health_stop(r->health);
     worker_pool_drain(r->pool);
@@ -120,7 +120,7 @@ static void on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
         admin_set_firewall_status(&st);
         break;
     }
-    default: log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(msg.type), NULL);
+    default: log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(msg.type), LOG_END);
     }
 }
 
@@ -169,7 +169,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     /* sockets are bound before seccomp forbids bind/listen; a failure
      * (the port is taken) costs the admin pages, not the service */
     if (cfg->admin.enabled && admin_start(r->loop, cfg, admin_collect, &r->backends) < 0)
-        log_event(LOG_LEVEL_ERROR, "admin_failed", "effect", "no /metrics, /healthz, /status", NULL);
+        log_event(LOG_LEVEL_ERROR, "admin_failed", "effect", "no /metrics, /healthz, /status", LOG_END);
     /* not root (a developer's run): nothing to drop but the syscalls */
     if (drop_privileges && geteuid() == 0 &&
         sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
@@ -204,7 +204,7 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
     char workers[16];
     snprintf(workers, sizeof workers, "%u", cfg->gateway.workers);
     log_event(LOG_LEVEL_INFO, "relay_ready", "workers", workers, "user",
-              drop_privileges ? cfg->gateway.user : "(unchanged)", NULL);
+              drop_privileges ? cfg->gateway.user : "(unchanged)", LOG_END);
     r.beat = (struct loop_timer){.fn = on_beat, .arg = &r};
     loop_timer_set(r.loop, &r.beat, RELAY_HEARTBEAT_MS);
     loop_run(r.loop);
@@ -216,7 +216,7 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
         tls_server_unref(r.tls);
     close(r.sig_io.fd);
     loop_free(r.loop);
-    log_event(LOG_LEVEL_INFO, "relay_exit", NULL);
+    log_event(LOG_LEVEL_INFO, "relay_exit", LOG_END);
     return 0;
 }
 
