@@ -15,8 +15,11 @@ proc_cert() {
 
 # proc_config FILE [EXTRA_INI_TEXT]: a valid config; EXTRA is appended (a
 # key may be set only once: change existing ones with sed). The health
-# check asks for /who, which lib_proxy.sh's nginx backends answer with 200.
+# check asks for $PROC_HEALTH_PATH: /who when lib_proxy.sh's nginx backends
+# are in use (they answer 200 there, 403 for /), else / (python3 -m
+# http.server and an nginx with an index answer 200 there).
 proc_config() {
+  local hpath=${PROC_HEALTH_PATH:-$(declare -F px_nginx >/dev/null && echo /who || echo /)}
   cat >"$1" <<INI
 [gateway]
 listen_https = 127.0.0.1:18443
@@ -33,11 +36,11 @@ port = 18081
 address = 127.0.0.1
 port = 18082
 [health]
-path = /who
+path = $hpath
 interval = 1s
 timeout = 1s
 rise = 2
-fall = 3
+fall = 2
 [limits]
 max_connections = 50
 max_connections_per_ip = 3
