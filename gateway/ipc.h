@@ -2,7 +2,7 @@
  * ipc: messages between the parent and a relay over their socketpair
  * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
  *
- *   parent -> relay   CONFIG (first, once), DRAIN, RETIRE, VRRP, FIREWALL
+ *   parent -> relay   CONFIG + BACKENDS (first, once), DRAIN, RETIRE, VRRP, FIREWALL
  *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL
  *
  * Encoding and decoding are pure (tests feed them any bytes); ipc_send /
@@ -29,6 +29,8 @@ enum ipc_type {
                      * admin listener at once, then drain like IPC_DRAIN */
     IPC_VRRP,       /* struct admin_vrrp_status, for /healthz, /status, /metrics */
     IPC_FIREWALL,   /* struct admin_firewall_status */
+    IPC_BACKENDS,   /* uint64_t, right after CONFIG: backends the previous relay
+                     * had down (bit i = backend i), so they start down */
     IPC_TYPE_END
 };
 
@@ -36,6 +38,8 @@ struct ipc_status {
     uint32_t backends_up;
     uint32_t backends_total;
     uint32_t connections;
+    uint32_t reserved;
+    uint64_t down_mask; /* bit i: backend i (config order) is down */
 };
 
 #define IPC_MAGIC 0x52504d31u /* "RPM1" */

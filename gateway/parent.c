@@ -34,6 +34,7 @@ struct parent {
     struct vrrp_node *vrrp;
     bool relay_lost;             /* VRRP was told; tell it when one is back */
     unsigned backends_up;        /* last value given to VRRP */
+    uint64_t down_mask;          /* backends of cfg the current relay has down */
     unsigned fast_failures;
     uint64_t heartbeat_timeout_ms;
     bool stopping, ever_ready;
@@ -68,10 +69,29 @@ static uint64_t heartbeat_timeout(const struct config *cfg)
 
 /* ---- starting relays ------------------------------------------------------------- */
 
+static bool same_backend(const struct config_backend *a, const struct config_backend *b)
+{
+    return strcmp(a->name, b->name) == 0 && a->addr_len == b->addr_len &&
+           memcmp(&a->addr, &b->addr, a->addr_len) == 0;
+}
+
+/* Backends of cfg that the running relay (with p->cfg) has down, matched
+ * by name and address, so they do not get traffic before a check. */
+static uint64_t known_down(const struct parent *p, const struct config *cfg)
+{
+    uint64_t mask = 0;
+    for (unsigned i = 0; i < cfg->n_backends; i++)
+        for (unsigned j = 0; j < p->cfg->n_backends; j++)
+            if ((p->down_mask >> j & 1) && same_backend(&cfg->backends[i], &p->cfg->backends[j]))
+                mask |= (uint64_t)1 << i;
+    return mask;
+}
+
 static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
 {
     char err[256];
-    struct relay_proc *rp = relay_proc_spawn(cfg, fds, loop_now_ms(p->loop), err, sizeof err);
+    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), loop_now_ms(p->loop),
+                                             err, sizeof err);
     if (!rp) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
@@ -318,6 +338,7 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
     if (rp != p->current)
         return;
     p->ever_ready = true;
+    p->down_mask = rp->status.down_mask; /* in the (maybe new) cfg's order */
     if (p->relay_lost) {
         vrrp_node_relay_back(p->vrrp);
         p->relay_lost = false;
@@ -337,6 +358,8 @@ static void parent_on_message(struct parent *p, struct relay_proc *rp, const str
     case IPC_HEARTBEAT:
         memcpy(&rp->status, msg->payload, sizeof rp->status);
         rp->last_beat_ms = loop_now_ms(p->loop);
+        if (rp == p->current)
+            p->down_mask = rp->status.down_mask;
         if (msg->type == IPC_READY && rp->state == RELAY_STARTING)
             on_ready(p, rp);
         else if (rp == p->current && rp->status.backends_up != p->backends_up) {

@@ -66,6 +66,7 @@ static void relay_status(struct relay *r, struct ipc_status *st)
     st->backends_total = r->backends.count;
     long long conns = atomic_load(&metrics.connections_active);
     st->connections = conns > 0 ? (uint32_t)conns : 0;
+    st->down_mask = backend_down_mask(&r->backends);
 }
 
 /* Every RELAY_HEARTBEAT_MS: prove to the parent that the relay (every
@@ -179,7 +180,8 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     return 0;
 }
 
-int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges)
+int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges,
+              uint64_t down_mask)
 {
     struct relay r = {.cfg = cfg, .ipc_fd = ipc_fd};
     char err[512] = "";
@@ -188,6 +190,7 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
         relay_fatal(ipc_fd, err);
         return 1;
     }
+    backend_set_start_down(&r.backends, down_mask);
     r.pool = worker_pool_start(cfg, r.tls, &r.backends, listen_fds);
     if (!r.pool) {
         relay_fatal(ipc_fd, "could not start the worker threads");
@@ -222,21 +225,30 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
 
 /* ---- exec'd entry --------------------------------------------------------------- */
 
-static int receive_config(struct config *cfg, const char **why)
+/* The start-up messages, in order: CONFIG, then BACKENDS. */
+static int receive_one(enum ipc_type type, void *out, size_t len, const char **why)
 {
     _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
     struct pollfd p = {.fd = RELAY_IPC_FD, .events = POLLIN};
     if (poll(&p, 1, RELAY_CONFIG_WAIT_MS) != 1) {
-        *why = "no configuration from the parent";
+        *why = "no start-up message from the parent";
         return -1;
     }
     struct ipc_msg msg;
     int rc = ipc_recv(RELAY_IPC_FD, buf, &msg, why);
-    if (rc <= 0 || msg.type != IPC_CONFIG) {
-        *why = rc == 0 ? "parent closed the control socket" : *why ? *why : "expected a config";
+    if (rc <= 0 || msg.type != type) {
+        *why = rc == 0 ? "parent closed the control socket" : *why ? *why : "unexpected start-up message";
         return -1;
     }
-    memcpy(cfg, msg.payload, sizeof *cfg);
+    memcpy(out, msg.payload, len);
+    return 0;
+}
+
+static int receive_config(struct config *cfg, uint64_t *down_mask, const char **why)
+{
+    if (receive_one(IPC_CONFIG, cfg, sizeof *cfg, why) < 0 ||
+        receive_one(IPC_BACKENDS, down_mask, sizeof *down_mask, why) < 0)
+        return -1;
     return ipc_config_check(cfg, why);
 }
 
@@ -245,7 +257,8 @@ int relay_main(void)
     static struct config cfg;
     static int fds[LISTENER_MAX_FDS];
     const char *why = NULL;
-    if (receive_config(&cfg, &why) < 0) {
+    uint64_t down_mask = 0;
+    if (receive_config(&cfg, &down_mask, &why) < 0) {
         relay_fatal(RELAY_IPC_FD, why);
         return 1;
     }
@@ -258,5 +271,5 @@ int relay_main(void)
             return 1;
         }
     }
-    return relay_run(&cfg, fds, RELAY_IPC_FD, true);
+    return relay_run(&cfg, fds, RELAY_IPC_FD, true, down_mask);
 }

@@ -31,6 +31,13 @@ if wait_for 5 grep -q 'backend_down proc=relay backend=web-01 reason="connect: C
 check "parent told: 1 of 2 backends up" wait_for 2 grep -q "backends_up_changed proc=parent .*backends_up=1/2" "$log"
 check_eq "all requests go to the healthy backend" "web-02 web-02 web-02 web-02" "$( (who; who; who; who) | tr '\n' ' ' | sed 's/ $//')"
 
+# a new relay (here after kill -9) starts with what its predecessor knew
+relay=$(proc_children "$pid" | awk '{print $1}')
+kill -KILL "$relay"
+if wait_for 5 grep -q 'backend_down proc=relay backend=web-01 reason="down before this relay started"' "$log"; then
+  ok "relay restarted: the dead backend starts down"; else not_ok "relay restarted: the dead backend starts down"; fi
+check "relay restarted: ready with 1 of 2 backends up" wait_for 3 grep -q "relay_ready proc=parent pid=[0-9]* backends_up=1/2" "$log"
+
 px_nginx web-01 18081
 if wait_for 5 grep -q 'backend_up proc=relay backend=web-01 reason="status 200"' "$log"; then
   ok "restarted nginx: backend up logged"; else not_ok "restarted nginx: backend up logged"; fi
