@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -153,6 +154,31 @@ static int relay_signals(struct relay *r)
     return fd < 0 ? -1 : loop_watch(r->loop, &r->sig_io, LOOP_READ);
 }
 
+/* Each client connection may hold a backend connection too, plus the
+ * listeners, pooled idle backend connections and the loops' own fds. */
+#define RELAY_FDS_PER_CONN 2
+#define RELAY_FDS_EXTRA    4096
+
+/* Raises the fd limit to what max_connections needs (while still root,
+ * the hard limit too): the default soft limit of 1024 would make accept
+ * fail long before max_connections. */
+static void relay_raise_fd_limit(const struct config *cfg)
+{
+    rlim_t want = (rlim_t)cfg->limits.max_connections * RELAY_FDS_PER_CONN + RELAY_FDS_EXTRA;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    struct rlimit more = {want, rl.rlim_max > want ? rl.rlim_max : want};
+    if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+        return;
+    more.rlim_cur = more.rlim_max = rl.rlim_max; /* not root: as far as allowed */
+    setrlimit(RLIMIT_NOFILE, &more);
+    char have[24];
+    snprintf(have, sizeof have, "%llu", (unsigned long long)rl.rlim_max);
+    log_event(LOG_LEVEL_WARN, "fd_limit_low", "limit", have, "effect",
+              "fewer connections than max_connections can be accepted", LOG_END);
+}
+
 /* Everything that needs root happens here, before the drop. */
 static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t err_len)
 {
@@ -165,6 +191,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     if (cfg->gateway.n_https > 0 && !(r->tls = tls_server_new(&cfg->tls, err, err_len)))
         return -1;
     tzset(); /* read /etc/localtime now: seccomp forbids opening files later */
+    relay_raise_fd_limit(cfg);
     if (backend_set_init(&r->backends, cfg, false) < 0)
         return snprintf(err, err_len, "out of memory"), -1;
     /* sockets are bound before seccomp forbids bind/listen; a failure
