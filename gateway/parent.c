@@ -510,6 +510,10 @@ static void parent_stop(struct parent *p, const char *why)
         retire(p, p->current, RELAY_DRAINING, IPC_DRAIN);
         p->current = NULL;
     }
+    /* the relays close their copies as they start draining: with ours
+     * closed too, the ports close now and new clients are refused at once
+     * (and go to the VRRP peer) instead of waiting in a queue nobody reads */
+    listener_close_all(p->fds, listener_count(p->cfg));
     if (!any_relay(p))
         loop_stop(p->loop);
 }

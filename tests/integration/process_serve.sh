@@ -54,11 +54,16 @@ try:
     os.kill(int(sys.argv[1]), 0); alive = "alive"
 except ProcessLookupError:
     alive = "gone"
+try:
+    socket.create_connection(("127.0.0.1", 18080), timeout=2).close(); new = "accepted"
+except ConnectionRefusedError:
+    new = "refused"
 s.sendall(b"\r\n"); s.settimeout(3)
-print(alive, s.recv(100).split(b"\r\n")[0].decode())
+print(alive, new, s.recv(100).split(b"\r\n")[0].decode())
 PY
 )
-check_eq "SIGTERM drains: in-flight request still answered" "alive HTTP/1.1 301 Moved Permanently" "$drain"
+check_eq "SIGTERM drains: in-flight request still answered, new connections refused" \
+  "alive refused HTTP/1.1 301 Moved Permanently" "$drain"
 wait "$pid"
 check_eq "SIGTERM: exit status 0" 0 "$?"
 
