@@ -62,6 +62,14 @@ sleep 0.3
 check_eq "broken reload: same relay" "$relay" "$(relay_pid)"
 check_eq "broken reload: still answers" 301 "$(proc_http "$ns" 18080)"
 
+# the relay's user cannot change on reload (the parent keeps the old
+# one's uid to be able to signal its relays): refused, nothing changes
+other=$([ "$user" = nobody ] && echo daemon || echo nobody)
+sed "s/^user = .*/user = $other/" "$T_TMP/good.ini" >"$T_TMP/r.ini"
+kill -HUP "$pid"
+check "user change on reload: refused" wait_for 3 grep -q 'reload_failed .*user cannot change on reload' "$log"
+check_eq "user change on reload: same relay" "$relay" "$(relay_pid)"
+
 # SIGHUP with a good config (one worker more): new relay, old one drains
 sed 's/^workers = 2/workers = 3/' "$T_TMP/good.ini" >"$T_TMP/r.ini"
 kill -HUP "$pid"
