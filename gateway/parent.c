@@ -7,7 +7,9 @@
 #include "gateway/log.h"
 #include "gateway/loop.h"
 #include "gateway/relay_proc.h"
+#include "gateway/relay.h"
 #include "gateway/sandbox.h"
+#include "gateway/supervise.h"
 #include "gateway/vrrp_net.h"
 #include "gateway/vrrp_node.h"
 #include "firewall/firewall.h"
@@ -61,30 +63,16 @@ static void log_pid(enum log_level level, const char *event, pid_t pid, const ch
 
 static uint64_t heartbeat_timeout(const struct config *cfg)
 {
-    if (!cfg->vrrp.enabled)
-        return PARENT_HEARTBEAT_TIMEOUT_MS;
-    uint64_t advert = (uint64_t)cfg->vrrp.advert_interval_cs * 10;
-    return advert < 3 * 50 ? 3 * 50 : advert; /* at least 3 missed heartbeats */
+    return supervise_heartbeat_timeout_ms(cfg, RELAY_HEARTBEAT_MS);
 }
 
 /* ---- starting relays ------------------------------------------------------------- */
 
-static bool same_backend(const struct config_backend *a, const struct config_backend *b)
-{
-    return strcmp(a->name, b->name) == 0 && a->addr_len == b->addr_len &&
-           memcmp(&a->addr, &b->addr, a->addr_len) == 0;
-}
-
-/* Backends of cfg that the running relay (with p->cfg) has down, matched
- * by name and address, so they do not get traffic before a check. */
+/* Backends of cfg that the running relay (with p->cfg) has down, so they
+ * get no traffic before a check says otherwise. */
 static uint64_t known_down(const struct parent *p, const struct config *cfg)
 {
-    uint64_t mask = 0;
-    for (unsigned i = 0; i < cfg->n_backends; i++)
-        for (unsigned j = 0; j < p->cfg->n_backends; j++)
-            if ((p->down_mask >> j & 1) && same_backend(&cfg->backends[i], &p->cfg->backends[j]))
-                mask |= (uint64_t)1 << i;
-    return mask;
+    return supervise_map_down(p->cfg, p->down_mask, cfg);
 }
 
 static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
@@ -110,7 +98,7 @@ static void start_current(struct parent *p)
         return;
     p->current = parent_spawn(p, p->cfg, p->fds);
     if (!p->current) /* fork failed: try again shortly */
-        loop_timer_set(p->loop, &p->restart, PARENT_RESTART_MAX_DELAY_MS);
+        loop_timer_set(p->loop, &p->restart, SUPERVISE_MAX_BACKOFF_MS);
 }
 
 static void on_restart_timer(struct loop *loop, struct loop_timer *t)
@@ -159,13 +147,11 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
     }
     if (p->stopping)
         return;
-    if (p->fast_failures <= 1) {
+    uint64_t delay = supervise_restart_delay_ms(p->fast_failures);
+    if (delay == 0) {
         start_current(p);
         return;
     }
-    uint64_t delay = 100u << (p->fast_failures < 7 ? p->fast_failures - 2 : 6);
-    if (delay > PARENT_RESTART_MAX_DELAY_MS)
-        delay = PARENT_RESTART_MAX_DELAY_MS;
     char d[24];
     snprintf(d, sizeof d, "%llums", (unsigned long long)delay);
     log_event(LOG_LEVEL_WARN, "relay_restart_delayed", "delay", d, "reason", "relay keeps failing", LOG_END);
