@@ -72,4 +72,22 @@ ka_kill "$K"
 check "keepalived killed: rampart takes the VIP" wait_for 3 has_vip "$R"
 stop_pid "$rp" TERM
 check "rampart removes its VIP on exit" no_vip "$R"
+
+# --- unicast peers on both sides (checksum over the unicast pseudo-header) ---
+ka=$(ka_start "$K" ka4 100 0.1 "unicast_src_ip 198.18.0.2
+  unicast_peer {
+    198.18.0.1
+  }")
+rp=$(rp_start "$R" rp4 200 -u 198.18.0.2)
+if wait_for 5 has_vip "$R" && sleep 1 && no_vip "$K" && ! grep -q "Entering MASTER" "$T_TMP/ka4.log"; then
+  ok "unicast: rampart (200) master, keepalived (100) backup"
+else not_ok "unicast: rampart (200) master, keepalived (100) backup" "$(tail -n 3 "$T_TMP/ka4.log" | tr '\n' ' ')"; fi
+stop_pid "$rp" TERM
+check "unicast: keepalived takes over on SIGTERM" wait_for 2 has_vip "$K"
+rp=$(rp_start "$R" rp5 200 -u 198.18.0.2)
+if wait_for 5 has_vip "$R" && wait_for 2 no_vip "$K" && test "$(rp_stat "$rp" rp5 rx_ok)" -gt 0; then
+  ok "unicast: rampart accepts keepalived's unicast adverts and preempts"
+else not_ok "unicast: rampart accepts keepalived's unicast adverts and preempts"; fi
+stop_pid "$rp" TERM
+stop_pid "$ka" TERM
 t_done
