@@ -97,8 +97,11 @@ static void garp_fire(struct loop *loop, struct loop_timer *t)
 
 static void garp_start(struct vrrp_node *n)
 {
-    n->garp_left = n->cfg.garp_count ? n->cfg.garp_count : 1;
-    garp_fire(n->loop, &n->garp_timer);
+    n->garp_left = n->cfg.garp_count;
+    if (n->garp_left > 0)
+        garp_fire(n->loop, &n->garp_timer);
+    else if (n->cfg.garp_refresh_ms) /* garp_count = 0: only the periodic refresh */
+        loop_timer_set(n->loop, &n->garp_timer, n->cfg.garp_refresh_ms);
 }
 
 /* After yielding to a Master that cannot hear us (split brain healing one
@@ -119,7 +122,7 @@ static void announce_fire(struct loop *loop, struct loop_timer *t)
             return;
         }
         vip_resolve_stop(&n->vip);
-        n->announce_left = n->cfg.garp_count ? n->cfg.garp_count : 1;
+        n->announce_left = n->cfg.garp_count; /* > 0: see apply() */
         node_log("pointing clients at the new master's MAC %02x:%02x:%02x:%02x:%02x:%02x", n->announce_mac[0],
                  n->announce_mac[1], n->announce_mac[2], n->announce_mac[3], n->announce_mac[4],
                  n->announce_mac[5]);
@@ -157,7 +160,7 @@ static void apply(struct vrrp_node *n, const struct vrrp_actions *a)
         if (vip_add_all(&n->vip, err, sizeof err) < 0)
             node_log("%s", err);
     }
-    if (a->announce_master)
+    if (a->announce_master && n->cfg.garp_count > 0) /* garp_count = 0: the operator wants no ARPs */
         announce_start(n, a->master_addr);
     if (a->send_advert)
         send_adverts(n, a->advert_priority);
