@@ -27,7 +27,7 @@ for kind in ttl checksum version vrid short addrs; do
   ip netns exec "$K" python3 "$RAMPART_ROOT/tests/integration/vrrp_inject.py" eth0 198.18.0.9 "$kind" 3
 done
 sleep 0.3
-if has_vip "$R" && grep -q "backup -> master" "$T_TMP/rp1.log" && ! grep -q "master -> backup" "$T_TMP/rp1.log"; then
+if has_vip "$R" && grep -q "vrrp_state from=backup to=master" "$T_TMP/rp1.log" && ! grep -q "vrrp_state from=master to=backup" "$T_TMP/rp1.log"; then
   ok "malformed advertisements change nothing"
 else not_ok "malformed advertisements change nothing"; fi
 for pair in ttl:ttl checksum:checksum version:version vrid:vrid short:short addrs:addresses; do
@@ -41,7 +41,7 @@ check "keepalived takes the VIP after rampart is killed" wait_for 3 has_vip "$K"
 # --- Rampart restarted: cleans the stale VIP, then preempts ---
 check "SIGKILL leaves rampart's VIP behind (a crash)" has_vip "$R"
 rp=$(rp_start "$R" rp2 200)
-if wait_for 5 grep -q "backup -> master" "$T_TMP/rp2.log" && wait_for 3 no_vip "$K" && has_vip "$R"; then
+if wait_for 5 grep -q "vrrp_state from=backup to=master" "$T_TMP/rp2.log" && wait_for 3 no_vip "$K" && has_vip "$R"; then
   ok "restarted rampart preempts keepalived"
 else not_ok "restarted rampart preempts keepalived"; fi
 check "rampart accepted keepalived's advertisements" test "$(rp_stat "$rp" rp2 rx_ok)" -gt 0
@@ -59,8 +59,8 @@ ip -n "$R" addr add "$VRRP_VIP/24" dev eth0 # as a crash would leave it
 rp=$(rp_start "$R" rp3 100)
 check "rampart removes a stale VIP at start-up" wait_for 2 no_vip "$R"
 sleep 1
-if has_vip "$K" && no_vip "$R" && grep -q "init -> backup" "$T_TMP/rp3.log" &&
-   ! grep -q "backup -> master" "$T_TMP/rp3.log"; then
+if has_vip "$K" && no_vip "$R" && grep -q "vrrp_state from=init to=backup" "$T_TMP/rp3.log" &&
+   ! grep -q "vrrp_state from=backup to=master" "$T_TMP/rp3.log"; then
   ok "keepalived (200) is master, rampart (100) backup"
 else not_ok "keepalived (200) is master, rampart (100) backup" "$(cat "$T_TMP/rp3.log" | tr '\n' ' ')"; fi
 stop_pid "$ka" TERM
