@@ -3,8 +3,9 @@
 # the relay-lost handover, health-driven priority, link down, SIGTERM,
 # split brain healing one direction first, unicast peers. The client's ARP
 # cache shows whose MAC it follows, i.e. that the gratuitous ARPs went out.
-# Rampart's side is bench/vrrp_driver (gateway/vrrp_node.c on the event loop,
-# driven by the calls the parent process makes) until the daemon runs VRRP.
+# Rampart's side is bench/vrrp_driver: gateway/vrrp_node.c on the event loop
+# with the parent's calls, alone (no TLS, no relay), so each case starts in
+# milliseconds; vrrp_daemon.sh runs the same node inside `rampart -c FILE`.
 . "$(dirname "$0")/lib.sh"
 . "$RAMPART_ROOT/bench/vrrp_lib.sh"
 require_root
