@@ -198,11 +198,7 @@ static uint8_t effective_priority(const struct vrrp_node *n)
     unsigned penalty = n->tracked_down * n->cfg.penalty_interface_down;
     if (n->no_backend)
         penalty += n->cfg.penalty_no_backend;
-    if (penalty == 0)
-        return (uint8_t)n->cfg.priority;
-    /* a penalised owner is no longer the owner; never below 1 (0 = leaving) */
-    unsigned base = n->cfg.priority == VRRP_PRIO_OWNER ? VRRP_PRIO_OWNER - 1 : n->cfg.priority;
-    return (uint8_t)(penalty >= base ? VRRP_PRIO_MIN : base - penalty);
+    return vrrp_penalised_priority(n->cfg.priority, penalty);
 }
 
 static void update_priority(struct vrrp_node *n)
