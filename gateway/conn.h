@@ -117,6 +117,13 @@ struct conn_worker {
     bool destroying;            /* drained: freed after this batch */
 };
 
+/* conn_worker.c: per-worker state, request buffers */
+struct exchange *conn_exchange_get(struct conn *c);
+void conn_exchange_put(struct conn *c);
+void conn_exchange_reset(struct exchange *x);
+void conn_release_if_drained(struct worker *w);
+uint64_t conn_rng_next(struct conn_worker *cw);
+
 /* conn.c, used by proxy.c */
 struct conn_worker *conn_worker_of(struct worker *w);
 void conn_reply(struct conn *c, unsigned status);
