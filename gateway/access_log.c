@@ -107,7 +107,8 @@ static int target_fd(const char *target)
 int access_log_open(const struct config *cfg)
 {
     int fd = target_fd(cfg->gateway.access_log);
-    return fd == STDERR_FILENO && strcmp(cfg->gateway.access_log, "stderr") != 0 ? -1 : 0;
+    const char *t = cfg->gateway.access_log;
+    return fd == STDERR_FILENO && t[0] && strcmp(t, "stderr") != 0 ? -1 : 0;
 }
 
 void access_log_write(const struct config *cfg, const struct access_entry *e)
