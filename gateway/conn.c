@@ -697,7 +697,7 @@ void conn_accept(struct worker *w, enum listener_kind kind, int fd,
     cw->head = c;
     c->state = CS_IDLE;
     if (kind == LISTENER_HTTPS) {
-        c->tls = tls_conn_new(w->tls, fd, c->ip);
+        c->tls = w->tls ? tls_conn_new(w->tls, fd, c->ip) : NULL;
         if (!c->tls) {
             conn_close(c);
             return;

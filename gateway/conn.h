@@ -30,7 +30,7 @@
 #define CONN_HEAD_OUT_SIZE (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
 #define CONN_LOG_PATH_MAX  256                  /* request target kept for the access log */
 #define CONN_LOG_METHOD_MAX 16
-#define CONN_EXCHANGE_CACHE 64                  /* freed exchanges a worker keeps for reuse */
+#define CONN_EXCHANGE_CACHE 16                  /* freed exchanges a worker keeps for reuse */
 #define CONN_CONNECT_RETRIES 1                  /* a failed connect is retried once, elsewhere */
 #define CONN_IDLE_SHRINK_MS 200                 /* keep-alive idle this long: buffers freed */
 #define CONN_STALE_RETRIES 2                    /* reused sockets found closed, replayed */
