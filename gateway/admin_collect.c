@@ -19,6 +19,15 @@ static struct admin_vrrp_status parent_vrrp;
 static struct admin_firewall_status parent_firewall;
 static atomic_bool draining;
 
+/* A bool whose byte came from another process: any non-zero is true
+ * (reading a stray byte as bool directly would be undefined). */
+static bool clean_bool(const bool *b)
+{
+    unsigned char byte;
+    memcpy(&byte, b, 1);
+    return byte != 0;
+}
+
 /* What arrives over IPC is bounded here once: counts clamped, strings
  * terminated, the role known, so the renderers can trust the snapshot. */
 void admin_set_vrrp_status(const struct admin_vrrp_status *st)
@@ -38,6 +47,8 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
 {
     pthread_mutex_lock(&parent_lock);
     parent_firewall = *st;
+    parent_firewall.managed = clean_bool(&st->managed);
+    parent_firewall.applied = clean_bool(&st->applied);
     if (parent_firewall.n_drops > ADMIN_FW_MAX_COUNTERS)
         parent_firewall.n_drops = ADMIN_FW_MAX_COUNTERS;
     for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
