@@ -1,10 +1,290 @@
 /*
- * rampart-fw: the firewall policy tool (check, render, apply, ...).
+ * rampart-fw: the firewall policy tool. Each subcommand is a thin shell
+ * around the library (firewall/firewall.h); see rampart-fw(8).
+ *
+ * Exit status: 0 success, 1 the policy or the kernel refused, 2 usage.
  */
 #include "common/version.h"
+#include "firewall/compile.h"
+#include "firewall/confirm.h"
+#include "firewall/decompile.h"
+#include "firewall/diff.h"
+#include "firewall/firewall.h"
+#include "firewall/policy.h"
+#include "firewall/render.h"
+#include "firewall/ruleset.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static const char usage_text[] = "usage: rampart-fw check FILE\n"
+                                 "       rampart-fw render FILE\n"
+                                 "       rampart-fw apply FILE [--confirm SECONDS]\n"
+                                 "       rampart-fw confirm\n"
+                                 "       rampart-fw show\n"
+                                 "       rampart-fw diff FILE\n"
+                                 "       rampart-fw block ADDR... [--timeout DURATION] [--timing]\n"
+                                 "       rampart-fw unblock ADDR\n"
+                                 "       rampart-fw blocked\n"
+                                 "       rampart-fw flush\n"
+                                 "       rampart-fw --version\n";
+
+static int usage(void)
+{
+    fputs(usage_text, stderr);
+    return 2;
+}
+
+/* Loads and checks a policy; prints every diagnostic to stderr. */
+static struct policy *load_policy(const char *path)
+{
+    static struct policy_diags diags;
+    memset(&diags, 0, sizeof diags);
+    struct policy *pol = policy_load(path, &diags);
+    policy_diags_print(&diags, stderr);
+    return pol;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage();
+    struct policy *pol = load_policy(argv[0]);
+    if (!pol)
+        return 1;
+    printf("%s: ok (%u sets, %u rules)\n", argv[0], pol->n_sets, pol->n_rules);
+    policy_free(pol);
+    return 0;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage();
+    struct policy *pol = load_policy(argv[0]);
+    if (!pol)
+        return 1;
+    struct fw_ruleset rs;
+    int rc = 0;
+    if (fw_lower(pol, &rs) < 0) {
+        fprintf(stderr, "rampart-fw: out of memory\n");
+        rc = 1;
+    } else {
+        fw_render(stdout, &rs);
+        fw_ruleset_free(&rs);
+    }
+    policy_free(pol);
+    return rc;
+}
+
+/* RAMPART_FW_FAULT=reject makes the kernel refuse the batch (tests only). */
+static unsigned fault_flags(void)
+{
+    const char *f = getenv("RAMPART_FW_FAULT");
+    return f && strcmp(f, "reject") == 0 ? FW_COMPILE_FAULT : 0;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+    long long confirm_s = 0;
+    char why[PARSE_WHY_MAX], err[FW_ERR_MAX];
+    if (argc == 3 && strcmp(argv[1], "--confirm") == 0) {
+        if (parse_int_range(argv[2], 1, FW_CONFIRM_MAX_S, &confirm_s, why) < 0) {
+            fprintf(stderr, "rampart-fw: --confirm: %s\n", why);
+            return 2;
+        }
+    } else if (argc != 1) {
+        return usage();
+    }
+    struct policy *pol = load_policy(argv[0]);
+    if (!pol) {
+        fprintf(stderr, "rampart-fw: %s refused, nothing applied\n", argv[0]);
+        return 1;
+    }
+    int rc;
+    if (confirm_s) {
+        rc = fw_apply_confirmed(pol, (unsigned)confirm_s, err);
+    } else if (fw_confirm_pending()) {
+        snprintf(err, sizeof err, "an apply --confirm is pending: confirm it first");
+        rc = -1;
+    } else {
+        rc = fw_apply_policy(pol, fault_flags(), err);
+    }
+    if (rc < 0)
+        fprintf(stderr, "rampart-fw: %s\n", err);
+    else if (confirm_s)
+        printf("applied %s; the previous ruleset returns in %llds unless `rampart-fw confirm`\n", argv[0],
+               confirm_s);
+    else
+        printf("applied %s (%u sets, %u rules)\n", argv[0], pol->n_sets, pol->n_rules);
+    policy_free(pol);
+    return rc < 0 ? 1 : 0;
+}
+
+static int cmd_confirm(int argc, char **argv)
+{
+    (void)argv;
+    char err[FW_ERR_MAX];
+    if (argc != 0)
+        return usage();
+    if (fw_confirm(err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    printf("confirmed\n");
+    return 0;
+}
+
+static int cmd_flush(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0)
+        return usage();
+    char err[FW_ERR_MAX];
+    if (fw_remove(err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0)
+        return usage();
+    struct fw_running run;
+    char err[FW_ERR_MAX];
+    if (fw_running_read(&run, err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    if (!run.exists) {
+        fprintf(stderr, "rampart-fw: no table inet %s (no policy applied)\n", FW_TABLE);
+        return 1;
+    }
+    fw_render(stdout, &run.rs);
+    if (run.foreign)
+        fprintf(stderr, "rampart-fw: warning: %u rule(s) or chain(s) not written by rampart-fw\n",
+                run.foreign);
+    fw_running_free(&run);
+    return 0;
+}
+
+/* Exit status like diff(1): 0 no change, 1 changes, 2 trouble. */
+static int cmd_diff(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage();
+    struct policy *pol = load_policy(argv[0]);
+    if (!pol)
+        return 2;
+    struct fw_ruleset rs;
+    char err[FW_ERR_MAX];
+    int changes = -1;
+    if (fw_lower(pol, &rs) < 0) {
+        snprintf(err, sizeof err, "out of memory");
+    } else {
+        changes = fw_diff(&rs, stdout, err);
+        fw_ruleset_free(&rs);
+    }
+    policy_free(pol);
+    if (changes < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 2;
+    }
+    if (changes == 0)
+        printf("no changes\n");
+    return changes ? 1 : 0;
+}
+
+static int parse_addr_arg(const char *text, struct ip_addr *addr)
+{
+    char why[PARSE_WHY_MAX];
+    if (parse_ip(text, addr, why) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", why);
+        return -1;
+    }
+    return 0;
+}
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* block ADDR... [--timeout D] [--timing]: one transaction per address;
+ * --timing prints how long each took (the benchmark's figure). */
+static int cmd_block(int argc, char **argv)
+{
+    uint64_t timeout_ms = 0;
+    bool timing = false;
+    int n_addrs = 0;
+    char why[PARSE_WHY_MAX], err[FW_ERR_MAX];
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--timing") == 0) {
+            timing = true;
+        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+            if (parse_duration_ms(argv[++i], FW_BLOCK_MAX_TIMEOUT_MS, &timeout_ms, why) < 0) {
+                fprintf(stderr, "rampart-fw: --timeout: %s\n", why);
+                return 2;
+            }
+        } else {
+            argv[n_addrs++] = argv[i];
+        }
+    }
+    if (n_addrs == 0)
+        return usage();
+    struct ip_addr addr;
+    for (int i = 0; i < n_addrs; i++)
+        if (parse_addr_arg(argv[i], &addr) < 0)
+            return 2;
+    for (int i = 0; i < n_addrs; i++) {
+        parse_addr_arg(argv[i], &addr);
+        double t0 = now_us();
+        int rc = fw_block(&addr, timeout_ms, err);
+        double t1 = now_us();
+        if (rc < 0) {
+            fprintf(stderr, "rampart-fw: %s: %s\n", argv[i], err);
+            return 1;
+        }
+        if (timing)
+            printf("block %s took %.0f us\n", argv[i], t1 - t0);
+    }
+    return 0;
+}
+
+static int cmd_unblock(int argc, char **argv)
+{
+    struct ip_addr addr;
+    char err[FW_ERR_MAX];
+    if (argc != 1)
+        return usage();
+    if (parse_addr_arg(argv[0], &addr) < 0)
+        return 2;
+    if (fw_unblock(&addr, err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_blocked(int argc, char **argv)
+{
+    (void)argv;
+    char err[FW_ERR_MAX];
+    if (argc != 0)
+        return usage();
+    if (fw_blocked_print(stdout, err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -12,6 +292,28 @@ int main(int argc, char **argv)
         version_print(stdout, "rampart-fw");
         return 0;
     }
-    fprintf(stderr, "usage: rampart-fw --version\n");
-    return 2;
+    if (argc < 2)
+        return usage();
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(argc - 2, argv + 2);
+    if (strcmp(cmd, "apply") == 0)
+        return cmd_apply(argc - 2, argv + 2);
+    if (strcmp(cmd, "confirm") == 0)
+        return cmd_confirm(argc - 2, argv + 2);
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show(argc - 2, argv + 2);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(argc - 2, argv + 2);
+    if (strcmp(cmd, "block") == 0)
+        return cmd_block(argc - 2, argv + 2);
+    if (strcmp(cmd, "unblock") == 0)
+        return cmd_unblock(argc - 2, argv + 2);
+    if (strcmp(cmd, "blocked") == 0)
+        return cmd_blocked(argc - 2, argv + 2);
+    if (strcmp(cmd, "flush") == 0)
+        return cmd_flush(argc - 2, argv + 2);
+    return usage();
 }

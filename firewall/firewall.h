@@ -1,0 +1,50 @@
+/*
+ * Rampart's firewall, as a C API for the daemon and rampart-fw: apply a
+ * policy file atomically, and keep the dynamic blocklist. Everything here
+ * touches only table inet rampart, in the caller's network namespace.
+ *
+ * Needs CAP_NET_ADMIN. Safe to call from any thread (no shared state);
+ * each call opens its own netlink socket.
+ *
+ * Functions return 0 on success, or -1 with a one-line reason in `err`
+ * (FW_ERR_MAX bytes). Policy problems are "FILE:LINE: message" lines in
+ * `diags` instead, and then no netlink message has been sent.
+ */
+#ifndef RAMPART_FIREWALL_FIREWALL_H
+#define RAMPART_FIREWALL_FIREWALL_H
+
+#include "firewall/policy.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define FW_ERR_MAX              512
+#define FW_BLOCK_MAX_TIMEOUT_MS POLICY_MAX_TIMEOUT_MS
+
+/* Reads, checks and applies a policy file in one nfnetlink transaction that
+ * replaces table inet rampart. Addresses in the dynamic sets stay, with the
+ * time they have left. On a policy error, returns -1 with `diags`
+ * filled and sends nothing; on a kernel refusal, returns -1 with `err` set
+ * and the previous ruleset still in place. `diags` gets warnings too. */
+int fw_apply_file(const char *path, struct policy_diags *diags, char *err);
+
+/* The same for a policy already loaded. `flags`: see compile.h. */
+int fw_apply_policy(const struct policy *pol, unsigned flags, char *err);
+
+struct fw_ruleset;
+/* Gives the dynamic sets of `next` the elements (with the time they have
+ * left) of the same-named sets in `running`; used by apply. */
+void fw_keep_dynamic(struct fw_ruleset *next, const struct fw_ruleset *running);
+
+/* Removes table inet rampart (no error when there is none). */
+int fw_remove(char *err);
+
+/* The dynamic blocklist: set "blocklist" (IPv4) or "blocklist6" (IPv6) of
+ * the applied policy. `timeout_ms` 0 = the set's own default timeout. */
+int fw_block(const struct ip_addr *addr, uint64_t timeout_ms, char *err);
+int fw_unblock(const struct ip_addr *addr, char *err);
+
+/* Lists blocked addresses, one per line: "ADDR expires 9m58s". */
+int fw_blocked_print(FILE *out, char *err);
+
+#endif /* RAMPART_FIREWALL_FIREWALL_H */

@@ -1,0 +1,211 @@
+/*
+ * nfnetlink over libmnl: batches (one transaction each) and dumps. The
+ * pattern of libmnl/libnftnl's examples: build, send, read every answer by
+ * sequence number, check every error.
+ */
+#include "firewall/nl.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#define FW_NL_RECV_BUF 65536
+
+int fw_batch_init(struct fw_batch *b)
+{
+    memset(b, 0, sizeof *b);
+    b->seq_first = (uint32_t)time(NULL) << 8; /* distinct from a recent run's */
+    b->seq_next = b->seq_first;
+    char *p = fw_batch_reserve(b);
+    if (!p)
+        return -1;
+    nftnl_batch_begin(p, b->seq_next++);
+    b->len += NLMSG_ALIGN(((struct nlmsghdr *)p)->nlmsg_len);
+    b->seq_first = b->seq_next;
+    return 0;
+}
+
+void fw_batch_free(struct fw_batch *b)
+{
+    free(b->buf);
+    free(b->labels);
+    memset(b, 0, sizeof *b);
+}
+
+char *fw_batch_reserve(struct fw_batch *b)
+{
+    if (b->cap - b->len < FW_NL_MSG_MAX) {
+        size_t cap = b->cap ? b->cap * 2 : 4 * FW_NL_MSG_MAX;
+        char *grown = realloc(b->buf, cap);
+        if (!grown)
+            return NULL;
+        b->buf = grown;
+        b->cap = cap;
+    }
+    if (b->n_msgs == b->cap_msgs) {
+        size_t cap = b->cap_msgs ? b->cap_msgs * 2 : 64;
+        char(*grown)[FW_NL_LABEL_MAX] = realloc(b->labels, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        b->labels = grown;
+        b->cap_msgs = cap;
+    }
+    memset(b->buf + b->len, 0, FW_NL_MSG_MAX);
+    return b->buf + b->len;
+}
+
+uint32_t fw_batch_seq(const struct fw_batch *b)
+{
+    return b->seq_next;
+}
+
+void fw_batch_commit(struct fw_batch *b, const char *label)
+{
+    const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b->buf + b->len);
+    b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+    snprintf(b->labels[b->n_msgs++], FW_NL_LABEL_MAX, "%s", label);
+    b->seq_next++;
+}
+
+int fw_batch_end(struct fw_batch *b)
+{
+    char *p = fw_batch_reserve(b);
+    if (!p)
+        return -1;
+    nftnl_batch_end(p, b->seq_next);
+    b->len += NLMSG_ALIGN(((struct nlmsghdr *)p)->nlmsg_len);
+    b->ended = true;
+    return 0;
+}
+
+size_t fw_batch_count(const struct fw_batch *b)
+{
+    return b->n_msgs;
+}
+
+int fw_nl_open(struct fw_nl *nl, char *err)
+{
+    memset(nl, 0, sizeof *nl);
+    nl->sock = mnl_socket_open(NETLINK_NETFILTER);
+    if (!nl->sock) {
+        snprintf(err, FW_NL_ERR_MAX, "netlink socket: %s", strerror(errno));
+        return -1;
+    }
+    if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+        snprintf(err, FW_NL_ERR_MAX, "netlink bind: %s", strerror(errno));
+        mnl_socket_close(nl->sock);
+        nl->sock = NULL;
+        return -1;
+    }
+    nl->portid = mnl_socket_get_portid(nl->sock);
+    nl->dump_seq = (uint32_t)time(NULL);
+    int one = 1, fd = mnl_socket_get_fd(nl->sock);
+    /* errors carry only the header of the refused message, not all of it:
+     * a refused 60 KB element message must not overflow our receive buffer */
+    mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof one);
+    struct timeval tv = {.tv_sec = FW_NL_TIMEOUT_S};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int rcv = 4 * 1024 * 1024;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    return 0;
+}
+
+void fw_nl_close(struct fw_nl *nl)
+{
+    if (nl->sock)
+        mnl_socket_close(nl->sock);
+    nl->sock = NULL;
+}
+
+/* The kernel takes a batch in one sendmsg, so the send buffer must hold it. */
+static void grow_sndbuf(struct fw_nl *nl, size_t len)
+{
+    int fd = mnl_socket_get_fd(nl->sock);
+    int want = len + 4096 > (size_t)0x7fffffff ? 0x7fffffff : (int)(len + 4096);
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof want) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+}
+
+/* Reads answers until each message has one (or one says the batch failed
+ * as a whole). Returns 0 or -1 with `err` set. */
+static int read_answers(struct fw_nl *nl, const struct fw_batch *b, char *err)
+{
+    char buf[FW_NL_RECV_BUF]; /* on the stack: callers may be on any thread */
+    size_t answered = 0;
+    int first_error = 0;
+    while (answered < b->n_msgs) {
+        ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof buf);
+        if (n < 0) {
+            snprintf(err, FW_NL_ERR_MAX, "reading the kernel's answer: %s",
+                     errno == EAGAIN ? "timed out" : strerror(errno));
+            return -1;
+        }
+        int len = (int)n;
+        for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+             nlh = mnl_nlmsg_next(nlh, &len)) {
+            if (nlh->nlmsg_type != NLMSG_ERROR)
+                continue;
+            const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+            uint32_t idx = nlh->nlmsg_seq - b->seq_first;
+            if (nlh->nlmsg_seq < b->seq_first || idx >= b->n_msgs) {
+                /* begin/end refused: the whole batch is */
+                snprintf(err, FW_NL_ERR_MAX, "kernel refused the batch: %s", strerror(-e->error));
+                return -1;
+            }
+            answered++;
+            if (e->error && !first_error) {
+                first_error = e->error;
+                snprintf(err, FW_NL_ERR_MAX, "kernel refused %s: %s", b->labels[idx], strerror(-e->error));
+            }
+        }
+    }
+    return first_error ? -1 : 0;
+}
+
+int fw_nl_commit(struct fw_nl *nl, struct fw_batch *b, char *err)
+{
+    if (!b->ended && fw_batch_end(b) < 0) {
+        snprintf(err, FW_NL_ERR_MAX, "out of memory");
+        return -1;
+    }
+    grow_sndbuf(nl, b->len);
+    if (mnl_socket_sendto(nl->sock, b->buf, b->len) < 0) {
+        snprintf(err, FW_NL_ERR_MAX, "sending the batch (%zu bytes): %s", b->len, strerror(errno));
+        return -1;
+    }
+    return read_answers(nl, b, err);
+}
+
+int fw_nl_dump(struct fw_nl *nl, uint16_t type, uint16_t flags,
+               void (*build)(struct nlmsghdr *nlh, void *arg), void *arg, fw_nl_dump_cb cb, void *data)
+{
+    char buf[FW_NL_RECV_BUF];
+    uint32_t seq = ++nl->dump_seq;
+    struct nlmsghdr *nlh =
+        nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP | NLM_F_ACK | flags, seq);
+    if (build)
+        build(nlh, arg);
+    if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+        return -errno;
+    for (;;) {
+        ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof buf);
+        if (n < 0)
+            return -errno;
+        errno = 0;
+        int ret = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
+        if (ret < 0)
+            return errno ? -errno : -EIO;
+        if (ret == MNL_CB_STOP)
+            return 0;
+    }
+}
