@@ -20,9 +20,14 @@ OPT     ?= -O2 -g
 HARDEN  ?= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fcf-protection
 CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -D_GNU_SOURCE -DRAMPART_VERSION=\"$(VERSION)\" $(HARDEN) -fPIE \
+           -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
            $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
-LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
+# TLS 1.3 X25519 key shares through Everest's HACL* instead of mbedTLS's
+# generic ladder (~5x faster key generation; see tls/tls_x25519.c).
+X25519_WRAP := -Wl,--wrap=psa_generate_key,--wrap=psa_export_public_key,--wrap=psa_destroy_key \
+               -Wl,-u,__wrap_psa_generate_key
+LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(X25519_WRAP) $(EXTRA_LDFLAGS)
 LDLIBS  := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a \
            $(MBEDTLS)/lib/libmbedcrypto.a $(MBEDTLS)/lib/libeverest.a \
            $(MBEDTLS)/lib/libp256m.a $(LLHTTP)/lib/libllhttp.a \
@@ -48,7 +53,7 @@ deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h
 	@scripts/deps.sh
 	@touch $(DEPS_STAMP)
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -91,10 +96,12 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 fuzz: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
 	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" HARDEN="" \
+	  EXTRA_CFLAGS="-Wno-missing-field-initializers" \
 	  build-fuzz/librampart.a
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ    build-fuzz/fuzz/$$n"; \
 	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -Wno-missing-field-initializers $(X25519_WRAP) \
 	    -o build-fuzz/fuzz/$$n $$f build-fuzz/librampart.a $(LDLIBS) || exit 1; done
 
 format:
@@ -102,7 +109,7 @@ format:
 
 lint: $(DEPS_STAMP)
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-	  --std=c11 --inline-suppr -I. -D_GNU_SOURCE --suppress=missingIncludeSystem \
+	  --std=c11 --inline-suppr -I. -D_GNU_SOURCE --suppress=missingIncludeSystem --suppress=varFuncNullUB \
 	  common gateway tls firewall
 	@echo "lint: cppcheck clean"
 

@@ -119,6 +119,10 @@ if [ ! -f "$MBED_STAMP" ]; then
 else
   say "mbedTLS $(cat "$MBED_PREFIX/VERSION"): present"
 fi
+# The installed headers must describe the library as built: our config, not
+# mbedTLS's default one (struct layouts depend on it).
+cmp -s "$ROOT/tls/mbedtls_config.h" "$MBED_PREFIX/include/mbedtls/mbedtls_config.h" ||
+  cp "$ROOT/tls/mbedtls_config.h" "$MBED_PREFIX/include/mbedtls/mbedtls_config.h"
 
 # --- 4. llhttp >= 9 (static library from Debian 13's libllhttp-dev) -------
 STEP=llhttp
