@@ -2,7 +2,8 @@
 # bench/run.sh: Rampart and HAProxy side by side, in one run, on this machine.
 #
 #   sudo bench/run.sh [SECONDS_PER_MEASUREMENT] [IDLE_CONNECTIONS]
-#   (defaults 6 and 5000; the whole run takes about 3 minutes)
+#   (defaults 6 and 5000; the whole run takes about 4 minutes; CRYPTO=0
+#   skips the raw crypto figures at the end, 40 s of them)
 #
 # Both proxies get the same ECDSA P-256 certificate, the same two nginx
 # backends (a 600-byte page and a 1 MiB file), 2 worker threads each, and
@@ -94,7 +95,15 @@ for s in $SERVERS; do
   bn_handshakes "$s" res12 -reuse -tls1_2
 done
 echo "== bulk: wrk -t2 -c8 -d${DUR}s /big.bin (1 MiB)" >&2
-for s in $SERVERS; do bn_wrk "$s" /big.bin 8 "$DUR"; R[$s.bulk_errors]=${R[$s.errors]}; done
+for s in $SERVERS; do
+  bn_wrk "$s" /big.bin 8 "$DUR"
+  R[$s.bulk_errors]=${R[$s.errors]}; R[$s.bulk_cpu]=${R[$s.cpu]}
+done
+# per second of the server's own CPU: less sensitive to what else runs
+for s in $SERVERS; do
+  R[$s.ka_rps_cpu]=$(awk -v r="${R[$s.ka_rps]}" -v c="${R[$s.ka_cpu]}" 'BEGIN {printf "%.0f", c ? 100 * r / c : 0}')
+  R[$s.mbps_cpu]=$(awk -v r="${R[$s.mbps]}" -v c="${R[$s.bulk_cpu]}" 'BEGIN {printf "%.0f", c ? 100 * r / c : 0}')
+done
 echo "== idle: $IDLE TLS 1.3 connections, one request each, then idle" >&2
 for s in $SERVERS; do bn_idle "$s" "$IDLE"; done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -104,7 +113,7 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 row() {
   awk -v l="$1" -v a="${R[rampart.$2]:-0}" -v b="${R[haproxy.$2]:-0}" -v w="$3" -v u="$4" 'BEGIN {
     r = (b > 0) ? a / b : 0
-    printf "| %-38s | %10s | %10s | %6.2f | %-6s |\n", l " (" u ")", a, b, r, w }'
+    printf "| %-42s | %10s | %10s | %5.2f | %-6s |\n", l " (" u ")", a, b, r, w }'
 }
 cat <<REPORT
 Rampart vs HAProxy $(haproxy -v | awk 'NR == 1 {print $3}'), $(date -u '+%Y-%m-%d %H:%M UTC')
@@ -114,11 +123,12 @@ both: 2 worker threads, ECDSA P-256 certificate, two nginx backends, 127.0.0.1 i
 TLS 1.3 cipher: rampart ${R[rampart.cipher13]:-?}, haproxy ${R[haproxy.cipher13]:-?}
 TLS 1.2 cipher: rampart ${R[rampart.cipher12]:-?}, haproxy ${R[haproxy.cipher12]:-?}
 
-| measurement                            |    Rampart |    HAProxy |  R/H   | better |
-|----------------------------------------|-----------:|-----------:|-------:|--------|
+| measurement                                |    Rampart |    HAProxy |   R/H | better |
+|--------------------------------------------|-----------:|-----------:|------:|--------|
 $(row "keep-alive 600 B page" ka_rps higher "req/s")
 $(row "keep-alive p50" ka_p50 lower "ms")
 $(row "keep-alive p99" ka_p99 lower "ms")
+$(row "keep-alive per server CPU-s" ka_rps_cpu higher "req/CPU-s")
 $(row "keep-alive server CPU" ka_cpu "-" "%")
 $(row "full TLS 1.3 handshakes" full13 higher "/s")
 $(row "full TLS 1.2 handshakes" full12 higher "/s")
@@ -129,6 +139,8 @@ $(row "full TLS 1.2 per server CPU-s" full12_cpu higher "/CPU-s")
 $(row "resumed TLS 1.3 per server CPU-s" res13_cpu higher "/CPU-s")
 $(row "resumed TLS 1.2 per server CPU-s" res12_cpu higher "/CPU-s")
 $(row "1 MiB download" mbps higher "MB/s")
+$(row "1 MiB download per server CPU-s" mbps_cpu higher "MB/CPU-s")
+$(row "1 MiB download server CPU" bulk_cpu "-" "%")
 $(row "RSS per idle TLS connection" idle_kib lower "KiB")
 
 REPORT
@@ -139,3 +151,23 @@ for s in $SERVERS; do
   done
 done
 echo "measurements took $((SECONDS - T_START)) s"
+
+# ---- raw crypto: where the TLS library is the limit -------------------------------
+if [ "${CRYPTO:-1}" = 1 ]; then
+  echo
+  echo "crypto, one core: mbedTLS 3.6 (as linked, without rampart's X25519 wrap) vs OpenSSL $(openssl version | awk '{print $2}')"
+  MB=$RAMPART_ROOT/.deps/mbedtls/bin/mbedtls-benchmark
+  if [ -x "$MB" ]; then
+    timeout 90 "$MB" aes_gcm ecdh ecdsa 2>&1 |
+      grep -E "AES-GCM-(128|256)|ECDSA-secp256r1|ECDHE-(x25519|secp256r1)" | sed 's/^ */  mbedtls  /'
+  else
+    echo "  ($MB missing: mbedTLS figures skipped)"
+  fi
+  timeout 30 openssl speed -elapsed -seconds 1 ecdsap256 ecdhx25519 2>/dev/null |
+    awk '/ecdsa \(nistp256\)/ {printf "  openssl  ECDSA-secp256r1 %.0f sign/s, %.0f verify/s\n", $(NF-1), $NF}
+         /ecdh \(X25519\)/ {printf "  openssl  X25519 %.0f op/s (a handshake needs 2)\n", $NF}'
+  timeout 30 openssl speed -elapsed -seconds 1 -bytes 16384 -evp aes-128-gcm 2>/dev/null |
+    awk '/^AES-128-GCM/ {printf "  openssl  AES-128-GCM %.0f KiB/s (16 KiB records)\n", $2 * 1000 / 1024}'
+  timeout 30 openssl speed -elapsed -seconds 1 -bytes 16384 -evp aes-256-gcm 2>/dev/null |
+    awk '/^AES-256-GCM/ {printf "  openssl  AES-256-GCM %.0f KiB/s (16 KiB records)\n", $2 * 1000 / 1024}'
+fi
