@@ -199,8 +199,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     if (cfg->admin.enabled && admin_start(r->loop, cfg, admin_collect, &r->backends) < 0)
         log_event(LOG_LEVEL_ERROR, "admin_failed", "effect", "no /metrics, /healthz, /status", LOG_END);
     /* not root (a developer's run): nothing to drop but the syscalls */
-    if (drop_privileges && geteuid() == 0 &&
-        sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
+    if (drop_privileges && geteuid() == 0 && sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
         return -1;
     if (drop_privileges && sandbox_relay_seccomp(err, err_len) < 0)
         return -1;
