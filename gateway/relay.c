@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -280,6 +281,8 @@ static int receive_config(struct config *cfg, uint64_t *down_mask, const char **
 
 int relay_main(void)
 {
+    /* exec'd as /proc/self/exe, the kernel named us "exe": say what we are */
+    prctl(PR_SET_NAME, "rampart-relay");
     static struct config cfg;
     static int fds[LISTENER_MAX_FDS];
     const char *why = NULL;
