@@ -104,6 +104,13 @@ static int target_fd(const char *target)
     return fd;
 }
 
+int access_log_open(const struct config *cfg)
+{
+    int fd = target_fd(cfg->gateway.access_log);
+    const char *t = cfg->gateway.access_log;
+    return fd == STDERR_FILENO && t[0] && strcmp(t, "stderr") != 0 ? -1 : 0;
+}
+
 void access_log_write(const struct config *cfg, const struct access_entry *e)
 {
     int fd = target_fd(cfg->gateway.access_log);

@@ -31,8 +31,13 @@ struct access_entry {
 /* Writes one line (with '\n') into out; returns its length (< cap). */
 size_t access_log_format(const struct access_entry *e, enum log_format fmt, char *out, size_t cap);
 
-/* Formats and writes to the target named by cfg->gateway.access_log
- * ("off", "stderr" or a file, opened once on first use). */
+/* Opens the target named by cfg->gateway.access_log ("off", "stderr" or
+ * a file) now: the relay calls it before its sandbox forbids open(2).
+ * 0, or -1 with a message on stderr (lines then go to stderr). */
+int access_log_open(const struct config *cfg);
+
+/* Formats and writes one line to the target (opened on first use if
+ * access_log_open was not called). */
 void access_log_write(const struct config *cfg, const struct access_entry *e);
 
 #endif /* RAMPART_GATEWAY_ACCESS_LOG_H */

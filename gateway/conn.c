@@ -7,15 +7,12 @@
 
 #include "gateway/access_log.h"
 #include "gateway/metrics.h"
-#include "gateway/pool.h"
 #include "tls/tls.h"
 
 #include <errno.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,129 +23,6 @@ static uint64_t mono_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* ---- per-worker state ------------------------------------------------------ */
-
-struct conn_worker *conn_worker_of(struct worker *w)
-{
-    if (w->conns)
-        return w->conns;
-    struct conn_worker *cw = calloc(1, sizeof *cw);
-    if (!cw)
-        return NULL;
-    cw->pool = pool_new(w->loop, w->backends ? w->backends->count : 0, 0);
-    if (!cw->pool || getrandom(cw->rng, sizeof cw->rng, 0) != (ssize_t)sizeof cw->rng) {
-        pool_free(cw->pool);
-        free(cw);
-        return NULL;
-    }
-    cw->rng[0] |= 1;
-    w->conns = cw;
-    return cw;
-}
-
-void conn_worker_destroy(struct worker *w)
-{
-    struct conn_worker *cw = w->conns;
-    if (!cw)
-        return;
-    pool_free(cw->pool);
-    while (cw->free_x) {
-        struct exchange *x = cw->free_x;
-        cw->free_x = x->next_free;
-        free(x);
-    }
-    free(cw);
-    w->conns = NULL;
-}
-
-static void worker_destroy_deferred(void *arg) { conn_worker_destroy(arg); }
-
-/* A draining worker accepts nothing more: once its last connection is
- * gone, its pool and caches go too (after the current batch of events,
- * which may still name a pooled socket). */
-static void release_if_drained(struct worker *w)
-{
-    struct conn_worker *cw = w->conns;
-    if (!cw || !w->draining || cw->head || cw->destroying)
-        return;
-    cw->destroying = true;
-    if (loop_defer(w->loop, worker_destroy_deferred, w) < 0)
-        cw->destroying = false;
-}
-
-static uint64_t rng_next(struct conn_worker *cw)
-{
-    uint64_t s1 = cw->rng[0];
-    const uint64_t s0 = cw->rng[1];
-    cw->rng[0] = s0;
-    s1 ^= s1 << 23;
-    cw->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-    return cw->rng[1] + s0;
-}
-
-/* ---- exchanges: a request's buffers ------------------------------------------ */
-
-static void http_limits_of(const struct config *cfg, struct http_limits *lim)
-{
-    uint64_t head = cfg->limits.max_header_size;
-    *lim = (struct http_limits){
-        .max_head = (uint32_t)(head && head < CONN_BUF_SIZE ? head : CONN_BUF_SIZE),
-        .max_uri = (uint32_t)(cfg->limits.max_uri_length < CONN_BUF_SIZE ? cfg->limits.max_uri_length
-                                                                          : CONN_BUF_SIZE),
-        .max_headers = cfg->limits.max_headers,
-        .max_body = cfg->limits.max_body_size,
-    };
-}
-
-/* Clears what one request left behind; the client bytes stay. */
-static void exchange_reset(struct exchange *x)
-{
-    x->bin = x->bout = x->cout = (struct conn_buf){0};
-    x->rq = RQ_HEAD;
-    x->rs = RS_NONE;
-    x->status = 0;
-    x->bytes_out = x->body_sent = 0;
-    x->resp_started = x->resp_bytes = x->reused = x->local = false;
-    x->connect_retries = x->stale_retries = 0;
-    x->method[0] = x->path[0] = x->request_id[0] = '\0';
-    x->backend_name = NULL;
-}
-
-static struct exchange *exchange_get(struct conn *c)
-{
-    struct conn_worker *cw = c->w->conns;
-    struct exchange *x = cw->free_x;
-    if (x) {
-        cw->free_x = x->next_free;
-        cw->n_free_x--;
-    } else if (!(x = malloc(sizeof *x))) {
-        return NULL;
-    }
-    struct http_limits lim;
-    http_limits_of(c->cfg, &lim);
-    http_parser_init(&x->req_p, HTTP_REQUEST, &x->req_h, &lim);
-    http_parser_next(&x->req_p, x->cin_data);
-    x->cin = (struct conn_buf){0};
-    exchange_reset(x);
-    return x;
-}
-
-static void exchange_put(struct conn *c)
-{
-    struct conn_worker *cw = c->w->conns;
-    struct exchange *x = c->x;
-    c->x = NULL;
-    if (!x)
-        return;
-    if (cw->n_free_x < CONN_EXCHANGE_CACHE) {
-        x->next_free = cw->free_x;
-        cw->free_x = x;
-        cw->n_free_x++;
-    } else {
-        free(x);
-    }
 }
 
 /* ---- closing ------------------------------------------------------------------ */
@@ -187,7 +61,7 @@ static void conn_close(struct conn *c)
     }
     drain_unread(c->cio.fd);
     close(c->cio.fd);
-    exchange_put(c);
+    conn_exchange_put(c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -196,7 +70,7 @@ static void conn_close(struct conn *c)
         c->next->prev = c->prev;
     c->state = CS_CLOSED;
     worker_conn_released(w, &c->peer); /* counts, limits, metrics: worker.c */
-    release_if_drained(w);
+    conn_release_if_drained(w);
     if (loop_defer(w->loop, conn_free, c) < 0)
         free(c); /* no memory to defer: the lesser risk is to free now */
 }
@@ -219,7 +93,7 @@ static void conn_idle_release(struct conn *c)
 {
     c->idle_shrunk = true;
     if (c->x && c->x->cin.end == 0)
-        exchange_put(c);
+        conn_exchange_put(c);
     if (c->tls)
         tls_conn_idle(c->tls);
 }
@@ -353,7 +227,7 @@ static bool client_fill(struct conn *c)
 {
     if (c->c_rblk || !want_client_read(c) || !cin_room(c))
         return false;
-    if (!c->x && !(c->x = exchange_get(c))) {
+    if (!c->x && !(c->x = conn_exchange_get(c))) {
         conn_close(c);
         return false;
     }
@@ -362,7 +236,7 @@ static bool client_fill(struct conn *c)
     if (n < 0) {
         if (c->state == CS_IDLE && c->idle_shrunk && b->end == 0 &&
             !(c->tls && tls_conn_pending(c->tls)))
-            exchange_put(c); /* nothing came: a long-idle connection keeps no buffers */
+            conn_exchange_put(c); /* nothing came: a long-idle connection keeps no buffers */
         return false;
     }
     if (n == 0) {
@@ -523,7 +397,7 @@ static void request_accepted(struct conn *c)
     if (x->info.request_id >= 0)
         copy_span(x->request_id, sizeof x->request_id, x->cin_data, h->headers[x->info.request_id].value);
     else
-        http_request_id_format(x->request_id, rng_next(c->w->conns), rng_next(c->w->conns));
+        http_request_id_format(x->request_id, conn_rng_next(c->w->conns), conn_rng_next(c->w->conns));
     if (!h->keep_alive || c->w->draining || (h->upgrade && !x->info.websocket))
         c->close_after = true;
     if (c->kind == LISTENER_HTTP && !x->info.acme) {
@@ -625,7 +499,7 @@ static bool exchange_finish(struct conn *c)
     if (left > 0) { /* a pipelined request is already here */
         memmove(x->cin_data, x->cin_data + x->cin.mid, left);
         x->cin = (struct conn_buf){0, 0, left};
-        exchange_reset(x);
+        conn_exchange_reset(x);
         http_parser_next(&x->req_p, x->cin_data);
         c->state = CS_HEAD;
         conn_timer(c, c->cfg->limits.header_timeout_ms);
@@ -634,7 +508,7 @@ static bool exchange_finish(struct conn *c)
     /* Keep-alive: buffers stay for a moment (the next request of a busy
      * client usually follows at once), then go (conn_on_timer). */
     x->cin = (struct conn_buf){0};
-    exchange_reset(x);
+    conn_exchange_reset(x);
     http_parser_next(&x->req_p, x->cin_data);
     c->state = CS_IDLE;
     c->idle_shrunk = false;
@@ -823,7 +697,7 @@ void conn_accept(struct worker *w, enum listener_kind kind, int fd,
     cw->head = c;
     c->state = CS_IDLE;
     if (kind == LISTENER_HTTPS) {
-        c->tls = tls_conn_new(w->tls, fd, c->ip);
+        c->tls = w->tls ? tls_conn_new(w->tls, fd, c->ip) : NULL;
         if (!c->tls) {
             conn_close(c);
             return;
@@ -849,6 +723,6 @@ unsigned conn_drain(struct worker *w)
             left++;
         }
     }
-    release_if_drained(w);
+    conn_release_if_drained(w);
     return left;
 }

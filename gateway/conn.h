@@ -30,7 +30,7 @@
 #define CONN_HEAD_OUT_SIZE (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
 #define CONN_LOG_PATH_MAX  256                  /* request target kept for the access log */
 #define CONN_LOG_METHOD_MAX 16
-#define CONN_EXCHANGE_CACHE 64                  /* freed exchanges a worker keeps for reuse */
+#define CONN_EXCHANGE_CACHE 16                  /* freed exchanges a worker keeps for reuse */
 #define CONN_CONNECT_RETRIES 1                  /* a failed connect is retried once, elsewhere */
 #define CONN_IDLE_SHRINK_MS 200                 /* keep-alive idle this long: buffers freed */
 #define CONN_STALE_RETRIES 2                    /* reused sockets found closed, replayed */
@@ -116,6 +116,13 @@ struct conn_worker {
     uint64_t rng[2];            /* xorshift128+ for request ids */
     bool destroying;            /* drained: freed after this batch */
 };
+
+/* conn_worker.c: per-worker state, request buffers */
+struct exchange *conn_exchange_get(struct conn *c);
+void conn_exchange_put(struct conn *c);
+void conn_exchange_reset(struct exchange *x);
+void conn_release_if_drained(struct worker *w);
+uint64_t conn_rng_next(struct conn_worker *cw);
 
 /* conn.c, used by proxy.c */
 struct conn_worker *conn_worker_of(struct worker *w);

@@ -12,6 +12,7 @@
  * waited too long is not reused at all. */
 struct pool_entry {
     int fd;
+    const void *owner;
     uint64_t since_ms;
     struct pool_entry *next;
 };
@@ -39,11 +40,12 @@ struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_
     return p;
 }
 
-static int entry_pop(struct pool_list *l, uint64_t *since_ms)
+static int entry_pop(struct pool_list *l, uint64_t *since_ms, const void **owner)
 {
     struct pool_entry *e = l->head;
     int fd = e->fd;
     *since_ms = e->since_ms;
+    *owner = e->owner;
     l->head = e->next;
     l->count--;
     free(e);
@@ -56,8 +58,9 @@ void pool_free(struct pool *pool)
         return;
     for (unsigned i = 0; i < pool->n; i++) {
         uint64_t since;
+        const void *owner;
         while (pool->lists[i].head)
-            close(entry_pop(&pool->lists[i], &since));
+            close(entry_pop(&pool->lists[i], &since, &owner));
     }
     free(pool);
 }
@@ -70,21 +73,22 @@ static bool still_open(int fd)
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-int pool_take(struct pool *pool, unsigned index)
+int pool_take(struct pool *pool, unsigned index, const void *owner)
 {
     if (index >= pool->n)
         return -1;
     uint64_t now = loop_now_ms(pool->loop), since;
+    const void *was;
     while (pool->lists[index].head) {
-        int fd = entry_pop(&pool->lists[index], &since);
-        if (now - since <= pool->idle_max_ms && still_open(fd))
+        int fd = entry_pop(&pool->lists[index], &since, &was);
+        if (was == owner && now - since <= pool->idle_max_ms && still_open(fd))
             return fd;
         close(fd);
     }
     return -1;
 }
 
-void pool_put(struct pool *pool, unsigned index, int fd, unsigned max_idle)
+void pool_put(struct pool *pool, unsigned index, const void *owner, int fd, unsigned max_idle)
 {
     if (max_idle == 0)
         max_idle = POOL_DEFAULT_MAX_IDLE;
@@ -96,7 +100,7 @@ void pool_put(struct pool *pool, unsigned index, int fd, unsigned max_idle)
         return;
     }
     struct pool_list *l = &pool->lists[index];
-    *e = (struct pool_entry){.fd = fd, .since_ms = loop_now_ms(pool->loop), .next = l->head};
+    *e = (struct pool_entry){.fd = fd, .owner = owner, .since_ms = loop_now_ms(pool->loop), .next = l->head};
     l->head = e;
     l->count++;
 }

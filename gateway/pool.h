@@ -25,12 +25,15 @@ struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_
 /* Closes every idle socket. */
 void pool_free(struct pool *pool);
 
-/* An idle socket to backend `index` (most recently used first), or -1. */
-int pool_take(struct pool *pool, unsigned index);
+/* An idle socket to backend `index` (most recently used first), or -1.
+ * `owner` names what the socket was opened for (the backend's config
+ * entry): after a reload renumbers the backends, a socket put for another
+ * owner is closed, never handed to the wrong server. */
+int pool_take(struct pool *pool, unsigned index, const void *owner);
 
 /* Keeps fd for reuse, or closes it when the backend already has max_idle
  * idle sockets (0 = POOL_DEFAULT_MAX_IDLE) or memory is short. */
-void pool_put(struct pool *pool, unsigned index, int fd, unsigned max_idle);
+void pool_put(struct pool *pool, unsigned index, const void *owner, int fd, unsigned max_idle);
 
 unsigned pool_idle_count(const struct pool *pool, unsigned index);
 

@@ -30,7 +30,8 @@ void proxy_release(struct conn *c, bool reusable)
         return;
     loop_unwatch(c->w->loop, &c->bio);
     if (reusable && c->backend)
-        pool_put(pool_of(c), c->backend->index, c->bio.fd, c->backend->cfg->max_idle);
+        pool_put(pool_of(c), c->backend->index, c->backend->cfg, c->bio.fd,
+                 c->backend->cfg->max_idle);
     else
         close(c->bio.fd);
     c->bio.fd = -1;
@@ -93,7 +94,7 @@ static void proxy_connect(struct conn *c, struct backend *exclude)
     count(&b->requests);
     atomic_fetch_add_explicit(&b->active, 1, memory_order_relaxed);
     x->bout.start = 0; /* (re)send the whole head */
-    int fd = pool_take(pool_of(c), b->index);
+    int fd = pool_take(pool_of(c), b->index, b->cfg);
     x->reused = fd >= 0;
     if (fd < 0 && (fd = open_socket(b)) < 0) {
         conn_reply(c, 502);

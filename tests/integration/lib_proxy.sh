@@ -162,6 +162,7 @@ px_setup() {
   PX_NS="$T_TAG-px"
   mkdir -p "$T_TMP/www/.well-known/acme-challenge"
   echo "acme-token-ok" >"$T_TMP/www/.well-known/acme-challenge/tok123"
+  echo "ok" >"$T_TMP/www/index.html" # the health check GETs /
   head -c 600 /dev/zero | tr '\0' 'p' >"$T_TMP/www/page.html"
   head -c $((10 * 1024 * 1024)) /dev/urandom >"$T_TMP/www/big.bin"
   proc_cert || { not_ok "certificate"; exit 1; }

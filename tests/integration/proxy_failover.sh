@@ -8,6 +8,7 @@
 require_root
 
 px_setup
+
 res=$(ip netns exec "$PX_NS" python3 - "${PX_NGINX[web-02]}" <<'PY'
 import http.client, os, signal, ssl, sys
 victim = int(sys.argv[1])

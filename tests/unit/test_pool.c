@@ -26,6 +26,8 @@ static struct pair make_pair(void)
     return (struct pair){fds[0], fds[1]};
 }
 
+static const int owner_a = 1, owner_b = 2; /* two backends' config entries */
+
 static bool fd_open(int fd) { return fcntl(fd, F_GETFD) >= 0; }
 
 static void stop_soon(struct loop *loop, struct loop_timer *t)
@@ -41,16 +43,16 @@ static void test_reuse_most_recent_first(void **state)
     struct loop *loop = loop_new();
     struct pool *pool = pool_new(loop, 2, 0);
     struct pair a = make_pair(), b = make_pair();
-    assert_int_equal(pool_take(pool, 0), -1);
-    pool_put(pool, 0, a.ours, 4);
-    pool_put(pool, 0, b.ours, 4);
+    assert_int_equal(pool_take(pool, 0, &owner_a), -1);
+    pool_put(pool, 0, &owner_a, a.ours, 4);
+    pool_put(pool, 0, &owner_a, b.ours, 4);
     assert_int_equal(pool_idle_count(pool, 0), 2);
     assert_int_equal(pool_idle_count(pool, 1), 0);
-    assert_int_equal(pool_take(pool, 1), -1); /* another backend's sockets are not shared */
-    assert_int_equal(pool_take(pool, 0), b.ours);
-    assert_int_equal(pool_take(pool, 0), a.ours);
-    assert_int_equal(pool_take(pool, 0), -1);
-    assert_int_equal(pool_take(pool, 7), -1); /* out of range */
+    assert_int_equal(pool_take(pool, 1, &owner_a), -1); /* another backend's sockets are not shared */
+    assert_int_equal(pool_take(pool, 0, &owner_a), b.ours);
+    assert_int_equal(pool_take(pool, 0, &owner_a), a.ours);
+    assert_int_equal(pool_take(pool, 0, &owner_a), -1);
+    assert_int_equal(pool_take(pool, 7, &owner_a), -1); /* out of range */
     close(a.ours), close(a.theirs), close(b.ours), close(b.theirs);
     pool_free(pool);
     loop_free(loop);
@@ -64,7 +66,7 @@ static void test_max_idle_bound(void **state)
     struct pair p[3];
     for (int i = 0; i < 3; i++) {
         p[i] = make_pair();
-        pool_put(pool, 0, p[i].ours, 2);
+        pool_put(pool, 0, &owner_a, p[i].ours, 2);
     }
     assert_int_equal(pool_idle_count(pool, 0), 2);
     assert_false(fd_open(p[2].ours)); /* the third was closed, not kept */
@@ -84,7 +86,7 @@ static void test_default_max_idle(void **state)
     struct pair p[POOL_DEFAULT_MAX_IDLE + 1];
     for (int i = 0; i < POOL_DEFAULT_MAX_IDLE + 1; i++) {
         p[i] = make_pair();
-        pool_put(pool, 0, p[i].ours, 0);
+        pool_put(pool, 0, &owner_a, p[i].ours, 0);
     }
     assert_int_equal(pool_idle_count(pool, 0), POOL_DEFAULT_MAX_IDLE);
     pool_free(pool);
@@ -99,12 +101,12 @@ static void test_peer_close_drops(void **state)
     struct loop *loop = loop_new();
     struct pool *pool = pool_new(loop, 1, 0);
     struct pair a = make_pair(), b = make_pair(), d = make_pair();
-    pool_put(pool, 0, a.ours, 4);
-    pool_put(pool, 0, d.ours, 4);
-    pool_put(pool, 0, b.ours, 4);
+    pool_put(pool, 0, &owner_a, a.ours, 4);
+    pool_put(pool, 0, &owner_a, d.ours, 4);
+    pool_put(pool, 0, &owner_a, b.ours, 4);
     close(b.theirs);                               /* the backend closed an idle connection */
     assert_int_equal(write(d.theirs, "x", 1), 1); /* stray bytes while idle */
-    assert_int_equal(pool_take(pool, 0), a.ours);  /* both skipped and closed */
+    assert_int_equal(pool_take(pool, 0, &owner_a), a.ours);  /* both skipped and closed */
     assert_false(fd_open(b.ours));
     assert_false(fd_open(d.ours));
     assert_int_equal(pool_idle_count(pool, 0), 0);
@@ -119,11 +121,26 @@ static void test_too_old_not_reused(void **state)
     struct loop *loop = loop_new();
     struct pool *pool = pool_new(loop, 1, 20);
     struct pair a = make_pair();
-    pool_put(pool, 0, a.ours, 4);
+    pool_put(pool, 0, &owner_a, a.ours, 4);
     struct loop_timer t = {.fn = stop_soon};
     loop_timer_set(loop, &t, 30); /* the loop clock moves past the 20 ms age */
     loop_run(loop);
-    assert_int_equal(pool_take(pool, 0), -1);
+    assert_int_equal(pool_take(pool, 0, &owner_a), -1);
+    assert_false(fd_open(a.ours));
+    close(a.theirs);
+    pool_free(pool);
+    loop_free(loop);
+}
+
+static void test_other_owner_closed(void **state)
+{
+    (void)state;
+    struct loop *loop = loop_new();
+    struct pool *pool = pool_new(loop, 1, 0);
+    struct pair a = make_pair();
+    pool_put(pool, 0, &owner_a, a.ours, 4);
+    /* a reload gave index 0 to another server */
+    assert_int_equal(pool_take(pool, 0, &owner_b), -1);
     assert_false(fd_open(a.ours));
     close(a.theirs);
     pool_free(pool);
@@ -138,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_default_max_idle),
         cmocka_unit_test(test_peer_close_drops),
         cmocka_unit_test(test_too_old_not_reused),
+        cmocka_unit_test(test_other_owner_closed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
