@@ -5,6 +5,7 @@
 # rampart :18443 (admin :9100), haproxy :18444 (stats on a unix socket).
 
 declare -A BN_PORT=([rampart]=18443 [haproxy]=18444)
+declare -A PID=()   # server -> PID (rampart: its parent process)
 BN_ADMIN=127.0.0.1:9100
 BN_MAX_CONNS=${BN_MAX_CONNS:-5500}   # both proxies (run.sh: the idle count + 500)
 
@@ -105,6 +106,46 @@ backend be
   server web-01 127.0.0.1:18081 check inter 2s
   server web-02 127.0.0.1:18082 check inter 2s
 CFG
+}
+
+# bn_setup PROG MAX_CLIENT_CONNS: checks the prerequisites, then starts in a
+# new namespace the two nginx, rampart and HAProxy (PIDs in PID[server]),
+# and waits until both proxies serve the page. Exits with PROG: why, if not.
+bn_setup() {
+  local prog=$1 p s
+  [ "$(id -u)" -eq 0 ] || { echo "$prog: needs root (network namespace)" >&2; exit 1; }
+  bn_require wrk haproxy nginx openssl python3 curl ip awk timeout
+  [ -x "$RAMPART_BUILD/rampart" ] || { echo "$prog: build rampart first (make)" >&2; exit 1; }
+  BN_MAX_CONNS=$(($2 + 500))
+  # HAProxy wants 2 descriptors per connection (+ a few)
+  ulimit -n $((2 * BN_MAX_CONNS + 100)) 2>/dev/null ||
+    { echo "$prog: cannot raise ulimit -n to $((2 * BN_MAX_CONNS + 100)) (hard limit $(ulimit -Hn))" >&2; exit 1; }
+  netns_add bench >/dev/null || { echo "$prog: cannot create a namespace" >&2; exit 1; }
+  PX_NS="$T_TAG-bench"
+  # ephemeral ports above the servers' (18081-18444), and many of them
+  bn_in sysctl -qw net.ipv4.ip_local_port_range="20000 65000"
+  mkdir -p "$T_TMP/www"
+  head -c 600 /dev/zero | tr '\0' 'p' >"$T_TMP/www/page.html"
+  cp "$T_TMP/www/page.html" "$T_TMP/www/index.html"
+  head -c $((1024 * 1024)) /dev/urandom >"$T_TMP/www/big.bin"
+  proc_cert || { echo "$prog: openssl could not make the certificate" >&2; exit 1; }
+  px_nginx web-01 18081
+  px_nginx web-02 18082
+  bn_rampart_conf "$T_TMP/rampart.ini"
+  bn_haproxy_conf "$T_TMP/haproxy.cfg"
+  PID[rampart]=$(spawn "$PX_NS" "$T_TMP/rampart.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/rampart.ini")
+  PID[haproxy]=$(spawn "$PX_NS" "$T_TMP/haproxy.log" haproxy -db -f "$T_TMP/haproxy.cfg")
+  for p in 18081 18082 "${BN_PORT[rampart]}" "${BN_PORT[haproxy]}"; do
+    wait_port "$PX_NS" 127.0.0.1 "$p" || {
+      echo "$prog: nothing listens on port $p" >&2
+      tail -n 5 "$T_TMP/rampart.log" "$T_TMP/haproxy.log" >&2
+      exit 1
+    }
+  done
+  for s in rampart haproxy; do
+    wait_for 10 bn_in curl -skf -o /dev/null "https://127.0.0.1:${BN_PORT[$s]}/page.html" ||
+      { echo "$prog: $s does not serve /page.html" >&2; tail -n 5 "$T_TMP/$s.log" >&2; exit 1; }
+  done
 }
 
 # bn_haproxy_cmd CMD: one command on HAProxy's stats socket.

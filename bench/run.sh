@@ -33,44 +33,9 @@ export RAMPART_ROOT T_TAG
 . "$RAMPART_ROOT/tests/integration/lib_proxy.sh"
 . "$BENCH_DIR/lib_bench.sh"
 
-[ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: needs root (network namespace)" >&2; exit 1; }
-bn_require wrk haproxy nginx openssl python3 curl ip awk timeout
-[ -x "$RAMPART_BUILD/rampart" ] || { echo "bench/run.sh: build rampart first (make)" >&2; exit 1; }
 case "$DUR$IDLE" in *[!0-9]*) echo "usage: bench/run.sh [SECONDS] [IDLE_CONNECTIONS]" >&2; exit 2 ;; esac
-BN_MAX_CONNS=$((IDLE + 500))
-# HAProxy wants 2 descriptors per connection (+ a few)
-ulimit -n $((2 * BN_MAX_CONNS + 100)) 2>/dev/null ||
-  { echo "bench/run.sh: cannot raise ulimit -n to $((2 * BN_MAX_CONNS + 100)) (hard limit $(ulimit -Hn))" >&2; exit 1; }
-
-# ---- setup ----------------------------------------------------------------------
-netns_add bench >/dev/null || { echo "bench/run.sh: cannot create a namespace" >&2; exit 1; }
-PX_NS="$T_TAG-bench"
-# ephemeral ports above the servers' (18081-18444), and many of them
-bn_in sysctl -qw net.ipv4.ip_local_port_range="20000 65000"
-mkdir -p "$T_TMP/www"
-head -c 600 /dev/zero | tr '\0' 'p' >"$T_TMP/www/page.html"
-cp "$T_TMP/www/page.html" "$T_TMP/www/index.html"
-head -c $((1024 * 1024)) /dev/urandom >"$T_TMP/www/big.bin"
-proc_cert || { echo "bench/run.sh: openssl could not make the certificate" >&2; exit 1; }
-px_nginx web-01 18081
-px_nginx web-02 18082
-bn_rampart_conf "$T_TMP/rampart.ini"
-bn_haproxy_conf "$T_TMP/haproxy.cfg"
-declare -A PID
-PID[rampart]=$(spawn "$PX_NS" "$T_TMP/rampart.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/rampart.ini")
-PID[haproxy]=$(spawn "$PX_NS" "$T_TMP/haproxy.log" haproxy -db -f "$T_TMP/haproxy.cfg")
-for p in 18081 18082 ${BN_PORT[rampart]} ${BN_PORT[haproxy]}; do
-  wait_port "$PX_NS" 127.0.0.1 $p || {
-    echo "bench/run.sh: nothing listens on port $p" >&2
-    tail -n 5 "$T_TMP/rampart.log" "$T_TMP/haproxy.log" >&2
-    exit 1
-  }
-done
+bn_setup bench/run.sh "$IDLE"
 SERVERS="rampart haproxy"
-for s in $SERVERS; do
-  wait_for 10 bn_in curl -skf -o /dev/null "https://127.0.0.1:${BN_PORT[$s]}/page.html" ||
-    { echo "bench/run.sh: $s does not serve /page.html" >&2; tail -n 5 "$T_TMP/$s.log" >&2; exit 1; }
-done
 
 # ---- measurements ---------------------------------------------------------------
 T_START=$SECONDS
