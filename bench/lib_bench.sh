@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for bench/run.sh (sourced after tests/integration/lib.sh,
 # lib_process.sh and lib_proxy.sh, whose namespace, spawn/cleanup,
 # certificate and nginx helpers it reuses). Everything runs inside the
@@ -23,6 +24,7 @@ bn_require() {
 bn_tree() {
   local p
   echo "$1"
+  # shellcheck disable=SC2013 # the file is one line of space-separated PIDs
   for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do bn_tree "$p"; done
 }
 
@@ -232,8 +234,8 @@ bn_handshakes() {
   c1=$(bn_cpu_ticks "${PID[$s]}"); t1=$(date +%s.%N)
   read -r h1 < <(bn_tls_counters "$s" | tr ' ' ,)
   # s_time's progress lines: one character per connection
-  full=$(cat "$T_TMP"/st-"$s-$key"-*.out | grep -E '^[*rt3]+$' | tr -cd '*' | wc -c)
-  res=$(cat "$T_TMP"/st-"$s-$key"-*.out | grep -E '^[*rt3]+$' | tr -cd 'r' | wc -c)
+  full=$(cat "$T_TMP/st-$s-$key"-*.out | grep -E '^[*rt3]+$' | tr -cd '*' | wc -c)
+  res=$(cat "$T_TMP/st-$s-$key"-*.out | grep -E '^[*rt3]+$' | tr -cd 'r' | wc -c)
   R[$s.${key}_client]="full=$full resumed=$res"
   if [ -n "$h0" ] && [ -n "$h1" ]; then
     full=$((${h1%,*} - ${h0%,*})); res=$((${h1#*,} - ${h0#*,}))

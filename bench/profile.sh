@@ -18,9 +18,13 @@ RAMPART_ROOT=$(cd "$BENCH_DIR/.." && pwd)
 DUR=${1:-5}
 T_TAG=${T_TAG:-bp$$}
 export RAMPART_ROOT T_TAG
+# shellcheck source=tests/integration/lib.sh
 . "$RAMPART_ROOT/tests/integration/lib.sh"
+# shellcheck source=tests/integration/lib_process.sh
 . "$RAMPART_ROOT/tests/integration/lib_process.sh"
+# shellcheck source=tests/integration/lib_proxy.sh
 . "$RAMPART_ROOT/tests/integration/lib_proxy.sh"
+# shellcheck source=bench/lib_bench.sh
 . "$BENCH_DIR/lib_bench.sh"
 
 case "$DUR" in '' | *[!0-9]*) echo "usage: bench/profile.sh [SECONDS]" >&2; exit 2 ;; esac
@@ -28,6 +32,7 @@ bn_require perf strace
 bn_setup bench/profile.sh 100
 # the child with worker threads (rampart-wN) is the relay
 RELAY=
+# shellcheck disable=SC2013 # the file is one line of space-separated PIDs
 for p in $(cat /proc/"${PID[rampart]}"/task/*/children 2>/dev/null); do
   grep -qs '^rampart-w' /proc/"$p"/task/*/comm && RELAY=$p
 done
@@ -65,8 +70,8 @@ record() {
 
 # stime MODE VERSION: 4 openssl s_time clients against rampart for DUR s.
 stime() {
-  local i pids=()
-  for i in 1 2 3 4; do
+  local pids=()
+  for _ in 1 2 3 4; do
     bn_in timeout $((DUR + 15)) openssl s_time -connect "127.0.0.1:${BN_PORT[rampart]}" -time "$DUR" \
       -www /page.html "$@" >/dev/null 2>&1 &
     pids+=($!)

@@ -28,9 +28,13 @@ IDLE=${2:-5000}
 HS_CLIENTS=${HS_CLIENTS:-4}
 T_TAG=${T_TAG:-bn$$}
 export RAMPART_ROOT T_TAG
+# shellcheck source=tests/integration/lib.sh
 . "$RAMPART_ROOT/tests/integration/lib.sh"
+# shellcheck source=tests/integration/lib_process.sh
 . "$RAMPART_ROOT/tests/integration/lib_process.sh"
+# shellcheck source=tests/integration/lib_proxy.sh
 . "$RAMPART_ROOT/tests/integration/lib_proxy.sh"
+# shellcheck source=bench/lib_bench.sh
 . "$BENCH_DIR/lib_bench.sh"
 
 case "$DUR$IDLE" in *[!0-9]*) echo "usage: bench/run.sh [SECONDS] [IDLE_CONNECTIONS]" >&2; exit 2 ;; esac
