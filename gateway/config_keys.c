@@ -276,9 +276,10 @@ static const struct config_key health_keys[] = {
 
 #define L(f) offsetof(struct config_limits, f)
 static const struct config_key limits_keys[] = {
-    {.name = "max_header_size", .type = KEY_SIZE, .offset = L(max_header_size), .min = 1024, .max = 1 << 20},
-    {.name = "max_headers", .type = KEY_UINT, .offset = L(max_headers), .min = 1, .max = 1000},
-    {.name = "max_uri_length", .type = KEY_SIZE, .offset = L(max_uri_length), .min = 64, .max = 64 * 1024},
+    /* The head must fit the connection's input buffer (CONN_BUF_SIZE, 16 KiB). */
+    {.name = "max_header_size", .type = KEY_SIZE, .offset = L(max_header_size), .min = 1024, .max = 16 * 1024},
+    {.name = "max_headers", .type = KEY_UINT, .offset = L(max_headers), .min = 1, .max = 128},
+    {.name = "max_uri_length", .type = KEY_SIZE, .offset = L(max_uri_length), .min = 64, .max = 16 * 1024},
     {.name = "max_body_size", .type = KEY_SIZE, .offset = L(max_body_size), .min = 0, .max = 1LL << 40},
     {.name = "max_connections", .type = KEY_UINT, .offset = L(max_connections), .min = 1, .max = 1000000},
     {.name = "max_connections_per_ip", .type = KEY_UINT, .offset = L(max_connections_per_ip), .min = 1,

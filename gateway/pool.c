@@ -90,8 +90,6 @@ int pool_take(struct pool *pool, unsigned index, const void *owner)
 
 void pool_put(struct pool *pool, unsigned index, const void *owner, int fd, unsigned max_idle)
 {
-    if (max_idle == 0)
-        max_idle = POOL_DEFAULT_MAX_IDLE;
     struct pool_entry *e = NULL;
     if (index < pool->n && pool->lists[index].count < max_idle)
         e = malloc(sizeof *e);

@@ -14,7 +14,6 @@
 
 #include <stdint.h>
 
-#define POOL_DEFAULT_MAX_IDLE 32     /* per backend when the config says 0 */
 #define POOL_IDLE_MAX_MS      15000  /* older idle sockets are not reused (nginx
                                         closes its side after 75 s by default) */
 
@@ -32,7 +31,7 @@ void pool_free(struct pool *pool);
 int pool_take(struct pool *pool, unsigned index, const void *owner);
 
 /* Keeps fd for reuse, or closes it when the backend already has max_idle
- * idle sockets (0 = POOL_DEFAULT_MAX_IDLE) or memory is short. */
+ * idle sockets (max_idle 0: never pooled) or memory is short. */
 void pool_put(struct pool *pool, unsigned index, const void *owner, int fd, unsigned max_idle);
 
 unsigned pool_idle_count(const struct pool *pool, unsigned index);

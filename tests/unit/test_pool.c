@@ -78,19 +78,25 @@ static void test_max_idle_bound(void **state)
     loop_free(loop);
 }
 
-static void test_default_max_idle(void **state)
+/* max_idle is the boundary: that many sockets are kept, one more is
+ * closed; max_idle 0 keeps none (pooling off for that backend). */
+#define TEST_MAX_IDLE 32
+static void test_max_idle_boundary(void **state)
 {
     (void)state;
     struct loop *loop = loop_new();
-    struct pool *pool = pool_new(loop, 1, 0);
-    struct pair p[POOL_DEFAULT_MAX_IDLE + 1];
-    for (int i = 0; i < POOL_DEFAULT_MAX_IDLE + 1; i++) {
+    struct pool *pool = pool_new(loop, 2, 0);
+    struct pair p[TEST_MAX_IDLE + 2];
+    for (int i = 0; i < TEST_MAX_IDLE + 1; i++) {
         p[i] = make_pair();
-        pool_put(pool, 0, &owner_a, p[i].ours, 0);
+        pool_put(pool, 0, &owner_a, p[i].ours, TEST_MAX_IDLE);
     }
-    assert_int_equal(pool_idle_count(pool, 0), POOL_DEFAULT_MAX_IDLE);
+    assert_int_equal(pool_idle_count(pool, 0), TEST_MAX_IDLE);
+    p[TEST_MAX_IDLE + 1] = make_pair();
+    pool_put(pool, 1, &owner_a, p[TEST_MAX_IDLE + 1].ours, 0);
+    assert_int_equal(pool_idle_count(pool, 1), 0);
     pool_free(pool);
-    for (int i = 0; i < POOL_DEFAULT_MAX_IDLE + 1; i++)
+    for (int i = 0; i < TEST_MAX_IDLE + 2; i++)
         close(p[i].theirs);
     loop_free(loop);
 }
@@ -152,7 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reuse_most_recent_first),
         cmocka_unit_test(test_max_idle_bound),
-        cmocka_unit_test(test_default_max_idle),
+        cmocka_unit_test(test_max_idle_boundary),
         cmocka_unit_test(test_peer_close_drops),
         cmocka_unit_test(test_too_old_not_reused),
         cmocka_unit_test(test_other_owner_closed),
