@@ -32,7 +32,7 @@ void config_defaults(struct config *c)
     c->gateway.n_http = 1;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->gateway.workers = cores < 1 ? 1 : cores > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : (unsigned)cores;
-    snprintf(c->gateway.user, sizeof c->gateway.user, "nobody");
+    snprintf(c->gateway.user, sizeof c->gateway.user, "rampart");
     snprintf(c->gateway.access_log, sizeof c->gateway.access_log, "stderr");
     c->gateway.log_format = LOG_FORMAT_PLAIN;
     c->gateway.drain_timeout_ms = 10000;

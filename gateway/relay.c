@@ -4,6 +4,7 @@
  * clients. See relay.h.
  */
 #include "gateway/relay.h"
+#include "gateway/access_log.h"
 #include "gateway/admin.h"
 #include "gateway/backend.h"
 #include "gateway/health.h"
@@ -195,8 +196,10 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     relay_raise_fd_limit(cfg);
     if (backend_set_init(&r->backends, cfg, false) < 0)
         return snprintf(err, err_len, "out of memory"), -1;
-    /* sockets are bound before seccomp forbids bind/listen; a failure
-     * (the port is taken) costs the admin pages, not the service */
+    /* files are opened and sockets bound before seccomp forbids it; a
+     * failure costs the access log file (stderr then) or the admin pages,
+     * not the service */
+    access_log_open(cfg);
     if (cfg->admin.enabled && admin_start(r->loop, cfg, admin_collect, &r->backends) < 0)
         log_event(LOG_LEVEL_ERROR, "admin_failed", "effect", "no /metrics, /healthz, /status", LOG_END);
     /* not root (a developer's run): nothing to drop but the syscalls */

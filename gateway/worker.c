@@ -37,6 +37,7 @@ struct worker_thread {
     /* control thread's view of ticks (only it touches these) */
     unsigned seen_ticks;
     uint64_t seen_at_ms;
+    uint64_t pause_logged_ms; /* last accept_paused line */
 };
 
 struct worker_pool {
@@ -79,7 +80,13 @@ static bool worker_admit(struct worker_thread *t, const struct sockaddr_storage 
 
 static void worker_pause_accepting(struct worker_thread *t, int err)
 {
-    log_event(LOG_LEVEL_WARN, "accept_paused", "reason", strerror(err), LOG_END);
+    /* at most one line per WORKER_PAUSE_LOG_MS: a long shortage of fds
+     * must not also flood the log */
+    uint64_t now = loop_now_ms(t->w.loop);
+    if (t->pause_logged_ms == 0 || now - t->pause_logged_ms >= WORKER_PAUSE_LOG_MS) {
+        t->pause_logged_ms = now;
+        log_event(LOG_LEVEL_WARN, "accept_paused", "reason", strerror(err), LOG_END);
+    }
     for (unsigned i = 0; i < t->n_listeners; i++)
         loop_watch(t->w.loop, &t->listeners[i].io, 0);
     loop_timer_set(t->w.loop, &t->accept_resume, WORKER_EMFILE_PAUSE_MS);

@@ -64,10 +64,11 @@ unsigned conn_drain(struct worker *w);
 void worker_conn_released(struct worker *w, const struct sockaddr_storage *peer);
 
 #define WORKER_DRAIN_POLL_MS   100
-#define WORKER_TICK_MS         100  /* liveness tick of each worker loop */
-#define WORKER_STALL_MS        2000 /* a worker loop silent this long is stuck */
-#define WORKER_ACCEPT_BATCH    64   /* accepts per readiness event, for fairness */
-#define WORKER_EMFILE_PAUSE_MS 100  /* out of fds: stop accepting this long */
+#define WORKER_TICK_MS         100   /* liveness tick of each worker loop */
+#define WORKER_STALL_MS        2000  /* a worker loop silent this long is stuck */
+#define WORKER_ACCEPT_BATCH    64    /* accepts per readiness event, for fairness */
+#define WORKER_EMFILE_PAUSE_MS 100   /* out of fds: stop accepting this long */
+#define WORKER_PAUSE_LOG_MS    10000 /* ...and say so at most this often */
 
 struct worker_pool;
 struct connlimit;

@@ -145,5 +145,14 @@ else
   say "llhttp: present"
 fi
 
+# --- 5. the relay's user ---------------------------------------------------
+# A dedicated system user for the unprivileged relay process (the default
+# [gateway] user): shared "nobody" would let other daemons signal Rampart.
+STEP=user
+if ! id -u rampart >/dev/null 2>&1; then
+  say "creating system user 'rampart' for the relay process"
+  useradd --system --no-create-home --shell /usr/sbin/nologin rampart || fail "useradd rampart failed"
+fi
+
 STEP=done
 say "all dependencies present"

@@ -15,7 +15,9 @@ px_nginx web-01 18081
 px_nginx web-02 18082
 proc_config "$T_TMP/r.ini"
 # quicker checks: down after 2 x 500 ms
-sed -i 's/^interval = 1s$/interval = 500ms/; s/^timeout = 1s$/timeout = 500ms/; s/^fall = 3$/fall = 2/' "$T_TMP/r.ini"
+sed -i 's/^interval = 1s$/interval = 500ms/; s/^timeout = 1s$/timeout = 500ms/' "$T_TMP/r.ini"
+# the access log file is opened before the sandbox (root-only directory)
+sed -i "s|^drain_timeout = 5s$|drain_timeout = 5s\naccess_log = $T_TMP/access.log|" "$T_TMP/r.ini"
 log=$T_TMP/rampart.log
 spawn "$PX_NS" "$log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null
 pid=$!
@@ -24,6 +26,7 @@ for p in 18081 18082 18443; do
 done
 who() { px_curl "https://www.foobar.com:18443/who"; }
 check_eq "both backends serve (round robin)" "web-01 web-02" "$( (who; who) | sort | tr '\n' ' ' | sed 's/ $//')"
+check "access log file written by the sandboxed relay" wait_for 2 grep -q '"GET /who" 200' "$T_TMP/access.log"
 
 kill -TERM "${PX_NGINX[web-01]}"
 if wait_for 5 grep -q 'backend_down proc=relay backend=web-01 reason="connect: Connection refused"' "$log"; then

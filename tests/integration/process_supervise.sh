@@ -78,6 +78,7 @@ if wait_for 5 grep -q "relay_exited proc=parent pid=$relay how=\"exited with sta
   ok "good reload: old relay drained and exited 0"; else not_ok "good reload: old relay drained and exited 0"; fi
 check_eq "good reload: 3 sockets per address now" 3 "$(ip netns exec "$ns" ss -Hltn 'sport = :18080' | wc -l)"
 check_eq "good reload: answers" 301 "$(proc_http "$ns" 18080)"
+check_eq "good reload: admin listener answers (the new relay's)" 200 "$(admin_answers)"
 
 kill -TERM "$pid"
 wait "$pid"

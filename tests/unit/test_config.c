@@ -81,7 +81,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.gateway.n_https, 1);
     assert_int_equal(c.gateway.n_http, 1);
     assert_true(c.gateway.workers >= 1);
-    assert_string_equal(c.gateway.user, "nobody");
+    assert_string_equal(c.gateway.user, "rampart");
     assert_int_equal(c.tls.min_version, TLS_MIN_1_2);
     assert_true(c.tls.tickets);
     assert_int_equal(c.health.rise, 2);
