@@ -22,7 +22,7 @@ APT_PACKAGES=(
   nftables iproute2 iputils-ping procps psmisc
   nginx-light curl openssl ca-certificates
   keepalived haproxy wrk
-  clang libclang-rt-dev clang-format clang-tidy cppcheck
+  clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf
 )
 
 say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }
