@@ -25,7 +25,7 @@ struct admin_client {
     size_t req_len;
     struct textbuf resp;
     size_t sent;
-    unsigned slot;
+    bool used;
 };
 
 static struct {
@@ -33,7 +33,10 @@ static struct {
     struct loop_io listener;
     admin_collect_fn collect;
     void *collect_arg;
-    struct admin_client *clients[ADMIN_MAX_CLIENTS];
+    /* Fixed slots, never freed: an event still queued for a client closed
+     * earlier in the same batch finds its watcher unregistered (the loop
+     * skips it), so admin_stop() is safe from any callback. */
+    struct admin_client clients[ADMIN_MAX_CLIENTS];
     unsigned port;
     uint64_t start_time_s;
     char node[CONFIG_NAME_MAX];
@@ -52,34 +55,13 @@ const char *admin_node_name(void)
     return admin.node;
 }
 
-static void client_free(void *arg)
-{
-    struct admin_client *c = arg;
-    textbuf_free(&c->resp);
-    free(c);
-}
-
-/* Ends a client. From an event callback the memory must outlive the
- * current batch (`now` false: freed by loop_defer); after loop_run has
- * returned it is freed at once. */
-static void client_end(struct admin_client *c, bool now)
+static void client_close(struct admin_client *c)
 {
     loop_unwatch(admin.loop, &c->io);
     loop_timer_clear(admin.loop, &c->deadline);
     close(c->io.fd);
-    admin.clients[c->slot] = NULL;
-    if (now) {
-        client_free(c);
-    } else if (loop_defer(admin.loop, client_free, c) != 0) {
-        /* Out of memory to defer: freeing now could leave a queued event
-         * pointing at freed memory, so this one client is leaked instead. */
-        textbuf_free(&c->resp);
-    }
-}
-
-static void client_close(struct admin_client *c)
-{
-    client_end(c, false);
+    textbuf_free(&c->resp);
+    c->used = false;
 }
 
 static void client_deadline(struct loop *loop, struct loop_timer *t)
@@ -162,22 +144,21 @@ static void client_event(struct loop *loop, struct loop_io *io, unsigned events)
 static void client_add(int fd)
 {
     unsigned slot = 0;
-    while (slot < ADMIN_MAX_CLIENTS && admin.clients[slot])
+    while (slot < ADMIN_MAX_CLIENTS && admin.clients[slot].used)
         slot++;
-    struct admin_client *c = slot < ADMIN_MAX_CLIENTS ? calloc(1, sizeof *c) : NULL;
-    if (!c) {
+    if (slot == ADMIN_MAX_CLIENTS) {
         close(fd); /* full: the operator retries */
         return;
     }
-    c->slot = slot;
+    struct admin_client *c = &admin.clients[slot];
+    *c = (struct admin_client){.used = true, .resp = TEXTBUF_INIT};
     c->io = (struct loop_io){.fd = fd, .fn = client_event, .arg = c};
     c->deadline = (struct loop_timer){.fn = client_deadline, .arg = c};
     if (loop_watch(admin.loop, &c->io, LOOP_READ) != 0) {
         close(fd);
-        free(c);
+        c->used = false;
         return;
     }
-    admin.clients[slot] = c;
     loop_timer_set(admin.loop, &c->deadline, ADMIN_TIMEOUT_MS);
 }
 
@@ -265,7 +246,7 @@ void admin_stop(void)
         return;
     admin_unlisten();
     for (unsigned i = 0; i < ADMIN_MAX_CLIENTS; i++)
-        if (admin.clients[i])
-            client_end(admin.clients[i], true);
+        if (admin.clients[i].used)
+            client_close(&admin.clients[i]);
     admin.loop = NULL;
 }

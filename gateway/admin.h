@@ -115,8 +115,8 @@ const char *admin_node_name(void);
 /* Drain (reload or SIGTERM): stop accepting admin connections so the next
  * relay answers them; requests already read are still answered. */
 void admin_unlisten(void);
-/* Closes the listener and every admin connection, freeing them at once:
- * call it after loop_run() has returned (shutdown). Safe if not started. */
+/* Closes the listener and every admin connection. Safe if not started,
+ * from a loop callback (reload) or after loop_run() returned. */
 void admin_stop(void);
 
 #endif /* RAMPART_GATEWAY_ADMIN_H */

@@ -44,6 +44,7 @@ spawn() {
   shift 2
   mkdir -p "$RUN/pids" "$RUN/logs"
   # own UTS namespace too, so each host has its own name (/status shows it)
+  # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
   setsid ip netns exec "$(ns "$host")" unshare --uts \
     bash -c 'hostname "$0" && exec "$@"' "$host" "$@" </dev/null >>"$RUN/logs/$name.log" 2>&1 &
   echo $! >"$RUN/pids/$name.pid"
@@ -54,11 +55,11 @@ alive() { local pid; pid=$(pid_of "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/de
 
 # stop NAME [SIGNAL]: signals the process group we started, waits up to 5 s.
 stop() {
-  local name=$1 sig=${2:-TERM} pid i
+  local name=$1 sig=${2:-TERM} pid
   pid=$(pid_of "$name") || return 0
   [ -n "$pid" ] || return 0
   kill -"$sig" -- "-$pid" 2>/dev/null || kill -"$sig" "$pid" 2>/dev/null
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -108,7 +109,7 @@ make_pki() {
 
 add_ns() {
   ip netns add "$(ns "$1")" || die "cannot create namespace $(ns "$1")"
-  echo "$(ns "$1")" >>"$RUN/namespaces"
+  ns "$1" >>"$RUN/namespaces"
   ip -n "$(ns "$1")" link set lo up
 }
 

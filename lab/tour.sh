@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The tour of the foobar.com lab: one function per step, each printing the
 # commands it runs ("$ ...") and what it saw, returning 0 (pass) or 1.
 # Sourced by lab/demo.sh (PASS/FAIL for people) and by
@@ -25,8 +26,8 @@ https_get() {
 
 # requests N: prints the servers that answered N requests, space-separated.
 requests() {
-  local i out=()
-  for i in $(seq "$1"); do out+=("$(https_get || true)"); done
+  local out=()
+  for _ in $(seq "$1"); do out+=("$(https_get || true)"); done
   echo "${out[*]}"
 }
 
@@ -105,6 +106,7 @@ probe_during() {
   wait "$probe"
   rm -f "$stop"
   read -r gap failed ok < <(outage "$log")
+  # shellcheck disable=SC2034 # read by demo.sh
   TOUR_OUTAGE_MS=$gap
   echo "  requests during the step: $ok answered, $failed failed;" \
     "longest time without an answer: ${gap} ms"

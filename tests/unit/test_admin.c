@@ -402,6 +402,36 @@ static void test_listener_unlisten(void **state)
     loop_free(loop);
 }
 
+static void stop_from_timer(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop, (void)t;
+    admin_stop(); /* from a callback, as the relay does on a reload */
+}
+
+/* admin_stop() inside the loop closes a connection mid-request: the
+ * client sees the close, nothing is touched after it (ASan checks). */
+static void test_stop_from_callback(void **state)
+{
+    (void)state;
+    static struct client c;
+    struct config cfg;
+    loopback_config(&cfg, 0);
+    struct loop *loop = loop_new();
+    assert_int_equal(admin_start(loop, &cfg, fake_collect, NULL), 0);
+    memset(&c, 0, sizeof c);
+    c.io = (struct loop_io){.fd = connect_loopback(admin_port()), .fn = client_event, .arg = &c};
+    const char *partial = "GET /metrics HTTP/1.1\r\n";
+    assert_int_equal(send(c.io.fd, partial, strlen(partial), 0), (ssize_t)strlen(partial));
+    struct loop_timer t = {.fn = stop_from_timer};
+    loop_timer_set(loop, &t, 100);
+    assert_int_equal(loop_watch(loop, &c.io, LOOP_READ), 0);
+    assert_int_equal(loop_run(loop), 0); /* ends when the client sees EOF */
+    assert_int_equal(c.len, 0);
+    assert_int_equal(admin_port(), 0);
+    close(c.io.fd);
+    loop_free(loop);
+}
+
 /* Disabled in the config: nothing is bound, not an error. */
 static void test_listener_disabled(void **state)
 {
@@ -448,6 +478,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_listener_exchange, setup),
         cmocka_unit_test_setup(test_listener_disabled, setup),
         cmocka_unit_test_setup(test_listener_unlisten, setup),
+        cmocka_unit_test_setup(test_stop_from_callback, setup),
         cmocka_unit_test_setup(test_listener_request_limit, setup),
         cmocka_unit_test_setup(test_listener_client_limit, setup),
     };
