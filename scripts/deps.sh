@@ -21,7 +21,7 @@ APT_PACKAGES=(
   libnftnl-dev libmnl-dev libinih-dev libcmocka-dev libcap-dev libseccomp-dev
   nftables iproute2 iputils-ping procps psmisc
   nginx-light curl openssl ca-certificates
-  keepalived haproxy wrk
+  keepalived haproxy wrk prometheus chromium
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf
 )
 
