@@ -49,8 +49,8 @@ struct abuse {
     struct abuse_entry table[ABUSE_TABLE_SIZE];
     struct ip_addr pending[ABUSE_PENDING_MAX];
     unsigned n_pending;
-    uint64_t evictions;    /* tracked addresses pushed out by new ones */
-    uint64_t queue_full;   /* offenders not queued (retried on their next refusal) */
+    uint64_t evictions;  /* tracked addresses pushed out by new ones */
+    uint64_t queue_full; /* offenders not queued (retried on their next refusal) */
 };
 
 /* threshold >= 1, window_ms >= 1. */

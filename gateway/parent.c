@@ -52,6 +52,8 @@ struct parent {
     /* session-ticket keys: made here so every relay (after a reload or a
      * restart) issues and accepts the same tickets */
     struct tls_ticket_keys tickets;
+    uint64_t autoblock_second_ms; /* start of the current second of blocks */
+    unsigned autoblocks_this_second;
 };
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
@@ -359,6 +361,20 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
     log_pid(LOG_LEVEL_INFO, "relay_ready", rp->pid, "backends_up", up);
 }
 
+/* A relay gone wrong (or taken over) cannot flood the blocklist: at most
+ * this many blocks a second are made, the rest refused and logged. */
+#define PARENT_AUTOBLOCKS_PER_S 100
+
+static bool autoblock_budget(struct parent *p)
+{
+    uint64_t now = loop_now_ms(p->loop);
+    if (now - p->autoblock_second_ms >= 1000) {
+        p->autoblock_second_ms = now;
+        p->autoblocks_this_second = 0;
+    }
+    return ++p->autoblocks_this_second <= PARENT_AUTOBLOCKS_PER_S;
+}
+
 /* The relay's abuse detector names an offender: into the blocklist set
  * for autoblock_timeout (only the parent may program nftables). */
 static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void *payload)
@@ -376,6 +392,12 @@ static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void
     if (!p->cfg->firewall.autoblock || !p->firewall.managed || !p->firewall.applied) {
         log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason",
                   "autoblock is off or no [firewall] policy is applied", LOG_END);
+        return;
+    }
+    if (!autoblock_budget(p)) {
+        char why[64];
+        snprintf(why, sizeof why, "more than %d blocks in one second", PARENT_AUTOBLOCKS_PER_S);
+        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason", why, LOG_END);
         return;
     }
     if (fw_block(&addr, p->cfg->firewall.autoblock_timeout_ms, err) < 0) {
