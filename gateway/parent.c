@@ -395,9 +395,9 @@ static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void
         return;
     }
     if (!autoblock_budget(p)) {
-        char why[64];
-        snprintf(why, sizeof why, "more than %d blocks in one second", PARENT_AUTOBLOCKS_PER_S);
-        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason", why, LOG_END);
+        char limit[64];
+        snprintf(limit, sizeof limit, "more than %d blocks in one second", PARENT_AUTOBLOCKS_PER_S);
+        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason", limit, LOG_END);
         return;
     }
     if (fw_block(&addr, p->cfg->firewall.autoblock_timeout_ms, err) < 0) {
