@@ -6,6 +6,7 @@
 #include "gateway/conn.h"
 
 #include "gateway/access_log.h"
+#include "gateway/abuse.h"
 #include "gateway/metrics.h"
 #include "tls/tls.h"
 
@@ -108,8 +109,7 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
         conn_close(c);
         return;
     case CS_HEAD:
-        metrics_reject(METRICS_REJECT_TIMEOUT);
-        conn_reply(c, 408);
+        conn_reject(c, 408);
         break;
     case CS_FORWARD:
         proxy_on_timer(c);
@@ -334,9 +334,12 @@ void conn_reply(struct conn *c, unsigned status)
     conn_timer(c, c->close_after ? c->cfg->limits.header_timeout_ms : 0);
 }
 
-static void conn_reject(struct conn *c, unsigned status)
+void conn_reject(struct conn *c, unsigned status)
 {
+    if (abuse_counts_status(status))
+        worker_note_reject(c->w, &c->peer);
     switch (status) {
+    case 408: metrics_reject(METRICS_REJECT_TIMEOUT); break;
     case 413: metrics_reject(METRICS_REJECT_BODY_TOO_LARGE); break;
     case 414: metrics_reject(METRICS_REJECT_URI_TOO_LONG); break;
     case 431: metrics_reject(METRICS_REJECT_HEADERS_TOO_LARGE); break;
@@ -356,8 +359,8 @@ static void conn_redirect(struct conn *c)
     o.https = false;
     int n = http_reply_redirect(&x->req_h, x->cin_data, &x->info, &o, x->cout_data,
                                 CONN_HEAD_OUT_SIZE);
-    if (n <= 0) {
-        conn_reply(c, 400);
+    if (n <= 0) { /* no Host to redirect to: the client's error, counted */
+        conn_reject(c, 400);
         return;
     }
     x->cout = (struct conn_buf){0, 0, (uint32_t)n};

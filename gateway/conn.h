@@ -127,6 +127,9 @@ uint64_t conn_rng_next(struct conn_worker *cw);
 /* conn.c, used by proxy.c */
 struct conn_worker *conn_worker_of(struct worker *w);
 void conn_reply(struct conn *c, unsigned status);
+/* A refusal of the client's own making (400/408/413/414/431): counted in
+ * the metrics and by the abuse detector, then answered like conn_reply. */
+void conn_reject(struct conn *c, unsigned status);
 void conn_abort(struct conn *c);
 void conn_timer(struct conn *c, uint64_t ms);
 void conn_watch(struct conn *c);

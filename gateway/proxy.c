@@ -162,8 +162,7 @@ void proxy_on_timer(struct conn *c)
     }
     if (x->rq != RQ_DONE && x->rs == RS_WAIT) {
         /* the client stopped sending its body: its fault, not the backend's */
-        metrics_reject(METRICS_REJECT_TIMEOUT);
-        conn_reply(c, 408);
+        conn_reject(c, 408);
         return;
     }
     if (b) {
