@@ -80,12 +80,12 @@ over=$(counter "$gw" "https: over the limit")
 reach "another source still connects during the flood" "$client2" 198.18.0.2 443
 
 # blocklist: refused while blocked, back once the timeout has passed
-check "block client2 for 2s" ip netns exec "$gw" "$FW" block 198.18.0.101 --timeout 2s
+check "block client2 for 3s" ip netns exec "$gw" "$FW" block 198.18.0.101 --timeout 3s
 ip netns exec "$gw" "$FW" blocked | grep -q '^198.18.0.101 expires' && ok "blocked lists it" ||
   not_ok "blocked lists it"
 blocked "blocked client2 -> gw:443 dropped" "$client2" 198.18.0.2 443
 [ "$(counter "$gw" blocked)" -gt 0 ] && ok "blocked packets counted" || not_ok "blocked packets counted"
-if wait_for 6 connects "$client2" 198.18.0.2 443; then ok "client2 connects again after the timeout"
+if wait_for 8 connects "$client2" 198.18.0.2 443; then ok "client2 connects again after the timeout"
 else not_ok "client2 connects again after the timeout"; fi
 check "unblock an address that is not blocked fails" bash -c \
   "! ip netns exec $gw $FW unblock 198.18.0.101 2>/dev/null"
