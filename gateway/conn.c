@@ -63,6 +63,21 @@ void conn_worker_destroy(struct worker *w)
     w->conns = NULL;
 }
 
+static void worker_destroy_deferred(void *arg) { conn_worker_destroy(arg); }
+
+/* A draining worker accepts nothing more: once its last connection is
+ * gone, its pool and caches go too (after the current batch of events,
+ * which may still name a pooled socket). */
+static void release_if_drained(struct worker *w)
+{
+    struct conn_worker *cw = w->conns;
+    if (!cw || !w->draining || cw->head || cw->destroying)
+        return;
+    cw->destroying = true;
+    if (loop_defer(w->loop, worker_destroy_deferred, w) < 0)
+        cw->destroying = false;
+}
+
 static uint64_t rng_next(struct conn_worker *cw)
 {
     uint64_t s1 = cw->rng[0];
@@ -181,6 +196,7 @@ static void conn_close(struct conn *c)
         c->next->prev = c->prev;
     c->state = CS_CLOSED;
     worker_conn_released(w, &c->peer); /* counts, limits, metrics: worker.c */
+    release_if_drained(w);
     if (loop_defer(w->loop, conn_free, c) < 0)
         free(c); /* no memory to defer: the lesser risk is to free now */
 }
@@ -195,6 +211,17 @@ void conn_timer(struct conn *c, uint64_t ms)
         loop_timer_set(c->w->loop, &c->timer, ms);
     else
         loop_timer_clear(c->w->loop, &c->timer);
+}
+
+/* Idle for CONN_IDLE_SHRINK_MS: give the request buffers and the TLS
+ * record buffers back. */
+static void conn_idle_release(struct conn *c)
+{
+    c->idle_shrunk = true;
+    if (c->x && c->x->cin.end == 0)
+        exchange_put(c);
+    if (c->tls)
+        tls_conn_idle(c->tls);
 }
 
 static void conn_on_timer(struct loop *loop, struct loop_timer *t)
@@ -213,7 +240,16 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
     case CS_FORWARD:
         proxy_on_timer(c);
         break;
-    default: /* idle keep-alive, tunnel, a last answer nobody reads */
+    case CS_IDLE:
+        if (c->requests > 0 && !c->idle_shrunk) { /* then wait out the keep-alive */
+            conn_idle_release(c);
+            uint64_t idle = c->cfg->limits.idle_timeout_ms;
+            conn_timer(c, idle > CONN_IDLE_SHRINK_MS ? idle - CONN_IDLE_SHRINK_MS : 1);
+            return;
+        }
+        conn_close(c);
+        return;
+    default: /* tunnel, a last answer nobody reads */
         conn_close(c);
         return;
     }
@@ -324,8 +360,9 @@ static bool client_fill(struct conn *c)
     struct conn_buf *b = &c->x->cin;
     ssize_t n = client_read(c, c->x->cin_data + b->end, CONN_BUF_SIZE - b->end);
     if (n < 0) {
-        if (c->state == CS_IDLE && b->end == 0 && !(c->tls && tls_conn_pending(c->tls)))
-            exchange_put(c); /* nothing came: an idle connection keeps no buffers */
+        if (c->state == CS_IDLE && c->idle_shrunk && b->end == 0 &&
+            !(c->tls && tls_conn_pending(c->tls)))
+            exchange_put(c); /* nothing came: a long-idle connection keeps no buffers */
         return false;
     }
     if (n == 0) {
@@ -594,11 +631,14 @@ static bool exchange_finish(struct conn *c)
         conn_timer(c, c->cfg->limits.header_timeout_ms);
         return true;
     }
-    exchange_put(c);
+    /* Keep-alive: buffers stay for a moment (the next request of a busy
+     * client usually follows at once), then go (conn_on_timer). */
+    x->cin = (struct conn_buf){0};
+    exchange_reset(x);
+    http_parser_next(&x->req_p, x->cin_data);
     c->state = CS_IDLE;
-    if (c->tls)
-        tls_conn_idle(c->tls);
-    conn_timer(c, c->cfg->limits.idle_timeout_ms);
+    c->idle_shrunk = false;
+    conn_timer(c, CONN_IDLE_SHRINK_MS);
     return true;
 }
 
@@ -611,6 +651,7 @@ static bool client_handshake(struct conn *c)
     int r = tls_conn_handshake(c->tls);
     if (r == TLS_IO_DONE) {
         c->state = CS_IDLE;
+        loop_timer_set(c->w->loop, &c->kick, CONN_IDLE_SHRINK_MS);
         return true;
     }
     if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
@@ -650,10 +691,18 @@ static void watch_client(struct conn *c)
 {
     unsigned ev = 0;
     struct exchange *x = c->x;
-    if (c->state == CS_HANDSHAKE)
+    if (c->state == CS_HANDSHAKE) {
         ev |= c->c_rblk;
-    else if (want_client_read(c) && c->c_rblk && cin_room(c))
-        ev |= c->c_rblk;
+    } else if (want_client_read(c)) {
+        c->read_muted = false;
+        if (c->c_rblk && cin_room(c))
+            ev |= c->c_rblk;
+    } else if ((c->cio.events & LOOP_READ) && !c->read_muted) {
+        /* Not reading now, but most clients send nothing until answered:
+         * leaving READ on saves two epoll_ctl calls per request. An event
+         * that comes anyway mutes it (conn_on_client). */
+        ev |= LOOP_READ;
+    }
     if (x && c->c_wblk && (x->cout.start < x->cout.end || x->bin.start < x->bin.mid))
         ev |= c->c_wblk;
     if (loop_watch(c->w->loop, &c->cio, ev) < 0)
@@ -711,6 +760,8 @@ static void conn_on_client(struct loop *loop, struct loop_io *io, unsigned event
 {
     (void)loop;
     struct conn *c = io->arg;
+    if ((events & LOOP_READ) && c->state != CS_HANDSHAKE && !want_client_read(c))
+        c->read_muted = true;
     if (c->c_rblk & events)
         c->c_rblk = 0;
     if (c->c_wblk & events)
@@ -718,10 +769,15 @@ static void conn_on_client(struct loop *loop, struct loop_io *io, unsigned event
     conn_pump(c);
 }
 
+/* Also set after the handshake: a client that has not sent its first
+ * request by then idles without buffers (the header timeout still runs). */
 static void conn_on_kick(struct loop *loop, struct loop_timer *t)
 {
     (void)loop;
-    conn_pump(t->arg);
+    struct conn *c = t->arg;
+    if (c->state == CS_IDLE && c->requests == 0 && !c->idle_shrunk)
+        conn_idle_release(c);
+    conn_pump(c);
 }
 
 /* ---- worker.h entry points ---------------------------------------------------------------- */
@@ -793,5 +849,6 @@ unsigned conn_drain(struct worker *w)
             left++;
         }
     }
+    release_if_drained(w);
     return left;
 }

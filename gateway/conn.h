@@ -32,6 +32,7 @@
 #define CONN_LOG_METHOD_MAX 16
 #define CONN_EXCHANGE_CACHE 64                  /* freed exchanges a worker keeps for reuse */
 #define CONN_CONNECT_RETRIES 1                  /* a failed connect is retried once, elsewhere */
+#define CONN_IDLE_SHRINK_MS 200                 /* keep-alive idle this long: buffers freed */
 #define CONN_STALE_RETRIES 2                    /* reused sockets found closed, replayed */
 
 /* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
@@ -96,6 +97,8 @@ struct conn {
      * need a write to finish a read and the reverse. */
     uint8_t c_rblk, c_wblk, b_rblk, b_wblk;
     bool close_after;           /* end after the current answer */
+    bool idle_shrunk;           /* idle buffers given back */
+    bool read_muted;            /* READ left on while not reading fired: take it off */
     bool client_eof, backend_eof;
     bool backend_connected;
     size_t tls_wlen;            /* length of a TLS write to repeat as is */
@@ -111,6 +114,7 @@ struct conn_worker {
     struct exchange *free_x;
     unsigned n_free_x;
     uint64_t rng[2];            /* xorshift128+ for request ids */
+    bool destroying;            /* drained: freed after this batch */
 };
 
 /* conn.c, used by proxy.c */
@@ -131,8 +135,9 @@ void proxy_release(struct conn *c, bool reusable); /* backend socket: pool or cl
 void proxy_watch(struct conn *c);    /* what the backend socket waits for */
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
 
-/* Frees the per-worker state (idle pool, caches). Call when the worker's
- * loop ends, after every connection is gone. */
+/* Frees the per-worker state (idle pool, caches). Done by conn.c itself
+ * when a draining worker's last connection ends; call it when a worker
+ * loop ends any other way, after every connection is gone. */
 void conn_worker_destroy(struct worker *w);
 
 #endif /* RAMPART_GATEWAY_CONN_H */

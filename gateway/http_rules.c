@@ -191,6 +191,8 @@ unsigned http_request_check(const struct http_head *h, const char *base,
     info->host = info->request_id = -1;
     if (h->major != 1 || h->minor > 1)
         return 505;
+    if (h->minor == 0 && h->body == HTTP_BODY_CHUNKED)
+        return 400; /* HTTP/1.0 has no chunked framing: the length is in doubt */
     unsigned st = check_target(h, base);
     if (!st)
         st = check_host(h, base, allow_http10_without_host, info);

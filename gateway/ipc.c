@@ -10,6 +10,7 @@
 
 _Static_assert(sizeof(struct ipc_header) + sizeof(struct config) <= IPC_MAX_MSG,
                "struct config must fit one IPC message");
+_Static_assert(sizeof(struct ipc_header) % IPC_BUF_ALIGN == 0, "payloads stay aligned");
 
 /* Payload size rules per type: exact size, or a range for text. */
 static int payload_ok(enum ipc_type type, size_t len)

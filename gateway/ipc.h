@@ -37,12 +37,15 @@ struct ipc_status {
 #define IPC_TEXT_MAX 512
 #define IPC_MAX_MSG (64 * 1024)
 
+/* 16 bytes, so a payload in a 16-aligned buffer is aligned for any type */
 struct ipc_header {
     uint32_t magic;
     uint16_t type;
     uint16_t reserved;
     uint32_t len; /* payload bytes after the header */
+    uint32_t reserved2;
 };
+#define IPC_BUF_ALIGN 16 /* declare receive buffers _Alignas(IPC_BUF_ALIGN) */
 
 struct ipc_msg {
     enum ipc_type type;

@@ -4,8 +4,7 @@
  */
 #include "common/version.h"
 #include "gateway/config.h"
-#include "gateway/listener.h"
-#include "gateway/log.h"
+#include "gateway/parent.h"
 #include "gateway/relay.h"
 
 #include <getopt.h>
@@ -37,7 +36,7 @@ static int check_config(const char *path)
     return 0;
 }
 
-/* `rampart -c FILE`: open the listeners and serve until SIGTERM. */
+/* `rampart -c FILE`: the parent process, which starts the relay. */
 static int serve(const char *path)
 {
     struct config_errors errors;
@@ -46,16 +45,7 @@ static int serve(const char *path)
         config_errors_print(&errors, stderr);
         return 1;
     }
-    static int fds[LISTENER_MAX_FDS];
-    char err[256];
-    if (listener_open_all(cfg, fds, NULL, NULL, err, sizeof err) < 0) {
-        fprintf(stderr, "rampart: %s\n", err);
-        config_free(cfg);
-        return 1;
-    }
-    int rc = relay_run(cfg, fds, -1, false);
-    config_free(cfg);
-    return rc;
+    return parent_run(cfg);
 }
 
 int main(int argc, char **argv)

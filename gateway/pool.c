@@ -6,12 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Idle sockets are not registered with epoll: watching them would cost two
+ * epoll_ctl calls per request. A socket is checked when it is taken
+ * instead (a peek sees a close, a reset or stray bytes), and a socket that
+ * waited too long is not reused at all. */
 struct pool_entry {
-    struct loop_io io;
-    struct pool *pool;
-    unsigned index;
+    int fd;
     uint64_t since_ms;
-    struct pool_entry *prev, *next;
+    struct pool_entry *next;
 };
 
 struct pool_list {
@@ -37,27 +39,14 @@ struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_
     return p;
 }
 
-static void entry_unlink(struct pool_entry *e)
+static int entry_pop(struct pool_list *l, uint64_t *since_ms)
 {
-    struct pool_list *l = &e->pool->lists[e->index];
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        l->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
+    struct pool_entry *e = l->head;
+    int fd = e->fd;
+    *since_ms = e->since_ms;
+    l->head = e->next;
     l->count--;
-}
-
-/* Detaches an entry and hands back its socket (not closed). The entry is
- * freed after the current batch of events: one may still name it. */
-static int entry_release(struct pool_entry *e, bool now)
-{
-    int fd = e->io.fd;
-    loop_unwatch(e->pool->loop, &e->io);
-    entry_unlink(e);
-    if (now || loop_defer(e->pool->loop, free, e) < 0)
-        free(e); /* out of memory: no later event can be queued for it anyway */
+    free(e);
     return fd;
 }
 
@@ -65,22 +54,15 @@ void pool_free(struct pool *pool)
 {
     if (!pool)
         return;
-    for (unsigned i = 0; i < pool->n; i++)
+    for (unsigned i = 0; i < pool->n; i++) {
+        uint64_t since;
         while (pool->lists[i].head)
-            close(entry_release(pool->lists[i].head, true));
+            close(entry_pop(&pool->lists[i], &since));
+    }
     free(pool);
 }
 
-/* An idle backend socket became readable: a close, a reset or stray bytes;
- * none of them leaves it reusable. */
-static void pool_on_idle_event(struct loop *loop, struct loop_io *io, unsigned events)
-{
-    (void)loop;
-    (void)events;
-    close(entry_release(io->arg, false));
-}
-
-/* The backend closed while we were not looking (no event yet this round). */
+/* Nothing to read and no end of stream: the backend still holds it open. */
 static bool still_open(int fd)
 {
     char c;
@@ -92,12 +74,10 @@ int pool_take(struct pool *pool, unsigned index)
 {
     if (index >= pool->n)
         return -1;
-    uint64_t now = loop_now_ms(pool->loop);
-    struct pool_entry *e;
-    while ((e = pool->lists[index].head) != NULL) {
-        bool fresh = now - e->since_ms <= pool->idle_max_ms;
-        int fd = entry_release(e, false);
-        if (fresh && still_open(fd))
+    uint64_t now = loop_now_ms(pool->loop), since;
+    while (pool->lists[index].head) {
+        int fd = entry_pop(&pool->lists[index], &since);
+        if (now - since <= pool->idle_max_ms && still_open(fd))
             return fd;
         close(fd);
     }
@@ -110,26 +90,13 @@ void pool_put(struct pool *pool, unsigned index, int fd, unsigned max_idle)
         max_idle = POOL_DEFAULT_MAX_IDLE;
     struct pool_entry *e = NULL;
     if (index < pool->n && pool->lists[index].count < max_idle)
-        e = calloc(1, sizeof *e);
+        e = malloc(sizeof *e);
     if (!e) {
         close(fd);
         return;
     }
-    *e = (struct pool_entry){
-        .io = {.fd = fd, .fn = pool_on_idle_event, .arg = e},
-        .pool = pool,
-        .index = index,
-        .since_ms = loop_now_ms(pool->loop),
-    };
-    if (loop_watch(pool->loop, &e->io, LOOP_READ) < 0) {
-        free(e);
-        close(fd);
-        return;
-    }
     struct pool_list *l = &pool->lists[index];
-    e->next = l->head;
-    if (l->head)
-        l->head->prev = e;
+    *e = (struct pool_entry){.fd = fd, .since_ms = loop_now_ms(pool->loop), .next = l->head};
     l->head = e;
     l->count++;
 }

@@ -1,9 +1,9 @@
 /*
  * pool: per-worker idle keep-alive connections to the backends, reused by
  * later requests (saves a TCP handshake per request and a TIME_WAIT per
- * response). Idle sockets stay watched: anything the backend sends or a
- * close while idle ends them at once, so a taken socket is nearly always
- * alive (the rare race is covered by the proxy's one retry).
+ * response). A socket is checked for a close or stray bytes when taken;
+ * the rare race (the backend closes just as we send) is covered by the
+ * proxy's replay of requests none of whose body was sent.
  *
  * A pool belongs to one worker thread and its loop; nothing is shared.
  */

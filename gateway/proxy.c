@@ -100,7 +100,8 @@ static void proxy_connect(struct conn *c, struct backend *exclude)
         return;
     }
     c->bio.fd = fd;
-    c->b_rblk = c->b_wblk = 0;
+    c->b_wblk = 0;
+    c->b_rblk = LOOP_READ; /* nothing can come before the request is out */
     if (x->reused) {
         connected(c);
         return;
@@ -156,6 +157,12 @@ void proxy_on_timer(struct conn *c)
         if (b)
             count(&b->timeouts);
         connect_failed(c);
+        return;
+    }
+    if (x->rq != RQ_DONE && x->rs == RS_WAIT) {
+        /* the client stopped sending its body: its fault, not the backend's */
+        metrics_reject(METRICS_REJECT_TIMEOUT);
+        conn_reply(c, 408);
         return;
     }
     if (b) {
@@ -321,7 +328,11 @@ static void response_head(struct conn *c)
         conn_reply(c, 502); /* we never asked for another protocol */
         return;
     }
-    if (h->body == HTTP_BODY_TO_EOF || x->rq != RQ_DONE || c->w->draining)
+    /* The connection cannot carry another request when the body ends
+     * with the close, when the request is still coming in, or when an
+     * upgrade was refused (the parser stopped at the upgrade). */
+    if (h->body == HTTP_BODY_TO_EOF || x->rq != RQ_DONE || c->w->draining ||
+        (x->req_h.upgrade && h->status != 101))
         c->close_after = true;
     o.close = c->close_after;
     o.client_http10 = x->req_h.minor == 0;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RELAY_CONFIG_WAIT_MS 5000 /* the parent sends the config right after exec */
@@ -86,7 +87,7 @@ static void on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
 {
     (void)events;
     struct relay *r = io->arg;
-    static char buf[IPC_MAX_MSG];
+    _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
     struct ipc_msg msg;
     const char *why = NULL;
     int rc = ipc_recv(io->fd, buf, &msg, &why);
@@ -143,10 +144,14 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
         return snprintf(err, err_len, "TLS initialisation failed"), -1;
     if (cfg->gateway.n_https > 0 && !(r->tls = tls_server_new(&cfg->tls, err, err_len)))
         return -1;
+    tzset(); /* read /etc/localtime now: seccomp forbids opening files later */
     if (backend_set_init(&r->backends, cfg, false) < 0)
         return snprintf(err, err_len, "out of memory"), -1;
-    if (drop_privileges && (sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0 ||
-                            sandbox_relay_seccomp(err, err_len) < 0))
+    /* not root (a developer's run): nothing to drop but the syscalls */
+    if (drop_privileges && geteuid() == 0 &&
+        sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
+        return -1;
+    if (drop_privileges && sandbox_relay_seccomp(err, err_len) < 0)
         return -1;
     return 0;
 }
@@ -195,7 +200,7 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
 
 static int receive_config(struct config *cfg, const char **why)
 {
-    static char buf[IPC_MAX_MSG];
+    _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
     struct pollfd p = {.fd = RELAY_IPC_FD, .events = POLLIN};
     if (poll(&p, 1, RELAY_CONFIG_WAIT_MS) != 1) {
         *why = "no configuration from the parent";

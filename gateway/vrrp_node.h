@@ -27,10 +27,20 @@ void vrrp_node_backends_up(struct vrrp_node *node, unsigned n_up);
 void vrrp_node_relay_lost(struct vrrp_node *node);
 void vrrp_node_relay_back(struct vrrp_node *node);
 
-/* SIGTERM: send priority 0, remove the VIPs, stop. Safe with NULL. */
+/* SIGTERM: send priority 0, remove the VIPs, stop. Safe with NULL. Call it
+ * from a loop callback (the signal handler's): the memory is released by
+ * loop_defer() at the end of that iteration, which runs even after
+ * loop_stop(). */
 void vrrp_node_shutdown(struct vrrp_node *node);
 
-/* "master", "backup", "init": for logs, /healthz and the metrics. */
+/* "master", "backup", "init": for logs, /healthz and the metrics
+ * ("disabled" for NULL). */
 const char *vrrp_node_state_name(const struct vrrp_node *node);
+
+/* For the metrics page: packets sent/received and every drop by reason
+ * (label: vrrp_drop_name()), and the priority currently advertised. */
+struct vrrp_net_stats;
+const struct vrrp_net_stats *vrrp_node_stats(const struct vrrp_node *node);
+unsigned vrrp_node_priority(const struct vrrp_node *node);
 
 #endif /* RAMPART_GATEWAY_VRRP_NODE_H */

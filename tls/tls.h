@@ -20,7 +20,10 @@
 /* "mbedTLS 3.6.6": the version of the library linked in (run time). */
 const char *tls_library_version(void);
 
-/* One-time process set-up (PSA crypto, RNG). 0 or -1. */
+/* One-time process set-up (PSA crypto, RNG). 0 or -1. Idempotent and
+ * thread-safe; tls_server_new() calls it too. Fork-safe: a child reseeds
+ * its generators automatically (pthread_atfork), so the parent may call it
+ * before forking the relay. */
 int tls_global_init(void);
 
 /* ---- server contexts ------------------------------------------------------ */
@@ -52,11 +55,18 @@ struct tls_conn;
 struct tls_conn *tls_conn_new(struct tls_server *srv, int fd, const char *client);
 void tls_conn_free(struct tls_conn *conn); /* does not close fd */
 
-/* Drives the handshake; TLS_IO_DONE once established. */
+/* Drives the handshake; TLS_IO_DONE once established. Every failure,
+ * including the client closing mid-handshake, is TLS_IO_ERROR, counted once
+ * in tls_stats by reason and logged here (event tls_handshake_failed with
+ * client, reason, sni, error; info level, debug for "closed"). The
+ * socket is corked while a flight is written (one or two segments, no Nagle
+ * stall); the caller should still set TCP_NODELAY for the data phase. */
 int tls_conn_handshake(struct tls_conn *conn);
 
 /* > 0: bytes read/written; otherwise an enum tls_io value. A write may be
- * partial; retry the rest with the *same* remaining data after WANT_*. */
+ * partial (at most one 16 KiB record per call); retry the rest with the
+ * *same* remaining data after WANT_*. TLS_IO_CLOSED: close_notify, EOF or
+ * connection reset. */
 ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len);
 ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len);
 
@@ -67,16 +77,27 @@ size_t tls_conn_pending(const struct tls_conn *conn);
 /* Sends close_notify (best effort, non-blocking). */
 void tls_conn_shutdown(struct tls_conn *conn);
 
-/* Gives memory back while the connection sits idle in keep-alive. */
+/* Gives memory back while the connection sits idle in keep-alive: the two
+ * 16 KiB record buffers shrink to a few bytes (an idle TLS 1.3 connection
+ * then costs ~7.5 KiB instead of ~43 KiB, see bench/tls_handshakes.sh) and
+ * are taken back by the next read/write/shutdown. Call it whenever a read
+ * returned WANT_READ with no request in progress; it does nothing unless
+ * the connection is established and between records, and costs ~1 us. */
 void tls_conn_idle(struct tls_conn *conn);
 
-/* After the handshake: "TLSv1.3", "TLS_AES_128_GCM_SHA256", the SNI name
- * the client sent ("" if none), whether the session was resumed. */
+/* After the handshake: "TLSv1.3", "TLS_AES_128_GCM_SHA256" (OpenSSL's names,
+ * as nginx and HAProxy log them: "ECDHE-ECDSA-AES128-GCM-SHA256" for TLS
+ * 1.2), the SNI name the client sent ("" if none), whether the session was
+ * resumed from a ticket. "" before the handshake. (TLS 1.3: mbedTLS takes
+ * the client's preferred suite among ours; TLS 1.2: ours.) */
 const char *tls_conn_version(const struct tls_conn *conn);
 const char *tls_conn_cipher(const struct tls_conn *conn);
 const char *tls_conn_server_name(const struct tls_conn *conn);
 bool tls_conn_resumed(const struct tls_conn *conn);
-/* Why the last TLS_IO_ERROR happened, e.g. "unsupported protocol version". */
+/* Why the last TLS_IO_ERROR happened, one line without the client address,
+ * e.g. "unsupported protocol version (we accept TLS 1.2 and 1.3)",
+ * "client sent fatal alert 48 (unknown_ca)", "not TLS: the client sent
+ * plain HTTP to the HTTPS port". */
 const char *tls_conn_error(const struct tls_conn *conn);
 
 /* ---- counters (process-wide, atomic; read by the metrics page) ------------ */

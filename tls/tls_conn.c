@@ -5,10 +5,14 @@
  */
 #include "tls/tls_internal.h"
 
+#include "gateway/log.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 /* A socket error that is not EAGAIN: reported to mbedTLS as this code and
@@ -72,10 +76,21 @@ void tls_conn_free(struct tls_conn *conn)
 {
     if (conn == NULL)
         return;
-    tls_idle_restore(conn); /* mbedtls_ssl_free expects its own buffers */
+    /* Shrunk buffers need no restoring: mbedTLS frees them by their
+     * recorded lengths (in_buf_len / out_buf_len). */
     mbedtls_ssl_free(&conn->ssl);
     tls_server_unref(conn->srv);
     free(conn);
+}
+
+/* One line per failed handshake, with the client's address. A client that
+ * connected and left without a word (TCP health checks, scanners) is
+ * counted but logged at debug level only, so it cannot flood the log. */
+static void tls_conn_log_failure(const struct tls_conn *conn, enum tls_fail_reason reason)
+{
+    log_event(reason == TLS_FAIL_CLOSED ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "tls_handshake_failed",
+              "client", conn->client, "reason", tls_fail_reason_name(reason), "sni", conn->sni,
+              "error", conn->error, (const char *)NULL);
 }
 
 /* Maps an mbedTLS result of a read/write/handshake to enum tls_io. */
@@ -93,6 +108,7 @@ static int tls_conn_result(struct tls_conn *conn, int ret)
     enum tls_fail_reason reason = tls_classify_error(conn, ret, conn->error, sizeof conn->error);
     if (!conn->established) {
         tls_count_failure(reason);
+        tls_conn_log_failure(conn, reason);
         return TLS_IO_ERROR;
     }
     return reason == TLS_FAIL_CLOSED ? TLS_IO_CLOSED : TLS_IO_ERROR;
@@ -109,20 +125,39 @@ static void tls_conn_count_success(struct tls_conn *conn)
         atomic_fetch_add_explicit(&tls_stats.resumed, 1, memory_order_relaxed);
 }
 
-int tls_conn_handshake(struct tls_conn *conn)
+/* mbedTLS sends every handshake message with its own send(): corked, a
+ * whole server flight leaves in one or two segments, and no message waits
+ * for a delayed ACK behind Nagle. Always uncorked before returning. Fails
+ * harmlessly on a socket that is not TCP. */
+static void tls_conn_cork(const struct tls_conn *conn, int on)
 {
-    if (conn->established)
-        return TLS_IO_DONE;
-    /* mbedtls_ssl_handshake() is this loop; we step ourselves to see whether
-     * the server reached the Certificate state (a full handshake) or skipped
-     * it (resumption with a ticket) -- mbedTLS has no getter for that. */
+    (void)setsockopt(conn->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+}
+
+/* mbedtls_ssl_handshake() is this loop; we step ourselves to see whether
+ * the server reached the Certificate state (a full handshake) or skipped it
+ * (resumption with a ticket) -- mbedTLS has no getter for that. */
+static int tls_conn_steps(struct tls_conn *conn)
+{
     while (!mbedtls_ssl_is_handshake_over(&conn->ssl)) {
         int ret = mbedtls_ssl_handshake_step(&conn->ssl);
         if (conn->ssl.MBEDTLS_PRIVATE(state) == MBEDTLS_SSL_SERVER_CERTIFICATE)
             conn->full_handshake = true;
         if (ret != 0)
-            return tls_conn_result(conn, ret);
+            return ret;
     }
+    return 0;
+}
+
+int tls_conn_handshake(struct tls_conn *conn)
+{
+    if (conn->established)
+        return TLS_IO_DONE;
+    tls_conn_cork(conn, 1);
+    int ret = tls_conn_steps(conn);
+    tls_conn_cork(conn, 0);
+    if (ret != 0)
+        return tls_conn_result(conn, ret);
     tls_conn_count_success(conn);
     return TLS_IO_DONE;
 }

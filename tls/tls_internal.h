@@ -28,8 +28,7 @@ struct tls_server {
     struct tls_cert certs[CONFIG_MAX_CERTIFICATES]; /* [0] is the default */
     unsigned n_certs;
     const char *names[CONFIG_MAX_CERTIFICATES];     /* certs[i].server_name */
-    bool tickets;
-    mbedtls_ssl_ticket_context ticket;
+    struct tls_tickets *tickets;                    /* NULL: tickets off */
 };
 
 struct tls_conn {
@@ -50,6 +49,13 @@ struct tls_conn {
 /* tls_rng.c: the process-wide DRBG (thread-safe: mbedTLS locks it). */
 int tls_rng(void *ctx, unsigned char *out, size_t len);
 void *tls_rng_ctx(void);
+
+/* tls_tickets.c: the process's ticket keys for a lifetime (a new reference,
+ * or NULL when out of memory), and how a config uses them. */
+struct tls_tickets;
+struct tls_tickets *tls_tickets_get(uint32_t lifetime_s);
+void tls_tickets_unref(struct tls_tickets *tickets);
+void tls_tickets_attach(struct tls_tickets *tickets, mbedtls_ssl_config *conf);
 
 /* tls_idle.c: give the record buffers back / take them again. */
 void tls_idle_shrink(struct tls_conn *conn);

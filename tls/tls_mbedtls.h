@@ -27,7 +27,10 @@
 #include <mbedtls/x509_crt.h>
 #include <psa/crypto.h>
 
-#if !defined(MBEDTLS_SSL_SRV_C) || !defined(MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH)
+/* (MBEDTLS_VERSION_NUMBER is absent only when the headers are not seen at
+ * all, as under cppcheck.) */
+#if defined(MBEDTLS_VERSION_NUMBER) && \
+    (!defined(MBEDTLS_SSL_SRV_C) || !defined(MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH))
 #error "tls/ must be compiled against tls/mbedtls_config.h"
 #endif
 

@@ -163,18 +163,12 @@ static int tls_server_tickets(struct tls_server *srv, const struct config_tls *c
                  (unsigned long long)cfg->ticket_lifetime_ms);
         return -1;
     }
-    /* The ticket context generates a new key every lifetime and keeps the
-     * previous one, so tickets stay valid across one rotation. */
-    mbedtls_ssl_ticket_init(&srv->ticket);
-    srv->tickets = true;
-    int ret = mbedtls_ssl_ticket_setup(&srv->ticket, tls_rng, tls_rng_ctx(),
-                                       MBEDTLS_CIPHER_AES_256_GCM, (uint32_t)lifetime_s);
-    if (ret != 0) {
-        tls_errf(err, err_len, "tls: cannot set up session tickets (-0x%04x)", (unsigned)-ret);
+    srv->tickets = tls_tickets_get((uint32_t)lifetime_s);
+    if (srv->tickets == NULL) {
+        tls_errf(err, err_len, "tls: cannot set up session tickets (out of memory)");
         return -1;
     }
-    mbedtls_ssl_conf_session_tickets_cb(&srv->conf, mbedtls_ssl_ticket_write,
-                                        mbedtls_ssl_ticket_parse, &srv->ticket);
+    tls_tickets_attach(srv->tickets, &srv->conf);
     return 0;
 }
 
@@ -209,8 +203,7 @@ static void tls_server_free(struct tls_server *srv)
         mbedtls_x509_crt_free(&srv->certs[i].chain);
         mbedtls_pk_free(&srv->certs[i].key);
     }
-    if (srv->tickets)
-        mbedtls_ssl_ticket_free(&srv->ticket);
+    tls_tickets_unref(srv->tickets);
     mbedtls_ssl_config_free(&srv->conf);
     free(srv);
 }

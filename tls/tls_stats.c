@@ -67,6 +67,14 @@ static unsigned char tls_last_alert(const struct tls_conn *conn)
     return msg != NULL ? msg[1] : 0;
 }
 
+/* A first record starting with an upper-case letter is not TLS (record
+ * types are 20-24): most likely "GET /..." sent to the HTTPS port. */
+static bool tls_looks_like_http(const struct tls_conn *conn)
+{
+    const unsigned char *hdr = conn->ssl.MBEDTLS_PRIVATE(in_hdr);
+    return !conn->established && hdr != NULL && hdr[0] >= 'A' && hdr[0] <= 'Z';
+}
+
 static enum tls_fail_reason tls_classify_protocol(int ret)
 {
     switch (ret) {
@@ -116,6 +124,10 @@ enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret, ch
     case -0x004E: /* tls_conn.c TLS_ERR_SOCKET */
         snprintf(text, text_len, "socket error: %s", strerror(conn->sys_errno));
         return TLS_FAIL_OTHER;
+    }
+    if (ret == MBEDTLS_ERR_SSL_INVALID_RECORD && tls_looks_like_http(conn)) {
+        snprintf(text, text_len, "not TLS: the client sent plain HTTP to the HTTPS port");
+        return TLS_FAIL_PROTOCOL;
     }
     char why[96];
     mbedtls_strerror(ret, why, sizeof why);

@@ -53,7 +53,8 @@ http {
   }
 }
 NGX
-  PX_NGINX[$name]=$(spawn "$PX_NS" "$dir/stdout.log" nginx -p "$dir" -c "$dir/nginx.conf")
+  spawn "$PX_NS" "$dir/stdout.log" nginx -p "$dir" -c "$dir/nginx.conf" >/dev/null
+  PX_NGINX[$name]=$!
 }
 
 # px_python: the helper backend (uploads, chunked downloads, websocket echo).
@@ -156,7 +157,9 @@ PY
 # px_setup [EXTRA_INI]: namespace, content, backends, rampart; fails the
 # test script when something does not come up.
 px_setup() {
-  PX_NS=$(netns_add px) || { not_ok "namespace"; exit 1; }
+  # not $(netns_add ...): a subshell would lose lib.sh's cleanup list
+  netns_add px >/dev/null || { not_ok "namespace"; exit 1; }
+  PX_NS="$T_TAG-px"
   mkdir -p "$T_TMP/www/.well-known/acme-challenge"
   echo "acme-token-ok" >"$T_TMP/www/.well-known/acme-challenge/tok123"
   head -c 600 /dev/zero | tr '\0' 'p' >"$T_TMP/www/page.html"
@@ -167,7 +170,8 @@ px_setup() {
   px_nginx web-02 18082
   proc_config "$T_TMP/r.ini" "${1:-}"
   sed -i 's/^max_connections_per_ip = 3$/max_connections_per_ip = 200/; s/^max_connections = 50$/max_connections = 400/; s/^workers = 2$/workers = 1/' "$T_TMP/r.ini"
-  PX_RAMPART=$(spawn "$PX_NS" "$T_TMP/rampart.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini")
+  spawn "$PX_NS" "$T_TMP/rampart.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null
+  PX_RAMPART=$!
   local p
   for p in 18081 18082 18083 18443 18080; do
     wait_port "$PX_NS" 127.0.0.1 $p || { not_ok "port $p up" "$(tail -n 5 "$T_TMP/rampart.log")"; exit 1; }
@@ -202,4 +206,15 @@ except Exception:
     pass
 print(buf.split(b" ")[1].decode() if buf.count(b" ") else "none")
 ' "$port" "$tls"
+}
+
+# px_done: stops rampart (SIGTERM: it must exit 0 after draining) and ends
+# the test with its verdict.
+px_done() {
+  kill -TERM "$PX_RAMPART" 2>/dev/null
+  local rc
+  wait "$PX_RAMPART" 2>/dev/null
+  rc=$?
+  check_eq "rampart exits 0 on SIGTERM" 0 "$rc"
+  t_done
 }

@@ -36,4 +36,4 @@ PY
 check_eq "2,000 sequential requests, web-02 killed at #700: 0 failed" "0 both-used" "$res"
 codes=$(for i in 1 2 3 4; do px_curl -o /dev/null -w '%{http_code} ' https://www.foobar.com:18443/who; done)
 check_eq "after the kill every request still succeeds" "200 200 200 200 " "$codes"
-t_done
+px_done

@@ -144,6 +144,27 @@ PY
 )
 check_eq "slow client cut at header_timeout with 408 while others are served" "200 HTTP/1.1 408 Request Timeout cut" "$slow"
 check_eq "backend response timeout: 504" 504 "$(px_curl -o /dev/null -w '%{http_code}' "$B/py/slow")"
+check_eq "a client that stops sending its body: 408" 408 \
+  "$(printf 'POST /py/sha HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789' | px_raw 18443 1)"
+ka10=$(ip netns exec "$PX_NS" python3 - <<'PY'
+import socket, ssl
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", 18443), timeout=5), server_hostname="www.foobar.com")
+out = []
+for i in range(2):
+    s.sendall(b"GET /who HTTP/1.0\r\nHost: www.foobar.com\r\nConnection: keep-alive\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(4096)
+    head, _, body = buf.partition(b"\r\n\r\n")
+    n = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+    while len(body) < n:
+        body += s.recv(4096)
+    out.append("keep-alive" if b"connection: keep-alive" in head.lower() else "no-ka")
+print(" ".join(out))
+PY
+)
+check_eq "HTTP/1.0 keep-alive client: two requests on one connection" "keep-alive keep-alive" "$ka10"
 
 # ---- no backend ---------------------------------------------------------------
 stop_pid "${PX_NGINX[web-01]}" KILL
@@ -156,4 +177,4 @@ esac
 check_eq "503 carries Retry-After" 1 "$(px_curl -D - -o /dev/null "$B/who" | grep -ci '^retry-after:')"
 check_eq "access log: one line per request with status, backend, TLS version" 1 \
   "$(grep -c '"GET /hdr" 200 [0-9]* [0-9.]*ms backend=web-0[12] tls=TLSv1.[23] cipher=TLS' "$T_TMP/rampart.log" | sed 's/^[1-9][0-9]*$/1/')"
-t_done
+px_done

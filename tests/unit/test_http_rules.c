@@ -216,6 +216,10 @@ static void test_reject_framing(void **state)
                                "fffffffffffffffff\r\n"), 400);
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"), 400);
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n"), 400);
+    /* chunked in HTTP/1.0 */
+    assert_int_equal(status_of("POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               "0\r\n\r\n"), 400);
+    assert_int_equal(status_of("POST / HTTP/1.0\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"), 0);
 }
 
 static void test_reject_bad_bytes(void **state)

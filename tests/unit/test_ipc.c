@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static char buf[IPC_MAX_MSG];
+_Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
 
 static void test_round_trip(void **state)
 {

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "gateway/config.h"
+#include "gateway/log.h"
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
@@ -32,7 +33,7 @@
 #define TEST_OUTPUT_MAX    65536
 
 struct test_server {
-    struct tls_server *srv;
+    struct tls_server *_Atomic srv; /* swapped by the reload test */
     int listen_fd;
     unsigned short port;
     pthread_t thread;
@@ -136,7 +137,7 @@ static void serve_reply(struct tls_conn *conn, int fd)
 
 static void serve_one(struct test_server *ts, int fd)
 {
-    struct tls_conn *conn = tls_conn_new(ts->srv, fd, "127.0.0.1");
+    struct tls_conn *conn = tls_conn_new(atomic_load(&ts->srv), fd, "127.0.0.1");
     assert_non_null(conn);
     int r;
     while ((r = tls_conn_handshake(conn)) == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE)
@@ -168,8 +169,9 @@ static void *serve_loop(void *arg)
 static int server_start(struct test_server *ts, const struct config *cfg)
 {
     char err[512] = "";
-    ts->srv = tls_server_new(&cfg->tls, err, sizeof err);
-    if (ts->srv == NULL) {
+    struct tls_server *srv = tls_server_new(&cfg->tls, err, sizeof err);
+    atomic_init(&ts->srv, srv);
+    if (srv == NULL) {
         fprintf(stderr, "tls_server_new: %s\n", err);
         return -1;
     }
@@ -189,7 +191,7 @@ static void server_stop(struct test_server *ts)
     atomic_store(&ts->stop, true);
     pthread_join(ts->thread, NULL);
     close(ts->listen_fd);
-    tls_server_unref(ts->srv);
+    tls_server_unref(atomic_load(&ts->srv));
 }
 
 /* Runs s_client with `args`, sending two lines (a pause between them so the
@@ -375,6 +377,40 @@ static void check_resumption(struct test_env *env, const char *version)
 }
 
 static void test_ticket_resumption_tls13(void **state) { check_resumption(*state, "-tls1_3"); }
+
+/* What a SIGHUP reload does: a new server replaces the old one. */
+static void reload(struct test_server *ts, const struct config *cfg)
+{
+    char err[256];
+    struct tls_server *fresh = tls_server_new(&cfg->tls, err, sizeof err);
+    assert_non_null(fresh);
+    tls_server_unref(atomic_exchange(&ts->srv, fresh));
+}
+
+static void test_tickets_survive_reload_with_same_lifetime(void **state)
+{
+    struct test_env *env = *state;
+    char args[512];
+    snprintf(args, sizeof args, "-tls1_3 -sess_out %s/sess-reload", env->dir);
+    char *out = client(&env->main, args);
+    assert_non_null(strstr(out, "resumed=0"));
+    free(out);
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    reload(&env->main, &cfg);
+    snprintf(args, sizeof args, "-tls1_3 -sess_in %s/sess-reload", env->dir);
+    out = client(&env->main, args);
+    assert_non_null(strstr(out, "resumed=1"));
+    free(out);
+    /* A new lifetime means new keys: the old ticket no longer opens. */
+    cfg.tls.ticket_lifetime_ms = 2 * 3600 * 1000;
+    reload(&env->main, &cfg);
+    out = client(&env->main, args);
+    assert_non_null(strstr(out, "resumed=0"));
+    free(out);
+    base_config(&cfg, env->dir);
+    reload(&env->main, &cfg);
+}
 static void test_ticket_resumption_tls12(void **state) { check_resumption(*state, "-tls1_2"); }
 
 static void test_client_alert_counted(void **state)
@@ -466,6 +502,81 @@ static void test_certificate_count_bounds(void **state)
     assert_null(tls_server_new(&cfg.tls, err, sizeof err));
 }
 
+/* A connection over one end of a socket pair; the test plays the client. */
+static struct tls_conn *pair_conn(struct test_env *env, int sv[2])
+{
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    char err[256];
+    struct tls_server *srv = tls_server_new(&cfg.tls, err, sizeof err);
+    assert_non_null(srv);
+    struct tls_conn *conn = tls_conn_new(srv, sv[0], "198.18.0.9:1234");
+    assert_non_null(conn);
+    tls_server_unref(srv); /* the connection's own reference keeps it alive */
+    return conn;
+}
+
+static void pair_close(struct tls_conn *conn, int sv[2])
+{
+    tls_conn_free(conn); /* frees the server too (ASan checks both) */
+    close(sv[0]);
+    if (sv[1] >= 0)
+        close(sv[1]);
+}
+
+static void test_handshake_waits_then_client_closes(void **state)
+{
+    int sv[2];
+    struct tls_conn *conn = pair_conn(*state, sv);
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
+    assert_string_equal(tls_conn_version(conn), "");
+    assert_string_equal(tls_conn_cipher(conn), "");
+    assert_false(tls_conn_resumed(conn));
+    unsigned long long before = failures(TLS_FAIL_CLOSED);
+    close(sv[1]);
+    sv[1] = -1;
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_ERROR);
+    assert_int_equal(failures(TLS_FAIL_CLOSED), before + 1);
+    assert_string_equal(tls_conn_error(conn), "client closed the connection");
+    pair_close(conn, sv);
+}
+
+static void test_plain_http_on_tls_port_is_protocol_error(void **state)
+{
+    int logp[2];
+    assert_int_equal(pipe(logp), 0);
+    log_setup(LOG_FORMAT_PLAIN, logp[1], LOG_LEVEL_DEBUG, NULL);
+    int sv[2];
+    struct tls_conn *conn = pair_conn(*state, sv);
+    static const char req[] = "GET / HTTP/1.1\r\nHost: www.rampart.test\r\n\r\n";
+    assert_int_equal(write(sv[1], req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    unsigned long long before = failures(TLS_FAIL_PROTOCOL);
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_ERROR);
+    assert_int_equal(failures(TLS_FAIL_PROTOCOL), before + 1);
+    assert_string_equal(tls_conn_error(conn), "not TLS: the client sent plain HTTP to the HTTPS port");
+    pair_close(conn, sv);
+    log_setup(LOG_FORMAT_PLAIN, 2, LOG_LEVEL_INFO, NULL);
+    char line[1024];
+    ssize_t n = read(logp[0], line, sizeof line - 1);
+    assert_true(n > 0);
+    line[n] = '\0';
+    assert_non_null(strstr(line, " tls_handshake_failed client=198.18.0.9:1234 reason=protocol sni=\"\" "
+                                 "error=\"not TLS: the client sent plain HTTP to the HTTPS port\""));
+    close(logp[0]);
+    close(logp[1]);
+}
+
+static void test_idle_before_handshake_is_harmless(void **state)
+{
+    int sv[2];
+    struct tls_conn *conn = pair_conn(*state, sv);
+    tls_conn_idle(conn); /* nothing to give back yet: must not disturb the handshake */
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
+    assert_int_equal(tls_conn_pending(conn), 0);
+    pair_close(conn, sv);
+}
+
 static void test_reason_names(void **state)
 {
     (void)state;
@@ -492,11 +603,15 @@ int main(void)
         cmocka_unit_test(test_alpn_http11),
         cmocka_unit_test(test_ticket_resumption_tls13),
         cmocka_unit_test(test_ticket_resumption_tls12),
+        cmocka_unit_test(test_tickets_survive_reload_with_same_lifetime),
         cmocka_unit_test(test_client_alert_counted),
         cmocka_unit_test(test_key_not_matching_certificate),
         cmocka_unit_test(test_unreadable_files_named),
         cmocka_unit_test(test_ticket_lifetime_bounds),
         cmocka_unit_test(test_certificate_count_bounds),
+        cmocka_unit_test(test_handshake_waits_then_client_closes),
+        cmocka_unit_test(test_plain_http_on_tls_port_is_protocol_error),
+        cmocka_unit_test(test_idle_before_handshake_is_harmless),
         cmocka_unit_test(test_reason_names),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

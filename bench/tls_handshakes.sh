@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# bench/tls_handshakes.sh: what the TLS layer alone can do on this machine.
+#
+#   bench/tls_handshakes.sh [SECONDS_PER_RUN] [IDLE_CONNECTIONS]
+#   EXTRA_LDFLAGS (e.g. the X25519 --wrap options of tls/tls_x25519.c) are
+#   added to the server's link, as the Makefile does.
+#
+# Builds bench/tls_server (tls/ + one epoll loop, one thread) with an ECDSA
+# P-256 certificate on 127.0.0.1 and measures, counting what the *server*
+# did (tls_stats, read with SIGUSR1) and the server's own CPU time:
+#   - full TLS 1.3 and TLS 1.2 handshakes/s  (openssl s_time -new)
+#   - resumed TLS 1.3 and TLS 1.2 handshakes/s (openssl s_time -reuse: tickets)
+#   - RSS per idle TLS connection, with and without tls_conn_idle()
+#   - mbedTLS's own crypto figures (mbedtls-benchmark): the ceiling
+# "per CPU-s" divides by the server's CPU seconds, which stays meaningful
+# on a machine shared with other work. Runs are short and bounded.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+DUR=${1:-4}
+IDLE=${2:-2000}
+CLIENTS=2
+BUILD=${BUILD:-build}
+DEPS=${DEPS:-.deps}
+OUT=bench/out/tls
+PORT=$((20000 + RANDOM % 20000))
+mkdir -p "$OUT"
+
+[ -f "$BUILD/librampart.a" ] || make -s BUILD="$BUILD" DEPS="$DEPS"
+# Link the server the way the daemon was linked: with the X25519 wrap
+# (tls/tls_x25519.c) if build/rampart has it, unless EXTRA_LDFLAGS is set.
+TLS_WRAP="-Wl,--wrap=psa_generate_key,--wrap=psa_export_public_key,--wrap=psa_destroy_key,-u,__wrap_psa_generate_key"
+if [ -z "${EXTRA_LDFLAGS+x}" ] && nm "$BUILD/rampart" 2>/dev/null | grep -q __wrap_psa_generate_key; then
+  EXTRA_LDFLAGS=$TLS_WRAP
+fi
+M=$DEPS/mbedtls
+cc -std=c11 -O2 -D_GNU_SOURCE -I. -isystem "$M/include" -o "$OUT/tls_server" bench/tls_server.c \
+  "$BUILD/librampart.a" "$M/lib/libmbedtls.a" "$M/lib/libmbedx509.a" "$M/lib/libmbedcrypto.a" \
+  "$M/lib/libeverest.a" "$M/lib/libp256m.a" $(pkg-config --libs inih libnftnl libmnl) -lpthread \
+  ${EXTRA_LDFLAGS:-}
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench \
+  -keyout "$OUT/key.pem" -out "$OUT/cert.pem" 2>/dev/null
+
+SERVER_PID=
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+start_server() {
+  "$OUT/tls_server" "$PORT" "$OUT/cert.pem" "$OUT/key.pem" "$@" >"$OUT/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 50); do grep -q ready "$OUT/server.log" 2>/dev/null && return; sleep 0.1; done
+  echo "tls_server did not start"; cat "$OUT/server.log"; exit 1
+}
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; }
+
+# "handshakes resumed cpu_ticks" of the server right now.
+snapshot() {
+  local n; n=$(wc -l <"$OUT/server.log")
+  kill -USR1 "$SERVER_PID"
+  for _ in $(seq 30); do [ "$(wc -l <"$OUT/server.log")" -gt "$n" ] && break; sleep 0.1; done
+  local line; line=$(tail -n1 "$OUT/server.log")
+  local t13 t12 res
+  t13=$(sed -E 's/.*tls13=([0-9]+).*/\1/' <<<"$line")
+  t12=$(sed -E 's/.*tls12=([0-9]+).*/\1/' <<<"$line")
+  res=$(sed -E 's/.*resumed=([0-9]+).*/\1/' <<<"$line")
+  local cpu; cpu=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+  echo "$((t13 + t12)) $res $cpu"
+}
+
+# measure LABEL KIND(full|resumed) s_time-args...
+measure() {
+  local label=$1 kind=$2; shift 2
+  read -r h0 r0 c0 < <(snapshot)
+  local t0; t0=$(date +%s.%N)
+  for _ in $(seq "$CLIENTS"); do
+    timeout $((DUR + 10)) openssl s_time -connect "127.0.0.1:$PORT" -time "$DUR" -www / "$@" \
+      >/dev/null 2>&1 &
+  done
+  wait $(jobs -p | grep -v "^$SERVER_PID$") 2>/dev/null || true
+  local t1; t1=$(date +%s.%N)
+  read -r h1 r1 c1 < <(snapshot)
+  local tick; tick=$(getconf CLK_TCK)
+  awk -v l="$label" -v k="$kind" -v h=$((h1 - h0)) -v r=$((r1 - r0)) -v c=$((c1 - c0)) \
+      -v t0="$t0" -v t1="$t1" -v tick="$tick" 'BEGIN {
+        n = (k == "full") ? h - r : r; wall = t1 - t0; cpu = c / tick;
+        printf "  %-24s %7.0f /s wall   %7.0f /CPU-s   (%d %s of %d handshakes, server CPU %.0f%%)\n",
+               l, n / wall, (cpu > 0 ? n / cpu : 0), n, k, h, 100 * cpu / wall }'
+}
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+
+# idle_rss LABEL server-args...: KiB per idle connection with IDLE clients.
+idle_rss() {
+  local label=$1; shift
+  start_server "$@"
+  local before; before=$(rss_kib)
+  local fifo=$OUT/idle.fifo; rm -f "$fifo"; mkfifo "$fifo"
+  python3 bench/tls_idle_clients.py 127.0.0.1 "$PORT" "$IDLE" 1.3 <"$fifo" >"$OUT/idle.log" 2>&1 &
+  local py=$!
+  exec 9>"$fifo"
+  for _ in $(seq 600); do grep -q held "$OUT/idle.log" && break; sleep 0.1; done
+  sleep 0.5
+  local after; after=$(rss_kib)
+  exec 9>&-
+  wait "$py" 2>/dev/null || true
+  awk -v l="$label" -v b="$before" -v a="$after" -v n="$IDLE" \
+    'BEGIN { printf "  %-24s %6.1f KiB per idle TLS 1.3 connection (%d connections, RSS %d -> %d KiB)\n",
+             l, (a - b) / n, n, b, a }'
+  stop_server
+}
+
+echo "== server link options: ${EXTRA_LDFLAGS:-(none)}"
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== handshakes (server: 1 thread; $CLIENTS openssl s_time clients, ${DUR}s each; ECDSA P-256, X25519)"
+start_server
+measure "full TLS 1.3"    full    -new   -tls1_3
+measure "full TLS 1.2"    full    -new   -tls1_2
+measure "resumed TLS 1.3" resumed -reuse -tls1_3
+measure "resumed TLS 1.2" resumed -reuse -tls1_2
+kill -USR1 "$SERVER_PID"; sleep 0.3
+echo "  server counters: $(tail -n1 "$OUT/server.log")"
+stop_server
+
+echo "== memory per idle connection"
+idle_rss "with tls_conn_idle()"
+idle_rss "without (--no-idle)" --no-idle
+
+echo "== mbedTLS crypto on this machine (mbedtls-benchmark, one core)"
+timeout 120 "$M/bin/mbedtls-benchmark" aes_gcm chachapoly ecdh ecdsa 2>&1 \
+  | grep -E "AES-GCM-128|AES-GCM-256|ChaCha20-Poly1305|ECDSA-secp256r1|ECDHE-(x25519|secp256r1)" \
+  | sed 's/^ */  /'

@@ -1,0 +1,88 @@
+# Helpers for the VRRP integration tests and bench/vrrp.sh. Source after
+# tests/integration/lib.sh. Everything runs in namespaces made by lib.sh.
+#
+#   vrrp_build_driver                 builds bench/vrrp_driver.c -> $VRRP_DRIVER
+#   vrrp_lan NAMES...                 a bridge namespace + one namespace per
+#                                     name, eth0 = 198.18.0.(1,2,3...)/24
+#   has_vip NS                        the VIP is on NS's eth0
+#   rp_start NS TAG PRIO [ARGS...]    a Rampart VRRP node (prints PID)
+#   ka_start NS TAG PRIO [ADVERT_S]   keepalived, VRRPv3 (prints PID)
+#   ka_kill NS                        SIGKILL every keepalived of NS, by PID
+
+VRRP_VIP=${VRRP_VIP:-198.18.0.10}
+VRRP_VRID=${VRRP_VRID:-51}
+VRRP_DRIVER=$T_TMP/vrrp_driver
+declare -A VRRP_NS=()
+
+vrrp_build_driver() {
+  local san=()
+  # the ASan build's library needs the sanitizer runtime too
+  [[ $RAMPART_BUILD == *asan* ]] && san=(-fsanitize=address,undefined)
+  cc -std=c11 -O1 -g -D_GNU_SOURCE -I"$RAMPART_ROOT" "${san[@]}" -o "$VRRP_DRIVER" \
+    "$RAMPART_ROOT/bench/vrrp_driver.c" "$RAMPART_BUILD/librampart.a" -lmnl -linih
+}
+
+# vrrp_lan a b c: namespaces joined by a bridge in namespace "sw"; NAME's
+# namespace is ${VRRP_NS[NAME]}, its address 198.18.0.N in argument order.
+vrrp_lan() {
+  local sw i=1 name ns
+  sw=$(netns_add sw) || return 1
+  bridge_add "$sw" br0
+  for name in "$@"; do
+    ns=$(netns_add "$name") || return 1
+    VRRP_NS[$name]=$ns
+    veth_pair "$ns" eth0 "198.18.0.$i/24" "$sw" "p$name" ""
+    ip -n "$sw" link set "p$name" master br0
+    i=$((i + 1))
+  done
+  VRRP_NS[sw]=$sw
+}
+
+has_vip() { ip -n "$1" -4 addr show dev eth0 | grep -q "inet $VRRP_VIP/"; }
+no_vip() { ! has_vip "$1"; }
+
+rp_start() {
+  local ns=$1 tag=$2 prio=$3
+  shift 3
+  spawn "$ns" "$T_TMP/$tag.log" "$VRRP_DRIVER" -i eth0 -v "$VRRP_VRID" -p "$prio" \
+    -a "${VRRP_ADVERT_CS:-10}" -V "$VRRP_VIP/24" -s "$T_TMP/$tag.stats" "$@"
+}
+
+# rp_stat PID TAG KEY: one counter from the node's stats file (SIGHUP writes it).
+rp_stat() {
+  kill -HUP "$1" 2>/dev/null
+  sleep 0.2
+  awk -v k="$3" '$1 == k { print $2 }' "$T_TMP/$2.stats"
+}
+
+ka_start() {
+  local ns=$1 tag=$2 prio=$3 adv=${4:-0.1}
+  cat >"$T_TMP/$tag.conf" <<EOF
+global_defs {
+  router_id $tag
+  vrrp_version 3
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id $VRRP_VRID
+  priority $prio
+  advert_int $adv
+  virtual_ipaddress {
+    $VRRP_VIP/24
+  }
+}
+EOF
+  spawn "$ns" "$T_TMP/$tag.log" keepalived -n -l -D -P -f "$T_TMP/$tag.conf" \
+    -p "$T_TMP/$tag.pid" -r "$T_TMP/$tag.vrrp.pid"
+}
+
+# keepalived runs a parent and a VRRP child: a "crash" kills both, the child
+# first (killed first, the parent would have it leave cleanly, priority 0).
+ka_kill() {
+  local pid
+  for pid in $(ip netns pids "$1" | sort -rn); do
+    [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = keepalived ] && kill -KILL "$pid"
+  done
+  return 0
+}

@@ -1,0 +1,489 @@
+/*
+ * parent: supervision of the relay, reload and shutdown. See parent.h.
+ */
+#include "gateway/parent.h"
+#include "gateway/listener.h"
+#include "gateway/log.h"
+#include "gateway/loop.h"
+#include "gateway/relay_proc.h"
+#include "gateway/sandbox.h"
+#include "gateway/vrrp_node.h"
+#include "tls/tls.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct parent {
+    struct loop *loop;
+    struct config *cfg;        /* running config */
+    int fds[LISTENER_MAX_FDS]; /* its listeners, kept open for every relay */
+    struct relay_proc *current;  /* serving (or starting) with cfg */
+    struct relay_proc *pending;  /* reload: starting with next_cfg */
+    struct config *next_cfg;
+    int next_fds[LISTENER_MAX_FDS];
+    struct relay_proc *old;      /* draining or killed, until reaped */
+    struct vrrp_node *vrrp;
+    bool relay_lost;             /* VRRP was told; tell it when one is back */
+    unsigned backends_up;        /* last value given to VRRP */
+    unsigned fast_failures;
+    uint64_t heartbeat_timeout_ms;
+    bool stopping, ever_ready;
+    int exit_code;
+    struct loop_io sig_io;
+    struct loop_timer watchdog, restart;
+};
+
+static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
+
+static bool any_relay(const struct parent *p) { return p->current || p->pending || p->old; }
+
+static void log_pid(enum log_level level, const char *event, pid_t pid, const char *key,
+                    const char *value)
+{
+    char p[16];
+    snprintf(p, sizeof p, "%d", (int)pid);
+    log_event(level, event, "pid", p, key, value, NULL);
+}
+
+static uint64_t heartbeat_timeout(const struct config *cfg)
+{
+    if (!cfg->vrrp.enabled)
+        return PARENT_HEARTBEAT_TIMEOUT_MS;
+    uint64_t advert = (uint64_t)cfg->vrrp.advert_interval_cs * 10;
+    return advert < 3 * 50 ? 3 * 50 : advert; /* at least 3 missed heartbeats */
+}
+
+/* ---- starting relays ------------------------------------------------------------- */
+
+static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
+{
+    char err[256];
+    struct relay_proc *rp = relay_proc_spawn(cfg, fds, loop_now_ms(p->loop), err, sizeof err);
+    if (!rp) {
+        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, NULL);
+        return NULL;
+    }
+    rp->io.fn = parent_on_ipc;
+    rp->io.arg = p;
+    if (rp->state != RELAY_KILLED)
+        loop_watch(p->loop, &rp->io, LOOP_READ);
+    log_pid(LOG_LEVEL_INFO, "relay_started", rp->pid, "config", cfg->path);
+    return rp;
+}
+
+static void start_current(struct parent *p)
+{
+    if (p->stopping || p->current)
+        return;
+    p->current = parent_spawn(p, p->cfg, p->fds);
+    if (!p->current) /* fork failed: try again shortly */
+        loop_timer_set(p->loop, &p->restart, PARENT_RESTART_MAX_DELAY_MS);
+}
+
+static void on_restart_timer(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    start_current(t->arg);
+}
+
+/* Retires a relay: it stays on the `old` list until reaped. */
+static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state)
+{
+    rp->state = state;
+    if (state == RELAY_DRAINING) {
+        ipc_send(rp->io.fd, IPC_DRAIN, NULL, 0);
+        rp->drain_deadline_ms = loop_now_ms(p->loop) + rp->drain_timeout_ms + PARENT_KILL_GRACE_MS;
+    } else {
+        sandbox_signal_relay(rp->pid, SIGKILL);
+    }
+    loop_unwatch(p->loop, &rp->io);
+    rp->next = p->old;
+    p->old = rp;
+}
+
+/* The serving relay is gone (exited, killed, or silent): VRRP hands over,
+ * and a new one starts at once, or after a backoff if they keep dying. */
+static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const char *why)
+{
+    p->current = NULL;
+    log_pid(LOG_LEVEL_ERROR, "relay_lost", pid, "reason", why);
+    if (!p->relay_lost) {
+        vrrp_node_relay_lost(p->vrrp);
+        p->relay_lost = true;
+    }
+    bool fast = loop_now_ms(p->loop) - started_ms < PARENT_FAST_FAIL_MS;
+    p->fast_failures = fast ? p->fast_failures + 1 : 0;
+    if (!p->ever_ready) {
+        /* the very first relay could not start: report and give up */
+        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", why, NULL);
+        p->exit_code = 1;
+        p->stopping = true;
+        if (!any_relay(p))
+            loop_stop(p->loop);
+        return;
+    }
+    if (p->stopping)
+        return;
+    if (p->fast_failures <= 1) {
+        start_current(p);
+        return;
+    }
+    uint64_t delay = 100u << (p->fast_failures < 7 ? p->fast_failures - 2 : 6);
+    if (delay > PARENT_RESTART_MAX_DELAY_MS)
+        delay = PARENT_RESTART_MAX_DELAY_MS;
+    char d[24];
+    snprintf(d, sizeof d, "%llums", (unsigned long long)delay);
+    log_event(LOG_LEVEL_WARN, "relay_restart_delayed", "delay", d, "reason", "relay keeps failing", NULL);
+    loop_timer_set(p->loop, &p->restart, delay);
+}
+
+/* ---- reload ------------------------------------------------------------------------ */
+
+static void reload_abandon(struct parent *p, const char *why)
+{
+    log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", why, "config", p->next_cfg->path,
+              "effect", "nothing changed", NULL);
+    listener_close_all(p->next_fds, listener_count(p->next_cfg));
+    config_free(p->next_cfg);
+    p->next_cfg = NULL;
+}
+
+/* The new relay is ready: it becomes current, the old one drains. */
+static void reload_commit(struct parent *p)
+{
+    struct relay_proc *old = p->current;
+    unsigned n_old = listener_count(p->cfg);
+    p->current = p->pending;
+    p->pending = NULL;
+    if (old)
+        retire(p, old, RELAY_DRAINING);
+    listener_close_all(p->fds, n_old); /* the new set holds what is kept */
+    memcpy(p->fds, p->next_fds, sizeof p->fds);
+    config_free(p->cfg);
+    p->cfg = p->next_cfg;
+    p->next_cfg = NULL;
+    p->heartbeat_timeout_ms = heartbeat_timeout(p->cfg);
+    log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
+}
+
+/* Certificates and keys must load, exactly as the relay will load them. */
+static int check_tls(const struct config *cfg, char *err, size_t err_len)
+{
+    if (cfg->gateway.n_https == 0)
+        return 0;
+    if (tls_global_init() < 0) {
+        snprintf(err, err_len, "TLS initialisation failed");
+        return -1;
+    }
+    struct tls_server *srv = tls_server_new(&cfg->tls, err, err_len);
+    if (!srv)
+        return -1;
+    tls_server_unref(srv);
+    return 0;
+}
+
+static void parent_reload(struct parent *p)
+{
+    if (p->pending || p->stopping) {
+        log_event(LOG_LEVEL_WARN, "reload_ignored", "reason",
+                  p->stopping ? "shutting down" : "a reload is already in progress", NULL);
+        return;
+    }
+    log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, NULL);
+    static struct config_errors errors;
+    struct config *next = config_load(p->cfg->path, &errors);
+    if (!next) {
+        for (unsigned i = 0; i < errors.count && i < CONFIG_MAX_ERRORS; i++)
+            log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], NULL);
+        log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config",
+                  p->cfg->path, "effect", "nothing changed", NULL);
+        return;
+    }
+    p->next_cfg = next;
+    memset(p->next_fds, -1, sizeof p->next_fds);
+    char err[512];
+    if (check_tls(next, err, sizeof err) < 0 ||
+        listener_open_all(next, p->next_fds, p->cfg, p->fds, err, sizeof err) < 0) {
+        reload_abandon(p, err);
+        return;
+    }
+    if (strcmp(next->gateway.user, p->cfg->gateway.user) != 0) {
+        reload_abandon(p, "[gateway] user cannot change on reload: restart rampart");
+        return;
+    }
+    if (memcmp(&next->vrrp, &p->cfg->vrrp, sizeof next->vrrp) != 0)
+        log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
+                  "[vrrp] changes take effect at the next restart", NULL);
+    p->pending = parent_spawn(p, next, p->next_fds);
+    if (!p->pending)
+        reload_abandon(p, "could not start a relay");
+}
+
+/* ---- messages from relays --------------------------------------------------------- */
+
+static void on_ready(struct parent *p, struct relay_proc *rp)
+{
+    rp->state = RELAY_SERVING;
+    if (rp == p->pending)
+        reload_commit(p);
+    if (rp != p->current)
+        return;
+    p->ever_ready = true;
+    if (p->relay_lost) {
+        vrrp_node_relay_back(p->vrrp);
+        p->relay_lost = false;
+    }
+    p->backends_up = rp->status.backends_up;
+    vrrp_node_backends_up(p->vrrp, p->backends_up);
+    char up[32];
+    snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
+    log_pid(LOG_LEVEL_INFO, "relay_ready", rp->pid, "backends_up", up);
+}
+
+static void parent_on_message(struct parent *p, struct relay_proc *rp, const struct ipc_msg *msg)
+{
+    switch (msg->type) {
+    case IPC_READY:
+    case IPC_HEARTBEAT:
+        memcpy(&rp->status, msg->payload, sizeof rp->status);
+        rp->last_beat_ms = loop_now_ms(p->loop);
+        if (msg->type == IPC_READY && rp->state == RELAY_STARTING)
+            on_ready(p, rp);
+        else if (rp == p->current && rp->status.backends_up != p->backends_up) {
+            p->backends_up = rp->status.backends_up;
+            vrrp_node_backends_up(p->vrrp, p->backends_up);
+            char up[32];
+            snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
+            log_pid(LOG_LEVEL_INFO, "backends_up_changed", rp->pid, "backends_up", up);
+        }
+        break;
+    case IPC_FATAL: {
+        char why[IPC_TEXT_MAX + 1];
+        snprintf(why, sizeof why, "%.*s", (int)msg->len, (const char *)msg->payload);
+        log_pid(LOG_LEVEL_ERROR, "relay_failed", rp->pid, "reason", why);
+        break; /* it exits; SIGCHLD does the rest */
+    }
+    default:
+        log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "type", ipc_type_name(msg->type));
+    }
+}
+
+static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)events;
+    struct parent *p = io->arg;
+    struct relay_proc *rp = (struct relay_proc *)((char *)io - offsetof(struct relay_proc, io));
+    _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
+    for (;;) {
+        struct ipc_msg msg;
+        const char *why = NULL;
+        int rc = ipc_recv(io->fd, buf, &msg, &why);
+        if (rc < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (rc <= 0) {
+            /* closed or garbage: stop listening; it is reaped on exit, or
+             * the watchdog kills it when its heartbeats stop */
+            if (rc < 0)
+                log_pid(LOG_LEVEL_ERROR, "ipc_error", rp->pid, "reason", why ? why : strerror(errno));
+            loop_unwatch(loop, io);
+            return;
+        }
+        parent_on_message(p, rp, &msg);
+    }
+}
+
+/* ---- child exits and the watchdog ---------------------------------------------------- */
+
+
+static void reaped(struct parent *p, pid_t pid, int wstatus)
+{
+    char how[96];
+    relay_proc_describe_exit(wstatus, how, sizeof how);
+    if (p->current && p->current->pid == pid) {
+        uint64_t started = p->current->started_ms;
+        relay_proc_free(p->loop, p->current);
+        p->current = NULL;
+        current_lost(p, pid, started, how);
+        return;
+    }
+    if (p->pending && p->pending->pid == pid) {
+        relay_proc_free(p->loop, p->pending);
+        p->pending = NULL;
+        char why[160];
+        snprintf(why, sizeof why, "the new relay %s before it was ready", how);
+        reload_abandon(p, why);
+        return;
+    }
+    for (struct relay_proc **pp = &p->old; *pp; pp = &(*pp)->next) {
+        struct relay_proc *rp = *pp;
+        if (rp->pid != pid)
+            continue;
+        bool clean = rp->state == RELAY_DRAINING && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+        log_pid(clean ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "relay_exited", pid, "how", how);
+        *pp = rp->next;
+        relay_proc_free(p->loop, rp);
+        return;
+    }
+}
+
+static void reap_children(struct parent *p)
+{
+    int wstatus;
+    pid_t pid;
+    while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
+        reaped(p, pid, wstatus);
+    if (p->stopping && !any_relay(p))
+        loop_stop(p->loop);
+}
+
+/* A relay that does not start in time, or stops proving it is alive. */
+static void check_relay(struct parent *p, struct relay_proc *rp, uint64_t now)
+{
+    char why[96];
+    if (rp->state == RELAY_STARTING && now - rp->started_ms > PARENT_START_TIMEOUT_MS)
+        snprintf(why, sizeof why, "not ready %d ms after start", PARENT_START_TIMEOUT_MS);
+    else if (rp->state == RELAY_SERVING && now - rp->last_beat_ms > p->heartbeat_timeout_ms)
+        snprintf(why, sizeof why, "no heartbeat for %llu ms",
+                 (unsigned long long)(now - rp->last_beat_ms));
+    else
+        return;
+    log_pid(LOG_LEVEL_ERROR, "relay_unresponsive", rp->pid, "reason", why);
+    if (rp == p->current) {
+        p->current = NULL;
+        retire(p, rp, RELAY_KILLED);
+        current_lost(p, rp->pid, rp->started_ms, why);
+    } else { /* pending: reaping it abandons the reload */
+        sandbox_signal_relay(rp->pid, SIGKILL);
+        rp->state = RELAY_KILLED;
+    }
+}
+
+static void on_watchdog(struct loop *loop, struct loop_timer *t)
+{
+    struct parent *p = t->arg;
+    uint64_t now = loop_now_ms(loop);
+    if (p->current)
+        check_relay(p, p->current, now);
+    if (p->pending)
+        check_relay(p, p->pending, now);
+    for (struct relay_proc *rp = p->old; rp; rp = rp->next) {
+        if (rp->state == RELAY_DRAINING && now > rp->drain_deadline_ms) {
+            log_pid(LOG_LEVEL_WARN, "relay_drain_overdue", rp->pid, "action", "SIGKILL");
+            sandbox_signal_relay(rp->pid, SIGKILL);
+            rp->state = RELAY_KILLED;
+        }
+    }
+    loop_timer_set(loop, t, 50);
+}
+
+/* ---- signals, start, stop ------------------------------------------------------------- */
+
+static void parent_stop(struct parent *p, const char *why)
+{
+    if (p->stopping && p->exit_code == 0)
+        return;
+    p->stopping = true;
+    log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, NULL);
+    loop_timer_clear(p->loop, &p->restart);
+    if (p->pending) {
+        retire(p, p->pending, RELAY_DRAINING);
+        p->pending = NULL;
+        listener_close_all(p->next_fds, listener_count(p->next_cfg));
+        config_free(p->next_cfg);
+        p->next_cfg = NULL;
+    }
+    if (p->current) {
+        retire(p, p->current, RELAY_DRAINING);
+        p->current = NULL;
+    }
+    if (!any_relay(p))
+        loop_stop(p->loop);
+}
+
+static void parent_on_signal(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)loop, (void)events;
+    struct parent *p = io->arg;
+    struct signalfd_siginfo si;
+    while (read(io->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        switch (si.ssi_signo) {
+        case SIGCHLD: reap_children(p); break;
+        case SIGHUP: parent_reload(p); break;
+        case SIGTERM: parent_stop(p, "SIGTERM"); break;
+        case SIGINT: parent_stop(p, "SIGINT"); break;
+        }
+    }
+}
+
+static int parent_signals(struct parent *p)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    signal(SIGPIPE, SIG_IGN);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -1;
+    p->sig_io = (struct loop_io){.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC),
+                                 .fn = parent_on_signal, .arg = p};
+    return p->sig_io.fd < 0 ? -1 : loop_watch(p->loop, &p->sig_io, LOOP_READ);
+}
+
+/* Everything that needs more than NET_ADMIN + NET_RAW happens before. */
+static int parent_setup(struct parent *p, char *err, size_t err_len)
+{
+    if (!(p->loop = loop_new()) || parent_signals(p) < 0)
+        return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
+    if (check_tls(p->cfg, err, err_len) < 0)
+        return -1;
+    if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
+        return -1;
+    if (geteuid() != 0)
+        log_event(LOG_LEVEL_WARN, "not_root", "effect",
+                  "no privilege separation: the relay keeps this user", NULL);
+    else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
+        return -1;
+    bool failed = false;
+    p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);
+    if (failed)
+        return snprintf(err, err_len, "VRRP could not start"), -1;
+    return 0;
+}
+
+int parent_run(struct config *cfg)
+{
+    static struct parent parent;
+    struct parent *p = &parent;
+    *p = (struct parent){.cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg)};
+    memset(p->fds, -1, sizeof p->fds);
+    log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
+    char err[512];
+    int rc = 1;
+    if (parent_setup(p, err, sizeof err) < 0) {
+        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", err, NULL);
+        goto out;
+    }
+    p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
+    p->watchdog = (struct loop_timer){.fn = on_watchdog, .arg = p};
+    loop_timer_set(p->loop, &p->watchdog, 50);
+    start_current(p);
+    loop_run(p->loop);
+    rc = p->exit_code;
+out:
+    vrrp_node_shutdown(p->vrrp);
+    listener_close_all(p->fds, listener_count(p->cfg));
+    if (p->sig_io.fd > 0)
+        close(p->sig_io.fd);
+    loop_free(p->loop);
+    config_free(p->cfg);
+    log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", NULL);
+    return rc;
+}

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# The foobar.com lab in network namespaces: lab.sh up | down | status
+#
+#   "internet" 198.18.0.0/24 (bridge in namespace ${P}inet)
+#       client 198.18.0.100   gw-1 198.18.0.2   gw-2 198.18.0.3   VIP 198.18.0.10
+#   private 198.19.0.0/24 (bridge in namespace ${P}priv)
+#       gw-1 198.19.0.2   gw-2 198.19.0.3   web-01 198.19.0.11   web-02 198.19.0.12
+#
+# Every namespace is named with the prefix LAB_PREFIX (default "rp-"); all
+# state (certificates, configs, logs, pid files) lives in LAB_RUN (default
+# lab/run/, git-ignored). `down` stops what `up` started by the PIDs it
+# recorded and deletes its namespaces; nothing is added to the root namespace.
+#
+# Other commands used by demo.sh and the tests:
+#   lab.sh start-gw NAME | kill-gw NAME     start / crash a gateway (gw-1, gw-2)
+#   lab.sh start-web NAME | stop-web NAME   start / stop nginx on web-01, web-02
+#   lab.sh vip-holder                       prints gw-1, gw-2 or none
+set -u
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$LAB_DIR")
+P=${LAB_PREFIX:-rp-}
+RUN=${LAB_RUN:-$LAB_DIR/run}
+BUILD=${RAMPART_BUILD:-$ROOT/build}
+PKI=${LAB_PKI:-$RUN/pki}
+VIP=198.18.0.10
+GATEWAYS="gw-1 gw-2"
+WEBS="web-01 web-02"
+
+declare -A PUB=([client]=198.18.0.100 [gw-1]=198.18.0.2 [gw-2]=198.18.0.3)
+declare -A PRIV=([gw-1]=198.19.0.2 [gw-2]=198.19.0.3 [web-01]=198.19.0.11 [web-02]=198.19.0.12)
+declare -A PRIORITY=([gw-1]=150 [gw-2]=100)
+
+ns() { echo "$P$1"; }
+say() { echo "lab: $*"; }
+die() { echo "lab: $*" >&2; exit 1; }
+in_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
+
+# ---- processes: started in their own process group, recorded by PID ------
+
+# spawn NAME HOST CMD...: runs CMD in HOST's namespace as a new session
+# (so a crash kill can take the whole process tree); pid in $RUN/pids/NAME.
+spawn() {
+  local name=$1 host=$2
+  shift 2
+  mkdir -p "$RUN/pids" "$RUN/logs"
+  # own UTS namespace too, so each host has its own name (/status shows it)
+  setsid ip netns exec "$(ns "$host")" unshare --uts \
+    bash -c 'hostname "$0" && exec "$@"' "$host" "$@" </dev/null >>"$RUN/logs/$name.log" 2>&1 &
+  echo $! >"$RUN/pids/$name.pid"
+}
+
+pid_of() { cat "$RUN/pids/$1.pid" 2>/dev/null; }
+alive() { local pid; pid=$(pid_of "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+# stop NAME [SIGNAL]: signals the process group we started, waits up to 5 s.
+stop() {
+  local name=$1 sig=${2:-TERM} pid i
+  pid=$(pid_of "$name") || return 0
+  [ -n "$pid" ] || return 0
+  kill -"$sig" -- "-$pid" 2>/dev/null || kill -"$sig" "$pid" 2>/dev/null
+  for i in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null
+  rm -f "$RUN/pids/$name.pid"
+}
+
+# wait_until SECONDS CMD...: polls CMD every 0.1 s; stops early when CMD
+# returns 2 (will never succeed).
+wait_until() {
+  local end=$((SECONDS + $1)) rc
+  shift
+  while [ $SECONDS -le $end ]; do
+    "$@" >/dev/null 2>&1
+    rc=$?
+    [ $rc -eq 0 ] && return 0
+    [ $rc -eq 2 ] && return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---- the local CA and the www.foobar.com certificate (first run only) ----
+
+make_pki() {
+  [ -s "$PKI/www.foobar.com.crt" ] && [ -s "$PKI/ca.crt" ] && return 0
+  say "making the lab CA and a certificate for www.foobar.com in $PKI"
+  mkdir -p "$PKI" && chmod 700 "$PKI"
+  (
+    cd "$PKI" || exit 1
+    umask 077
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj "/O=foobar.com lab/CN=foobar.com lab CA" -keyout ca.key -out ca.crt \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj "/O=foobar.com lab/CN=www.foobar.com" -keyout www.foobar.com.key -out www.csr &&
+      printf 'subjectAltName=DNS:www.foobar.com,DNS:foobar.com\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >www.ext &&
+      openssl x509 -req -in www.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 \
+        -extfile www.ext -out www.foobar.com.crt &&
+      rm -f www.csr www.ext ca.srl
+  ) >"$RUN/pki.log" 2>&1 || { cat "$RUN/pki.log" >&2; die "openssl failed"; }
+  chmod 644 "$PKI/ca.crt" "$PKI/www.foobar.com.crt"
+  chmod 600 "$PKI/ca.key" "$PKI/www.foobar.com.key"
+}
+
+# ---- topology ----------------------------------------------------------------
+
+add_ns() {
+  ip netns add "$(ns "$1")" || die "cannot create namespace $(ns "$1")"
+  echo "$(ns "$1")" >>"$RUN/namespaces"
+  ip -n "$(ns "$1")" link set lo up
+}
+
+# link HOST IFNAME ADDR SEGMENT: a veth from HOST's IFNAME to SEGMENT's bridge.
+# Created inside the namespaces: the root namespace never sees it.
+link() {
+  local host=$1 ifname=$2 addr=$3 seg=$4
+  local port="$host"
+  ip -n "$(ns "$host")" link add "$ifname" type veth peer name "$port" netns "$(ns "$seg")" || return 1
+  ip -n "$(ns "$seg")" link set "$port" master br0 up
+  ip -n "$(ns "$host")" addr add "$addr/24" dev "$ifname"
+  ip -n "$(ns "$host")" link set "$ifname" up
+}
+
+make_topology() {
+  local h
+  for h in $HOSTS; do add_ns "$h"; done
+  for h in inet priv; do
+    ip -n "$(ns "$h")" link add br0 type bridge &&
+      ip -n "$(ns "$h")" link set br0 up || die "bridge in $(ns "$h")"
+  done
+  link client eth0 "${PUB[client]}" inet || die "client link"
+  for h in $GATEWAYS; do
+    link "$h" eth0 "${PUB[$h]}" inet && link "$h" eth1 "${PRIV[$h]}" priv || die "$h links"
+    # a gateway is a proxy, not a router
+    in_ns "$h" sysctl -qw net.ipv4.ip_forward=0
+  done
+  for h in $WEBS; do link "$h" eth0 "${PRIV[$h]}" priv || die "$h link"; done
+  # The client even has a route to the private network through the VIP: the
+  # gateways must refuse to be that router (no forwarding + firewall).
+  ip -n "$(ns client)" route add 198.19.0.0/24 via "$VIP"
+}
+
+# ---- firewall ------------------------------------------------------------------
+
+firewall_ready() {
+  [ -x "$BUILD/rampart-fw" ] && [ -f "$ROOT/policies/gateway.policy" ] &&
+    [ -f "$ROOT/policies/web.policy" ] && "$BUILD/rampart-fw" --help 2>&1 | grep -q apply
+}
+
+apply_firewall() {
+  local h policy
+  if ! firewall_ready; then
+    say "firewall: not yet (rampart-fw apply or policies/ not merged); hosts run without a firewall"
+    return 0
+  fi
+  for h in $GATEWAYS $WEBS; do
+    case $h in gw-*) policy=gateway.policy ;; *) policy=web.policy ;; esac
+    in_ns "$h" "$BUILD/rampart-fw" apply "$ROOT/policies/$policy" >>"$RUN/logs/firewall.log" 2>&1 ||
+      die "firewall: rampart-fw apply $policy failed on $h (see $RUN/logs/firewall.log)"
+  done
+  say "firewall: policies/gateway.policy on gw-1, gw-2; policies/web.policy on web-01, web-02"
+}
+
+# ---- web servers and gateways ------------------------------------------------
+
+fill() { # fill TEMPLATE OUT KEY=VALUE...
+  local tpl=$1 out=$2 kv expr=()
+  shift 2
+  for kv in "$@"; do expr+=(-e "s|@${kv%%=*}@|${kv#*=}|g"); done
+  sed "${expr[@]}" "$tpl" >"$out"
+}
+
+start_web() {
+  local h=$1 dir="$RUN/$1"
+  mkdir -p "$dir/tmp"
+  fill "$LAB_DIR/nginx.conf.in" "$dir/nginx.conf" "NAME=$h" "DIR=$dir" "ADDR=${PRIV[$h]}"
+  spawn "$h" "$h" nginx -e "$dir/error.log" -c "$dir/nginx.conf" -g "daemon off;"
+  wait_until 5 in_ns "$h" bash -c "exec 3<>/dev/tcp/${PRIV[$h]}/80" || die "nginx on $h did not start (see $dir/error.log)"
+}
+
+stop_web() { stop "$1"; }
+
+gateway_config() {
+  local h=$1 dir="$RUN/$1"
+  mkdir -p "$dir"
+  fill "$LAB_DIR/gateway.ini.in" "$dir/rampart.ini" "NAME=$h" "DIR=$dir" "PKI=$PKI" \
+    "PRIORITY=${PRIORITY[$h]}"
+}
+
+start_gw() {
+  local h=$1
+  [ -x "$BUILD/rampart" ] || die "$BUILD/rampart missing: run make"
+  ip -n "$(ns "$h")" link set eth0 up
+  gateway_config "$h"
+  spawn "$h" "$h" "$BUILD/rampart" -c "$RUN/$h/rampart.ini"
+  if ! wait_until 10 gw_listening "$h"; then
+    if ! alive "$h"; then
+      say "gateway $h: rampart exited: $(tail -n 1 "$RUN/logs/$h.log")"
+      return 1
+    fi
+    say "gateway $h: not listening on :443 after 10 s (see $RUN/logs/$h.log)"
+    return 1
+  fi
+}
+
+# up when :443 answers; gives up at once when the process is gone
+gw_listening() {
+  alive "$1" || return 2
+  in_ns "$1" bash -c "exec 3<>/dev/tcp/127.0.0.1/443"
+}
+
+# kill_gw NAME: the gateway crashes (SIGKILL to its processes) and its
+# public link goes down, as when the box dies: it neither serves nor answers
+# ARP for the address it held.
+kill_gw() {
+  local h=$1
+  stop "$h" KILL
+  ip -n "$(ns "$h")" link set eth0 down
+}
+
+vip_holder() {
+  local h
+  for h in $GATEWAYS; do
+    ip -n "$(ns "$h")" -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/" &&
+      ip -n "$(ns "$h")" link show eth0 | grep -q 'state UP' && { echo "$h"; return 0; }
+  done
+  echo none
+  return 1
+}
+
+# ---- commands ------------------------------------------------------------------
+
+HOSTS="inet priv client $GATEWAYS $WEBS"
+
+# Namespaces of this lab: those recorded, plus any left by a run that died
+# before recording them (the names are ours by their prefix).
+lab_namespaces() {
+  local h
+  {
+    [ -f "$RUN/namespaces" ] && cat "$RUN/namespaces"
+    for h in $HOSTS; do ip netns list | awk '{print $1}' | grep -qx "$(ns "$h")" && ns "$h"; done
+  } | sort -u
+}
+
+lab_exists() { [ -n "$(lab_namespaces)" ]; }
+
+cmd_up() {
+  command -v nginx >/dev/null || die "nginx is not installed (apt-get install nginx-light)"
+  [ "$(id -u)" -eq 0 ] || die "the lab needs root (network namespaces)"
+  if lab_exists; then
+    say "a lab is already up in $RUN: taking it down first"
+    cmd_down
+  fi
+  mkdir -p "$RUN/logs" "$RUN/pids"
+  # any `die` from here to the web servers leaves nothing half-made
+  trap 'echo "lab: setup failed, cleaning up" >&2; cmd_down' EXIT
+  make_pki
+  make_topology
+  apply_firewall
+  local h
+  for h in $WEBS; do start_web "$h"; done
+  say "web servers: nginx on web-01 (${PRIV[web-01]}), web-02 (${PRIV[web-02]})"
+  local gw_ok=0
+  for h in $GATEWAYS; do start_gw "$h" && gw_ok=$((gw_ok + 1)); done
+  trap - EXIT
+  if [ "$gw_ok" -ne 2 ]; then
+    say "gateways: only $gw_ok of 2 running (see $RUN/logs/gw-*.log)"
+    return 1
+  fi
+  if wait_until 10 vip_holder; then
+    say "gateways: gw-1, gw-2 running; VIP $VIP on $(vip_holder)"
+  else
+    say "gateways: running, but no gateway holds the VIP $VIP after 10 s"
+    return 1
+  fi
+}
+
+cmd_down() {
+  local f name n pid
+  for f in "$RUN"/pids/*.pid; do
+    [ -e "$f" ] || continue
+    name=$(basename "$f" .pid)
+    stop "$name"
+  done
+  for n in $(lab_namespaces); do
+    # anything still running inside a namespace of ours is ours
+    for pid in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    ip netns del "$n" 2>/dev/null
+  done
+  # keep the CA and certificate (made once); drop everything else
+  if [ -d "$RUN" ]; then
+    find "$RUN" -mindepth 1 -maxdepth 1 ! -name pki -exec rm -rf {} +
+  fi
+  say "down: namespaces and processes removed"
+}
+
+cmd_status() {
+  if ! lab_exists; then
+    say "no lab is up (run: lab/lab.sh up, or make demo)"
+    return 1
+  fi
+  local h
+  echo "namespaces: $(lab_namespaces | tr '\n' ' ')"
+  for h in $WEBS $GATEWAYS; do
+    printf '  %-7s %-8s %s\n' "$h" "$(alive "$h" && echo running || echo stopped)" \
+      "$(ip -n "$(ns "$h")" -4 -o addr show 2>/dev/null | awk '$2 != "lo" {printf "%s:%s ", $2, $4}')"
+  done
+  echo "VIP $VIP on: $(vip_holder)"
+  for h in $GATEWAYS; do
+    alive "$h" || continue
+    printf '  %s /healthz: %s\n' "$h" \
+      "$(in_ns "$h" curl -s --max-time 2 http://127.0.0.1:9100/healthz || echo unreachable)"
+  done
+}
+
+case ${1:-} in
+up) cmd_up ;;
+down) cmd_down ;;
+status) cmd_status ;;
+start-gw) start_gw "$2" ;;
+kill-gw) kill_gw "$2" ;;
+start-web) start_web "$2" ;;
+stop-web) stop_web "$2" ;;
+vip-holder) vip_holder ;;
+*)
+  echo "usage: lab.sh up | down | status" >&2
+  exit 2
+  ;;
+esac

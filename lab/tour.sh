@@ -1,0 +1,196 @@
+# The tour of the foobar.com lab: one function per step, each printing the
+# commands it runs ("$ ...") and what it saw, returning 0 (pass) or 1.
+# Sourced by lab/demo.sh (PASS/FAIL for people) and by
+# tests/integration/lab_e2e.sh (ok/not ok for make test). Needs LAB_PREFIX,
+# LAB_RUN set as for lab.sh.
+TOUR_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB=$TOUR_DIR/lab.sh
+P=${LAB_PREFIX:-rp-}
+RUN=${LAB_RUN:-$TOUR_DIR/run}
+CA=${LAB_PKI:-$RUN/pki}/ca.crt
+VIP=198.18.0.10
+URL=https://www.foobar.com/
+RESOLVE="--resolve www.foobar.com:443:$VIP --resolve www.foobar.com:80:$VIP"
+TOUR_OUTAGE_MAX_MS=${TOUR_OUTAGE_MAX_MS:-5000} # a failover slower than this fails the step
+
+show() { echo "  \$ $*"; }
+client() { ip netns exec "${P}client" "$@"; }
+gw() { local h=$1; shift; ip netns exec "$P$h" "$@"; }
+
+# https_get: one verified request through the VIP; prints the server's name.
+https_get() {
+  # shellcheck disable=SC2086
+  client curl -sS --max-time 3 --cacert "$CA" $RESOLVE "$URL" | grep -o 'id="server">[^<]*' | cut -d'>' -f2
+}
+
+# requests N: prints the servers that answered N requests, space-separated.
+requests() {
+  local i out=()
+  for i in $(seq "$1"); do out+=("$(https_get || true)"); done
+  echo "${out[*]}"
+}
+
+# metric GW LINE_PREFIX: the value of one /metrics sample on a gateway.
+metric() {
+  gw "$1" curl -s --max-time 2 http://127.0.0.1:9100/metrics | awk -v k="$2" '$1 == k {print $2}'
+}
+
+master() { "$LAB" vip-holder; }
+holder_is() { [ "$(master)" = "$1" ]; }
+backend_up_is() { [ "$(metric "$1" "rampart_backend_up{backend=\"$2\"}")" = "$3" ]; }
+other() { [ "$1" = gw-1 ] && echo gw-2 || echo gw-1; }
+
+wait_for_cmd() { # SECONDS CMD...: polls CMD every 0.2 s
+  local end=$((SECONDS + $1))
+  shift
+  while [ $SECONDS -le $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
+}
+
+step_https_alternates() {
+  show "ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP $URL   (x4)"
+  local seen
+  seen=$(requests 4)
+  echo "  answered by: ${seen:-nobody}"
+  [ "$seen" = "web-01 web-02 web-01 web-02" ] || [ "$seen" = "web-02 web-01 web-02 web-01" ]
+}
+
+step_redirect() {
+  show "ip netns exec ${P}client curl -sI --resolve www.foobar.com:80:$VIP http://www.foobar.com/"
+  local got
+  # shellcheck disable=SC2086
+  got=$(client curl -s --max-time 3 -o /dev/null -w '%{http_code} %{redirect_url}' $RESOLVE http://www.foobar.com/)
+  echo "  got: ${got:-no answer}"
+  [[ $got =~ ^30[18]\ https://www\.foobar\.com/$ ]]
+}
+
+step_no_direct_access() {
+  local web rc=0 got
+  for web in 198.19.0.11 198.19.0.12; do
+    show "ip netns exec ${P}client curl --max-time 2 http://$web/"
+    client curl -s --max-time 2 -o /dev/null "http://$web/"
+    got=$?
+    # 28: timed out (dropped), 7: refused or unreachable; anything else
+    # (an answer, or no client namespace at all) is a failure of the step
+    case $got in
+    28 | 7) echo "  no answer from $web (curl exit $got), as it should be" ;;
+    0) echo "  $web answered the client directly" && rc=1 ;;
+    *) echo "  curl could not run (exit $got)" && rc=1 ;;
+    esac
+  done
+  return $rc
+}
+
+# outage FILE: from probe.sh lines, the longest time without a successful
+# answer, and the failed count.
+outage() {
+  awk '$2 == 200 { if (last) { gap = $1 - last; if (gap > max) max = gap } last = $1; ok++ }
+       $2 != 200 { failed++ }
+       END { printf "%d %d %d\n", max, failed + 0, ok + 0 }' "$1"
+}
+
+# failover_probe NAME CMD...: runs CMD while the client requests in a loop;
+# prints the outage and passes when requests go on after it.
+probe_during() {
+  local log=$RUN/probe-$1.log stop=$RUN/probe-$1.stop
+  shift
+  rm -f "$stop"
+  client "$TOUR_DIR/probe.sh" "$URL" "$CA" 30 "$stop" >"$log" 2>/dev/null &
+  local probe=$!
+  sleep 1
+  "$@"
+  local rc=$?
+  sleep 2
+  touch "$stop"
+  wait "$probe"
+  rm -f "$stop"
+  read -r gap failed ok < <(outage "$log")
+  TOUR_OUTAGE_MS=$gap
+  echo "  requests during the step: $ok answered, $failed failed;" \
+    "longest time without an answer: ${gap} ms"
+  [ "$rc" -eq 0 ] && [ "$ok" -gt 0 ] && [ "$(tail -n 3 "$log" | awk '$2 == 200' | wc -l)" -eq 3 ] &&
+    [ "$gap" -le "$TOUR_OUTAGE_MAX_MS" ]
+}
+
+kill_master() {
+  local m=$1
+  show "lab/lab.sh kill-gw $m      # SIGKILL rampart on $m and take its link down"
+  "$LAB" kill-gw "$m" >/dev/null
+  if wait_for_cmd 10 holder_is "$(other "$m")"; then
+    echo "  VIP $VIP moved to $(other "$m")"
+  else
+    echo "  VIP did not move (holder: $(master))"
+    return 1
+  fi
+}
+
+step_failover() {
+  TOUR_OLD_MASTER=$(master)
+  echo "  master now: $TOUR_OLD_MASTER"
+  [ "$TOUR_OLD_MASTER" != none ] || return 1
+  probe_during failover kill_master "$TOUR_OLD_MASTER"
+}
+
+start_back() {
+  local m=$1
+  show "lab/lab.sh start-gw $m"
+  "$LAB" start-gw "$m" >/dev/null || return 1
+  if wait_for_cmd 15 holder_is "$m"; then
+    echo "  $m is back and took the VIP again (higher priority, preempt = yes)"
+  else
+    echo "  $m is running; VIP on $(master)"
+    return 1
+  fi
+}
+
+step_failback() {
+  probe_during failback start_back "${TOUR_OLD_MASTER:-gw-1}"
+}
+
+step_backend_down() {
+  local m rc=0 seen
+  m=$(master)
+  show "lab/lab.sh stop-web web-01      # stop nginx on web-01"
+  "$LAB" stop-web web-01
+  show "ip netns exec $P$m curl -s http://127.0.0.1:9100/metrics | grep rampart_backend_up"
+  if wait_for_cmd 10 backend_up_is "$m" web-01 0; then
+    gw "$m" curl -s http://127.0.0.1:9100/metrics | grep '^rampart_backend_up' | sed 's/^/  /'
+  else
+    echo "  $m does not report web-01 down"
+    rc=1
+  fi
+  show "ip netns exec $P$m curl -s http://127.0.0.1:9100/healthz"
+  echo "  $(gw "$m" curl -s --max-time 2 http://127.0.0.1:9100/healthz)"
+  seen=$(requests 4)
+  echo "  4 requests answered by: ${seen:-nobody}"
+  [ "$seen" = "web-02 web-02 web-02 web-02" ] || rc=1
+  show "lab/lab.sh start-web web-01"
+  "$LAB" start-web web-01
+  if wait_for_cmd 10 backend_up_is "$m" web-01 1; then
+    echo "  web-01 is back up"
+  else
+    echo "  web-01 not reported up again"
+    rc=1
+  fi
+  return $rc
+}
+
+step_metrics() {
+  local h rc=0 file
+  for h in gw-1 gw-2; do
+    file=$RUN/metrics-$h.txt
+    show "ip netns exec $P$h curl -s http://127.0.0.1:9100/metrics"
+    if ! gw "$h" curl -s --max-time 3 -o "$file" http://127.0.0.1:9100/metrics; then
+      echo "  no answer"
+      rc=1
+      continue
+    fi
+    grep -E '^rampart_(vrrp_state\S* 1|vrrp_transitions_total|backend_up|requests_total\{class="2xx"\}|tls_handshakes_total|connections_total|firewall_dropped_packets_total)' \
+      "$file" | sed 's/^/  /'
+    if command -v promtool >/dev/null && ! promtool check metrics <"$file" >/dev/null 2>&1; then
+      echo "  promtool check metrics refuses it"
+      rc=1
+    fi
+  done
+  return $rc
+}

@@ -1,0 +1,432 @@
+/* Unit tests for the admin listener: request parsing, /healthz decisions,
+ * the /status page (gateway/admin_http.c, admin_page.c), and one real
+ * exchange over 127.0.0.1 through gateway/admin.c on a gateway/loop.c loop.
+ *
+ * `test_admin --serve` instead serves a fixed snapshot on 127.0.0.1 (port
+ * printed on stdout) until killed: tests/integration/admin_pages.sh checks
+ * it with promtool and headless Chromium. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "gateway/admin.h"
+#include "gateway/admin_http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct metrics_snapshot snap;
+
+static void add_backend(const char *name, const char *address, bool up)
+{
+    struct metrics_backend_snap *b = &snap.backends[snap.n_backends++];
+    snprintf(b->name, sizeof b->name, "%s", name);
+    snprintf(b->address, sizeof b->address, "%s", address);
+    b->up = up;
+}
+
+/* The lab's picture: two backends, this node Master. */
+static void demo_snapshot(void)
+{
+    memset(&snap, 0, sizeof snap);
+    snap.version = "0.1.0-test";
+    snprintf(snap.node, sizeof snap.node, "gw-1");
+    add_backend("web-01", "198.19.0.11:80", true);
+    add_backend("web-02", "198.19.0.12:80", true);
+    snap.backends[0].requests = 11;
+    snap.backends[1].requests = 12;
+    snap.vrrp.role = ADMIN_VRRP_MASTER;
+    snap.vrrp.priority = 150;
+    snap.vrrp.n_adverts_dropped = 1;
+    snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    snap.requests_by_class[2] = 23;
+    snap.connections_total = 9;
+    snap.tls_handshakes_tls13 = 9;
+    snap.n_tls_failures = 1;
+    snprintf(snap.tls_failures[0].label, ADMIN_LABEL_MAX, "version");
+    snap.firewall.managed = snap.firewall.applied = true;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    demo_snapshot();
+    return 0;
+}
+
+/* ---- parsing ------------------------------------------------------------- */
+
+static enum admin_parse parse(const char *text, struct admin_request *req)
+{
+    return admin_parse_request(text, strlen(text), req);
+}
+
+static void test_parse_get(void **state)
+{
+    (void)state;
+    struct admin_request req;
+    assert_int_equal(parse("GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n", &req), ADMIN_PARSE_OK);
+    assert_true(req.get);
+    assert_false(req.head);
+    assert_string_equal(req.path, "/metrics");
+    assert_int_equal(parse("HEAD /healthz HTTP/1.0\n\n", &req), ADMIN_PARSE_OK);
+    assert_true(req.head);
+    assert_int_equal(parse("POST /status HTTP/1.1\r\n\r\n", &req), ADMIN_PARSE_OK);
+    assert_false(req.get);
+}
+
+static void test_parse_incomplete_and_bad(void **state)
+{
+    (void)state;
+    struct admin_request req;
+    assert_int_equal(parse("GET /metrics HTTP/1.1\r\nHost: a\r\n", &req), ADMIN_PARSE_INCOMPLETE);
+    assert_int_equal(parse("", &req), ADMIN_PARSE_INCOMPLETE);
+    assert_int_equal(parse("GET metrics HTTP/1.1\r\n\r\n", &req), ADMIN_PARSE_BAD);
+    assert_int_equal(parse("GET /metrics\r\n\r\n", &req), ADMIN_PARSE_BAD);
+    assert_int_equal(parse("GET /metrics HTTP/2.0\r\n\r\n", &req), ADMIN_PARSE_BAD);
+    assert_int_equal(parse("\r\n\r\n", &req), ADMIN_PARSE_BAD);
+}
+
+/* Boundary: a path of ADMIN_PATH_MAX - 1 bytes is routed, one more is refused. */
+static void test_parse_path_limit(void **state)
+{
+    (void)state;
+    char text[ADMIN_PATH_MAX + 64];
+    char path[ADMIN_PATH_MAX + 1];
+    struct admin_request req;
+    memset(path, 'a', sizeof path);
+    path[0] = '/';
+    path[ADMIN_PATH_MAX - 1] = '\0';
+    snprintf(text, sizeof text, "GET %s HTTP/1.1\r\n\r\n", path);
+    assert_int_equal(parse(text, &req), ADMIN_PARSE_OK);
+    assert_int_equal(strlen(req.path), ADMIN_PATH_MAX - 1);
+    path[ADMIN_PATH_MAX - 1] = 'a';
+    path[ADMIN_PATH_MAX] = '\0';
+    snprintf(text, sizeof text, "GET %s HTTP/1.1\r\n\r\n", path);
+    assert_int_equal(parse(text, &req), ADMIN_PARSE_BAD);
+}
+
+static void test_vrrp_role_names(void **state)
+{
+    (void)state;
+    for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
+        assert_int_equal(admin_vrrp_role_from_name(admin_vrrp_role_name(r)), r);
+    assert_int_equal(admin_vrrp_role_from_name("MASTER"), ADMIN_VRRP_MASTER);
+    assert_int_equal(admin_vrrp_role_from_name("leader"), ADMIN_VRRP_UNKNOWN);
+    assert_int_equal(admin_vrrp_role_from_name(NULL), ADMIN_VRRP_UNKNOWN);
+    assert_string_equal(admin_vrrp_role_name(ADMIN_VRRP_ROLE_COUNT), "unknown");
+}
+
+/* ---- /healthz ------------------------------------------------------------ */
+
+static void test_health_ok(void **state)
+{
+    (void)state;
+    char reason[ADMIN_REASON_MAX];
+    assert_int_equal(admin_health(&snap, reason), 200);
+    assert_string_equal(reason, "ok: 2/2 backends up, vrrp master");
+    snap.backends[0].up = false;
+    snap.vrrp.role = ADMIN_VRRP_BACKUP;
+    assert_int_equal(admin_health(&snap, reason), 200);
+    assert_string_equal(reason, "ok: 1/2 backends up, vrrp backup");
+}
+
+static void test_health_reasons(void **state)
+{
+    (void)state;
+    char reason[ADMIN_REASON_MAX];
+    snap.backends[0].up = snap.backends[1].up = false;
+    assert_int_equal(admin_health(&snap, reason), 503);
+    assert_string_equal(reason, "no backend is up (web-01 down, web-02 down)");
+    snap.n_backends = 0;
+    assert_int_equal(admin_health(&snap, reason), 503);
+    assert_string_equal(reason, "no backend configured");
+    snap.firewall.applied = false;
+    assert_int_equal(admin_health(&snap, reason), 503);
+    assert_string_equal(reason, "firewall: the policy is not applied");
+    snap.vrrp.role = ADMIN_VRRP_FAULT;
+    assert_int_equal(admin_health(&snap, reason), 503);
+    assert_string_equal(reason, "vrrp: fault (a tracked interface is down)");
+    snap.draining = true;
+    assert_int_equal(admin_health(&snap, reason), 503);
+    assert_string_equal(reason, "draining: the node is shutting down");
+}
+
+/* Many long names down: the reason is cut, never overflows. */
+static void test_health_reason_bound(void **state)
+{
+    (void)state;
+    char reason[ADMIN_REASON_MAX];
+    char name[CONFIG_NAME_MAX];
+    snap.n_backends = 0;
+    for (unsigned i = 0; i < CONFIG_MAX_BACKENDS; i++) {
+        snprintf(name, sizeof name, "backend-with-a-rather-long-name-%02u", i);
+        add_backend(name, "198.19.0.1:80", false);
+    }
+    assert_int_equal(admin_health(&snap, reason), 503);
+    assert_true(strlen(reason) < ADMIN_REASON_MAX);
+    assert_non_null(strstr(reason, "backend-with-a-rather-long-name-00 down"));
+    assert_null(strstr(reason, "-63 down"));
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+static struct textbuf response = TEXTBUF_INIT;
+
+static int teardown_all(void **state)
+{
+    (void)state;
+    textbuf_free(&response);
+    return 0;
+}
+
+static char *respond(const char *request)
+{
+    struct admin_request req;
+    enum admin_parse parsed = parse(request, &req);
+    textbuf_free(&response);
+    admin_respond(&req, parsed, &snap, &response);
+    assert_false(response.failed);
+    return response.data;
+}
+
+static void test_respond_routes(void **state)
+{
+    (void)state;
+    char *r = respond("GET /healthz HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(r, "\r\n\r\nok: 2/2 backends up, vrrp master\n"));
+    assert_non_null(strstr(r, "Content-Length: 33\r\n"));
+    snap.backends[0].up = snap.backends[1].up = false;
+    r = respond("GET /healthz HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 503 Service Unavailable\r\n"));
+    r = respond("GET /metrics HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "Content-Type: text/plain; version=0.0.4"));
+    assert_non_null(strstr(r, "\nrampart_backend_up{backend=\"web-01\"} 0\n"));
+    r = respond("GET /nope HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 404 Not Found\r\n"));
+    r = respond("DELETE /metrics HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 405 Method Not Allowed\r\n"));
+    assert_non_null(strstr(r, "Allow: GET, HEAD\r\n"));
+    r = respond("GET nope\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 400 Bad Request\r\n"));
+}
+
+static void test_respond_head_has_no_body(void **state)
+{
+    (void)state;
+    char *r = respond("HEAD /status HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
+    assert_null(strstr(r, "<html"));
+    char *end = strstr(r, "\r\n\r\n");
+    assert_non_null(end);
+    assert_int_equal(end[4], '\0');
+}
+
+static void test_status_page(void **state)
+{
+    (void)state;
+    snap.backends[1].up = false;
+    snprintf(snap.backends[0].name, CONFIG_NAME_MAX, "<web&01>");
+    char *r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "Content-Type: text/html; charset=utf-8"));
+    assert_non_null(strstr(r, "<meta http-equiv=\"refresh\" content=\"3\">"));
+    assert_non_null(strstr(r, "<td id=\"vrrp-role\" class=\"master\">master</td>"));
+    assert_non_null(strstr(r, "<td>&lt;web&amp;01&gt;</td><td>198.19.0.11:80</td>"
+                              "<td class=\"up\">up</td>"));
+    assert_non_null(strstr(r, "<td>web-02</td><td>198.19.0.12:80</td><td class=\"down\">down</td>"));
+    assert_null(strstr(r, "<web&01>"));
+    assert_null(strstr(r, "<script"));
+    assert_null(strstr(r, "http://")); /* no external asset */
+}
+
+/* ---- one real exchange through the listener ------------------------------ */
+
+static void fake_collect(struct metrics_snapshot *out, void *arg)
+{
+    (void)arg;
+    *out = snap;
+}
+
+struct client {
+    struct loop_io io;
+    char buf[65536];
+    size_t len;
+};
+
+static void client_event(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)events;
+    struct client *c = io->arg;
+    ssize_t n = recv(io->fd, c->buf + c->len, sizeof c->buf - 1 - c->len, 0);
+    if (n > 0) {
+        c->len += (size_t)n;
+        return;
+    }
+    if (n < 0 && errno == EAGAIN)
+        return;
+    c->buf[c->len] = '\0';
+    loop_unwatch(loop, io);
+    loop_stop(loop);
+}
+
+static void loopback_config(struct config *cfg, unsigned port)
+{
+    config_defaults(cfg);
+    cfg->admin.enabled = true;
+    struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->admin.listen.addr;
+    memset(sin, 0, sizeof *sin);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons((uint16_t)port);
+    sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cfg->admin.listen.len = sizeof *sin;
+}
+
+static int connect_loopback(unsigned port)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    return fd;
+}
+
+static void test_listener_exchange(void **state)
+{
+    (void)state;
+    struct config cfg;
+    loopback_config(&cfg, 0);
+    struct loop *loop = loop_new();
+    assert_non_null(loop);
+    assert_int_equal(admin_start(loop, &cfg, fake_collect, NULL), 0);
+    assert_true(admin_port() > 0);
+    assert_int_equal(admin_start(loop, &cfg, fake_collect, NULL), -1); /* only one */
+
+    static struct client c;
+    memset(&c, 0, sizeof c);
+    c.io = (struct loop_io){.fd = connect_loopback(admin_port()), .fn = client_event, .arg = &c};
+    const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(send(c.io.fd, req, strlen(req), 0), (ssize_t)strlen(req));
+    assert_int_equal(loop_watch(loop, &c.io, LOOP_READ), 0);
+    assert_int_equal(loop_run(loop), 0);
+    assert_non_null(strstr(c.buf, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(c.buf, "ok: 2/2 backends up, vrrp master\n"));
+    close(c.io.fd);
+    admin_stop();
+    assert_int_equal(admin_port(), 0);
+    loop_free(loop);
+}
+
+/* Starts the listener on an ephemeral port, sends `req` on one connection
+ * (after `idle` silent connections are opened) and returns the answer. */
+static const char *exchange(const char *req, size_t len, unsigned idle)
+{
+    static struct client c;
+    struct config cfg;
+    int idle_fds[ADMIN_MAX_CLIENTS + 1];
+    loopback_config(&cfg, 0);
+    struct loop *loop = loop_new();
+    assert_int_equal(admin_start(loop, &cfg, fake_collect, NULL), 0);
+    assert_true(idle <= ADMIN_MAX_CLIENTS);
+    for (unsigned i = 0; i < idle; i++)
+        idle_fds[i] = connect_loopback(admin_port());
+    memset(&c, 0, sizeof c);
+    c.io = (struct loop_io){.fd = connect_loopback(admin_port()), .fn = client_event, .arg = &c};
+    assert_int_equal(send(c.io.fd, req, len, 0), (ssize_t)len);
+    assert_int_equal(loop_watch(loop, &c.io, LOOP_READ), 0);
+    assert_int_equal(loop_run(loop), 0);
+    close(c.io.fd);
+    for (unsigned i = 0; i < idle; i++)
+        close(idle_fds[i]);
+    admin_stop();
+    loop_free(loop);
+    return c.buf;
+}
+
+/* Boundary: a head of ADMIN_REQUEST_MAX bytes with no end is refused (400). */
+static void test_listener_request_limit(void **state)
+{
+    (void)state;
+    static char req[ADMIN_REQUEST_MAX];
+    memset(req, 'a', sizeof req);
+    memcpy(req, "GET /healthz HTTP/1.1\r\nX-Pad: ", 31);
+    const char *answer = exchange(req, sizeof req, 0);
+    assert_non_null(strstr(answer, "HTTP/1.1 400 Bad Request\r\n"));
+    /* one byte less, then the blank line: still a request we answer */
+    static char ok[ADMIN_REQUEST_MAX];
+    memcpy(ok, req, sizeof ok);
+    memcpy(ok + sizeof ok - 4, "\r\n\r\n", 4);
+    answer = exchange(ok, sizeof ok, 0);
+    assert_non_null(strstr(answer, "HTTP/1.1 200 OK\r\n"));
+}
+
+/* Boundary: with ADMIN_MAX_CLIENTS connections open, one more is closed
+ * unanswered; with one fewer, it is answered. */
+static void test_listener_client_limit(void **state)
+{
+    (void)state;
+    const char *req = "GET /healthz HTTP/1.1\r\n\r\n";
+    const char *answer = exchange(req, strlen(req), ADMIN_MAX_CLIENTS - 1);
+    assert_non_null(strstr(answer, "HTTP/1.1 200 OK\r\n"));
+    answer = exchange(req, strlen(req), ADMIN_MAX_CLIENTS);
+    assert_string_equal(answer, "");
+}
+
+/* Disabled in the config: nothing is bound, not an error. */
+static void test_listener_disabled(void **state)
+{
+    (void)state;
+    struct config cfg;
+    loopback_config(&cfg, 0);
+    cfg.admin.enabled = false;
+    struct loop *loop = loop_new();
+    assert_int_equal(admin_start(loop, &cfg, fake_collect, NULL), 0);
+    assert_int_equal(admin_port(), 0);
+    admin_stop();
+    loop_free(loop);
+}
+
+/* `--serve`: the fixed snapshot on 127.0.0.1:0 until killed. */
+static int serve(void)
+{
+    struct config cfg;
+    demo_snapshot();
+    loopback_config(&cfg, 0);
+    struct loop *loop = loop_new();
+    if (!loop || admin_start(loop, &cfg, fake_collect, NULL) != 0)
+        return 1;
+    printf("%u\n", admin_port());
+    fflush(stdout);
+    return loop_run(loop) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--serve") == 0)
+        return serve();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_parse_get, setup),
+        cmocka_unit_test_setup(test_parse_incomplete_and_bad, setup),
+        cmocka_unit_test_setup(test_parse_path_limit, setup),
+        cmocka_unit_test_setup(test_vrrp_role_names, setup),
+        cmocka_unit_test_setup(test_health_ok, setup),
+        cmocka_unit_test_setup(test_health_reasons, setup),
+        cmocka_unit_test_setup(test_health_reason_bound, setup),
+        cmocka_unit_test_setup(test_respond_routes, setup),
+        cmocka_unit_test_setup(test_respond_head_has_no_body, setup),
+        cmocka_unit_test_setup(test_status_page, setup),
+        cmocka_unit_test_setup(test_listener_exchange, setup),
+        cmocka_unit_test_setup(test_listener_disabled, setup),
+        cmocka_unit_test_setup(test_listener_request_limit, setup),
+        cmocka_unit_test_setup(test_listener_client_limit, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown_all);
+}

@@ -1,0 +1,245 @@
+/* Unit tests for gateway/metrics_render.c: the Prometheus text rendered from
+ * a snapshot, and the counters of gateway/metrics.c feeding it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "gateway/metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct metrics_snapshot snap;
+static struct textbuf out = TEXTBUF_INIT;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&snap, 0, sizeof snap);
+    snap.version = "9.9.9";
+    textbuf_reset(&out);
+    return 0;
+}
+
+static void add_backend(const char *name, bool up)
+{
+    struct metrics_backend_snap *b = &snap.backends[snap.n_backends++];
+    snprintf(b->name, sizeof b->name, "%s", name);
+    b->up = up;
+}
+
+/* The rendered text contains `line` as a whole line. */
+static bool has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+        if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static const char *render(void)
+{
+    textbuf_reset(&out);
+    metrics_render_prometheus(&snap, &out);
+    assert_false(out.failed);
+    return out.data;
+}
+
+#define assert_line(line)                                                                                    \
+    do {                                                                                                     \
+        if (!has_line(render(), line))                                                                       \
+            fail_msg("missing line: %s", line);                                                              \
+    } while (0)
+
+static void test_requests_by_class(void **state)
+{
+    (void)state;
+    snap.requests_by_class[2] = 41;
+    snap.requests_by_class[5] = 2;
+    snap.requests_by_class[0] = 1;
+    assert_line("rampart_requests_total{class=\"2xx\"} 41");
+    assert_line("rampart_requests_total{class=\"5xx\"} 2");
+    assert_line("rampart_requests_total{class=\"none\"} 1");
+    assert_line("rampart_requests_total{class=\"4xx\"} 0");
+    assert_line("# TYPE rampart_requests_total counter");
+}
+
+static void test_histogram_is_cumulative(void **state)
+{
+    (void)state;
+    snap.latency_buckets[0] = 3; /* <= 1 ms */
+    snap.latency_buckets[2] = 2; /* <= 5 ms */
+    snap.latency_count = 6;      /* one slower than the last bound */
+    snap.latency_sum_us = 12500123;
+    assert_line("rampart_request_duration_seconds_bucket{le=\"0.001\"} 3");
+    assert_line("rampart_request_duration_seconds_bucket{le=\"0.0025\"} 3");
+    assert_line("rampart_request_duration_seconds_bucket{le=\"0.005\"} 5");
+    assert_line("rampart_request_duration_seconds_bucket{le=\"10\"} 5");
+    assert_line("rampart_request_duration_seconds_bucket{le=\"+Inf\"} 6");
+    assert_line("rampart_request_duration_seconds_count 6");
+    assert_line("rampart_request_duration_seconds_sum 12.500123");
+    assert_line("# TYPE rampart_request_duration_seconds histogram");
+}
+
+/* Counters of metrics.c land in the right bucket (boundary: exactly 1 ms). */
+static void test_request_done_buckets(void **state)
+{
+    (void)state;
+    memset(&metrics, 0, sizeof metrics);
+    metrics_request_done(200, 1000);     /* exactly the first bound */
+    metrics_request_done(200, 1001);     /* just above: second bucket */
+    metrics_request_done(503, 20000000); /* above every bound */
+    metrics_request_done(0, 5);
+    assert_int_equal(metrics.latency_buckets[0], 2); /* 1000 us and 5 us */
+    assert_int_equal(metrics.latency_buckets[1], 1);
+    assert_int_equal(metrics.latency_count, 4);
+    assert_int_equal(metrics.requests_by_class[2], 2);
+    assert_int_equal(metrics.requests_by_class[5], 1);
+    assert_int_equal(metrics.requests_by_class[0], 1);
+}
+
+static void test_backends(void **state)
+{
+    (void)state;
+    add_backend("web-01", false);
+    add_backend("web-02", true);
+    snap.backends[1].requests = 7;
+    snap.backends[1].responses_by_class[2] = 6;
+    snap.backends[0].checks_failed = 3;
+    snap.backends[0].checks_ok = 10;
+    assert_line("rampart_backends_up 1");
+    assert_line("rampart_backend_up{backend=\"web-01\"} 0");
+    assert_line("rampart_backend_up{backend=\"web-02\"} 1");
+    assert_line("rampart_backend_requests_total{backend=\"web-02\"} 7");
+    assert_line("rampart_backend_responses_total{backend=\"web-02\",class=\"2xx\"} 6");
+    assert_line("rampart_backend_checks_total{backend=\"web-01\",result=\"failed\"} 3");
+    assert_line("rampart_backend_checks_total{backend=\"web-01\",result=\"ok\"} 10");
+}
+
+static void test_label_escaping(void **state)
+{
+    (void)state;
+    add_backend("a\"b\\c\nd", true);
+    assert_line("rampart_backend_up{backend=\"a\\\"b\\\\c\\nd\"} 1");
+}
+
+static void test_tls(void **state)
+{
+    (void)state;
+    snap.tls_handshakes_tls13 = 5;
+    snap.tls_handshakes_tls12 = 1;
+    snap.n_tls_failures = 2;
+    snprintf(snap.tls_failures[0].label, ADMIN_LABEL_MAX, "version");
+    snap.tls_failures[0].value = 4;
+    snprintf(snap.tls_failures[1].label, ADMIN_LABEL_MAX, "cipher");
+    assert_line("rampart_tls_handshakes_total{version=\"TLSv1.3\"} 5");
+    assert_line("rampart_tls_handshakes_total{version=\"TLSv1.2\"} 1");
+    assert_line("rampart_tls_handshake_failures_total{reason=\"version\"} 4");
+    assert_line("rampart_tls_handshake_failures_total{reason=\"cipher\"} 0");
+}
+
+static void test_vrrp_state_enum(void **state)
+{
+    (void)state;
+    snap.vrrp.role = ADMIN_VRRP_MASTER;
+    snap.vrrp.transitions = 3;
+    snap.vrrp.adverts_sent = 120;
+    assert_line("rampart_vrrp_state{state=\"master\"} 1");
+    assert_line("rampart_vrrp_state{state=\"backup\"} 0");
+    assert_line("rampart_vrrp_state{state=\"unknown\"} 0");
+    assert_line("rampart_vrrp_transitions_total 3");
+    snap.vrrp.n_adverts_dropped = 2;
+    snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    snap.vrrp.adverts_dropped[0].value = 4;
+    snprintf(snap.vrrp.adverts_dropped[1].label, ADMIN_LABEL_MAX, "checksum");
+    assert_line("rampart_vrrp_adverts_dropped_total{reason=\"ttl\"} 4");
+    assert_line("rampart_vrrp_adverts_dropped_total{reason=\"checksum\"} 0");
+    assert_line("rampart_vrrp_adverts_sent_total 120");
+}
+
+static void test_firewall(void **state)
+{
+    (void)state;
+    snap.firewall.managed = true;
+    snap.firewall.applied = true;
+    snap.firewall.n_drops = 1;
+    snprintf(snap.firewall.drops[0].name, ADMIN_FW_NAME_MAX, "input_drop");
+    snap.firewall.drops[0].packets = 17;
+    snap.firewall.drops[0].bytes = 1020;
+    snap.firewall.blocked_addresses = 2;
+    assert_line("rampart_firewall_applied 1");
+    assert_line("rampart_firewall_dropped_packets_total{counter=\"input_drop\"} 17");
+    assert_line("rampart_firewall_dropped_bytes_total{counter=\"input_drop\"} 1020");
+    assert_line("rampart_firewall_blocked_addresses 2");
+}
+
+/* A count beyond the array is clamped, never read past the end. */
+static void test_firewall_counter_bound(void **state)
+{
+    (void)state;
+    snap.firewall.n_drops = ADMIN_FW_MAX_COUNTERS + 5;
+    for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
+        snprintf(snap.firewall.drops[i].name, ADMIN_FW_NAME_MAX, "c%u", i);
+    const char *text = render();
+    unsigned n = 0;
+    for (const char *p = text; (p = strstr(p, "rampart_firewall_dropped_packets_total{")); p++)
+        n++;
+    assert_int_equal(n, ADMIN_FW_MAX_COUNTERS);
+}
+
+/* Every family: HELP then TYPE, names unique, every sample belongs to the
+ * family announced just before it (what a Prometheus parser requires). */
+static void test_format_families(void **state)
+{
+    (void)state;
+    add_backend("web-01", true);
+    char *text = strdup(render());
+    char family[128] = "";
+    char seen[4096] = " ";
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[128];
+        if (sscanf(line, "# HELP %127s", name) == 1) {
+            char key[132];
+            snprintf(key, sizeof key, " %s ", name);
+            if (strstr(seen, key))
+                fail_msg("family %s announced twice", name);
+            strncat(seen, name, sizeof seen - strlen(seen) - 2);
+            strcat(seen, " ");
+            snprintf(family, sizeof family, "%s", name);
+            continue;
+        }
+        if (line[0] == '#')
+            continue;
+        assert_true(family[0] != '\0');
+        assert_int_equal(strncmp(line, family, strlen(family)), 0);
+    }
+    free(text);
+}
+
+static int teardown_all(void **state)
+{
+    (void)state;
+    textbuf_free(&out);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_requests_by_class, setup),
+        cmocka_unit_test_setup(test_histogram_is_cumulative, setup),
+        cmocka_unit_test_setup(test_request_done_buckets, setup),
+        cmocka_unit_test_setup(test_backends, setup),
+        cmocka_unit_test_setup(test_label_escaping, setup),
+        cmocka_unit_test_setup(test_tls, setup),
+        cmocka_unit_test_setup(test_vrrp_state_enum, setup),
+        cmocka_unit_test_setup(test_firewall, setup),
+        cmocka_unit_test_setup(test_firewall_counter_bound, setup),
+        cmocka_unit_test_setup(test_format_families, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown_all);
+}
