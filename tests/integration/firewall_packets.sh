@@ -77,6 +77,8 @@ ip netns exec "$client" $NET synflood 198.18.0.2 443 400
 over=$(counter "$gw" "https: over the limit")
 [ "${over:-0}" -gt 0 ] && ok "SYN flood over the per-source limit dropped ($over counted)" ||
   not_ok "SYN flood over the per-source limit dropped" "counter ${over:-none}"
+ip netns exec "$gw" "$FW" status | grep -Eq '^drop https_over_limit packets [1-9]' &&
+  ok "status reports the over-limit drops" || not_ok "status reports the over-limit drops"
 reach "another source still connects during the flood" "$client2" 198.18.0.2 443
 
 # blocklist: refused while blocked, back once the timeout has passed
