@@ -68,11 +68,26 @@ static void test_counter_limit(void **state)
     policy_free(pol);
 }
 
+/* The daemon's entry point refuses a bad policy before any netlink (this
+ * test runs without privileges and without a namespace). */
+static void test_apply_file_refuses_bad_policy(void **state)
+{
+    (void)state;
+    struct policy_diags d;
+    char err[FW_ERR_MAX];
+    memset(&d, 0, sizeof d);
+    assert_int_equal(fw_apply_file("/nonexistent/rampart.policy", &d, err), -1);
+    assert_string_equal(d.msg[0], "/nonexistent/rampart.policy: cannot open: No such file or "
+                                  "directory");
+    assert_string_equal(err, "/nonexistent/rampart.policy: refused (1 error), nothing applied");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_and_sums),
         cmocka_unit_test(test_counter_limit),
+        cmocka_unit_test(test_apply_file_refuses_bad_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
