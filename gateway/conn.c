@@ -417,7 +417,7 @@ static void request_accepted(struct conn *c)
     proxy_start(c);
 }
 
-static bool request_parse(struct conn *c)
+static bool request_parse_step(struct conn *c)
 {
     struct exchange *x = c->x;
     if (!x)
@@ -450,6 +450,16 @@ static bool request_parse(struct conn *c)
         conn_reject(c, x->req_p.status);
         return true;
     }
+}
+
+/* A head and the body bytes already here are parsed in one go, so they
+ * leave in one write. */
+static bool request_parse(struct conn *c)
+{
+    bool did = false;
+    for (int i = 0; i < 4 && c->state != CS_CLOSED && request_parse_step(c); i++)
+        did = true;
+    return did;
 }
 
 static void request_done(struct conn *c)
@@ -512,6 +522,11 @@ static bool exchange_finish(struct conn *c)
     http_parser_next(&x->req_p, x->cin_data);
     c->state = CS_IDLE;
     c->idle_shrunk = false;
+    /* mbedTLS reads a record only when asked, so with nothing decrypted
+     * and waiting, the next request is still in the kernel: let epoll say
+     * when, instead of a read that would fail now. */
+    if (c->tls && tls_conn_pending(c->tls) == 0)
+        c->c_rblk = LOOP_READ;
     conn_timer(c, CONN_IDLE_SHRINK_MS);
     return true;
 }

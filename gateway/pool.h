@@ -12,6 +12,7 @@
 
 #include "gateway/loop.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define POOL_DEFAULT_MAX_IDLE 32     /* per backend when the config says 0 */
@@ -28,8 +29,10 @@ void pool_free(struct pool *pool);
 /* An idle socket to backend `index` (most recently used first), or -1.
  * `owner` names what the socket was opened for (the backend's config
  * entry): after a reload renumbers the backends, a socket put for another
- * owner is closed, never handed to the wrong server. */
-int pool_take(struct pool *pool, unsigned index, const void *owner);
+ * owner is closed, never handed to the wrong server. `check`: peek first
+ * for a close (one syscall), for requests that could not be replayed if
+ * the socket turned out dead after their body left. */
+int pool_take(struct pool *pool, unsigned index, const void *owner, bool check);
 
 /* Keeps fd for reuse, or closes it when the backend already has max_idle
  * idle sockets (0 = POOL_DEFAULT_MAX_IDLE) or memory is short. */

@@ -94,7 +94,7 @@ static void proxy_connect(struct conn *c, struct backend *exclude)
     count(&b->requests);
     atomic_fetch_add_explicit(&b->active, 1, memory_order_relaxed);
     x->bout.start = 0; /* (re)send the whole head */
-    int fd = pool_take(pool_of(c), b->index, b->cfg);
+    int fd = pool_take(pool_of(c), b->index, b->cfg, x->req_h.body != HTTP_BODY_NONE);
     x->reused = fd >= 0;
     if (fd < 0 && (fd = open_socket(b)) < 0) {
         conn_reply(c, 502);
@@ -376,7 +376,7 @@ static bool backend_ended(struct conn *c)
     return true;
 }
 
-bool proxy_parse(struct conn *c)
+static bool proxy_parse_step(struct conn *c)
 {
     struct exchange *x = c->x;
     if (!x || c->bio.fd < 0)
@@ -436,4 +436,14 @@ void proxy_watch(struct conn *c)
     }
     if (loop_watch(c->w->loop, &c->bio, ev) < 0)
         conn_abort(c);
+}
+
+/* A head and the body bytes already here are parsed in one go, so they
+ * leave in one write (one TLS record for a small page). */
+bool proxy_parse(struct conn *c)
+{
+    bool did = false;
+    for (int i = 0; i < 4 && c->state != CS_CLOSED && proxy_parse_step(c); i++)
+        did = true;
+    return did;
 }
