@@ -106,7 +106,7 @@ run_one() {
           first = t[0]; last = t0; gap = 0
           for (i = 0; i < n; i++) if (t[i] >= t0) { if (t[i] - last > gap) gap = t[i] - last; last = t[i] }
           # still silent when the window closed: at least this long
-          if (first + end - last > 0.1) { printf ">%d", (first + end - last) * 1000; exit }
+          if (first + end - last > 0.5) { printf ">%d", (first + end - last) * 1000; exit }
           printf "%d", gap * 1000 }' "$ping")
   [ "$f" = sigkill ] && out="-" # the stale VIP still answers pings
   stop_pair

@@ -2,7 +2,7 @@
  * vrrp_driver: runs one VRRP node (gateway/vrrp_node.c) on an event loop,
  * configured from the command line, for the integration tests and the
  * failover bench while the daemon's parent process is elsewhere. It uses the
- * same calls as the parent: vrrp_node_start / _relay_lost / _shutdown.
+ * same calls as the parent: vrrp_node_start / _relay_lost / _leave / _shutdown.
  *
  *   vrrp_driver -c RAMPART_INI [-s STATS_FILE]     its [vrrp] section
  *   vrrp_driver -i IF -v VRID -p PRIO -a ADVERT_CS -V VIP/LEN [-V ...]
@@ -61,10 +61,9 @@ static void on_signal(struct loop *loop, struct loop_io *io, unsigned events)
     struct signalfd_siginfo si;
     while (read(io->fd, &si, sizeof si) == (ssize_t)sizeof si) {
         int sig = (int)si.ssi_signo;
-        if (sig == SIGTERM || sig == SIGINT) {
+        if (sig == SIGTERM || sig == SIGINT) { /* as the parent does: leave at once */
             write_stats(d);
-            vrrp_node_shutdown(d->node);
-            d->node = NULL;
+            vrrp_node_leave(d->node);
             loop_stop(loop);
             return;
         }
@@ -169,6 +168,7 @@ int main(int argc, char **argv)
         return 1;
     write_stats(&d);
     int rc = loop_run(loop);
+    vrrp_node_shutdown(d.node);
     loop_unwatch(loop, &d.sig_io);
     close(d.sig_io.fd);
     loop_free(loop);

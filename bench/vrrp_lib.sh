@@ -6,7 +6,7 @@
 #                                     name, eth0 = 198.18.0.(1,2,3...)/24
 #   has_vip NS                        the VIP is on NS's eth0
 #   rp_start NS TAG PRIO [ARGS...]    a Rampart VRRP node (prints PID)
-#   ka_start NS TAG PRIO [ADVERT_S]   keepalived, VRRPv3 (prints PID)
+#   ka_start NS TAG PRIO [ADVERT_S] [EXTRA]   keepalived, VRRPv3 (prints PID)
 #   ka_kill NS                        SIGKILL every keepalived of NS, by PID
 
 VRRP_VIP=${VRRP_VIP:-198.18.0.10}
@@ -55,8 +55,9 @@ rp_stat() {
   awk -v k="$3" '$1 == k { print $2 }' "$T_TMP/$2.stats"
 }
 
+# ka_start NS TAG PRIO [ADVERT_S] [EXTRA_INSTANCE_LINES]
 ka_start() {
-  local ns=$1 tag=$2 prio=$3 adv=${4:-0.1}
+  local ns=$1 tag=$2 prio=$3 adv=${4:-0.1} extra=${5:-}
   cat >"$T_TMP/$tag.conf" <<EOF
 global_defs {
   router_id $tag
@@ -71,6 +72,7 @@ vrrp_instance VI_1 {
   virtual_ipaddress {
     $VRRP_VIP/24
   }
+  $extra
 }
 EOF
   spawn "$ns" "$T_TMP/$tag.log" keepalived -n -l -D -P -f "$T_TMP/$tag.conf" \

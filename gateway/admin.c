@@ -202,7 +202,10 @@ static int listener_open(const struct listen_addr *la)
     format_sockaddr((const struct sockaddr *)&la->addr, name, sizeof name);
     int fd = socket(la->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
+    /* SO_REUSEPORT: on a reload the new relay binds while the old one
+     * drains (which calls admin_unlisten() at once). */
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
         bind(fd, (const struct sockaddr *)&la->addr, la->len) != 0 || listen(fd, ADMIN_BACKLOG) != 0) {
         fprintf(stderr, "rampart: admin listener %s: %s\n", name, strerror(errno));
         if (fd >= 0)
@@ -226,7 +229,7 @@ int admin_start(struct loop *loop, const struct config *cfg, admin_collect_fn co
         admin_set_vrrp_status(&(struct admin_vrrp_status){.role = ADMIN_VRRP_DISABLED});
     if (!cfg->admin.enabled)
         return 0;
-    if (admin.listener.fd >= 0) {
+    if (admin.loop) {
         fprintf(stderr, "rampart: admin listener already started\n");
         return -1;
     }
@@ -246,15 +249,23 @@ int admin_start(struct loop *loop, const struct config *cfg, admin_collect_fn co
     return 0;
 }
 
-void admin_stop(void)
+void admin_unlisten(void)
 {
     if (admin.listener.fd < 0)
         return;
-    for (unsigned i = 0; i < ADMIN_MAX_CLIENTS; i++)
-        if (admin.clients[i])
-            client_end(admin.clients[i], true);
     loop_unwatch(admin.loop, &admin.listener);
     close(admin.listener.fd);
     admin.listener.fd = -1;
     admin.port = 0;
+}
+
+void admin_stop(void)
+{
+    if (!admin.loop)
+        return;
+    admin_unlisten();
+    for (unsigned i = 0; i < ADMIN_MAX_CLIENTS; i++)
+        if (admin.clients[i])
+            client_end(admin.clients[i], true);
+    admin.loop = NULL;
 }

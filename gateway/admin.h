@@ -112,6 +112,9 @@ unsigned admin_port(void);
 uint64_t admin_start_time(void);
 /* The host name read by admin_start() (seccomp forbids uname later). */
 const char *admin_node_name(void);
+/* Drain (reload or SIGTERM): stop accepting admin connections so the next
+ * relay answers them; requests already read are still answered. */
+void admin_unlisten(void);
 /* Closes the listener and every admin connection, freeing them at once:
  * call it after loop_run() has returned (shutdown). Safe if not started. */
 void admin_stop(void);

@@ -19,12 +19,27 @@ static struct admin_vrrp_status parent_vrrp;
 static struct admin_firewall_status parent_firewall;
 static atomic_bool draining;
 
+/* A bool whose byte came from another process: any non-zero is true
+ * (reading a stray byte as bool directly would be undefined). */
+static bool clean_bool(const bool *b)
+{
+    unsigned char byte;
+    memcpy(&byte, b, 1);
+    return byte != 0;
+}
+
+/* What arrives over IPC is bounded here once: counts clamped, strings
+ * terminated, the role known, so the renderers can trust the snapshot. */
 void admin_set_vrrp_status(const struct admin_vrrp_status *st)
 {
     pthread_mutex_lock(&parent_lock);
     parent_vrrp = *st;
+    if ((unsigned)parent_vrrp.role >= ADMIN_VRRP_ROLE_COUNT)
+        parent_vrrp.role = ADMIN_VRRP_UNKNOWN;
     if (parent_vrrp.n_adverts_dropped > ADMIN_VRRP_DROP_KINDS)
         parent_vrrp.n_adverts_dropped = ADMIN_VRRP_DROP_KINDS;
+    for (unsigned i = 0; i < ADMIN_VRRP_DROP_KINDS; i++)
+        parent_vrrp.adverts_dropped[i].label[ADMIN_LABEL_MAX - 1] = '\0';
     pthread_mutex_unlock(&parent_lock);
 }
 
@@ -32,8 +47,12 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
 {
     pthread_mutex_lock(&parent_lock);
     parent_firewall = *st;
+    parent_firewall.managed = clean_bool(&st->managed);
+    parent_firewall.applied = clean_bool(&st->applied);
     if (parent_firewall.n_drops > ADMIN_FW_MAX_COUNTERS)
         parent_firewall.n_drops = ADMIN_FW_MAX_COUNTERS;
+    for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
+        parent_firewall.drops[i].name[ADMIN_FW_NAME_MAX - 1] = '\0';
     pthread_mutex_unlock(&parent_lock);
 }
 

@@ -72,7 +72,7 @@ static void apply_change(struct backend_set *set, struct backend *b, const char 
     char count[32];
     snprintf(count, sizeof count, "%u/%u", n_up, set->count);
     log_event(up ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, up ? "backend_up" : "backend_down", "backend",
-              b->cfg->name, "reason", why, "backends_up", count, NULL);
+              b->cfg->name, "reason", why, "backends_up", count, LOG_END);
 }
 
 bool backend_observe(struct backend_set *set, struct backend *b, bool ok, const char *why)
@@ -117,6 +117,28 @@ struct backend *backend_pick(struct backend_set *set, const struct backend *excl
         best->current_weight -= total;
     pthread_mutex_unlock(&set->lock);
     return best;
+}
+
+void backend_set_start_down(struct backend_set *set, uint64_t down_mask)
+{
+    pthread_mutex_lock(&set->lock);
+    for (unsigned i = 0; i < set->count && i < 64; i++) {
+        struct backend *b = &set->items[i];
+        if ((down_mask >> i & 1) && b->health.up) {
+            b->health = (struct backend_health){.up = false};
+            apply_change(set, b, "down before this relay started");
+        }
+    }
+    pthread_mutex_unlock(&set->lock);
+}
+
+uint64_t backend_down_mask(const struct backend_set *set)
+{
+    uint64_t mask = 0;
+    for (unsigned i = 0; i < set->count && i < 64; i++)
+        if (!atomic_load(&set->items[i].up))
+            mask |= (uint64_t)1 << i;
+    return mask;
 }
 
 unsigned backend_count_up(const struct backend_set *set)

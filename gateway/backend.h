@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Rise/fall counters of one backend (pure; see backend_health_step). */
 struct backend_health {
@@ -72,6 +73,13 @@ void backend_report_success(struct backend_set *set, struct backend *b);
 bool backend_observe(struct backend_set *set, struct backend *b, bool ok, const char *why);
 
 unsigned backend_count_up(const struct backend_set *set);
+
+/* Right after init, before any pick: backends known to be down (bit i =
+ * backend i, from the relay this one replaces) start down, each logged,
+ * so a restart or reload does not send traffic to a dead backend first. */
+void backend_set_start_down(struct backend_set *set, uint64_t down_mask);
+/* Bit i set when backend i is down. */
+uint64_t backend_down_mask(const struct backend_set *set);
 
 /* Pure rise/fall logic: one result into the counters; returns true when
  * h->up flipped. Down after `fall` consecutive failures while up, up after

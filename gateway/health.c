@@ -238,7 +238,7 @@ struct health *health_start(struct loop *loop, const struct config *cfg, struct 
     for (unsigned i = 0; i < h->n; i++) {
         if (check_init(h, &h->checks[i], &set->items[i]) < 0) {
             log_event(LOG_LEVEL_ERROR, "health_disabled", "backend", set->items[i].cfg->name,
-                      "reason", "check request too long", NULL);
+                      "reason", "check request too long", LOG_END);
             continue;
         }
         loop_timer_set(loop, &h->checks[i].next, 0); /* first round at once */

@@ -11,13 +11,18 @@
 _Static_assert(sizeof(struct ipc_header) + sizeof(struct config) <= IPC_MAX_MSG,
                "struct config must fit one IPC message");
 _Static_assert(sizeof(struct ipc_header) % IPC_BUF_ALIGN == 0, "payloads stay aligned");
+_Static_assert(CONFIG_MAX_BACKENDS <= 64, "backend states travel as a 64-bit mask");
 
 /* Payload size rules per type: exact size, or a range for text. */
 static int payload_ok(enum ipc_type type, size_t len)
 {
     switch (type) {
     case IPC_CONFIG: return len == sizeof(struct config);
-    case IPC_DRAIN: return len == 0;
+    case IPC_DRAIN:
+    case IPC_RETIRE: return len == 0;
+    case IPC_VRRP: return len == sizeof(struct admin_vrrp_status);
+    case IPC_FIREWALL: return len == sizeof(struct admin_firewall_status);
+    case IPC_BACKENDS: return len == sizeof(uint64_t);
     case IPC_READY:
     case IPC_HEARTBEAT: return len == sizeof(struct ipc_status);
     case IPC_FATAL: return len >= 1 && len <= IPC_TEXT_MAX;
@@ -29,7 +34,8 @@ const char *ipc_type_name(enum ipc_type type)
 {
     static const char *const names[IPC_TYPE_END] = {
         [IPC_CONFIG] = "config", [IPC_DRAIN] = "drain",  [IPC_READY] = "ready",
-        [IPC_HEARTBEAT] = "heartbeat", [IPC_FATAL] = "fatal",
+        [IPC_HEARTBEAT] = "heartbeat", [IPC_FATAL] = "fatal", [IPC_RETIRE] = "retire",
+        [IPC_VRRP] = "vrrp", [IPC_FIREWALL] = "firewall", [IPC_BACKENDS] = "backends",
     };
     return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
 }

@@ -2,7 +2,7 @@
  * ipc: messages between the parent and a relay over their socketpair
  * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
  *
- *   parent -> relay   CONFIG (first, once), DRAIN
+ *   parent -> relay   CONFIG + BACKENDS (first, once), DRAIN, RETIRE, VRRP, FIREWALL
  *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL
  *
  * Encoding and decoding are pure (tests feed them any bytes); ipc_send /
@@ -12,6 +12,7 @@
 #ifndef RAMPART_GATEWAY_IPC_H
 #define RAMPART_GATEWAY_IPC_H
 
+#include "gateway/admin.h"
 #include "gateway/config.h"
 
 #include <stddef.h>
@@ -24,6 +25,12 @@ enum ipc_type {
     IPC_READY,      /* struct ipc_status: certificates loaded, privileges dropped, serving */
     IPC_HEARTBEAT,  /* struct ipc_status */
     IPC_FATAL,      /* text (not NUL-terminated): why the relay cannot serve */
+    IPC_RETIRE,     /* no payload: a newer relay took over (reload): close the
+                     * admin listener at once, then drain like IPC_DRAIN */
+    IPC_VRRP,       /* struct admin_vrrp_status, for /healthz, /status, /metrics */
+    IPC_FIREWALL,   /* struct admin_firewall_status */
+    IPC_BACKENDS,   /* uint64_t, right after CONFIG: backends the previous relay
+                     * had down (bit i = backend i), so they start down */
     IPC_TYPE_END
 };
 
@@ -31,6 +38,8 @@ struct ipc_status {
     uint32_t backends_up;
     uint32_t backends_total;
     uint32_t connections;
+    uint32_t reserved;
+    uint64_t down_mask; /* bit i: backend i (config order) is down */
 };
 
 #define IPC_MAGIC 0x52504d31u /* "RPM1" */

@@ -34,8 +34,10 @@ enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBU
  * every line as proc=TAG so the two processes can be told apart. */
 void log_setup(enum log_format format, int fd, enum log_level max_level, const char *tag);
 
-/* Fields are (key, value) string pairs ending with NULL. A NULL value
+/* Fields are (key, value) string pairs ending with LOG_END (a typed null
+ * pointer: a bare NULL may be a plain 0 in a variadic call). A NULL value
  * prints as an empty string. */
+#define LOG_END ((const char *)0)
 void log_event(enum log_level level, const char *event, ...) __attribute__((sentinel));
 void log_msgf(enum log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

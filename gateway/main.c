@@ -31,7 +31,13 @@ static int check_config(const char *path)
         config_errors_print(&errors, stderr);
         return 1;
     }
+    char err[512];
+    int rc = parent_check_tls(cfg, err, sizeof err);
     config_free(cfg);
+    if (rc < 0) {
+        fprintf(stderr, "%s: [tls] %s\n", path, err);
+        return 1;
+    }
     printf("%s: configuration OK\n", path);
     return 0;
 }

@@ -2,12 +2,17 @@
  * parent: supervision of the relay, reload and shutdown. See parent.h.
  */
 #include "gateway/parent.h"
+#include "gateway/admin.h"
 #include "gateway/listener.h"
 #include "gateway/log.h"
 #include "gateway/loop.h"
 #include "gateway/relay_proc.h"
+#include "gateway/relay.h"
 #include "gateway/sandbox.h"
+#include "gateway/supervise.h"
+#include "gateway/vrrp_net.h"
 #include "gateway/vrrp_node.h"
+#include "firewall/firewall.h"
 #include "tls/tls.h"
 
 #include <errno.h>
@@ -31,9 +36,14 @@ struct parent {
     struct vrrp_node *vrrp;
     bool relay_lost;             /* VRRP was told; tell it when one is back */
     unsigned backends_up;        /* last value given to VRRP */
+    uint64_t down_mask;          /* backends of cfg the current relay has down */
     unsigned fast_failures;
     uint64_t heartbeat_timeout_ms;
     bool stopping, ever_ready;
+    /* what the relay's admin pages show about the parent's side */
+    char vrrp_role_sent[16];
+    uint64_t vrrp_transitions, status_sent_ms;
+    struct admin_firewall_status firewall;
     int exit_code;
     struct loop_io sig_io;
     struct loop_timer watchdog, restart;
@@ -48,25 +58,30 @@ static void log_pid(enum log_level level, const char *event, pid_t pid, const ch
 {
     char p[16];
     snprintf(p, sizeof p, "%d", (int)pid);
-    log_event(level, event, "pid", p, key, value, NULL);
+    log_event(level, event, "pid", p, key, value, LOG_END);
 }
 
 static uint64_t heartbeat_timeout(const struct config *cfg)
 {
-    if (!cfg->vrrp.enabled)
-        return PARENT_HEARTBEAT_TIMEOUT_MS;
-    uint64_t advert = (uint64_t)cfg->vrrp.advert_interval_cs * 10;
-    return advert < 3 * 50 ? 3 * 50 : advert; /* at least 3 missed heartbeats */
+    return supervise_heartbeat_timeout_ms(cfg, RELAY_HEARTBEAT_MS);
 }
 
 /* ---- starting relays ------------------------------------------------------------- */
 
+/* Backends of cfg that the running relay (with p->cfg) has down, so they
+ * get no traffic before a check says otherwise. */
+static uint64_t known_down(const struct parent *p, const struct config *cfg)
+{
+    return supervise_map_down(p->cfg, p->down_mask, cfg);
+}
+
 static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
 {
     char err[256];
-    struct relay_proc *rp = relay_proc_spawn(cfg, fds, loop_now_ms(p->loop), err, sizeof err);
+    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), loop_now_ms(p->loop),
+                                             err, sizeof err);
     if (!rp) {
-        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, NULL);
+        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
     }
     rp->io.fn = parent_on_ipc;
@@ -83,7 +98,7 @@ static void start_current(struct parent *p)
         return;
     p->current = parent_spawn(p, p->cfg, p->fds);
     if (!p->current) /* fork failed: try again shortly */
-        loop_timer_set(p->loop, &p->restart, PARENT_RESTART_MAX_DELAY_MS);
+        loop_timer_set(p->loop, &p->restart, SUPERVISE_MAX_BACKOFF_MS);
 }
 
 static void on_restart_timer(struct loop *loop, struct loop_timer *t)
@@ -92,12 +107,14 @@ static void on_restart_timer(struct loop *loop, struct loop_timer *t)
     start_current(t->arg);
 }
 
-/* Retires a relay: it stays on the `old` list until reaped. */
-static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state)
+/* Retires a relay: it stays on the `old` list until reaped. DRAINING
+ * relays get `how` (IPC_DRAIN on shutdown, IPC_RETIRE when replaced). */
+static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state,
+                   enum ipc_type how)
 {
     rp->state = state;
     if (state == RELAY_DRAINING) {
-        ipc_send(rp->io.fd, IPC_DRAIN, NULL, 0);
+        ipc_send(rp->io.fd, how, NULL, 0);
         rp->drain_deadline_ms = loop_now_ms(p->loop) + rp->drain_timeout_ms + PARENT_KILL_GRACE_MS;
     } else {
         sandbox_signal_relay(rp->pid, SIGKILL);
@@ -121,7 +138,7 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
     p->fast_failures = fast ? p->fast_failures + 1 : 0;
     if (!p->ever_ready) {
         /* the very first relay could not start: report and give up */
-        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", why, NULL);
+        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", why, LOG_END);
         p->exit_code = 1;
         p->stopping = true;
         if (!any_relay(p))
@@ -130,16 +147,14 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
     }
     if (p->stopping)
         return;
-    if (p->fast_failures <= 1) {
+    uint64_t delay = supervise_restart_delay_ms(p->fast_failures);
+    if (delay == 0) {
         start_current(p);
         return;
     }
-    uint64_t delay = 100u << (p->fast_failures < 7 ? p->fast_failures - 2 : 6);
-    if (delay > PARENT_RESTART_MAX_DELAY_MS)
-        delay = PARENT_RESTART_MAX_DELAY_MS;
     char d[24];
     snprintf(d, sizeof d, "%llums", (unsigned long long)delay);
-    log_event(LOG_LEVEL_WARN, "relay_restart_delayed", "delay", d, "reason", "relay keeps failing", NULL);
+    log_event(LOG_LEVEL_WARN, "relay_restart_delayed", "delay", d, "reason", "relay keeps failing", LOG_END);
     loop_timer_set(p->loop, &p->restart, delay);
 }
 
@@ -148,7 +163,7 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
 static void reload_abandon(struct parent *p, const char *why)
 {
     log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", why, "config", p->next_cfg->path,
-              "effect", "nothing changed", NULL);
+              "effect", "nothing changed", LOG_END);
     listener_close_all(p->next_fds, listener_count(p->next_cfg));
     config_free(p->next_cfg);
     p->next_cfg = NULL;
@@ -162,7 +177,7 @@ static void reload_commit(struct parent *p)
     p->current = p->pending;
     p->pending = NULL;
     if (old)
-        retire(p, old, RELAY_DRAINING);
+        retire(p, old, RELAY_DRAINING, IPC_RETIRE);
     listener_close_all(p->fds, n_old); /* the new set holds what is kept */
     memcpy(p->fds, p->next_fds, sizeof p->fds);
     config_free(p->cfg);
@@ -172,8 +187,7 @@ static void reload_commit(struct parent *p)
     log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
 }
 
-/* Certificates and keys must load, exactly as the relay will load them. */
-static int check_tls(const struct config *cfg, char *err, size_t err_len)
+int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
 {
     if (cfg->gateway.n_https == 0)
         return 0;
@@ -188,27 +202,53 @@ static int check_tls(const struct config *cfg, char *err, size_t err_len)
     return 0;
 }
 
+/* [firewall] policy: applied atomically (fw_apply_file: all or nothing),
+ * at start and on every reload. 0, or -1 with every problem logged. */
+static int apply_firewall(struct parent *p, const struct config *cfg, char *err, size_t err_len)
+{
+    p->firewall.managed = cfg->firewall.policy[0] != '\0';
+    if (!p->firewall.managed)
+        return 0;
+    static struct policy_diags diags;
+    char fw_err[FW_ERR_MAX] = "";
+    memset(&diags, 0, sizeof diags);
+    int rc = fw_apply_file(cfg->firewall.policy, &diags, fw_err);
+    for (unsigned i = 0; i < diags.n; i++)
+        log_event(diags.errors ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "policy_diagnostic", "message",
+                  diags.msg[i], LOG_END);
+    p->firewall.applied = rc == 0;
+    if (rc < 0) {
+        p->firewall.apply_failures++;
+        snprintf(err, err_len, "firewall policy %s: %s", cfg->firewall.policy,
+                 diags.errors ? "has errors (logged)" : fw_err);
+        return -1;
+    }
+    p->firewall.applies++;
+    log_event(LOG_LEVEL_INFO, "firewall_applied", "policy", cfg->firewall.policy, LOG_END);
+    return 0;
+}
+
 static void parent_reload(struct parent *p)
 {
     if (p->pending || p->stopping) {
         log_event(LOG_LEVEL_WARN, "reload_ignored", "reason",
-                  p->stopping ? "shutting down" : "a reload is already in progress", NULL);
+                  p->stopping ? "shutting down" : "a reload is already in progress", LOG_END);
         return;
     }
-    log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, NULL);
+    log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
     static struct config_errors errors;
     struct config *next = config_load(p->cfg->path, &errors);
     if (!next) {
         for (unsigned i = 0; i < errors.count && i < CONFIG_MAX_ERRORS; i++)
-            log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], NULL);
+            log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], LOG_END);
         log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config",
-                  p->cfg->path, "effect", "nothing changed", NULL);
+                  p->cfg->path, "effect", "nothing changed", LOG_END);
         return;
     }
     p->next_cfg = next;
     memset(p->next_fds, -1, sizeof p->next_fds);
     char err[512];
-    if (check_tls(next, err, sizeof err) < 0 ||
+    if (parent_check_tls(next, err, sizeof err) < 0 ||
         listener_open_all(next, p->next_fds, p->cfg, p->fds, err, sizeof err) < 0) {
         reload_abandon(p, err);
         return;
@@ -217,12 +257,61 @@ static void parent_reload(struct parent *p)
         reload_abandon(p, "[gateway] user cannot change on reload: restart rampart");
         return;
     }
+    if (apply_firewall(p, next, err, sizeof err) < 0) {
+        reload_abandon(p, err);
+        return;
+    }
     if (memcmp(&next->vrrp, &p->cfg->vrrp, sizeof next->vrrp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
-                  "[vrrp] changes take effect at the next restart", NULL);
+                  "[vrrp] changes take effect at the next restart", LOG_END);
     p->pending = parent_spawn(p, next, p->next_fds);
     if (!p->pending)
         reload_abandon(p, "could not start a relay");
+}
+
+/* ---- what the relay shows about the parent ------------------------------------------ */
+
+#define PARENT_STATUS_EVERY_MS 1000 /* counters; a role change goes at once */
+
+static void report_vrrp(struct parent *p)
+{
+    const char *role = vrrp_node_state_name(p->vrrp);
+    struct admin_vrrp_status st = {
+        .role = p->vrrp ? admin_vrrp_role_from_name(role) : ADMIN_VRRP_DISABLED,
+        .vrid = p->cfg->vrrp.vrid,
+        .priority = p->vrrp ? vrrp_node_priority(p->vrrp) : 0,
+        .transitions = p->vrrp_transitions,
+    };
+    const struct vrrp_net_stats *ns = vrrp_node_stats(p->vrrp);
+    if (ns) {
+        st.adverts_sent = ns->tx;
+        st.adverts_received = ns->rx_ok;
+        for (unsigned i = 0; i < VRRP_DROP_COUNT && st.n_adverts_dropped < ADMIN_VRRP_DROP_KINDS; i++) {
+            struct admin_counter *c = &st.adverts_dropped[st.n_adverts_dropped++];
+            snprintf(c->label, sizeof c->label, "%s", vrrp_drop_name((enum vrrp_drop)i));
+            c->value = ns->drops[i];
+        }
+    }
+    ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
+}
+
+/* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
+ * relay that just became ready (force). */
+static void report_status(struct parent *p, bool force)
+{
+    if (!p->current || p->current->state != RELAY_SERVING)
+        return;
+    const char *role = vrrp_node_state_name(p->vrrp);
+    bool changed = strcmp(role, p->vrrp_role_sent) != 0;
+    if (changed && p->vrrp_role_sent[0])
+        p->vrrp_transitions++;
+    uint64_t now = loop_now_ms(p->loop);
+    if (!force && !changed && now - p->status_sent_ms < PARENT_STATUS_EVERY_MS)
+        return;
+    snprintf(p->vrrp_role_sent, sizeof p->vrrp_role_sent, "%s", role);
+    p->status_sent_ms = now;
+    report_vrrp(p);
+    ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall, sizeof p->firewall);
 }
 
 /* ---- messages from relays --------------------------------------------------------- */
@@ -235,12 +324,14 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
     if (rp != p->current)
         return;
     p->ever_ready = true;
+    p->down_mask = rp->status.down_mask; /* in the (maybe new) cfg's order */
     if (p->relay_lost) {
         vrrp_node_relay_back(p->vrrp);
         p->relay_lost = false;
     }
     p->backends_up = rp->status.backends_up;
     vrrp_node_backends_up(p->vrrp, p->backends_up);
+    report_status(p, true);
     char up[32];
     snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
     log_pid(LOG_LEVEL_INFO, "relay_ready", rp->pid, "backends_up", up);
@@ -253,6 +344,8 @@ static void parent_on_message(struct parent *p, struct relay_proc *rp, const str
     case IPC_HEARTBEAT:
         memcpy(&rp->status, msg->payload, sizeof rp->status);
         rp->last_beat_ms = loop_now_ms(p->loop);
+        if (rp == p->current)
+            p->down_mask = rp->status.down_mask;
         if (msg->type == IPC_READY && rp->state == RELAY_STARTING)
             on_ready(p, rp);
         else if (rp == p->current && rp->status.backends_up != p->backends_up) {
@@ -356,7 +449,7 @@ static void check_relay(struct parent *p, struct relay_proc *rp, uint64_t now)
     log_pid(LOG_LEVEL_ERROR, "relay_unresponsive", rp->pid, "reason", why);
     if (rp == p->current) {
         p->current = NULL;
-        retire(p, rp, RELAY_KILLED);
+        retire(p, rp, RELAY_KILLED, IPC_DRAIN);
         current_lost(p, rp->pid, rp->started_ms, why);
     } else { /* pending: reaping it abandons the reload */
         sandbox_signal_relay(rp->pid, SIGKILL);
@@ -379,6 +472,7 @@ static void on_watchdog(struct loop *loop, struct loop_timer *t)
             rp->state = RELAY_KILLED;
         }
     }
+    report_status(p, false);
     loop_timer_set(loop, t, 50);
 }
 
@@ -389,19 +483,26 @@ static void parent_stop(struct parent *p, const char *why)
     if (p->stopping && p->exit_code == 0)
         return;
     p->stopping = true;
-    log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, NULL);
+    log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, LOG_END);
+    /* hand the VIP to the peer now (priority 0): draining relays take no
+     * new client, the peer can. TODO(vrrp): vrrp_node_leave() once merged. */
+    vrrp_node_relay_lost(p->vrrp);
     loop_timer_clear(p->loop, &p->restart);
     if (p->pending) {
-        retire(p, p->pending, RELAY_DRAINING);
+        retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
         p->pending = NULL;
         listener_close_all(p->next_fds, listener_count(p->next_cfg));
         config_free(p->next_cfg);
         p->next_cfg = NULL;
     }
     if (p->current) {
-        retire(p, p->current, RELAY_DRAINING);
+        retire(p, p->current, RELAY_DRAINING, IPC_DRAIN);
         p->current = NULL;
     }
+    /* the relays close their copies as they start draining: with ours
+     * closed too, the ports close now and new clients are refused at once
+     * (and go to the VRRP peer) instead of waiting in a queue nobody reads */
+    listener_close_all(p->fds, listener_count(p->cfg));
     if (!any_relay(p))
         loop_stop(p->loop);
 }
@@ -442,14 +543,16 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
 {
     if (!(p->loop = loop_new()) || parent_signals(p) < 0)
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
-    if (check_tls(p->cfg, err, err_len) < 0)
+    if (parent_check_tls(p->cfg, err, err_len) < 0)
         return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
     if (geteuid() != 0)
         log_event(LOG_LEVEL_WARN, "not_root", "effect",
-                  "no privilege separation: the relay keeps this user", NULL);
+                  "no privilege separation: the relay keeps this user", LOG_END);
     else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
+        return -1;
+    if (apply_firewall(p, p->cfg, err, err_len) < 0)
         return -1;
     bool failed = false;
     p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);
@@ -468,7 +571,7 @@ int parent_run(struct config *cfg)
     char err[512];
     int rc = 1;
     if (parent_setup(p, err, sizeof err) < 0) {
-        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", err, NULL);
+        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", err, LOG_END);
         goto out;
     }
     p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
@@ -484,6 +587,6 @@ out:
         close(p->sig_io.fd);
     loop_free(p->loop);
     config_free(p->cfg);
-    log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", NULL);
+    log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", LOG_END);
     return rc;
 }

@@ -19,11 +19,16 @@
 
 #include "gateway/config.h"
 
-#define PARENT_HEARTBEAT_TIMEOUT_MS 500  /* without VRRP; with it, one advert interval */
-#define PARENT_START_TIMEOUT_MS     10000 /* exec to READY (certificates, set-up) */
-#define PARENT_FAST_FAIL_MS         2000 /* a relay dying sooner is a crash loop... */
-#define PARENT_RESTART_MAX_DELAY_MS 5000 /* ...restarted with backoff up to this */
-#define PARENT_KILL_GRACE_MS        2000 /* after drain_timeout, before SIGKILL */
+#include <stddef.h>
+
+/* Heartbeat timeout and restart backoff: gateway/supervise.h. */
+#define PARENT_START_TIMEOUT_MS 10000 /* exec to READY (certificates, set-up) */
+#define PARENT_FAST_FAIL_MS     2000  /* a relay dying sooner is a crash loop */
+#define PARENT_KILL_GRACE_MS    2000  /* after drain_timeout, before SIGKILL */
+
+/* Certificates and keys load, exactly as the relay will load them
+ * (`rampart -t` and every reload). 0, or -1 with "FILE: reason" in err. */
+int parent_check_tls(const struct config *cfg, char *err, size_t err_len);
 
 /* Runs the daemon with cfg (ownership passes to the parent). Returns the
  * exit status: 0 after SIGTERM, 1 if it could not start. */

@@ -4,6 +4,7 @@
  * clients. See relay.h.
  */
 #include "gateway/relay.h"
+#include "gateway/admin.h"
 #include "gateway/backend.h"
 #include "gateway/health.h"
 #include "gateway/ipc.h"
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -43,7 +45,7 @@ struct relay {
 
 static void relay_fatal(int ipc_fd, const char *why)
 {
-    log_event(LOG_LEVEL_ERROR, "relay_failed", "reason", why, NULL);
+    log_event(LOG_LEVEL_ERROR, "relay_failed", "reason", why, LOG_END);
     if (ipc_fd >= 0)
         ipc_send(ipc_fd, IPC_FATAL, why, strnlen(why, IPC_TEXT_MAX));
 }
@@ -53,7 +55,8 @@ static void relay_drain(struct relay *r, const char *why)
     if (r->draining)
         return;
     r->draining = true;
-    log_event(LOG_LEVEL_INFO, "relay_draining", "reason", why, NULL);
+    log_event(LOG_LEVEL_INFO, "relay_draining", "reason", why, LOG_END);
+    admin_set_draining(true); /* /healthz says 503: balancers look away */
     health_stop(r->health);
     worker_pool_drain(r->pool);
 }
@@ -64,6 +67,7 @@ static void relay_status(struct relay *r, struct ipc_status *st)
     st->backends_total = r->backends.count;
     long long conns = atomic_load(&metrics.connections_active);
     st->connections = conns > 0 ? (uint32_t)conns : 0;
+    st->down_mask = backend_down_mask(&r->backends);
 }
 
 /* Every RELAY_HEARTBEAT_MS: prove to the parent that the relay (every
@@ -99,10 +103,27 @@ static void on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
         relay_drain(r, rc == 0 ? "parent closed the control socket" : (why ? why : strerror(errno)));
         return;
     }
-    if (msg.type == IPC_DRAIN)
-        relay_drain(r, "asked by the parent");
-    else
-        log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(msg.type), NULL);
+    switch (msg.type) {
+    case IPC_DRAIN: relay_drain(r, "asked by the parent"); break;
+    case IPC_RETIRE:
+        /* the new relay serves the admin pages from now on */
+        admin_stop();
+        relay_drain(r, "replaced by a new relay (reload)");
+        break;
+    case IPC_VRRP: {
+        struct admin_vrrp_status st;
+        memcpy(&st, msg.payload, sizeof st);
+        admin_set_vrrp_status(&st);
+        break;
+    }
+    case IPC_FIREWALL: {
+        static struct admin_firewall_status st;
+        memcpy(&st, msg.payload, sizeof st);
+        admin_set_firewall_status(&st);
+        break;
+    }
+    default: log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(msg.type), LOG_END);
+    }
 }
 
 static void on_signal(struct loop *loop, struct loop_io *io, unsigned events)
@@ -133,6 +154,31 @@ static int relay_signals(struct relay *r)
     return fd < 0 ? -1 : loop_watch(r->loop, &r->sig_io, LOOP_READ);
 }
 
+/* Each client connection may hold a backend connection too, plus the
+ * listeners, pooled idle backend connections and the loops' own fds. */
+#define RELAY_FDS_PER_CONN 2
+#define RELAY_FDS_EXTRA    4096
+
+/* Raises the fd limit to what max_connections needs (while still root,
+ * the hard limit too): the default soft limit of 1024 would make accept
+ * fail long before max_connections. */
+static void relay_raise_fd_limit(const struct config *cfg)
+{
+    rlim_t want = (rlim_t)cfg->limits.max_connections * RELAY_FDS_PER_CONN + RELAY_FDS_EXTRA;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return;
+    struct rlimit more = {want, rl.rlim_max > want ? rl.rlim_max : want};
+    if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+        return;
+    more.rlim_cur = more.rlim_max = rl.rlim_max; /* not root: as far as allowed */
+    setrlimit(RLIMIT_NOFILE, &more);
+    char have[24];
+    snprintf(have, sizeof have, "%llu", (unsigned long long)rl.rlim_max);
+    log_event(LOG_LEVEL_WARN, "fd_limit_low", "limit", have, "effect",
+              "fewer connections than max_connections can be accepted", LOG_END);
+}
+
 /* Everything that needs root happens here, before the drop. */
 static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t err_len)
 {
@@ -145,8 +191,13 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     if (cfg->gateway.n_https > 0 && !(r->tls = tls_server_new(&cfg->tls, err, err_len)))
         return -1;
     tzset(); /* read /etc/localtime now: seccomp forbids opening files later */
+    relay_raise_fd_limit(cfg);
     if (backend_set_init(&r->backends, cfg, false) < 0)
         return snprintf(err, err_len, "out of memory"), -1;
+    /* sockets are bound before seccomp forbids bind/listen; a failure
+     * (the port is taken) costs the admin pages, not the service */
+    if (cfg->admin.enabled && admin_start(r->loop, cfg, admin_collect, &r->backends) < 0)
+        log_event(LOG_LEVEL_ERROR, "admin_failed", "effect", "no /metrics, /healthz, /status", LOG_END);
     /* not root (a developer's run): nothing to drop but the syscalls */
     if (drop_privileges && geteuid() == 0 &&
         sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
@@ -156,7 +207,8 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     return 0;
 }
 
-int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges)
+int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges,
+              uint64_t down_mask)
 {
     struct relay r = {.cfg = cfg, .ipc_fd = ipc_fd};
     char err[512] = "";
@@ -165,6 +217,7 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
         relay_fatal(ipc_fd, err);
         return 1;
     }
+    backend_set_start_down(&r.backends, down_mask);
     r.pool = worker_pool_start(cfg, r.tls, &r.backends, listen_fds);
     if (!r.pool) {
         relay_fatal(ipc_fd, "could not start the worker threads");
@@ -181,38 +234,48 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
     char workers[16];
     snprintf(workers, sizeof workers, "%u", cfg->gateway.workers);
     log_event(LOG_LEVEL_INFO, "relay_ready", "workers", workers, "user",
-              drop_privileges ? cfg->gateway.user : "(unchanged)", NULL);
+              drop_privileges ? cfg->gateway.user : "(unchanged)", LOG_END);
     r.beat = (struct loop_timer){.fn = on_beat, .arg = &r};
     loop_timer_set(r.loop, &r.beat, RELAY_HEARTBEAT_MS);
     loop_run(r.loop);
     health_free(r.health);
+    admin_stop();
     worker_pool_free(r.pool);
     backend_set_destroy(&r.backends);
     if (r.tls)
         tls_server_unref(r.tls);
     close(r.sig_io.fd);
     loop_free(r.loop);
-    log_event(LOG_LEVEL_INFO, "relay_exit", NULL);
+    log_event(LOG_LEVEL_INFO, "relay_exit", LOG_END);
     return 0;
 }
 
 /* ---- exec'd entry --------------------------------------------------------------- */
 
-static int receive_config(struct config *cfg, const char **why)
+/* The start-up messages, in order: CONFIG, then BACKENDS. */
+static int receive_one(enum ipc_type type, void *out, size_t len, const char **why)
 {
     _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
     struct pollfd p = {.fd = RELAY_IPC_FD, .events = POLLIN};
     if (poll(&p, 1, RELAY_CONFIG_WAIT_MS) != 1) {
-        *why = "no configuration from the parent";
+        *why = "no start-up message from the parent";
         return -1;
     }
     struct ipc_msg msg;
     int rc = ipc_recv(RELAY_IPC_FD, buf, &msg, why);
-    if (rc <= 0 || msg.type != IPC_CONFIG) {
-        *why = rc == 0 ? "parent closed the control socket" : *why ? *why : "expected a config";
+    if (rc <= 0 || msg.type != type) {
+        *why = rc == 0 ? "parent closed the control socket" : *why ? *why : "unexpected start-up message";
         return -1;
     }
-    memcpy(cfg, msg.payload, sizeof *cfg);
+    memcpy(out, msg.payload, len);
+    return 0;
+}
+
+static int receive_config(struct config *cfg, uint64_t *down_mask, const char **why)
+{
+    if (receive_one(IPC_CONFIG, cfg, sizeof *cfg, why) < 0 ||
+        receive_one(IPC_BACKENDS, down_mask, sizeof *down_mask, why) < 0)
+        return -1;
     return ipc_config_check(cfg, why);
 }
 
@@ -221,7 +284,8 @@ int relay_main(void)
     static struct config cfg;
     static int fds[LISTENER_MAX_FDS];
     const char *why = NULL;
-    if (receive_config(&cfg, &why) < 0) {
+    uint64_t down_mask = 0;
+    if (receive_config(&cfg, &down_mask, &why) < 0) {
         relay_fatal(RELAY_IPC_FD, why);
         return 1;
     }
@@ -234,5 +298,5 @@ int relay_main(void)
             return 1;
         }
     }
-    return relay_run(&cfg, fds, RELAY_IPC_FD, true);
+    return relay_run(&cfg, fds, RELAY_IPC_FD, true, down_mask);
 }

@@ -18,6 +18,7 @@
 #include "gateway/config.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define RELAY_HEARTBEAT_MS 50
 #define RELAY_ARGV_FLAG "--relay" /* hidden command-line mode of `rampart` */
@@ -25,9 +26,11 @@
 #define RELAY_FIRST_LISTEN_FD 4   /* then listener.h's array */
 
 /* Serves with cfg until drained. ipc_fd < 0: standalone (no parent, no
- * privilege drop: tests and `-f` runs); otherwise heartbeats go there and
- * commands come from there. Returns the process exit status. */
-int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges);
+ * privilege drop: tests); otherwise heartbeats go there and commands come
+ * from there. down_mask: backends that start down (ipc.h IPC_BACKENDS).
+ * Returns the process exit status. */
+int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges,
+              uint64_t down_mask);
 
 /* Entry point of `rampart --relay` (exec'd by the parent). */
 int relay_main(void);

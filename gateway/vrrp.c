@@ -19,6 +19,14 @@ uint64_t vrrp_master_down_ms(unsigned priority, unsigned adver_cs)
     return 3ull * adver_cs * CS_TO_MS + vrrp_skew_ms(priority, adver_cs);
 }
 
+uint8_t vrrp_penalised_priority(unsigned configured, unsigned penalty)
+{
+    if (penalty == 0)
+        return (uint8_t)configured;
+    unsigned base = configured >= VRRP_PRIO_OWNER ? VRRP_PRIO_OWNER - 1 : configured;
+    return (uint8_t)(penalty >= base ? VRRP_PRIO_MIN : base - penalty);
+}
+
 const char *vrrp_state_name(enum vrrp_state s)
 {
     switch (s) {

@@ -89,6 +89,11 @@ struct vrrp_actions vrrp_step(struct vrrp *v, const struct vrrp_event *ev, uint6
 uint64_t vrrp_skew_ms(unsigned priority, unsigned adver_cs);
 uint64_t vrrp_master_down_ms(unsigned priority, unsigned adver_cs);
 
+/* The priority to advertise: the configured one minus `penalty` (health,
+ * tracked links), never below 1 (0 means leaving); a penalised owner (255)
+ * counts from 254, as it no longer stands for the addresses' owner. */
+uint8_t vrrp_penalised_priority(unsigned configured, unsigned penalty);
+
 const char *vrrp_state_name(enum vrrp_state s);
 
 #endif /* RAMPART_GATEWAY_VRRP_H */

@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,6 +26,52 @@ static const char *const drop_names[VRRP_DROP_COUNT] = {
 const char *vrrp_drop_name(enum vrrp_drop why)
 {
     return (unsigned)why < VRRP_DROP_COUNT ? drop_names[why] : "unknown";
+}
+
+/* Appends to buf at *len; false once it no longer fits. */
+__attribute__((format(printf, 4, 5))) static bool put(char *buf, size_t cap, size_t *len, const char *fmt,
+                                                      ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = *len < cap ? vsnprintf(buf + *len, cap - *len, fmt, ap) : -1;
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *len)
+        return false;
+    *len += (size_t)n;
+    return true;
+}
+
+int vrrp_net_stats_render(char *buf, size_t cap, const char *state, unsigned priority,
+                          const struct vrrp_net_stats *s)
+{
+    static const char *const states[] = {"init", "backup", "master"};
+    size_t len = 0;
+    bool fits = put(buf, cap, &len,
+                    "# HELP rampart_vrrp_state VRRP state of this node.\n"
+                    "# TYPE rampart_vrrp_state gauge\n");
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+        fits = fits && put(buf, cap, &len, "rampart_vrrp_state{state=\"%s\"} %d\n", states[i],
+                           strcmp(state, states[i]) == 0);
+    fits = fits && put(buf, cap, &len,
+                       "# HELP rampart_vrrp_priority Priority advertised now (0: standing down).\n"
+                       "# TYPE rampart_vrrp_priority gauge\nrampart_vrrp_priority %u\n"
+                       "# TYPE rampart_vrrp_adverts_sent_total counter\n"
+                       "rampart_vrrp_adverts_sent_total %llu\n"
+                       "# TYPE rampart_vrrp_adverts_send_errors_total counter\n"
+                       "rampart_vrrp_adverts_send_errors_total %llu\n"
+                       "# TYPE rampart_vrrp_adverts_received_total counter\n"
+                       "rampart_vrrp_adverts_received_total %llu\n"
+                       "# TYPE rampart_vrrp_adverts_accepted_total counter\n"
+                       "rampart_vrrp_adverts_accepted_total %llu\n"
+                       "# HELP rampart_vrrp_adverts_dropped_total Advertisements refused, by reason.\n"
+                       "# TYPE rampart_vrrp_adverts_dropped_total counter\n",
+                       priority, (unsigned long long)s->tx, (unsigned long long)s->tx_errors,
+                       (unsigned long long)s->rx, (unsigned long long)s->rx_ok);
+    for (int i = 0; i < VRRP_DROP_COUNT; i++)
+        fits = fits && put(buf, cap, &len, "rampart_vrrp_adverts_dropped_total{reason=\"%s\"} %llu\n",
+                           vrrp_drop_name(i), (unsigned long long)s->drops[i]);
+    return fits ? (int)len : -1;
 }
 
 /* RFC 1071 one's-complement sum of 16-bit big-endian words. */

@@ -56,6 +56,13 @@ struct vrrp_net_stats {
 /* "ttl", "checksum", ...: the label of a drop counter. */
 const char *vrrp_drop_name(enum vrrp_drop why);
 
+/* The counters, state ("init", "backup", "master") and advertised priority
+ * as Prometheus text (rampart_vrrp_*), for the metrics page. Returns the
+ * length written, or -1 if `cap` is too small (VRRP_METRICS_MAX is enough). */
+#define VRRP_METRICS_MAX 4096
+int vrrp_net_stats_render(char *buf, size_t cap, const char *state, unsigned priority,
+                          const struct vrrp_net_stats *s);
+
 /* What a valid advertisement must look like to us. */
 struct vrrp_expect {
     uint8_t vrid;

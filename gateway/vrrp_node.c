@@ -6,12 +6,12 @@
  */
 #include "gateway/vrrp_node.h"
 
+#include "gateway/log.h"
 #include "gateway/vip.h"
 #include "gateway/vrrp.h"
 #include "gateway/vrrp_net.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,19 +45,15 @@ struct vrrp_node {
     bool link_up;
     bool relay_lost;
     bool no_backend;
+    bool left; /* vrrp_node_leave() done: no sockets, no timers */
     unsigned tracked_down;
     bool drop_logged[VRRP_DROP_COUNT];
     struct vrrp_net_stats stats;
 };
 
-__attribute__((format(printf, 1, 2))) static void node_log(const char *fmt, ...)
+static void node_error(const char *err)
 {
-    char line[NODE_ERR_MAX + 64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "rampart: vrrp: %s\n", line);
+    log_event(LOG_LEVEL_ERROR, "vrrp_error", "reason", err, NULL);
 }
 
 /* ---- actions ---- */
@@ -97,8 +93,11 @@ static void garp_fire(struct loop *loop, struct loop_timer *t)
 
 static void garp_start(struct vrrp_node *n)
 {
-    n->garp_left = n->cfg.garp_count ? n->cfg.garp_count : 1;
-    garp_fire(n->loop, &n->garp_timer);
+    n->garp_left = n->cfg.garp_count;
+    if (n->garp_left > 0)
+        garp_fire(n->loop, &n->garp_timer);
+    else if (n->cfg.garp_refresh_ms) /* garp_count = 0: only the periodic refresh */
+        loop_timer_set(n->loop, &n->garp_timer, n->cfg.garp_refresh_ms);
 }
 
 /* After yielding to a Master that cannot hear us (split brain healing one
@@ -119,10 +118,12 @@ static void announce_fire(struct loop *loop, struct loop_timer *t)
             return;
         }
         vip_resolve_stop(&n->vip);
-        n->announce_left = n->cfg.garp_count ? n->cfg.garp_count : 1;
-        node_log("pointing clients at the new master's MAC %02x:%02x:%02x:%02x:%02x:%02x", n->announce_mac[0],
-                 n->announce_mac[1], n->announce_mac[2], n->announce_mac[3], n->announce_mac[4],
-                 n->announce_mac[5]);
+        n->announce_left = n->cfg.garp_count; /* > 0: see apply() */
+        char mac[3 * VIP_MAC_LEN];
+        const uint8_t *m = n->announce_mac;
+        snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+        log_event(LOG_LEVEL_INFO, "vrrp_announce_master", "mac", mac, "why",
+                  "clients may still send to us: pointing them at the new master", NULL);
     }
     vip_garp_as(&n->vip, n->announce_mac);
     if (--n->announce_left > 0)
@@ -150,24 +151,24 @@ static void apply(struct vrrp_node *n, const struct vrrp_actions *a)
     if (a->del_vips) {
         loop_timer_clear(n->loop, &n->garp_timer);
         if (vip_del_all(&n->vip, err, sizeof err) < 0)
-            node_log("%s", err);
+            node_error(err);
     }
     if (a->add_vips) {
         announce_stop(n); /* we are the Master now */
         if (vip_add_all(&n->vip, err, sizeof err) < 0)
-            node_log("%s", err);
+            node_error(err);
     }
-    if (a->announce_master)
+    if (a->announce_master && n->cfg.garp_count > 0) /* garp_count = 0: the operator wants no ARPs */
         announce_start(n, a->master_addr);
     if (a->send_advert)
         send_adverts(n, a->advert_priority);
     if (a->send_garp)
         garp_start(n);
     if (a->old_state != n->sm.state) {
-        node_log("%s -> %s (%s)", vrrp_state_name(a->old_state), vrrp_state_name(n->sm.state),
-                 a->why ? a->why : "");
+        log_event(LOG_LEVEL_INFO, "vrrp_state", "from", vrrp_state_name(a->old_state), "to",
+                  vrrp_state_name(n->sm.state), "reason", a->why, NULL);
     } else if (a->send_garp && a->why) {
-        node_log("%s", a->why);
+        log_event(LOG_LEVEL_WARN, "vrrp_conflict", "reason", a->why, NULL);
     }
     uint64_t now = loop_now_ms(n->loop);
     if (a->next_timer_at)
@@ -197,19 +198,19 @@ static uint8_t effective_priority(const struct vrrp_node *n)
     unsigned penalty = n->tracked_down * n->cfg.penalty_interface_down;
     if (n->no_backend)
         penalty += n->cfg.penalty_no_backend;
-    if (penalty == 0)
-        return (uint8_t)n->cfg.priority;
-    /* a penalised owner is no longer the owner; never below 1 (0 = leaving) */
-    unsigned base = n->cfg.priority == VRRP_PRIO_OWNER ? VRRP_PRIO_OWNER - 1 : n->cfg.priority;
-    return (uint8_t)(penalty >= base ? VRRP_PRIO_MIN : base - penalty);
+    return vrrp_penalised_priority(n->cfg.priority, penalty);
 }
 
 static void update_priority(struct vrrp_node *n)
 {
     uint8_t p = effective_priority(n);
-    if (p == n->sm.priority)
+    if (p == n->sm.priority || n->left) /* after leaving, nothing is sent or changed */
         return;
-    node_log("priority %u -> %u%s", n->sm.priority, p, n->relay_lost ? " (relay lost)" : "");
+    char from[8], to[8];
+    snprintf(from, sizeof from, "%u", n->sm.priority);
+    snprintf(to, sizeof to, "%u", p);
+    log_event(LOG_LEVEL_INFO, "vrrp_priority", "from", from, "to", to, "relay", n->relay_lost ? "lost" : "up",
+              "backends", n->no_backend ? "none up" : "ok", NULL);
     struct vrrp_event ev = {.type = VRRP_EV_PRIORITY, .priority = p};
     step(n, &ev);
 }
@@ -237,7 +238,8 @@ static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len)
         for (int i = 0; i < VRRP_DROP_COUNT; i++)
             if (n->stats.drops[i] != before.drops[i] && !n->drop_logged[i]) {
                 n->drop_logged[i] = true; /* once per reason: a flood must not flood the log */
-                node_log("advertisement dropped: %s (further drops are only counted)", vrrp_drop_name(i));
+                log_event(LOG_LEVEL_WARN, "vrrp_advert_dropped", "reason", vrrp_drop_name(i), "note",
+                          "further drops for this reason are only counted", NULL);
             }
         return;
     }
@@ -369,7 +371,7 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
     struct vrrp_node *n = calloc(1, sizeof *n);
     if (!n || check_config(&cfg->vrrp, err, sizeof err) < 0) {
         if (n)
-            node_log("%s", err);
+            node_error(err);
         free(n);
         *failed = true;
         return NULL;
@@ -384,7 +386,7 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
     n->link_timer = (struct loop_timer){.fn = on_link_poll, .arg = n};
     n->announce_timer = (struct loop_timer){.fn = announce_fire, .arg = n};
     if (node_open(n, err, sizeof err) < 0) {
-        node_log("%s", err);
+        node_error(err);
         node_close(n);
         free(n);
         *failed = true;
@@ -399,8 +401,12 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
     vrrp_init(&n->sm, &sc);
     char addr[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &n->primary, addr, sizeof addr);
-    node_log("VRID %u on %s from %s, priority %u, advert %u0 ms", n->cfg.vrid, n->cfg.interface, addr,
-             n->cfg.priority, n->cfg.advert_interval_cs);
+    char vrid[8], prio[8], adv[16];
+    snprintf(vrid, sizeof vrid, "%u", n->cfg.vrid);
+    snprintf(prio, sizeof prio, "%u", n->cfg.priority);
+    snprintf(adv, sizeof adv, "%u0ms", n->cfg.advert_interval_cs);
+    log_event(LOG_LEVEL_INFO, "vrrp_start", "vrid", vrid, "interface", n->cfg.interface, "source", addr,
+              "priority", prio, "advert_interval", adv, NULL);
     on_link_poll(loop, &n->link_timer); /* starts the machine if the link is up */
     return n;
 }
@@ -429,19 +435,19 @@ void vrrp_node_relay_back(struct vrrp_node *n)
     update_priority(n);
 }
 
-static void node_free(void *arg)
+void vrrp_node_leave(struct vrrp_node *n)
 {
-    free(arg);
+    if (!n || n->left)
+        return;
+    step_simple(n, VRRP_EV_SHUTDOWN); /* priority 0 first, so the Backup starts now */
+    node_close(n);
+    n->left = true;
 }
 
 void vrrp_node_shutdown(struct vrrp_node *n)
 {
-    if (!n)
-        return;
-    step_simple(n, VRRP_EV_SHUTDOWN); /* priority 0 first, so the Backup starts now */
-    node_close(n);
-    if (loop_defer(n->loop, node_free, n) < 0)
-        free(n); /* out of memory: outside a batch this is safe, inside we are ending anyway */
+    vrrp_node_leave(n);
+    free(n);
 }
 
 const char *vrrp_node_state_name(const struct vrrp_node *n)

@@ -27,10 +27,14 @@ void vrrp_node_backends_up(struct vrrp_node *node, unsigned n_up);
 void vrrp_node_relay_lost(struct vrrp_node *node);
 void vrrp_node_relay_back(struct vrrp_node *node);
 
-/* SIGTERM: send priority 0, remove the VIPs, stop. Safe with NULL. Call it
- * from a loop callback (the signal handler's): the memory is released by
- * loop_defer() at the end of that iteration, which runs even after
- * loop_stop(). */
+/* SIGTERM, at once: send priority 0 (the peer takes over after its skew
+ * time, ~60 ms at 100 ms adverts), remove the VIPs, stop taking part. Call it
+ * when shutdown starts, not after draining: a draining relay serves no new
+ * client, while the peer can. Safe with NULL and more than once. */
+void vrrp_node_leave(struct vrrp_node *node);
+
+/* Leaves (if not done yet) and frees the node. Call it after loop_run()
+ * has returned. Safe with NULL. */
 void vrrp_node_shutdown(struct vrrp_node *node);
 
 /* "master", "backup", "init": for logs, /healthz and the metrics

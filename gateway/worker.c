@@ -79,7 +79,7 @@ static bool worker_admit(struct worker_thread *t, const struct sockaddr_storage 
 
 static void worker_pause_accepting(struct worker_thread *t, int err)
 {
-    log_event(LOG_LEVEL_WARN, "accept_paused", "reason", strerror(err), NULL);
+    log_event(LOG_LEVEL_WARN, "accept_paused", "reason", strerror(err), LOG_END);
     for (unsigned i = 0; i < t->n_listeners; i++)
         loop_watch(t->w.loop, &t->listeners[i].io, 0);
     loop_timer_set(t->w.loop, &t->accept_resume, WORKER_EMFILE_PAUSE_MS);
@@ -137,7 +137,7 @@ static void on_drain_deadline(struct loop *loop, struct loop_timer *timer)
     char id[16], open_conns[16];
     snprintf(id, sizeof id, "%u", t->w.id);
     snprintf(open_conns, sizeof open_conns, "%u", t->w.n_conns);
-    log_event(LOG_LEVEL_WARN, "drain_timeout", "worker", id, "connections_cut", open_conns, NULL);
+    log_event(LOG_LEVEL_WARN, "drain_timeout", "worker", id, "connections_cut", open_conns, LOG_END);
     loop_stop(loop);
 }
 

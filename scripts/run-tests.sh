@@ -43,8 +43,10 @@ run_integration() {
     failed=$((failed + 1)); failed_suites+=("$name"); return
   fi
   echo "  $name: running"
+  local started=$SECONDS
   timeout --kill-after=10 "${INTEGRATION_TIMEOUT:-600}" bash "$script" >"$log" 2>&1
   rc=$?
+  echo "  $name: finished in $((SECONDS - started)) s"
   p=$(count '^ok - ' "$log") f=$(count '^not ok - ' "$log")
   grep -E '^(ok|not ok) - |^# ' "$log" | sed "s/^/    /"
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then

@@ -2,6 +2,10 @@
 # runner skips lib* files). A throw-away certificate and a config whose
 # listeners are on 127.0.0.1 inside the test's own namespace.
 
+# The relay's user: the dedicated system user when it exists (deps.sh makes
+# it), else nobody.
+PROC_USER=${PROC_USER:-$(id -u rampart >/dev/null 2>&1 && echo rampart || echo nobody)}
+
 # proc_cert: writes $T_TMP/cert.pem and $T_TMP/key.pem (ECDSA P-256, 0600).
 proc_cert() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -9,8 +13,13 @@ proc_cert() {
     >/dev/null 2>&1 && chmod 600 "$T_TMP/key.pem"
 }
 
-# proc_config FILE [EXTRA_INI_TEXT]: a valid config; EXTRA is appended.
+# proc_config FILE [EXTRA_INI_TEXT]: a valid config; EXTRA is appended (a
+# key may be set only once: change existing ones with sed). The health
+# check asks for $PROC_HEALTH_PATH: /who when lib_proxy.sh's nginx backends
+# are in use (they answer 200 there, 403 for /), else / (python3 -m
+# http.server and an nginx with an index answer 200 there).
 proc_config() {
+  local hpath=${PROC_HEALTH_PATH:-$(declare -F px_nginx >/dev/null && echo /who || echo /)}
   cat >"$1" <<INI
 [gateway]
 listen_https = 127.0.0.1:18443
@@ -27,8 +36,9 @@ port = 18081
 address = 127.0.0.1
 port = 18082
 [health]
-interval = 500ms
-timeout = 400ms
+path = $hpath
+interval = 1s
+timeout = 1s
 rise = 2
 fall = 2
 [limits]

@@ -9,11 +9,13 @@
 require_root
 
 PX_NS=$(netns_add health) || { not_ok "namespace"; exit 1; }
-mkdir -p "$T_TMP/www" && echo hello >"$T_TMP/www/index.html"
+mkdir -p "$T_TMP/www"
 proc_cert || { not_ok "certificate"; exit 1; }
 px_nginx web-01 18081
 px_nginx web-02 18082
 proc_config "$T_TMP/r.ini"
+# quicker checks: down after 2 x 500 ms
+sed -i 's/^interval = 1s$/interval = 500ms/; s/^timeout = 1s$/timeout = 500ms/; s/^fall = 3$/fall = 2/' "$T_TMP/r.ini"
 log=$T_TMP/rampart.log
 spawn "$PX_NS" "$log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null
 pid=$!
@@ -29,6 +31,13 @@ if wait_for 5 grep -q 'backend_down proc=relay backend=web-01 reason="connect: C
 check "parent told: 1 of 2 backends up" wait_for 2 grep -q "backends_up_changed proc=parent .*backends_up=1/2" "$log"
 check_eq "all requests go to the healthy backend" "web-02 web-02 web-02 web-02" "$( (who; who; who; who) | tr '\n' ' ' | sed 's/ $//')"
 
+# a new relay (here after kill -9) starts with what its predecessor knew
+relay=$(proc_children "$pid" | awk '{print $1}')
+kill -KILL "$relay"
+if wait_for 5 grep -q 'backend_down proc=relay backend=web-01 reason="down before this relay started"' "$log"; then
+  ok "relay restarted: the dead backend starts down"; else not_ok "relay restarted: the dead backend starts down"; fi
+check "relay restarted: ready with 1 of 2 backends up" wait_for 3 grep -q "relay_ready proc=parent pid=[0-9]* backends_up=1/2" "$log"
+
 px_nginx web-01 18081
 if wait_for 5 grep -q 'backend_up proc=relay backend=web-01 reason="status 200"' "$log"; then
   ok "restarted nginx: backend up logged"; else not_ok "restarted nginx: backend up logged"; fi
@@ -36,7 +45,7 @@ check "parent told: 2 of 2 backends up" wait_for 2 grep -q "backends_up_changed 
 check_eq "round robin again" "web-01 web-02" "$( (who; who) | sort | tr '\n' ' ' | sed 's/ $//')"
 
 # a status outside expect_status (nginx answers 404) counts as a failure
-sed -i 's/^timeout = 400ms$/timeout = 400ms\npath = \/nothing-here/' "$T_TMP/r.ini"
+sed -i 's/^path = \/who$/path = \/nothing-here/' "$T_TMP/r.ini"
 kill -HUP "$pid"
 if wait_for 6 grep -q 'backend_down proc=relay backend=web-0[12] reason="status 404"' "$log"; then
   ok "status 404 outside 200-399: backend down"; else not_ok "status 404 outside 200-399: backend down"; fi

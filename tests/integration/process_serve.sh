@@ -54,11 +54,22 @@ try:
     os.kill(int(sys.argv[1]), 0); alive = "alive"
 except ProcessLookupError:
     alive = "gone"
+try:
+    socket.create_connection(("127.0.0.1", 18080), timeout=2).close(); new = "accepted"
+except ConnectionRefusedError:
+    new = "refused"
 s.sendall(b"\r\n"); s.settimeout(3)
-print(alive, s.recv(100).split(b"\r\n")[0].decode())
+print(alive, new, s.recv(100).split(b"\r\n")[0].decode())
 PY
 )
-check_eq "SIGTERM drains: in-flight request still answered" "alive HTTP/1.1 301 Moved Permanently" "$drain"
+check_eq "SIGTERM drains: in-flight request still answered, new connections refused" \
+  "alive refused HTTP/1.1 301 Moved Permanently" "$drain"
 wait "$pid"
 check_eq "SIGTERM: exit status 0" 0 "$?"
+
+# a relay that cannot start (here: asked to run as root) stops the daemon
+sed 's/^user = .*/user = root/' "$T_TMP/r.ini" >"$T_TMP/root.ini"
+ip netns exec "$ns" "$RAMPART_BUILD/rampart" -c "$T_TMP/root.ini" >"$T_TMP/root.log" 2>&1
+check_eq "relay refuses to run as root: exit 1" 1 "$?"
+check "relay refuses to run as root: reason logged" grep -q "relay_failed proc=parent .*the relay must not run as root" "$T_TMP/root.log"
 t_done

@@ -11,6 +11,7 @@ require_root
 ns=$(netns_add sup) || { not_ok "namespace"; exit 1; }
 proc_cert || { not_ok "certificate"; exit 1; }
 proc_config "$T_TMP/r.ini"
+sed -i 's/^enabled = no$/enabled = yes\nlisten = 127.0.0.1:19100/' "$T_TMP/r.ini"
 log=$T_TMP/rampart.log
 spawn "$ns" "$log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null
 pid=$!
@@ -32,11 +33,14 @@ check_eq "relay: empty bounding set" 0000000000000000 "$(proc_status_field "$rel
 check_eq "relay: no_new_privs" 1 "$(proc_status_field "$relay" NoNewPrivs)"
 check_eq "relay: seccomp filter mode" 2 "$(proc_status_field "$relay" Seccomp)"
 check_eq "relay: answers" 301 "$(proc_http "$ns" 18080)"
+admin_answers() { ip netns exec "$ns" curl -s -o /dev/null -m 3 -w '%{http_code}' http://127.0.0.1:19100/metrics; }
+check_eq "relay: admin listener (bound before seccomp) answers" 200 "$(admin_answers)"
 
 # kill -9: a new relay within a second, and the port never stopped answering
 kill -KILL "$relay"
 check_eq "after kill -9 of the relay: the port still answers" 301 "$(proc_http "$ns" 18080)"
 if wait_for 1 new_relay "$relay"; then ok "a new relay within a second"; else not_ok "a new relay within a second"; fi
+check_eq "new relay: admin listener answers" 200 "$(admin_answers)"
 check "relay loss logged" grep -q "relay_lost proc=parent pid=$relay reason=\"killed by signal 9" "$log"
 
 # a frozen relay misses its heartbeats: killed and replaced
@@ -57,6 +61,14 @@ check_eq "broken reload: both errors logged" 2 "$(grep -c 'config_error' "$log")
 sleep 0.3
 check_eq "broken reload: same relay" "$relay" "$(relay_pid)"
 check_eq "broken reload: still answers" 301 "$(proc_http "$ns" 18080)"
+
+# the relay's user cannot change on reload (the parent keeps the old
+# one's uid to be able to signal its relays): refused, nothing changes
+other=$([ "$user" = nobody ] && echo daemon || echo nobody)
+sed "s/^user = .*/user = $other/" "$T_TMP/good.ini" >"$T_TMP/r.ini"
+kill -HUP "$pid"
+check "user change on reload: refused" wait_for 3 grep -q 'reload_failed .*user cannot change on reload' "$log"
+check_eq "user change on reload: same relay" "$relay" "$(relay_pid)"
 
 # SIGHUP with a good config (one worker more): new relay, old one drains
 sed 's/^workers = 2/workers = 3/' "$T_TMP/good.ini" >"$T_TMP/r.ini"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # VRRPv3 interop with keepalived (Debian's) as the peer, same VRID, 100 ms
 # adverts, on a LAN of network namespaces; and malformed advertisements.
-# Rampart's side is bench/vrrp_driver (gateway/vrrp_node.c on the event
-# loop, the calls the parent process makes) until the daemon runs VRRP.
+# Rampart's side is bench/vrrp_driver: gateway/vrrp_node.c on the event loop
+# with the parent's calls, alone (no TLS, no relay), so each case starts in
+# milliseconds; vrrp_daemon.sh runs the same node inside `rampart -c FILE`.
 . "$(dirname "$0")/lib.sh"
 . "$RAMPART_ROOT/bench/vrrp_lib.sh"
 require_root
@@ -27,7 +28,7 @@ for kind in ttl checksum version vrid short addrs; do
   ip netns exec "$K" python3 "$RAMPART_ROOT/tests/integration/vrrp_inject.py" eth0 198.18.0.9 "$kind" 3
 done
 sleep 0.3
-if has_vip "$R" && grep -q "backup -> master" "$T_TMP/rp1.log" && ! grep -q "master -> backup" "$T_TMP/rp1.log"; then
+if has_vip "$R" && grep -q "vrrp_state from=backup to=master" "$T_TMP/rp1.log" && ! grep -q "vrrp_state from=master to=backup" "$T_TMP/rp1.log"; then
   ok "malformed advertisements change nothing"
 else not_ok "malformed advertisements change nothing"; fi
 for pair in ttl:ttl checksum:checksum version:version vrid:vrid short:short addrs:addresses; do
@@ -41,7 +42,7 @@ check "keepalived takes the VIP after rampart is killed" wait_for 3 has_vip "$K"
 # --- Rampart restarted: cleans the stale VIP, then preempts ---
 check "SIGKILL leaves rampart's VIP behind (a crash)" has_vip "$R"
 rp=$(rp_start "$R" rp2 200)
-if wait_for 5 grep -q "backup -> master" "$T_TMP/rp2.log" && wait_for 3 no_vip "$K" && has_vip "$R"; then
+if wait_for 5 grep -q "vrrp_state from=backup to=master" "$T_TMP/rp2.log" && wait_for 3 no_vip "$K" && has_vip "$R"; then
   ok "restarted rampart preempts keepalived"
 else not_ok "restarted rampart preempts keepalived"; fi
 check "rampart accepted keepalived's advertisements" test "$(rp_stat "$rp" rp2 rx_ok)" -gt 0
@@ -59,8 +60,8 @@ ip -n "$R" addr add "$VRRP_VIP/24" dev eth0 # as a crash would leave it
 rp=$(rp_start "$R" rp3 100)
 check "rampart removes a stale VIP at start-up" wait_for 2 no_vip "$R"
 sleep 1
-if has_vip "$K" && no_vip "$R" && grep -q "init -> backup" "$T_TMP/rp3.log" &&
-   ! grep -q "backup -> master" "$T_TMP/rp3.log"; then
+if has_vip "$K" && no_vip "$R" && grep -q "vrrp_state from=init to=backup" "$T_TMP/rp3.log" &&
+   ! grep -q "vrrp_state from=backup to=master" "$T_TMP/rp3.log"; then
   ok "keepalived (200) is master, rampart (100) backup"
 else not_ok "keepalived (200) is master, rampart (100) backup" "$(cat "$T_TMP/rp3.log" | tr '\n' ' ')"; fi
 stop_pid "$ka" TERM
@@ -72,4 +73,22 @@ ka_kill "$K"
 check "keepalived killed: rampart takes the VIP" wait_for 3 has_vip "$R"
 stop_pid "$rp" TERM
 check "rampart removes its VIP on exit" no_vip "$R"
+
+# --- unicast peers on both sides (checksum over the unicast pseudo-header) ---
+ka=$(ka_start "$K" ka4 100 0.1 "unicast_src_ip 198.18.0.2
+  unicast_peer {
+    198.18.0.1
+  }")
+rp=$(rp_start "$R" rp4 200 -u 198.18.0.2)
+if wait_for 5 has_vip "$R" && sleep 1 && no_vip "$K" && ! grep -q "Entering MASTER" "$T_TMP/ka4.log"; then
+  ok "unicast: rampart (200) master, keepalived (100) backup"
+else not_ok "unicast: rampart (200) master, keepalived (100) backup" "$(tail -n 3 "$T_TMP/ka4.log" | tr '\n' ' ')"; fi
+stop_pid "$rp" TERM
+check "unicast: keepalived takes over on SIGTERM" wait_for 2 has_vip "$K"
+rp=$(rp_start "$R" rp5 200 -u 198.18.0.2)
+if wait_for 5 has_vip "$R" && wait_for 2 no_vip "$K" && test "$(rp_stat "$rp" rp5 rx_ok)" -gt 0; then
+  ok "unicast: rampart accepts keepalived's unicast adverts and preempts"
+else not_ok "unicast: rampart accepts keepalived's unicast adverts and preempts"; fi
+stop_pid "$rp" TERM
+stop_pid "$ka" TERM
 t_done

@@ -380,6 +380,28 @@ static void test_listener_client_limit(void **state)
     assert_string_equal(answer, "");
 }
 
+/* Drain: after admin_unlisten() the port refuses connections. */
+static void test_listener_unlisten(void **state)
+{
+    (void)state;
+    struct config cfg;
+    loopback_config(&cfg, 0);
+    struct loop *loop = loop_new();
+    assert_int_equal(admin_start(loop, &cfg, fake_collect, NULL), 0);
+    unsigned port = admin_port();
+    assert_true(port > 0);
+    admin_unlisten();
+    assert_int_equal(admin_port(), 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), -1);
+    assert_int_equal(errno, ECONNREFUSED);
+    close(fd);
+    admin_stop();
+    loop_free(loop);
+}
+
 /* Disabled in the config: nothing is bound, not an error. */
 static void test_listener_disabled(void **state)
 {
@@ -425,6 +447,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_status_page, setup),
         cmocka_unit_test_setup(test_listener_exchange, setup),
         cmocka_unit_test_setup(test_listener_disabled, setup),
+        cmocka_unit_test_setup(test_listener_unlisten, setup),
         cmocka_unit_test_setup(test_listener_request_limit, setup),
         cmocka_unit_test_setup(test_listener_client_limit, setup),
     };

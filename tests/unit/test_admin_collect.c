@@ -100,6 +100,34 @@ static void test_collect_parent_status(void **state)
     admin_set_draining(false);
 }
 
+/* Garbage from the other side of the IPC is bounded before any renderer
+ * sees it: unknown role, unterminated labels. */
+static void test_parent_status_sanitised(void **state)
+{
+    (void)state;
+    struct admin_vrrp_status v;
+    struct admin_firewall_status f;
+    memset(&v, 'x', sizeof v);
+    memset(&f, 'y', sizeof f);
+    v.role = (enum admin_vrrp_role)77;
+    admin_set_vrrp_status(&v);
+    admin_set_firewall_status(&f);
+    admin_collect(&snap, NULL);
+    assert_int_equal(snap.vrrp.role, ADMIN_VRRP_UNKNOWN);
+    assert_int_equal(snap.vrrp.n_adverts_dropped, ADMIN_VRRP_DROP_KINDS);
+    assert_int_equal(strlen(snap.vrrp.adverts_dropped[3].label), ADMIN_LABEL_MAX - 1);
+    assert_int_equal(snap.firewall.n_drops, ADMIN_FW_MAX_COUNTERS);
+    assert_int_equal(strlen(snap.firewall.drops[0].name), ADMIN_FW_NAME_MAX - 1);
+    struct textbuf out = TEXTBUF_INIT;
+    metrics_render_prometheus(&snap, &out);
+    assert_false(out.failed);
+    textbuf_free(&out);
+    memset(&v, 0, sizeof v);
+    memset(&f, 0, sizeof f);
+    admin_set_vrrp_status(&v);
+    admin_set_firewall_status(&f);
+}
+
 /* [vrrp] enabled = no: the pages say "disabled", not "unknown". */
 static void test_vrrp_disabled_by_config(void **state)
 {
@@ -120,9 +148,8 @@ static void test_vrrp_disabled_by_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_collect_backends),
-        cmocka_unit_test(test_collect_counters),
-        cmocka_unit_test(test_collect_parent_status),
+        cmocka_unit_test(test_collect_backends),        cmocka_unit_test(test_collect_counters),
+        cmocka_unit_test(test_collect_parent_status),   cmocka_unit_test(test_parent_status_sanitised),
         cmocka_unit_test(test_vrrp_disabled_by_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

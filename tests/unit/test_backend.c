@@ -200,6 +200,23 @@ static void test_passive_failures_mark_down(void **state)
     assert_string_equal(seq, "abab");
 }
 
+/* A new relay starts with the backends its predecessor had down. */
+static void test_start_down_mask(void **state)
+{
+    (void)state;
+    make_set(3, (const unsigned[]){1, 1, 1});
+    backend_set_start_down(&set, (uint64_t)1 << 1 | (uint64_t)1 << 5); /* bit 5: no such backend */
+    assert_int_equal(backend_count_up(&set), 2);
+    assert_int_equal(backend_down_mask(&set), (uint64_t)1 << 1);
+    char seq[5];
+    pick_sequence(seq, 4, NULL);
+    assert_string_equal(seq, "acac");
+    /* it comes back through checks like any other */
+    backend_observe(&set, &set.items[1], true, "status 200");
+    backend_observe(&set, &set.items[1], true, "status 200");
+    assert_int_equal(backend_down_mask(&set), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_health_step_rise_fall),
         cmocka_unit_test(test_health_step_streak_broken),
         cmocka_unit_test_teardown(test_passive_failures_mark_down, teardown),
+        cmocka_unit_test_teardown(test_start_down_mask, teardown),
     };
     return cmocka_run_group_tests_name("backend", tests, quiet_logs, NULL);
 }

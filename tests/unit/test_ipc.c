@@ -28,6 +28,14 @@ static void test_round_trip(void **state)
     assert_int_equal(msg.len, sizeof st);
     assert_memory_equal(msg.payload, &st, sizeof st);
     assert_int_equal(ipc_encode(buf, sizeof buf, IPC_DRAIN, NULL, 0), sizeof(struct ipc_header));
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_RETIRE, NULL, 0), sizeof(struct ipc_header));
+    struct admin_vrrp_status vs = {.role = ADMIN_VRRP_MASTER, .vrid = 51, .priority = 100};
+    n = ipc_encode(buf, sizeof buf, IPC_VRRP, &vs, sizeof vs);
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), 0);
+    assert_int_equal(msg.type, IPC_VRRP);
+    assert_int_equal(((const struct admin_vrrp_status *)msg.payload)->role, ADMIN_VRRP_MASTER);
+    assert_string_equal(ipc_type_name(IPC_VRRP), "vrrp");
+    assert_string_equal(ipc_type_name(IPC_TYPE_END), "unknown");
 }
 
 static void test_encode_refuses_wrong_sizes(void **state)
@@ -36,6 +44,8 @@ static void test_encode_refuses_wrong_sizes(void **state)
     struct ipc_status st = {0};
     assert_int_equal(ipc_encode(buf, sizeof buf, IPC_HEARTBEAT, &st, sizeof st - 1), 0);
     assert_int_equal(ipc_encode(buf, sizeof buf, IPC_DRAIN, &st, 1), 0);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_RETIRE, &st, 1), 0);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_FIREWALL, &st, sizeof st), 0);
     assert_int_equal(ipc_encode(buf, sizeof buf, IPC_FATAL, "", 0), 0);
     /* text at its limit fits, one more byte does not */
     static char text[IPC_TEXT_MAX + 1];

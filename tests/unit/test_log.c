@@ -86,8 +86,8 @@ static void test_event_to_fd(void **state)
     int p[2];
     assert_int_equal(pipe(p), 0);
     log_setup(LOG_FORMAT_JSON, p[1], LOG_LEVEL_INFO, "parent");
-    log_event(LOG_LEVEL_INFO, "relay_started", "pid", "42", NULL);
-    log_event(LOG_LEVEL_DEBUG, "hidden", NULL); /* below the level */
+    log_event(LOG_LEVEL_INFO, "relay_started", "pid", "42", LOG_END);
+    log_event(LOG_LEVEL_DEBUG, "hidden", LOG_END); /* below the level */
     log_msgf(LOG_LEVEL_ERROR, "oops", "%d things", 3);
     char buf[1024] = {0};
     ssize_t n = read(p[0], buf, sizeof buf - 1);

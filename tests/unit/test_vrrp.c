@@ -78,6 +78,20 @@ static void test_interval_boundaries(void **state)
     assert_int_equal(vrrp_master_down_ms(254, VRRP_ADVER_MIN_CS), 30);
 }
 
+static void test_penalised_priority_bounds(void **state)
+{
+    (void)state;
+    assert_int_equal(vrrp_penalised_priority(200, 0), 200);
+    assert_int_equal(vrrp_penalised_priority(200, 50), 150);
+    assert_int_equal(vrrp_penalised_priority(200, 199), 1);
+    assert_int_equal(vrrp_penalised_priority(200, 200), VRRP_PRIO_MIN); /* never 0: that is leaving */
+    assert_int_equal(vrrp_penalised_priority(200, 254 * 8), VRRP_PRIO_MIN);
+    assert_int_equal(vrrp_penalised_priority(VRRP_PRIO_OWNER, 0), VRRP_PRIO_OWNER);
+    assert_int_equal(vrrp_penalised_priority(VRRP_PRIO_OWNER, 1), 253); /* no longer the owner */
+    assert_int_equal(vrrp_penalised_priority(1, 0), 1);
+    assert_int_equal(vrrp_penalised_priority(1, 1), 1);
+}
+
 static void test_state_names(void **state)
 {
     (void)state;
@@ -668,6 +682,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skew_and_master_down),
         cmocka_unit_test(test_interval_boundaries),
+        cmocka_unit_test(test_penalised_priority_bounds),
         cmocka_unit_test(test_state_names),
         cmocka_unit_test(test_init_is_idle),
         cmocka_unit_test(test_startup_backup),

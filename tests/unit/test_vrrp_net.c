@@ -405,6 +405,34 @@ static void test_drop_names(void **state)
     assert_string_equal(vrrp_drop_name(VRRP_DROP_COUNT), "unknown");
 }
 
+static void test_metrics_render(void **state)
+{
+    (void)state;
+    struct vrrp_net_stats s = {.rx = 7, .rx_ok = 4, .tx = 99};
+    s.drops[VRRP_DROP_TTL] = 3;
+    char buf[VRRP_METRICS_MAX];
+    int len = vrrp_net_stats_render(buf, sizeof buf, "master", 200, &s);
+    assert_true(len > 0);
+    assert_int_equal(strlen(buf), len);
+    assert_non_null(strstr(buf, "rampart_vrrp_state{state=\"master\"} 1\n"));
+    assert_non_null(strstr(buf, "rampart_vrrp_state{state=\"backup\"} 0\n"));
+    assert_non_null(strstr(buf, "rampart_vrrp_priority 200\n"));
+    assert_non_null(strstr(buf, "rampart_vrrp_adverts_sent_total 99\n"));
+    assert_non_null(strstr(buf, "rampart_vrrp_adverts_accepted_total 4\n"));
+    assert_non_null(strstr(buf, "rampart_vrrp_adverts_dropped_total{reason=\"ttl\"} 3\n"));
+    assert_non_null(strstr(buf, "rampart_vrrp_adverts_dropped_total{reason=\"self\"} 0\n"));
+    /* every byte needed, and one less is refused rather than cut */
+    char exact[VRRP_METRICS_MAX];
+    assert_int_equal(vrrp_net_stats_render(exact, (size_t)len + 1, "master", 200, &s), len);
+    assert_int_equal(vrrp_net_stats_render(exact, (size_t)len, "master", 200, &s), -1);
+    assert_int_equal(vrrp_net_stats_render(exact, 0, "master", 200, &s), -1);
+    /* the worst case fits the advertised maximum */
+    for (int i = 0; i < VRRP_DROP_COUNT; i++)
+        s.drops[i] = UINT64_MAX;
+    s.rx = s.rx_ok = s.tx = s.tx_errors = UINT64_MAX;
+    assert_true(vrrp_net_stats_render(buf, sizeof buf, "backup", 255, &s) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_own_packet),
         cmocka_unit_test(test_build_boundaries),
         cmocka_unit_test(test_drop_names),
+        cmocka_unit_test(test_metrics_render),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

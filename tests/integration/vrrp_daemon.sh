@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The shipped path: `rampart -c FILE` with [vrrp] enabled = yes, keepalived
+# (priority 180) as the peer. Health drives priority (no backend: 200 - 50 =
+# 150 < 180), a killed relay hands over at once (priority 0) and takes the
+# VIP back once restarted, SIGTERM hands over and removes the VIP.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_process.sh"
+. "$RAMPART_ROOT/bench/vrrp_lib.sh"
+require_root
+command -v keepalived >/dev/null || { not_ok "keepalived installed"; exit 1; }
+vrrp_lan r k
+R=${VRRP_NS[r]} K=${VRRP_NS[k]}
+proc_cert || { not_ok "certificate"; exit 1; }
+proc_config "$T_TMP/r.ini" "[vrrp]
+enabled = yes
+interface = eth0
+vrid = $VRRP_VRID
+priority = 200
+advert_interval = 100ms
+virtual_ip = $VRRP_VIP/24
+penalty_no_backend = 50"
+ka=$(ka_start "$K" ka 180)
+wait_for 5 has_vip "$K" || { not_ok "keepalived becomes master"; exit 1; }
+rp=$(spawn "$R" "$T_TMP/r.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini")
+log_has() { grep -q "$1" "$T_TMP/r.log"; }
+# more_than N PATTERN FILE: polled by wait_for, so the count is taken each time
+more_than() { [ "$(grep -c "$2" "$3")" -gt "$1" ]; }
+
+check "daemon starts its VRRP instance" wait_for 5 log_has "vrrp_start proc=parent"
+check "no backend up: priority 200 -> 150" wait_for 5 log_has "vrrp_priority.* to=150 .*backends=\"none up\""
+sleep 1
+if has_vip "$K" && no_vip "$R"; then ok "no backend up: keepalived (180) keeps the VIP"
+else not_ok "no backend up: keepalived (180) keeps the VIP"; fi
+
+spawn "$R" "$T_TMP/web.log" python3 -m http.server -b 127.0.0.1 18081 >/dev/null
+if wait_for 10 has_vip "$R" && wait_for 2 no_vip "$K"; then ok "a backend comes up: rampart (200) preempts"
+else not_ok "a backend comes up: rampart (200) preempts" "$(grep vrrp "$T_TMP/r.log" | tail -n 2 | tr "\n" " ")"; fi
+
+masters=$(grep -c "Entering MASTER STATE" "$T_TMP/ka.log")
+readies=$(grep -c "relay_ready proc=parent" "$T_TMP/r.log")
+relay=$(proc_children "$rp" | awk '{ print $1 }')
+kill -KILL "$relay"
+check "relay killed: priority 0 at once" wait_for 2 log_has "vrrp_priority.* to=0 relay=lost"
+check "relay killed: keepalived takes over" wait_for 2 more_than "$masters" "Entering MASTER STATE" "$T_TMP/ka.log"
+if wait_for 15 more_than "$readies" "relay_ready proc=parent" "$T_TMP/r.log" &&
+   wait_for 5 has_vip "$R" && wait_for 2 no_vip "$K"; then
+  ok "relay restarted: rampart takes the VIP back"
+else not_ok "relay restarted: rampart takes the VIP back" "$(grep -E "vrrp|relay_" "$T_TMP/r.log" | tail -n 4 | cut -c 12-120 | tr "\n" " ")"; fi
+
+stop_pid "$rp" TERM
+if no_vip "$R" && wait_for 2 has_vip "$K"; then ok "SIGTERM: VIP removed, keepalived takes over"
+else not_ok "SIGTERM: VIP removed, keepalived takes over"; fi
+check "SIGTERM: priority 0 sent on the way out" log_has "vrrp_state proc=parent from=master to=init reason=shutdown"
+stop_pid "$ka" TERM
+t_done
