@@ -484,9 +484,9 @@ static void parent_stop(struct parent *p, const char *why)
         return;
     p->stopping = true;
     log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, LOG_END);
-    /* hand the VIP to the peer now (priority 0): draining relays take no
-     * new client, the peer can. TODO(vrrp): vrrp_node_leave() once merged. */
-    vrrp_node_relay_lost(p->vrrp);
+    /* hand the VIP to the peer now (priority 0, VIPs removed): draining
+     * relays take no new client, the peer can. */
+    vrrp_node_leave(p->vrrp);
     loop_timer_clear(p->loop, &p->restart);
     if (p->pending) {
         retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
