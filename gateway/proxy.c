@@ -166,7 +166,8 @@ void proxy_on_timer(struct conn *c)
         conn_reply(c, 408);
         return;
     }
-    if (b) {
+    bool client_slow = x->rs == RS_BODY && x->bin.start < x->bin.mid; /* we wait to write */
+    if (b && !client_slow) {
         count(&b->timeouts);
         if (x->rs == RS_WAIT)
             backend_report_failure(c->w->backends, b);
