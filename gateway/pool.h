@@ -15,9 +15,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define POOL_DEFAULT_MAX_IDLE 32     /* per backend when the config says 0 */
-#define POOL_IDLE_MAX_MS      15000  /* older idle sockets are not reused (nginx
-                                        closes its side after 75 s by default) */
+#define POOL_DEFAULT_MAX_IDLE 32 /* per backend when the config says 0 */
+#define POOL_IDLE_MAX_MS                                                                                     \
+    15000 /* older idle sockets are not reused (nginx                                                        \
+             closes its side after 75 s by default) */
 
 struct pool;
 

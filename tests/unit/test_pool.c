@@ -28,14 +28,16 @@ static struct pair make_pair(void)
 
 static const int owner_a = 1, owner_b = 2; /* two backends' config entries */
 
-static bool fd_open(int fd) { return fcntl(fd, F_GETFD) >= 0; }
+static bool fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
 
 static void stop_soon(struct loop *loop, struct loop_timer *t)
 {
     (void)t;
     loop_stop(loop);
 }
-
 
 static void test_reuse_most_recent_first(void **state)
 {
@@ -104,9 +106,9 @@ static void test_peer_close_drops(void **state)
     pool_put(pool, 0, &owner_a, a.ours, 4);
     pool_put(pool, 0, &owner_a, d.ours, 4);
     pool_put(pool, 0, &owner_a, b.ours, 4);
-    close(b.theirs);                               /* the backend closed an idle connection */
-    assert_int_equal(write(d.theirs, "x", 1), 1); /* stray bytes while idle */
-    assert_int_equal(pool_take(pool, 0, &owner_a, true), a.ours);  /* both skipped and closed */
+    close(b.theirs);                                              /* the backend closed an idle connection */
+    assert_int_equal(write(d.theirs, "x", 1), 1);                 /* stray bytes while idle */
+    assert_int_equal(pool_take(pool, 0, &owner_a, true), a.ours); /* both skipped and closed */
     assert_false(fd_open(b.ours));
     assert_false(fd_open(d.ours));
     assert_int_equal(pool_idle_count(pool, 0), 0);
