@@ -79,12 +79,14 @@ EOF
     -p "$T_TMP/$tag.pid" -r "$T_TMP/$tag.vrrp.pid"
 }
 
-# keepalived runs a parent and a VRRP child: a "crash" kills both, the child
-# first (killed first, the parent would have it leave cleanly, priority 0).
+# keepalived runs a parent and a VRRP child: a "crash" kills both at once.
+# Both are stopped first, so neither can react to the other's death (the
+# parent would respawn the child; the child would leave cleanly, priority 0).
 ka_kill() {
-  local pid
-  for pid in $(ip netns pids "$1" | sort -rn); do
-    [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = keepalived ] && kill -KILL "$pid"
+  local pid pids=()
+  for pid in $(ip netns pids "$1"); do
+    [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = keepalived ] && pids+=("$pid")
   done
+  [ ${#pids[@]} -gt 0 ] && kill -STOP "${pids[@]}" && kill -KILL "${pids[@]}"
   return 0
 }

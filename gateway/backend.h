@@ -31,22 +31,22 @@ struct backend_health {
 struct backend {
     const struct config_backend *cfg; /* name, address, weight */
     unsigned index;
-    atomic_bool up;              /* mirror of health.up, read without the lock */
+    atomic_bool up;               /* mirror of health.up, read without the lock */
     struct backend_health health; /* under backend_set.lock */
-    int current_weight;          /* picker state, under backend_set.lock */
+    int current_weight;           /* picker state, under backend_set.lock */
     /* counters for the metrics page */
     atomic_ullong requests;
     atomic_ullong responses_by_class[6]; /* [1]=1xx .. [5]=5xx, [0]=none */
     atomic_ullong connect_failures;
     atomic_ullong timeouts;
     atomic_ullong checks_ok, checks_failed;
-    atomic_uint active;          /* requests in flight */
+    atomic_uint active; /* requests in flight */
 };
 
 struct backend_set {
     struct backend *items;
     unsigned count;
-    unsigned rise, fall;         /* from [health], at least 1 */
+    unsigned rise, fall; /* from [health], at least 1 */
     atomic_uint n_up;
     pthread_mutex_t lock;
 };

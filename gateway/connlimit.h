@@ -19,9 +19,9 @@
 
 enum connlimit_result {
     CONNLIMIT_OK,
-    CONNLIMIT_TOTAL,   /* max_connections reached */
-    CONNLIMIT_PER_IP,  /* max_connections_per_ip reached for this client */
-    CONNLIMIT_NOMEM,   /* could not track the client: refused */
+    CONNLIMIT_TOTAL,  /* max_connections reached */
+    CONNLIMIT_PER_IP, /* max_connections_per_ip reached for this client */
+    CONNLIMIT_NOMEM,  /* could not track the client: refused */
 };
 
 struct connlimit_entry;
@@ -29,7 +29,7 @@ struct connlimit_entry;
 struct connlimit {
     unsigned max_total, max_per_ip; /* 0 = no limit */
     unsigned total;
-    unsigned n_clients;             /* distinct client keys tracked */
+    unsigned n_clients; /* distinct client keys tracked */
     struct connlimit_entry *buckets[CONNLIMIT_BUCKETS];
     pthread_mutex_t lock;
 };

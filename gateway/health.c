@@ -40,8 +40,7 @@ struct health {
 
 /* ---- pure parts ----------------------------------------------------------------- */
 
-size_t health_format_request(char *buf, size_t len, const struct config_health *cfg,
-                             const char *host)
+size_t health_format_request(char *buf, size_t len, const struct config_health *cfg, const char *host)
 {
     int n = snprintf(buf, len,
                      "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: rampart-health/" RAMPART_VERSION
@@ -237,8 +236,8 @@ struct health *health_start(struct loop *loop, const struct config *cfg, struct 
     *h = (struct health){.loop = loop, .cfg = cfg, .set = set, .checks = h->checks, .n = set->count};
     for (unsigned i = 0; i < h->n; i++) {
         if (check_init(h, &h->checks[i], &set->items[i]) < 0) {
-            log_event(LOG_LEVEL_ERROR, "health_disabled", "backend", set->items[i].cfg->name,
-                      "reason", "check request too long", LOG_END);
+            log_event(LOG_LEVEL_ERROR, "health_disabled", "backend", set->items[i].cfg->name, "reason",
+                      "check request too long", LOG_END);
             continue;
         }
         loop_timer_set(loop, &h->checks[i].next, 0); /* first round at once */

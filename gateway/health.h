@@ -31,8 +31,7 @@ void health_free(struct health *h);
 /* ---- pure parts, for the tests ---------------------------------------------------- */
 
 /* The check request. Returns its length, 0 if it does not fit. */
-size_t health_format_request(char *buf, size_t len, const struct config_health *cfg,
-                             const char *host);
+size_t health_format_request(char *buf, size_t len, const struct config_health *cfg, const char *host);
 
 /* Reads the status code from the start of a response ("HTTP/1.x NNN ...").
  * 1 = found (*status set), 0 = need more bytes, -1 = not an HTTP response. */

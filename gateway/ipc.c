@@ -33,9 +33,9 @@ static int payload_ok(enum ipc_type type, size_t len)
 const char *ipc_type_name(enum ipc_type type)
 {
     static const char *const names[IPC_TYPE_END] = {
-        [IPC_CONFIG] = "config", [IPC_DRAIN] = "drain",  [IPC_READY] = "ready",
-        [IPC_HEARTBEAT] = "heartbeat", [IPC_FATAL] = "fatal", [IPC_RETIRE] = "retire",
-        [IPC_VRRP] = "vrrp", [IPC_FIREWALL] = "firewall", [IPC_BACKENDS] = "backends",
+        [IPC_CONFIG] = "config",       [IPC_DRAIN] = "drain",       [IPC_READY] = "ready",
+        [IPC_HEARTBEAT] = "heartbeat", [IPC_FATAL] = "fatal",       [IPC_RETIRE] = "retire",
+        [IPC_VRRP] = "vrrp",           [IPC_FIREWALL] = "firewall", [IPC_BACKENDS] = "backends",
     };
     return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
 }
@@ -82,7 +82,10 @@ int ipc_decode(const void *buf, size_t n, struct ipc_msg *out, const char **why)
     return 0;
 }
 
-static int terminated(const char *s, size_t size) { return memchr(s, '\0', size) != NULL; }
+static int terminated(const char *s, size_t size)
+{
+    return memchr(s, '\0', size) != NULL;
+}
 
 int ipc_config_check(const struct config *cfg, const char **why)
 {

@@ -42,9 +42,9 @@ struct ipc_status {
     uint64_t down_mask; /* bit i: backend i (config order) is down */
 };
 
-#define IPC_MAGIC 0x52504d31u /* "RPM1" */
+#define IPC_MAGIC    0x52504d31u /* "RPM1" */
 #define IPC_TEXT_MAX 512
-#define IPC_MAX_MSG (64 * 1024)
+#define IPC_MAX_MSG  (64 * 1024)
 
 /* 16 bytes, so a payload in a 16-aligned buffer is aligned for any type */
 struct ipc_header {

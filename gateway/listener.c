@@ -99,8 +99,8 @@ static int dup_reused(const struct config *reuse, const int *reuse_fds, enum lis
     return -1;
 }
 
-int listener_open_all(const struct config *cfg, int *fds, const struct config *reuse,
-                      const int *reuse_fds, char *err, size_t err_len)
+int listener_open_all(const struct config *cfg, int *fds, const struct config *reuse, const int *reuse_fds,
+                      char *err, size_t err_len)
 {
     unsigned workers = cfg->gateway.workers, n = listener_count(cfg);
     for (unsigned i = 0; i < n; i++)

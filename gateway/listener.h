@@ -17,9 +17,9 @@
 
 #include <stddef.h>
 
-#define LISTENER_BACKLOG 4096 /* capped by net.core.somaxconn */
+#define LISTENER_BACKLOG   4096 /* capped by net.core.somaxconn */
 #define LISTENER_MAX_SLOTS (2 * CONFIG_MAX_LISTENERS)
-#define LISTENER_MAX_FDS (LISTENER_MAX_SLOTS * CONFIG_MAX_WORKERS)
+#define LISTENER_MAX_FDS   (LISTENER_MAX_SLOTS * CONFIG_MAX_WORKERS)
 
 /* Number of sockets for cfg: (n_https + n_http) * workers. */
 unsigned listener_count(const struct config *cfg);
@@ -39,8 +39,8 @@ int listener_open(const struct listen_addr *addr, char *err, size_t err_len);
  * address and worker, that socket is duplicated instead (a reload keeps its
  * ports and their queues; the caller closes the old set afterwards).
  * Returns 0, or -1 with every new fd closed and err filled. */
-int listener_open_all(const struct config *cfg, int *fds, const struct config *reuse,
-                      const int *reuse_fds, char *err, size_t err_len);
+int listener_open_all(const struct config *cfg, int *fds, const struct config *reuse, const int *reuse_fds,
+                      char *err, size_t err_len);
 
 void listener_close_all(int *fds, unsigned n);
 

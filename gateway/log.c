@@ -114,9 +114,9 @@ static void put_json_field(struct line *l, const char *key, const char *value)
     put_char(l, '"');
 }
 
-size_t log_format_line(char *buf, size_t len, enum log_format format, const char *timestamp,
-                       const char *tag, enum log_level level, const char *event,
-                       const struct log_field *fields, unsigned n_fields)
+size_t log_format_line(char *buf, size_t len, enum log_format format, const char *timestamp, const char *tag,
+                       enum log_level level, const char *event, const struct log_field *fields,
+                       unsigned n_fields)
 {
     if (len < LINE_TAIL + 1) {
         if (len > 0)
@@ -175,13 +175,11 @@ static void format_now(char *buf, size_t len)
     snprintf(buf + n, len - n, ".%03uZ", (unsigned)(ts.tv_nsec / 1000000) % 1000u);
 }
 
-static void log_emit(enum log_level level, const char *event, const struct log_field *fields,
-                     unsigned n)
+static void log_emit(enum log_level level, const char *event, const struct log_field *fields, unsigned n)
 {
     char ts[40], line[LOG_LINE_MAX];
     format_now(ts, sizeof ts);
-    size_t len = log_format_line(line, sizeof line, log_cfg.format, ts, log_cfg.tag, level, event,
-                                 fields, n);
+    size_t len = log_format_line(line, sizeof line, log_cfg.format, ts, log_cfg.tag, level, event, fields, n);
     /* one write per line; a failed log write has nowhere to be reported */
     ssize_t rc = write(log_cfg.fd, line, len);
     (void)rc;

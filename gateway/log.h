@@ -48,9 +48,9 @@ struct log_field {
     const char *key;
     const char *value;
 };
-size_t log_format_line(char *buf, size_t len, enum log_format format, const char *timestamp,
-                       const char *tag, enum log_level level, const char *event,
-                       const struct log_field *fields, unsigned n_fields);
+size_t log_format_line(char *buf, size_t len, enum log_format format, const char *timestamp, const char *tag,
+                       enum log_level level, const char *event, const struct log_field *fields,
+                       unsigned n_fields);
 
 const char *log_level_name(enum log_level level);
 

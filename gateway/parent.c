@@ -26,17 +26,17 @@
 
 struct parent {
     struct loop *loop;
-    struct config *cfg;        /* running config */
-    int fds[LISTENER_MAX_FDS]; /* its listeners, kept open for every relay */
-    struct relay_proc *current;  /* serving (or starting) with cfg */
-    struct relay_proc *pending;  /* reload: starting with next_cfg */
+    struct config *cfg;         /* running config */
+    int fds[LISTENER_MAX_FDS];  /* its listeners, kept open for every relay */
+    struct relay_proc *current; /* serving (or starting) with cfg */
+    struct relay_proc *pending; /* reload: starting with next_cfg */
     struct config *next_cfg;
     int next_fds[LISTENER_MAX_FDS];
-    struct relay_proc *old;      /* draining or killed, until reaped */
+    struct relay_proc *old; /* draining or killed, until reaped */
     struct vrrp_node *vrrp;
-    bool relay_lost;             /* VRRP was told; tell it when one is back */
-    unsigned backends_up;        /* last value given to VRRP */
-    uint64_t down_mask;          /* backends of cfg the current relay has down */
+    bool relay_lost;      /* VRRP was told; tell it when one is back */
+    unsigned backends_up; /* last value given to VRRP */
+    uint64_t down_mask;   /* backends of cfg the current relay has down */
     unsigned fast_failures;
     uint64_t heartbeat_timeout_ms;
     bool stopping, ever_ready;
@@ -51,10 +51,12 @@ struct parent {
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
 
-static bool any_relay(const struct parent *p) { return p->current || p->pending || p->old; }
+static bool any_relay(const struct parent *p)
+{
+    return p->current || p->pending || p->old;
+}
 
-static void log_pid(enum log_level level, const char *event, pid_t pid, const char *key,
-                    const char *value)
+static void log_pid(enum log_level level, const char *event, pid_t pid, const char *key, const char *value)
 {
     char p[16];
     snprintf(p, sizeof p, "%d", (int)pid);
@@ -78,8 +80,8 @@ static uint64_t known_down(const struct parent *p, const struct config *cfg)
 static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
 {
     char err[256];
-    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), loop_now_ms(p->loop),
-                                             err, sizeof err);
+    struct relay_proc *rp =
+        relay_proc_spawn(cfg, fds, known_down(p, cfg), loop_now_ms(p->loop), err, sizeof err);
     if (!rp) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
@@ -109,8 +111,7 @@ static void on_restart_timer(struct loop *loop, struct loop_timer *t)
 
 /* Retires a relay: it stays on the `old` list until reaped. DRAINING
  * relays get `how` (IPC_DRAIN on shutdown, IPC_RETIRE when replaced). */
-static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state,
-                   enum ipc_type how)
+static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state, enum ipc_type how)
 {
     rp->state = state;
     if (state == RELAY_DRAINING) {
@@ -162,8 +163,8 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
 
 static void reload_abandon(struct parent *p, const char *why)
 {
-    log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", why, "config", p->next_cfg->path,
-              "effect", "nothing changed", LOG_END);
+    log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", why, "config", p->next_cfg->path, "effect",
+              "nothing changed", LOG_END);
     listener_close_all(p->next_fds, listener_count(p->next_cfg));
     config_free(p->next_cfg);
     p->next_cfg = NULL;
@@ -241,8 +242,8 @@ static void parent_reload(struct parent *p)
     if (!next) {
         for (unsigned i = 0; i < errors.count && i < CONFIG_MAX_ERRORS; i++)
             log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], LOG_END);
-        log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config",
-                  p->cfg->path, "effect", "nothing changed", LOG_END);
+        log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config", p->cfg->path,
+                  "effect", "nothing changed", LOG_END);
         return;
     }
     p->next_cfg = next;
@@ -362,8 +363,7 @@ static void parent_on_message(struct parent *p, struct relay_proc *rp, const str
         log_pid(LOG_LEVEL_ERROR, "relay_failed", rp->pid, "reason", why);
         break; /* it exits; SIGCHLD does the rest */
     }
-    default:
-        log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "type", ipc_type_name(msg->type));
+    default: log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "type", ipc_type_name(msg->type));
     }
 }
 
@@ -392,7 +392,6 @@ static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events
 }
 
 /* ---- child exits and the watchdog ---------------------------------------------------- */
-
 
 static void reaped(struct parent *p, pid_t pid, int wstatus)
 {
@@ -442,8 +441,7 @@ static void check_relay(struct parent *p, struct relay_proc *rp, uint64_t now)
     if (rp->state == RELAY_STARTING && now - rp->started_ms > PARENT_START_TIMEOUT_MS)
         snprintf(why, sizeof why, "not ready %d ms after start", PARENT_START_TIMEOUT_MS);
     else if (rp->state == RELAY_SERVING && now - rp->last_beat_ms > p->heartbeat_timeout_ms)
-        snprintf(why, sizeof why, "no heartbeat for %llu ms",
-                 (unsigned long long)(now - rp->last_beat_ms));
+        snprintf(why, sizeof why, "no heartbeat for %llu ms", (unsigned long long)(now - rp->last_beat_ms));
     else
         return;
     log_pid(LOG_LEVEL_ERROR, "relay_unresponsive", rp->pid, "reason", why);
@@ -485,7 +483,7 @@ static void parent_stop(struct parent *p, const char *why)
     p->stopping = true;
     log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, LOG_END);
     /* hand the VIP to the peer now (priority 0, VIPs removed): draining
-     * relays take no new client, the peer can. */
+     * relays take no new client, the peer can */
     vrrp_node_leave(p->vrrp);
     loop_timer_clear(p->loop, &p->restart);
     if (p->pending) {
@@ -533,8 +531,8 @@ static int parent_signals(struct parent *p)
     signal(SIGPIPE, SIG_IGN);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return -1;
-    p->sig_io = (struct loop_io){.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC),
-                                 .fn = parent_on_signal, .arg = p};
+    p->sig_io = (struct loop_io){
+        .fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC), .fn = parent_on_signal, .arg = p};
     return p->sig_io.fd < 0 ? -1 : loop_watch(p->loop, &p->sig_io, LOOP_READ);
 }
 
@@ -548,8 +546,8 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
     if (geteuid() != 0)
-        log_event(LOG_LEVEL_WARN, "not_root", "effect",
-                  "no privilege separation: the relay keeps this user", LOG_END);
+        log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
+                  LOG_END);
     else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
         return -1;
     if (apply_firewall(p, p->cfg, err, err_len) < 0)

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -199,8 +200,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     if (cfg->admin.enabled && admin_start(r->loop, cfg, admin_collect, &r->backends) < 0)
         log_event(LOG_LEVEL_ERROR, "admin_failed", "effect", "no /metrics, /healthz, /status", LOG_END);
     /* not root (a developer's run): nothing to drop but the syscalls */
-    if (drop_privileges && geteuid() == 0 &&
-        sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
+    if (drop_privileges && geteuid() == 0 && sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
         return -1;
     if (drop_privileges && sandbox_relay_seccomp(err, err_len) < 0)
         return -1;
@@ -281,6 +281,8 @@ static int receive_config(struct config *cfg, uint64_t *down_mask, const char **
 
 int relay_main(void)
 {
+    /* exec'd as /proc/self/exe, the kernel named us "exe": say what we are */
+    prctl(PR_SET_NAME, "rampart-relay");
     static struct config cfg;
     static int fds[LISTENER_MAX_FDS];
     const char *why = NULL;

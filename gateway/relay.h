@@ -20,10 +20,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RELAY_HEARTBEAT_MS 50
-#define RELAY_ARGV_FLAG "--relay" /* hidden command-line mode of `rampart` */
-#define RELAY_IPC_FD 3            /* fd layout of an exec'd relay: IPC socket, */
-#define RELAY_FIRST_LISTEN_FD 4   /* then listener.h's array */
+#define RELAY_HEARTBEAT_MS    50
+#define RELAY_ARGV_FLAG       "--relay" /* hidden command-line mode of `rampart` */
+#define RELAY_IPC_FD          3         /* fd layout of an exec'd relay: IPC socket, */
+#define RELAY_FIRST_LISTEN_FD 4         /* then listener.h's array */
 
 /* Serves with cfg until drained. ipc_fd < 0: standalone (no parent, no
  * privilege drop: tests); otherwise heartbeats go there and commands come

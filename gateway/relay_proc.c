@@ -49,8 +49,8 @@ static void child_exec(int ipc_fd, const int *fds, unsigned n)
     _exit(127);
 }
 
-struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_fds,
-                                    uint64_t down_mask, uint64_t now_ms, char *err, size_t err_len)
+struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_fds, uint64_t down_mask,
+                                    uint64_t now_ms, char *err, size_t err_len)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -69,7 +69,9 @@ struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_
         return NULL;
     }
     fcntl(sv[0], F_SETFL, O_NONBLOCK);
-    *rp = (struct relay_proc){.pid = pid, .state = RELAY_STARTING, .started_ms = now_ms,
+    *rp = (struct relay_proc){.pid = pid,
+                              .state = RELAY_STARTING,
+                              .started_ms = now_ms,
                               .last_beat_ms = now_ms,
                               .drain_timeout_ms = cfg->gateway.drain_timeout_ms};
     rp->io.fd = sv[0];

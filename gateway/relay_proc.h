@@ -24,18 +24,18 @@ enum relay_proc_state {
 struct relay_proc {
     pid_t pid;
     enum relay_proc_state state;
-    struct loop_io io;       /* control socket; io.arg is for the parent */
+    struct loop_io io; /* control socket; io.arg is for the parent */
     uint64_t started_ms, last_beat_ms, drain_deadline_ms;
-    struct ipc_status status; /* last READY/HEARTBEAT */
+    struct ipc_status status;  /* last READY/HEARTBEAT */
     uint64_t drain_timeout_ms; /* of the config it runs */
-    struct relay_proc *next;  /* parent.c's list */
+    struct relay_proc *next;   /* parent.c's list */
 };
 
 /* Forks and execs a relay with cfg and the listener fds (listener.h
  * layout), and sends it the config and the backends known down. Returns the handle (io.fd set, not yet
  * watched), or NULL with err filled. `now_ms` stamps it. */
-struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_fds,
-                                    uint64_t down_mask, uint64_t now_ms, char *err, size_t err_len);
+struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_fds, uint64_t down_mask,
+                                    uint64_t now_ms, char *err, size_t err_len);
 /* Closes the control socket and frees; does not signal the process. */
 void relay_proc_free(struct loop *loop, struct relay_proc *rp);
 

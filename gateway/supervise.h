@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#define SUPERVISE_HEARTBEAT_TIMEOUT_MS 500  /* without VRRP */
-#define SUPERVISE_MIN_MISSED_BEATS     3    /* with VRRP: never below 3 heartbeats */
+#define SUPERVISE_HEARTBEAT_TIMEOUT_MS 500 /* without VRRP */
+#define SUPERVISE_MIN_MISSED_BEATS     3   /* with VRRP: never below 3 heartbeats */
 #define SUPERVISE_FIRST_BACKOFF_MS     100
 #define SUPERVISE_MAX_BACKOFF_MS       5000
 

@@ -24,7 +24,7 @@ struct worker_listener {
 };
 
 struct worker_thread {
-    struct worker w;      /* conn.c's view; first, so worker_conn_released can cast back */
+    struct worker w; /* conn.c's view; first, so worker_conn_released can cast back */
     struct worker_pool *pool;
     pthread_t thread;
     bool started;
@@ -32,7 +32,7 @@ struct worker_thread {
     unsigned n_listeners;
     struct loop_io cmd_io; /* eventfd: the control thread asks for a drain */
     struct loop_timer tick, drain_poll, drain_deadline, accept_resume;
-    atomic_uint ticks;     /* bumped by the tick timer: the loop is alive */
+    atomic_uint ticks; /* bumped by the tick timer: the loop is alive */
     atomic_bool running;
     /* control thread's view of ticks (only it touches these) */
     unsigned seen_ticks;
@@ -300,7 +300,10 @@ bool worker_pool_alive(struct worker_pool *pool, uint64_t now_ms)
     return alive;
 }
 
-struct connlimit *worker_pool_limits(struct worker_pool *pool) { return &pool->limits; }
+struct connlimit *worker_pool_limits(struct worker_pool *pool)
+{
+    return &pool->limits;
+}
 
 void worker_pool_free(struct worker_pool *pool)
 {

@@ -49,8 +49,7 @@ struct worker {
  * it. worker_conn_released must be called by conn.c exactly once when the
  * connection ends (with the same peer), so worker.c can keep the total and
  * per-IP counts. */
-void conn_accept(struct worker *w, enum listener_kind kind, int fd,
-                 const struct sockaddr_storage *peer);
+void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct sockaddr_storage *peer);
 
 /* Drain (SIGTERM or reload): w->draining is already true. Close idle
  * keep-alive connections now; let in-flight requests finish, then close
@@ -64,11 +63,11 @@ unsigned conn_drain(struct worker *w);
 
 void worker_conn_released(struct worker *w, const struct sockaddr_storage *peer);
 
-#define WORKER_DRAIN_POLL_MS 100
-#define WORKER_TICK_MS       100  /* liveness tick of each worker loop */
-#define WORKER_STALL_MS      2000 /* a worker loop silent this long is stuck */
-#define WORKER_ACCEPT_BATCH  64   /* accepts per readiness event, for fairness */
-#define WORKER_EMFILE_PAUSE_MS 100 /* out of fds: stop accepting this long */
+#define WORKER_DRAIN_POLL_MS   100
+#define WORKER_TICK_MS         100  /* liveness tick of each worker loop */
+#define WORKER_STALL_MS        2000 /* a worker loop silent this long is stuck */
+#define WORKER_ACCEPT_BATCH    64   /* accepts per readiness event, for fairness */
+#define WORKER_EMFILE_PAUSE_MS 100  /* out of fds: stop accepting this long */
 
 struct worker_pool;
 struct connlimit;

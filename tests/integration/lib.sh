@@ -14,8 +14,12 @@ RAMPART_BUILD=${RAMPART_BUILD:-$RAMPART_ROOT/build}
 # A short tag unique to this run, so parallel runs never share a namespace.
 T_TAG=${T_TAG:-r$$}
 T_TMP=$(mktemp -d "/tmp/rampart-test-$T_TAG.XXXXXX")
-T_NETNS=()
-T_PIDS=()
+# What to remove on exit is recorded in files, not shell arrays, so that
+# helpers called as `ns=$(netns_add x)` (a subshell) still register.
+T_NETNS_LIST=$T_TMP/.netns
+T_PIDS_LIST=$T_TMP/.pids
+: >"$T_NETNS_LIST"
+: >"$T_PIDS_LIST"
 T_FAILED=0
 
 ok() { echo "ok - $1"; }
@@ -48,7 +52,7 @@ check_eq() {
 netns_add() {
   local ns="$T_TAG-$1"
   ip netns add "$ns" || return 1
-  T_NETNS+=("$ns")
+  echo "$ns" >>"$T_NETNS_LIST"
   ip -n "$ns" link set lo up
   echo "$ns"
 }
@@ -83,7 +87,7 @@ spawn() {
     ip netns exec "$ns" "$@" >"$log" 2>&1 &
   fi
   local pid=$!
-  T_PIDS+=("$pid")
+  echo "$pid" >>"$T_PIDS_LIST"
   echo "$pid"
 }
 
@@ -114,14 +118,13 @@ wait_port() {
 }
 
 t_cleanup() {
-  local pid ns
-  for pid in "${T_PIDS[@]}"; do
-    # the whole process group when we made one, else just the process
-    kill -TERM "$pid" 2>/dev/null
-  done
-  sleep 0.2
-  for pid in "${T_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  for ns in "${T_NETNS[@]}"; do
+  local pid ns pids=() namespaces=()
+  mapfile -t pids <"$T_PIDS_LIST" 2>/dev/null
+  mapfile -t namespaces <"$T_NETNS_LIST" 2>/dev/null
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  [ ${#pids[@]} -gt 0 ] && sleep 0.2
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  for ns in "${namespaces[@]}"; do
     # any process left inside a namespace we own is ours: end it by PID
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     ip netns del "$ns" 2>/dev/null

@@ -91,8 +91,8 @@ static void test_request_boundary(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_status_found),   cmocka_unit_test(test_status_partial),
-        cmocka_unit_test(test_status_refused), cmocka_unit_test(test_request),
+        cmocka_unit_test(test_status_found),     cmocka_unit_test(test_status_partial),
+        cmocka_unit_test(test_status_refused),   cmocka_unit_test(test_request),
         cmocka_unit_test(test_request_boundary),
     };
     return cmocka_run_group_tests_name("health", tests, NULL, NULL);

@@ -17,8 +17,8 @@ static void test_plain_line(void **state)
     (void)state;
     char buf[LOG_LINE_MAX];
     struct log_field f[] = {{"backend", "web-01"}, {"reason", "3 failed checks"}, {"x", NULL}};
-    size_t n = log_format_line(buf, sizeof buf, LOG_FORMAT_PLAIN, TS, "relay", LOG_LEVEL_WARN,
-                               "backend_down", f, 3);
+    size_t n =
+        log_format_line(buf, sizeof buf, LOG_FORMAT_PLAIN, TS, "relay", LOG_LEVEL_WARN, "backend_down", f, 3);
     assert_string_equal(buf, TS " warn backend_down proc=relay backend=web-01 "
                                 "reason=\"3 failed checks\" x=\"\"\n");
     assert_int_equal(n, strlen(buf));

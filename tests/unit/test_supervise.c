@@ -59,9 +59,9 @@ static void test_map_down(void **state)
     add_backend(&from, "web-01", 80);
     add_backend(&from, "web-02", 80);
     add_backend(&from, "web-03", 80);
-    add_backend(&to, "web-03", 80);  /* moved to index 0 */
+    add_backend(&to, "web-03", 80);   /* moved to index 0 */
     add_backend(&to, "web-02", 8080); /* same name, new port */
-    add_backend(&to, "web-04", 80);  /* new */
+    add_backend(&to, "web-04", 80);   /* new */
     add_backend(&to, "web-01", 80);
     uint64_t all_down = 0x7;
     assert_int_equal(supervise_map_down(&from, all_down, &to), (uint64_t)1 << 0 | (uint64_t)1 << 3);
