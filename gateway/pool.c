@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 /* Idle sockets are not registered with epoll: watching them would cost two
- * epoll_ctl calls per request. A socket is checked when it is taken
+ * epoll_ctl calls per request. A socket can be checked when it is taken
  * instead (a peek sees a close, a reset or stray bytes), and a socket that
  * waited too long is not reused at all. */
 struct pool_entry {
@@ -73,7 +73,7 @@ static bool still_open(int fd)
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-int pool_take(struct pool *pool, unsigned index, const void *owner)
+int pool_take(struct pool *pool, unsigned index, const void *owner, bool check)
 {
     if (index >= pool->n)
         return -1;
@@ -81,7 +81,7 @@ int pool_take(struct pool *pool, unsigned index, const void *owner)
     const void *was;
     while (pool->lists[index].head) {
         int fd = entry_pop(&pool->lists[index], &since, &was);
-        if (was == owner && now - since <= pool->idle_max_ms && still_open(fd))
+        if (was == owner && now - since <= pool->idle_max_ms && (!check || still_open(fd)))
             return fd;
         close(fd);
     }

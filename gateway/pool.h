@@ -12,6 +12,7 @@
 
 #include "gateway/loop.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define POOL_IDLE_MAX_MS      15000  /* older idle sockets are not reused (nginx
@@ -27,8 +28,10 @@ void pool_free(struct pool *pool);
 /* An idle socket to backend `index` (most recently used first), or -1.
  * `owner` names what the socket was opened for (the backend's config
  * entry): after a reload renumbers the backends, a socket put for another
- * owner is closed, never handed to the wrong server. */
-int pool_take(struct pool *pool, unsigned index, const void *owner);
+ * owner is closed, never handed to the wrong server. `check`: peek first
+ * for a close (one syscall), for requests that could not be replayed if
+ * the socket turned out dead after their body left. */
+int pool_take(struct pool *pool, unsigned index, const void *owner, bool check);
 
 /* Keeps fd for reuse, or closes it when the backend already has max_idle
  * idle sockets (max_idle 0: never pooled) or memory is short. */

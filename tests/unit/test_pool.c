@@ -28,7 +28,10 @@ static struct pair make_pair(void)
 
 static const int owner_a = 1, owner_b = 2; /* two backends' config entries */
 
-static bool fd_open(int fd) { return fcntl(fd, F_GETFD) >= 0; }
+static bool fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
 
 static void stop_soon(struct loop *loop, struct loop_timer *t)
 {
@@ -36,23 +39,22 @@ static void stop_soon(struct loop *loop, struct loop_timer *t)
     loop_stop(loop);
 }
 
-
 static void test_reuse_most_recent_first(void **state)
 {
     (void)state;
     struct loop *loop = loop_new();
     struct pool *pool = pool_new(loop, 2, 0);
     struct pair a = make_pair(), b = make_pair();
-    assert_int_equal(pool_take(pool, 0, &owner_a), -1);
+    assert_int_equal(pool_take(pool, 0, &owner_a, true), -1);
     pool_put(pool, 0, &owner_a, a.ours, 4);
     pool_put(pool, 0, &owner_a, b.ours, 4);
     assert_int_equal(pool_idle_count(pool, 0), 2);
     assert_int_equal(pool_idle_count(pool, 1), 0);
-    assert_int_equal(pool_take(pool, 1, &owner_a), -1); /* another backend's sockets are not shared */
-    assert_int_equal(pool_take(pool, 0, &owner_a), b.ours);
-    assert_int_equal(pool_take(pool, 0, &owner_a), a.ours);
-    assert_int_equal(pool_take(pool, 0, &owner_a), -1);
-    assert_int_equal(pool_take(pool, 7, &owner_a), -1); /* out of range */
+    assert_int_equal(pool_take(pool, 1, &owner_a, true), -1); /* another backend's sockets are not shared */
+    assert_int_equal(pool_take(pool, 0, &owner_a, true), b.ours);
+    assert_int_equal(pool_take(pool, 0, &owner_a, true), a.ours);
+    assert_int_equal(pool_take(pool, 0, &owner_a, true), -1);
+    assert_int_equal(pool_take(pool, 7, &owner_a, true), -1); /* out of range */
     close(a.ours), close(a.theirs), close(b.ours), close(b.theirs);
     pool_free(pool);
     loop_free(loop);
@@ -110,13 +112,27 @@ static void test_peer_close_drops(void **state)
     pool_put(pool, 0, &owner_a, a.ours, 4);
     pool_put(pool, 0, &owner_a, d.ours, 4);
     pool_put(pool, 0, &owner_a, b.ours, 4);
-    close(b.theirs);                               /* the backend closed an idle connection */
-    assert_int_equal(write(d.theirs, "x", 1), 1); /* stray bytes while idle */
-    assert_int_equal(pool_take(pool, 0, &owner_a), a.ours);  /* both skipped and closed */
+    close(b.theirs);                                              /* the backend closed an idle connection */
+    assert_int_equal(write(d.theirs, "x", 1), 1);                 /* stray bytes while idle */
+    assert_int_equal(pool_take(pool, 0, &owner_a, true), a.ours); /* both skipped and closed */
     assert_false(fd_open(b.ours));
     assert_false(fd_open(d.ours));
     assert_int_equal(pool_idle_count(pool, 0), 0);
     close(a.ours), close(a.theirs), close(d.theirs);
+    pool_free(pool);
+    loop_free(loop);
+}
+
+static void test_unchecked_take_trusts_the_socket(void **state)
+{
+    (void)state;
+    struct loop *loop = loop_new();
+    struct pool *pool = pool_new(loop, 1, 0);
+    struct pair a = make_pair();
+    pool_put(pool, 0, &owner_a, a.ours, 4);
+    close(a.theirs); /* not looked at: the caller replays if it is dead */
+    assert_int_equal(pool_take(pool, 0, &owner_a, false), a.ours);
+    close(a.ours);
     pool_free(pool);
     loop_free(loop);
 }
@@ -131,7 +147,7 @@ static void test_too_old_not_reused(void **state)
     struct loop_timer t = {.fn = stop_soon};
     loop_timer_set(loop, &t, 30); /* the loop clock moves past the 20 ms age */
     loop_run(loop);
-    assert_int_equal(pool_take(pool, 0, &owner_a), -1);
+    assert_int_equal(pool_take(pool, 0, &owner_a, true), -1);
     assert_false(fd_open(a.ours));
     close(a.theirs);
     pool_free(pool);
@@ -146,7 +162,7 @@ static void test_other_owner_closed(void **state)
     struct pair a = make_pair();
     pool_put(pool, 0, &owner_a, a.ours, 4);
     /* a reload gave index 0 to another server */
-    assert_int_equal(pool_take(pool, 0, &owner_b), -1);
+    assert_int_equal(pool_take(pool, 0, &owner_b, true), -1);
     assert_false(fd_open(a.ours));
     close(a.theirs);
     pool_free(pool);
@@ -162,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_peer_close_drops),
         cmocka_unit_test(test_too_old_not_reused),
         cmocka_unit_test(test_other_owner_closed),
+        cmocka_unit_test(test_unchecked_take_trusts_the_socket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
