@@ -303,6 +303,27 @@ static void report_vrrp(struct parent *p)
     ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
 }
 
+/* The nft drop counters and the blocklist size, read back from the kernel
+ * (the relay cannot: it has no CAP_NET_ADMIN). */
+static void read_firewall_counters(struct parent *p)
+{
+    if (!p->firewall.managed || !p->firewall.applied)
+        return;
+    struct fw_status st;
+    char err[FW_ERR_MAX];
+    if (fw_status_read(&st, err) < 0)
+        return; /* keep the last values; the next read may succeed */
+    unsigned n = st.n_drops < ADMIN_FW_MAX_COUNTERS ? st.n_drops : ADMIN_FW_MAX_COUNTERS;
+    for (unsigned i = 0; i < n; i++) {
+        struct admin_fw_counter *c = &p->firewall.drops[i];
+        snprintf(c->name, sizeof c->name, "%s", st.drops[i].name);
+        c->packets = st.drops[i].packets;
+        c->bytes = st.drops[i].bytes;
+    }
+    p->firewall.n_drops = n;
+    p->firewall.blocked_addresses = st.blocked;
+}
+
 /* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
  * relay that just became ready (force). */
 static void report_status(struct parent *p, bool force)
@@ -319,6 +340,7 @@ static void report_status(struct parent *p, bool force)
     snprintf(p->vrrp_role_sent, sizeof p->vrrp_role_sent, "%s", role);
     p->status_sent_ms = now;
     report_vrrp(p);
+    read_firewall_counters(p);
     ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall, sizeof p->firewall);
 }
 

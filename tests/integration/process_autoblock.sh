@@ -34,7 +34,7 @@ autoblock = yes
 autoblock_threshold = 3
 autoblock_window = 10s
 autoblock_timeout = 3s"
-sed -i 's/^listen_https = .*/listen_https = 198.18.0.1:18443/; s/^listen_http = .*/listen_http = 198.18.0.1:18080/' "$T_TMP/r.ini"
+sed -i 's/^listen_https = .*/listen_https = 198.18.0.1:18443/; s/^listen_http = .*/listen_http = 198.18.0.1:18080/; s/^enabled = no/enabled = yes/' "$T_TMP/r.ini"
 log=$T_TMP/rampart.log
 spawn "$gw" "$log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null
 pid=$!
@@ -58,6 +58,12 @@ check "threshold reached: address in the blocklist set" wait_for 3 blocked 198.1
 check "one structured autoblock line" grep -q "autoblock proc=parent client=198.18.0.2 timeout=3000ms threshold=3" "$log"
 check_eq "blocked client: no answer" 000 "$(get 198.18.0.2)"
 check_eq "another client still served" 301 "$(get 198.18.0.3)"
+# the parent reads the nft counters back for the relay's /metrics
+metrics() { ip netns exec "$gw" curl -s -m 2 http://127.0.0.1:9100/metrics; }
+check "metrics: one blocked address" wait_for 4 bash -c \
+  "ip netns exec $gw curl -s -m 2 http://127.0.0.1:9100/metrics | grep -qx 'rampart_firewall_blocked_addresses 1'"
+check "metrics: the blocked client's packets counted as drops" wait_for 4 bash -c \
+  "ip netns exec $gw curl -s -m 2 http://127.0.0.1:9100/metrics | grep -E '^rampart_firewall_dropped_packets_total\\{.*blocked' | grep -qvE ' 0$'"
 check_fails "the other client is not blocked" blocked 198.18.0.3
 check "the block expires (autoblock_timeout = 3s)" wait_for 8 bash -c "! ip netns exec $gw nft list set inet rampart blocklist | grep -q 198.18.0.2"
 check_eq "after expiry: served again" 301 "$(get 198.18.0.2)"
