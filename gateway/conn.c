@@ -721,15 +721,18 @@ unsigned conn_drain(struct worker *w)
     struct conn_worker *cw = w->conns;
     if (!cw)
         return 0;
+    uint64_t now = loop_now_ms(w->loop);
+    if (cw->drain_since_ms == 0)
+        cw->drain_since_ms = now ? now : 1;
+    bool grace_over = now - cw->drain_since_ms >= CONN_DRAIN_IDLE_GRACE_MS;
     unsigned left = 0;
     for (struct conn *c = cw->head, *next; c; c = next) {
         next = c->next;
-        if (c->state == CS_IDLE || c->state == CS_HANDSHAKE)
+        c->close_after = true;
+        if (grace_over && (c->state == CS_IDLE || c->state == CS_HANDSHAKE))
             conn_close(c);
-        else {
-            c->close_after = true;
+        else
             left++;
-        }
     }
     conn_release_if_drained(w);
     return left;

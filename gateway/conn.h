@@ -26,6 +26,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* On drain (reload or SIGTERM) an idle keep-alive connection may still send
+ * its next request this long: it is answered with "Connection: close" and
+ * closed, as HAProxy does on a soft stop, so a reload never cuts a client
+ * that was about to reuse its connection. */
+#define CONN_DRAIN_IDLE_GRACE_MS 1000
 #define CONN_BUF_SIZE        16384                  /* client and backend input buffers */
 #define CONN_HEAD_OUT_SIZE   (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
 #define CONN_LOG_PATH_MAX    256                    /* request target kept for the access log */
@@ -115,6 +120,7 @@ struct conn_worker {
     unsigned n_free_x;
     uint64_t rng[2]; /* xorshift128+ for request ids */
     bool destroying; /* drained: freed after this batch */
+    uint64_t drain_since_ms; /* when conn_drain was first called; 0 = not draining */
 };
 
 /* conn_worker.c: per-worker state, request buffers */

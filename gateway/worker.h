@@ -52,9 +52,10 @@ struct worker {
  * per-IP counts. */
 void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct sockaddr_storage *peer);
 
-/* Drain (SIGTERM or reload): w->draining is already true. Close idle
- * keep-alive connections now; let in-flight requests finish, then close
- * (no further keep-alive). Returns the number of connections still open.
+/* Drain (SIGTERM or reload): w->draining is already true. Idle keep-alive
+ * connections may send one more request for CONN_DRAIN_IDLE_GRACE_MS
+ * (answered with "Connection: close"), then they are closed; in-flight
+ * requests finish, then close (no further keep-alive). Returns the number of connections still open.
  * worker.c calls it when the drain starts and again every
  * WORKER_DRAIN_POLL_MS until no connection is left or drain_timeout_ms
  * passes (then the remaining ones are cut when the relay exits). */
