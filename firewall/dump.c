@@ -170,7 +170,8 @@ static int keys_to_ranges(struct dump_ctx *cx, struct fw_set *s)
     s->ranges = calloc(cx->n_keys ? cx->n_keys : 1, sizeof *s->ranges);
     if (!s->ranges)
         return -1;
-    qsort_r(cx->keys, cx->n_keys, sizeof *cx->keys, cmp_keys, &len);
+    if (cx->n_keys > 0) /* an empty set has no key array (qsort_r's NULL is UB) */
+        qsort_r(cx->keys, cx->n_keys, sizeof *cx->keys, cmp_keys, &len);
     struct fw_range *open = NULL;
     for (size_t i = 0; i < cx->n_keys; i++) {
         const struct elem_key *k = &cx->keys[i];
