@@ -179,14 +179,11 @@ struct policy *policy_parse(const char *name, FILE *fp, struct policy_diags *dia
     return pol;
 }
 
-struct policy *policy_load(const char *path, struct policy_diags *diags)
+/* Parses and checks the open stream, then closes it: a policy with any
+ * error is never returned. */
+static struct policy *policy_load_stream(const char *name, FILE *fp, struct policy_diags *diags)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        policy_error(diags, path, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    struct policy *pol = policy_parse(path, fp, diags);
+    struct policy *pol = policy_parse(name, fp, diags);
     fclose(fp);
     if (!pol)
         return NULL;
@@ -198,6 +195,16 @@ struct policy *policy_load(const char *path, struct policy_diags *diags)
     return pol;
 }
 
+struct policy *policy_load(const char *path, struct policy_diags *diags)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        policy_error(diags, path, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    return policy_load_stream(path, fp, diags);
+}
+
 struct policy *policy_load_text(const char *name, const char *text, struct policy_diags *diags)
 {
     if (!*text)
@@ -207,16 +214,7 @@ struct policy *policy_load_text(const char *name, const char *text, struct polic
         policy_error(diags, name, 0, "out of memory");
         return NULL;
     }
-    struct policy *pol = policy_parse(name, fp, diags);
-    fclose(fp);
-    if (!pol)
-        return NULL;
-    policy_check(pol, diags);
-    if (diags->errors) {
-        policy_free(pol);
-        return NULL;
-    }
-    return pol;
+    return policy_load_stream(name, fp, diags);
 }
 
 void policy_free(struct policy *pol)
