@@ -406,6 +406,11 @@ bool proxy_parse(struct conn *c)
     switch (r) {
     case HTTP_FEED_HEAD:
         response_head(c);
+        /* Parse the body bytes that came with the head at once: the next
+         * flush then sends head and body start as one record and one write
+         * (client_flush), not two. */
+        if (c->state != CS_CLOSED && c->x == x && x->rs == RS_BODY && x->bin.mid < x->bin.end)
+            proxy_parse(c);
         return true;
     case HTTP_FEED_DONE:
     case HTTP_FEED_UPGRADE:
