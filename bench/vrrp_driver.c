@@ -166,6 +166,9 @@ int main(int argc, char **argv)
     d.node = vrrp_node_start(loop, &cfg, &failed);
     if (!d.node)
         return 1;
+    /* the parent's first settled backend report (a relay's first checks):
+     * until then a node is penalised as if no backend were up */
+    vrrp_node_backends_up(d.node, 2);
     write_stats(&d);
     int rc = loop_run(loop);
     vrrp_node_shutdown(d.node);

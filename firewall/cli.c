@@ -28,6 +28,7 @@ static const char usage_text[] = "usage: rampart-fw check FILE\n"
                                  "       rampart-fw block ADDR... [--timeout DURATION] [--timing]\n"
                                  "       rampart-fw unblock ADDR\n"
                                  "       rampart-fw blocked\n"
+                                 "       rampart-fw status\n"
                                  "       rampart-fw flush\n"
                                  "       rampart-fw --version\n";
 
@@ -286,6 +287,25 @@ static int cmd_blocked(int argc, char **argv)
     return 0;
 }
 
+/* Drop counters and blocked addresses, one "NAME PACKETS BYTES" per line. */
+static int cmd_status(int argc, char **argv)
+{
+    (void)argv;
+    struct fw_status st;
+    char err[FW_ERR_MAX];
+    if (argc != 0)
+        return usage();
+    if (fw_status_read(&st, err) < 0) {
+        fprintf(stderr, "rampart-fw: %s\n", err);
+        return 1;
+    }
+    printf("applied %s\nblocked %u\n", st.applied ? "yes" : "no", st.blocked);
+    for (unsigned i = 0; i < st.n_drops; i++)
+        printf("drop %s packets %llu bytes %llu\n", st.drops[i].name, (unsigned long long)st.drops[i].packets,
+               (unsigned long long)st.drops[i].bytes);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -313,6 +333,8 @@ int main(int argc, char **argv)
         return cmd_unblock(argc - 2, argv + 2);
     if (strcmp(cmd, "blocked") == 0)
         return cmd_blocked(argc - 2, argv + 2);
+    if (strcmp(cmd, "status") == 0)
+        return cmd_status(argc - 2, argv + 2);
     if (strcmp(cmd, "flush") == 0)
         return cmd_flush(argc - 2, argv + 2);
     return usage();

@@ -138,6 +138,20 @@ static int diff_lines(FILE *out, const struct lines *a, const struct lines *b)
     return changes;
 }
 
+int fw_diff_text(FILE *out, const char *old_text, const char *new_text)
+{
+    char *a_text = strdup(old_text), *b_text = strdup(new_text);
+    struct lines a = {0}, b = {0};
+    int rc = -1;
+    if (a_text && b_text && split_lines(a_text, &a) == 0 && split_lines(b_text, &b) == 0)
+        rc = diff_lines(out, &a, &b);
+    free(a.v);
+    free(b.v);
+    free(a_text);
+    free(b_text);
+    return rc;
+}
+
 int fw_diff(const struct fw_ruleset *next, FILE *out, char *err)
 {
     struct fw_running run;
@@ -147,16 +161,13 @@ int fw_diff(const struct fw_ruleset *next, FILE *out, char *err)
     char *old_text = run.exists ? render_to_string(&run.rs) : strdup("");
     char *new_text = render_to_string(next);
     fw_running_free(&run);
-    struct lines a = {0}, b = {0};
     int rc = -1;
-    if (old_text && new_text && split_lines(old_text, &a) == 0 && split_lines(new_text, &b) == 0) {
+    if (old_text && new_text) {
         fprintf(out, "--- running table inet %s\n+++ policy\n", FW_TABLE);
-        rc = diff_lines(out, &a, &b);
+        rc = fw_diff_text(out, old_text, new_text);
     }
     if (rc < 0)
         snprintf(err, 256, "out of memory");
-    free(a.v);
-    free(b.v);
     free(old_text);
     free(new_text);
     return rc;

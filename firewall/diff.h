@@ -13,4 +13,8 @@
  * with `err` (FW_NL_ERR_MAX bytes). */
 int fw_diff(const struct fw_ruleset *next, FILE *out, char *err);
 
+/* The line comparison itself (pure): prints old -> new, returns the number
+ * of changed lines or -1. */
+int fw_diff_text(FILE *out, const char *old_text, const char *new_text);
+
 #endif /* RAMPART_FIREWALL_DIFF_H */

@@ -15,6 +15,7 @@
 
 #include "firewall/policy.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -46,5 +47,25 @@ int fw_unblock(const struct ip_addr *addr, char *err);
 
 /* Lists blocked addresses, one per line: "ADDR expires 9m58s". */
 int fw_blocked_print(FILE *out, char *err);
+
+/* For metrics and the status page: packets and bytes of each counted drop
+ * rule, by a stable name ("default_input", "blocked", "https_over_limit"),
+ * and the number of blocked addresses. */
+#define FW_STATUS_MAX_COUNTERS 16
+#define FW_COUNTER_NAME_MAX    32
+struct fw_counter {
+    char name[FW_COUNTER_NAME_MAX];
+    uint64_t packets, bytes;
+};
+struct fw_status {
+    bool applied; /* table inet rampart exists */
+    struct fw_counter drops[FW_STATUS_MAX_COUNTERS];
+    unsigned n_drops;
+    bool more_drops;  /* counted drop rules beyond FW_STATUS_MAX_COUNTERS */
+    unsigned blocked; /* addresses in blocklist + blocklist6 */
+};
+int fw_status_read(struct fw_status *st, char *err);
+/* The same from a ruleset read back (pure; for tests). */
+void fw_status_from_ruleset(const struct fw_ruleset *rs, struct fw_status *st);
 
 #endif /* RAMPART_FIREWALL_FIREWALL_H */

@@ -14,7 +14,9 @@ __attribute__((format(printf, 5, 0))) static void diag_add(struct policy_diags *
     if (d->n >= POLICY_MAX_DIAGS)
         return;
     char *out = d->msg[d->n++];
-    int used = snprintf(out, POLICY_DIAG_MAX, "%s:%d: %s", file, line, kind);
+    /* line 0: about the file as a whole (it cannot be opened) */
+    int used = line > 0 ? snprintf(out, POLICY_DIAG_MAX, "%s:%d: %s", file, line, kind)
+                        : snprintf(out, POLICY_DIAG_MAX, "%s: %s", file, kind);
     if (used < 0 || used >= POLICY_DIAG_MAX)
         return;
     vsnprintf(out + used, POLICY_DIAG_MAX - (size_t)used, fmt, ap);

@@ -42,7 +42,10 @@ static void put_escaped(struct line *l, const char *s)
     }
 }
 
-static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
+static const char *or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
 
 size_t access_log_format(const struct access_entry *e, enum log_format fmt, char *out, size_t cap)
 {
@@ -57,8 +60,8 @@ size_t access_log_format(const struct access_entry *e, enum log_format fmt, char
         put_fmt(&l,
                 "\",\"status\":%u,\"bytes\":%llu,\"duration_ms\":%.3f,\"backend\":\"%s\","
                 "\"tls_version\":\"%s\",\"tls_cipher\":\"%s\",\"request_id\":\"",
-                e->status, (unsigned long long)e->bytes, (double)e->duration_us / 1000.0,
-                or_dash(e->backend), or_dash(e->tls_version), or_dash(e->tls_cipher));
+                e->status, (unsigned long long)e->bytes, (double)e->duration_us / 1000.0, or_dash(e->backend),
+                or_dash(e->tls_version), or_dash(e->tls_cipher));
         put_escaped(&l, or_dash(e->request_id));
         put_fmt(&l, "\"}");
     } else {

@@ -19,10 +19,10 @@ struct access_entry {
     const char *client_ip;
     const char *method;
     const char *path;
-    unsigned status;       /* 0: the connection ended before an answer */
-    uint64_t bytes;        /* sent to the client, heads included */
+    unsigned status; /* 0: the connection ended before an answer */
+    uint64_t bytes;  /* sent to the client, heads included */
     uint64_t duration_us;
-    const char *backend;   /* "-" when the gateway answered itself */
+    const char *backend;     /* "-" when the gateway answered itself */
     const char *tls_version; /* "-" on the plain listener */
     const char *tls_cipher;
     const char *request_id;

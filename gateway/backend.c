@@ -141,6 +141,16 @@ uint64_t backend_down_mask(const struct backend_set *set)
     return mask;
 }
 
+bool backend_set_settled(const struct backend_set *set, bool checks)
+{
+    for (unsigned i = 0; checks && i < set->count; i++) {
+        const struct backend *b = &set->items[i];
+        if (atomic_load(&b->up) && atomic_load(&b->checks_ok) == 0)
+            return false;
+    }
+    return true;
+}
+
 unsigned backend_count_up(const struct backend_set *set)
 {
     return atomic_load(&set->n_up);

@@ -80,6 +80,11 @@ unsigned backend_count_up(const struct backend_set *set);
 void backend_set_start_down(struct backend_set *set, uint64_t down_mask);
 /* Bit i set when backend i is down. */
 uint64_t backend_down_mask(const struct backend_set *set);
+/* Whether backend_count_up is a finding yet and not just the start value:
+ * every backend is down, or has passed at least one check (a backend that
+ * only failed so far is still "up" until `fall` failures, so it is not
+ * known yet). Always true without active checks (`checks` false). */
+bool backend_set_settled(const struct backend_set *set, bool checks);
 
 /* Pure rise/fall logic: one result into the counters; returns true when
  * h->up flipped. Down after `fall` consecutive failures while up, up after

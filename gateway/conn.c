@@ -6,6 +6,7 @@
 #include "gateway/conn.h"
 
 #include "gateway/access_log.h"
+#include "gateway/abuse.h"
 #include "gateway/metrics.h"
 #include "tls/tls.h"
 
@@ -29,7 +30,10 @@ static uint64_t mono_us(void)
 
 static void request_done(struct conn *c);
 
-static void conn_free(void *arg) { free(arg); }
+static void conn_free(void *arg)
+{
+    free(arg);
+}
 
 /* Closing a socket with unread input sends a reset, which can destroy the
  * answer we just sent before the client reads it; read what is queued. */
@@ -75,7 +79,10 @@ static void conn_close(struct conn *c)
         free(c); /* no memory to defer: the lesser risk is to free now */
 }
 
-void conn_abort(struct conn *c) { conn_close(c); }
+void conn_abort(struct conn *c)
+{
+    conn_close(c);
+}
 
 /* ---- timers -------------------------------------------------------------------- */
 
@@ -108,12 +115,9 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
         conn_close(c);
         return;
     case CS_HEAD:
-        metrics_reject(METRICS_REJECT_TIMEOUT);
-        conn_reply(c, 408);
+        conn_reject(c, 408);
         break;
-    case CS_FORWARD:
-        proxy_on_timer(c);
-        break;
+    case CS_FORWARD: proxy_on_timer(c); break;
     case CS_IDLE:
         if (c->requests > 0 && !c->idle_shrunk) { /* then wait out the keep-alive */
             conn_idle_release(c);
@@ -123,9 +127,7 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
         }
         conn_close(c);
         return;
-    default: /* tunnel, a last answer nobody reads */
-        conn_close(c);
-        return;
+    default: /* tunnel, a last answer nobody reads */ conn_close(c); return;
     }
     if (c->state != CS_CLOSED)
         conn_pump(c);
@@ -214,12 +216,9 @@ static bool want_client_read(struct conn *c)
     switch (c->state) {
     case CS_IDLE:
     case CS_HEAD:
-    case CS_TUNNEL:
-        return true;
-    case CS_FORWARD:
-        return c->x->rq == RQ_BODY;
-    default:
-        return false;
+    case CS_TUNNEL: return true;
+    case CS_FORWARD: return c->x->rq == RQ_BODY;
+    default: return false;
     }
 }
 
@@ -234,8 +233,7 @@ static bool client_fill(struct conn *c)
     struct conn_buf *b = &c->x->cin;
     ssize_t n = client_read(c, c->x->cin_data + b->end, CONN_BUF_SIZE - b->end);
     if (n < 0) {
-        if (c->state == CS_IDLE && c->idle_shrunk && b->end == 0 &&
-            !(c->tls && tls_conn_pending(c->tls)))
+        if (c->state == CS_IDLE && c->idle_shrunk && b->end == 0 && !(c->tls && tls_conn_pending(c->tls)))
             conn_exchange_put(c); /* nothing came: a long-idle connection keeps no buffers */
         return false;
     }
@@ -334,9 +332,12 @@ void conn_reply(struct conn *c, unsigned status)
     conn_timer(c, c->close_after ? c->cfg->limits.header_timeout_ms : 0);
 }
 
-static void conn_reject(struct conn *c, unsigned status)
+void conn_reject(struct conn *c, unsigned status)
 {
+    if (abuse_counts_status(status))
+        worker_note_reject(c->w, &c->peer);
     switch (status) {
+    case 408: metrics_reject(METRICS_REJECT_TIMEOUT); break;
     case 413: metrics_reject(METRICS_REJECT_BODY_TOO_LARGE); break;
     case 414: metrics_reject(METRICS_REJECT_URI_TOO_LONG); break;
     case 431: metrics_reject(METRICS_REJECT_HEADERS_TOO_LARGE); break;
@@ -356,8 +357,8 @@ static void conn_redirect(struct conn *c)
     o.https = false;
     int n = http_reply_redirect(&x->req_h, x->cin_data, &x->info, &o, x->cout_data,
                                 CONN_HEAD_OUT_SIZE);
-    if (n <= 0) {
-        conn_reply(c, 400);
+    if (n <= 0) { /* no Host to redirect to: the client's error, counted */
+        conn_reject(c, 400);
         return;
     }
     x->cout = (struct conn_buf){0, 0, (uint32_t)n};
@@ -405,8 +406,8 @@ static void request_accepted(struct conn *c)
         conn_redirect(c);
         return;
     }
-    struct http_forward f = {.client_ip = c->ip, .https = c->kind == LISTENER_HTTPS,
-                             .new_request_id = x->request_id};
+    struct http_forward f = {
+        .client_ip = c->ip, .https = c->kind == LISTENER_HTTPS, .new_request_id = x->request_id};
     int n = http_request_write(h, x->cin_data, &x->info, &f, x->bout_data, CONN_HEAD_OUT_SIZE);
     if (n < 0) {
         conn_reject(c, 431);
@@ -417,7 +418,7 @@ static void request_accepted(struct conn *c)
     proxy_start(c);
 }
 
-static bool request_parse(struct conn *c)
+static bool request_parse_step(struct conn *c)
 {
     struct exchange *x = c->x;
     if (!x)
@@ -430,19 +431,13 @@ static bool request_parse(struct conn *c)
     if (!(c->state == CS_HEAD || (c->state == CS_FORWARD && x->rq == RQ_BODY)))
         return false;
     size_t used;
-    enum http_feed r = http_parser_feed(&x->req_p, x->cin_data + x->cin.mid,
-                                        x->cin.end - x->cin.mid, &used);
+    enum http_feed r = http_parser_feed(&x->req_p, x->cin_data + x->cin.mid, x->cin.end - x->cin.mid, &used);
     x->cin.mid += (uint32_t)used;
     switch (r) {
-    case HTTP_FEED_MORE:
-        return used > 0;
-    case HTTP_FEED_HEAD:
-        request_accepted(c);
-        return true;
+    case HTTP_FEED_MORE: return used > 0;
+    case HTTP_FEED_HEAD: request_accepted(c); return true;
     case HTTP_FEED_DONE:
-    case HTTP_FEED_UPGRADE:
-        x->rq = RQ_DONE;
-        return true;
+    case HTTP_FEED_UPGRADE: x->rq = RQ_DONE; return true;
     case HTTP_FEED_ERROR:
     default:
         if (c->state == CS_FORWARD && x->rq == RQ_BODY)
@@ -450,6 +445,16 @@ static bool request_parse(struct conn *c)
         conn_reject(c, x->req_p.status);
         return true;
     }
+}
+
+/* A head and the body bytes already here are parsed in one go, so they
+ * leave in one write. */
+static bool request_parse(struct conn *c)
+{
+    bool did = false;
+    for (int i = 0; i < 4 && c->state != CS_CLOSED && request_parse_step(c); i++)
+        did = true;
+    return did;
 }
 
 static void request_done(struct conn *c)
@@ -486,8 +491,8 @@ static bool exchange_finish(struct conn *c)
     bool sent_all = x->bout.start == x->bout.end && x->cin.start == x->cin.mid;
     if (!x->local && !sent_all)
         return false;
-    bool reusable = !x->local && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end &&
-                    !c->backend_eof;
+    bool reusable =
+        !x->local && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end && !c->backend_eof;
     request_done(c);
     if (c->bio)
         proxy_release(c, reusable);
@@ -512,6 +517,11 @@ static bool exchange_finish(struct conn *c)
     http_parser_next(&x->req_p, x->cin_data);
     c->state = CS_IDLE;
     c->idle_shrunk = false;
+    /* mbedTLS reads a record only when asked, so with nothing decrypted
+     * and waiting, the next request is still in the kernel: let epoll say
+     * when, instead of a read that would fail now. */
+    if (c->tls && tls_conn_pending(c->tls) == 0)
+        c->c_rblk = LOOP_READ;
     conn_timer(c, CONN_IDLE_SHRINK_MS);
     return true;
 }
@@ -555,8 +565,7 @@ static void client_ended(struct conn *c)
         if (x && x->cout.start < x->cout.end)
             return;
         break;
-    default:
-        break;
+    default: break;
     }
     conn_close(c);
 }
@@ -670,8 +679,7 @@ static void peer_text(const struct sockaddr_storage *ss, char *out, size_t cap)
     }
 }
 
-void conn_accept(struct worker *w, enum listener_kind kind, int fd,
-                 const struct sockaddr_storage *peer)
+void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct sockaddr_storage *peer)
 {
     struct conn_worker *cw = conn_worker_of(w);
     struct conn *c = cw ? calloc(1, sizeof *c) : NULL;

@@ -26,14 +26,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CONN_BUF_SIZE      16384                /* client and backend input buffers */
-#define CONN_HEAD_OUT_SIZE (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
-#define CONN_LOG_PATH_MAX  256                  /* request target kept for the access log */
-#define CONN_LOG_METHOD_MAX 16
-#define CONN_EXCHANGE_CACHE 16                  /* freed exchanges a worker keeps for reuse */
-#define CONN_CONNECT_RETRIES 1                  /* a failed connect is retried once, elsewhere */
-#define CONN_IDLE_SHRINK_MS 200                 /* keep-alive idle this long: buffers freed */
-#define CONN_STALE_RETRIES 2                    /* reused sockets found closed, replayed */
+#define CONN_BUF_SIZE        16384                  /* client and backend input buffers */
+#define CONN_HEAD_OUT_SIZE   (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
+#define CONN_LOG_PATH_MAX    256                    /* request target kept for the access log */
+#define CONN_LOG_METHOD_MAX  16
+#define CONN_EXCHANGE_CACHE  16  /* freed exchanges a worker keeps for reuse */
+#define CONN_CONNECT_RETRIES 1   /* a failed connect is retried once, elsewhere */
+#define CONN_IDLE_SHRINK_MS  200 /* keep-alive idle this long: buffers freed */
+#define CONN_STALE_RETRIES   2   /* reused sockets found closed, replayed */
 
 /* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
 struct conn_buf {
@@ -61,14 +61,14 @@ struct exchange {
     struct http_request_info info;
     enum req_phase rq;
     enum resp_phase rs;
-    unsigned status;          /* final status sent to the client */
-    uint64_t start_us;        /* request head complete, monotonic */
-    uint64_t bytes_out;       /* bytes sent to the client for this request */
-    uint64_t body_sent;       /* request body bytes sent to the backend */
-    bool resp_started;        /* a final response head went to the client */
-    bool resp_bytes;          /* the backend sent something */
-    bool reused;              /* backend socket came from the pool */
-    bool local;               /* the gateway answered itself */
+    unsigned status;    /* final status sent to the client */
+    uint64_t start_us;  /* request head complete, monotonic */
+    uint64_t bytes_out; /* bytes sent to the client for this request */
+    uint64_t body_sent; /* request body bytes sent to the backend */
+    bool resp_started;  /* a final response head went to the client */
+    bool resp_bytes;    /* the backend sent something */
+    bool reused;        /* backend socket came from the pool */
+    bool local;         /* the gateway answered itself */
     uint8_t connect_retries, stale_retries;
     const char *backend_name; /* for the access log; configs outlive requests */
     char request_id[HTTP_REQUEST_ID_MAX + 1];
@@ -83,13 +83,13 @@ struct exchange {
 struct conn {
     struct worker *w;
     const struct config *cfg;
-    struct conn *prev, *next;   /* the worker's live connections */
-    struct loop_io cio;         /* client socket */
-    struct loop_io *bio;        /* backend socket, owned by the pool (pool.h); NULL: none */
-    struct loop_timer timer;    /* the current phase's timeout */
-    struct loop_timer kick;     /* 0 ms: resume a pump that used its share */
-    struct tls_conn *tls;       /* NULL on the plain listener */
-    struct exchange *x;         /* NULL while idle */
+    struct conn *prev, *next; /* the worker's live connections */
+    struct loop_io cio;       /* client socket */
+    struct loop_io *bio;      /* backend socket, owned by the pool (pool.h); NULL: none */
+    struct loop_timer timer;  /* the current phase's timeout */
+    struct loop_timer kick;   /* 0 ms: resume a pump that used its share */
+    struct tls_conn *tls;     /* NULL on the plain listener */
+    struct exchange *x;       /* NULL while idle */
     struct backend *backend;
     enum conn_state state;
     enum listener_kind kind;
@@ -97,13 +97,13 @@ struct conn {
      * trying (LOOP_READ/LOOP_WRITE), 0 when it may be tried now. TLS can
      * need a write to finish a read and the reverse. */
     uint8_t c_rblk, c_wblk, b_rblk, b_wblk;
-    bool close_after;           /* end after the current answer */
-    bool idle_shrunk;           /* idle buffers given back */
-    bool read_muted;            /* READ left on while not reading fired: take it off */
+    bool close_after; /* end after the current answer */
+    bool idle_shrunk; /* idle buffers given back */
+    bool read_muted;  /* READ left on while not reading fired: take it off */
     bool client_eof, backend_eof;
     bool backend_connected;
-    size_t tls_wlen;            /* length of a TLS write to repeat as is */
-    unsigned requests;          /* served on this connection */
+    size_t tls_wlen;   /* length of a TLS write to repeat as is */
+    unsigned requests; /* served on this connection */
     struct sockaddr_storage peer;
     char ip[INET6_ADDRSTRLEN];
 };
@@ -114,8 +114,8 @@ struct conn_worker {
     struct pool *pool;
     struct exchange *free_x;
     unsigned n_free_x;
-    uint64_t rng[2];            /* xorshift128+ for request ids */
-    bool destroying;            /* drained: freed after this batch */
+    uint64_t rng[2]; /* xorshift128+ for request ids */
+    bool destroying; /* drained: freed after this batch */
 };
 
 /* conn_worker.c: per-worker state, request buffers */
@@ -128,6 +128,9 @@ uint64_t conn_rng_next(struct conn_worker *cw);
 /* conn.c, used by proxy.c */
 struct conn_worker *conn_worker_of(struct worker *w);
 void conn_reply(struct conn *c, unsigned status);
+/* A refusal of the client's own making (400/408/413/414/431): counted in
+ * the metrics and by the abuse detector, then answered like conn_reply. */
+void conn_reject(struct conn *c, unsigned status);
 void conn_abort(struct conn *c);
 void conn_timer(struct conn *c, uint64_t ms);
 void conn_watch(struct conn *c);
@@ -135,12 +138,12 @@ void conn_pump(struct conn *c);
 
 /* proxy.c, used by conn.c */
 void proxy_start(struct conn *c);
-bool proxy_flush(struct conn *c);     /* request bytes to the backend */
-bool proxy_fill(struct conn *c);      /* read the backend */
-bool proxy_parse(struct conn *c);     /* response framing, heads */
+bool proxy_flush(struct conn *c); /* request bytes to the backend */
+bool proxy_fill(struct conn *c);  /* read the backend */
+bool proxy_parse(struct conn *c); /* response framing, heads */
 void proxy_on_timer(struct conn *c);
 void proxy_release(struct conn *c, bool reusable); /* backend socket: pool or close */
-void proxy_watch(struct conn *c);    /* what the backend socket waits for */
+void proxy_watch(struct conn *c);                  /* what the backend socket waits for */
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
 
 /* Frees the per-worker state (idle pool, caches). Done by conn.c itself

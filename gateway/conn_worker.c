@@ -46,7 +46,10 @@ void conn_worker_destroy(struct worker *w)
     w->conns = NULL;
 }
 
-static void worker_destroy_deferred(void *arg) { conn_worker_destroy(arg); }
+static void worker_destroy_deferred(void *arg)
+{
+    conn_worker_destroy(arg);
+}
 
 /* A draining worker accepts nothing more: once its last connection is
  * gone, its pool and caches go too (after the current batch of events,
@@ -79,7 +82,7 @@ static void http_limits_of(const struct config *cfg, struct http_limits *lim)
     *lim = (struct http_limits){
         .max_head = (uint32_t)(head && head < CONN_BUF_SIZE ? head : CONN_BUF_SIZE),
         .max_uri = (uint32_t)(cfg->limits.max_uri_length < CONN_BUF_SIZE ? cfg->limits.max_uri_length
-                                                                          : CONN_BUF_SIZE),
+                                                                         : CONN_BUF_SIZE),
         .max_headers = cfg->limits.max_headers,
         .max_body = cfg->limits.max_body_size,
     };
@@ -133,4 +136,3 @@ void conn_exchange_put(struct conn *c)
         free(x);
     }
 }
-

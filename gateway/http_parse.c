@@ -3,10 +3,12 @@
 #include <string.h>
 #include <strings.h>
 
-static struct http_parser *parser_of(llhttp_t *ll) { return ll->data; }
+static struct http_parser *parser_of(llhttp_t *ll)
+{
+    return ll->data;
+}
 
-static void span_extend(struct http_span *s, const struct http_parser *p, const char *at,
-                        size_t len)
+static void span_extend(struct http_span *s, const struct http_parser *p, const char *at, size_t len)
 {
     if (s->len == 0)
         s->off = (uint16_t)(at - p->base);
@@ -170,8 +172,7 @@ static enum http_feed head_too_big(struct http_parser *p)
     return HTTP_FEED_ERROR;
 }
 
-enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t len,
-                                size_t *used)
+enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t len, size_t *used)
 {
     *used = 0;
     if (p->phase == HTTP_PHASE_DONE)
@@ -228,8 +229,7 @@ bool http_span_ieq(const char *base, struct http_span s, const char *lower)
     return s.len == n && strncasecmp(base + s.off, lower, n) == 0;
 }
 
-int http_head_find(const struct http_head *h, const char *base, const char *lower,
-                   unsigned from)
+int http_head_find(const struct http_head *h, const char *base, const char *lower, unsigned from)
 {
     for (unsigned i = from; i < h->n_headers; i++)
         if (http_span_ieq(base, h->headers[i].name, lower))

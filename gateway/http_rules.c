@@ -26,7 +26,10 @@ static void out_mem(struct out *o, const void *s, size_t n)
     o->len += n;
 }
 
-static void out_str(struct out *o, const char *s) { out_mem(o, s, strlen(s)); }
+static void out_str(struct out *o, const char *s)
+{
+    out_mem(o, s, strlen(s));
+}
 
 static void out_span(struct out *o, const char *base, struct http_span s)
 {
@@ -47,7 +50,10 @@ __attribute__((format(printf, 2, 3))) static void out_fmt(struct out *o, const c
         o->len += (size_t)n;
 }
 
-static int out_end(const struct out *o) { return o->overflow ? -1 : (int)o->len; }
+static int out_end(const struct out *o)
+{
+    return o->overflow ? -1 : (int)o->len;
+}
 
 /* ---- tokens -------------------------------------------------------------- */
 
@@ -71,11 +77,9 @@ static bool span_has_token(const char *base, struct http_span v, const char *low
     return false;
 }
 
-static bool head_has_token(const struct http_head *h, const char *base, const char *name,
-                           const char *token)
+static bool head_has_token(const struct http_head *h, const char *base, const char *name, const char *token)
 {
-    for (int i = http_head_find(h, base, name, 0); i >= 0;
-         i = http_head_find(h, base, name, (unsigned)i + 1))
+    for (int i = http_head_find(h, base, name, 0); i >= 0; i = http_head_find(h, base, name, (unsigned)i + 1))
         if (span_has_token(base, h->headers[i].value, token))
             return true;
     return false;
@@ -85,13 +89,12 @@ static bool head_has_token(const struct http_head *h, const char *base, const ch
  * the message framing and the target. */
 static bool is_end_to_end_essential(const char *base, struct http_span name)
 {
-    return http_span_ieq(base, name, "content-length") ||
-           http_span_ieq(base, name, "transfer-encoding") || http_span_ieq(base, name, "host");
+    return http_span_ieq(base, name, "content-length") || http_span_ieq(base, name, "transfer-encoding") ||
+           http_span_ieq(base, name, "host");
 }
 
 /* Is header `name` listed in any Connection header? */
-static bool named_by_connection(const struct http_head *h, const char *base,
-                                struct http_span name)
+static bool named_by_connection(const struct http_head *h, const char *base, struct http_span name)
 {
     char lower[64];
     if (name.len >= sizeof lower || is_end_to_end_essential(base, name))
@@ -103,8 +106,7 @@ static bool named_by_connection(const struct http_head *h, const char *base,
 }
 
 static const char *const hop_by_hop[] = {
-    "connection", "keep-alive", "te", "trailer", "proxy-connection", "upgrade",
-    "http2-settings",
+    "connection", "keep-alive", "te", "trailer", "proxy-connection", "upgrade", "http2-settings",
 };
 
 static bool is_hop_by_hop(const struct http_head *h, const char *base, struct http_span name)
@@ -184,8 +186,8 @@ static unsigned check_target(const struct http_head *h, const char *base)
     return (h->url.len > 0 && u[0] == '/') ? 0 : 400; /* origin-form only */
 }
 
-unsigned http_request_check(const struct http_head *h, const char *base,
-                            bool allow_http10_without_host, struct http_request_info *info)
+unsigned http_request_check(const struct http_head *h, const char *base, bool allow_http10_without_host,
+                            struct http_request_info *info)
 {
     memset(info, 0, sizeof *info);
     info->host = info->request_id = -1;
@@ -219,8 +221,7 @@ unsigned http_request_check(const struct http_head *h, const char *base,
 /* ---- request head for the backend ---------------------------------------- */
 
 /* Values of all headers named `lower`, joined with ", " (list headers). */
-static bool out_joined(struct out *o, const struct http_head *h, const char *base,
-                       const char *lower)
+static bool out_joined(struct out *o, const struct http_head *h, const char *base, const char *lower)
 {
     bool any = false;
     for (int i = http_head_find(h, base, lower, 0); i >= 0;
@@ -237,8 +238,7 @@ static bool out_joined(struct out *o, const struct http_head *h, const char *bas
 
 static bool replaced_on_request(const char *base, struct http_span name)
 {
-    return http_span_ieq(base, name, "x-forwarded-for") ||
-           http_span_ieq(base, name, "x-forwarded-proto") ||
+    return http_span_ieq(base, name, "x-forwarded-for") || http_span_ieq(base, name, "x-forwarded-proto") ||
            http_span_ieq(base, name, "forwarded") || http_span_ieq(base, name, "proxy-authorization");
 }
 
@@ -262,9 +262,8 @@ static void out_forwarded(struct out *o, const struct http_head *h, const char *
     out_str(o, "\r\n");
 }
 
-int http_request_write(const struct http_head *h, const char *base,
-                       const struct http_request_info *info, const struct http_forward *f,
-                       char *out, size_t cap)
+int http_request_write(const struct http_head *h, const char *base, const struct http_request_info *info,
+                       const struct http_forward *f, char *out, size_t cap)
 {
     struct out o = {.p = out, .cap = cap};
     out_span(&o, base, h->method);
@@ -296,8 +295,8 @@ static void out_hsts(struct out *o, const struct http_reply_opts *r)
 {
     if (!r->https || r->hsts_max_age_s == 0)
         return;
-    out_fmt(o, "Strict-Transport-Security: max-age=%llu%s\r\n",
-            (unsigned long long)r->hsts_max_age_s, r->hsts_subdomains ? "; includeSubDomains" : "");
+    out_fmt(o, "Strict-Transport-Security: max-age=%llu%s\r\n", (unsigned long long)r->hsts_max_age_s,
+            r->hsts_subdomains ? "; includeSubDomains" : "");
 }
 
 static void out_connection(struct out *o, const struct http_reply_opts *r)
@@ -310,8 +309,8 @@ static void out_connection(struct out *o, const struct http_reply_opts *r)
         out_str(o, "Connection: keep-alive\r\n");
 }
 
-int http_response_write(const struct http_head *h, const char *base,
-                        const struct http_reply_opts *r, char *out, size_t cap)
+int http_response_write(const struct http_head *h, const char *base, const struct http_reply_opts *r,
+                        char *out, size_t cap)
 {
     struct out o = {.p = out, .cap = cap};
     const char *eol = memchr(base, '\n', h->head_len);
@@ -380,9 +379,8 @@ int http_reply_error(unsigned status, const struct http_reply_opts *r, char *out
     return out_end(&o);
 }
 
-int http_reply_redirect(const struct http_head *h, const char *base,
-                        const struct http_request_info *info, const struct http_reply_opts *r,
-                        char *out, size_t cap)
+int http_reply_redirect(const struct http_head *h, const char *base, const struct http_request_info *info,
+                        const struct http_reply_opts *r, char *out, size_t cap)
 {
     if (info->host < 0)
         return http_reply_error(400, r, out, cap);
@@ -407,6 +405,5 @@ int http_reply_redirect(const struct http_head *h, const char *base,
 
 void http_request_id_format(char out[HTTP_REQUEST_ID_LEN + 1], uint64_t a, uint64_t b)
 {
-    snprintf(out, HTTP_REQUEST_ID_LEN + 1, "%016llx%016llx", (unsigned long long)a,
-             (unsigned long long)b);
+    snprintf(out, HTTP_REQUEST_ID_LEN + 1, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }

@@ -35,32 +35,31 @@ struct http_request_info {
 };
 
 /* 0 when the request may be forwarded, else the status to answer. */
-unsigned http_request_check(const struct http_head *h, const char *base,
-                            bool allow_http10_without_host, struct http_request_info *info);
+unsigned http_request_check(const struct http_head *h, const char *base, bool allow_http10_without_host,
+                            struct http_request_info *info);
 
 struct http_forward {
-    const char *client_ip; /* "198.18.0.1" or "2001:db8::1" */
-    bool https;            /* listener the request came in on */
+    const char *client_ip;      /* "198.18.0.1" or "2001:db8::1" */
+    bool https;                 /* listener the request came in on */
     const char *new_request_id; /* used when the request has none */
 };
 
 /* Writes the backend's request head into out; its length, or -1 if it
  * does not fit in cap. */
-int http_request_write(const struct http_head *h, const char *base,
-                       const struct http_request_info *info, const struct http_forward *f,
-                       char *out, size_t cap);
+int http_request_write(const struct http_head *h, const char *base, const struct http_request_info *info,
+                       const struct http_forward *f, char *out, size_t cap);
 
 struct http_reply_opts {
-    bool https;             /* add Strict-Transport-Security */
-    uint64_t hsts_max_age_s;/* 0: no HSTS */
+    bool https;              /* add Strict-Transport-Security */
+    uint64_t hsts_max_age_s; /* 0: no HSTS */
     bool hsts_subdomains;
-    bool close;             /* the client connection ends after this answer */
-    bool client_http10;     /* a 1.0 client that keeps alive needs it said */
-    bool websocket;         /* a 101 for a websocket upgrade: keep Upgrade */
+    bool close;         /* the client connection ends after this answer */
+    bool client_http10; /* a 1.0 client that keeps alive needs it said */
+    bool websocket;     /* a 101 for a websocket upgrade: keep Upgrade */
 };
 
-int http_response_write(const struct http_head *h, const char *base,
-                        const struct http_reply_opts *o, char *out, size_t cap);
+int http_response_write(const struct http_head *h, const char *base, const struct http_reply_opts *o,
+                        char *out, size_t cap);
 
 /* Short text answer, e.g. "HTTP/1.1 400 Bad Request" + "400 Bad Request\n".
  * 503 carries Retry-After. */
@@ -68,9 +67,8 @@ int http_reply_error(unsigned status, const struct http_reply_opts *o, char *out
 
 /* 301 (GET, HEAD) or 308 (others, which must keep their method) to
  * https:// + the Host without its port + the request target. */
-int http_reply_redirect(const struct http_head *h, const char *base,
-                        const struct http_request_info *info, const struct http_reply_opts *o,
-                        char *out, size_t cap);
+int http_reply_redirect(const struct http_head *h, const char *base, const struct http_request_info *info,
+                        const struct http_reply_opts *o, char *out, size_t cap);
 
 const char *http_status_reason(unsigned status);
 

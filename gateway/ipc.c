@@ -4,6 +4,7 @@
 #include "gateway/ipc.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -23,6 +24,8 @@ static int payload_ok(enum ipc_type type, size_t len)
     case IPC_VRRP: return len == sizeof(struct admin_vrrp_status);
     case IPC_FIREWALL: return len == sizeof(struct admin_firewall_status);
     case IPC_BACKENDS: return len == sizeof(uint64_t);
+    case IPC_AUTOBLOCK: return len == sizeof(struct ipc_autoblock);
+    case IPC_TICKET_KEYS: return len == sizeof(struct tls_ticket_keys);
     case IPC_READY:
     case IPC_HEARTBEAT: return len == sizeof(struct ipc_status);
     case IPC_FATAL: return len >= 1 && len <= IPC_TEXT_MAX;
@@ -36,6 +39,7 @@ const char *ipc_type_name(enum ipc_type type)
         [IPC_CONFIG] = "config",       [IPC_DRAIN] = "drain",       [IPC_READY] = "ready",
         [IPC_HEARTBEAT] = "heartbeat", [IPC_FATAL] = "fatal",       [IPC_RETIRE] = "retire",
         [IPC_VRRP] = "vrrp",           [IPC_FIREWALL] = "firewall", [IPC_BACKENDS] = "backends",
+        [IPC_AUTOBLOCK] = "autoblock", [IPC_TICKET_KEYS] = "ticket_keys",
     };
     return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
 }
@@ -114,6 +118,37 @@ int ipc_config_check(const struct config *cfg, const char **why)
             *why = "unterminated certificate entry";
     }
     return *why ? -1 : 0;
+}
+
+int ipc_autoblock_from_addr(const struct ip_addr *addr, struct ipc_autoblock *out)
+{
+    memset(out, 0, sizeof *out);
+    out->family = (uint32_t)addr->family;
+    if (addr->family == AF_INET)
+        memcpy(out->addr, &addr->u.v4, sizeof addr->u.v4);
+    else if (addr->family == AF_INET6)
+        memcpy(out->addr, &addr->u.v6, sizeof addr->u.v6);
+    else
+        return -1;
+    return 0;
+}
+
+int ipc_autoblock_to_addr(const struct ipc_autoblock *in, struct ip_addr *out, const char **why)
+{
+    static const uint8_t zero[12];
+    memset(out, 0, sizeof *out);
+    if (in->family == AF_INET && memcmp(in->addr + 4, zero, sizeof zero) == 0) {
+        out->family = AF_INET;
+        memcpy(&out->u.v4, in->addr, sizeof out->u.v4);
+        return 0;
+    }
+    if (in->family == AF_INET6) {
+        out->family = AF_INET6;
+        memcpy(&out->u.v6, in->addr, sizeof out->u.v6);
+        return 0;
+    }
+    *why = in->family == AF_INET ? "IPv4 address with stray bytes" : "unknown address family";
+    return -1;
 }
 
 int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len)

@@ -2,8 +2,9 @@
  * ipc: messages between the parent and a relay over their socketpair
  * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
  *
- *   parent -> relay   CONFIG + BACKENDS (first, once), DRAIN, RETIRE, VRRP, FIREWALL
- *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL
+ *   parent -> relay   CONFIG + BACKENDS + TICKET_KEYS (first, once), DRAIN, RETIRE,
+ *                     VRRP, FIREWALL, TICKET_KEYS (at every key rotation)
+ *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL, AUTOBLOCK
  *
  * Encoding and decoding are pure (tests feed them any bytes); ipc_send /
  * ipc_recv are the thin socket wrappers. A malformed message is refused
@@ -14,6 +15,8 @@
 
 #include "gateway/admin.h"
 #include "gateway/config.h"
+#include "common/parse.h"
+#include "tls/tls.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +34,9 @@ enum ipc_type {
     IPC_FIREWALL,   /* struct admin_firewall_status */
     IPC_BACKENDS,   /* uint64_t, right after CONFIG: backends the previous relay
                      * had down (bit i = backend i), so they start down */
+    IPC_AUTOBLOCK,  /* struct ipc_autoblock: the abuse detector names an offender */
+    IPC_TICKET_KEYS, /* struct tls_ticket_keys: session-ticket keys from the parent,
+                      * right after BACKENDS and again at every rotation */
     IPC_TYPE_END
 };
 
@@ -38,8 +44,15 @@ struct ipc_status {
     uint32_t backends_up;
     uint32_t backends_total;
     uint32_t connections;
-    uint32_t reserved;
+    uint32_t settled; /* 1: every backend's state is known (down, or one check
+                       * passed); until then backends_up is only the start value */
     uint64_t down_mask; /* bit i: backend i (config order) is down */
+};
+
+/* A client address to block: family AF_INET (addr[0..3]) or AF_INET6. */
+struct ipc_autoblock {
+    uint32_t family;
+    uint8_t addr[16];
 };
 
 #define IPC_MAGIC    0x52504d31u /* "RPM1" */
@@ -72,6 +85,11 @@ int ipc_decode(const void *buf, size_t n, struct ipc_msg *out, const char **why)
 /* A CONFIG payload received by a relay: sane enough to index arrays with
  * (counts within their bounds, strings terminated). 0 or -1 + reason. */
 int ipc_config_check(const struct config *cfg, const char **why);
+
+/* struct ip_addr <-> its IPC form. from: 0, or -1 for another family;
+ * to: 0, or -1 + reason (the relay is not trusted to send sense). */
+int ipc_autoblock_from_addr(const struct ip_addr *addr, struct ipc_autoblock *out);
+int ipc_autoblock_to_addr(const struct ipc_autoblock *in, struct ip_addr *out, const char **why);
 
 /* send(2) of one message; 0, or -1 with errno (EAGAIN: peer not reading). */
 int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len);

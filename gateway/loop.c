@@ -47,10 +47,13 @@ struct loop *loop_new(void)
     return loop;
 }
 
+static void run_deferred(struct loop *loop);
+
 void loop_free(struct loop *loop)
 {
     if (!loop)
         return;
+    run_deferred(loop); /* objects that free themselves via loop_defer */
     close(loop->epfd);
     free(loop->heap);
     free(loop->deferred);

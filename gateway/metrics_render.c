@@ -233,8 +233,8 @@ static void render_firewall(const struct metrics_snapshot *s, struct textbuf *ou
         sample1(out, "rampart_firewall_dropped_bytes_total", "counter", f->drops[i].name, f->drops[i].bytes);
     family(out, "rampart_firewall_blocked_addresses", "gauge", "Addresses in the blocklist set now.");
     sample0(out, "rampart_firewall_blocked_addresses", f->blocked_addresses);
-    family(out, "rampart_firewall_autoblocks_total", "counter", "Addresses blocked by the abuse detector.");
-    sample0(out, "rampart_firewall_autoblocks_total", f->autoblocks);
+    family(out, "rampart_autoblock_total", "counter", "Addresses blocked by the abuse detector.");
+    sample0(out, "rampart_autoblock_total", f->autoblocks);
 }
 
 void metrics_render_prometheus(const struct metrics_snapshot *s, struct textbuf *out)

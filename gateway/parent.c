@@ -15,6 +15,7 @@
 #include "firewall/firewall.h"
 #include "tls/tls.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ struct parent {
     struct relay_proc *old; /* draining or killed, until reaped */
     struct vrrp_node *vrrp;
     bool relay_lost;      /* VRRP was told; tell it when one is back */
+    bool backends_known;  /* a relay's checks have settled once (VRRP was told) */
     unsigned backends_up; /* last value given to VRRP */
     uint64_t down_mask;   /* backends of cfg the current relay has down */
     unsigned fast_failures;
@@ -46,7 +48,12 @@ struct parent {
     struct admin_firewall_status firewall;
     int exit_code;
     struct loop_io sig_io;
-    struct loop_timer watchdog, restart;
+    struct loop_timer watchdog, restart, ticket_rotate;
+    /* session-ticket keys: made here so every relay (after a reload or a
+     * restart) issues and accepts the same tickets */
+    struct tls_ticket_keys tickets;
+    uint64_t autoblock_second_ms; /* start of the current second of blocks */
+    unsigned autoblocks_this_second;
 };
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
@@ -81,7 +88,7 @@ static struct relay_proc *parent_spawn(struct parent *p, const struct config *cf
 {
     char err[256];
     struct relay_proc *rp =
-        relay_proc_spawn(cfg, fds, known_down(p, cfg), loop_now_ms(p->loop), err, sizeof err);
+        relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, loop_now_ms(p->loop), err, sizeof err);
     if (!rp) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
@@ -296,6 +303,27 @@ static void report_vrrp(struct parent *p)
     ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
 }
 
+/* The nft drop counters and the blocklist size, read back from the kernel
+ * (the relay cannot: it has no CAP_NET_ADMIN). */
+static void read_firewall_counters(struct parent *p)
+{
+    if (!p->firewall.managed || !p->firewall.applied)
+        return;
+    struct fw_status st;
+    char err[FW_ERR_MAX];
+    if (fw_status_read(&st, err) < 0)
+        return; /* keep the last values; the next read may succeed */
+    unsigned n = st.n_drops < ADMIN_FW_MAX_COUNTERS ? st.n_drops : ADMIN_FW_MAX_COUNTERS;
+    for (unsigned i = 0; i < n; i++) {
+        struct admin_fw_counter *c = &p->firewall.drops[i];
+        snprintf(c->name, sizeof c->name, "%s", st.drops[i].name);
+        c->packets = st.drops[i].packets;
+        c->bytes = st.drops[i].bytes;
+    }
+    p->firewall.n_drops = n;
+    p->firewall.blocked_addresses = st.blocked;
+}
+
 /* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
  * relay that just became ready (force). */
 static void report_status(struct parent *p, bool force)
@@ -312,10 +340,28 @@ static void report_status(struct parent *p, bool force)
     snprintf(p->vrrp_role_sent, sizeof p->vrrp_role_sent, "%s", role);
     p->status_sent_ms = now;
     report_vrrp(p);
+    read_firewall_counters(p);
     ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall, sizeof p->firewall);
 }
 
 /* ---- messages from relays --------------------------------------------------------- */
+
+/* VRRP hears a relay's count of backends up only once it is a finding:
+ * before its first checks, "all up" is just the start value, and a node
+ * whose backends are all dead would claim Master for a moment. Until the
+ * first settled report VRRP keeps the no-backend penalty it started with;
+ * after a reload or restart it keeps the last settled count. */
+static void backends_report(struct parent *p, struct relay_proc *rp)
+{
+    if (!rp->status.settled || (p->backends_known && rp->status.backends_up == p->backends_up))
+        return;
+    p->backends_known = true;
+    p->backends_up = rp->status.backends_up;
+    vrrp_node_backends_up(p->vrrp, p->backends_up);
+    char up[32];
+    snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
+    log_pid(LOG_LEVEL_INFO, "backends_up_changed", rp->pid, "backends_up", up);
+}
 
 static void on_ready(struct parent *p, struct relay_proc *rp)
 {
@@ -330,12 +376,88 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
         vrrp_node_relay_back(p->vrrp);
         p->relay_lost = false;
     }
-    p->backends_up = rp->status.backends_up;
-    vrrp_node_backends_up(p->vrrp, p->backends_up);
+    backends_report(p, rp);
     report_status(p, true);
     char up[32];
     snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
     log_pid(LOG_LEVEL_INFO, "relay_ready", rp->pid, "backends_up", up);
+}
+
+/* A relay gone wrong (or taken over) cannot flood the blocklist: at most
+ * this many blocks a second are made, the rest refused and logged. */
+#define PARENT_AUTOBLOCKS_PER_S 100
+
+static bool autoblock_budget(struct parent *p)
+{
+    uint64_t now = loop_now_ms(p->loop);
+    if (now - p->autoblock_second_ms >= 1000) {
+        p->autoblock_second_ms = now;
+        p->autoblocks_this_second = 0;
+    }
+    return ++p->autoblocks_this_second <= PARENT_AUTOBLOCKS_PER_S;
+}
+
+/* The relay's abuse detector names an offender: into the blocklist set
+ * for autoblock_timeout (only the parent may program nftables). */
+static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void *payload)
+{
+    struct ipc_autoblock m;
+    struct ip_addr addr;
+    const char *why = NULL;
+    memcpy(&m, payload, sizeof m);
+    if (ipc_autoblock_to_addr(&m, &addr, &why) < 0) {
+        log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "reason", why);
+        return;
+    }
+    char a[INET6_ADDRSTRLEN], timeout[24], err[FW_ERR_MAX] = "";
+    format_ip(&addr, a, sizeof a);
+    if (!p->cfg->firewall.autoblock || !p->firewall.managed || !p->firewall.applied) {
+        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason",
+                  "autoblock is off or no [firewall] policy is applied", LOG_END);
+        return;
+    }
+    if (!autoblock_budget(p)) {
+        char limit[64];
+        snprintf(limit, sizeof limit, "more than %d blocks in one second", PARENT_AUTOBLOCKS_PER_S);
+        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason", limit, LOG_END);
+        return;
+    }
+    if (fw_block(&addr, p->cfg->firewall.autoblock_timeout_ms, err) < 0) {
+        log_event(LOG_LEVEL_ERROR, "autoblock_failed", "client", a, "reason", err, LOG_END);
+        return;
+    }
+    p->firewall.autoblocks++;
+    snprintf(timeout, sizeof timeout, "%llums", (unsigned long long)p->cfg->firewall.autoblock_timeout_ms);
+    char threshold[16];
+    snprintf(threshold, sizeof threshold, "%u", p->cfg->firewall.autoblock_threshold);
+    log_event(LOG_LEVEL_WARN, "autoblock", "client", a, "timeout", timeout, "threshold", threshold, LOG_END);
+    report_status(p, true);
+}
+
+/* ---- session-ticket keys ------------------------------------------------------- */
+
+static void send_tickets(struct parent *p, struct relay_proc *rp)
+{
+    if (rp && rp->state != RELAY_KILLED)
+        ipc_send(rp->io.fd, IPC_TICKET_KEYS, &p->tickets, sizeof p->tickets);
+}
+
+/* Every ticket_lifetime: a new current key, the old one stays accepted
+ * until the next rotation. Relays starting later get both at spawn. */
+static void on_ticket_rotate(struct loop *loop, struct loop_timer *t)
+{
+    struct parent *p = t->arg;
+    struct tls_ticket_key fresh;
+    if (tls_ticket_key_generate(&fresh) == 0) {
+        tls_ticket_keys_rotate(&p->tickets, &fresh);
+        explicit_bzero(&fresh, sizeof fresh);
+        send_tickets(p, p->current);
+        send_tickets(p, p->pending);
+        log_event(LOG_LEVEL_INFO, "ticket_keys_rotated", LOG_END);
+    } else {
+        log_event(LOG_LEVEL_ERROR, "ticket_keys_failed", "reason", strerror(errno), LOG_END);
+    }
+    loop_timer_set(loop, t, p->cfg->tls.ticket_lifetime_ms);
 }
 
 static void parent_on_message(struct parent *p, struct relay_proc *rp, const struct ipc_msg *msg)
@@ -349,14 +471,10 @@ static void parent_on_message(struct parent *p, struct relay_proc *rp, const str
             p->down_mask = rp->status.down_mask;
         if (msg->type == IPC_READY && rp->state == RELAY_STARTING)
             on_ready(p, rp);
-        else if (rp == p->current && rp->status.backends_up != p->backends_up) {
-            p->backends_up = rp->status.backends_up;
-            vrrp_node_backends_up(p->vrrp, p->backends_up);
-            char up[32];
-            snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
-            log_pid(LOG_LEVEL_INFO, "backends_up_changed", rp->pid, "backends_up", up);
-        }
+        else if (rp == p->current)
+            backends_report(p, rp);
         break;
+    case IPC_AUTOBLOCK: parent_autoblock(p, rp, msg->payload); break;
     case IPC_FATAL: {
         char why[IPC_TEXT_MAX + 1];
         snprintf(why, sizeof why, "%.*s", (int)msg->len, (const char *)msg->payload);
@@ -556,6 +674,9 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);
     if (failed)
         return snprintf(err, err_len, "VRRP could not start"), -1;
+    if (tls_ticket_key_generate(&p->tickets.current) < 0)
+        return snprintf(err, err_len, "ticket keys: getrandom: %s", strerror(errno)), -1;
+    p->tickets.previous = p->tickets.current;
     return 0;
 }
 
@@ -575,6 +696,9 @@ int parent_run(struct config *cfg)
     p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
     p->watchdog = (struct loop_timer){.fn = on_watchdog, .arg = p};
     loop_timer_set(p->loop, &p->watchdog, 50);
+    p->ticket_rotate = (struct loop_timer){.fn = on_ticket_rotate, .arg = p};
+    if (p->cfg->tls.ticket_lifetime_ms)
+        loop_timer_set(p->loop, &p->ticket_rotate, p->cfg->tls.ticket_lifetime_ms);
     start_current(p);
     loop_run(p->loop);
     rc = p->exit_code;
@@ -585,6 +709,7 @@ out:
         close(p->sig_io.fd);
     loop_free(p->loop);
     config_free(p->cfg);
+    explicit_bzero(&p->tickets, sizeof p->tickets);
     log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", LOG_END);
     return rc;
 }

@@ -21,7 +21,7 @@ struct pool_sock {
     uint64_t since_ms;
     unsigned index;
     struct pool *pool;
-    struct pool_sock *prev, *next; /* idle list or dead list */
+    struct pool_sock *prev, *next; /* idle list */
 };
 
 struct pool_list {
@@ -32,8 +32,6 @@ struct pool_list {
 struct pool {
     struct loop *loop;
     uint64_t idle_max_ms;
-    struct pool_sock *dead; /* dropped, freed by pool_reap */
-    bool reap_queued;
     unsigned n;
     struct pool_list lists[];
 };
@@ -65,22 +63,7 @@ static void list_unlink(struct pool_list *l, struct pool_sock *s)
     l->count--;
 }
 
-static void free_list(struct pool_sock *s)
-{
-    while (s) {
-        struct pool_sock *next = s->next;
-        free(s);
-        s = next;
-    }
-}
-
-static void pool_reap(void *arg)
-{
-    struct pool *pool = arg;
-    free_list(pool->dead);
-    pool->dead = NULL;
-    pool->reap_queued = false;
-}
+static void sock_free(void *arg) { free(arg); }
 
 /* A stale event already taken from the kernel may still name a dropped
  * socket: it lands here, harmlessly. */
@@ -95,11 +78,8 @@ void pool_drop(struct pool *pool, struct loop_io *io)
     loop_unwatch(pool->loop, io);
     close(io->fd);
     *io = (struct loop_io){.fd = -1, .fn = dead_event};
-    s->prev = NULL;
-    s->next = pool->dead;
-    pool->dead = s;
-    if (!pool->reap_queued && loop_defer(pool->loop, pool_reap, pool) == 0)
-        pool->reap_queued = true; /* else: freed by a later drop's reap or pool_free */
+    if (loop_defer(pool->loop, sock_free, s) < 0)
+        free(s); /* no memory to defer: the lesser risk is to free now */
 }
 
 void pool_free(struct pool *pool)
@@ -115,7 +95,6 @@ void pool_free(struct pool *pool)
             free(s);
         }
     }
-    free_list(pool->dead);
     free(pool);
 }
 
@@ -150,7 +129,7 @@ static void pool_on_idle(struct loop *loop, struct loop_io *io, unsigned events)
     pool_drop(s->pool, io);
 }
 
-struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner)
+struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner, bool check)
 {
     if (index >= pool->n)
         return NULL;
@@ -159,7 +138,8 @@ struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner)
     while (l->head) {
         struct pool_sock *s = l->head;
         list_unlink(l, s);
-        if (s->owner == owner && now - s->since_ms <= pool->idle_max_ms)
+        if (s->owner == owner && now - s->since_ms <= pool->idle_max_ms &&
+            (!check || still_open(s->io.fd)))
             return &s->io;
         pool_drop(pool, &s->io);
     }

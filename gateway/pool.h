@@ -15,6 +15,7 @@
 
 #include "gateway/loop.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define POOL_IDLE_MAX_MS      15000  /* older idle sockets are not reused (nginx
@@ -36,8 +37,11 @@ struct loop_io *pool_adopt(struct pool *pool, int fd);
  * registered with the loop, or NULL; the caller sets io->fn and io->arg.
  * `owner` names what the socket was opened for (the backend's config
  * entry): after a reload renumbers the backends, a socket put for another
- * owner is closed, never handed to the wrong server. */
-struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner);
+ * owner is closed, never handed to the wrong server. `check`: peek too (one
+ * syscall), for a request that could not be replayed if the socket turned
+ * out dead after its body left: a close whose event is not dispatched yet
+ * is seen. */
+struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner, bool check);
 
 /* Keeps the socket for reuse, or drops it when the backend already has
  * max_idle idle sockets (max_idle 0: never pooled) or it cannot be watched. */

@@ -22,15 +22,17 @@ static void count(atomic_ullong *counter)
     atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
 
-static struct pool *pool_of(struct conn *c) { return conn_worker_of(c->w)->pool; }
+static struct pool *pool_of(struct conn *c)
+{
+    return conn_worker_of(c->w)->pool;
+}
 
 void proxy_release(struct conn *c, bool reusable)
 {
     if (!c->bio)
         return;
     if (reusable && c->backend)
-        pool_put(pool_of(c), c->backend->index, c->backend->cfg, c->bio,
-                 c->backend->cfg->max_idle);
+        pool_put(pool_of(c), c->backend->index, c->backend->cfg, c->bio, c->backend->cfg->max_idle);
     else
         pool_drop(pool_of(c), c->bio);
     c->bio = NULL;
@@ -96,7 +98,7 @@ static void proxy_connect(struct conn *c, struct backend *exclude)
     count(&b->requests);
     atomic_fetch_add_explicit(&b->active, 1, memory_order_relaxed);
     x->bout.start = 0; /* (re)send the whole head */
-    struct loop_io *io = pool_take(pool_of(c), b->index, b->cfg);
+    struct loop_io *io = pool_take(pool_of(c), b->index, b->cfg, x->req_h.body != HTTP_BODY_NONE);
     x->reused = io != NULL;
     if (!io)
         io = open_socket(pool_of(c), b);
@@ -127,8 +129,8 @@ static void proxy_connect(struct conn *c, struct backend *exclude)
 void proxy_start(struct conn *c)
 {
     struct exchange *x = c->x;
-    struct http_limits lim = {.max_head = CONN_BUF_SIZE, .max_uri = CONN_BUF_SIZE,
-                              .max_headers = HTTP_MAX_HEADERS, .max_body = 0};
+    struct http_limits lim = {
+        .max_head = CONN_BUF_SIZE, .max_uri = CONN_BUF_SIZE, .max_headers = HTTP_MAX_HEADERS, .max_body = 0};
     http_parser_init(&x->resp_p, HTTP_RESPONSE, &x->resp_h, &lim);
     http_parser_next(&x->resp_p, x->bin_data);
     x->resp_p.skip_body = x->info.head_method;
@@ -169,11 +171,11 @@ void proxy_on_timer(struct conn *c)
     }
     if (x->rq != RQ_DONE && x->rs == RS_WAIT) {
         /* the client stopped sending its body: its fault, not the backend's */
-        metrics_reject(METRICS_REJECT_TIMEOUT);
-        conn_reply(c, 408);
+        conn_reject(c, 408);
         return;
     }
-    if (b) {
+    bool client_slow = x->rs == RS_BODY && x->bin.start < x->bin.mid; /* we wait to write */
+    if (b && !client_slow) {
         count(&b->timeouts);
         if (x->rs == RS_WAIT)
             backend_report_failure(c->w->backends, b);
@@ -383,7 +385,7 @@ static bool backend_ended(struct conn *c)
     return true;
 }
 
-bool proxy_parse(struct conn *c)
+static bool proxy_parse_step(struct conn *c)
 {
     struct exchange *x = c->x;
     if (!x || !c->bio)
@@ -400,22 +402,12 @@ bool proxy_parse(struct conn *c)
     if (x->rs == RS_WAIT && x->cout.start < x->cout.end)
         return false; /* a 1xx head is still on its way out */
     size_t used;
-    enum http_feed r = http_parser_feed(&x->resp_p, x->bin_data + x->bin.mid,
-                                        x->bin.end - x->bin.mid, &used);
+    enum http_feed r = http_parser_feed(&x->resp_p, x->bin_data + x->bin.mid, x->bin.end - x->bin.mid, &used);
     x->bin.mid += (uint32_t)used;
     switch (r) {
-    case HTTP_FEED_HEAD:
-        response_head(c);
-        /* Parse the body bytes that came with the head at once: the next
-         * flush then sends head and body start as one record and one write
-         * (client_flush), not two. */
-        if (c->state != CS_CLOSED && c->x == x && x->rs == RS_BODY && x->bin.mid < x->bin.end)
-            proxy_parse(c);
-        return true;
+    case HTTP_FEED_HEAD: response_head(c); return true;
     case HTTP_FEED_DONE:
-    case HTTP_FEED_UPGRADE:
-        x->rs = RS_DONE;
-        return true;
+    case HTTP_FEED_UPGRADE: x->rs = RS_DONE; return true;
     case HTTP_FEED_ERROR:
         x->bin.mid = x->bin.start;
         if (!x->resp_started)
@@ -448,4 +440,14 @@ void proxy_watch(struct conn *c)
     }
     if (loop_watch(c->w->loop, c->bio, ev) < 0)
         conn_abort(c);
+}
+
+/* A head and the body bytes already here are parsed in one go, so they
+ * leave in one write (one TLS record for a small page). */
+bool proxy_parse(struct conn *c)
+{
+    bool did = false;
+    for (int i = 0; i < 4 && c->state != CS_CLOSED && proxy_parse_step(c); i++)
+        did = true;
+    return did;
 }

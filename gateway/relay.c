@@ -4,6 +4,7 @@
  * clients. See relay.h.
  */
 #include "gateway/relay.h"
+#include "gateway/abuse.h"
 #include "gateway/access_log.h"
 #include "gateway/admin.h"
 #include "gateway/backend.h"
@@ -39,6 +40,7 @@ struct relay {
     struct backend_set backends;
     struct worker_pool *pool;
     struct health *health;
+    struct abuse *abuse; /* NULL: autoblock off, or no parent to tell */
     int ipc_fd;
     struct loop_io ipc_io, sig_io;
     struct loop_timer beat;
@@ -70,6 +72,19 @@ static void relay_status(struct relay *r, struct ipc_status *st)
     long long conns = atomic_load(&metrics.connections_active);
     st->connections = conns > 0 ? (uint32_t)conns : 0;
     st->down_mask = backend_down_mask(&r->backends);
+    st->settled = backend_set_settled(&r->backends, r->cfg->health.interval_ms > 0);
+}
+
+/* Offenders found by the workers go to the parent, which blocks them. */
+static void relay_report_offenders(struct relay *r)
+{
+    struct ip_addr offenders[ABUSE_PENDING_MAX];
+    unsigned n = r->abuse ? abuse_take(r->abuse, offenders, ABUSE_PENDING_MAX) : 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct ipc_autoblock msg;
+        if (ipc_autoblock_from_addr(&offenders[i], &msg) == 0)
+            ipc_send(r->ipc_fd, IPC_AUTOBLOCK, &msg, sizeof msg);
+    }
 }
 
 /* Every RELAY_HEARTBEAT_MS: prove to the parent that the relay (every
@@ -85,8 +100,20 @@ static void on_beat(struct loop *loop, struct loop_timer *timer)
         struct ipc_status st;
         relay_status(r, &st);
         ipc_send(r->ipc_fd, IPC_HEARTBEAT, &st, sizeof st);
+        relay_report_offenders(r);
     }
     loop_timer_set(loop, timer, RELAY_HEARTBEAT_MS);
+}
+
+/* Ticket keys from the parent (at start and at every rotation). */
+static void relay_install_tickets(struct relay *r, const void *payload)
+{
+    static struct tls_ticket_keys keys;
+    memcpy(&keys, payload, sizeof keys);
+    if (r->tls && tls_server_set_ticket_keys(r->tls, &keys) < 0)
+        log_event(LOG_LEVEL_ERROR, "ticket_keys_failed", "effect", "tickets use this relay's own keys",
+                  LOG_END);
+    explicit_bzero(&keys, sizeof keys);
 }
 
 static void on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
@@ -118,6 +145,7 @@ static void on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
         admin_set_vrrp_status(&st);
         break;
     }
+    case IPC_TICKET_KEYS: relay_install_tickets(r, msg.payload); break;
     case IPC_FIREWALL: {
         static struct admin_firewall_status st;
         memcpy(&st, msg.payload, sizeof st);
@@ -211,7 +239,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
 }
 
 int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges,
-              uint64_t down_mask)
+              uint64_t down_mask, const struct tls_ticket_keys *tickets)
 {
     struct relay r = {.cfg = cfg, .ipc_fd = ipc_fd};
     char err[512] = "";
@@ -221,7 +249,14 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
         return 1;
     }
     backend_set_start_down(&r.backends, down_mask);
-    r.pool = worker_pool_start(cfg, r.tls, &r.backends, listen_fds);
+    if (tickets)
+        relay_install_tickets(&r, tickets);
+    static struct abuse abuse; /* one relay per process */
+    if (cfg->firewall.autoblock && ipc_fd >= 0) {
+        abuse_init(&abuse, cfg->firewall.autoblock_threshold, cfg->firewall.autoblock_window_ms);
+        r.abuse = &abuse;
+    }
+    r.pool = worker_pool_start(cfg, r.tls, &r.backends, r.abuse, listen_fds);
     if (!r.pool) {
         relay_fatal(ipc_fd, "could not start the worker threads");
         return 1;
@@ -244,6 +279,8 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
     health_free(r.health);
     admin_stop();
     worker_pool_free(r.pool);
+    if (r.abuse)
+        abuse_destroy(r.abuse);
     backend_set_destroy(&r.backends);
     if (r.tls)
         tls_server_unref(r.tls);
@@ -255,7 +292,7 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
 
 /* ---- exec'd entry --------------------------------------------------------------- */
 
-/* The start-up messages, in order: CONFIG, then BACKENDS. */
+/* The start-up messages, in order: CONFIG, BACKENDS, TICKET_KEYS. */
 static int receive_one(enum ipc_type type, void *out, size_t len, const char **why)
 {
     _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
@@ -274,10 +311,12 @@ static int receive_one(enum ipc_type type, void *out, size_t len, const char **w
     return 0;
 }
 
-static int receive_config(struct config *cfg, uint64_t *down_mask, const char **why)
+static int receive_config(struct config *cfg, uint64_t *down_mask, struct tls_ticket_keys *tickets,
+                          const char **why)
 {
     if (receive_one(IPC_CONFIG, cfg, sizeof *cfg, why) < 0 ||
-        receive_one(IPC_BACKENDS, down_mask, sizeof *down_mask, why) < 0)
+        receive_one(IPC_BACKENDS, down_mask, sizeof *down_mask, why) < 0 ||
+        receive_one(IPC_TICKET_KEYS, tickets, sizeof *tickets, why) < 0)
         return -1;
     return ipc_config_check(cfg, why);
 }
@@ -290,7 +329,8 @@ int relay_main(void)
     static int fds[LISTENER_MAX_FDS];
     const char *why = NULL;
     uint64_t down_mask = 0;
-    if (receive_config(&cfg, &down_mask, &why) < 0) {
+    static struct tls_ticket_keys tickets;
+    if (receive_config(&cfg, &down_mask, &tickets, &why) < 0) {
         relay_fatal(RELAY_IPC_FD, why);
         return 1;
     }
@@ -303,5 +343,5 @@ int relay_main(void)
             return 1;
         }
     }
-    return relay_run(&cfg, fds, RELAY_IPC_FD, true, down_mask);
+    return relay_run(&cfg, fds, RELAY_IPC_FD, true, down_mask, &tickets);
 }

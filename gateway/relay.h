@@ -28,9 +28,11 @@
 /* Serves with cfg until drained. ipc_fd < 0: standalone (no parent, no
  * privilege drop: tests); otherwise heartbeats go there and commands come
  * from there. down_mask: backends that start down (ipc.h IPC_BACKENDS).
+ * tickets: the parent's session-ticket keys (NULL: this process's own).
  * Returns the process exit status. */
+struct tls_ticket_keys;
 int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges,
-              uint64_t down_mask);
+              uint64_t down_mask, const struct tls_ticket_keys *tickets);
 
 /* Entry point of `rampart --relay` (exec'd by the parent). */
 int relay_main(void);

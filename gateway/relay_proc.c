@@ -50,7 +50,8 @@ static void child_exec(int ipc_fd, const int *fds, unsigned n)
 }
 
 struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_fds, uint64_t down_mask,
-                                    uint64_t now_ms, char *err, size_t err_len)
+                                    const struct tls_ticket_keys *tickets, uint64_t now_ms, char *err,
+                                    size_t err_len)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -76,7 +77,8 @@ struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_
                               .drain_timeout_ms = cfg->gateway.drain_timeout_ms};
     rp->io.fd = sv[0];
     if (ipc_send(sv[0], IPC_CONFIG, cfg, sizeof *cfg) < 0 ||
-        ipc_send(sv[0], IPC_BACKENDS, &down_mask, sizeof down_mask) < 0) {
+        ipc_send(sv[0], IPC_BACKENDS, &down_mask, sizeof down_mask) < 0 ||
+        ipc_send(sv[0], IPC_TICKET_KEYS, tickets, sizeof *tickets) < 0) {
         snprintf(err, err_len, "sending the config to the relay: %s", strerror(errno));
         sandbox_signal_relay(pid, SIGKILL);
         rp->state = RELAY_KILLED; /* the caller reaps it */

@@ -32,10 +32,12 @@ struct relay_proc {
 };
 
 /* Forks and execs a relay with cfg and the listener fds (listener.h
- * layout), and sends it the config and the backends known down. Returns the handle (io.fd set, not yet
- * watched), or NULL with err filled. `now_ms` stamps it. */
+ * layout), and sends it the config, the backends known down and the
+ * session-ticket keys. Returns the handle (io.fd set, not yet watched), or
+ * NULL with err filled. `now_ms` stamps it. */
 struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_fds, uint64_t down_mask,
-                                    uint64_t now_ms, char *err, size_t err_len);
+                                    const struct tls_ticket_keys *tickets, uint64_t now_ms, char *err,
+                                    size_t err_len);
 /* Closes the control socket and frees; does not signal the process. */
 void relay_proc_free(struct loop *loop, struct relay_proc *rp);
 

@@ -392,8 +392,12 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
         *failed = true;
         return NULL;
     }
+    /* Backends unknown until the relay's first settled report: start with
+     * the no-backend penalty, so a node whose backends are all dead never
+     * claims Master for the moment before its first checks. */
+    n->no_backend = true;
     struct vrrp_config sc = {.vrid = (uint8_t)n->cfg.vrid,
-                             .priority = (uint8_t)n->cfg.priority,
+                             .priority = effective_priority(n),
                              .advert_cs = (uint16_t)n->cfg.advert_interval_cs,
                              .preempt = n->cfg.preempt,
                              .preempt_delay_ms = n->cfg.preempt_delay_ms,
@@ -403,10 +407,10 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
     inet_ntop(AF_INET, &n->primary, addr, sizeof addr);
     char vrid[8], prio[8], adv[16];
     snprintf(vrid, sizeof vrid, "%u", n->cfg.vrid);
-    snprintf(prio, sizeof prio, "%u", n->cfg.priority);
+    snprintf(prio, sizeof prio, "%u", n->sm.priority);
     snprintf(adv, sizeof adv, "%u0ms", n->cfg.advert_interval_cs);
     log_event(LOG_LEVEL_INFO, "vrrp_start", "vrid", vrid, "interface", n->cfg.interface, "source", addr,
-              "priority", prio, "advert_interval", adv, NULL);
+              "priority", prio, "advert_interval", adv, "backends", "unknown", NULL);
     on_link_poll(loop, &n->link_timer); /* starts the machine if the link is up */
     return n;
 }

@@ -19,7 +19,8 @@ struct vrrp_node;
 struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, bool *failed);
 
 /* Health drives priority: the number of backends currently up (from the
- * relay's health checks). 0 lowers priority by penalty_no_backend. */
+ * relay's health checks). 0 lowers priority by penalty_no_backend, and so
+ * does "not known yet": the node starts penalised until the first call. */
 void vrrp_node_backends_up(struct vrrp_node *node, unsigned n_up);
 
 /* The relay process died or missed its heartbeat: announce priority 0 at

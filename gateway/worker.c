@@ -4,6 +4,7 @@
  * work, and hands connections to conn.c. See worker.h.
  */
 #include "gateway/worker.h"
+#include "gateway/abuse.h"
 #include "gateway/connlimit.h"
 #include "gateway/listener.h"
 #include "gateway/log.h"
@@ -42,6 +43,7 @@ struct worker_thread {
 
 struct worker_pool {
     const struct config *cfg;
+    struct abuse *abuse;
     struct connlimit limits;
     atomic_bool drain_requested;
     atomic_uint running;
@@ -66,13 +68,23 @@ void worker_conn_released(struct worker *w, const struct sockaddr_storage *peer)
     worker_stop_if_done(t);
 }
 
-/* Refused before any TLS work: counted, closed, nothing else. */
+void worker_note_reject(struct worker *w, const struct sockaddr_storage *peer)
+{
+    if (w->abuse)
+        abuse_note_peer(w->abuse, peer, loop_now_ms(w->loop));
+}
+
+/* Refused before any TLS work: counted, closed, nothing else. Only the
+ * per-IP limit is the client's own doing; the total limit is everyone's. */
 static bool worker_admit(struct worker_thread *t, const struct sockaddr_storage *peer)
 {
     switch (connlimit_acquire(&t->pool->limits, peer)) {
     case CONNLIMIT_OK: return true;
     case CONNLIMIT_TOTAL: metrics_reject(METRICS_REJECT_CONN_LIMIT); return false;
-    case CONNLIMIT_PER_IP: metrics_reject(METRICS_REJECT_PER_IP_LIMIT); return false;
+    case CONNLIMIT_PER_IP:
+        metrics_reject(METRICS_REJECT_PER_IP_LIMIT);
+        worker_note_reject(&t->w, peer);
+        return false;
     case CONNLIMIT_NOMEM: metrics_reject(METRICS_REJECT_CONN_LIMIT); return false;
     }
     return false;
@@ -214,7 +226,7 @@ static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsig
 {
     const struct config *cfg = pool->cfg;
     t->pool = pool;
-    t->w = (struct worker){.id = id, .cfg = cfg, .tls = tls, .backends = backends};
+    t->w = (struct worker){.id = id, .cfg = cfg, .tls = tls, .backends = backends, .abuse = pool->abuse};
     t->w.loop = loop_new();
     int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     t->cmd_io = (struct loop_io){.fd = efd, .fn = on_command, .arg = t};
@@ -237,12 +249,14 @@ static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsig
 }
 
 struct worker_pool *worker_pool_start(const struct config *cfg, struct tls_server *tls,
-                                      struct backend_set *backends, const int *listen_fds)
+                                      struct backend_set *backends, struct abuse *abuse,
+                                      const int *listen_fds)
 {
     struct worker_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
         return NULL;
     pool->cfg = cfg;
+    pool->abuse = abuse;
     pool->n = cfg->gateway.workers;
     connlimit_init(&pool->limits, cfg->limits.max_connections, cfg->limits.max_connections_per_ip);
     pool->threads = calloc(pool->n, sizeof *pool->threads);

@@ -37,6 +37,7 @@ struct worker {
     const struct config *cfg;
     struct tls_server *tls;
     struct backend_set *backends; /* shared by all workers */
+    struct abuse *abuse;          /* shared abuse detector, NULL when autoblock is off */
     bool draining;                /* SIGTERM/reload: no new requests, finish in-flight */
     unsigned n_conns;             /* open client connections on this worker */
     void *conns;                  /* conn.c's list of live connections */
@@ -63,6 +64,10 @@ unsigned conn_drain(struct worker *w);
 
 void worker_conn_released(struct worker *w, const struct sockaddr_storage *peer);
 
+/* A request or connection of peer the gateway itself refused (4xx of its
+ * own, per-IP limit): counted by the abuse detector, if any. */
+void worker_note_reject(struct worker *w, const struct sockaddr_storage *peer);
+
 #define WORKER_DRAIN_POLL_MS   100
 #define WORKER_TICK_MS         100   /* liveness tick of each worker loop */
 #define WORKER_STALL_MS        2000  /* a worker loop silent this long is stuck */
@@ -72,13 +77,16 @@ void worker_conn_released(struct worker *w, const struct sockaddr_storage *peer)
 
 struct worker_pool;
 struct connlimit;
+struct abuse;
 
 /* Starts cfg->gateway.workers threads; listen_fds is listener.h's layout
  * and the pool owns (and eventually closes) those fds. NULL on failure
  * (logged; the relay then exits, which closes whatever is left). Call with all signals blocked: the threads
- * inherit the mask and leave signals to the control thread. */
+ * inherit the mask and leave signals to the control thread. `abuse` (may be
+ * NULL) must outlive the pool. */
 struct worker_pool *worker_pool_start(const struct config *cfg, struct tls_server *tls,
-                                      struct backend_set *backends, const int *listen_fds);
+                                      struct backend_set *backends, struct abuse *abuse,
+                                      const int *listen_fds);
 /* Asks every worker to stop accepting and drain; returns at once. */
 void worker_pool_drain(struct worker_pool *pool);
 /* Workers whose loop still runs (0 once drained). */

@@ -150,18 +150,19 @@ firewall_ready() {
     [ -f "$ROOT/policies/web.policy" ] && "$BUILD/rampart-fw" --help 2>&1 | grep -q apply
 }
 
+# The web servers get policies/web.policy from rampart-fw; each gateway
+# applies policies/gateway.policy itself ([firewall] policy), as in production.
 apply_firewall() {
-  local h policy
+  local h
   if ! firewall_ready; then
     say "firewall: not yet (rampart-fw apply or policies/ not merged); hosts run without a firewall"
     return 0
   fi
-  for h in $GATEWAYS $WEBS; do
-    case $h in gw-*) policy=gateway.policy ;; *) policy=web.policy ;; esac
-    in_ns "$h" "$BUILD/rampart-fw" apply "$ROOT/policies/$policy" >>"$RUN/logs/firewall.log" 2>&1 ||
-      die "firewall: rampart-fw apply $policy failed on $h (see $RUN/logs/firewall.log)"
+  for h in $WEBS; do
+    in_ns "$h" "$BUILD/rampart-fw" apply "$ROOT/policies/web.policy" >>"$RUN/logs/firewall.log" 2>&1 ||
+      die "firewall: rampart-fw apply web.policy failed on $h (see $RUN/logs/firewall.log)"
   done
-  say "firewall: policies/gateway.policy on gw-1, gw-2; policies/web.policy on web-01, web-02"
+  say "firewall: policies/web.policy on web-01, web-02 (rampart-fw); policies/gateway.policy by each gateway"
 }
 
 # ---- web servers and gateways ------------------------------------------------
@@ -186,8 +187,10 @@ stop_web() { stop "$1"; }
 gateway_config() {
   local h=$1 dir="$RUN/$1"
   mkdir -p "$dir"
+  local policy=""
+  firewall_ready && policy=$ROOT/policies/gateway.policy
   fill "$LAB_DIR/gateway.ini.in" "$dir/rampart.ini" "NAME=$h" "DIR=$dir" "PKI=$PKI" \
-    "PRIORITY=${PRIORITY[$h]}"
+    "PRIORITY=${PRIORITY[$h]}" "POLICY=$policy"
 }
 
 start_gw() {

@@ -187,7 +187,7 @@ step_metrics() {
       rc=1
       continue
     fi
-    grep -E '^rampart_(vrrp_state\S* 1|vrrp_transitions_total|backend_up|requests_total\{class="2xx"\}|tls_handshakes_total|connections_total|firewall_dropped_packets_total)' \
+    grep -E '^rampart_(vrrp_state\S* 1|vrrp_transitions_total|backend_up|requests_total\{class="2xx"\}|tls_handshakes_total|connections_total|firewall_applied|firewall_dropped_packets_total)' \
       "$file" | sed 's/^/  /'
     if command -v promtool >/dev/null && ! promtool check metrics <"$file" >/dev/null 2>&1; then
       echo "  promtool check metrics refuses it"

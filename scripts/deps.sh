@@ -21,7 +21,7 @@ APT_PACKAGES=(
   libnftnl-dev libmnl-dev libinih-dev libcmocka-dev libcap-dev libseccomp-dev
   nftables iproute2 iputils-ping procps psmisc
   nginx-light curl openssl ca-certificates
-  keepalived haproxy wrk
+  keepalived haproxy wrk prometheus chromium
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf
 )
 
@@ -33,9 +33,12 @@ trap 'fail "command failed (line $LINENO)"' ERR
 
 # --- 1. Debian packages --------------------------------------------------
 STEP=apt-packages
+# one dpkg-query for all packages (a call per package costs seconds)
+mapfile -t installed < <(dpkg-query -W -f='${Package} ${Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null |
+  awk '/ ok installed$/ {print $1}')
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  [[ " ${installed[*]} " == *" $p "* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"

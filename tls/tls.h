@@ -15,6 +15,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* "mbedTLS 3.6.6": the version of the library linked in (run time). */
@@ -37,6 +38,37 @@ struct tls_server;
 struct tls_server *tls_server_new(const struct config_tls *cfg, char *err, size_t err_len);
 void tls_server_ref(struct tls_server *srv);
 void tls_server_unref(struct tls_server *srv);
+
+/* ---- session-ticket keys from the parent ---------------------------------- */
+/*
+ * The parent makes the ticket keys (so a reload's or a restarted relay's
+ * tickets stay valid) and sends them to every relay; each relay installs
+ * them with tls_server_set_ticket_keys. The parent rotates every
+ * ticket_lifetime: current becomes previous, which stays accepted until the
+ * next rotation, so a ticket lives at least one full lifetime.
+ */
+#define TLS_TICKET_NAME_LEN 4  /* key name carried in each ticket (mbedTLS) */
+#define TLS_TICKET_KEY_LEN  32 /* AES-256-GCM */
+/* Margin on the key lifetime given to mbedTLS, so its own automatic
+ * rotation (random keys, per process) never beats the parent's. */
+#define TLS_TICKET_ROTATE_SLACK_S 60
+
+struct tls_ticket_key {
+    uint8_t name[TLS_TICKET_NAME_LEN];
+    uint8_t key[TLS_TICKET_KEY_LEN];
+};
+struct tls_ticket_keys {
+    struct tls_ticket_key previous, current;
+};
+
+/* A fresh random key (getrandom). 0, or -1 with errno. */
+int tls_ticket_key_generate(struct tls_ticket_key *out);
+/* Pure: `fresh` becomes current, current becomes previous. */
+void tls_ticket_keys_rotate(struct tls_ticket_keys *keys, const struct tls_ticket_key *fresh);
+/* Tickets of srv (and of every server of this process sharing its ticket
+ * context) are issued with keys->current and accepted under both keys.
+ * 0 (also when tickets are off), or -1. Thread-safe. */
+int tls_server_set_ticket_keys(struct tls_server *srv, const struct tls_ticket_keys *keys);
 
 /* ---- connections (non-blocking) ------------------------------------------- */
 

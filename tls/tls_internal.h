@@ -61,6 +61,7 @@ void *tls_rng_ctx(void);
 
 /* tls_tickets.c: the process's ticket keys for a lifetime (a new reference,
  * or NULL when out of memory), and how a config uses them. */
+#define TLS_TICKET_LIFETIME_MAX_S (7u * 24 * 3600) /* TLS 1.3 maximum (RFC 8446 4.6.1) */
 struct tls_tickets;
 struct tls_tickets *tls_tickets_get(uint32_t lifetime_s);
 void tls_tickets_unref(struct tls_tickets *tickets);

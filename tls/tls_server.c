@@ -13,8 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* TLS 1.3 mandates at most 7 days for a ticket (RFC 8446 4.6.1). */
-#define TLS_TICKET_LIFETIME_MAX_S (7u * 24 * 3600)
 
 /* Server preference order: AES-128-GCM first (cheapest with AES-NI), then
  * AES-256-GCM, then ChaCha20-Poly1305 for clients without AES hardware.

@@ -12,12 +12,17 @@
  */
 #include "tls/tls_internal.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/random.h>
 
 struct tls_tickets {
     atomic_uint refs;
     uint32_t lifetime_s;
+    /* mbedtls_ssl_ticket_rotate does not take the context's own mutex:
+     * handshakes (write/parse) hold this for reading, a rotation for writing */
+    pthread_rwlock_t keys_lock;
     mbedtls_ssl_ticket_context ctx;
 };
 
@@ -31,10 +36,12 @@ static struct tls_tickets *tls_tickets_create(uint32_t lifetime_s)
         return NULL;
     atomic_init(&t->refs, 1);
     t->lifetime_s = lifetime_s;
+    pthread_rwlock_init(&t->keys_lock, NULL);
     mbedtls_ssl_ticket_init(&t->ctx);
     if (mbedtls_ssl_ticket_setup(&t->ctx, tls_rng, tls_rng_ctx(), MBEDTLS_CIPHER_AES_256_GCM,
                                  lifetime_s) != 0) {
         mbedtls_ssl_ticket_free(&t->ctx);
+        pthread_rwlock_destroy(&t->keys_lock);
         free(t);
         return NULL;
     }
@@ -45,6 +52,7 @@ void tls_tickets_unref(struct tls_tickets *t)
 {
     if (t != NULL && atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
         mbedtls_ssl_ticket_free(&t->ctx);
+        pthread_rwlock_destroy(&t->keys_lock);
         free(t);
     }
 }
@@ -66,8 +74,66 @@ struct tls_tickets *tls_tickets_get(uint32_t lifetime_s)
     return t;
 }
 
+static int tls_tickets_write(void *arg, const mbedtls_ssl_session *session, unsigned char *start,
+                             const unsigned char *end, size_t *tlen, uint32_t *lifetime)
+{
+    struct tls_tickets *t = arg;
+    pthread_rwlock_rdlock(&t->keys_lock);
+    int rc = mbedtls_ssl_ticket_write(&t->ctx, session, start, end, tlen, lifetime);
+    pthread_rwlock_unlock(&t->keys_lock);
+    return rc;
+}
+
+static int tls_tickets_parse(void *arg, mbedtls_ssl_session *session, unsigned char *buf, size_t len)
+{
+    struct tls_tickets *t = arg;
+    pthread_rwlock_rdlock(&t->keys_lock);
+    int rc = mbedtls_ssl_ticket_parse(&t->ctx, session, buf, len);
+    pthread_rwlock_unlock(&t->keys_lock);
+    return rc;
+}
+
 void tls_tickets_attach(struct tls_tickets *t, mbedtls_ssl_config *conf)
 {
-    mbedtls_ssl_conf_session_tickets_cb(conf, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse,
-                                        &t->ctx);
+    mbedtls_ssl_conf_session_tickets_cb(conf, tls_tickets_write, tls_tickets_parse, t);
+}
+
+/* ---- keys from the parent ---------------------------------------------------- */
+
+int tls_ticket_key_generate(struct tls_ticket_key *out)
+{
+    uint8_t *p = (uint8_t *)out;
+    size_t done = 0;
+    while (done < sizeof *out) {
+        ssize_t n = getrandom(p + done, sizeof *out - done, 0);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        done += n > 0 ? (size_t)n : 0;
+    }
+    return 0;
+}
+
+void tls_ticket_keys_rotate(struct tls_ticket_keys *keys, const struct tls_ticket_key *fresh)
+{
+    keys->previous = keys->current;
+    keys->current = *fresh;
+}
+
+/* mbedtls_ssl_ticket_rotate fills the inactive slot and makes it active:
+ * previous first, then current, leaves exactly these two. */
+int tls_server_set_ticket_keys(struct tls_server *srv, const struct tls_ticket_keys *keys)
+{
+    struct tls_tickets *t = srv->tickets;
+    if (t == NULL)
+        return 0;
+    uint64_t life = (uint64_t)t->lifetime_s + TLS_TICKET_ROTATE_SLACK_S;
+    uint32_t key_life = (uint32_t)(life < TLS_TICKET_LIFETIME_MAX_S ? life : TLS_TICKET_LIFETIME_MAX_S);
+    pthread_rwlock_wrlock(&t->keys_lock);
+    int rc = mbedtls_ssl_ticket_rotate(&t->ctx, keys->previous.name, TLS_TICKET_NAME_LEN, keys->previous.key,
+                                       TLS_TICKET_KEY_LEN, key_life);
+    if (rc == 0)
+        rc = mbedtls_ssl_ticket_rotate(&t->ctx, keys->current.name, TLS_TICKET_NAME_LEN, keys->current.key,
+                                       TLS_TICKET_KEY_LEN, key_life);
+    pthread_rwlock_unlock(&t->keys_lock);
+    return rc == 0 ? 0 : -1;
 }

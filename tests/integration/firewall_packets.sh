@@ -77,15 +77,17 @@ ip netns exec "$client" $NET synflood 198.18.0.2 443 400
 over=$(counter "$gw" "https: over the limit")
 [ "${over:-0}" -gt 0 ] && ok "SYN flood over the per-source limit dropped ($over counted)" ||
   not_ok "SYN flood over the per-source limit dropped" "counter ${over:-none}"
+ip netns exec "$gw" "$FW" status | grep -Eq '^drop https_over_limit packets [1-9]' &&
+  ok "status reports the over-limit drops" || not_ok "status reports the over-limit drops"
 reach "another source still connects during the flood" "$client2" 198.18.0.2 443
 
 # blocklist: refused while blocked, back once the timeout has passed
-check "block client2 for 2s" ip netns exec "$gw" "$FW" block 198.18.0.101 --timeout 2s
+check "block client2 for 3s" ip netns exec "$gw" "$FW" block 198.18.0.101 --timeout 3s
 ip netns exec "$gw" "$FW" blocked | grep -q '^198.18.0.101 expires' && ok "blocked lists it" ||
   not_ok "blocked lists it"
 blocked "blocked client2 -> gw:443 dropped" "$client2" 198.18.0.2 443
 [ "$(counter "$gw" blocked)" -gt 0 ] && ok "blocked packets counted" || not_ok "blocked packets counted"
-if wait_for 6 connects "$client2" 198.18.0.2 443; then ok "client2 connects again after the timeout"
+if wait_for 8 connects "$client2" 198.18.0.2 443; then ok "client2 connects again after the timeout"
 else not_ok "client2 connects again after the timeout"; fi
 check "unblock an address that is not blocked fails" bash -c \
   "! ip netns exec $gw $FW unblock 198.18.0.101 2>/dev/null"

@@ -27,7 +27,10 @@ log_has() { grep -q "$1" "$T_TMP/r.log"; }
 more_than() { [ "$(grep -c "$2" "$3")" -gt "$1" ]; }
 
 check "daemon starts its VRRP instance" wait_for 5 log_has "vrrp_start proc=parent"
-check "no backend up: priority 200 -> 150" wait_for 5 log_has "vrrp_priority.* to=150 .*backends=\"none up\""
+# backends unknown until the relay's first checks: penalised from the start
+check "backends unknown at start: priority 150" log_has "vrrp_start proc=parent.* priority=150 .*backends=unknown"
+check "no backend up: relay reports 0/2 (settled)" wait_for 5 log_has "backends_up_changed proc=parent.* backends_up=0/2"
+check_fails "no start-up flap: never master before the checks" grep -q "vrrp_state proc=parent.* to=master" "$T_TMP/r.log"
 sleep 1
 if has_vip "$K" && no_vip "$R"; then ok "no backend up: keepalived (180) keeps the VIP"
 else not_ok "no backend up: keepalived (180) keeps the VIP"; fi

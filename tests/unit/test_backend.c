@@ -217,6 +217,31 @@ static void test_start_down_mask(void **state)
     assert_int_equal(backend_down_mask(&set), 0);
 }
 
+/* Settled: every backend down or passed a check; a backend that only
+ * failed so far is still "up" by default, so not known yet. */
+static void test_settled(void **state)
+{
+    (void)state;
+    make_set(2, (const unsigned[]){1, 1});
+    assert_false(backend_set_settled(&set, true));
+    assert_true(backend_set_settled(&set, false)); /* no active checks: nothing to wait for */
+    struct backend *a = &set.items[0], *b = &set.items[1];
+    backend_observe(&set, a, false, "refused");
+    atomic_fetch_add(&a->checks_failed, 1);
+    assert_false(backend_set_settled(&set, true));
+    atomic_fetch_add(&b->checks_ok, 1);
+    assert_false(backend_set_settled(&set, true)); /* a: 1 of 3 failures, unknown */
+    backend_observe(&set, a, false, "refused");
+    backend_observe(&set, a, false, "refused");
+    assert_false(atomic_load(&a->up));
+    assert_true(backend_set_settled(&set, true));
+    assert_int_equal(backend_count_up(&set), 1);
+    /* started down by the previous relay: known at once */
+    make_set(1, (const unsigned[]){1});
+    backend_set_start_down(&set, 1);
+    assert_true(backend_set_settled(&set, true));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_health_step_streak_broken),
         cmocka_unit_test_teardown(test_passive_failures_mark_down, teardown),
         cmocka_unit_test_teardown(test_start_down_mask, teardown),
+        cmocka_unit_test_teardown(test_settled, teardown),
     };
     return cmocka_run_group_tests_name("backend", tests, quiet_logs, NULL);
 }

@@ -14,7 +14,10 @@
 #include <string.h>
 
 static const struct http_limits test_limits = {
-    .max_head = 8192, .max_uri = 2048, .max_headers = 100, .max_body = 1 << 20,
+    .max_head = 8192,
+    .max_uri = 2048,
+    .max_headers = 100,
+    .max_body = 1 << 20,
 };
 
 struct parsed {
@@ -27,8 +30,8 @@ struct parsed {
 
 /* Parses a whole raw request (head and body); 0 if forwarded, else the
  * status the gateway answers. */
-static unsigned parse_req_lim(struct parsed *r, const char *raw, size_t len,
-                              const struct http_limits *lim, bool allow10)
+static unsigned parse_req_lim(struct parsed *r, const char *raw, size_t len, const struct http_limits *lim,
+                              bool allow10)
 {
     memset(r, 0, sizeof *r);
     http_parser_init(&r->p, HTTP_REQUEST, &r->h, lim);
@@ -169,15 +172,18 @@ static void test_expect_and_websocket(void **state)
     (void)state;
     struct parsed r;
     assert_int_equal(parse_req(&r, "PUT /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
-                                   "Content-Length: 1\r\n\r\nz"), 0);
+                                   "Content-Length: 1\r\n\r\nz"),
+                     0);
     assert_true(r.info.expect_continue);
     assert_int_equal(status_of("PUT /x HTTP/1.1\r\nHost: a\r\nExpect: magic\r\n\r\n"), 417);
     assert_int_equal(parse_req(&r, "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
-                                   "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"), 0);
+                                   "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"),
+                     0);
     assert_true(r.info.websocket);
     assert_int_equal(r.last, HTTP_FEED_UPGRADE);
     assert_int_equal(parse_req(&r, "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                                   "Upgrade: h2c\r\nHTTP2-Settings: AAA\r\n\r\n"), 0);
+                                   "Upgrade: h2c\r\nHTTP2-Settings: AAA\r\n\r\n"),
+                     0);
     assert_false(r.info.websocket);
 }
 
@@ -200,25 +206,32 @@ static void test_reject_framing(void **state)
     (void)state;
     /* both Content-Length and Transfer-Encoding */
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
-                               "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400);
+                               "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+                     400);
     /* duplicate, differing Content-Length */
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
-                               "Content-Length: 4\r\n\r\nabcd"), 400);
+                               "Content-Length: 4\r\n\r\nabcd"),
+                     400);
     /* Transfer-Encoding whose last coding is not chunked */
-    assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"), 400);
+    assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+                     400);
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n"), 400);
     /* bad chunk sizes */
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                               "zz\r\nhello\r\n0\r\n\r\n"), 400);
+                               "zz\r\nhello\r\n0\r\n\r\n"),
+                     400);
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                               "-5\r\nhello\r\n0\r\n\r\n"), 400);
+                               "-5\r\nhello\r\n0\r\n\r\n"),
+                     400);
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                               "fffffffffffffffff\r\n"), 400);
+                               "fffffffffffffffff\r\n"),
+                     400);
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"), 400);
     assert_int_equal(status_of("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n"), 400);
     /* chunked in HTTP/1.0 */
     assert_int_equal(status_of("POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                               "0\r\n\r\n"), 400);
+                               "0\r\n\r\n"),
+                     400);
     assert_int_equal(status_of("POST / HTTP/1.0\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"), 0);
 }
 
@@ -235,11 +248,22 @@ static void test_reject_bad_bytes(void **state)
     static const char nul[] = "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\0c\r\n\r\n";
     struct parsed r;
     assert_int_equal(parse_req_lim(&r, nul, sizeof nul - 1, &test_limits, false), 400);
-    assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\x01" "c\r\n\r\n"), 400);
-    assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\x7f" "c\r\n\r\n"), 400);
-    assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\nX\x01" "A: b\r\n\r\n"), 400);
+    assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\x01"
+                               "c\r\n\r\n"),
+                     400);
+    assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\x7f"
+                               "c\r\n\r\n"),
+                     400);
+    assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\nX\x01"
+                               "A: b\r\n\r\n"),
+                     400);
     /* space before the colon, whitespace-led first header */
     assert_int_equal(status_of("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);
+    /* control bytes, spaces and DEL in the request target */
+    assert_int_equal(status_of("GET /a\x01" "b HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    assert_int_equal(status_of("GET /a\x7f" "b HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    assert_int_equal(status_of("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    assert_int_equal(status_of("GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
     /* garbage request line */
     assert_int_equal(status_of("GET  / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
     assert_int_equal(status_of("GET / HTTP/1.1 \r\nHost: a\r\n\r\n"), 400);
@@ -248,9 +272,9 @@ static void test_reject_bad_bytes(void **state)
 static void test_reject_host_and_target(void **state)
 {
     (void)state;
-    assert_int_equal(status_of("GET / HTTP/1.1\r\n\r\n"), 400);                     /* no Host */
+    assert_int_equal(status_of("GET / HTTP/1.1\r\n\r\n"), 400);                       /* no Host */
     assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400); /* two */
-    assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: \r\n\r\n"), 400);           /* empty */
+    assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: \r\n\r\n"), 400);             /* empty */
     assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), 400);
     assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), 400);
     assert_int_equal(status_of("GET / HTTP/1.1\r\nHost: user@a\r\n\r\n"), 400);
@@ -347,14 +371,15 @@ static void test_request_rewrite_forwarding(void **state)
 static void test_request_rewrite_hop_by_hop(void **state)
 {
     (void)state;
-    const char *out = write_req("POST / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret, Content-Length\r\n"
-                                "Keep-Alive: timeout=5\r\nTE: trailers\r\nTrailer: X-T\r\n"
-                                "Proxy-Connection: keep-alive\r\nProxy-Authorization: Basic eA==\r\n"
-                                "X-Secret: 1\r\nUpgrade: h2c\r\nHTTP2-Settings: AA\r\n"
-                                "Content-Length: 2\r\nX-Keep: yes\r\n\r\nhi",
-                                "1.2.3.4", true);
-    const char *gone[] = {"Connection", "Keep-Alive", "TE:", "Trailer", "Proxy-",
-                          "X-Secret", "Upgrade", "HTTP2-Settings", "h2c"};
+    const char *out =
+        write_req("POST / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret, Content-Length\r\n"
+                  "Keep-Alive: timeout=5\r\nTE: trailers\r\nTrailer: X-T\r\n"
+                  "Proxy-Connection: keep-alive\r\nProxy-Authorization: Basic eA==\r\n"
+                  "X-Secret: 1\r\nUpgrade: h2c\r\nHTTP2-Settings: AA\r\n"
+                  "Content-Length: 2\r\nX-Keep: yes\r\n\r\nhi",
+                  "1.2.3.4", true);
+    const char *gone[] = {"Connection", "Keep-Alive",     "TE:", "Trailer", "Proxy-", "X-Secret",
+                          "Upgrade",    "HTTP2-Settings", "h2c"};
     for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
         if (strstr(out, gone[i]))
             fail_msg("'%s' was passed on:\n%s", gone[i], out);
@@ -402,8 +427,9 @@ static void test_response_rewrite(void **state)
     (void)state;
     struct http_parser p;
     struct http_head h;
-    const char *raw = "HTTP/1.1 200 OK\r\nServer: nginx\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
-                      "Strict-Transport-Security: max-age=1\r\nContent-Length: 3\r\n\r\nabc";
+    const char *raw =
+        "HTTP/1.1 200 OK\r\nServer: nginx\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
+        "Strict-Transport-Security: max-age=1\r\nContent-Length: 3\r\n\r\nabc";
     assert_int_equal(parse_resp(&p, &h, raw, false), HTTP_FEED_HEAD);
     assert_int_equal(h.status, 200);
     assert_int_equal(h.body, HTTP_BODY_LENGTH);
@@ -427,7 +453,8 @@ static void test_response_framing(void **state)
     (void)state;
     struct http_parser p;
     struct http_head h;
-    assert_int_equal(parse_resp(&p, &h, "HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n", true), HTTP_FEED_HEAD);
+    assert_int_equal(parse_resp(&p, &h, "HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n", true),
+                     HTTP_FEED_HEAD);
     assert_int_equal(h.body, HTTP_BODY_NONE); /* answer to HEAD */
     size_t used;
     assert_int_equal(http_parser_feed(&p, "", 0, &used), HTTP_FEED_DONE);
@@ -442,8 +469,9 @@ static void test_response_framing(void **state)
     assert_int_equal(parse_resp(&p, &h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", false),
                      HTTP_FEED_HEAD);
     assert_int_equal(h.body, HTTP_BODY_CHUNKED);
-    assert_int_equal(parse_resp(&p, &h, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", false),
-                     HTTP_FEED_ERROR);
+    assert_int_equal(
+        parse_resp(&p, &h, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", false),
+        HTTP_FEED_ERROR);
 }
 
 static void test_replies(void **state)

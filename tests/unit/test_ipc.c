@@ -8,7 +8,9 @@
 
 #include "gateway/ipc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -102,6 +104,58 @@ static void test_config_check(void **state)
 
 /* The config (the largest message) crosses a real SEQPACKET socketpair in
  * one piece; closing the peer reads as 0. */
+/* AUTOBLOCK: the address survives the trip; a relay's nonsense is refused. */
+static void test_autoblock(void **state)
+{
+    (void)state;
+    struct ip_addr a = {.family = AF_INET}, back;
+    assert_int_equal(inet_pton(AF_INET, "198.18.0.2", &a.u.v4), 1);
+    struct ipc_autoblock m;
+    assert_int_equal(ipc_autoblock_from_addr(&a, &m), 0);
+    size_t n = ipc_encode(buf, sizeof buf, IPC_AUTOBLOCK, &m, sizeof m);
+    assert_int_not_equal(n, 0);
+    struct ipc_msg msg;
+    const char *why = NULL;
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), 0);
+    assert_int_equal(msg.type, IPC_AUTOBLOCK);
+    assert_string_equal(ipc_type_name(IPC_AUTOBLOCK), "autoblock");
+    struct ipc_autoblock got;
+    memcpy(&got, msg.payload, sizeof got);
+    assert_int_equal(ipc_autoblock_to_addr(&got, &back, &why), 0);
+    assert_int_equal(back.family, AF_INET);
+    assert_memory_equal(&back.u.v4, &a.u.v4, 4);
+    struct ip_addr v6 = {.family = AF_INET6};
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8::7", &v6.u.v6), 1);
+    assert_int_equal(ipc_autoblock_from_addr(&v6, &m), 0);
+    assert_int_equal(ipc_autoblock_to_addr(&m, &back, &why), 0);
+    assert_memory_equal(&back.u.v6, &v6.u.v6, 16);
+    struct ip_addr bad = {.family = AF_UNIX};
+    assert_int_equal(ipc_autoblock_from_addr(&bad, &m), -1);
+    /* hostile: unknown family, IPv4 with stray bytes, wrong size */
+    m = (struct ipc_autoblock){.family = 99};
+    assert_int_equal(ipc_autoblock_to_addr(&m, &back, &why), -1);
+    assert_string_equal(why, "unknown address family");
+    m = (struct ipc_autoblock){.family = AF_INET, .addr = {198, 18, 0, 2, 1}};
+    assert_int_equal(ipc_autoblock_to_addr(&m, &back, &why), -1);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_AUTOBLOCK, &m, sizeof m - 1), 0);
+}
+
+static void test_ticket_keys(void **state)
+{
+    (void)state;
+    struct tls_ticket_keys k;
+    memset(&k, 0x5a, sizeof k);
+    size_t n = ipc_encode(buf, sizeof buf, IPC_TICKET_KEYS, &k, sizeof k);
+    assert_int_not_equal(n, 0);
+    struct ipc_msg msg;
+    const char *why = NULL;
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), 0);
+    assert_int_equal(msg.type, IPC_TICKET_KEYS);
+    assert_memory_equal(msg.payload, &k, sizeof k);
+    assert_string_equal(ipc_type_name(IPC_TICKET_KEYS), "ticket_keys");
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_TICKET_KEYS, &k, sizeof k - 1), 0);
+}
+
 static void test_socketpair(void **state)
 {
     (void)state;
@@ -135,7 +189,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_encode_refuses_wrong_sizes),
         cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_config_check),
-        cmocka_unit_test(test_socketpair),
+        cmocka_unit_test(test_socketpair),     cmocka_unit_test(test_autoblock),
+        cmocka_unit_test(test_ticket_keys),
     };
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
 }

@@ -171,7 +171,9 @@ static void test_firewall(void **state)
     snap.firewall.drops[0].packets = 17;
     snap.firewall.drops[0].bytes = 1020;
     snap.firewall.blocked_addresses = 2;
+    snap.firewall.autoblocks = 5;
     assert_line("rampart_firewall_applied 1");
+    assert_line("rampart_autoblock_total 5");
     assert_line("rampart_firewall_dropped_packets_total{counter=\"input_drop\"} 17");
     assert_line("rampart_firewall_dropped_bytes_total{counter=\"input_drop\"} 1020");
     assert_line("rampart_firewall_blocked_addresses 2");

@@ -43,7 +43,7 @@ static struct loop_io *put(struct pool *pool, unsigned index, int fd, unsigned m
 
 static int take_fd(struct pool *pool, unsigned index, const void *owner)
 {
-    struct loop_io *io = pool_take(pool, index, owner);
+    struct loop_io *io = pool_take(pool, index, owner, false);
     return io ? io->fd : -1;
 }
 
@@ -74,7 +74,7 @@ static void test_reuse_most_recent_first(void **state)
     assert_int_equal(pool_idle_count(pool, 0), 2);
     assert_int_equal(pool_idle_count(pool, 1), 0);
     assert_int_equal(take_fd(pool, 1, &owner_a), -1); /* another backend's sockets are not shared */
-    struct loop_io *tb = pool_take(pool, 0, &owner_a), *ta = pool_take(pool, 0, &owner_a);
+    struct loop_io *tb = pool_take(pool, 0, &owner_a, false), *ta = pool_take(pool, 0, &owner_a, false);
     assert_non_null(tb);
     assert_non_null(ta);
     assert_int_equal(tb->fd, b.ours);
@@ -154,12 +154,33 @@ static void test_peer_close_drops(void **state)
     assert_false(fd_open(b.ours));
     assert_false(fd_open(d.ours));
     assert_true(fd_open(a.ours));
-    struct loop_io *io = pool_take(pool, 0, &owner_a);
+    struct loop_io *io = pool_take(pool, 0, &owner_a, false);
     assert_non_null(io);
     assert_int_equal(io->fd, a.ours);
     assert_int_equal(pool_idle_count(pool, 0), 0);
     pool_drop(pool, io);
     close(a.theirs), close(d.theirs);
+    pool_free(pool);
+    loop_free(loop);
+}
+
+/* check = true (a request with a body): a close whose event the loop has
+ * not dispatched yet is seen by the peek, the socket dropped. */
+static void test_check_sees_close_before_loop(void **state)
+{
+    (void)state;
+    struct loop *loop = loop_new();
+    struct pool *pool = pool_new(loop, 1, 0);
+    struct pair a = make_pair(), b = make_pair();
+    put(pool, 0, a.ours, 4);
+    put(pool, 0, b.ours, 4);
+    close(b.theirs);
+    struct loop_io *io = pool_take(pool, 0, &owner_a, true);
+    assert_non_null(io);
+    assert_int_equal(io->fd, a.ours);
+    assert_false(fd_open(b.ours));
+    pool_drop(pool, io);
+    close(a.theirs);
     pool_free(pool);
     loop_free(loop);
 }
@@ -224,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_max_idle_bound),
         cmocka_unit_test(test_max_idle_boundary),
         cmocka_unit_test(test_peer_close_drops),
+        cmocka_unit_test(test_check_sees_close_before_loop),
         cmocka_unit_test(test_put_rewatches),
         cmocka_unit_test(test_too_old_not_reused),
         cmocka_unit_test(test_other_owner_closed),

@@ -417,6 +417,67 @@ static void test_tickets_survive_reload_with_same_lifetime(void **state)
 }
 static void test_ticket_resumption_tls12(void **state) { check_resumption(*state, "-tls1_2"); }
 
+/* "resumed=0" or "resumed=1" of a TLS 1.3 session saved (out) or reused (in). */
+static bool session_resumed(struct test_env *env, const char *inout, const char *name)
+{
+    char args[512];
+    snprintf(args, sizeof args, "-tls1_3 -sess_%s %s/%s", inout, env->dir, name);
+    char *out = client(&env->main, args);
+    bool resumed = strstr(out, "resumed=1") != NULL;
+    assert_true(resumed || strstr(out, "resumed=0"));
+    free(out);
+    return resumed;
+}
+
+static struct tls_ticket_key test_key(uint8_t fill)
+{
+    struct tls_ticket_key k;
+    memset(&k, fill, sizeof k);
+    return k;
+}
+
+/* The parent's keys: a rotation keeps the previous key accepted, the one
+ * before that is gone; the same keys in a new server (a new relay) open
+ * the same tickets. */
+static void test_parent_ticket_keys_rotate(void **state)
+{
+    struct test_env *env = *state;
+    struct tls_ticket_key k0 = test_key(0x10), k1 = test_key(0x11), k2 = test_key(0x12);
+    struct tls_ticket_keys keys = {.previous = k0, .current = k0};
+    assert_int_equal(tls_server_set_ticket_keys(atomic_load(&env->main.srv), &keys), 0);
+    assert_false(session_resumed(env, "out", "k0"));
+    tls_ticket_keys_rotate(&keys, &k1);
+    assert_memory_equal(&keys.previous, &k0, sizeof k0);
+    assert_memory_equal(&keys.current, &k1, sizeof k1);
+    assert_int_equal(tls_server_set_ticket_keys(atomic_load(&env->main.srv), &keys), 0);
+    assert_true(session_resumed(env, "in", "k0")); /* previous still opens */
+    assert_false(session_resumed(env, "out", "k1"));
+    tls_ticket_keys_rotate(&keys, &k2);
+    assert_int_equal(tls_server_set_ticket_keys(atomic_load(&env->main.srv), &keys), 0);
+    assert_false(session_resumed(env, "in", "k0")); /* two rotations old: gone */
+    assert_true(session_resumed(env, "in", "k1"));
+    /* a fresh process state with a different lifetime (new context), given
+     * the same keys, opens the same ticket */
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    cfg.tls.ticket_lifetime_ms = 2 * 3600 * 1000;
+    reload(&env->main, &cfg);
+    assert_false(session_resumed(env, "in", "k1"));
+    assert_int_equal(tls_server_set_ticket_keys(atomic_load(&env->main.srv), &keys), 0);
+    assert_true(session_resumed(env, "in", "k1"));
+    base_config(&cfg, env->dir);
+    reload(&env->main, &cfg);
+}
+
+static void test_ticket_key_generate(void **state)
+{
+    (void)state;
+    struct tls_ticket_key a, b;
+    assert_int_equal(tls_ticket_key_generate(&a), 0);
+    assert_int_equal(tls_ticket_key_generate(&b), 0);
+    assert_memory_not_equal(&a, &b, sizeof a);
+}
+
 static void test_client_alert_counted(void **state)
 {
     struct test_env *env = *state;
@@ -627,6 +688,8 @@ int main(void)
         cmocka_unit_test(test_ticket_resumption_tls13),
         cmocka_unit_test(test_ticket_resumption_tls12),
         cmocka_unit_test(test_tickets_survive_reload_with_same_lifetime),
+        cmocka_unit_test(test_parent_ticket_keys_rotate),
+        cmocka_unit_test(test_ticket_key_generate),
         cmocka_unit_test(test_client_alert_counted),
         cmocka_unit_test(test_key_not_matching_certificate),
         cmocka_unit_test(test_unreadable_files_named),
