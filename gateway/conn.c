@@ -52,7 +52,7 @@ static void conn_close(struct conn *c)
     struct conn_worker *cw = w->conns;
     if (c->x && (c->x->rq != RQ_HEAD || c->x->status))
         request_done(c); /* logged with what it got, status 0 if nothing */
-    if (c->bio.fd >= 0)
+    if (c->bio)
         proxy_release(c, false);
     loop_timer_clear(w->loop, &c->timer);
     loop_timer_clear(w->loop, &c->kick);
@@ -315,7 +315,7 @@ void conn_reply(struct conn *c, unsigned status)
         conn_abort(c);
         return;
     }
-    if (c->bio.fd >= 0)
+    if (c->bio)
         proxy_release(c, false);
     if (x->rq != RQ_DONE || status < 500 || c->w->draining)
         c->close_after = true;
@@ -494,7 +494,7 @@ static bool exchange_finish(struct conn *c)
     bool reusable =
         !x->local && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end && !c->backend_eof;
     request_done(c);
-    if (c->bio.fd >= 0)
+    if (c->bio)
         proxy_release(c, reusable);
     if (c->close_after || c->client_eof || c->w->draining) {
         conn_close(c);
@@ -558,7 +558,7 @@ static void client_ended(struct conn *c)
         }
         break;
     case CS_TUNNEL:
-        if (x->cin.start < x->cin.end && c->bio.fd >= 0)
+        if (x->cin.start < x->cin.end && c->bio)
             return; /* flush what it sent first */
         break;
     case CS_CLOSING:
@@ -694,7 +694,6 @@ void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct
     c->peer = *peer;
     peer_text(peer, c->ip, sizeof c->ip);
     c->cio = (struct loop_io){.fd = fd, .fn = conn_on_client, .arg = c};
-    c->bio = (struct loop_io){.fd = -1, .fn = proxy_backend_event, .arg = c};
     c->timer = (struct loop_timer){.fn = conn_on_timer, .arg = c};
     c->kick = (struct loop_timer){.fn = conn_on_kick, .arg = c};
     int one = 1;

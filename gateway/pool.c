@@ -2,23 +2,30 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Idle sockets are not registered with epoll: watching them would cost two
- * epoll_ctl calls per request. A socket can be checked when it is taken
- * instead (a peek sees a close, a reset or stray bytes), and a socket that
- * waited too long is not reused at all. */
-struct pool_entry {
-    int fd;
+/* Every backend socket lives in a pool_sock from its first connect to its
+ * close, and stays registered with epoll all that time: its watcher (the
+ * first member) is what epoll names, so handing the socket from a
+ * connection to the idle list and back changes a pointer and costs no
+ * epoll_ctl. An idle socket is watched for reading; the backend closing it
+ * or sending stray bytes wakes pool_on_idle, which drops it, so a take
+ * needs no liveness peek. Dropped sockets are freed after the current
+ * batch of events (one may still name them). */
+struct pool_sock {
+    struct loop_io io; /* first: pool code converts between the two */
     const void *owner;
     uint64_t since_ms;
-    struct pool_entry *next;
+    unsigned index;
+    struct pool *pool;
+    struct pool_sock *prev, *next; /* idle list */
 };
 
 struct pool_list {
-    struct pool_entry *head; /* most recently put */
+    struct pool_sock *head; /* most recently put */
     unsigned count;
 };
 
@@ -28,6 +35,10 @@ struct pool {
     unsigned n;
     struct pool_list lists[];
 };
+
+_Static_assert(offsetof(struct pool_sock, io) == 0, "pool_sock starts with its watcher");
+
+static struct pool_sock *sock_of(struct loop_io *io) { return (struct pool_sock *)io; }
 
 struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_ms)
 {
@@ -40,16 +51,35 @@ struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_
     return p;
 }
 
-static int entry_pop(struct pool_list *l, uint64_t *since_ms, const void **owner)
+static void list_unlink(struct pool_list *l, struct pool_sock *s)
 {
-    struct pool_entry *e = l->head;
-    int fd = e->fd;
-    *since_ms = e->since_ms;
-    *owner = e->owner;
-    l->head = e->next;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        l->head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->prev = s->next = NULL;
     l->count--;
-    free(e);
-    return fd;
+}
+
+static void sock_free(void *arg) { free(arg); }
+
+/* A stale event already taken from the kernel may still name a dropped
+ * socket: it lands here, harmlessly. */
+static void dead_event(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)loop, (void)io, (void)events;
+}
+
+void pool_drop(struct pool *pool, struct loop_io *io)
+{
+    struct pool_sock *s = sock_of(io);
+    loop_unwatch(pool->loop, io);
+    close(io->fd);
+    *io = (struct loop_io){.fd = -1, .fn = dead_event};
+    if (loop_defer(pool->loop, sock_free, s) < 0)
+        free(s); /* no memory to defer: the lesser risk is to free now */
 }
 
 void pool_free(struct pool *pool)
@@ -57,12 +87,25 @@ void pool_free(struct pool *pool)
     if (!pool)
         return;
     for (unsigned i = 0; i < pool->n; i++) {
-        uint64_t since;
-        const void *owner;
-        while (pool->lists[i].head)
-            close(entry_pop(&pool->lists[i], &since, &owner));
+        while (pool->lists[i].head) {
+            struct pool_sock *s = pool->lists[i].head;
+            list_unlink(&pool->lists[i], s);
+            loop_unwatch(pool->loop, &s->io);
+            close(s->io.fd);
+            free(s);
+        }
     }
     free(pool);
+}
+
+struct loop_io *pool_adopt(struct pool *pool, int fd)
+{
+    struct pool_sock *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->pool = pool;
+    s->io.fd = fd;
+    return &s->io;
 }
 
 /* Nothing to read and no end of stream: the backend still holds it open. */
@@ -73,33 +116,56 @@ static bool still_open(int fd)
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-int pool_take(struct pool *pool, unsigned index, const void *owner, bool check)
+/* An idle socket became readable (or hung up): the backend closed it or
+ * sent bytes nobody asked for; either way it cannot carry a request. The
+ * peek only filters an event that was queued before the socket went idle. */
+static void pool_on_idle(struct loop *loop, struct loop_io *io, unsigned events)
 {
-    if (index >= pool->n)
-        return -1;
-    uint64_t now = loop_now_ms(pool->loop), since;
-    const void *was;
-    while (pool->lists[index].head) {
-        int fd = entry_pop(&pool->lists[index], &since, &was);
-        if (was == owner && now - since <= pool->idle_max_ms && (!check || still_open(fd)))
-            return fd;
-        close(fd);
-    }
-    return -1;
+    (void)loop;
+    struct pool_sock *s = sock_of(io);
+    if (!(events & LOOP_READ) || still_open(io->fd))
+        return;
+    list_unlink(&s->pool->lists[s->index], s);
+    pool_drop(s->pool, io);
 }
 
-void pool_put(struct pool *pool, unsigned index, const void *owner, int fd, unsigned max_idle)
+struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner, bool check)
 {
-    struct pool_entry *e = NULL;
-    if (index < pool->n && pool->lists[index].count < max_idle)
-        e = malloc(sizeof *e);
-    if (!e) {
-        close(fd);
+    if (index >= pool->n)
+        return NULL;
+    uint64_t now = loop_now_ms(pool->loop);
+    struct pool_list *l = &pool->lists[index];
+    while (l->head) {
+        struct pool_sock *s = l->head;
+        list_unlink(l, s);
+        if (s->owner == owner && now - s->since_ms <= pool->idle_max_ms &&
+            (!check || still_open(s->io.fd)))
+            return &s->io;
+        pool_drop(pool, &s->io);
+    }
+    return NULL;
+}
+
+void pool_put(struct pool *pool, unsigned index, const void *owner, struct loop_io *io,
+              unsigned max_idle)
+{
+    if (index >= pool->n || pool->lists[index].count >= max_idle ||
+        loop_watch(pool->loop, io, LOOP_READ) < 0) {
+        pool_drop(pool, io);
         return;
     }
+    struct pool_sock *s = sock_of(io);
     struct pool_list *l = &pool->lists[index];
-    *e = (struct pool_entry){.fd = fd, .owner = owner, .since_ms = loop_now_ms(pool->loop), .next = l->head};
-    l->head = e;
+    io->fn = pool_on_idle;
+    io->arg = s;
+    s->owner = owner;
+    s->index = index;
+    s->since_ms = loop_now_ms(pool->loop);
+    s->prev = NULL;
+    s->next = l->head;
+    if (l->head)
+        l->head->prev = s;
+    l->head = s;
     l->count++;
 }
 

@@ -1,9 +1,12 @@
 /*
  * pool: per-worker idle keep-alive connections to the backends, reused by
  * later requests (saves a TCP handshake per request and a TIME_WAIT per
- * response). A socket is checked for a close or stray bytes when taken;
- * the rare race (the backend closes just as we send) is covered by the
- * proxy's replay of requests none of whose body was sent.
+ * response). Every backend socket is wrapped by the pool (pool_adopt) and
+ * stays registered with the loop for its whole life, idle or not: idle
+ * sockets are watched for a close or stray bytes and dropped when one
+ * comes, so taking and putting a socket costs no system call. The rare
+ * race (the backend closes just as we send) is covered by the proxy's
+ * replay of requests none of whose body was sent.
  *
  * A pool belongs to one worker thread and its loop; nothing is shared.
  */
@@ -25,17 +28,29 @@ struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_
 /* Closes every idle socket. */
 void pool_free(struct pool *pool);
 
-/* An idle socket to backend `index` (most recently used first), or -1.
+/* Wraps a new backend socket fd in a watcher the pool owns (the caller
+ * sets io->fn and io->arg and watches it as usual), or NULL when memory is
+ * short (fd is left open). The watcher stays valid until pool_drop(). */
+struct loop_io *pool_adopt(struct pool *pool, int fd);
+
+/* An idle socket to backend `index` (most recently used first), still
+ * registered with the loop, or NULL; the caller sets io->fn and io->arg.
  * `owner` names what the socket was opened for (the backend's config
  * entry): after a reload renumbers the backends, a socket put for another
- * owner is closed, never handed to the wrong server. `check`: peek first
- * for a close (one syscall), for requests that could not be replayed if
- * the socket turned out dead after their body left. */
-int pool_take(struct pool *pool, unsigned index, const void *owner, bool check);
+ * owner is closed, never handed to the wrong server. `check`: peek too (one
+ * syscall), for a request that could not be replayed if the socket turned
+ * out dead after its body left: a close whose event is not dispatched yet
+ * is seen. */
+struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner, bool check);
 
-/* Keeps fd for reuse, or closes it when the backend already has max_idle
- * idle sockets (max_idle 0: never pooled) or memory is short. */
-void pool_put(struct pool *pool, unsigned index, const void *owner, int fd, unsigned max_idle);
+/* Keeps the socket for reuse, or drops it when the backend already has
+ * max_idle idle sockets (max_idle 0: never pooled) or it cannot be watched. */
+void pool_put(struct pool *pool, unsigned index, const void *owner, struct loop_io *io,
+              unsigned max_idle);
+
+/* Stops watching and closes the socket; the watcher is freed after the
+ * current batch of events (an event for it may still be queued). */
+void pool_drop(struct pool *pool, struct loop_io *io);
 
 unsigned pool_idle_count(const struct pool *pool, unsigned index);
 

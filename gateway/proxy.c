@@ -29,14 +29,13 @@ static struct pool *pool_of(struct conn *c)
 
 void proxy_release(struct conn *c, bool reusable)
 {
-    if (c->bio.fd < 0)
+    if (!c->bio)
         return;
-    loop_unwatch(c->w->loop, &c->bio);
     if (reusable && c->backend)
-        pool_put(pool_of(c), c->backend->index, c->backend->cfg, c->bio.fd, c->backend->cfg->max_idle);
+        pool_put(pool_of(c), c->backend->index, c->backend->cfg, c->bio, c->backend->cfg->max_idle);
     else
-        close(c->bio.fd);
-    c->bio.fd = -1;
+        pool_drop(pool_of(c), c->bio);
+    c->bio = NULL;
     c->backend_connected = false;
     c->backend_eof = false;
     c->b_rblk = c->b_wblk = 0;
@@ -72,14 +71,17 @@ static void connect_failed(struct conn *c)
     }
 }
 
-static int open_socket(const struct backend *b)
+static struct loop_io *open_socket(struct pool *pool, const struct backend *b)
 {
     int fd = socket(b->cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return -1;
+        return NULL;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
+    struct loop_io *io = pool_adopt(pool, fd);
+    if (!io)
+        close(fd);
+    return io;
 }
 
 static void proxy_connect(struct conn *c, struct backend *exclude)
@@ -96,13 +98,18 @@ static void proxy_connect(struct conn *c, struct backend *exclude)
     count(&b->requests);
     atomic_fetch_add_explicit(&b->active, 1, memory_order_relaxed);
     x->bout.start = 0; /* (re)send the whole head */
-    int fd = pool_take(pool_of(c), b->index, b->cfg, x->req_h.body != HTTP_BODY_NONE);
-    x->reused = fd >= 0;
-    if (fd < 0 && (fd = open_socket(b)) < 0) {
+    struct loop_io *io = pool_take(pool_of(c), b->index, b->cfg, x->req_h.body != HTTP_BODY_NONE);
+    x->reused = io != NULL;
+    if (!io)
+        io = open_socket(pool_of(c), b);
+    if (!io) {
         conn_reply(c, 502);
         return;
     }
-    c->bio.fd = fd;
+    io->fn = proxy_backend_event;
+    io->arg = c;
+    c->bio = io;
+    int fd = io->fd;
     c->b_wblk = 0;
     c->b_rblk = LOOP_READ; /* nothing can come before the request is out */
     if (x->reused) {
@@ -222,7 +229,7 @@ bool proxy_flush(struct conn *c)
     if (n_iov == 0)
         return false;
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
-    ssize_t n = sendmsg(c->bio.fd, &msg, MSG_NOSIGNAL);
+    ssize_t n = sendmsg(c->bio->fd, &msg, MSG_NOSIGNAL);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
             c->b_wblk = LOOP_WRITE;
@@ -265,7 +272,7 @@ bool proxy_fill(struct conn *c)
     if (!(x->rs == RS_WAIT || x->rs == RS_BODY || c->state == CS_TUNNEL) || !bin_room(x))
         return false;
     size_t room = CONN_BUF_SIZE - x->bin.end;
-    ssize_t n = recv(c->bio.fd, x->bin_data + x->bin.end, room, 0);
+    ssize_t n = recv(c->bio->fd, x->bin_data + x->bin.end, room, 0);
     if (n > 0) {
         x->bin.end += (uint32_t)n;
         x->resp_bytes = true;
@@ -381,7 +388,7 @@ static bool backend_ended(struct conn *c)
 static bool proxy_parse_step(struct conn *c)
 {
     struct exchange *x = c->x;
-    if (!x || c->bio.fd < 0)
+    if (!x || !c->bio)
         return false;
     if (c->state == CS_TUNNEL) {
         bool more = x->bin.mid != x->bin.end;
@@ -419,7 +426,7 @@ static bool proxy_parse_step(struct conn *c)
 void proxy_watch(struct conn *c)
 {
     struct exchange *x = c->x;
-    if (c->bio.fd < 0 || !x)
+    if (!c->bio || !x)
         return;
     unsigned ev = 0;
     if (x->rs == RS_CONNECTING) {
@@ -431,7 +438,7 @@ void proxy_watch(struct conn *c)
         if (!c->backend_eof && c->b_rblk && bin_room(x))
             ev |= c->b_rblk;
     }
-    if (loop_watch(c->w->loop, &c->bio, ev) < 0)
+    if (loop_watch(c->w->loop, c->bio, ev) < 0)
         conn_abort(c);
 }
 

@@ -40,9 +40,8 @@ static int tls_bio_send(void *arg, const unsigned char *buf, size_t len)
     return n >= 0 ? (int)n : tls_bio_error(conn, MBEDTLS_ERR_SSL_WANT_WRITE);
 }
 
-static int tls_bio_recv(void *arg, unsigned char *buf, size_t len)
+static int tls_bio_recv_fd(struct tls_conn *conn, unsigned char *buf, size_t len)
 {
-    struct tls_conn *conn = arg;
     ssize_t n;
     do
         n = recv(conn->fd, buf, len, 0);
@@ -50,6 +49,46 @@ static int tls_bio_recv(void *arg, unsigned char *buf, size_t len)
     if (n == 0)
         return MBEDTLS_ERR_SSL_CONN_EOF;
     return n > 0 ? (int)n : tls_bio_error(conn, MBEDTLS_ERR_SSL_WANT_READ);
+}
+
+static uint32_t tls_ra_avail(const struct tls_conn *conn) { return conn->ra_end - conn->ra_start; }
+
+/* A connection holds its read-ahead only while bytes wait in it; the
+ * allocator hands the same block to the next reader. */
+static void tls_ra_release(struct tls_conn *conn)
+{
+    free(conn->ra);
+    conn->ra = NULL;
+    conn->ra_start = conn->ra_end = 0;
+}
+
+/* Serves mbedTLS from the read-ahead, refilled with one recv() when empty.
+ * Only an empty read-ahead ever says WANT_READ, so epoll stays the truth
+ * about when to read again (see tls_conn_read for mbedTLS's own WANT_READ). */
+static int tls_bio_recv(void *arg, unsigned char *buf, size_t len)
+{
+    struct tls_conn *conn = arg;
+    if (tls_ra_avail(conn) == 0) {
+        if (len >= TLS_READAHEAD_LEN)
+            return tls_bio_recv_fd(conn, buf, len); /* as big: no copy */
+        if (conn->ra == NULL && (conn->ra = malloc(TLS_READAHEAD_LEN)) == NULL)
+            return tls_bio_recv_fd(conn, buf, len); /* no memory: read as asked */
+        int n = tls_bio_recv_fd(conn, conn->ra, TLS_READAHEAD_LEN);
+        if (n <= 0) {
+            tls_ra_release(conn); /* nothing came: a waiting connection holds none */
+            return n;
+        }
+        conn->ra_start = 0;
+        conn->ra_end = (uint32_t)n;
+    }
+    uint32_t n = tls_ra_avail(conn);
+    if (len < n)
+        n = (uint32_t)len;
+    memcpy(buf, conn->ra + conn->ra_start, n);
+    conn->ra_start += n;
+    if (tls_ra_avail(conn) == 0)
+        tls_ra_release(conn); /* drained: the common case, one request in one record */
+    return (int)n;
 }
 
 struct tls_conn *tls_conn_new(struct tls_server *srv, int fd, const char *client)
@@ -80,6 +119,7 @@ void tls_conn_free(struct tls_conn *conn)
      * recorded lengths (in_buf_len / out_buf_len). */
     mbedtls_ssl_free(&conn->ssl);
     tls_server_unref(conn->srv);
+    free(conn->ra); /* ciphertext only: nothing to wipe */
     free(conn);
 }
 
@@ -149,12 +189,28 @@ static int tls_conn_steps(struct tls_conn *conn)
     return 0;
 }
 
+/* mbedTLS answers WANT_READ also when it wants to be called again (a
+ * record it skipped, a post-handshake message); with bytes still in the
+ * read-ahead epoll would never say so, so call again while they last. Each
+ * call consumes buffered bytes or returns something else; the bound is a
+ * guard only. */
+#define TLS_RA_RETRIES 64
+
+static bool tls_ra_retry(const struct tls_conn *conn, int ret, unsigned *tries)
+{
+    return ret == MBEDTLS_ERR_SSL_WANT_READ && tls_ra_avail(conn) > 0 && ++*tries < TLS_RA_RETRIES;
+}
+
 int tls_conn_handshake(struct tls_conn *conn)
 {
     if (conn->established)
         return TLS_IO_DONE;
     tls_conn_cork(conn, 1);
-    int ret = tls_conn_steps(conn);
+    int ret;
+    unsigned tries = 0;
+    do
+        ret = tls_conn_steps(conn);
+    while (tls_ra_retry(conn, ret, &tries));
     tls_conn_cork(conn, 0);
     if (ret != 0)
         return tls_conn_result(conn, ret);
@@ -166,7 +222,11 @@ ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len)
 {
     if (tls_idle_restore(conn) != 0)
         return TLS_IO_WANT_READ; /* out of memory: try again on the next event */
-    int ret = mbedtls_ssl_read(&conn->ssl, buf, len);
+    int ret;
+    unsigned tries = 0;
+    do
+        ret = mbedtls_ssl_read(&conn->ssl, buf, len);
+    while (tls_ra_retry(conn, ret, &tries));
     if (ret > 0)
         return ret;
     if (ret == 0) /* mbedTLS 3 returns 0 only for an orderly close */
@@ -186,7 +246,7 @@ ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len)
 
 size_t tls_conn_pending(const struct tls_conn *conn)
 {
-    return mbedtls_ssl_get_bytes_avail(&conn->ssl);
+    return mbedtls_ssl_get_bytes_avail(&conn->ssl) + tls_ra_avail(conn);
 }
 
 void tls_conn_shutdown(struct tls_conn *conn)

@@ -10,6 +10,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define TLS_SNI_MAX        256 /* DNS names are at most 253 characters */
 #define TLS_CLIENT_MAX     64  /* "[ipv6]:port" text for log lines */
@@ -31,6 +32,12 @@ struct tls_server {
     struct tls_tickets *tickets;                    /* NULL: tickets off */
 };
 
+/* What the bio reads from the socket at once: a whole record and usually
+ * the next one with it, where mbedTLS alone asks for the 5-byte header and
+ * then the rest, two recv() per record. Allocated for a read and freed as
+ * soon as mbedTLS has taken every byte: an idle connection holds none. */
+#define TLS_READAHEAD_LEN 16384
+
 struct tls_conn {
     mbedtls_ssl_context ssl;
     struct tls_server *srv;
@@ -41,6 +48,8 @@ struct tls_conn {
     bool shrunk;           /* record buffers released by tls_conn_idle() */
     size_t in_full_len;    /* buffer sizes to restore after idling */
     size_t out_full_len;
+    unsigned char *ra;     /* read-ahead (tls_conn.c), NULL when empty */
+    uint32_t ra_start, ra_end; /* its unread bytes */
     char sni[TLS_SNI_MAX];
     char client[TLS_CLIENT_MAX];
     char error[TLS_ERROR_MAX];

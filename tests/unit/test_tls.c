@@ -194,15 +194,13 @@ static void server_stop(struct test_server *ts)
     tls_server_unref(atomic_load(&ts->srv));
 }
 
-/* Runs s_client with `args`, sending two lines (a pause between them so the
- * server really idles between records); returns its whole output. */
-static char *client(const struct test_server *ts, const char *args)
+/* Runs s_client with `args`, its input from the shell command `input`;
+ * returns its whole output. */
+static char *client_input(const struct test_server *ts, const char *input, const char *args)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "(printf 'one\\n'; sleep 0.2; printf 'two\\n') | timeout 10 openssl s_client "
-             "-connect 127.0.0.1:%u -ign_eof %s 2>&1",
-             ts->port, args);
+    snprintf(cmd, sizeof cmd, "(%s) | timeout 10 openssl s_client -connect 127.0.0.1:%u -ign_eof %s 2>&1",
+             input, ts->port, args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     char *out = calloc(1, TEST_OUTPUT_MAX);
@@ -211,6 +209,12 @@ static char *client(const struct test_server *ts, const char *args)
     out[n] = '\0';
     pclose(p);
     return out;
+}
+
+/* Two lines, a pause between them so the server really idles between records. */
+static char *client(const struct test_server *ts, const char *args)
+{
+    return client_input(ts, "printf 'one\\n'; sleep 0.2; printf 'two\\n'", args);
 }
 
 static unsigned long long failures(enum tls_fail_reason r)
@@ -638,6 +642,25 @@ static void test_idle_before_handshake_is_harmless(void **state)
     pair_close(conn, sv);
 }
 
+/* The bio reads ahead up to 16 KiB (TLS_READAHEAD_LEN) and serves mbedTLS
+ * from there: full-size records (16 KiB + overhead, larger than the
+ * read-ahead) sent back to back straddle its refills; the server reads 512
+ * bytes at a time and only waits on the socket when tls_conn_pending() is
+ * 0. All 50,000 bytes must come through intact for the reply to come. */
+static void test_records_larger_than_readahead(void **state)
+{
+    struct test_env *env = *state;
+    char *out = client_input(&env->main,
+                             "head -c 50000 /dev/zero | tr '\\000' A; printf '\\ntwo\\n'",
+                             "-tls1_3 -servername www.rampart.test");
+    assert_non_null(strstr(out, "version=TLSv1.3 "));
+    free(out);
+    out = client_input(&env->main, "head -c 50000 /dev/zero | tr '\\000' A; printf '\\ntwo\\n'",
+                       "-tls1_2 -servername www.rampart.test");
+    assert_non_null(strstr(out, "version=TLSv1.2 "));
+    free(out);
+}
+
 static void test_reason_names(void **state)
 {
     (void)state;
@@ -675,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_handshake_waits_then_client_closes),
         cmocka_unit_test(test_plain_http_on_tls_port_is_protocol_error),
         cmocka_unit_test(test_idle_before_handshake_is_harmless),
+        cmocka_unit_test(test_records_larger_than_readahead),
         cmocka_unit_test(test_reason_names),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
