@@ -661,14 +661,15 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
     if (parent_check_tls(p->cfg, err, err_len) < 0)
         return -1;
+    /* the reviewed policy is in force before any port opens */
+    if (apply_firewall(p, p->cfg, err, err_len) < 0)
+        return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
     if (geteuid() != 0)
         log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
                   LOG_END);
     else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
-        return -1;
-    if (apply_firewall(p, p->cfg, err, err_len) < 0)
         return -1;
     bool failed = false;
     p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);

@@ -25,7 +25,7 @@ log=$T_TMP/rampart.log
 spawn "$ns" "$log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null
 pid=$!
 wait_port "$ns" 127.0.0.1 18080 || { not_ok "rampart starts" "$(tail -n 3 "$log")"; exit 1; }
-check "policy applied at start" grep -q "firewall_applied proc=parent" "$log"
+check "policy applied at start" wait_for 3 grep -q "firewall_applied proc=parent" "$log"
 check "table inet rampart programmed" ip netns exec "$ns" nft list set inet rampart blocklist
 check_eq "loopback still answers through the policy" 301 "$(proc_http "$ns" 18080)"
 
