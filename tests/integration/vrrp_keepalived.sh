@@ -18,8 +18,11 @@ rp=$(rp_start "$R" rp1 200)
 if wait_for 5 has_vip "$R" && wait_for 2 grep -q "Entering BACKUP STATE" "$T_TMP/ka1.log"; then
   ok "rampart (200) is master, keepalived (100) backup"
 else not_ok "rampart (200) is master, keepalived (100) backup"; fi
+# (keepalived may have been Master for a moment before rampart's first
+# advert on a slow start; what counts is that it stays Backup from here)
+ka_masters=$(grep -c "Entering MASTER" "$T_TMP/ka1.log")
 sleep 1
-if has_vip "$R" && no_vip "$K" && ! grep -q "Entering MASTER" "$T_TMP/ka1.log"; then
+if has_vip "$R" && no_vip "$K" && [ "$(grep -c "Entering MASTER" "$T_TMP/ka1.log")" = "$ka_masters" ]; then
   ok "keepalived accepts rampart's advertisements (checksum, addresses) and stays backup"
 else not_ok "keepalived accepts rampart's advertisements" "$(tail -n 3 "$T_TMP/ka1.log" | tr '\n' ' ')"; fi
 
