@@ -24,18 +24,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define BENCH_MAX_EVENTS 128
+#define BENCH_MAX_EVENTS  128
 #define BENCH_REQUEST_MAX 256 /* small: RSS per connection should be TLS's */
 
-static const char bench_reply[] =
-    "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n";
+static const char bench_reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n";
 
 struct bench_conn {
     int fd;
     struct tls_conn *tls;
     bool established;
-    size_t got;      /* request bytes so far */
-    size_t sent;     /* reply bytes written */
+    size_t got;  /* request bytes so far */
+    size_t sent; /* reply bytes written */
     char req[BENCH_REQUEST_MAX];
 };
 
@@ -59,8 +58,7 @@ static void bench_close(struct bench_conn *c)
 
 static void bench_want(int ep, struct bench_conn *c, int io)
 {
-    struct epoll_event ev = {.events = io == TLS_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN,
-                             .data.ptr = c};
+    struct epoll_event ev = {.events = io == TLS_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN, .data.ptr = c};
     epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -110,7 +108,8 @@ static void bench_accept(int ep, int lfd, struct tls_server *srv)
 
 static int bench_listen(int port)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port),
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((unsigned short)port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -126,8 +125,7 @@ static void bench_report(void)
     printf("tls13=%llu tls12=%llu resumed=%llu", (unsigned long long)tls_stats.handshakes_tls13,
            (unsigned long long)tls_stats.handshakes_tls12, (unsigned long long)tls_stats.resumed);
     for (int r = 0; r < TLS_FAIL_COUNT; r++)
-        printf(" fail_%s=%llu", tls_fail_reason_name(r),
-               (unsigned long long)tls_stats.failures[r]);
+        printf(" fail_%s=%llu", tls_fail_reason_name(r), (unsigned long long)tls_stats.failures[r]);
     printf("\n");
     fflush(stdout);
 }

@@ -80,8 +80,8 @@ struct unit {
     uint64_t scale;
 };
 
-static int parse_scaled(const char *text, const struct unit *units, size_t n_units,
-                        uint64_t default_scale, uint64_t max, uint64_t *out)
+static int parse_scaled(const char *text, const struct unit *units, size_t n_units, uint64_t default_scale,
+                        uint64_t max, uint64_t *out)
 {
     const char *end;
     unsigned long long v;
@@ -119,7 +119,7 @@ int parse_duration_ms(const char *text, uint64_t max_ms, uint64_t *out_ms, char 
 int parse_size(const char *text, uint64_t max, uint64_t *out, char *why)
 {
     static const struct unit units[] = {
-        {"k", 1024}, {"m", 1024 * 1024}, {"g", 1024ULL * 1024 * 1024},
+        {"k", 1024},  {"m", 1024 * 1024},  {"g", 1024ULL * 1024 * 1024},
         {"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024ULL * 1024 * 1024},
     };
     int rc = parse_scaled(text, units, sizeof units / sizeof units[0], 1, max, out);
@@ -147,8 +147,8 @@ int parse_ip(const char *text, struct ip_addr *out, char *why)
 
 static bool prefix_host_bits_zero(const struct ip_prefix *p)
 {
-    const uint8_t *bytes = p->addr.family == AF_INET ? (const uint8_t *)&p->addr.u.v4
-                                                     : (const uint8_t *)&p->addr.u.v6;
+    const uint8_t *bytes =
+        p->addr.family == AF_INET ? (const uint8_t *)&p->addr.u.v4 : (const uint8_t *)&p->addr.u.v6;
     unsigned total = p->addr.family == AF_INET ? 32 : 128;
     for (unsigned bit = p->len; bit < total; bit++)
         if (bytes[bit / 8] & (0x80u >> (bit % 8)))

@@ -164,8 +164,7 @@ static int set_value(struct config_loader *ld, const struct config_key *key, voi
         }
         snprintf(why, PARSE_WHY_MAX, "'%.60s' is not one of %s", value, key->names_text);
         return -1;
-    case KEY_CUSTOM:
-        return key->custom(ld, base, value, why);
+    case KEY_CUSTOM: return key->custom(ld, base, value, why);
     }
     return -1;
 }
@@ -305,4 +304,7 @@ struct config *config_load(const char *path, struct config_errors *errors)
     return cfg;
 }
 
-void config_free(struct config *cfg) { free(cfg); }
+void config_free(struct config *cfg)
+{
+    free(cfg);
+}

@@ -16,17 +16,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CONFIG_MAX_LISTENERS     8    /* per listener kind (https, http) */
-#define CONFIG_MAX_CERTIFICATES  16   /* certificate/key pairs for SNI */
-#define CONFIG_MAX_BACKENDS      64
-#define CONFIG_MAX_VIPS          8    /* virtual addresses per VRRP instance */
-#define CONFIG_MAX_PEERS         8    /* VRRP unicast peers */
-#define CONFIG_MAX_TRACKED_IFS   8
-#define CONFIG_MAX_WORKERS       64
-#define CONFIG_NAME_MAX          64   /* backend names, server names */
-#define CONFIG_PATH_MAX          256
-#define CONFIG_IFNAME_MAX        16   /* IFNAMSIZ */
-#define CONFIG_HTTP_PATH_MAX     256  /* health check path */
+#define CONFIG_MAX_LISTENERS    8  /* per listener kind (https, http) */
+#define CONFIG_MAX_CERTIFICATES 16 /* certificate/key pairs for SNI */
+#define CONFIG_MAX_BACKENDS     64
+#define CONFIG_MAX_VIPS         8 /* virtual addresses per VRRP instance */
+#define CONFIG_MAX_PEERS        8 /* VRRP unicast peers */
+#define CONFIG_MAX_TRACKED_IFS  8
+#define CONFIG_MAX_WORKERS      64
+#define CONFIG_NAME_MAX         64 /* backend names, server names */
+#define CONFIG_PATH_MAX         256
+#define CONFIG_IFNAME_MAX       16  /* IFNAMSIZ */
+#define CONFIG_HTTP_PATH_MAX    256 /* health check path */
 
 enum log_format { LOG_FORMAT_PLAIN, LOG_FORMAT_JSON };
 enum tls_version_min { TLS_MIN_1_2, TLS_MIN_1_3 };
@@ -50,9 +50,9 @@ struct config_backend {
     char name[CONFIG_NAME_MAX];
     struct sockaddr_storage addr; /* address + port */
     socklen_t addr_len;
-    unsigned weight;    /* 0 (drained) .. 256 */
-    unsigned max_idle;  /* idle keep-alive connections kept per worker */
-    unsigned line;      /* where it was declared, for messages */
+    unsigned weight;   /* 0 (drained) .. 256 */
+    unsigned max_idle; /* idle keep-alive connections kept per worker */
+    unsigned line;     /* where it was declared, for messages */
 };
 
 struct config_gateway {
@@ -60,8 +60,8 @@ struct config_gateway {
     unsigned n_https;
     struct listen_addr http[CONFIG_MAX_LISTENERS]; /* redirect + ACME listener */
     unsigned n_http;
-    unsigned workers;          /* resolved: "auto" becomes the core count */
-    char user[CONFIG_NAME_MAX];/* the relay process drops to this user */
+    unsigned workers;                 /* resolved: "auto" becomes the core count */
+    char user[CONFIG_NAME_MAX];       /* the relay process drops to this user */
     char access_log[CONFIG_PATH_MAX]; /* "stderr", "off" or a file path */
     enum log_format log_format;
     uint64_t drain_timeout_ms; /* SIGTERM grace period for in-flight requests */
@@ -83,18 +83,18 @@ struct config_health {
     char host[CONFIG_NAME_MAX]; /* Host header of the check request */
     uint64_t interval_ms;
     uint64_t timeout_ms;
-    unsigned rise;             /* consecutive successes to mark a backend up */
-    unsigned fall;             /* consecutive failures to mark it down */
-    unsigned expect_status_min;/* expected status range, default 200-399 */
+    unsigned rise;              /* consecutive successes to mark a backend up */
+    unsigned fall;              /* consecutive failures to mark it down */
+    unsigned expect_status_min; /* expected status range, default 200-399 */
     unsigned expect_status_max;
 };
 
 struct config_limits {
-    uint64_t max_header_size;  /* whole request head, bytes */
+    uint64_t max_header_size; /* whole request head, bytes */
     unsigned max_headers;
     uint64_t max_uri_length;
-    uint64_t max_body_size;    /* 0 = unlimited */
-    unsigned max_connections;  /* per node */
+    uint64_t max_body_size;   /* 0 = unlimited */
+    unsigned max_connections; /* per node */
     unsigned max_connections_per_ip;
     uint64_t header_timeout_ms;   /* TLS handshake + request head */
     uint64_t idle_timeout_ms;     /* keep-alive between requests */
@@ -106,18 +106,18 @@ struct config_limits {
 struct config_vrrp {
     bool enabled;
     char interface[CONFIG_IFNAME_MAX];
-    unsigned vrid;              /* 1-255 */
-    unsigned priority;          /* 1-255; 255 = address owner */
-    unsigned advert_interval_cs;/* centiseconds, 1-4095 */
+    unsigned vrid;               /* 1-255 */
+    unsigned priority;           /* 1-255; 255 = address owner */
+    unsigned advert_interval_cs; /* centiseconds, 1-4095 */
     struct ip_prefix vips[CONFIG_MAX_VIPS];
     unsigned n_vips;
     bool preempt;
     uint64_t preempt_delay_ms;
     struct ip_addr unicast_peers[CONFIG_MAX_PEERS]; /* empty = multicast 224.0.0.18 */
     unsigned n_unicast_peers;
-    unsigned garp_count;        /* gratuitous ARPs sent on becoming Master */
+    unsigned garp_count; /* gratuitous ARPs sent on becoming Master */
     uint64_t garp_interval_ms;
-    uint64_t garp_refresh_ms;   /* 0 = no periodic refresh */
+    uint64_t garp_refresh_ms; /* 0 = no periodic refresh */
     char track_interfaces[CONFIG_MAX_TRACKED_IFS][CONFIG_IFNAME_MAX];
     unsigned n_track_interfaces;
     unsigned penalty_no_backend;     /* priority lowered while no backend is up */
@@ -154,7 +154,7 @@ struct config {
 #define CONFIG_MAX_ERRORS 64
 #define CONFIG_ERROR_MAX  (CONFIG_PATH_MAX + 256)
 struct config_errors {
-    unsigned count;     /* may exceed CONFIG_MAX_ERRORS; only the first are kept */
+    unsigned count; /* may exceed CONFIG_MAX_ERRORS; only the first are kept */
     char msg[CONFIG_MAX_ERRORS][CONFIG_ERROR_MAX];
 };
 

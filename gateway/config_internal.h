@@ -16,8 +16,8 @@
 struct config_loader {
     const char *path;
     FILE *fp;
-    unsigned line;      /* line being read */
-    unsigned key_line;  /* line of the key being handled */
+    unsigned line;     /* line being read */
+    unsigned key_line; /* line of the key being handled */
     struct config *cfg;
     struct config_errors *errors;
     char last_unknown_section[CONFIG_NAME_MAX + 16];
@@ -31,23 +31,32 @@ struct config_loader {
     unsigned policy_line;
 };
 
-enum config_key_type { KEY_BOOL, KEY_UINT, KEY_U64, KEY_DURATION, KEY_SIZE, KEY_STRING, KEY_ENUM, KEY_CUSTOM };
+enum config_key_type {
+    KEY_BOOL,
+    KEY_UINT,
+    KEY_U64,
+    KEY_DURATION,
+    KEY_SIZE,
+    KEY_STRING,
+    KEY_ENUM,
+    KEY_CUSTOM
+};
 
 struct config_key {
     const char *name;
     enum config_key_type type;
-    size_t offset;        /* of the field in the section's struct */
-    long long min, max;   /* UINT, U64: value; DURATION: ms; SIZE: bytes */
-    size_t size;          /* STRING: buffer size */
+    size_t offset;            /* of the field in the section's struct */
+    long long min, max;       /* UINT, U64: value; DURATION: ms; SIZE: bytes */
+    size_t size;              /* STRING: buffer size */
     const char *const *names; /* ENUM: NULL-terminated, index = enum value */
     const char *names_text;   /* ENUM: "plain, json" for messages */
     int (*custom)(struct config_loader *ld, void *base, char *value, char *why);
-    bool repeatable;      /* may appear more than once (lists) */
+    bool repeatable; /* may appear more than once (lists) */
 };
 
 struct config_section {
     const char *name;
-    bool named;           /* [backend NAME] */
+    bool named; /* [backend NAME] */
     const struct config_key *keys;
     /* The struct keys write into, or NULL if the section header is bad
      * (already reported). */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define WHY(...) snprintf(why, PARSE_WHY_MAX, __VA_ARGS__)
+#define WHY(...)  snprintf(why, PARSE_WHY_MAX, __VA_ARGS__)
 #define MS_MINUTE (60ULL * 1000)
 #define MS_HOUR   (60 * MS_MINUTE)
 #define MS_DAY    (24 * MS_HOUR)
@@ -42,7 +42,8 @@ static bool ifname_ok(const char *name)
 
 /* ---- [gateway] ----------------------------------------------------------------------- */
 
-static int set_listen_list(struct listen_addr *list, unsigned *count, bool allow_empty, char *value, char *why)
+static int set_listen_list(struct listen_addr *list, unsigned *count, bool allow_empty, char *value,
+                           char *why)
 {
     char *items[CONFIG_MAX_LISTENERS];
     int n = parse_split_list(value, items, CONFIG_MAX_LISTENERS);
@@ -99,9 +100,15 @@ static const struct config_key gateway_keys[] = {
     {.name = "workers", .type = KEY_CUSTOM, .custom = key_workers},
     {.name = "user", .type = KEY_STRING, .offset = G(user), .size = CONFIG_NAME_MAX},
     {.name = "access_log", .type = KEY_STRING, .offset = G(access_log), .size = CONFIG_PATH_MAX},
-    {.name = "log_format", .type = KEY_ENUM, .offset = G(log_format), .names = log_formats,
+    {.name = "log_format",
+     .type = KEY_ENUM,
+     .offset = G(log_format),
+     .names = log_formats,
      .names_text = "plain, json"},
-    {.name = "drain_timeout", .type = KEY_DURATION, .offset = G(drain_timeout_ms), .min = 0,
+    {.name = "drain_timeout",
+     .type = KEY_DURATION,
+     .offset = G(drain_timeout_ms),
+     .min = 0,
      .max = 10 * MS_MINUTE},
     {0},
 };
@@ -150,13 +157,22 @@ static const char *const cipher_profiles[] = {"default", "aes-gcm", NULL};
 #define T(f) offsetof(struct config_tls, f)
 static const struct config_key tls_keys[] = {
     {.name = "certificate", .type = KEY_CUSTOM, .custom = key_certificate, .repeatable = true},
-    {.name = "min_version", .type = KEY_ENUM, .offset = T(min_version), .names = tls_versions,
+    {.name = "min_version",
+     .type = KEY_ENUM,
+     .offset = T(min_version),
+     .names = tls_versions,
      .names_text = "1.2, 1.3"},
-    {.name = "ciphers", .type = KEY_ENUM, .offset = T(ciphers), .names = cipher_profiles,
+    {.name = "ciphers",
+     .type = KEY_ENUM,
+     .offset = T(ciphers),
+     .names = cipher_profiles,
      .names_text = "default, aes-gcm"},
     {.name = "tickets", .type = KEY_BOOL, .offset = T(tickets)},
-    {.name = "ticket_lifetime", .type = KEY_DURATION, .offset = T(ticket_lifetime_ms),
-     .min = MS_MINUTE, .max = 7 * MS_DAY},
+    {.name = "ticket_lifetime",
+     .type = KEY_DURATION,
+     .offset = T(ticket_lifetime_ms),
+     .min = MS_MINUTE,
+     .max = 7 * MS_DAY},
     {.name = "hsts_max_age", .type = KEY_U64, .offset = T(hsts_max_age_s), .min = 0, .max = 157680000},
     {.name = "hsts_include_subdomains", .type = KEY_BOOL, .offset = T(hsts_include_subdomains)},
     {0},
@@ -277,18 +293,35 @@ static const struct config_key health_keys[] = {
 #define L(f) offsetof(struct config_limits, f)
 static const struct config_key limits_keys[] = {
     /* The head must fit the connection's input buffer (CONN_BUF_SIZE, 16 KiB). */
-    {.name = "max_header_size", .type = KEY_SIZE, .offset = L(max_header_size), .min = 1024, .max = 16 * 1024},
+    {.name = "max_header_size",
+     .type = KEY_SIZE,
+     .offset = L(max_header_size),
+     .min = 1024,
+     .max = 16 * 1024},
     {.name = "max_headers", .type = KEY_UINT, .offset = L(max_headers), .min = 1, .max = 128},
     {.name = "max_uri_length", .type = KEY_SIZE, .offset = L(max_uri_length), .min = 64, .max = 16 * 1024},
     {.name = "max_body_size", .type = KEY_SIZE, .offset = L(max_body_size), .min = 0, .max = 1LL << 40},
     {.name = "max_connections", .type = KEY_UINT, .offset = L(max_connections), .min = 1, .max = 1000000},
-    {.name = "max_connections_per_ip", .type = KEY_UINT, .offset = L(max_connections_per_ip), .min = 1,
+    {.name = "max_connections_per_ip",
+     .type = KEY_UINT,
+     .offset = L(max_connections_per_ip),
+     .min = 1,
      .max = 1000000},
-    {.name = "header_timeout", .type = KEY_DURATION, .offset = L(header_timeout_ms), .min = 100, .max = MS_HOUR},
+    {.name = "header_timeout",
+     .type = KEY_DURATION,
+     .offset = L(header_timeout_ms),
+     .min = 100,
+     .max = MS_HOUR},
     {.name = "idle_timeout", .type = KEY_DURATION, .offset = L(idle_timeout_ms), .min = 100, .max = MS_HOUR},
-    {.name = "connect_timeout", .type = KEY_DURATION, .offset = L(connect_timeout_ms), .min = 10,
+    {.name = "connect_timeout",
+     .type = KEY_DURATION,
+     .offset = L(connect_timeout_ms),
+     .min = 10,
      .max = MS_MINUTE},
-    {.name = "response_timeout", .type = KEY_DURATION, .offset = L(response_timeout_ms), .min = 100,
+    {.name = "response_timeout",
+     .type = KEY_DURATION,
+     .offset = L(response_timeout_ms),
+     .min = 100,
      .max = MS_HOUR},
     {.name = "allow_http10_without_host", .type = KEY_BOOL, .offset = L(allow_http10_without_host)},
     {0},
@@ -413,7 +446,10 @@ static const struct config_key vrrp_keys[] = {
     {.name = "garp_refresh", .type = KEY_DURATION, .offset = V(garp_refresh_ms), .min = 0, .max = MS_DAY},
     {.name = "track_interface", .type = KEY_CUSTOM, .custom = key_track_interface, .repeatable = true},
     {.name = "penalty_no_backend", .type = KEY_UINT, .offset = V(penalty_no_backend), .min = 0, .max = 254},
-    {.name = "penalty_interface_down", .type = KEY_UINT, .offset = V(penalty_interface_down), .min = 0,
+    {.name = "penalty_interface_down",
+     .type = KEY_UINT,
+     .offset = V(penalty_interface_down),
+     .min = 0,
      .max = 254},
     {0},
 };
@@ -449,27 +485,36 @@ static int key_firewall_policy(struct config_loader *ld, void *base, char *value
 static const struct config_key firewall_keys[] = {
     {.name = "policy", .type = KEY_CUSTOM, .custom = key_firewall_policy},
     {.name = "autoblock", .type = KEY_BOOL, .offset = F(autoblock)},
-    {.name = "autoblock_threshold", .type = KEY_UINT, .offset = F(autoblock_threshold), .min = 1,
+    {.name = "autoblock_threshold",
+     .type = KEY_UINT,
+     .offset = F(autoblock_threshold),
+     .min = 1,
      .max = 1000000},
-    {.name = "autoblock_window", .type = KEY_DURATION, .offset = F(autoblock_window_ms), .min = 1000,
+    {.name = "autoblock_window",
+     .type = KEY_DURATION,
+     .offset = F(autoblock_window_ms),
+     .min = 1000,
      .max = MS_HOUR},
-    {.name = "autoblock_timeout", .type = KEY_DURATION, .offset = F(autoblock_timeout_ms), .min = 1000,
+    {.name = "autoblock_timeout",
+     .type = KEY_DURATION,
+     .offset = F(autoblock_timeout_ms),
+     .min = 1000,
      .max = 7 * MS_DAY},
     {0},
 };
 
 /* ---- sections ------------------------------------------------------------------------------------ */
 
-#define FIXED_SECTION(field)                                                              \
-    static void *open_##field(struct config_loader *ld, const char *instance, unsigned line) \
-    {                                                                                     \
-        (void)instance, (void)line;                                                       \
-        return &ld->cfg->field;                                                           \
-    }                                                                                     \
-    static uint64_t *seen_##field(struct config_loader *ld, void *base)                   \
-    {                                                                                     \
-        (void)base;                                                                       \
-        return &ld->seen_##field;                                                         \
+#define FIXED_SECTION(field)                                                                                 \
+    static void *open_##field(struct config_loader *ld, const char *instance, unsigned line)                 \
+    {                                                                                                        \
+        (void)instance, (void)line;                                                                          \
+        return &ld->cfg->field;                                                                              \
+    }                                                                                                        \
+    static uint64_t *seen_##field(struct config_loader *ld, void *base)                                      \
+    {                                                                                                        \
+        (void)base;                                                                                          \
+        return &ld->seen_##field;                                                                            \
     }
 FIXED_SECTION(gateway)
 FIXED_SECTION(tls)
@@ -491,8 +536,9 @@ static void *open_backend(struct config_loader *ld, const char *name, unsigned l
         return NULL;
     }
     if (!name_ok(name, false)) {
-        config_error(ld, line, "[backend %s]: '%s' is not a valid backend name (letters, digits, '-', '.', '_')",
-                     name, name);
+        config_error(ld, line,
+                     "[backend %s]: '%s' is not a valid backend name (letters, digits, '-', '.', '_')", name,
+                     name);
         return NULL;
     }
     if (cfg->n_backends == CONFIG_MAX_BACKENDS) {

@@ -39,15 +39,17 @@ static void validate_key_file(struct config_loader *ld, unsigned line, const cha
         return;
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO))
-        config_error(ld, line, "[tls] key file '%s' is accessible by group or others (mode %04o); chmod 600 it",
-                     path, (unsigned)(st.st_mode & 07777));
+        config_error(ld, line,
+                     "[tls] key file '%s' is accessible by group or others (mode %04o); chmod 600 it", path,
+                     (unsigned)(st.st_mode & 07777));
 }
 
 static void validate_tls(struct config_loader *ld)
 {
     const struct config_tls *t = &ld->cfg->tls;
     if (ld->cfg->gateway.n_https > 0 && t->n_certs == 0)
-        config_error(ld, 0, "[tls] no certificate: the HTTPS listener needs 'certificate = NAME CERT_FILE KEY_FILE'");
+        config_error(
+            ld, 0, "[tls] no certificate: the HTTPS listener needs 'certificate = NAME CERT_FILE KEY_FILE'");
     for (unsigned i = 0; i < t->n_certs; i++) {
         if (access(t->certs[i].cert_file, R_OK) < 0)
             config_error(ld, ld->cert_line[i], "[tls] certificate file '%s': %s", t->certs[i].cert_file,
@@ -90,7 +92,8 @@ static void validate_gateway(struct config_loader *ld)
     if (!cfg->gateway.user[0] || !getpwnam(cfg->gateway.user))
         config_error(ld, 0, "[gateway] user '%s' does not exist on this system", cfg->gateway.user);
     if (cfg->firewall.policy[0] && access(cfg->firewall.policy, R_OK) < 0)
-        config_error(ld, ld->policy_line, "[firewall] policy '%s': %s", cfg->firewall.policy, strerror(errno));
+        config_error(ld, ld->policy_line, "[firewall] policy '%s': %s", cfg->firewall.policy,
+                     strerror(errno));
 }
 
 void config_validate(struct config_loader *ld)

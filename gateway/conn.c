@@ -114,9 +114,7 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
         tls_count_failure(TLS_FAIL_TIMEOUT);
         conn_close(c);
         return;
-    case CS_HEAD:
-        conn_reject(c, 408);
-        break;
+    case CS_HEAD: conn_reject(c, 408); break;
     case CS_FORWARD: proxy_on_timer(c); break;
     case CS_IDLE:
         if (c->requests > 0 && !c->idle_shrunk) { /* then wait out the keep-alive */
@@ -355,8 +353,7 @@ static void conn_redirect(struct conn *c)
     struct http_reply_opts o;
     reply_opts(c, &o);
     o.https = false;
-    int n = http_reply_redirect(&x->req_h, x->cin_data, &x->info, &o, x->cout_data,
-                                CONN_HEAD_OUT_SIZE);
+    int n = http_reply_redirect(&x->req_h, x->cin_data, &x->info, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
     if (n <= 0) { /* no Host to redirect to: the client's error, counted */
         conn_reject(c, 400);
         return;

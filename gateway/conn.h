@@ -31,14 +31,14 @@
  * closed, as HAProxy does on a soft stop, so a reload never cuts a client
  * that was about to reuse its connection. */
 #define CONN_DRAIN_IDLE_GRACE_MS 1000
-#define CONN_BUF_SIZE        16384                  /* client and backend input buffers */
-#define CONN_HEAD_OUT_SIZE   (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
-#define CONN_LOG_PATH_MAX    256                    /* request target kept for the access log */
-#define CONN_LOG_METHOD_MAX  16
-#define CONN_EXCHANGE_CACHE  16  /* freed exchanges a worker keeps for reuse */
-#define CONN_CONNECT_RETRIES 1   /* a failed connect is retried once, elsewhere */
-#define CONN_IDLE_SHRINK_MS  200 /* keep-alive idle this long: buffers freed */
-#define CONN_STALE_RETRIES   2   /* reused sockets found closed, replayed */
+#define CONN_BUF_SIZE            16384                  /* client and backend input buffers */
+#define CONN_HEAD_OUT_SIZE       (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
+#define CONN_LOG_PATH_MAX        256                    /* request target kept for the access log */
+#define CONN_LOG_METHOD_MAX      16
+#define CONN_EXCHANGE_CACHE      16  /* freed exchanges a worker keeps for reuse */
+#define CONN_CONNECT_RETRIES     1   /* a failed connect is retried once, elsewhere */
+#define CONN_IDLE_SHRINK_MS      200 /* keep-alive idle this long: buffers freed */
+#define CONN_STALE_RETRIES       2   /* reused sockets found closed, replayed */
 
 /* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
 struct conn_buf {
@@ -119,8 +119,8 @@ struct conn_worker {
     struct pool *pool;
     struct exchange *free_x;
     unsigned n_free_x;
-    uint64_t rng[2]; /* xorshift128+ for request ids */
-    bool destroying; /* drained: freed after this batch */
+    uint64_t rng[2];         /* xorshift128+ for request ids */
+    bool destroying;         /* drained: freed after this batch */
     uint64_t drain_since_ms; /* when conn_drain was first called; 0 = not draining */
 };
 

@@ -36,10 +36,17 @@ static int payload_ok(enum ipc_type type, size_t len)
 const char *ipc_type_name(enum ipc_type type)
 {
     static const char *const names[IPC_TYPE_END] = {
-        [IPC_CONFIG] = "config",       [IPC_DRAIN] = "drain",       [IPC_READY] = "ready",
-        [IPC_HEARTBEAT] = "heartbeat", [IPC_FATAL] = "fatal",       [IPC_RETIRE] = "retire",
-        [IPC_VRRP] = "vrrp",           [IPC_FIREWALL] = "firewall", [IPC_BACKENDS] = "backends",
-        [IPC_AUTOBLOCK] = "autoblock", [IPC_TICKET_KEYS] = "ticket_keys",
+        [IPC_CONFIG] = "config",
+        [IPC_DRAIN] = "drain",
+        [IPC_READY] = "ready",
+        [IPC_HEARTBEAT] = "heartbeat",
+        [IPC_FATAL] = "fatal",
+        [IPC_RETIRE] = "retire",
+        [IPC_VRRP] = "vrrp",
+        [IPC_FIREWALL] = "firewall",
+        [IPC_BACKENDS] = "backends",
+        [IPC_AUTOBLOCK] = "autoblock",
+        [IPC_TICKET_KEYS] = "ticket_keys",
     };
     return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
 }

@@ -23,18 +23,18 @@
 #include <sys/types.h>
 
 enum ipc_type {
-    IPC_CONFIG = 1, /* struct config: the relay's whole configuration */
-    IPC_DRAIN,      /* no payload: stop accepting, finish in-flight, exit 0 */
-    IPC_READY,      /* struct ipc_status: certificates loaded, privileges dropped, serving */
-    IPC_HEARTBEAT,  /* struct ipc_status */
-    IPC_FATAL,      /* text (not NUL-terminated): why the relay cannot serve */
-    IPC_RETIRE,     /* no payload: a newer relay took over (reload): close the
-                     * admin listener at once, then drain like IPC_DRAIN */
-    IPC_VRRP,       /* struct admin_vrrp_status, for /healthz, /status, /metrics */
-    IPC_FIREWALL,   /* struct admin_firewall_status */
-    IPC_BACKENDS,   /* uint64_t, right after CONFIG: backends the previous relay
-                     * had down (bit i = backend i), so they start down */
-    IPC_AUTOBLOCK,  /* struct ipc_autoblock: the abuse detector names an offender */
+    IPC_CONFIG = 1,  /* struct config: the relay's whole configuration */
+    IPC_DRAIN,       /* no payload: stop accepting, finish in-flight, exit 0 */
+    IPC_READY,       /* struct ipc_status: certificates loaded, privileges dropped, serving */
+    IPC_HEARTBEAT,   /* struct ipc_status */
+    IPC_FATAL,       /* text (not NUL-terminated): why the relay cannot serve */
+    IPC_RETIRE,      /* no payload: a newer relay took over (reload): close the
+                      * admin listener at once, then drain like IPC_DRAIN */
+    IPC_VRRP,        /* struct admin_vrrp_status, for /healthz, /status, /metrics */
+    IPC_FIREWALL,    /* struct admin_firewall_status */
+    IPC_BACKENDS,    /* uint64_t, right after CONFIG: backends the previous relay
+                      * had down (bit i = backend i), so they start down */
+    IPC_AUTOBLOCK,   /* struct ipc_autoblock: the abuse detector names an offender */
     IPC_TICKET_KEYS, /* struct tls_ticket_keys: session-ticket keys from the parent,
                       * right after BACKENDS and again at every rotation */
     IPC_TYPE_END
@@ -44,8 +44,8 @@ struct ipc_status {
     uint32_t backends_up;
     uint32_t backends_total;
     uint32_t connections;
-    uint32_t settled; /* 1: every backend's state is known (down, or one check
-                       * passed); until then backends_up is only the start value */
+    uint32_t settled;   /* 1: every backend's state is known (down, or one check
+                         * passed); until then backends_up is only the start value */
     uint64_t down_mask; /* bit i: backend i (config order) is down */
 };
 

@@ -202,9 +202,15 @@ static void run_deferred(struct loop *loop)
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
-uint64_t loop_now_ms(const struct loop *loop) { return loop->now_ms; }
+uint64_t loop_now_ms(const struct loop *loop)
+{
+    return loop->now_ms;
+}
 
-void loop_stop(struct loop *loop) { loop->stopped = true; }
+void loop_stop(struct loop *loop)
+{
+    loop->stopped = true;
+}
 
 int loop_run(struct loop *loop)
 {

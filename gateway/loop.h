@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LOOP_READ  1u
-#define LOOP_WRITE 2u
+#define LOOP_READ       1u
+#define LOOP_WRITE      2u
 #define LOOP_MAX_EVENTS 256 /* events taken from the kernel per epoll_wait */
 
 struct loop;
@@ -36,10 +36,10 @@ typedef void (*loop_defer_fn)(void *arg);
 
 struct loop_io {
     int fd;
-    unsigned events;   /* what we are watching for, LOOP_READ | LOOP_WRITE */
+    unsigned events; /* what we are watching for, LOOP_READ | LOOP_WRITE */
     loop_io_fn fn;
-    void *arg;         /* for the owner; the loop does not touch it */
-    bool registered;   /* internal */
+    void *arg;       /* for the owner; the loop does not touch it */
+    bool registered; /* internal */
 };
 
 struct loop_timer {
@@ -61,7 +61,10 @@ void loop_unwatch(struct loop *loop, struct loop_io *io);
 /* (Re)arms a timer to fire once, delay_ms from now. */
 void loop_timer_set(struct loop *loop, struct loop_timer *timer, uint64_t delay_ms);
 void loop_timer_clear(struct loop *loop, struct loop_timer *timer);
-static inline bool loop_timer_pending(const struct loop_timer *t) { return t->heap_pos != 0; }
+static inline bool loop_timer_pending(const struct loop_timer *t)
+{
+    return t->heap_pos != 0;
+}
 
 /* Runs fn(arg) after the events of the current iteration are dispatched.
  * Returns 0 or -1 (out of memory). */

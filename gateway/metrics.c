@@ -40,7 +40,7 @@ void metrics_reject(enum metrics_reject why)
 const char *metrics_reject_name(enum metrics_reject why)
 {
     static const char *const names[METRICS_REJECT_COUNT] = {
-        "bad_request", "timeout", "body_too_large", "uri_too_long",
+        "bad_request",       "timeout",          "body_too_large", "uri_too_long",
         "headers_too_large", "connection_limit", "per_ip_limit",
     };
     return why < METRICS_REJECT_COUNT ? names[why] : "unknown";

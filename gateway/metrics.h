@@ -21,25 +21,25 @@
 extern const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS];
 
 enum metrics_reject {
-    METRICS_REJECT_BAD_REQUEST,     /* 400 */
-    METRICS_REJECT_TIMEOUT,         /* 408 */
-    METRICS_REJECT_BODY_TOO_LARGE,  /* 413 */
-    METRICS_REJECT_URI_TOO_LONG,    /* 414 */
+    METRICS_REJECT_BAD_REQUEST,       /* 400 */
+    METRICS_REJECT_TIMEOUT,           /* 408 */
+    METRICS_REJECT_BODY_TOO_LARGE,    /* 413 */
+    METRICS_REJECT_URI_TOO_LONG,      /* 414 */
     METRICS_REJECT_HEADERS_TOO_LARGE, /* 431 */
-    METRICS_REJECT_CONN_LIMIT,      /* refused before TLS: total limit */
-    METRICS_REJECT_PER_IP_LIMIT,    /* refused before TLS: per-client limit */
+    METRICS_REJECT_CONN_LIMIT,        /* refused before TLS: total limit */
+    METRICS_REJECT_PER_IP_LIMIT,      /* refused before TLS: per-client limit */
     METRICS_REJECT_COUNT
 };
 
 struct metrics {
     atomic_ullong connections_total;
     atomic_llong connections_active;
-    atomic_ullong requests_by_class[6]; /* [2] = 2xx ... [5] = 5xx; [0] = no response */
+    atomic_ullong requests_by_class[6];                     /* [2] = 2xx ... [5] = 5xx; [0] = no response */
     atomic_ullong latency_buckets[METRICS_LATENCY_BUCKETS]; /* cumulative at render */
     atomic_ullong latency_count;
     atomic_ullong latency_sum_us;
     atomic_ullong rejects[METRICS_REJECT_COUNT];
-    atomic_ullong redirects;            /* HTTP -> HTTPS */
+    atomic_ullong redirects; /* HTTP -> HTTPS */
 };
 extern struct metrics metrics;
 
@@ -57,7 +57,7 @@ const char *metrics_reject_name(enum metrics_reject why);
  * it into text, so tests feed them hand-made snapshots.
  */
 
-#define METRICS_STATUS_CLASSES 6 /* [0] none, [1] 1xx ... [5] 5xx */
+#define METRICS_STATUS_CLASSES    6 /* [0] none, [1] 1xx ... [5] 5xx */
 #define METRICS_TLS_FAILURE_KINDS 8 /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
 
 struct metrics_backend_snap {

@@ -38,7 +38,10 @@ struct pool {
 
 _Static_assert(offsetof(struct pool_sock, io) == 0, "pool_sock starts with its watcher");
 
-static struct pool_sock *sock_of(struct loop_io *io) { return (struct pool_sock *)io; }
+static struct pool_sock *sock_of(struct loop_io *io)
+{
+    return (struct pool_sock *)io;
+}
 
 struct pool *pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_ms)
 {
@@ -63,7 +66,10 @@ static void list_unlink(struct pool_list *l, struct pool_sock *s)
     l->count--;
 }
 
-static void sock_free(void *arg) { free(arg); }
+static void sock_free(void *arg)
+{
+    free(arg);
+}
 
 /* A stale event already taken from the kernel may still name a dropped
  * socket: it lands here, harmlessly. */
@@ -138,16 +144,14 @@ struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner, 
     while (l->head) {
         struct pool_sock *s = l->head;
         list_unlink(l, s);
-        if (s->owner == owner && now - s->since_ms <= pool->idle_max_ms &&
-            (!check || still_open(s->io.fd)))
+        if (s->owner == owner && now - s->since_ms <= pool->idle_max_ms && (!check || still_open(s->io.fd)))
             return &s->io;
         pool_drop(pool, &s->io);
     }
     return NULL;
 }
 
-void pool_put(struct pool *pool, unsigned index, const void *owner, struct loop_io *io,
-              unsigned max_idle)
+void pool_put(struct pool *pool, unsigned index, const void *owner, struct loop_io *io, unsigned max_idle)
 {
     if (index >= pool->n || pool->lists[index].count >= max_idle ||
         loop_watch(pool->loop, io, LOOP_READ) < 0) {

@@ -18,8 +18,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define POOL_IDLE_MAX_MS      15000  /* older idle sockets are not reused (nginx
-                                        closes its side after 75 s by default) */
+#define POOL_IDLE_MAX_MS                                                                                     \
+    15000 /* older idle sockets are not reused (nginx                                                        \
+             closes its side after 75 s by default) */
 
 struct pool;
 
@@ -45,8 +46,7 @@ struct loop_io *pool_take(struct pool *pool, unsigned index, const void *owner, 
 
 /* Keeps the socket for reuse, or drops it when the backend already has
  * max_idle idle sockets (max_idle 0: never pooled) or it cannot be watched. */
-void pool_put(struct pool *pool, unsigned index, const void *owner, struct loop_io *io,
-              unsigned max_idle);
+void pool_put(struct pool *pool, unsigned index, const void *owner, struct loop_io *io, unsigned max_idle);
 
 /* Stops watching and closes the socket; the watcher is freed after the
  * current batch of events (an event for it may still be queued). */

@@ -73,7 +73,7 @@ int tls_server_set_ticket_keys(struct tls_server *srv, const struct tls_ticket_k
 /* ---- connections (non-blocking) ------------------------------------------- */
 
 enum tls_io {
-    TLS_IO_DONE = 0,      /* operation complete */
+    TLS_IO_DONE = 0,        /* operation complete */
     TLS_IO_WANT_READ = -1,  /* wait for the socket to be readable, then retry */
     TLS_IO_WANT_WRITE = -2, /* wait for the socket to be writable, then retry */
     TLS_IO_CLOSED = -3,     /* peer sent close_notify or closed the socket */
@@ -135,13 +135,13 @@ const char *tls_conn_error(const struct tls_conn *conn);
 /* ---- counters (process-wide, atomic; read by the metrics page) ------------ */
 
 enum tls_fail_reason {
-    TLS_FAIL_VERSION,     /* client offered only versions we refuse */
-    TLS_FAIL_CIPHER,      /* no common cipher suite / group */
-    TLS_FAIL_SNI,         /* unknown server name and no default */
-    TLS_FAIL_ALERT,       /* client sent a fatal alert */
-    TLS_FAIL_PROTOCOL,    /* malformed handshake or record */
-    TLS_FAIL_TIMEOUT,     /* handshake not finished in time (counted by the caller) */
-    TLS_FAIL_CLOSED,      /* peer closed mid-handshake */
+    TLS_FAIL_VERSION,  /* client offered only versions we refuse */
+    TLS_FAIL_CIPHER,   /* no common cipher suite / group */
+    TLS_FAIL_SNI,      /* unknown server name and no default */
+    TLS_FAIL_ALERT,    /* client sent a fatal alert */
+    TLS_FAIL_PROTOCOL, /* malformed handshake or record */
+    TLS_FAIL_TIMEOUT,  /* handshake not finished in time (counted by the caller) */
+    TLS_FAIL_CLOSED,   /* peer closed mid-handshake */
     TLS_FAIL_OTHER,
     TLS_FAIL_COUNT
 };

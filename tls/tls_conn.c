@@ -17,7 +17,7 @@
 
 /* A socket error that is not EAGAIN: reported to mbedTLS as this code and
  * classified by tls_classify_error() from conn->sys_errno. */
-#define TLS_ERR_SOCKET (-0x004E) /* MBEDTLS_ERR_NET_SEND_FAILED's value */
+#define TLS_ERR_SOCKET        (-0x004E) /* MBEDTLS_ERR_NET_SEND_FAILED's value */
 #define TLS_ERR_SOCKET_CLOSED (-0x0050) /* MBEDTLS_ERR_NET_CONN_RESET's value */
 
 static int tls_bio_error(struct tls_conn *conn, int want)
@@ -51,7 +51,10 @@ static int tls_bio_recv_fd(struct tls_conn *conn, unsigned char *buf, size_t len
     return n > 0 ? (int)n : tls_bio_error(conn, MBEDTLS_ERR_SSL_WANT_READ);
 }
 
-static uint32_t tls_ra_avail(const struct tls_conn *conn) { return conn->ra_end - conn->ra_start; }
+static uint32_t tls_ra_avail(const struct tls_conn *conn)
+{
+    return conn->ra_end - conn->ra_start;
+}
 
 /* A connection holds its read-ahead only while bytes wait in it; the
  * allocator hands the same block to the next reader. */
@@ -128,19 +131,17 @@ void tls_conn_free(struct tls_conn *conn)
  * counted but logged at debug level only, so it cannot flood the log. */
 static void tls_conn_log_failure(const struct tls_conn *conn, enum tls_fail_reason reason)
 {
-    log_event(reason == TLS_FAIL_CLOSED ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "tls_handshake_failed",
-              "client", conn->client, "reason", tls_fail_reason_name(reason), "sni", conn->sni,
-              "error", conn->error, (const char *)NULL);
+    log_event(reason == TLS_FAIL_CLOSED ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "tls_handshake_failed", "client",
+              conn->client, "reason", tls_fail_reason_name(reason), "sni", conn->sni, "error", conn->error,
+              (const char *)NULL);
 }
 
 /* Maps an mbedTLS result of a read/write/handshake to enum tls_io. */
 static int tls_conn_result(struct tls_conn *conn, int ret)
 {
     switch (ret) {
-    case MBEDTLS_ERR_SSL_WANT_READ:
-        return TLS_IO_WANT_READ;
-    case MBEDTLS_ERR_SSL_WANT_WRITE:
-        return TLS_IO_WANT_WRITE;
+    case MBEDTLS_ERR_SSL_WANT_READ: return TLS_IO_WANT_READ;
+    case MBEDTLS_ERR_SSL_WANT_WRITE: return TLS_IO_WANT_WRITE;
     case MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS:
     case MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS:
         return TLS_IO_WANT_READ; /* not enabled in our build; never blocks */
@@ -294,11 +295,17 @@ const char *tls_conn_cipher(const struct tls_conn *conn)
     return mbedtls_ssl_get_ciphersuite(&conn->ssl);
 }
 
-const char *tls_conn_server_name(const struct tls_conn *conn) { return conn->sni; }
+const char *tls_conn_server_name(const struct tls_conn *conn)
+{
+    return conn->sni;
+}
 
 bool tls_conn_resumed(const struct tls_conn *conn)
 {
     return conn->established && !conn->full_handshake;
 }
 
-const char *tls_conn_error(const struct tls_conn *conn) { return conn->error; }
+const char *tls_conn_error(const struct tls_conn *conn)
+{
+    return conn->error;
+}

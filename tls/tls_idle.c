@@ -60,7 +60,7 @@ static void tls_idle_apply(mbedtls_ssl_context *s, const struct tls_idle_offsets
 static size_t tls_idle_max_offset(const struct tls_idle_offsets *o)
 {
     size_t m = 0;
-    const size_t all[] = {o->in_ctr, o->in_hdr, o->in_len, o->in_iv, o->in_msg,
+    const size_t all[] = {o->in_ctr,  o->in_hdr,  o->in_len,  o->in_iv,  o->in_msg,
                           o->out_ctr, o->out_hdr, o->out_len, o->out_iv, o->out_msg};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         m = all[i] > m ? all[i] : m;

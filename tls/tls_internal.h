@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define TLS_SNI_MAX        256 /* DNS names are at most 253 characters */
-#define TLS_CLIENT_MAX     64  /* "[ipv6]:port" text for log lines */
-#define TLS_ERROR_MAX      160 /* tls_conn_error() text */
+#define TLS_SNI_MAX    256 /* DNS names are at most 253 characters */
+#define TLS_CLIENT_MAX 64  /* "[ipv6]:port" text for log lines */
+#define TLS_ERROR_MAX  160 /* tls_conn_error() text */
 
 /* One certificate chain with its private key, and the name it answers to. */
 struct tls_cert {
@@ -28,8 +28,8 @@ struct tls_server {
     mbedtls_ssl_config conf;
     struct tls_cert certs[CONFIG_MAX_CERTIFICATES]; /* [0] is the default */
     unsigned n_certs;
-    const char *names[CONFIG_MAX_CERTIFICATES];     /* certs[i].server_name */
-    struct tls_tickets *tickets;                    /* NULL: tickets off */
+    const char *names[CONFIG_MAX_CERTIFICATES]; /* certs[i].server_name */
+    struct tls_tickets *tickets;                /* NULL: tickets off */
 };
 
 /* What the bio reads from the socket at once: a whole record and usually
@@ -42,13 +42,13 @@ struct tls_conn {
     mbedtls_ssl_context ssl;
     struct tls_server *srv;
     int fd;
-    int sys_errno;         /* errno of the last failed send/recv */
+    int sys_errno; /* errno of the last failed send/recv */
     bool established;
-    bool full_handshake;   /* the certificate was sent: not a resumption */
-    bool shrunk;           /* record buffers released by tls_conn_idle() */
-    size_t in_full_len;    /* buffer sizes to restore after idling */
+    bool full_handshake; /* the certificate was sent: not a resumption */
+    bool shrunk;         /* record buffers released by tls_conn_idle() */
+    size_t in_full_len;  /* buffer sizes to restore after idling */
     size_t out_full_len;
-    unsigned char *ra;     /* read-ahead (tls_conn.c), NULL when empty */
+    unsigned char *ra;         /* read-ahead (tls_conn.c), NULL when empty */
     uint32_t ra_start, ra_end; /* its unread bytes */
     char sni[TLS_SNI_MAX];
     char client[TLS_CLIENT_MAX];
@@ -72,7 +72,6 @@ void tls_idle_shrink(struct tls_conn *conn);
 int tls_idle_restore(struct tls_conn *conn);
 
 /* tls_stats.c: sort an mbedTLS error into a failure reason and a text. */
-enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret,
-                                        char *text, size_t text_len);
+enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret, char *text, size_t text_len);
 
 #endif /* RAMPART_TLS_INTERNAL_H */

@@ -29,7 +29,7 @@
 
 /* (MBEDTLS_VERSION_NUMBER is absent only when the headers are not seen at
  * all, as under cppcheck.) */
-#if defined(MBEDTLS_VERSION_NUMBER) && \
+#if defined(MBEDTLS_VERSION_NUMBER) &&                                                                       \
     (!defined(MBEDTLS_SSL_SRV_C) || !defined(MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH))
 #error "tls/ must be compiled against tls/mbedtls_config.h"
 #endif

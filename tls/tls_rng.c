@@ -23,8 +23,8 @@ static const unsigned char tls_rng_label[] = "rampart tls";
 
 static int tls_rng_seed(void)
 {
-    return mbedtls_ctr_drbg_seed(&tls_drbg, mbedtls_entropy_func, &tls_entropy,
-                                 tls_rng_label, sizeof tls_rng_label - 1);
+    return mbedtls_ctr_drbg_seed(&tls_drbg, mbedtls_entropy_func, &tls_entropy, tls_rng_label,
+                                 sizeof tls_rng_label - 1);
 }
 
 static void tls_rng_after_fork(void)
@@ -62,4 +62,7 @@ int tls_rng(void *ctx, unsigned char *out, size_t len)
     return mbedtls_ctr_drbg_random(ctx, out, len);
 }
 
-void *tls_rng_ctx(void) { return &tls_drbg; }
+void *tls_rng_ctx(void)
+{
+    return &tls_drbg;
+}

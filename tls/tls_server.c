@@ -13,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 /* Server preference order: AES-128-GCM first (cheapest with AES-NI), then
  * AES-256-GCM, then ChaCha20-Poly1305 for clients without AES hardware.
  * TLS 1.2 is ECDHE with AEAD only: forward secrecy, no CBC. */
@@ -64,8 +63,7 @@ static const uint16_t tls_sig_algs[] = {
 
 static const char *tls_alpn[] = {"http/1.1", NULL};
 
-static void tls_errf(char *err, size_t err_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void tls_errf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void tls_errf(char *err, size_t err_len, const char *fmt, ...)
 {
     va_list ap;
@@ -80,8 +78,7 @@ static void tls_strerror(int ret, char *buf, size_t len)
 }
 
 /* Loads one pair and proves the key belongs to the certificate. */
-static int tls_cert_load(struct tls_cert *c, const struct config_certificate *cfg,
-                         char *err, size_t err_len)
+static int tls_cert_load(struct tls_cert *c, const struct config_certificate *cfg, char *err, size_t err_len)
 {
     char why[128];
     int ret = mbedtls_x509_crt_parse_file(&c->chain, cfg->cert_file);
@@ -138,8 +135,7 @@ static int tls_add_hs(void *ssl, mbedtls_x509_crt *crt, mbedtls_pk_context *key)
 
 /* SNI callback: never refuses; unknown names get the default certificate
  * (what clients without SNI get too). Remembers the name for the log. */
-static int tls_server_sni(void *arg, mbedtls_ssl_context *ssl, const unsigned char *name,
-                          size_t len)
+static int tls_server_sni(void *arg, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
 {
     struct tls_server *srv = arg;
     struct tls_conn *conn = mbedtls_ssl_get_user_data_p(ssl);
@@ -152,8 +148,7 @@ static int tls_server_sni(void *arg, mbedtls_ssl_context *ssl, const unsigned ch
     return tls_server_offer(srv, pick, ssl, tls_add_hs);
 }
 
-static int tls_server_tickets(struct tls_server *srv, const struct config_tls *cfg, char *err,
-                              size_t err_len)
+static int tls_server_tickets(struct tls_server *srv, const struct config_tls *cfg, char *err, size_t err_len)
 {
     uint64_t lifetime_s = cfg->ticket_lifetime_ms / 1000;
     if (lifetime_s < 1 || lifetime_s > TLS_TICKET_LIFETIME_MAX_S) {
@@ -173,23 +168,21 @@ static int tls_server_tickets(struct tls_server *srv, const struct config_tls *c
 static int tls_server_policy(struct tls_server *srv, const struct config_tls *cfg)
 {
     mbedtls_ssl_config *conf = &srv->conf;
-    int ret = mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_SERVER,
-                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    int ret = mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret != 0)
         return ret;
     mbedtls_ssl_conf_rng(conf, tls_rng, tls_rng_ctx());
-    mbedtls_ssl_conf_min_tls_version(conf, cfg->min_version == TLS_MIN_1_3
-                                               ? MBEDTLS_SSL_VERSION_TLS1_3
-                                               : MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_min_tls_version(conf, cfg->min_version == TLS_MIN_1_3 ? MBEDTLS_SSL_VERSION_TLS1_3
+                                                                           : MBEDTLS_SSL_VERSION_TLS1_2);
     mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_3);
     mbedtls_ssl_conf_ciphersuites(conf, cfg->ciphers == TLS_CIPHERS_AES_GCM ? tls_suites_aes_gcm
-                                                                             : tls_suites_default);
+                                                                            : tls_suites_default);
     mbedtls_ssl_conf_groups(conf, tls_groups);
     mbedtls_ssl_conf_sig_algs(conf, tls_sig_algs);
     /* Resumption keeps forward secrecy: PSK with a fresh (EC)DHE, never PSK alone. */
-    mbedtls_ssl_conf_tls13_key_exchange_modes(
-        conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL |
-                  MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL);
+    mbedtls_ssl_conf_tls13_key_exchange_modes(conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL |
+                                                        MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL);
     mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE); /* no client certificates */
     mbedtls_ssl_conf_sni(conf, tls_server_sni, srv);
     return mbedtls_ssl_conf_alpn_protocols(conf, tls_alpn);
@@ -221,12 +214,10 @@ static struct tls_server *tls_server_alloc(void)
     return srv;
 }
 
-static int tls_server_certs(struct tls_server *srv, const struct config_tls *cfg, char *err,
-                            size_t err_len)
+static int tls_server_certs(struct tls_server *srv, const struct config_tls *cfg, char *err, size_t err_len)
 {
     if (cfg->n_certs == 0 || cfg->n_certs > CONFIG_MAX_CERTIFICATES) {
-        tls_errf(err, err_len, "tls: need 1-%d certificates, got %u", CONFIG_MAX_CERTIFICATES,
-                 cfg->n_certs);
+        tls_errf(err, err_len, "tls: need 1-%d certificates, got %u", CONFIG_MAX_CERTIFICATES, cfg->n_certs);
         return -1;
     }
     for (unsigned i = 0; i < cfg->n_certs; i++) {

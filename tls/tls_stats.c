@@ -10,10 +10,9 @@
 struct tls_stats tls_stats;
 
 static const char *const tls_fail_names[TLS_FAIL_COUNT] = {
-    [TLS_FAIL_VERSION] = "version",   [TLS_FAIL_CIPHER] = "cipher",
-    [TLS_FAIL_SNI] = "sni",           [TLS_FAIL_ALERT] = "alert",
-    [TLS_FAIL_PROTOCOL] = "protocol", [TLS_FAIL_TIMEOUT] = "timeout",
-    [TLS_FAIL_CLOSED] = "closed",     [TLS_FAIL_OTHER] = "other",
+    [TLS_FAIL_VERSION] = "version", [TLS_FAIL_CIPHER] = "cipher",     [TLS_FAIL_SNI] = "sni",
+    [TLS_FAIL_ALERT] = "alert",     [TLS_FAIL_PROTOCOL] = "protocol", [TLS_FAIL_TIMEOUT] = "timeout",
+    [TLS_FAIL_CLOSED] = "closed",   [TLS_FAIL_OTHER] = "other",
 };
 
 const char *tls_fail_reason_name(enum tls_fail_reason reason)
@@ -87,15 +86,12 @@ static enum tls_fail_reason tls_classify_protocol(int ret)
     case MBEDTLS_ERR_SSL_UNSUPPORTED_EXTENSION:
     case MBEDTLS_ERR_SSL_NO_APPLICATION_PROTOCOL:
     case MBEDTLS_ERR_SSL_UNRECOGNIZED_NAME:
-    case MBEDTLS_ERR_SSL_BAD_INPUT_DATA:
-        return TLS_FAIL_PROTOCOL;
-    default:
-        return TLS_FAIL_OTHER;
+    case MBEDTLS_ERR_SSL_BAD_INPUT_DATA: return TLS_FAIL_PROTOCOL;
+    default: return TLS_FAIL_OTHER;
     }
 }
 
-enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret, char *text,
-                                        size_t text_len)
+enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret, char *text, size_t text_len)
 {
     switch (ret) {
     case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:

@@ -38,8 +38,8 @@ static struct tls_tickets *tls_tickets_create(uint32_t lifetime_s)
     t->lifetime_s = lifetime_s;
     pthread_rwlock_init(&t->keys_lock, NULL);
     mbedtls_ssl_ticket_init(&t->ctx);
-    if (mbedtls_ssl_ticket_setup(&t->ctx, tls_rng, tls_rng_ctx(), MBEDTLS_CIPHER_AES_256_GCM,
-                                 lifetime_s) != 0) {
+    if (mbedtls_ssl_ticket_setup(&t->ctx, tls_rng, tls_rng_ctx(), MBEDTLS_CIPHER_AES_256_GCM, lifetime_s) !=
+        0) {
         mbedtls_ssl_ticket_free(&t->ctx);
         pthread_rwlock_destroy(&t->keys_lock);
         free(t);

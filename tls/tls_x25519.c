@@ -28,21 +28,19 @@
  * Everest source tree): X25519(secret, basepoint), RFC 7748. */
 void Hacl_Curve25519_crypto_scalarmult(uint8_t *mypublic, uint8_t *secret, uint8_t *basepoint);
 
-#define TLS_X25519_LEN 32
+#define TLS_X25519_LEN   32
 #define TLS_X25519_CACHE 4 /* keys made and not yet exported, per thread */
 
 /* Resolved by --wrap; without it these stay NULL and nothing calls us. */
-extern psa_status_t __real_psa_generate_key(const psa_key_attributes_t *attributes,
-                                            mbedtls_svc_key_id_t *key) __attribute__((weak));
-extern psa_status_t __real_psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t *data,
-                                                 size_t data_size, size_t *data_length)
+extern psa_status_t __real_psa_generate_key(const psa_key_attributes_t *attributes, mbedtls_svc_key_id_t *key)
     __attribute__((weak));
+extern psa_status_t __real_psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t *data, size_t data_size,
+                                                 size_t *data_length) __attribute__((weak));
 extern psa_status_t __real_psa_destroy_key(mbedtls_svc_key_id_t key) __attribute__((weak));
 
-psa_status_t __wrap_psa_generate_key(const psa_key_attributes_t *attributes,
-                                     mbedtls_svc_key_id_t *key);
-psa_status_t __wrap_psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t *data,
-                                          size_t data_size, size_t *data_length);
+psa_status_t __wrap_psa_generate_key(const psa_key_attributes_t *attributes, mbedtls_svc_key_id_t *key);
+psa_status_t __wrap_psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t *data, size_t data_size,
+                                          size_t *data_length);
 psa_status_t __wrap_psa_destroy_key(mbedtls_svc_key_id_t key);
 
 struct tls_x25519_entry {
@@ -74,8 +72,7 @@ static bool tls_x25519_is_ours(const psa_key_attributes_t *attributes)
            psa_get_key_lifetime(attributes) == PSA_KEY_LIFETIME_VOLATILE;
 }
 
-static psa_status_t tls_x25519_make(const psa_key_attributes_t *attributes,
-                                    mbedtls_svc_key_id_t *key)
+static psa_status_t tls_x25519_make(const psa_key_attributes_t *attributes, mbedtls_svc_key_id_t *key)
 {
     static const uint8_t base[TLS_X25519_LEN] = {9};
     uint8_t priv[TLS_X25519_LEN];
@@ -93,16 +90,15 @@ static psa_status_t tls_x25519_make(const psa_key_attributes_t *attributes,
     return st;
 }
 
-psa_status_t __wrap_psa_generate_key(const psa_key_attributes_t *attributes,
-                                     mbedtls_svc_key_id_t *key)
+psa_status_t __wrap_psa_generate_key(const psa_key_attributes_t *attributes, mbedtls_svc_key_id_t *key)
 {
     if (tls_x25519_is_ours(attributes))
         return tls_x25519_make(attributes, key);
     return __real_psa_generate_key(attributes, key);
 }
 
-psa_status_t __wrap_psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t *data,
-                                          size_t data_size, size_t *data_length)
+psa_status_t __wrap_psa_export_public_key(mbedtls_svc_key_id_t key, uint8_t *data, size_t data_size,
+                                          size_t *data_length)
 {
     struct tls_x25519_entry *e = tls_x25519_find(key);
     if (e == NULL || data_size < TLS_X25519_LEN)

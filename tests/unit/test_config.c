@@ -66,10 +66,10 @@ static void write_config(const char *text)
     fclose(fp);
 }
 
-#define VALID_HEAD                                              \
-    "[tls]\n"                                                   \
-    "certificate = www.foobar.com @DIR@/site.crt @DIR@/site.key\n" \
-    "[backend web-01]\n"                                        \
+#define VALID_HEAD                                                                                           \
+    "[tls]\n"                                                                                                \
+    "certificate = www.foobar.com @DIR@/site.crt @DIR@/site.key\n"                                           \
+    "[backend web-01]\n"                                                                                     \
     "address = 198.19.0.11\n"
 /* VALID_HEAD is 4 lines: the line numbers below count from there. */
 
@@ -153,12 +153,13 @@ static void test_example_file_loads(void **state)
 static void test_values_are_parsed(void **state)
 {
     (void)state;
-    write_config(VALID_HEAD "port = 8080\nweight = 3\n"
-                            "[gateway]\nlisten_https = 198.18.0.10:443, [::1]:8443\nlisten_http =\nworkers = 4\n"
-                            "log_format = json\n"
-                            "[vrrp]\nenabled = yes\ninterface = eth1\nvirtual_ip = 198.18.0.10/24, 198.18.0.11\n"
-                            "advert_interval = 100ms\nunicast_peer = 198.18.0.3\n"
-                            "[limits]\n  max_body_size = 0\n  idle_timeout = 5m\n");
+    write_config(VALID_HEAD
+                 "port = 8080\nweight = 3\n"
+                 "[gateway]\nlisten_https = 198.18.0.10:443, [::1]:8443\nlisten_http =\nworkers = 4\n"
+                 "log_format = json\n"
+                 "[vrrp]\nenabled = yes\ninterface = eth1\nvirtual_ip = 198.18.0.10/24, 198.18.0.11\n"
+                 "advert_interval = 100ms\nunicast_peer = 198.18.0.3\n"
+                 "[limits]\n  max_body_size = 0\n  idle_timeout = 5m\n");
     struct config_errors e;
     struct config *c = config_load(path, &e);
     if (!c)
@@ -175,7 +176,7 @@ static void test_values_are_parsed(void **state)
     assert_int_equal(c->vrrp.vips[1].len, 32);
     assert_int_equal(c->vrrp.advert_interval_cs, 10);
     assert_int_equal(c->vrrp.n_unicast_peers, 1);
-    assert_int_equal(c->limits.max_body_size, 0);   /* indented keys are keys, not continuations */
+    assert_int_equal(c->limits.max_body_size, 0); /* indented keys are keys, not continuations */
     assert_int_equal(c->limits.idle_timeout_ms, 300000);
     config_free(c);
 }
@@ -194,15 +195,18 @@ static const struct bad_case bad_cases[] = {
     {VALID_HEAD "adress = 198.19.0.12\n", ":5: backend 'web-01': unknown key 'adress'"},
     {VALID_HEAD "address = 198.19.0.12\n", ":5: backend 'web-01': 'address' is set twice"},
     {VALID_HEAD "[backend web-02]\naddress = web-02.lan\n",
-     ":6: backend 'web-02': address: 'web-02.lan' is not an IP address (names are not resolved; the port goes in 'port')"},
+     ":6: backend 'web-02': address: 'web-02.lan' is not an IP address (names are not resolved; the port "
+     "goes in 'port')"},
     {VALID_HEAD "[backend web 02]\naddress = 198.19.0.12\n",
      ":6: [backend web 02]: 'web 02' is not a valid backend name (letters, digits, '-', '.', '_')"},
     {VALID_HEAD "[backend]\naddress = 198.19.0.12\n", ":6: [backend] needs a name, e.g. [backend web-01]"},
     {VALID_HEAD "[backend web-02]\nport = 81\n", ":6: backend 'web-02': 'address' is missing"},
     {VALID_HEAD "[gatway]\nworkers = 2\n", ":6: unknown section [gatway]"},
-    {VALID_HEAD "[gateway]\nworkers = many\n", ":6: [gateway] workers: 'many' is not 'auto' or a number 1-64"},
+    {VALID_HEAD "[gateway]\nworkers = many\n",
+     ":6: [gateway] workers: 'many' is not 'auto' or a number 1-64"},
     {VALID_HEAD "[gateway]\nworkers = 65\n", ":6: [gateway] workers: '65' is not 'auto' or a number 1-64"},
-    {VALID_HEAD "[gateway]\nlisten_https = 0.0.0.0\n", ":6: [gateway] listen_https: '0.0.0.0' is not ADDRESS:PORT"},
+    {VALID_HEAD "[gateway]\nlisten_https = 0.0.0.0\n",
+     ":6: [gateway] listen_https: '0.0.0.0' is not ADDRESS:PORT"},
     {VALID_HEAD "[gateway]\nlisten_https = 0.0.0.0:0\n",
      ":6: [gateway] listen_https: '0.0.0.0:0': port must be 1-65535"},
     {VALID_HEAD "[gateway]\nlisten_https =\n",
@@ -219,7 +223,8 @@ static const struct bad_case bad_cases[] = {
      ":6: [tls] certificate: server name 'WWW.foobar.com' already has a certificate (line 2)"},
     {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/open.key\n[backend a]\naddress = 198.19.0.1\n",
      ":2: [tls] key file '@DIR@/open.key' is accessible by group or others (mode 0644); chmod 600 it"},
-    {"[tls]\ncertificate = www.foobar.com @DIR@/missing.crt @DIR@/site.key\n[backend a]\naddress = 198.19.0.1\n",
+    {"[tls]\ncertificate = www.foobar.com @DIR@/missing.crt @DIR@/site.key\n[backend a]\naddress = "
+     "198.19.0.1\n",
      ":2: [tls] certificate file '@DIR@/missing.crt': No such file or directory"},
     {"[backend a]\naddress = 198.19.0.1\n",
      ": [tls] no certificate: the HTTPS listener needs 'certificate = NAME CERT_FILE KEY_FILE'"},
@@ -228,7 +233,8 @@ static const struct bad_case bad_cases[] = {
      ": no [backend NAME] section: at least one backend is required"},
     {VALID_HEAD "[health]\npath = healthz\n", ":6: [health] path: 'healthz' must start with '/'"},
     {VALID_HEAD "[health]\nrise = 0\n", ":6: [health] rise: 0 out of range 1-100"},
-    {VALID_HEAD "[health]\ninterval = 50ms\n", ":6: [health] interval: 50ms is shorter than the minimum 100ms"},
+    {VALID_HEAD "[health]\ninterval = 50ms\n",
+     ":6: [health] interval: 50ms is shorter than the minimum 100ms"},
     {VALID_HEAD "[health]\nexpect_status = 399-200\n", ":6: [health] expect_status: range 399-200 is empty"},
     {VALID_HEAD "[health]\ntimeout = 5s\n", ": [health] timeout (5000ms) exceeds interval (2000ms)"},
     {VALID_HEAD "[limits]\nmax_header_size = 17k\n",
@@ -246,7 +252,8 @@ static const struct bad_case bad_cases[] = {
      ":6: [vrrp] advert_interval: 15ms: VRRPv3 needs a multiple of 10ms between 10ms and 40950ms"},
     {VALID_HEAD "[vrrp]\nvirtual_ip = 198.18.0.300/24\n",
      ":6: [vrrp] virtual_ip: '198.18.0.300' is not an IP address"},
-    {VALID_HEAD "[vrrp]\nenabled = yes\nvirtual_ip = 198.18.0.10/24\n", ": [vrrp] enabled, but 'interface' is missing"},
+    {VALID_HEAD "[vrrp]\nenabled = yes\nvirtual_ip = 198.18.0.10/24\n",
+     ": [vrrp] enabled, but 'interface' is missing"},
     {VALID_HEAD "[vrrp]\ninterface = eth0/1\n", ":6: [vrrp] interface: 'eth0/1' is not an interface name"},
     {VALID_HEAD "[admin]\nlisten = localhost:9100\n",
      ":6: [admin] listen: 'localhost:9100': 'localhost' is not an IPv4 address (write IPv6 as [ADDR]:PORT)"},
@@ -349,16 +356,20 @@ static void test_backend_limit(void **state)
 int main(void)
 {
     struct CMUnitTest tests[8 + N_BAD] = {
-        cmocka_unit_test(test_defaults),          cmocka_unit_test(test_minimal_config_loads),
-        cmocka_unit_test(test_example_file_loads), cmocka_unit_test(test_values_are_parsed),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_minimal_config_loads),
+        cmocka_unit_test(test_example_file_loads),
+        cmocka_unit_test(test_values_are_parsed),
         cmocka_unit_test(test_all_errors_reported),
-        cmocka_unit_test(test_line_too_long),     cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_line_too_long),
+        cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_backend_limit),
     };
     static char names[N_BAD][48];
     for (size_t i = 0; i < N_BAD; i++) {
         snprintf(names[i], sizeof names[i], "malformed_%02zu", i + 1);
-        tests[8 + i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_malformed_file, (void *)&bad_cases[i]);
+        tests[8 + i] =
+            (struct CMUnitTest)cmocka_unit_test_prestate(test_malformed_file, (void *)&bad_cases[i]);
         tests[8 + i].name = names[i];
     }
     return _cmocka_run_group_tests("config", tests, 8 + N_BAD, setup, teardown);

@@ -260,8 +260,12 @@ static void test_reject_bad_bytes(void **state)
     /* space before the colon, whitespace-led first header */
     assert_int_equal(status_of("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);
     /* control bytes, spaces and DEL in the request target */
-    assert_int_equal(status_of("GET /a\x01" "b HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
-    assert_int_equal(status_of("GET /a\x7f" "b HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    assert_int_equal(status_of("GET /a\x01"
+                               "b HTTP/1.1\r\nHost: a\r\n\r\n"),
+                     400);
+    assert_int_equal(status_of("GET /a\x7f"
+                               "b HTTP/1.1\r\nHost: a\r\n\r\n"),
+                     400);
     assert_int_equal(status_of("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
     assert_int_equal(status_of("GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
     /* garbage request line */

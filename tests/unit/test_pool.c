@@ -29,7 +29,10 @@ static struct pair make_pair(void)
 
 static const int owner_a = 1, owner_b = 2; /* two backends' config entries */
 
-static bool fd_open(int fd) { return fcntl(fd, F_GETFD) >= 0; }
+static bool fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
 
 /* Wraps and puts one socket, as the proxy does after a response. */
 static struct loop_io *put(struct pool *pool, unsigned index, int fd, unsigned max_idle)
@@ -60,7 +63,6 @@ static void run_for(struct loop *loop, uint64_t ms)
     loop_timer_set(loop, &t, ms);
     loop_run(loop);
 }
-
 
 static void test_reuse_most_recent_first(void **state)
 {
@@ -147,7 +149,7 @@ static void test_peer_close_drops(void **state)
     put(pool, 0, d.ours, 4);
     put(pool, 0, b.ours, 4);
     close(b.theirs);                               /* the backend closed an idle connection */
-    assert_int_equal(write(d.theirs, "x", 1), 1); /* stray bytes while idle */
+    assert_int_equal(write(d.theirs, "x", 1), 1);  /* stray bytes while idle */
     assert_int_equal(pool_idle_count(pool, 0), 3); /* nothing is checked until the loop runs */
     run_for(loop, 5);
     assert_int_equal(pool_idle_count(pool, 0), 1); /* both dropped while idle */

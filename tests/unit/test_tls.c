@@ -38,7 +38,7 @@ struct test_server {
     unsigned short port;
     pthread_t thread;
     atomic_bool stop;
-    char last_error[160];   /* tls_conn_error() of the last failed handshake */
+    char last_error[160]; /* tls_conn_error() of the last failed handshake */
 };
 
 struct test_env {
@@ -65,8 +65,8 @@ static void make_cert(const char *dir, const char *base, const char *cn, const c
     assert_int_equal(run(cmd), 0);
 }
 
-static void set_cert(struct config_certificate *c, const char *dir, const char *name,
-                     const char *cert_base, const char *key_base)
+static void set_cert(struct config_certificate *c, const char *dir, const char *name, const char *cert_base,
+                     const char *key_base)
 {
     snprintf(c->server_name, sizeof c->server_name, "%s", name);
     snprintf(c->cert_file, sizeof c->cert_file, "%s/%s.pem", dir, cert_base);
@@ -121,9 +121,9 @@ static bool serve_read_two_lines(struct tls_conn *conn, int fd)
 static void serve_reply(struct tls_conn *conn, int fd)
 {
     char reply[512];
-    int len = snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d\n",
-                       tls_conn_version(conn), tls_conn_cipher(conn), tls_conn_server_name(conn),
-                       tls_conn_resumed(conn));
+    int len =
+        snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d\n", tls_conn_version(conn),
+                 tls_conn_cipher(conn), tls_conn_server_name(conn), tls_conn_resumed(conn));
     size_t off = 0;
     while (off < (size_t)len) {
         ssize_t n = tls_conn_write(conn, reply + off, (size_t)len - off);
@@ -365,14 +365,14 @@ static void test_alpn_http11(void **state)
 static void check_resumption(struct test_env *env, const char *version)
 {
     char args[512];
-    snprintf(args, sizeof args, "%s -servername www.rampart.test -sess_out %s/sess%s", version,
-             env->dir, version);
+    snprintf(args, sizeof args, "%s -servername www.rampart.test -sess_out %s/sess%s", version, env->dir,
+             version);
     char *out = client(&env->main, args);
     assert_non_null(strstr(out, "resumed=0"));
     free(out);
     unsigned long long before = atomic_load(&tls_stats.resumed);
-    snprintf(args, sizeof args, "%s -servername www.rampart.test -sess_in %s/sess%s", version,
-             env->dir, version);
+    snprintf(args, sizeof args, "%s -servername www.rampart.test -sess_in %s/sess%s", version, env->dir,
+             version);
     out = client(&env->main, args);
     assert_non_null(strstr(out, "Reused, TLSv1."));
     assert_non_null(strstr(out, "resumed=1"));
@@ -380,7 +380,10 @@ static void check_resumption(struct test_env *env, const char *version)
     free(out);
 }
 
-static void test_ticket_resumption_tls13(void **state) { check_resumption(*state, "-tls1_3"); }
+static void test_ticket_resumption_tls13(void **state)
+{
+    check_resumption(*state, "-tls1_3");
+}
 
 /* What a SIGHUP reload does: a new server replaces the old one. */
 static void reload(struct test_server *ts, const struct config *cfg)
@@ -415,7 +418,10 @@ static void test_tickets_survive_reload_with_same_lifetime(void **state)
     base_config(&cfg, env->dir);
     reload(&env->main, &cfg);
 }
-static void test_ticket_resumption_tls12(void **state) { check_resumption(*state, "-tls1_2"); }
+static void test_ticket_resumption_tls12(void **state)
+{
+    check_resumption(*state, "-tls1_2");
+}
 
 /* "resumed=0" or "resumed=1" of a TLS 1.3 session saved (out) or reused (in). */
 static bool session_resumed(struct test_env *env, const char *inout, const char *name)
@@ -501,8 +507,8 @@ static void test_key_not_matching_certificate(void **state)
     set_cert(&cfg.tls.certs[1], env->dir, "*.api.rampart.test", "rsa", "ecdsa");
     char err[512], want[512];
     assert_null(tls_server_new(&cfg.tls, err, sizeof err));
-    snprintf(want, sizeof want, "%s/ecdsa.key: private key does not match certificate %s/rsa.pem",
-             env->dir, env->dir);
+    snprintf(want, sizeof want, "%s/ecdsa.key: private key does not match certificate %s/rsa.pem", env->dir,
+             env->dir);
     assert_string_equal(err, want);
 }
 
@@ -650,8 +656,7 @@ static void test_idle_before_handshake_is_harmless(void **state)
 static void test_records_larger_than_readahead(void **state)
 {
     struct test_env *env = *state;
-    char *out = client_input(&env->main,
-                             "head -c 50000 /dev/zero | tr '\\000' A; printf '\\ntwo\\n'",
+    char *out = client_input(&env->main, "head -c 50000 /dev/zero | tr '\\000' A; printf '\\ntwo\\n'",
                              "-tls1_3 -servername www.rampart.test");
     assert_non_null(strstr(out, "version=TLSv1.3 "));
     free(out);

@@ -29,11 +29,11 @@ static void test_wildcard_one_label(void **state)
     (void)state;
     assert_true(match("*.foobar.com", "a.foobar.com"));
     assert_true(match("*.foobar.com", "API.FOOBAR.COM"));
-    assert_false(match("*.foobar.com", "foobar.com"));      /* no label */
-    assert_false(match("*.foobar.com", ".foobar.com"));     /* empty label */
-    assert_false(match("*.foobar.com", "a.b.foobar.com"));  /* two labels */
+    assert_false(match("*.foobar.com", "foobar.com"));     /* no label */
+    assert_false(match("*.foobar.com", ".foobar.com"));    /* empty label */
+    assert_false(match("*.foobar.com", "a.b.foobar.com")); /* two labels */
     assert_false(match("*.foobar.com", "afoobar.com"));
-    assert_false(match("*foobar.com", "afoobar.com"));      /* '*' must be a label */
+    assert_false(match("*foobar.com", "afoobar.com")); /* '*' must be a label */
 }
 
 static void test_name_not_nul_terminated(void **state)
@@ -51,7 +51,7 @@ static void test_pick_prefers_exact_then_wildcard_then_default(void **state)
     assert_int_equal(tls_sni_pick(names, 3, "api.foobar.com", 14), 2); /* exact beats earlier wildcard */
     assert_int_equal(tls_sni_pick(names, 3, "img.foobar.com", 14), 1);
     assert_int_equal(tls_sni_pick(names, 3, "www.foobar.com", 14), 0);
-    assert_int_equal(tls_sni_pick(names, 3, "other.org", 9), 0);       /* default */
+    assert_int_equal(tls_sni_pick(names, 3, "other.org", 9), 0); /* default */
     assert_int_equal(tls_sni_pick(names, 0, "other.org", 9), 0);
 }
 
