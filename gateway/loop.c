@@ -5,8 +5,11 @@
 #include "gateway/loop.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +89,19 @@ void loop_unwatch(struct loop *loop, struct loop_io *io)
     epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
     io->registered = false;
     io->events = 0;
+}
+
+int loop_watch_signals(struct loop *loop, struct loop_io *io, const int *signals, unsigned n)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (unsigned i = 0; i < n; i++)
+        sigaddset(&set, signals[i]);
+    signal(SIGPIPE, SIG_IGN);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+        return -1;
+    io->fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    return io->fd < 0 ? -1 : loop_watch(loop, io, LOOP_READ);
 }
 
 /* ---- timers: min-heap on when_ms ------------------------------------------- */

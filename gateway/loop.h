@@ -73,6 +73,12 @@ int loop_defer(struct loop *loop, loop_defer_fn fn, void *arg);
 /* Monotonic milliseconds, read once per iteration (cheap to call often). */
 uint64_t loop_now_ms(const struct loop *loop);
 
+/* Delivers `signals` (count n) through io->fn as a readable signalfd
+ * (io->fd; read struct signalfd_siginfo from it), blocked for the calling
+ * thread and the threads it starts later; SIGPIPE is ignored. Set io->fn
+ * and io->arg first. Returns 0 or -1 with errno. */
+int loop_watch_signals(struct loop *loop, struct loop_io *io, const int *signals, unsigned n);
+
 /* Dispatches events until loop_stop(); returns 0, or -1 if epoll fails. */
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);

@@ -640,18 +640,9 @@ static void parent_on_signal(struct loop *loop, struct loop_io *io, unsigned eve
 
 static int parent_signals(struct parent *p)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    signal(SIGPIPE, SIG_IGN);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-        return -1;
-    p->sig_io = (struct loop_io){
-        .fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC), .fn = parent_on_signal, .arg = p};
-    return p->sig_io.fd < 0 ? -1 : loop_watch(p->loop, &p->sig_io, LOOP_READ);
+    static const int signals[] = {SIGCHLD, SIGHUP, SIGTERM, SIGINT};
+    p->sig_io = (struct loop_io){.fn = parent_on_signal, .arg = p};
+    return loop_watch_signals(p->loop, &p->sig_io, signals, sizeof signals / sizeof signals[0]);
 }
 
 /* Everything that needs more than NET_ADMIN + NET_RAW happens before. */

@@ -171,17 +171,9 @@ static void on_signal(struct loop *loop, struct loop_io *io, unsigned events)
 /* Signals go to the control loop only: block them before any thread starts. */
 static int relay_signals(struct relay *r)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    signal(SIGPIPE, SIG_IGN);
-    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-        return -1;
-    int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    r->sig_io = (struct loop_io){.fd = fd, .fn = on_signal, .arg = r};
-    return fd < 0 ? -1 : loop_watch(r->loop, &r->sig_io, LOOP_READ);
+    static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
+    r->sig_io = (struct loop_io){.fn = on_signal, .arg = r};
+    return loop_watch_signals(r->loop, &r->sig_io, signals, sizeof signals / sizeof signals[0]);
 }
 
 /* Each client connection may hold a backend connection too, plus the
