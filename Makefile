@@ -1,7 +1,7 @@
 # Rampart build. `make` builds the two programs; see README.md for the rest.
 #
 # Sources are found by folder, so a new file needs no Makefile change:
-#   common/ gateway/ tls/ firewall/  -> build/librampart.a (everything but mains)
+#   common/ gateway/*/ tls/ firewall/ -> build/librampart.a (everything but mains)
 #   gateway/main.c                   -> build/rampart
 #   firewall/cli.c                   -> build/rampart-fw
 #   tests/unit/test_*.c              -> build/tests/test_*  (cmocka)
@@ -34,7 +34,7 @@ LDLIBS  := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a \
            $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
 
 MAINS    := gateway/main.c firewall/cli.c
-LIB_SRC  := $(filter-out $(MAINS),$(sort $(wildcard common/*.c gateway/*.c tls/*.c firewall/*.c)))
+LIB_SRC  := $(filter-out $(MAINS),$(sort $(wildcard common/*.c gateway/*.c gateway/*/*.c tls/*.c firewall/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -10,7 +10,7 @@
  * response, close. SIGUSR1 prints what the server did so far (tls_stats)
  * as one line of key=value pairs; SIGTERM/SIGINT prints it and exits.
  */
-#include "gateway/config.h"
+#include "gateway/config/config.h"
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
@@ -134,20 +134,20 @@ static struct tls_server *bench_tls(int argc, char **argv)
 {
     static struct config cfg;
     config_defaults(&cfg);
-    cfg.tls.n_certs = 1;
-    snprintf(cfg.tls.certs[0].server_name, CONFIG_NAME_MAX, "bench");
-    snprintf(cfg.tls.certs[0].cert_file, CONFIG_PATH_MAX, "%s", argv[2]);
-    snprintf(cfg.tls.certs[0].key_file, CONFIG_PATH_MAX, "%s", argv[3]);
-    cfg.tls.tickets = true;
-    cfg.tls.ticket_lifetime_ms = 3600 * 1000;
+    cfg.tls.server.n_certs = 1;
+    snprintf(cfg.tls.server.certs[0].server_name, CONFIG_NAME_MAX, "bench");
+    snprintf(cfg.tls.server.certs[0].cert_file, CONFIG_PATH_MAX, "%s", argv[2]);
+    snprintf(cfg.tls.server.certs[0].key_file, CONFIG_PATH_MAX, "%s", argv[3]);
+    cfg.tls.server.tickets = true;
+    cfg.tls.server.ticket_lifetime_ms = 3600 * 1000;
     for (int i = 4; i < argc; i++) {
         if (strcmp(argv[i], "--min13") == 0)
-            cfg.tls.min_version = TLS_MIN_1_3;
+            cfg.tls.server.min_version = TLS_MIN_1_3;
         else if (strcmp(argv[i], "--no-idle") == 0)
             bench_idle = false;
     }
     char err[512];
-    struct tls_server *srv = tls_server_new(&cfg.tls, err, sizeof err);
+    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
     if (srv == NULL) {
         fprintf(stderr, "tls_server: %s\n", err);
         exit(1);

@@ -1,5 +1,5 @@
 /*
- * vrrp_driver: runs one VRRP node (gateway/vrrp_node.c) on an event loop,
+ * vrrp_driver: runs one VRRP node (gateway/ha/vrrp_node.c) on an event loop,
  * configured from the command line, for the integration tests and the
  * failover bench while the daemon's parent process is elsewhere. It uses the
  * same calls as the parent: vrrp_node_start / _relay_lost / _leave / _shutdown.
@@ -15,10 +15,10 @@
  *
  * Build: cc -std=c11 -D_GNU_SOURCE -I. bench/vrrp_driver.c build/librampart.a -lmnl -linih
  */
-#include "gateway/config.h"
-#include "gateway/loop.h"
-#include "gateway/vrrp_net.h"
-#include "gateway/vrrp_node.h"
+#include "gateway/config/config.h"
+#include "gateway/event/loop.h"
+#include "gateway/ha/vrrp_net.h"
+#include "gateway/ha/vrrp_node.h"
 
 #include <signal.h>
 #include <stdio.h>

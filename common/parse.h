@@ -1,5 +1,5 @@
 /*
- * Value parsers shared by the config reader (gateway/config.c) and the policy
+ * Value parsers shared by the config reader (gateway/config/config.c) and the policy
  * reader (firewall/policy.c): numbers, durations, sizes, booleans, socket
  * addresses and CIDR prefixes.
  *

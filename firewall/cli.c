@@ -309,7 +309,7 @@ static int cmd_status(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        version_print(stdout, "rampart-fw");
+        version_print(stdout, "rampart-fw", NULL);
         return 0;
     }
     if (argc < 2)

@@ -3,9 +3,11 @@
  * hands over; the daemon's roles live in their own files.
  */
 #include "common/version.h"
-#include "gateway/config.h"
-#include "gateway/parent.h"
-#include "gateway/relay.h"
+#include "gateway/config/config.h"
+#include "gateway/http/http_parse.h"
+#include "gateway/proc/parent.h"
+#include "gateway/proc/relay.h"
+#include "tls/tls.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -72,7 +74,11 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'c': path = optarg; break;
         case 't': test_only = true; break;
-        case 'V': version_print(stdout, "rampart"); return 0;
+        case 'V': {
+            const char *libs[] = {tls_library_version(), http_parse_library_version(), NULL};
+            version_print(stdout, "rampart", libs);
+            return 0;
+        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -11,7 +11,7 @@
 #ifndef RAMPART_TLS_TLS_H
 #define RAMPART_TLS_TLS_H
 
-#include "gateway/config.h"
+#include "tls/tls_config.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -35,7 +35,7 @@ struct tls_server;
  * certificate/key pair (the key must match the certificate), SNI table,
  * ALPN "http/1.1", min version, cipher profile, ticket keys. On failure
  * returns NULL and writes "FILE: reason" into err. Used by `rampart -t` too. */
-struct tls_server *tls_server_new(const struct config_tls *cfg, char *err, size_t err_len);
+struct tls_server *tls_server_new(const struct tls_config *cfg, char *err, size_t err_len);
 void tls_server_ref(struct tls_server *srv);
 void tls_server_unref(struct tls_server *srv);
 

@@ -5,7 +5,7 @@
  */
 #include "tls/tls_internal.h"
 
-#include "gateway/log.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <stdio.h>

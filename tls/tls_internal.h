@@ -2,8 +2,8 @@
  * tls_internal.h: what tls_server.c, tls_conn.c and tls_idle.c share.
  * Nothing outside tls/ includes this file.
  */
-#ifndef RAMPART_TLS_INTERNAL_H
-#define RAMPART_TLS_INTERNAL_H
+#ifndef RAMPART_TLS_TLS_INTERNAL_H
+#define RAMPART_TLS_TLS_INTERNAL_H
 
 #include "tls/tls_mbedtls.h"
 #include "tls/tls.h"
@@ -18,7 +18,7 @@
 
 /* One certificate chain with its private key, and the name it answers to. */
 struct tls_cert {
-    char server_name[CONFIG_NAME_MAX];
+    char server_name[TLS_NAME_MAX];
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
 };
@@ -26,10 +26,10 @@ struct tls_cert {
 struct tls_server {
     atomic_uint refs;
     mbedtls_ssl_config conf;
-    struct tls_cert certs[CONFIG_MAX_CERTIFICATES]; /* [0] is the default */
+    struct tls_cert certs[TLS_MAX_CERTIFICATES]; /* [0] is the default */
     unsigned n_certs;
-    const char *names[CONFIG_MAX_CERTIFICATES]; /* certs[i].server_name */
-    struct tls_tickets *tickets;                /* NULL: tickets off */
+    const char *names[TLS_MAX_CERTIFICATES]; /* certs[i].server_name */
+    struct tls_tickets *tickets;             /* NULL: tickets off */
 };
 
 /* What the bio reads from the socket at once: a whole record and usually
@@ -74,4 +74,4 @@ int tls_idle_restore(struct tls_conn *conn);
 /* tls_stats.c: sort an mbedTLS error into a failure reason and a text. */
 enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret, char *text, size_t text_len);
 
-#endif /* RAMPART_TLS_INTERNAL_H */
+#endif /* RAMPART_TLS_TLS_INTERNAL_H */

@@ -8,8 +8,8 @@
  * with the config) must match the build, so we name our config here before
  * any mbedTLS header is read.
  */
-#ifndef RAMPART_TLS_MBEDTLS_H
-#define RAMPART_TLS_MBEDTLS_H
+#ifndef RAMPART_TLS_TLS_MBEDTLS_H
+#define RAMPART_TLS_TLS_MBEDTLS_H
 
 #ifndef MBEDTLS_CONFIG_FILE
 #define MBEDTLS_CONFIG_FILE "tls/mbedtls_config.h"
@@ -34,4 +34,4 @@
 #error "tls/ must be compiled against tls/mbedtls_config.h"
 #endif
 
-#endif /* RAMPART_TLS_MBEDTLS_H */
+#endif /* RAMPART_TLS_TLS_MBEDTLS_H */

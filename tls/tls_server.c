@@ -78,7 +78,7 @@ static void tls_strerror(int ret, char *buf, size_t len)
 }
 
 /* Loads one pair and proves the key belongs to the certificate. */
-static int tls_cert_load(struct tls_cert *c, const struct config_certificate *cfg, char *err, size_t err_len)
+static int tls_cert_load(struct tls_cert *c, const struct tls_cert_config *cfg, char *err, size_t err_len)
 {
     char why[128];
     int ret = mbedtls_x509_crt_parse_file(&c->chain, cfg->cert_file);
@@ -148,7 +148,7 @@ static int tls_server_sni(void *arg, mbedtls_ssl_context *ssl, const unsigned ch
     return tls_server_offer(srv, pick, ssl, tls_add_hs);
 }
 
-static int tls_server_tickets(struct tls_server *srv, const struct config_tls *cfg, char *err, size_t err_len)
+static int tls_server_tickets(struct tls_server *srv, const struct tls_config *cfg, char *err, size_t err_len)
 {
     uint64_t lifetime_s = cfg->ticket_lifetime_ms / 1000;
     if (lifetime_s < 1 || lifetime_s > TLS_TICKET_LIFETIME_MAX_S) {
@@ -165,7 +165,7 @@ static int tls_server_tickets(struct tls_server *srv, const struct config_tls *c
     return 0;
 }
 
-static int tls_server_policy(struct tls_server *srv, const struct config_tls *cfg)
+static int tls_server_policy(struct tls_server *srv, const struct tls_config *cfg)
 {
     mbedtls_ssl_config *conf = &srv->conf;
     int ret = mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -190,7 +190,7 @@ static int tls_server_policy(struct tls_server *srv, const struct config_tls *cf
 
 static void tls_server_free(struct tls_server *srv)
 {
-    for (unsigned i = 0; i < CONFIG_MAX_CERTIFICATES; i++) {
+    for (unsigned i = 0; i < TLS_MAX_CERTIFICATES; i++) {
         mbedtls_x509_crt_free(&srv->certs[i].chain);
         mbedtls_pk_free(&srv->certs[i].key);
     }
@@ -206,7 +206,7 @@ static struct tls_server *tls_server_alloc(void)
         return NULL;
     atomic_init(&srv->refs, 1);
     mbedtls_ssl_config_init(&srv->conf);
-    for (unsigned i = 0; i < CONFIG_MAX_CERTIFICATES; i++) {
+    for (unsigned i = 0; i < TLS_MAX_CERTIFICATES; i++) {
         mbedtls_x509_crt_init(&srv->certs[i].chain);
         mbedtls_pk_init(&srv->certs[i].key);
         srv->names[i] = srv->certs[i].server_name;
@@ -214,10 +214,10 @@ static struct tls_server *tls_server_alloc(void)
     return srv;
 }
 
-static int tls_server_certs(struct tls_server *srv, const struct config_tls *cfg, char *err, size_t err_len)
+static int tls_server_certs(struct tls_server *srv, const struct tls_config *cfg, char *err, size_t err_len)
 {
-    if (cfg->n_certs == 0 || cfg->n_certs > CONFIG_MAX_CERTIFICATES) {
-        tls_errf(err, err_len, "tls: need 1-%d certificates, got %u", CONFIG_MAX_CERTIFICATES, cfg->n_certs);
+    if (cfg->n_certs == 0 || cfg->n_certs > TLS_MAX_CERTIFICATES) {
+        tls_errf(err, err_len, "tls: need 1-%d certificates, got %u", TLS_MAX_CERTIFICATES, cfg->n_certs);
         return -1;
     }
     for (unsigned i = 0; i < cfg->n_certs; i++) {
@@ -232,7 +232,7 @@ static int tls_server_certs(struct tls_server *srv, const struct config_tls *cfg
     return 0;
 }
 
-struct tls_server *tls_server_new(const struct config_tls *cfg, char *err, size_t err_len)
+struct tls_server *tls_server_new(const struct tls_config *cfg, char *err, size_t err_len)
 {
     if (tls_global_init() != 0) {
         tls_errf(err, err_len, "tls: cannot initialise crypto (PSA / random generator)");

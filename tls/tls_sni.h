@@ -2,8 +2,8 @@
  * tls_sni: which certificate answers a given server name. Pure logic (no
  * mbedTLS, no I/O) so it is tested on its own.
  */
-#ifndef RAMPART_TLS_SNI_H
-#define RAMPART_TLS_SNI_H
+#ifndef RAMPART_TLS_TLS_SNI_H
+#define RAMPART_TLS_TLS_SNI_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,4 +18,4 @@ bool tls_sni_match(const char *pattern, const char *name, size_t len);
  * first wildcard match, otherwise 0 (the default certificate). */
 unsigned tls_sni_pick(const char *const *patterns, unsigned n, const char *name, size_t len);
 
-#endif /* RAMPART_TLS_SNI_H */
+#endif /* RAMPART_TLS_TLS_SNI_H */

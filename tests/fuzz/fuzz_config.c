@@ -1,6 +1,6 @@
 /* libFuzzer target: any bytes as rampart.ini must give a config or errors,
  * never a crash. Run: make fuzz && build-fuzz/fuzz/fuzz_config -max_total_time=60 */
-#include "gateway/config.h"
+#include "gateway/config/config.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * error status, never a crash; every accepted head is rewritten for the
  * backend and answered with a redirect, as the gateway does.
  * Run: make fuzz && build-fuzz/fuzz/fuzz_http -max_total_time=60 */
-#include "gateway/http_parse.h"
-#include "gateway/http_rules.h"
+#include "gateway/http/http_parse.h"
+#include "gateway/http/http_rules.h"
 
 #include <stdint.h>
 #include <stdlib.h>

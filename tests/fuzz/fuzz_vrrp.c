@@ -2,8 +2,8 @@
  * or counted as exactly one drop, never crash; an accepted one must survive
  * a rebuild with the same fields and pass again, and drive the state machine.
  * Run: make fuzz && build-fuzz/fuzz/fuzz_vrrp -max_total_time=60 */
-#include "gateway/vrrp.h"
-#include "gateway/vrrp_net.h"
+#include "gateway/ha/vrrp.h"
+#include "gateway/ha/vrrp_net.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # VRRPv3 interop with keepalived (Debian's) as the peer, same VRID, 100 ms
 # adverts, on a LAN of network namespaces; and malformed advertisements.
-# Rampart's side is bench/vrrp_driver: gateway/vrrp_node.c on the event loop
+# Rampart's side is bench/vrrp_driver: gateway/ha/vrrp_node.c on the event loop
 # with the parent's calls, alone (no TLS, no relay), so each case starts in
 # milliseconds; vrrp_daemon.sh runs the same node inside `rampart -c FILE`.
 . "$(dirname "$0")/lib.sh"

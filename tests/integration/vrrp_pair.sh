@@ -3,7 +3,7 @@
 # the relay-lost handover, health-driven priority, link down, SIGTERM,
 # split brain healing one direction first, unicast peers. The client's ARP
 # cache shows whose MAC it follows, i.e. that the gratuitous ARPs went out.
-# Rampart's side is bench/vrrp_driver: gateway/vrrp_node.c on the event loop
+# Rampart's side is bench/vrrp_driver: gateway/ha/vrrp_node.c on the event loop
 # with the parent's calls, alone (no TLS, no relay), so each case starts in
 # milliseconds; vrrp_daemon.sh runs the same node inside `rampart -c FILE`.
 . "$(dirname "$0")/lib.sh"

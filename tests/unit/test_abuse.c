@@ -1,4 +1,4 @@
-/* Unit tests for gateway/abuse.c: threshold within a window (virtual
+/* Unit tests for gateway/proxy/abuse.c: threshold within a window (virtual
  * time), window expiry, clients counted apart, the pending queue at its
  * bound, the table's eviction, peer addresses, which statuses count. */
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/abuse.h"
+#include "gateway/proxy/abuse.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,6 +1,6 @@
 /* Unit tests for the admin listener: request parsing, /healthz decisions,
- * the /status page (gateway/admin_http.c, admin_page.c), and one real
- * exchange over 127.0.0.1 through gateway/admin.c on a gateway/loop.c loop.
+ * the /status page (gateway/admin/admin_http.c, admin_page.c), and one real
+ * exchange over 127.0.0.1 through gateway/admin/admin.c on a gateway/event/loop.c loop.
  *
  * `test_admin --serve` instead serves a fixed snapshot on 127.0.0.1 (port
  * printed on stdout) until killed: tests/integration/admin_pages.sh checks
@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/admin.h"
-#include "gateway/admin_http.h"
+#include "gateway/admin/admin.h"
+#include "gateway/admin/admin_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests for gateway/admin_collect.c: the live counters (metrics,
+/* Unit tests for gateway/admin/admin_collect.c: the live counters (metrics,
  * tls_stats, backends, what the parent reported) land in the snapshot. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/admin.h"
-#include "gateway/backend.h"
-#include "gateway/metrics.h"
+#include "gateway/admin/admin.h"
+#include "gateway/upstream/backend.h"
+#include "gateway/admin/metrics.h"
 #include "tls/tls.h"
 
 #include <string.h>

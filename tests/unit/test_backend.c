@@ -1,4 +1,4 @@
-/* Unit tests for gateway/backend.c: smooth weighted round robin, retry
+/* Unit tests for gateway/upstream/backend.c: smooth weighted round robin, retry
  * exclusion, rise/fall state (active and passive). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/backend.h"
-#include "gateway/log.h"
+#include "gateway/upstream/backend.h"
+#include "common/log.h"
 
 #include <fcntl.h>
 #include <stdio.h>

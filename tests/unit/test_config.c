@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/config.h"
+#include "gateway/config/config.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -82,8 +82,8 @@ static void test_defaults(void **state)
     assert_int_equal(c.gateway.n_http, 1);
     assert_true(c.gateway.workers >= 1);
     assert_string_equal(c.gateway.user, "rampart");
-    assert_int_equal(c.tls.min_version, TLS_MIN_1_2);
-    assert_true(c.tls.tickets);
+    assert_int_equal(c.tls.server.min_version, TLS_MIN_1_2);
+    assert_true(c.tls.server.tickets);
     assert_int_equal(c.health.rise, 2);
     assert_int_equal(c.health.fall, 3);
     assert_int_equal(c.limits.max_header_size, 16384);
@@ -139,8 +139,8 @@ static void test_example_file_loads(void **state)
     if (!c)
         config_errors_print(&e, stderr);
     assert_non_null(c);
-    assert_int_equal(c->tls.n_certs, 2);
-    assert_string_equal(c->tls.certs[1].server_name, "api.foobar.com");
+    assert_int_equal(c->tls.server.n_certs, 2);
+    assert_string_equal(c->tls.server.certs[1].server_name, "api.foobar.com");
     assert_int_equal(c->n_backends, 2);
     assert_string_equal(c->health.host, "www.foobar.com");
     assert_int_equal(c->health.expect_status_max, 399);

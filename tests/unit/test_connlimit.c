@@ -1,4 +1,4 @@
-/* Unit tests for gateway/connlimit.c: total and per-client limits, client
+/* Unit tests for gateway/proxy/connlimit.c: total and per-client limits, client
  * keys (IPv4, IPv4-mapped, IPv6 /64), release. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/connlimit.h"
+#include "gateway/proxy/connlimit.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

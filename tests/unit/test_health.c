@@ -1,4 +1,4 @@
-/* Unit tests for gateway/health.c's pure parts: the check request and the
+/* Unit tests for gateway/upstream/health.c's pure parts: the check request and the
  * status line reader (the rise/fall logic is tested in test_backend.c). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/health.h"
+#include "gateway/upstream/health.h"
 
 #include <string.h>
 

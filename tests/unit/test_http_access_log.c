@@ -1,4 +1,4 @@
-/* Unit tests for gateway/access_log.c: the line formats, escaping of
+/* Unit tests for gateway/proxy/access_log.c: the line formats, escaping of
  * client-controlled text, and the length bound. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/access_log.h"
+#include "gateway/proxy/access_log.h"
 
 #include <string.h>
 

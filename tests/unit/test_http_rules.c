@@ -1,4 +1,4 @@
-/* Unit tests for gateway/http_parse.c + gateway/http_rules.c: what the
+/* Unit tests for gateway/http/http_parse.c + gateway/http/http_rules.c: what the
  * gateway accepts, rejects (with which status) and how it rewrites heads. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/http_parse.h"
-#include "gateway/http_rules.h"
+#include "gateway/http/http_parse.h"
+#include "gateway/http/http_rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>

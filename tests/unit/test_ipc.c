@@ -1,4 +1,4 @@
-/* Unit tests for gateway/ipc.c: encoding, decoding of good and hostile
+/* Unit tests for gateway/proc/ipc.c: encoding, decoding of good and hostile
  * messages, config sanity check, and a real socketpair round trip. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/ipc.h"
+#include "gateway/proc/ipc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

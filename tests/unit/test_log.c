@@ -1,11 +1,11 @@
-/* Unit tests for gateway/log.c: plain and JSON event lines, escaping, cuts. */
+/* Unit tests for common/log.c: plain and JSON event lines, escaping, cuts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/log.h"
+#include "common/log.h"
 
 #include <string.h>
 #include <unistd.h>

@@ -1,12 +1,12 @@
-/* Unit tests for gateway/metrics_render.c: the Prometheus text rendered from
- * a snapshot, and the counters of gateway/metrics.c feeding it. */
+/* Unit tests for gateway/admin/metrics_render.c: the Prometheus text rendered from
+ * a snapshot, and the counters of gateway/admin/metrics.c feeding it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/metrics.h"
+#include "gateway/admin/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>

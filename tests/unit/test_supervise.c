@@ -1,4 +1,4 @@
-/* Unit tests for gateway/supervise.c: the parent's heartbeat timeout,
+/* Unit tests for gateway/proc/supervise.c: the parent's heartbeat timeout,
  * restart backoff and the carrying over of backend states. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/supervise.h"
+#include "gateway/proc/supervise.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,11 +1,11 @@
-/* Unit tests for gateway/textbuf.c: growth, printf, the size limit. */
+/* Unit tests for common/textbuf.c: growth, printf, the size limit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/textbuf.h"
+#include "common/textbuf.h"
 
 #include <string.h>
 

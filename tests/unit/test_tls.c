@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/config.h"
-#include "gateway/log.h"
+#include "gateway/config/config.h"
+#include "common/log.h"
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
@@ -65,7 +65,7 @@ static void make_cert(const char *dir, const char *base, const char *cn, const c
     assert_int_equal(run(cmd), 0);
 }
 
-static void set_cert(struct config_certificate *c, const char *dir, const char *name, const char *cert_base,
+static void set_cert(struct tls_cert_config *c, const char *dir, const char *name, const char *cert_base,
                      const char *key_base)
 {
     snprintf(c->server_name, sizeof c->server_name, "%s", name);
@@ -76,13 +76,13 @@ static void set_cert(struct config_certificate *c, const char *dir, const char *
 static void base_config(struct config *cfg, const char *dir)
 {
     config_defaults(cfg);
-    cfg->tls.n_certs = 2;
-    set_cert(&cfg->tls.certs[0], dir, "www.rampart.test", "ecdsa", "ecdsa");
-    set_cert(&cfg->tls.certs[1], dir, "*.api.rampart.test", "rsa", "rsa");
-    cfg->tls.min_version = TLS_MIN_1_2;
-    cfg->tls.ciphers = TLS_CIPHERS_DEFAULT;
-    cfg->tls.tickets = true;
-    cfg->tls.ticket_lifetime_ms = 3600 * 1000;
+    cfg->tls.server.n_certs = 2;
+    set_cert(&cfg->tls.server.certs[0], dir, "www.rampart.test", "ecdsa", "ecdsa");
+    set_cert(&cfg->tls.server.certs[1], dir, "*.api.rampart.test", "rsa", "rsa");
+    cfg->tls.server.min_version = TLS_MIN_1_2;
+    cfg->tls.server.ciphers = TLS_CIPHERS_DEFAULT;
+    cfg->tls.server.tickets = true;
+    cfg->tls.server.ticket_lifetime_ms = 3600 * 1000;
 }
 
 static bool wait_fd(int fd, int io)
@@ -169,7 +169,7 @@ static void *serve_loop(void *arg)
 static int server_start(struct test_server *ts, const struct config *cfg)
 {
     char err[512] = "";
-    struct tls_server *srv = tls_server_new(&cfg->tls, err, sizeof err);
+    struct tls_server *srv = tls_server_new(&cfg->tls.server, err, sizeof err);
     atomic_init(&ts->srv, srv);
     if (srv == NULL) {
         fprintf(stderr, "tls_server_new: %s\n", err);
@@ -236,8 +236,8 @@ static int group_setup(void **state)
     base_config(&cfg, env.dir);
     if (server_start(&env.main, &cfg) != 0)
         return -1;
-    cfg.tls.min_version = TLS_MIN_1_3;
-    cfg.tls.ciphers = TLS_CIPHERS_AES_GCM;
+    cfg.tls.server.min_version = TLS_MIN_1_3;
+    cfg.tls.server.ciphers = TLS_CIPHERS_AES_GCM;
     if (server_start(&env.strict, &cfg) != 0)
         return -1;
     *state = &env;
@@ -389,7 +389,7 @@ static void test_ticket_resumption_tls13(void **state)
 static void reload(struct test_server *ts, const struct config *cfg)
 {
     char err[256];
-    struct tls_server *fresh = tls_server_new(&cfg->tls, err, sizeof err);
+    struct tls_server *fresh = tls_server_new(&cfg->tls.server, err, sizeof err);
     assert_non_null(fresh);
     tls_server_unref(atomic_exchange(&ts->srv, fresh));
 }
@@ -410,7 +410,7 @@ static void test_tickets_survive_reload_with_same_lifetime(void **state)
     assert_non_null(strstr(out, "resumed=1"));
     free(out);
     /* A new lifetime means new keys: the old ticket no longer opens. */
-    cfg.tls.ticket_lifetime_ms = 2 * 3600 * 1000;
+    cfg.tls.server.ticket_lifetime_ms = 2 * 3600 * 1000;
     reload(&env->main, &cfg);
     out = client(&env->main, args);
     assert_non_null(strstr(out, "resumed=0"));
@@ -466,7 +466,7 @@ static void test_parent_ticket_keys_rotate(void **state)
      * the same keys, opens the same ticket */
     struct config cfg;
     base_config(&cfg, env->dir);
-    cfg.tls.ticket_lifetime_ms = 2 * 3600 * 1000;
+    cfg.tls.server.ticket_lifetime_ms = 2 * 3600 * 1000;
     reload(&env->main, &cfg);
     assert_false(session_resumed(env, "in", "k1"));
     assert_int_equal(tls_server_set_ticket_keys(atomic_load(&env->main.srv), &keys), 0);
@@ -504,9 +504,9 @@ static void test_key_not_matching_certificate(void **state)
     struct test_env *env = *state;
     struct config cfg;
     base_config(&cfg, env->dir);
-    set_cert(&cfg.tls.certs[1], env->dir, "*.api.rampart.test", "rsa", "ecdsa");
+    set_cert(&cfg.tls.server.certs[1], env->dir, "*.api.rampart.test", "rsa", "ecdsa");
     char err[512], want[512];
-    assert_null(tls_server_new(&cfg.tls, err, sizeof err));
+    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/ecdsa.key: private key does not match certificate %s/rsa.pem", env->dir,
              env->dir);
     assert_string_equal(err, want);
@@ -517,15 +517,16 @@ static void test_unreadable_files_named(void **state)
     struct test_env *env = *state;
     struct config cfg;
     base_config(&cfg, env->dir);
-    set_cert(&cfg.tls.certs[0], env->dir, "www.rampart.test", "missing", "ecdsa");
+    set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "missing", "ecdsa");
     char err[512], want[512];
-    assert_null(tls_server_new(&cfg.tls, err, sizeof err));
+    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/missing.pem: cannot load certificate chain", env->dir);
     assert_memory_equal(err, want, strlen(want));
 
     base_config(&cfg, env->dir);
-    set_cert(&cfg.tls.certs[0], env->dir, "www.rampart.test", "ecdsa", "ecdsa.pem"); /* a cert as key */
-    assert_null(tls_server_new(&cfg.tls, err, sizeof err));
+    set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "ecdsa",
+             "ecdsa.pem"); /* a cert as key */
+    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/ecdsa.pem.key: cannot load private key", env->dir);
     assert_memory_equal(err, want, strlen(want));
 }
@@ -536,17 +537,17 @@ static void test_ticket_lifetime_bounds(void **state)
     struct config cfg;
     base_config(&cfg, env->dir);
     char err[256];
-    cfg.tls.ticket_lifetime_ms = 7ull * 24 * 3600 * 1000; /* the TLS 1.3 maximum */
-    struct tls_server *srv = tls_server_new(&cfg.tls, err, sizeof err);
+    cfg.tls.server.ticket_lifetime_ms = 7ull * 24 * 3600 * 1000; /* the TLS 1.3 maximum */
+    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
-    cfg.tls.ticket_lifetime_ms += 1000;
-    assert_null(tls_server_new(&cfg.tls, err, sizeof err));
+    cfg.tls.server.ticket_lifetime_ms += 1000;
+    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
     assert_non_null(strstr(err, "ticket_lifetime"));
-    cfg.tls.ticket_lifetime_ms = 999;
-    assert_null(tls_server_new(&cfg.tls, err, sizeof err));
-    cfg.tls.tickets = false; /* lifetime is not looked at then */
-    srv = tls_server_new(&cfg.tls, err, sizeof err);
+    cfg.tls.server.ticket_lifetime_ms = 999;
+    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    cfg.tls.server.tickets = false; /* lifetime is not looked at then */
+    srv = tls_server_new(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
 }
@@ -557,20 +558,20 @@ static void test_certificate_count_bounds(void **state)
     struct config cfg;
     base_config(&cfg, env->dir);
     char err[256];
-    cfg.tls.n_certs = 0;
-    assert_null(tls_server_new(&cfg.tls, err, sizeof err));
+    cfg.tls.server.n_certs = 0;
+    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
     assert_string_equal(err, "tls: need 1-16 certificates, got 0");
     for (unsigned i = 0; i < CONFIG_MAX_CERTIFICATES; i++) {
         char name[32];
         snprintf(name, sizeof name, "n%u.rampart.test", i);
-        set_cert(&cfg.tls.certs[i], env->dir, name, "ecdsa", "ecdsa");
+        set_cert(&cfg.tls.server.certs[i], env->dir, name, "ecdsa", "ecdsa");
     }
-    cfg.tls.n_certs = CONFIG_MAX_CERTIFICATES;
-    struct tls_server *srv = tls_server_new(&cfg.tls, err, sizeof err);
+    cfg.tls.server.n_certs = CONFIG_MAX_CERTIFICATES;
+    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
-    cfg.tls.n_certs = CONFIG_MAX_CERTIFICATES + 1;
-    assert_null(tls_server_new(&cfg.tls, err, sizeof err));
+    cfg.tls.server.n_certs = CONFIG_MAX_CERTIFICATES + 1;
+    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
 }
 
 /* A connection over one end of a socket pair; the test plays the client. */
@@ -580,7 +581,7 @@ static struct tls_conn *pair_conn(struct test_env *env, int sv[2])
     struct config cfg;
     base_config(&cfg, env->dir);
     char err[256];
-    struct tls_server *srv = tls_server_new(&cfg.tls, err, sizeof err);
+    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     struct tls_conn *conn = tls_conn_new(srv, sv[0], "198.18.0.9:1234");
     assert_non_null(conn);

@@ -1,11 +1,11 @@
-/* Unit tests for gateway/vrrp.c: the RFC 5798 state machine on virtual time. */
+/* Unit tests for gateway/ha/vrrp.c: the RFC 5798 state machine on virtual time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/vrrp.h"
+#include "gateway/ha/vrrp.h"
 
 #include <string.h>
 

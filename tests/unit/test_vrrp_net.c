@@ -1,4 +1,4 @@
-/* Unit tests for gateway/vrrp_net.c: advertisement build/parse and the
+/* Unit tests for gateway/ha/vrrp_net.c: advertisement build/parse and the
  * RFC 5798 section 7.1 receive checks, on crafted packets. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "gateway/vrrp_net.h"
+#include "gateway/ha/vrrp_net.h"
 
 #include <arpa/inet.h>
 #include <string.h>

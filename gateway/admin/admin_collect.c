@@ -1,0 +1,125 @@
+/*
+ * admin_collect: reads the live counters of the relay into one snapshot
+ * for the admin pages, and keeps what the parent reports (VRRP, firewall).
+ * Counters are atomics read one by one (relaxed): a page is a consistent
+ * enough picture; Prometheus rates smooth the rest.
+ */
+#include "gateway/admin/admin.h"
+#include "gateway/upstream/backend.h"
+#include "gateway/admin/metrics.h"
+#include "tls/tls.h"
+
+#include <pthread.h>
+#include <string.h>
+
+_Static_assert(TLS_FAIL_COUNT <= METRICS_TLS_FAILURE_KINDS, "room for every TLS failure reason");
+
+static pthread_mutex_t parent_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct admin_vrrp_status parent_vrrp;
+static struct admin_firewall_status parent_firewall;
+static atomic_bool draining;
+
+/* A bool whose byte came from another process: any non-zero is true
+ * (reading a stray byte as bool directly would be undefined). */
+static bool clean_bool(const bool *b)
+{
+    unsigned char byte;
+    memcpy(&byte, b, 1);
+    return byte != 0;
+}
+
+/* What arrives over IPC is bounded here once: counts clamped, strings
+ * terminated, the role known, so the renderers can trust the snapshot. */
+void admin_set_vrrp_status(const struct admin_vrrp_status *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_vrrp = *st;
+    if ((unsigned)parent_vrrp.role >= ADMIN_VRRP_ROLE_COUNT)
+        parent_vrrp.role = ADMIN_VRRP_UNKNOWN;
+    if (parent_vrrp.n_adverts_dropped > ADMIN_VRRP_DROP_KINDS)
+        parent_vrrp.n_adverts_dropped = ADMIN_VRRP_DROP_KINDS;
+    for (unsigned i = 0; i < ADMIN_VRRP_DROP_KINDS; i++)
+        parent_vrrp.adverts_dropped[i].label[ADMIN_LABEL_MAX - 1] = '\0';
+    pthread_mutex_unlock(&parent_lock);
+}
+
+void admin_set_firewall_status(const struct admin_firewall_status *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_firewall = *st;
+    parent_firewall.managed = clean_bool(&st->managed);
+    parent_firewall.applied = clean_bool(&st->applied);
+    if (parent_firewall.n_drops > ADMIN_FW_MAX_COUNTERS)
+        parent_firewall.n_drops = ADMIN_FW_MAX_COUNTERS;
+    for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
+        parent_firewall.drops[i].name[ADMIN_FW_NAME_MAX - 1] = '\0';
+    pthread_mutex_unlock(&parent_lock);
+}
+
+void admin_set_draining(bool on)
+{
+    atomic_store(&draining, on);
+}
+
+#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+static void collect_requests(struct metrics_snapshot *out)
+{
+    out->connections_total = LOAD(metrics.connections_total);
+    out->connections_active = LOAD(metrics.connections_active);
+    for (unsigned c = 0; c < METRICS_STATUS_CLASSES; c++)
+        out->requests_by_class[c] = LOAD(metrics.requests_by_class[c]);
+    for (unsigned i = 0; i < METRICS_LATENCY_BUCKETS; i++)
+        out->latency_buckets[i] = LOAD(metrics.latency_buckets[i]);
+    out->latency_count = LOAD(metrics.latency_count);
+    out->latency_sum_us = LOAD(metrics.latency_sum_us);
+    for (unsigned r = 0; r < METRICS_REJECT_COUNT; r++)
+        out->rejects[r] = LOAD(metrics.rejects[r]);
+    out->redirects = LOAD(metrics.redirects);
+}
+
+static void collect_tls(struct metrics_snapshot *out)
+{
+    out->tls_handshakes_tls12 = LOAD(tls_stats.handshakes_tls12);
+    out->tls_handshakes_tls13 = LOAD(tls_stats.handshakes_tls13);
+    out->tls_resumed = LOAD(tls_stats.resumed);
+    out->n_tls_failures = TLS_FAIL_COUNT;
+    for (unsigned i = 0; i < TLS_FAIL_COUNT; i++) {
+        struct admin_counter *f = &out->tls_failures[i];
+        snprintf(f->label, sizeof f->label, "%s", tls_fail_reason_name((enum tls_fail_reason)i));
+        f->value = LOAD(tls_stats.failures[i]);
+    }
+}
+
+static void collect_backend(struct metrics_backend_snap *out, const struct backend *b)
+{
+    snprintf(out->name, sizeof out->name, "%s", b->cfg->name);
+    format_sockaddr((const struct sockaddr *)&b->cfg->addr, out->address, sizeof out->address);
+    out->up = LOAD(b->up);
+    out->active = LOAD(b->active);
+    out->requests = LOAD(b->requests);
+    for (unsigned c = 0; c < METRICS_STATUS_CLASSES; c++)
+        out->responses_by_class[c] = LOAD(b->responses_by_class[c]);
+    out->connect_failures = LOAD(b->connect_failures);
+    out->timeouts = LOAD(b->timeouts);
+    out->checks_ok = LOAD(b->checks_ok);
+    out->checks_failed = LOAD(b->checks_failed);
+}
+
+void admin_collect(struct metrics_snapshot *out, void *arg)
+{
+    const struct backend_set *set = arg;
+    memset(out, 0, sizeof *out);
+    out->version = RAMPART_VERSION;
+    snprintf(out->node, sizeof out->node, "%s", admin_node_name());
+    out->start_time_s = admin_start_time();
+    out->draining = atomic_load(&draining);
+    collect_requests(out);
+    collect_tls(out);
+    for (unsigned i = 0; set && i < set->count && i < CONFIG_MAX_BACKENDS; i++)
+        collect_backend(&out->backends[out->n_backends++], &set->items[i]);
+    pthread_mutex_lock(&parent_lock);
+    out->vrrp = parent_vrrp;
+    out->firewall = parent_firewall;
+    pthread_mutex_unlock(&parent_lock);
+}

@@ -1,0 +1,47 @@
+#include "gateway/admin/metrics.h"
+
+struct metrics metrics;
+
+const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
+};
+
+void metrics_connection_opened(void)
+{
+    atomic_fetch_add_explicit(&metrics.connections_total, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&metrics.connections_active, 1, memory_order_relaxed);
+}
+
+void metrics_connection_closed(void)
+{
+    atomic_fetch_sub_explicit(&metrics.connections_active, 1, memory_order_relaxed);
+}
+
+void metrics_request_done(unsigned status, uint64_t duration_us)
+{
+    unsigned cls = (status >= 100 && status < 600) ? status / 100 : 0;
+    atomic_fetch_add_explicit(&metrics.requests_by_class[cls], 1, memory_order_relaxed);
+    for (unsigned i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
+        if ((double)duration_us <= metrics_latency_bounds[i] * 1e6) {
+            atomic_fetch_add_explicit(&metrics.latency_buckets[i], 1, memory_order_relaxed);
+            break;
+        }
+    }
+    atomic_fetch_add_explicit(&metrics.latency_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&metrics.latency_sum_us, duration_us, memory_order_relaxed);
+}
+
+void metrics_reject(enum metrics_reject why)
+{
+    if (why < METRICS_REJECT_COUNT)
+        atomic_fetch_add_explicit(&metrics.rejects[why], 1, memory_order_relaxed);
+}
+
+const char *metrics_reject_name(enum metrics_reject why)
+{
+    static const char *const names[METRICS_REJECT_COUNT] = {
+        "bad_request",       "timeout",          "body_too_large", "uri_too_long",
+        "headers_too_large", "connection_limit", "per_ip_limit",
+    };
+    return why < METRICS_REJECT_COUNT ? names[why] : "unknown";
+}

@@ -1,0 +1,111 @@
+/*
+ * metrics: process-wide counters of the relay (atomics, cheap from any
+ * worker thread), rendered by admin.c as Prometheus text on /metrics.
+ * Other modules keep their own counters beside their state (tls_stats in
+ * tls/tls.h, per-backend counters in gateway/upstream/backend.h, VRRP counters in
+ * the parent, reported over IPC); this file holds what belongs to no module.
+ */
+#ifndef RAMPART_GATEWAY_ADMIN_METRICS_H
+#define RAMPART_GATEWAY_ADMIN_METRICS_H
+
+#include "gateway/admin/admin.h"
+#include "gateway/config/config.h"
+#include "common/textbuf.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Request latency histogram buckets, seconds (Prometheus "le" labels). */
+#define METRICS_LATENCY_BUCKETS 12
+extern const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS];
+
+enum metrics_reject {
+    METRICS_REJECT_BAD_REQUEST,       /* 400 */
+    METRICS_REJECT_TIMEOUT,           /* 408 */
+    METRICS_REJECT_BODY_TOO_LARGE,    /* 413 */
+    METRICS_REJECT_URI_TOO_LONG,      /* 414 */
+    METRICS_REJECT_HEADERS_TOO_LARGE, /* 431 */
+    METRICS_REJECT_CONN_LIMIT,        /* refused before TLS: total limit */
+    METRICS_REJECT_PER_IP_LIMIT,      /* refused before TLS: per-client limit */
+    METRICS_REJECT_COUNT
+};
+
+struct metrics {
+    atomic_ullong connections_total;
+    atomic_llong connections_active;
+    atomic_ullong requests_by_class[6];                     /* [2] = 2xx ... [5] = 5xx; [0] = no response */
+    atomic_ullong latency_buckets[METRICS_LATENCY_BUCKETS]; /* cumulative at render */
+    atomic_ullong latency_count;
+    atomic_ullong latency_sum_us;
+    atomic_ullong rejects[METRICS_REJECT_COUNT];
+    atomic_ullong redirects; /* HTTP -> HTTPS */
+};
+extern struct metrics metrics;
+
+void metrics_connection_opened(void);
+void metrics_connection_closed(void);
+/* One finished request: its status (0 if none was sent) and duration. */
+void metrics_request_done(unsigned status, uint64_t duration_us);
+void metrics_reject(enum metrics_reject why);
+const char *metrics_reject_name(enum metrics_reject why);
+
+/* ---- snapshot + rendering ------------------------------------------------ */
+/*
+ * Rendering is a pure function of a snapshot: admin_collect() reads every
+ * live counter once into a struct metrics_snapshot, and the renderers turn
+ * it into text, so tests feed them hand-made snapshots.
+ */
+
+#define METRICS_STATUS_CLASSES    6 /* [0] none, [1] 1xx ... [5] 5xx */
+#define METRICS_TLS_FAILURE_KINDS 8 /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
+
+struct metrics_backend_snap {
+    char name[CONFIG_NAME_MAX];
+    char address[PARSE_ADDR_STR_MAX]; /* "198.19.0.11:80" */
+    bool up;
+    unsigned active;
+    uint64_t requests;
+    uint64_t responses_by_class[METRICS_STATUS_CLASSES];
+    uint64_t connect_failures;
+    uint64_t timeouts;
+    uint64_t checks_ok;
+    uint64_t checks_failed;
+};
+
+struct metrics_snapshot {
+    const char *version;        /* RAMPART_VERSION */
+    char node[CONFIG_NAME_MAX]; /* host name, shown on /status */
+    uint64_t start_time_s;      /* Unix time the relay started */
+    bool draining;
+    /* connections and requests (struct metrics) */
+    uint64_t connections_total;
+    int64_t connections_active;
+    uint64_t requests_by_class[METRICS_STATUS_CLASSES];
+    uint64_t latency_buckets[METRICS_LATENCY_BUCKETS]; /* per bucket, not cumulative */
+    uint64_t latency_count;
+    uint64_t latency_sum_us;
+    uint64_t rejects[METRICS_REJECT_COUNT];
+    uint64_t redirects;
+    /* TLS (tls_stats in tls/tls.h) */
+    uint64_t tls_handshakes_tls12;
+    uint64_t tls_handshakes_tls13;
+    uint64_t tls_resumed;
+    struct admin_counter tls_failures[METRICS_TLS_FAILURE_KINDS]; /* by reason */
+    unsigned n_tls_failures;
+    /* backends (struct backend in gateway/upstream/backend.h) */
+    struct metrics_backend_snap backends[CONFIG_MAX_BACKENDS];
+    unsigned n_backends;
+    /* from the parent */
+    struct admin_vrrp_status vrrp;
+    struct admin_firewall_status firewall;
+};
+
+/* "2xx" for 2, "none" for 0. */
+const char *metrics_status_class_name(unsigned cls);
+unsigned metrics_backends_up(const struct metrics_snapshot *s);
+
+/* Appends the Prometheus text exposition (format 0.0.4) of `s` to `out`. */
+void metrics_render_prometheus(const struct metrics_snapshot *s, struct textbuf *out);
+
+#endif /* RAMPART_GATEWAY_ADMIN_METRICS_H */

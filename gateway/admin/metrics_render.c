@@ -1,0 +1,250 @@
+/*
+ * The /metrics page: Prometheus text exposition format 0.0.4, rendered from
+ * a snapshot (no live state is read here). Names follow the Prometheus
+ * conventions: a rampart_ prefix, base units (seconds), _total on counters,
+ * one family per HELP/TYPE block, label values escaped.
+ */
+#include "gateway/admin/metrics.h"
+
+#include <inttypes.h>
+
+const char *metrics_status_class_name(unsigned cls)
+{
+    static const char *const names[METRICS_STATUS_CLASSES] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    return cls < METRICS_STATUS_CLASSES ? names[cls] : "none";
+}
+
+unsigned metrics_backends_up(const struct metrics_snapshot *s)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->n_backends; i++)
+        n += s->backends[i].up;
+    return n;
+}
+
+static void family(struct textbuf *out, const char *name, const char *type, const char *help)
+{
+    textbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value: backslash, double quote and newline are escaped. */
+static void label_value(struct textbuf *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\')
+            textbuf_puts(out, "\\\\");
+        else if (*v == '"')
+            textbuf_puts(out, "\\\"");
+        else if (*v == '\n')
+            textbuf_puts(out, "\\n");
+        else
+            textbuf_append(out, v, 1);
+    }
+}
+
+/* name{label="value"} N */
+static void sample1(struct textbuf *out, const char *name, const char *label, const char *value, uint64_t n)
+{
+    textbuf_printf(out, "%s{%s=\"", name, label);
+    label_value(out, value);
+    textbuf_printf(out, "\"} %" PRIu64 "\n", n);
+}
+
+static void sample0(struct textbuf *out, const char *name, uint64_t n)
+{
+    textbuf_printf(out, "%s %" PRIu64 "\n", name, n);
+}
+
+static void render_process(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    family(out, "rampart_build_info", "gauge", "Version of the running gateway (always 1).");
+    sample1(out, "rampart_build_info", "version", s->version ? s->version : "unknown", 1);
+    family(out, "rampart_start_time_seconds", "gauge", "Unix time the relay process started.");
+    sample0(out, "rampart_start_time_seconds", s->start_time_s);
+    family(out, "rampart_draining", "gauge", "1 while the node drains after SIGTERM.");
+    sample0(out, "rampart_draining", s->draining);
+}
+
+static void render_connections(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    family(out, "rampart_connections_active", "gauge", "Client connections open now.");
+    textbuf_printf(out, "rampart_connections_active %" PRId64 "\n",
+                   s->connections_active < 0 ? 0 : s->connections_active);
+    family(out, "rampart_connections_total", "counter", "Client connections accepted.");
+    sample0(out, "rampart_connections_total", s->connections_total);
+}
+
+static void render_requests(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    family(out, "rampart_requests_total", "counter",
+           "Requests answered, by status class (none: closed without a response).");
+    for (unsigned c = 0; c < METRICS_STATUS_CLASSES; c++)
+        sample1(out, "rampart_requests_total", "class", metrics_status_class_name(c),
+                s->requests_by_class[c]);
+    family(out, "rampart_requests_rejected_total", "counter",
+           "Requests or connections refused by a limit, by reason.");
+    for (unsigned r = 0; r < METRICS_REJECT_COUNT; r++)
+        sample1(out, "rampart_requests_rejected_total", "reason", metrics_reject_name(r), s->rejects[r]);
+    family(out, "rampart_redirects_total", "counter", "HTTP requests redirected to HTTPS.");
+    sample0(out, "rampart_redirects_total", s->redirects);
+}
+
+static void render_latency(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    const char *name = "rampart_request_duration_seconds";
+    family(out, name, "histogram", "Time from request head received to response sent.");
+    uint64_t cumulative = 0;
+    for (unsigned i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
+        cumulative += s->latency_buckets[i];
+        textbuf_printf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, metrics_latency_bounds[i],
+                       cumulative);
+    }
+    /* +Inf is the count: requests slower than the last bound land only here. */
+    uint64_t count = s->latency_count < cumulative ? cumulative : s->latency_count;
+    textbuf_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, count);
+    textbuf_printf(out, "%s_sum %" PRIu64 ".%06" PRIu64 "\n", name, s->latency_sum_us / 1000000,
+                   s->latency_sum_us % 1000000);
+    textbuf_printf(out, "%s_count %" PRIu64 "\n", name, count);
+}
+
+static void render_tls(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    family(out, "rampart_tls_handshakes_total", "counter", "Completed TLS handshakes, by version.");
+    sample1(out, "rampart_tls_handshakes_total", "version", "TLSv1.2", s->tls_handshakes_tls12);
+    sample1(out, "rampart_tls_handshakes_total", "version", "TLSv1.3", s->tls_handshakes_tls13);
+    family(out, "rampart_tls_resumed_total", "counter", "Handshakes that resumed a session.");
+    sample0(out, "rampart_tls_resumed_total", s->tls_resumed);
+    family(out, "rampart_tls_handshake_failures_total", "counter", "Failed TLS handshakes, by reason.");
+    for (unsigned i = 0; i < s->n_tls_failures && i < METRICS_TLS_FAILURE_KINDS; i++)
+        sample1(out, "rampart_tls_handshake_failures_total", "reason", s->tls_failures[i].label,
+                s->tls_failures[i].value);
+}
+
+/* One family with one sample per backend; `field` picks the value. */
+static void backend_family(const struct metrics_snapshot *s, struct textbuf *out, const char *name,
+                           const char *type, const char *help,
+                           uint64_t (*field)(const struct metrics_backend_snap *))
+{
+    family(out, name, type, help);
+    for (unsigned i = 0; i < s->n_backends; i++)
+        sample1(out, name, "backend", s->backends[i].name, field(&s->backends[i]));
+}
+
+static uint64_t b_up(const struct metrics_backend_snap *b)
+{
+    return b->up;
+}
+static uint64_t b_active(const struct metrics_backend_snap *b)
+{
+    return b->active;
+}
+static uint64_t b_requests(const struct metrics_backend_snap *b)
+{
+    return b->requests;
+}
+static uint64_t b_connfail(const struct metrics_backend_snap *b)
+{
+    return b->connect_failures;
+}
+static uint64_t b_timeouts(const struct metrics_backend_snap *b)
+{
+    return b->timeouts;
+}
+
+static void render_backends(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    family(out, "rampart_backends_up", "gauge", "Backends currently up.");
+    sample0(out, "rampart_backends_up", metrics_backends_up(s));
+    backend_family(s, out, "rampart_backend_up", "gauge", "1 if the backend is up, 0 if down.", b_up);
+    backend_family(s, out, "rampart_backend_active_requests", "gauge", "Requests in flight to the backend.",
+                   b_active);
+    backend_family(s, out, "rampart_backend_requests_total", "counter", "Requests forwarded to the backend.",
+                   b_requests);
+    backend_family(s, out, "rampart_backend_connect_failures_total", "counter",
+                   "Failed connects to the backend.", b_connfail);
+    backend_family(s, out, "rampart_backend_timeouts_total", "counter", "Backend responses that timed out.",
+                   b_timeouts);
+    const char *name = "rampart_backend_responses_total";
+    family(out, name, "counter", "Backend responses, by backend and status class.");
+    for (unsigned i = 0; i < s->n_backends; i++) {
+        for (unsigned c = 0; c < METRICS_STATUS_CLASSES; c++) {
+            textbuf_printf(out, "%s{backend=\"", name);
+            label_value(out, s->backends[i].name);
+            textbuf_printf(out, "\",class=\"%s\"} %" PRIu64 "\n", metrics_status_class_name(c),
+                           s->backends[i].responses_by_class[c]);
+        }
+    }
+    name = "rampart_backend_checks_total";
+    family(out, name, "counter", "Active health check results, by backend.");
+    for (unsigned i = 0; i < s->n_backends; i++) {
+        const struct metrics_backend_snap *b = &s->backends[i];
+        const char *result[2] = {"ok", "failed"};
+        uint64_t value[2] = {b->checks_ok, b->checks_failed};
+        for (unsigned r = 0; r < 2; r++) {
+            textbuf_printf(out, "%s{backend=\"", name);
+            label_value(out, b->name);
+            textbuf_printf(out, "\",result=\"%s\"} %" PRIu64 "\n", result[r], value[r]);
+        }
+    }
+}
+
+static void render_vrrp(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    const struct admin_vrrp_status *v = &s->vrrp;
+    /* One sample per possible state, the current one 1 (the "enum" idiom). */
+    family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current).");
+    for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
+        sample1(out, "rampart_vrrp_state", "state", admin_vrrp_role_name(r), v->role == r);
+    family(out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).");
+    sample0(out, "rampart_vrrp_priority", v->priority);
+    family(out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.");
+    sample0(out, "rampart_vrrp_transitions_total", v->transitions);
+    family(out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.");
+    sample0(out, "rampart_vrrp_adverts_sent_total", v->adverts_sent);
+    family(out, "rampart_vrrp_adverts_received_total", "counter", "Valid VRRP advertisements received.");
+    sample0(out, "rampart_vrrp_adverts_received_total", v->adverts_received);
+    family(out, "rampart_vrrp_adverts_dropped_total", "counter",
+           "VRRP advertisements dropped as invalid, by reason.");
+    unsigned n = v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
+    for (unsigned i = 0; i < n; i++)
+        sample1(out, "rampart_vrrp_adverts_dropped_total", "reason", v->adverts_dropped[i].label,
+                v->adverts_dropped[i].value);
+}
+
+static void render_firewall(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    const struct admin_firewall_status *f = &s->firewall;
+    family(out, "rampart_firewall_applied", "gauge",
+           "1 if the firewall policy is applied, 0 if not (or not managed).");
+    sample0(out, "rampart_firewall_applied", f->managed && f->applied);
+    family(out, "rampart_firewall_applies_total", "counter", "Successful policy applies.");
+    sample0(out, "rampart_firewall_applies_total", f->applies);
+    family(out, "rampart_firewall_apply_failures_total", "counter", "Refused policy applies.");
+    sample0(out, "rampart_firewall_apply_failures_total", f->apply_failures);
+    unsigned n = f->n_drops < ADMIN_FW_MAX_COUNTERS ? f->n_drops : ADMIN_FW_MAX_COUNTERS;
+    family(out, "rampart_firewall_dropped_packets_total", "counter",
+           "Packets dropped by the firewall, by nft counter.");
+    for (unsigned i = 0; i < n; i++)
+        sample1(out, "rampart_firewall_dropped_packets_total", "counter", f->drops[i].name,
+                f->drops[i].packets);
+    family(out, "rampart_firewall_dropped_bytes_total", "counter",
+           "Bytes dropped by the firewall, by nft counter.");
+    for (unsigned i = 0; i < n; i++)
+        sample1(out, "rampart_firewall_dropped_bytes_total", "counter", f->drops[i].name, f->drops[i].bytes);
+    family(out, "rampart_firewall_blocked_addresses", "gauge", "Addresses in the blocklist set now.");
+    sample0(out, "rampart_firewall_blocked_addresses", f->blocked_addresses);
+    family(out, "rampart_autoblock_total", "counter", "Addresses blocked by the abuse detector.");
+    sample0(out, "rampart_autoblock_total", f->autoblocks);
+}
+
+void metrics_render_prometheus(const struct metrics_snapshot *s, struct textbuf *out)
+{
+    render_process(s, out);
+    render_connections(s, out);
+    render_requests(s, out);
+    render_latency(s, out);
+    render_tls(s, out);
+    render_backends(s, out);
+    render_vrrp(s, out);
+    render_firewall(s, out);
+}

@@ -1,0 +1,156 @@
+/*
+ * rampart.ini: read once with libinih into one validated, immutable struct.
+ *
+ * config_load() collects *every* problem, each as "FILE:LINE: message", so an
+ * operator fixes a file in one pass. A config that has any problem is never
+ * returned: the caller keeps running on the previous one (SIGHUP reload).
+ * Every key, its default and its range is documented in examples/rampart.ini
+ * and rampart.ini(5).
+ */
+#ifndef RAMPART_GATEWAY_CONFIG_CONFIG_H
+#define RAMPART_GATEWAY_CONFIG_CONFIG_H
+
+#include "common/log.h"
+#include "common/parse.h"
+#include "tls/tls_config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_LISTENERS    8 /* per listener kind (https, http) */
+#define CONFIG_MAX_CERTIFICATES TLS_MAX_CERTIFICATES
+#define CONFIG_MAX_BACKENDS     64
+#define CONFIG_MAX_VIPS         8 /* virtual addresses per VRRP instance */
+#define CONFIG_MAX_PEERS        8 /* VRRP unicast peers */
+#define CONFIG_MAX_TRACKED_IFS  8
+#define CONFIG_MAX_WORKERS      64
+#define CONFIG_NAME_MAX         64 /* backend names, server names */
+#define CONFIG_PATH_MAX         256
+#define CONFIG_IFNAME_MAX       16  /* IFNAMSIZ */
+#define CONFIG_HTTP_PATH_MAX    256 /* health check path */
+
+struct listen_addr {
+    struct sockaddr_storage addr;
+    socklen_t len;
+};
+
+struct config_backend {
+    char name[CONFIG_NAME_MAX];
+    struct sockaddr_storage addr; /* address + port */
+    socklen_t addr_len;
+    unsigned weight;   /* 0 (drained) .. 256 */
+    unsigned max_idle; /* idle keep-alive connections kept per worker */
+    unsigned line;     /* where it was declared, for messages */
+};
+
+struct config_gateway {
+    struct listen_addr https[CONFIG_MAX_LISTENERS];
+    unsigned n_https;
+    struct listen_addr http[CONFIG_MAX_LISTENERS]; /* redirect + ACME listener */
+    unsigned n_http;
+    unsigned workers;                 /* resolved: "auto" becomes the core count */
+    char user[CONFIG_NAME_MAX];       /* the relay process drops to this user */
+    char access_log[CONFIG_PATH_MAX]; /* "stderr", "off" or a file path */
+    enum log_format log_format;
+    uint64_t drain_timeout_ms; /* SIGTERM grace period for in-flight requests */
+};
+
+struct config_tls {
+    struct tls_config server; /* certificates, versions, tickets: tls/ */
+    uint64_t hsts_max_age_s;  /* 0 disables Strict-Transport-Security */
+    bool hsts_include_subdomains;
+};
+
+struct config_health {
+    char path[CONFIG_HTTP_PATH_MAX];
+    char host[CONFIG_NAME_MAX]; /* Host header of the check request */
+    uint64_t interval_ms;
+    uint64_t timeout_ms;
+    unsigned rise;              /* consecutive successes to mark a backend up */
+    unsigned fall;              /* consecutive failures to mark it down */
+    unsigned expect_status_min; /* expected status range, default 200-399 */
+    unsigned expect_status_max;
+};
+
+struct config_limits {
+    uint64_t max_header_size; /* whole request head, bytes */
+    unsigned max_headers;
+    uint64_t max_uri_length;
+    uint64_t max_body_size;   /* 0 = unlimited */
+    unsigned max_connections; /* per node */
+    unsigned max_connections_per_ip;
+    uint64_t header_timeout_ms;   /* TLS handshake + request head */
+    uint64_t idle_timeout_ms;     /* keep-alive between requests */
+    uint64_t connect_timeout_ms;  /* to a backend */
+    uint64_t response_timeout_ms; /* backend response head */
+    bool allow_http10_without_host;
+};
+
+struct config_vrrp {
+    bool enabled;
+    char interface[CONFIG_IFNAME_MAX];
+    unsigned vrid;               /* 1-255 */
+    unsigned priority;           /* 1-255; 255 = address owner */
+    unsigned advert_interval_cs; /* centiseconds, 1-4095 */
+    struct ip_prefix vips[CONFIG_MAX_VIPS];
+    unsigned n_vips;
+    bool preempt;
+    uint64_t preempt_delay_ms;
+    struct ip_addr unicast_peers[CONFIG_MAX_PEERS]; /* empty = multicast 224.0.0.18 */
+    unsigned n_unicast_peers;
+    unsigned garp_count; /* gratuitous ARPs sent on becoming Master */
+    uint64_t garp_interval_ms;
+    uint64_t garp_refresh_ms; /* 0 = no periodic refresh */
+    char track_interfaces[CONFIG_MAX_TRACKED_IFS][CONFIG_IFNAME_MAX];
+    unsigned n_track_interfaces;
+    unsigned penalty_no_backend;     /* priority lowered while no backend is up */
+    unsigned penalty_interface_down; /* ... while a tracked interface is down */
+};
+
+struct config_admin {
+    bool enabled;
+    struct listen_addr listen; /* default 127.0.0.1:9100 */
+};
+
+struct config_firewall {
+    char policy[CONFIG_PATH_MAX]; /* empty: Rampart does not manage the firewall */
+    bool autoblock;               /* abuse detector feeds the blocklist set */
+    unsigned autoblock_threshold; /* rejected requests per window from one IP */
+    uint64_t autoblock_window_ms;
+    uint64_t autoblock_timeout_ms;
+};
+
+struct config {
+    char path[CONFIG_PATH_MAX];
+    struct config_gateway gateway;
+    struct config_tls tls;
+    struct config_backend backends[CONFIG_MAX_BACKENDS];
+    unsigned n_backends;
+    struct config_health health;
+    struct config_limits limits;
+    struct config_vrrp vrrp;
+    struct config_admin admin;
+    struct config_firewall firewall;
+};
+
+/* Problems found while loading, in file order. */
+#define CONFIG_MAX_ERRORS 64
+#define CONFIG_ERROR_MAX  (CONFIG_PATH_MAX + 256)
+struct config_errors {
+    unsigned count; /* may exceed CONFIG_MAX_ERRORS; only the first are kept */
+    char msg[CONFIG_MAX_ERRORS][CONFIG_ERROR_MAX];
+};
+
+/* Fills `out` with the built-in defaults (no backends, no certificates). */
+void config_defaults(struct config *out);
+
+/* Reads and validates `path`. Returns a new config, or NULL with `errors`
+ * filled. Free with config_free(). */
+struct config *config_load(const char *path, struct config_errors *errors);
+void config_free(struct config *cfg);
+
+/* Prints every error to `fp`, one per line. */
+void config_errors_print(const struct config_errors *errors, FILE *fp);
+
+#endif /* RAMPART_GATEWAY_CONFIG_CONFIG_H */

@@ -1,0 +1,86 @@
+/*
+ * loop: a small epoll event loop, one per thread (the parent has one, each
+ * relay worker thread has one). In the spirit of Redis's ae.c: a handful of
+ * calls, nothing hidden.
+ *
+ *   loop_new / loop_free        create and destroy
+ *   loop_watch / loop_unwatch   call io->fn when io->fd is readable/writable
+ *   loop_timer_set / _clear     call t->fn once, delay_ms from now
+ *   loop_defer                  call fn(arg) after the current batch of events
+ *   loop_run / loop_stop        dispatch until stopped
+ *
+ * Watchers and timers are embedded in the caller's own structs (no
+ * allocation per event). Freeing an object while events for it may still be
+ * queued in the current batch is unsafe, so objects free themselves through
+ * loop_defer(): it runs after the batch, when no stale pointer remains.
+ */
+#ifndef RAMPART_GATEWAY_EVENT_LOOP_H
+#define RAMPART_GATEWAY_EVENT_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LOOP_READ       1u
+#define LOOP_WRITE      2u
+#define LOOP_MAX_EVENTS 256 /* events taken from the kernel per epoll_wait */
+
+struct loop;
+struct loop_io;
+struct loop_timer;
+
+/* `events` says what happened: LOOP_READ and/or LOOP_WRITE (errors and
+ * hang-ups are reported as both, so the next read/write sees them). */
+typedef void (*loop_io_fn)(struct loop *loop, struct loop_io *io, unsigned events);
+typedef void (*loop_timer_fn)(struct loop *loop, struct loop_timer *timer);
+typedef void (*loop_defer_fn)(void *arg);
+
+struct loop_io {
+    int fd;
+    unsigned events; /* what we are watching for, LOOP_READ | LOOP_WRITE */
+    loop_io_fn fn;
+    void *arg;       /* for the owner; the loop does not touch it */
+    bool registered; /* internal */
+};
+
+struct loop_timer {
+    uint64_t when_ms;  /* internal: absolute deadline, loop clock */
+    unsigned heap_pos; /* internal: 0 when not pending */
+    loop_timer_fn fn;
+    void *arg;
+};
+
+struct loop *loop_new(void);
+void loop_free(struct loop *loop);
+
+/* Starts, changes or (events == 0 keeps it registered but quiet) watching
+ * io->fd. Returns 0 or -1 with errno. */
+int loop_watch(struct loop *loop, struct loop_io *io, unsigned events);
+/* Stops watching; call before closing io->fd. Safe if not watched. */
+void loop_unwatch(struct loop *loop, struct loop_io *io);
+
+/* (Re)arms a timer to fire once, delay_ms from now. */
+void loop_timer_set(struct loop *loop, struct loop_timer *timer, uint64_t delay_ms);
+void loop_timer_clear(struct loop *loop, struct loop_timer *timer);
+static inline bool loop_timer_pending(const struct loop_timer *t)
+{
+    return t->heap_pos != 0;
+}
+
+/* Runs fn(arg) after the events of the current iteration are dispatched.
+ * Returns 0 or -1 (out of memory). */
+int loop_defer(struct loop *loop, loop_defer_fn fn, void *arg);
+
+/* Monotonic milliseconds, read once per iteration (cheap to call often). */
+uint64_t loop_now_ms(const struct loop *loop);
+
+/* Delivers `signals` (count n) through io->fn as a readable signalfd
+ * (io->fd; read struct signalfd_siginfo from it), blocked for the calling
+ * thread and the threads it starts later; SIGPIPE is ignored. Set io->fn
+ * and io->arg first. Returns 0 or -1 with errno. */
+int loop_watch_signals(struct loop *loop, struct loop_io *io, const int *signals, unsigned n);
+
+/* Dispatches events until loop_stop(); returns 0, or -1 if epoll fails. */
+int loop_run(struct loop *loop);
+void loop_stop(struct loop *loop);
+
+#endif /* RAMPART_GATEWAY_EVENT_LOOP_H */

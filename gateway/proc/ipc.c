@@ -1,0 +1,190 @@
+/*
+ * ipc: parent <-> relay messages. See ipc.h.
+ */
+#include "gateway/proc/ipc.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+_Static_assert(sizeof(struct ipc_header) + sizeof(struct config) <= IPC_MAX_MSG,
+               "struct config must fit one IPC message");
+_Static_assert(sizeof(struct ipc_header) % IPC_BUF_ALIGN == 0, "payloads stay aligned");
+_Static_assert(CONFIG_MAX_BACKENDS <= 64, "backend states travel as a 64-bit mask");
+
+/* Payload size rules per type: exact size, or a range for text. */
+static int payload_ok(enum ipc_type type, size_t len)
+{
+    switch (type) {
+    case IPC_CONFIG: return len == sizeof(struct config);
+    case IPC_DRAIN:
+    case IPC_RETIRE: return len == 0;
+    case IPC_VRRP: return len == sizeof(struct admin_vrrp_status);
+    case IPC_FIREWALL: return len == sizeof(struct admin_firewall_status);
+    case IPC_BACKENDS: return len == sizeof(uint64_t);
+    case IPC_AUTOBLOCK: return len == sizeof(struct ipc_autoblock);
+    case IPC_TICKET_KEYS: return len == sizeof(struct tls_ticket_keys);
+    case IPC_READY:
+    case IPC_HEARTBEAT: return len == sizeof(struct ipc_status);
+    case IPC_FATAL: return len >= 1 && len <= IPC_TEXT_MAX;
+    default: return 0;
+    }
+}
+
+const char *ipc_type_name(enum ipc_type type)
+{
+    static const char *const names[IPC_TYPE_END] = {
+        [IPC_CONFIG] = "config",
+        [IPC_DRAIN] = "drain",
+        [IPC_READY] = "ready",
+        [IPC_HEARTBEAT] = "heartbeat",
+        [IPC_FATAL] = "fatal",
+        [IPC_RETIRE] = "retire",
+        [IPC_VRRP] = "vrrp",
+        [IPC_FIREWALL] = "firewall",
+        [IPC_BACKENDS] = "backends",
+        [IPC_AUTOBLOCK] = "autoblock",
+        [IPC_TICKET_KEYS] = "ticket_keys",
+    };
+    return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
+}
+
+size_t ipc_encode(void *buf, size_t cap, enum ipc_type type, const void *payload, size_t len)
+{
+    size_t total = sizeof(struct ipc_header) + len;
+    if (!payload_ok(type, len) || total > cap || total > IPC_MAX_MSG)
+        return 0;
+    struct ipc_header h = {.magic = IPC_MAGIC, .type = (uint16_t)type, .len = (uint32_t)len};
+    memcpy(buf, &h, sizeof h);
+    if (len)
+        memcpy((char *)buf + sizeof h, payload, len);
+    return total;
+}
+
+int ipc_decode(const void *buf, size_t n, struct ipc_msg *out, const char **why)
+{
+    struct ipc_header h;
+    if (n < sizeof h) {
+        *why = "message shorter than its header";
+        return -1;
+    }
+    memcpy(&h, buf, sizeof h);
+    if (h.magic != IPC_MAGIC) {
+        *why = "bad magic";
+        return -1;
+    }
+    if (h.len != n - sizeof h) {
+        *why = "length field does not match the message size";
+        return -1;
+    }
+    if (h.type == 0 || h.type >= IPC_TYPE_END) {
+        *why = "unknown message type";
+        return -1;
+    }
+    if (!payload_ok((enum ipc_type)h.type, h.len)) {
+        *why = "payload size wrong for its type";
+        return -1;
+    }
+    out->type = (enum ipc_type)h.type;
+    out->payload = (const char *)buf + sizeof h;
+    out->len = h.len;
+    return 0;
+}
+
+static int terminated(const char *s, size_t size)
+{
+    return memchr(s, '\0', size) != NULL;
+}
+
+int ipc_config_check(const struct config *cfg, const char **why)
+{
+    const struct config_gateway *g = &cfg->gateway;
+    *why = NULL;
+    if (g->workers < 1 || g->workers > CONFIG_MAX_WORKERS)
+        *why = "workers out of range";
+    else if (g->n_https > CONFIG_MAX_LISTENERS || g->n_http > CONFIG_MAX_LISTENERS)
+        *why = "too many listeners";
+    else if (cfg->n_backends > CONFIG_MAX_BACKENDS)
+        *why = "too many backends";
+    else if (cfg->tls.server.n_certs > CONFIG_MAX_CERTIFICATES)
+        *why = "too many certificates";
+    else if (!terminated(g->user, sizeof g->user) || !terminated(g->access_log, sizeof g->access_log) ||
+             !terminated(cfg->health.path, sizeof cfg->health.path) ||
+             !terminated(cfg->health.host, sizeof cfg->health.host) ||
+             !terminated(cfg->path, sizeof cfg->path))
+        *why = "unterminated string";
+    for (unsigned i = 0; !*why && i < cfg->n_backends; i++)
+        if (!terminated(cfg->backends[i].name, sizeof cfg->backends[i].name))
+            *why = "unterminated backend name";
+    for (unsigned i = 0; !*why && i < cfg->tls.server.n_certs; i++) {
+        const struct tls_cert_config *c = &cfg->tls.server.certs[i];
+        if (!terminated(c->server_name, sizeof c->server_name) ||
+            !terminated(c->cert_file, sizeof c->cert_file) || !terminated(c->key_file, sizeof c->key_file))
+            *why = "unterminated certificate entry";
+    }
+    return *why ? -1 : 0;
+}
+
+int ipc_autoblock_from_addr(const struct ip_addr *addr, struct ipc_autoblock *out)
+{
+    memset(out, 0, sizeof *out);
+    out->family = (uint32_t)addr->family;
+    if (addr->family == AF_INET)
+        memcpy(out->addr, &addr->u.v4, sizeof addr->u.v4);
+    else if (addr->family == AF_INET6)
+        memcpy(out->addr, &addr->u.v6, sizeof addr->u.v6);
+    else
+        return -1;
+    return 0;
+}
+
+int ipc_autoblock_to_addr(const struct ipc_autoblock *in, struct ip_addr *out, const char **why)
+{
+    static const uint8_t zero[12];
+    memset(out, 0, sizeof *out);
+    if (in->family == AF_INET && memcmp(in->addr + 4, zero, sizeof zero) == 0) {
+        out->family = AF_INET;
+        memcpy(&out->u.v4, in->addr, sizeof out->u.v4);
+        return 0;
+    }
+    if (in->family == AF_INET6) {
+        out->family = AF_INET6;
+        memcpy(&out->u.v6, in->addr, sizeof out->u.v6);
+        return 0;
+    }
+    *why = in->family == AF_INET ? "IPv4 address with stray bytes" : "unknown address family";
+    return -1;
+}
+
+int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len)
+{
+    if (!payload_ok(type, len)) {
+        errno = EINVAL;
+        return -1;
+    }
+    /* header and payload in one datagram, without copying the payload */
+    struct ipc_header h = {.magic = IPC_MAGIC, .type = (uint16_t)type, .len = (uint32_t)len};
+    struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, len}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+    ssize_t sent = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0)
+        return -1;
+    return (size_t)sent == sizeof h + len ? 0 : (errno = EMSGSIZE, -1);
+}
+
+int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why)
+{
+    ssize_t n = recv(fd, buf, IPC_MAX_MSG, MSG_TRUNC | MSG_DONTWAIT);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    *why = "message too large";
+    if ((size_t)n > IPC_MAX_MSG || ipc_decode(buf, (size_t)n, out, why) < 0) {
+        errno = EPROTO;
+        return -1;
+    }
+    return 1;
+}

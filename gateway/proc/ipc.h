@@ -1,0 +1,103 @@
+/*
+ * ipc: messages between the parent and a relay over their socketpair
+ * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
+ *
+ *   parent -> relay   CONFIG + BACKENDS + TICKET_KEYS (first, once), DRAIN, RETIRE,
+ *                     VRRP, FIREWALL, TICKET_KEYS (at every key rotation)
+ *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL, AUTOBLOCK
+ *
+ * Encoding and decoding are pure (tests feed them any bytes); ipc_send /
+ * ipc_recv are the thin socket wrappers. A malformed message is refused
+ * with a reason; the parent treats a relay that sends one as lost.
+ */
+#ifndef RAMPART_GATEWAY_PROC_IPC_H
+#define RAMPART_GATEWAY_PROC_IPC_H
+
+#include "gateway/admin/admin.h"
+#include "gateway/config/config.h"
+#include "common/parse.h"
+#include "tls/tls.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum ipc_type {
+    IPC_CONFIG = 1,  /* struct config: the relay's whole configuration */
+    IPC_DRAIN,       /* no payload: stop accepting, finish in-flight, exit 0 */
+    IPC_READY,       /* struct ipc_status: certificates loaded, privileges dropped, serving */
+    IPC_HEARTBEAT,   /* struct ipc_status */
+    IPC_FATAL,       /* text (not NUL-terminated): why the relay cannot serve */
+    IPC_RETIRE,      /* no payload: a newer relay took over (reload): close the
+                      * admin listener at once, then drain like IPC_DRAIN */
+    IPC_VRRP,        /* struct admin_vrrp_status, for /healthz, /status, /metrics */
+    IPC_FIREWALL,    /* struct admin_firewall_status */
+    IPC_BACKENDS,    /* uint64_t, right after CONFIG: backends the previous relay
+                      * had down (bit i = backend i), so they start down */
+    IPC_AUTOBLOCK,   /* struct ipc_autoblock: the abuse detector names an offender */
+    IPC_TICKET_KEYS, /* struct tls_ticket_keys: session-ticket keys from the parent,
+                      * right after BACKENDS and again at every rotation */
+    IPC_TYPE_END
+};
+
+struct ipc_status {
+    uint32_t backends_up;
+    uint32_t backends_total;
+    uint32_t connections;
+    uint32_t settled;   /* 1: every backend's state is known (down, or one check
+                         * passed); until then backends_up is only the start value */
+    uint64_t down_mask; /* bit i: backend i (config order) is down */
+};
+
+/* A client address to block: family AF_INET (addr[0..3]) or AF_INET6. */
+struct ipc_autoblock {
+    uint32_t family;
+    uint8_t addr[16];
+};
+
+#define IPC_MAGIC    0x52504d31u /* "RPM1" */
+#define IPC_TEXT_MAX 512
+#define IPC_MAX_MSG  (64 * 1024)
+
+/* 16 bytes, so a payload in a 16-aligned buffer is aligned for any type */
+struct ipc_header {
+    uint32_t magic;
+    uint16_t type;
+    uint16_t reserved;
+    uint32_t len; /* payload bytes after the header */
+    uint32_t reserved2;
+};
+#define IPC_BUF_ALIGN 16 /* declare receive buffers _Alignas(IPC_BUF_ALIGN) */
+
+struct ipc_msg {
+    enum ipc_type type;
+    const void *payload; /* points into the decoded buffer */
+    size_t len;
+};
+
+/* Writes header + payload into buf; returns the message size, or 0 when
+ * it does not fit or the payload size is wrong for the type. */
+size_t ipc_encode(void *buf, size_t cap, enum ipc_type type, const void *payload, size_t len);
+
+/* Checks a received message; 0 and *out filled, or -1 with a reason. */
+int ipc_decode(const void *buf, size_t n, struct ipc_msg *out, const char **why);
+
+/* A CONFIG payload received by a relay: sane enough to index arrays with
+ * (counts within their bounds, strings terminated). 0 or -1 + reason. */
+int ipc_config_check(const struct config *cfg, const char **why);
+
+/* struct ip_addr <-> its IPC form. from: 0, or -1 for another family;
+ * to: 0, or -1 + reason (the relay is not trusted to send sense). */
+int ipc_autoblock_from_addr(const struct ip_addr *addr, struct ipc_autoblock *out);
+int ipc_autoblock_to_addr(const struct ipc_autoblock *in, struct ip_addr *out, const char **why);
+
+/* send(2) of one message; 0, or -1 with errno (EAGAIN: peer not reading). */
+int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len);
+/* Reads one message into buf (IPC_MAX_MSG bytes) and decodes it.
+ * 1 = message in *out, 0 = peer closed, -1 = error/EAGAIN (errno) or
+ * malformed (errno EPROTO, *why set). */
+int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why);
+
+const char *ipc_type_name(enum ipc_type type);
+
+#endif /* RAMPART_GATEWAY_PROC_IPC_H */

@@ -1,0 +1,132 @@
+/*
+ * listener: opening the SO_REUSEPORT listening sockets. See listener.h.
+ */
+#include "gateway/proc/listener.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+unsigned listener_slots(const struct config *cfg)
+{
+    return cfg->gateway.n_https + cfg->gateway.n_http;
+}
+
+unsigned listener_count(const struct config *cfg)
+{
+    return listener_slots(cfg) * cfg->gateway.workers;
+}
+
+const struct listen_addr *listener_slot_addr(const struct config *cfg, unsigned slot,
+                                             enum listener_kind *kind)
+{
+    if (slot < cfg->gateway.n_https) {
+        *kind = LISTENER_HTTPS;
+        return &cfg->gateway.https[slot];
+    }
+    *kind = LISTENER_HTTP;
+    return &cfg->gateway.http[slot - cfg->gateway.n_https];
+}
+
+static int set_int_opt(int fd, int level, int name, int value)
+{
+    return setsockopt(fd, level, name, &value, sizeof value);
+}
+
+/* Options that must be right for the listener to do its job. */
+static const char *listener_setup(int fd, int family)
+{
+    if (set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0)
+        return "SO_REUSEADDR";
+    if (set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0)
+        return "SO_REUSEPORT";
+    /* The VIP lives on only one node at a time: bind to it anyway. */
+    if (set_int_opt(fd, SOL_IP, IP_FREEBIND, 1) < 0)
+        return "IP_FREEBIND";
+    if (family == AF_INET6 && set_int_opt(fd, SOL_IPV6, IPV6_V6ONLY, 0) < 0)
+        return "IPV6_V6ONLY";
+    return NULL;
+}
+
+int listener_open(const struct listen_addr *addr, char *err, size_t err_len)
+{
+    char name[PARSE_ADDR_STR_MAX];
+    format_sockaddr((const struct sockaddr *)&addr->addr, name, sizeof name);
+    int family = addr->addr.ss_family;
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, err_len, "%s: socket: %s", name, strerror(errno));
+        return -1;
+    }
+    const char *step = listener_setup(fd, family);
+    if (!step && bind(fd, (const struct sockaddr *)&addr->addr, addr->len) < 0)
+        step = "bind";
+    if (!step && listen(fd, LISTENER_BACKLOG) < 0)
+        step = "listen";
+    if (step) {
+        snprintf(err, err_len, "%s: %s: %s", name, step, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    /* Wake the worker only when the client has sent something (its
+     * ClientHello or request line): idle connects cost no work. Optional. */
+    set_int_opt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 1);
+    return fd;
+}
+
+static bool same_addr(const struct listen_addr *a, const struct listen_addr *b)
+{
+    return a->len == b->len && memcmp(&a->addr, &b->addr, a->len) == 0;
+}
+
+/* A duplicate of the socket of `reuse` with the same kind, address and
+ * worker (the same kernel socket, so its queue and port carry over), or -1. */
+static int dup_reused(const struct config *reuse, const int *reuse_fds, enum listener_kind kind,
+                      const struct listen_addr *addr, unsigned worker)
+{
+    if (!reuse || worker >= reuse->gateway.workers)
+        return -1;
+    for (unsigned slot = 0; slot < listener_slots(reuse); slot++) {
+        enum listener_kind k;
+        const struct listen_addr *a = listener_slot_addr(reuse, slot, &k);
+        unsigned i = slot * reuse->gateway.workers + worker;
+        if (k == kind && same_addr(a, addr) && reuse_fds[i] >= 0)
+            return fcntl(reuse_fds[i], F_DUPFD_CLOEXEC, 0);
+    }
+    return -1;
+}
+
+int listener_open_all(const struct config *cfg, int *fds, const struct config *reuse, const int *reuse_fds,
+                      char *err, size_t err_len)
+{
+    unsigned workers = cfg->gateway.workers, n = listener_count(cfg);
+    for (unsigned i = 0; i < n; i++)
+        fds[i] = -1;
+    for (unsigned slot = 0; slot < listener_slots(cfg); slot++) {
+        enum listener_kind kind;
+        const struct listen_addr *addr = listener_slot_addr(cfg, slot, &kind);
+        for (unsigned w = 0; w < workers; w++) {
+            int fd = dup_reused(reuse, reuse_fds, kind, addr, w);
+            if (fd < 0)
+                fd = listener_open(addr, err, err_len);
+            if (fd < 0) {
+                listener_close_all(fds, n);
+                return -1;
+            }
+            fds[slot * workers + w] = fd;
+        }
+    }
+    return 0;
+}
+
+void listener_close_all(int *fds, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (fds[i] >= 0)
+            close(fds[i]);
+        fds[i] = -1;
+    }
+}

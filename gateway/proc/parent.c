@@ -1,0 +1,707 @@
+/*
+ * parent: supervision of the relay, reload and shutdown. See parent.h.
+ */
+#include "gateway/proc/parent.h"
+#include "gateway/admin/admin.h"
+#include "gateway/proc/listener.h"
+#include "common/log.h"
+#include "gateway/event/loop.h"
+#include "gateway/proc/relay_proc.h"
+#include "gateway/proc/relay.h"
+#include "gateway/proc/sandbox.h"
+#include "gateway/proc/supervise.h"
+#include "gateway/ha/vrrp_net.h"
+#include "gateway/ha/vrrp_node.h"
+#include "firewall/firewall.h"
+#include "tls/tls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct parent {
+    struct loop *loop;
+    struct config *cfg;         /* running config */
+    int fds[LISTENER_MAX_FDS];  /* its listeners, kept open for every relay */
+    struct relay_proc *current; /* serving (or starting) with cfg */
+    struct relay_proc *pending; /* reload: starting with next_cfg */
+    struct config *next_cfg;
+    int next_fds[LISTENER_MAX_FDS];
+    struct relay_proc *old; /* draining or killed, until reaped */
+    struct vrrp_node *vrrp;
+    bool relay_lost;      /* VRRP was told; tell it when one is back */
+    bool backends_known;  /* a relay's checks have settled once (VRRP was told) */
+    unsigned backends_up; /* last value given to VRRP */
+    uint64_t down_mask;   /* backends of cfg the current relay has down */
+    unsigned fast_failures;
+    uint64_t heartbeat_timeout_ms;
+    bool stopping, ever_ready;
+    /* what the relay's admin pages show about the parent's side */
+    char vrrp_role_sent[16];
+    uint64_t vrrp_transitions, status_sent_ms;
+    struct admin_firewall_status firewall;
+    int exit_code;
+    struct loop_io sig_io;
+    struct loop_timer watchdog, restart, ticket_rotate;
+    /* session-ticket keys: made here so every relay (after a reload or a
+     * restart) issues and accepts the same tickets */
+    struct tls_ticket_keys tickets;
+    uint64_t autoblock_second_ms; /* start of the current second of blocks */
+    unsigned autoblocks_this_second;
+};
+
+static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
+
+static bool any_relay(const struct parent *p)
+{
+    return p->current || p->pending || p->old;
+}
+
+static void log_pid(enum log_level level, const char *event, pid_t pid, const char *key, const char *value)
+{
+    char p[16];
+    snprintf(p, sizeof p, "%d", (int)pid);
+    log_event(level, event, "pid", p, key, value, LOG_END);
+}
+
+static uint64_t heartbeat_timeout(const struct config *cfg)
+{
+    return supervise_heartbeat_timeout_ms(cfg, RELAY_HEARTBEAT_MS);
+}
+
+/* ---- starting relays ------------------------------------------------------------- */
+
+/* Backends of cfg that the running relay (with p->cfg) has down, so they
+ * get no traffic before a check says otherwise. */
+static uint64_t known_down(const struct parent *p, const struct config *cfg)
+{
+    return supervise_map_down(p->cfg, p->down_mask, cfg);
+}
+
+static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
+{
+    char err[256];
+    struct relay_proc *rp =
+        relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, loop_now_ms(p->loop), err, sizeof err);
+    if (!rp) {
+        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
+        return NULL;
+    }
+    rp->io.fn = parent_on_ipc;
+    rp->io.arg = p;
+    if (rp->state != RELAY_KILLED)
+        loop_watch(p->loop, &rp->io, LOOP_READ);
+    log_pid(LOG_LEVEL_INFO, "relay_started", rp->pid, "config", cfg->path);
+    return rp;
+}
+
+static void start_current(struct parent *p)
+{
+    if (p->stopping || p->current)
+        return;
+    p->current = parent_spawn(p, p->cfg, p->fds);
+    if (!p->current) /* fork failed: try again shortly */
+        loop_timer_set(p->loop, &p->restart, SUPERVISE_MAX_BACKOFF_MS);
+}
+
+static void on_restart_timer(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    start_current(t->arg);
+}
+
+/* Retires a relay: it stays on the `old` list until reaped. DRAINING
+ * relays get `how` (IPC_DRAIN on shutdown, IPC_RETIRE when replaced). */
+static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state, enum ipc_type how)
+{
+    rp->state = state;
+    if (state == RELAY_DRAINING) {
+        ipc_send(rp->io.fd, how, NULL, 0);
+        rp->drain_deadline_ms = loop_now_ms(p->loop) + rp->drain_timeout_ms + PARENT_KILL_GRACE_MS;
+    } else {
+        sandbox_signal_relay(rp->pid, SIGKILL);
+    }
+    loop_unwatch(p->loop, &rp->io);
+    rp->next = p->old;
+    p->old = rp;
+}
+
+/* The serving relay is gone (exited, killed, or silent): VRRP hands over,
+ * and a new one starts at once, or after a backoff if they keep dying. */
+static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const char *why)
+{
+    p->current = NULL;
+    log_pid(LOG_LEVEL_ERROR, "relay_lost", pid, "reason", why);
+    if (!p->relay_lost) {
+        vrrp_node_relay_lost(p->vrrp);
+        p->relay_lost = true;
+    }
+    bool fast = loop_now_ms(p->loop) - started_ms < PARENT_FAST_FAIL_MS;
+    p->fast_failures = fast ? p->fast_failures + 1 : 0;
+    if (!p->ever_ready) {
+        /* the very first relay could not start: report and give up */
+        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", why, LOG_END);
+        p->exit_code = 1;
+        p->stopping = true;
+        if (!any_relay(p))
+            loop_stop(p->loop);
+        return;
+    }
+    if (p->stopping)
+        return;
+    uint64_t delay = supervise_restart_delay_ms(p->fast_failures);
+    if (delay == 0) {
+        start_current(p);
+        return;
+    }
+    char d[24];
+    snprintf(d, sizeof d, "%llums", (unsigned long long)delay);
+    log_event(LOG_LEVEL_WARN, "relay_restart_delayed", "delay", d, "reason", "relay keeps failing", LOG_END);
+    loop_timer_set(p->loop, &p->restart, delay);
+}
+
+/* ---- reload ------------------------------------------------------------------------ */
+
+static void reload_abandon(struct parent *p, const char *why)
+{
+    log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", why, "config", p->next_cfg->path, "effect",
+              "nothing changed", LOG_END);
+    listener_close_all(p->next_fds, listener_count(p->next_cfg));
+    config_free(p->next_cfg);
+    p->next_cfg = NULL;
+}
+
+/* The new relay is ready: it becomes current, the old one drains. */
+static void reload_commit(struct parent *p)
+{
+    struct relay_proc *old = p->current;
+    unsigned n_old = listener_count(p->cfg);
+    p->current = p->pending;
+    p->pending = NULL;
+    if (old)
+        retire(p, old, RELAY_DRAINING, IPC_RETIRE);
+    listener_close_all(p->fds, n_old); /* the new set holds what is kept */
+    memcpy(p->fds, p->next_fds, sizeof p->fds);
+    config_free(p->cfg);
+    p->cfg = p->next_cfg;
+    p->next_cfg = NULL;
+    p->heartbeat_timeout_ms = heartbeat_timeout(p->cfg);
+    log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
+}
+
+int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
+{
+    if (cfg->gateway.n_https == 0)
+        return 0;
+    if (tls_global_init() < 0) {
+        snprintf(err, err_len, "TLS initialisation failed");
+        return -1;
+    }
+    struct tls_server *srv = tls_server_new(&cfg->tls.server, err, err_len);
+    if (!srv)
+        return -1;
+    tls_server_unref(srv);
+    return 0;
+}
+
+/* [firewall] policy: applied atomically (fw_apply_file: all or nothing),
+ * at start and on every reload. 0, or -1 with every problem logged. */
+static int apply_firewall(struct parent *p, const struct config *cfg, char *err, size_t err_len)
+{
+    p->firewall.managed = cfg->firewall.policy[0] != '\0';
+    if (!p->firewall.managed)
+        return 0;
+    static struct policy_diags diags;
+    char fw_err[FW_ERR_MAX] = "";
+    memset(&diags, 0, sizeof diags);
+    int rc = fw_apply_file(cfg->firewall.policy, &diags, fw_err);
+    for (unsigned i = 0; i < diags.n; i++)
+        log_event(diags.errors ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "policy_diagnostic", "message",
+                  diags.msg[i], LOG_END);
+    p->firewall.applied = rc == 0;
+    if (rc < 0) {
+        p->firewall.apply_failures++;
+        snprintf(err, err_len, "firewall policy %s: %s", cfg->firewall.policy,
+                 diags.errors ? "has errors (logged)" : fw_err);
+        return -1;
+    }
+    p->firewall.applies++;
+    log_event(LOG_LEVEL_INFO, "firewall_applied", "policy", cfg->firewall.policy, LOG_END);
+    return 0;
+}
+
+static void parent_reload(struct parent *p)
+{
+    if (p->pending || p->stopping) {
+        log_event(LOG_LEVEL_WARN, "reload_ignored", "reason",
+                  p->stopping ? "shutting down" : "a reload is already in progress", LOG_END);
+        return;
+    }
+    log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
+    static struct config_errors errors;
+    struct config *next = config_load(p->cfg->path, &errors);
+    if (!next) {
+        for (unsigned i = 0; i < errors.count && i < CONFIG_MAX_ERRORS; i++)
+            log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], LOG_END);
+        log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config", p->cfg->path,
+                  "effect", "nothing changed", LOG_END);
+        return;
+    }
+    p->next_cfg = next;
+    memset(p->next_fds, -1, sizeof p->next_fds);
+    char err[512];
+    if (parent_check_tls(next, err, sizeof err) < 0 ||
+        listener_open_all(next, p->next_fds, p->cfg, p->fds, err, sizeof err) < 0) {
+        reload_abandon(p, err);
+        return;
+    }
+    if (strcmp(next->gateway.user, p->cfg->gateway.user) != 0) {
+        reload_abandon(p, "[gateway] user cannot change on reload: restart rampart");
+        return;
+    }
+    if (apply_firewall(p, next, err, sizeof err) < 0) {
+        reload_abandon(p, err);
+        return;
+    }
+    if (memcmp(&next->vrrp, &p->cfg->vrrp, sizeof next->vrrp) != 0)
+        log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
+                  "[vrrp] changes take effect at the next restart", LOG_END);
+    p->pending = parent_spawn(p, next, p->next_fds);
+    if (!p->pending)
+        reload_abandon(p, "could not start a relay");
+}
+
+/* ---- what the relay shows about the parent ------------------------------------------ */
+
+#define PARENT_STATUS_EVERY_MS 1000 /* counters; a role change goes at once */
+
+static void report_vrrp(struct parent *p)
+{
+    const char *role = vrrp_node_state_name(p->vrrp);
+    struct admin_vrrp_status st = {
+        .role = p->vrrp ? admin_vrrp_role_from_name(role) : ADMIN_VRRP_DISABLED,
+        .vrid = p->cfg->vrrp.vrid,
+        .priority = p->vrrp ? vrrp_node_priority(p->vrrp) : 0,
+        .transitions = p->vrrp_transitions,
+    };
+    const struct vrrp_net_stats *ns = vrrp_node_stats(p->vrrp);
+    if (ns) {
+        st.adverts_sent = ns->tx;
+        st.adverts_received = ns->rx_ok;
+        for (unsigned i = 0; i < VRRP_DROP_COUNT && st.n_adverts_dropped < ADMIN_VRRP_DROP_KINDS; i++) {
+            struct admin_counter *c = &st.adverts_dropped[st.n_adverts_dropped++];
+            snprintf(c->label, sizeof c->label, "%s", vrrp_drop_name((enum vrrp_drop)i));
+            c->value = ns->drops[i];
+        }
+    }
+    ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
+}
+
+/* The nft drop counters and the blocklist size, read back from the kernel
+ * (the relay cannot: it has no CAP_NET_ADMIN). */
+static void read_firewall_counters(struct parent *p)
+{
+    if (!p->firewall.managed || !p->firewall.applied)
+        return;
+    struct fw_status st;
+    char err[FW_ERR_MAX];
+    if (fw_status_read(&st, err) < 0)
+        return; /* keep the last values; the next read may succeed */
+    unsigned n = st.n_drops < ADMIN_FW_MAX_COUNTERS ? st.n_drops : ADMIN_FW_MAX_COUNTERS;
+    for (unsigned i = 0; i < n; i++) {
+        struct admin_fw_counter *c = &p->firewall.drops[i];
+        snprintf(c->name, sizeof c->name, "%s", st.drops[i].name);
+        c->packets = st.drops[i].packets;
+        c->bytes = st.drops[i].bytes;
+    }
+    p->firewall.n_drops = n;
+    p->firewall.blocked_addresses = st.blocked;
+}
+
+/* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
+ * relay that just became ready (force). */
+static void report_status(struct parent *p, bool force)
+{
+    if (!p->current || p->current->state != RELAY_SERVING)
+        return;
+    const char *role = vrrp_node_state_name(p->vrrp);
+    bool changed = strcmp(role, p->vrrp_role_sent) != 0;
+    if (changed && p->vrrp_role_sent[0])
+        p->vrrp_transitions++;
+    uint64_t now = loop_now_ms(p->loop);
+    if (!force && !changed && now - p->status_sent_ms < PARENT_STATUS_EVERY_MS)
+        return;
+    snprintf(p->vrrp_role_sent, sizeof p->vrrp_role_sent, "%s", role);
+    p->status_sent_ms = now;
+    report_vrrp(p);
+    read_firewall_counters(p);
+    ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall, sizeof p->firewall);
+}
+
+/* ---- messages from relays --------------------------------------------------------- */
+
+/* VRRP hears a relay's count of backends up only once it is a finding:
+ * before its first checks, "all up" is just the start value, and a node
+ * whose backends are all dead would claim Master for a moment. Until the
+ * first settled report VRRP keeps the no-backend penalty it started with;
+ * after a reload or restart it keeps the last settled count. */
+static void backends_report(struct parent *p, struct relay_proc *rp)
+{
+    if (!rp->status.settled || (p->backends_known && rp->status.backends_up == p->backends_up))
+        return;
+    p->backends_known = true;
+    p->backends_up = rp->status.backends_up;
+    vrrp_node_backends_up(p->vrrp, p->backends_up);
+    char up[32];
+    snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
+    log_pid(LOG_LEVEL_INFO, "backends_up_changed", rp->pid, "backends_up", up);
+}
+
+static void on_ready(struct parent *p, struct relay_proc *rp)
+{
+    rp->state = RELAY_SERVING;
+    if (rp == p->pending)
+        reload_commit(p);
+    if (rp != p->current)
+        return;
+    p->ever_ready = true;
+    p->down_mask = rp->status.down_mask; /* in the (maybe new) cfg's order */
+    if (p->relay_lost) {
+        vrrp_node_relay_back(p->vrrp);
+        p->relay_lost = false;
+    }
+    backends_report(p, rp);
+    report_status(p, true);
+    char up[32];
+    snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
+    log_pid(LOG_LEVEL_INFO, "relay_ready", rp->pid, "backends_up", up);
+}
+
+/* A relay gone wrong (or taken over) cannot flood the blocklist: at most
+ * this many blocks a second are made, the rest refused and logged. */
+#define PARENT_AUTOBLOCKS_PER_S 100
+
+static bool autoblock_budget(struct parent *p)
+{
+    uint64_t now = loop_now_ms(p->loop);
+    if (now - p->autoblock_second_ms >= 1000) {
+        p->autoblock_second_ms = now;
+        p->autoblocks_this_second = 0;
+    }
+    return ++p->autoblocks_this_second <= PARENT_AUTOBLOCKS_PER_S;
+}
+
+/* The relay's abuse detector names an offender: into the blocklist set
+ * for autoblock_timeout (only the parent may program nftables). */
+static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void *payload)
+{
+    struct ipc_autoblock m;
+    struct ip_addr addr;
+    const char *why = NULL;
+    memcpy(&m, payload, sizeof m);
+    if (ipc_autoblock_to_addr(&m, &addr, &why) < 0) {
+        log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "reason", why);
+        return;
+    }
+    char a[INET6_ADDRSTRLEN], timeout[24], err[FW_ERR_MAX] = "";
+    format_ip(&addr, a, sizeof a);
+    if (!p->cfg->firewall.autoblock || !p->firewall.managed || !p->firewall.applied) {
+        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason",
+                  "autoblock is off or no [firewall] policy is applied", LOG_END);
+        return;
+    }
+    if (!autoblock_budget(p)) {
+        char limit[64];
+        snprintf(limit, sizeof limit, "more than %d blocks in one second", PARENT_AUTOBLOCKS_PER_S);
+        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason", limit, LOG_END);
+        return;
+    }
+    if (fw_block(&addr, p->cfg->firewall.autoblock_timeout_ms, err) < 0) {
+        log_event(LOG_LEVEL_ERROR, "autoblock_failed", "client", a, "reason", err, LOG_END);
+        return;
+    }
+    p->firewall.autoblocks++;
+    snprintf(timeout, sizeof timeout, "%llums", (unsigned long long)p->cfg->firewall.autoblock_timeout_ms);
+    char threshold[16];
+    snprintf(threshold, sizeof threshold, "%u", p->cfg->firewall.autoblock_threshold);
+    log_event(LOG_LEVEL_WARN, "autoblock", "client", a, "timeout", timeout, "threshold", threshold, LOG_END);
+    report_status(p, true);
+}
+
+/* ---- session-ticket keys ------------------------------------------------------- */
+
+static void send_tickets(struct parent *p, struct relay_proc *rp)
+{
+    if (rp && rp->state != RELAY_KILLED)
+        ipc_send(rp->io.fd, IPC_TICKET_KEYS, &p->tickets, sizeof p->tickets);
+}
+
+/* Every ticket_lifetime: a new current key, the old one stays accepted
+ * until the next rotation. Relays starting later get both at spawn. */
+static void on_ticket_rotate(struct loop *loop, struct loop_timer *t)
+{
+    struct parent *p = t->arg;
+    struct tls_ticket_key fresh;
+    if (tls_ticket_key_generate(&fresh) == 0) {
+        tls_ticket_keys_rotate(&p->tickets, &fresh);
+        explicit_bzero(&fresh, sizeof fresh);
+        send_tickets(p, p->current);
+        send_tickets(p, p->pending);
+        log_event(LOG_LEVEL_INFO, "ticket_keys_rotated", LOG_END);
+    } else {
+        log_event(LOG_LEVEL_ERROR, "ticket_keys_failed", "reason", strerror(errno), LOG_END);
+    }
+    loop_timer_set(loop, t, p->cfg->tls.server.ticket_lifetime_ms);
+}
+
+static void parent_on_message(struct parent *p, struct relay_proc *rp, const struct ipc_msg *msg)
+{
+    switch (msg->type) {
+    case IPC_READY:
+    case IPC_HEARTBEAT:
+        memcpy(&rp->status, msg->payload, sizeof rp->status);
+        rp->last_beat_ms = loop_now_ms(p->loop);
+        if (rp == p->current)
+            p->down_mask = rp->status.down_mask;
+        if (msg->type == IPC_READY && rp->state == RELAY_STARTING)
+            on_ready(p, rp);
+        else if (rp == p->current)
+            backends_report(p, rp);
+        break;
+    case IPC_AUTOBLOCK: parent_autoblock(p, rp, msg->payload); break;
+    case IPC_FATAL: {
+        char why[IPC_TEXT_MAX + 1];
+        snprintf(why, sizeof why, "%.*s", (int)msg->len, (const char *)msg->payload);
+        log_pid(LOG_LEVEL_ERROR, "relay_failed", rp->pid, "reason", why);
+        break; /* it exits; SIGCHLD does the rest */
+    }
+    default: log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "type", ipc_type_name(msg->type));
+    }
+}
+
+static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)events;
+    struct parent *p = io->arg;
+    struct relay_proc *rp = (struct relay_proc *)((char *)io - offsetof(struct relay_proc, io));
+    _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
+    for (;;) {
+        struct ipc_msg msg;
+        const char *why = NULL;
+        int rc = ipc_recv(io->fd, buf, &msg, &why);
+        if (rc < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (rc <= 0) {
+            /* closed or garbage: stop listening; it is reaped on exit, or
+             * the watchdog kills it when its heartbeats stop */
+            if (rc < 0)
+                log_pid(LOG_LEVEL_ERROR, "ipc_error", rp->pid, "reason", why ? why : strerror(errno));
+            loop_unwatch(loop, io);
+            return;
+        }
+        parent_on_message(p, rp, &msg);
+    }
+}
+
+/* ---- child exits and the watchdog ---------------------------------------------------- */
+
+static void reaped(struct parent *p, pid_t pid, int wstatus)
+{
+    char how[96];
+    relay_proc_describe_exit(wstatus, how, sizeof how);
+    if (p->current && p->current->pid == pid) {
+        uint64_t started = p->current->started_ms;
+        relay_proc_free(p->loop, p->current);
+        p->current = NULL;
+        current_lost(p, pid, started, how);
+        return;
+    }
+    if (p->pending && p->pending->pid == pid) {
+        relay_proc_free(p->loop, p->pending);
+        p->pending = NULL;
+        char why[160];
+        snprintf(why, sizeof why, "the new relay %s before it was ready", how);
+        reload_abandon(p, why);
+        return;
+    }
+    for (struct relay_proc **pp = &p->old; *pp; pp = &(*pp)->next) {
+        struct relay_proc *rp = *pp;
+        if (rp->pid != pid)
+            continue;
+        bool clean = rp->state == RELAY_DRAINING && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+        log_pid(clean ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "relay_exited", pid, "how", how);
+        *pp = rp->next;
+        relay_proc_free(p->loop, rp);
+        return;
+    }
+}
+
+static void reap_children(struct parent *p)
+{
+    int wstatus;
+    pid_t pid;
+    while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
+        reaped(p, pid, wstatus);
+    if (p->stopping && !any_relay(p))
+        loop_stop(p->loop);
+}
+
+/* A relay that does not start in time, or stops proving it is alive. */
+static void check_relay(struct parent *p, struct relay_proc *rp, uint64_t now)
+{
+    char why[96];
+    if (rp->state == RELAY_STARTING && now - rp->started_ms > PARENT_START_TIMEOUT_MS)
+        snprintf(why, sizeof why, "not ready %d ms after start", PARENT_START_TIMEOUT_MS);
+    else if (rp->state == RELAY_SERVING && now - rp->last_beat_ms > p->heartbeat_timeout_ms)
+        snprintf(why, sizeof why, "no heartbeat for %llu ms", (unsigned long long)(now - rp->last_beat_ms));
+    else
+        return;
+    log_pid(LOG_LEVEL_ERROR, "relay_unresponsive", rp->pid, "reason", why);
+    if (rp == p->current) {
+        p->current = NULL;
+        retire(p, rp, RELAY_KILLED, IPC_DRAIN);
+        current_lost(p, rp->pid, rp->started_ms, why);
+    } else { /* pending: reaping it abandons the reload */
+        sandbox_signal_relay(rp->pid, SIGKILL);
+        rp->state = RELAY_KILLED;
+    }
+}
+
+static void on_watchdog(struct loop *loop, struct loop_timer *t)
+{
+    struct parent *p = t->arg;
+    uint64_t now = loop_now_ms(loop);
+    if (p->current)
+        check_relay(p, p->current, now);
+    if (p->pending)
+        check_relay(p, p->pending, now);
+    for (struct relay_proc *rp = p->old; rp; rp = rp->next) {
+        if (rp->state == RELAY_DRAINING && now > rp->drain_deadline_ms) {
+            log_pid(LOG_LEVEL_WARN, "relay_drain_overdue", rp->pid, "action", "SIGKILL");
+            sandbox_signal_relay(rp->pid, SIGKILL);
+            rp->state = RELAY_KILLED;
+        }
+    }
+    report_status(p, false);
+    loop_timer_set(loop, t, 50);
+}
+
+/* ---- signals, start, stop ------------------------------------------------------------- */
+
+static void parent_stop(struct parent *p, const char *why)
+{
+    if (p->stopping && p->exit_code == 0)
+        return;
+    p->stopping = true;
+    log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, LOG_END);
+    /* hand the VIP to the peer now (priority 0, VIPs removed): draining
+     * relays take no new client, the peer can */
+    vrrp_node_leave(p->vrrp);
+    loop_timer_clear(p->loop, &p->restart);
+    if (p->pending) {
+        retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
+        p->pending = NULL;
+        listener_close_all(p->next_fds, listener_count(p->next_cfg));
+        config_free(p->next_cfg);
+        p->next_cfg = NULL;
+    }
+    if (p->current) {
+        retire(p, p->current, RELAY_DRAINING, IPC_DRAIN);
+        p->current = NULL;
+    }
+    /* the relays close their copies as they start draining: with ours
+     * closed too, the ports close now and new clients are refused at once
+     * (and go to the VRRP peer) instead of waiting in a queue nobody reads */
+    listener_close_all(p->fds, listener_count(p->cfg));
+    if (!any_relay(p))
+        loop_stop(p->loop);
+}
+
+static void parent_on_signal(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)loop, (void)events;
+    struct parent *p = io->arg;
+    struct signalfd_siginfo si;
+    while (read(io->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        switch (si.ssi_signo) {
+        case SIGCHLD: reap_children(p); break;
+        case SIGHUP: parent_reload(p); break;
+        case SIGTERM: parent_stop(p, "SIGTERM"); break;
+        case SIGINT: parent_stop(p, "SIGINT"); break;
+        }
+    }
+}
+
+static int parent_signals(struct parent *p)
+{
+    static const int signals[] = {SIGCHLD, SIGHUP, SIGTERM, SIGINT};
+    p->sig_io = (struct loop_io){.fn = parent_on_signal, .arg = p};
+    return loop_watch_signals(p->loop, &p->sig_io, signals, sizeof signals / sizeof signals[0]);
+}
+
+/* Everything that needs more than NET_ADMIN + NET_RAW happens before. */
+static int parent_setup(struct parent *p, char *err, size_t err_len)
+{
+    if (!(p->loop = loop_new()) || parent_signals(p) < 0)
+        return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
+    if (parent_check_tls(p->cfg, err, err_len) < 0)
+        return -1;
+    /* the reviewed policy is in force before any port opens */
+    if (apply_firewall(p, p->cfg, err, err_len) < 0)
+        return -1;
+    if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
+        return -1;
+    if (geteuid() != 0)
+        log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
+                  LOG_END);
+    else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
+        return -1;
+    bool failed = false;
+    p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);
+    if (failed)
+        return snprintf(err, err_len, "VRRP could not start"), -1;
+    if (tls_ticket_key_generate(&p->tickets.current) < 0)
+        return snprintf(err, err_len, "ticket keys: getrandom: %s", strerror(errno)), -1;
+    p->tickets.previous = p->tickets.current;
+    return 0;
+}
+
+int parent_run(struct config *cfg)
+{
+    static struct parent parent;
+    struct parent *p = &parent;
+    *p = (struct parent){.cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg)};
+    memset(p->fds, -1, sizeof p->fds);
+    log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
+    char err[512];
+    int rc = 1;
+    if (parent_setup(p, err, sizeof err) < 0) {
+        log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", err, LOG_END);
+        goto out;
+    }
+    p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
+    p->watchdog = (struct loop_timer){.fn = on_watchdog, .arg = p};
+    loop_timer_set(p->loop, &p->watchdog, 50);
+    p->ticket_rotate = (struct loop_timer){.fn = on_ticket_rotate, .arg = p};
+    if (p->cfg->tls.server.ticket_lifetime_ms)
+        loop_timer_set(p->loop, &p->ticket_rotate, p->cfg->tls.server.ticket_lifetime_ms);
+    start_current(p);
+    loop_run(p->loop);
+    rc = p->exit_code;
+out:
+    vrrp_node_shutdown(p->vrrp);
+    listener_close_all(p->fds, listener_count(p->cfg));
+    if (p->sig_io.fd > 0)
+        close(p->sig_io.fd);
+    loop_free(p->loop);
+    config_free(p->cfg);
+    explicit_bzero(&p->tickets, sizeof p->tickets);
+    log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", LOG_END);
+    return rc;
+}

@@ -1,0 +1,31 @@
+/*
+ * supervise: the parent's decisions about its relays, as pure functions
+ * (parent.c does the I/O): how long a silent relay is tolerated, how soon
+ * a dead one is replaced, and which backends a new relay starts with down.
+ */
+#ifndef RAMPART_GATEWAY_PROC_SUPERVISE_H
+#define RAMPART_GATEWAY_PROC_SUPERVISE_H
+
+#include "gateway/config/config.h"
+
+#include <stdint.h>
+
+#define SUPERVISE_HEARTBEAT_TIMEOUT_MS 500 /* without VRRP */
+#define SUPERVISE_MIN_MISSED_BEATS     3   /* with VRRP: never below 3 heartbeats */
+#define SUPERVISE_FIRST_BACKOFF_MS     100
+#define SUPERVISE_MAX_BACKOFF_MS       5000
+
+/* A relay silent for longer is lost: one VRRP advert interval (the peer
+ * would notice no sooner), or SUPERVISE_HEARTBEAT_TIMEOUT_MS without VRRP. */
+uint64_t supervise_heartbeat_timeout_ms(const struct config *cfg, uint64_t heartbeat_ms);
+
+/* Delay before starting a replacement after `fast_failures` relays in a
+ * row died soon after their start: 0 (at once) for the first, then 100 ms
+ * doubling up to SUPERVISE_MAX_BACKOFF_MS. */
+uint64_t supervise_restart_delay_ms(unsigned fast_failures);
+
+/* Backends of `to` that were down (bits of from_mask) in `from`, matched by
+ * name and address; bit i = backend i of `to`. */
+uint64_t supervise_map_down(const struct config *from, uint64_t from_mask, const struct config *to);
+
+#endif /* RAMPART_GATEWAY_PROC_SUPERVISE_H */

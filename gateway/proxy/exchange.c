@@ -1,0 +1,138 @@
+/*
+ * conn_worker: what conn.c keeps per worker thread: the backend pool, a
+ * small cache of request buffers (struct exchange), the request-id random
+ * state; freed once a draining worker has no connection left.
+ */
+#include "gateway/proxy/conn.h"
+
+#include "gateway/upstream/backend_pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* ---- per-worker state ------------------------------------------------------ */
+
+struct conn_worker *conn_worker_of(struct worker *w)
+{
+    if (w->conns)
+        return w->conns;
+    struct conn_worker *cw = calloc(1, sizeof *cw);
+    if (!cw)
+        return NULL;
+    cw->pool = backend_pool_new(w->loop, w->backends ? w->backends->count : 0, 0);
+    if (!cw->pool || getrandom(cw->rng, sizeof cw->rng, 0) != (ssize_t)sizeof cw->rng) {
+        backend_pool_free(cw->pool);
+        free(cw);
+        return NULL;
+    }
+    cw->rng[0] |= 1;
+    w->conns = cw;
+    return cw;
+}
+
+void conn_worker_destroy(struct worker *w)
+{
+    struct conn_worker *cw = w->conns;
+    if (!cw)
+        return;
+    backend_pool_free(cw->pool);
+    while (cw->free_x) {
+        struct exchange *x = cw->free_x;
+        cw->free_x = x->next_free;
+        free(x);
+    }
+    free(cw);
+    w->conns = NULL;
+}
+
+static void worker_destroy_deferred(void *arg)
+{
+    conn_worker_destroy(arg);
+}
+
+/* A draining worker accepts nothing more: once its last connection is
+ * gone, its pool and caches go too (after the current batch of events,
+ * which may still name a pooled socket). */
+void conn_release_if_drained(struct worker *w)
+{
+    struct conn_worker *cw = w->conns;
+    if (!cw || !w->draining || cw->head || cw->destroying)
+        return;
+    cw->destroying = true;
+    if (loop_defer(w->loop, worker_destroy_deferred, w) < 0)
+        cw->destroying = false;
+}
+
+uint64_t conn_rng_next(struct conn_worker *cw)
+{
+    uint64_t s1 = cw->rng[0];
+    const uint64_t s0 = cw->rng[1];
+    cw->rng[0] = s0;
+    s1 ^= s1 << 23;
+    cw->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+    return cw->rng[1] + s0;
+}
+
+/* ---- exchanges: a request's buffers ------------------------------------------ */
+
+static void http_limits_of(const struct config *cfg, struct http_limits *lim)
+{
+    uint64_t head = cfg->limits.max_header_size;
+    *lim = (struct http_limits){
+        .max_head = (uint32_t)(head && head < CONN_BUF_SIZE ? head : CONN_BUF_SIZE),
+        .max_uri = (uint32_t)(cfg->limits.max_uri_length < CONN_BUF_SIZE ? cfg->limits.max_uri_length
+                                                                         : CONN_BUF_SIZE),
+        .max_headers = cfg->limits.max_headers,
+        .max_body = cfg->limits.max_body_size,
+    };
+}
+
+/* Clears what one request left behind; the client bytes stay. */
+void conn_exchange_reset(struct exchange *x)
+{
+    x->bin = x->bout = x->cout = (struct conn_buf){0};
+    x->rq = RQ_HEAD;
+    x->rs = RS_NONE;
+    x->status = 0;
+    x->bytes_out = x->body_sent = 0;
+    x->resp_started = x->resp_bytes = x->reused = x->local = false;
+    x->connect_retries = x->stale_retries = 0;
+    x->method[0] = x->path[0] = x->request_id[0] = '\0';
+    x->backend_name = NULL;
+}
+
+struct exchange *conn_exchange_get(struct conn *c)
+{
+    struct conn_worker *cw = c->w->conns;
+    struct exchange *x = cw->free_x;
+    if (x) {
+        cw->free_x = x->next_free;
+        cw->n_free_x--;
+    } else if (!(x = malloc(sizeof *x))) {
+        return NULL;
+    }
+    struct http_limits lim;
+    http_limits_of(c->cfg, &lim);
+    http_parser_init(&x->req_p, HTTP_REQUEST, &x->req_h, &lim);
+    http_parser_next(&x->req_p, x->cin_data);
+    x->cin = (struct conn_buf){0};
+    conn_exchange_reset(x);
+    return x;
+}
+
+void conn_exchange_put(struct conn *c)
+{
+    struct conn_worker *cw = c->w->conns;
+    struct exchange *x = c->x;
+    c->x = NULL;
+    if (!x)
+        return;
+    if (cw->n_free_x < CONN_EXCHANGE_CACHE) {
+        x->next_free = cw->free_x;
+        cw->free_x = x;
+        cw->n_free_x++;
+    } else {
+        free(x);
+    }
+}

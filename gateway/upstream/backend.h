@@ -1,0 +1,94 @@
+/*
+ * backend: the web servers behind the gateway, their up/down state and the
+ * weighted round-robin pick. Shared by all worker threads of the relay
+ * (atomics + one small mutex around the pick and state changes).
+ *
+ * The picker is "smooth weighted round robin" (as in nginx): exact, so with
+ * two equal backends requests alternate, and with weights 3:1 the sequence
+ * is a a b a, never a a a b. Weight 0 means drained: never picked.
+ *
+ * Up/down: active checks (health.c) and passive reports (proxy.c: a failed
+ * connect or a timeout) feed the same rise/fall counters, like HAProxy's
+ * `option httpchk` with `observe layer4`.
+ */
+#ifndef RAMPART_GATEWAY_UPSTREAM_BACKEND_H
+#define RAMPART_GATEWAY_UPSTREAM_BACKEND_H
+
+#include "gateway/config/config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Rise/fall counters of one backend (pure; see backend_health_step). */
+struct backend_health {
+    bool up;
+    unsigned ok_streak;   /* consecutive successes while down */
+    unsigned fail_streak; /* consecutive failures while up */
+};
+
+struct backend {
+    const struct config_backend *cfg; /* name, address, weight */
+    unsigned index;
+    atomic_bool up;               /* mirror of health.up, read without the lock */
+    struct backend_health health; /* under backend_set.lock */
+    int current_weight;           /* picker state, under backend_set.lock */
+    /* counters for the metrics page */
+    atomic_ullong requests;
+    atomic_ullong responses_by_class[6]; /* [1]=1xx .. [5]=5xx, [0]=none */
+    atomic_ullong connect_failures;
+    atomic_ullong timeouts;
+    atomic_ullong checks_ok, checks_failed;
+    atomic_uint active; /* requests in flight */
+};
+
+struct backend_set {
+    struct backend *items;
+    unsigned count;
+    unsigned rise, fall; /* from [health], at least 1 */
+    atomic_uint n_up;
+    pthread_mutex_t lock;
+};
+
+/* All backends start up (so traffic flows before the first check result,
+ * as HAProxy does), unless `start_down`. 0, or -1 when out of memory. */
+int backend_set_init(struct backend_set *set, const struct config *cfg, bool start_down);
+void backend_set_destroy(struct backend_set *set);
+
+/* Next backend that is up and not `exclude` (for the one retry after a
+ * failed connect); NULL when none is up. */
+struct backend *backend_pick(struct backend_set *set, const struct backend *exclude);
+
+/* Passive health: a failed connect or a timeout. Marks the backend down
+ * after `fall` consecutive failures, like a failed active check. The caller
+ * counts connect_failures / timeouts itself. */
+void backend_report_failure(struct backend_set *set, struct backend *b);
+/* Passive health: a response arrived; ends a streak of failures. */
+void backend_report_success(struct backend_set *set, struct backend *b);
+
+/* Active check result (health.c). Logs a state change with `why` ("status
+ * 503", "connect: Connection refused", "timeout"). Returns true when the
+ * backend changed state. */
+bool backend_observe(struct backend_set *set, struct backend *b, bool ok, const char *why);
+
+unsigned backend_count_up(const struct backend_set *set);
+
+/* Right after init, before any pick: backends known to be down (bit i =
+ * backend i, from the relay this one replaces) start down, each logged,
+ * so a restart or reload does not send traffic to a dead backend first. */
+void backend_set_start_down(struct backend_set *set, uint64_t down_mask);
+/* Bit i set when backend i is down. */
+uint64_t backend_down_mask(const struct backend_set *set);
+/* Whether backend_count_up is a finding yet and not just the start value:
+ * every backend is down, or has passed at least one check (a backend that
+ * only failed so far is still "up" until `fall` failures, so it is not
+ * known yet). Always true without active checks (`checks` false). */
+bool backend_set_settled(const struct backend_set *set, bool checks);
+
+/* Pure rise/fall logic: one result into the counters; returns true when
+ * h->up flipped. Down after `fall` consecutive failures while up, up after
+ * `rise` consecutive successes while down. */
+bool backend_health_step(struct backend_health *h, bool ok, unsigned rise, unsigned fall);
+
+#endif /* RAMPART_GATEWAY_UPSTREAM_BACKEND_H */

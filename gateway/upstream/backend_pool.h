@@ -1,0 +1,58 @@
+/*
+ * pool: per-worker idle keep-alive connections to the backends, reused by
+ * later requests (saves a TCP handshake per request and a TIME_WAIT per
+ * response). Every backend socket is wrapped by the pool (backend_pool_adopt) and
+ * stays registered with the loop for its whole life, idle or not: idle
+ * sockets are watched for a close or stray bytes and dropped when one
+ * comes, so taking and putting a socket costs no system call. The rare
+ * race (the backend closes just as we send) is covered by the proxy's
+ * replay of requests none of whose body was sent.
+ *
+ * A pool belongs to one worker thread and its loop; nothing is shared.
+ */
+#ifndef RAMPART_GATEWAY_UPSTREAM_BACKEND_POOL_H
+#define RAMPART_GATEWAY_UPSTREAM_BACKEND_POOL_H
+
+#include "gateway/event/loop.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BACKEND_POOL_IDLE_MAX_MS                                                                             \
+    15000 /* older idle sockets are not reused (nginx                                                        \
+             closes its side after 75 s by default) */
+
+struct backend_pool;
+
+/* Sockets idle longer than idle_max_ms are not reused (0: BACKEND_POOL_IDLE_MAX_MS). */
+struct backend_pool *backend_pool_new(struct loop *loop, unsigned n_backends, uint64_t idle_max_ms);
+/* Closes every idle socket. */
+void backend_pool_free(struct backend_pool *pool);
+
+/* Wraps a new backend socket fd in a watcher the pool owns (the caller
+ * sets io->fn and io->arg and watches it as usual), or NULL when memory is
+ * short (fd is left open). The watcher stays valid until backend_pool_drop(). */
+struct loop_io *backend_pool_adopt(struct backend_pool *pool, int fd);
+
+/* An idle socket to backend `index` (most recently used first), still
+ * registered with the loop, or NULL; the caller sets io->fn and io->arg.
+ * `owner` names what the socket was opened for (the backend's config
+ * entry): after a reload renumbers the backends, a socket put for another
+ * owner is closed, never handed to the wrong server. `check`: peek too (one
+ * syscall), for a request that could not be replayed if the socket turned
+ * out dead after its body left: a close whose event is not dispatched yet
+ * is seen. */
+struct loop_io *backend_pool_take(struct backend_pool *pool, unsigned index, const void *owner, bool check);
+
+/* Keeps the socket for reuse, or drops it when the backend already has
+ * max_idle idle sockets (max_idle 0: never pooled) or it cannot be watched. */
+void backend_pool_put(struct backend_pool *pool, unsigned index, const void *owner, struct loop_io *io,
+                      unsigned max_idle);
+
+/* Stops watching and closes the socket; the watcher is freed after the
+ * current batch of events (an event for it may still be queued). */
+void backend_pool_drop(struct backend_pool *pool, struct loop_io *io);
+
+unsigned backend_pool_idle_count(const struct backend_pool *pool, unsigned index);
+
+#endif /* RAMPART_GATEWAY_UPSTREAM_BACKEND_POOL_H */
