@@ -1,14 +1,15 @@
 /*
  * worker: the relay's worker threads. Each runs its own loop, accepts on its
- * own SO_REUSEPORT sockets, enforces the connection limits before any TLS
- * work, and hands connections to conn.c. See worker.h.
+ * own SO_REUSEPORT sockets, asks admission.c whether the connection may
+ * stay (before any TLS work), and hands it to conn.c. See worker.h.
  */
 #include "gateway/proxy/worker.h"
-#include "gateway/proxy/abuse.h"
+
+#include "gateway/proxy/admission.h"
+#include "gateway/proxy/conn.h"
 #include "gateway/proxy/connlimit.h"
 #include "gateway/proc/listener.h"
 #include "common/log.h"
-#include "gateway/admin/metrics.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -25,7 +26,7 @@ struct worker_listener {
 };
 
 struct worker_thread {
-    struct worker w; /* conn.c's view; first, so worker_conn_released can cast back */
+    struct worker w; /* conn.c's view; first, so the callbacks can cast back */
     struct worker_pool *pool;
     pthread_t thread;
     bool started;
@@ -52,43 +53,6 @@ struct worker_pool {
 };
 
 /* ---- accepting ------------------------------------------------------------------ */
-
-static void worker_stop_if_done(struct worker_thread *t)
-{
-    if (t->w.draining && t->w.n_conns == 0)
-        loop_stop(t->w.loop);
-}
-
-void worker_conn_released(struct worker *w, const struct sockaddr_storage *peer)
-{
-    struct worker_thread *t = (struct worker_thread *)w;
-    connlimit_release(&t->pool->limits, peer);
-    metrics_connection_closed();
-    w->n_conns--;
-    worker_stop_if_done(t);
-}
-
-void worker_note_reject(struct worker *w, const struct sockaddr_storage *peer)
-{
-    if (w->abuse)
-        abuse_note_peer(w->abuse, peer, loop_now_ms(w->loop));
-}
-
-/* Refused before any TLS work: counted, closed, nothing else. Only the
- * per-IP limit is the client's own doing; the total limit is everyone's. */
-static bool worker_admit(struct worker_thread *t, const struct sockaddr_storage *peer)
-{
-    switch (connlimit_acquire(&t->pool->limits, peer)) {
-    case CONNLIMIT_OK: return true;
-    case CONNLIMIT_TOTAL: metrics_reject(METRICS_REJECT_CONN_LIMIT); return false;
-    case CONNLIMIT_PER_IP:
-        metrics_reject(METRICS_REJECT_PER_IP_LIMIT);
-        worker_note_reject(&t->w, peer);
-        return false;
-    case CONNLIMIT_NOMEM: metrics_reject(METRICS_REJECT_CONN_LIMIT); return false;
-    }
-    return false;
-}
 
 static void worker_pause_accepting(struct worker_thread *t, int err)
 {
@@ -128,12 +92,10 @@ static void on_listener(struct loop *loop, struct loop_io *io, unsigned events)
             /* EAGAIN: drained the queue; ECONNABORTED etc.: try later */
             return;
         }
-        if (!worker_admit(t, &peer)) {
+        if (!admission_admit(&t->w, &peer)) {
             close(fd);
             continue;
         }
-        metrics_connection_opened();
-        t->w.n_conns++;
         conn_accept(&t->w, l->kind, fd, &peer);
     }
 }
@@ -143,7 +105,7 @@ static void on_listener(struct loop *loop, struct loop_io *io, unsigned events)
 static void on_drain_poll(struct loop *loop, struct loop_timer *timer)
 {
     struct worker_thread *t = timer->arg;
-    if (conn_drain(&t->w) == 0 || t->w.n_conns == 0) {
+    if (conn_drain(&t->w) == 0 || admission_drained(&t->w)) {
         loop_stop(loop);
         return;
     }
@@ -173,7 +135,7 @@ static void worker_begin_drain(struct worker_thread *t)
         close(t->listeners[i].io.fd);
         t->listeners[i].io.fd = -1;
     }
-    if (conn_drain(&t->w) == 0 || t->w.n_conns == 0) {
+    if (conn_drain(&t->w) == 0 || admission_drained(&t->w)) {
         loop_stop(t->w.loop);
         return;
     }
@@ -226,7 +188,12 @@ static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsig
 {
     const struct config *cfg = pool->cfg;
     t->pool = pool;
-    t->w = (struct worker){.id = id, .cfg = cfg, .tls = tls, .backends = backends, .abuse = pool->abuse};
+    t->w = (struct worker){.id = id,
+                           .cfg = cfg,
+                           .tls = tls,
+                           .backends = backends,
+                           .abuse = pool->abuse,
+                           .limits = &pool->limits};
     t->w.loop = loop_new();
     int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     t->cmd_io = (struct loop_io){.fd = efd, .fn = on_command, .arg = t};
