@@ -30,4 +30,3 @@ void config_errors_print(const struct config_errors *errors, FILE *fp)
     if (errors->count > CONFIG_MAX_ERRORS)
         fprintf(fp, "(%u more problems not shown)\n", errors->count - CONFIG_MAX_ERRORS);
 }
-

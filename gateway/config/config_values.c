@@ -31,4 +31,3 @@ bool config_ifname_ok(const char *name)
             return false;
     return true;
 }
-

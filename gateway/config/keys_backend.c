@@ -154,6 +154,6 @@ static const struct config_key health_keys[] = {
     {0},
 };
 
-
-const struct config_section config_section_backend = {"backend", true, backend_keys, open_backend, seen_backend};
+const struct config_section config_section_backend = {"backend", true, backend_keys, open_backend,
+                                                      seen_backend};
 CONFIG_FIXED_SECTION(health, health_keys);

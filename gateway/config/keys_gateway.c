@@ -134,7 +134,6 @@ static const struct config_key admin_keys[] = {
     {0},
 };
 
-
 CONFIG_FIXED_SECTION(gateway, gateway_keys);
 CONFIG_FIXED_SECTION(limits, limits_keys);
 CONFIG_FIXED_SECTION(admin, admin_keys);

@@ -170,6 +170,5 @@ static const struct config_key firewall_keys[] = {
     {0},
 };
 
-
 CONFIG_FIXED_SECTION(vrrp, vrrp_keys);
 CONFIG_FIXED_SECTION(firewall, firewall_keys);

@@ -72,5 +72,4 @@ static const struct config_key tls_keys[] = {
     {0},
 };
 
-
 CONFIG_FIXED_SECTION(tls, tls_keys);

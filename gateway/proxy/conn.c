@@ -119,7 +119,7 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
 /* ---- client I/O ---------------------------------------------------------------- */
 
 /* > 0 bytes, 0 end of stream (or error), -1 would block (c_rblk says on what). */
-static ssize_t client_read(struct conn *c, char *buf, size_t len)
+static ssize_t conn_client_read(struct conn *c, char *buf, size_t len)
 {
     if (c->tls) {
         ssize_t n = tls_conn_read(c->tls, buf, len);
@@ -145,7 +145,7 @@ static ssize_t client_read(struct conn *c, char *buf, size_t len)
 }
 
 /* > 0 bytes written, 0 broken connection, -1 would block. */
-static ssize_t client_write(struct conn *c, const char *buf, size_t len)
+static ssize_t conn_client_write(struct conn *c, const char *buf, size_t len)
 {
     if (c->tls) {
         if (c->tls_wlen)
@@ -204,7 +204,7 @@ static bool client_fill(struct conn *c)
         return false;
     }
     struct conn_buf *b = &c->x->cin;
-    ssize_t n = client_read(c, c->x->cin_data + b->end, CONN_BUF_SIZE - b->end);
+    ssize_t n = conn_client_read(c, c->x->cin_data + b->end, CONN_BUF_SIZE - b->end);
     if (n < 0) {
         if (c->state == CS_IDLE && c->idle_shrunk && b->end == 0 && !(c->tls && tls_conn_pending(c->tls)))
             conn_exchange_put(c); /* nothing came: a long-idle connection keeps no buffers */
@@ -252,7 +252,7 @@ static bool client_flush(struct conn *c)
             p = x->bin_data + from->start;
             len = from->mid - from->start;
         }
-        ssize_t n = client_write(c, p, len);
+        ssize_t n = conn_client_write(c, p, len);
         if (n < 0)
             return did;
         if (n == 0) {

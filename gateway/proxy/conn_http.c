@@ -254,4 +254,3 @@ bool conn_exchange_finish(struct conn *c)
     conn_timer(c, CONN_IDLE_SHRINK_MS);
     return true;
 }
-

@@ -8,7 +8,6 @@
 #include "gateway/proxy/admission.h"
 #include "gateway/proxy/conn.h"
 #include "gateway/proxy/connlimit.h"
-#include "gateway/proc/listener.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -30,7 +29,7 @@ struct worker_thread {
     struct worker_pool *pool;
     pthread_t thread;
     bool started;
-    struct worker_listener listeners[LISTENER_MAX_SLOTS];
+    struct worker_listener listeners[WORKER_MAX_LISTEN_SLOTS];
     unsigned n_listeners;
     struct loop_io cmd_io; /* eventfd: the control thread asks for a drain */
     struct loop_timer tick, drain_poll, drain_deadline, accept_resume;
@@ -184,7 +183,8 @@ static void timer_init(struct loop_timer *timer, loop_timer_fn fn, void *arg)
 
 /* Loop, command eventfd and listener watches of worker `id`. */
 static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsigned id,
-                        struct tls_server *tls, struct backend_set *backends, const int *fds)
+                        struct tls_server *tls, struct backend_set *backends,
+                        const struct worker_listen_slot *slots, unsigned n_slots)
 {
     const struct config *cfg = pool->cfg;
     t->pool = pool;
@@ -203,11 +203,11 @@ static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsig
     timer_init(&t->drain_poll, on_drain_poll, t);
     timer_init(&t->drain_deadline, on_drain_deadline, t);
     timer_init(&t->accept_resume, on_accept_resume, t);
-    for (unsigned slot = 0; slot < listener_slots(cfg); slot++) {
+    for (unsigned slot = 0; slot < n_slots && slot < WORKER_MAX_LISTEN_SLOTS; slot++) {
         struct worker_listener *l = &t->listeners[slot];
-        listener_slot_addr(cfg, slot, &l->kind);
+        l->kind = slots[slot].kind;
         l->owner = t;
-        l->io = (struct loop_io){.fd = fds[slot * cfg->gateway.workers + id], .fn = on_listener, .arg = l};
+        l->io = (struct loop_io){.fd = slots[slot].fds[id], .fn = on_listener, .arg = l};
         t->n_listeners++; /* the fd is ours from here on */
         if (loop_watch(t->w.loop, &l->io, LOOP_READ) < 0)
             return -1;
@@ -217,7 +217,7 @@ static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsig
 
 struct worker_pool *worker_pool_start(const struct config *cfg, struct tls_server *tls,
                                       struct backend_set *backends, struct abuse *abuse,
-                                      const int *listen_fds)
+                                      const struct worker_listen_slot *slots, unsigned n_slots)
 {
     struct worker_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
@@ -231,7 +231,7 @@ struct worker_pool *worker_pool_start(const struct config *cfg, struct tls_serve
         goto fail;
     for (unsigned i = 0; i < pool->n; i++) {
         pool->threads[i].cmd_io.fd = -1;
-        if (worker_setup(pool, &pool->threads[i], i, tls, backends, listen_fds) < 0) {
+        if (worker_setup(pool, &pool->threads[i], i, tls, backends, slots, n_slots) < 0) {
             log_msgf(LOG_LEVEL_ERROR, "worker_failed", "worker %u: set-up: %s", i, strerror(errno));
             goto fail;
         }

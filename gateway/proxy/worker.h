@@ -53,16 +53,24 @@ struct worker {
 #define WORKER_EMFILE_PAUSE_MS 100   /* out of fds: stop accepting this long */
 #define WORKER_PAUSE_LOG_MS    10000 /* ...and say so at most this often */
 
+/* One listening address of the relay: its kind and its SO_REUSEPORT
+ * sockets, one per worker (fds[worker]), opened by the parent. */
+#define WORKER_MAX_LISTEN_SLOTS (2 * CONFIG_MAX_LISTENERS)
+struct worker_listen_slot {
+    enum listener_kind kind;
+    const int *fds;
+};
+
 struct worker_pool;
 
-/* Starts cfg->gateway.workers threads; listen_fds is listener.h's layout
- * and the pool owns (and eventually closes) those fds. NULL on failure
+/* Starts cfg->gateway.workers threads, each accepting on its socket of
+ * every slot; the pool owns (and eventually closes) those fds. NULL on failure
  * (logged; the relay then exits, which closes whatever is left). Call with all signals blocked: the threads
  * inherit the mask and leave signals to the control thread. `abuse` (may be
  * NULL) must outlive the pool. */
 struct worker_pool *worker_pool_start(const struct config *cfg, struct tls_server *tls,
                                       struct backend_set *backends, struct abuse *abuse,
-                                      const int *listen_fds);
+                                      const struct worker_listen_slot *slots, unsigned n_slots);
 /* Asks every worker to stop accepting and drain; returns at once. */
 void worker_pool_drain(struct worker_pool *pool);
 /* Workers whose loop still runs (0 once drained). */
