@@ -13,7 +13,7 @@ any LOWER layer; never of its own layer's other folders or of a higher one:
     6  gateway/proc/
     7  gateway/main.c
 
-Ownership rules on top (DESIGN.md, "one owner per resource"):
+Ownership rules on top (ARCHITECTURE.md, "Invariants"):
   - only tls/ includes mbedTLS or PSA headers;
   - in the daemon, only gateway/proc/parent_firewall.c includes firewall/;
   - only firewall/ includes libnftnl headers.

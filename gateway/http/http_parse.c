@@ -1,3 +1,8 @@
+/*
+ * http_parse: llhttp glue. Records where a head's parts lie, stops after
+ * the head and at the end of the message, tracks body framing. See
+ * http_parse.h.
+ */
 #include "gateway/http/http_parse.h"
 
 #include <stdio.h>

@@ -75,8 +75,8 @@ static void autoblock_logged(const struct config *cfg, const char *client)
               LOG_END);
 }
 
-bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *cfg, const struct ip_addr *addr,
-                               uint64_t now_ms)
+bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *cfg,
+                               const struct ip_addr *addr, uint64_t now_ms)
 {
     char a[INET6_ADDRSTRLEN], err[FW_ERR_MAX] = "";
     format_ip(addr, a, sizeof a);

@@ -40,7 +40,7 @@ void parent_firewall_read_counters(struct parent_firewall *fw);
 
 /* The relay asks to block addr for autoblock_timeout. true when a block
  * was made (fw->status changed); every refusal is logged. */
-bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *cfg, const struct ip_addr *addr,
-                               uint64_t now_ms);
+bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *cfg,
+                               const struct ip_addr *addr, uint64_t now_ms);
 
 #endif /* RAMPART_GATEWAY_PROC_PARENT_FIREWALL_H */

@@ -93,7 +93,7 @@ struct conn {
     const struct config *cfg;
     struct conn *prev, *next; /* the worker's live connections */
     struct loop_io cio;       /* client socket */
-    struct loop_io *bio;      /* backend socket, owned by the pool (pool.h); NULL: none */
+    struct loop_io *bio;      /* backend socket, owned by the pool (backend_pool.h); NULL: none */
     struct loop_timer timer;  /* the current phase's timeout */
     struct loop_timer kick;   /* 0 ms: resume a pump that used its share */
     struct tls_conn *tls;     /* NULL on the plain listener */
