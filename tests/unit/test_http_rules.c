@@ -110,7 +110,7 @@ static void test_chunked_body(void **state)
                       "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\n\r\n";
     assert_int_equal(parse_req(&r, raw), 0);
     assert_int_equal(r.h.body, HTTP_BODY_CHUNKED);
-    assert_int_equal(r.p.body_bytes, 8);
+    assert_int_equal(r.p.body_bytes, 8 + 4); /* payload + extension "ext" "1" */
 }
 
 static void test_head_split_in_pieces(void **state)
