@@ -8,6 +8,7 @@
 
 #include "gateway/proxy/worker.h"
 
+#include <stdint.h>
 #include <sys/socket.h>
 
 /* On drain (reload or SIGTERM) an idle keep-alive connection may still send
@@ -17,10 +18,12 @@
 #define CONN_DRAIN_IDLE_GRACE_MS 1000
 
 /* Called by worker.c for every accepted client socket (non-blocking,
- * CLOEXEC) that admission let in, on the worker's thread. conn.c owns fd
- * from here on and closes it; it calls admission_release exactly once when
- * the connection ends (with the same peer). */
-void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct sockaddr_storage *peer);
+ * CLOEXEC) that admission let in, on the worker's thread; local_port is
+ * the listener's (X-Forwarded-Port). conn.c owns fd from here on and
+ * closes it; it calls admission_release exactly once when the connection
+ * ends (with the same peer). */
+void conn_accept(struct worker *w, enum listener_kind kind, uint16_t local_port, int fd,
+                 const struct sockaddr_storage *peer);
 
 /* Drain (SIGTERM or reload): w->draining is already true. Idle keep-alive
  * connections may send one more request for CONN_DRAIN_IDLE_GRACE_MS
