@@ -80,11 +80,17 @@ void conn_timer(struct conn *c, uint64_t ms)
 }
 
 /* Output for the client was pending and nothing of it went out for
- * send_timeout (nginx's send_timeout): the client stopped reading. */
+ * send_timeout (nginx's send_timeout): the client stopped reading. The
+ * connection is reset, not closed: a FIN would wait behind the unsent
+ * bytes for a window that never opens, and keep the socket and its buffer
+ * in the kernel (nginx's reset_timedout_connection). */
 static void conn_on_send_timer(struct loop *loop, struct loop_timer *t)
 {
     (void)loop;
-    conn_close(t->arg);
+    struct conn *c = t->arg;
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(c->cio.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    conn_close(c);
 }
 
 /* Idle for CONN_IDLE_SHRINK_MS: give the request buffers and the TLS

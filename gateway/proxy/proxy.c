@@ -278,11 +278,16 @@ void proxy_on_timer(struct conn *c)
         break;
     default: break;
     }
+    if (x->rs == RS_BODY && x->bin.start < x->bin.mid) {
+        /* We wait to write, not for the backend: the client's deadline is
+         * send_timeout (conn.c), so the backend's clock starts again. */
+        conn_timer(c, c->cfg->limits.response_timeout_ms);
+        return;
+    }
     /* A slow answer is the request's failure, not the server's: counted,
      * never reported to passive health (a client could ask for slow
      * pages until every backend is down). */
-    bool client_slow = x->rs == RS_BODY && x->bin.start < x->bin.mid; /* we wait to write */
-    if (b && !client_slow)
+    if (b)
         count(&b->timeouts);
     if (!x->resp_started)
         conn_reply(c, 504);

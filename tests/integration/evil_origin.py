@@ -13,7 +13,7 @@ the highest number of requests it ever had in flight on that port.
 
 Paths (a query string ?id=X tags the events of one test case):
   /who /health /             200 "<name>\\n"
-  /stats, /stats/reset       peak requests in flight on this port; restart it
+  /stats, /stats/reset       peak /slow/ requests in flight on this port; restart it
   /hdr                       200, the forwarding headers it received
   /body                      reads a Content-Length body, 200 "<bytes>"
   /slowread                  reads the body 1 KiB per 100 ms, 200 "<bytes>"
@@ -131,13 +131,13 @@ def query_id(target):
 
 
 def after_early(c, ident):
-    """The gateway should close now; a lenient origin reads on."""
+    """The gateway should close now; a lenient origin reads on. Bytes that
+    had come with the head (before the answer) do not count."""
     c.s.settimeout(15)
     try:
         while True:
-            before = len(c.buf)
-            d = c.fill() if not c.buf else b""
-            event(c.name, ident, "after-answer %d" % (len(d) + before))
+            d = c.fill()
+            event(c.name, ident, "after-answer %d" % len(d))
             method, target, _ = c.head()
             if target and target.startswith("/smuggled"):
                 event(c.name, ident, "smuggled")
@@ -235,15 +235,16 @@ def serve_conn(sock, name, port):
             method, target, headers = c.head()
             if target is None:
                 continue
+            slow = target.startswith("/slow/")  # what /stats counts (not health checks)
             with lock:
-                in_flight[port] = in_flight.get(port, 0) + 1
+                in_flight[port] = in_flight.get(port, 0) + slow
                 peak[port] = max(peak.get(port, 0), in_flight[port])
             try:
                 if not answer(c, method, target, headers):
                     return
             finally:
                 with lock:
-                    in_flight[port] -= 1
+                    in_flight[port] -= slow
     except (EOFError, ConnectionError, OSError, ValueError):
         pass
     finally:
