@@ -40,10 +40,10 @@ struct config_backend {
     char name[CONFIG_NAME_MAX];
     struct sockaddr_storage addr; /* address + port */
     socklen_t addr_len;
-    unsigned weight;   /* 0 (drained) .. 256 */
-    unsigned max_idle; /* idle keep-alive connections kept per worker */
+    unsigned weight;          /* 0 (drained) .. 256 */
+    unsigned max_idle;        /* idle keep-alive connections kept per worker */
     unsigned max_connections; /* requests in flight at once, all workers; 0 = no limit */
-    unsigned line;     /* where it was declared, for messages */
+    unsigned line;            /* where it was declared, for messages */
 };
 
 struct config_gateway {

@@ -83,7 +83,7 @@ struct http_parser {
     uint64_t body_bytes;    /* payload + chunk extensions + trailers so far */
     uint32_t ext_bytes;     /* chunk extensions of the current chunk-size line */
     uint32_t trailer_bytes; /* trailer fields so far */
-    unsigned status;     /* error answer once HTTP_FEED_ERROR */
+    unsigned status;        /* error answer once HTTP_FEED_ERROR */
     enum http_phase phase;
     bool skip_body; /* response to HEAD: no body whatever the head says */
     bool in_value;

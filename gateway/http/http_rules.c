@@ -250,8 +250,8 @@ static bool out_joined(struct out *o, const struct http_head *h, const char *bas
  * two lists are appended to with what the client sent, the rest is ours). */
 static bool replaced_on_request(const char *base, struct http_span name)
 {
-    static const char *const ours[] = {"x-forwarded-for",  "x-forwarded-proto", "x-forwarded-host",
-                                       "x-forwarded-port", "x-real-ip",         "forwarded",
+    static const char *const ours[] = {"x-forwarded-for",    "x-forwarded-proto", "x-forwarded-host",
+                                       "x-forwarded-port",   "x-real-ip",         "forwarded",
                                        "proxy-authorization"};
     for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
         if (http_span_ieq(base, name, ours[i]))
@@ -345,7 +345,8 @@ int http_response_write(const struct http_head *h, const char *base, const struc
     for (unsigned i = 0; i < h->n_headers; i++) {
         struct http_span name = h->headers[i].name;
         bool keep_upgrade = r->websocket && http_span_ieq(base, name, "upgrade");
-        bool framing = http_span_ieq(base, name, "content-length") || http_span_ieq(base, name, "transfer-encoding");
+        bool framing =
+            http_span_ieq(base, name, "content-length") || http_span_ieq(base, name, "transfer-encoding");
         if ((!keep_upgrade && is_hop_by_hop(h, base, name)) ||
             http_span_ieq(base, name, "strict-transport-security") || (interim && framing))
             continue;

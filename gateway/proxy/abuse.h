@@ -34,11 +34,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define ABUSE_TABLE_SIZE  4096 /* client addresses tracked at once (power of 2) */
-#define ABUSE_PROBE       8    /* slots looked at per key before evicting */
-#define ABUSE_PENDING_MAX 64   /* offenders queued for the parent */
-#define ABUSE_KEY_LEN     16   /* IPv6 /64, or IPv4 as ::ffff:a.b.c.d */
-#define ABUSE_IPV6_PREFIX_BYTES 8 /* IPv6 clients are counted per /64, like connlimit */
+#define ABUSE_TABLE_SIZE        4096 /* client addresses tracked at once (power of 2) */
+#define ABUSE_PROBE             8    /* slots looked at per key before evicting */
+#define ABUSE_PENDING_MAX       64   /* offenders queued for the parent */
+#define ABUSE_KEY_LEN           16   /* IPv6 /64, or IPv4 as ::ffff:a.b.c.d */
+#define ABUSE_IPV6_PREFIX_BYTES 8    /* IPv6 clients are counted per /64, like connlimit */
 
 struct abuse_entry {
     uint8_t key[ABUSE_KEY_LEN];

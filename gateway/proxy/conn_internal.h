@@ -87,10 +87,10 @@ struct exchange {
     struct http_request_info info;
     enum req_phase rq;
     enum resp_phase rs;
-    unsigned status;    /* final status sent to the client */
-    uint64_t start_us;  /* request head complete, monotonic */
-    uint64_t bytes_out; /* bytes sent to the client for this request */
-    uint64_t body_sent; /* request body bytes sent to the backend */
+    unsigned status;          /* final status sent to the client */
+    uint64_t start_us;        /* request head complete, monotonic */
+    uint64_t bytes_out;       /* bytes sent to the client for this request */
+    uint64_t body_sent;       /* request body bytes sent to the backend */
     uint64_t win_bytes;       /* request body bytes read in the current body window */
     uint64_t backend_took_ms; /* loop time the backend last took request bytes */
     bool win_blocked;         /* ...the client was not read in it: no room (the backend is slow) */
@@ -103,7 +103,7 @@ struct exchange {
     bool local;               /* the gateway answered itself */
     uint8_t connect_retries, stale_retries;
     const struct backend *exclude; /* queued after a failed connect: not that one again */
-    const char *backend_name; /* for the access log; configs outlive requests */
+    const char *backend_name;      /* for the access log; configs outlive requests */
     char request_id[HTTP_REQUEST_ID_MAX + 1];
     char method[CONN_LOG_METHOD_MAX];
     char path[CONN_LOG_PATH_MAX];
@@ -116,15 +116,15 @@ struct exchange {
 struct conn {
     struct worker *w;
     const struct config *cfg;
-    struct conn *prev, *next; /* the worker's live connections */
-    struct loop_io cio;       /* client socket */
-    struct loop_io *bio;      /* backend socket, owned by the pool (backend_pool.h); NULL: none */
+    struct conn *prev, *next;     /* the worker's live connections */
+    struct loop_io cio;           /* client socket */
+    struct loop_io *bio;          /* backend socket, owned by the pool (backend_pool.h); NULL: none */
     struct loop_timer timer;      /* the current phase's timeout */
     struct loop_timer send_timer; /* output pending and the client not reading: send_timeout */
     struct loop_timer kick;       /* 0 ms: resume a pump that used its share */
     struct waitq_link queued;     /* in the worker's queue for a backend slot */
-    struct tls_conn *tls;     /* NULL on the plain listener */
-    struct exchange *x;       /* NULL while idle */
+    struct tls_conn *tls;         /* NULL on the plain listener */
+    struct exchange *x;           /* NULL while idle */
     struct backend *backend;
     enum conn_state state;
     enum listener_kind kind;
@@ -150,9 +150,10 @@ struct conn_worker {
     struct backend_pool *pool;
     struct exchange *free_x;
     unsigned n_free_x;
-    struct waitq queue;          /* requests waiting for a backend slot (proxy.c) */
-    struct loop_timer queue_poll; /* while it is not empty: every CONN_QUEUE_POLL_MS, or at once on a release */
-    uint64_t rng[2];              /* xorshift128+ for request ids */
+    struct waitq queue; /* requests waiting for a backend slot (proxy.c) */
+    struct loop_timer
+        queue_poll;          /* while it is not empty: every CONN_QUEUE_POLL_MS, or at once on a release */
+    uint64_t rng[2];         /* xorshift128+ for request ids */
     bool destroying;         /* drained: freed after this batch */
     uint64_t drain_since_ms; /* when conn_drain was first called; 0 = not draining */
 };
@@ -194,7 +195,7 @@ void proxy_on_timer(struct conn *c);
 /* Backend socket: pool or close; the backend slot and a queue place are
  * given back too. */
 void proxy_release(struct conn *c, bool reusable);
-void proxy_watch(struct conn *c);                  /* what the backend socket waits for */
+void proxy_watch(struct conn *c); /* what the backend socket waits for */
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
 /* The request body is complete: the response deadline starts. */
 void proxy_request_sent(struct conn *c);

@@ -574,7 +574,8 @@ void proxy_watch(struct conn *c)
     if (x->rs == RS_CONNECTING) {
         ev = LOOP_WRITE;
     } else {
-        bool out = x->bout.start < x->bout.end || x->cin.start < x->cin.mid;
+        /* early: what is left of the request is never sent (proxy_flush) */
+        bool out = !x->early && (x->bout.start < x->bout.end || x->cin.start < x->cin.mid);
         if (out && c->b_wblk)
             ev |= c->b_wblk;
         if (!c->backend_eof && c->b_rblk && bin_room(x))

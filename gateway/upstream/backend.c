@@ -123,7 +123,8 @@ static bool backend_has_room(const struct backend *b)
     return cap == 0 || atomic_load_explicit(&b->active, memory_order_relaxed) < cap;
 }
 
-struct backend *backend_pick(struct backend_set *set, const struct backend *exclude, enum backend_pick_why *why)
+struct backend *backend_pick(struct backend_set *set, const struct backend *exclude,
+                             enum backend_pick_why *why)
 {
     struct backend *best = NULL;
     int total = 0;

@@ -49,8 +49,8 @@ struct backend {
     atomic_ullong connect_failures;
     atomic_ullong timeouts;
     atomic_ullong checks_ok, checks_failed;
-    atomic_uint active;   /* requests in flight: slots taken by backend_pick */
-    atomic_bool failing;  /* health.fail_streak > 0: a good response has something to heal */
+    atomic_uint active;  /* requests in flight: slots taken by backend_pick */
+    atomic_bool failing; /* health.fail_streak > 0: a good response has something to heal */
 };
 
 struct backend_set {
@@ -68,7 +68,7 @@ void backend_set_destroy(struct backend_set *set);
 
 enum backend_pick_why {
     BACKEND_PICKED,
-    BACKEND_NONE_UP, /* no backend is up (but `exclude`) */
+    BACKEND_NONE_UP,  /* no backend is up (but `exclude`) */
     BACKEND_ALL_BUSY, /* some are up, each at its max_connections */
 };
 
@@ -76,7 +76,8 @@ enum backend_pick_why {
  * connect) and below its max_connections; it takes one of its slots (give
  * it back with backend_release). NULL when there is none; *why (may be
  * NULL) says which case. */
-struct backend *backend_pick(struct backend_set *set, const struct backend *exclude, enum backend_pick_why *why);
+struct backend *backend_pick(struct backend_set *set, const struct backend *exclude,
+                             enum backend_pick_why *why);
 /* A request picked for b ended (or moved elsewhere): its slot is free. */
 void backend_release(struct backend *b);
 

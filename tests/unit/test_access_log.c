@@ -117,10 +117,8 @@ static void test_symlink_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_escaping),
-        cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_plain),           cmocka_unit_test(test_json),
+        cmocka_unit_test(test_escaping),        cmocka_unit_test(test_bound),
         cmocka_unit_test(test_symlink_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

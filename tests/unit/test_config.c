@@ -284,7 +284,8 @@ static const struct bad_case bad_cases[] = {
      ": [limits] max_connections_per_ip (20) exceeds max_connections (10)"},
     {VALID_HEAD "max_connections = 100001\n",
      ":5: backend 'web-01': max_connections: 100001 out of range 0-100000"},
-    {VALID_HEAD "max_connections = -1\n", ":5: backend 'web-01': max_connections: '-1' is not a whole number"},
+    {VALID_HEAD "max_connections = -1\n",
+     ":5: backend 'web-01': max_connections: '-1' is not a whole number"},
     {VALID_HEAD "[limits]\nsend_timeout = 99ms\n",
      ":6: [limits] send_timeout: 99ms is shorter than the minimum 100ms"},
     {VALID_HEAD "[limits]\nsend_timeout = 2h\n",
@@ -410,14 +411,10 @@ static void test_backend_limit(void **state)
 int main(void)
 {
     struct CMUnitTest tests[9 + N_BAD] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_minimal_config_loads),
-        cmocka_unit_test(test_example_file_loads),
-        cmocka_unit_test(test_values_are_parsed),
-        cmocka_unit_test(test_issue10_keys),
-        cmocka_unit_test(test_all_errors_reported),
-        cmocka_unit_test(test_line_too_long),
-        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_defaults),           cmocka_unit_test(test_minimal_config_loads),
+        cmocka_unit_test(test_example_file_loads), cmocka_unit_test(test_values_are_parsed),
+        cmocka_unit_test(test_issue10_keys),       cmocka_unit_test(test_all_errors_reported),
+        cmocka_unit_test(test_line_too_long),      cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_backend_limit),
     };
     static char names[N_BAD][48];

@@ -191,7 +191,8 @@ static void test_chunk_extension_limit(void **state)
 static char *chunked_with_trailer(size_t value_len)
 {
     char *raw = malloc(value_len + 256);
-    int n = sprintf(raw, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX: ");
+    int n =
+        sprintf(raw, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX: ");
     memset(raw + n, 'v', value_len);
     sprintf(raw + n + value_len, "\r\n\r\n");
     return raw;
