@@ -36,7 +36,7 @@ tour_step "HTTP redirects to HTTPS" step_redirect
 tour_step "the client cannot reach a web server directly" step_no_direct_access
 tour_step "guestbook: a write via the VIP is read on both web servers, web-02 from its replica" \
   step_guestbook_replicates
-tour_step "3306 refused from the client and the gateways, open web-02 -> web-01; kernel runs web.policy" \
+tour_step "3306 unreachable from the client and the gateways, open web-02 -> web-01; kernel runs web.policy" \
   step_mysql_closed
 tour_step "master killed: VIP moves, requests continue" step_failover
 tour_step "old master back: takes the VIP again" step_failback
