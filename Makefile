@@ -115,11 +115,14 @@ fuzz: $(DEPS_STAMP)
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tls/mbedtls_config.h$$')
 
-lint: $(DEPS_STAMP)
+# cppcheck, then the dependency rule of ARCHITECTURE.md (includes by layer,
+# no file-level call cycles; scripts/check-layers.py says what it checks).
+lint: all
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --std=c11 --inline-suppr -I. -D_GNU_SOURCE --suppress=missingIncludeSystem --suppress=varFuncNullUB \
 	  common gateway tls firewall
 	@echo "lint: cppcheck clean"
+	@python3 scripts/check-layers.py $(LIB_OBJ)
 
 demo:
 	@scripts/deps.sh && touch $(DEPS_STAMP)

@@ -98,6 +98,16 @@ int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len);
  * malformed (errno EPROTO, *why set). */
 int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why);
 
+/* The receive loop of both ends, for a socket on an event loop: hands
+ * each message waiting on fd to fn, at most IPC_MSGS_PER_EVENT per call
+ * (level-triggered epoll calls again for the rest, so a flooding peer
+ * cannot hold the loop). 0: nothing more for now. -1: the peer closed
+ * (*why NULL) or broke the protocol (*why says how); stop watching fd.
+ * One receive buffer per process: call it from one thread only. */
+#define IPC_MSGS_PER_EVENT 32
+typedef void ipc_handler_fn(void *arg, const struct ipc_msg *msg);
+int ipc_receive(int fd, ipc_handler_fn *fn, void *arg, const char **why);
+
 const char *ipc_type_name(enum ipc_type type);
 
 #endif /* RAMPART_GATEWAY_PROC_IPC_H */
