@@ -12,7 +12,7 @@
  * Sockets: fw_nl_commit opens one for the batch alone when given none. A
  * caller with many small batches (blocklist adds in the daemon) can keep a
  * struct fw_nl open and pass it instead: close() of a netlink socket after a
- * transaction costs ~11 ms on the kernels we run on.
+ * transaction was measured at ~11 ms on the kernel the tests run on.
  *
  * A batch and a struct fw_nl belong to one thread at a time; there is no
  * shared state. The caller frees both (fw_batch_free, fw_nl_close).
