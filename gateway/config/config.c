@@ -79,32 +79,6 @@ void config_defaults(struct config *c)
     c->firewall.autoblock_timeout_ms = 600000;
 }
 
-/* ---- error collection ------------------------------------------------------------ */
-
-void config_error(struct config_loader *ld, unsigned line, const char *fmt, ...)
-{
-    struct config_errors *e = ld->errors;
-    if (e->count < CONFIG_MAX_ERRORS) {
-        char *msg = e->msg[e->count];
-        int n = line ? snprintf(msg, CONFIG_ERROR_MAX, "%s:%u: ", ld->path, line)
-                     : snprintf(msg, CONFIG_ERROR_MAX, "%s: ", ld->path);
-        va_list ap;
-        va_start(ap, fmt);
-        if (n > 0 && n < CONFIG_ERROR_MAX)
-            vsnprintf(msg + n, CONFIG_ERROR_MAX - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    e->count++;
-}
-
-void config_errors_print(const struct config_errors *errors, FILE *fp)
-{
-    for (unsigned i = 0; i < errors->count && i < CONFIG_MAX_ERRORS; i++)
-        fprintf(fp, "%s\n", errors->msg[i]);
-    if (errors->count > CONFIG_MAX_ERRORS)
-        fprintf(fp, "(%u more problems not shown)\n", errors->count - CONFIG_MAX_ERRORS);
-}
-
 /* ---- value handlers by type --------------------------------------------------------- */
 
 static int set_value(struct config_loader *ld, const struct config_key *key, void *base, char *value,
@@ -173,7 +147,8 @@ static int set_value(struct config_loader *ld, const struct config_key *key, voi
 
 static const struct config_section *find_section(const char *name, const char **instance)
 {
-    for (const struct config_section *s = config_sections; s->name; s++) {
+    for (const struct config_section *const *it = config_sections; *it; it++) {
+        const struct config_section *s = *it;
         size_t len = strlen(s->name);
         if (!s->named && strcmp(name, s->name) == 0) {
             *instance = NULL;

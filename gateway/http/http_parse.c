@@ -1,3 +1,8 @@
+/*
+ * http_parse: llhttp glue. Records where a head's parts lie, stops after
+ * the head and at the end of the message, tracks body framing. See
+ * http_parse.h.
+ */
 #include "gateway/http/http_parse.h"
 
 #include <stdio.h>
@@ -16,7 +21,7 @@ static void span_extend(struct http_span *s, const struct http_parser *p, const 
     s->len = (uint16_t)(s->len + len);
 }
 
-static int fail(struct http_parser *p, unsigned status)
+static int http_parse_fail(struct http_parser *p, unsigned status)
 {
     p->status = status;
     return HPE_USER;
@@ -45,7 +50,7 @@ static int on_url(llhttp_t *ll, const char *at, size_t len)
 {
     struct http_parser *p = parser_of(ll);
     span_extend(&p->head->url, p, at, len);
-    return p->head->url.len > p->lim.max_uri ? fail(p, 414) : 0;
+    return p->head->url.len > p->lim.max_uri ? http_parse_fail(p, 414) : 0;
 }
 
 static int on_url_complete(llhttp_t *ll)
@@ -62,7 +67,7 @@ static int on_header_field(llhttp_t *ll, const char *at, size_t len)
     struct http_head *h = p->head;
     if (h->n_headers == 0 || p->in_value) {
         if (h->n_headers >= p->lim.max_headers)
-            return fail(p, 431);
+            return http_parse_fail(p, 431);
         memset(&h->headers[h->n_headers++], 0, sizeof h->headers[0]);
         p->in_value = false;
     }
@@ -111,7 +116,7 @@ static int on_headers_complete(llhttp_t *ll)
     h->content_length = h->body == HTTP_BODY_LENGTH ? ll->content_length : 0;
     h->keep_alive = llhttp_should_keep_alive(ll) != 0;
     if (p->lim.max_body && h->content_length > p->lim.max_body)
-        return fail(p, 413);
+        return http_parse_fail(p, 413);
     p->phase = HTTP_PHASE_BODY;
     return HPE_PAUSED;
 }
@@ -121,7 +126,7 @@ static int on_body(llhttp_t *ll, const char *at, size_t len)
     (void)at;
     struct http_parser *p = parser_of(ll);
     p->body_bytes += len;
-    return p->lim.max_body && p->body_bytes > p->lim.max_body ? fail(p, 413) : 0;
+    return p->lim.max_body && p->body_bytes > p->lim.max_body ? http_parse_fail(p, 413) : 0;
 }
 
 static int on_message_complete(llhttp_t *ll)

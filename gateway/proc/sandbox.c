@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t err_len, const char *what, int e)
+static int sandbox_fail(char *err, size_t err_len, const char *what, int e)
 {
     snprintf(err, err_len, "%s: %s", what, strerror(e));
     return -1;
@@ -78,16 +78,16 @@ int sandbox_parent_caps(const char *relay_user, char *err, size_t err_len)
      * CAP_KILL or CAP_SETUID. The capabilities are kept: they are only
      * cleared when no uid is 0 any more. */
     if (pw->pw_uid != 0 && setresuid(0, 0, pw->pw_uid) < 0)
-        return fail(err, err_len, "setresuid", errno);
+        return sandbox_fail(err, err_len, "setresuid", errno);
     relay_uid = pw->pw_uid;
     sandboxed = true;
     cap_t caps = cap_init(); /* all clear */
     if (!caps)
-        return fail(err, err_len, "cap_init", errno);
+        return sandbox_fail(err, err_len, "cap_init", errno);
     int rc = 0;
     if (cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) < 0 ||
         cap_set_flag(caps, CAP_EFFECTIVE, 2, keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
-        rc = fail(err, err_len, "keeping only CAP_NET_ADMIN and CAP_NET_RAW", errno);
+        rc = sandbox_fail(err, err_len, "keeping only CAP_NET_ADMIN and CAP_NET_RAW", errno);
     cap_free(caps);
     return rc;
 }
@@ -98,7 +98,7 @@ static int drop_bounding(char *err, size_t err_len)
 {
     for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
         if (CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0 && errno != EINVAL)
-            return fail(err, err_len, "emptying the capability bounding set", errno);
+            return sandbox_fail(err, err_len, "emptying the capability bounding set", errno);
     }
     return 0;
 }
@@ -137,14 +137,14 @@ int sandbox_relay_drop_user(const char *user, char *err, size_t err_len)
     if (drop_bounding(err, err_len) < 0)
         return -1;
     if (setgroups(1, &gid) < 0)
-        return fail(err, err_len, "setgroups", errno);
+        return sandbox_fail(err, err_len, "setgroups", errno);
     if (setresgid(gid, gid, gid) < 0)
-        return fail(err, err_len, "setresgid", errno);
+        return sandbox_fail(err, err_len, "setresgid", errno);
     /* without PR_SET_KEEPCAPS, leaving uid 0 clears every capability */
     if (setresuid(uid, uid, uid) < 0)
-        return fail(err, err_len, "setresuid", errno);
+        return sandbox_fail(err, err_len, "setresuid", errno);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return fail(err, err_len, "PR_SET_NO_NEW_PRIVS", errno);
+        return sandbox_fail(err, err_len, "PR_SET_NO_NEW_PRIVS", errno);
     /* the user switch cleared it: a relay must not outlive its parent */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     return verify_dropped(err, err_len);
@@ -296,7 +296,7 @@ int sandbox_relay_seccomp(char *err, size_t err_len)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
     if (!ctx)
-        return fail(err, err_len, "seccomp_init", ENOMEM);
+        return sandbox_fail(err, err_len, "seccomp_init", ENOMEM);
     int rc = 0;
     for (size_t i = 0; i < N_OF(relay_syscalls); i++)
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, relay_syscalls[i], 0);
@@ -313,5 +313,5 @@ int sandbox_relay_seccomp(char *err, size_t err_len)
     rc = seccomp_load(ctx);
     seccomp_release(ctx);
     sandboxed = rc == 0;
-    return rc < 0 ? fail(err, err_len, "seccomp_load", -rc) : 0;
+    return rc < 0 ? sandbox_fail(err, err_len, "seccomp_load", -rc) : 0;
 }

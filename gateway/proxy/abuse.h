@@ -1,5 +1,5 @@
 /*
- * abuse: the abuse detector of the control plane (DESIGN.md: "abuse
+ * abuse: the abuse detector of the control plane (ARCHITECTURE.md: "abuse
  * detector -> blocklist set (timeouts)"). The relay's workers note every
  * request or connection the gateway itself refused (400/408/413/414/431,
  * per-IP connection limit); a client IP that collects `threshold` of them

@@ -3,7 +3,9 @@
  * small cache of request buffers (struct exchange), the request-id random
  * state; freed once a draining worker has no connection left.
  */
-#include "gateway/proxy/conn.h"
+#include "gateway/proxy/conn_internal.h"
+
+#include "gateway/proxy/admission.h"
 
 #include "gateway/upstream/backend_pool.h"
 
@@ -57,7 +59,7 @@ static void worker_destroy_deferred(void *arg)
 void conn_release_if_drained(struct worker *w)
 {
     struct conn_worker *cw = w->conns;
-    if (!cw || !w->draining || cw->head || cw->destroying)
+    if (!cw || !admission_drained(w) || cw->head || cw->destroying)
         return;
     cw->destroying = true;
     if (loop_defer(w->loop, worker_destroy_deferred, w) < 0)
@@ -72,6 +74,17 @@ uint64_t conn_rng_next(struct conn_worker *cw)
     s1 ^= s1 << 23;
     cw->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
     return cw->rng[1] + s0;
+}
+
+bool conn_buf_room(struct conn_buf *b, char *data, bool may_move)
+{
+    if (may_move && b->end == CONN_BUF_SIZE && b->start > 0) {
+        memmove(data, data + b->start, b->end - b->start);
+        b->mid -= b->start;
+        b->end -= b->start;
+        b->start = 0;
+    }
+    return b->end < CONN_BUF_SIZE;
 }
 
 /* ---- exchanges: a request's buffers ------------------------------------------ */

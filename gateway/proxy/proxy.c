@@ -5,7 +5,7 @@
  * and its body raw. A request none of whose bytes reached a backend is
  * tried again once elsewhere, so one dead backend costs no client an error.
  */
-#include "gateway/proxy/conn.h"
+#include "gateway/proxy/conn_internal.h"
 
 #include "gateway/admin/metrics.h"
 #include "gateway/upstream/backend_pool.h"
@@ -158,7 +158,7 @@ static void backend_failed(struct conn *c)
     if (!x->resp_started)
         conn_reply(c, 502);
     else
-        conn_abort(c);
+        conn_close(c);
 }
 
 void proxy_on_timer(struct conn *c)
@@ -185,7 +185,7 @@ void proxy_on_timer(struct conn *c)
     if (!x->resp_started)
         conn_reply(c, 504);
     else
-        conn_abort(c);
+        conn_close(c);
 }
 
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events)
@@ -254,16 +254,11 @@ bool proxy_flush(struct conn *c)
 
 /* ---- response bytes in ------------------------------------------------------------- */
 
+/* Room for more backend bytes; a head being read may not move (its spans
+ * are offsets). */
 static bool bin_room(struct exchange *x)
 {
-    struct conn_buf *b = &x->bin;
-    if (b->end == CONN_BUF_SIZE && b->start > 0 && x->rs != RS_WAIT) {
-        memmove(x->bin_data, x->bin_data + b->start, b->end - b->start);
-        b->mid -= b->start;
-        b->end -= b->start;
-        b->start = 0;
-    }
-    return b->end < CONN_BUF_SIZE;
+    return conn_buf_room(&x->bin, x->bin_data, x->rs != RS_WAIT);
 }
 
 bool proxy_fill(struct conn *c)
@@ -321,11 +316,9 @@ static void response_head(struct conn *c)
 {
     struct exchange *x = c->x;
     struct http_head *h = &x->resp_h;
-    struct http_reply_opts o = {
-        .https = c->kind == LISTENER_HTTPS,
-        .hsts_max_age_s = c->cfg->tls.hsts_max_age_s,
-        .hsts_subdomains = c->cfg->tls.hsts_include_subdomains,
-    };
+    struct http_reply_opts o;
+    conn_reply_opts(c, &o);
+    o.close = false;
     if (h->status < 200 && h->status != 101) {
         bool pass = x->req_h.minor == 1 && (h->status != 100 || x->info.expect_continue);
         if (pass && !write_head(c, &o)) {
@@ -374,7 +367,7 @@ static bool backend_ended(struct conn *c)
     struct exchange *x = c->x;
     if (c->state == CS_TUNNEL) {
         if (x->bin.start == x->bin.mid && x->cout.start == x->cout.end)
-            conn_abort(c);
+            conn_close(c);
         return false;
     }
     if (x->rs == RS_BODY && http_parser_eof(&x->resp_p)) {
@@ -415,7 +408,7 @@ static bool proxy_parse_step(struct conn *c)
         if (!x->resp_started)
             conn_reply(c, 502);
         else
-            conn_abort(c);
+            conn_close(c);
         return true;
     case HTTP_FEED_MORE:
     default:
@@ -441,7 +434,7 @@ void proxy_watch(struct conn *c)
             ev |= c->b_rblk;
     }
     if (loop_watch(c->w->loop, c->bio, ev) < 0)
-        conn_abort(c);
+        conn_close(c);
 }
 
 /* A head and the body bytes already here are parsed in one go, so they

@@ -1,0 +1,33 @@
+/*
+ * config_values: checks of values that several sections share (server
+ * and backend names, interface names).
+ */
+#include "gateway/config/config_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Server names and backend names: letters, digits, '-', '.', '_' ('*.' prefix
+ * allowed for server names). */
+bool config_name_ok(const char *name, bool allow_wildcard)
+{
+    if (allow_wildcard && strncmp(name, "*.", 2) == 0)
+        name += 2;
+    if (!*name || strlen(name) >= CONFIG_NAME_MAX)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_')
+            return false;
+    return true;
+}
+
+bool config_ifname_ok(const char *name)
+{
+    if (!*name || strlen(name) >= CONFIG_IFNAME_MAX)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (*p == '/' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
+            return false;
+    return true;
+}
