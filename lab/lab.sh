@@ -8,7 +8,8 @@
 #
 # Every namespace is named with the prefix LAB_PREFIX (default "rp-"); all
 # state (certificates, configs, logs, pid files) lives in LAB_RUN (default
-# lab/run/, git-ignored). `down` stops what `up` started by the PIDs it
+# lab/run/, git-ignored, or /var/tmp/rampart-lab when the checkout is closed to
+# other users: lab/run_dir.sh). `down` stops what `up` started by the PIDs it
 # recorded and deletes its namespaces; nothing is added to the root namespace.
 #
 # Other commands used by demo.sh and the tests:
@@ -27,7 +28,9 @@ set -u
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$LAB_DIR")
 P=${LAB_PREFIX:-rp-}
-RUN=${LAB_RUN:-$LAB_DIR/run}
+# shellcheck source=lab/run_dir.sh
+. "$LAB_DIR/run_dir.sh"
+RUN=${LAB_RUN:-$(lab_default_run "$LAB_DIR")}
 BUILD=${RAMPART_BUILD:-$ROOT/build}
 PKI=${LAB_PKI:-$RUN/pki}
 VIP=198.18.0.10

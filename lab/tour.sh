@@ -7,7 +7,9 @@
 TOUR_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$TOUR_DIR/lab.sh
 P=${LAB_PREFIX:-rp-}
-RUN=${LAB_RUN:-$TOUR_DIR/run}
+# shellcheck source=lab/run_dir.sh
+. "$TOUR_DIR/run_dir.sh"
+RUN=${LAB_RUN:-$(lab_default_run "$TOUR_DIR")}
 CA=${LAB_PKI:-$RUN/pki}/ca.crt
 VIP=198.18.0.10
 URL=https://www.foobar.com/
