@@ -33,12 +33,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TEST_BUF    8192
+#define TEST_BUF     8192
 #define TEST_QUIET   32 /* iterations after which "nothing more came" is a finding */
 #define TEST_TICK_MS 10 /* clock steps of the tests that walk time forward */
-#define ACME        "/.well-known/acme-challenge/"
-#define HOST        CONN_HARNESS_TLS_NAME
-#define RESP_200(b) "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n" b /* b: 3 bytes */
+#define ACME         "/.well-known/acme-challenge/"
+#define HOST         CONN_HARNESS_TLS_NAME
+#define RESP_200(b)  "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n" b /* b: 3 bytes */
 
 /* ---- helpers -------------------------------------------------------------------- */
 
@@ -220,7 +220,8 @@ static void test_large_response_to_stalled_client(void **state)
     expect_forwarded(h, b, ACME "big", "req-big", "http");
     int small = TEST_SMALL_BUF;
     assert_int_equal(setsockopt(b, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
-    int head_len = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", TEST_BIG_BODY);
+    int head_len =
+        snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", TEST_BIG_BODY);
     size_t sent = 0, total = (size_t)head_len + TEST_BIG_BODY;
     unsigned blocked = 0; /* consecutive iterations the backend could send nothing */
     for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && blocked < TEST_QUIET; i++) {
@@ -320,7 +321,8 @@ static void test_header_timeout_second_request(void **state)
     uint64_t timeout = h->cfg.limits.header_timeout_ms;
     int c = conn_harness_connect(h, LISTENER_HTTP);
     send_str(h, c, "GET /a HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
-    expect_bytes(h, c, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/a\r\nContent-Length: 0\r\n\r\n");
+    expect_bytes(
+        h, c, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/a\r\nContent-Length: 0\r\n\r\n");
     assert_true(conn_harness_advance(h, timeout - 1)); /* idle, well within idle_timeout */
     send_str(h, c, "GET /b HTTP/1.1\r\n");
     assert_true(conn_harness_advance(h, timeout - 1));
@@ -373,7 +375,8 @@ static void test_idle_timeout_closes(void **state)
     uint64_t idle = h->cfg.limits.idle_timeout_ms;
     int c = conn_harness_connect(h, LISTENER_HTTP);
     send_str(h, c, "GET /i HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
-    expect_bytes(h, c, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/i\r\nContent-Length: 0\r\n\r\n");
+    expect_bytes(
+        h, c, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/i\r\nContent-Length: 0\r\n\r\n");
     assert_true(conn_harness_advance_by(h, idle - 1, TEST_TICK_MS)); /* buffers released on the way */
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
     assert_int_equal(conn_harness_open_conns(h), 1);

@@ -22,12 +22,14 @@
  * loaded), at most CONN_HARNESS_WAIT_STEPS times.
  *
  * No cmocka here: every call returns what happened, so a libFuzzer target
- * can reuse the harness and assert its own invariants. One harness per
- * thread; everything runs on the caller's thread. The harness owns every
- * fd it returns; conn_harness_close() closes one early.
+ * can reuse the harness and assert its own invariants. Linked into every
+ * unit test (the Makefile globs the helpers folder); names carry
+ * conn_harness_. One harness per thread; everything runs on the caller's
+ * thread. The harness owns every fd it returns; conn_harness_close()
+ * closes one early.
  */
-#ifndef RAMPART_TESTS_CONN_HARNESS_H
-#define RAMPART_TESTS_CONN_HARNESS_H
+#ifndef RAMPART_TESTS_UNIT_HELPERS_CONN_HARNESS_H
+#define RAMPART_TESTS_UNIT_HELPERS_CONN_HARNESS_H
 
 #include "gateway/config/config.h"
 #include "gateway/proxy/connlimit.h"
@@ -129,4 +131,4 @@ bool conn_harness_backend_pending(const struct conn_harness *h, unsigned b);
 unsigned conn_harness_open_conns(const struct conn_harness *h);
 unsigned conn_harness_counted(struct conn_harness *h);
 
-#endif /* RAMPART_TESTS_CONN_HARNESS_H */
+#endif /* RAMPART_TESTS_UNIT_HELPERS_CONN_HARNESS_H */
