@@ -6,6 +6,14 @@
 #   firewall/cli.c                   -> build/rampart-fw
 #   tests/unit/test_*.c              -> build/tests/test_*  (cmocka)
 #   tests/fuzz/fuzz_*.c              -> build/fuzz/fuzz_*   (libFuzzer, `make fuzz`)
+#
+# A unit test is named after the file it tests: test_X.c tests X.c, with
+# fw_ in front for firewall/ files (their names, status.c or diff.c, would
+# collide with others): test_fw_compile.c -> firewall/compile.c,
+# test_vrrp.c -> gateway/ha/vrrp.c. A module of two files is tested under
+# the name of the one whose API the test drives (test_fw_policy_parse.c:
+# policy_parse.c + policy_values.c). Helpers several tests share live in
+# tests/unit/helpers/*.c (each with its .h), linked into every unit test.
 
 BUILD   ?= build
 DEPS    ?= .deps

@@ -10,6 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+int policy_find_set(const struct policy *pol, const char *name)
+{
+    for (unsigned i = 0; i < pol->n_sets; i++)
+        if (strcmp(pol->sets[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 int policy_addr_family(const struct policy *pol, const struct policy_addr *a)
 {
     if (!a->present)

@@ -3,7 +3,7 @@
  * matches. Numbers, durations and addresses go through common/parse.h;
  * every refusal names the key and the bad value.
  */
-#include "firewall/policy_parse.h"
+#include "firewall/policy_values.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -16,7 +16,7 @@
 /* The longest value a key can hold (a libinih line is shorter anyway). */
 #define VALUE_MAX 256
 
-int policy_check_name(const char *name, char *why)
+int policy_values_check_name(const char *name, char *why)
 {
     size_t len = strlen(name);
     if (len == 0) {
@@ -40,7 +40,7 @@ int policy_check_name(const char *name, char *why)
     return 0;
 }
 
-int policy_parse_new_set(struct policy_reader *r, const char *name)
+int policy_values_new_set(struct policy_values_ctx *r, const char *name)
 {
     struct policy *pol = r->pol;
     int line = r->section_line;
@@ -65,7 +65,7 @@ int policy_parse_new_set(struct policy_reader *r, const char *name)
     return (int)pol->n_sets++;
 }
 
-int policy_parse_new_rule(struct policy_reader *r, const char *name)
+int policy_values_new_rule(struct policy_values_ctx *r, const char *name)
 {
     struct policy *pol = r->pol;
     int line = r->section_line;
@@ -101,12 +101,12 @@ static int parse_verdict(const char *text, bool allow_reject, enum policy_verdic
     return 0;
 }
 
-void policy_parse_policy_key(struct policy_reader *r, const char *key, const char *value)
+void policy_values_policy_key(struct policy_values_ctx *r, const char *key, const char *value)
 {
     struct policy *pol = r->pol;
     char why[PARSE_WHY_MAX];
     if (strcmp(key, "name") == 0) {
-        if (policy_check_name(value, why) < 0)
+        if (policy_values_check_name(value, why) < 0)
             ERR("name: %s", why);
         else
             snprintf(pol->name, sizeof pol->name, "%s", value);
@@ -186,7 +186,7 @@ static const struct {
     {"ipv4", POLICY_SET_IPV4},      {"ipv6", POLICY_SET_IPV6},      {"port", POLICY_SET_PORT},
 };
 
-static int set_add_elem(struct policy_reader *r, struct policy_set *set, const char *text)
+static int set_add_elem(struct policy_values_ctx *r, struct policy_set *set, const char *text)
 {
     char why[PARSE_WHY_MAX];
     struct policy_elem e;
@@ -235,7 +235,8 @@ static int set_add_elem(struct policy_reader *r, struct policy_set *set, const c
     return 0;
 }
 
-void policy_parse_set_key(struct policy_reader *r, struct policy_set *set, const char *key, const char *value)
+void policy_values_set_key(struct policy_values_ctx *r, struct policy_set *set, const char *key,
+                           const char *value)
 {
     char why[PARSE_WHY_MAX];
     if (strcmp(key, "type") == 0) {
@@ -273,8 +274,8 @@ void policy_parse_set_key(struct policy_reader *r, struct policy_set *set, const
 
 /* ---- rules ---- */
 
-static void parse_addr(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
-                       struct policy_addr *out)
+static void parse_addr(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
+                       const char *value, struct policy_addr *out)
 {
     char why[PARSE_WHY_MAX];
     out->present = true;
@@ -310,8 +311,8 @@ static int cmp_port_range(const void *a, const void *b)
     return (int)x->lo - (int)y->lo;
 }
 
-static void parse_ports(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
-                        struct policy_ports *out)
+static void parse_ports(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
+                        const char *value, struct policy_ports *out)
 {
     char why[PARSE_WHY_MAX];
     if (value[0] == '@') {
@@ -356,7 +357,7 @@ static const struct {
     {"icmpv6", POLICY_PROTO_ICMPV6}, {"vrrp", POLICY_PROTO_VRRP},
 };
 
-static void parse_proto(struct policy_reader *r, struct policy_rule *rule, const char *value)
+static void parse_proto(struct policy_values_ctx *r, struct policy_rule *rule, const char *value)
 {
     char why[PARSE_WHY_MAX];
     long long n;
@@ -382,7 +383,7 @@ static const struct {
     {"invalid", POLICY_CT_INVALID}, {"untracked", POLICY_CT_UNTRACKED},
 };
 
-static void parse_state(struct policy_reader *r, struct policy_rule *rule, const char *value)
+static void parse_state(struct policy_values_ctx *r, struct policy_rule *rule, const char *value)
 {
     char copy[VALUE_MAX];
     char *items[8];
@@ -405,7 +406,7 @@ static void parse_state(struct policy_reader *r, struct policy_rule *rule, const
 }
 
 /* "RATE/UNIT [burst N] [per-source]" */
-static void parse_limit(struct policy_reader *r, struct policy_rule *rule, const char *value)
+static void parse_limit(struct policy_values_ctx *r, struct policy_rule *rule, const char *value)
 {
     char why[PARSE_WHY_MAX], copy[VALUE_MAX];
     char *w[5];
@@ -450,8 +451,8 @@ static void parse_limit(struct policy_reader *r, struct policy_rule *rule, const
 }
 
 /* Comments and log prefixes end up in quotes in nft syntax. */
-static int parse_text(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
-                      size_t max, char *out)
+static int parse_text(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
+                      const char *value, size_t max, char *out)
 {
     if (strlen(value) > max) {
         ERR("rule '%s': %s: longer than %zu characters", rule->name, key, max);
@@ -467,7 +468,7 @@ static int parse_text(struct policy_reader *r, struct policy_rule *rule, const c
     return 0;
 }
 
-static void parse_ifname(struct policy_reader *r, struct policy_rule *rule, const char *key,
+static void parse_ifname(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
                          const char *value, char *out)
 {
     size_t len = strlen(value);
@@ -481,8 +482,8 @@ static void parse_ifname(struct policy_reader *r, struct policy_rule *rule, cons
         memcpy(out, value, len + 1);
 }
 
-void policy_parse_rule_key(struct policy_reader *r, struct policy_rule *rule, const char *key,
-                           const char *value)
+void policy_values_rule_key(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
+                            const char *value)
 {
     char why[PARSE_WHY_MAX];
     if (strcmp(key, "direction") == 0) {

@@ -12,7 +12,7 @@
 #define RAMPART_GATEWAY_PROC_PARENT_FIREWALL_H
 
 #include "common/parse.h"
-#include "gateway/admin/admin.h"
+#include "gateway/admin/status.h"
 #include "gateway/config/config.h"
 
 #include <stdbool.h>

@@ -78,21 +78,9 @@ check_eq "no TLS 1.2 resumption by default" "New" \
 # ---- keep-alive through idle ------------------------------------------------------
 # Two requests on one connection with a pause: rampart gives the TLS buffers
 # back while idle and must decrypt the second request with the right state.
-idle=$(ip netns exec "$PX_NS" python3 -c '
-import socket, ssl, time
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", 18443), timeout=5), server_hostname="www.foobar.com")
-codes = []
-for i in range(3):
-    s.sendall(b"GET /index.html HTTP/1.1\r\nHost: www.foobar.com\r\n\r\n")
-    buf = b""
-    while not (b"\r\n\r\n" in buf and buf.endswith(b"page\n")):
-        d = s.recv(4096)
-        if not d: break
-        buf += d
-    codes.append(buf.split(b" ")[1].decode() if buf else "none")
-    time.sleep(0.3)
-print(" ".join(codes))')
+req='GET /index.html HTTP/1.1\r\nHost: www.foobar.com\r\n\r\n'
+idle=$(px_raw 18443 --tls --one-connection --read http --pause 0.3 --print status \
+  --send "$req" --send "$req" --send "$req" | paste -sd' ')
 check_eq "keep-alive connection used again after idling" "200 200 200" "$idle"
 
 t_done

@@ -8,6 +8,7 @@
 
 #include "firewall/render.h"
 #include "firewall/ruleset.h"
+#include "tests/unit/helpers/t_policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +19,7 @@ static char *rendered;
 /* Renders a policy (header added) and returns the whole text. */
 static const char *render_text(const char *body)
 {
-    char text[4096];
-    snprintf(text, sizeof text, "[policy]\nname = t\n%s", body);
-    struct policy_diags d;
-    memset(&d, 0, sizeof d);
-    struct policy *pol = policy_load_text("t.policy", text, &d);
-    if (!pol)
-        policy_diags_print(&d, stderr);
-    assert_non_null(pol);
+    struct policy *pol = t_policy_must_load("[policy]\nname = t\n%s", body);
     struct fw_ruleset rs;
     assert_int_equal(fw_lower(pol, &rs), 0);
     free(rendered);
