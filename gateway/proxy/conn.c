@@ -204,7 +204,8 @@ static bool want_client_read(struct conn *c)
     case CS_IDLE:
     case CS_HEAD:
     case CS_TUNNEL: return true;
-    case CS_FORWARD: return c->x->rq == RQ_BODY && !c->x->early; /* early: the body is not wanted */
+    case CS_FORWARD: /* the body (unless an early answer made it moot); or, waiting for a slot, a close */
+        return (c->x->rq == RQ_BODY && !c->x->early) || c->x->rs == RS_QUEUED;
     default: return false;
     }
 }
@@ -330,7 +331,10 @@ static void client_ended(struct conn *c)
     struct exchange *x = c->x;
     switch (c->state) {
     case CS_FORWARD:
-        if (x->rq == RQ_DONE) { /* half-close after a whole request: answer, then close */
+        /* Half-close after a whole request: answer, then close; but one
+         * still waiting for a backend slot gives its place up (nothing of
+         * it was sent: HAProxy's abortonclose). */
+        if (x->rq == RQ_DONE && x->rs != RS_QUEUED) {
             c->close_after = true;
             return;
         }
