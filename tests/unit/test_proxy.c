@@ -26,8 +26,8 @@
 #define ACME       "/.well-known/acme-challenge/"
 #define HOST       CONN_EXPECT_HOST
 #define OK_2       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-#define REPLY(code, reason, len, extra)                                                                     \
-    "HTTP/1.1 " code " " reason "\r\nContent-Type: text/plain\r\nContent-Length: " len "\r\n"             \
+#define REPLY(code, reason, len, extra)                                                                      \
+    "HTTP/1.1 " code " " reason "\r\nContent-Type: text/plain\r\nContent-Length: " len "\r\n"                \
     "Cache-Control: no-store\r\n" extra "\r\n" code " " reason "\n"
 #define REPLY_502       REPLY("502", "Bad Gateway", "16", "")
 #define REPLY_502_CLOSE REPLY("502", "Bad Gateway", "16", "Connection: close\r\n")
@@ -300,8 +300,9 @@ static void test_body_blocked_by_backend_is_not_408(void **state)
     assert_true(conn_harness_advance_by(h, 3900, 100));
     assert_true(conn_harness_quiet(h, c, TEST_QUIET)); /* three windows passed: no 408 */
     assert_true(conn_harness_advance_by(h, 200, 100));
-    conn_expect_bytes(h, c, "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
-                            "Cache-Control: no-store\r\nConnection: close\r\n\r\n504 Gateway Timeout\n");
+    conn_expect_bytes(h, c,
+                      "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
+                      "Cache-Control: no-store\r\nConnection: close\r\n\r\n504 Gateway Timeout\n");
     assert_int_equal(atomic_load(&h->backends.items[0].health.fail_streak), 0);
     harness_done(h);
 }
@@ -354,7 +355,8 @@ static void test_queue_timeout_503(void **state)
     conn_expect_bytes(h, c2, REPLY_503);
     h->cfg.limits.queue_timeout_ms = 0; /* answered while the head is read: that ends the connection */
     conn_expect_send(h, c2, req);
-    conn_expect_bytes_then_eof(h, c2, REPLY("503", "Service Unavailable", "24", "Retry-After: 5\r\nConnection: close\r\n"));
+    conn_expect_bytes_then_eof(
+        h, c2, REPLY("503", "Service Unavailable", "24", "Retry-After: 5\r\nConnection: close\r\n"));
     assert_false(conn_harness_backend_pending(h, 0));
     harness_done(h);
 }

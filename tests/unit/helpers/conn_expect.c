@@ -15,8 +15,8 @@
 
 void conn_expect_get(char *out, size_t cap, const char *path, const char *id, const char *extra)
 {
-    snprintf(out, cap, "GET %s HTTP/1.1\r\nHost: " CONN_EXPECT_HOST "\r\nX-Request-Id: %s\r\n%s\r\n", path, id,
-             extra);
+    snprintf(out, cap, "GET %s HTTP/1.1\r\nHost: " CONN_EXPECT_HOST "\r\nX-Request-Id: %s\r\n%s\r\n", path,
+             id, extra);
 }
 
 void conn_expect_forwarded_head(char *out, size_t cap, const char *path, const char *id, const char *proto)
@@ -51,7 +51,8 @@ void conn_expect_bytes_then_eof(struct conn_harness *h, int fd, const char *want
     assert_string_equal(buf, want);
 }
 
-void conn_expect_forwarded(struct conn_harness *h, int bfd, const char *path, const char *id, const char *proto)
+void conn_expect_forwarded(struct conn_harness *h, int bfd, const char *path, const char *id,
+                           const char *proto)
 {
     char want[CONN_EXPECT_BUF];
     conn_expect_forwarded_head(want, sizeof want, path, id, proto);

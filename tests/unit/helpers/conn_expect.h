@@ -29,7 +29,8 @@ void conn_expect_bytes(struct conn_harness *h, int fd, const char *want);
 /* Exactly `want`, then the end of the stream. */
 void conn_expect_bytes_then_eof(struct conn_harness *h, int fd, const char *want);
 /* The backend gets the forwarded head of (path, id). */
-void conn_expect_forwarded(struct conn_harness *h, int bfd, const char *path, const char *id, const char *proto);
+void conn_expect_forwarded(struct conn_harness *h, int bfd, const char *path, const char *id,
+                           const char *proto);
 /* Nothing more, then the end of the stream. */
 void conn_expect_eof(struct conn_harness *h, int fd);
 
