@@ -485,8 +485,10 @@ void conn_accept(struct worker *w, enum listener_kind kind, uint16_t local_port,
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     /* Data the kernel sent and the client never acknowledged (or a zero
      * window it never opens) ends the connection after send_timeout too:
-     * covers what is already out of our hands, in the socket buffer. */
-    unsigned user_timeout = (unsigned)c->cfg->limits.send_timeout_ms;
+     * covers what is already out of our hands, in the socket buffer. Never
+     * below a few retransmissions, or one lost packet would cut a client. */
+    uint64_t ut = c->cfg->limits.send_timeout_ms;
+    unsigned user_timeout = (unsigned)(ut > CONN_USER_TIMEOUT_MIN_MS ? ut : CONN_USER_TIMEOUT_MIN_MS);
     setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
     c->next = cw->head;
     if (cw->head)

@@ -17,6 +17,11 @@
  * that was about to reuse its connection. */
 #define CONN_DRAIN_IDLE_GRACE_MS 1000
 
+/* Client sockets get TCP_USER_TIMEOUT = send_timeout, but never less than
+ * this: retransmissions back off from 200 ms, and a lower value would cut
+ * a client for one lost packet. */
+#define CONN_USER_TIMEOUT_MIN_MS 5000
+
 /* Called by worker.c for every accepted client socket (non-blocking,
  * CLOEXEC) that admission let in, on the worker's thread; local_port is
  * the listener's (X-Forwarded-Port). conn.c owns fd from here on and

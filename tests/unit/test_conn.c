@@ -20,12 +20,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "gateway/proxy/conn.h"
 #include "tests/unit/helpers/conn_expect.h"
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -577,6 +579,40 @@ static int tcp_listener(unsigned short *port)
     return fd;
 }
 
+/* Client sockets get TCP_USER_TIMEOUT = send_timeout, never below
+ * CONN_USER_TIMEOUT_MIN_MS (a TCP socket: the harness's own are AF_UNIX). */
+static unsigned user_timeout_for(uint64_t send_timeout_ms)
+{
+    struct conn_harness *h = harness(1);
+    h->cfg.limits.send_timeout_ms = send_timeout_ms;
+    unsigned short port;
+    int lfd = tcp_listener(&port);
+    int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(cfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    int gfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    assert_true(gfd >= 0);
+    close(lfd);
+    assert_true(conn_harness_adopt(h, LISTENER_HTTP, gfd));
+    unsigned ut = 0;
+    socklen_t len = sizeof ut;
+    assert_int_equal(getsockopt(gfd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, &len), 0);
+    close(cfd);
+    harness_done(h);
+    return ut;
+}
+
+static void test_tcp_user_timeout_boundary(void **state)
+{
+    (void)state;
+    assert_int_equal(user_timeout_for(30000), 30000);
+    assert_int_equal(user_timeout_for(CONN_USER_TIMEOUT_MIN_MS + 1), CONN_USER_TIMEOUT_MIN_MS + 1);
+    assert_int_equal(user_timeout_for(CONN_USER_TIMEOUT_MIN_MS), CONN_USER_TIMEOUT_MIN_MS);
+    assert_int_equal(user_timeout_for(CONN_USER_TIMEOUT_MIN_MS - 1), CONN_USER_TIMEOUT_MIN_MS);
+    assert_int_equal(user_timeout_for(100), CONN_USER_TIMEOUT_MIN_MS);
+}
+
 /* A whole HTTPS exchange (openssl s_client as the client, over TCP):
  * proxied with X-Forwarded-Proto https, answered with HSTS; the client
  * asked to close, so the connection ends after the answer. */
@@ -633,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_local_answers_never_read),
         cmocka_unit_test(test_upgrade_answered_locally_closes),
         cmocka_unit_test(test_upgrade_refused_by_backend_closes),
+        cmocka_unit_test(test_tcp_user_timeout_boundary),
         cmocka_unit_test_setup_teardown(test_tls_handshake_timeout, tls_setup, tls_teardown),
         cmocka_unit_test_setup_teardown(test_https_request_proxied_with_hsts, tls_setup, tls_teardown),
     };
