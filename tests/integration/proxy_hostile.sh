@@ -118,4 +118,15 @@ check_eq "POST taken and dropped is never replayed on another backend" "took=1 "
 check_match "GET taken and dropped is replayed (idempotent)" "took=[2-9] " "$(origin_events r1-get)"
 
 check_eq "the relay was never lost (no missed heartbeats)" 0 "$(grep -c 'relay_lost' "$T_TMP/rampart.log")"
+
+# ---- the new keys: rampart -t names the file, the line and the bad value ----------
+proc_config "$T_TMP/bad.ini" "[limits]
+send_timeout = 50ms
+[backend web-01]
+max_connections = 100001"
+line=$(grep -n '^send_timeout' "$T_TMP/bad.ini" | cut -d: -f1)
+bline=$(grep -n '^max_connections = 100001' "$T_TMP/bad.ini" | cut -d: -f1)
+check_eq "rampart -t refuses a bad send_timeout and max_connections with file:line" \
+  "$T_TMP/bad.ini:$line: [limits] send_timeout: 50ms is shorter than the minimum 100ms|$T_TMP/bad.ini:$bline: backend 'web-01': max_connections: 100001 out of range 0-100000|1" \
+  "$("$RAMPART_BUILD/rampart" -t -c "$T_TMP/bad.ini" 2>&1 | head -n 2 | paste -sd'|')|$("$RAMPART_BUILD/rampart" -t -c "$T_TMP/bad.ini" >/dev/null 2>&1; echo $?)"
 px_done
