@@ -121,13 +121,15 @@ struct policy_rule {
     int proto; /* -1 = any */
     struct policy_ports sport, dport;
     uint32_t ct_state; /* 0 = any */
+    bool has_user;     /* direction out: the sending socket's owner is `uid` */
+    uint32_t uid;
     enum policy_verdict action;
     struct policy_limit limit;
     bool counter;
     char log_prefix[POLICY_TEXT_MAX];
     char comment[POLICY_TEXT_MAX];
     /* lines of keys, for messages that point at one key */
-    int line_src, line_dst, line_dport, line_proto, line_limit;
+    int line_src, line_dst, line_dport, line_proto, line_limit, line_user;
 };
 
 struct policy_diags {
