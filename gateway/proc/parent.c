@@ -47,7 +47,8 @@ struct parent {
     char vrrp_role_sent[16];
     uint64_t vrrp_transitions, status_sent_ms;
     struct parent_firewall firewall;
-    struct ratelimit ipc_log; /* ipc_unexpected lines */
+    struct sandbox_child relay_user; /* who relays run as (sandbox.h) */
+    struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
     struct loop_io sig_io;
     struct loop_timer watchdog, restart, ticket_rotate;
@@ -87,8 +88,8 @@ static uint64_t known_down(const struct parent *p, const struct config *cfg)
 static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
 {
     char err[256];
-    struct relay_proc *rp =
-        relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, loop_now_ms(p->loop), err, sizeof err);
+    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, &p->relay_user,
+                                             loop_now_ms(p->loop), err, sizeof err);
     if (!rp) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
@@ -582,6 +583,17 @@ static int parent_signals(struct parent *p)
     return loop_watch_signals(p->loop, &p->sig_io, signals, sizeof signals / sizeof signals[0]);
 }
 
+/* What the parent gave up, once, for the operator and the tests. */
+static void parent_log_sandbox(void)
+{
+    char bits[16];
+    snprintf(bits, sizeof bits, "0x%x", sandbox_securebits());
+    log_event(LOG_LEVEL_INFO, "sandbox", "securebits", bits, "no_new_privs", "1", "seccomp", "filter",
+              "capabilities",
+              "cap_net_admin,cap_net_raw (cap_kill,cap_setuid,cap_setgid,cap_setpcap raised per call)",
+              LOG_END);
+}
+
 /* Everything that needs more than NET_ADMIN + NET_RAW happens before. */
 static int parent_setup(struct parent *p, char *err, size_t err_len)
 {
@@ -594,10 +606,11 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
         return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
-    if (geteuid() != 0)
+    bool root = geteuid() == 0;
+    if (!root)
         log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
                   LOG_END);
-    else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
+    else if (sandbox_parent_enter(p->cfg->gateway.user, &p->relay_user, err, err_len) < 0)
         return -1;
     bool failed = false;
     p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);
@@ -606,6 +619,10 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     /* its thread inherits the credentials just set */
     if (parent_firewall_start(&p->firewall, err, err_len) < 0)
         return -1;
+    if (root && sandbox_parent_seccomp(&p->relay_user, 1, err, err_len) < 0)
+        return -1;
+    if (root)
+        parent_log_sandbox();
     if (tls_ticket_key_generate(&p->tickets.current) < 0)
         return snprintf(err, err_len, "ticket keys: getrandom: %s", strerror(errno)), -1;
     p->tickets.previous = p->tickets.current;

@@ -28,14 +28,14 @@ static enum protect_reason check(struct protect *p, const char *text)
 static void test_not_global(void **state)
 {
     (void)state;
-    static const char *const never[] = {"0.0.0.0",   "0.1.2.3",        "127.0.0.1",  "127.255.255.254",
-                                        "169.254.1.1", "224.0.0.18",   "239.1.1.1",  "240.0.0.1",
-                                        "255.255.255.255", "::",       "::1",        "::ffff:198.18.0.1",
-                                        "::198.18.0.1", "fe80::1",     "febf::1",    "ff02::12"};
+    static const char *const never[] = {"0.0.0.0",         "0.1.2.3",    "127.0.0.1", "127.255.255.254",
+                                        "169.254.1.1",     "224.0.0.18", "239.1.1.1", "240.0.0.1",
+                                        "255.255.255.255", "::",         "::1",       "::ffff:198.18.0.1",
+                                        "::198.18.0.1",    "fe80::1",    "febf::1",   "ff02::12"};
     /* clients of a site can be on private, shared, benchmarking, ULA space */
-    static const char *const clients[] = {"10.1.2.3",  "172.16.0.1",  "192.168.1.1", "100.64.0.1",
-                                          "198.18.0.2", "198.19.255.5", "8.8.8.8",   "223.255.255.255",
-                                          "fd00::1",   "2001:db8::1", "fec0::1",     "1.0.0.0"};
+    static const char *const clients[] = {"10.1.2.3",   "172.16.0.1",   "192.168.1.1", "100.64.0.1",
+                                          "198.18.0.2", "198.19.255.5", "8.8.8.8",     "223.255.255.255",
+                                          "fd00::1",    "2001:db8::1",  "fec0::1",     "1.0.0.0"};
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) {
         struct ip_addr a = ip(never[i]);
         if (!protect_not_global(&a))
@@ -162,7 +162,7 @@ static void test_own_and_heard(void **state)
     format_ip(&own[PROTECT_OWN_MAX - 1], last, sizeof last);
     assert_int_equal(check(&p, last), PROTECT_OWN); /* the boundary */
     format_ip(&own[PROTECT_OWN_MAX], last, sizeof last);
-    assert_int_equal(check(&p, last), PROTECT_NONE); /* one past it */
+    assert_int_equal(check(&p, last), PROTECT_NONE);              /* one past it */
     assert_int_equal(check(&p, "127.0.0.1"), PROTECT_NOT_GLOBAL); /* before own */
     uint32_t heard[CONFIG_MAX_PEERS + 1];
     for (unsigned i = 0; i <= CONFIG_MAX_PEERS; i++)
@@ -187,9 +187,9 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_not_global),     cmocka_unit_test(test_config),
+        cmocka_unit_test(test_not_global),         cmocka_unit_test(test_config),
         cmocka_unit_test(test_overlapping_ranges), cmocka_unit_test(test_many_ranges),
-        cmocka_unit_test(test_own_and_heard),  cmocka_unit_test(test_names),
+        cmocka_unit_test(test_own_and_heard),      cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
