@@ -30,79 +30,24 @@
  * start from this. */
 static const int common_syscalls[] = {
     /* I/O on descriptors the process holds */
-    SCMP_SYS(read),
-    SCMP_SYS(write),
-    SCMP_SYS(readv),
-    SCMP_SYS(writev),
-    SCMP_SYS(pread64),
-    SCMP_SYS(close),
-    SCMP_SYS(fstat),
-    SCMP_SYS(newfstatat),
-    SCMP_SYS(lseek),
-    SCMP_SYS(dup),
-    SCMP_SYS(dup3),
-    SCMP_SYS(pipe2),
-    SCMP_SYS(splice),
-    SCMP_SYS(fdatasync),
-    SCMP_SYS(epoll_create1),
-    SCMP_SYS(epoll_ctl),
-    SCMP_SYS(epoll_wait),
-    SCMP_SYS(epoll_pwait),
-    SCMP_SYS(epoll_pwait2),
-    SCMP_SYS(eventfd2),
-    SCMP_SYS(poll),
-    SCMP_SYS(ppoll),
-    SCMP_SYS(signalfd4),
-    SCMP_SYS(timerfd_create),
-    SCMP_SYS(timerfd_settime),
+    SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64), SCMP_SYS(close),
+    SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(dup), SCMP_SYS(dup3), SCMP_SYS(pipe2),
+    SCMP_SYS(splice), SCMP_SYS(fdatasync), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
+    SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_pwait2), SCMP_SYS(eventfd2), SCMP_SYS(poll), SCMP_SYS(ppoll),
+    SCMP_SYS(signalfd4), SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
     /* sockets it has (which ones it may create: argument rules) */
-    SCMP_SYS(accept4),
-    SCMP_SYS(connect),
-    SCMP_SYS(shutdown),
-    SCMP_SYS(setsockopt),
-    SCMP_SYS(getsockopt),
-    SCMP_SYS(getsockname),
-    SCMP_SYS(getpeername),
-    SCMP_SYS(sendto),
-    SCMP_SYS(recvfrom),
-    SCMP_SYS(sendmsg),
-    SCMP_SYS(recvmsg),
-    SCMP_SYS(sendmmsg),
-    SCMP_SYS(recvmmsg),
+    SCMP_SYS(accept4), SCMP_SYS(connect), SCMP_SYS(shutdown), SCMP_SYS(setsockopt), SCMP_SYS(getsockopt),
+    SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg),
+    SCMP_SYS(recvmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvmmsg),
     /* memory */
-    SCMP_SYS(mmap),
-    SCMP_SYS(munmap),
-    SCMP_SYS(mprotect),
-    SCMP_SYS(mremap),
-    SCMP_SYS(brk),
-    SCMP_SYS(madvise),
+    SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap), SCMP_SYS(brk), SCMP_SYS(madvise),
     /* threads, signals, time, randomness */
-    SCMP_SYS(futex),
-    SCMP_SYS(set_robust_list),
-    SCMP_SYS(set_tid_address),
-    SCMP_SYS(rseq),
-    SCMP_SYS(sched_yield),
-    SCMP_SYS(sched_getaffinity),
-    SCMP_SYS(getpid),
-    SCMP_SYS(gettid),
-    SCMP_SYS(getuid),
-    SCMP_SYS(geteuid),
-    SCMP_SYS(getgid),
-    SCMP_SYS(getegid),
-    SCMP_SYS(rt_sigaction),
-    SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(sigaltstack),
-    SCMP_SYS(restart_syscall),
-    SCMP_SYS(exit),
-    SCMP_SYS(exit_group),
-    SCMP_SYS(nanosleep),
-    SCMP_SYS(clock_nanosleep),
-    SCMP_SYS(clock_gettime),
-    SCMP_SYS(gettimeofday),
-    SCMP_SYS(getrandom),
-    SCMP_SYS(prlimit64),
-    SCMP_SYS(membarrier),
+    SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(set_tid_address), SCMP_SYS(rseq),
+    SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getuid),
+    SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall), SCMP_SYS(exit),
+    SCMP_SYS(exit_group), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
+    SCMP_SYS(gettimeofday), SCMP_SYS(getrandom), SCMP_SYS(prlimit64), SCMP_SYS(membarrier),
 #ifdef __NR_arch_prctl
     SCMP_SYS(arch_prctl), /* a new image sets up thread-local storage */
 #endif
@@ -113,33 +58,15 @@ static const int common_syscalls[] = {
  * and reap children, signal them, change to a child's user (pinned
  * below), and load a filter. */
 static const int parent_syscalls[] = {
-    SCMP_SYS(openat),
-    SCMP_SYS(open),
-    SCMP_SYS(statx),
-    SCMP_SYS(access),
-    SCMP_SYS(faccessat),
-    SCMP_SYS(faccessat2),
-    SCMP_SYS(readlink),
-    SCMP_SYS(readlinkat),
-    SCMP_SYS(getdents64),
-    SCMP_SYS(bind),
-    SCMP_SYS(listen),
-    SCMP_SYS(socketpair),
-    SCMP_SYS(dup2),
-    SCMP_SYS(close_range),
-    SCMP_SYS(execve),
-    SCMP_SYS(wait4),
-    SCMP_SYS(waitid),
-    SCMP_SYS(kill),
-    SCMP_SYS(tgkill),
-    SCMP_SYS(tkill),
-    SCMP_SYS(getppid),
-    SCMP_SYS(getresuid),
-    SCMP_SYS(getresgid),
-    SCMP_SYS(getgroups),
-    SCMP_SYS(capget),
-    SCMP_SYS(capset),
-    SCMP_SYS(seccomp),
+    SCMP_SYS(openat),    SCMP_SYS(open),        SCMP_SYS(statx),
+    SCMP_SYS(access),    SCMP_SYS(faccessat),   SCMP_SYS(faccessat2),
+    SCMP_SYS(readlink),  SCMP_SYS(readlinkat),  SCMP_SYS(getdents64),
+    SCMP_SYS(bind),      SCMP_SYS(listen),      SCMP_SYS(socketpair),
+    SCMP_SYS(dup2),      SCMP_SYS(close_range), SCMP_SYS(execve),
+    SCMP_SYS(wait4),     SCMP_SYS(waitid),      SCMP_SYS(kill),
+    SCMP_SYS(tgkill),    SCMP_SYS(tkill),       SCMP_SYS(getppid),
+    SCMP_SYS(getresuid), SCMP_SYS(getresgid),   SCMP_SYS(getgroups),
+    SCMP_SYS(capget),    SCMP_SYS(capset),      SCMP_SYS(seccomp),
     SCMP_SYS(sysinfo), /* glibc's qsort sizes its buffer by it */
     SCMP_SYS(uname),
 };
@@ -202,7 +129,8 @@ static int fcntl_rules(scmp_filter_ctx ctx, bool kill)
     static const int owner[] = {F_SETOWN, F_SETOWN_EX, F_SETSIG};
     int rc = 0;
     for (size_t i = 0; i < N_OF(ok); i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ok[i]));
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                               SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ok[i]));
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2, SCMP_A1(SCMP_CMP_EQ, F_SETFL),
                            SCMP_A2(SCMP_CMP_MASKED_EQ, O_ASYNC, 0));
     if (!kill)
@@ -225,7 +153,8 @@ static int ioctl_rules(scmp_filter_ctx ctx, const unsigned long *ok, size_t n, b
     for (size_t i = 0; i < n; i++)
         rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, ok[i]));
     for (size_t i = 0; kill && i < N_OF(owner); i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, owner[i]));
+        rc |=
+            seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, owner[i]));
     return rc;
 }
 
@@ -277,7 +206,8 @@ static int relay_argument_rules(scmp_filter_ctx ctx)
      * glibc fall back to clone, whose flags are checked above */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     /* signals to itself only (abort, raise): never to the parent */
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
     rc |= ioctl_rules(ctx, ioctls, N_OF(ioctls), true);
     rc |= fcntl_rules(ctx, true);
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
@@ -323,13 +253,14 @@ static int parent_clone_rules(scmp_filter_ctx ctx)
 
 static int parent_prctl_rules(scmp_filter_ctx ctx)
 {
-    static const int ok[] = {PR_SET_NAME,          PR_GET_NAME,       PR_CAPBSET_READ,   PR_CAPBSET_DROP,
-                             PR_SET_NO_NEW_PRIVS,  PR_GET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, PR_GET_SECUREBITS,
-                             PR_GET_DUMPABLE,      PR_SET_DUMPABLE,   PR_CAP_AMBIENT,    PR_SET_SECCOMP,
+    static const int ok[] = {PR_SET_NAME,         PR_GET_NAME,         PR_CAPBSET_READ,  PR_CAPBSET_DROP,
+                             PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, PR_GET_SECUREBITS,
+                             PR_GET_DUMPABLE,     PR_SET_DUMPABLE,     PR_CAP_AMBIENT,   PR_SET_SECCOMP,
                              PR_GET_SECCOMP};
     int rc = 0;
     for (size_t i = 0; i < N_OF(ok); i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ok[i]));
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)ok[i]));
     return rc;
 }
 

@@ -44,7 +44,8 @@ static enum outcome run(bool relay, call_fn call)
         char err[256];
         struct sandbox_child c = {.role = "relay", .drop = true, .uid = CHILD_UID, .gid = CHILD_GID};
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        int rc = relay ? sandbox_relay_seccomp(err, sizeof err) : sandbox_parent_seccomp(&c, 1, err, sizeof err);
+        int rc =
+            relay ? sandbox_relay_seccomp(err, sizeof err) : sandbox_parent_seccomp(&c, 1, err, sizeof err);
         if (rc < 0)
             _exit(99);
         int e = call();
