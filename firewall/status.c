@@ -76,12 +76,14 @@ int fw_status_read_nl(struct fw_nl *nl, struct fw_status *st, char *err)
 {
     struct fw_running run;
     memset(st, 0, sizeof *st);
-    return status_from_running(&run, fw_running_read_nl(nl, &run, err), st);
+    int rc = fw_running_read_nl(nl, &run, err);
+    return status_from_running(&run, rc, st);
 }
 
 int fw_status_read(struct fw_status *st, char *err)
 {
     struct fw_running run;
     memset(st, 0, sizeof *st);
-    return status_from_running(&run, fw_running_read(&run, err), st);
+    int rc = fw_running_read(&run, err);
+    return status_from_running(&run, rc, st);
 }

@@ -4,6 +4,7 @@
 #include "gateway/proc/parent_blocker.h"
 
 #include "common/log.h"
+#include "firewall/firewall.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+_Static_assert(PARENT_BLOCKER_COUNTERS == FW_STATUS_MAX_COUNTERS, "every counter read is kept");
+_Static_assert(PARENT_BLOCKER_NAME_MAX == FW_COUNTER_NAME_MAX, "counter names fit");
 
 struct blocker_entry {
     struct ip_addr addr;
@@ -98,8 +102,15 @@ static void read_status(struct parent_blocker *b)
     if (rc < 0)
         return; /* keep the last values; the next read may succeed */
     pthread_mutex_lock(&b->mu);
-    b->results.status = st;
-    b->results.have_status = true;
+    struct parent_blocker_results *r = &b->results;
+    r->n_drops = st.n_drops < PARENT_BLOCKER_COUNTERS ? st.n_drops : PARENT_BLOCKER_COUNTERS;
+    for (unsigned i = 0; i < r->n_drops; i++) {
+        memcpy(r->drops[i].name, st.drops[i].name, sizeof r->drops[i].name);
+        r->drops[i].packets = st.drops[i].packets;
+        r->drops[i].bytes = st.drops[i].bytes;
+    }
+    r->blocked = st.blocked;
+    r->have_status = true;
     pthread_mutex_unlock(&b->mu);
 }
 

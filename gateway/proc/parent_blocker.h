@@ -26,7 +26,6 @@
 #define RAMPART_GATEWAY_PROC_PARENT_BLOCKER_H
 
 #include "common/parse.h"
-#include "firewall/firewall.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,9 +37,16 @@
 struct parent_blocker;
 
 /* What the thread found, for the relay's pages. */
+#define PARENT_BLOCKER_COUNTERS 16 /* drop counters kept (firewall.h: FW_STATUS_MAX_COUNTERS) */
+#define PARENT_BLOCKER_NAME_MAX 32 /* their names (FW_COUNTER_NAME_MAX) */
 struct parent_blocker_results {
-    bool have_status;          /* `status` was read at least once */
-    struct fw_status status;   /* drop counters, blocklist size */
+    bool have_status; /* the counters were read at least once */
+    unsigned n_drops;
+    struct {
+        char name[PARENT_BLOCKER_NAME_MAX];
+        uint64_t packets, bytes;
+    } drops[PARENT_BLOCKER_COUNTERS];
+    unsigned blocked;          /* addresses in the blocklist sets */
     uint64_t blocks, failures; /* addresses added / not added (the kernel refused) */
     uint64_t transactions;     /* block transactions committed */
 };

@@ -150,15 +150,15 @@ void parent_firewall_read_counters(struct parent_firewall *fw)
     st->autoblocks = r.blocks;
     if (!st->managed || !st->applied || !r.have_status)
         return; /* keep the last values */
-    unsigned n = r.status.n_drops < ADMIN_FW_MAX_COUNTERS ? r.status.n_drops : ADMIN_FW_MAX_COUNTERS;
+    unsigned n = r.n_drops < ADMIN_FW_MAX_COUNTERS ? r.n_drops : ADMIN_FW_MAX_COUNTERS;
     for (unsigned i = 0; i < n; i++) {
         struct admin_fw_counter *c = &st->drops[i];
-        snprintf(c->name, sizeof c->name, "%s", r.status.drops[i].name);
-        c->packets = r.status.drops[i].packets;
-        c->bytes = r.status.drops[i].bytes;
+        snprintf(c->name, sizeof c->name, "%.*s", (int)sizeof r.drops[i].name - 1, r.drops[i].name);
+        c->packets = r.drops[i].packets;
+        c->bytes = r.drops[i].bytes;
     }
     st->n_drops = n;
-    st->blocked_addresses = r.status.blocked;
+    st->blocked_addresses = r.blocked;
 }
 
 /* ---- autoblock ------------------------------------------------------------------------------ */
