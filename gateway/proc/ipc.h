@@ -13,7 +13,7 @@
 #ifndef RAMPART_GATEWAY_PROC_IPC_H
 #define RAMPART_GATEWAY_PROC_IPC_H
 
-#include "gateway/admin/admin.h"
+#include "gateway/admin/status.h"
 #include "gateway/config/config.h"
 #include "common/parse.h"
 #include "tls/tls.h"

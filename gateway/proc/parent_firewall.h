@@ -31,7 +31,7 @@
 
 #include "common/parse.h"
 #include "common/ratelimit.h"
-#include "gateway/admin/admin.h"
+#include "gateway/admin/status.h"
 #include "gateway/config/config.h"
 #include "gateway/proc/protect.h"
 

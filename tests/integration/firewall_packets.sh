@@ -53,12 +53,13 @@ reach "admin -> gw:22" "$admin" 198.19.0.2 22
 reach "admin -> gw:9100" "$admin" 198.19.0.2 9100
 blocked "admin -> gw:8080 dropped" "$admin" 198.19.0.2 8080
 
-# web servers: port 80 only from the gateways, MySQL only between web servers
+# web servers: port 80 only from the gateways, MySQL only from the other web server
 reach "gw -> web:80" "$gw" 198.19.0.11 80
 blocked "admin -> web:80 dropped" "$admin" 198.19.0.11 80
 blocked "web2 -> web:80 dropped" "$web2" 198.19.0.11 80
 reach "web2 -> web:3306" "$web2" 198.19.0.11 3306
 blocked "gw -> web:3306 dropped" "$gw" 198.19.0.11 3306
+blocked "admin -> web:3306 dropped" "$admin" 198.19.0.11 3306
 reach "admin -> web:22" "$admin" 198.19.0.11 22
 blocked "gw -> web:22 dropped" "$gw" 198.19.0.11 22
 

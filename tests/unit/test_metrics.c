@@ -7,20 +7,21 @@
 #include <cmocka.h>
 
 #include "gateway/admin/metrics.h"
+#include "gateway/admin/metrics_render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static struct metrics_snapshot snap;
-static struct textbuf out = TEXTBUF_INIT;
+static struct strbuf out = STRBUF_HEAP_INIT;
 
 static int setup(void **state)
 {
     (void)state;
     memset(&snap, 0, sizeof snap);
     snap.version = "9.9.9";
-    textbuf_reset(&out);
+    strbuf_reset(&out);
     return 0;
 }
 
@@ -43,9 +44,9 @@ static bool has_line(const char *text, const char *line)
 
 static const char *render(void)
 {
-    textbuf_reset(&out);
+    strbuf_reset(&out);
     metrics_render_prometheus(&snap, &out);
-    assert_false(out.failed);
+    assert_false(out.overflow);
     return out.data;
 }
 
@@ -237,7 +238,7 @@ static void test_format_families(void **state)
 static int teardown_all(void **state)
 {
     (void)state;
-    textbuf_free(&out);
+    strbuf_free(&out);
     return 0;
 }
 
