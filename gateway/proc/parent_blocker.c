@@ -127,6 +127,7 @@ static void *blocker_main(void *arg)
     struct parent_blocker *b = arg;
     struct blocker_entry batch[FW_BLOCK_BATCH_MAX];
     uint64_t next_read = 0;
+    pthread_setname_np(pthread_self(), "rampart-fw"); /* what ps -T shows */
     pthread_mutex_lock(&b->mu);
     while (!b->stop) {
         unsigned n = take_batch(b, batch);
@@ -212,6 +213,14 @@ bool parent_blocker_block(struct parent_blocker *b, const struct ip_addr *addr, 
     }
     pthread_mutex_unlock(&b->mu);
     return room;
+}
+
+unsigned parent_blocker_queued(struct parent_blocker *b)
+{
+    pthread_mutex_lock(&b->mu);
+    unsigned n = b->len;
+    pthread_mutex_unlock(&b->mu);
+    return n;
 }
 
 void parent_blocker_set_reading(struct parent_blocker *b, bool reading)

@@ -60,6 +60,8 @@ void parent_blocker_stop(struct parent_blocker *b);
  * false when the queue is full (the caller counts the refusal). */
 bool parent_blocker_block(struct parent_blocker *b, const struct ip_addr *addr, uint64_t timeout_ms,
                           unsigned threshold);
+/* Blocks waiting in the queue now (for the tests). */
+unsigned parent_blocker_queued(struct parent_blocker *b);
 /* Whether counters are read at all (a policy is applied). */
 void parent_blocker_set_reading(struct parent_blocker *b, bool reading);
 void parent_blocker_results(struct parent_blocker *b, struct parent_blocker_results *out);
