@@ -7,7 +7,10 @@
  *   static struct ratelimit rl;
  *   uint64_t skipped;
  *   if (ratelimit_allow(&rl, now_ms, 10, 1000, &skipped))
- *       log_event(..., "suppressed", skipped ? n : NULL, ...);
+ *       log_event(..., skipped ? "suppressed" : LOG_END, n, LOG_END);
+ *
+ * (a LOG_END key ends the fields: the line names "suppressed=N" only when
+ * some were.)
  *
  * Pure (the caller passes the clock). One struct per kind of event, used
  * from one thread.

@@ -366,8 +366,8 @@ static void parent_unexpected(struct parent *p, struct relay_proc *rp, enum ipc_
     char pid[16], n[24];
     snprintf(pid, sizeof pid, "%d", (int)rp->pid);
     snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
-    log_event(LOG_LEVEL_WARN, "ipc_unexpected", "pid", pid, "type", ipc_type_name(type), "suppressed",
-              skipped ? n : NULL, LOG_END);
+    log_event(LOG_LEVEL_WARN, "ipc_unexpected", "pid", pid, "type", ipc_type_name(type),
+              skipped ? "suppressed" : LOG_END, n, LOG_END);
 }
 
 /* ---- session-ticket keys ------------------------------------------------------- */

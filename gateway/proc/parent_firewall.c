@@ -172,7 +172,7 @@ static void refuse(struct parent_firewall *fw, unsigned why, const char *client,
     char n[24];
     snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
     log_event(LOG_LEVEL_WARN, "autoblock_refused", "client", client, "reason", refusal_name(why),
-              "suppressed", skipped ? n : NULL, LOG_END);
+              skipped ? "suppressed" : LOG_END, n, LOG_END);
 }
 
 void parent_firewall_bad_request(struct parent_firewall *fw, int pid, const char *why, uint64_t now_ms)

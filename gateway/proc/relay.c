@@ -127,8 +127,8 @@ static void relay_unexpected(struct relay *r, enum ipc_type type)
         return;
     char n[24];
     snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
-    log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(type), "suppressed", skipped ? n : NULL,
-              LOG_END);
+    log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(type), skipped ? "suppressed" : LOG_END,
+              n, LOG_END);
 }
 
 static void relay_on_message(void *arg, const struct ipc_msg *msg)
