@@ -82,6 +82,7 @@ void config_defaults(struct config *c)
     c->firewall.autoblock_threshold = 100;
     c->firewall.autoblock_window_ms = 10000;
     c->firewall.autoblock_timeout_ms = 600000;
+    config_peer_defaults(&c->peer);
 }
 
 /* ---- value handlers by type --------------------------------------------------------- */

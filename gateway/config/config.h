@@ -127,6 +127,19 @@ struct config_firewall {
     uint64_t autoblock_timeout_ms;
 };
 
+/* [peer]: the channel to the other gateway of the pair (gateway/ha/peer_link.h). */
+struct config_peer {
+    bool enabled;                   /* `address` set */
+    struct ip_addr address, listen; /* the peer's, and ours on the same link */
+    unsigned port;                  /* both sides: the policy opens it to the peer only */
+    char psk_file[CONFIG_PATH_MAX];
+    char cert_file[CONFIG_PATH_MAX], key_file[CONFIG_PATH_MAX], ca_file[CONFIG_PATH_MAX];
+    uint64_t connect_timeout_ms, handshake_timeout_ms, keepalive_ms, dead_after_ms;
+    uint64_t key_wait_ms; /* a starting parent waits this long for the peer's keys */
+    bool share_tickets, share_blocklist;
+    unsigned line; /* of the section, for messages */
+};
+
 struct config {
     char path[CONFIG_PATH_MAX];
     struct config_gateway gateway;
@@ -138,6 +151,7 @@ struct config {
     struct config_vrrp vrrp;
     struct config_admin admin;
     struct config_firewall firewall;
+    struct config_peer peer;
 };
 
 /* Problems found while loading, in file order. */

@@ -31,6 +31,9 @@ struct config_loader {
     char last_unknown_section[CONFIG_NAME_MAX + 16];
     /* which keys were set, per section (bit = index in the key table) */
     uint64_t seen_gateway, seen_tls, seen_health, seen_limits, seen_vrrp, seen_admin, seen_firewall;
+    uint64_t seen_peer;
+    unsigned peer_line, peer_psk_line, peer_cert_line;
+    unsigned ticket_key_line[TLS_TICKET_KEY_FILES_MAX];
     uint64_t seen_backend[CONFIG_MAX_BACKENDS];
     unsigned backend_port[CONFIG_MAX_BACKENDS]; /* 0 = not set: default 80 */
     bool backend_has_address[CONFIG_MAX_BACKENDS];
@@ -76,7 +79,7 @@ struct config_section {
 extern const struct config_section *const config_sections[];
 extern const struct config_section config_section_gateway, config_section_tls, config_section_backend,
     config_section_health, config_section_limits, config_section_vrrp, config_section_admin,
-    config_section_firewall;
+    config_section_firewall, config_section_peer;
 
 /* A section that appears once: its struct is the field of struct config
  * of the same name, its seen-bits ld->seen_NAME. */
@@ -110,5 +113,8 @@ bool config_key_seen(const struct config_section *s, uint64_t seen, const char *
 void config_error(struct config_loader *ld, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void config_validate(struct config_loader *ld);
+/* keys_peer.c, config_validate_peer.c: [peer] and [tls] ticket_key_file */
+void config_peer_defaults(struct config_peer *p);
+void config_validate_peer(struct config_loader *ld);
 
 #endif /* RAMPART_GATEWAY_CONFIG_CONFIG_INTERNAL_H */

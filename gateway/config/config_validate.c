@@ -131,4 +131,5 @@ void config_validate(struct config_loader *ld)
     validate_backends(ld);
     validate_limits(ld);
     validate_vrrp(ld);
+    config_validate_peer(ld);
 }
