@@ -24,9 +24,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define FW_WATCH_BUF    65536     /* one datagram: the kernel packs several messages into one */
-#define FW_WATCH_RCVBUF (4 << 20) /* a policy apply re-adds every blocked address at once */
-#define FW_WATCH_TXN_MAX 1024     /* addresses one transaction may change before it counts as an overrun */
+#define FW_WATCH_BUF     65536     /* one datagram: the kernel packs several messages into one */
+#define FW_WATCH_RCVBUF  (4 << 20) /* a policy apply re-adds every blocked address at once */
+#define FW_WATCH_TXN_MAX 1024      /* addresses one transaction may change before it counts as an overrun */
 
 struct fw_watch {
     struct mnl_socket *sock;
@@ -119,14 +119,18 @@ static void txn_end(struct watch_ctx *ctx)
 static void report_elems(struct watch_ctx *ctx, const struct nlmsghdr *nlh, struct nftnl_set *s)
 {
     const char *table = nftnl_set_get_str(s, NFTNL_SET_TABLE), *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
-    if (!table || !name || strcmp(table, FW_TABLE) != 0 || nftnl_set_get_u32(s, NFTNL_SET_FAMILY) != NFPROTO_INET)
+    if (!table || !name || strcmp(table, FW_TABLE) != 0 ||
+        nftnl_set_get_u32(s, NFTNL_SET_FAMILY) != NFPROTO_INET)
         return;
-    int family = strcmp(name, POLICY_BLOCKLIST4) == 0 ? AF_INET : strcmp(name, POLICY_BLOCKLIST6) == 0 ? AF_INET6 : 0;
+    int family = strcmp(name, POLICY_BLOCKLIST4) == 0   ? AF_INET
+                 : strcmp(name, POLICY_BLOCKLIST6) == 0 ? AF_INET6
+                                                        : 0;
     if (!family)
         return;
     bool added = (nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSETELEM;
     struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
-    for (struct nftnl_set_elem *e = it ? nftnl_set_elems_iter_next(it) : NULL; e; e = nftnl_set_elems_iter_next(it)) {
+    for (struct nftnl_set_elem *e = it ? nftnl_set_elems_iter_next(it) : NULL; e;
+         e = nftnl_set_elems_iter_next(it)) {
         uint32_t len = 0;
         const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
         if (!key || len != (family == AF_INET ? 4u : 16u))
@@ -174,7 +178,8 @@ int fw_watch_read(struct fw_watch *w, fw_watch_fn fn, void *arg, char *err)
             return 2;
         }
         if (n <= 0) {
-            snprintf(err, FW_ERR_MAX, "nf_tables notifications: %s", n < 0 ? strerror(errno) : "socket closed");
+            snprintf(err, FW_ERR_MAX, "nf_tables notifications: %s",
+                     n < 0 ? strerror(errno) : "socket closed");
             return -1;
         }
         /* seq and port 0: notifications answer no request of ours */

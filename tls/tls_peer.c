@@ -38,8 +38,8 @@ struct tls_peer_conn {
 const char *tls_peer_fail_name(enum tls_peer_fail why)
 {
     static const char *const names[TLS_PEER_FAIL_COUNT] = {
-        [TLS_PEER_FAIL_AUTH] = "auth",       [TLS_PEER_FAIL_PROTOCOL] = "protocol",
-        [TLS_PEER_FAIL_CLOSED] = "closed",   [TLS_PEER_FAIL_TIMEOUT] = "timeout",
+        [TLS_PEER_FAIL_AUTH] = "auth",     [TLS_PEER_FAIL_PROTOCOL] = "protocol",
+        [TLS_PEER_FAIL_CLOSED] = "closed", [TLS_PEER_FAIL_TIMEOUT] = "timeout",
         [TLS_PEER_FAIL_OTHER] = "other",
     };
     return (unsigned)why < TLS_PEER_FAIL_COUNT ? names[why] : "unknown";
@@ -129,7 +129,8 @@ static int read_certs(struct tls_peer_ctx *ctx, const struct tls_peer_config *cf
     if (read_key(ctx, cfg->key_file, err, err_len) < 0)
         return -1;
     if (mbedtls_pk_check_pair(&ctx->own.pk, &ctx->key, tls_rng, tls_rng_ctx()) != 0) {
-        snprintf(err, err_len, "%s: the key does not belong to the certificate %s", cfg->key_file, cfg->cert_file);
+        snprintf(err, err_len, "%s: the key does not belong to the certificate %s", cfg->key_file,
+                 cfg->cert_file);
         return -1;
     }
     return 0;
@@ -139,7 +140,8 @@ static int read_certs(struct tls_peer_ctx *ctx, const struct tls_peer_config *cf
 
 static int setup_conf(struct tls_peer_ctx *ctx, mbedtls_ssl_config *c, int endpoint)
 {
-    if (mbedtls_ssl_config_defaults(c, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0)
+    if (mbedtls_ssl_config_defaults(c, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT) !=
+        0)
         return -1;
     mbedtls_ssl_conf_min_tls_version(c, MBEDTLS_SSL_VERSION_TLS1_3);
     mbedtls_ssl_conf_max_tls_version(c, MBEDTLS_SSL_VERSION_TLS1_3);

@@ -61,7 +61,8 @@ int tls_secret_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len
         return -1;
     int rc = -1;
     if ((uint64_t)st.st_size > cap) {
-        snprintf(err, err_len, "%s: %lld bytes, more than the %zu expected", path, (long long)st.st_size, cap);
+        snprintf(err, err_len, "%s: %lld bytes, more than the %zu expected", path, (long long)st.st_size,
+                 cap);
     } else {
         ssize_t n = read(fd, buf, cap);
         if (n < 0)
@@ -87,19 +88,20 @@ int tls_ticket_key_from_nginx(const uint8_t *buf, size_t len, struct tls_ticket_
                               size_t err_len)
 {
     if (len == TLS_TICKET_FILE_LEN_AES128) {
-        snprintf(err, err_len, "48 bytes (an AES-128 key): tickets here use AES-256, make an 80-byte key "
-                               "(openssl rand 80 > FILE)");
+        snprintf(err, err_len,
+                 "48 bytes (an AES-128 key): tickets here use AES-256, make an 80-byte key "
+                 "(openssl rand 80 > FILE)");
         return -1;
     }
     if (len != TLS_TICKET_FILE_LEN) {
-        snprintf(err, err_len, "%zu bytes: nginx's ticket key format is 80 bytes (openssl rand 80 > FILE)", len);
+        snprintf(err, err_len, "%zu bytes: nginx's ticket key format is 80 bytes (openssl rand 80 > FILE)",
+                 len);
         return -1;
     }
     uint8_t digest[32];
     size_t dlen = 0;
-    if (psa_crypto_init() != PSA_SUCCESS ||
-        psa_hash_compute(PSA_ALG_SHA_256, buf, TLS_TICKET_FILE_NAME_LEN, digest, sizeof digest, &dlen) !=
-            PSA_SUCCESS) {
+    if (psa_crypto_init() != PSA_SUCCESS || psa_hash_compute(PSA_ALG_SHA_256, buf, TLS_TICKET_FILE_NAME_LEN,
+                                                             digest, sizeof digest, &dlen) != PSA_SUCCESS) {
         snprintf(err, err_len, "SHA-256 failed");
         return -1;
     }

@@ -46,6 +46,9 @@ enum admin_vrrp_role admin_vrrp_role_from_name(const char *name);
 /* Thread-safe; the relay calls them from its IPC handler. */
 void admin_set_vrrp_status(const struct admin_vrrp_status *st);
 void admin_set_firewall_status(const struct admin_firewall_status *st);
+/* The peer channel's state and what the pair shares (from the parent). */
+void admin_set_peer_status(const struct admin_peer_status *st);
+const char *admin_peer_state_name(enum admin_peer_state s); /* "disabled", "down", "connecting", "up" */
 /* SIGTERM drain: /healthz answers 503 "draining" so balancers look away. */
 void admin_set_draining(bool draining);
 

@@ -22,6 +22,7 @@ _Static_assert(TLS_FAIL_COUNT <= METRICS_TLS_FAILURE_KINDS, "room for every TLS 
 static pthread_mutex_t parent_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct admin_vrrp_status parent_vrrp;
 static struct admin_firewall_status parent_firewall;
+static struct admin_peer_status parent_peer;
 static atomic_bool draining;
 /* written once by admin_start(), before the listener serves a page */
 static uint64_t start_time_s;
@@ -83,6 +84,36 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
     for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
         parent_firewall.drops[i].name[ADMIN_FW_NAME_MAX - 1] = '\0';
     pthread_mutex_unlock(&parent_lock);
+}
+
+static void clamp_counters(struct admin_counter *c, unsigned *n)
+{
+    if (*n > ADMIN_PEER_KINDS)
+        *n = ADMIN_PEER_KINDS;
+    for (unsigned i = 0; i < ADMIN_PEER_KINDS; i++)
+        c[i].label[ADMIN_LABEL_MAX - 1] = '\0';
+}
+
+void admin_set_peer_status(const struct admin_peer_status *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_peer = *st;
+    if ((unsigned)parent_peer.state >= ADMIN_PEER_STATE_COUNT)
+        parent_peer.state = ADMIN_PEER_DOWN;
+    parent_peer.synced = clean_bool(&st->synced);
+    parent_peer.keys_shared = clean_bool(&st->keys_shared);
+    parent_peer.keys_master = clean_bool(&st->keys_master);
+    clamp_counters(parent_peer.handshake_failures, &parent_peer.n_handshake_failures);
+    clamp_counters(parent_peer.dropped, &parent_peer.n_dropped);
+    clamp_counters(parent_peer.closed, &parent_peer.n_closed);
+    clamp_counters(parent_peer.blocks_refused, &parent_peer.n_blocks_refused);
+    pthread_mutex_unlock(&parent_lock);
+}
+
+const char *admin_peer_state_name(enum admin_peer_state s)
+{
+    static const char *const names[ADMIN_PEER_STATE_COUNT] = {"disabled", "down", "connecting", "up"};
+    return (unsigned)s < ADMIN_PEER_STATE_COUNT ? names[s] : "unknown";
 }
 
 void admin_set_draining(bool on)
@@ -159,5 +190,6 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     pthread_mutex_lock(&parent_lock);
     out->vrrp = parent_vrrp;
     out->firewall = parent_firewall;
+    out->peer = parent_peer;
     pthread_mutex_unlock(&parent_lock);
 }

@@ -50,7 +50,9 @@ unsigned admin_health(const struct metrics_snapshot *s, char reason[ADMIN_REASON
         snprintf(reason, ADMIN_REASON_MAX, "no backend is up (%s)", down);
         return 503;
     }
-    snprintf(reason, ADMIN_REASON_MAX, "ok: %u/%u backends up, vrrp %s", up, s->n_backends,
-             admin_vrrp_role_name(s->vrrp.role));
+    /* the peer's state is news, not a fault: a node serves alone */
+    snprintf(reason, ADMIN_REASON_MAX, "ok: %u/%u backends up, vrrp %s%s%s", up, s->n_backends,
+             admin_vrrp_role_name(s->vrrp.role), s->peer.state == ADMIN_PEER_DISABLED ? "" : ", peer ",
+             s->peer.state == ADMIN_PEER_DISABLED ? "" : admin_peer_state_name(s->peer.state));
     return 200;
 }

@@ -99,6 +99,7 @@ struct metrics_snapshot {
     /* from the parent */
     struct admin_vrrp_status vrrp;
     struct admin_firewall_status firewall;
+    struct admin_peer_status peer;
 };
 
 /* "2xx" for 2, "none" for 0. */

@@ -22,7 +22,8 @@ static void validate_peer_auth(struct config_loader *ld, const struct config_pee
     char err[CONFIG_ERROR_MAX - 64];
     bool psk = p->psk_file[0], cert = p->cert_file[0];
     if (psk == cert) {
-        config_error(ld, p->line, "[peer] needs one of 'psk_file' (a pre-shared key) or 'certificate' + 'ca'%s",
+        config_error(ld, p->line,
+                     "[peer] needs one of 'psk_file' (a pre-shared key) or 'certificate' + 'ca'%s",
                      psk ? ", not both" : "");
         return;
     }

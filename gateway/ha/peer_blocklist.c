@@ -134,8 +134,8 @@ static void set(struct peer_bl_entry *e, enum peer_bl_state state, uint64_t expi
 
 /* ---- the rules ------------------------------------------------------------------------------ */
 
-enum peer_bl_verdict peer_bl_local_block(struct peer_blocklist *bl, const struct ip_addr *a, uint64_t timeout_ms,
-                                         uint64_t now_ms)
+enum peer_bl_verdict peer_bl_local_block(struct peer_blocklist *bl, const struct ip_addr *a,
+                                         uint64_t timeout_ms, uint64_t now_ms)
 {
     struct peer_bl_entry *e = find_or_add(bl, a, now_ms);
     if (!e)
@@ -147,8 +147,8 @@ enum peer_bl_verdict peer_bl_local_block(struct peer_blocklist *bl, const struct
     return known ? PEER_BL_IGNORE : PEER_BL_NEWS;
 }
 
-enum peer_bl_verdict peer_bl_local_unblock(struct peer_blocklist *bl, const struct ip_addr *a, uint64_t now_ms,
-                                           uint32_t *tomb_ms)
+enum peer_bl_verdict peer_bl_local_unblock(struct peer_blocklist *bl, const struct ip_addr *a,
+                                           uint64_t now_ms, uint32_t *tomb_ms)
 {
     *tomb_ms = 0;
     struct peer_bl_entry *e = peer_bl_find(bl, a, now_ms);
@@ -163,8 +163,8 @@ enum peer_bl_verdict peer_bl_local_unblock(struct peer_blocklist *bl, const stru
     return PEER_BL_NEWS;
 }
 
-enum peer_bl_verdict peer_bl_peer_block(struct peer_blocklist *bl, const struct ip_addr *a, uint32_t remaining_ms,
-                                        uint64_t now_ms)
+enum peer_bl_verdict peer_bl_peer_block(struct peer_blocklist *bl, const struct ip_addr *a,
+                                        uint32_t remaining_ms, uint64_t now_ms)
 {
     uint64_t exp = now_ms + remaining_ms;
     struct peer_bl_entry *e = peer_bl_find(bl, a, now_ms);
@@ -178,8 +178,8 @@ enum peer_bl_verdict peer_bl_peer_block(struct peer_blocklist *bl, const struct 
     return PEER_BL_NEWS;
 }
 
-enum peer_bl_verdict peer_bl_peer_unblock(struct peer_blocklist *bl, const struct ip_addr *a, uint32_t tomb_ms,
-                                          uint64_t now_ms)
+enum peer_bl_verdict peer_bl_peer_unblock(struct peer_blocklist *bl, const struct ip_addr *a,
+                                          uint32_t tomb_ms, uint64_t now_ms)
 {
     struct peer_bl_entry *e = peer_bl_find(bl, a, now_ms);
     bool blocked = e && e->state == PEER_BL_BLOCKED;
@@ -213,10 +213,10 @@ bool peer_bl_next(const struct peer_blocklist *bl, size_t *cursor, uint64_t now_
         if (e->state == PEER_BL_EMPTY || e->expires_ms <= now_ms)
             continue;
         uint64_t left = e->expires_ms - now_ms;
-        *out = (struct peer_block){.op = e->state == PEER_BL_BLOCKED ? PEER_OP_BLOCK : PEER_OP_UNBLOCK,
-                                   .addr = e->addr,
-                                   .remaining_ms = (uint32_t)(left < PEER_REMAINING_MAX_MS ? left
-                                                                                          : PEER_REMAINING_MAX_MS)};
+        *out = (struct peer_block){
+            .op = e->state == PEER_BL_BLOCKED ? PEER_OP_BLOCK : PEER_OP_UNBLOCK,
+            .addr = e->addr,
+            .remaining_ms = (uint32_t)(left < PEER_REMAINING_MAX_MS ? left : PEER_REMAINING_MAX_MS)};
         (*cursor)++;
         return true;
     }

@@ -58,8 +58,8 @@ enum peer_bl_state { PEER_BL_EMPTY, PEER_BL_BLOCKED, PEER_BL_LIFTED };
 struct peer_bl_entry {
     struct ip_addr addr;
     uint64_t expires_ms;
-    uint8_t state;  /* enum peer_bl_state */
-    bool pending;   /* news from the peer not yet given to the firewall */
+    uint8_t state; /* enum peer_bl_state */
+    bool pending;  /* news from the peer not yet given to the firewall */
 };
 
 struct peer_blocklist {
@@ -70,15 +70,15 @@ struct peer_blocklist {
 void peer_bl_init(struct peer_blocklist *bl);
 void peer_bl_free(struct peer_blocklist *bl);
 
-enum peer_bl_verdict peer_bl_local_block(struct peer_blocklist *bl, const struct ip_addr *a, uint64_t timeout_ms,
-                                         uint64_t now_ms);
+enum peer_bl_verdict peer_bl_local_block(struct peer_blocklist *bl, const struct ip_addr *a,
+                                         uint64_t timeout_ms, uint64_t now_ms);
 /* *tomb_ms: what to send with the unblock (how long the lifted block had left). */
-enum peer_bl_verdict peer_bl_local_unblock(struct peer_blocklist *bl, const struct ip_addr *a, uint64_t now_ms,
-                                           uint32_t *tomb_ms);
-enum peer_bl_verdict peer_bl_peer_block(struct peer_blocklist *bl, const struct ip_addr *a, uint32_t remaining_ms,
-                                        uint64_t now_ms);
-enum peer_bl_verdict peer_bl_peer_unblock(struct peer_blocklist *bl, const struct ip_addr *a, uint32_t tomb_ms,
-                                          uint64_t now_ms);
+enum peer_bl_verdict peer_bl_local_unblock(struct peer_blocklist *bl, const struct ip_addr *a,
+                                           uint64_t now_ms, uint32_t *tomb_ms);
+enum peer_bl_verdict peer_bl_peer_block(struct peer_blocklist *bl, const struct ip_addr *a,
+                                        uint32_t remaining_ms, uint64_t now_ms);
+enum peer_bl_verdict peer_bl_peer_unblock(struct peer_blocklist *bl, const struct ip_addr *a,
+                                          uint32_t tomb_ms, uint64_t now_ms);
 
 /* Forgets what has expired (blocks the kernel has let go of by now,
  * tombstones past their time). */

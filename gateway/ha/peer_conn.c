@@ -155,8 +155,8 @@ static void conn_drop(struct peer_conn *c, enum peer_drop why)
     c->link->st.dropped[why]++;
     char seq[24];
     snprintf(seq, sizeof seq, "%llu", (unsigned long long)c->rx.next_seq);
-    log_event(LOG_LEVEL_WARN, "peer_frame_dropped", "reason", peer_drop_name(why), "expected_seq", seq, "effect",
-              "session closed", LOG_END);
+    log_event(LOG_LEVEL_WARN, "peer_frame_dropped", "reason", peer_drop_name(why), "expected_seq", seq,
+              "effect", "session closed", LOG_END);
     peer_conn_close(c, PEER_CLOSE_ERROR);
 }
 
@@ -262,8 +262,8 @@ static void conn_handshake(struct peer_conn *c)
     if (rc != TLS_IO_DONE) {
         enum tls_peer_fail why = tls_peer_conn_failure(c->tls);
         c->link->st.handshake_failures[why]++;
-        log_event(why == TLS_PEER_FAIL_CLOSED ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "peer_handshake_failed", "side",
-                  c->dialed ? "dialed" : "accepted", "reason", tls_peer_fail_name(why), "error",
+        log_event(why == TLS_PEER_FAIL_CLOSED ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "peer_handshake_failed",
+                  "side", c->dialed ? "dialed" : "accepted", "reason", tls_peer_fail_name(why), "error",
                   tls_peer_conn_error(c->tls), LOG_END);
         peer_conn_close(c, PEER_CLOSE_ERROR);
         return;

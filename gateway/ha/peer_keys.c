@@ -66,9 +66,9 @@ bool peer_keys_merge(struct peer_keys_state *s, const struct peer_keys *in, uint
         candidate(all, &n, &c);
     }
     /* the two greatest, in order: a selection over at most four */
-    struct peer_keys_slot top[PEER_KEYS_MAX];
+    struct peer_keys_slot top[PEER_KEYS_MAX] = {0};
     unsigned n_top = 0;
-    for (unsigned round = 0; round < PEER_KEYS_MAX && round < n; round++) {
+    while (n_top < PEER_KEYS_MAX && n > 0) {
         unsigned best = 0;
         for (unsigned i = 1; i < n; i++)
             if (slot_cmp(&all[i], &all[best]) > 0)

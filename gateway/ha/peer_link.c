@@ -29,11 +29,11 @@ const char *peer_link_state_name(enum peer_link_state s)
 const char *peer_close_name(enum peer_close why)
 {
     static const char *const names[PEER_CLOSE_COUNT] = {
-        [PEER_CLOSE_CONNECT] = "connect",     [PEER_CLOSE_TIMEOUT] = "handshake_timeout",
-        [PEER_CLOSE_IDLE] = "idle_timeout",   [PEER_CLOSE_MESSAGE] = "message_timeout",
-        [PEER_CLOSE_EOF] = "eof",             [PEER_CLOSE_ERROR] = "error",
-        [PEER_CLOSE_OVERFLOW] = "overflow",   [PEER_CLOSE_DUPLICATE] = "duplicate",
-        [PEER_CLOSE_STRANGER] = "stranger",   [PEER_CLOSE_BUSY] = "busy",
+        [PEER_CLOSE_CONNECT] = "connect",   [PEER_CLOSE_TIMEOUT] = "handshake_timeout",
+        [PEER_CLOSE_IDLE] = "idle_timeout", [PEER_CLOSE_MESSAGE] = "message_timeout",
+        [PEER_CLOSE_EOF] = "eof",           [PEER_CLOSE_ERROR] = "error",
+        [PEER_CLOSE_OVERFLOW] = "overflow", [PEER_CLOSE_DUPLICATE] = "duplicate",
+        [PEER_CLOSE_STRANGER] = "stranger", [PEER_CLOSE_BUSY] = "busy",
     };
     return (unsigned)why < PEER_CLOSE_COUNT ? names[why] : "unknown";
 }
@@ -205,7 +205,8 @@ static void dial(struct peer_link *l)
         return;
     l->st.dials++;
     int fd = socket(l->cfg.peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && connect(fd, (const struct sockaddr *)&l->cfg.peer, l->cfg.peer_len) < 0 && errno != EINPROGRESS) {
+    if (fd >= 0 && connect(fd, (const struct sockaddr *)&l->cfg.peer, l->cfg.peer_len) < 0 &&
+        errno != EINPROGRESS) {
         close(fd);
         fd = -1;
     }
@@ -233,7 +234,8 @@ static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_st
     if (a->ss_family != b->ss_family)
         return false;
     if (a->ss_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
     return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
                   sizeof(struct in6_addr)) == 0;
 }
@@ -297,7 +299,8 @@ static void become_session(struct peer_link *l, struct peer_conn *c)
 void peer_link_on_hello(struct peer_link *l, struct peer_conn *c)
 {
     struct peer_conn *old = l->active;
-    if (old && !peer_link_prefer(old->peer.instance, old->dialed, c->peer.instance, c->dialed, l->we_are_lower)) {
+    if (old &&
+        !peer_link_prefer(old->peer.instance, old->dialed, c->peer.instance, c->dialed, l->we_are_lower)) {
         peer_conn_close(c, PEER_CLOSE_DUPLICATE);
         return;
     }
@@ -377,8 +380,8 @@ static int open_listener(const struct peer_link_config *cfg, char *err, size_t e
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         bind(fd, (const struct sockaddr *)&cfg->listen, cfg->listen_len) < 0 || listen(fd, 8) < 0) {
         char a[PARSE_ADDR_STR_MAX];
-        snprintf(err, err_len, "[peer] listen %s: %s", format_sockaddr((const struct sockaddr *)&cfg->listen, a, sizeof a),
-                 strerror(errno));
+        snprintf(err, err_len, "[peer] listen %s: %s",
+                 format_sockaddr((const struct sockaddr *)&cfg->listen, a, sizeof a), strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;

@@ -48,9 +48,9 @@
 
 #define PEER_BACKOFF_FLOOR_MS 100
 #define PEER_BACKOFF_CEIL_MS  5000
-#define PEER_BACKOFF_RESET_MS 10000 /* a session this long resets the backoff */
-#define PEER_OUTBOX_MAX       4096  /* messages waiting for the thread */
-#define PEER_INBOX_MAX        1024  /* events waiting for the parent (then the thread stops reading) */
+#define PEER_BACKOFF_RESET_MS 10000        /* a session this long resets the backoff */
+#define PEER_OUTBOX_MAX       4096         /* messages waiting for the thread */
+#define PEER_INBOX_MAX        1024         /* events waiting for the parent (then the thread stops reading) */
 #define PEER_TX_MAX           (256 * 1024) /* encoded bytes waiting for the socket */
 
 struct peer_link_config {
@@ -83,9 +83,9 @@ const char *peer_close_name(enum peer_close why);
 
 struct peer_link_status {
     enum peer_link_state state;
-    uint64_t session;         /* current session's id, 0 when none */
-    uint64_t sessions;        /* sessions established */
-    uint64_t dials;           /* connection attempts */
+    uint64_t session;  /* current session's id, 0 when none */
+    uint64_t sessions; /* sessions established */
+    uint64_t dials;    /* connection attempts */
     uint64_t handshake_failures[TLS_PEER_FAIL_COUNT];
     uint64_t dropped[PEER_DROP_COUNT];
     uint64_t closed[PEER_CLOSE_COUNT];

@@ -13,9 +13,9 @@
 
 #include <pthread.h>
 
-#define PEER_RX_BUF         (2 * PEER_FRAME_MAX) /* a whole frame always fits after a partial one */
-#define PEER_READS_PER_EVENT 16                  /* TLS reads per readable event: a flood cannot hold the loop */
-#define PEER_CONNS_MAX      3                    /* a dial, an accepted handshake, the session */
+#define PEER_RX_BUF          (2 * PEER_FRAME_MAX) /* a whole frame always fits after a partial one */
+#define PEER_READS_PER_EVENT 16 /* TLS reads per readable event: a flood cannot hold the loop */
+#define PEER_CONNS_MAX       3  /* a dial, an accepted handshake, the session */
 
 enum peer_conn_state { PEER_CONN_CONNECTING, PEER_CONN_TLS, PEER_CONN_HELLO, PEER_CONN_ACTIVE };
 
@@ -25,14 +25,14 @@ struct peer_conn {
     struct loop_io io;
     struct loop_timer timer; /* the next deadline or keepalive */
     enum peer_conn_state state;
-    bool dialed;   /* we connected (TLS client) */
-    bool paused;   /* not reading: the parent's inbox is full */
-    bool closing;  /* freed after the current batch of events */
+    bool dialed;  /* we connected (TLS client) */
+    bool paused;  /* not reading: the parent's inbox is full */
+    bool closing; /* freed after the current batch of events */
     struct tls_peer_conn *tls;
     struct peer_rx rx;
     uint8_t rbuf[PEER_RX_BUF];
     size_t rlen;
-    uint8_t *tbuf; /* PEER_TX_MAX bytes: encoded frames waiting */
+    uint8_t *tbuf;           /* PEER_TX_MAX bytes: encoded frames waiting */
     size_t tlen, toff, wlen; /* wlen: the write TLS said to retry (same bytes) */
     uint64_t tx_seq;
     uint64_t started_ms, last_rx_ms, last_tx_ms;

@@ -12,8 +12,8 @@ _Static_assert(PEER_REMAINING_MAX_MS <= UINT32_MAX, "remaining times travel as u
 _Static_assert(TLS_TICKET_NAME_LEN + TLS_TICKET_KEY_LEN + 16 == PEER_KEY_LEN, "key layout");
 
 static const char *const drop_names[PEER_DROP_COUNT] = {
-    [PEER_DROP_VERSION] = "version", [PEER_DROP_TYPE] = "type",         [PEER_DROP_LENGTH] = "length",
-    [PEER_DROP_REPLAY] = "replay",   [PEER_DROP_SEQUENCE] = "sequence", [PEER_DROP_HELLO] = "hello",
+    [PEER_DROP_VERSION] = "version", [PEER_DROP_TYPE] = "type",           [PEER_DROP_LENGTH] = "length",
+    [PEER_DROP_REPLAY] = "replay",   [PEER_DROP_SEQUENCE] = "sequence",   [PEER_DROP_HELLO] = "hello",
     [PEER_DROP_MEANING] = "meaning", [PEER_DROP_TRUNCATED] = "truncated",
 };
 
@@ -129,7 +129,8 @@ int peer_frame_parse(const uint8_t *buf, size_t n, struct peer_frame *out, enum 
     }
     if (n < (size_t)PEER_HDR_LEN + len)
         return 0;
-    *out = (struct peer_frame){.type = buf[1], .len = len, .seq = get64(buf + 4), .payload = buf + PEER_HDR_LEN};
+    *out =
+        (struct peer_frame){.type = buf[1], .len = len, .seq = get64(buf + 4), .payload = buf + PEER_HDR_LEN};
     return PEER_HDR_LEN + len;
 }
 

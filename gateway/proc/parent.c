@@ -5,6 +5,8 @@
 #include "gateway/admin/admin.h"
 #include "gateway/proc/listener.h"
 #include "gateway/proc/parent_firewall.h"
+#include "gateway/proc/parent_peer.h"
+#include "gateway/proc/parent_tickets.h"
 #include "common/log.h"
 #include "common/ratelimit.h"
 #include "gateway/event/loop.h"
@@ -51,10 +53,13 @@ struct parent {
     struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
     struct loop_io sig_io;
-    struct loop_timer watchdog, restart, ticket_rotate;
-    /* session-ticket keys: made here so every relay (after a reload or a
-     * restart) issues and accepts the same tickets */
-    struct tls_ticket_keys tickets;
+    struct loop_timer watchdog, restart, key_wait;
+    /* session-ticket keys: made here (or shared with the peer gateway, or
+     * read from files) so every relay, after a reload or a restart, and
+     * the peer's, issue and accept the same tickets */
+    struct parent_tickets tickets;
+    struct parent_peer peer; /* [peer]: the channel to the other gateway */
+    bool waiting_keys;       /* the first relay waits for the peer's keys */
 };
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
@@ -88,8 +93,11 @@ static uint64_t known_down(const struct parent *p, const struct config *cfg)
 static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
 {
     char err[256];
-    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, &p->relay_user,
+    struct tls_ticket_keys keys;
+    parent_tickets_get(&p->tickets, &keys);
+    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), &keys, &p->relay_user,
                                              loop_now_ms(p->loop), err, sizeof err);
+    explicit_bzero(&keys, sizeof keys);
     if (!rp) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
@@ -104,7 +112,7 @@ static struct relay_proc *parent_spawn(struct parent *p, const struct config *cf
 
 static void start_current(struct parent *p)
 {
-    if (p->stopping || p->current)
+    if (p->stopping || p->current || p->waiting_keys)
         return;
     p->current = parent_spawn(p, p->cfg, p->fds);
     if (!p->current) /* fork failed: try again shortly */
@@ -189,6 +197,7 @@ static void reload_commit(struct parent *p)
         retire(p, old, RELAY_DRAINING, IPC_RETIRE);
     listener_close_all(p->fds, n_old); /* the new set holds what is kept */
     memcpy(p->fds, p->next_fds, sizeof p->fds);
+    parent_peer_reload(&p->peer, p->next_cfg); /* before the old config goes */
     config_free(p->cfg);
     p->cfg = p->next_cfg;
     p->next_cfg = NULL;
@@ -198,6 +207,8 @@ static void reload_commit(struct parent *p)
 
 int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
 {
+    if (parent_peer_check(cfg, err, err_len) < 0)
+        return -1;
     if (cfg->gateway.n_https == 0)
         return 0;
     if (tls_global_init() < 0) {
@@ -247,6 +258,13 @@ static void parent_reload(struct parent *p)
     if (memcmp(&next->vrrp, &p->cfg->vrrp, sizeof next->vrrp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
                   "[vrrp] changes take effect at the next restart", LOG_END);
+    if (memcmp(&next->peer, &p->cfg->peer, sizeof next->peer) != 0)
+        log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
+                  "[peer] changes take effect at the next restart", LOG_END);
+    if (parent_tickets_reload(&p->tickets, next, err, sizeof err) < 0) {
+        reload_abandon(p, err);
+        return;
+    }
     p->pending = parent_spawn(p, next, p->next_fds);
     if (!p->pending)
         reload_abandon(p, "could not start a relay");
@@ -296,6 +314,11 @@ static void report_status(struct parent *p, bool force)
     report_vrrp(p);
     parent_firewall_read_counters(&p->firewall);
     ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall.status, sizeof p->firewall.status);
+    if (p->cfg->peer.enabled) {
+        static struct admin_peer_status peer;
+        parent_peer_status(&p->peer, &peer);
+        ipc_send(p->current->io.fd, IPC_PEER, &peer, sizeof peer);
+    }
 }
 
 /* ---- messages from relays --------------------------------------------------------- */
@@ -352,7 +375,8 @@ static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void
     }
     uint32_t heard[CONFIG_MAX_PEERS];
     unsigned n_heard = vrrp_node_peers_seen(p->vrrp, heard, CONFIG_MAX_PEERS);
-    parent_firewall_autoblock(&p->firewall, p->cfg, &addr, heard, n_heard, loop_now_ms(p->loop));
+    if (parent_firewall_autoblock(&p->firewall, p->cfg, &addr, heard, n_heard, loop_now_ms(p->loop)))
+        parent_peer_local_block(&p->peer, &addr, p->cfg->firewall.autoblock_timeout_ms);
 }
 
 /* A message a relay should not send: logged at most RATELIMIT_LOG_BURST
@@ -374,26 +398,55 @@ static void parent_unexpected(struct parent *p, struct relay_proc *rp, enum ipc_
 
 static void send_tickets(struct parent *p, struct relay_proc *rp)
 {
-    if (rp && rp->state != RELAY_KILLED)
-        ipc_send(rp->io.fd, IPC_TICKET_KEYS, &p->tickets, sizeof p->tickets);
+    if (!rp || rp->state == RELAY_KILLED)
+        return;
+    struct tls_ticket_keys keys;
+    parent_tickets_get(&p->tickets, &keys);
+    ipc_send(rp->io.fd, IPC_TICKET_KEYS, &keys, sizeof keys);
+    explicit_bzero(&keys, sizeof keys);
 }
 
-/* Every ticket_lifetime: a new current key, the old one stays accepted
- * until the next rotation. Relays starting later get both at spawn. */
-static void on_ticket_rotate(struct loop *loop, struct loop_timer *t)
+/* The keys changed (a rotation, the peer's keys merged, a refresh):
+ * every relay and the peer get them. Relays starting later get them at
+ * spawn. */
+static void tickets_changed(void *arg)
 {
-    struct parent *p = t->arg;
-    struct tls_ticket_key fresh;
-    if (tls_ticket_key_generate(&fresh) == 0) {
-        tls_ticket_keys_rotate(&p->tickets, &fresh);
-        explicit_bzero(&fresh, sizeof fresh);
-        send_tickets(p, p->current);
-        send_tickets(p, p->pending);
-        log_event(LOG_LEVEL_INFO, "ticket_keys_rotated", LOG_END);
-    } else {
-        log_event(LOG_LEVEL_ERROR, "ticket_keys_failed", "reason", strerror(errno), LOG_END);
-    }
-    loop_timer_set(loop, t, p->cfg->tls.server.ticket_lifetime_ms);
+    struct parent *p = arg;
+    send_tickets(p, p->current);
+    send_tickets(p, p->pending);
+    parent_peer_keys_changed(&p->peer);
+}
+
+/* ---- the peer gateway ------------------------------------------------------------ */
+
+static unsigned peer_heard(void *arg, uint32_t *out, unsigned max)
+{
+    struct parent *p = arg;
+    return vrrp_node_peers_seen(p->vrrp, out, max);
+}
+
+/* A starting parent's first relay waits for the peer's keys (so it issues
+ * and accepts the pair's tickets from its first handshake), at most
+ * [peer] key_wait. */
+static void keys_ready(struct parent *p, const char *how)
+{
+    if (!p->waiting_keys)
+        return;
+    p->waiting_keys = false;
+    loop_timer_clear(p->loop, &p->key_wait);
+    log_event(LOG_LEVEL_INFO, "ticket_keys_ready", "from", how, LOG_END);
+    start_current(p);
+}
+
+static void peer_synced(void *arg)
+{
+    keys_ready(arg, "peer");
+}
+
+static void on_key_wait(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    keys_ready(t->arg, "own (no peer within key_wait)");
 }
 
 static void parent_on_message(struct parent *p, struct relay_proc *rp, const struct ipc_msg *msg)
@@ -542,6 +595,8 @@ static void parent_stop(struct parent *p, const char *why)
      * relays take no new client, the peer can */
     vrrp_node_leave(p->vrrp);
     loop_timer_clear(p->loop, &p->restart);
+    loop_timer_clear(p->loop, &p->key_wait);
+    p->waiting_keys = false;
     if (p->pending) {
         retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
         p->pending = NULL;
@@ -619,13 +674,18 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     /* its thread inherits the credentials just set */
     if (parent_firewall_start(&p->firewall, err, err_len) < 0)
         return -1;
+    if (parent_tickets_init(&p->tickets, p->loop, p->cfg, tickets_changed, p, err, err_len) < 0)
+        return -1;
+    p->peer.heard = peer_heard;
+    p->peer.synced = peer_synced;
+    p->peer.arg = p;
+    if (p->cfg->peer.enabled &&
+        parent_peer_start(&p->peer, p->loop, p->cfg, &p->firewall, &p->tickets, err, err_len) < 0)
+        return -1;
     if (root && sandbox_parent_seccomp(&p->relay_user, 1, err, err_len) < 0)
         return -1;
     if (root)
         parent_log_sandbox();
-    if (tls_ticket_key_generate(&p->tickets.current) < 0)
-        return snprintf(err, err_len, "ticket keys: getrandom: %s", strerror(errno)), -1;
-    p->tickets.previous = p->tickets.current;
     return 0;
 }
 
@@ -635,6 +695,7 @@ int parent_run(struct config *cfg)
     struct parent *p = &parent;
     *p = (struct parent){.cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg)};
     memset(p->fds, -1, sizeof p->fds);
+    tls_fork_execs(true); /* every child is exec'd: see tls.h */
     parent_firewall_init(&p->firewall);
     log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
     char err[512];
@@ -646,13 +707,16 @@ int parent_run(struct config *cfg)
     p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
     p->watchdog = (struct loop_timer){.fn = on_watchdog, .arg = p};
     loop_timer_set(p->loop, &p->watchdog, 50);
-    p->ticket_rotate = (struct loop_timer){.fn = on_ticket_rotate, .arg = p};
-    if (p->cfg->tls.server.ticket_lifetime_ms)
-        loop_timer_set(p->loop, &p->ticket_rotate, p->cfg->tls.server.ticket_lifetime_ms);
+    p->key_wait = (struct loop_timer){.fn = on_key_wait, .arg = p};
+    if (p->tickets.mode == PARENT_TICKETS_PAIR && p->cfg->peer.key_wait_ms > 0) {
+        p->waiting_keys = true;
+        loop_timer_set(p->loop, &p->key_wait, p->cfg->peer.key_wait_ms);
+    }
     start_current(p);
     loop_run(p->loop);
     rc = p->exit_code;
 out:
+    parent_peer_stop(&p->peer);
     parent_firewall_free(&p->firewall);
     vrrp_node_shutdown(p->vrrp);
     listener_close_all(p->fds, listener_count(p->cfg));
@@ -660,7 +724,7 @@ out:
         close(p->sig_io.fd);
     loop_free(p->loop);
     config_free(p->cfg);
-    explicit_bzero(&p->tickets, sizeof p->tickets);
+    parent_tickets_free(&p->tickets);
     log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", LOG_END);
     return rc;
 }
