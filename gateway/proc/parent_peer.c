@@ -171,7 +171,8 @@ static void apply_change(struct parent_peer *pp, struct peer_bl_entry *e)
     unsigned n_heard = pp->heard(pp->arg, heard, CONFIG_MAX_PEERS);
     bool lift = e->state == PEER_BL_LIFTED;
     uint64_t left = e->expires_ms > now_ms(pp) ? e->expires_ms - now_ms(pp) : 1;
-    unsigned rc = parent_firewall_peer_change(pp->fw, &e->addr, lift, lift ? 0 : left, heard, n_heard, now_ms(pp));
+    unsigned rc =
+        parent_firewall_peer_change(pp->fw, &e->addr, lift, lift ? 0 : left, heard, n_heard, now_ms(pp));
     e->pending = rc == PARENT_FW_QUEUE_FULL;
     pp->retry_pending |= e->pending;
     if (rc == PROTECT_NONE)
@@ -204,11 +205,13 @@ static void on_up(struct parent_peer *pp, const struct peer_event *ev)
     pp->synced_now = false;
     char a[PARSE_ADDR_STR_MAX], life[24];
     snprintf(life, sizeof life, "%us", h->ticket_lifetime_s);
-    log_event(LOG_LEVEL_INFO, "peer_up", "peer", format_ip(&h->node, a, sizeof a), "ticket_lifetime", life, LOG_END);
+    log_event(LOG_LEVEL_INFO, "peer_up", "peer", format_ip(&h->node, a, sizeof a), "ticket_lifetime", life,
+              LOG_END);
     bool files = pp->tickets->mode == PARENT_TICKETS_FILES, theirs = h->flags & PEER_HELLO_KEYS_FROM_FILE;
     if (files != theirs)
         log_event(LOG_LEVEL_WARN, "peer_config_mismatch", "reason",
-                  "one node has [tls] ticket_key_file, the other not: resumption across the pair fails", LOG_END);
+                  "one node has [tls] ticket_key_file, the other not: resumption across the pair fails",
+                  LOG_END);
     else if (!files && h->ticket_lifetime_s != pp->cfg->tls.server.ticket_lifetime_ms / 1000)
         log_event(LOG_LEVEL_WARN, "peer_config_mismatch", "reason",
                   "[tls] ticket_lifetime differs: the key master's schedule rules", LOG_END);
@@ -284,11 +287,13 @@ static void to_sockaddr(const struct ip_addr *a, unsigned port, struct sockaddr_
     memset(out, 0, sizeof *out);
     if (a->family == AF_INET) {
         struct sockaddr_in *s = (struct sockaddr_in *)out;
-        *s = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = a->u.v4};
+        *s = (struct sockaddr_in){
+            .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = a->u.v4};
         *len = sizeof *s;
     } else {
         struct sockaddr_in6 *s = (struct sockaddr_in6 *)out;
-        *s = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = a->u.v6};
+        *s = (struct sockaddr_in6){
+            .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = a->u.v6};
         *len = sizeof *s;
     }
 }
@@ -300,9 +305,10 @@ static void link_config(const struct parent_peer *pp, struct peer_link_config *l
     to_sockaddr(&c->listen, c->port, &lc->listen, &lc->listen_len);
     to_sockaddr(&c->address, c->port, &lc->peer, &lc->peer_len);
     lc->peer_id = c->address;
-    lc->hello = (struct peer_hello){.version = PEER_PROTO_VERSION,
-                                    .ticket_lifetime_s = (uint32_t)(pp->cfg->tls.server.ticket_lifetime_ms / 1000),
-                                    .node = c->listen};
+    lc->hello =
+        (struct peer_hello){.version = PEER_PROTO_VERSION,
+                            .ticket_lifetime_s = (uint32_t)(pp->cfg->tls.server.ticket_lifetime_ms / 1000),
+                            .node = c->listen};
     if (pp->tickets->mode == PARENT_TICKETS_FILES)
         lc->hello.flags |= PEER_HELLO_KEYS_FROM_FILE;
     if (getrandom(&lc->hello.instance, sizeof lc->hello.instance, 0) != (ssize_t)sizeof lc->hello.instance)
@@ -421,10 +427,22 @@ static void put_counters(struct admin_counter *out, unsigned *n, const uint64_t 
     }
 }
 
-static const char *fail_name(unsigned i) { return tls_peer_fail_name((enum tls_peer_fail)i); }
-static const char *drop_name(unsigned i) { return peer_drop_name((enum peer_drop)i); }
-static const char *close_name(unsigned i) { return peer_close_name((enum peer_close)i); }
-static const char *refused_name(unsigned i) { return refusal_name(i + 1); } /* PROTECT_NONE is no refusal */
+static const char *fail_name(unsigned i)
+{
+    return tls_peer_fail_name((enum tls_peer_fail)i);
+}
+static const char *drop_name(unsigned i)
+{
+    return peer_drop_name((enum peer_drop)i);
+}
+static const char *close_name(unsigned i)
+{
+    return peer_close_name((enum peer_close)i);
+}
+static const char *refused_name(unsigned i)
+{
+    return refusal_name(i + 1);
+} /* PROTECT_NONE is no refusal */
 
 static void status_keys(const struct parent_peer *pp, struct admin_peer_status *out)
 {
@@ -456,8 +474,8 @@ void parent_peer_status(struct parent_peer *pp, struct admin_peer_status *out)
     out->up_seconds = ls.session ? (now_ms(pp) - ls.up_since_ms) / 1000 : 0;
     out->frames_in = ls.frames_in;
     out->frames_out = ls.frames_out;
-    put_counters(out->handshake_failures, &out->n_handshake_failures, ls.handshake_failures, TLS_PEER_FAIL_COUNT,
-                 fail_name);
+    put_counters(out->handshake_failures, &out->n_handshake_failures, ls.handshake_failures,
+                 TLS_PEER_FAIL_COUNT, fail_name);
     put_counters(out->dropped, &out->n_dropped, ls.dropped, PEER_DROP_COUNT, drop_name);
     put_counters(out->closed, &out->n_closed, ls.closed, PEER_CLOSE_COUNT, close_name);
     status_keys(pp, out);

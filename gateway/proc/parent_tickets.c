@@ -23,7 +23,8 @@ static int read_files(struct tls_ticket_keys *out, const struct tls_config *tc, 
     if (tls_ticket_key_file_read(tc->ticket_key_files[0], &k.current, err, err_len) < 0)
         return -1;
     k.previous = k.current;
-    if (tc->n_ticket_key_files > 1 && tls_ticket_key_file_read(tc->ticket_key_files[1], &k.previous, err, err_len) < 0)
+    if (tc->n_ticket_key_files > 1 &&
+        tls_ticket_key_file_read(tc->ticket_key_files[1], &k.previous, err, err_len) < 0)
         return -1;
     *out = k;
     explicit_bzero(&k, sizeof k);
@@ -55,7 +56,9 @@ static void on_timer(struct loop *loop, struct loop_timer *timer)
             char epoch[24];
             snprintf(epoch, sizeof epoch, "%llu", (unsigned long long)t->keys.k[0].epoch);
             log_event(LOG_LEVEL_INFO, "ticket_keys_rotated", "epoch", epoch, "by",
-                      t->mode == PARENT_TICKETS_ALONE ? "this node" : t->keys.master ? "key master" : "deputy",
+                      t->mode == PARENT_TICKETS_ALONE ? "this node"
+                      : t->keys.master                ? "key master"
+                                                      : "deputy",
                       LOG_END);
         } else {
             log_event(LOG_LEVEL_ERROR, "ticket_keys_failed", "reason", strerror(errno), LOG_END);
@@ -76,7 +79,8 @@ int parent_tickets_init(struct parent_tickets *t, struct loop *loop, const struc
     t->arg = arg;
     t->mode = mode_of(cfg);
     t->timer = (struct loop_timer){.fn = on_timer, .arg = t};
-    bool master = t->mode == PARENT_TICKETS_ALONE || peer_keys_is_master(&cfg->peer.listen, &cfg->peer.address);
+    bool master =
+        t->mode == PARENT_TICKETS_ALONE || peer_keys_is_master(&cfg->peer.listen, &cfg->peer.address);
     peer_keys_init(&t->keys, cfg->tls.server.ticket_lifetime_ms, master);
     if (t->mode == PARENT_TICKETS_FILES) {
         if (read_files(&t->file_keys, &cfg->tls.server, err, err_len) < 0)
@@ -103,7 +107,8 @@ int parent_tickets_reload(struct parent_tickets *t, const struct config *cfg, ch
         explicit_bzero(&k, sizeof k);
     } else if (mode_of(cfg) != t->mode) {
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
-                  "ticket_key_file and [peer] share_tickets changes take effect at the next restart", LOG_END);
+                  "ticket_key_file and [peer] share_tickets changes take effect at the next restart",
+                  LOG_END);
     }
     t->keys.lifetime_ms = cfg->tls.server.ticket_lifetime_ms;
     if (t->keys.lifetime_ms)

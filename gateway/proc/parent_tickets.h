@@ -36,8 +36,8 @@ enum parent_tickets_mode { PARENT_TICKETS_ALONE, PARENT_TICKETS_PAIR, PARENT_TIC
 
 struct parent_tickets {
     enum parent_tickets_mode mode;
-    struct peer_keys_state keys;       /* alone, pair */
-    struct tls_ticket_keys file_keys;  /* files */
+    struct peer_keys_state keys;      /* alone, pair */
+    struct tls_ticket_keys file_keys; /* files */
     struct loop *loop;
     struct loop_timer timer; /* the next rotation (or refresh) */
     void (*changed)(void *arg);

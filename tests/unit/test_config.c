@@ -18,6 +18,31 @@
 static char dir[64];
 static char path[128];
 
+/* The peer channel's key and ticket key files (80 and 48 bytes). */
+static void write_secret(const char *name, const void *data, size_t len, mode_t mode)
+{
+    char file[128];
+    snprintf(file, sizeof file, "%s/%s", dir, name);
+    FILE *fp = fopen(file, "w");
+    fwrite(data, 1, len, fp);
+    fclose(fp);
+    chmod(file, mode);
+}
+
+static void write_secrets(void)
+{
+    static const char psk[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+    uint8_t t[80];
+    write_secret("peer.psk", psk, sizeof psk - 1, 0600);
+    write_secret("short.psk", "0011\n", 5, 0600);
+    write_secret("open.psk", psk, sizeof psk - 1, 0644);
+    for (int k = 0; k < 2; k++) {
+        memset(t, 0x10 + k, sizeof t);
+        write_secret(k ? "t2.key" : "t1.key", t, sizeof t, 0600);
+    }
+    write_secret("t48.key", t, 48, 0600);
+}
+
 /* A temp dir with a certificate and a properly protected key. */
 static int setup(void **state)
 {
@@ -48,6 +73,7 @@ static int setup(void **state)
     if (mkdir(file, 0700) < 0)
         return -1;
     snprintf(path, sizeof path, "%s/rampart.ini", dir);
+    write_secrets();
     return 0;
 }
 
@@ -365,6 +391,68 @@ static void test_malformed_file(void **state)
     assert_string_equal(e.msg[0] + strlen(path), expected);
 }
 
+/* [peer] and [tls] ticket_key_file: values, and each file:line error. */
+static void test_peer_section(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD "[tls]\nticket_key_file = @DIR@/t1.key\nticket_key_file = @DIR@/t2.key\n"
+                            "[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\npsk_file = @DIR@/peer.psk\n"
+                            "keepalive = 250ms\ndead_after = 1s\nkey_wait = 0\nshare_blocklist = no\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        fail_msg("%s", e.msg[0]);
+    assert_true(c->peer.enabled);
+    assert_int_equal(c->peer.port, 7443);
+    assert_int_equal(c->peer.keepalive_ms, 250);
+    assert_int_equal(c->peer.dead_after_ms, 1000);
+    assert_int_equal(c->peer.key_wait_ms, 0);
+    assert_true(c->peer.share_tickets);
+    assert_false(c->peer.share_blocklist);
+    assert_int_equal(c->tls.server.n_ticket_key_files, 2);
+    config_free(c);
+    static const struct {
+        const char *text, *message;
+    } bad[] = {
+        {"[peer]\naddress = 198.19.0.3\npsk_file = @DIR@/peer.psk\n",
+         ":6: [peer] needs 'listen' (this gateway's own address on the same link)"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.3\npsk_file = @DIR@/peer.psk\n",
+         ":6: [peer] address and listen are the same: address is the other gateway's"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\n",
+         ":6: [peer] needs one of 'psk_file' (a pre-shared key) or 'certificate' + 'ca'"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\npsk_file = @DIR@/short.psk\n",
+         ":8: [peer] psk_file '@DIR@/short.psk': 4 hex digits: a key is 32-64 bytes, 64-128 even digits"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\npsk_file = @DIR@/open.psk\n",
+         ":8: [peer] psk_file @DIR@/open.psk: accessible by group or others: chmod 600 it"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\npsk_file = @DIR@/peer.psk\nkeepalive = 2s\n",
+         ":6: [peer] dead_after (3000ms) must be longer than keepalive (2000ms)"},
+        {"[peer]\nlisten = 198.19.0.2\n",
+         ": [peer] has no 'address' (the other gateway's): the section does nothing"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\ncertificate = @DIR@/site.crt @DIR@/site.key\n",
+         ":8: [peer] 'certificate' needs 'ca' (the pair's own CA)"},
+        {"[tls]\nticket_key_file = @DIR@/t48.key\n",
+         ":6: [tls] ticket_key_file @DIR@/t48.key: 48 bytes (an AES-128 key): tickets here use AES-256, make "
+         "an 80-byte key (openssl rand 80 > FILE)"},
+        {"[tls]\nticket_key_file = @DIR@/t1.key\nticket_key_file = @DIR@/t1.key\n",
+         ":7: [tls] ticket_key_file '@DIR@/t1.key' is the same key as '@DIR@/t1.key'"},
+        {"[tls]\nticket_key_file = @DIR@/t1.key\nticket_key_file = @DIR@/t2.key\nticket_key_file = "
+         "@DIR@/t1.key\n",
+         ":8: [tls] ticket_key_file: more than 2 ticket key files (the current one, then the previous)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024], expected[512];
+        snprintf(text, sizeof text, "%s%s", VALID_HEAD, bad[i].text);
+        write_config(text);
+        c = config_load(path, &e);
+        if (c) {
+            config_free(c);
+            fail_msg("loaded, but expected: %s", bad[i].message);
+        }
+        expand(bad[i].message, expected, sizeof expected);
+        assert_string_equal(e.msg[0] + strlen(path), expected);
+    }
+}
+
 /* Every problem is reported, not just the first. */
 static void test_all_errors_reported(void **state)
 {
@@ -468,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_issue10_keys),       cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_line_too_long),      cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_key_owner),          cmocka_unit_test(test_backend_limit),
+        cmocka_unit_test(test_peer_section),
     };
     static char names[N_BAD][48];
     for (size_t i = 0; i < N_BAD; i++) {

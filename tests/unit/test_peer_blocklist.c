@@ -160,7 +160,8 @@ static void test_bound(void **state)
     assert_int_equal(peer_bl_local_block(&bl, &one_more, 10 * MIN, T0), PEER_BL_FULL);
     assert_int_equal(peer_bl_peer_block(&bl, &one_more, 10 * MIN, T0), PEER_BL_FULL);
     struct ip_addr first = a4(0x0a000000);
-    assert_int_equal(peer_bl_local_block(&bl, &first, 20 * MIN, T0), PEER_BL_NEWS); /* known ones still change */
+    assert_int_equal(peer_bl_local_block(&bl, &first, 20 * MIN, T0),
+                     PEER_BL_NEWS); /* known ones still change */
     peer_bl_expire(&bl, T0 + 11 * MIN);
     assert_int_equal(peer_bl_count(&bl), 1);
     assert_int_equal(peer_bl_local_block(&bl, &one_more, 10 * MIN, T0 + 11 * MIN), PEER_BL_NEWS);
@@ -190,9 +191,12 @@ static void test_pending_walk(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_local_block_is_news_once), cmocka_unit_test(test_peer_block_max_wins),
-        cmocka_unit_test(test_tombstones),               cmocka_unit_test(test_peer_unblock),
-        cmocka_unit_test(test_expiry_and_walk),          cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_local_block_is_news_once),
+        cmocka_unit_test(test_peer_block_max_wins),
+        cmocka_unit_test(test_tombstones),
+        cmocka_unit_test(test_peer_unblock),
+        cmocka_unit_test(test_expiry_and_walk),
+        cmocka_unit_test(test_bound),
         cmocka_unit_test(test_pending_walk),
     };
     return cmocka_run_group_tests_name("peer_blocklist", tests, NULL, NULL);

@@ -109,7 +109,7 @@ static void test_restarted_node_takes_keys_back(void **state)
     struct tls_ticket_key fresh = key(200);
     peer_keys_start(&m, &fresh, T0 + 20 * T_HOUR);
     assert_true(hear(&m, &d, T0 + 20 * T_HOUR));
-    assert_true(same(&m, &d)); /* the fresh key is gone, the pair's two kept */
+    assert_true(same(&m, &d));                    /* the fresh key is gone, the pair's two kept */
     assert_false(hear(&d, &m, T0 + 20 * T_HOUR)); /* nothing new for the deputy */
     /* the schedule follows the key's age: made 1 hour before */
     assert_int_equal(peer_keys_rotate_at(&m), T0 + 19 * T_HOUR + 5 + LIFE);
@@ -131,7 +131,7 @@ static void test_split_brain_converges(void **state)
     assert_true(hear(&b, &a, T0 + LIFE + 60000));
     assert_true(same(&a, &b));
     assert_int_equal(a.k[0].epoch, 2);
-    assert_int_equal(a.k[1].epoch, 2); /* both epoch-2 keys: tickets of either side resume */
+    assert_int_equal(a.k[1].epoch, 2);                /* both epoch-2 keys: tickets of either side resume */
     assert_memory_equal(&a.k[0].key, &kb, sizeof kb); /* ordered by name */
 }
 
@@ -171,9 +171,12 @@ static void test_master_is_the_lower_address(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schedule_master_and_deputy),   cmocka_unit_test(test_rotation_keeps_resumption),
-        cmocka_unit_test(test_restarted_node_takes_keys_back), cmocka_unit_test(test_split_brain_converges),
-        cmocka_unit_test(test_simultaneous_start),           cmocka_unit_test(test_master_is_the_lower_address),
+        cmocka_unit_test(test_schedule_master_and_deputy),
+        cmocka_unit_test(test_rotation_keeps_resumption),
+        cmocka_unit_test(test_restarted_node_takes_keys_back),
+        cmocka_unit_test(test_split_brain_converges),
+        cmocka_unit_test(test_simultaneous_start),
+        cmocka_unit_test(test_master_is_the_lower_address),
     };
     return cmocka_run_group_tests_name("peer_keys", tests, NULL, NULL);
 }

@@ -52,9 +52,9 @@ static struct peer_msg blocks(unsigned n)
 {
     struct peer_msg m = {.type = PEER_MSG_BLOCK, .u.blocks = {.n = n, .flags = PEER_BLOCKS_SYNC}};
     for (unsigned i = 0; i < n; i++)
-        m.u.blocks.b[i] = (struct peer_block){
-            .op = i % 2 ? PEER_OP_UNBLOCK : PEER_OP_BLOCK, .addr = i % 3 ? v4("198.18.7.7") : v6("2001:db8::1"),
-            .remaining_ms = 600000};
+        m.u.blocks.b[i] = (struct peer_block){.op = i % 2 ? PEER_OP_UNBLOCK : PEER_OP_BLOCK,
+                                              .addr = i % 3 ? v4("198.18.7.7") : v6("2001:db8::1"),
+                                              .remaining_ms = 600000};
     return m;
 }
 
@@ -186,17 +186,17 @@ static void test_meaning_checks(void **state)
     struct peer_msg h = hello(), k = keys2(), b = blocks(2);
     assert_int_equal(mutated(&h, 1, 2, &why), -1); /* version 2 in HELLO */
     assert_int_equal(why, PEER_DROP_MEANING);
-    assert_int_equal(mutated(&h, 3, 2, &why), -1); /* unknown flag */
-    assert_int_equal(mutated(&h, 8, 5, &why), -1); /* family 5 */
-    assert_int_equal(mutated(&h, 9, 1, &why), -1); /* reserved */
-    assert_int_equal(mutated(&h, 20, 1, &why), -1); /* IPv4 with a spare byte set */
-    assert_int_equal(mutated(&k, 1, 1, &why), -1);  /* reserved */
+    assert_int_equal(mutated(&h, 3, 2, &why), -1);                     /* unknown flag */
+    assert_int_equal(mutated(&h, 8, 5, &why), -1);                     /* family 5 */
+    assert_int_equal(mutated(&h, 9, 1, &why), -1);                     /* reserved */
+    assert_int_equal(mutated(&h, 20, 1, &why), -1);                    /* IPv4 with a spare byte set */
+    assert_int_equal(mutated(&k, 1, 1, &why), -1);                     /* reserved */
     assert_int_equal(mutated(&k, PEER_KEYS_HDR_LEN + 7, 0, &why), -1); /* epoch 7 -> 0 */
     assert_int_equal(mutated(&k, PEER_KEYS_HDR_LEN + PEER_KEY_LEN + 7, 8, &why), -1); /* previous newer */
     assert_int_equal(mutated(&k, PEER_KEYS_HDR_LEN + 8, 0xff, &why), -1);             /* age beyond the max */
     assert_int_equal(why, PEER_DROP_MEANING);
-    assert_int_equal(mutated(&b, 1, 2, &why), -1); /* unknown flag */
-    assert_int_equal(mutated(&b, 2, 1, &why), -1); /* reserved */
+    assert_int_equal(mutated(&b, 1, 2, &why), -1);                      /* unknown flag */
+    assert_int_equal(mutated(&b, 2, 1, &why), -1);                      /* reserved */
     assert_int_equal(mutated(&b, PEER_BLOCK_HDR_LEN, 3, &why), -1);     /* op 3 */
     assert_int_equal(mutated(&b, PEER_BLOCK_HDR_LEN + 1, 5, &why), -1); /* family */
     assert_int_equal(mutated(&b, PEER_BLOCK_HDR_LEN + 3, 1, &why), -1); /* reserved */
@@ -234,8 +234,8 @@ static void test_length_checks(void **state)
     assert_int_equal(peer_msg_decode(PEER_MSG_KEYS, p, PEER_KEYS_HDR_LEN + 3 * PEER_KEY_LEN, &out, &why), -1);
     assert_int_equal(why, PEER_DROP_MEANING);
     p[0] = PEER_BLOCKS_PER_MSG + 1;
-    assert_int_equal(peer_msg_decode(PEER_MSG_BLOCK, p, PEER_BLOCK_HDR_LEN + p[0] * PEER_BLOCK_LEN, &out, &why),
-                     -1);
+    assert_int_equal(
+        peer_msg_decode(PEER_MSG_BLOCK, p, PEER_BLOCK_HDR_LEN + p[0] * PEER_BLOCK_LEN, &out, &why), -1);
     assert_int_equal(peer_msg_decode(PEER_MSG_BLOCK, p, 2, &out, &why), -1);
     assert_int_equal(why, PEER_DROP_LENGTH);
 }

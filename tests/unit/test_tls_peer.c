@@ -95,10 +95,13 @@ static void test_psk_parse(void **state)
     assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MIN, out, &len, err, sizeof err), 0);
     assert_int_equal(len, TLS_PEER_PSK_MIN);
     assert_int_equal(out[0], 0xaa);
-    assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MIN - 2, out, &len, err, sizeof err), -1); /* short */
+    assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MIN - 2, out, &len, err, sizeof err),
+                     -1); /* short */
     assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MAX, out, &len, err, sizeof err), 0);
-    assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MAX + 2, out, &len, err, sizeof err), -1); /* long */
-    assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MIN + 1, out, &len, err, sizeof err), -1); /* odd */
+    assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MAX + 2, out, &len, err, sizeof err),
+                     -1); /* long */
+    assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MIN + 1, out, &len, err, sizeof err),
+                     -1); /* odd */
     memcpy(hex + 2 * TLS_PEER_PSK_MIN, "\r\n \t", 4);
     assert_int_equal(tls_peer_psk_parse(hex, 2 * TLS_PEER_PSK_MIN + 4, out, &len, err, sizeof err), 0);
     hex[2 * TLS_PEER_PSK_MIN + 1] = 'x'; /* not hex after the newline */
@@ -143,7 +146,7 @@ static void test_nginx_ticket_keys(void **state)
     char err[256], p[256];
     assert_int_equal(tls_ticket_key_from_nginx(b, sizeof b, &k, err, sizeof err), 0);
     assert_memory_equal(k.key, b + 48, TLS_TICKET_KEY_LEN); /* the AES key, after the HMAC key */
-    b[20] ^= 1; /* the HMAC half plays no part in GCM */
+    b[20] ^= 1;                                             /* the HMAC half plays no part in GCM */
     assert_int_equal(tls_ticket_key_from_nginx(b, sizeof b, &k2, err, sizeof err), 0);
     assert_memory_equal(&k, &k2, sizeof k);
     b[15] ^= 1; /* the name does: a name differing in its last byte is another name */
