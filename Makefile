@@ -23,15 +23,15 @@ CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
            $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
-# TLS 1.3 X25519 key shares through Everest's HACL* instead of mbedTLS's
-# generic ladder (~5x faster key generation; see tls/tls_x25519.c).
-X25519_WRAP := -Wl,--wrap=psa_generate_key,--wrap=psa_export_public_key,--wrap=psa_destroy_key \
-               -Wl,-u,__wrap_psa_generate_key
-LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(X25519_WRAP) $(EXTRA_LDFLAGS)
-LDLIBS  := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a \
-           $(MBEDTLS)/lib/libmbedcrypto.a $(MBEDTLS)/lib/libeverest.a \
-           $(MBEDTLS)/lib/libp256m.a $(LLHTTP)/lib/libllhttp.a \
-           $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
+# mbedTLS calls back into tls/'s PSA drivers (tls/tls_drv.h, in
+# librampart.a), which call intel-ipsec-mb, nettle (+ GMP) and libsodium:
+# librampart.a and mbedTLS are one link group. $(call LINK_LIBS,librampart.a)
+MBEDTLS_LIBS := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a $(MBEDTLS)/lib/libmbedcrypto.a
+CRYPTO_LIBS  := -lIPSec_MB -lhogweed -lnettle -lgmp -lsodium
+LINK_LIBS = -Wl,--start-group $(1) $(MBEDTLS_LIBS) -Wl,--end-group $(CRYPTO_LIBS) $(LLHTTP)/lib/libllhttp.a \
+            $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+LDLIBS  = $(call LINK_LIBS,$(BUILD)/librampart.a)
 
 MAINS    := gateway/main.c firewall/cli.c
 LIB_SRC  := $(filter-out $(MAINS),$(sort $(wildcard common/*.c gateway/*.c gateway/*/*.c tls/*.c firewall/*.c)))
@@ -49,7 +49,7 @@ all: $(DEPS_STAMP) $(PROGRAMS)
 
 # deps.sh is idempotent and fast when everything is present; the stamp keeps
 # `make` from even starting it when nothing changed.
-deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h
+deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h tls/mbedtls-drivers.patch tls/tls_drv.h
 	@scripts/deps.sh
 	@touch $(DEPS_STAMP)
 
@@ -101,8 +101,8 @@ fuzz: $(DEPS_STAMP)
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ    build-fuzz/fuzz/$$n"; \
 	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -Wno-missing-field-initializers $(X25519_WRAP) \
-	    -o build-fuzz/fuzz/$$n $$f build-fuzz/librampart.a $(LDLIBS) || exit 1; done
+	    -Wno-missing-field-initializers \
+	    -o build-fuzz/fuzz/$$n $$f $(call LINK_LIBS,build-fuzz/librampart.a) || exit 1; done
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tls/mbedtls_config.h$$')
