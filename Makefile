@@ -42,7 +42,7 @@ HELPER_SRC := $(sort $(wildcard tests/unit/helpers/*.c))
 HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/obj/%.o)
 PROGRAMS := $(BUILD)/rampart $(BUILD)/rampart-fw
 
-.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench
+.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench bench-bin
 .DEFAULT_GOAL := all
 
 all: $(DEPS_STAMP) $(PROGRAMS)
@@ -76,6 +76,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HELPER_OBJ) $(BUILD)/librampart.
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: all $(UNIT_BIN)
+
+# Benchmark programs (bench/README.md): linked like the daemon.
+BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server
+bench-bin: $(BENCH_BIN)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/librampart.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The README's test command. Installs what is missing, builds, then runs the
 # unit tests and the integration tests and prints "N passed, N failed".
