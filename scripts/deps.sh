@@ -103,8 +103,9 @@ if [ ! -f "$MBED_STAMP" ]; then
     [ -n "$tarball" ] || fail "Debian's mbedtls source is not from the $MBEDTLS_SERIES LTS series: $(ls "$src")"
   fi
   MBEDTLS_VERSION=$(basename "$tarball" | sed -E 's/^mbedtls_([0-9.]+)\.orig.*/\1/')
-  # The upstream tarball inside the source package, unpatched: Debian's
-  # patch deletes 3rdparty/ (Everest, the fast X25519) and we want it.
+  # The upstream tarball inside the source package, without Debian's
+  # patches (which delete 3rdparty/): tls/mbedtls-drivers.patch is made
+  # against upstream's files.
   say "mbedTLS: building $MBEDTLS_VERSION with tls/mbedtls_config.h (takes a minute)"
   rm -rf "$src/tree" "$src/build"
   mkdir -p "$src/tree"
