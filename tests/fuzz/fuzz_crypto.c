@@ -5,7 +5,7 @@
  * (raw bytes, valid points, tampered points, the small-order X25519 points)
  * and tampered ciphertexts and tags. Randomized ECDSA has no fixed answer:
  * each side's signature must verify.
- * Run: make fuzz && build-fuzz/fuzz/fuzz_crypto -max_len=17000 -runs=1000000 */
+ * Run: make fuzz && build-fuzz/fuzz/fuzz_crypto -runs=1000000 */
 #include "tls/tls_crypto.h"
 #include "tls/tls_psa.h"
 
@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FZ_BUF_MAX (20000 + 64) /* above a 16 KiB record with its tag */
+#define FZ_BUF_MAX    (20000 + 64)  /* above a 16 KiB record with its tag */
+#define FZ_RECORD_MAX (16384 + 256) /* the longest TLS 1.3 ciphertext record */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -110,6 +111,16 @@ static size_t fz_tamper(struct fz *f, struct fz_aead *a, uint8_t *msg, size_t le
     return len;
 }
 
+/* Bytes from a seed (xorshift64): long records from a short input. */
+static void fz_expand(uint8_t *dst, size_t len, uint64_t seed)
+{
+    uint64_t x = seed | 1;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        dst[i] = (uint8_t)x;
+    }
+}
+
 static void fz_aead_params(struct fz *f, struct fz_aead *a, bool chacha)
 {
     uint8_t n = fz_byte(f), t = fz_byte(f), o = fz_byte(f), l = fz_byte(f);
@@ -119,7 +130,11 @@ static void fz_aead_params(struct fz *f, struct fz_aead *a, bool chacha)
     a->ad_len = (size_t)(l % 64 == 0 ? fz_byte(f) * 2 : l % 32);
     fz_take(f, a->nonce, sizeof a->nonce);
     fz_take(f, a->ad, a->ad_len);
-    a->len = f->n; /* the rest is the plaintext */
+    a->len = f->n; /* the rest is the plaintext, or (o & 2) a length */
+    if (o & 2) {
+        uint8_t hi = fz_byte(f), lo = fz_byte(f);
+        a->len = ((size_t)hi << 8 | lo) % (FZ_RECORD_MAX + 1);
+    }
     size_t need = a->len + 16;
     a->out_size = o < 16 ? (need > o ? need - o : 0) : need; /* sometimes too small */
 }
@@ -134,7 +149,10 @@ static void fz_aead(struct fz *f, bool chacha)
     fz_aead_params(f, &a, chacha);
     if (a.len > FZ_BUF_MAX - 64)
         return;
-    fz_take(f, pt, a.len);
+    if (a.len > f->n)
+        fz_expand(pt, a.len, (uint64_t)fz_byte(f) << 8 | fz_byte(f)); /* a long record */
+    else
+        fz_take(f, pt, a.len);
     if (tls_psa_import(chacha ? TLS_PSA_CHACHA20 : TLS_PSA_AES, key, key_len, &a.id) != TLS_PSA_OK)
         fz_fail("AEAD key import");
     fz_accel(true);
