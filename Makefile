@@ -6,6 +6,14 @@
 #   firewall/cli.c                   -> build/rampart-fw
 #   tests/unit/test_*.c              -> build/tests/test_*  (cmocka)
 #   tests/fuzz/fuzz_*.c              -> build/fuzz/fuzz_*   (libFuzzer, `make fuzz`)
+#
+# A unit test is named after the file it tests: test_X.c tests X.c, with
+# fw_ in front for firewall/ files (their names, status.c or diff.c, would
+# collide with others): test_fw_compile.c -> firewall/compile.c,
+# test_vrrp.c -> gateway/ha/vrrp.c. A module of two files is tested under
+# the name of the one whose API the test drives (test_fw_policy_parse.c:
+# policy_parse.c + policy_values.c). Helpers several tests share live in
+# tests/unit/helpers/*.c (each with its .h), linked into every unit test.
 
 BUILD   ?= build
 DEPS    ?= .deps
@@ -115,11 +123,14 @@ fuzz: $(DEPS_STAMP)
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tls/mbedtls_config.h$$')
 
-lint: $(DEPS_STAMP)
+# cppcheck, then the dependency rule of ARCHITECTURE.md (includes by layer,
+# no file-level call cycles; scripts/check-layers.py says what it checks).
+lint: all
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	  --std=c11 --inline-suppr -I. -D_GNU_SOURCE --suppress=missingIncludeSystem --suppress=varFuncNullUB \
 	  common gateway tls firewall
 	@echo "lint: cppcheck clean"
+	@python3 scripts/check-layers.py $(LIB_OBJ)
 
 demo:
 	@scripts/deps.sh && touch $(DEPS_STAMP)

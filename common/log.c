@@ -2,6 +2,7 @@
  * log: structured event lines, plain (key=value) or JSON. See log.h.
  */
 #include "common/log.h"
+#include "common/strbuf.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,29 +31,8 @@ const char *log_level_name(enum log_level level)
     return level <= LOG_LEVEL_DEBUG ? names[level] : "info";
 }
 
-/* ---- a bounded line buffer: appends never overflow, a cut is remembered -- */
-
-struct line {
-    char *buf;
-    size_t len, cap; /* cap excludes the room kept for "...\n" + NUL */
-    bool cut;
-};
-
-#define LINE_TAIL 5 /* "...\n" + NUL */
-
-static void put_char(struct line *l, char c)
-{
-    if (l->len < l->cap)
-        l->buf[l->len++] = c;
-    else
-        l->cut = true;
-}
-
-static void put_str(struct line *l, const char *s)
-{
-    while (*s)
-        put_char(l, *s++);
-}
+/* Room kept after a line's fields for its end: "...\n" when cut, + NUL. */
+#define LOG_TAIL_ROOM 5
 
 /* Plain values are bare when they are one simple word, else quoted. */
 static bool plain_needs_quotes(const char *s)
@@ -67,100 +47,84 @@ static bool plain_needs_quotes(const char *s)
     return false;
 }
 
-/* Escapes quotes, backslashes and control bytes (as \n, \t, \u00XX), so a
- * hostile value (a Host header, a file name) can never forge a second line. */
-static void put_escaped(struct line *l, const char *s)
+static void log_plain_field(struct strbuf *l, const char *key, const char *value)
 {
-    static const char hex[] = "0123456789abcdef";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            put_char(l, '\\');
-            put_char(l, (char)c);
-        } else if (c == '\n') {
-            put_str(l, "\\n");
-        } else if (c == '\t') {
-            put_str(l, "\\t");
-        } else if (c < 0x20 || c == 0x7f) {
-            put_str(l, "\\u00");
-            put_char(l, hex[c >> 4]);
-            put_char(l, hex[c & 15]);
-        } else {
-            put_char(l, (char)c);
-        }
-    }
-}
-
-static void put_plain_field(struct line *l, const char *key, const char *value)
-{
-    put_char(l, ' ');
-    put_str(l, key);
-    put_char(l, '=');
+    strbuf_putc(l, ' ');
+    strbuf_puts(l, key);
+    strbuf_putc(l, '=');
     if (plain_needs_quotes(value)) {
-        put_char(l, '"');
-        put_escaped(l, value);
-        put_char(l, '"');
+        strbuf_putc(l, '"');
+        strbuf_escape(l, STRBUF_ESC_JSON, value);
+        strbuf_putc(l, '"');
     } else {
-        put_str(l, value);
+        strbuf_puts(l, value);
     }
 }
 
-static void put_json_field(struct line *l, const char *key, const char *value)
+static void log_json_field(struct strbuf *l, const char *key, const char *value)
 {
-    put_str(l, ",\"");
-    put_escaped(l, key);
-    put_str(l, "\":\"");
-    put_escaped(l, value);
-    put_char(l, '"');
+    strbuf_puts(l, ",\"");
+    strbuf_escape(l, STRBUF_ESC_JSON, key);
+    strbuf_puts(l, "\":\"");
+    strbuf_escape(l, STRBUF_ESC_JSON, value);
+    strbuf_putc(l, '"');
+}
+
+/* Timestamp, level, event and the process tag: what every line starts with. */
+static void log_line_start(struct strbuf *l, bool json, const char *timestamp, const char *tag,
+                           enum log_level level, const char *event)
+{
+    if (json) {
+        strbuf_puts(l, "{\"ts\":\"");
+        strbuf_escape(l, STRBUF_ESC_JSON, timestamp);
+        strbuf_puts(l, "\",\"level\":\"");
+        strbuf_puts(l, log_level_name(level));
+        strbuf_puts(l, "\",\"event\":\"");
+        strbuf_escape(l, STRBUF_ESC_JSON, event);
+        strbuf_putc(l, '"');
+        if (tag && *tag)
+            log_json_field(l, "proc", tag);
+    } else {
+        strbuf_puts(l, timestamp);
+        strbuf_putc(l, ' ');
+        strbuf_puts(l, log_level_name(level));
+        strbuf_putc(l, ' ');
+        strbuf_escape(l, STRBUF_ESC_JSON, event);
+        if (tag && *tag)
+            log_plain_field(l, "proc", tag);
+    }
 }
 
 size_t log_format_line(char *buf, size_t len, enum log_format format, const char *timestamp, const char *tag,
                        enum log_level level, const char *event, const struct log_field *fields,
                        unsigned n_fields)
 {
-    if (len < LINE_TAIL + 1) {
+    if (len < LOG_TAIL_ROOM + 1) {
         if (len > 0)
             buf[0] = '\0';
         return 0;
     }
-    struct line l = {buf, 0, len - LINE_TAIL, false};
+    /* the fields stop LOG_TAIL_ROOM bytes short of the end... */
+    struct strbuf l;
+    strbuf_init_fixed(&l, buf, len - LOG_TAIL_ROOM + 1);
     bool json = format == LOG_FORMAT_JSON;
-    if (json) {
-        put_str(&l, "{\"ts\":\"");
-        put_escaped(&l, timestamp);
-        put_str(&l, "\",\"level\":\"");
-        put_str(&l, log_level_name(level));
-        put_str(&l, "\",\"event\":\"");
-        put_escaped(&l, event);
-        put_char(&l, '"');
-        if (tag && *tag)
-            put_json_field(&l, "proc", tag);
-    } else {
-        put_str(&l, timestamp);
-        put_char(&l, ' ');
-        put_str(&l, log_level_name(level));
-        put_char(&l, ' ');
-        put_escaped(&l, event);
-        if (tag && *tag)
-            put_plain_field(&l, "proc", tag);
-    }
+    log_line_start(&l, json, timestamp, tag, level, event);
     for (unsigned i = 0; i < n_fields; i++) {
         const char *v = fields[i].value ? fields[i].value : "";
         if (json)
-            put_json_field(&l, fields[i].key, v);
+            log_json_field(&l, fields[i].key, v);
         else
-            put_plain_field(&l, fields[i].key, v);
+            log_plain_field(&l, fields[i].key, v);
     }
-    if (json && !l.cut)
-        put_char(&l, '}');
-    if (l.cut) {
-        /* the reserved tail always fits; a cut JSON line is marked, not closed */
-        memcpy(l.buf + l.len, "...", 3);
-        l.len += 3;
-    }
-    l.buf[l.len++] = '\n';
-    l.buf[l.len] = '\0';
-    return l.len;
+    if (json)
+        strbuf_putc(&l, '}');
+    /* ...so the end always fits; a cut JSON line is marked, not closed */
+    struct strbuf tail;
+    strbuf_init_fixed(&tail, buf + l.len, len - l.len);
+    if (l.overflow)
+        strbuf_puts(&tail, "...");
+    strbuf_putc(&tail, '\n');
+    return l.len + tail.len;
 }
 
 /* ---- output ------------------------------------------------------------------ */

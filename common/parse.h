@@ -1,6 +1,6 @@
 /*
  * Value parsers shared by the config reader (gateway/config/config.c) and the policy
- * reader (firewall/policy.c): numbers, durations, sizes, booleans, socket
+ * reader (firewall/policy_parse.c): numbers, durations, sizes, booleans, socket
  * addresses and CIDR prefixes.
  *
  * Each parser takes the whole value text (already trimmed by libinih), writes

@@ -21,19 +21,17 @@
 static int put_table(struct fw_batch *b, uint16_t type, uint16_t flags, const char *label)
 {
     struct nftnl_table *t = nftnl_table_alloc();
-    char *p = fw_batch_reserve(b);
-    if (!t || !p) {
-        if (t)
-            nftnl_table_free(t);
+    if (!t)
         return -1;
-    }
     nftnl_table_set_str(t, NFTNL_TABLE_NAME, FW_TABLE);
     nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(p, type, NFPROTO_INET, flags, fw_batch_seq(b));
-    nftnl_table_nlmsg_build_payload(nlh, t);
+    struct nlmsghdr *nlh = fw_batch_msg(b, type, flags);
+    if (nlh) {
+        nftnl_table_nlmsg_build_payload(nlh, t);
+        fw_batch_commit(b, "%s", label);
+    }
     nftnl_table_free(t);
-    fw_batch_commit(b, label);
-    return 0;
+    return nlh ? 0 : -1;
 }
 
 int fw_compile_delete_table(struct fw_batch *b)
@@ -58,15 +56,11 @@ static struct nftnl_set *set_alloc(const char *name, uint32_t id)
 /* Sends the elements collected in `s` as one message. */
 static int flush_elems(struct fw_batch *b, struct nftnl_set *s, const char *name)
 {
-    char label[FW_NL_LABEL_MAX];
-    char *p = fw_batch_reserve(b);
-    if (!p)
+    struct nlmsghdr *nlh = fw_batch_msg(b, NFT_MSG_NEWSETELEM, CREATE_NEW);
+    if (!nlh)
         return -1;
-    struct nlmsghdr *nlh =
-        nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWSETELEM, NFPROTO_INET, CREATE_NEW, fw_batch_seq(b));
     nftnl_set_elems_nlmsg_build_payload(nlh, s);
-    snprintf(label, sizeof label, "the elements of set '%s'", name);
-    fw_batch_commit(b, label);
+    fw_batch_commit(b, "the elements of set '%s'", name);
     return 0;
 }
 
@@ -147,12 +141,8 @@ static int put_set(struct fw_batch *b, const struct fw_set *s, bool anon, uint32
 {
     const char *name = anon ? "__set%d" : s->name;
     struct nftnl_set *ns = set_alloc(name, id);
-    char *p = fw_batch_reserve(b);
-    if (!ns || !p) {
-        if (ns)
-            nftnl_set_free(ns);
+    if (!ns)
         return -1;
-    }
     uint32_t flags = 0;
     if (anon)
         flags |= NFT_SET_ANONYMOUS | NFT_SET_CONSTANT;
@@ -169,26 +159,21 @@ static int put_set(struct fw_batch *b, const struct fw_set *s, bool anon, uint32
         nftnl_set_set_u64(ns, NFTNL_SET_TIMEOUT, s->timeout_ms);
     if (s->size)
         nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, s->size);
-    struct nlmsghdr *nlh =
-        nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWSET, NFPROTO_INET, CREATE_NEW, fw_batch_seq(b));
-    nftnl_set_nlmsg_build_payload(nlh, ns);
+    struct nlmsghdr *nlh = fw_batch_msg(b, NFT_MSG_NEWSET, CREATE_NEW);
+    if (nlh) {
+        nftnl_set_nlmsg_build_payload(nlh, ns);
+        fw_batch_commit(b, "set '%s'", anon ? "(anonymous)" : s->name);
+    }
     nftnl_set_free(ns);
-    char label[FW_NL_LABEL_MAX];
-    snprintf(label, sizeof label, "set '%s'", anon ? "(anonymous)" : s->name);
-    fw_batch_commit(b, label);
-    return fw_compile_set_elems(b, s, name, id);
+    return nlh ? fw_compile_set_elems(b, s, name, id) : -1;
 }
 
 static int put_chain(struct fw_batch *b, enum policy_dir dir, enum policy_verdict dflt)
 {
     static const uint32_t hooks[POLICY_DIR_COUNT] = {NF_INET_LOCAL_IN, NF_INET_FORWARD, NF_INET_LOCAL_OUT};
     struct nftnl_chain *c = nftnl_chain_alloc();
-    char *p = fw_batch_reserve(b);
-    if (!c || !p) {
-        if (c)
-            nftnl_chain_free(c);
+    if (!c)
         return -1;
-    }
     nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FW_TABLE);
     nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, policy_dir_name(dir));
     nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
@@ -196,14 +181,13 @@ static int put_chain(struct fw_batch *b, enum policy_dir dir, enum policy_verdic
     nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hooks[dir]);
     nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
     nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, dflt == POLICY_DROP ? NF_DROP : NF_ACCEPT);
-    struct nlmsghdr *nlh =
-        nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWCHAIN, NFPROTO_INET, CREATE_NEW, fw_batch_seq(b));
-    nftnl_chain_nlmsg_build_payload(nlh, c);
+    struct nlmsghdr *nlh = fw_batch_msg(b, NFT_MSG_NEWCHAIN, CREATE_NEW);
+    if (nlh) {
+        nftnl_chain_nlmsg_build_payload(nlh, c);
+        fw_batch_commit(b, "chain %s", policy_dir_name(dir));
+    }
     nftnl_chain_free(c);
-    char label[FW_NL_LABEL_MAX];
-    snprintf(label, sizeof label, "chain %s", policy_dir_name(dir));
-    fw_batch_commit(b, label);
-    return 0;
+    return nlh ? 0 : -1;
 }
 
 struct compile_ctx {
@@ -251,19 +235,15 @@ static int put_rule(struct compile_ctx *cx, const struct fw_rule *r, size_t inde
     nftnl_rule_set_str(nr, NFTNL_RULE_TABLE, FW_TABLE);
     nftnl_rule_set_str(nr, NFTNL_RULE_CHAIN, policy_dir_name(r->chain));
     nftnl_rule_set_u32(nr, NFTNL_RULE_FAMILY, NFPROTO_INET);
-    char *p = fw_batch_reserve(cx->b);
-    if (!p || fw_compile_rule_exprs(nr, r, named_set_id, cx, anon) < 0 || set_comment(nr, r->comment) < 0) {
-        nftnl_rule_free(nr);
-        return -1;
+    struct nlmsghdr *nlh = NULL;
+    if (fw_compile_rule_exprs(nr, r, named_set_id, cx, anon) == 0 && set_comment(nr, r->comment) == 0)
+        nlh = fw_batch_msg(cx->b, NFT_MSG_NEWRULE, CREATE_NEW | NLM_F_APPEND);
+    if (nlh) {
+        nftnl_rule_nlmsg_build_payload(nlh, nr);
+        fw_batch_commit(cx->b, "rule %zu \"%.60s\"", index + 1, r->comment);
     }
-    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWRULE, NFPROTO_INET, CREATE_NEW | NLM_F_APPEND,
-                                                 fw_batch_seq(cx->b));
-    nftnl_rule_nlmsg_build_payload(nlh, nr);
     nftnl_rule_free(nr);
-    char label[FW_NL_LABEL_MAX];
-    snprintf(label, sizeof label, "rule %zu \"%.60s\"", index + 1, r->comment);
-    fw_batch_commit(cx->b, label);
-    return 0;
+    return nlh ? 0 : -1;
 }
 
 /* The test hook: a rule looking up a set that does not exist. */
@@ -300,4 +280,12 @@ int fw_compile(const struct fw_ruleset *rs, struct fw_batch *b, unsigned flags)
     if ((flags & FW_COMPILE_FAULT) && put_fault(&cx) < 0)
         return -1;
     return 0;
+}
+
+int fw_compile_batch(struct fw_batch *b, const struct fw_ruleset *rs, unsigned flags)
+{
+    if (fw_batch_init(b) < 0)
+        return -1;
+    int rc = rs ? fw_compile(rs, b, flags) : fw_compile_delete_table(b);
+    return rc < 0 ? -1 : fw_batch_end(b);
 }

@@ -23,6 +23,11 @@ int fw_compile(const struct fw_ruleset *rs, struct fw_batch *b, unsigned flags);
 /* Appends "delete table inet rampart if it exists". */
 int fw_compile_delete_table(struct fw_batch *b);
 
+/* A whole batch, begun and ended: `rs` replacing the table, or with `rs`
+ * NULL only the deletion. Returns 0, or -1 when out of memory; the caller
+ * frees the batch either way. */
+int fw_compile_batch(struct fw_batch *b, const struct fw_ruleset *rs, unsigned flags);
+
 struct nftnl_rule;
 struct nftnl_set;
 /* One rule's expressions (compile_rule.c); `set_id` finds a set's batch id. */

@@ -49,8 +49,6 @@ static int build_restore(struct fw_batch *b, char *err)
                  "the running table holds %u rule(s) or chain(s) rampart-fw did not write, so it "
                  "could not be restored; refusing --confirm",
                  run.foreign);
-    } else if (fw_batch_init(b) < 0) {
-        snprintf(err, FW_ERR_MAX, "out of memory");
     } else {
         /* meter entries are rate-limit state the kernel rebuilds itself;
          * blocked addresses come back for the time they have left */
@@ -62,9 +60,7 @@ static int build_restore(struct fw_batch *b, char *err)
                 if (s->ranges[k].expires_ms)
                     s->ranges[k].timeout_ms = s->ranges[k].expires_ms;
         }
-        rc = run.exists ? fw_compile(&run.rs, b, 0) : fw_compile_delete_table(b);
-        if (rc == 0)
-            rc = fw_batch_end(b);
+        rc = fw_compile_batch(b, run.exists ? &run.rs : NULL, 0);
         if (rc < 0)
             snprintf(err, FW_ERR_MAX, "out of memory");
     }
@@ -128,14 +124,8 @@ static void guard(int lfd, unsigned seconds, struct fw_batch *restore)
         _exit(0);
     }
     close(lfd); /* a new apply may start while we restore */
-    struct fw_nl nl;
     char err[FW_NL_ERR_MAX];
-    int rc = fw_nl_open(&nl, err);
-    if (rc == 0) {
-        restore->seq_next = restore->seq_first; /* any seq will do; keep ours */
-        rc = fw_nl_commit(&nl, restore, err);
-        fw_nl_close(&nl);
-    }
+    int rc = fw_nl_commit(NULL, restore, err);
     if (rc == 0)
         syslog(LOG_WARNING, "not confirmed within %us: previous ruleset restored", seconds);
     else

@@ -13,19 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sends a finished batch; on refusal the kernel has changed nothing. */
-static int commit(struct fw_batch *b, char *err)
+/* One transaction that replaces the table with `rs` (NULL: removes it);
+ * on refusal the kernel has changed nothing. */
+static int fw_replace_table(const struct fw_ruleset *rs, unsigned flags, char *err)
 {
-    struct fw_nl nl;
+    struct fw_batch b;
     char why[FW_NL_ERR_MAX];
-    if (fw_nl_open(&nl, why) < 0) {
-        snprintf(err, FW_ERR_MAX, "%s", why);
-        return -1;
-    }
-    int rc = fw_nl_commit(&nl, b, why);
-    fw_nl_close(&nl);
-    if (rc < 0)
+    int rc = -1;
+    if (fw_compile_batch(&b, rs, flags) < 0)
+        snprintf(err, FW_ERR_MAX, "out of memory");
+    else if (fw_nl_commit(NULL, &b, why) < 0)
         snprintf(err, FW_ERR_MAX, "%s; the previous ruleset is unchanged", why);
+    else
+        rc = 0;
+    fw_batch_free(&b);
     return rc;
 }
 
@@ -66,7 +67,6 @@ void fw_keep_dynamic(struct fw_ruleset *next, const struct fw_ruleset *running)
 int fw_apply_policy(const struct policy *pol, unsigned flags, char *err)
 {
     struct fw_ruleset rs;
-    struct fw_batch b;
     if (fw_lower(pol, &rs) < 0) {
         snprintf(err, FW_ERR_MAX, "out of memory");
         return -1;
@@ -78,12 +78,7 @@ int fw_apply_policy(const struct policy *pol, unsigned flags, char *err)
         fw_keep_dynamic(&rs, &run.rs);
         fw_running_free(&run);
     }
-    int rc = -1;
-    if (fw_batch_init(&b) < 0 || fw_compile(&rs, &b, flags) < 0 || fw_batch_end(&b) < 0)
-        snprintf(err, FW_ERR_MAX, "out of memory");
-    else
-        rc = commit(&b, err);
-    fw_batch_free(&b);
+    int rc = fw_replace_table(&rs, flags, err);
     fw_ruleset_free(&rs);
     return rc;
 }
@@ -103,12 +98,5 @@ int fw_apply_file(const char *path, struct policy_diags *diags, char *err)
 
 int fw_remove(char *err)
 {
-    struct fw_batch b;
-    int rc = -1;
-    if (fw_batch_init(&b) < 0 || fw_compile_delete_table(&b) < 0 || fw_batch_end(&b) < 0)
-        snprintf(err, FW_ERR_MAX, "out of memory");
-    else
-        rc = commit(&b, err);
-    fw_batch_free(&b);
-    return rc;
+    return fw_replace_table(NULL, 0, err);
 }

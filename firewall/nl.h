@@ -2,6 +2,25 @@
  * The only place Rampart talks nfnetlink (libmnl). A batch is a growable
  * buffer of netlink messages between BATCH_BEGIN and BATCH_END that the
  * kernel applies as one transaction: all of it or none of it.
+ *
+ * The sequence of libnftnl's examples, once for every caller: fw_batch_init
+ * (begin), per message fw_batch_msg + the payload + fw_batch_commit, then
+ * fw_nl_commit (end, send, one answer per message by sequence number,
+ * every error checked), fw_batch_free. Building a batch needs no socket, so
+ * compile.c and blocklist.c never see one.
+ *
+ * Sockets: fw_nl_commit opens one for the batch alone when given none. A
+ * caller with many small batches (blocklist adds in the daemon) can keep a
+ * struct fw_nl open and pass it instead: close() of a netlink socket after a
+ * transaction was measured at ~11 ms on the kernel the tests run on.
+ * Sequence numbers are the socket's: fw_nl_commit renumbers the batch
+ * from nl->seq (a batch needs no socket to be built, so it cannot know
+ * them before), and both it and fw_nl_dump first discard answers still
+ * queued from an earlier request that was given up on (timed out), and
+ * skip answers numbered for another batch.
+ *
+ * A batch and a struct fw_nl belong to one thread at a time; there is no
+ * shared state. The caller frees both (fw_batch_free, fw_nl_close).
  */
 #ifndef RAMPART_FIREWALL_NL_H
 #define RAMPART_FIREWALL_NL_H
@@ -29,14 +48,15 @@ struct fw_batch {
 int fw_batch_init(struct fw_batch *b);
 void fw_batch_free(struct fw_batch *b);
 
-/* Room for the next message: returns where to build it (with
- * nftnl_nlmsg_build_hdr(ptr, ..., fw_batch_seq(b))) or NULL. */
-char *fw_batch_reserve(struct fw_batch *b);
-uint32_t fw_batch_seq(const struct fw_batch *b);
-/* Accounts the message just built at the reserved place; `label` names it
- * in the error message should the kernel refuse it. */
-void fw_batch_commit(struct fw_batch *b, const char *label);
-/* Writes BATCH_END. */
+/* Starts the next message: its header (nf_tables `type`, family inet,
+ * `flags`, the batch's next sequence number) in room for FW_NL_MSG_MAX
+ * bytes. Put the payload (nftnl_*_nlmsg_build_payload), then call
+ * fw_batch_commit. NULL when out of memory. */
+struct nlmsghdr *fw_batch_msg(struct fw_batch *b, uint16_t type, uint16_t flags);
+/* Accounts the message fw_batch_msg started. The label (printf format:
+ * "set '%s'") names it in the error should the kernel refuse it. */
+void fw_batch_commit(struct fw_batch *b, const char *label_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes BATCH_END (fw_nl_commit does when the caller has not). */
 int fw_batch_end(struct fw_batch *b);
 /* Messages between begin and end. */
 size_t fw_batch_count(const struct fw_batch *b);
@@ -45,15 +65,18 @@ struct mnl_socket;
 struct fw_nl {
     struct mnl_socket *sock;
     uint32_t portid;
-    uint32_t dump_seq;
+    uint32_t seq; /* the next sequence number, for batches and dumps alike */
 };
 
+/* Returns 0, or -errno with `err` (FW_NL_ERR_MAX bytes). */
 int fw_nl_open(struct fw_nl *nl, char *err);
 void fw_nl_close(struct fw_nl *nl);
 
-/* Sends the batch and reads one answer per message. Returns 0 when the
- * kernel committed it; -1 with `err` ("kernel refused set 'x': ...") when
- * it did not, in which case nothing changed. */
+/* Ends the batch if needed, sends it over `nl` (NULL: a socket opened for
+ * this batch and closed after it) and reads one answer per message.
+ * Returns 0 when the kernel committed it; else -errno (the kernel's first
+ * refusal, e.g. -ENOENT for a missing set, or what failed here) with `err`
+ * ("kernel refused set 'x': ..."), and a refused batch changed nothing. */
 int fw_nl_commit(struct fw_nl *nl, struct fw_batch *b, char *err);
 
 /* A dump request (e.g. NFT_MSG_GETRULE): `build` fills the request after

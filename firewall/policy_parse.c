@@ -1,18 +1,38 @@
 /*
- * Policy reader: libinih does the INI syntax, this file turns each key into
- * the policy model and reports bad values as "FILE:LINE: message". A custom
+ * Policy reader: libinih does the INI syntax; this file follows lines and
+ * sections, makes sure each key is known and given once, and hands its
+ * value to policy_values.c. Problems are "FILE:LINE: message". A custom
  * line reader counts lines (libinih's handler does not get them) and
  * reports lines libinih would only flag as "error somewhere".
  *
  * Cross-section checks (set references, families, shadowing) are in
- * policy_check.c; the values themselves in policy_values.c.
+ * policy_check.c, which policy_load runs after the reading.
  */
-#include "firewall/policy_parse.h"
+#include "firewall/policy_values.h"
 
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+
+enum policy_section { SECTION_UNKNOWN, SECTION_POLICY, SECTION_SET, SECTION_RULE };
+
+/* The state libinih's callbacks share. */
+struct policy_reader {
+    struct policy_values_ctx v; /* what the key parsers see */
+    FILE *fp;
+    char *buf;
+    size_t cap;
+    char section[POLICY_NAME_MAX + 16];
+    enum policy_section kind;
+    int index; /* set or rule being filled */
+    unsigned seen_keys;
+    bool skip_section; /* after a bad [header], until the next good one */
+};
+
+/* A refusal at `line` of the file being read. */
+#define READER_ERR(line, ...) policy_error(r->v.diags, r->v.file, (line), __VA_ARGS__)
 
 /* Reader: feeds libinih one line at a time and counts them. */
 static char *reader_next(char *str, int num, void *stream)
@@ -21,23 +41,23 @@ static char *reader_next(char *str, int num, void *stream)
     ssize_t n = getline(&r->buf, &r->cap, r->fp);
     if (n < 0)
         return NULL;
-    r->line++;
+    r->v.line++;
     if (n > 0 && r->buf[n - 1] == '\n')
         r->buf[--n] = '\0';
     const char *s = r->buf + strspn(r->buf, " \t\r");
     bool indented = s != r->buf;
     bool bad = true;
     if (n >= num - 1) {
-        policy_error(r->diags, r->file, r->line, "line too long (max %d characters)", num - 2);
+        READER_ERR(r->v.line, "line too long (max %d characters)", num - 2);
     } else if (*s == '[') {
         const char *end = strrchr(s, ']');
         r->skip_section = !end || end[strspn(end + 1, " \t\r") + 1] != '\0';
         if (r->skip_section)
-            policy_error(r->diags, r->file, r->line, "section header must end with ']'");
+            READER_ERR(r->v.line, "section header must end with ']'");
         else
-            bad = false, r->section_line = r->line;
+            bad = false, r->v.section_line = r->v.line;
     } else if (*s && *s != ';' && *s != '#' && !indented && !strchr(s, '=')) {
-        policy_error(r->diags, r->file, r->line, "expected 'key = value', '[section]' or a comment");
+        READER_ERR(r->v.line, "expected 'key = value', '[section]' or a comment");
     } else {
         bad = false;
     }
@@ -55,14 +75,14 @@ static void section_enter(struct policy_reader *r, const char *section)
     r->seen_keys = 0;
     r->kind = SECTION_UNKNOWN;
     r->index = -1;
-    struct policy *pol = r->pol;
+    struct policy *pol = r->v.pol;
     const char *name = NULL;
     if (section[0] == '\0')
         return; /* keys before any section: reported by the handler */
     if (strcmp(section, "policy") == 0) {
         r->kind = SECTION_POLICY;
         if (pol->seen_policy_section)
-            policy_error(r->diags, r->file, r->section_line, "[policy] given twice");
+            READER_ERR(r->v.section_line, "[policy] given twice");
         pol->seen_policy_section = true;
         return;
     }
@@ -73,21 +93,21 @@ static void section_enter(struct policy_reader *r, const char *section)
         r->kind = SECTION_RULE;
         name = section + 5;
     } else {
-        policy_error(r->diags, r->file, r->section_line,
-                     "unknown section [%s] (expected [policy], [set NAME] or [rule NAME])", section);
+        READER_ERR(r->v.section_line, "unknown section [%s] (expected [policy], [set NAME] or [rule NAME])",
+                   section);
         return;
     }
     name += strspn(name, " ");
     char why[PARSE_WHY_MAX];
-    if (policy_check_name(name, why) < 0) {
-        policy_error(r->diags, r->file, r->section_line, "[%s]: %s", section, why);
+    if (policy_values_check_name(name, why) < 0) {
+        READER_ERR(r->v.section_line, "[%s]: %s", section, why);
         r->kind = SECTION_UNKNOWN;
         return;
     }
     if (r->kind == SECTION_SET)
-        r->index = policy_parse_new_set(r, name);
+        r->index = policy_values_new_set(&r->v, name);
     else
-        r->index = policy_parse_new_rule(r, name);
+        r->index = policy_values_new_rule(&r->v, name);
     if (r->index < 0)
         r->kind = SECTION_UNKNOWN;
 }
@@ -96,7 +116,7 @@ static void section_enter(struct policy_reader *r, const char *section)
 static bool key_first_time(struct policy_reader *r, unsigned key_bit, const char *key)
 {
     if (r->seen_keys & key_bit) {
-        policy_error(r->diags, r->file, r->line, "'%s' given twice in [%s]", key, r->section);
+        READER_ERR(r->v.line, "'%s' given twice in [%s]", key, r->section);
         return false;
     }
     r->seen_keys |= key_bit;
@@ -113,9 +133,9 @@ static int key_index(const char *const *keys, size_t n, const char *key)
 
 static const char *const policy_keys[] = {"name", "input", "forward", "output", "log-drops", "family"};
 static const char *const set_keys[] = {"type", "elements", "dynamic", "timeout"};
-static const char *const rule_keys[] = {"direction", "iif",     "oif",   "source", "destination",
-                                        "protocol",  "sport",   "dport", "state",  "action",
-                                        "limit",     "counter", "log",   "comment"};
+static const char *const rule_keys[] = {"direction", "iif",     "oif",   "source",  "destination",
+                                        "protocol",  "sport",   "dport", "state",   "action",
+                                        "limit",     "counter", "log",   "comment", "user"};
 
 #define N_KEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -133,23 +153,23 @@ static int handler(void *user, const char *section, const char *key, const char 
     case SECTION_RULE: keys = rule_keys, n = N_KEYS(rule_keys); break;
     case SECTION_UNKNOWN:
         if (section[0] == '\0')
-            policy_error(r->diags, r->file, r->line, "'%s' outside of any section", key);
+            READER_ERR(r->v.line, "'%s' outside of any section", key);
         return 1; /* the section was reported once */
     }
     int k = key_index(keys, n, key);
     if (k < 0) {
-        policy_error(r->diags, r->file, r->line, "unknown key '%s' in [%s]", key, section);
+        READER_ERR(r->v.line, "unknown key '%s' in [%s]", key, section);
         return 1;
     }
     bool repeatable = r->kind == SECTION_SET && strcmp(key, "elements") == 0;
     if (!repeatable && !key_first_time(r, 1u << k, key))
         return 1;
     if (r->kind == SECTION_POLICY)
-        policy_parse_policy_key(r, key, value);
+        policy_values_policy_key(&r->v, key, value);
     else if (r->kind == SECTION_SET)
-        policy_parse_set_key(r, &r->pol->sets[r->index], key, value);
+        policy_values_set_key(&r->v, &r->v.pol->sets[r->index], key, value);
     else
-        policy_parse_rule_key(r, &r->pol->rules[r->index], key, value);
+        policy_values_rule_key(&r->v, &r->v.pol->rules[r->index], key, value);
     return 1;
 }
 
@@ -170,7 +190,7 @@ struct policy *policy_parse(const char *name, FILE *fp, struct policy_diags *dia
     }
     policy_init(pol, name);
     struct policy_reader r = {
-        .fp = fp, .file = pol->file, .pol = pol, .diags = diags, .kind = SECTION_UNKNOWN, .index = -1};
+        .v = {.pol = pol, .diags = diags, .file = pol->file}, .fp = fp, .kind = SECTION_UNKNOWN, .index = -1};
     r.section[0] = '\x01'; /* differs from every real section, even "" */
     ini_parse_stream(reader_next, &r, handler, &r);
     free(r.buf);
@@ -224,12 +244,4 @@ void policy_free(struct policy *pol)
     for (unsigned i = 0; i < pol->n_sets; i++)
         free(pol->sets[i].elems);
     free(pol);
-}
-
-int policy_find_set(const struct policy *pol, const char *name)
-{
-    for (unsigned i = 0; i < pol->n_sets; i++)
-        if (strcmp(pol->sets[i].name, name) == 0)
-            return (int)i;
-    return -1;
 }

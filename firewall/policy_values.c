@@ -1,12 +1,14 @@
 /*
  * The value of each policy key: verdicts, set types and elements, rule
  * matches. Numbers, durations and addresses go through common/parse.h;
- * every refusal names the key and the bad value.
+ * every refusal names the key and the bad value. The one lookup outside
+ * the file: a `user` name, in the system's user database.
  */
-#include "firewall/policy_parse.h"
+#include "firewall/policy_values.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,7 +18,7 @@
 /* The longest value a key can hold (a libinih line is shorter anyway). */
 #define VALUE_MAX 256
 
-int policy_check_name(const char *name, char *why)
+int policy_values_check_name(const char *name, char *why)
 {
     size_t len = strlen(name);
     if (len == 0) {
@@ -40,7 +42,7 @@ int policy_check_name(const char *name, char *why)
     return 0;
 }
 
-int policy_parse_new_set(struct policy_reader *r, const char *name)
+int policy_values_new_set(struct policy_values_ctx *r, const char *name)
 {
     struct policy *pol = r->pol;
     int line = r->section_line;
@@ -65,7 +67,7 @@ int policy_parse_new_set(struct policy_reader *r, const char *name)
     return (int)pol->n_sets++;
 }
 
-int policy_parse_new_rule(struct policy_reader *r, const char *name)
+int policy_values_new_rule(struct policy_values_ctx *r, const char *name)
 {
     struct policy *pol = r->pol;
     int line = r->section_line;
@@ -101,12 +103,12 @@ static int parse_verdict(const char *text, bool allow_reject, enum policy_verdic
     return 0;
 }
 
-void policy_parse_policy_key(struct policy_reader *r, const char *key, const char *value)
+void policy_values_policy_key(struct policy_values_ctx *r, const char *key, const char *value)
 {
     struct policy *pol = r->pol;
     char why[PARSE_WHY_MAX];
     if (strcmp(key, "name") == 0) {
-        if (policy_check_name(value, why) < 0)
+        if (policy_values_check_name(value, why) < 0)
             ERR("name: %s", why);
         else
             snprintf(pol->name, sizeof pol->name, "%s", value);
@@ -186,7 +188,7 @@ static const struct {
     {"ipv4", POLICY_SET_IPV4},      {"ipv6", POLICY_SET_IPV6},      {"port", POLICY_SET_PORT},
 };
 
-static int set_add_elem(struct policy_reader *r, struct policy_set *set, const char *text)
+static int set_add_elem(struct policy_values_ctx *r, struct policy_set *set, const char *text)
 {
     char why[PARSE_WHY_MAX];
     struct policy_elem e;
@@ -235,7 +237,8 @@ static int set_add_elem(struct policy_reader *r, struct policy_set *set, const c
     return 0;
 }
 
-void policy_parse_set_key(struct policy_reader *r, struct policy_set *set, const char *key, const char *value)
+void policy_values_set_key(struct policy_values_ctx *r, struct policy_set *set, const char *key,
+                           const char *value)
 {
     char why[PARSE_WHY_MAX];
     if (strcmp(key, "type") == 0) {
@@ -273,8 +276,8 @@ void policy_parse_set_key(struct policy_reader *r, struct policy_set *set, const
 
 /* ---- rules ---- */
 
-static void parse_addr(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
-                       struct policy_addr *out)
+static void parse_addr(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
+                       const char *value, struct policy_addr *out)
 {
     char why[PARSE_WHY_MAX];
     out->present = true;
@@ -310,8 +313,8 @@ static int cmp_port_range(const void *a, const void *b)
     return (int)x->lo - (int)y->lo;
 }
 
-static void parse_ports(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
-                        struct policy_ports *out)
+static void parse_ports(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
+                        const char *value, struct policy_ports *out)
 {
     char why[PARSE_WHY_MAX];
     if (value[0] == '@') {
@@ -356,7 +359,7 @@ static const struct {
     {"icmpv6", POLICY_PROTO_ICMPV6}, {"vrrp", POLICY_PROTO_VRRP},
 };
 
-static void parse_proto(struct policy_reader *r, struct policy_rule *rule, const char *value)
+static void parse_proto(struct policy_values_ctx *r, struct policy_rule *rule, const char *value)
 {
     char why[PARSE_WHY_MAX];
     long long n;
@@ -382,7 +385,7 @@ static const struct {
     {"invalid", POLICY_CT_INVALID}, {"untracked", POLICY_CT_UNTRACKED},
 };
 
-static void parse_state(struct policy_reader *r, struct policy_rule *rule, const char *value)
+static void parse_state(struct policy_values_ctx *r, struct policy_rule *rule, const char *value)
 {
     char copy[VALUE_MAX];
     char *items[8];
@@ -405,7 +408,7 @@ static void parse_state(struct policy_reader *r, struct policy_rule *rule, const
 }
 
 /* "RATE/UNIT [burst N] [per-source]" */
-static void parse_limit(struct policy_reader *r, struct policy_rule *rule, const char *value)
+static void parse_limit(struct policy_values_ctx *r, struct policy_rule *rule, const char *value)
 {
     char why[PARSE_WHY_MAX], copy[VALUE_MAX];
     char *w[5];
@@ -450,8 +453,8 @@ static void parse_limit(struct policy_reader *r, struct policy_rule *rule, const
 }
 
 /* Comments and log prefixes end up in quotes in nft syntax. */
-static int parse_text(struct policy_reader *r, struct policy_rule *rule, const char *key, const char *value,
-                      size_t max, char *out)
+static int parse_text(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
+                      const char *value, size_t max, char *out)
 {
     if (strlen(value) > max) {
         ERR("rule '%s': %s: longer than %zu characters", rule->name, key, max);
@@ -467,7 +470,7 @@ static int parse_text(struct policy_reader *r, struct policy_rule *rule, const c
     return 0;
 }
 
-static void parse_ifname(struct policy_reader *r, struct policy_rule *rule, const char *key,
+static void parse_ifname(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
                          const char *value, char *out)
 {
     size_t len = strlen(value);
@@ -481,8 +484,32 @@ static void parse_ifname(struct policy_reader *r, struct policy_rule *rule, cons
         memcpy(out, value, len + 1);
 }
 
-void policy_parse_rule_key(struct policy_reader *r, struct policy_rule *rule, const char *key,
-                           const char *value)
+/* "user = NAME | UID": a name is looked up in the system's user database
+ * when the policy is read (as nft does), the kernel matches the number. */
+static void parse_user(struct policy_values_ctx *r, struct policy_rule *rule, const char *value)
+{
+    char why[PARSE_WHY_MAX];
+    long long n;
+    rule->line_user = r->line;
+    if (isdigit((unsigned char)value[0])) {
+        if (parse_int_range(value, 0, (long long)UINT32_MAX - 1, &n, why) < 0) {
+            ERR("rule '%s': user: %s", rule->name, why);
+            return;
+        }
+        rule->uid = (uint32_t)n;
+    } else {
+        struct passwd *pw = getpwnam(value);
+        if (!pw) {
+            ERR("rule '%s': user: no user '%s' on this system", rule->name, value);
+            return;
+        }
+        rule->uid = (uint32_t)pw->pw_uid;
+    }
+    rule->has_user = true;
+}
+
+void policy_values_rule_key(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
+                            const char *value)
 {
     char why[PARSE_WHY_MAX];
     if (strcmp(key, "direction") == 0) {
@@ -527,6 +554,8 @@ void policy_parse_rule_key(struct policy_reader *r, struct policy_rule *rule, co
             ERR("rule '%s': counter: %s", rule->name, why);
     } else if (strcmp(key, "log") == 0) {
         parse_text(r, rule, key, value, POLICY_TEXT_MAX - 1, rule->log_prefix);
+    } else if (strcmp(key, "user") == 0) {
+        parse_user(r, rule, value);
     } else {
         parse_text(r, rule, key, value, POLICY_COMMENT_MAX, rule->comment);
     }

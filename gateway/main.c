@@ -25,7 +25,7 @@ static void usage(FILE *fp)
 }
 
 /* `rampart -t`: 0 and "configuration OK", or every problem and 1. */
-static int check_config(const char *path)
+static int main_check_config(const char *path)
 {
     struct config_errors errors;
     struct config *cfg = config_load(path, &errors);
@@ -88,6 +88,6 @@ int main(int argc, char **argv)
         return 2;
     }
     if (test_only)
-        return check_config(path);
+        return main_check_config(path);
     return serve(path);
 }

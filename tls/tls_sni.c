@@ -1,3 +1,7 @@
+/*
+ * tls_sni: matching the name a client sent against the certificates'
+ * names (exact first, then "*." wildcards, else the default).
+ */
 #include "tls/tls_sni.h"
 
 #include <string.h>

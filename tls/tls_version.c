@@ -1,3 +1,6 @@
+/*
+ * tls_version: the version string of the mbedTLS linked in.
+ */
 #include "tls/tls_mbedtls.h"
 #include "tls/tls.h"
 

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define ADMIN_BACKLOG 16
@@ -23,7 +22,7 @@ struct admin_client {
     struct loop_timer deadline;
     char req[ADMIN_REQUEST_MAX];
     size_t req_len;
-    struct textbuf resp;
+    struct strbuf resp;
     size_t sent;
     bool used;
 };
@@ -38,21 +37,11 @@ static struct {
      * skips it), so admin_stop() is safe from any callback. */
     struct admin_client clients[ADMIN_MAX_CLIENTS];
     unsigned port;
-    uint64_t start_time_s;
-    char node[CONFIG_NAME_MAX];
 } admin = {.listener = {.fd = -1}};
 
 unsigned admin_port(void)
 {
     return admin.port;
-}
-uint64_t admin_start_time(void)
-{
-    return admin.start_time_s;
-}
-const char *admin_node_name(void)
-{
-    return admin.node;
 }
 
 static void client_close(struct admin_client *c)
@@ -60,7 +49,7 @@ static void client_close(struct admin_client *c)
     loop_unwatch(admin.loop, &c->io);
     loop_timer_clear(admin.loop, &c->deadline);
     close(c->io.fd);
-    textbuf_free(&c->resp);
+    strbuf_free(&c->resp);
     c->used = false;
 }
 
@@ -97,7 +86,7 @@ static void client_answer(struct admin_client *c, enum admin_parse parsed, const
     if (parsed == ADMIN_PARSE_OK)
         admin.collect(&snap, admin.collect_arg);
     admin_respond(req, parsed, parsed == ADMIN_PARSE_OK ? &snap : NULL, &c->resp);
-    if (c->resp.failed) {
+    if (c->resp.overflow) {
         client_close(c);
         return;
     }
@@ -151,7 +140,7 @@ static void client_add(int fd)
         return;
     }
     struct admin_client *c = &admin.clients[slot];
-    *c = (struct admin_client){.used = true, .resp = TEXTBUF_INIT};
+    *c = (struct admin_client){.used = true, .resp = STRBUF_HEAP_INIT};
     c->io = (struct loop_io){.fd = fd, .fn = client_event, .arg = c};
     c->deadline = (struct loop_timer){.fn = client_deadline, .arg = c};
     if (loop_watch(admin.loop, &c->io, LOOP_READ) != 0) {
@@ -203,11 +192,7 @@ static int listener_open(const struct listen_addr *la)
 
 int admin_start(struct loop *loop, const struct config *cfg, admin_collect_fn collect, void *arg)
 {
-    admin.start_time_s = (uint64_t)time(NULL);
-    if (gethostname(admin.node, sizeof admin.node - 1) != 0)
-        admin.node[0] = '\0';
-    if (!cfg->vrrp.enabled) /* else the parent reports the role over IPC */
-        admin_set_vrrp_status(&(struct admin_vrrp_status){.role = ADMIN_VRRP_DISABLED});
+    admin_collect_init(cfg);
     if (!cfg->admin.enabled)
         return 0;
     if (admin.loop) {

@@ -1,8 +1,10 @@
 /*
- * admin_collect: reads the live counters of the relay into one snapshot
- * for the admin pages, and keeps what the parent reports (VRRP, firewall).
- * Counters are atomics read one by one (relaxed): a page is a consistent
- * enough picture; Prometheus rates smooth the rest.
+ * admin_collect: everything the admin pages show, gathered in one place.
+ * It keeps what the parent reports (VRRP, firewall, with the role names),
+ * the drain flag and the process's start time and host name, and reads the
+ * live counters of the relay into one snapshot. Counters are atomics read
+ * one by one (relaxed): a page is a consistent enough picture; Prometheus
+ * rates smooth the rest. Calls nothing else in gateway/admin/ but metrics.c.
  */
 #include "gateway/admin/admin.h"
 #include "gateway/upstream/backend.h"
@@ -11,6 +13,9 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 _Static_assert(TLS_FAIL_COUNT <= METRICS_TLS_FAILURE_KINDS, "room for every TLS failure reason");
 
@@ -18,6 +23,26 @@ static pthread_mutex_t parent_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct admin_vrrp_status parent_vrrp;
 static struct admin_firewall_status parent_firewall;
 static atomic_bool draining;
+/* written once by admin_start(), before the listener serves a page */
+static uint64_t start_time_s;
+static char node_name[CONFIG_NAME_MAX];
+
+static const char *const vrrp_role_names[ADMIN_VRRP_ROLE_COUNT] = {
+    "unknown", "disabled", "init", "backup", "master", "fault",
+};
+
+const char *admin_vrrp_role_name(enum admin_vrrp_role role)
+{
+    return (unsigned)role < ADMIN_VRRP_ROLE_COUNT ? vrrp_role_names[role] : "unknown";
+}
+
+enum admin_vrrp_role admin_vrrp_role_from_name(const char *name)
+{
+    for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
+        if (name && strcasecmp(name, vrrp_role_names[r]) == 0)
+            return (enum admin_vrrp_role)r;
+    return ADMIN_VRRP_UNKNOWN;
+}
 
 /* A bool whose byte came from another process: any non-zero is true
  * (reading a stray byte as bool directly would be undefined). */
@@ -51,6 +76,10 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
     parent_firewall.applied = clean_bool(&st->applied);
     if (parent_firewall.n_drops > ADMIN_FW_MAX_COUNTERS)
         parent_firewall.n_drops = ADMIN_FW_MAX_COUNTERS;
+    if (parent_firewall.n_autoblock_refused > ADMIN_FW_MAX_REFUSALS)
+        parent_firewall.n_autoblock_refused = ADMIN_FW_MAX_REFUSALS;
+    for (unsigned i = 0; i < parent_firewall.n_autoblock_refused; i++)
+        parent_firewall.autoblock_refused[i].label[ADMIN_LABEL_MAX - 1] = '\0';
     for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
         parent_firewall.drops[i].name[ADMIN_FW_NAME_MAX - 1] = '\0';
     pthread_mutex_unlock(&parent_lock);
@@ -59,6 +88,15 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
 void admin_set_draining(bool on)
 {
     atomic_store(&draining, on);
+}
+
+void admin_collect_init(const struct config *cfg)
+{
+    start_time_s = (uint64_t)time(NULL);
+    if (gethostname(node_name, sizeof node_name - 1) != 0)
+        node_name[0] = '\0';
+    if (!cfg->vrrp.enabled) /* else the parent reports the role over IPC */
+        admin_set_vrrp_status(&(struct admin_vrrp_status){.role = ADMIN_VRRP_DISABLED});
 }
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
@@ -111,8 +149,8 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     const struct backend_set *set = arg;
     memset(out, 0, sizeof *out);
     out->version = RAMPART_VERSION;
-    snprintf(out->node, sizeof out->node, "%s", admin_node_name());
-    out->start_time_s = admin_start_time();
+    snprintf(out->node, sizeof out->node, "%s", node_name);
+    out->start_time_s = start_time_s;
     out->draining = atomic_load(&draining);
     collect_requests(out);
     collect_tls(out);

@@ -1,3 +1,8 @@
+/*
+ * metrics: the relay's own counters (connections, requests by status
+ * class, latency histogram, rejects), bumped with relaxed atomics from any
+ * worker thread, and the names and sums the pages share.
+ */
 #include "gateway/admin/metrics.h"
 
 struct metrics metrics;
@@ -44,4 +49,18 @@ const char *metrics_reject_name(enum metrics_reject why)
         "headers_too_large", "connection_limit", "per_ip_limit",
     };
     return why < METRICS_REJECT_COUNT ? names[why] : "unknown";
+}
+
+const char *metrics_status_class_name(unsigned cls)
+{
+    static const char *const names[METRICS_STATUS_CLASSES] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    return cls < METRICS_STATUS_CLASSES ? names[cls] : "none";
+}
+
+unsigned metrics_backends_up(const struct metrics_snapshot *s)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->n_backends; i++)
+        n += s->backends[i].up;
+    return n;
 }

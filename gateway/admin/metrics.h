@@ -1,6 +1,7 @@
 /*
  * metrics: process-wide counters of the relay (atomics, cheap from any
- * worker thread), rendered by admin.c as Prometheus text on /metrics.
+ * worker thread), and the snapshot type the admin pages render from
+ * (metrics_render.h turns it into Prometheus text on /metrics).
  * Other modules keep their own counters beside their state (tls_stats in
  * tls/tls.h, per-backend counters in gateway/upstream/backend.h, VRRP counters in
  * the parent, reported over IPC); this file holds what belongs to no module.
@@ -8,9 +9,8 @@
 #ifndef RAMPART_GATEWAY_ADMIN_METRICS_H
 #define RAMPART_GATEWAY_ADMIN_METRICS_H
 
-#include "gateway/admin/admin.h"
+#include "gateway/admin/status.h"
 #include "gateway/config/config.h"
-#include "common/textbuf.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -104,8 +104,5 @@ struct metrics_snapshot {
 /* "2xx" for 2, "none" for 0. */
 const char *metrics_status_class_name(unsigned cls);
 unsigned metrics_backends_up(const struct metrics_snapshot *s);
-
-/* Appends the Prometheus text exposition (format 0.0.4) of `s` to `out`. */
-void metrics_render_prometheus(const struct metrics_snapshot *s, struct textbuf *out);
 
 #endif /* RAMPART_GATEWAY_ADMIN_METRICS_H */

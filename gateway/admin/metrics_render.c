@@ -1,61 +1,31 @@
 /*
- * The /metrics page: Prometheus text exposition format 0.0.4, rendered from
- * a snapshot (no live state is read here). Names follow the Prometheus
- * conventions: a rampart_ prefix, base units (seconds), _total on counters,
- * one family per HELP/TYPE block, label values escaped.
+ * metrics_render: writes the /metrics page from a snapshot, one HELP/TYPE
+ * block per family (see metrics_render.h).
  */
-#include "gateway/admin/metrics.h"
+#include "gateway/admin/metrics_render.h"
+#include "gateway/admin/admin.h"
 
 #include <inttypes.h>
 
-const char *metrics_status_class_name(unsigned cls)
+static void family(struct strbuf *out, const char *name, const char *type, const char *help)
 {
-    static const char *const names[METRICS_STATUS_CLASSES] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
-    return cls < METRICS_STATUS_CLASSES ? names[cls] : "none";
-}
-
-unsigned metrics_backends_up(const struct metrics_snapshot *s)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < s->n_backends; i++)
-        n += s->backends[i].up;
-    return n;
-}
-
-static void family(struct textbuf *out, const char *name, const char *type, const char *help)
-{
-    textbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A label value: backslash, double quote and newline are escaped. */
-static void label_value(struct textbuf *out, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '\\')
-            textbuf_puts(out, "\\\\");
-        else if (*v == '"')
-            textbuf_puts(out, "\\\"");
-        else if (*v == '\n')
-            textbuf_puts(out, "\\n");
-        else
-            textbuf_append(out, v, 1);
-    }
+    strbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* name{label="value"} N */
-static void sample1(struct textbuf *out, const char *name, const char *label, const char *value, uint64_t n)
+static void sample1(struct strbuf *out, const char *name, const char *label, const char *value, uint64_t n)
 {
-    textbuf_printf(out, "%s{%s=\"", name, label);
-    label_value(out, value);
-    textbuf_printf(out, "\"} %" PRIu64 "\n", n);
+    strbuf_printf(out, "%s{%s=\"", name, label);
+    strbuf_escape(out, STRBUF_ESC_PROM_LABEL, value);
+    strbuf_printf(out, "\"} %" PRIu64 "\n", n);
 }
 
-static void sample0(struct textbuf *out, const char *name, uint64_t n)
+static void sample0(struct strbuf *out, const char *name, uint64_t n)
 {
-    textbuf_printf(out, "%s %" PRIu64 "\n", name, n);
+    strbuf_printf(out, "%s %" PRIu64 "\n", name, n);
 }
 
-static void render_process(const struct metrics_snapshot *s, struct textbuf *out)
+static void render_process(const struct metrics_snapshot *s, struct strbuf *out)
 {
     family(out, "rampart_build_info", "gauge", "Version of the running gateway (always 1).");
     sample1(out, "rampart_build_info", "version", s->version ? s->version : "unknown", 1);
@@ -65,16 +35,16 @@ static void render_process(const struct metrics_snapshot *s, struct textbuf *out
     sample0(out, "rampart_draining", s->draining);
 }
 
-static void render_connections(const struct metrics_snapshot *s, struct textbuf *out)
+static void render_connections(const struct metrics_snapshot *s, struct strbuf *out)
 {
     family(out, "rampart_connections_active", "gauge", "Client connections open now.");
-    textbuf_printf(out, "rampart_connections_active %" PRId64 "\n",
-                   s->connections_active < 0 ? 0 : s->connections_active);
+    strbuf_printf(out, "rampart_connections_active %" PRId64 "\n",
+                  s->connections_active < 0 ? 0 : s->connections_active);
     family(out, "rampart_connections_total", "counter", "Client connections accepted.");
     sample0(out, "rampart_connections_total", s->connections_total);
 }
 
-static void render_requests(const struct metrics_snapshot *s, struct textbuf *out)
+static void render_requests(const struct metrics_snapshot *s, struct strbuf *out)
 {
     family(out, "rampart_requests_total", "counter",
            "Requests answered, by status class (none: closed without a response).");
@@ -89,25 +59,24 @@ static void render_requests(const struct metrics_snapshot *s, struct textbuf *ou
     sample0(out, "rampart_redirects_total", s->redirects);
 }
 
-static void render_latency(const struct metrics_snapshot *s, struct textbuf *out)
+static void render_latency(const struct metrics_snapshot *s, struct strbuf *out)
 {
     const char *name = "rampart_request_duration_seconds";
     family(out, name, "histogram", "Time from request head received to response sent.");
     uint64_t cumulative = 0;
     for (unsigned i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
         cumulative += s->latency_buckets[i];
-        textbuf_printf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, metrics_latency_bounds[i],
-                       cumulative);
+        strbuf_printf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, metrics_latency_bounds[i], cumulative);
     }
     /* +Inf is the count: requests slower than the last bound land only here. */
     uint64_t count = s->latency_count < cumulative ? cumulative : s->latency_count;
-    textbuf_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, count);
-    textbuf_printf(out, "%s_sum %" PRIu64 ".%06" PRIu64 "\n", name, s->latency_sum_us / 1000000,
-                   s->latency_sum_us % 1000000);
-    textbuf_printf(out, "%s_count %" PRIu64 "\n", name, count);
+    strbuf_printf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, count);
+    strbuf_printf(out, "%s_sum %" PRIu64 ".%06" PRIu64 "\n", name, s->latency_sum_us / 1000000,
+                  s->latency_sum_us % 1000000);
+    strbuf_printf(out, "%s_count %" PRIu64 "\n", name, count);
 }
 
-static void render_tls(const struct metrics_snapshot *s, struct textbuf *out)
+static void render_tls(const struct metrics_snapshot *s, struct strbuf *out)
 {
     family(out, "rampart_tls_handshakes_total", "counter", "Completed TLS handshakes, by version.");
     sample1(out, "rampart_tls_handshakes_total", "version", "TLSv1.2", s->tls_handshakes_tls12);
@@ -121,7 +90,7 @@ static void render_tls(const struct metrics_snapshot *s, struct textbuf *out)
 }
 
 /* One family with one sample per backend; `field` picks the value. */
-static void backend_family(const struct metrics_snapshot *s, struct textbuf *out, const char *name,
+static void backend_family(const struct metrics_snapshot *s, struct strbuf *out, const char *name,
                            const char *type, const char *help,
                            uint64_t (*field)(const struct metrics_backend_snap *))
 {
@@ -151,7 +120,7 @@ static uint64_t b_timeouts(const struct metrics_backend_snap *b)
     return b->timeouts;
 }
 
-static void render_backends(const struct metrics_snapshot *s, struct textbuf *out)
+static void render_backends(const struct metrics_snapshot *s, struct strbuf *out)
 {
     family(out, "rampart_backends_up", "gauge", "Backends currently up.");
     sample0(out, "rampart_backends_up", metrics_backends_up(s));
@@ -168,10 +137,10 @@ static void render_backends(const struct metrics_snapshot *s, struct textbuf *ou
     family(out, name, "counter", "Backend responses, by backend and status class.");
     for (unsigned i = 0; i < s->n_backends; i++) {
         for (unsigned c = 0; c < METRICS_STATUS_CLASSES; c++) {
-            textbuf_printf(out, "%s{backend=\"", name);
-            label_value(out, s->backends[i].name);
-            textbuf_printf(out, "\",class=\"%s\"} %" PRIu64 "\n", metrics_status_class_name(c),
-                           s->backends[i].responses_by_class[c]);
+            strbuf_printf(out, "%s{backend=\"", name);
+            strbuf_escape(out, STRBUF_ESC_PROM_LABEL, s->backends[i].name);
+            strbuf_printf(out, "\",class=\"%s\"} %" PRIu64 "\n", metrics_status_class_name(c),
+                          s->backends[i].responses_by_class[c]);
         }
     }
     name = "rampart_backend_checks_total";
@@ -181,14 +150,14 @@ static void render_backends(const struct metrics_snapshot *s, struct textbuf *ou
         const char *result[2] = {"ok", "failed"};
         uint64_t value[2] = {b->checks_ok, b->checks_failed};
         for (unsigned r = 0; r < 2; r++) {
-            textbuf_printf(out, "%s{backend=\"", name);
-            label_value(out, b->name);
-            textbuf_printf(out, "\",result=\"%s\"} %" PRIu64 "\n", result[r], value[r]);
+            strbuf_printf(out, "%s{backend=\"", name);
+            strbuf_escape(out, STRBUF_ESC_PROM_LABEL, b->name);
+            strbuf_printf(out, "\",result=\"%s\"} %" PRIu64 "\n", result[r], value[r]);
         }
     }
 }
 
-static void render_vrrp(const struct metrics_snapshot *s, struct textbuf *out)
+static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
 {
     const struct admin_vrrp_status *v = &s->vrrp;
     /* One sample per possible state, the current one 1 (the "enum" idiom). */
@@ -211,7 +180,7 @@ static void render_vrrp(const struct metrics_snapshot *s, struct textbuf *out)
                 v->adverts_dropped[i].value);
 }
 
-static void render_firewall(const struct metrics_snapshot *s, struct textbuf *out)
+static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out)
 {
     const struct admin_firewall_status *f = &s->firewall;
     family(out, "rampart_firewall_applied", "gauge",
@@ -235,9 +204,17 @@ static void render_firewall(const struct metrics_snapshot *s, struct textbuf *ou
     sample0(out, "rampart_firewall_blocked_addresses", f->blocked_addresses);
     family(out, "rampart_autoblock_total", "counter", "Addresses blocked by the abuse detector.");
     sample0(out, "rampart_autoblock_total", f->autoblocks);
+    family(out, "rampart_autoblock_refused_total", "counter",
+           "Autoblock requests the parent refused, by reason (peer, admin, backend, own, vip, not_global, "
+           "budget, queue_full, off, bad_message).");
+    unsigned nr =
+        f->n_autoblock_refused < ADMIN_FW_MAX_REFUSALS ? f->n_autoblock_refused : ADMIN_FW_MAX_REFUSALS;
+    for (unsigned i = 0; i < nr; i++)
+        sample1(out, "rampart_autoblock_refused_total", "reason", f->autoblock_refused[i].label,
+                f->autoblock_refused[i].value);
 }
 
-void metrics_render_prometheus(const struct metrics_snapshot *s, struct textbuf *out)
+void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *out)
 {
     render_process(s, out);
     render_connections(s, out);

@@ -40,6 +40,7 @@ void config_defaults(struct config *c)
     c->tls.server.min_version = TLS_MIN_1_2;
     c->tls.server.ciphers = TLS_CIPHERS_DEFAULT;
     c->tls.server.tickets = true;
+    c->tls.server.tickets_tls12 = false; /* TLS 1.2 resumption skips ECDHE: SECURITY.md */
     c->tls.server.ticket_lifetime_ms = 4 * 3600 * 1000;
     c->tls.hsts_max_age_s = 31536000;
 
@@ -56,11 +57,15 @@ void config_defaults(struct config *c)
     c->limits.max_uri_length = 8 * 1024;
     c->limits.max_body_size = 100 * 1024 * 1024;
     c->limits.max_connections = 10000;
-    c->limits.max_connections_per_ip = 256;
+    c->limits.max_connections_per_ip = CONFIG_PER_IP_DEFAULT;
     c->limits.header_timeout_ms = 10000;
     c->limits.idle_timeout_ms = 60000;
     c->limits.connect_timeout_ms = 3000;
     c->limits.response_timeout_ms = 30000;
+    c->limits.send_timeout_ms = 30000;
+    c->limits.body_timeout_ms = 10000;
+    c->limits.body_min_rate = 1024;
+    c->limits.queue_timeout_ms = 5000;
 
     c->vrrp.vrid = 51;
     c->vrrp.priority = 100;
@@ -77,32 +82,6 @@ void config_defaults(struct config *c)
     c->firewall.autoblock_threshold = 100;
     c->firewall.autoblock_window_ms = 10000;
     c->firewall.autoblock_timeout_ms = 600000;
-}
-
-/* ---- error collection ------------------------------------------------------------ */
-
-void config_error(struct config_loader *ld, unsigned line, const char *fmt, ...)
-{
-    struct config_errors *e = ld->errors;
-    if (e->count < CONFIG_MAX_ERRORS) {
-        char *msg = e->msg[e->count];
-        int n = line ? snprintf(msg, CONFIG_ERROR_MAX, "%s:%u: ", ld->path, line)
-                     : snprintf(msg, CONFIG_ERROR_MAX, "%s: ", ld->path);
-        va_list ap;
-        va_start(ap, fmt);
-        if (n > 0 && n < CONFIG_ERROR_MAX)
-            vsnprintf(msg + n, CONFIG_ERROR_MAX - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    e->count++;
-}
-
-void config_errors_print(const struct config_errors *errors, FILE *fp)
-{
-    for (unsigned i = 0; i < errors->count && i < CONFIG_MAX_ERRORS; i++)
-        fprintf(fp, "%s\n", errors->msg[i]);
-    if (errors->count > CONFIG_MAX_ERRORS)
-        fprintf(fp, "(%u more problems not shown)\n", errors->count - CONFIG_MAX_ERRORS);
 }
 
 /* ---- value handlers by type --------------------------------------------------------- */
@@ -173,7 +152,8 @@ static int set_value(struct config_loader *ld, const struct config_key *key, voi
 
 static const struct config_section *find_section(const char *name, const char **instance)
 {
-    for (const struct config_section *s = config_sections; s->name; s++) {
+    for (const struct config_section *const *it = config_sections; *it; it++) {
+        const struct config_section *s = *it;
         size_t len = strlen(s->name);
         if (!s->named && strcmp(name, s->name) == 0) {
             *instance = NULL;

@@ -1,7 +1,14 @@
 /*
- * Internals shared by the config reader's files: config.c (reading),
- * config_keys.c (the key tables and keys with their own syntax) and
- * config_validate.c (rules across keys). Not for use outside config*.c.
+ * Internals shared by the config reader's files, not for use outside
+ * gateway/config/:
+ *   config.c            reading: libinih callback, typed values, defaults
+ *   config_sections.c   the list of sections
+ *   keys_*.c            one key table per section group, and the handlers of
+ *                       keys with a syntax of their own
+ *   config_values.c     value checks several sections share (names)
+ *   config_validate.c   rules across keys, after the whole file is read
+ *   config_errors.c     "FILE:LINE: message" collection
+ * Calls go one way: config.c -> keys/validate -> values/errors.
  */
 #ifndef RAMPART_GATEWAY_CONFIG_CONFIG_INTERNAL_H
 #define RAMPART_GATEWAY_CONFIG_CONFIG_INTERNAL_H
@@ -10,6 +17,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define CONFIG_LINE_MAX 512
 
@@ -64,7 +72,40 @@ struct config_section {
     uint64_t *(*seen)(struct config_loader *ld, void *base);
 };
 
-extern const struct config_section config_sections[]; /* ends with name NULL */
+/* The sections, in documentation order; NULL-terminated. */
+extern const struct config_section *const config_sections[];
+extern const struct config_section config_section_gateway, config_section_tls, config_section_backend,
+    config_section_health, config_section_limits, config_section_vrrp, config_section_admin,
+    config_section_firewall;
+
+/* A section that appears once: its struct is the field of struct config
+ * of the same name, its seen-bits ld->seen_NAME. */
+#define CONFIG_FIXED_SECTION(field, key_table)                                                               \
+    static void *open_##field(struct config_loader *ld, const char *instance, unsigned line)                 \
+    {                                                                                                        \
+        (void)instance, (void)line;                                                                          \
+        return &ld->cfg->field;                                                                              \
+    }                                                                                                        \
+    static uint64_t *seen_##field(struct config_loader *ld, void *base)                                      \
+    {                                                                                                        \
+        (void)base;                                                                                          \
+        return &ld->seen_##field;                                                                            \
+    }                                                                                                        \
+    const struct config_section config_section_##field = {#field, false, key_table, open_##field,            \
+                                                          seen_##field}
+
+/* Key handlers write their reason into `why` (PARSE_WHY_MAX bytes). */
+#define WHY(...)  snprintf(why, PARSE_WHY_MAX, __VA_ARGS__)
+#define MS_MINUTE (60ULL * 1000)
+#define MS_HOUR   (60 * MS_MINUTE)
+#define MS_DAY    (24 * MS_HOUR)
+
+/* config_values.c: server and backend names (letters, digits, '-', '.',
+ * '_'; a '*.' prefix when allow_wildcard), interface names. */
+bool config_name_ok(const char *name, bool allow_wildcard);
+bool config_ifname_ok(const char *name);
+/* Whether the file set key `name` of section s (seen: its seen-bits). */
+bool config_key_seen(const struct config_section *s, uint64_t seen, const char *name);
 
 void config_error(struct config_loader *ld, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -169,7 +169,7 @@ static void on_leave(struct vrrp *v, struct vrrp_actions *a, uint64_t now, bool 
     v->master_down_at = 0;
 }
 
-static void on_timer(struct vrrp *v, struct vrrp_actions *a, uint64_t now)
+static void vrrp_on_timer(struct vrrp *v, struct vrrp_actions *a, uint64_t now)
 {
     if (v->state == VRRP_STATE_MASTER && now >= v->adver_at)
         send_advert(v, a, v->priority, now);
@@ -203,7 +203,7 @@ struct vrrp_actions vrrp_step(struct vrrp *v, const struct vrrp_event *ev, uint6
     case VRRP_EV_STARTUP: on_startup(v, &a, now_ms); break;
     case VRRP_EV_SHUTDOWN: on_leave(v, &a, now_ms, true); break;
     case VRRP_EV_IF_DOWN: on_leave(v, &a, now_ms, false); break;
-    case VRRP_EV_TIMER: on_timer(v, &a, now_ms); break;
+    case VRRP_EV_TIMER: vrrp_on_timer(v, &a, now_ms); break;
     case VRRP_EV_PRIORITY: on_priority(v, &a, ev->priority, now_ms); break;
     case VRRP_EV_ADVERT:
         if (v->state == VRRP_STATE_MASTER)

@@ -42,6 +42,8 @@ struct vrrp_node {
     uint32_t primary;        /* network order, like everything on the wire */
     uint32_t vips_v4[CONFIG_MAX_VIPS];
     uint32_t peers[CONFIG_MAX_PEERS];
+    uint32_t seen[CONFIG_MAX_PEERS]; /* senders of valid adverts, most recent kept */
+    unsigned n_seen, seen_next;
     bool link_up;
     bool relay_lost;
     bool no_backend;
@@ -53,7 +55,7 @@ struct vrrp_node {
 
 static void node_error(const char *err)
 {
-    log_event(LOG_LEVEL_ERROR, "vrrp_error", "reason", err, NULL);
+    log_event(LOG_LEVEL_ERROR, "vrrp_error", "reason", err, LOG_END);
 }
 
 /* ---- actions ---- */
@@ -123,7 +125,7 @@ static void announce_fire(struct loop *loop, struct loop_timer *t)
         const uint8_t *m = n->announce_mac;
         snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
         log_event(LOG_LEVEL_INFO, "vrrp_announce_master", "mac", mac, "why",
-                  "clients may still send to us: pointing them at the new master", NULL);
+                  "clients may still send to us: pointing them at the new master", LOG_END);
     }
     vip_garp_as(&n->vip, n->announce_mac);
     if (--n->announce_left > 0)
@@ -166,9 +168,9 @@ static void apply(struct vrrp_node *n, const struct vrrp_actions *a)
         garp_start(n);
     if (a->old_state != n->sm.state) {
         log_event(LOG_LEVEL_INFO, "vrrp_state", "from", vrrp_state_name(a->old_state), "to",
-                  vrrp_state_name(n->sm.state), "reason", a->why, NULL);
+                  vrrp_state_name(n->sm.state), "reason", a->why, LOG_END);
     } else if (a->send_garp && a->why) {
-        log_event(LOG_LEVEL_WARN, "vrrp_conflict", "reason", a->why, NULL);
+        log_event(LOG_LEVEL_WARN, "vrrp_conflict", "reason", a->why, LOG_END);
     }
     uint64_t now = loop_now_ms(n->loop);
     if (a->next_timer_at)
@@ -210,17 +212,39 @@ static void update_priority(struct vrrp_node *n)
     snprintf(from, sizeof from, "%u", n->sm.priority);
     snprintf(to, sizeof to, "%u", p);
     log_event(LOG_LEVEL_INFO, "vrrp_priority", "from", from, "to", to, "relay", n->relay_lost ? "lost" : "up",
-              "backends", n->no_backend ? "none up" : "ok", NULL);
+              "backends", n->no_backend ? "none up" : "ok", LOG_END);
     struct vrrp_event ev = {.type = VRRP_EV_PRIORITY, .priority = p};
     step(n, &ev);
 }
 
 /* ---- events from the loop ---- */
 
-static void on_timer(struct loop *loop, struct loop_timer *t)
+static void vrrp_node_on_timer(struct loop *loop, struct loop_timer *t)
 {
     (void)loop;
     step_simple(t->arg, VRRP_EV_TIMER);
+}
+
+/* A router whose advert passed every check: the parent never blocks it. */
+static void note_sender(struct vrrp_node *n, uint32_t src)
+{
+    for (unsigned i = 0; i < n->n_seen; i++)
+        if (n->seen[i] == src)
+            return;
+    n->seen[n->seen_next] = src;
+    n->seen_next = (n->seen_next + 1) % CONFIG_MAX_PEERS;
+    if (n->n_seen < CONFIG_MAX_PEERS)
+        n->n_seen++;
+}
+
+unsigned vrrp_node_peers_seen(const struct vrrp_node *node, uint32_t *out, unsigned max)
+{
+    unsigned n = node ? node->n_seen : 0;
+    if (n > max)
+        n = max;
+    if (n)
+        memcpy(out, node->seen, n * sizeof *out);
+    return n;
 }
 
 static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len)
@@ -239,7 +263,7 @@ static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len)
             if (n->stats.drops[i] != before.drops[i] && !n->drop_logged[i]) {
                 n->drop_logged[i] = true; /* once per reason: a flood must not flood the log */
                 log_event(LOG_LEVEL_WARN, "vrrp_advert_dropped", "reason", vrrp_drop_name(i), "note",
-                          "further drops for this reason are only counted", NULL);
+                          "further drops for this reason are only counted", LOG_END);
             }
         return;
     }
@@ -247,6 +271,7 @@ static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len)
                             .priority = adv.priority,
                             .interval_cs = adv.interval_cs,
                             .src = ntohl(adv.src)};
+    note_sender(n, adv.src);
     step(n, &ev);
 }
 
@@ -296,7 +321,7 @@ static void on_link_poll(struct loop *loop, struct loop_timer *t)
 /* ---- start and stop ---- */
 
 /* What config.c cannot know: addresses must be IPv4 for now. */
-static int check_config(const struct config_vrrp *c, char *err, size_t errlen)
+static int vrrp_node_check_config(const struct config_vrrp *c, char *err, size_t errlen)
 {
     if (!c->interface[0] || c->vrid < 1 || c->vrid > 255 || c->priority < 1 || c->priority > 255 ||
         c->advert_interval_cs < VRRP_ADVER_MIN_CS || c->advert_interval_cs > VRRP_ADVER_MAX_CS ||
@@ -369,7 +394,7 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
     if (!cfg->vrrp.enabled)
         return NULL;
     struct vrrp_node *n = calloc(1, sizeof *n);
-    if (!n || check_config(&cfg->vrrp, err, sizeof err) < 0) {
+    if (!n || vrrp_node_check_config(&cfg->vrrp, err, sizeof err) < 0) {
         if (n)
             node_error(err);
         free(n);
@@ -381,7 +406,7 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
     n->fd = -1;
     n->vip.arp_fd = -1;
     n->vip.resolve_fd = -1;
-    n->timer = (struct loop_timer){.fn = on_timer, .arg = n};
+    n->timer = (struct loop_timer){.fn = vrrp_node_on_timer, .arg = n};
     n->garp_timer = (struct loop_timer){.fn = garp_fire, .arg = n};
     n->link_timer = (struct loop_timer){.fn = on_link_poll, .arg = n};
     n->announce_timer = (struct loop_timer){.fn = announce_fire, .arg = n};
@@ -410,7 +435,7 @@ struct vrrp_node *vrrp_node_start(struct loop *loop, const struct config *cfg, b
     snprintf(prio, sizeof prio, "%u", n->sm.priority);
     snprintf(adv, sizeof adv, "%u0ms", n->cfg.advert_interval_cs);
     log_event(LOG_LEVEL_INFO, "vrrp_start", "vrid", vrid, "interface", n->cfg.interface, "source", addr,
-              "priority", prio, "advert_interval", adv, "backends", "unknown", NULL);
+              "priority", prio, "advert_interval", adv, "backends", "unknown", LOG_END);
     on_link_poll(loop, &n->link_timer); /* starts the machine if the link is up */
     return n;
 }

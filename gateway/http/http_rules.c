@@ -1,56 +1,21 @@
 #include "gateway/http/http_rules.h"
+#include "common/strbuf.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #define CONN_TOKENS_MAX 16 /* header names a Connection header may list */
 
-/* ---- small output writer: appends, remembers overflow ------------------- */
-
-struct out {
-    char *p;
-    size_t len, cap;
-    bool overflow;
-};
-
-static void out_mem(struct out *o, const void *s, size_t n)
+/* A head is built into the caller's send buffer (raw: no NUL kept) and is
+ * all or nothing: any cut makes the whole answer -1. */
+static void out_span(struct strbuf *o, const char *base, struct http_span s)
 {
-    if (o->overflow || n > o->cap - o->len) {
-        o->overflow = true;
-        return;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
+    strbuf_append(o, base + s.off, s.len);
 }
 
-static void out_str(struct out *o, const char *s)
-{
-    out_mem(o, s, strlen(s));
-}
-
-static void out_span(struct out *o, const char *base, struct http_span s)
-{
-    out_mem(o, base + s.off, s.len);
-}
-
-__attribute__((format(printf, 2, 3))) static void out_fmt(struct out *o, const char *fmt, ...)
-{
-    if (o->overflow)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= o->cap - o->len)
-        o->overflow = true;
-    else
-        o->len += (size_t)n;
-}
-
-static int out_end(const struct out *o)
+static int out_end(const struct strbuf *o)
 {
     return o->overflow ? -1 : (int)o->len;
 }
@@ -186,6 +151,15 @@ static unsigned check_target(const struct http_head *h, const char *base)
     return (h->url.len > 0 && u[0] == '/') ? 0 : 400; /* origin-form only */
 }
 
+static bool method_idempotent(const char *base, struct http_span m)
+{
+    static const char *const idempotent[] = {"get", "head", "options", "trace", "put", "delete"};
+    for (size_t i = 0; i < sizeof idempotent / sizeof idempotent[0]; i++)
+        if (http_span_ieq(base, m, idempotent[i]))
+            return true;
+    return false;
+}
+
 unsigned http_request_check(const struct http_head *h, const char *base, bool allow_http10_without_host,
                             struct http_request_info *info)
 {
@@ -210,6 +184,7 @@ unsigned http_request_check(const struct http_head *h, const char *base, bool al
     if (rid >= 0 && request_id_usable(base + h->headers[rid].value.off, h->headers[rid].value.len))
         info->request_id = rid;
     info->head_method = http_span_ieq(base, h->method, "head");
+    info->idempotent = method_idempotent(base, h->method);
     info->websocket = h->upgrade && http_span_ieq(base, h->method, "get") &&
                       head_has_token(h, base, "upgrade", "websocket") &&
                       head_has_token(h, base, "connection", "upgrade");
@@ -221,7 +196,7 @@ unsigned http_request_check(const struct http_head *h, const char *base, bool al
 /* ---- request head for the backend ---------------------------------------- */
 
 /* Values of all headers named `lower`, joined with ", " (list headers). */
-static bool out_joined(struct out *o, const struct http_head *h, const char *base, const char *lower)
+static bool out_joined(struct strbuf *o, const struct http_head *h, const char *base, const char *lower)
 {
     bool any = false;
     for (int i = http_head_find(h, base, lower, 0); i >= 0;
@@ -229,111 +204,129 @@ static bool out_joined(struct out *o, const struct http_head *h, const char *bas
         if (h->headers[i].value.len == 0)
             continue;
         if (any)
-            out_str(o, ", ");
+            strbuf_puts(o, ", ");
         out_span(o, base, h->headers[i].value);
         any = true;
     }
     return any;
 }
 
+/* Headers the gateway writes itself: the client's copies never pass (the
+ * two lists are appended to with what the client sent, the rest is ours). */
 static bool replaced_on_request(const char *base, struct http_span name)
 {
-    return http_span_ieq(base, name, "x-forwarded-for") || http_span_ieq(base, name, "x-forwarded-proto") ||
-           http_span_ieq(base, name, "forwarded") || http_span_ieq(base, name, "proxy-authorization");
+    static const char *const ours[] = {"x-forwarded-for",    "x-forwarded-proto", "x-forwarded-host",
+                                       "x-forwarded-port",   "x-real-ip",         "forwarded",
+                                       "proxy-authorization"};
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        if (http_span_ieq(base, name, ours[i]))
+            return true;
+    return false;
 }
 
-static void out_forwarded(struct out *o, const struct http_head *h, const char *base,
+static void out_forwarded(struct strbuf *o, const struct http_head *h, const char *base,
                           const struct http_request_info *info, const struct http_forward *f)
 {
     bool v6 = strchr(f->client_ip, ':') != NULL;
     const char *proto = f->https ? "https" : "http";
-    out_str(o, "X-Forwarded-For: ");
+    strbuf_puts(o, "X-Forwarded-For: ");
     if (out_joined(o, h, base, "x-forwarded-for"))
-        out_str(o, ", ");
-    out_fmt(o, "%s\r\nX-Forwarded-Proto: %s\r\nForwarded: ", f->client_ip, proto);
+        strbuf_puts(o, ", ");
+    strbuf_printf(o, "%s\r\nX-Forwarded-Proto: %s\r\nForwarded: ", f->client_ip, proto);
     if (out_joined(o, h, base, "forwarded"))
-        out_str(o, ", ");
-    out_fmt(o, v6 ? "for=\"[%s]\";proto=%s" : "for=%s;proto=%s", f->client_ip, proto);
+        strbuf_puts(o, ", ");
+    strbuf_printf(o, v6 ? "for=\"[%s]\";proto=%s" : "for=%s;proto=%s", f->client_ip, proto);
     if (info->host >= 0) {
-        out_str(o, ";host=\"");
+        strbuf_puts(o, ";host=\"");
         out_span(o, base, h->headers[info->host].value);
-        out_str(o, "\"");
+        strbuf_puts(o, "\"");
     }
-    out_str(o, "\r\n");
+    strbuf_printf(o, "\r\nX-Real-IP: %s\r\n", f->client_ip);
+    if (info->host >= 0) {
+        strbuf_puts(o, "X-Forwarded-Host: ");
+        out_span(o, base, h->headers[info->host].value);
+        strbuf_puts(o, "\r\n");
+    }
+    if (f->port)
+        strbuf_printf(o, "X-Forwarded-Port: %u\r\n", f->port);
 }
 
 int http_request_write(const struct http_head *h, const char *base, const struct http_request_info *info,
                        const struct http_forward *f, char *out, size_t cap)
 {
-    struct out o = {.p = out, .cap = cap};
+    struct strbuf o;
+    strbuf_init_raw(&o, out, cap);
     out_span(&o, base, h->method);
-    out_str(&o, " ");
+    strbuf_puts(&o, " ");
     out_span(&o, base, h->url);
-    out_fmt(&o, " HTTP/1.%u\r\n", h->minor);
+    strbuf_printf(&o, " HTTP/1.%u\r\n", h->minor);
     for (unsigned i = 0; i < h->n_headers; i++) {
         struct http_span name = h->headers[i].name;
         bool keep_upgrade = info->websocket && http_span_ieq(base, name, "upgrade");
         if ((!keep_upgrade && is_hop_by_hop(h, base, name)) || replaced_on_request(base, name))
             continue;
         out_span(&o, base, name);
-        out_str(&o, ": ");
+        strbuf_puts(&o, ": ");
         out_span(&o, base, h->headers[i].value);
-        out_str(&o, "\r\n");
+        strbuf_puts(&o, "\r\n");
     }
     if (info->websocket)
-        out_str(&o, "Connection: upgrade\r\n");
+        strbuf_puts(&o, "Connection: upgrade\r\n");
     out_forwarded(&o, h, base, info, f);
     if (info->request_id < 0)
-        out_fmt(&o, "X-Request-Id: %s\r\n", f->new_request_id);
-    out_str(&o, "\r\n");
+        strbuf_printf(&o, "X-Request-Id: %s\r\n", f->new_request_id);
+    strbuf_puts(&o, "\r\n");
     return out_end(&o);
 }
 
 /* ---- response head for the client ---------------------------------------- */
 
-static void out_hsts(struct out *o, const struct http_reply_opts *r)
+static void out_hsts(struct strbuf *o, const struct http_reply_opts *r)
 {
     if (!r->https || r->hsts_max_age_s == 0)
         return;
-    out_fmt(o, "Strict-Transport-Security: max-age=%llu%s\r\n", (unsigned long long)r->hsts_max_age_s,
-            r->hsts_subdomains ? "; includeSubDomains" : "");
+    strbuf_printf(o, "Strict-Transport-Security: max-age=%llu%s\r\n", (unsigned long long)r->hsts_max_age_s,
+                  r->hsts_subdomains ? "; includeSubDomains" : "");
 }
 
-static void out_connection(struct out *o, const struct http_reply_opts *r)
+static void out_connection(struct strbuf *o, const struct http_reply_opts *r)
 {
     if (r->websocket)
-        out_str(o, "Connection: upgrade\r\n");
+        strbuf_puts(o, "Connection: upgrade\r\n");
     else if (r->close)
-        out_str(o, "Connection: close\r\n");
+        strbuf_puts(o, "Connection: close\r\n");
     else if (r->client_http10)
-        out_str(o, "Connection: keep-alive\r\n");
+        strbuf_puts(o, "Connection: keep-alive\r\n");
 }
 
 int http_response_write(const struct http_head *h, const char *base, const struct http_reply_opts *r,
                         char *out, size_t cap)
 {
-    struct out o = {.p = out, .cap = cap};
+    struct strbuf o;
+    strbuf_init_raw(&o, out, cap);
     const char *eol = memchr(base, '\n', h->head_len);
     if (!eol)
         return -1;
-    out_mem(&o, base, (size_t)(eol - base) + 1); /* status line as the backend sent it */
+    strbuf_append(&o, base, (size_t)(eol - base) + 1); /* status line as the backend sent it */
     bool interim = h->status >= 100 && h->status < 200 && h->status != 101;
     for (unsigned i = 0; i < h->n_headers; i++) {
         struct http_span name = h->headers[i].name;
         bool keep_upgrade = r->websocket && http_span_ieq(base, name, "upgrade");
+        bool framing =
+            http_span_ieq(base, name, "content-length") || http_span_ieq(base, name, "transfer-encoding");
         if ((!keep_upgrade && is_hop_by_hop(h, base, name)) ||
-            http_span_ieq(base, name, "strict-transport-security"))
+            http_span_ieq(base, name, "strict-transport-security") || (interim && framing))
             continue;
         out_span(&o, base, name);
-        out_str(&o, ": ");
+        strbuf_puts(&o, ": ");
         out_span(&o, base, h->headers[i].value);
-        out_str(&o, "\r\n");
+        strbuf_puts(&o, "\r\n");
     }
     if (!interim) {
         out_hsts(&o, r);
         out_connection(&o, r);
     }
-    out_str(&o, "\r\n");
+    strbuf_puts(&o, "\r\n");
     return out_end(&o);
 }
 
@@ -363,19 +356,20 @@ const char *http_status_reason(unsigned status)
 
 int http_reply_error(unsigned status, const struct http_reply_opts *r, char *out, size_t cap)
 {
-    struct out o = {.p = out, .cap = cap};
+    struct strbuf o;
+    strbuf_init_raw(&o, out, cap);
     const char *reason = http_status_reason(status);
-    out_fmt(&o,
-            "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\n",
-            status, reason, strlen(reason) + 5);
+    strbuf_printf(&o,
+                  "HTTP/1.1 %u %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+                  "Cache-Control: no-store\r\n",
+                  status, reason, strlen(reason) + 5);
     if (status == 503)
-        out_str(&o, "Retry-After: 5\r\n");
+        strbuf_puts(&o, "Retry-After: 5\r\n");
     if (status == 405)
-        out_str(&o, "Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n");
+        strbuf_puts(&o, "Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n");
     out_hsts(&o, r);
     out_connection(&o, r);
-    out_fmt(&o, "\r\n%u %s\n", status, reason);
+    strbuf_printf(&o, "\r\n%u %s\n", status, reason);
     return out_end(&o);
 }
 
@@ -393,13 +387,14 @@ int http_reply_redirect(const struct http_head *h, const char *base, const struc
         hn = (size_t)(colon - hs); /* the https port is the default one */
     bool keeps_method = !(http_span_ieq(base, h->method, "get") || http_span_ieq(base, h->method, "head"));
     unsigned status = keeps_method ? 308 : 301;
-    struct out o = {.p = out, .cap = cap};
-    out_fmt(&o, "HTTP/1.1 %u %s\r\nLocation: https://", status, http_status_reason(status));
-    out_mem(&o, hs, hn);
+    struct strbuf o;
+    strbuf_init_raw(&o, out, cap);
+    strbuf_printf(&o, "HTTP/1.1 %u %s\r\nLocation: https://", status, http_status_reason(status));
+    strbuf_append(&o, hs, hn);
     out_span(&o, base, h->url);
-    out_str(&o, "\r\nContent-Length: 0\r\n");
+    strbuf_puts(&o, "\r\nContent-Length: 0\r\n");
     out_connection(&o, r);
-    out_str(&o, "\r\n");
+    strbuf_puts(&o, "\r\n");
     return out_end(&o);
 }
 

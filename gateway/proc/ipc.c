@@ -188,3 +188,22 @@ int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why)
     }
     return 1;
 }
+
+int ipc_receive(int fd, ipc_handler_fn *fn, void *arg, const char **why)
+{
+    _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
+    *why = NULL;
+    for (unsigned i = 0; i < IPC_MSGS_PER_EVENT; i++) {
+        struct ipc_msg msg;
+        int rc = ipc_recv(fd, buf, &msg, why);
+        if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return 0;
+        if (rc <= 0) {
+            if (rc < 0 && !*why)
+                *why = strerror(errno);
+            return -1;
+        }
+        fn(arg, &msg);
+    }
+    return 0;
+}

@@ -13,7 +13,7 @@
 #ifndef RAMPART_GATEWAY_PROC_IPC_H
 #define RAMPART_GATEWAY_PROC_IPC_H
 
-#include "gateway/admin/admin.h"
+#include "gateway/admin/status.h"
 #include "gateway/config/config.h"
 #include "common/parse.h"
 #include "tls/tls.h"
@@ -97,6 +97,16 @@ int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len);
  * 1 = message in *out, 0 = peer closed, -1 = error/EAGAIN (errno) or
  * malformed (errno EPROTO, *why set). */
 int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why);
+
+/* The receive loop of both ends, for a socket on an event loop: hands
+ * each message waiting on fd to fn, at most IPC_MSGS_PER_EVENT per call
+ * (level-triggered epoll calls again for the rest, so a flooding peer
+ * cannot hold the loop). 0: nothing more for now. -1: the peer closed
+ * (*why NULL) or broke the protocol (*why says how); stop watching fd.
+ * One receive buffer per process: call it from one thread only. */
+#define IPC_MSGS_PER_EVENT 32
+typedef void ipc_handler_fn(void *arg, const struct ipc_msg *msg);
+int ipc_receive(int fd, ipc_handler_fn *fn, void *arg, const char **why);
 
 const char *ipc_type_name(enum ipc_type type);
 

@@ -130,3 +130,13 @@ void listener_close_all(int *fds, unsigned n)
         fds[i] = -1;
     }
 }
+
+unsigned listener_worker_slots(const struct config *cfg, const int *fds, struct worker_listen_slot *out)
+{
+    unsigned n = listener_slots(cfg);
+    for (unsigned slot = 0; slot < n; slot++) {
+        listener_slot_addr(cfg, slot, &out[slot].kind);
+        out[slot].fds = fds + slot * cfg->gateway.workers;
+    }
+    return n;
+}

@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #define LISTENER_BACKLOG   4096 /* capped by net.core.somaxconn */
-#define LISTENER_MAX_SLOTS (2 * CONFIG_MAX_LISTENERS)
+#define LISTENER_MAX_SLOTS WORKER_MAX_LISTEN_SLOTS
 #define LISTENER_MAX_FDS   (LISTENER_MAX_SLOTS * CONFIG_MAX_WORKERS)
 
 /* Number of sockets for cfg: (n_https + n_http) * workers. */
@@ -28,6 +28,10 @@ unsigned listener_slots(const struct config *cfg);
 /* The address and kind of slot `slot`. */
 const struct listen_addr *listener_slot_addr(const struct config *cfg, unsigned slot,
                                              enum listener_kind *kind);
+
+/* The workers' view of fds (this layout): one entry per slot, its kind and
+ * its sockets for workers 0..workers-1. Returns the number of slots. */
+unsigned listener_worker_slots(const struct config *cfg, const int *fds, struct worker_listen_slot *out);
 
 /* Opens one listening socket (non-blocking, CLOEXEC, SO_REUSEPORT,
  * IP_FREEBIND so the VIP need not be present, dual-stack for [::]).

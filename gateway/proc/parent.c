@@ -4,7 +4,9 @@
 #include "gateway/proc/parent.h"
 #include "gateway/admin/admin.h"
 #include "gateway/proc/listener.h"
+#include "gateway/proc/parent_firewall.h"
 #include "common/log.h"
+#include "common/ratelimit.h"
 #include "gateway/event/loop.h"
 #include "gateway/proc/relay_proc.h"
 #include "gateway/proc/relay.h"
@@ -12,7 +14,6 @@
 #include "gateway/proc/supervise.h"
 #include "gateway/ha/vrrp_net.h"
 #include "gateway/ha/vrrp_node.h"
-#include "firewall/firewall.h"
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
@@ -45,15 +46,15 @@ struct parent {
     /* what the relay's admin pages show about the parent's side */
     char vrrp_role_sent[16];
     uint64_t vrrp_transitions, status_sent_ms;
-    struct admin_firewall_status firewall;
+    struct parent_firewall firewall;
+    struct sandbox_child relay_user; /* who relays run as (sandbox.h) */
+    struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
     struct loop_io sig_io;
     struct loop_timer watchdog, restart, ticket_rotate;
     /* session-ticket keys: made here so every relay (after a reload or a
      * restart) issues and accepts the same tickets */
     struct tls_ticket_keys tickets;
-    uint64_t autoblock_second_ms; /* start of the current second of blocks */
-    unsigned autoblocks_this_second;
 };
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
@@ -87,8 +88,8 @@ static uint64_t known_down(const struct parent *p, const struct config *cfg)
 static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
 {
     char err[256];
-    struct relay_proc *rp =
-        relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, loop_now_ms(p->loop), err, sizeof err);
+    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, &p->relay_user,
+                                             loop_now_ms(p->loop), err, sizeof err);
     if (!rp) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
@@ -210,32 +211,6 @@ int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
     return 0;
 }
 
-/* [firewall] policy: applied atomically (fw_apply_file: all or nothing),
- * at start and on every reload. 0, or -1 with every problem logged. */
-static int apply_firewall(struct parent *p, const struct config *cfg, char *err, size_t err_len)
-{
-    p->firewall.managed = cfg->firewall.policy[0] != '\0';
-    if (!p->firewall.managed)
-        return 0;
-    static struct policy_diags diags;
-    char fw_err[FW_ERR_MAX] = "";
-    memset(&diags, 0, sizeof diags);
-    int rc = fw_apply_file(cfg->firewall.policy, &diags, fw_err);
-    for (unsigned i = 0; i < diags.n; i++)
-        log_event(diags.errors ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "policy_diagnostic", "message",
-                  diags.msg[i], LOG_END);
-    p->firewall.applied = rc == 0;
-    if (rc < 0) {
-        p->firewall.apply_failures++;
-        snprintf(err, err_len, "firewall policy %s: %s", cfg->firewall.policy,
-                 diags.errors ? "has errors (logged)" : fw_err);
-        return -1;
-    }
-    p->firewall.applies++;
-    log_event(LOG_LEVEL_INFO, "firewall_applied", "policy", cfg->firewall.policy, LOG_END);
-    return 0;
-}
-
 static void parent_reload(struct parent *p)
 {
     if (p->pending || p->stopping) {
@@ -265,7 +240,7 @@ static void parent_reload(struct parent *p)
         reload_abandon(p, "[gateway] user cannot change on reload: restart rampart");
         return;
     }
-    if (apply_firewall(p, next, err, sizeof err) < 0) {
+    if (parent_firewall_apply(&p->firewall, next, p->cfg, err, sizeof err) < 0) {
         reload_abandon(p, err);
         return;
     }
@@ -303,27 +278,6 @@ static void report_vrrp(struct parent *p)
     ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
 }
 
-/* The nft drop counters and the blocklist size, read back from the kernel
- * (the relay cannot: it has no CAP_NET_ADMIN). */
-static void read_firewall_counters(struct parent *p)
-{
-    if (!p->firewall.managed || !p->firewall.applied)
-        return;
-    struct fw_status st;
-    char err[FW_ERR_MAX];
-    if (fw_status_read(&st, err) < 0)
-        return; /* keep the last values; the next read may succeed */
-    unsigned n = st.n_drops < ADMIN_FW_MAX_COUNTERS ? st.n_drops : ADMIN_FW_MAX_COUNTERS;
-    for (unsigned i = 0; i < n; i++) {
-        struct admin_fw_counter *c = &p->firewall.drops[i];
-        snprintf(c->name, sizeof c->name, "%s", st.drops[i].name);
-        c->packets = st.drops[i].packets;
-        c->bytes = st.drops[i].bytes;
-    }
-    p->firewall.n_drops = n;
-    p->firewall.blocked_addresses = st.blocked;
-}
-
 /* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
  * relay that just became ready (force). */
 static void report_status(struct parent *p, bool force)
@@ -340,8 +294,8 @@ static void report_status(struct parent *p, bool force)
     snprintf(p->vrrp_role_sent, sizeof p->vrrp_role_sent, "%s", role);
     p->status_sent_ms = now;
     report_vrrp(p);
-    read_firewall_counters(p);
-    ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall, sizeof p->firewall);
+    parent_firewall_read_counters(&p->firewall);
+    ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall.status, sizeof p->firewall.status);
 }
 
 /* ---- messages from relays --------------------------------------------------------- */
@@ -383,22 +337,9 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
     log_pid(LOG_LEVEL_INFO, "relay_ready", rp->pid, "backends_up", up);
 }
 
-/* A relay gone wrong (or taken over) cannot flood the blocklist: at most
- * this many blocks a second are made, the rest refused and logged. */
-#define PARENT_AUTOBLOCKS_PER_S 100
-
-static bool autoblock_budget(struct parent *p)
-{
-    uint64_t now = loop_now_ms(p->loop);
-    if (now - p->autoblock_second_ms >= 1000) {
-        p->autoblock_second_ms = now;
-        p->autoblocks_this_second = 0;
-    }
-    return ++p->autoblocks_this_second <= PARENT_AUTOBLOCKS_PER_S;
-}
-
-/* The relay's abuse detector names an offender: into the blocklist set
- * for autoblock_timeout (only the parent may program nftables). */
+/* The relay's abuse detector names an offender: parent_firewall.c decides
+ * (the relay is not trusted: peers, administrators, backends, this node
+ * and non-global addresses are refused) and its thread blocks. */
 static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void *payload)
 {
     struct ipc_autoblock m;
@@ -406,32 +347,27 @@ static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void
     const char *why = NULL;
     memcpy(&m, payload, sizeof m);
     if (ipc_autoblock_to_addr(&m, &addr, &why) < 0) {
-        log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "reason", why);
+        parent_firewall_bad_request(&p->firewall, (int)rp->pid, why, loop_now_ms(p->loop));
         return;
     }
-    char a[INET6_ADDRSTRLEN], timeout[24], err[FW_ERR_MAX] = "";
-    format_ip(&addr, a, sizeof a);
-    if (!p->cfg->firewall.autoblock || !p->firewall.managed || !p->firewall.applied) {
-        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason",
-                  "autoblock is off or no [firewall] policy is applied", LOG_END);
+    uint32_t heard[CONFIG_MAX_PEERS];
+    unsigned n_heard = vrrp_node_peers_seen(p->vrrp, heard, CONFIG_MAX_PEERS);
+    parent_firewall_autoblock(&p->firewall, p->cfg, &addr, heard, n_heard, loop_now_ms(p->loop));
+}
+
+/* A message a relay should not send: logged at most RATELIMIT_LOG_BURST
+ * times a second (a relay gone wrong must not flood the log). */
+static void parent_unexpected(struct parent *p, struct relay_proc *rp, enum ipc_type type)
+{
+    uint64_t skipped;
+    if (!ratelimit_allow(&p->ipc_log, loop_now_ms(p->loop), RATELIMIT_LOG_BURST, RATELIMIT_LOG_PERIOD_MS,
+                         &skipped))
         return;
-    }
-    if (!autoblock_budget(p)) {
-        char limit[64];
-        snprintf(limit, sizeof limit, "more than %d blocks in one second", PARENT_AUTOBLOCKS_PER_S);
-        log_event(LOG_LEVEL_WARN, "autoblock_skipped", "client", a, "reason", limit, LOG_END);
-        return;
-    }
-    if (fw_block(&addr, p->cfg->firewall.autoblock_timeout_ms, err) < 0) {
-        log_event(LOG_LEVEL_ERROR, "autoblock_failed", "client", a, "reason", err, LOG_END);
-        return;
-    }
-    p->firewall.autoblocks++;
-    snprintf(timeout, sizeof timeout, "%llums", (unsigned long long)p->cfg->firewall.autoblock_timeout_ms);
-    char threshold[16];
-    snprintf(threshold, sizeof threshold, "%u", p->cfg->firewall.autoblock_threshold);
-    log_event(LOG_LEVEL_WARN, "autoblock", "client", a, "timeout", timeout, "threshold", threshold, LOG_END);
-    report_status(p, true);
+    char pid[16], n[24];
+    snprintf(pid, sizeof pid, "%d", (int)rp->pid);
+    snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
+    log_event(LOG_LEVEL_WARN, "ipc_unexpected", "pid", pid, "type", ipc_type_name(type),
+              skipped ? "suppressed" : LOG_END, n, LOG_END);
 }
 
 /* ---- session-ticket keys ------------------------------------------------------- */
@@ -481,32 +417,34 @@ static void parent_on_message(struct parent *p, struct relay_proc *rp, const str
         log_pid(LOG_LEVEL_ERROR, "relay_failed", rp->pid, "reason", why);
         break; /* it exits; SIGCHLD does the rest */
     }
-    default: log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "type", ipc_type_name(msg->type));
+    default: parent_unexpected(p, rp, msg->type);
     }
+}
+
+struct parent_ipc_ctx {
+    struct parent *p;
+    struct relay_proc *rp;
+};
+
+static void parent_on_ipc_message(void *arg, const struct ipc_msg *msg)
+{
+    struct parent_ipc_ctx *ctx = arg;
+    parent_on_message(ctx->p, ctx->rp, msg);
 }
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
 {
     (void)events;
-    struct parent *p = io->arg;
-    struct relay_proc *rp = (struct relay_proc *)((char *)io - offsetof(struct relay_proc, io));
-    _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
-    for (;;) {
-        struct ipc_msg msg;
-        const char *why = NULL;
-        int rc = ipc_recv(io->fd, buf, &msg, &why);
-        if (rc < 0 && (errno == EAGAIN || errno == EINTR))
-            return;
-        if (rc <= 0) {
-            /* closed or garbage: stop listening; it is reaped on exit, or
-             * the watchdog kills it when its heartbeats stop */
-            if (rc < 0)
-                log_pid(LOG_LEVEL_ERROR, "ipc_error", rp->pid, "reason", why ? why : strerror(errno));
-            loop_unwatch(loop, io);
-            return;
-        }
-        parent_on_message(p, rp, &msg);
-    }
+    struct parent_ipc_ctx ctx = {io->arg,
+                                 (struct relay_proc *)((char *)io - offsetof(struct relay_proc, io))};
+    const char *why;
+    if (ipc_receive(io->fd, parent_on_ipc_message, &ctx, &why) == 0)
+        return;
+    /* closed or garbage: stop listening; it is reaped on exit, or the
+     * watchdog kills it when its heartbeats stop */
+    if (why)
+        log_pid(LOG_LEVEL_ERROR, "ipc_error", ctx.rp->pid, "reason", why);
+    loop_unwatch(loop, io);
 }
 
 /* ---- child exits and the watchdog ---------------------------------------------------- */
@@ -645,6 +583,17 @@ static int parent_signals(struct parent *p)
     return loop_watch_signals(p->loop, &p->sig_io, signals, sizeof signals / sizeof signals[0]);
 }
 
+/* What the parent gave up, once, for the operator and the tests. */
+static void parent_log_sandbox(void)
+{
+    char bits[16];
+    snprintf(bits, sizeof bits, "0x%x", sandbox_securebits());
+    log_event(LOG_LEVEL_INFO, "sandbox", "securebits", bits, "no_new_privs", "1", "seccomp", "filter",
+              "capabilities",
+              "cap_net_admin,cap_net_raw (cap_kill,cap_setuid,cap_setgid,cap_setpcap raised per call)",
+              LOG_END);
+}
+
 /* Everything that needs more than NET_ADMIN + NET_RAW happens before. */
 static int parent_setup(struct parent *p, char *err, size_t err_len)
 {
@@ -653,19 +602,27 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     if (parent_check_tls(p->cfg, err, err_len) < 0)
         return -1;
     /* the reviewed policy is in force before any port opens */
-    if (apply_firewall(p, p->cfg, err, err_len) < 0)
+    if (parent_firewall_apply(&p->firewall, p->cfg, NULL, err, err_len) < 0)
         return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
-    if (geteuid() != 0)
+    bool root = geteuid() == 0;
+    if (!root)
         log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
                   LOG_END);
-    else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
+    else if (sandbox_parent_enter(p->cfg->gateway.user, &p->relay_user, err, err_len) < 0)
         return -1;
     bool failed = false;
     p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);
     if (failed)
         return snprintf(err, err_len, "VRRP could not start"), -1;
+    /* its thread inherits the credentials just set */
+    if (parent_firewall_start(&p->firewall, err, err_len) < 0)
+        return -1;
+    if (root && sandbox_parent_seccomp(&p->relay_user, 1, err, err_len) < 0)
+        return -1;
+    if (root)
+        parent_log_sandbox();
     if (tls_ticket_key_generate(&p->tickets.current) < 0)
         return snprintf(err, err_len, "ticket keys: getrandom: %s", strerror(errno)), -1;
     p->tickets.previous = p->tickets.current;
@@ -678,6 +635,7 @@ int parent_run(struct config *cfg)
     struct parent *p = &parent;
     *p = (struct parent){.cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg)};
     memset(p->fds, -1, sizeof p->fds);
+    parent_firewall_init(&p->firewall);
     log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
     char err[512];
     int rc = 1;
@@ -695,6 +653,7 @@ int parent_run(struct config *cfg)
     loop_run(p->loop);
     rc = p->exit_code;
 out:
+    parent_firewall_free(&p->firewall);
     vrrp_node_shutdown(p->vrrp);
     listener_close_all(p->fds, listener_count(p->cfg));
     if (p->sig_io.fd > 0)

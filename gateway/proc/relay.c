@@ -12,6 +12,7 @@
 #include "gateway/proc/ipc.h"
 #include "gateway/proc/listener.h"
 #include "common/log.h"
+#include "common/ratelimit.h"
 #include "gateway/event/loop.h"
 #include "gateway/admin/metrics.h"
 #include "gateway/proc/sandbox.h"
@@ -44,6 +45,7 @@ struct relay {
     int ipc_fd;
     struct loop_io ipc_io, sig_io;
     struct loop_timer beat;
+    struct ratelimit ipc_log; /* ipc_unexpected lines */
     bool draining;
 };
 
@@ -116,23 +118,23 @@ static void relay_install_tickets(struct relay *r, const void *payload)
     explicit_bzero(&keys, sizeof keys);
 }
 
-static void on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
+/* Logged at most RATELIMIT_LOG_BURST times a second. */
+static void relay_unexpected(struct relay *r, enum ipc_type type)
 {
-    (void)events;
-    struct relay *r = io->arg;
-    _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
-    struct ipc_msg msg;
-    const char *why = NULL;
-    int rc = ipc_recv(io->fd, buf, &msg, &why);
-    if (rc < 0 && (errno == EAGAIN || errno == EINTR))
+    uint64_t skipped;
+    if (!ratelimit_allow(&r->ipc_log, loop_now_ms(r->loop), RATELIMIT_LOG_BURST, RATELIMIT_LOG_PERIOD_MS,
+                         &skipped))
         return;
-    if (rc <= 0) {
-        /* the parent is gone: nobody supervises us, finish and leave */
-        loop_unwatch(loop, io);
-        relay_drain(r, rc == 0 ? "parent closed the control socket" : (why ? why : strerror(errno)));
-        return;
-    }
-    switch (msg.type) {
+    char n[24];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
+    log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(type), skipped ? "suppressed" : LOG_END,
+              n, LOG_END);
+}
+
+static void relay_on_message(void *arg, const struct ipc_msg *msg)
+{
+    struct relay *r = arg;
+    switch (msg->type) {
     case IPC_DRAIN: relay_drain(r, "asked by the parent"); break;
     case IPC_RETIRE:
         /* the new relay serves the admin pages from now on */
@@ -141,19 +143,31 @@ static void on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
         break;
     case IPC_VRRP: {
         struct admin_vrrp_status st;
-        memcpy(&st, msg.payload, sizeof st);
+        memcpy(&st, msg->payload, sizeof st);
         admin_set_vrrp_status(&st);
         break;
     }
-    case IPC_TICKET_KEYS: relay_install_tickets(r, msg.payload); break;
+    case IPC_TICKET_KEYS: relay_install_tickets(r, msg->payload); break;
     case IPC_FIREWALL: {
         static struct admin_firewall_status st;
-        memcpy(&st, msg.payload, sizeof st);
+        memcpy(&st, msg->payload, sizeof st);
         admin_set_firewall_status(&st);
         break;
     }
-    default: log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(msg.type), LOG_END);
+    default: relay_unexpected(r, msg->type);
     }
+}
+
+static void relay_on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)events;
+    struct relay *r = io->arg;
+    const char *why;
+    if (ipc_receive(io->fd, relay_on_message, r, &why) == 0)
+        return;
+    /* the parent is gone: nobody supervises us, finish and leave */
+    loop_unwatch(loop, io);
+    relay_drain(r, why ? why : "parent closed the control socket");
 }
 
 static void on_signal(struct loop *loop, struct loop_io *io, unsigned events)
@@ -248,14 +262,16 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
         abuse_init(&abuse, cfg->firewall.autoblock_threshold, cfg->firewall.autoblock_window_ms);
         r.abuse = &abuse;
     }
-    r.pool = worker_pool_start(cfg, r.tls, &r.backends, r.abuse, listen_fds);
+    struct worker_listen_slot slots[LISTENER_MAX_SLOTS];
+    unsigned n_slots = listener_worker_slots(cfg, listen_fds, slots);
+    r.pool = worker_pool_start(cfg, r.tls, &r.backends, r.abuse, slots, n_slots);
     if (!r.pool) {
         relay_fatal(ipc_fd, "could not start the worker threads");
         return 1;
     }
     r.health = health_start(r.loop, cfg, &r.backends);
     if (ipc_fd >= 0) {
-        r.ipc_io = (struct loop_io){.fd = ipc_fd, .fn = on_ipc, .arg = &r};
+        r.ipc_io = (struct loop_io){.fd = ipc_fd, .fn = relay_on_ipc, .arg = &r};
         loop_watch(r.loop, &r.ipc_io, LOOP_READ);
         struct ipc_status st;
         relay_status(&r, &st);

@@ -22,11 +22,14 @@ void abuse_destroy(struct abuse *a)
     pthread_mutex_destroy(&a->lock);
 }
 
+/* IPv4 as ::ffff:a.b.c.d; IPv6 as its /64 (low 64 bits zero), the way
+ * connlimit.c groups clients: one subscriber holds a whole /64, so counting
+ * /128s would give it 2^64 fresh starts. */
 static void key_of(const struct ip_addr *addr, uint8_t key[ABUSE_KEY_LEN])
 {
     memset(key, 0, ABUSE_KEY_LEN);
     if (addr->family == AF_INET6) {
-        memcpy(key, &addr->u.v6, ABUSE_KEY_LEN);
+        memcpy(key, &addr->u.v6, ABUSE_IPV6_PREFIX_BYTES);
         return;
     }
     key[10] = key[11] = 0xff;
@@ -34,7 +37,7 @@ static void key_of(const struct ip_addr *addr, uint8_t key[ABUSE_KEY_LEN])
 }
 
 /* FNV-1a over the key. */
-static unsigned key_hash(const uint8_t key[ABUSE_KEY_LEN])
+static unsigned abuse_key_hash(const uint8_t key[ABUSE_KEY_LEN])
 {
     uint32_t h = 2166136261u;
     for (unsigned i = 0; i < ABUSE_KEY_LEN; i++)
@@ -51,7 +54,7 @@ static bool expired(const struct abuse *a, const struct abuse_entry *e, uint64_t
  * oldest of the probed slots (evicted). */
 static struct abuse_entry *slot_for(struct abuse *a, const uint8_t key[ABUSE_KEY_LEN], uint64_t now_ms)
 {
-    unsigned h = key_hash(key);
+    unsigned h = abuse_key_hash(key);
     struct abuse_entry *reuse = NULL, *oldest = NULL;
     for (unsigned i = 0; i < ABUSE_PROBE; i++) {
         struct abuse_entry *e = &a->table[(h + i) & (ABUSE_TABLE_SIZE - 1)];

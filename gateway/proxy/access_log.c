@@ -1,82 +1,64 @@
 #include "gateway/proxy/access_log.h"
+#include "common/strbuf.h"
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-struct line {
-    char *p;
-    size_t len, cap; /* cap keeps one byte for the final '\n' */
-};
-
-static void put_char(struct line *l, char ch)
-{
-    if (l->len < l->cap)
-        l->p[l->len++] = ch;
-}
-
-__attribute__((format(printf, 2, 3))) static void put_fmt(struct line *l, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(l->p + l->len, l->cap - l->len + 1, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        l->len += (size_t)n < l->cap - l->len ? (size_t)n : l->cap - l->len;
-}
-
-/* Request text comes from the client: control bytes, quotes and
- * backslashes are escaped so a line can never be forged or broken. */
-static void put_escaped(struct line *l, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
-            put_fmt(l, "\\x%02x", ch);
-        else
-            put_char(l, (char)ch);
-    }
-}
 
 static const char *or_dash(const char *s)
 {
     return s && *s ? s : "-";
 }
 
+/* Request text comes from the client: control bytes, quotes and
+ * backslashes are escaped (STRBUF_ESC_HEX) so a line can never be forged
+ * or broken. */
+static void access_log_json(struct strbuf *l, const struct access_entry *e)
+{
+    strbuf_printf(l, "{\"client\":\"%s\",\"method\":\"", or_dash(e->client_ip));
+    strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->method));
+    strbuf_puts(l, "\",\"path\":\"");
+    strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->path));
+    strbuf_printf(l,
+                  "\",\"status\":%u,\"bytes\":%llu,\"duration_ms\":%.3f,\"backend\":\"%s\","
+                  "\"tls_version\":\"%s\",\"tls_cipher\":\"%s\",\"request_id\":\"",
+                  e->status, (unsigned long long)e->bytes, (double)e->duration_us / 1000.0,
+                  or_dash(e->backend), or_dash(e->tls_version), or_dash(e->tls_cipher));
+    strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->request_id));
+    strbuf_puts(l, "\"}");
+}
+
+static void access_log_plain(struct strbuf *l, const struct access_entry *e)
+{
+    strbuf_printf(l, "%s \"", or_dash(e->client_ip));
+    strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->method));
+    strbuf_putc(l, ' ');
+    strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->path));
+    strbuf_printf(l, "\" %u %llu %.3fms backend=%s tls=%s cipher=%s id=", e->status,
+                  (unsigned long long)e->bytes, (double)e->duration_us / 1000.0, or_dash(e->backend),
+                  or_dash(e->tls_version), or_dash(e->tls_cipher));
+    strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->request_id));
+}
+
 size_t access_log_format(const struct access_entry *e, enum log_format fmt, char *out, size_t cap)
 {
     if (cap < 2)
         return 0;
-    struct line l = {.p = out, .cap = cap - 2};
-    if (fmt == LOG_FORMAT_JSON) {
-        put_fmt(&l, "{\"client\":\"%s\",\"method\":\"", or_dash(e->client_ip));
-        put_escaped(&l, or_dash(e->method));
-        put_fmt(&l, "\",\"path\":\"");
-        put_escaped(&l, or_dash(e->path));
-        put_fmt(&l,
-                "\",\"status\":%u,\"bytes\":%llu,\"duration_ms\":%.3f,\"backend\":\"%s\","
-                "\"tls_version\":\"%s\",\"tls_cipher\":\"%s\",\"request_id\":\"",
-                e->status, (unsigned long long)e->bytes, (double)e->duration_us / 1000.0, or_dash(e->backend),
-                or_dash(e->tls_version), or_dash(e->tls_cipher));
-        put_escaped(&l, or_dash(e->request_id));
-        put_fmt(&l, "\"}");
-    } else {
-        put_fmt(&l, "%s \"", or_dash(e->client_ip));
-        put_escaped(&l, or_dash(e->method));
-        put_char(&l, ' ');
-        put_escaped(&l, or_dash(e->path));
-        put_fmt(&l, "\" %u %llu %.3fms backend=%s tls=%s cipher=%s id=", e->status,
-                (unsigned long long)e->bytes, (double)e->duration_us / 1000.0, or_dash(e->backend),
-                or_dash(e->tls_version), or_dash(e->tls_cipher));
-        put_escaped(&l, or_dash(e->request_id));
-    }
-    out[l.len++] = '\n';
-    out[l.len] = '\0';
-    return l.len;
+    /* the fields stop two bytes short of cap, so '\n' + NUL always fit;
+     * what does not fit is cut silently */
+    struct strbuf l;
+    strbuf_init_fixed(&l, out, cap - 1);
+    if (fmt == LOG_FORMAT_JSON)
+        access_log_json(&l, e);
+    else
+        access_log_plain(&l, e);
+    struct strbuf end;
+    strbuf_init_fixed(&end, out + l.len, cap - l.len);
+    strbuf_putc(&end, '\n');
+    return l.len + end.len;
 }
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -92,7 +74,9 @@ static int target_fd(const char *target)
         return STDERR_FILENO;
     pthread_mutex_lock(&log_lock);
     if (log_fd < 0 || strcmp(log_path, target) != 0) {
-        int fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        /* O_NOFOLLOW: a link planted at the log's path (by whoever can
+         * write its directory) does not make us append to another file. */
+        int fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
         if (fd < 0) {
             fprintf(stderr, "rampart: access log %s: cannot open, using stderr\n", target);
             fd = STDERR_FILENO;

@@ -3,10 +3,10 @@
  * in conn_pump(): after any event it moves bytes and makes decisions until
  * nothing more can be done without waiting, then says what to wait for.
  */
-#include "gateway/proxy/conn.h"
+#include "gateway/proxy/conn_internal.h"
 
-#include "gateway/proxy/access_log.h"
-#include "gateway/proxy/abuse.h"
+#include "gateway/proxy/admission.h"
+
 #include "gateway/admin/metrics.h"
 #include "tls/tls.h"
 
@@ -14,21 +14,11 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CONN_PUMP_ROUNDS 64 /* bound on one pump; more work waits for the next event */
 
-static uint64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* ---- closing ------------------------------------------------------------------ */
-
-static void request_done(struct conn *c);
 
 static void conn_free(void *arg)
 {
@@ -44,17 +34,17 @@ static void drain_unread(int fd)
         ;
 }
 
-static void conn_close(struct conn *c)
+void conn_close(struct conn *c)
 {
     if (c->state == CS_CLOSED)
         return;
     struct worker *w = c->w;
     struct conn_worker *cw = w->conns;
     if (c->x && (c->x->rq != RQ_HEAD || c->x->status))
-        request_done(c); /* logged with what it got, status 0 if nothing */
-    if (c->bio)
-        proxy_release(c, false);
+        conn_request_done(c); /* logged with what it got, status 0 if nothing */
+    proxy_release(c, false);  /* socket, backend slot, queue place */
     loop_timer_clear(w->loop, &c->timer);
+    loop_timer_clear(w->loop, &c->send_timer);
     loop_timer_clear(w->loop, &c->kick);
     loop_unwatch(w->loop, &c->cio);
     if (c->tls) {
@@ -73,15 +63,10 @@ static void conn_close(struct conn *c)
     if (c->next)
         c->next->prev = c->prev;
     c->state = CS_CLOSED;
-    worker_conn_released(w, &c->peer); /* counts, limits, metrics: worker.c */
+    admission_release(w, &c->peer); /* counts, limits, metrics: worker.c */
     conn_release_if_drained(w);
     if (loop_defer(w->loop, conn_free, c) < 0)
         free(c); /* no memory to defer: the lesser risk is to free now */
-}
-
-void conn_abort(struct conn *c)
-{
-    conn_close(c);
 }
 
 /* ---- timers -------------------------------------------------------------------- */
@@ -92,6 +77,20 @@ void conn_timer(struct conn *c, uint64_t ms)
         loop_timer_set(c->w->loop, &c->timer, ms);
     else
         loop_timer_clear(c->w->loop, &c->timer);
+}
+
+/* Output for the client was pending and nothing of it went out for
+ * send_timeout (nginx's send_timeout): the client stopped reading. The
+ * connection is reset, not closed: a FIN would wait behind the unsent
+ * bytes for a window that never opens, and keep the socket and its buffer
+ * in the kernel (nginx's reset_timedout_connection). */
+static void conn_on_send_timer(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct conn *c = t->arg;
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(c->cio.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    conn_close(c);
 }
 
 /* Idle for CONN_IDLE_SHRINK_MS: give the request buffers and the TLS
@@ -134,7 +133,7 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
 /* ---- client I/O ---------------------------------------------------------------- */
 
 /* > 0 bytes, 0 end of stream (or error), -1 would block (c_rblk says on what). */
-static ssize_t client_read(struct conn *c, char *buf, size_t len)
+static ssize_t conn_client_read(struct conn *c, char *buf, size_t len)
 {
     if (c->tls) {
         ssize_t n = tls_conn_read(c->tls, buf, len);
@@ -160,7 +159,7 @@ static ssize_t client_read(struct conn *c, char *buf, size_t len)
 }
 
 /* > 0 bytes written, 0 broken connection, -1 would block. */
-static ssize_t client_write(struct conn *c, const char *buf, size_t len)
+static ssize_t conn_client_write(struct conn *c, const char *buf, size_t len)
 {
     if (c->tls) {
         if (c->tls_wlen)
@@ -190,21 +189,11 @@ static ssize_t client_write(struct conn *c, const char *buf, size_t len)
     return 0;
 }
 
+/* Room for more client bytes. Body and tunnel bytes may move to the front
+ * of the buffer; a head may not (its spans are offsets). */
 static bool cin_room(struct conn *c)
 {
-    struct exchange *x = c->x;
-    if (!x)
-        return true;
-    struct conn_buf *b = &x->cin;
-    /* Body and tunnel bytes may move to the front; a head may not (its
-     * spans are offsets). */
-    if (b->end == CONN_BUF_SIZE && b->start > 0 && c->state != CS_HEAD) {
-        memmove(x->cin_data, x->cin_data + b->start, b->end - b->start);
-        b->mid -= b->start;
-        b->end -= b->start;
-        b->start = 0;
-    }
-    return b->end < CONN_BUF_SIZE;
+    return !c->x || conn_buf_room(&c->x->cin, c->x->cin_data, c->state != CS_HEAD);
 }
 
 static bool want_client_read(struct conn *c)
@@ -215,21 +204,29 @@ static bool want_client_read(struct conn *c)
     case CS_IDLE:
     case CS_HEAD:
     case CS_TUNNEL: return true;
-    case CS_FORWARD: return c->x->rq == RQ_BODY;
+    case CS_FORWARD: /* the body (unless an early answer made it moot); or, waiting for a slot, a close */
+        return (c->x->rq == RQ_BODY && !c->x->early) || c->x->rs == RS_QUEUED;
     default: return false;
     }
 }
 
 static bool client_fill(struct conn *c)
 {
-    if (c->c_rblk || !want_client_read(c) || !cin_room(c))
+    if (!want_client_read(c))
+        return false;
+    if (!cin_room(c)) {
+        if (c->state == CS_FORWARD)
+            c->x->win_blocked = true; /* not the client's doing: body_window_end */
+        return false;
+    }
+    if (c->c_rblk)
         return false;
     if (!c->x && !(c->x = conn_exchange_get(c))) {
         conn_close(c);
         return false;
     }
     struct conn_buf *b = &c->x->cin;
-    ssize_t n = client_read(c, c->x->cin_data + b->end, CONN_BUF_SIZE - b->end);
+    ssize_t n = conn_client_read(c, c->x->cin_data + b->end, CONN_BUF_SIZE - b->end);
     if (n < 0) {
         if (c->state == CS_IDLE && c->idle_shrunk && b->end == 0 && !(c->tls && tls_conn_pending(c->tls)))
             conn_exchange_put(c); /* nothing came: a long-idle connection keeps no buffers */
@@ -240,12 +237,25 @@ static bool client_fill(struct conn *c)
         return true;
     }
     b->end += (uint32_t)n;
+    if (c->state == CS_FORWARD)
+        c->x->win_bytes += (uint64_t)n;
     if (c->state == CS_IDLE) {
         c->state = CS_HEAD;
         if (c->requests > 0) /* the first request's clock started at accept */
             conn_timer(c, c->cfg->limits.header_timeout_ms);
     }
     return true;
+}
+
+/* send_timeout runs while output waits for a client that does not read:
+ * armed when a write would block, restarted when one goes out, cleared
+ * when nothing is left. */
+static void send_deadline(struct conn *c, bool pending, bool progress)
+{
+    if (!pending)
+        loop_timer_clear(c->w->loop, &c->send_timer);
+    else if (progress || !loop_timer_pending(&c->send_timer))
+        loop_timer_set(c->w->loop, &c->send_timer, c->cfg->limits.send_timeout_ms);
 }
 
 /* Client output: the head (or local answer) in cout, then the response
@@ -277,11 +287,13 @@ static bool client_flush(struct conn *c)
             p = x->bin_data + from->start;
             len = from->mid - from->start;
         }
-        ssize_t n = client_write(c, p, len);
-        if (n < 0)
+        ssize_t n = conn_client_write(c, p, len);
+        if (n < 0) {
+            send_deadline(c, true, did);
             return did;
+        }
         if (n == 0) {
-            conn_abort(c);
+            conn_close(c);
             return false;
         }
         from->start += (uint32_t)n;
@@ -289,238 +301,8 @@ static bool client_flush(struct conn *c)
         did = true;
     }
     x->cout.start = x->cout.end = 0;
+    send_deadline(c, false, did);
     return did;
-}
-
-/* ---- local answers ---------------------------------------------------------------- */
-
-static void reply_opts(const struct conn *c, struct http_reply_opts *o)
-{
-    *o = (struct http_reply_opts){
-        .https = c->kind == LISTENER_HTTPS,
-        .hsts_max_age_s = c->cfg->tls.hsts_max_age_s,
-        .hsts_subdomains = c->cfg->tls.hsts_include_subdomains,
-        .close = c->close_after,
-    };
-}
-
-/* A framing or protocol error always ends the connection; a backend
- * error (502/503/504) keeps it when the request was read whole. */
-void conn_reply(struct conn *c, unsigned status)
-{
-    struct exchange *x = c->x;
-    if (!x || x->resp_started || x->cout.end > x->cout.start) {
-        conn_abort(c);
-        return;
-    }
-    if (c->bio)
-        proxy_release(c, false);
-    if (x->rq != RQ_DONE || status < 500 || c->w->draining)
-        c->close_after = true;
-    x->rq = RQ_DONE;
-    struct http_reply_opts o;
-    reply_opts(c, &o);
-    int n = http_reply_error(status, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
-    x->cout = (struct conn_buf){0, 0, n > 0 ? (uint32_t)n : 0};
-    x->bin.start = x->bin.mid; /* nothing of the backend's goes out any more */
-    x->status = status;
-    x->local = x->resp_started = true;
-    x->rs = RS_DONE;
-    c->state = c->close_after ? CS_CLOSING : CS_FORWARD;
-    conn_timer(c, c->close_after ? c->cfg->limits.header_timeout_ms : 0);
-}
-
-void conn_reject(struct conn *c, unsigned status)
-{
-    if (abuse_counts_status(status))
-        worker_note_reject(c->w, &c->peer);
-    switch (status) {
-    case 408: metrics_reject(METRICS_REJECT_TIMEOUT); break;
-    case 413: metrics_reject(METRICS_REJECT_BODY_TOO_LARGE); break;
-    case 414: metrics_reject(METRICS_REJECT_URI_TOO_LONG); break;
-    case 431: metrics_reject(METRICS_REJECT_HEADERS_TOO_LARGE); break;
-    default: metrics_reject(METRICS_REJECT_BAD_REQUEST); break;
-    }
-    conn_reply(c, status);
-}
-
-/* The plain listener: everything but ACME challenges goes to https://. */
-static void conn_redirect(struct conn *c)
-{
-    struct exchange *x = c->x;
-    if (x->req_h.body != HTTP_BODY_NONE)
-        c->close_after = true; /* we will not read the body */
-    struct http_reply_opts o;
-    reply_opts(c, &o);
-    o.https = false;
-    int n = http_reply_redirect(&x->req_h, x->cin_data, &x->info, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
-    if (n <= 0) { /* no Host to redirect to: the client's error, counted */
-        conn_reject(c, 400);
-        return;
-    }
-    x->cout = (struct conn_buf){0, 0, (uint32_t)n};
-    x->status = (unsigned)atoi(x->cout_data + 9);
-    x->local = x->resp_started = true;
-    x->rs = RS_DONE;
-    if (c->close_after)
-        x->rq = RQ_DONE;
-    atomic_fetch_add_explicit(&metrics.redirects, 1, memory_order_relaxed);
-}
-
-/* ---- requests ------------------------------------------------------------------------ */
-
-static void copy_span(char *dst, size_t cap, const char *base, struct http_span s)
-{
-    size_t n = s.len < cap - 1 ? s.len : cap - 1;
-    memcpy(dst, base + s.off, n);
-    dst[n] = '\0';
-}
-
-static void request_accepted(struct conn *c)
-{
-    struct exchange *x = c->x;
-    struct http_head *h = &x->req_h;
-    x->start_us = mono_us();
-    copy_span(x->method, sizeof x->method, x->cin_data, h->method);
-    copy_span(x->path, sizeof x->path, x->cin_data, h->url);
-    c->state = CS_FORWARD;
-    x->rq = RQ_BODY;
-    conn_timer(c, 0);
-    unsigned st = http_request_check(h, x->cin_data, c->cfg->limits.allow_http10_without_host, &x->info);
-    if (st) {
-        conn_reject(c, st);
-        return;
-    }
-    c->requests++;
-    if (x->info.request_id >= 0)
-        copy_span(x->request_id, sizeof x->request_id, x->cin_data, h->headers[x->info.request_id].value);
-    else
-        http_request_id_format(x->request_id, conn_rng_next(c->w->conns), conn_rng_next(c->w->conns));
-    if (!h->keep_alive || c->w->draining || (h->upgrade && !x->info.websocket))
-        c->close_after = true;
-    if (c->kind == LISTENER_HTTP && !x->info.acme) {
-        x->cin.start = x->cin.mid;
-        conn_redirect(c);
-        return;
-    }
-    struct http_forward f = {
-        .client_ip = c->ip, .https = c->kind == LISTENER_HTTPS, .new_request_id = x->request_id};
-    int n = http_request_write(h, x->cin_data, &x->info, &f, x->bout_data, CONN_HEAD_OUT_SIZE);
-    if (n < 0) {
-        conn_reject(c, 431);
-        return;
-    }
-    x->bout = (struct conn_buf){0, 0, (uint32_t)n};
-    x->cin.start = x->cin.mid; /* the head was rewritten, not forwarded */
-    proxy_start(c);
-}
-
-static bool request_parse_step(struct conn *c)
-{
-    struct exchange *x = c->x;
-    if (!x)
-        return false;
-    if (c->state == CS_TUNNEL) {
-        bool more = x->cin.mid != x->cin.end;
-        x->cin.mid = x->cin.end;
-        return more;
-    }
-    if (!(c->state == CS_HEAD || (c->state == CS_FORWARD && x->rq == RQ_BODY)))
-        return false;
-    size_t used;
-    enum http_feed r = http_parser_feed(&x->req_p, x->cin_data + x->cin.mid, x->cin.end - x->cin.mid, &used);
-    x->cin.mid += (uint32_t)used;
-    switch (r) {
-    case HTTP_FEED_MORE: return used > 0;
-    case HTTP_FEED_HEAD: request_accepted(c); return true;
-    case HTTP_FEED_DONE:
-    case HTTP_FEED_UPGRADE: x->rq = RQ_DONE; return true;
-    case HTTP_FEED_ERROR:
-    default:
-        if (c->state == CS_FORWARD && x->rq == RQ_BODY)
-            x->cin.mid = x->cin.start; /* forward nothing of a bad body */
-        conn_reject(c, x->req_p.status);
-        return true;
-    }
-}
-
-/* A head and the body bytes already here are parsed in one go, so they
- * leave in one write. */
-static bool request_parse(struct conn *c)
-{
-    bool did = false;
-    for (int i = 0; i < 4 && c->state != CS_CLOSED && request_parse_step(c); i++)
-        did = true;
-    return did;
-}
-
-static void request_done(struct conn *c)
-{
-    struct exchange *x = c->x;
-    uint64_t dur = x->start_us ? mono_us() - x->start_us : 0;
-    metrics_request_done(x->status, dur);
-    struct access_entry e = {
-        .client_ip = c->ip,
-        .method = x->method,
-        .path = x->path,
-        .status = x->status,
-        .bytes = x->bytes_out,
-        .duration_us = dur,
-        .backend = x->backend_name,
-        .tls_version = c->tls ? tls_conn_version(c->tls) : NULL,
-        .tls_cipher = c->tls ? tls_conn_cipher(c->tls) : NULL,
-        .request_id = x->request_id,
-    };
-    access_log_write(c->cfg, &e);
-    x->start_us = 0;
-    x->status = 0;
-    x->rq = RQ_HEAD; /* logged: conn_close must not log it again */
-}
-
-/* The answer is out: next request, idle, or close. */
-static bool exchange_finish(struct conn *c)
-{
-    struct exchange *x = c->x;
-    if (!x || x->rq != RQ_DONE || x->rs != RS_DONE || c->state == CS_TUNNEL)
-        return false;
-    if (x->cout.start < x->cout.end || x->bin.start < x->bin.mid)
-        return false;
-    bool sent_all = x->bout.start == x->bout.end && x->cin.start == x->cin.mid;
-    if (!x->local && !sent_all)
-        return false;
-    bool reusable =
-        !x->local && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end && !c->backend_eof;
-    request_done(c);
-    if (c->bio)
-        proxy_release(c, reusable);
-    if (c->close_after || c->client_eof || c->w->draining) {
-        conn_close(c);
-        return false;
-    }
-    uint32_t left = x->cin.end - x->cin.mid;
-    if (left > 0) { /* a pipelined request is already here */
-        memmove(x->cin_data, x->cin_data + x->cin.mid, left);
-        x->cin = (struct conn_buf){0, 0, left};
-        conn_exchange_reset(x);
-        http_parser_next(&x->req_p, x->cin_data);
-        c->state = CS_HEAD;
-        conn_timer(c, c->cfg->limits.header_timeout_ms);
-        return true;
-    }
-    /* Keep-alive: buffers stay for a moment (the next request of a busy
-     * client usually follows at once), then go (conn_on_timer). */
-    x->cin = (struct conn_buf){0};
-    conn_exchange_reset(x);
-    http_parser_next(&x->req_p, x->cin_data);
-    c->state = CS_IDLE;
-    c->idle_shrunk = false;
-    /* mbedTLS reads a record only when asked, so with nothing decrypted
-     * and waiting, the next request is still in the kernel: let epoll say
-     * when, instead of a read that would fail now. */
-    if (c->tls && tls_conn_pending(c->tls) == 0)
-        c->c_rblk = LOOP_READ;
-    conn_timer(c, CONN_IDLE_SHRINK_MS);
-    return true;
 }
 
 /* ---- the pump ---------------------------------------------------------------------------- */
@@ -549,7 +331,10 @@ static void client_ended(struct conn *c)
     struct exchange *x = c->x;
     switch (c->state) {
     case CS_FORWARD:
-        if (x->rq == RQ_DONE) { /* half-close after a whole request: answer, then close */
+        /* Half-close after a whole request: answer, then close; but one
+         * still waiting for a backend slot gives its place up (nothing of
+         * it was sent: HAProxy's abortonclose). */
+        if (x->rq == RQ_DONE && x->rs != RS_QUEUED) {
             c->close_after = true;
             return;
         }
@@ -586,7 +371,7 @@ static void watch_client(struct conn *c)
     if (x && c->c_wblk && (x->cout.start < x->cout.end || x->bin.start < x->bin.mid))
         ev |= c->c_wblk;
     if (loop_watch(c->w->loop, &c->cio, ev) < 0)
-        conn_abort(c);
+        conn_close(c);
 }
 
 void conn_watch(struct conn *c)
@@ -616,13 +401,13 @@ void conn_pump(struct conn *c)
         if (c->state != CS_CLOSED)
             did |= client_fill(c);
         if (c->state != CS_CLOSED)
-            did |= request_parse(c);
+            did |= conn_request_parse(c);
         if (c->state != CS_CLOSED)
             did |= proxy_fill(c);
         if (c->state != CS_CLOSED)
             did |= proxy_parse(c);
         if (c->state != CS_CLOSED)
-            did |= exchange_finish(c);
+            did |= conn_exchange_finish(c);
         if (c->state == CS_CLOSED)
             return;
         if (c->client_eof && !did) {
@@ -676,25 +461,35 @@ static void peer_text(const struct sockaddr_storage *ss, char *out, size_t cap)
     }
 }
 
-void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct sockaddr_storage *peer)
+void conn_accept(struct worker *w, enum listener_kind kind, uint16_t local_port, int fd,
+                 const struct sockaddr_storage *peer)
 {
     struct conn_worker *cw = conn_worker_of(w);
     struct conn *c = cw ? calloc(1, sizeof *c) : NULL;
     if (!c) {
         close(fd);
-        worker_conn_released(w, peer);
+        admission_release(w, peer);
         return;
     }
     c->w = w;
     c->cfg = w->cfg;
     c->kind = kind;
+    c->local_port = local_port;
     c->peer = *peer;
     peer_text(peer, c->ip, sizeof c->ip);
     c->cio = (struct loop_io){.fd = fd, .fn = conn_on_client, .arg = c};
     c->timer = (struct loop_timer){.fn = conn_on_timer, .arg = c};
     c->kick = (struct loop_timer){.fn = conn_on_kick, .arg = c};
+    c->send_timer = (struct loop_timer){.fn = conn_on_send_timer, .arg = c};
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* Data the kernel sent and the client never acknowledged (or a zero
+     * window it never opens) ends the connection after send_timeout too:
+     * covers what is already out of our hands, in the socket buffer. Never
+     * below a few retransmissions, or one lost packet would cut a client. */
+    uint64_t ut = c->cfg->limits.send_timeout_ms;
+    unsigned user_timeout = (unsigned)(ut > CONN_USER_TIMEOUT_MIN_MS ? ut : CONN_USER_TIMEOUT_MIN_MS);
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
     c->next = cw->head;
     if (cw->head)
         cw->head->prev = c;

@@ -1,156 +1,44 @@
 /*
- * conn: one client connection on a worker, from the accepted socket to the
- * backend and back. Internal to conn.c (client side: TLS, request heads,
- * local answers, keep-alive, timers) and proxy.c (backend side: pick,
- * connect, one retry, response relay, pool, tunnel). worker.h has the
- * public entry points.
- *
- * Memory: an idle keep-alive connection holds only `struct conn` (and its
- * TLS state, which tls_conn_idle() shrinks). The buffers and parsers of a
- * request live in `struct exchange`, taken from a small per-worker cache
- * when bytes arrive and given back when the connection goes idle.
- *
- * Flow control: every buffer is bounded; a side is read only while the
- * buffer it fills has room, so a slow reader stops the fast writer.
+ * conn: what a worker asks of the connection side (conn.c and friends, see
+ * conn_internal.h): take an accepted client socket, drain, free the
+ * per-worker state. Everything else about a connection is internal.
  */
 #ifndef RAMPART_GATEWAY_PROXY_CONN_H
 #define RAMPART_GATEWAY_PROXY_CONN_H
 
-#include "gateway/upstream/backend.h"
-#include "gateway/http/http_parse.h"
-#include "gateway/http/http_rules.h"
-#include "gateway/event/loop.h"
 #include "gateway/proxy/worker.h"
 
-#include <arpa/inet.h>
-#include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* On drain (reload or SIGTERM) an idle keep-alive connection may still send
  * its next request this long: it is answered with "Connection: close" and
  * closed, as HAProxy does on a soft stop, so a reload never cuts a client
  * that was about to reuse its connection. */
 #define CONN_DRAIN_IDLE_GRACE_MS 1000
-#define CONN_BUF_SIZE            16384                  /* client and backend input buffers */
-#define CONN_HEAD_OUT_SIZE       (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
-#define CONN_LOG_PATH_MAX        256                    /* request target kept for the access log */
-#define CONN_LOG_METHOD_MAX      16
-#define CONN_EXCHANGE_CACHE      16  /* freed exchanges a worker keeps for reuse */
-#define CONN_CONNECT_RETRIES     1   /* a failed connect is retried once, elsewhere */
-#define CONN_IDLE_SHRINK_MS      200 /* keep-alive idle this long: buffers freed */
-#define CONN_STALE_RETRIES       2   /* reused sockets found closed, replayed */
 
-/* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
-struct conn_buf {
-    uint32_t start, mid, end;
-};
+/* Client sockets get TCP_USER_TIMEOUT = send_timeout, but never less than
+ * this: retransmissions back off from 200 ms, and a lower value would cut
+ * a client for one lost packet. */
+#define CONN_USER_TIMEOUT_MIN_MS 5000
 
-enum conn_state {
-    CS_HANDSHAKE, /* TLS handshake */
-    CS_IDLE,      /* keep-alive: waiting for a request's first byte */
-    CS_HEAD,      /* reading a request head */
-    CS_FORWARD,   /* request accepted: backend, bodies, response */
-    CS_TUNNEL,    /* after a websocket 101: bytes both ways */
-    CS_CLOSING,   /* flushing a last answer, then close */
-    CS_CLOSED,
-};
+/* Called by worker.c for every accepted client socket (non-blocking,
+ * CLOEXEC) that admission let in, on the worker's thread; local_port is
+ * the listener's (X-Forwarded-Port). conn.c owns fd from here on and
+ * closes it; it calls admission_release exactly once when the connection
+ * ends (with the same peer). */
+void conn_accept(struct worker *w, enum listener_kind kind, uint16_t local_port, int fd,
+                 const struct sockaddr_storage *peer);
 
-enum req_phase { RQ_HEAD, RQ_BODY, RQ_DONE };
-enum resp_phase { RS_NONE, RS_CONNECTING, RS_WAIT, RS_BODY, RS_DONE };
-
-struct exchange {
-    struct exchange *next_free;
-    struct conn_buf cin, bin, bout, cout;
-    struct http_parser req_p, resp_p;
-    struct http_head req_h, resp_h;
-    struct http_request_info info;
-    enum req_phase rq;
-    enum resp_phase rs;
-    unsigned status;    /* final status sent to the client */
-    uint64_t start_us;  /* request head complete, monotonic */
-    uint64_t bytes_out; /* bytes sent to the client for this request */
-    uint64_t body_sent; /* request body bytes sent to the backend */
-    bool resp_started;  /* a final response head went to the client */
-    bool resp_bytes;    /* the backend sent something */
-    bool reused;        /* backend socket came from the pool */
-    bool local;         /* the gateway answered itself */
-    uint8_t connect_retries, stale_retries;
-    const char *backend_name; /* for the access log; configs outlive requests */
-    char request_id[HTTP_REQUEST_ID_MAX + 1];
-    char method[CONN_LOG_METHOD_MAX];
-    char path[CONN_LOG_PATH_MAX];
-    char cin_data[CONN_BUF_SIZE];
-    char bin_data[CONN_BUF_SIZE];
-    char bout_data[CONN_HEAD_OUT_SIZE];
-    char cout_data[CONN_HEAD_OUT_SIZE];
-};
-
-struct conn {
-    struct worker *w;
-    const struct config *cfg;
-    struct conn *prev, *next; /* the worker's live connections */
-    struct loop_io cio;       /* client socket */
-    struct loop_io *bio;      /* backend socket, owned by the pool (pool.h); NULL: none */
-    struct loop_timer timer;  /* the current phase's timeout */
-    struct loop_timer kick;   /* 0 ms: resume a pump that used its share */
-    struct tls_conn *tls;     /* NULL on the plain listener */
-    struct exchange *x;       /* NULL while idle */
-    struct backend *backend;
-    enum conn_state state;
-    enum listener_kind kind;
-    /* What each socket waits for before the next read/write is worth
-     * trying (LOOP_READ/LOOP_WRITE), 0 when it may be tried now. TLS can
-     * need a write to finish a read and the reverse. */
-    uint8_t c_rblk, c_wblk, b_rblk, b_wblk;
-    bool close_after; /* end after the current answer */
-    bool idle_shrunk; /* idle buffers given back */
-    bool read_muted;  /* READ left on while not reading fired: take it off */
-    bool client_eof, backend_eof;
-    bool backend_connected;
-    size_t tls_wlen;   /* length of a TLS write to repeat as is */
-    unsigned requests; /* served on this connection */
-    struct sockaddr_storage peer;
-    char ip[INET6_ADDRSTRLEN];
-};
-
-/* Per-worker state of conn.c, hung on worker->conns. */
-struct conn_worker {
-    struct conn *head;
-    struct backend_pool *pool;
-    struct exchange *free_x;
-    unsigned n_free_x;
-    uint64_t rng[2];         /* xorshift128+ for request ids */
-    bool destroying;         /* drained: freed after this batch */
-    uint64_t drain_since_ms; /* when conn_drain was first called; 0 = not draining */
-};
-
-/* conn_worker.c: per-worker state, request buffers */
-struct exchange *conn_exchange_get(struct conn *c);
-void conn_exchange_put(struct conn *c);
-void conn_exchange_reset(struct exchange *x);
-void conn_release_if_drained(struct worker *w);
-uint64_t conn_rng_next(struct conn_worker *cw);
-
-/* conn.c, used by proxy.c */
-struct conn_worker *conn_worker_of(struct worker *w);
-void conn_reply(struct conn *c, unsigned status);
-/* A refusal of the client's own making (400/408/413/414/431): counted in
- * the metrics and by the abuse detector, then answered like conn_reply. */
-void conn_reject(struct conn *c, unsigned status);
-void conn_abort(struct conn *c);
-void conn_timer(struct conn *c, uint64_t ms);
-void conn_watch(struct conn *c);
-void conn_pump(struct conn *c);
-
-/* proxy.c, used by conn.c */
-void proxy_start(struct conn *c);
-bool proxy_flush(struct conn *c); /* request bytes to the backend */
-bool proxy_fill(struct conn *c);  /* read the backend */
-bool proxy_parse(struct conn *c); /* response framing, heads */
-void proxy_on_timer(struct conn *c);
-void proxy_release(struct conn *c, bool reusable); /* backend socket: pool or close */
-void proxy_watch(struct conn *c);                  /* what the backend socket waits for */
-void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
+/* Drain (SIGTERM or reload): w->draining is already true. Idle keep-alive
+ * connections may send one more request for CONN_DRAIN_IDLE_GRACE_MS
+ * (answered with "Connection: close"), then they are closed; in-flight
+ * requests finish, then close (no further keep-alive). Returns the number
+ * of connections still open. worker.c calls it when the drain starts and
+ * again every WORKER_DRAIN_POLL_MS until no connection is left or
+ * drain_timeout_ms passes (then the remaining ones are cut when the relay
+ * exits). */
+unsigned conn_drain(struct worker *w);
 
 /* Frees the per-worker state (idle pool, caches). Done by conn.c itself
  * when a draining worker's last connection ends; call it when a worker

@@ -36,7 +36,7 @@ static void client_key(const struct sockaddr_storage *peer, uint8_t key[KEY_LEN]
 }
 
 /* FNV-1a: small, and the table is bounded by max_connections anyway. */
-static unsigned key_hash(const uint8_t key[KEY_LEN])
+static unsigned connlimit_key_hash(const uint8_t key[KEY_LEN])
 {
     uint32_t h = 2166136261u;
     for (unsigned i = 0; i < KEY_LEN; i++)
@@ -68,7 +68,7 @@ void connlimit_destroy(struct connlimit *cl)
 /* Under lock: the link that holds key's entry, or the NULL link to append it at. */
 static struct connlimit_entry **find(struct connlimit *cl, const uint8_t key[KEY_LEN])
 {
-    struct connlimit_entry **pp = &cl->buckets[key_hash(key)];
+    struct connlimit_entry **pp = &cl->buckets[connlimit_key_hash(key)];
     for (; *pp; pp = &(*pp)->next)
         if (memcmp((*pp)->key, key, KEY_LEN) == 0)
             break;

@@ -3,7 +3,9 @@
  * small cache of request buffers (struct exchange), the request-id random
  * state; freed once a draining worker has no connection left.
  */
-#include "gateway/proxy/conn.h"
+#include "gateway/proxy/conn_internal.h"
+
+#include "gateway/proxy/admission.h"
 
 #include "gateway/upstream/backend_pool.h"
 
@@ -36,6 +38,7 @@ void conn_worker_destroy(struct worker *w)
     struct conn_worker *cw = w->conns;
     if (!cw)
         return;
+    loop_timer_clear(w->loop, &cw->queue_poll);
     backend_pool_free(cw->pool);
     while (cw->free_x) {
         struct exchange *x = cw->free_x;
@@ -57,7 +60,7 @@ static void worker_destroy_deferred(void *arg)
 void conn_release_if_drained(struct worker *w)
 {
     struct conn_worker *cw = w->conns;
-    if (!cw || !w->draining || cw->head || cw->destroying)
+    if (!cw || !admission_drained(w) || cw->head || cw->destroying)
         return;
     cw->destroying = true;
     if (loop_defer(w->loop, worker_destroy_deferred, w) < 0)
@@ -72,6 +75,17 @@ uint64_t conn_rng_next(struct conn_worker *cw)
     s1 ^= s1 << 23;
     cw->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
     return cw->rng[1] + s0;
+}
+
+bool conn_buf_room(struct conn_buf *b, char *data, bool may_move)
+{
+    if (may_move && b->end == CONN_BUF_SIZE && b->start > 0) {
+        memmove(data, data + b->start, b->end - b->start);
+        b->mid -= b->start;
+        b->end -= b->start;
+        b->start = 0;
+    }
+    return b->end < CONN_BUF_SIZE;
 }
 
 /* ---- exchanges: a request's buffers ------------------------------------------ */
@@ -95,9 +109,11 @@ void conn_exchange_reset(struct exchange *x)
     x->rq = RQ_HEAD;
     x->rs = RS_NONE;
     x->status = 0;
-    x->bytes_out = x->body_sent = 0;
+    x->bytes_out = x->body_sent = x->win_bytes = x->backend_took_ms = 0;
     x->resp_started = x->resp_bytes = x->reused = x->local = false;
+    x->req_sent = x->early = x->continue_sent = x->win_blocked = false;
     x->connect_retries = x->stale_retries = 0;
+    x->exclude = NULL;
     x->method[0] = x->path[0] = x->request_id[0] = '\0';
     x->backend_name = NULL;
 }

@@ -1,15 +1,16 @@
 /*
  * worker: the relay's worker threads. Each runs its own loop, accepts on its
- * own SO_REUSEPORT sockets, enforces the connection limits before any TLS
- * work, and hands connections to conn.c. See worker.h.
+ * own SO_REUSEPORT sockets, asks admission.c whether the connection may
+ * stay (before any TLS work), and hands it to conn.c. See worker.h.
  */
 #include "gateway/proxy/worker.h"
-#include "gateway/proxy/abuse.h"
-#include "gateway/proxy/connlimit.h"
-#include "gateway/proc/listener.h"
-#include "common/log.h"
-#include "gateway/admin/metrics.h"
 
+#include "gateway/proxy/admission.h"
+#include "gateway/proxy/conn.h"
+#include "gateway/proxy/connlimit.h"
+#include "common/log.h"
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,15 +22,16 @@
 struct worker_listener {
     struct loop_io io;
     enum listener_kind kind;
+    uint16_t port; /* its local port, for X-Forwarded-Port */
     struct worker_thread *owner;
 };
 
 struct worker_thread {
-    struct worker w; /* conn.c's view; first, so worker_conn_released can cast back */
+    struct worker w; /* conn.c's view; first, so the callbacks can cast back */
     struct worker_pool *pool;
     pthread_t thread;
     bool started;
-    struct worker_listener listeners[LISTENER_MAX_SLOTS];
+    struct worker_listener listeners[WORKER_MAX_LISTEN_SLOTS];
     unsigned n_listeners;
     struct loop_io cmd_io; /* eventfd: the control thread asks for a drain */
     struct loop_timer tick, drain_poll, drain_deadline, accept_resume;
@@ -52,43 +54,6 @@ struct worker_pool {
 };
 
 /* ---- accepting ------------------------------------------------------------------ */
-
-static void worker_stop_if_done(struct worker_thread *t)
-{
-    if (t->w.draining && t->w.n_conns == 0)
-        loop_stop(t->w.loop);
-}
-
-void worker_conn_released(struct worker *w, const struct sockaddr_storage *peer)
-{
-    struct worker_thread *t = (struct worker_thread *)w;
-    connlimit_release(&t->pool->limits, peer);
-    metrics_connection_closed();
-    w->n_conns--;
-    worker_stop_if_done(t);
-}
-
-void worker_note_reject(struct worker *w, const struct sockaddr_storage *peer)
-{
-    if (w->abuse)
-        abuse_note_peer(w->abuse, peer, loop_now_ms(w->loop));
-}
-
-/* Refused before any TLS work: counted, closed, nothing else. Only the
- * per-IP limit is the client's own doing; the total limit is everyone's. */
-static bool worker_admit(struct worker_thread *t, const struct sockaddr_storage *peer)
-{
-    switch (connlimit_acquire(&t->pool->limits, peer)) {
-    case CONNLIMIT_OK: return true;
-    case CONNLIMIT_TOTAL: metrics_reject(METRICS_REJECT_CONN_LIMIT); return false;
-    case CONNLIMIT_PER_IP:
-        metrics_reject(METRICS_REJECT_PER_IP_LIMIT);
-        worker_note_reject(&t->w, peer);
-        return false;
-    case CONNLIMIT_NOMEM: metrics_reject(METRICS_REJECT_CONN_LIMIT); return false;
-    }
-    return false;
-}
 
 static void worker_pause_accepting(struct worker_thread *t, int err)
 {
@@ -128,13 +93,11 @@ static void on_listener(struct loop *loop, struct loop_io *io, unsigned events)
             /* EAGAIN: drained the queue; ECONNABORTED etc.: try later */
             return;
         }
-        if (!worker_admit(t, &peer)) {
+        if (!admission_admit(&t->w, &peer)) {
             close(fd);
             continue;
         }
-        metrics_connection_opened();
-        t->w.n_conns++;
-        conn_accept(&t->w, l->kind, fd, &peer);
+        conn_accept(&t->w, l->kind, l->port, fd, &peer);
     }
 }
 
@@ -143,7 +106,7 @@ static void on_listener(struct loop *loop, struct loop_io *io, unsigned events)
 static void on_drain_poll(struct loop *loop, struct loop_timer *timer)
 {
     struct worker_thread *t = timer->arg;
-    if (conn_drain(&t->w) == 0 || t->w.n_conns == 0) {
+    if (conn_drain(&t->w) == 0 || admission_drained(&t->w)) {
         loop_stop(loop);
         return;
     }
@@ -173,7 +136,7 @@ static void worker_begin_drain(struct worker_thread *t)
         close(t->listeners[i].io.fd);
         t->listeners[i].io.fd = -1;
     }
-    if (conn_drain(&t->w) == 0 || t->w.n_conns == 0) {
+    if (conn_drain(&t->w) == 0 || admission_drained(&t->w)) {
         loop_stop(t->w.loop);
         return;
     }
@@ -220,13 +183,32 @@ static void timer_init(struct loop_timer *timer, loop_timer_fn fn, void *arg)
     *timer = (struct loop_timer){.fn = fn, .arg = arg};
 }
 
+static uint16_t listener_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
 /* Loop, command eventfd and listener watches of worker `id`. */
 static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsigned id,
-                        struct tls_server *tls, struct backend_set *backends, const int *fds)
+                        struct tls_server *tls, struct backend_set *backends,
+                        const struct worker_listen_slot *slots, unsigned n_slots)
 {
     const struct config *cfg = pool->cfg;
     t->pool = pool;
-    t->w = (struct worker){.id = id, .cfg = cfg, .tls = tls, .backends = backends, .abuse = pool->abuse};
+    t->w = (struct worker){.id = id,
+                           .cfg = cfg,
+                           .tls = tls,
+                           .backends = backends,
+                           .abuse = pool->abuse,
+                           .limits = &pool->limits};
     t->w.loop = loop_new();
     int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     t->cmd_io = (struct loop_io){.fd = efd, .fn = on_command, .arg = t};
@@ -236,11 +218,12 @@ static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsig
     timer_init(&t->drain_poll, on_drain_poll, t);
     timer_init(&t->drain_deadline, on_drain_deadline, t);
     timer_init(&t->accept_resume, on_accept_resume, t);
-    for (unsigned slot = 0; slot < listener_slots(cfg); slot++) {
+    for (unsigned slot = 0; slot < n_slots && slot < WORKER_MAX_LISTEN_SLOTS; slot++) {
         struct worker_listener *l = &t->listeners[slot];
-        listener_slot_addr(cfg, slot, &l->kind);
+        l->kind = slots[slot].kind;
         l->owner = t;
-        l->io = (struct loop_io){.fd = fds[slot * cfg->gateway.workers + id], .fn = on_listener, .arg = l};
+        l->io = (struct loop_io){.fd = slots[slot].fds[id], .fn = on_listener, .arg = l};
+        l->port = listener_port(l->io.fd);
         t->n_listeners++; /* the fd is ours from here on */
         if (loop_watch(t->w.loop, &l->io, LOOP_READ) < 0)
             return -1;
@@ -250,7 +233,7 @@ static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsig
 
 struct worker_pool *worker_pool_start(const struct config *cfg, struct tls_server *tls,
                                       struct backend_set *backends, struct abuse *abuse,
-                                      const int *listen_fds)
+                                      const struct worker_listen_slot *slots, unsigned n_slots)
 {
     struct worker_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
@@ -264,7 +247,7 @@ struct worker_pool *worker_pool_start(const struct config *cfg, struct tls_serve
         goto fail;
     for (unsigned i = 0; i < pool->n; i++) {
         pool->threads[i].cmd_io.fd = -1;
-        if (worker_setup(pool, &pool->threads[i], i, tls, backends, listen_fds) < 0) {
+        if (worker_setup(pool, &pool->threads[i], i, tls, backends, slots, n_slots) < 0) {
             log_msgf(LOG_LEVEL_ERROR, "worker_failed", "worker %u: set-up: %s", i, strerror(errno));
             goto fail;
         }

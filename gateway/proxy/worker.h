@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 
 struct tls_server;
+struct abuse;
+struct connlimit;
 
 enum listener_kind { LISTENER_HTTPS, LISTENER_HTTP };
 
@@ -38,36 +40,11 @@ struct worker {
     struct tls_server *tls;
     struct backend_set *backends; /* shared by all workers */
     struct abuse *abuse;          /* shared abuse detector, NULL when autoblock is off */
+    struct connlimit *limits;     /* shared total and per-IP limits (admission.c) */
     bool draining;                /* SIGTERM/reload: no new requests, finish in-flight */
     unsigned n_conns;             /* open client connections on this worker */
     void *conns;                  /* conn.c's list of live connections */
 };
-
-/* ---- implemented by conn.c (connection side) ------------------------------ */
-
-/* Called by worker.c for every accepted client socket (non-blocking,
- * CLOEXEC), on the worker's thread. conn.c owns fd from here on and closes
- * it. worker_conn_released must be called by conn.c exactly once when the
- * connection ends (with the same peer), so worker.c can keep the total and
- * per-IP counts. */
-void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct sockaddr_storage *peer);
-
-/* Drain (SIGTERM or reload): w->draining is already true. Idle keep-alive
- * connections may send one more request for CONN_DRAIN_IDLE_GRACE_MS
- * (answered with "Connection: close"), then they are closed; in-flight
- * requests finish, then close (no further keep-alive). Returns the number of connections still open.
- * worker.c calls it when the drain starts and again every
- * WORKER_DRAIN_POLL_MS until no connection is left or drain_timeout_ms
- * passes (then the remaining ones are cut when the relay exits). */
-unsigned conn_drain(struct worker *w);
-
-/* ---- implemented by worker.c (process side) ------------------------------- */
-
-void worker_conn_released(struct worker *w, const struct sockaddr_storage *peer);
-
-/* A request or connection of peer the gateway itself refused (4xx of its
- * own, per-IP limit): counted by the abuse detector, if any. */
-void worker_note_reject(struct worker *w, const struct sockaddr_storage *peer);
 
 #define WORKER_DRAIN_POLL_MS   100
 #define WORKER_TICK_MS         100   /* liveness tick of each worker loop */
@@ -76,18 +53,24 @@ void worker_note_reject(struct worker *w, const struct sockaddr_storage *peer);
 #define WORKER_EMFILE_PAUSE_MS 100   /* out of fds: stop accepting this long */
 #define WORKER_PAUSE_LOG_MS    10000 /* ...and say so at most this often */
 
-struct worker_pool;
-struct connlimit;
-struct abuse;
+/* One listening address of the relay: its kind and its SO_REUSEPORT
+ * sockets, one per worker (fds[worker]), opened by the parent. */
+#define WORKER_MAX_LISTEN_SLOTS (2 * CONFIG_MAX_LISTENERS)
+struct worker_listen_slot {
+    enum listener_kind kind;
+    const int *fds;
+};
 
-/* Starts cfg->gateway.workers threads; listen_fds is listener.h's layout
- * and the pool owns (and eventually closes) those fds. NULL on failure
+struct worker_pool;
+
+/* Starts cfg->gateway.workers threads, each accepting on its socket of
+ * every slot; the pool owns (and eventually closes) those fds. NULL on failure
  * (logged; the relay then exits, which closes whatever is left). Call with all signals blocked: the threads
  * inherit the mask and leave signals to the control thread. `abuse` (may be
  * NULL) must outlive the pool. */
 struct worker_pool *worker_pool_start(const struct config *cfg, struct tls_server *tls,
                                       struct backend_set *backends, struct abuse *abuse,
-                                      const int *listen_fds);
+                                      const struct worker_listen_slot *slots, unsigned n_slots);
 /* Asks every worker to stop accepting and drain; returns at once. */
 void worker_pool_drain(struct worker_pool *pool);
 /* Workers whose loop still runs (0 once drained). */

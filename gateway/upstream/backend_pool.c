@@ -1,3 +1,7 @@
+/*
+ * backend_pool: a worker's idle keep-alive sockets to the backends, most
+ * recently used first, watched while idle. See backend_pool.h.
+ */
 #include "gateway/upstream/backend_pool.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 # Shared helpers for integration tests. Source it from a test script:
 #   . "$(dirname "$0")/lib.sh"
 #
-# Rules (DESIGN.md): networks only inside namespaces this script creates,
+# Rules (ARCHITECTURE.md, "Invariants"): networks only inside namespaces this script creates,
 # addresses only from 198.18.0.0/15 (or 127.0.0.1), and everything created
 # is removed on exit, even on failure. Processes are stopped by PID.
 #

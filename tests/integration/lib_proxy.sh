@@ -185,28 +185,13 @@ px_curl() {
     --resolve www.foobar.com:18080:127.0.0.1 "$@"
 }
 
-# px_raw PORT TLS(0/1): sends stdin raw to rampart, prints the first status code.
+# px_raw PORT ARGS...: tests/integration/raw_request.py against rampart on
+# 127.0.0.1:PORT inside the namespace (SNI www.foobar.com when --tls).
 px_raw() {
-  local port=$1 tls=$2
-  ip netns exec "$PX_NS" python3 -c '
-import socket, ssl, sys
-port, tls = int(sys.argv[1]), sys.argv[2] == "1"
-data = sys.stdin.buffer.read()
-s = socket.create_connection(("127.0.0.1", port), timeout=5)
-if tls:
-    ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-    s = ctx.wrap_socket(s, server_hostname="www.foobar.com")
-s.sendall(data)
-buf = b""
-try:
-    while b"\r\n" not in buf:
-        d = s.recv(4096)
-        if not d: break
-        buf += d
-except Exception:
-    pass
-print(buf.split(b" ")[1].decode() if buf.count(b" ") else "none")
-' "$port" "$tls"
+  local port=$1
+  shift
+  ip netns exec "$PX_NS" python3 "$RAMPART_ROOT/tests/integration/raw_request.py" \
+    --sni www.foobar.com 127.0.0.1 "$port" "$@"
 }
 
 # px_done: stops rampart (SIGTERM: it must exit 0 after draining) and ends

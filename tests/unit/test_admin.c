@@ -1,5 +1,5 @@
 /* Unit tests for the admin listener: request parsing, /healthz decisions,
- * the /status page (gateway/admin/admin_http.c, admin_page.c), and one real
+ * the /status page (gateway/admin/admin_http.c, admin_health.c, admin_page.c), and one real
  * exchange over 127.0.0.1 through gateway/admin/admin.c on a gateway/event/loop.c loop.
  *
  * `test_admin --serve` instead serves a fixed snapshot on 127.0.0.1 (port
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "gateway/admin/admin.h"
+#include "gateway/admin/admin_health.h"
 #include "gateway/admin/admin_http.h"
 
 #include <arpa/inet.h>
@@ -178,12 +179,12 @@ static void test_health_reason_bound(void **state)
 
 /* ---- responses ----------------------------------------------------------- */
 
-static struct textbuf response = TEXTBUF_INIT;
+static struct strbuf response = STRBUF_HEAP_INIT;
 
 static int teardown_all(void **state)
 {
     (void)state;
-    textbuf_free(&response);
+    strbuf_free(&response);
     return 0;
 }
 
@@ -191,9 +192,9 @@ static char *respond(const char *request)
 {
     struct admin_request req;
     enum admin_parse parsed = parse(request, &req);
-    textbuf_free(&response);
+    strbuf_free(&response);
     admin_respond(&req, parsed, &snap, &response);
-    assert_false(response.failed);
+    assert_false(response.overflow);
     return response.data;
 }
 

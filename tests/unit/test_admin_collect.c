@@ -9,6 +9,7 @@
 #include "gateway/admin/admin.h"
 #include "gateway/upstream/backend.h"
 #include "gateway/admin/metrics.h"
+#include "gateway/admin/metrics_render.h"
 #include "tls/tls.h"
 
 #include <string.h>
@@ -118,10 +119,10 @@ static void test_parent_status_sanitised(void **state)
     assert_int_equal(strlen(snap.vrrp.adverts_dropped[3].label), ADMIN_LABEL_MAX - 1);
     assert_int_equal(snap.firewall.n_drops, ADMIN_FW_MAX_COUNTERS);
     assert_int_equal(strlen(snap.firewall.drops[0].name), ADMIN_FW_NAME_MAX - 1);
-    struct textbuf out = TEXTBUF_INIT;
+    struct strbuf out = STRBUF_HEAP_INIT;
     metrics_render_prometheus(&snap, &out);
-    assert_false(out.failed);
-    textbuf_free(&out);
+    assert_false(out.overflow);
+    strbuf_free(&out);
     memset(&v, 0, sizeof v);
     memset(&f, 0, sizeof f);
     admin_set_vrrp_status(&v);

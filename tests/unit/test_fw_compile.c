@@ -10,6 +10,7 @@
 #include "firewall/compile.h"
 #include "firewall/firewall.h"
 #include "firewall/ruleset.h"
+#include "tests/unit/helpers/t_policy.h"
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/rule.h>
@@ -26,15 +27,7 @@ static struct fw_batch batch;
 
 static void build(const char *body)
 {
-    char *text = NULL;
-    assert_true(asprintf(&text, "[policy]\nname = t\n%s", body) > 0);
-    struct policy_diags d;
-    memset(&d, 0, sizeof d);
-    pol = policy_load_text("t.policy", text, &d);
-    free(text);
-    if (!pol)
-        policy_diags_print(&d, stderr);
-    assert_non_null(pol);
+    pol = t_policy_must_load("[policy]\nname = t\n%s", body);
     assert_int_equal(fw_lower(pol, &rs), 0);
     assert_int_equal(fw_batch_init(&batch), 0);
     assert_int_equal(fw_compile(&rs, &batch, 0), 0);

@@ -11,6 +11,7 @@
 #include "firewall/compile.h"
 #include "firewall/decompile.h"
 #include "firewall/render.h"
+#include "tests/unit/helpers/t_policy.h"
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
@@ -55,15 +56,7 @@ static char *render_rules(const struct fw_ruleset *rs)
 
 static void round_trip(const char *body)
 {
-    char *text = NULL;
-    assert_true(asprintf(&text, "[policy]\nname = t\nlog-drops = yes\n%s", body) > 0);
-    struct policy_diags d;
-    memset(&d, 0, sizeof d);
-    struct policy *pol = policy_load_text("t.policy", text, &d);
-    free(text);
-    if (!pol)
-        policy_diags_print(&d, stderr);
-    assert_non_null(pol);
+    struct policy *pol = t_policy_must_load("[policy]\nname = t\nlog-drops = yes\n%s", body);
     struct fw_ruleset rs, back;
     struct fw_batch b;
     assert_int_equal(fw_lower(pol, &rs), 0);
@@ -127,7 +120,9 @@ static void test_every_match(void **state)
                "[rule d]\ndirection = out\noif = eth0\ndestination = 2001:db8::1\naction = drop\n"
                "[rule e]\nprotocol = 200\naction = accept\n"
                "[set s]\ntype = ipv4\n"
-               "[rule f]\nsource = @s\nprotocol = tcp\ndport = 1, 2, 3\naction = accept\n");
+               "[rule f]\nsource = @s\nprotocol = tcp\ndport = 1, 2, 3\naction = accept\n"
+               "[rule g]\ndirection = out\nuser = 999\ndestination = @s\nprotocol = tcp\ndport = 80\n"
+               "action = accept\n[rule h]\ndirection = out\nuser = 999\naction = reject\ncounter = yes\n");
 }
 
 int main(void)

@@ -7,22 +7,18 @@
 
 #include "firewall/firewall.h"
 #include "firewall/ruleset.h"
+#include "tests/unit/helpers/t_policy.h"
 
 #include <string.h>
 
 static void test_names_and_sums(void **state)
 {
     (void)state;
-    struct policy_diags d;
-    memset(&d, 0, sizeof d);
-    struct policy *pol = policy_load_text(
-        "s.policy",
+    struct policy *pol = t_policy_must_load(
         "[policy]\nname = s\n[set blocklist]\ntype = ipv4\ndynamic = yes\n"
         "[rule blocked]\nsource = @blocklist\naction = drop\ncounter = yes\n"
         "[rule https]\nprotocol = tcp\ndport = 443\nlimit = 5/second per-source\naction = accept\n"
-        "[rule quiet]\nprotocol = udp\naction = drop\n",
-        &d);
-    assert_non_null(pol);
+        "[rule quiet]\nprotocol = udp\naction = drop\n");
     struct fw_ruleset rs;
     assert_int_equal(fw_lower(pol, &rs), 0);
     for (size_t i = 0; i < rs.n_rules; i++)
@@ -54,10 +50,7 @@ static void test_counter_limit(void **state)
     for (int i = 0; i < FW_STATUS_MAX_COUNTERS + 1; i++)
         n += snprintf(text + n, sizeof text - (size_t)n,
                       "[rule r%d]\nprotocol = tcp\ndport = %d\naction = drop\ncounter = yes\n", i, 1000 + i);
-    struct policy_diags d;
-    memset(&d, 0, sizeof d);
-    struct policy *pol = policy_load_text("s.policy", text, &d);
-    assert_non_null(pol);
+    struct policy *pol = t_policy_must_load("%s", text);
     struct fw_ruleset rs;
     assert_int_equal(fw_lower(pol, &rs), 0);
     struct fw_status st;

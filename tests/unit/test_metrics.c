@@ -7,20 +7,21 @@
 #include <cmocka.h>
 
 #include "gateway/admin/metrics.h"
+#include "gateway/admin/metrics_render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static struct metrics_snapshot snap;
-static struct textbuf out = TEXTBUF_INIT;
+static struct strbuf out = STRBUF_HEAP_INIT;
 
 static int setup(void **state)
 {
     (void)state;
     memset(&snap, 0, sizeof snap);
     snap.version = "9.9.9";
-    textbuf_reset(&out);
+    strbuf_reset(&out);
     return 0;
 }
 
@@ -43,9 +44,9 @@ static bool has_line(const char *text, const char *line)
 
 static const char *render(void)
 {
-    textbuf_reset(&out);
+    strbuf_reset(&out);
     metrics_render_prometheus(&snap, &out);
-    assert_false(out.failed);
+    assert_false(out.overflow);
     return out.data;
 }
 
@@ -172,6 +173,10 @@ static void test_firewall(void **state)
     snap.firewall.drops[0].bytes = 1020;
     snap.firewall.blocked_addresses = 2;
     snap.firewall.autoblocks = 5;
+    snap.firewall.n_autoblock_refused = 1;
+    snprintf(snap.firewall.autoblock_refused[0].label, ADMIN_LABEL_MAX, "peer");
+    snap.firewall.autoblock_refused[0].value = 3;
+    assert_line("rampart_autoblock_refused_total{reason=\"peer\"} 3");
     assert_line("rampart_firewall_applied 1");
     assert_line("rampart_autoblock_total 5");
     assert_line("rampart_firewall_dropped_packets_total{counter=\"input_drop\"} 17");
@@ -191,6 +196,14 @@ static void test_firewall_counter_bound(void **state)
     for (const char *p = text; (p = strstr(p, "rampart_firewall_dropped_packets_total{")); p++)
         n++;
     assert_int_equal(n, ADMIN_FW_MAX_COUNTERS);
+    snap.firewall.n_autoblock_refused = ADMIN_FW_MAX_REFUSALS + 1;
+    for (unsigned i = 0; i < ADMIN_FW_MAX_REFUSALS; i++)
+        snprintf(snap.firewall.autoblock_refused[i].label, ADMIN_LABEL_MAX, "r%u", i);
+    text = render();
+    n = 0;
+    for (const char *p = text; (p = strstr(p, "rampart_autoblock_refused_total{")); p++)
+        n++;
+    assert_int_equal(n, ADMIN_FW_MAX_REFUSALS);
 }
 
 /* Every family: HELP then TYPE, names unique, every sample belongs to the
@@ -225,7 +238,7 @@ static void test_format_families(void **state)
 static int teardown_all(void **state)
 {
     (void)state;
-    textbuf_free(&out);
+    strbuf_free(&out);
     return 0;
 }
 

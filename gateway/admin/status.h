@@ -1,0 +1,74 @@
+/*
+ * status: the types of what the privileged parent reports to the relay for
+ * the admin pages (its VRRP role and counters, its firewall state). Types
+ * and sizes only, no functions: ipc.h carries these structs over the
+ * socketpair and metrics.h puts them in the snapshot, and neither needs the
+ * listener API of admin.h. admin.h declares the functions that set and name
+ * them (as HAProxy splits connection-t.h from connection.h).
+ *
+ * Both processes are built from the same tree, but a struct that crossed
+ * the socketpair is still checked where it lands (admin_set_*_status).
+ */
+#ifndef RAMPART_GATEWAY_ADMIN_STATUS_H
+#define RAMPART_GATEWAY_ADMIN_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum admin_vrrp_role {
+    ADMIN_VRRP_UNKNOWN,  /* nothing heard from the parent yet */
+    ADMIN_VRRP_DISABLED, /* [vrrp] enabled = no */
+    ADMIN_VRRP_INIT,
+    ADMIN_VRRP_BACKUP,
+    ADMIN_VRRP_MASTER,
+    ADMIN_VRRP_FAULT,
+    ADMIN_VRRP_ROLE_COUNT
+};
+
+#define ADMIN_LABEL_MAX       32 /* label values of counters by reason */
+#define ADMIN_VRRP_DROP_KINDS 16 /* advert drop reasons shown */
+
+/* One counter of a family split by a label: {reason="ttl"} 3. */
+struct admin_counter {
+    char label[ADMIN_LABEL_MAX];
+    uint64_t value;
+};
+
+struct admin_vrrp_status {
+    enum admin_vrrp_role role;
+    unsigned vrid;
+    unsigned priority;    /* effective, after penalties */
+    uint64_t transitions; /* state changes since start */
+    uint64_t adverts_sent;
+    uint64_t adverts_received;
+    /* invalid adverts by reason (vrrp_drop_name(): "ttl", "checksum" ...) */
+    struct admin_counter adverts_dropped[ADMIN_VRRP_DROP_KINDS];
+    unsigned n_adverts_dropped;
+};
+
+#define ADMIN_FW_MAX_COUNTERS 16 /* named nft drop counters shown */
+#define ADMIN_FW_NAME_MAX     32
+#define ADMIN_FW_MAX_REFUSALS 12 /* kinds of refused autoblock requests shown */
+
+struct admin_fw_counter {
+    char name[ADMIN_FW_NAME_MAX]; /* nft counter name, e.g. "drop_input" */
+    uint64_t packets;
+    uint64_t bytes;
+};
+
+struct admin_firewall_status {
+    bool managed;     /* [firewall] policy set */
+    bool applied;     /* the last apply succeeded */
+    uint64_t applies; /* successful applies (start + reloads) */
+    uint64_t apply_failures;
+    struct admin_fw_counter drops[ADMIN_FW_MAX_COUNTERS];
+    unsigned n_drops;
+    unsigned blocked_addresses; /* elements in the blocklist set now */
+    uint64_t autoblocks;        /* addresses added by the abuse detector */
+    /* autoblock requests the parent refused, by reason ("peer", "admin",
+     * "budget", ...: gateway/proc/parent_firewall.h) */
+    struct admin_counter autoblock_refused[ADMIN_FW_MAX_REFUSALS];
+    unsigned n_autoblock_refused;
+};
+
+#endif /* RAMPART_GATEWAY_ADMIN_STATUS_H */

@@ -1,0 +1,76 @@
+/*
+ * keys_tls: the keys of [tls]: certificates for SNI, versions, cipher
+ * profile, session tickets, HSTS.
+ */
+#include "gateway/config/config_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- [tls] ------------------------------------------------------------------------------ */
+
+/* certificate = SERVER_NAME CERT_FILE KEY_FILE (repeatable; the first is the default) */
+static int key_certificate(struct config_loader *ld, void *base, char *value, char *why)
+{
+    struct tls_config *t = &((struct config_tls *)base)->server;
+    char *parts[4];
+    int n = parse_split_list(value, parts, 4);
+    if (n != 3) {
+        WHY("expected 'SERVER_NAME CERT_FILE KEY_FILE'");
+        return -1;
+    }
+    if (t->n_certs == CONFIG_MAX_CERTIFICATES) {
+        WHY("more than %d certificates", CONFIG_MAX_CERTIFICATES);
+        return -1;
+    }
+    if (!config_name_ok(parts[0], true)) {
+        WHY("'%s' is not a server name", parts[0]);
+        return -1;
+    }
+    for (unsigned i = 0; i < t->n_certs; i++) {
+        if (strcasecmp(t->certs[i].server_name, parts[0]) == 0) {
+            WHY("server name '%s' already has a certificate (line %u)", parts[0], ld->cert_line[i]);
+            return -1;
+        }
+    }
+    struct tls_cert_config *c = &t->certs[t->n_certs];
+    if (strlen(parts[1]) >= sizeof c->cert_file || strlen(parts[2]) >= sizeof c->key_file) {
+        WHY("file name longer than %d characters", CONFIG_PATH_MAX - 1);
+        return -1;
+    }
+    snprintf(c->server_name, sizeof c->server_name, "%s", parts[0]);
+    snprintf(c->cert_file, sizeof c->cert_file, "%s", parts[1]);
+    snprintf(c->key_file, sizeof c->key_file, "%s", parts[2]);
+    ld->cert_line[t->n_certs++] = ld->key_line;
+    return 0;
+}
+
+static const char *const tls_versions[] = {"1.2", "1.3", NULL};
+static const char *const cipher_profiles[] = {"default", "aes-gcm", NULL};
+
+#define T(f) offsetof(struct config_tls, f)
+static const struct config_key tls_keys[] = {
+    {.name = "certificate", .type = KEY_CUSTOM, .custom = key_certificate, .repeatable = true},
+    {.name = "min_version",
+     .type = KEY_ENUM,
+     .offset = T(server.min_version),
+     .names = tls_versions,
+     .names_text = "1.2, 1.3"},
+    {.name = "ciphers",
+     .type = KEY_ENUM,
+     .offset = T(server.ciphers),
+     .names = cipher_profiles,
+     .names_text = "default, aes-gcm"},
+    {.name = "tickets", .type = KEY_BOOL, .offset = T(server.tickets)},
+    {.name = "tickets_tls12", .type = KEY_BOOL, .offset = T(server.tickets_tls12)},
+    {.name = "ticket_lifetime",
+     .type = KEY_DURATION,
+     .offset = T(server.ticket_lifetime_ms),
+     .min = MS_MINUTE,
+     .max = 7 * MS_DAY},
+    {.name = "hsts_max_age", .type = KEY_U64, .offset = T(hsts_max_age_s), .min = 0, .max = 157680000},
+    {.name = "hsts_include_subdomains", .type = KEY_BOOL, .offset = T(hsts_include_subdomains)},
+    {0},
+};
+
+CONFIG_FIXED_SECTION(tls, tls_keys);

@@ -1,0 +1,274 @@
+/*
+ * conn_http: HTTP on the client side of a connection (see
+ * conn_internal.h): a request head is checked and rewritten, answered
+ * locally (errors, the plain listener's redirect) or handed to proxy.c;
+ * when the answer is out, the exchange is logged and the connection goes
+ * on to the next request, to keep-alive, or closes.
+ */
+#include "gateway/proxy/conn_internal.h"
+
+#include "gateway/admin/metrics.h"
+#include "gateway/proxy/abuse.h"
+#include "gateway/proxy/access_log.h"
+#include "gateway/proxy/admission.h"
+#include "tls/tls.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- local answers ---------------------------------------------------------------- */
+
+void conn_reply_opts(const struct conn *c, struct http_reply_opts *o)
+{
+    *o = (struct http_reply_opts){
+        .https = c->kind == LISTENER_HTTPS,
+        .hsts_max_age_s = c->cfg->tls.hsts_max_age_s,
+        .hsts_subdomains = c->cfg->tls.hsts_include_subdomains,
+        .close = c->close_after,
+    };
+}
+
+/* A framing or protocol error always ends the connection; a backend
+ * error (502/503/504) keeps it when the request was read whole. */
+void conn_reply(struct conn *c, unsigned status)
+{
+    struct exchange *x = c->x;
+    if (!x || x->resp_started || x->cout.end > x->cout.start) {
+        conn_close(c);
+        return;
+    }
+    proxy_release(c, false); /* socket, backend slot, queue place */
+    if (x->rq != RQ_DONE || status < 500 || c->w->draining)
+        c->close_after = true;
+    x->rq = RQ_DONE;
+    struct http_reply_opts o;
+    conn_reply_opts(c, &o);
+    int n = http_reply_error(status, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
+    x->cout = (struct conn_buf){0, 0, n > 0 ? (uint32_t)n : 0};
+    x->bin.start = x->bin.mid; /* nothing of the backend's goes out any more */
+    x->status = status;
+    x->local = x->resp_started = true;
+    x->rs = RS_DONE;
+    c->state = c->close_after ? CS_CLOSING : CS_FORWARD;
+    conn_timer(c, c->close_after ? c->cfg->limits.header_timeout_ms : 0);
+}
+
+void conn_reject(struct conn *c, unsigned status)
+{
+    if (abuse_counts_status(status))
+        admission_note_reject(c->w, &c->peer);
+    switch (status) {
+    case 408: metrics_reject(METRICS_REJECT_TIMEOUT); break;
+    case 413: metrics_reject(METRICS_REJECT_BODY_TOO_LARGE); break;
+    case 414: metrics_reject(METRICS_REJECT_URI_TOO_LONG); break;
+    case 431: metrics_reject(METRICS_REJECT_HEADERS_TOO_LARGE); break;
+    default: metrics_reject(METRICS_REJECT_BAD_REQUEST); break;
+    }
+    conn_reply(c, status);
+}
+
+/* The plain listener: everything but ACME challenges goes to https://. */
+static void conn_redirect(struct conn *c)
+{
+    struct exchange *x = c->x;
+    if (x->req_h.body != HTTP_BODY_NONE)
+        c->close_after = true; /* we will not read the body */
+    struct http_reply_opts o;
+    conn_reply_opts(c, &o);
+    o.https = false;
+    int n = http_reply_redirect(&x->req_h, x->cin_data, &x->info, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
+    if (n <= 0) { /* no Host to redirect to: the client's error, counted */
+        conn_reject(c, 400);
+        return;
+    }
+    x->cout = (struct conn_buf){0, 0, (uint32_t)n};
+    x->status = (unsigned)atoi(x->cout_data + 9);
+    x->local = x->resp_started = true;
+    x->rs = RS_DONE;
+    if (c->close_after)
+        x->rq = RQ_DONE;
+    atomic_fetch_add_explicit(&metrics.redirects, 1, memory_order_relaxed);
+}
+
+/* ---- requests ------------------------------------------------------------------------ */
+
+static void copy_span(char *dst, size_t cap, const char *base, struct http_span s)
+{
+    size_t n = s.len < cap - 1 ? s.len : cap - 1;
+    memcpy(dst, base + s.off, n);
+    dst[n] = '\0';
+}
+
+static void request_accepted(struct conn *c)
+{
+    struct exchange *x = c->x;
+    struct http_head *h = &x->req_h;
+    x->start_us = mono_us();
+    copy_span(x->method, sizeof x->method, x->cin_data, h->method);
+    copy_span(x->path, sizeof x->path, x->cin_data, h->url);
+    c->state = CS_FORWARD;
+    x->rq = RQ_BODY;
+    conn_timer(c, 0);
+    unsigned st = http_request_check(h, x->cin_data, c->cfg->limits.allow_http10_without_host, &x->info);
+    if (st) {
+        conn_reject(c, st);
+        return;
+    }
+    c->requests++;
+    if (x->info.request_id >= 0)
+        copy_span(x->request_id, sizeof x->request_id, x->cin_data, h->headers[x->info.request_id].value);
+    else
+        http_request_id_format(x->request_id, conn_rng_next(c->w->conns), conn_rng_next(c->w->conns));
+    /* An upgrade request that does not become a tunnel (answered here, or
+     * the backend says no) ends the connection: what follows it on the
+     * wire was meant for the other protocol (llhttp stops there too). A
+     * tunnel ends with its connection anyway. */
+    if (!h->keep_alive || c->w->draining || h->upgrade)
+        c->close_after = true;
+    if (c->kind == LISTENER_HTTP && !x->info.acme) {
+        x->cin.start = x->cin.mid;
+        conn_redirect(c);
+        return;
+    }
+    struct http_forward f = {.client_ip = c->ip,
+                             .https = c->kind == LISTENER_HTTPS,
+                             .port = c->local_port,
+                             .new_request_id = x->request_id};
+    int n = http_request_write(h, x->cin_data, &x->info, &f, x->bout_data, CONN_HEAD_OUT_SIZE);
+    if (n < 0) {
+        conn_reject(c, 431);
+        return;
+    }
+    x->bout = (struct conn_buf){0, 0, (uint32_t)n};
+    x->cin.start = x->cin.mid; /* the head was rewritten, not forwarded */
+    proxy_start(c);
+}
+
+static bool request_parse_step(struct conn *c)
+{
+    struct exchange *x = c->x;
+    if (!x)
+        return false;
+    if (c->state == CS_TUNNEL) {
+        bool more = x->cin.mid != x->cin.end;
+        x->cin.mid = x->cin.end;
+        return more;
+    }
+    if (!(c->state == CS_HEAD || (c->state == CS_FORWARD && x->rq == RQ_BODY && !x->early)))
+        return false;
+    size_t used;
+    enum http_feed r = http_parser_feed(&x->req_p, x->cin_data + x->cin.mid, x->cin.end - x->cin.mid, &used);
+    x->cin.mid += (uint32_t)used;
+    switch (r) {
+    case HTTP_FEED_MORE: return used > 0;
+    case HTTP_FEED_HEAD: request_accepted(c); return true;
+    case HTTP_FEED_DONE:
+    case HTTP_FEED_UPGRADE: {
+        if (c->state == CS_HEAD) { /* a fresh parser never ends before a head */
+            conn_reject(c, 400);
+            return true;
+        }
+        /* Progress only when something moved: a parser that keeps saying
+         * "done" must not keep the pump turning (issue 10). */
+        bool changed = x->rq != RQ_DONE;
+        x->rq = RQ_DONE;
+        if (changed)
+            proxy_request_sent(c);
+        return changed || used > 0;
+    }
+    case HTTP_FEED_ERROR:
+    default:
+        if (c->state == CS_FORWARD && x->rq == RQ_BODY)
+            x->cin.mid = x->cin.start; /* forward nothing of a bad body */
+        conn_reject(c, x->req_p.status);
+        return true;
+    }
+}
+
+/* A head and the body bytes already here are parsed in one go, so they
+ * leave in one write. */
+bool conn_request_parse(struct conn *c)
+{
+    bool did = false;
+    for (int i = 0; i < 4 && c->state != CS_CLOSED && request_parse_step(c); i++)
+        did = true;
+    return did;
+}
+
+void conn_request_done(struct conn *c)
+{
+    struct exchange *x = c->x;
+    uint64_t dur = x->start_us ? mono_us() - x->start_us : 0;
+    metrics_request_done(x->status, dur);
+    struct access_entry e = {
+        .client_ip = c->ip,
+        .method = x->method,
+        .path = x->path,
+        .status = x->status,
+        .bytes = x->bytes_out,
+        .duration_us = dur,
+        .backend = x->backend_name,
+        .tls_version = c->tls ? tls_conn_version(c->tls) : NULL,
+        .tls_cipher = c->tls ? tls_conn_cipher(c->tls) : NULL,
+        .request_id = x->request_id,
+    };
+    access_log_write(c->cfg, &e);
+    x->start_us = 0;
+    x->status = 0;
+    x->rq = RQ_HEAD; /* logged: conn_close must not log it again */
+}
+
+/* The answer is out: next request, idle, or close. After an early answer
+ * (the backend answered before it had the whole request) the rest of the
+ * request is not sent and that backend socket is closed, never pooled. */
+bool conn_exchange_finish(struct conn *c)
+{
+    struct exchange *x = c->x;
+    if (!x || x->rs != RS_DONE || c->state == CS_TUNNEL || (x->rq != RQ_DONE && !x->early))
+        return false;
+    if (x->cout.start < x->cout.end || x->bin.start < x->bin.mid)
+        return false;
+    bool sent_all = x->bout.start == x->bout.end && x->cin.start == x->cin.mid;
+    if (!x->local && !sent_all && !x->early)
+        return false;
+    bool reusable = !x->local && !x->early && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end &&
+                    !c->backend_eof;
+    conn_request_done(c);
+    proxy_release(c, reusable);
+    if (c->close_after || c->client_eof || c->w->draining) {
+        conn_close(c);
+        return false;
+    }
+    uint32_t left = x->cin.end - x->cin.mid;
+    if (left > 0) { /* a pipelined request is already here */
+        memmove(x->cin_data, x->cin_data + x->cin.mid, left);
+        x->cin = (struct conn_buf){0, 0, left};
+        conn_exchange_reset(x);
+        http_parser_next(&x->req_p, x->cin_data);
+        c->state = CS_HEAD;
+        conn_timer(c, c->cfg->limits.header_timeout_ms);
+        return true;
+    }
+    /* Keep-alive: buffers stay for a moment (the next request of a busy
+     * client usually follows at once), then go (conn_on_timer). */
+    x->cin = (struct conn_buf){0};
+    conn_exchange_reset(x);
+    http_parser_next(&x->req_p, x->cin_data);
+    c->state = CS_IDLE;
+    c->idle_shrunk = false;
+    /* mbedTLS reads a record only when asked, so with nothing decrypted
+     * and waiting, the next request is still in the kernel: let epoll say
+     * when, instead of a read that would fail now. */
+    if (c->tls && tls_conn_pending(c->tls) == 0)
+        c->c_rblk = LOOP_READ;
+    conn_timer(c, CONN_IDLE_SHRINK_MS);
+    return true;
+}

@@ -1,0 +1,213 @@
+/*
+ * conn_internal: one client connection on a worker, from the accepted
+ * socket to the backend and back. Internal to the files that together are
+ * one state machine, split the way relayd splits relay.c / relay_http.c:
+ *   conn.c       transport: TLS, client reads and writes, timers, the pump
+ *   conn_http.c  HTTP on the client side: request heads, local answers
+ *                (errors, redirects), the end of an exchange, keep-alive
+ *   proxy.c      the backend side: pick, connect, one retry, response
+ *                relay, pool, tunnel
+ *   proxy_queue.c  requests waiting for a backend slot (max_connections)
+ *   exchange.c   the buffers of one request and the worker's cache of them
+ * These call each other in both directions on purpose (one state machine,
+ * one struct). Nothing else includes this file: conn.h has the entry
+ * points the worker uses.
+ *
+ * Memory: an idle keep-alive connection holds only `struct conn` (and its
+ * TLS state, which tls_conn_idle() shrinks). The buffers and parsers of a
+ * request live in `struct exchange`, taken from a small per-worker cache
+ * when bytes arrive and given back when the connection goes idle.
+ *
+ * Flow control: every buffer is bounded; a side is read only while the
+ * buffer it fills has room, so a slow reader stops the fast writer.
+ *
+ * Deadlines: every state has one. `timer` is the phase's (handshake and
+ * head: header_timeout; waiting for a backend slot: queue_timeout;
+ * connecting: connect_timeout; the request body: body_timeout windows with
+ * body_min_rate; the response: response_timeout; keep-alive and tunnels:
+ * idle_timeout; a last answer: header_timeout). `send_timer` runs whenever
+ * output for the client is pending and the socket would block
+ * (send_timeout): a client that stops reading is cut whatever the phase.
+ */
+#ifndef RAMPART_GATEWAY_PROXY_CONN_INTERNAL_H
+#define RAMPART_GATEWAY_PROXY_CONN_INTERNAL_H
+
+#include "gateway/upstream/backend.h"
+#include "gateway/http/http_parse.h"
+#include "gateway/http/http_rules.h"
+#include "gateway/event/loop.h"
+#include "gateway/proxy/conn.h"
+#include "gateway/proxy/waitq.h"
+#include "gateway/proxy/worker.h"
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONN_BUF_SIZE        16384                  /* client and backend input buffers */
+#define CONN_HEAD_OUT_SIZE   (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
+#define CONN_LOG_PATH_MAX    256                    /* request target kept for the access log */
+#define CONN_LOG_METHOD_MAX  16
+#define CONN_EXCHANGE_CACHE  16  /* freed exchanges a worker keeps for reuse */
+#define CONN_CONNECT_RETRIES 1   /* a failed connect is retried once, elsewhere */
+#define CONN_IDLE_SHRINK_MS  200 /* keep-alive idle this long: buffers freed */
+#define CONN_STALE_RETRIES   2   /* reused sockets found closed, replayed */
+#define CONN_QUEUE_POLL_MS   10  /* a waiting request looks for a slot freed by another worker */
+
+/* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
+struct conn_buf {
+    uint32_t start, mid, end;
+};
+
+enum conn_state {
+    CS_HANDSHAKE, /* TLS handshake */
+    CS_IDLE,      /* keep-alive: waiting for a request's first byte */
+    CS_HEAD,      /* reading a request head */
+    CS_FORWARD,   /* request accepted: backend, bodies, response */
+    CS_TUNNEL,    /* after a websocket 101: bytes both ways */
+    CS_CLOSING,   /* flushing a last answer, then close */
+    CS_CLOSED,
+};
+
+enum req_phase { RQ_HEAD, RQ_BODY, RQ_DONE };
+enum resp_phase {
+    RS_NONE,
+    RS_QUEUED,     /* every backend up is at max_connections: waiting for a slot */
+    RS_CONNECTING, /* to the backend */
+    RS_WAIT,       /* request going out, response head not in yet */
+    RS_BODY,       /* response head sent on, body streaming */
+    RS_DONE,
+};
+
+struct exchange {
+    struct exchange *next_free;
+    struct conn_buf cin, bin, bout, cout;
+    struct http_parser req_p, resp_p;
+    struct http_head req_h, resp_h;
+    struct http_request_info info;
+    enum req_phase rq;
+    enum resp_phase rs;
+    unsigned status;          /* final status sent to the client */
+    uint64_t start_us;        /* request head complete, monotonic */
+    uint64_t bytes_out;       /* bytes sent to the client for this request */
+    uint64_t body_sent;       /* request body bytes sent to the backend */
+    uint64_t win_bytes;       /* request body bytes read in the current body window */
+    uint64_t backend_took_ms; /* loop time the backend last took request bytes */
+    bool win_blocked;         /* ...the client was not read in it: no room (the backend is slow) */
+    bool resp_started;        /* a final response head went to the client */
+    bool resp_bytes;          /* the backend sent something */
+    bool req_sent;            /* a backend took some of the request: replay only if idempotent */
+    bool early;               /* final head before the request was all out: stop sending, never pool */
+    bool continue_sent;       /* a 100 Continue went to the client */
+    bool reused;              /* backend socket came from the pool */
+    bool local;               /* the gateway answered itself */
+    uint8_t connect_retries, stale_retries;
+    const struct backend *exclude; /* queued after a failed connect: not that one again */
+    const char *backend_name;      /* for the access log; configs outlive requests */
+    char request_id[HTTP_REQUEST_ID_MAX + 1];
+    char method[CONN_LOG_METHOD_MAX];
+    char path[CONN_LOG_PATH_MAX];
+    char cin_data[CONN_BUF_SIZE];
+    char bin_data[CONN_BUF_SIZE];
+    char bout_data[CONN_HEAD_OUT_SIZE];
+    char cout_data[CONN_HEAD_OUT_SIZE];
+};
+
+struct conn {
+    struct worker *w;
+    const struct config *cfg;
+    struct conn *prev, *next;     /* the worker's live connections */
+    struct loop_io cio;           /* client socket */
+    struct loop_io *bio;          /* backend socket, owned by the pool (backend_pool.h); NULL: none */
+    struct loop_timer timer;      /* the current phase's timeout */
+    struct loop_timer send_timer; /* output pending and the client not reading: send_timeout */
+    struct loop_timer kick;       /* 0 ms: resume a pump that used its share */
+    struct waitq_link queued;     /* in the worker's queue for a backend slot */
+    struct tls_conn *tls;         /* NULL on the plain listener */
+    struct exchange *x;           /* NULL while idle */
+    struct backend *backend;
+    enum conn_state state;
+    enum listener_kind kind;
+    /* What each socket waits for before the next read/write is worth
+     * trying (LOOP_READ/LOOP_WRITE), 0 when it may be tried now. TLS can
+     * need a write to finish a read and the reverse. */
+    uint8_t c_rblk, c_wblk, b_rblk, b_wblk;
+    bool close_after; /* end after the current answer */
+    bool idle_shrunk; /* idle buffers given back */
+    bool read_muted;  /* READ left on while not reading fired: take it off */
+    bool client_eof, backend_eof;
+    bool backend_connected;
+    size_t tls_wlen;     /* length of a TLS write to repeat as is */
+    unsigned requests;   /* served on this connection */
+    uint16_t local_port; /* of the listener: X-Forwarded-Port */
+    struct sockaddr_storage peer;
+    char ip[INET6_ADDRSTRLEN];
+};
+
+/* Per-worker state of conn.c, hung on worker->conns. */
+struct conn_worker {
+    struct conn *head;
+    struct backend_pool *pool;
+    struct exchange *free_x;
+    unsigned n_free_x;
+    struct waitq queue; /* requests waiting for a backend slot (proxy.c) */
+    struct loop_timer
+        queue_poll;          /* while it is not empty: every CONN_QUEUE_POLL_MS, or at once on a release */
+    uint64_t rng[2];         /* xorshift128+ for request ids */
+    bool destroying;         /* drained: freed after this batch */
+    uint64_t drain_since_ms; /* when conn_drain was first called; 0 = not draining */
+};
+
+/* exchange.c: per-worker state, request buffers */
+struct exchange *conn_exchange_get(struct conn *c);
+void conn_exchange_put(struct conn *c);
+void conn_exchange_reset(struct exchange *x);
+void conn_release_if_drained(struct worker *w);
+uint64_t conn_rng_next(struct conn_worker *cw);
+struct conn_worker *conn_worker_of(struct worker *w);
+/* Room at the end of b (data holds CONN_BUF_SIZE bytes); when may_move,
+ * what was already sent on is dropped from the front first. */
+bool conn_buf_room(struct conn_buf *b, char *data, bool may_move);
+
+/* conn.c: transport */
+void conn_close(struct conn *c); /* logs an unfinished exchange, frees at the end of the batch */
+void conn_timer(struct conn *c, uint64_t ms);
+void conn_watch(struct conn *c);
+void conn_pump(struct conn *c);
+
+/* conn_http.c: requests and local answers */
+void conn_reply(struct conn *c, unsigned status);
+/* A refusal of the client's own making (400/408/413/414/431): counted in
+ * the metrics and by the abuse detector, then answered like conn_reply. */
+void conn_reject(struct conn *c, unsigned status);
+/* How heads to this client are written: HTTPS (HSTS), close as decided. */
+void conn_reply_opts(const struct conn *c, struct http_reply_opts *o);
+bool conn_request_parse(struct conn *c);   /* request heads and body framing */
+void conn_request_done(struct conn *c);    /* access log + metrics of the exchange */
+bool conn_exchange_finish(struct conn *c); /* answer out: next request, idle or close */
+
+/* proxy.c, used by conn.c */
+void proxy_start(struct conn *c);
+bool proxy_flush(struct conn *c); /* request bytes to the backend */
+bool proxy_fill(struct conn *c);  /* read the backend */
+bool proxy_parse(struct conn *c); /* response framing, heads */
+void proxy_on_timer(struct conn *c);
+/* Backend socket: pool or close; the backend slot and a queue place are
+ * given back too. */
+void proxy_release(struct conn *c, bool reusable);
+void proxy_watch(struct conn *c); /* what the backend socket waits for */
+void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
+/* The request body is complete: the response deadline starts. */
+void proxy_request_sent(struct conn *c);
+/* b was picked for c (one of its slots is c's): a pooled socket or a new one. */
+void proxy_connect_to(struct conn *c, struct backend *b);
+/* No backend for the request and none to wait for: 503, or 502 after a
+ * failed connect when others are up. */
+unsigned proxy_no_backend_status(const struct backend_set *set, const struct backend *exclude);
+
+/* proxy_queue.c, used by proxy.c */
+void proxy_queue_wait(struct conn *c, const struct backend *exclude); /* or 503 when it cannot */
+void proxy_queue_leave(struct conn *c);                               /* if queued */
+void proxy_queue_kick(struct worker *w);                              /* a slot of w came free */
+
+#endif /* RAMPART_GATEWAY_PROXY_CONN_INTERNAL_H */
