@@ -77,11 +77,6 @@ static void tls_crypto_detect_imb(struct tls_crypto_found *f)
     f->have[TLS_CRYPTO_CHACHA20_POLY1305] = true;
 }
 
-static void tls_crypto_child(void)
-{
-    tls_drv_aead_after_fork();
-}
-
 static void tls_crypto_detect_once(void)
 {
     tls_crypto_detect_imb(&tls_crypto_found);
@@ -89,9 +84,6 @@ static void tls_crypto_detect_once(void)
     tls_crypto_found.have[TLS_CRYPTO_ECDSA_P256] = true;
     tls_crypto_found.have[TLS_CRYPTO_ECDH_P256] = true;
     tls_crypto_found.have[TLS_CRYPTO_X25519] = sodium_init() >= 0;
-    /* Registered before tls_rng.c's handler (psa_crypto_init runs this
-     * first), so the cache is usable when that one frees PSA's keys. */
-    (void)pthread_atfork(NULL, NULL, tls_crypto_child);
 }
 
 void tls_crypto_detect(void)
@@ -165,17 +157,4 @@ uint64_t tls_crypto_calls(enum tls_crypto_op op)
          t != NULL; t = t->next)
         sum += atomic_load_explicit(&t->n[op], memory_order_relaxed);
     return sum;
-}
-
-/* ---- PSA driver life cycle (tls/tls_drv.h) -------------------------------- */
-
-psa_status_t tls_drv_init(void)
-{
-    tls_crypto_detect();
-    return PSA_SUCCESS; /* without accelerators the built-in code runs */
-}
-
-void tls_drv_free(void)
-{
-    tls_drv_aead_forget_all();
 }

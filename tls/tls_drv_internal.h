@@ -4,7 +4,9 @@
  *
  * tls_crypto.c owns detection (once per process), the on/off switches and
  * the counters; tls_drv_aead.c, tls_drv_p256.c and tls_drv_x25519.c do the
- * work, tls_drv_ecc.c sends each ECC entry point to its curve.
+ * work, tls_drv_ecc.c sends each ECC entry point to its curve, tls_drv.c
+ * runs the drivers' life cycle. Calls go one way: tls_drv*.c call
+ * tls_crypto.c, never the reverse (but for nettle's one-time set-up).
  */
 #ifndef RAMPART_TLS_TLS_DRV_INTERNAL_H
 #define RAMPART_TLS_TLS_DRV_INTERNAL_H
