@@ -3,7 +3,9 @@
  */
 #include "gateway/proc/parent.h"
 #include "gateway/admin/admin.h"
+#include "gateway/proc/instance.h"
 #include "gateway/proc/listener.h"
+#include "gateway/proc/notify.h"
 #include "gateway/proc/parent_firewall.h"
 #include "common/log.h"
 #include "gateway/event/loop.h"
@@ -46,6 +48,7 @@ struct parent {
     char vrrp_role_sent[16];
     uint64_t vrrp_transitions, status_sent_ms;
     struct parent_firewall firewall;
+    struct instance instance; /* PID file, VRRP instance: one rampart per set of ports */
     int exit_code;
     struct loop_io sig_io;
     struct loop_timer watchdog, restart, ticket_rotate;
@@ -173,6 +176,7 @@ static void reload_abandon(struct parent *p, const char *why)
     listener_close_all(p->next_fds, listener_count(p->next_cfg));
     config_free(p->next_cfg);
     p->next_cfg = NULL;
+    notify_send(NOTIFY_READY, "serving; the last reload failed, see the log");
 }
 
 /* The new relay is ready: it becomes current, the old one drains. */
@@ -191,6 +195,7 @@ static void reload_commit(struct parent *p)
     p->next_cfg = NULL;
     p->heartbeat_timeout_ms = heartbeat_timeout(p->cfg);
     log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
+    notify_send(NOTIFY_READY, "serving");
 }
 
 int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
@@ -216,6 +221,7 @@ static void parent_reload(struct parent *p)
         return;
     }
     log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
+    notify_send(NOTIFY_RELOADING, "reloading");
     static struct config_errors errors;
     struct config *next = config_load(p->cfg->path, &errors);
     if (!next) {
@@ -223,6 +229,7 @@ static void parent_reload(struct parent *p)
             log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], LOG_END);
         log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config", p->cfg->path,
                   "effect", "nothing changed", LOG_END);
+        notify_send(NOTIFY_READY, "serving; the last reload failed, see the log");
         return;
     }
     p->next_cfg = next;
@@ -321,6 +328,8 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
         reload_commit(p);
     if (rp != p->current)
         return;
+    if (!p->ever_ready)
+        notify_send(NOTIFY_READY, "serving");
     p->ever_ready = true;
     p->down_mask = rp->status.down_mask; /* in the (maybe new) cfg's order */
     if (p->relay_lost) {
@@ -518,6 +527,7 @@ static void parent_stop(struct parent *p, const char *why)
         return;
     p->stopping = true;
     log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, LOG_END);
+    notify_send(NOTIFY_STOPPING, "draining");
     /* hand the VIP to the peer now (priority 0, VIPs removed): draining
      * relays take no new client, the peer can */
     vrrp_node_leave(p->vrrp);
@@ -570,11 +580,16 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
     if (parent_check_tls(p->cfg, err, err_len) < 0)
         return -1;
+    /* a second rampart for these ports, VRRP instance or PID file stops
+     * here, before its firewall policy or anything else takes effect */
+    if (instance_acquire(&p->instance, p->cfg, err, err_len) < 0)
+        return -1;
     /* the reviewed policy is in force before any port opens */
     if (parent_firewall_apply(&p->firewall, p->cfg, err, err_len) < 0)
         return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
+    instance_started(&p->instance);
     if (geteuid() != 0)
         log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
                   LOG_END);
@@ -594,7 +609,9 @@ int parent_run(struct config *cfg)
 {
     static struct parent parent;
     struct parent *p = &parent;
-    *p = (struct parent){.cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg)};
+    *p = (struct parent){
+        .cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg), .instance = INSTANCE_INIT};
+    notify_init();
     memset(p->fds, -1, sizeof p->fds);
     log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
     char err[512];
@@ -615,6 +632,8 @@ int parent_run(struct config *cfg)
 out:
     vrrp_node_shutdown(p->vrrp);
     listener_close_all(p->fds, listener_count(p->cfg));
+    instance_release(&p->instance);
+    notify_close();
     if (p->sig_io.fd > 0)
         close(p->sig_io.fd);
     loop_free(p->loop);
