@@ -34,7 +34,8 @@ static int abstract_take(const char *name)
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    if (bind(fd, (const struct sockaddr *)&sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0) {
+    if (bind(fd, (const struct sockaddr *)&sun, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) <
+        0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -150,7 +151,7 @@ static int probe_all(const struct config *cfg, char *err, size_t err_len)
 
 int instance_acquire(struct instance *in, const struct config *cfg, char *err, size_t err_len)
 {
-    *in = (struct instance)INSTANCE_INIT;
+    *in = INSTANCE_INIT;
     if ((cfg->gateway.pid_file[0] && pid_file_take(in, cfg->gateway.pid_file, err, err_len) < 0) ||
         vrrp_take(in, cfg, err, err_len) < 0 || startup_take(in, err, err_len) < 0 ||
         probe_all(cfg, err, err_len) < 0) {

@@ -48,7 +48,7 @@ struct instance {
     char pid_path[CONFIG_PATH_MAX];
 };
 
-#define INSTANCE_INIT {.startup_fd = -1, .vrrp_fd = -1, .pid_fd = -1}
+#define INSTANCE_INIT ((struct instance){.startup_fd = -1, .vrrp_fd = -1, .pid_fd = -1})
 
 /* The abstract socket name of cfg's VRRP instance: "rampart-vrrp:IF:VRID".
  * Pure (tests). */

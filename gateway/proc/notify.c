@@ -41,8 +41,8 @@ void notify_init(void)
     unsetenv("NOTIFY_SOCKET");
 }
 
-size_t notify_format(enum notify_state state, const char *status, unsigned long long monotonic_us,
-                     char *out, size_t len)
+size_t notify_format(enum notify_state state, const char *status, unsigned long long monotonic_us, char *out,
+                     size_t len)
 {
     int n;
     switch (state) {
@@ -68,11 +68,13 @@ void notify_send(enum notify_state state, const char *status)
         return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    unsigned long long us = (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
+    unsigned long long us =
+        (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
     char msg[NOTIFY_MSG_MAX];
     size_t n = notify_format(state, status, us, msg, sizeof msg);
-    while (n > 0 && sendto(notify.fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT, (const struct sockaddr *)&notify.addr,
-                           notify.addr_len) < 0 &&
+    while (n > 0 &&
+           sendto(notify.fd, msg, n, MSG_NOSIGNAL | MSG_DONTWAIT, (const struct sockaddr *)&notify.addr,
+                  notify.addr_len) < 0 &&
            errno == EINTR)
         ;
 }

@@ -36,8 +36,8 @@ void notify_init(void);
 /* The datagram for `state` with `status` as STATUS= (may be NULL) and, for
  * RELOADING, the CLOCK_MONOTONIC time in microseconds. Pure (tests).
  * Returns its length. */
-size_t notify_format(enum notify_state state, const char *status, unsigned long long monotonic_us,
-                     char *out, size_t len);
+size_t notify_format(enum notify_state state, const char *status, unsigned long long monotonic_us, char *out,
+                     size_t len);
 
 /* Sends it (nothing without $NOTIFY_SOCKET). */
 void notify_send(enum notify_state state, const char *status);

@@ -131,7 +131,7 @@ static void test_pid_file(void **state)
     assert_int_equal(b.pid_fd, -1);
     instance_release(&a);
     assert_int_equal(access(cfg.gateway.pid_file, F_OK), -1); /* removed */
-    instance_release(&a);                                      /* idempotent */
+    instance_release(&a);                                     /* idempotent */
     assert_int_equal(instance_acquire(&b, &cfg, err, sizeof err), 0);
     instance_release(&b);
 }

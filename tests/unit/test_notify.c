@@ -20,7 +20,8 @@ static void test_format(void **state)
 {
     (void)state;
     char buf[NOTIFY_MSG_MAX];
-    assert_int_equal(notify_format(NOTIFY_READY, "serving", 0, buf, sizeof buf), strlen("READY=1\nSTATUS=serving\n"));
+    assert_int_equal(notify_format(NOTIFY_READY, "serving", 0, buf, sizeof buf),
+                     strlen("READY=1\nSTATUS=serving\n"));
     assert_string_equal(buf, "READY=1\nSTATUS=serving\n");
     notify_format(NOTIFY_RELOADING, NULL, 1234567, buf, sizeof buf);
     assert_string_equal(buf, "RELOADING=1\nMONOTONIC_USEC=1234567\n");
@@ -121,8 +122,8 @@ static void test_no_socket(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format),         cmocka_unit_test(test_format_bound),
-        cmocka_unit_test(test_send_path),      cmocka_unit_test(test_send_abstract),
+        cmocka_unit_test(test_format),    cmocka_unit_test(test_format_bound),
+        cmocka_unit_test(test_send_path), cmocka_unit_test(test_send_abstract),
         cmocka_unit_test(test_no_socket),
     };
     return cmocka_run_group_tests_name("notify", tests, NULL, NULL);
