@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct parent {
@@ -47,6 +48,8 @@ struct parent {
     /* what the relay's admin pages show about the parent's side */
     char vrrp_role_sent[16];
     uint64_t vrrp_transitions, status_sent_ms;
+    char vrrp_role_seen[16];                /* tracked every tick, relay or not */
+    struct admin_vrrp_history vrrp_history; /* the /status timeline, kept across relays */
     struct parent_firewall firewall;
     struct instance instance; /* PID file, VRRP instance: one rampart per set of ports */
     int exit_code;
@@ -268,7 +271,9 @@ static void report_vrrp(struct parent *p)
         .vrid = p->cfg->vrrp.vrid,
         .priority = p->vrrp ? vrrp_node_priority(p->vrrp) : 0,
         .transitions = p->vrrp_transitions,
+        .history = p->vrrp_history,
     };
+    snprintf(st.interface, sizeof st.interface, "%s", p->cfg->vrrp.interface);
     const struct vrrp_net_stats *ns = vrrp_node_stats(p->vrrp);
     if (ns) {
         st.adverts_sent = ns->tx;
@@ -282,10 +287,23 @@ static void report_vrrp(struct parent *p)
     ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
 }
 
+/* Every watchdog tick, with or without a relay: a role change goes into
+ * the timeline with the time it was seen. */
+static void track_vrrp_role(struct parent *p)
+{
+    const char *role = vrrp_node_state_name(p->vrrp);
+    if (!p->vrrp || strcmp(role, p->vrrp_role_seen) == 0)
+        return;
+    admin_vrrp_history_add(&p->vrrp_history, (uint64_t)time(NULL),
+                           admin_vrrp_role_from_name(p->vrrp_role_seen), admin_vrrp_role_from_name(role));
+    snprintf(p->vrrp_role_seen, sizeof p->vrrp_role_seen, "%s", role);
+}
+
 /* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
  * relay that just became ready (force). */
 static void report_status(struct parent *p, bool force)
 {
+    track_vrrp_role(p);
     if (!p->current || p->current->state != RELAY_SERVING)
         return;
     const char *role = vrrp_node_state_name(p->vrrp);
