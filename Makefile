@@ -169,7 +169,7 @@ install: $(PROGRAMS)
 	@for u in $(UNITS); do echo "  UNIT    $(DESTDIR)$(UNITDIR)/$$u"; \
 	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/systemd/$$u.in \
 	    >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
-	install -m 0644 dist/sysusers.d/rampart.conf $(DESTDIR)$(SYSUSERSDIR)/rampart.conf
+	install -m 0644 dist/sysusers/rampart.conf $(DESTDIR)$(SYSUSERSDIR)/rampart.conf
 	install -m 0644 README.md SECURITY.md ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 examples/* $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 policies/*.policy $(DESTDIR)$(DOCDIR)/policies/

@@ -68,8 +68,8 @@ static bool in_window(uint64_t now_s, uint64_t t_s)
 }
 
 /* The highest value and the latest one of series i within the window. */
-static void chart_range(const struct admin_chart *c, const struct admin_history *h, uint64_t now_s, unsigned i,
-                        double *max, double *last)
+static void chart_range(const struct admin_chart *c, const struct admin_history *h, uint64_t now_s,
+                        unsigned i, double *max, double *last)
 {
     *max = 0, *last = -1;
     for (unsigned k = 0; k < h->count; k++) {
@@ -97,7 +97,8 @@ static unsigned chart_path(struct strbuf *out, const struct admin_chart *c, cons
             continue;
         }
         double y = ADMIN_CHART_TOP + PLOT_H * (1 - (v > top ? top : v) / top);
-        strbuf_printf(out, "%s%c%.1f,%.1f", points ? " " : "", pen_down ? 'L' : 'M', chart_x(now_s, s->t_s), y);
+        strbuf_printf(out, "%s%c%.1f,%.1f", points ? " " : "", pen_down ? 'L' : 'M', chart_x(now_s, s->t_s),
+                      y);
         pen_down = true;
         points++;
     }
@@ -108,10 +109,10 @@ static unsigned chart_path(struct strbuf *out, const struct admin_chart *c, cons
 static void chart_frame(struct strbuf *out, double top)
 {
     double bottom = ADMIN_CHART_TOP + PLOT_H, mid = ADMIN_CHART_TOP + PLOT_H / 2;
-    strbuf_printf(out, "<rect class=\"plot\" x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\"/>", ADMIN_CHART_LEFT,
-                  ADMIN_CHART_TOP, PLOT_W, PLOT_H);
-    strbuf_printf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\"/>", ADMIN_CHART_LEFT, mid,
-                  ADMIN_CHART_LEFT + PLOT_W, mid);
+    strbuf_printf(out, "<rect class=\"plot\" x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\"/>",
+                  ADMIN_CHART_LEFT, ADMIN_CHART_TOP, PLOT_W, PLOT_H);
+    strbuf_printf(out, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\"/>",
+                  ADMIN_CHART_LEFT, mid, ADMIN_CHART_LEFT + PLOT_W, mid);
     strbuf_printf(out,
                   "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%g</text>"
                   "<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>"
@@ -131,7 +132,8 @@ static void chart_caption(struct strbuf *out, const struct admin_chart *c, const
     for (unsigned i = 0; i < c->n_series; i++) {
         double max, last;
         chart_range(c, h, now_s, i, &max, &last);
-        strbuf_printf(out, " <span class=\"k%u\">%s%s", i, c->names[i] ? c->names[i] : "", c->names[i] ? " " : "");
+        strbuf_printf(out, " <span class=\"k%u\">%s%s", i, c->names[i] ? c->names[i] : "",
+                      c->names[i] ? " " : "");
         if (last < 0)
             strbuf_puts(out, "now -");
         else
@@ -183,8 +185,8 @@ static void timeline_rect(struct strbuf *out, uint64_t now_s, uint64_t from_s, u
                   name, x0, ADMIN_CHART_TOP, x1 - x0, name, a, b);
 }
 
-void admin_timeline_render(struct strbuf *out, const struct admin_vrrp_history *h, enum admin_vrrp_role current,
-                           uint64_t now_s)
+void admin_timeline_render(struct strbuf *out, const struct admin_vrrp_history *h,
+                           enum admin_vrrp_role current, uint64_t now_s)
 {
     uint64_t start = now_s > ADMIN_HISTORY_WINDOW_S ? now_s - ADMIN_HISTORY_WINDOW_S : 0;
     unsigned n = h->n < ADMIN_VRRP_HISTORY ? h->n : ADMIN_VRRP_HISTORY, k = 0;
@@ -210,5 +212,6 @@ void admin_timeline_render(struct strbuf *out, const struct admin_vrrp_history *
     strbuf_printf(out,
                   "<text class=\"axis\" x=\"%d\" y=\"%d\">-15 min</text>"
                   "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">now</text></svg>\n",
-                  ADMIN_CHART_LEFT, ADMIN_TIMELINE_H - 3, ADMIN_CHART_W - ADMIN_CHART_RIGHT, ADMIN_TIMELINE_H - 3);
+                  ADMIN_CHART_LEFT, ADMIN_TIMELINE_H - 3, ADMIN_CHART_W - ADMIN_CHART_RIGHT,
+                  ADMIN_TIMELINE_H - 3);
 }

@@ -34,10 +34,10 @@
 typedef double (*admin_chart_value_fn)(const struct admin_history_sample *s, unsigned i);
 
 struct admin_chart {
-    const char *id;                          /* element id, e.g. "chart-requests" */
-    const char *title;                       /* "Requests per second" */
-    const char *names[ADMIN_CHART_SERIES];   /* legend of each series ("p50") or NULL */
-    unsigned n_series;                       /* 1..ADMIN_CHART_SERIES */
+    const char *id;                        /* element id, e.g. "chart-requests" */
+    const char *title;                     /* "Requests per second" */
+    const char *names[ADMIN_CHART_SERIES]; /* legend of each series ("p50") or NULL */
+    unsigned n_series;                     /* 1..ADMIN_CHART_SERIES */
     admin_chart_value_fn value;
 };
 
@@ -55,8 +55,8 @@ void admin_chart_render(struct strbuf *out, const struct admin_chart *c, const s
 /* The VRRP timeline over the same window: one <rect> per stretch of a
  * role (class "role-master", ...), the role at the window's start taken
  * from the last change before it, `current` from the last change on. */
-void admin_timeline_render(struct strbuf *out, const struct admin_vrrp_history *h, enum admin_vrrp_role current,
-                           uint64_t now_s);
+void admin_timeline_render(struct strbuf *out, const struct admin_vrrp_history *h,
+                           enum admin_vrrp_role current, uint64_t now_s);
 
 /* "2026-12-01 20:41:02Z" (UTC; no time zone file is read); "-" for 0. */
 void admin_format_utc(uint64_t t_s, char out[ADMIN_TIME_TEXT]);

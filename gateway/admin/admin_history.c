@@ -40,8 +40,8 @@ double admin_latency_quantile(const uint64_t *per_bucket, const double *bounds_s
     return bounds_s[n - 1] * 1000.0; /* among the slowest: at least the last bound */
 }
 
-static void history_sample(struct admin_history_sample *s, uint64_t span, const struct admin_history_counters *c,
-                           const struct admin_history_counters *base)
+static void history_sample(struct admin_history_sample *s, uint64_t span,
+                           const struct admin_history_counters *c, const struct admin_history_counters *base)
 {
     uint64_t buckets[ADMIN_HISTORY_BUCKETS], counted = 0;
     for (unsigned i = 0; i < ADMIN_HISTORY_BUCKETS; i++) {

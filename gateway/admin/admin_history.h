@@ -31,9 +31,9 @@
 
 /* Cumulative counters at one instant. */
 struct admin_history_counters {
-    uint64_t requests; /* answered, every status class */
-    uint64_t errors;   /* 5xx */
-    uint64_t fw_drops; /* packets, every nft drop counter */
+    uint64_t requests;                       /* answered, every status class */
+    uint64_t errors;                         /* 5xx */
+    uint64_t fw_drops;                       /* packets, every nft drop counter */
     uint64_t latency[ADMIN_HISTORY_BUCKETS]; /* requests per latency bucket (not cumulative over buckets) */
     uint64_t latency_count;                  /* all timed requests, those past the last bound too */
 };

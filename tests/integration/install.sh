@@ -59,6 +59,8 @@ check_fails "units carry no placeholder" grep -q '@[A-Z]*@' "$ROOT_DIR"/$P/lib/s
 check "rampart.service runs the installed binary with the /etc config" \
   grep -qx "ExecStart=/$P/sbin/rampart -c /etc/rampart/rampart.ini" "$ROOT_DIR/$P/lib/systemd/system/rampart.service"
 
+check "systemd-sysusers reads the installed entry: it would create the relay's user" \
+  bash -c "systemd-sysusers --root='$ROOT_DIR' --dry-run 2>&1 | grep -q \"Creating user 'rampart' (Rampart relay)\""
 echo "# edited" >>"$ROOT_DIR/etc/rampart/rampart.ini"
 install_into "$ROOT_DIR"
 check "a second install keeps an edited /etc/rampart/rampart.ini" grep -qx "# edited" "$ROOT_DIR/etc/rampart/rampart.ini"

@@ -55,7 +55,8 @@ static double v_latency(const struct admin_history_sample *s, unsigned i)
     return i ? s->p99_ms : s->p50_ms;
 }
 
-static const struct admin_chart rate_chart = {.id = "c", .title = "Requests per second", .n_series = 1, .value = v_rate};
+static const struct admin_chart rate_chart = {
+    .id = "c", .title = "Requests per second", .n_series = 1, .value = v_rate};
 
 /* One record per step from `from` to `to` (seconds before NOW), `rps`
  * requests per second; 0 rps leaves no latency. */

@@ -177,7 +177,8 @@ static void test_sample_counts_slow_requests(void **state)
     c.requests += 10;
     c.latency_count += 10; /* all slower than 10 s: in no bucket */
     admin_history_record(&h, T0 + 10, &c);
-    assert_true(admin_history_at(&h, 0)->p50_ms == metrics_latency_bounds[METRICS_LATENCY_BUCKETS - 1] * 1000.0);
+    assert_true(admin_history_at(&h, 0)->p50_ms ==
+                metrics_latency_bounds[METRICS_LATENCY_BUCKETS - 1] * 1000.0);
 }
 
 /* Boundary: ADMIN_VRRP_HISTORY changes are kept, the next drops the oldest. */
