@@ -170,8 +170,14 @@ void instance_release(struct instance *in)
 {
     close_fd(&in->startup_fd);
     close_fd(&in->vrrp_fd);
-    if (in->pid_fd >= 0 && in->pid_path[0])
-        unlink(in->pid_path); /* while still holding the lock: no one else wrote it */
+    /* while still holding the lock: no one else wrote it. The parent's
+     * seccomp filter has no unlink; then the file is emptied, so that no
+     * script signals whatever process gets this PID next. */
+    if (in->pid_fd >= 0 && in->pid_path[0] && unlink(in->pid_path) < 0) {
+        int fd = open(in->pid_path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+            close(fd);
+    }
     close_fd(&in->pid_fd);
     in->pid_path[0] = '\0';
 }

@@ -62,7 +62,8 @@ int instance_acquire(struct instance *in, const struct config *cfg, char *err, s
 /* The listeners are bound: other instances may start (and will find them). */
 void instance_started(struct instance *in);
 
-/* At exit: removes the PID file and lets go of every name. Idempotent. */
+/* At exit: removes the PID file (empties it where the sandbox forbids
+ * unlink) and lets go of every name. Idempotent. */
 void instance_release(struct instance *in);
 
 #endif /* RAMPART_GATEWAY_PROC_INSTANCE_H */
