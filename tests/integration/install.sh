@@ -5,8 +5,8 @@
 # `systemd-analyze verify` (with their paths moved into the tree) and
 # `systemd-analyze security --offline` rates them at or below the figures
 # rampart(8) claims. And the sandbox of rampart.service fits the daemon:
-# the installed binary, run with the unit's capability bounding set
-# through start, reload and stop (VRRP, firewall, admin, access log and
+# the installed binary, run with the unit's capability bounding set (and
+# no_new_privs, as the unit asks) through start, reload and stop (VRRP, firewall, admin, access log and
 # PID file on), makes no system call outside the unit's SystemCallFilter,
 # opens no socket family outside RestrictAddressFamilies and writes only
 # where the unit lets it (its PID file and access log).
@@ -115,10 +115,12 @@ sed -i -e 's/^enabled = no/enabled = yes\nlisten = 127.0.0.1:19100/' \
   -e "s|^drain_timeout = .*|&\npid_file = $T_TMP/run/rampart.pid\naccess_log = $T_TMP/log/access.log|" "$T_TMP/r.ini"
 # strace outside the restriction: a tracer without CAP_SYS_PTRACE would
 # itself stop each relay's exec from gaining its capabilities
+nnp=()
+grep -qx 'NoNewPrivileges=yes' "$unit" && nnp=(--no-new-privs)
 spawn "$ns" "$T_TMP/r.log" strace -f -qq -s 256 -o "$T_TMP/strace.out" \
-  setpriv --bounding-set="$bounding" "$ROOT_DIR/$P/sbin/rampart" -c "$T_TMP/r.ini" >/dev/null
-if wait_for 15 grep -q "relay_ready proc=parent" "$T_TMP/r.log"; then ok "with the unit's bounding set ($bounding): starts"
-else not_ok "with the unit's bounding set ($bounding): starts" "$(grep -m 3 error "$T_TMP/r.log" | tr "\n" " ")"; fi
+  setpriv "${nnp[@]}" --bounding-set="$bounding" "$ROOT_DIR/$P/sbin/rampart" -c "$T_TMP/r.ini" >/dev/null
+if wait_for 15 grep -q "relay_ready proc=parent" "$T_TMP/r.log"; then ok "with the unit's bounding set ($bounding) ${nnp[*]}: starts"
+else not_ok "with the unit's bounding set ($bounding) ${nnp[*]}: starts" "$(grep -m 3 error "$T_TMP/r.log" | tr "\n" " ")"; fi
 check "... serves its admin pages" wait_for 5 \
   ip netns exec "$ns" curl -sf -o /dev/null --max-time 2 http://127.0.0.1:19100/status
 ip netns exec "$ns" curl -sk -o /dev/null --max-time 2 https://127.0.0.1:18443/ || true
