@@ -27,6 +27,7 @@ APT_PACKAGES=(
   mariadb-server mariadb-client php-fpm php-mysql
   keepalived haproxy wrk prometheus chromium
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch
+  systemd debhelper
   libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors
 )
 
