@@ -493,3 +493,11 @@ unsigned vrrp_node_priority(const struct vrrp_node *n)
 {
     return n ? n->sm.priority : 0;
 }
+
+bool vrrp_node_source(const struct vrrp_node *n, uint32_t *out)
+{
+    if (!n || !n->primary)
+        return false;
+    *out = n->primary;
+    return true;
+}

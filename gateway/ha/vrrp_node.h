@@ -47,6 +47,11 @@ const char *vrrp_node_state_name(const struct vrrp_node *node);
 struct vrrp_net_stats;
 const struct vrrp_net_stats *vrrp_node_stats(const struct vrrp_node *node);
 unsigned vrrp_node_priority(const struct vrrp_node *node);
+/* Our source address on the instance's interface (network order): what a
+ * process standing in for this one (the guard) sends from. false before
+ * one is known (and for NULL). */
+bool vrrp_node_source(const struct vrrp_node *node, uint32_t *out);
+
 /* Senders of valid adverts heard (IPv4, network order; the last
  * CONFIG_MAX_PEERS distinct ones): the parent never blocks them. Returns
  * how many were copied to out (at most max; 0 for NULL). */

@@ -1,0 +1,135 @@
+/*
+ * guard: the parent's side: fork + exec of the guard, and what it is told.
+ * See guard.h.
+ */
+#include "gateway/proc/guard.h"
+
+#include "gateway/ha/vrrp_net.h"
+#include "gateway/ha/vrrp_node.h"
+#include "gateway/proc/sandbox.h"
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct guard {
+    pid_t pid;
+    int fd; /* the pipe's write end (close-on-exec) */
+    struct guard_msg sent;
+    bool have_sent;
+};
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void child_exec(int rfd)
+{
+    if (dup2(rfd, GUARD_PIPE_FD) < 0)
+        _exit(127);
+    close_range(GUARD_PIPE_FD + 1, ~0U, 0);
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    if (sandbox_guard_enter() < 0)
+        _exit(126);
+    char *const argv[] = {"rampart", GUARD_ARGV_FLAG, NULL};
+    execv("/proc/self/exe", argv);
+    _exit(127);
+}
+
+struct guard *guard_spawn(char *err, size_t err_len)
+{
+    int p[2];
+    struct guard *g = calloc(1, sizeof *g);
+    if (!g || pipe2(p, O_CLOEXEC) < 0) {
+        snprintf(err, err_len, "guard: %s", g ? strerror(errno) : "out of memory");
+        free(g);
+        return NULL;
+    }
+    pid_t pid = fork();
+    if (pid == 0)
+        child_exec(p[0]);
+    close(p[0]);
+    if (pid < 0) {
+        snprintf(err, err_len, "guard: fork: %s", strerror(errno));
+        close(p[1]);
+        free(g);
+        return NULL;
+    }
+    /* a guard that stops reading must not stall the parent's loop */
+    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    g->pid = pid;
+    g->fd = p[1];
+    return g;
+}
+
+void guard_update(struct guard *g, const struct guard_instance *inst, unsigned n)
+{
+    if (!g)
+        return;
+    struct guard_msg m = {.magic = GUARD_MAGIC, .kind = GUARD_MSG_STATE};
+    m.n = n < GUARD_INSTANCES_MAX ? n : GUARD_INSTANCES_MAX;
+    memcpy(m.inst, inst, m.n * sizeof *inst);
+    if (g->have_sent && memcmp(&m, &g->sent, sizeof m) == 0)
+        return;
+    if (write(g->fd, &m, sizeof m) == (ssize_t)sizeof m) { /* else: the next tick tries again */
+        g->sent = m;
+        g->have_sent = true;
+    }
+}
+
+void guard_exit(struct guard *g)
+{
+    if (!g)
+        return;
+    struct guard_msg m = {.magic = GUARD_MAGIC, .kind = GUARD_MSG_EXIT};
+    ssize_t n = write(g->fd, &m, sizeof m);
+    (void)n; /* a guard already gone acts on nothing */
+    close(g->fd);
+    free(g);
+}
+
+bool guard_is(const struct guard *g, pid_t pid)
+{
+    return g && g->pid == pid;
+}
+
+void guard_forget(struct guard *g)
+{
+    if (!g)
+        return;
+    close(g->fd);
+    free(g);
+}
+
+unsigned guard_describe(const struct vrrp_node *node, const struct config *cfg, struct guard_instance *out)
+{
+    if (!node)
+        return 0;
+    const struct config_vrrp *v = &cfg->vrrp;
+    memset(out, 0, sizeof *out);
+    snprintf(out->interface, sizeof out->interface, "%s", v->interface);
+    out->family = AF_INET;
+    out->vrid = (uint8_t)v->vrid;
+    out->advert_cs = (uint16_t)v->advert_interval_cs;
+    out->master = strcmp(vrrp_node_state_name(node), "master") == 0;
+    uint32_t src;
+    if (vrrp_node_source(node, &src)) {
+        out->have_source = 1;
+        out->source = (struct ip_addr){.family = AF_INET, .u.v4.s_addr = src};
+    }
+    for (unsigned i = 0; i < v->n_unicast_peers && i < CONFIG_MAX_PEERS; i++)
+        out->dst[out->n_dst++] = v->unicast_peers[i];
+    if (out->n_dst == 0) {
+        out->dst[0].family = AF_INET;
+        inet_pton(AF_INET, VRRP_GROUP_V4, &out->dst[0].u.v4);
+        out->n_dst = 1;
+    }
+    out->n_vips = v->n_vips < CONFIG_MAX_VIPS ? v->n_vips : CONFIG_MAX_VIPS;
+    memcpy(out->vips, v->vips, out->n_vips * sizeof out->vips[0]);
+    return 1;
+}
