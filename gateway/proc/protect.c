@@ -149,6 +149,8 @@ int protect_add_config(struct protect *p, const struct config *cfg)
         rc |= protect_add_addr(p, &cfg->vrrp.vips[i].addr, PROTECT_VIP);
     for (unsigned i = 0; i < cfg->vrrp.n_unicast_peers; i++)
         rc |= protect_add_addr(p, &cfg->vrrp.unicast_peers[i], PROTECT_PEER);
+    if (cfg->peer.enabled) /* the other gateway of the pair, on its channel's link */
+        rc |= protect_add_addr(p, &cfg->peer.address, PROTECT_PEER);
     for (unsigned i = 0; i < cfg->n_backends; i++) {
         struct ip_addr a;
         sockaddr_to_ip(&cfg->backends[i].addr, &a);
