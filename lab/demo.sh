@@ -43,8 +43,12 @@ step "the guestbook: an entry written through the VIP is read on both web server
   step_guestbook_replicates
 step "MySQL (3306) only between the web servers: not from the client, not from a gateway" \
   step_mysql_closed
+step "a TLS session made through the VIP, with the master (lab CA, openssl s_client -sess_out)" \
+  step_session_saved
 step "kill the master gateway: the VIP moves, requests continue" step_failover
 TOUR_FAILOVER_MS=${TOUR_OUTAGE_MS:-?}
+step "the returning client resumes its TLS session on the survivor: the pair shares its ticket keys" \
+  step_session_resumed
 step "bring the old master back" step_failback
 step "stop nginx on web-01: traffic continues on web-02, the gateway reports web-01 down" \
   step_backend_down

@@ -199,13 +199,21 @@ start_web() {
 
 stop_web() { stop "$1"; }
 
+# The pair's key for their peer channel ([peer] psk_file): made once per `up`.
+make_peer_key() {
+  [ -s "$RUN/peer.psk" ] && return 0
+  (umask 077 && openssl rand -hex 32 >"$RUN/peer.psk") || die "cannot write $RUN/peer.psk"
+}
+
 gateway_config() {
-  local h=$1 dir="$RUN/$1"
+  local h=$1 dir="$RUN/$1" other=gw-1
+  [ "$h" = gw-1 ] && other=gw-2
   mkdir -p "$dir"
+  make_peer_key
   local policy=""
   firewall_ready && policy=$ROOT/policies/gateway.policy
-  fill "$LAB_DIR/gateway.ini.in" "$dir/rampart.ini" "NAME=$h" "DIR=$dir" "PKI=$PKI" \
-    "PRIORITY=${PRIORITY[$h]}" "POLICY=$policy"
+  fill "$LAB_DIR/gateway.ini.in" "$dir/rampart.ini" "NAME=$h" "DIR=$dir" "PKI=$PKI" "RUN=$RUN" \
+    "PRIORITY=${PRIORITY[$h]}" "POLICY=$policy" "SELF=${PRIV[$h]}" "PEER=${PRIV[$other]}"
 }
 
 start_gw() {

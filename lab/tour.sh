@@ -135,6 +135,37 @@ step_failover() {
   probe_during failover kill_master "$TOUR_OLD_MASTER"
 }
 
+# ---- TLS sessions across a failover (the pair shares its ticket keys) ----
+
+TOUR_SESSION=$RUN/tour-session.pem
+
+# sclient ARGS...: one verified TLS 1.3 handshake and request through the VIP.
+sclient() {
+  printf 'GET / HTTP/1.1\r\nHost: www.foobar.com\r\nConnection: close\r\n\r\n' |
+    client timeout 10 openssl s_client -connect "$VIP:443" -servername www.foobar.com -CAfile "$CA" \
+      -verify_return_error -tls1_3 -ign_eof "$@" 2>&1
+}
+
+step_session_saved() {
+  show "ip netns exec ${P}client openssl s_client -connect $VIP:443 -servername www.foobar.com" \
+    "-CAfile $CA -tls1_3 -sess_out $TOUR_SESSION"
+  local out
+  out=$(sclient -sess_out "$TOUR_SESSION")
+  echo "  $(grep -m1 -oE '^(New|Reused), TLSv1.3, Cipher is [A-Z0-9_]+' <<<"$out") with $(master);" \
+    "$(grep -m1 -oE 'Verify return code: [0-9]+ \([a-z ]+\)' <<<"$out"); the session (and its ticket) saved"
+  [ -s "$TOUR_SESSION" ] && grep -q "Verify return code: 0 (ok)" <<<"$out"
+}
+
+step_session_resumed() {
+  local out how
+  show "ip netns exec ${P}client openssl s_client -connect $VIP:443 ... -sess_in $TOUR_SESSION"
+  out=$(sclient -sess_in "$TOUR_SESSION")
+  how=$(grep -m1 -oE '^(New|Reused)' <<<"$out")
+  echo "  $(master) answered: ${how:-no handshake}" \
+    "(Reused: the ticket ${TOUR_OLD_MASTER:-the old master} issued opened here, no full handshake)"
+  [ "$how" = Reused ] && grep -q "Verify return code: 0 (ok)" <<<"$out"
+}
+
 start_back() {
   local m=$1
   show "lab/lab.sh start-gw $m"
