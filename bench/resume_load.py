@@ -11,6 +11,9 @@ when the ticket offered was obtained (-1: none offered); RESUMED 1/0; OK
 1 when the handshake and the request succeeded, 0 when anything failed
 (then RESUMED is 0).
 
+The first line is "# start NS": the wall clock (ns) at the start, so a
+caller can place its own events (a fault) on the same time line.
+
 Usage: resume_load.py HOST PORT SECONDS [WORKERS]
 """
 import socket
@@ -59,6 +62,7 @@ def main():
     host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     workers = int(sys.argv[4]) if len(sys.argv) > 4 else 16
     lock, t0 = threading.Lock(), time.monotonic()
+    sys.stdout.write("# start %d\n" % time.time_ns())
     threads = [threading.Thread(target=worker, args=(host, port, seconds, t0, sys.stdout, lock)) for _ in range(workers)]
     for t in threads:
         t.start()
