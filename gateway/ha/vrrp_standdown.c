@@ -54,7 +54,8 @@ int vrrp_stand_down(const struct vrrp_standdown *d, char *err, size_t errlen)
         rc = send_stop(d, err, errlen);
     struct vip_set vs;
     char e2[256];
-    if (vip_open(&vs, d->interface, d->vips, d->n_vips, e2, sizeof e2) < 0 || vip_del_all(&vs, e2, sizeof e2) < 0) {
+    if (vip_open(&vs, d->interface, d->vips, d->n_vips, e2, sizeof e2) < 0 ||
+        vip_del_all(&vs, e2, sizeof e2) < 0) {
         if (rc == 0)
             snprintf(err, errlen, "%s", e2);
         rc = -1;

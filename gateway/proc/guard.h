@@ -44,11 +44,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define GUARD_ARGV_FLAG     "--guard" /* hidden command-line mode of `rampart` */
-#define GUARD_PIPE_FD       3         /* the guard reads the parent's messages here */
-#define GUARD_INSTANCES_MAX 8         /* VRRP instances described */
+#define GUARD_ARGV_FLAG     "--guard"   /* hidden command-line mode of `rampart` */
+#define GUARD_PIPE_FD       3           /* the guard reads the parent's messages here */
+#define GUARD_INSTANCES_MAX 8           /* VRRP instances described */
 #define GUARD_MAGIC         0x52504731u /* "RPG1" */
-#define GUARD_RESPAWN_MS    1000      /* a guard that died is started again this much later */
+#define GUARD_RESPAWN_MS    1000        /* a guard that died is started again this much later */
 
 /* One VRRP instance, as the guard needs it to take it down alone. */
 struct guard_instance {

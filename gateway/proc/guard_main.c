@@ -37,9 +37,9 @@ static void stand_down(const struct guard_instance *g)
         return;
     }
     int rc = vrrp_stand_down(&d, err, sizeof err);
-    log_event(rc ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "guard_stood_down", "vrid", vrid, "interface", g->interface,
-              "priority0", g->master && g->have_source ? "sent" : "not master", "vips", "removed", rc ? "error" : LOG_END,
-              err, LOG_END);
+    log_event(rc ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "guard_stood_down", "vrid", vrid, "interface",
+              g->interface, "priority0", g->master && g->have_source ? "sent" : "not master", "vips",
+              "removed", rc ? "error" : LOG_END, err, LOG_END);
 }
 
 /* One message from the pipe: 1 kept (or refused), 0 the pipe ended (EOF,
