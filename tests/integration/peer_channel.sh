@@ -119,6 +119,19 @@ peer_inject "$B" 198.18.0.1 hello:1:198.18.0.2:10 badfamily:2:198.18.0.79
 check "a block with an unknown family: counted (meaning)" counted 'rampart_peer_dropped_total{reason="meaning"}'
 peer_inject "$B" 198.18.0.1 hello:1:198.18.0.9:11
 check "a HELLO naming another node: counted (hello)" counted 'rampart_peer_dropped_total{reason="hello"}'
+# every state has a deadline: a silent TCP connection (handshake_timeout
+# 1s), a session that says nothing after its HELLO (dead_after 1s), a
+# frame that stops half-way (dead_after)
+ip netns exec "$B" timeout 3 bash -c 'exec 3<>/dev/tcp/198.18.0.1/7443; sleep 2' 2>/dev/null
+check "a silent connection: closed at handshake_timeout" counted 'rampart_peer_closed_total{reason="handshake_timeout"}'
+(python3 "$RAMPART_ROOT/tests/integration/peer_frames.py" hello:1:198.18.0.2:20; sleep 2.5) |
+  ip netns exec "$B" timeout 5 openssl s_client -connect 198.18.0.1:7443 -psk "$(cat "$PEER_PSK")" \
+    -psk_identity rampart-peer -tls1_3 -nocommands -quiet >/dev/null 2>&1
+check "a silent session: closed at dead_after" counted 'rampart_peer_closed_total{reason="idle_timeout"}'
+(python3 "$RAMPART_ROOT/tests/integration/peer_frames.py" hello:1:198.18.0.2:21 cut:5:ping:2; sleep 2.5) |
+  ip netns exec "$B" timeout 5 openssl s_client -connect 198.18.0.1:7443 -psk "$(cat "$PEER_PSK")" \
+    -psk_identity rampart-peer -tls1_3 -nocommands -quiet >/dev/null 2>&1
+check "a frame stopped half-way: closed at dead_after" counted 'rampart_peer_closed_total{reason="message_timeout"}'
 sleep 1.2 # the status the relay shows is a second old at most
 check_eq "none of it changed a's blocklist or keys" "$before" "$(state_of_a)"
 check "the bad block was not applied" not_in_set "$A" 198.18.0.79
@@ -139,5 +152,12 @@ check "b took a's keys before its relay served" grep -q "ticket_keys_ready proc=
 wait_port "$B" 198.18.0.2 18443
 check_eq "a's session resumes on the restarted b" Reused "$(peer_resumed "$C" 198.18.0.2 "$T_TMP/sess-a")"
 stop_pid "${PEER_PID[b]}" TERM
+# --- alone: a restarted without its peer serves after key_wait, with its own keys ---
+stop_pid "${PEER_PID[a]}" TERM
+: >"$T_TMP/a.log"
+peer_start a "$A"
+check "alone: a's relay waits for the peer, then serves with its own keys (key_wait 3s)" wait_for 8 grep -q \
+  "ticket_keys_ready proc=parent from=\"own (no peer within key_wait)\"" "$T_TMP/a.log"
+check "and serves" wait_port "$A" 198.18.0.1 18443
 stop_pid "${PEER_PID[a]}" TERM
 t_done
