@@ -43,8 +43,9 @@ const char *admin_vrrp_role_name(enum admin_vrrp_role role);
 /* Inverse of the above (and of vrrp_node_state_name()); UNKNOWN if no match. */
 enum admin_vrrp_role admin_vrrp_role_from_name(const char *name);
 
-/* Thread-safe; the relay calls them from its IPC handler. */
-void admin_set_vrrp_status(const struct admin_vrrp_status *st);
+/* Thread-safe; the relay calls them from its IPC handler. VRRP: one status
+ * per instance, n of them (more than ADMIN_VRRP_MAX_INSTANCES are cut). */
+void admin_set_vrrp_status(const struct admin_vrrp_status *st, unsigned n);
 void admin_set_firewall_status(const struct admin_firewall_status *st);
 /* SIGTERM drain: /healthz answers 503 "draining" so balancers look away. */
 void admin_set_draining(bool draining);
@@ -57,8 +58,8 @@ void admin_set_draining(bool draining);
 void admin_collect(struct metrics_snapshot *out, void *backends);
 /* What the snapshot says about the process itself, read once by
  * admin_start(): the start time, the host name (seccomp forbids uname
- * later) and, when [vrrp] is off, the role "disabled" (else the parent
- * reports it). */
+ * later) and, when no VRRP instance is enabled, the role "disabled" (else
+ * the parent reports each instance). */
 void admin_collect_init(const struct config *cfg);
 
 /* ---- the listener (admin.c) ------------------------------------------------- */

@@ -17,18 +17,46 @@ static const char status_style[] = "body{font-family:sans-serif;margin:2em;color
                                    ".down,.fail,.fault{color:#b00;font-weight:bold}"
                                    ".backup,.init,.unknown,.disabled{color:#555;font-weight:bold}";
 
+/* [vrrp] alone: its role and priority in the summary, as before; with
+ * named instances, a row each in a VRRP table (render_vrrp). */
+static bool single_vrrp(const struct metrics_snapshot *s)
+{
+    return s->n_vrrp <= 1 && !s->vrrp[0].name[0];
+}
+
 static void render_summary(const struct metrics_snapshot *s, struct strbuf *out)
 {
     char reason[ADMIN_REASON_MAX];
     unsigned code = admin_health(s, reason);
-    const char *role = admin_vrrp_role_name(s->vrrp.role);
     strbuf_puts(out, "<table id=\"node\">");
-    strbuf_printf(out, "<tr><th>VRRP role</th><td id=\"vrrp-role\" class=\"%s\">%s</td></tr>", role, role);
-    strbuf_printf(out, "<tr><th>VRRP priority</th><td>%u</td></tr>", s->vrrp.priority);
+    if (single_vrrp(s)) {
+        const char *role = admin_vrrp_role_name(s->vrrp[0].role);
+        strbuf_printf(out, "<tr><th>VRRP role</th><td id=\"vrrp-role\" class=\"%s\">%s</td></tr>", role, role);
+        strbuf_printf(out, "<tr><th>VRRP priority</th><td>%u</td></tr>", s->vrrp[0].priority);
+    }
     strbuf_printf(out, "<tr><th>Health</th><td id=\"health\" class=\"%s\">%u ", code == 200 ? "ok" : "fail",
                   code);
     strbuf_escape(out, STRBUF_ESC_HTML, reason);
     strbuf_puts(out, "</td></tr></table>\n");
+}
+
+static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    if (single_vrrp(s))
+        return;
+    strbuf_puts(out, "<h2>VRRP</h2><table id=\"vrrp\"><tr><th>instance</th><th>role</th><th>priority</th>"
+                     "<th>VRID</th><th>family</th><th>transitions</th></tr>");
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++) {
+        const struct admin_vrrp_status *v = &s->vrrp[i];
+        const char *role = admin_vrrp_role_name(v->role);
+        strbuf_puts(out, "<tr><td>");
+        strbuf_escape(out, STRBUF_ESC_HTML, v->name[0] ? v->name : "[vrrp]");
+        strbuf_printf(out,
+                      "</td><td class=\"%s\">%s</td><td>%u</td><td>%u</td><td>IPv%u</td><td>%" PRIu64
+                      "</td></tr>",
+                      role, role, v->priority, v->vrid, v->family == 6 ? 6 : 4, v->transitions);
+    }
+    strbuf_puts(out, "</table>\n");
 }
 
 static void render_backends(const struct metrics_snapshot *s, struct strbuf *out)
@@ -72,7 +100,10 @@ static void render_counters(const struct metrics_snapshot *s, struct strbuf *out
     counter_row(out, "redirects to HTTPS", s->redirects);
     counter_row(out, "TLS 1.3 handshakes", s->tls_handshakes_tls13);
     counter_row(out, "TLS 1.2 handshakes", s->tls_handshakes_tls12);
-    counter_row(out, "VRRP transitions", s->vrrp.transitions);
+    uint64_t transitions = 0;
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        transitions += s->vrrp[i].transitions;
+    counter_row(out, "VRRP transitions", transitions);
     counter_row(out, "firewall drops (packets)", drops);
     counter_row(out, "blocked addresses", s->firewall.blocked_addresses);
     strbuf_puts(out, "</table>\n");
@@ -92,6 +123,7 @@ void admin_render_status(const struct metrics_snapshot *s, unsigned refresh_s, s
                   "<a href=\"/metrics\">/metrics</a>.</p>\n",
                   s->version ? s->version : "unknown", refresh_s);
     render_summary(s, out);
+    render_vrrp(s, out);
     render_backends(s, out);
     render_counters(s, out);
     strbuf_puts(out, "</body></html>\n");

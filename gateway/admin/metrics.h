@@ -97,7 +97,8 @@ struct metrics_snapshot {
     struct metrics_backend_snap backends[CONFIG_MAX_BACKENDS];
     unsigned n_backends;
     /* from the parent */
-    struct admin_vrrp_status vrrp;
+    struct admin_vrrp_status vrrp[ADMIN_VRRP_MAX_INSTANCES]; /* one per instance */
+    unsigned n_vrrp;                                         /* >= 1 once the parent spoke */
     struct admin_firewall_status firewall;
 };
 

@@ -157,27 +157,84 @@ static void render_backends(const struct metrics_snapshot *s, struct strbuf *out
     }
 }
 
+/* A VRRP sample: {instance="NAME"} first for a named instance; [vrrp]'s
+ * carries no instance label (an empty label is no label to Prometheus),
+ * so a single-instance node shows exactly what it did before. `label` NULL:
+ * no other label. */
+static void vrrp_sample(struct strbuf *out, const char *name, const struct admin_vrrp_status *v,
+                        const char *label, const char *value, uint64_t n)
+{
+    strbuf_puts(out, name);
+    if (v->name[0] || label)
+        strbuf_putc(out, '{');
+    if (v->name[0]) {
+        strbuf_puts(out, "instance=\"");
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
+        strbuf_puts(out, label ? "\"," : "\"");
+    }
+    if (label) {
+        strbuf_printf(out, "%s=\"", label);
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, value);
+        strbuf_putc(out, '"');
+    }
+    if (v->name[0] || label)
+        strbuf_putc(out, '}');
+    strbuf_printf(out, " %" PRIu64 "\n", n);
+}
+
+typedef uint64_t vrrp_field_fn(const struct admin_vrrp_status *v);
+static uint64_t vrrp_priority(const struct admin_vrrp_status *v)
+{
+    return v->priority;
+}
+static uint64_t vrrp_transitions(const struct admin_vrrp_status *v)
+{
+    return v->transitions;
+}
+static uint64_t vrrp_sent(const struct admin_vrrp_status *v)
+{
+    return v->adverts_sent;
+}
+static uint64_t vrrp_received(const struct admin_vrrp_status *v)
+{
+    return v->adverts_received;
+}
+
+/* One family with a sample per instance. */
+static void render_vrrp_value(const struct metrics_snapshot *s, struct strbuf *out, const char *name,
+                              const char *type, const char *help, vrrp_field_fn *field)
+{
+    family(out, name, type, help);
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        vrrp_sample(out, name, &s->vrrp[i], NULL, NULL, field(&s->vrrp[i]));
+}
+
 static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
 {
-    const struct admin_vrrp_status *v = &s->vrrp;
+    unsigned n = s->n_vrrp < ADMIN_VRRP_MAX_INSTANCES ? s->n_vrrp : ADMIN_VRRP_MAX_INSTANCES;
     /* One sample per possible state, the current one 1 (the "enum" idiom). */
-    family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current).");
-    for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
-        sample1(out, "rampart_vrrp_state", "state", admin_vrrp_role_name(r), v->role == r);
-    family(out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).");
-    sample0(out, "rampart_vrrp_priority", v->priority);
-    family(out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.");
-    sample0(out, "rampart_vrrp_transitions_total", v->transitions);
-    family(out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.");
-    sample0(out, "rampart_vrrp_adverts_sent_total", v->adverts_sent);
-    family(out, "rampart_vrrp_adverts_received_total", "counter", "Valid VRRP advertisements received.");
-    sample0(out, "rampart_vrrp_adverts_received_total", v->adverts_received);
+    family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current), per instance.");
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
+            vrrp_sample(out, "rampart_vrrp_state", &s->vrrp[i], "state", admin_vrrp_role_name(r),
+                        s->vrrp[i].role == r);
+    render_vrrp_value(s, out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).",
+                      vrrp_priority);
+    render_vrrp_value(s, out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.",
+                      vrrp_transitions);
+    render_vrrp_value(s, out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.",
+                      vrrp_sent);
+    render_vrrp_value(s, out, "rampart_vrrp_adverts_received_total", "counter",
+                      "Valid VRRP advertisements received.", vrrp_received);
     family(out, "rampart_vrrp_adverts_dropped_total", "counter",
            "VRRP advertisements dropped as invalid, by reason.");
-    unsigned n = v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
-    for (unsigned i = 0; i < n; i++)
-        sample1(out, "rampart_vrrp_adverts_dropped_total", "reason", v->adverts_dropped[i].label,
-                v->adverts_dropped[i].value);
+    for (unsigned i = 0; i < n; i++) {
+        const struct admin_vrrp_status *v = &s->vrrp[i];
+        unsigned k = v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
+        for (unsigned d = 0; d < k; d++)
+            vrrp_sample(out, "rampart_vrrp_adverts_dropped_total", v, "reason", v->adverts_dropped[d].label,
+                        v->adverts_dropped[d].value);
+    }
 }
 
 static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out)

@@ -43,10 +43,11 @@ static void demo_snapshot(void)
     add_backend("web-02", "198.19.0.12:80", true);
     snap.backends[0].requests = 11;
     snap.backends[1].requests = 12;
-    snap.vrrp.role = ADMIN_VRRP_MASTER;
-    snap.vrrp.priority = 150;
-    snap.vrrp.n_adverts_dropped = 1;
-    snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    snap.n_vrrp = 1;
+    snap.vrrp[0].role = ADMIN_VRRP_MASTER;
+    snap.vrrp[0].priority = 150;
+    snap.vrrp[0].n_adverts_dropped = 1;
+    snprintf(snap.vrrp[0].adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
     snap.requests_by_class[2] = 23;
     snap.connections_total = 9;
     snap.tls_handshakes_tls13 = 9;
@@ -134,7 +135,7 @@ static void test_health_ok(void **state)
     assert_int_equal(admin_health(&snap, reason), 200);
     assert_string_equal(reason, "ok: 2/2 backends up, vrrp master");
     snap.backends[0].up = false;
-    snap.vrrp.role = ADMIN_VRRP_BACKUP;
+    snap.vrrp[0].role = ADMIN_VRRP_BACKUP;
     assert_int_equal(admin_health(&snap, reason), 200);
     assert_string_equal(reason, "ok: 1/2 backends up, vrrp backup");
 }
@@ -152,7 +153,7 @@ static void test_health_reasons(void **state)
     snap.firewall.applied = false;
     assert_int_equal(admin_health(&snap, reason), 503);
     assert_string_equal(reason, "firewall: the policy is not applied");
-    snap.vrrp.role = ADMIN_VRRP_FAULT;
+    snap.vrrp[0].role = ADMIN_VRRP_FAULT;
     assert_int_equal(admin_health(&snap, reason), 503);
     assert_string_equal(reason, "vrrp: fault (a tracked interface is down)");
     snap.draining = true;

@@ -87,14 +87,14 @@ static void test_collect_parent_status(void **state)
                                   .transitions = 2,
                                   .n_adverts_dropped = ADMIN_VRRP_DROP_KINDS + 1};
     struct admin_firewall_status f = {.managed = true, .applied = true, .n_drops = 99};
-    admin_set_vrrp_status(&v);
+    admin_set_vrrp_status(&v, 1);
     admin_set_firewall_status(&f);
     admin_set_draining(true);
     admin_collect(&snap, NULL);
-    assert_int_equal(snap.vrrp.role, ADMIN_VRRP_BACKUP);
-    assert_int_equal(snap.vrrp.priority, 100);
-    assert_int_equal(snap.vrrp.transitions, 2);
-    assert_int_equal(snap.vrrp.n_adverts_dropped, ADMIN_VRRP_DROP_KINDS); /* clamped */
+    assert_int_equal(snap.vrrp[0].role, ADMIN_VRRP_BACKUP);
+    assert_int_equal(snap.vrrp[0].priority, 100);
+    assert_int_equal(snap.vrrp[0].transitions, 2);
+    assert_int_equal(snap.vrrp[0].n_adverts_dropped, ADMIN_VRRP_DROP_KINDS); /* clamped */
     assert_true(snap.firewall.applied);
     assert_int_equal(snap.firewall.n_drops, ADMIN_FW_MAX_COUNTERS); /* clamped */
     assert_true(snap.draining);
@@ -111,12 +111,12 @@ static void test_parent_status_sanitised(void **state)
     memset(&v, 'x', sizeof v);
     memset(&f, 'y', sizeof f);
     v.role = (enum admin_vrrp_role)77;
-    admin_set_vrrp_status(&v);
+    admin_set_vrrp_status(&v, 1);
     admin_set_firewall_status(&f);
     admin_collect(&snap, NULL);
-    assert_int_equal(snap.vrrp.role, ADMIN_VRRP_UNKNOWN);
-    assert_int_equal(snap.vrrp.n_adverts_dropped, ADMIN_VRRP_DROP_KINDS);
-    assert_int_equal(strlen(snap.vrrp.adverts_dropped[3].label), ADMIN_LABEL_MAX - 1);
+    assert_int_equal(snap.vrrp[0].role, ADMIN_VRRP_UNKNOWN);
+    assert_int_equal(snap.vrrp[0].n_adverts_dropped, ADMIN_VRRP_DROP_KINDS);
+    assert_int_equal(strlen(snap.vrrp[0].adverts_dropped[3].label), ADMIN_LABEL_MAX - 1);
     assert_int_equal(snap.firewall.n_drops, ADMIN_FW_MAX_COUNTERS);
     assert_int_equal(strlen(snap.firewall.drops[0].name), ADMIN_FW_NAME_MAX - 1);
     struct strbuf out = STRBUF_HEAP_INIT;
@@ -125,7 +125,7 @@ static void test_parent_status_sanitised(void **state)
     strbuf_free(&out);
     memset(&v, 0, sizeof v);
     memset(&f, 0, sizeof f);
-    admin_set_vrrp_status(&v);
+    admin_set_vrrp_status(&v, 1);
     admin_set_firewall_status(&f);
 }
 
@@ -135,12 +135,12 @@ static void test_vrrp_disabled_by_config(void **state)
     (void)state;
     static struct config cfg;
     config_defaults(&cfg);
-    cfg.vrrp.enabled = false;
+    cfg.n_vrrp = 0; /* no [vrrp] section */
     cfg.admin.enabled = false;
     struct loop *loop = loop_new();
     assert_int_equal(admin_start(loop, &cfg, admin_collect, NULL), 0);
     admin_collect(&snap, NULL);
-    assert_int_equal(snap.vrrp.role, ADMIN_VRRP_DISABLED);
+    assert_int_equal(snap.vrrp[0].role, ADMIN_VRRP_DISABLED);
     assert_true(snap.start_time_s > 0);
     admin_stop();
     loop_free(loop);

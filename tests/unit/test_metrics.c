@@ -20,6 +20,7 @@ static int setup(void **state)
 {
     (void)state;
     memset(&snap, 0, sizeof snap);
+    snap.n_vrrp = 1;
     snap.version = "9.9.9";
     strbuf_reset(&out);
     return 0;
@@ -146,17 +147,17 @@ static void test_tls(void **state)
 static void test_vrrp_state_enum(void **state)
 {
     (void)state;
-    snap.vrrp.role = ADMIN_VRRP_MASTER;
-    snap.vrrp.transitions = 3;
-    snap.vrrp.adverts_sent = 120;
+    snap.vrrp[0].role = ADMIN_VRRP_MASTER;
+    snap.vrrp[0].transitions = 3;
+    snap.vrrp[0].adverts_sent = 120;
     assert_line("rampart_vrrp_state{state=\"master\"} 1");
     assert_line("rampart_vrrp_state{state=\"backup\"} 0");
     assert_line("rampart_vrrp_state{state=\"unknown\"} 0");
     assert_line("rampart_vrrp_transitions_total 3");
-    snap.vrrp.n_adverts_dropped = 2;
-    snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
-    snap.vrrp.adverts_dropped[0].value = 4;
-    snprintf(snap.vrrp.adverts_dropped[1].label, ADMIN_LABEL_MAX, "checksum");
+    snap.vrrp[0].n_adverts_dropped = 2;
+    snprintf(snap.vrrp[0].adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    snap.vrrp[0].adverts_dropped[0].value = 4;
+    snprintf(snap.vrrp[0].adverts_dropped[1].label, ADMIN_LABEL_MAX, "checksum");
     assert_line("rampart_vrrp_adverts_dropped_total{reason=\"ttl\"} 4");
     assert_line("rampart_vrrp_adverts_dropped_total{reason=\"checksum\"} 0");
     assert_line("rampart_vrrp_adverts_sent_total 120");
