@@ -249,6 +249,58 @@ static void test_status_page(void **state)
     assert_null(strstr(r, "http://")); /* no external asset */
 }
 
+/* Active-active: /healthz names each instance's role; a fault in any one
+ * makes the node unhealthy. */
+static void test_health_instances(void **state)
+{
+    (void)state;
+    char reason[ADMIN_REASON_MAX];
+    snap.n_vrrp = 2;
+    snprintf(snap.vrrp[0].name, ADMIN_VRRP_NAME_MAX, "vip-a");
+    snprintf(snap.vrrp[1].name, ADMIN_VRRP_NAME_MAX, "vip-b");
+    snap.vrrp[1].role = ADMIN_VRRP_BACKUP;
+    assert_int_equal(admin_health(&snap, reason), 200);
+    assert_string_equal(reason, "ok: 2/2 backends up, vrrp vip-a=master vip-b=backup");
+    snap.vrrp[0].name[0] = '\0'; /* [vrrp] next to a named one */
+    assert_int_equal(admin_health(&snap, reason), 200);
+    assert_string_equal(reason, "ok: 2/2 backends up, vrrp -=master vip-b=backup");
+    snap.vrrp[1].role = ADMIN_VRRP_FAULT;
+    assert_int_equal(admin_health(&snap, reason), 503);
+    /* eight long names: cut at a whole instance, never mid-name */
+    snap.n_vrrp = ADMIN_VRRP_MAX_INSTANCES;
+    for (unsigned i = 0; i < ADMIN_VRRP_MAX_INSTANCES; i++) {
+        memset(snap.vrrp[i].name, 'n', ADMIN_VRRP_NAME_MAX - 1);
+        snap.vrrp[i].name[ADMIN_VRRP_NAME_MAX - 1] = '\0';
+        snap.vrrp[i].role = ADMIN_VRRP_BACKUP;
+    }
+    char roles[ADMIN_REASON_MAX];
+    admin_vrrp_roles(&snap, roles, sizeof roles);
+    assert_true(strlen(roles) < sizeof roles);
+    assert_true(strlen(roles) % (ADMIN_VRRP_NAME_MAX - 1 + 8) == ADMIN_VRRP_NAME_MAX - 1 + 7);
+}
+
+static void test_status_page_instances(void **state)
+{
+    (void)state;
+    snap.n_vrrp = 2;
+    snprintf(snap.vrrp[0].name, ADMIN_VRRP_NAME_MAX, "<a>");
+    snap.vrrp[0].vrid = 51;
+    snap.vrrp[0].family = 6;
+    snprintf(snap.vrrp[1].name, ADMIN_VRRP_NAME_MAX, "vip-b");
+    snap.vrrp[1].role = ADMIN_VRRP_BACKUP;
+    snap.vrrp[1].priority = 100;
+    snap.vrrp[1].vrid = 52;
+    snap.vrrp[1].family = 4;
+    char *r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_null(strstr(r, "id=\"vrrp-role\"")); /* no single role with instances */
+    assert_non_null(strstr(r, "<table id=\"vrrp\">"));
+    assert_non_null(strstr(r, "<tr><td>&lt;a&gt;</td><td class=\"master\">master</td><td>150</td><td>51</td>"
+                              "<td>IPv6</td>"));
+    assert_non_null(strstr(r, "<tr><td>vip-b</td><td class=\"backup\">backup</td><td>100</td><td>52</td>"
+                              "<td>IPv4</td>"));
+    assert_null(strstr(r, "<a>"));
+}
+
 /* ---- one real exchange through the listener ------------------------------ */
 
 static void fake_collect(struct metrics_snapshot *out, void *arg)
@@ -471,6 +523,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_parse_incomplete_and_bad, setup),
         cmocka_unit_test_setup(test_parse_path_limit, setup),
         cmocka_unit_test_setup(test_vrrp_role_names, setup),
+        cmocka_unit_test_setup(test_health_instances, setup),
+        cmocka_unit_test_setup(test_status_page_instances, setup),
         cmocka_unit_test_setup(test_health_ok, setup),
         cmocka_unit_test_setup(test_health_reasons, setup),
         cmocka_unit_test_setup(test_health_reason_bound, setup),

@@ -129,6 +129,35 @@ static void test_parent_status_sanitised(void **state)
     admin_set_firewall_status(&f);
 }
 
+/* Several instances arrive as one report; more than the bound are cut,
+ * none at all reads as one "unknown". */
+static void test_parent_status_instances(void **state)
+{
+    (void)state;
+    static struct admin_vrrp_status v[ADMIN_VRRP_MAX_INSTANCES + 2];
+    memset(v, 0, sizeof v);
+    for (unsigned i = 0; i < ADMIN_VRRP_MAX_INSTANCES + 2; i++) {
+        snprintf(v[i].name, ADMIN_VRRP_NAME_MAX, "i%u", i);
+        v[i].role = ADMIN_VRRP_BACKUP;
+    }
+    memset(v[1].name, 'z', ADMIN_VRRP_NAME_MAX); /* unterminated */
+    admin_set_vrrp_status(v, ADMIN_VRRP_MAX_INSTANCES + 2);
+    admin_collect(&snap, NULL);
+    assert_int_equal(snap.n_vrrp, ADMIN_VRRP_MAX_INSTANCES);
+    assert_string_equal(snap.vrrp[ADMIN_VRRP_MAX_INSTANCES - 1].name, "i7");
+    assert_int_equal(strlen(snap.vrrp[1].name), ADMIN_VRRP_NAME_MAX - 1);
+    admin_set_vrrp_status(v, 0);
+    admin_collect(&snap, NULL);
+    assert_int_equal(snap.n_vrrp, 1);
+    assert_int_equal(snap.vrrp[0].role, ADMIN_VRRP_UNKNOWN);
+    admin_set_vrrp_status(v, 2);
+    admin_collect(&snap, NULL);
+    assert_int_equal(snap.n_vrrp, 2);
+    assert_string_equal(snap.vrrp[0].name, "i0");
+    memset(v, 0, sizeof v);
+    admin_set_vrrp_status(v, 1);
+}
+
 /* [vrrp] enabled = no: the pages say "disabled", not "unknown". */
 static void test_vrrp_disabled_by_config(void **state)
 {
@@ -152,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_collect_backends),        cmocka_unit_test(test_collect_counters),
         cmocka_unit_test(test_collect_parent_status),   cmocka_unit_test(test_parent_status_sanitised),
         cmocka_unit_test(test_vrrp_disabled_by_config),
+        cmocka_unit_test(test_parent_status_instances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,6 +163,49 @@ static void test_vrrp_state_enum(void **state)
     assert_line("rampart_vrrp_adverts_sent_total 120");
 }
 
+/* Active-active: one sample per instance, labelled instance="NAME"; the
+ * unnamed [vrrp] keeps its unlabelled samples next to them. */
+static void test_vrrp_instances(void **state)
+{
+    (void)state;
+    snap.n_vrrp = 3;
+    snap.vrrp[0].role = ADMIN_VRRP_BACKUP;
+    snap.vrrp[0].priority = 100;
+    snprintf(snap.vrrp[1].name, ADMIN_VRRP_NAME_MAX, "vip-a");
+    snap.vrrp[1].role = ADMIN_VRRP_MASTER;
+    snap.vrrp[1].priority = 200;
+    snap.vrrp[1].n_adverts_dropped = 1;
+    snprintf(snap.vrrp[1].adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    snap.vrrp[1].adverts_dropped[0].value = 7;
+    snprintf(snap.vrrp[2].name, ADMIN_VRRP_NAME_MAX, "v\"6");
+    snap.vrrp[2].role = ADMIN_VRRP_BACKUP;
+    snap.vrrp[2].transitions = 4;
+    assert_line("rampart_vrrp_state{state=\"backup\"} 1");
+    assert_line("rampart_vrrp_state{instance=\"vip-a\",state=\"master\"} 1");
+    assert_line("rampart_vrrp_state{instance=\"vip-a\",state=\"backup\"} 0");
+    assert_line("rampart_vrrp_priority 100");
+    assert_line("rampart_vrrp_priority{instance=\"vip-a\"} 200");
+    assert_line("rampart_vrrp_adverts_dropped_total{instance=\"vip-a\",reason=\"ttl\"} 7");
+    assert_line("rampart_vrrp_transitions_total{instance=\"v\\\"6\"} 4"); /* escaped */
+    /* one HELP/TYPE per family, whatever the number of instances */
+    const char *p = render();
+    unsigned helps = 0;
+    while ((p = strstr(p, "# TYPE rampart_vrrp_priority ")) != NULL)
+        helps++, p++;
+    assert_int_equal(helps, 1);
+}
+
+/* A count beyond the bound renders the bound, no more. */
+static void test_vrrp_instances_bounded(void **state)
+{
+    (void)state;
+    snap.n_vrrp = ADMIN_VRRP_MAX_INSTANCES + 5;
+    for (unsigned i = 0; i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        snprintf(snap.vrrp[i].name, ADMIN_VRRP_NAME_MAX, "i%u", i);
+    assert_line("rampart_vrrp_priority{instance=\"i7\"} 0");
+    assert_null(strstr(render(), "instance=\"i8\""));
+}
+
 static void test_firewall(void **state)
 {
     (void)state;
@@ -241,6 +284,8 @@ int main(void)
         cmocka_unit_test_setup(test_label_escaping, setup),
         cmocka_unit_test_setup(test_tls, setup),
         cmocka_unit_test_setup(test_vrrp_state_enum, setup),
+        cmocka_unit_test_setup(test_vrrp_instances, setup),
+        cmocka_unit_test_setup(test_vrrp_instances_bounded, setup),
         cmocka_unit_test_setup(test_firewall, setup),
         cmocka_unit_test_setup(test_firewall_counter_bound, setup),
         cmocka_unit_test_setup(test_format_families, setup),
