@@ -11,9 +11,13 @@
 #   ka_start NS TAG PRIO [ADVERT_S] [EXTRA]   keepalived, VRRPv3 (prints PID);
 #                                     KA_VIP overrides the VIP (KA_VIP=$VRRP_VIP6/64)
 #   ka_kill NS                        SIGKILL every keepalived of NS, by PID
+#   rp_start_aa NS TAG PRIO_A PRIO_B  active-active: VIP-A ($VRRP_VIP, VRID 51) and
+#   ka_start_aa NS TAG PRIO_A PRIO_B  VIP-B ($VRRP_VIP_B, VRID 52), two instances
+#                                     (rp_start_aa needs lib_process.sh and proc_cert)
 
 VRRP_VIP=${VRRP_VIP:-198.18.0.10}
 VRRP_VIP6=${VRRP_VIP6:-fd00:198:18::10}
+VRRP_VIP_B=${VRRP_VIP_B:-198.18.0.11}
 VRRP_VRID=${VRRP_VRID:-51}
 VRRP_DRIVER=$T_TMP/vrrp_driver
 declare -A VRRP_NS=()
@@ -104,4 +108,56 @@ ka_kill() {
   done
   [ ${#pids[@]} -gt 0 ] && kill -STOP "${pids[@]}" && kill -KILL "${pids[@]}"
   return 0
+}
+
+# Active-active, Rampart: the two instances of a whole rampart.ini (the
+# driver reads it with the daemon's reader, which wants the rest too).
+rp_start_aa() {
+  local ns=$1 tag=$2 pa=$3 pb=$4
+  proc_config "$T_TMP/$tag.ini" "[vrrp a]
+interface = eth0
+vrid = $VRRP_VRID
+priority = $pa
+advert_interval = ${VRRP_ADVERT_CS:-10}0ms
+virtual_ip = $VRRP_VIP/24
+[vrrp b]
+interface = eth0
+vrid = $((VRRP_VRID + 1))
+priority = $pb
+advert_interval = ${VRRP_ADVERT_CS:-10}0ms
+virtual_ip = $VRRP_VIP_B/24"
+  spawn "$ns" "$T_TMP/$tag.log" "$VRRP_DRIVER" -c "$T_TMP/$tag.ini" -s "$T_TMP/$tag.stats"
+}
+
+# Active-active, keepalived: two vrrp_instance blocks.
+ka_start_aa() {
+  local ns=$1 tag=$2 pa=$3 pb=$4 adv=${5:-0.1}
+  cat >"$T_TMP/$tag.conf" <<EOF
+global_defs {
+  router_id $tag
+  vrrp_version 3
+}
+vrrp_instance VI_A {
+  state BACKUP
+  interface eth0
+  virtual_router_id $VRRP_VRID
+  priority $pa
+  advert_int $adv
+  virtual_ipaddress {
+    $VRRP_VIP/24
+  }
+}
+vrrp_instance VI_B {
+  state BACKUP
+  interface eth0
+  virtual_router_id $((VRRP_VRID + 1))
+  priority $pb
+  advert_int $adv
+  virtual_ipaddress {
+    $VRRP_VIP_B/24
+  }
+}
+EOF
+  spawn "$ns" "$T_TMP/$tag.log" keepalived -n -l -D -P -f "$T_TMP/$tag.conf" \
+    -p "$T_TMP/$tag.pid" -r "$T_TMP/$tag.vrrp.pid"
 }
