@@ -48,7 +48,8 @@ static void write_node(FILE *fp, const struct vrrp_node *n)
     const struct vrrp_net_stats *s = vrrp_node_stats(n);
     uint64_t ours, behalf;
     vrrp_node_announced(n, &ours, &behalf);
-    fprintf(fp, "%s%sstate %s\n%s%spriority %u\n", p, dot, vrrp_node_state_name(n), p, dot, vrrp_node_priority(n));
+    fprintf(fp, "%s%sstate %s\n%s%spriority %u\n", p, dot, vrrp_node_state_name(n), p, dot,
+            vrrp_node_priority(n));
     fprintf(fp, "%s%srx %llu\n%s%srx_ok %llu\n%s%stx %llu\n", p, dot, (unsigned long long)s->rx, p, dot,
             (unsigned long long)s->rx_ok, p, dot, (unsigned long long)s->tx);
     fprintf(fp, "%s%sannounced %llu\n%s%sannounced_behalf %llu\n", p, dot, (unsigned long long)ours, p, dot,

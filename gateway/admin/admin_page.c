@@ -31,7 +31,8 @@ static void render_summary(const struct metrics_snapshot *s, struct strbuf *out)
     strbuf_puts(out, "<table id=\"node\">");
     if (single_vrrp(s)) {
         const char *role = admin_vrrp_role_name(s->vrrp[0].role);
-        strbuf_printf(out, "<tr><th>VRRP role</th><td id=\"vrrp-role\" class=\"%s\">%s</td></tr>", role, role);
+        strbuf_printf(out, "<tr><th>VRRP role</th><td id=\"vrrp-role\" class=\"%s\">%s</td></tr>", role,
+                      role);
         strbuf_printf(out, "<tr><th>VRRP priority</th><td>%u</td></tr>", s->vrrp[0].priority);
     }
     strbuf_printf(out, "<tr><th>Health</th><td id=\"health\" class=\"%s\">%u ", code == 200 ? "ok" : "fail",
@@ -51,10 +52,9 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
         const char *role = admin_vrrp_role_name(v->role);
         strbuf_puts(out, "<tr><td>");
         strbuf_escape(out, STRBUF_ESC_HTML, v->name[0] ? v->name : "[vrrp]");
-        strbuf_printf(out,
-                      "</td><td class=\"%s\">%s</td><td>%u</td><td>%u</td><td>IPv%u</td><td>%" PRIu64
-                      "</td></tr>",
-                      role, role, v->priority, v->vrid, v->family == 6 ? 6 : 4, v->transitions);
+        strbuf_printf(
+            out, "</td><td class=\"%s\">%s</td><td>%u</td><td>%u</td><td>IPv%u</td><td>%" PRIu64 "</td></tr>",
+            role, role, v->priority, v->vrid, v->family == 6 ? 6 : 4, v->transitions);
     }
     strbuf_puts(out, "</table>\n");
 }

@@ -230,7 +230,8 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
            "VRRP advertisements dropped as invalid, by reason.");
     for (unsigned i = 0; i < n; i++) {
         const struct admin_vrrp_status *v = &s->vrrp[i];
-        unsigned k = v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
+        unsigned k =
+            v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
         for (unsigned d = 0; d < k; d++)
             vrrp_sample(out, "rampart_vrrp_adverts_dropped_total", v, "reason", v->adverts_dropped[d].label,
                         v->adverts_dropped[d].value);

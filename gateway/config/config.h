@@ -21,15 +21,16 @@
 #define CONFIG_MAX_LISTENERS    8 /* per listener kind (https, http) */
 #define CONFIG_MAX_CERTIFICATES TLS_MAX_CERTIFICATES
 #define CONFIG_MAX_BACKENDS     64
-#define CONFIG_MAX_VRRP_INSTANCES 8 /* [vrrp] and [vrrp NAME] sections */
-#define CONFIG_MAX_VIPS           8 /* virtual addresses per VRRP instance */
-#define CONFIG_MAX_PEERS          8 /* VRRP unicast peers, per instance */
+#define CONFIG_MAX_VIPS         8 /* virtual addresses per VRRP instance */
+#define CONFIG_MAX_PEERS        8 /* VRRP unicast peers, per instance */
 #define CONFIG_MAX_TRACKED_IFS  8
 #define CONFIG_MAX_WORKERS      64
 #define CONFIG_NAME_MAX         64 /* backend names, server names */
 #define CONFIG_PATH_MAX         256
 #define CONFIG_IFNAME_MAX       16  /* IFNAMSIZ */
 #define CONFIG_HTTP_PATH_MAX    256 /* health check path */
+
+#define CONFIG_MAX_VRRP_INSTANCES 8 /* [vrrp] and [vrrp NAME] sections */
 
 struct listen_addr {
     struct sockaddr_storage addr;
@@ -108,11 +109,11 @@ struct config_vrrp {
     uint64_t preempt_delay_ms;
     struct ip_addr unicast_peers[CONFIG_MAX_PEERS]; /* empty = multicast 224.0.0.18 / ff02::12 */
     unsigned n_unicast_peers;
-    unsigned garp_count;            /* gratuitous ARPs / NAs per burst on becoming Master */
-    uint64_t garp_interval_ms;      /* between those of one burst */
-    uint64_t garp_repeat_delay_ms;  /* a second burst this long after the first; 0 = none */
-    uint64_t garp_refresh_ms;       /* 0 = no periodic refresh */
-    bool garp_on_behalf;            /* after yielding, ARP / NA naming the new Master's MAC */
+    unsigned garp_count;           /* gratuitous ARPs / NAs per burst on becoming Master */
+    uint64_t garp_interval_ms;     /* between those of one burst */
+    uint64_t garp_repeat_delay_ms; /* a second burst this long after the first; 0 = none */
+    uint64_t garp_refresh_ms;      /* 0 = no periodic refresh */
+    bool garp_on_behalf;           /* after yielding, ARP / NA naming the new Master's MAC */
     char track_interfaces[CONFIG_MAX_TRACKED_IFS][CONFIG_IFNAME_MAX];
     unsigned n_track_interfaces;
     unsigned penalty_no_backend;     /* priority lowered while no backend is up */

@@ -26,9 +26,9 @@
 struct config_loader {
     const char *path;
     FILE *fp;
-    unsigned line;     /* line being read */
+    unsigned line;         /* line being read */
     unsigned section_line; /* of the last section header read */
-    unsigned key_line; /* line of the key being handled */
+    unsigned key_line;     /* line of the key being handled */
     struct config *cfg;
     struct config_errors *errors;
     char last_unknown_section[CONFIG_NAME_MAX + 16];

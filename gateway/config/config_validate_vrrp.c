@@ -42,9 +42,9 @@ static void check_family(struct config_loader *ld, unsigned i)
                          family_name(v->vips[k].addr.family));
     for (unsigned k = 0; k < v->n_unicast_peers; k++)
         if (v->unicast_peers[k].family != family)
-            config_error(ld, ld->vrrp_peer_line[i][k], "%s unicast_peer %s is not %s, as the instance's addresses",
-                         label(v, l, sizeof l), format_ip(&v->unicast_peers[k], a, sizeof a),
-                         family_name(family));
+            config_error(ld, ld->vrrp_peer_line[i][k],
+                         "%s unicast_peer %s is not %s, as the instance's addresses", label(v, l, sizeof l),
+                         format_ip(&v->unicast_peers[k], a, sizeof a), family_name(family));
 }
 
 static void check_instance(struct config_loader *ld, unsigned i)

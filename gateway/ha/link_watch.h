@@ -29,8 +29,8 @@ enum link_watch_event {
 
 typedef void link_watch_fn(void *arg, enum link_watch_event ev, unsigned ifindex);
 
-#define LINK_WATCH_BUF      16384 /* one read: a burst of link and address messages */
-#define LINK_WATCH_READS    16    /* reads per wake-up: a storm cannot hold the loop */
+#define LINK_WATCH_BUF   16384 /* one read: a burst of link and address messages */
+#define LINK_WATCH_READS 16    /* reads per wake-up: a storm cannot hold the loop */
 
 struct mnl_socket;
 

@@ -20,8 +20,8 @@
 
 #define VIP_NL_BUF 8192 /* one request, or one batch of replies (MNL_SOCKET_BUFFER_SIZE is not constant) */
 
-int vip_open(struct vip_set *vs, const char *ifname, int family, const struct ip_prefix *vips, unsigned n_vips,
-             char *err, size_t errlen)
+int vip_open(struct vip_set *vs, const char *ifname, int family, const struct ip_prefix *vips,
+             unsigned n_vips, char *err, size_t errlen)
 {
     memset(vs, 0, sizeof *vs);
     snprintf(vs->ifname, sizeof vs->ifname, "%s", ifname);
@@ -149,7 +149,8 @@ static const void *addr_of(const struct nlmsghdr *nlh, uint32_t *flags)
     const void *local = NULL, *address = NULL;
     const struct nlattr *attr;
     *flags = ifa->ifa_flags;
-    mnl_attr_for_each(attr, nlh, sizeof *ifa) {
+    mnl_attr_for_each(attr, nlh, sizeof *ifa)
+    {
         if (mnl_attr_get_type(attr) == IFA_LOCAL)
             local = mnl_attr_get_payload(attr);
         else if (mnl_attr_get_type(attr) == IFA_ADDRESS)

@@ -36,8 +36,8 @@ struct vip_set {
 };
 
 /* 0, or -1 with a message in `err` (unknown interface, no permission). */
-int vip_open(struct vip_set *vs, const char *ifname, int family, const struct ip_prefix *vips, unsigned n_vips,
-             char *err, size_t errlen);
+int vip_open(struct vip_set *vs, const char *ifname, int family, const struct ip_prefix *vips,
+             unsigned n_vips, char *err, size_t errlen);
 void vip_close(struct vip_set *vs);
 
 /* Adding an address already there, or removing one already gone, is not an

@@ -86,8 +86,8 @@ int vip_announce_open(struct vip_announce *a, int family, const char *ifname, ch
     if (a->send_fd >= 0)
         a->listen_fd = open_listener(a);
     if (a->listen_fd < 0) {
-        snprintf(err, errlen, "%s socket (needs CAP_NET_RAW): %s", family == AF_INET6 ? "neighbour discovery" : "ARP",
-                 strerror(errno));
+        snprintf(err, errlen, "%s socket (needs CAP_NET_RAW): %s",
+                 family == AF_INET6 ? "neighbour discovery" : "ARP", strerror(errno));
         vip_announce_close(a);
         return -1;
     }

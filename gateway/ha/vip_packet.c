@@ -46,7 +46,8 @@ void vip_packet_arp(uint8_t out[VIP_ARP_LEN], const uint8_t sha[VIP_MAC_LEN], co
 /* IPv6 header, the ICMPv6 message type and target, one link-layer address
  * option, the checksum; flags: the NA's first flags byte. */
 static void nd_build(uint8_t out[VIP_ND_LEN], unsigned type, uint8_t flags, const uint8_t src[16],
-                     const uint8_t dst[16], const uint8_t target[16], unsigned opt, const uint8_t mac[VIP_MAC_LEN])
+                     const uint8_t dst[16], const uint8_t target[16], unsigned opt,
+                     const uint8_t mac[VIP_MAC_LEN])
 {
     memset(out, 0, VIP_ND_LEN);
     out[0] = 0x60; /* version 6, traffic class and flow label 0 */

@@ -22,10 +22,10 @@
 #include <stdint.h>
 
 #define VIP_MAC_LEN     6
-#define VIP_ARP_LEN     28             /* IPv4 over Ethernet */
+#define VIP_ARP_LEN     28 /* IPv4 over Ethernet */
 #define VIP_IP6_HDR_LEN 40
 #define VIP_ND_LEN      (VIP_IP6_HDR_LEN + 24 + 8) /* NA or NS with one link-layer address option */
-#define VIP_ND_HOPS     255            /* RFC 4861: anything else was forwarded, and is ignored */
+#define VIP_ND_HOPS     255                        /* RFC 4861: anything else was forwarded, and is ignored */
 
 /* ARP request "who has tpa? tell spa (at sha)"; a gratuitous ARP has
  * spa == tpa. Writes VIP_ARP_LEN bytes. */

@@ -107,16 +107,16 @@ struct vrrp_event {
 };
 
 struct vrrp_actions {
-    bool send_advert;          /* send one advertisement now ... */
-    uint8_t advert_priority;   /* ... carrying this priority */
-    bool add_vips;             /* take the virtual addresses */
-    bool del_vips;             /* give them up */
-    bool send_garp;            /* start a burst of gratuitous ARPs */
-    bool announce_master;      /* we were Master and heard a better one: send ARPs */
+    bool send_advert;             /* send one advertisement now ... */
+    uint8_t advert_priority;      /* ... carrying this priority */
+    bool add_vips;                /* take the virtual addresses */
+    bool del_vips;                /* give them up */
+    bool send_garp;               /* start a burst of gratuitous ARPs */
+    bool announce_master;         /* we were Master and heard a better one: send ARPs */
     struct vrrp_addr master_addr; /* ... naming its MAC for the VIPs */
-    enum vrrp_state old_state; /* state before the step: a change if != v->state */
-    const char *why;           /* for the log, when the state changed or ARPs go out */
-    uint64_t next_timer_at;    /* deliver VRRP_EV_TIMER at this time; 0 = no timer */
+    enum vrrp_state old_state;    /* state before the step: a change if != v->state */
+    const char *why;              /* for the log, when the state changed or ARPs go out */
+    uint64_t next_timer_at;       /* deliver VRRP_EV_TIMER at this time; 0 = no timer */
 };
 
 void vrrp_init(struct vrrp *v, const struct vrrp_config *cfg);

@@ -55,7 +55,7 @@ void vrrp_garp_master(struct vrrp_garp *g)
         g->phase = VRRP_GARP_FIRST;
         g->left = c->garp_count;
         burst_fire(g->loop, &g->timer); /* the first at once: it is what moves the clients */
-    } else if (c->garp_refresh_ms) { /* garp_count = 0: only the periodic refresh */
+    } else if (c->garp_refresh_ms) {    /* garp_count = 0: only the periodic refresh */
         start_phase(g, VRRP_GARP_REFRESH, 1, c->garp_refresh_ms);
     }
 }
@@ -90,8 +90,8 @@ static void log_winner_mac(const struct vrrp_garp *g)
     const uint8_t *m = g->winner_mac;
     snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
     log_event(LOG_LEVEL_INFO, "vrrp_announce_master", "mac", mac, "why",
-              "clients may still send to us: pointing them at the new master", g->instance[0] ? "instance" : LOG_END,
-              g->instance, LOG_END);
+              "clients may still send to us: pointing them at the new master",
+              g->instance[0] ? "instance" : LOG_END, g->instance, LOG_END);
 }
 
 /* Learning the winner's MAC (asked again every 10th poll, given up after a

@@ -70,8 +70,8 @@ const char *vrrp_drop_name(enum vrrp_drop why);
 struct vrrp_expect {
     int family; /* AF_INET or AF_INET6 */
     uint8_t vrid;
-    bool owner;                   /* our priority is 255 */
-    struct vrrp_addr self;        /* our primary address (IPv6: link-local) */
+    bool owner;                    /* our priority is 255 */
+    struct vrrp_addr self;         /* our primary address (IPv6: link-local) */
     const struct vrrp_addr *addrs; /* our virtual addresses */
     unsigned n_addrs;
     const struct vrrp_addr *peers; /* unicast peers; none = accept any source */

@@ -119,7 +119,8 @@ static void apply(struct vrrp_node *n, const struct vrrp_actions *a)
             node_error(n, err);
     }
     if (a->announce_master)
-        vrrp_garp_behalf(&n->garp, addr_bytes(n->family, &n->primary), addr_bytes(n->family, &a->master_addr));
+        vrrp_garp_behalf(&n->garp, addr_bytes(n->family, &n->primary),
+                         addr_bytes(n->family, &a->master_addr));
     if (a->send_advert)
         send_adverts(n, a->advert_priority);
     if (a->send_garp)

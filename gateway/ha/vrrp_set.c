@@ -39,7 +39,8 @@ static void siblings_of(const struct config *cfg, unsigned i, uint8_t set[VRRP_V
 
 static void start_failed(const struct config_vrrp *v, const char *err)
 {
-    log_event(LOG_LEVEL_ERROR, "vrrp_error", "reason", err, v->name[0] ? "instance" : LOG_END, v->name, LOG_END);
+    log_event(LOG_LEVEL_ERROR, "vrrp_error", "reason", err, v->name[0] ? "instance" : LOG_END, v->name,
+              LOG_END);
 }
 
 struct vrrp_set *vrrp_set_start(struct loop *loop, const struct config *cfg, bool *failed)

@@ -33,12 +33,12 @@ struct parent {
     struct config *next_cfg;
     int next_fds[LISTENER_MAX_FDS];
     struct relay_proc *old; /* draining or killed, until reaped */
-    struct vrrp_set *vrrp; /* the VRRP instances, NULL without any */
-    bool relay_lost;       /* VRRP stood down; tell it when a relay is back */
+    struct vrrp_set *vrrp;  /* the VRRP instances, NULL without any */
+    bool relay_lost;        /* VRRP stood down; tell it when a relay is back */
     uint64_t lost_since_ms; /* no relay serves since: the grace counts from here */
-    bool backends_known;  /* a relay's checks have settled once (VRRP was told) */
-    unsigned backends_up; /* last value given to VRRP */
-    uint64_t down_mask;   /* backends of cfg the current relay has down */
+    bool backends_known;    /* a relay's checks have settled once (VRRP was told) */
+    unsigned backends_up;   /* last value given to VRRP */
+    uint64_t down_mask;     /* backends of cfg the current relay has down */
     unsigned fast_failures;
     uint64_t heartbeat_timeout_ms;
     bool stopping, ever_ready;
@@ -143,7 +143,8 @@ static void on_stand_down_timer(struct loop *loop, struct loop_timer *t)
 {
     (void)loop;
     struct parent *p = t->arg;
-    log_event(LOG_LEVEL_WARN, "relay_grace_over", "effect", "no relay ready: VRRP hands the VIPs over", LOG_END);
+    log_event(LOG_LEVEL_WARN, "relay_grace_over", "effect", "no relay ready: VRRP hands the VIPs over",
+              LOG_END);
     stand_down(p);
 }
 
@@ -164,8 +165,8 @@ static void relay_gone(struct parent *p)
     }
     char wait[24];
     snprintf(wait, sizeof wait, "%llums", (unsigned long long)(at - now));
-    log_event(LOG_LEVEL_INFO, "relay_grace", "wait", wait, "effect", "VRRP keeps its priority while a relay starts",
-              LOG_END);
+    log_event(LOG_LEVEL_INFO, "relay_grace", "wait", wait, "effect",
+              "VRRP keeps its priority while a relay starts", LOG_END);
     loop_timer_set(p->loop, &p->stand_down, at - now);
 }
 
@@ -368,7 +369,7 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
     if (rp != p->current)
         return;
     p->ever_ready = true;
-    p->down_mask = rp->status.down_mask; /* in the (maybe new) cfg's order */
+    p->down_mask = rp->status.down_mask;       /* in the (maybe new) cfg's order */
     loop_timer_clear(p->loop, &p->stand_down); /* in time: no handover */
     if (p->relay_lost) {
         vrrp_set_relay_back(p->vrrp);

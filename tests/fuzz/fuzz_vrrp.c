@@ -21,8 +21,8 @@ static uint64_t drops(const struct vrrp_net_stats *s)
     return n;
 }
 
-static enum vrrp_verdict check(const uint8_t *data, size_t size, struct vrrp_expect *exp, struct vrrp_advert *adv,
-                               struct vrrp_net_stats *st)
+static enum vrrp_verdict check(const uint8_t *data, size_t size, struct vrrp_expect *exp,
+                               struct vrrp_advert *adv, struct vrrp_net_stats *st)
 {
     if (exp->family == AF_INET)
         return vrrp_net_check4(data, size, exp, adv, st);
@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (v != VRRP_ACCEPT)
         return 0;
-    struct vrrp_config cfg = {.vrid = 51, .priority = 100, .advert_cs = 100, .preempt = true, .primary = self};
+    struct vrrp_config cfg = {
+        .vrid = 51, .priority = 100, .advert_cs = 100, .preempt = true, .primary = self};
     struct vrrp vr;
     vrrp_init(&vr, &cfg);
     struct vrrp_event ev = {.type = VRRP_EV_STARTUP};

@@ -180,8 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_collect_backends),        cmocka_unit_test(test_collect_counters),
         cmocka_unit_test(test_collect_parent_status),   cmocka_unit_test(test_parent_status_sanitised),
-        cmocka_unit_test(test_vrrp_disabled_by_config),
-        cmocka_unit_test(test_parent_status_instances),
+        cmocka_unit_test(test_vrrp_disabled_by_config), cmocka_unit_test(test_parent_status_instances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

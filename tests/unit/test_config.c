@@ -94,7 +94,7 @@ static void test_defaults(void **state)
     config_vrrp_defaults(&v, "");
     assert_false(v.enabled); /* [vrrp] needs enabled = yes, as it always did */
     assert_int_equal(v.advert_interval_cs, 100);
-    assert_int_equal(v.garp_count, 5); /* keepalived's garp_master_repeat ... */
+    assert_int_equal(v.garp_count, 5);              /* keepalived's garp_master_repeat ... */
     assert_int_equal(v.garp_repeat_delay_ms, 5000); /* ... and garp_master_delay */
     assert_true(v.garp_on_behalf);
     config_vrrp_defaults(&v, "vip-a");
@@ -412,12 +412,14 @@ static void test_vrrp_instance_limit(void **state)
     assert_int_equal(config_vrrp_enabled_count(c), CONFIG_MAX_VRRP_INSTANCES);
     assert_string_equal(c->vrrp[CONFIG_MAX_VRRP_INSTANCES - 1].name, "v7");
     config_free(c);
-    snprintf(text + o, sizeof text - o, "[vrrp extra]\ninterface = eth0\nvrid = 99\n[vrrp more]\nvrid = 98\n");
+    snprintf(text + o, sizeof text - o,
+             "[vrrp extra]\ninterface = eth0\nvrid = 99\n[vrrp more]\nvrid = 98\n");
     write_config(text);
     assert_null(config_load(path, &e));
     char expected[256];
-    snprintf(expected, sizeof expected, "%s:%d: more than %d VRRP instances ([vrrp] and [vrrp NAME] sections)",
-             path, 4 + 4 * CONFIG_MAX_VRRP_INSTANCES + 2, CONFIG_MAX_VRRP_INSTANCES);
+    snprintf(expected, sizeof expected,
+             "%s:%d: more than %d VRRP instances ([vrrp] and [vrrp NAME] sections)", path,
+             4 + 4 * CONFIG_MAX_VRRP_INSTANCES + 2, CONFIG_MAX_VRRP_INSTANCES);
     assert_string_equal(e.msg[0], expected);
     assert_int_equal(e.count, 1); /* said once */
 }

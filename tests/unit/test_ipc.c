@@ -216,7 +216,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_encode_refuses_wrong_sizes),
         cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_config_check),
         cmocka_unit_test(test_socketpair),     cmocka_unit_test(test_autoblock),
-        cmocka_unit_test(test_ticket_keys),     cmocka_unit_test(test_vrrp_instances),
+        cmocka_unit_test(test_ticket_keys),    cmocka_unit_test(test_vrrp_instances),
     };
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
 }

@@ -148,12 +148,9 @@ static void test_map_down_boundary(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_heartbeat_timeout),
-        cmocka_unit_test(test_heartbeat_timeout_instances),
-        cmocka_unit_test(test_relay_grace),
-        cmocka_unit_test(test_stand_down_at),
-        cmocka_unit_test(test_restart_backoff),
-        cmocka_unit_test(test_map_down),
+        cmocka_unit_test(test_heartbeat_timeout), cmocka_unit_test(test_heartbeat_timeout_instances),
+        cmocka_unit_test(test_relay_grace),       cmocka_unit_test(test_stand_down_at),
+        cmocka_unit_test(test_restart_backoff),   cmocka_unit_test(test_map_down),
         cmocka_unit_test(test_map_down_boundary),
     };
     return cmocka_run_group_tests_name("supervise", tests, NULL, NULL);

@@ -27,8 +27,8 @@ static void test_gratuitous_arp(void **state)
     (void)state;
     uint8_t vip[4] = {198, 18, 0, 10}, out[VIP_ARP_LEN];
     vip_packet_arp(out, mac_a, vip, vip);
-    const uint8_t want[VIP_ARP_LEN] = {0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 198, 18,
-                                       0, 10, 0, 0, 0, 0, 0, 0, 198, 18, 0, 10};
+    const uint8_t want[VIP_ARP_LEN] = {0,   1,  8, 0,  6, 4, 0, 1, 2, 0, 0,   0,  0, 1,
+                                       198, 18, 0, 10, 0, 0, 0, 0, 0, 0, 198, 18, 0, 10};
     assert_memory_equal(out, want, sizeof want);
 }
 
@@ -61,11 +61,11 @@ static void test_unsolicited_na(void **state)
     ip6("ff02::1", all_nodes);
     assert_memory_equal(out + 24, all_nodes, 16);
     const uint8_t *icmp = out + VIP_IP6_HDR_LEN;
-    assert_int_equal(icmp[0], 136);   /* Neighbor Advertisement */
-    assert_int_equal(icmp[1], 0);     /* code */
-    assert_int_equal(icmp[2], 0x57);  /* checksum, computed apart: 0x571d */
+    assert_int_equal(icmp[0], 136);  /* Neighbor Advertisement */
+    assert_int_equal(icmp[1], 0);    /* code */
+    assert_int_equal(icmp[2], 0x57); /* checksum, computed apart: 0x571d */
     assert_int_equal(icmp[3], 0x1d);
-    assert_int_equal(icmp[4], 0x20);  /* Override; not Router, not Solicited (to a group) */
+    assert_int_equal(icmp[4], 0x20); /* Override; not Router, not Solicited (to a group) */
     assert_memory_equal(icmp + 8, vip, 16);
     const uint8_t opt[8] = {2, 1, 2, 0, 0, 0, 0, 1}; /* Target Link-Layer Address */
     assert_memory_equal(icmp + 24, opt, 8);
@@ -89,7 +89,7 @@ static void test_neighbor_solicitation(void **state)
     const uint8_t *icmp = out + VIP_IP6_HDR_LEN;
     assert_int_equal(icmp[0], 135);
     assert_int_equal(icmp[2] << 8 | icmp[3], 0x7a8b);
-    assert_int_equal(icmp[4], 0); /* reserved */
+    assert_int_equal(icmp[4], 0);  /* reserved */
     assert_int_equal(icmp[24], 1); /* Source Link-Layer Address */
     assert_memory_equal(icmp + 26, mac_a, VIP_MAC_LEN);
     uint8_t mac[VIP_MAC_LEN];
@@ -113,9 +113,9 @@ static void test_na_from(void **state)
     ip6("fe80::3", other);
     assert_int_equal(vip_packet_na_from(pkt, sizeof pkt, peer, mac), 1);
     assert_memory_equal(mac, mac_a, VIP_MAC_LEN);
-    assert_int_equal(vip_packet_na_from(pkt, sizeof pkt, other, mac), 0); /* not the one asked about */
+    assert_int_equal(vip_packet_na_from(pkt, sizeof pkt, other, mac), 0);    /* not the one asked about */
     assert_int_equal(vip_packet_na_from(pkt, sizeof pkt - 1, peer, mac), 0); /* cut short */
-    pkt[7] = 254;                                                              /* was routed */
+    pkt[7] = 254;                                                            /* was routed */
     assert_int_equal(vip_packet_na_from(pkt, sizeof pkt, peer, mac), 0);
     peer_na(pkt, peer);
     pkt[VIP_IP6_HDR_LEN + 30] ^= 1; /* a MAC bit flipped: checksum */
@@ -182,9 +182,9 @@ static void test_ns_is_not_na(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gratuitous_arp),     cmocka_unit_test(test_arp_from),
-        cmocka_unit_test(test_unsolicited_na),     cmocka_unit_test(test_neighbor_solicitation),
-        cmocka_unit_test(test_na_from),            cmocka_unit_test(test_na_options),
+        cmocka_unit_test(test_gratuitous_arp), cmocka_unit_test(test_arp_from),
+        cmocka_unit_test(test_unsolicited_na), cmocka_unit_test(test_neighbor_solicitation),
+        cmocka_unit_test(test_na_from),        cmocka_unit_test(test_na_options),
         cmocka_unit_test(test_ns_is_not_na),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

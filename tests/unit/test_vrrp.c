@@ -35,7 +35,8 @@ static struct vrrp_actions ev_simple(struct vrrp *v, enum vrrp_event_type t, uin
 
 static struct vrrp_actions ev_advert(struct vrrp *v, uint8_t prio, uint32_t src, uint64_t now)
 {
-    struct vrrp_event ev = {.type = VRRP_EV_ADVERT, .priority = prio, .interval_cs = ADV_CS, .src = addr4(src)};
+    struct vrrp_event ev = {
+        .type = VRRP_EV_ADVERT, .priority = prio, .interval_cs = ADV_CS, .src = addr4(src)};
     return vrrp_step(v, &ev, now);
 }
 

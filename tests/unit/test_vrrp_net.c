@@ -248,7 +248,8 @@ static void test_short_packets(void **state)
         assert_int_equal(vrrp_net_check4(p.b, len, &f.exp, &out, &f.stats), VRRP_DROPPED);
     assert_int_equal(f.stats.drops[VRRP_DROP_SHORT], VRRP_IP_HDR_MIN + VRRP_HDR_LEN);
     /* the boundary itself reaches the next check (the address count) */
-    assert_int_equal(vrrp_net_check4(p.b, VRRP_IP_HDR_MIN + VRRP_HDR_LEN, &f.exp, &out, &f.stats), VRRP_DROPPED);
+    assert_int_equal(vrrp_net_check4(p.b, VRRP_IP_HDR_MIN + VRRP_HDR_LEN, &f.exp, &out, &f.stats),
+                     VRRP_DROPPED);
     assert_int_equal(f.stats.drops[VRRP_DROP_LENGTH], 1);
 }
 
@@ -399,7 +400,8 @@ static void test_build_boundaries(void **state)
     static struct vrrp_addr addrs[VRRP_MAX_ADDRS + 1];
     static uint8_t buf[VRRP_PKT_MAX + 4];
     const size_t max4 = VRRP_HDR_LEN + 4 * VRRP_MAX_ADDRS;
-    struct vrrp_advert a = {.family = AF_INET, .vrid = 1, .priority = 1, .interval_cs = 1, .n_addrs = VRRP_MAX_ADDRS};
+    struct vrrp_advert a = {
+        .family = AF_INET, .vrid = 1, .priority = 1, .interval_cs = 1, .n_addrs = VRRP_MAX_ADDRS};
     assert_int_equal(vrrp_net_build(buf, max4, &a, addrs), max4);
     assert_int_equal(vrrp_net_build(buf, max4 - 1, &a, addrs), 0);
     a.family = AF_INET6; /* 16 bytes an address: the largest message */
