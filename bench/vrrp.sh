@@ -14,10 +14,11 @@
 #           split brain healing in one direction first, each way.
 #   aa      active-active: A Master of VIP-A, B of VIP-B (two instances
 #           each); the faults hit A: VIP-A's takeover and outage next to the
-#           single-VIP figures, and VIP-B's outage (it must not move: ~10)
+#           single-VIP figures, and VIP-B's outage (it does not move; "none"
+#           is the jitter of two pingers)
 #   link    link loss found: the master's link goes down (admin down, or the
-#           switch port loses carrier) -> the master removes its VIP (its own
-#           `ip -ts monitor address`): detection plus reaction
+#           switch port loses carrier): from the kernel's link event to the
+#           master removing its VIP (both in its own `ip -ts monitor`)
 #   yield   a Master yielding while a split brain heals (it hears the better
 #           one first): VIP removed -> its state log line, i.e. how long the
 #           loop is held in between (Rampart only)
@@ -237,6 +238,7 @@ run_aa() {
   kill "$monpid" 2>/dev/null
   wait "$monpid" 2>/dev/null
   tk=$(since "$t0" "$mon" "^\[.*inet $VRRP_VIP/")
+  [ "$f" = none ] && tk="-"
   out_a=$(outage "$pa" "$t0")
   out_b=$(outage "$pb" "$t0")
   [ "$f" = sigkill ] && out_a="-"
@@ -249,7 +251,7 @@ section_aa() {
   printf '%-18s %-14s %-14s %-14s | %-14s %-14s %-14s\n' "fault" "rp A takeover" "rp A outage" "rp B outage" \
     "ka A takeover" "ka A outage" "ka B outage"
   local f impl
-  for f in sigterm sigkill linkdown; do
+  for f in none sigterm sigkill linkdown; do
     local -a row=()
     for impl in rampart keepalived; do
       IFS='|' read -r -a cols <<<"$(runs "$impl" run_aa "$f")"
@@ -261,24 +263,27 @@ section_aa() {
 
 # ---- link loss ----------------------------------------------------------------------
 
-# One run: ms from the link going down to the master removing its VIP.
+# One run: ms from the kernel's link event (its own `ip -ts monitor link`
+# line: admin down, or carrier lost) to the master removing its VIP, i.e.
+# detection plus reaction without the start of the `ip` command.
 run_link() {
-  local impl=$1 f=$2 mon=$T_TMP/mon.$RANDOM t0
+  local impl=$1 f=$2 mon=$T_TMP/mon.$RANDOM t_link t_del
   start_pair "$impl" || { stop_pair; echo "fail"; return; }
-  ip netns exec "$A" ip -ts monitor address >"$mon" 2>&1 &
+  ip netns exec "$A" ip -ts monitor link address >"$mon" 2>&1 &
   local monpid=$!
   sleep 0.3
-  t0=$(now)
   fault "$impl" "$f"
   wait_for 2 grep -q "Deleted.* inet $VRRP_VIP/" "$mon"
   kill "$monpid" 2>/dev/null
   wait "$monpid" 2>/dev/null
-  since "$t0" "$mon" "^\[.*Deleted.* inet $VRRP_VIP/"
+  t_link=$(first_ts "$mon" "^\[[^]]*\] [0-9]+: eth0.*(state DOWN|NO-CARRIER)")
+  t_del=$(first_ts "$mon" "Deleted.* inet $VRRP_VIP/")
+  if [ -n "$t_link" ] && [ -n "$t_del" ]; then ms_between "$t_link" "$t_del"; else echo "-"; fi
   stop_pair
 }
 
 section_link() {
-  printf '\n# link loss found: link down -> the master removes its VIP, %s run(s); ms, median (worst)\n' "$RUNS"
+  printf '\n# link loss found: the kernel reports the link down -> the master removes its VIP, %s run(s); ms, median (worst)\n' "$RUNS"
   printf '%-34s %-16s %-16s\n' "fault" "rampart" "keepalived"
   local f
   for f in linkdown carrier; do
