@@ -39,11 +39,20 @@ step "HTTPS through the VIP, certificate verified against the lab CA, alternates
   step_https_alternates
 step "HTTP redirects to HTTPS" step_redirect
 step "the client cannot reach a web server directly" step_no_direct_access
+step "the guestbook: an entry written through the VIP is read on both web servers, web-02 from its replica" \
+  step_guestbook_replicates
+step "MySQL (3306) only between the web servers: not from the client, not from a gateway" \
+  step_mysql_closed
 step "kill the master gateway: the VIP moves, requests continue" step_failover
 TOUR_FAILOVER_MS=${TOUR_OUTAGE_MS:-?}
 step "bring the old master back" step_failback
 step "stop nginx on web-01: traffic continues on web-02, the gateway reports web-01 down" \
   step_backend_down
+step "stop the database primary: writes fail with a clear error (503), reads go on" \
+  step_primary_down
+step "promote the replica on web-02 by hand: writes work again" step_promote
+step "start the old primary: it comes back as web-02's replica and catches up" \
+  step_old_primary_rejoins
 step "the metrics of both gateways" step_metrics
 
 cat <<EOT
@@ -54,6 +63,10 @@ The lab is still up. Poke it:
   ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP https://www.foobar.com/
   ip netns exec ${P}gw-1 curl -s http://127.0.0.1:9100/metrics     (also /healthz, /status)
   ip netns exec ${P}gw-2 curl -s http://127.0.0.1:9100/healthz
+  ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP https://www.foobar.com/ \\
+    --data-urlencode name=me --data-urlencode message=hello      (sign the guestbook)
+  lab/lab.sh db-status              the databases: primary, replica, GTID positions
+  lab/lab.sh stop-db web-0N | start-db web-0N | promote web-0N
   lab/lab.sh status                 who holds the VIP, what runs where
   lab/lab.sh kill-gw gw-1 | start-gw gw-1 | stop-web web-01 | start-web web-01
   logs: $RUN/logs/

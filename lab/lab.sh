@@ -8,18 +8,29 @@
 #
 # Every namespace is named with the prefix LAB_PREFIX (default "rp-"); all
 # state (certificates, configs, logs, pid files) lives in LAB_RUN (default
-# lab/run/, git-ignored). `down` stops what `up` started by the PIDs it
+# lab/run/, git-ignored, or /var/tmp/rampart-lab when the checkout is closed to
+# other users: lab/run_dir.sh). `down` stops what `up` started by the PIDs it
 # recorded and deletes its namespaces; nothing is added to the root namespace.
 #
 # Other commands used by demo.sh and the tests:
 #   lab.sh start-gw NAME | kill-gw NAME     start / crash a gateway (gw-1, gw-2)
 #   lab.sh start-web NAME | stop-web NAME   start / stop nginx on web-01, web-02
+#   lab.sh start-db NAME | stop-db NAME     start / stop MariaDB on web-01, web-02
+#   lab.sh promote NAME                     make the replica NAME the primary (by hand)
+#   lab.sh db-primary | db-status           the primary's name / both databases' state
 #   lab.sh vip-holder                       prints gw-1, gw-2 or none
+#
+# Behind nginx, each web server runs the guestbook (lab/app/, PHP under
+# php-fpm) and a MariaDB: the primary on web-01, a GTID replica on web-02
+# (read-only). The application writes to the primary and reads its own
+# server's database first.
 set -u
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$LAB_DIR")
 P=${LAB_PREFIX:-rp-}
-RUN=${LAB_RUN:-$LAB_DIR/run}
+# shellcheck source=lab/run_dir.sh
+. "$LAB_DIR/run_dir.sh"
+RUN=${LAB_RUN:-$(lab_default_run "$LAB_DIR")}
 BUILD=${RAMPART_BUILD:-$ROOT/build}
 PKI=${LAB_PKI:-$RUN/pki}
 VIP=198.18.0.10
@@ -29,6 +40,10 @@ WEBS="web-01 web-02"
 declare -A PUB=([client]=198.18.0.100 [gw-1]=198.18.0.2 [gw-2]=198.18.0.3)
 declare -A PRIV=([gw-1]=198.19.0.2 [gw-2]=198.19.0.3 [web-01]=198.19.0.11 [web-02]=198.19.0.12)
 declare -A PRIORITY=([gw-1]=150 [gw-2]=100)
+declare -A SERVER_ID=([web-01]=1 [web-02]=2)
+# the users that must reach files under $RUN: MariaDB, the application
+# (php-fpm's workers) and nginx's workers
+SERVICE_USERS="mysql www-data nobody"
 
 ns() { echo "$P$1"; }
 say() { echo "lab: $*"; }
@@ -234,6 +249,11 @@ vip_holder() {
   return 1
 }
 
+# ---- the site: MariaDB and the guestbook (lab/site.sh) ---------------------------
+
+# shellcheck source=lab/site.sh
+. "$LAB_DIR/site.sh"
+
 # ---- commands ------------------------------------------------------------------
 
 HOSTS="inet priv client $GATEWAYS $WEBS"
@@ -252,18 +272,23 @@ lab_exists() { [ -n "$(lab_namespaces)" ]; }
 
 cmd_up() {
   command -v nginx >/dev/null || die "nginx is not installed (apt-get install nginx-light)"
+  site_tools_present
   [ "$(id -u)" -eq 0 ] || die "the lab needs root (network namespaces)"
   if lab_exists; then
     say "a lab is already up in $RUN: taking it down first"
     cmd_down
   fi
-  mkdir -p "$RUN/logs" "$RUN/pids"
+  mkdir -p "$RUN/logs" "$RUN/pids" || die "cannot make $RUN"
+  check_run_reachable
   # any `die` from here to the web servers leaves nothing half-made
   trap 'echo "lab: setup failed, cleaning up" >&2; cmd_down' EXIT
   make_pki
   make_topology
   apply_firewall
   local h
+  db_up
+  for h in $WEBS; do start_app "$h"; done
+  say "application: the guestbook under php-fpm on web-01, web-02"
   for h in $WEBS; do start_web "$h"; done
   say "web servers: nginx on web-01 (${PRIV[web-01]}), web-02 (${PRIV[web-02]})"
   local gw_ok=0
@@ -311,6 +336,10 @@ cmd_status() {
     printf '  %-7s %-8s %s\n' "$h" "$(alive "$h" && echo running || echo stopped)" \
       "$(ip -n "$(ns "$h")" -4 -o addr show 2>/dev/null | awk '$2 != "lo" {printf "%s:%s ", $2, $4}')"
   done
+  for h in $WEBS; do
+    printf '  %-7s guestbook (php-fpm) %s\n' "$h" "$(alive "$h-app" && echo running || echo stopped)"
+  done
+  cmd_db_status
   echo "VIP $VIP on: $(vip_holder)"
   for h in $GATEWAYS; do
     alive "$h" || continue
@@ -327,9 +356,14 @@ start-gw) start_gw "$2" ;;
 kill-gw) kill_gw "$2" ;;
 start-web) start_web "$2" ;;
 stop-web) stop_web "$2" ;;
+start-db) cmd_start_db "$2" ;;
+stop-db) stop_db "$2" ;;
+promote) cmd_promote "${2:-}" ;;
+db-primary) db_primary ;;
+db-status) cmd_db_status ;;
 vip-holder) vip_holder ;;
 *)
-  echo "usage: lab.sh up | down | status" >&2
+  echo "usage: lab.sh up | down | status | promote web-0N (and see the header)" >&2
   exit 2
   ;;
 esac

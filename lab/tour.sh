@@ -7,7 +7,9 @@
 TOUR_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB=$TOUR_DIR/lab.sh
 P=${LAB_PREFIX:-rp-}
-RUN=${LAB_RUN:-$TOUR_DIR/run}
+# shellcheck source=lab/run_dir.sh
+. "$TOUR_DIR/run_dir.sh"
+RUN=${LAB_RUN:-$(lab_default_run "$TOUR_DIR")}
 CA=${LAB_PKI:-$RUN/pki}/ca.crt
 VIP=198.18.0.10
 URL=https://www.foobar.com/
@@ -194,5 +196,157 @@ step_metrics() {
       rc=1
     fi
   done
+  return $rc
+}
+
+# ---- the site behind the gateways: the guestbook and its databases --------
+
+FW=${RAMPART_BUILD:-$(dirname "$TOUR_DIR")/build}/rampart-fw
+POLICY=$(dirname "$TOUR_DIR")/policies/web.policy
+TOUR_PAGE=$RUN/tour-page.html
+
+# gb_get: one verified GET of the guestbook through the VIP into
+# $TOUR_PAGE; prints the HTTP status.
+gb_get() {
+  # shellcheck disable=SC2086
+  client curl -s --max-time 5 --cacert "$CA" $RESOLVE -o "$TOUR_PAGE" -w '%{http_code}' "$URL"
+}
+
+# gb_post MESSAGE: one verified POST of an entry through the VIP into
+# $TOUR_PAGE; prints the HTTP status.
+gb_post() {
+  # shellcheck disable=SC2086
+  client curl -s --max-time 5 --cacert "$CA" $RESOLVE -o "$TOUR_PAGE" -w '%{http_code}' \
+    --data-urlencode "name=tour" --data-urlencode "message=$1" "$URL"
+}
+
+# field ID: the text of the element with that id on the last page fetched.
+field() { grep -o "id=\"$1\">[^<]*" "$TOUR_PAGE" 2>/dev/null | head -n 1 | cut -d'>' -f2; }
+
+show_post() {
+  show "ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP" \
+    "--data-urlencode name=tour --data-urlencode 'message=$1' $URL"
+}
+
+# post_each MESSAGE WANT_CODE: two POSTs (round robin: one per web server);
+# prints what each answered; passes when both answered WANT_CODE, one by
+# web-01 and one by web-02.
+post_each() {
+  local msg=$1 want=$2 code servers="" rc=0 i
+  show_post "$msg"
+  for i in 1 2; do
+    code=$(gb_post "$msg #$i")
+    servers="$servers $(field server)"
+    if [ "$code" = 303 ]; then
+      echo "  $code from $(field server): stored on the primary $(field written-to)"
+    else
+      echo "  $code from $(field server): $(field error)"
+    fi
+    [ "$code" = "$want" ] || rc=1
+  done
+  [[ $servers == " web-01 web-02" || $servers == " web-02 web-01" ]] || rc=1
+  return $rc
+}
+
+# read_each TEXT: GETs until both web servers served a page containing
+# TEXT (at most 20 tries); prints where each read it from. Sets READ_01 and
+# READ_02 to the database each page came from.
+read_each() {
+  local text=$1 i
+  READ_01="" READ_02=""
+  show "ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP $URL   (until both web servers show it)"
+  for i in $(seq 20); do
+    if [ "$(gb_get)" = 200 ] && grep -qF "$text" "$TOUR_PAGE"; then
+      case $(field server) in
+      web-01) READ_01=$(field read-from) ;;
+      web-02) READ_02=$(field read-from) ;;
+      esac
+    fi
+    [ -n "$READ_01" ] && [ -n "$READ_02" ] && break
+    sleep 0.2
+  done
+  echo "  web-01 shows it, read from ${READ_01:-nowhere}; web-02 shows it, read from ${READ_02:-nowhere}"
+  [ -n "$READ_01" ] && [ -n "$READ_02" ]
+}
+
+step_guestbook_replicates() {
+  TOUR_ENTRY="hello from the tour $(date +%s)-$RANDOM"
+  post_each "$TOUR_ENTRY" 303 || return 1
+  # web-02 reads its own replica: the entry got there by replication
+  read_each "$TOUR_ENTRY" && [ "$READ_02" = "web-02 (read-only replica)" ]
+}
+
+# mysql_try NS ADDR: tries the MySQL protocol from NS to ADDR:3306 with
+# an unknown user; prints the client's one-line verdict. An "Access denied"
+# means the server answered; "Can't connect" that nothing did.
+mysql_try() {
+  ip netns exec "$P$1" mariadb --no-defaults --connect-timeout=2 -h "$2" -u tour -e 'SELECT 1' 2>&1 | head -n 1
+}
+
+step_mysql_closed() {
+  local from addr out rc=0
+  for from in client gw-1; do
+    for addr in 198.19.0.11 198.19.0.12; do
+      show "ip netns exec $P$from mariadb --connect-timeout=2 -h $addr -u tour"
+      out=$(mysql_try "$from" "$addr")
+      echo "  ${out:-no output}"
+      [[ $out == *"Can't connect"* ]] || rc=1
+    done
+  done
+  show "ip netns exec ${P}web-02 mariadb --connect-timeout=2 -h 198.19.0.11 -u tour   # web server to web server"
+  out=$(mysql_try web-02 198.19.0.11)
+  echo "  ${out:-no output}   (the server answered: 3306 is open to the other web server)"
+  [[ $out == *"Access denied"* ]] || rc=1
+  show "ip netns exec ${P}web-01 $FW diff policies/web.policy   # the kernel runs the policy's render"
+  if ip netns exec "${P}web-01" "$FW" diff "$POLICY" >"$RUN/tour-diff.txt" 2>&1; then
+    echo "  no difference"
+  else
+    sed 's/^/  /' "$RUN/tour-diff.txt"
+    rc=1
+  fi
+  show "ip netns exec ${P}web-01 $FW show | grep mysql_to"
+  ip netns exec "${P}web-01" "$FW" show | grep -o 'ip saddr.*mysql_to.*' | sed 's/^/  /'
+  return $rc
+}
+
+step_primary_down() {
+  local primary rc=0 i code seen=""
+  primary=$("$LAB" db-primary)
+  show "lab/lab.sh stop-db $primary      # stop MariaDB on $primary, the primary"
+  "$LAB" stop-db "$primary"
+  post_each "written while the primary is down" 503 || rc=1
+  grep -q 'primary does not answer' "$TOUR_PAGE" || rc=1
+  show "ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP $URL   (x4)"
+  for i in 1 2 3 4; do
+    code=$(gb_get)
+    grep -qF "${TOUR_ENTRY:-hello from the tour}" "$TOUR_PAGE" || code="$code-without-the-entry"
+    seen="$seen $code:$(field server)<-$(field read-from)"
+    [ "$code" = 200 ] || rc=1
+  done
+  echo "  reads (status:server<-database):$seen"
+  echo "  the single primary is the site's single point of failure for writes; reads go on from the replica"
+  return $rc
+}
+
+step_promote() {
+  local rc=0
+  show "lab/lab.sh promote web-02      # by hand: stop replication, read_only OFF, writes to web-02"
+  "$LAB" promote web-02 | sed 's/^/  /'
+  [ "$("$LAB" db-primary)" = web-02 ] || rc=1
+  TOUR_ENTRY2="after the promotion $(date +%s)-$RANDOM"
+  post_each "$TOUR_ENTRY2" 303 || rc=1
+  [ "$(field written-to)" = web-02 ] || rc=1
+  read_each "$TOUR_ENTRY2" || rc=1
+  return $rc
+}
+
+step_old_primary_rejoins() {
+  local rc=0
+  show "lab/lab.sh start-db web-01      # the old primary comes back as web-02's replica"
+  "$LAB" start-db web-01 | sed 's/^/  /'
+  show "lab/lab.sh db-status"
+  "$LAB" db-status | sed 's/^/  /'
+  read_each "${TOUR_ENTRY2:-after the promotion}" || rc=1
+  [ "$READ_01" = "web-01 (read-only replica)" ] || rc=1
   return $rc
 }

@@ -8,6 +8,8 @@
 # everything present reads a few files and exits (no network, < 2 s).
 #
 # Usage: scripts/deps.sh [--quiet]
+#        scripts/deps.sh --missing [PACKAGE...]   prints which of the Debian
+#          packages (default: the list below) are not installed; changes nothing
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,8 +21,9 @@ QUIET=${1:-}
 APT_PACKAGES=(
   build-essential pkg-config cmake python3 bzip2 xz-utils dpkg-dev file binutils
   libnftnl-dev libmnl-dev libinih-dev libcmocka-dev libcap-dev libseccomp-dev
-  nftables iproute2 iputils-ping procps psmisc
+  nftables iproute2 iputils-ping procps psmisc util-linux libcap2-bin
   nginx-light curl openssl ca-certificates
+  mariadb-server mariadb-client php-fpm php-mysql
   keepalived haproxy wrk prometheus chromium
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf
 )
@@ -29,22 +32,44 @@ say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }
 fail() { printf 'deps: FAILED at step "%s": %s\n' "$STEP" "$*" >&2; exit 1; }
 trap 'fail "command failed (line $LINENO)"' ERR
 
+# missing_packages PACKAGE...: prints those not installed, one per line.
+# One dpkg-query for all of them (a call per package costs seconds). It
+# exits 1 when any package is unknown to dpkg, which is the very case asked
+# about, not a failure: its status is read here, so the ERR trap (inherited
+# by the pipeline's subshells through set -E) does not report it.
+missing_packages() {
+  local status p
+  status=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null || true)
+  for p in "$@"; do
+    grep -Fqx "$p install ok installed" <<<"$status" || echo "$p"
+  done
+}
+
+if [ "$QUIET" = "--missing" ]; then
+  STEP=missing
+  shift
+  [ $# -gt 0 ] || set -- "${APT_PACKAGES[@]}"
+  missing_packages "$@"
+  exit 0
+fi
+
 [ "$(id -u)" -eq 0 ] || { STEP=check-root; fail "run as root (apt-get and network namespaces need it)"; }
 
 # --- 1. Debian packages --------------------------------------------------
 STEP=apt-packages
-# one dpkg-query for all packages (a call per package costs seconds)
-mapfile -t installed < <(dpkg-query -W -f='${Package} ${Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null |
-  awk '/ ok installed$/ {print $1}')
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  [[ " ${installed[*]} " == *" $p "* ]] || missing+=("$p")
-done
+missing_out=$(missing_packages "${APT_PACKAGES[@]}")
+mapfile -t missing <<<"$missing_out"
+[ -n "$missing_out" ] || missing=()
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   apt-get update -qq || fail "apt-get update failed (is the Debian mirror reachable?)"
-  # policy-rc.d style guard: do not let package scripts start system nginx,
-  # haproxy or keepalived; tests start their own instances in namespaces.
+  # Runlevel 1 (only K links in /etc/rc1.d): the packages' init scripts
+  # (invoke-rc.d) do not start system nginx, haproxy, keepalived, MariaDB or
+  # php-fpm; tests and the lab start their own in namespaces, with their own
+  # datadirs, sockets and ports. Where systemd runs, deb-systemd-invoke may
+  # still start the system MariaDB: it listens on 127.0.0.1 and
+  # /run/mysqld in the root namespace, which the lab never uses, so it is
+  # left alone (never stopped by us).
   RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null \
     || fail "apt-get install ${missing[*]} failed"

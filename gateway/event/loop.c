@@ -1,6 +1,6 @@
 /*
- * loop: epoll + a binary min-heap of timers + a list of deferred calls.
- * See loop.h for the contract.
+ * loop: epoll + a binary min-heap of timers (ordered by deadline, then by
+ * arming order) + a list of deferred calls. See loop.h for the contract.
  */
 #include "gateway/event/loop.h"
 
@@ -22,6 +22,9 @@ struct loop {
     int epfd;
     bool stopped;
     uint64_t now_ms;
+    loop_clock_fn clock; /* NULL: CLOCK_MONOTONIC */
+    void *clock_arg;
+    uint64_t timer_seq; /* next arming's sequence number */
     /* timers: heap[1..n_timers], heap[0] unused so that "pos 0" = not pending */
     struct loop_timer **heap;
     unsigned n_timers, cap_timers;
@@ -36,6 +39,18 @@ static uint64_t monotonic_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static uint64_t clock_read(const struct loop *loop)
+{
+    return loop->clock ? loop->clock(loop->clock_arg) : monotonic_ms();
+}
+
+void loop_set_clock(struct loop *loop, loop_clock_fn now_ms, void *arg)
+{
+    loop->clock = now_ms;
+    loop->clock_arg = arg;
+    loop->now_ms = clock_read(loop);
+}
+
 struct loop *loop_new(void)
 {
     struct loop *loop = calloc(1, sizeof *loop);
@@ -46,7 +61,7 @@ struct loop *loop_new(void)
         free(loop);
         return NULL;
     }
-    loop->now_ms = monotonic_ms();
+    loop->now_ms = clock_read(loop);
     return loop;
 }
 
@@ -104,7 +119,15 @@ int loop_watch_signals(struct loop *loop, struct loop_io *io, const int *signals
     return io->fd < 0 ? -1 : loop_watch(loop, io, LOOP_READ);
 }
 
-/* ---- timers: min-heap on when_ms ------------------------------------------- */
+/* ---- timers: min-heap on (when_ms, seq) ------------------------------------- */
+
+/* Equal deadlines fire in arming order; and a timer armed during a timer
+ * pass (seq >= the pass's first) sorts after every timer that was due
+ * when the pass began (run_due_timers relies on it). */
+static bool timer_before(const struct loop_timer *a, const struct loop_timer *b)
+{
+    return a->when_ms < b->when_ms || (a->when_ms == b->when_ms && a->seq < b->seq);
+}
 
 static void heap_place(struct loop *loop, unsigned pos, struct loop_timer *t)
 {
@@ -115,7 +138,7 @@ static void heap_place(struct loop *loop, unsigned pos, struct loop_timer *t)
 static void heap_up(struct loop *loop, unsigned pos)
 {
     struct loop_timer *t = loop->heap[pos];
-    while (pos > 1 && loop->heap[pos / 2]->when_ms > t->when_ms) {
+    while (pos > 1 && timer_before(t, loop->heap[pos / 2])) {
         heap_place(loop, pos, loop->heap[pos / 2]);
         pos /= 2;
     }
@@ -129,9 +152,9 @@ static void heap_down(struct loop *loop, unsigned pos)
         unsigned child = pos * 2;
         if (child > loop->n_timers)
             break;
-        if (child + 1 <= loop->n_timers && loop->heap[child + 1]->when_ms < loop->heap[child]->when_ms)
+        if (child + 1 <= loop->n_timers && timer_before(loop->heap[child + 1], loop->heap[child]))
             child++;
-        if (loop->heap[child]->when_ms >= t->when_ms)
+        if (!timer_before(loop->heap[child], t))
             break;
         heap_place(loop, pos, loop->heap[child]);
         pos = child;
@@ -165,15 +188,24 @@ void loop_timer_set(struct loop *loop, struct loop_timer *t, uint64_t delay_ms)
         loop->cap_timers = cap;
     }
     t->when_ms = loop->now_ms + delay_ms;
+    t->seq = loop->timer_seq++;
     loop->n_timers++;
     heap_place(loop, loop->n_timers, t);
     heap_up(loop, loop->n_timers);
 }
 
+/* Runs the timers that were due when the pass began. One armed by a
+ * callback of this pass (seq >= first) waits for the next iteration, even
+ * at 0 ms: that iteration's epoll_wait has a zero timeout, so I/O ready by
+ * then is served before it runs. Heap order puts such a timer after every
+ * older due one, so meeting it at the top ends the pass. */
 static void run_due_timers(struct loop *loop)
 {
-    while (loop->n_timers > 0 && loop->heap[1]->when_ms <= loop->now_ms) {
+    const uint64_t first = loop->timer_seq;
+    while (loop->n_timers > 0) {
         struct loop_timer *t = loop->heap[1];
+        if (t->when_ms > loop->now_ms || t->seq >= first)
+            break;
         loop_timer_clear(loop, t);
         t->fn(loop, t);
     }
@@ -232,11 +264,12 @@ int loop_run(struct loop *loop)
 {
     struct epoll_event events[LOOP_MAX_EVENTS];
     loop->stopped = false;
+    loop->now_ms = clock_read(loop); /* the first timeout from the time now, not loop_new's */
     while (!loop->stopped) {
         int n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, next_timeout_ms(loop));
         if (n < 0 && errno != EINTR)
             return -1;
-        loop->now_ms = monotonic_ms();
+        loop->now_ms = clock_read(loop);
         for (int i = 0; i < n; i++) {
             struct loop_io *io = events[i].data.ptr;
             unsigned what = 0;

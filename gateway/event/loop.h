@@ -8,6 +8,14 @@
  *   loop_timer_set / _clear     call t->fn once, delay_ms from now
  *   loop_defer                  call fn(arg) after the current batch of events
  *   loop_run / loop_stop        dispatch until stopped
+ *   loop_set_clock              test hook: a clock the test steps itself
+ *
+ * One iteration: epoll_wait (timeout: the first deadline, 0 when a timer is
+ * due or a call deferred), the I/O events, the due timers, the deferred
+ * calls. Timers with the same deadline fire in the order they were armed. A
+ * timer armed while the timers run (a callback re-arming itself with 0 ms)
+ * is due in the next iteration at the earliest, after the I/O ready by
+ * then: a 0 ms timer yields to I/O, it cannot keep the loop from epoll.
  *
  * Watchers and timers are embedded in the caller's own structs (no
  * allocation per event). Freeing an object while events for it may still be
@@ -44,6 +52,7 @@ struct loop_io {
 
 struct loop_timer {
     uint64_t when_ms;  /* internal: absolute deadline, loop clock */
+    uint64_t seq;      /* internal: arming order (ties, and which pass may run it) */
     unsigned heap_pos; /* internal: 0 when not pending */
     loop_timer_fn fn;
     void *arg;
@@ -72,6 +81,18 @@ int loop_defer(struct loop *loop, loop_defer_fn fn, void *arg);
 
 /* Monotonic milliseconds, read once per iteration (cheap to call often). */
 uint64_t loop_now_ms(const struct loop *loop);
+
+/* Test hook, never called by the daemon (whose loops read CLOCK_MONOTONIC):
+ * the loop's milliseconds come from now_ms(arg) instead, so a test or a
+ * fuzzer steps time itself and deadlines fire without sleeping. The clock
+ * is read here, when loop_run starts and after every epoll_wait; every
+ * deadline and every epoll_wait timeout is computed from what it returned
+ * (epoll_wait still sleeps real milliseconds: a test that wants no wait
+ * arms a 0 ms timer, which makes one iteration non-blocking). It must
+ * never go backwards. Call it right after loop_new, before any timer is
+ * armed (a deadline keeps the clock it was armed on). */
+typedef uint64_t (*loop_clock_fn)(void *arg);
+void loop_set_clock(struct loop *loop, loop_clock_fn now_ms, void *arg);
 
 /* Delivers `signals` (count n) through io->fn as a readable signalfd
  * (io->fd; read struct signalfd_siginfo from it), blocked for the calling

@@ -43,6 +43,8 @@ struct vrrp_node {
     struct vrrp_addr vips[CONFIG_MAX_VIPS];
     struct vrrp_addr dst[CONFIG_MAX_PEERS]; /* the group, or the unicast peers */
     unsigned n_dst;
+    struct vrrp_addr seen[CONFIG_MAX_PEERS]; /* senders of valid adverts, most recent kept */
+    unsigned n_seen, seen_next;
     uint8_t siblings[VRRP_VRID_BYTES];
     bool link_up;
     bool running; /* link up and an address to send from: the machine was started */
@@ -190,6 +192,18 @@ static void log_new_drops(struct vrrp_node *n, const struct vrrp_net_stats *befo
         }
 }
 
+/* A router whose advert passed every check: the parent never blocks it. */
+static void note_sender(struct vrrp_node *n, const struct vrrp_addr *src)
+{
+    for (unsigned i = 0; i < n->n_seen; i++)
+        if (vrrp_addr_cmp(&n->seen[i], src) == 0)
+            return;
+    n->seen[n->seen_next] = *src;
+    n->seen_next = (n->seen_next + 1) % CONFIG_MAX_PEERS;
+    if (n->n_seen < CONFIG_MAX_PEERS)
+        n->n_seen++;
+}
+
 static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len, const struct vrrp_rx6 *meta)
 {
     struct vrrp_expect exp = {.family = n->family,
@@ -211,6 +225,7 @@ static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len, const
         return;
     struct vrrp_event ev = {
         .type = VRRP_EV_ADVERT, .priority = adv.priority, .interval_cs = adv.interval_cs, .src = adv.src};
+    note_sender(n, &adv.src);
     step(n, &ev);
 }
 
@@ -557,6 +572,20 @@ uint64_t vrrp_node_transitions(const struct vrrp_node *n)
 const struct vrrp_net_stats *vrrp_node_stats(const struct vrrp_node *n)
 {
     return &n->stats;
+}
+
+unsigned vrrp_node_peers_seen(const struct vrrp_node *n, struct ip_addr *out, unsigned max)
+{
+    unsigned k = n->n_seen < max ? n->n_seen : max;
+    for (unsigned i = 0; i < k; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].family = n->family;
+        if (n->family == AF_INET6)
+            memcpy(&out[i].u.v6, n->seen[i].b, 16);
+        else
+            out[i].u.v4.s_addr = vrrp_addr_to_v4(&n->seen[i]);
+    }
+    return k;
 }
 
 void vrrp_node_announced(const struct vrrp_node *n, uint64_t *ours, uint64_t *on_behalf)

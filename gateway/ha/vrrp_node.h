@@ -93,5 +93,9 @@ uint64_t vrrp_node_transitions(const struct vrrp_node *node);
 const struct vrrp_net_stats *vrrp_node_stats(const struct vrrp_node *node);
 /* gratuitous ARPs / NAs sent naming our MAC, and naming a winner's */
 void vrrp_node_announced(const struct vrrp_node *node, uint64_t *ours, uint64_t *on_behalf);
+/* Senders of valid adverts heard (the last CONFIG_MAX_PEERS distinct
+ * ones): the parent never blocks them. Returns how many were copied to out
+ * (at most max). */
+unsigned vrrp_node_peers_seen(const struct vrrp_node *node, struct ip_addr *out, unsigned max);
 
 #endif /* RAMPART_GATEWAY_HA_VRRP_NODE_H */

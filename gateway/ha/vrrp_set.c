@@ -128,6 +128,27 @@ uint64_t vrrp_set_transitions(const struct vrrp_set *s)
     return t;
 }
 
+static bool listed(const struct ip_addr *list, unsigned n, const struct ip_addr *a)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (list[i].family == a->family && memcmp(&list[i].u, &a->u, sizeof a->u) == 0)
+            return true;
+    return false;
+}
+
+unsigned vrrp_set_peers_heard(const struct vrrp_set *s, struct ip_addr *out, unsigned max)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; s && i < s->n; i++) {
+        struct ip_addr one[CONFIG_MAX_PEERS];
+        unsigned m = vrrp_node_peers_seen(s->nodes[i], one, CONFIG_MAX_PEERS);
+        for (unsigned j = 0; j < m && k < max; j++)
+            if (!listed(out, k, &one[j]))
+                out[k++] = one[j];
+    }
+    return k;
+}
+
 unsigned vrrp_set_describe(const struct vrrp_set *s, struct vrrp_node_desc *out, unsigned max)
 {
     unsigned k = 0;

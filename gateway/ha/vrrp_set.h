@@ -36,6 +36,10 @@ unsigned vrrp_set_count(const struct vrrp_set *s);
 const struct vrrp_node *vrrp_set_node(const struct vrrp_set *s, unsigned i);
 /* State changes of all instances so far: a report is due when it moves. */
 uint64_t vrrp_set_transitions(const struct vrrp_set *s);
+/* The senders of valid adverts every instance heard (vrrp_node_peers_seen),
+ * each once: at most VRRP_SET_HEARD_MAX. */
+#define VRRP_SET_HEARD_MAX (CONFIG_MAX_VRRP_INSTANCES * CONFIG_MAX_PEERS)
+unsigned vrrp_set_peers_heard(const struct vrrp_set *s, struct ip_addr *out, unsigned max);
 /* One description per instance (vrrp_node_describe), at most `max`;
  * returns how many: what a guard needs to take them all down. */
 unsigned vrrp_set_describe(const struct vrrp_set *s, struct vrrp_node_desc *out, unsigned max);

@@ -2,7 +2,7 @@
 # The foundation's promises: hardened binaries (PIE, full RELRO, stack
 # protector, FORTIFY), mbedTLS 3.6 linked statically, `--version`, config
 # check exit codes, and a dependency step that downloads nothing when
-# everything is present.
+# everything is present and says FAILED only when something failed.
 . "$(dirname "$0")/lib.sh"
 
 for prog in rampart rampart-fw; do
@@ -31,6 +31,16 @@ check_eq "rampart -t names the file" "/nonexistent.ini: cannot open: No such fil
 
 # deps.sh with everything present must not touch the network: point every
 # proxy at a closed port; any download attempt would then fail.
+# A fresh machine lacks packages: the check for them must name them and say
+# nothing else (it once printed 'FAILED at step "apt-packages"' because
+# dpkg-query exits 1 for a package it does not know, inside the check).
+out=$(scripts/deps.sh --missing bash rampart-no-such-package 2>&1)
+rc=$?
+check_eq "deps.sh --missing names only the package that is not installed" \
+  "rampart-no-such-package" "$out"
+check_eq "deps.sh --missing exits 0 when a package is missing" 0 "$rc"
+check_eq "deps.sh --missing prints nothing when all are installed" "" "$(scripts/deps.sh --missing bash coreutils 2>&1)"
+
 check "deps.sh second run downloads nothing" env http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 \
   scripts/deps.sh --quiet
 

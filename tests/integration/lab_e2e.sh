@@ -6,6 +6,9 @@
 require_root
 
 export LAB_PREFIX="$T_TAG-" LAB_RUN="$T_TMP/run" RAMPART_BUILD
+# MariaDB (mysql), the application (www-data) and nginx's workers (nobody)
+# walk through the run directory to their files: open it for traversal only
+chmod 711 "$T_TMP"
 LAB_SH=$RAMPART_ROOT/lab/lab.sh
 trap '"$LAB_SH" down >/dev/null 2>&1; t_cleanup' EXIT
 . "$RAMPART_ROOT/lab/tour.sh"
@@ -31,12 +34,26 @@ tour_step() { # NAME FUNCTION: the step's output as comments, then ok/not ok
 tour_step "HTTPS via the VIP verifies and alternates web-01/web-02" step_https_alternates
 tour_step "HTTP redirects to HTTPS" step_redirect
 tour_step "the client cannot reach a web server directly" step_no_direct_access
+tour_step "guestbook: a write via the VIP is read on both web servers, web-02 from its replica" \
+  step_guestbook_replicates
+tour_step "3306 unreachable from the client and the gateways, open web-02 -> web-01; kernel runs web.policy" \
+  step_mysql_closed
 tour_step "master killed: VIP moves, requests continue" step_failover
 tour_step "old master back: takes the VIP again" step_failback
 tour_step "web-01 stopped: traffic on web-02, metrics show web-01 down" step_backend_down
+tour_step "primary stopped: writes get 503 with a message, reads go on" step_primary_down
+tour_step "promote web-02: writes work again and are read on both web servers" step_promote
+tour_step "old primary started again: replica of web-02, caught up" step_old_primary_rejoins
 tour_step "both gateways serve /metrics that promtool accepts" step_metrics
 
+# every process the lab started (nginx, php-fpm, MariaDB, gateways), by the
+# PIDs it recorded: none may outlive `down`
+lab_pids=$(cat "$LAB_RUN"/pids/*.pid 2>/dev/null | tr '\n' ' ')
+note "processes before down: $lab_pids"
 "$LAB_SH" down >/dev/null 2>&1
+alive_after=""
+for pid in $lab_pids; do kill -0 "$pid" 2>/dev/null && alive_after="$alive_after $pid"; done
+check_eq "lab.sh down stops every process it started" "" "$alive_after"
 left=$(ip netns list | awk '{print $1}' | grep -c "^$LAB_PREFIX" || true)
 check_eq "lab.sh down removes every namespace" 0 "$left"
 check "lab.sh down leaves only the certificates" bash -c "[ \"\$(ls '$LAB_RUN')\" = pki ]"

@@ -38,6 +38,15 @@ static int setup(void **state)
     fp = fopen(file, "w");
     fclose(fp);
     chmod(file, 0644);
+    /* a link to the good key, and a directory named like a key */
+    char target[128];
+    snprintf(target, sizeof target, "%s/site.key", dir);
+    snprintf(file, sizeof file, "%s/link.key", dir);
+    if (symlink(target, file) < 0)
+        return -1;
+    snprintf(file, sizeof file, "%s/dir.key", dir);
+    if (mkdir(file, 0700) < 0)
+        return -1;
     snprintf(path, sizeof path, "%s/rampart.ini", dir);
     return 0;
 }
@@ -84,6 +93,12 @@ static void test_defaults(void **state)
     assert_string_equal(c.gateway.user, "rampart");
     assert_int_equal(c.tls.server.min_version, TLS_MIN_1_2);
     assert_true(c.tls.server.tickets);
+    assert_false(c.tls.server.tickets_tls12); /* TLS 1.2 resumption skips ECDHE */
+    assert_int_equal(c.limits.send_timeout_ms, 30000);
+    assert_int_equal(c.limits.body_timeout_ms, 10000);
+    assert_int_equal(c.limits.body_min_rate, 1024);
+    assert_int_equal(c.limits.queue_timeout_ms, 5000);
+    assert_int_equal(c.limits.max_connections_per_ip, CONFIG_PER_IP_DEFAULT);
     assert_int_equal(c.health.rise, 2);
     assert_int_equal(c.health.fall, 3);
     assert_int_equal(c.limits.max_header_size, 16384);
@@ -196,6 +211,37 @@ static void test_values_are_parsed(void **state)
     config_free(c);
 }
 
+/* The keys of issue 10: their values, and the per-IP default kept under a
+ * small max_connections (only an explicit value above it is an error). */
+static void test_issue10_keys(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD "max_connections = 7\n"
+                            "[tls]\ntickets_tls12 = yes\n"
+                            "[limits]\nsend_timeout = 100ms\nbody_timeout = 1h\nbody_min_rate = 0\n"
+                            "queue_timeout = 0\nmax_connections = 20\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        config_errors_print(&e, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->backends[0].max_connections, 7);
+    assert_true(c->tls.server.tickets_tls12);
+    assert_int_equal(c->limits.send_timeout_ms, 100);
+    assert_int_equal(c->limits.body_timeout_ms, 3600000);
+    assert_int_equal(c->limits.body_min_rate, 0);
+    assert_int_equal(c->limits.queue_timeout_ms, 0);
+    assert_int_equal(c->limits.max_connections_per_ip, 20); /* the default 64, kept under 20 */
+    config_free(c);
+    write_config(VALID_HEAD "max_connections = 100000\n[limits]\nbody_min_rate = 1g\nqueue_timeout = 10m\n");
+    c = config_load(path, &e);
+    assert_non_null(c);
+    assert_int_equal(c->backends[0].max_connections, 100000);
+    assert_int_equal(c->limits.body_min_rate, 1u << 30);
+    assert_int_equal(c->limits.max_connections_per_ip, CONFIG_PER_IP_DEFAULT);
+    config_free(c);
+}
+
 /* ---- malformed files: the first message, exactly ---------------------------- */
 
 struct bad_case {
@@ -238,6 +284,14 @@ static const struct bad_case bad_cases[] = {
      ":6: [tls] certificate: server name 'WWW.foobar.com' already has a certificate (line 2)"},
     {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/open.key\n[backend a]\naddress = 198.19.0.1\n",
      ":2: [tls] key file '@DIR@/open.key' is accessible by group or others (mode 0644); chmod 600 it"},
+    /* a link is refused even when what it points at is a good key: stat()
+     * would judge the target, which whoever owns the directory can change */
+    {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/link.key\n[backend a]\naddress = 198.19.0.1\n",
+     ":2: [tls] key file '@DIR@/link.key' is a symbolic link: name the file itself"},
+    {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/dir.key\n[backend a]\naddress = 198.19.0.1\n",
+     ":2: [tls] key file '@DIR@/dir.key' is not a regular file"},
+    {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/none.key\n[backend a]\naddress = 198.19.0.1\n",
+     ":2: [tls] key file '@DIR@/none.key': No such file or directory"},
     {"[tls]\ncertificate = www.foobar.com @DIR@/missing.crt @DIR@/site.key\n[backend a]\naddress = "
      "198.19.0.1\n",
      ":2: [tls] certificate file '@DIR@/missing.crt': No such file or directory"},
@@ -260,6 +314,24 @@ static const struct bad_case bad_cases[] = {
      ":6: [limits] header_timeout: 'soon' is not a duration (e.g. 250ms, 10s, 5m, 12h)"},
     {VALID_HEAD "[limits]\nmax_connections = 10\nmax_connections_per_ip = 20\n",
      ": [limits] max_connections_per_ip (20) exceeds max_connections (10)"},
+    {VALID_HEAD "max_connections = 100001\n",
+     ":5: backend 'web-01': max_connections: 100001 out of range 0-100000"},
+    {VALID_HEAD "max_connections = -1\n",
+     ":5: backend 'web-01': max_connections: '-1' is not a whole number"},
+    {VALID_HEAD "[limits]\nsend_timeout = 99ms\n",
+     ":6: [limits] send_timeout: 99ms is shorter than the minimum 100ms"},
+    {VALID_HEAD "[limits]\nsend_timeout = 2h\n",
+     ":6: [limits] send_timeout: 2h is longer than the maximum 3600000ms"},
+    {VALID_HEAD "[limits]\nbody_timeout = 50ms\n",
+     ":6: [limits] body_timeout: 50ms is shorter than the minimum 100ms"},
+    {VALID_HEAD "[limits]\nbody_min_rate = 2g\n",
+     ":6: [limits] body_min_rate: 2g is larger than the maximum 1073741824 bytes"},
+    {VALID_HEAD "[limits]\nbody_min_rate = fast\n",
+     ":6: [limits] body_min_rate: 'fast' is not a size (e.g. 8192, 16k, 10m)"},
+    {VALID_HEAD "[limits]\nqueue_timeout = 11m\n",
+     ":6: [limits] queue_timeout: 11m is longer than the maximum 600000ms"},
+    {VALID_HEAD "[tls]\ntickets_tls12 = sometimes\n",
+     ":6: [tls] tickets_tls12: 'sometimes' is not a boolean (yes/no, on/off, true/false)"},
     {VALID_HEAD "[vrrp]\nenabled = maybe\n",
      ":6: [vrrp] enabled: 'maybe' is not a boolean (yes/no, on/off, true/false)"},
     {VALID_HEAD "[vrrp]\nvrid = 256\n", ":6: [vrrp] vrid: 256 out of range 1-255"},
@@ -357,6 +429,38 @@ static void test_line_too_long(void **state)
     char expected[256];
     snprintf(expected, sizeof expected, "%s:6: line longer than 198 characters", path);
     assert_string_equal(e.msg[0], expected);
+}
+
+/* A key owned by someone else than root or the user running rampart is
+ * refused, whatever its mode (needs root, to give the file away). */
+static void test_key_owner(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    char key[128];
+    snprintf(key, sizeof key, "%s/other.key", dir);
+    FILE *fp = fopen(key, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    chmod(key, 0600);
+    assert_int_equal(chown(key, 65534, 65534), 0);
+    write_config("[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/other.key\n[backend a]\n"
+                 "address = 198.19.0.1\n");
+    struct config_errors e;
+    assert_null(config_load(path, &e));
+    char expected[512];
+    snprintf(expected, sizeof expected,
+             "%s:2: [tls] key file '%s' is owned by uid 65534: it must belong to root or to uid 0 (who runs "
+             "rampart)",
+             path, key);
+    assert_string_equal(e.msg[0], expected);
+    /* the same file given back to root, read-only: accepted */
+    assert_int_equal(chown(key, 0, 0), 0);
+    chmod(key, 0400);
+    struct config *c = config_load(path, &e);
+    assert_non_null(c);
+    config_free(c);
 }
 
 static void test_missing_file(void **state)
@@ -482,14 +586,19 @@ static void test_vrrp_disabled_instance_not_checked(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[11 + N_BAD] = {
+    /* The named tests, then one per malformed file (N_FIXED counts the
+     * former: an entry past it would be overwritten). */
+    enum { N_FIXED = 13 };
+    struct CMUnitTest tests[N_FIXED + N_BAD] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_minimal_config_loads),
         cmocka_unit_test(test_example_file_loads),
         cmocka_unit_test(test_values_are_parsed),
+        cmocka_unit_test(test_issue10_keys),
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_line_too_long),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_key_owner),
         cmocka_unit_test(test_backend_limit),
         cmocka_unit_test(test_vrrp_instance_limit),
         cmocka_unit_test(test_vrrp_instances),
@@ -498,9 +607,9 @@ int main(void)
     static char names[N_BAD][48];
     for (size_t i = 0; i < N_BAD; i++) {
         snprintf(names[i], sizeof names[i], "malformed_%02zu", i + 1);
-        tests[11 + i] =
+        tests[N_FIXED + i] =
             (struct CMUnitTest)cmocka_unit_test_prestate(test_malformed_file, (void *)&bad_cases[i]);
-        tests[11 + i].name = names[i];
+        tests[N_FIXED + i].name = names[i];
     }
-    return _cmocka_run_group_tests("config", tests, 11 + N_BAD, setup, teardown);
+    return _cmocka_run_group_tests("config", tests, N_FIXED + N_BAD, setup, teardown);
 }
