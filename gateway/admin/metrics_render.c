@@ -159,27 +159,31 @@ static void render_backends(const struct metrics_snapshot *s, struct strbuf *out
 
 /* A VRRP sample: {instance="NAME"} first for a named instance; [vrrp]'s
  * carries no instance label (an empty label is no label to Prometheus),
- * so a single-instance node shows exactly what it did before. `label` NULL:
- * no other label. */
-static void vrrp_sample(struct strbuf *out, const char *name, const struct admin_vrrp_status *v,
-                        const char *label, const char *value, uint64_t n)
+ * so a single-instance node shows exactly what it did before. */
+static void vrrp_sample0(struct strbuf *out, const char *name, const struct admin_vrrp_status *v, uint64_t n)
 {
     strbuf_puts(out, name);
-    if (v->name[0] || label)
-        strbuf_putc(out, '{');
+    if (v->name[0]) {
+        strbuf_puts(out, "{instance=\"");
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
+        strbuf_puts(out, "\"}");
+    }
+    strbuf_printf(out, " %" PRIu64 "\n", n);
+}
+
+/* The same with one more label: name{instance="NAME",label="value"} N. */
+static void vrrp_sample1(struct strbuf *out, const char *name, const struct admin_vrrp_status *v,
+                         const char *label, const char *value, uint64_t n)
+{
+    strbuf_printf(out, "%s{", name);
     if (v->name[0]) {
         strbuf_puts(out, "instance=\"");
         strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
-        strbuf_puts(out, label ? "\"," : "\"");
+        strbuf_puts(out, "\",");
     }
-    if (label) {
-        strbuf_printf(out, "%s=\"", label);
-        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, value);
-        strbuf_putc(out, '"');
-    }
-    if (v->name[0] || label)
-        strbuf_putc(out, '}');
-    strbuf_printf(out, " %" PRIu64 "\n", n);
+    strbuf_printf(out, "%s=\"", label);
+    strbuf_escape(out, STRBUF_ESC_PROM_LABEL, value);
+    strbuf_printf(out, "\"} %" PRIu64 "\n", n);
 }
 
 typedef uint64_t vrrp_field_fn(const struct admin_vrrp_status *v);
@@ -206,7 +210,7 @@ static void render_vrrp_value(const struct metrics_snapshot *s, struct strbuf *o
 {
     family(out, name, type, help);
     for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
-        vrrp_sample(out, name, &s->vrrp[i], NULL, NULL, field(&s->vrrp[i]));
+        vrrp_sample0(out, name, &s->vrrp[i], field(&s->vrrp[i]));
 }
 
 static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
@@ -216,8 +220,8 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
     family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current), per instance.");
     for (unsigned i = 0; i < n; i++)
         for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
-            vrrp_sample(out, "rampart_vrrp_state", &s->vrrp[i], "state", admin_vrrp_role_name(r),
-                        s->vrrp[i].role == r);
+            vrrp_sample1(out, "rampart_vrrp_state", &s->vrrp[i], "state", admin_vrrp_role_name(r),
+                         s->vrrp[i].role == r);
     render_vrrp_value(s, out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).",
                       vrrp_priority);
     render_vrrp_value(s, out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.",
@@ -233,8 +237,8 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
         unsigned k =
             v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
         for (unsigned d = 0; d < k; d++)
-            vrrp_sample(out, "rampart_vrrp_adverts_dropped_total", v, "reason", v->adverts_dropped[d].label,
-                        v->adverts_dropped[d].value);
+            vrrp_sample1(out, "rampart_vrrp_adverts_dropped_total", v, "reason", v->adverts_dropped[d].label,
+                         v->adverts_dropped[d].value);
     }
 }
 

@@ -83,7 +83,7 @@ static bool same_addrs(const uint8_t *msg, unsigned n, const struct vrrp_expect 
         return false;
     size_t alen = addr_len(exp->family);
     for (unsigned i = 0; i < n; i++) {
-        struct vrrp_addr a = exp->family == AF_INET6 ? (struct vrrp_addr){0} : vrrp_addr_v4(0);
+        struct vrrp_addr a = vrrp_addr_v4(0); /* IPv6 overwrites all 16 bytes */
         memcpy(exp->family == AF_INET6 ? a.b : a.b + 12, msg + VRRP_HDR_LEN + alen * i, alen);
         if (!has_addr(exp->addrs, exp->n_addrs, &a))
             return false;
