@@ -539,6 +539,11 @@ const char *vrrp_node_name(const struct vrrp_node *n)
     return n->cfg.name;
 }
 
+const char *vrrp_node_interface(const struct vrrp_node *n)
+{
+    return n->cfg.interface;
+}
+
 const char *vrrp_node_state_name(const struct vrrp_node *n)
 {
     return vrrp_state_name(n->sm.state);

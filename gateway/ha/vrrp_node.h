@@ -83,6 +83,7 @@ int vrrp_node_desc_stand_down(const struct vrrp_node_desc *d, char *err, size_t 
 
 /* For logs, the admin pages and the metrics. */
 const char *vrrp_node_name(const struct vrrp_node *node); /* "" for [vrrp] */
+const char *vrrp_node_interface(const struct vrrp_node *node);
 const char *vrrp_node_state_name(const struct vrrp_node *node);
 enum vrrp_state vrrp_node_state(const struct vrrp_node *node);
 unsigned vrrp_node_priority(const struct vrrp_node *node);

@@ -3,7 +3,9 @@
  */
 #include "gateway/proc/parent.h"
 #include "gateway/admin/admin.h"
+#include "gateway/proc/instance.h"
 #include "gateway/proc/listener.h"
+#include "gateway/proc/notify.h"
 #include "gateway/proc/parent_firewall.h"
 #include "common/log.h"
 #include "common/ratelimit.h"
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct parent {
@@ -45,7 +48,14 @@ struct parent {
     bool stopping, ever_ready;
     /* what the relay's admin pages show about the parent's side */
     uint64_t vrrp_transitions_sent, status_sent_ms;
+    /* each instance's role as last seen (every tick, relay or not) and its
+     * /status timeline, kept across relays */
+    struct {
+        enum admin_vrrp_role role;
+        struct admin_vrrp_history history;
+    } vrrp_seen[CONFIG_MAX_VRRP_INSTANCES];
     struct parent_firewall firewall;
+    struct instance instance;        /* PID file, VRRP instance: one rampart per set of ports */
     struct sandbox_child relay_user; /* who relays run as (sandbox.h) */
     struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
@@ -214,6 +224,7 @@ static void reload_abandon(struct parent *p, const char *why)
     listener_close_all(p->next_fds, listener_count(p->next_cfg));
     config_free(p->next_cfg);
     p->next_cfg = NULL;
+    notify_send(NOTIFY_READY, "serving; the last reload failed, see the log");
 }
 
 /* The new relay is ready: it becomes current, the old one drains. */
@@ -232,6 +243,7 @@ static void reload_commit(struct parent *p)
     p->next_cfg = NULL;
     p->heartbeat_timeout_ms = heartbeat_timeout(p->cfg);
     log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
+    notify_send(NOTIFY_READY, "serving");
 }
 
 int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
@@ -257,6 +269,7 @@ static void parent_reload(struct parent *p)
         return;
     }
     log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
+    notify_send(NOTIFY_RELOADING, "reloading");
     static struct config_errors errors;
     struct config *next = config_load(p->cfg->path, &errors);
     if (!next) {
@@ -264,6 +277,7 @@ static void parent_reload(struct parent *p)
             log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], LOG_END);
         log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config", p->cfg->path,
                   "effect", "nothing changed", LOG_END);
+        notify_send(NOTIFY_READY, "serving; the last reload failed, see the log");
         return;
     }
     p->next_cfg = next;
@@ -294,9 +308,12 @@ static void parent_reload(struct parent *p)
 
 #define PARENT_STATUS_EVERY_MS 1000 /* counters; a role change goes at once */
 
-static void vrrp_status(const struct vrrp_node *n, struct admin_vrrp_status *st)
+static void vrrp_status(const struct vrrp_node *n, const struct admin_vrrp_history *h,
+                        struct admin_vrrp_status *st)
 {
     snprintf(st->name, sizeof st->name, "%s", vrrp_node_name(n));
+    snprintf(st->interface, sizeof st->interface, "%s", vrrp_node_interface(n));
+    st->history = *h;
     st->role = admin_vrrp_role_from_name(vrrp_node_state_name(n));
     st->family = vrrp_node_family(n) == AF_INET6 ? 6 : 4;
     st->vrid = vrrp_node_vrid(n);
@@ -319,7 +336,7 @@ static void report_vrrp(struct parent *p)
     memset(st, 0, sizeof st);
     unsigned n = vrrp_set_count(p->vrrp);
     for (unsigned i = 0; i < n && i < ADMIN_VRRP_MAX_INSTANCES; i++)
-        vrrp_status(vrrp_set_node(p->vrrp, i), &st[i]);
+        vrrp_status(vrrp_set_node(p->vrrp, i), &p->vrrp_seen[i].history, &st[i]);
     if (n == 0) {
         st[0].role = ADMIN_VRRP_DISABLED;
         n = 1;
@@ -327,10 +344,25 @@ static void report_vrrp(struct parent *p)
     ipc_send(p->current->io.fd, IPC_VRRP, st, n * sizeof st[0]);
 }
 
+/* Every watchdog tick, with or without a relay: a role change goes into
+ * its instance's timeline with the time it was seen. */
+static void track_vrrp_roles(struct parent *p)
+{
+    for (unsigned i = 0; i < vrrp_set_count(p->vrrp) && i < CONFIG_MAX_VRRP_INSTANCES; i++) {
+        enum admin_vrrp_role role =
+            admin_vrrp_role_from_name(vrrp_node_state_name(vrrp_set_node(p->vrrp, i)));
+        if (role == p->vrrp_seen[i].role)
+            continue;
+        admin_vrrp_history_add(&p->vrrp_seen[i].history, (uint64_t)time(NULL), p->vrrp_seen[i].role, role);
+        p->vrrp_seen[i].role = role;
+    }
+}
+
 /* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
  * relay that just became ready (force). */
 static void report_status(struct parent *p, bool force)
 {
+    track_vrrp_roles(p);
     if (!p->current || p->current->state != RELAY_SERVING)
         return;
     uint64_t transitions = vrrp_set_transitions(p->vrrp);
@@ -371,6 +403,8 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
         reload_commit(p);
     if (rp != p->current)
         return;
+    if (!p->ever_ready)
+        notify_send(NOTIFY_READY, "serving");
     p->ever_ready = true;
     p->down_mask = rp->status.down_mask;       /* in the (maybe new) cfg's order */
     loop_timer_clear(p->loop, &p->stand_down); /* in time: no handover */
@@ -586,6 +620,7 @@ static void parent_stop(struct parent *p, const char *why)
         return;
     p->stopping = true;
     log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, LOG_END);
+    notify_send(NOTIFY_STOPPING, "draining");
     /* hand the VIP to the peer now (priority 0, VIPs removed): draining
      * relays take no new client, the peer can */
     vrrp_set_leave(p->vrrp);
@@ -650,11 +685,16 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
     if (parent_check_tls(p->cfg, err, err_len) < 0)
         return -1;
+    /* a second rampart for these ports, VRRP instance or PID file stops
+     * here, before its firewall policy or anything else takes effect */
+    if (instance_acquire(&p->instance, p->cfg, err, err_len) < 0)
+        return -1;
     /* the reviewed policy is in force before any port opens */
     if (parent_firewall_apply(&p->firewall, p->cfg, NULL, err, err_len) < 0)
         return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
+    instance_started(&p->instance);
     bool root = geteuid() == 0;
     if (!root)
         log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
@@ -682,7 +722,9 @@ int parent_run(struct config *cfg)
 {
     static struct parent parent;
     struct parent *p = &parent;
-    *p = (struct parent){.cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg)};
+    *p = (struct parent){
+        .cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg), .instance = INSTANCE_INIT};
+    notify_init();
     memset(p->fds, -1, sizeof p->fds);
     parent_firewall_init(&p->firewall);
     log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
@@ -706,6 +748,8 @@ out:
     parent_firewall_free(&p->firewall);
     vrrp_set_free(p->vrrp);
     listener_close_all(p->fds, listener_count(p->cfg));
+    instance_release(&p->instance);
+    notify_close();
     if (p->sig_io.fd > 0)
         close(p->sig_io.fd);
     loop_free(p->loop);

@@ -163,7 +163,7 @@ static void test_vrrp_state_enum(void **state)
     assert_line("rampart_vrrp_adverts_sent_total 120");
 }
 
-/* Active-active: one sample per instance, labelled instance="NAME"; the
+/* Active-active: one sample per instance, labelled vrrp_instance="NAME"; the
  * unnamed [vrrp] keeps its unlabelled samples next to them. */
 static void test_vrrp_instances(void **state)
 {
@@ -181,12 +181,21 @@ static void test_vrrp_instances(void **state)
     snap.vrrp[2].role = ADMIN_VRRP_BACKUP;
     snap.vrrp[2].transitions = 4;
     assert_line("rampart_vrrp_state{state=\"backup\"} 1");
-    assert_line("rampart_vrrp_state{instance=\"vip-a\",state=\"master\"} 1");
-    assert_line("rampart_vrrp_state{instance=\"vip-a\",state=\"backup\"} 0");
+    assert_line("rampart_vrrp_state{vrrp_instance=\"vip-a\",state=\"master\"} 1");
+    assert_line("rampart_vrrp_state{vrrp_instance=\"vip-a\",state=\"backup\"} 0");
     assert_line("rampart_vrrp_priority 100");
-    assert_line("rampart_vrrp_priority{instance=\"vip-a\"} 200");
-    assert_line("rampart_vrrp_adverts_dropped_total{instance=\"vip-a\",reason=\"ttl\"} 7");
-    assert_line("rampart_vrrp_transitions_total{instance=\"v\\\"6\"} 4"); /* escaped */
+    assert_line("rampart_vrrp_priority{vrrp_instance=\"vip-a\"} 200");
+    assert_line("rampart_vrrp_adverts_dropped_total{vrrp_instance=\"vip-a\",reason=\"ttl\"} 7");
+    assert_line("rampart_vrrp_transitions_total{vrrp_instance=\"v\\\"6\"} 4"); /* escaped */
+    snap.vrrp[1].vrid = 52;
+    snap.vrrp[1].family = 6;
+    snprintf(snap.vrrp[1].interface, ADMIN_IFNAME_MAX, "eth0");
+    snap.vrrp[1].history.n = 1;
+    snap.vrrp[1].history.items[0].t_s = 1234;
+    assert_line("rampart_vrrp_instance_info{vrrp_instance=\"vip-a\",vrid=\"52\",interface=\"eth0\",family="
+                "\"ipv6\"} 1");
+    assert_line("rampart_vrrp_instance_info{vrid=\"0\",interface=\"\",family=\"ipv4\"} 1"); /* [vrrp] */
+    assert_line("rampart_vrrp_last_transition_timestamp_seconds{vrrp_instance=\"vip-a\"} 1234");
     /* one HELP/TYPE per family, whatever the number of instances */
     const char *p = render();
     unsigned helps = 0;
@@ -202,8 +211,8 @@ static void test_vrrp_instances_bounded(void **state)
     snap.n_vrrp = ADMIN_VRRP_MAX_INSTANCES + 5;
     for (unsigned i = 0; i < ADMIN_VRRP_MAX_INSTANCES; i++)
         snprintf(snap.vrrp[i].name, ADMIN_VRRP_NAME_MAX, "i%u", i);
-    assert_line("rampart_vrrp_priority{instance=\"i7\"} 0");
-    assert_null(strstr(render(), "instance=\"i8\""));
+    assert_line("rampart_vrrp_priority{vrrp_instance=\"i7\"} 0");
+    assert_null(strstr(render(), "vrrp_instance=\"i8\""));
 }
 
 static void test_firewall(void **state)
