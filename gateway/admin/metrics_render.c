@@ -4,6 +4,7 @@
  */
 #include "gateway/admin/metrics_render.h"
 #include "gateway/admin/admin.h"
+#include "tls/tls_crypto.h"
 
 #include <inttypes.h>
 
@@ -92,6 +93,18 @@ static void render_tls(const struct metrics_snapshot *s, struct strbuf *out)
     for (unsigned i = 0; i < s->n_certs && i < CONFIG_MAX_CERTIFICATES; i++)
         sample1(out, "rampart_tls_certificate_expiry_timestamp_seconds", "name", s->certs[i].name,
                 s->certs[i].not_after_s > 0 ? (uint64_t)s->certs[i].not_after_s : 0);
+}
+
+/* Which code runs each TLS primitive, read from tls/ (fixed once the
+ * process has looked at its CPU), not from the snapshot. */
+static void render_crypto(struct strbuf *out)
+{
+    family(out, "rampart_crypto_impl", "gauge", "Implementation running each TLS primitive (always 1).");
+    for (int p = 0; p < TLS_CRYPTO_PRIM_COUNT; p++) {
+        strbuf_printf(out, "rampart_crypto_impl{primitive=\"%s\",impl=\"", tls_crypto_prim_name(p));
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, tls_crypto_impl(p));
+        strbuf_printf(out, "\"} 1\n");
+    }
 }
 
 /* One family with one sample per backend; `field` picks the value. */
@@ -339,6 +352,7 @@ void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *
     render_requests(s, out);
     render_latency(s, out);
     render_tls(s, out);
+    render_crypto(out);
     render_backends(s, out);
     render_vrrp(s, out);
     render_firewall(s, out);

@@ -8,6 +8,7 @@
 
 #include "gateway/admin/metrics.h"
 #include "gateway/admin/metrics_render.h"
+#include "tls/tls_crypto.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,21 @@ static void test_tls(void **state)
     assert_line("rampart_tls_handshakes_total{version=\"TLSv1.2\"} 1");
     assert_line("rampart_tls_handshake_failures_total{reason=\"version\"} 4");
     assert_line("rampart_tls_handshake_failures_total{reason=\"cipher\"} 0");
+}
+
+static void test_crypto_impl(void **state)
+{
+    (void)state;
+    char line[160];
+    snprintf(line, sizeof line, "rampart_crypto_impl{primitive=\"aes-gcm\",impl=\"%s\"} 1",
+             tls_crypto_impl(TLS_CRYPTO_AES_GCM));
+    assert_line(line);
+    assert_line("rampart_crypto_impl{primitive=\"x25519\",impl=\"libsodium\"} 1");
+    tls_crypto_set_accel(TLS_CRYPTO_X25519, false); /* what a CPU without it shows */
+    assert_line("rampart_crypto_impl{primitive=\"x25519\",impl=\"mbedtls\"} 1");
+    tls_crypto_set_accel(TLS_CRYPTO_X25519, true);
+    assert_line("rampart_crypto_impl{primitive=\"ecdsa-p256\",impl=\"nettle\"} 1");
+    assert_line("# TYPE rampart_crypto_impl gauge");
 }
 
 static void test_vrrp_state_enum(void **state)
@@ -304,6 +320,7 @@ int main(void)
         cmocka_unit_test_setup(test_backends, setup),
         cmocka_unit_test_setup(test_label_escaping, setup),
         cmocka_unit_test_setup(test_tls, setup),
+        cmocka_unit_test_setup(test_crypto_impl, setup),
         cmocka_unit_test_setup(test_vrrp_state_enum, setup),
         cmocka_unit_test_setup(test_vrrp_instances, setup),
         cmocka_unit_test_setup(test_vrrp_instances_bounded, setup),
