@@ -4,11 +4,7 @@
  */
 #include "gateway/proc/guard.h"
 
-#include "gateway/ha/vrrp_net.h"
-#include "gateway/ha/vrrp_node.h"
 #include "gateway/proc/sandbox.h"
-
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +63,7 @@ struct guard *guard_spawn(char *err, size_t err_len)
     return g;
 }
 
-void guard_update(struct guard *g, const struct guard_instance *inst, unsigned n)
+void guard_update(struct guard *g, const struct vrrp_node_desc *inst, unsigned n)
 {
     if (!g)
         return;
@@ -104,32 +100,4 @@ void guard_forget(struct guard *g)
         return;
     close(g->fd);
     free(g);
-}
-
-unsigned guard_describe(const struct vrrp_node *node, const struct config *cfg, struct guard_instance *out)
-{
-    if (!node)
-        return 0;
-    const struct config_vrrp *v = &cfg->vrrp;
-    memset(out, 0, sizeof *out);
-    snprintf(out->interface, sizeof out->interface, "%s", v->interface);
-    out->family = AF_INET;
-    out->vrid = (uint8_t)v->vrid;
-    out->advert_cs = (uint16_t)v->advert_interval_cs;
-    out->master = strcmp(vrrp_node_state_name(node), "master") == 0;
-    uint32_t src;
-    if (vrrp_node_source(node, &src)) {
-        out->have_source = 1;
-        out->source = (struct ip_addr){.family = AF_INET, .u.v4.s_addr = src};
-    }
-    for (unsigned i = 0; i < v->n_unicast_peers && i < CONFIG_MAX_PEERS; i++)
-        out->dst[out->n_dst++] = v->unicast_peers[i];
-    if (out->n_dst == 0) {
-        out->dst[0].family = AF_INET;
-        inet_pton(AF_INET, VRRP_GROUP_V4, &out->dst[0].u.v4);
-        out->n_dst = 1;
-    }
-    out->n_vips = v->n_vips < CONFIG_MAX_VIPS ? v->n_vips : CONFIG_MAX_VIPS;
-    memcpy(out->vips, v->vips, out->n_vips * sizeof out->vips[0]);
-    return 1;
 }

@@ -6,7 +6,7 @@
  * master, until someone restarts it.
  *
  * What it holds: a description of every VRRP instance of the parent
- * (struct guard_instance: interface, family, VRID, advert interval, our
+ * (struct vrrp_node_desc: interface, family, VRID, advert interval, our
  * source address, where adverts go, the VIPs, whether we are Master),
  * pointer-free and fixed in size, sent by the parent over a pipe whenever
  * it changes (a state change, a new source address). What it does: waits
@@ -38,6 +38,7 @@
 
 #include "common/parse.h"
 #include "gateway/config/config.h"
+#include "gateway/ha/vrrp_node.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,21 +51,8 @@
 #define GUARD_MAGIC         0x52504731u /* "RPG1" */
 #define GUARD_RESPAWN_MS    1000        /* a guard that died is started again this much later */
 
-/* One VRRP instance, as the guard needs it to take it down alone. */
-struct guard_instance {
-    char interface[CONFIG_IFNAME_MAX];
-    int32_t family; /* AF_INET */
-    uint8_t vrid;
-    uint8_t master; /* holds the VIPs now: send priority 0 */
-    uint16_t advert_cs;
-    uint8_t have_source; /* 0: no address yet, nothing to send */
-    struct ip_addr source;
-    struct ip_addr dst[CONFIG_MAX_PEERS]; /* the group, or the unicast peers */
-    uint32_t n_dst;
-    struct ip_prefix vips[CONFIG_MAX_VIPS];
-    uint32_t n_vips;
-};
-
+/* What the guard holds of each instance: its description (vrrp_node.h:
+ * fixed size, no pointers), what vrrp_node_desc_stand_down needs. */
 enum guard_kind { GUARD_MSG_STATE = 1, GUARD_MSG_EXIT = 2 };
 
 /* Every message has this one size, written in one write(2): a pipe keeps
@@ -74,7 +62,7 @@ struct guard_msg {
     uint32_t kind; /* enum guard_kind */
     uint32_t n;    /* instances used (STATE) */
     uint32_t reserved;
-    struct guard_instance inst[GUARD_INSTANCES_MAX];
+    struct vrrp_node_desc inst[GUARD_INSTANCES_MAX];
 };
 
 /* Pure: whether a message read from the pipe (n bytes) may be used. 0, or
@@ -89,7 +77,7 @@ struct guard;
 struct guard *guard_spawn(char *err, size_t err_len);
 /* The instances now (at most GUARD_INSTANCES_MAX); sent when they differ
  * from what the guard last got. */
-void guard_update(struct guard *g, const struct guard_instance *inst, unsigned n);
+void guard_update(struct guard *g, const struct vrrp_node_desc *inst, unsigned n);
 /* A clean shutdown (VRRP has left): EXIT, then the pipe closes; the guard
  * exits without acting. Frees g; the child is reaped by the caller's
  * SIGCHLD handling (guard_reaped). Safe with NULL. */
@@ -98,10 +86,6 @@ void guard_exit(struct guard *g);
  * guard_forget, and start another). */
 bool guard_is(const struct guard *g, pid_t pid);
 void guard_forget(struct guard *g);
-
-/* What main's [vrrp] instance is now, for the guard: 0 or 1 instances. */
-struct vrrp_node;
-unsigned guard_describe(const struct vrrp_node *node, const struct config *cfg, struct guard_instance *out);
 
 /* ---- the guard process (guard_main.c) ---- */
 

@@ -6,7 +6,6 @@
 #include "gateway/proc/guard.h"
 
 #include "common/log.h"
-#include "gateway/ha/vrrp_standdown.h"
 #include "gateway/proc/sandbox.h"
 
 #include <errno.h>
@@ -16,30 +15,15 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-static void stand_down(const struct guard_instance *g)
+static void stand_down(const struct vrrp_node_desc *d)
 {
-    uint32_t src = g->source.u.v4.s_addr, dst[CONFIG_MAX_PEERS];
-    for (unsigned i = 0; i < g->n_dst && i < CONFIG_MAX_PEERS; i++)
-        dst[i] = g->dst[i].u.v4.s_addr;
-    struct vrrp_standdown d = {.interface = g->interface,
-                               .vrid = g->vrid,
-                               .advert_cs = g->advert_cs,
-                               .master = g->master,
-                               .source = g->have_source ? &src : NULL,
-                               .dst = dst,
-                               .n_dst = g->n_dst,
-                               .vips = g->vips,
-                               .n_vips = g->n_vips};
     char err[256], vrid[8];
-    snprintf(vrid, sizeof vrid, "%u", g->vrid);
-    if (g->family != AF_INET) {
-        log_event(LOG_LEVEL_WARN, "guard_skipped", "vrid", vrid, "reason", "not an IPv4 instance", LOG_END);
-        return;
-    }
-    int rc = vrrp_stand_down(&d, err, sizeof err);
-    log_event(rc ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "guard_stood_down", "vrid", vrid, "interface",
-              g->interface, "priority0", g->master && g->have_source ? "sent" : "not master", "vips",
-              "removed", rc ? "error" : LOG_END, err, LOG_END);
+    snprintf(vrid, sizeof vrid, "%u", d->vrid);
+    int rc = vrrp_node_desc_stand_down(d, err, sizeof err);
+    log_event(rc ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "guard_stood_down", "instance",
+              d->name[0] ? d->name : "vrrp", "vrid", vrid, "interface", d->interface, "priority0",
+              d->master && d->have_source ? "sent" : "not master", "vips", "removed", rc ? "error" : LOG_END,
+              err, LOG_END);
 }
 
 /* One message from the pipe: 1 kept (or refused), 0 the pipe ended (EOF,

@@ -20,28 +20,45 @@ static bool name_ok(const char *s, size_t size)
     return true;
 }
 
-static bool addr_ok(const struct ip_addr *a, int family)
+/* A bool that crossed a pipe: read as a byte (any other value is refused
+ * rather than read as bool, which would be undefined). */
+static bool flag_ok(const bool *b)
 {
-    return a->family == family;
+    unsigned char byte;
+    memcpy(&byte, b, 1);
+    return byte <= 1;
 }
 
-static const char *instance_check(const struct guard_instance *g)
+/* IPv4 travels IPv4-mapped (vrrp.h): the first 12 bytes fixed. */
+static bool addr_ok(const struct vrrp_addr *a, int family)
 {
-    if (!name_ok(g->interface, sizeof g->interface))
-        return "interface name";
-    if (g->family != AF_INET && g->family != AF_INET6)
+    static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+    return family == AF_INET6 || memcmp(a->b, mapped, sizeof mapped) == 0;
+}
+
+static bool name_ok_or_empty(const char *s, size_t size)
+{
+    return memchr(s, '\0', size) && (s[0] == '\0' || name_ok(s, size));
+}
+
+static const char *instance_check(const struct vrrp_node_desc *d)
+{
+    if (!name_ok_or_empty(d->name, sizeof d->name) || !name_ok(d->interface, sizeof d->interface))
+        return "instance or interface name";
+    if (d->family != AF_INET && d->family != AF_INET6)
         return "family";
-    if (g->vrid == 0 || g->master > 1 || g->have_source > 1 || g->advert_cs == 0 || g->advert_cs > 4095)
+    if (d->vrid == 0 || !flag_ok(&d->master) || !flag_ok(&d->have_source) || d->advert_cs == 0 ||
+        d->advert_cs > 4095)
         return "vrid, flags or advert interval";
-    if (g->n_dst > CONFIG_MAX_PEERS || g->n_vips > CONFIG_MAX_VIPS || (g->have_source && g->n_dst == 0))
+    if (d->n_dst > CONFIG_MAX_PEERS || d->n_vips > CONFIG_MAX_VIPS || (d->have_source && d->n_dst == 0))
         return "count";
-    if (g->have_source && !addr_ok(&g->source, g->family))
+    if (d->have_source && !addr_ok(&d->source, d->family))
         return "source address";
-    for (unsigned i = 0; i < g->n_dst; i++)
-        if (!addr_ok(&g->dst[i], g->family))
+    for (unsigned i = 0; i < d->n_dst; i++)
+        if (!addr_ok(&d->dst[i], d->family))
             return "destination address";
-    for (unsigned i = 0; i < g->n_vips; i++)
-        if (!addr_ok(&g->vips[i].addr, g->family) || g->vips[i].len > (g->family == AF_INET ? 32u : 128u))
+    for (unsigned i = 0; i < d->n_vips; i++)
+        if (d->vips[i].addr.family != d->family || d->vips[i].len > (d->family == AF_INET ? 32u : 128u))
             return "virtual address";
     return NULL;
 }

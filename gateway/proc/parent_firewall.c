@@ -224,7 +224,7 @@ static bool autoblock_budget(struct parent_firewall *fw, uint64_t now_ms)
 }
 
 bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *cfg,
-                               const struct ip_addr *addr, const uint32_t *heard, unsigned n_heard,
+                               const struct ip_addr *addr, const struct ip_addr *heard, unsigned n_heard,
                                uint64_t now_ms)
 {
     char a[INET6_ADDRSTRLEN];
@@ -329,7 +329,7 @@ static unsigned peer_refuse(struct parent_firewall *fw, unsigned why, const stru
 }
 
 unsigned parent_firewall_peer_change(struct parent_firewall *fw, const struct ip_addr *addr, bool lift,
-                                     uint64_t timeout_ms, const uint32_t *heard, unsigned n_heard,
+                                     uint64_t timeout_ms, const struct ip_addr *heard, unsigned n_heard,
                                      uint64_t now_ms)
 {
     if (!fw->status.managed || !fw->status.applied || !fw->blocker)

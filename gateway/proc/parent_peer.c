@@ -167,8 +167,8 @@ static void take_dump(struct parent_peer *pp)
  * full queue keeps it pending (retried every tick). */
 static void apply_change(struct parent_peer *pp, struct peer_bl_entry *e)
 {
-    uint32_t heard[CONFIG_MAX_PEERS];
-    unsigned n_heard = pp->heard(pp->arg, heard, CONFIG_MAX_PEERS);
+    static struct ip_addr heard[PROTECT_HEARD_MAX];
+    unsigned n_heard = pp->heard(pp->arg, heard, PROTECT_HEARD_MAX);
     bool lift = e->state == PEER_BL_LIFTED;
     uint64_t left = e->expires_ms > now_ms(pp) ? e->expires_ms - now_ms(pp) : 1;
     unsigned rc =
@@ -319,7 +319,7 @@ static void link_config(const struct parent_peer *pp, struct peer_link_config *l
     lc->dead_ms = c->dead_after_ms;
 }
 
-static unsigned no_heard(void *arg, uint32_t *out, unsigned max)
+static unsigned no_heard(void *arg, struct ip_addr *out, unsigned max)
 {
     (void)arg, (void)out, (void)max;
     return 0;

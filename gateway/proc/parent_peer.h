@@ -47,8 +47,8 @@ struct parent_peer {
     const struct config *cfg;
     struct parent_firewall *fw;
     struct parent_tickets *tickets;
-    unsigned (*heard)(void *arg, uint32_t *out, unsigned max); /* VRRP routers heard */
-    void (*synced)(void *arg);                                 /* SYNC_DONE arrived */
+    unsigned (*heard)(void *arg, struct ip_addr *out, unsigned max); /* VRRP routers heard */
+    void (*synced)(void *arg);                                       /* SYNC_DONE arrived */
     void *arg;
     int notify_fd;
     struct loop_io notify_io;

@@ -16,17 +16,16 @@
 static struct guard_msg good(void)
 {
     struct guard_msg m = {.magic = GUARD_MAGIC, .kind = GUARD_MSG_STATE, .n = 1};
-    struct guard_instance *g = &m.inst[0];
+    struct vrrp_node_desc *g = &m.inst[0];
+    strcpy(g->name, "site-a");
     strcpy(g->interface, "eth0");
     g->family = AF_INET;
     g->vrid = 51;
-    g->master = 1;
+    g->master = true;
     g->advert_cs = 10;
-    g->have_source = 1;
-    g->source.family = AF_INET;
-    inet_pton(AF_INET, "198.18.0.1", &g->source.u.v4);
-    g->dst[0].family = AF_INET;
-    inet_pton(AF_INET, "224.0.0.18", &g->dst[0].u.v4);
+    g->have_source = true;
+    g->source = vrrp_addr_v4(htonl(0xc6120001));
+    g->dst[0] = vrrp_addr_v4(htonl(0xe0000012));
     g->n_dst = 1;
     g->vips[0] = (struct ip_prefix){.addr = {.family = AF_INET}, .len = 24};
     g->n_vips = 1;
@@ -68,16 +67,20 @@ static void test_refused(void **state)
     m = good(), m.n = GUARD_INSTANCES_MAX + 1;
     assert_string_equal(why_of(&m, sizeof m), "count");
     m = good(), memset(m.inst[0].interface, 'x', sizeof m.inst[0].interface);
-    assert_string_equal(why_of(&m, sizeof m), "interface name"); /* not terminated */
+    assert_string_equal(why_of(&m, sizeof m), "instance or interface name"); /* not terminated */
     m = good(), strcpy(m.inst[0].interface, "../x");
-    assert_string_equal(why_of(&m, sizeof m), "interface name");
+    assert_string_equal(why_of(&m, sizeof m), "instance or interface name");
     m = good(), m.inst[0].interface[0] = '\0';
-    assert_string_equal(why_of(&m, sizeof m), "interface name");
+    assert_string_equal(why_of(&m, sizeof m), "instance or interface name");
+    m = good(), memset(m.inst[0].name, 'n', sizeof m.inst[0].name);
+    assert_string_equal(why_of(&m, sizeof m), "instance or interface name");
+    m = good(), m.inst[0].name[0] = '\0'; /* [vrrp], the instance with no name */
+    assert_string_equal(why_of(&m, sizeof m), "ok");
     m = good(), m.inst[0].family = 99;
     assert_string_equal(why_of(&m, sizeof m), "family");
     m = good(), m.inst[0].vrid = 0;
     assert_string_equal(why_of(&m, sizeof m), "vrid, flags or advert interval");
-    m = good(), m.inst[0].master = 2;
+    m = good(), memset(&m.inst[0].master, 2, 1); /* a bool byte that is neither 0 nor 1 */
     assert_string_equal(why_of(&m, sizeof m), "vrid, flags or advert interval");
     m = good(), m.inst[0].advert_cs = 4096;
     assert_string_equal(why_of(&m, sizeof m), "vrid, flags or advert interval");
@@ -87,14 +90,16 @@ static void test_refused(void **state)
     assert_string_equal(why_of(&m, sizeof m), "count");
     m = good(), m.inst[0].n_dst = 0;
     assert_string_equal(why_of(&m, sizeof m), "count"); /* a source but nowhere to send */
-    m = good(), m.inst[0].source.family = AF_INET6;
+    m = good(), m.inst[0].source.b[0] = 0x20;           /* not IPv4-mapped */
     assert_string_equal(why_of(&m, sizeof m), "source address");
-    m = good(), m.inst[0].dst[0].family = 0;
+    m = good(), m.inst[0].dst[0].b[10] = 0;
     assert_string_equal(why_of(&m, sizeof m), "destination address");
+    m = good(), m.inst[0].family = AF_INET6; /* an IPv6 instance with an IPv4 VIP */
+    assert_string_equal(why_of(&m, sizeof m), "virtual address");
     m = good(), m.inst[0].vips[0].len = 33;
     assert_string_equal(why_of(&m, sizeof m), "virtual address");
     m = good(), m.n = 2; /* the second slot is empty: refused too */
-    assert_string_equal(why_of(&m, sizeof m), "interface name");
+    assert_string_equal(why_of(&m, sizeof m), "instance or interface name");
 }
 
 int main(void)

@@ -1,0 +1,2 @@
+build-nowrap/obj/common/parse.o: common/parse.c common/parse.h
+common/parse.h:

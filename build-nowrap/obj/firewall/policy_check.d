@@ -1,0 +1,4 @@
+build-nowrap/obj/firewall/policy_check.o: firewall/policy_check.c \
+ firewall/policy.h common/parse.h
+firewall/policy.h:
+common/parse.h:

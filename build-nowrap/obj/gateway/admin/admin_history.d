@@ -1,0 +1,14 @@
+build-nowrap/obj/gateway/admin/admin_history.o: \
+ gateway/admin/admin_history.c gateway/admin/admin_history.h \
+ gateway/admin/admin.h gateway/admin/status.h gateway/config/config.h \
+ common/log.h common/parse.h tls/tls_config.h gateway/event/loop.h \
+ gateway/admin/metrics.h
+gateway/admin/admin_history.h:
+gateway/admin/admin.h:
+gateway/admin/status.h:
+gateway/config/config.h:
+common/log.h:
+common/parse.h:
+tls/tls_config.h:
+gateway/event/loop.h:
+gateway/admin/metrics.h:

@@ -1,0 +1,19 @@
+build-nowrap/obj/gateway/admin/admin_page.o: gateway/admin/admin_page.c \
+ gateway/admin/admin_page.h gateway/admin/metrics.h \
+ gateway/admin/admin_history.h gateway/admin/status.h \
+ gateway/config/config.h common/log.h common/parse.h tls/tls_config.h \
+ common/strbuf.h gateway/admin/admin.h gateway/event/loop.h \
+ gateway/admin/admin_chart.h gateway/admin/admin_health.h
+gateway/admin/admin_page.h:
+gateway/admin/metrics.h:
+gateway/admin/admin_history.h:
+gateway/admin/status.h:
+gateway/config/config.h:
+common/log.h:
+common/parse.h:
+tls/tls_config.h:
+common/strbuf.h:
+gateway/admin/admin.h:
+gateway/event/loop.h:
+gateway/admin/admin_chart.h:
+gateway/admin/admin_health.h:

@@ -1,0 +1,23 @@
+build-nowrap/obj/gateway/proxy/proxy.o: gateway/proxy/proxy.c \
+ gateway/proxy/conn_internal.h gateway/upstream/backend.h \
+ gateway/config/config.h common/log.h common/parse.h tls/tls_config.h \
+ gateway/http/http_parse.h gateway/http/http_rules.h gateway/event/loop.h \
+ gateway/proxy/conn.h gateway/proxy/worker.h gateway/proxy/waitq.h \
+ gateway/admin/metrics.h gateway/admin/admin_history.h \
+ gateway/admin/status.h gateway/upstream/backend_pool.h
+gateway/proxy/conn_internal.h:
+gateway/upstream/backend.h:
+gateway/config/config.h:
+common/log.h:
+common/parse.h:
+tls/tls_config.h:
+gateway/http/http_parse.h:
+gateway/http/http_rules.h:
+gateway/event/loop.h:
+gateway/proxy/conn.h:
+gateway/proxy/worker.h:
+gateway/proxy/waitq.h:
+gateway/admin/metrics.h:
+gateway/admin/admin_history.h:
+gateway/admin/status.h:
+gateway/upstream/backend_pool.h:
