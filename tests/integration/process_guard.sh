@@ -3,9 +3,10 @@
 # master of the VIP, keepalived (priority 180) its backup.
 #   - a guard runs beside the parent: CAP_NET_ADMIN + CAP_NET_RAW only, no
 #     new privileges, its own seccomp filter;
-#   - SIGKILL of the parent: the guard sends priority 0 (keepalived takes
-#     over within about its skew time, not its master-down time) and
-#     removes the VIP, so it is not left on the dead node; then it exits;
+#   - SIGKILL of the parent: the guard sends priority 0 on each instance
+#     (keepalived takes over within about its skew time, not its
+#     master-down time) and removes the VIPs of both instances, so none is
+#     left on the dead node; then it exits;
 #   - SIGTERM: the parent leaves VRRP itself, the guard exits quietly;
 #   - a guard killed is started again by the parent.
 . "$(dirname "$0")/lib.sh"
@@ -25,8 +26,16 @@ vrid = $VRRP_VRID
 priority = 200
 advert_interval = 1s
 virtual_ip = $VRRP_VIP/24
+penalty_no_backend = 0
+[vrrp second]
+interface = eth0
+vrid = 52
+priority = 200
+advert_interval = 1s
+virtual_ip = 198.18.0.11/24
 penalty_no_backend = 0"
 ka=$(ka_start "$K" ka 180 1)
+has_vip2() { ip -n "$1" -4 addr show dev eth0 | grep -q "inet 198.18.0.11/"; }
 log_has() { grep -q "$1" "$T_TMP/r.log"; }
 guard_of() { pgrep -P "$1" -f -- "--guard" | head -n1; }
 
@@ -35,6 +44,7 @@ start_rampart() {
   wait_for 10 has_vip "$R" && wait_for 3 no_vip "$K"
 }
 check "rampart (200) is master, keepalived (180) backup" start_rampart
+check "rampart is master of its second instance too" wait_for 5 has_vip2 "$R"
 g=$(guard_of "$rp")
 check "a guard runs beside the parent" test -n "$g"
 check_eq "the guard's capabilities: CAP_NET_ADMIN + CAP_NET_RAW" 0000000000003000 "$(proc_status_field "$g" CapEff)"
@@ -67,7 +77,10 @@ took=$((($(date +%s%N) - t0) / 1000000))
 # without the priority 0; after one, its skew time (0.3 s) and its own delay
 check "the takeover came before the master-down time (${took} ms < 3000 ms)" test "$took" -lt 3000
 check "no VIP left on the dead node" wait_for 2 no_vip "$R"
-check "the guard logged what it did" wait_for 2 log_has "guard_stood_down proc=guard vrid=$VRRP_VRID interface=eth0 priority0=sent vips=removed"
+none2() { ! has_vip2 "$R"; }
+check "the second instance's VIP is gone too" wait_for 2 none2
+check "the guard stood the second instance down" wait_for 2 log_has "guard_stood_down proc=guard instance=second vrid=52 interface=eth0 priority0=sent vips=removed"
+check "the guard logged what it did" wait_for 2 log_has "guard_stood_down proc=guard instance=vrrp vrid=$VRRP_VRID interface=eth0 priority0=sent vips=removed"
 gone() { ! kill -0 "$g2" 2>/dev/null; }
 check "the guard is gone too" wait_for 2 gone
 wait_for 3 bash -c "! pgrep -f 'rampart -c $T_TMP/r.ini' >/dev/null"
