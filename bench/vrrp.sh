@@ -361,7 +361,7 @@ relay_grace = $grace"
   start_pings "$ping" "$VRRP_VIP"
   sleep 0.5
   local relay readies
-  relay=$(proc_children "$PA" | awk '{ print $1 }')
+  relay=$(proc_relay "$PA")
   readies=$(grep -c "relay_ready proc=parent" "$T_TMP/$tag.log")
   t0=$(now)
   kill -KILL "$relay"
