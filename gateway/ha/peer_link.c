@@ -204,9 +204,17 @@ static void dial(struct peer_link *l)
     if (l->active || find_conn(l, true) || !slot)
         return;
     l->st.dials++;
+    /* from our [peer] listen address, not one the kernel picks (a VIP on
+     * the same link may be): the peer and its policy know only that one */
+    struct sockaddr_storage from = l->cfg.listen;
+    if (from.ss_family == AF_INET)
+        ((struct sockaddr_in *)&from)->sin_port = 0;
+    else
+        ((struct sockaddr_in6 *)&from)->sin6_port = 0;
     int fd = socket(l->cfg.peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && connect(fd, (const struct sockaddr *)&l->cfg.peer, l->cfg.peer_len) < 0 &&
-        errno != EINPROGRESS) {
+    if (fd >= 0 &&
+        (bind(fd, (const struct sockaddr *)&from, l->cfg.listen_len) < 0 ||
+         (connect(fd, (const struct sockaddr *)&l->cfg.peer, l->cfg.peer_len) < 0 && errno != EINPROGRESS))) {
         close(fd);
         fd = -1;
     }
@@ -290,10 +298,10 @@ static void become_session(struct peer_link *l, struct peer_conn *c)
     ev.msg.u.hello = c->peer;
     push_event(l, &ev, true);
     set_state(l);
-    /* a dial of ours still under way is no longer needed */
-    struct peer_conn *d = find_conn(l, true);
-    if (d && d->state != PEER_CONN_ACTIVE)
-        peer_conn_close(d, PEER_CLOSE_DUPLICATE);
+    /* A dial of ours still under way is left to finish: the peer may take
+     * it for its session already (it is the lower node's dial, which both
+     * keep), and closing it here would leave the two nodes with different
+     * sessions until both time out. When it completes, the rule decides. */
 }
 
 void peer_link_on_hello(struct peer_link *l, struct peer_conn *c)

@@ -140,8 +140,8 @@ void parent_peer_local_block(struct parent_peer *pp, const struct ip_addr *addr,
 static void on_fw_change(void *arg, const struct parent_fw_change *ch)
 {
     struct parent_peer *pp = arg;
-    if (ch->added) {
-        parent_peer_local_block(pp, &ch->addr, ch->left_ms);
+    if (ch->added) { /* no time at all: a set without timeouts, a block for good (as long as one can last) */
+        parent_peer_local_block(pp, &ch->addr, ch->left_ms ? ch->left_ms : PEER_REMAINING_MAX_MS);
         return;
     }
     uint32_t tomb = 0;
