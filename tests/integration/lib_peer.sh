@@ -135,7 +135,9 @@ peer_inject() {
   local ns=$1 addr=$2
   shift 2
   (python3 "$RAMPART_ROOT/tests/integration/peer_frames.py" "$@" 2>/dev/null; sleep 0.5) |
-    ip netns exec "$ns" timeout 5 openssl s_client -connect "$addr:7443" -psk "$(cat "$PEER_PSK")" \
+    ip netns exec "$ns" timeout 10 openssl s_client -connect "$addr:7443" -psk "$(cat "$PEER_PSK")" \
       -psk_identity rampart-peer -tls1_3 -nocommands -quiet >/dev/null 2>&1
+  # what the receiving side made of it, for the log
+  grep -E "peer_(up|down|frame_dropped|handshake_failed)" "$T_TMP/a.log" 2>/dev/null | tail -n 2 | sed 's/^/# a: /'
   return 0
 }

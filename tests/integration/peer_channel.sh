@@ -103,7 +103,7 @@ metric_ge() { # SAMPLE MIN: a's sample is at least MIN
   v=$(peer_metric "$A" "$1")
   [ "${v:-0}" -ge "$2" ]
 }
-counted() { wait_for 3 metric_ge "$1" "${2:-1}"; }
+counted() { wait_for 6 metric_ge "$1" "${2:-1}"; } # the relay shows what the parent sent, each second
 ip netns exec "$B" timeout 5 openssl s_client -connect 198.18.0.1:7443 -psk "$(openssl rand -hex 32)" \
   -psk_identity rampart-peer -tls1_3 </dev/null >/dev/null 2>&1
 check "a wrong key is refused and counted (auth)" counted 'rampart_peer_handshake_failures_total{reason="auth"}'
