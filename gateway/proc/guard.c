@@ -4,6 +4,7 @@
  */
 #include "gateway/proc/guard.h"
 
+#include "common/log.h"
 #include "gateway/proc/sandbox.h"
 
 #include <errno.h>
@@ -100,4 +101,53 @@ void guard_forget(struct guard *g)
         return;
     close(g->fd);
     free(g);
+}
+
+/* ---- the keeper ---- */
+
+static void keeper_respawn(struct loop *loop, struct loop_timer *t)
+{
+    struct guard_keeper *k = t->arg;
+    char err[256];
+    if (k->stopped || k->g)
+        return;
+    if (!(k->g = guard_spawn(err, sizeof err))) {
+        log_event(LOG_LEVEL_ERROR, "guard_start_failed", "reason", err, LOG_END);
+        loop_timer_set(loop, t, GUARD_RESPAWN_MS);
+    }
+}
+
+int guard_keeper_start(struct guard_keeper *k, struct loop *loop, char *err, size_t err_len)
+{
+    *k = (struct guard_keeper){.loop = loop, .respawn = {.fn = keeper_respawn, .arg = k}};
+    k->g = guard_spawn(err, err_len);
+    return k->g ? 0 : -1;
+}
+
+void guard_keeper_update(struct guard_keeper *k, const struct vrrp_node_desc *inst, unsigned n)
+{
+    guard_update(k->g, inst, n);
+}
+
+bool guard_keeper_reaped(struct guard_keeper *k, pid_t pid, const char *how)
+{
+    if (!guard_is(k->g, pid))
+        return false;
+    guard_forget(k->g);
+    k->g = NULL;
+    char p[16];
+    snprintf(p, sizeof p, "%d", (int)pid);
+    log_event(LOG_LEVEL_ERROR, "guard_lost", "pid", p, "how", how, LOG_END);
+    if (!k->stopped)
+        loop_timer_set(k->loop, &k->respawn, GUARD_RESPAWN_MS);
+    return true;
+}
+
+void guard_keeper_stop(struct guard_keeper *k)
+{
+    k->stopped = true;
+    if (k->loop)
+        loop_timer_clear(k->loop, &k->respawn);
+    guard_exit(k->g);
+    k->g = NULL;
 }

@@ -38,6 +38,7 @@
 
 #include "common/parse.h"
 #include "gateway/config/config.h"
+#include "gateway/event/loop.h"
 #include "gateway/ha/vrrp_node.h"
 
 #include <stdbool.h>
@@ -86,6 +87,23 @@ void guard_exit(struct guard *g);
  * guard_forget, and start another). */
 bool guard_is(const struct guard *g, pid_t pid);
 void guard_forget(struct guard *g);
+
+/* The parent's keeper of its guard: starts it, starts another when one dies
+ * (after GUARD_RESPAWN_MS), keeps it told, and tells it EXIT. On the
+ * parent's loop. */
+struct guard_keeper {
+    struct guard *g;
+    struct loop *loop;
+    struct loop_timer respawn;
+    bool stopped;
+};
+int guard_keeper_start(struct guard_keeper *k, struct loop *loop, char *err, size_t err_len);
+void guard_keeper_update(struct guard_keeper *k, const struct vrrp_node_desc *inst, unsigned n);
+/* From the parent's SIGCHLD handling: true when pid was the guard (logged,
+ * another one is on its way). */
+bool guard_keeper_reaped(struct guard_keeper *k, pid_t pid, const char *how);
+/* VRRP has left (a clean shutdown), or never started: EXIT, no respawn. */
+void guard_keeper_stop(struct guard_keeper *k);
 
 /* ---- the guard process (guard_main.c) ---- */
 

@@ -63,8 +63,8 @@ struct parent {
     struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
     struct loop_io sig_io;
-    struct loop_timer watchdog, restart, key_wait, guard_respawn, stand_down;
-    struct guard *guard; /* stands VRRP down should this process die without leaving */
+    struct loop_timer watchdog, restart, key_wait, stand_down;
+    struct guard_keeper guard; /* stands VRRP down should this process die without leaving */
     /* session-ticket keys: made here (or shared with the peer gateway, or
      * read from files) so every relay, after a reload or a restart, and
      * the peer's, issue and accept the same tickets */
@@ -527,19 +527,6 @@ static void peer_synced(void *arg)
     keys_ready(arg, "peer");
 }
 
-static void on_guard_respawn(struct loop *loop, struct loop_timer *t)
-{
-    (void)loop;
-    struct parent *p = t->arg;
-    char err[256];
-    if (p->stopping || p->guard)
-        return;
-    if (!(p->guard = guard_spawn(err, sizeof err))) {
-        log_event(LOG_LEVEL_ERROR, "guard_start_failed", "reason", err, LOG_END);
-        loop_timer_set(p->loop, t, GUARD_RESPAWN_MS);
-    }
-}
-
 static void on_key_wait(struct loop *loop, struct loop_timer *t)
 {
     (void)loop;
@@ -603,14 +590,8 @@ static void reaped(struct parent *p, pid_t pid, int wstatus)
 {
     char how[96];
     relay_proc_describe_exit(wstatus, how, sizeof how);
-    if (guard_is(p->guard, pid)) {
-        guard_forget(p->guard);
-        p->guard = NULL;
-        log_pid(LOG_LEVEL_ERROR, "guard_lost", pid, "how", how);
-        if (!p->stopping)
-            loop_timer_set(p->loop, &p->guard_respawn, GUARD_RESPAWN_MS);
+    if (guard_keeper_reaped(&p->guard, pid, how))
         return;
-    }
     if (p->current && p->current->pid == pid) {
         uint64_t started = p->current->started_ms;
         relay_proc_free(p->loop, p->current);
@@ -686,7 +667,7 @@ static void on_watchdog(struct loop *loop, struct loop_timer *t)
     }
     report_status(p, false);
     static struct vrrp_node_desc inst[GUARD_INSTANCES_MAX];
-    guard_update(p->guard, inst, vrrp_set_describe(p->vrrp, inst, GUARD_INSTANCES_MAX));
+    guard_keeper_update(&p->guard, inst, vrrp_set_describe(p->vrrp, inst, GUARD_INSTANCES_MAX));
     loop_timer_set(loop, t, 50);
 }
 
@@ -702,9 +683,7 @@ static void parent_stop(struct parent *p, const char *why)
     /* hand the VIP to the peer now (priority 0, VIPs removed): draining
      * relays take no new client, the peer can */
     vrrp_set_leave(p->vrrp);
-    guard_exit(p->guard); /* VRRP has left: nothing for it to do */
-    p->guard = NULL;
-    loop_timer_clear(p->loop, &p->guard_respawn);
+    guard_keeper_stop(&p->guard); /* VRRP has left: nothing for it to do */
     loop_timer_clear(p->loop, &p->restart);
     loop_timer_clear(p->loop, &p->stand_down);
     loop_timer_clear(p->loop, &p->key_wait);
@@ -788,7 +767,7 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     p->vrrp = vrrp_set_start(p->loop, p->cfg, &failed);
     if (failed)
         return snprintf(err, err_len, "VRRP could not start"), -1;
-    if (p->vrrp && !(p->guard = guard_spawn(err, err_len)))
+    if (p->vrrp && guard_keeper_start(&p->guard, p->loop, err, err_len) < 0)
         return -1;
     /* its thread inherits the credentials just set */
     if (parent_firewall_start(&p->firewall, err, err_len) < 0)
@@ -830,7 +809,6 @@ int parent_run(struct config *cfg)
     p->stand_down = (struct loop_timer){.fn = on_stand_down_timer, .arg = p};
     loop_timer_set(p->loop, &p->watchdog, 50);
     p->key_wait = (struct loop_timer){.fn = on_key_wait, .arg = p};
-    p->guard_respawn = (struct loop_timer){.fn = on_guard_respawn, .arg = p};
     if (p->tickets.mode == PARENT_TICKETS_PAIR && p->cfg->peer.key_wait_ms > 0) {
         p->waiting_keys = true;
         loop_timer_set(p->loop, &p->key_wait, p->cfg->peer.key_wait_ms);
@@ -839,7 +817,7 @@ int parent_run(struct config *cfg)
     loop_run(p->loop);
     rc = p->exit_code;
 out:
-    guard_exit(p->guard); /* when start-up failed (the VIPs were never taken) */
+    guard_keeper_stop(&p->guard); /* when start-up failed (the VIPs were never taken) */
     parent_peer_stop(&p->peer);
     parent_firewall_free(&p->firewall);
     vrrp_set_free(p->vrrp);

@@ -38,7 +38,8 @@ static unsigned free_port(unsigned n)
     s->sin_family = AF_INET;
     s->sin_addr.s_addr = htonl(0x7f000000u | n);
     len = sizeof *s;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
         return 0;
     close(fd);
     return ntohs(s->sin_port);
@@ -136,19 +137,26 @@ static bool until(struct side *a, struct side *b, bool (*cond)(struct side *, st
         struct peer_link_status x, y;
         peer_link_status(a->link, &x);
         peer_link_status(b->link, &y);
-        fprintf(stderr, "a: state %d session %llu/%llu dials %llu closed connect %llu err %llu hs %llu/%llu; b: state %d session %llu/%llu dials %llu stranger %llu\n",
-                x.state, (unsigned long long)x.session, (unsigned long long)a->session, (unsigned long long)x.dials,
-                (unsigned long long)x.closed[PEER_CLOSE_CONNECT], (unsigned long long)x.closed[PEER_CLOSE_ERROR],
-                (unsigned long long)x.handshake_failures[0], (unsigned long long)x.handshake_failures[2], y.state,
-                (unsigned long long)y.session, (unsigned long long)b->session, (unsigned long long)y.dials,
+        fprintf(stderr,
+                "a: state %d session %llu/%llu dials %llu closed connect %llu err %llu hs %llu/%llu; b: "
+                "state %d session %llu/%llu dials %llu stranger %llu\n",
+                x.state, (unsigned long long)x.session, (unsigned long long)a->session,
+                (unsigned long long)x.dials, (unsigned long long)x.closed[PEER_CLOSE_CONNECT],
+                (unsigned long long)x.closed[PEER_CLOSE_ERROR], (unsigned long long)x.handshake_failures[0],
+                (unsigned long long)x.handshake_failures[2], y.state, (unsigned long long)y.session,
+                (unsigned long long)b->session, (unsigned long long)y.dials,
                 (unsigned long long)y.closed[PEER_CLOSE_STRANGER]);
         for (int k = 0; k < PEER_CLOSE_COUNT; k++)
             fprintf(stderr, " %s:%llu/%llu", peer_close_name(k), (unsigned long long)x.closed[k],
                     (unsigned long long)y.closed[k]);
-        fprintf(stderr, " ups %u/%u downs %u/%u sessions %llu/%llu frames out %llu/%llu in %llu/%llu msgs %u/%u dropped_pub %llu/%llu\n", a->ups, b->ups, a->downs, b->downs,
-                (unsigned long long)x.sessions, (unsigned long long)y.sessions, (unsigned long long)x.frames_out,
-                (unsigned long long)y.frames_out, (unsigned long long)x.frames_in, (unsigned long long)y.frames_in,
-                a->msgs, b->msgs, (unsigned long long)x.outbox_dropped, (unsigned long long)y.outbox_dropped);
+        fprintf(stderr,
+                " ups %u/%u downs %u/%u sessions %llu/%llu frames out %llu/%llu in %llu/%llu msgs %u/%u "
+                "dropped_pub %llu/%llu\n",
+                a->ups, b->ups, a->downs, b->downs, (unsigned long long)x.sessions,
+                (unsigned long long)y.sessions, (unsigned long long)x.frames_out,
+                (unsigned long long)y.frames_out, (unsigned long long)x.frames_in,
+                (unsigned long long)y.frames_in, a->msgs, b->msgs, (unsigned long long)x.outbox_dropped,
+                (unsigned long long)y.outbox_dropped);
     }
     return false;
 }

@@ -1,3 +1,0 @@
-build-nowrap/obj/common/ratelimit.o: common/ratelimit.c \
- common/ratelimit.h
-common/ratelimit.h:

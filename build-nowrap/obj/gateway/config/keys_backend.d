@@ -1,8 +1,0 @@
-build-nowrap/obj/gateway/config/keys_backend.o: \
- gateway/config/keys_backend.c gateway/config/config_internal.h \
- gateway/config/config.h common/log.h common/parse.h tls/tls_config.h
-gateway/config/config_internal.h:
-gateway/config/config.h:
-common/log.h:
-common/parse.h:
-tls/tls_config.h:
