@@ -103,7 +103,12 @@ metric_ge() { # SAMPLE MIN: a's sample is at least MIN
   v=$(peer_metric "$A" "$1")
   [ "${v:-0}" -ge "$2" ]
 }
-counted() { wait_for 6 metric_ge "$1" "${2:-1}"; } # the relay shows what the parent sent, each second
+counted() { # the relay shows what the parent sent, each second; on failure, what a counted
+  wait_for 6 metric_ge "$1" "${2:-1}" && return 0
+  ip netns exec "$A" curl -s -m 2 http://127.0.0.1:9100/metrics | grep -E '^rampart_peer_(closed|dropped|handshake|state|dials|sessions)' |
+    grep -v ' 0$' | sed 's/^/# a: /' >&2
+  return 1
+}
 ip netns exec "$B" timeout 5 openssl s_client -connect 198.18.0.1:7443 -psk "$(openssl rand -hex 32)" \
   -psk_identity rampart-peer -tls1_3 </dev/null >/dev/null 2>&1
 check "a wrong key is refused and counted (auth)" counted 'rampart_peer_handshake_failures_total{reason="auth"}'
