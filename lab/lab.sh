@@ -252,7 +252,7 @@ start_gw() {
   local h=$1
   [ -x "$BUILD/rampart" ] || die "$BUILD/rampart missing: run make"
   ip -n "$(ns "$h")" link set eth0 up
-  [ "$TOPOLOGY" = bgp ] && bgp_start_gw_bird "$h"
+  [ "$TOPOLOGY" = bgp ] && bgp_unsilence "$h" && bgp_start_gw_bird "$h"
   gateway_config "$h"
   spawn "$h" "$h" "$BUILD/rampart" -c "$RUN/$h/rampart.ini"
   if ! wait_until 10 gw_listening "$h"; then
@@ -274,10 +274,20 @@ gw_listening() {
 # kill_gw NAME: the gateway crashes (SIGKILL to its processes) and its
 # public link goes down, as when the box dies: it neither serves nor answers
 # ARP for the address it held.
+#
+# Behind BGP the gateway's link to the router is silenced instead (nothing
+# in or out, carrier kept, as a dead box behind a switch): the router must
+# notice through BFD, not through a link that went down. The silence is
+# made first, so its time is the crash's.
 kill_gw() {
   local h=$1
+  if [ "$TOPOLOGY" = bgp ]; then
+    bgp_silence "$h"
+    stop "$h" KILL
+    stop "$h-bird" KILL
+    return 0
+  fi
   stop "$h" KILL
-  [ "$TOPOLOGY" = bgp ] && stop "$h-bird" KILL
   ip -n "$(ns "$h")" link set eth0 down
 }
 

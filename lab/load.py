@@ -7,8 +7,8 @@ ECMP router with an L4 hash spreads them. Bounded: at most --rate
 connections a second in all, for at most --duration seconds (or until
 --stop FILE exists), from --threads threads.
 
-Prints one line per request, "END_MS STATUS SOURCE ERROR" (STATUS 0: the
-request failed; ERROR "-" when it did not), then a summary line
+Prints one line per request, "END_MS STATUS SOURCE ERROR DURATION_MS"
+(STATUS 0: the request failed; ERROR "-" when it did not), then a summary line
 "# total N ok N failed N" on stderr. Run it in the client's namespace.
 """
 import argparse
@@ -60,9 +60,11 @@ def worker(args, ctx, sources, index, lock, out, counts, deadline):
     while time.monotonic() < deadline and not (args.stop and os.path.exists(args.stop)):
         source = sources[n % len(sources)]
         n += args.threads
+        began = time.monotonic()
         status, err = one_request(args, ctx, source)
+        took = int((time.monotonic() - began) * 1000)
         with lock:
-            out.write(f"{int(time.time() * 1000)} {status} {source} {err}\n")
+            out.write(f"{int(time.time() * 1000)} {status} {source} {err} {took}\n")
             counts[0] += 1
             counts[1 if status == 200 else 2] += 1
         next_at += interval
