@@ -169,6 +169,7 @@ step_failback() {
 step_backend_down() {
   local m rc=0 seen
   m=$(master)
+  [ "$TOUR_TOPOLOGY" = bgp ] && m=gw-1 # every gateway checks the backends
   show "lab/lab.sh stop-web web-01      # stop nginx on web-01"
   "$LAB" stop-web web-01
   show "ip netns exec $P$m curl -s http://127.0.0.1:9100/metrics | grep rampart_backend_up"
@@ -245,11 +246,13 @@ show_post() {
 
 # post_each MESSAGE WANT_CODE: two POSTs (round robin: one per web server);
 # prints what each answered; passes when both answered WANT_CODE, one by
-# web-01 and one by web-02.
+# web-01 and one by web-02. Behind BGP each POST may reach another gateway,
+# each with its own round robin: up to 8 POSTs, until both have answered.
 post_each() {
-  local msg=$1 want=$2 code servers="" rc=0 i
+  local msg=$1 want=$2 code servers="" rc=0 i tries=2
+  [ "$TOUR_TOPOLOGY" = bgp ] && tries=8
   show_post "$msg"
-  for i in 1 2; do
+  for i in $(seq $tries); do
     code=$(gb_post "$msg #$i")
     servers="$servers $(field server)"
     if [ "$code" = 303 ]; then
@@ -258,8 +261,13 @@ post_each() {
       echo "  $code from $(field server): $(field error)"
     fi
     [ "$code" = "$want" ] || rc=1
+    [[ $servers == *web-01* && $servers == *web-02* ]] && break
   done
-  [[ $servers == " web-01 web-02" || $servers == " web-02 web-01" ]] || rc=1
+  if [ "$TOUR_TOPOLOGY" = bgp ]; then
+    [[ $servers == *web-01* && $servers == *web-02* ]] || rc=1
+  else
+    [[ $servers == " web-01 web-02" || $servers == " web-02 web-01" ]] || rc=1
+  fi
   return $rc
 }
 
