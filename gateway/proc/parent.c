@@ -249,9 +249,9 @@ static void reload_commit(struct parent *p)
     p->cfg = p->next_cfg;
     p->next_cfg = NULL;
     p->heartbeat_timeout_ms = heartbeat_timeout(p->cfg);
-    if (!p->stop_why)
-        announce_undrain(p->announce);
     log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
+    if (!p->stop_why)
+        announce_undrain(p->announce); /* [bgp]: back, if it withdrew for this reload */
     notify_send(NOTIFY_READY, "serving");
 }
 
