@@ -293,7 +293,7 @@ static void parent_reload(struct parent *p)
 {
     if (p->pending || p->next_cfg || p->stopping || p->stop_why) {
         log_event(LOG_LEVEL_WARN, "reload_ignored", "reason",
-                  p->stopping ? "shutting down" : "a reload is already in progress", LOG_END);
+                  p->stopping || p->stop_why ? "shutting down" : "a reload is already in progress", LOG_END);
         return;
     }
     log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
