@@ -50,8 +50,7 @@ static void check_vrrp_overlap(struct config_loader *ld)
                 config_error(ld, ld->bgp_addr_line[i],
                              "[bgp] service_address %s is also a virtual_ip of %s (line %u): an address is "
                              "announced over BGP or moved by VRRP, not both",
-                             format_ip(&cfg->bgp.addrs[i].addr, a, sizeof a), label,
-                             ld->vrrp_vip_line[v][k]);
+                             format_ip(&cfg->bgp.addrs[i].addr, a, sizeof a), label, ld->vrrp_vip_line[v][k]);
             }
         }
 }
@@ -61,9 +60,10 @@ static void check_health(struct config_loader *ld)
     const struct config *cfg = ld->cfg;
     const struct config_bgp *b = &cfg->bgp;
     if (b->min_backends > cfg->n_backends && cfg->n_backends > 0)
-        config_error(ld, ld->bgp_min_backends_line ? ld->bgp_min_backends_line : b->line,
-                     "[bgp] min_backends = %u, but only %u backend%s configured: the node would never announce",
-                     b->min_backends, cfg->n_backends, cfg->n_backends == 1 ? " is" : "s are");
+        config_error(
+            ld, ld->bgp_min_backends_line ? ld->bgp_min_backends_line : b->line,
+            "[bgp] min_backends = %u, but only %u backend%s configured: the node would never announce",
+            b->min_backends, cfg->n_backends, cfg->n_backends == 1 ? " is" : "s are");
     if (b->require_firewall && !cfg->firewall.policy[0])
         config_error(ld, ld->bgp_firewall_line ? ld->bgp_firewall_line : b->line,
                      "[bgp] require_firewall = yes, but [firewall] names no policy: set one, or "

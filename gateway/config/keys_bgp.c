@@ -77,7 +77,9 @@ static int key_bgp_table(struct config_loader *ld, void *base, char *value, char
         return -1;
     if (t >= 253 && t <= 255) {
         WHY("%lld is the kernel's %s table: name a table of Rampart's own (e.g. 100)", t,
-            t == 253 ? "default" : t == 254 ? "main" : "local");
+            t == 253   ? "default"
+            : t == 254 ? "main"
+                       : "local");
         return -1;
     }
     b->table = (unsigned)t;

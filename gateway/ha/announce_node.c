@@ -30,7 +30,8 @@ static void list_addrs(const struct config_bgp *cfg, char *out, size_t len)
     out[0] = '\0';
     for (unsigned i = 0; i < cfg->n_addrs && at < len; i++) {
         char a[PARSE_ADDR_STR_MAX];
-        int n = snprintf(out + at, len - at, "%s%s", i ? " " : "", format_ip(&cfg->addrs[i].addr, a, sizeof a));
+        int n =
+            snprintf(out + at, len - at, "%s%s", i ? " " : "", format_ip(&cfg->addrs[i].addr, a, sizeof a));
         at += n > 0 ? (size_t)n : 0;
     }
 }

@@ -31,7 +31,7 @@
 
 #include <stdbool.h>
 
-#define ANNOUNCE_ROUTE_PROTO 210       /* rtm_protocol of our routes ("rampart" in rt_protos) */
+#define ANNOUNCE_ROUTE_PROTO 210         /* rtm_protocol of our routes ("rampart" in rt_protos) */
 #define ANNOUNCE_DEVICE_FMT  "rampart%u" /* + [bgp] table: at most "rampart65535" */
 #define ANNOUNCE_DEVICE_MAX  16          /* IFNAMSIZ */
 

@@ -129,9 +129,12 @@ static void test_drain_delay(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fit_node_announces),   cmocka_unit_test(test_start_state_withdrawn),
-        cmocka_unit_test(test_each_condition_withdraws), cmocka_unit_test(test_firewall_not_required),
-        cmocka_unit_test(test_min_backends_boundary), cmocka_unit_test(test_block_names),
+        cmocka_unit_test(test_fit_node_announces),
+        cmocka_unit_test(test_start_state_withdrawn),
+        cmocka_unit_test(test_each_condition_withdraws),
+        cmocka_unit_test(test_firewall_not_required),
+        cmocka_unit_test(test_min_backends_boundary),
+        cmocka_unit_test(test_block_names),
         cmocka_unit_test(test_drain_delay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -376,7 +376,8 @@ static const struct bad_case bad_cases[] = {
     {VALID_HEAD "[firewall]\npolicy = @DIR@/none.policy\n",
      ":6: [firewall] policy '@DIR@/none.policy': No such file or directory"},
     {VALID_HEAD "just some words\n", ":5: syntax error: expected 'key = value', '[section]' or a comment"},
-    {VALID_HEAD "[bgp]\nenabled = yes\nrequire_firewall = no\n", ":5: [bgp] enabled, but no 'service_address'"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nrequire_firewall = no\n",
+     ":5: [bgp] enabled, but no 'service_address'"},
     {VALID_HEAD "[bgp]\nservice_address = 198.18.10.10/24\n",
      ":6: [bgp] service_address: '198.18.10.10/24': a service address is one host (/32); the router "
      "aggregates, not the gateway"},
@@ -639,8 +640,9 @@ static void test_bgp_section(void **state)
     assert_false(c->bgp.require_firewall);
     config_free(c);
     /* exactly CONFIG_MAX_SERVICE_ADDRS is fine; a disabled [bgp] needs nothing */
-    write_config(VALID_HEAD "[bgp]\nenabled = no\nservice_address = 198.18.10.1 198.18.10.2 198.18.10.3 "
-                            "198.18.10.4 198.18.10.5 198.18.10.6 198.18.10.7 198.18.10.8\nmin_backends = 64\n");
+    write_config(VALID_HEAD
+                 "[bgp]\nenabled = no\nservice_address = 198.18.10.1 198.18.10.2 198.18.10.3 "
+                 "198.18.10.4 198.18.10.5 198.18.10.6 198.18.10.7 198.18.10.8\nmin_backends = 64\n");
     c = config_load(path, &e);
     assert_non_null(c);
     assert_int_equal(c->bgp.n_addrs, CONFIG_MAX_SERVICE_ADDRS);
