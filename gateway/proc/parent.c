@@ -399,7 +399,7 @@ static void report_status(struct parent *p, bool force)
     track_vrrp_roles(p);
     if (!p->current || p->current->state != RELAY_SERVING)
         return;
-    uint64_t transitions = vrrp_set_transitions(p->vrrp);
+    uint64_t transitions = vrrp_set_transitions(p->vrrp) + announce_transitions(p->announce);
     bool changed = transitions != p->vrrp_transitions_sent;
     uint64_t now = loop_now_ms(p->loop);
     if (!force && !changed && now - p->status_sent_ms < PARENT_STATUS_EVERY_MS)
@@ -409,6 +409,13 @@ static void report_status(struct parent *p, bool force)
     report_vrrp(p);
     parent_firewall_read_counters(&p->firewall);
     ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall.status, sizeof p->firewall.status);
+    if (p->announce) {
+        struct admin_bgp_status bgp = {.enabled = true,
+                                       .announced = announce_announced(p->announce),
+                                       .transitions = announce_transitions(p->announce)};
+        snprintf(bgp.reason, sizeof bgp.reason, "%s", announce_block_name(announce_state(p->announce)));
+        ipc_send(p->current->io.fd, IPC_BGP, &bgp, sizeof bgp);
+    }
 }
 
 /* ---- messages from relays --------------------------------------------------------- */
