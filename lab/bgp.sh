@@ -115,7 +115,8 @@ bgp_start_gw_bird() {
 }
 
 # bgp_silence NAME: nothing in or out of the gateway's uplink (a netdev
-# table of the lab's own in its namespace); the carrier stays up.
+# table of the lab's own in its namespace); the carrier stays up. When it
+# took effect goes to $RUN/NAME/silenced-at (epoch ms), for the tour.
 bgp_silence() {
   in_ns "$1" nft -f - <<'EOF'
 table netdev lab_dead {
@@ -123,6 +124,7 @@ table netdev lab_dead {
   chain in { type filter hook ingress device "eth0" priority 0; policy drop; }
 }
 EOF
+  date +%s%3N >"$RUN/$1/silenced-at"
 }
 bgp_unsilence() { in_ns "$1" nft delete table netdev lab_dead 2>/dev/null || true; }
 

@@ -145,6 +145,7 @@ step_bgp_crash() {
     echo "  $h is still in the ECMP"
     rc=1
   fi
+  t0=$(cat "$RUN/$h/silenced-at" 2>/dev/null || echo "$t0") # when the silence took effect
   gone=$(bfd_down_ms "$h")
   load_wait
   read -r tot ok failed slowest < <(load_counts "$LOAD_FILE")
