@@ -50,7 +50,7 @@ bgp_make_topology() {
   done
   for h in $WEBS; do link "$h" eth0 "${PRIV[$h]}" priv || die "$h link"; done
   # the client even routes the private network at the router: the router
-  # and the gateways must refuse to carry it (router.policy, gateway.policy)
+  # and the gateways must refuse to carry it (bgp-router.policy, gateway.policy)
   ip -n "$(ns client)" route add 198.19.0.0/24 via 198.18.0.1
   bgp_router_setup
 }
@@ -71,8 +71,8 @@ bgp_router_setup() {
     "$ROOT/examples/router-pin-flows.nft" >"$RUN/router/pin-flows.nft"
   in_ns router nft -f "$RUN/router/pin-flows.nft" || die "router: nft -f pin-flows.nft failed"
   if firewall_ready; then
-    in_ns router "$BUILD/rampart-fw" apply "$ROOT/policies/router.policy" >>"$RUN/logs/firewall.log" 2>&1 ||
-      die "firewall: rampart-fw apply router.policy failed (see $RUN/logs/firewall.log)"
+    in_ns router "$BUILD/rampart-fw" apply "$ROOT/policies/bgp-router.policy" >>"$RUN/logs/firewall.log" 2>&1 ||
+      die "firewall: rampart-fw apply bgp-router.policy failed (see $RUN/logs/firewall.log)"
   fi
 }
 

@@ -328,7 +328,7 @@ static void parent_reload(struct parent *p)
     if (next->n_vrrp != p->cfg->n_vrrp || memcmp(next->vrrp, p->cfg->vrrp, sizeof next->vrrp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
                   "[vrrp] changes take effect at the next restart", LOG_END);
-    if (next->bgp.enabled != p->cfg->bgp.enabled || memcmp(&next->bgp, &p->cfg->bgp, sizeof next->bgp) != 0)
+    if (memcmp(&next->bgp, &p->cfg->bgp, sizeof next->bgp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason", "[bgp] changes take effect at the next restart",
                   LOG_END);
     uint64_t wait = listener_set_changes(p->cfg, next) ? announce_drain(p->announce) : 0;

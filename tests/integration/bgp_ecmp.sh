@@ -82,7 +82,7 @@ tour_step() { # NAME FUNCTION: the step's output as comments, then ok/not ok
 tcp_open() { ip netns exec "$LAB_PREFIX$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 check "gw-1's BGP port answers the router" tcp_open router 198.18.8.2 179
 check_fails "gw-1's BGP port is closed to a web server (gateway.policy)" tcp_open web-01 198.19.0.2 179
-check_fails "the client cannot reach a gateway's BGP port (router.policy)" tcp_open client 198.18.8.2 179
+check_fails "the client cannot reach a gateway's BGP port (bgp-router.policy)" tcp_open client 198.18.8.2 179
 check_fails "the client cannot reach the router's BGP port" tcp_open client 198.18.0.1 179
 bfd_accepts=$(ip netns exec "${LAB_PREFIX}gw-1" nft list chain inet rampart input 2>/dev/null |
   grep 'udp dport { 3784, 3785, 4784 }' | grep -o 'packets [0-9]*' | awk '{print $2}')

@@ -44,8 +44,8 @@ $P/share/doc/rampart/policies/examples/blocklist-only.policy
 $P/share/doc/rampart/policies/examples/router.policy
 $P/share/doc/rampart/policies/examples/single-web-server.policy
 $P/share/doc/rampart/policies/examples/strict-output.policy
+$P/share/doc/rampart/policies/bgp-router.policy
 $P/share/doc/rampart/policies/gateway.policy
-$P/share/doc/rampart/policies/router.policy
 $P/share/doc/rampart/policies/web.policy
 $P/share/man/man5/policy.5
 $P/share/man/man5/rampart.ini.5
