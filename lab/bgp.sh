@@ -17,9 +17,9 @@
 # control socket and PID file under $RUN/NAME/ and is started and stopped
 # by its PID; the system's BIRD is never used.
 
+# shellcheck disable=SC2034 # BGP_MAX is lab.sh's too
 BGP_MAX=8 # gateways: 198.19.0.2-.9 (web.policy's gateways), 8 /30 links
 SVC=198.18.10.10
-LOAD_SOURCES=198.18.0.100-115
 ROUTER_AS=65000
 GATEWAY_AS=65001
 
@@ -27,7 +27,11 @@ gw_link_addr() { echo "198.18.8.$((4 * ${1#gw-} - 2))"; }    # gw-K's end of its
 router_link_addr() { echo "198.18.8.$((4 * ${1#gw-} - 3))"; } # the router's end
 
 # bgp_names N: "gw-1 ... gw-N"
-bgp_names() { local i; for i in $(seq "$1"); do printf 'gw-%d ' "$i"; done; }
+bgp_names() {
+  local i out=""
+  for i in $(seq "$1"); do out="$out gw-$i"; done
+  echo "${out# }"
+}
 
 bgp_make_topology() {
   local h i

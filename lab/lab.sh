@@ -415,7 +415,7 @@ cmd_down() {
   say "down: namespaces and processes removed"
 }
 
-all_announced() { [ "$(bgp_announcers)" = "$(echo $GATEWAYS)" ]; }
+all_announced() { [ "$(bgp_announcers)" = "$GATEWAYS" ]; }
 
 cmd_status() {
   if ! lab_exists; then

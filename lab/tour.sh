@@ -15,7 +15,7 @@ CA=${LAB_PKI:-$RUN/pki}/ca.crt
 read -r TOUR_TOPOLOGY TOUR_NGW < <(cat "$RUN/topology" 2>/dev/null || echo vrrp 2)
 if [ "$TOUR_TOPOLOGY" = bgp ]; then
   VIP=198.18.10.10
-  TOUR_GATEWAYS=$(for i in $(seq "$TOUR_NGW"); do printf 'gw-%d ' "$i"; done)
+  TOUR_GATEWAYS=$(seq -f 'gw-%g' -s ' ' "$TOUR_NGW")
 else
   VIP=198.18.0.10
   TOUR_GATEWAYS="gw-1 gw-2"

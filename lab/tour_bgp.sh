@@ -70,7 +70,7 @@ step_bgp_ecmp() {
   show "ip netns exec ${P}router birdc -s $RUN/router/bird.ctl show protocols"
   bird_router show protocols | awk 'NR > 1 && $2 == "BGP" && $1 != "gateways"' | sed 's/^/  /'
   local want have
-  want=$(echo $TOUR_GATEWAYS) have=$(announcers)
+  want=$TOUR_GATEWAYS have=$(announcers)
   echo "  in the ECMP: ${have:-none} (want: $want)"
   [ "$have" = "$want" ]
 }

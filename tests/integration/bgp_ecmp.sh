@@ -117,7 +117,7 @@ sleep 1.5
 kill -HUP "$(cat "$LAB_RUN/pids/gw-3.pid")"
 wait_for 15 bash -c "[ \$(grep -c reload_done '$gw_log') -ge 2 ]"
 load_wait
-read -r tot ok_n failed slowest < <(load_counts "$LOAD_FILE")
+read -r tot _ failed _ < <(load_counts "$LOAD_FILE")
 note "reload with a new listener: $tot requests, $failed failed"
 grep -E 'bgp_withdraw|bgp_drain_wait|reload_done|bgp_announce' "$gw_log" | tail -n 4 | log_brief | sed 's/^/#/'
 check "a reload that adds a listener withdraws, waits drain_wait, then reloads" \
