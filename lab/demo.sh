@@ -55,8 +55,13 @@ step() {
   fi
 }
 
-step "HTTPS through the VIP, certificate verified against the lab CA, alternates web-01/web-02" \
-  step_https_alternates
+if [ "$TOUR_TOPOLOGY" = bgp ]; then
+  step "HTTPS through the service address, certificate verified against the lab CA, both web servers answer" \
+    step_https_alternates
+else
+  step "HTTPS through the VIP, certificate verified against the lab CA, alternates web-01/web-02" \
+    step_https_alternates
+fi
 step "HTTP redirects to HTTPS" step_redirect
 step "the client cannot reach a web server directly" step_no_direct_access
 step "the guestbook: an entry written through the VIP is read on both web servers, web-02 from its replica" \
