@@ -28,6 +28,7 @@ static struct admin_vrrp_status parent_vrrp[ADMIN_VRRP_MAX_INSTANCES];
 static unsigned n_parent_vrrp = 1; /* one "unknown" until the parent reports */
 static struct admin_firewall_status parent_firewall;
 static struct admin_peer_status parent_peer;
+static struct admin_bgp_status parent_bgp; /* enabled = false until the parent reports */
 static atomic_bool draining;
 /* written once by admin_start(), before the listener serves a page */
 static uint64_t start_time_s;
@@ -142,6 +143,16 @@ const char *admin_peer_state_name(enum admin_peer_state s)
 {
     static const char *const names[ADMIN_PEER_STATE_COUNT] = {"disabled", "down", "connecting", "up"};
     return (unsigned)s < ADMIN_PEER_STATE_COUNT ? names[s] : "unknown";
+}
+
+void admin_set_bgp_status(const struct admin_bgp_status *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_bgp = *st;
+    parent_bgp.enabled = clean_bool(&st->enabled);
+    parent_bgp.announced = clean_bool(&st->announced);
+    parent_bgp.reason[ADMIN_LABEL_MAX - 1] = '\0';
+    pthread_mutex_unlock(&parent_lock);
 }
 
 void admin_set_draining(bool on)
@@ -261,6 +272,7 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     out->n_vrrp = n_parent_vrrp;
     out->firewall = parent_firewall;
     out->peer = parent_peer;
+    out->bgp = parent_bgp;
     pthread_mutex_unlock(&parent_lock);
     pthread_mutex_lock(&history_lock);
     out->history = history;

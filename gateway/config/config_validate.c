@@ -119,4 +119,5 @@ void config_validate(struct config_loader *ld)
     validate_limits(ld);
     config_validate_vrrp(ld);
     config_validate_peer(ld);
+    config_validate_bgp(ld);
 }

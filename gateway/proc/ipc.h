@@ -40,6 +40,7 @@ enum ipc_type {
     IPC_TICKET_KEYS, /* struct tls_ticket_keys: session-ticket keys from the parent,
                       * right after BACKENDS and again at every rotation */
     IPC_PEER,        /* struct admin_peer_status: the peer channel, for the admin pages */
+    IPC_BGP,         /* struct admin_bgp_status: the [bgp] announcement, for /metrics */
     IPC_TYPE_END
 };
 
