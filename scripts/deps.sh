@@ -29,6 +29,7 @@ APT_PACKAGES=(
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch
   systemd debhelper
   libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors
+  libcurl4-openssl-dev libjansson-dev pebble
 )
 
 say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }
@@ -185,13 +186,46 @@ else
   say "llhttp: present"
 fi
 
-# --- 5. the relay's user ---------------------------------------------------
+# --- 5. pebble with ACME Renewal Information -------------------------------
+# Debian 12's pebble (2.4, installed above) has no renewalInfo (RFC 9773,
+# ARI); Debian 13's 2.6 serves draft-ietf-acme-ari-03, which is what RFC
+# 9773 became. The ACME tests run both: 2.4 as the ACME server of most of
+# them, 2.6 where ARI is the subject (tests/integration/acme_pebble.sh).
+# A Go program, static: its binary runs here as it is.
+STEP=pebble-ari
+PEBBLE_PREFIX=$DEPS/pebble
+if [ ! -x "$PEBBLE_PREFIX/bin/pebble" ]; then
+  private_apt_update
+  dl=$DEPS/src/pebble
+  mkdir -p "$dl" "$PEBBLE_PREFIX/bin"
+  say "pebble: fetching pebble from Debian $TRIXIE_SUITE (renewalInfo)"
+  (cd "$dl" && rm -f ./*.deb && apt-get "${APT_OPTS[@]}" download -qq pebble >/dev/null) \
+    || fail "apt-get download pebble failed"
+  rm -rf "$dl/x" && dpkg-deb -x "$dl"/pebble_*.deb "$dl/x"
+  cp "$dl/x/usr/bin/pebble" "$PEBBLE_PREFIX/bin/pebble"
+  [ "$(strings "$PEBBLE_PREFIX/bin/pebble" | grep -c renewalInfo)" -gt 0 ] || fail "$TRIXIE_SUITE's pebble serves no renewalInfo"
+  say "pebble: $(basename "$dl"/pebble_*.deb .deb) in $PEBBLE_PREFIX/bin"
+else
+  say "pebble (ARI): present"
+fi
+
+# --- 6. the relay's user ---------------------------------------------------
 # A dedicated system user for the unprivileged relay process (the default
 # [gateway] user): shared "nobody" would let other daemons signal Rampart.
 STEP=user
 if ! id -u rampart >/dev/null 2>&1; then
   say "creating system user 'rampart' for the relay process"
   useradd --system --no-create-home --shell /usr/sbin/nologin rampart || fail "useradd rampart failed"
+fi
+
+# --- 7. the ACME process's user -----------------------------------------------
+# One user per role ([acme] user): the ACME process shares no uid with the
+# relay or the parent, and the firewall policy names it for its own output
+# rule (the ACME server only).
+STEP=acme-user
+if ! id -u rampart-acme >/dev/null 2>&1; then
+  say "creating system user 'rampart-acme' for the ACME process"
+  useradd --system --no-create-home --shell /usr/sbin/nologin rampart-acme || fail "useradd rampart-acme failed"
 fi
 
 STEP=done

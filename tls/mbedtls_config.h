@@ -68,7 +68,7 @@
 #define MBEDTLS_PEM_PARSE_C      /* PEM certificate and key files */
 #define MBEDTLS_PK_C             /* private key abstraction */
 #define MBEDTLS_PK_PARSE_C       /* parse private keys */
-#define MBEDTLS_PK_WRITE_C       /* PSA key import of parsed keys */
+#define MBEDTLS_PK_WRITE_C       /* PSA key import of parsed keys; ACME keys written out (below) */
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C /* parse our certificate chains */
 
@@ -116,6 +116,20 @@
  * (MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED); the pair
  * certificate mode the ECDHE-ECDSA/RSA code above, and x509 verification. */
 #define MBEDTLS_SSL_CLI_C        /* dialing the peer gateway; the site's listeners stay server-only */
+
+/* ---- ACME (tls/tls_acme.c, tls/tls_challenge.c) --------------------------- */
+/* The ACME process (gateway/acme/) makes its certificates' key pairs and
+ * certificate signing requests, signs its requests to the ACME server with
+ * JWS ES256 (RFC 7515/7518) and the parent checks what comes back; the
+ * relay answers TLS-ALPN-01 (RFC 8737) with a self-signed certificate it
+ * makes per challenge, and the parent makes a self-signed placeholder for
+ * a name ACME has not served yet. Writing keys, requests and certificates
+ * is needed for that and for nothing else. */
+#define MBEDTLS_X509_CREATE_C    /* the common part of the two writers below */
+#define MBEDTLS_X509_CSR_WRITE_C /* the CSR of a new certificate (mbedtls_x509write_csr) */
+#define MBEDTLS_X509_CRT_WRITE_C /* TLS-ALPN-01 challenge certificates, the first start's placeholder */
+#define MBEDTLS_PEM_WRITE_C      /* keys and certificates written as PEM (PK_WRITE_C is above) */
+#define MBEDTLS_GENPRIME         /* RSA-2048 key generation ([acme] key_type = rsa) */
 
 /* Record buffers: the input buffer must take a full 16 KiB record from any
  * client; the output buffer bounds the size of records we send. */

@@ -61,6 +61,11 @@ struct tls_conn {
     char error[TLS_ERROR_MAX];
 };
 
+/* tls_acme.c: an ACME key (tls_acme.h), as tls_acme_check.c reads it too. */
+struct tls_acme_key {
+    mbedtls_pk_context pk;
+};
+
 /* tls_rng.c: the process-wide DRBG (thread-safe: mbedTLS locks it). */
 int tls_rng(void *ctx, unsigned char *out, size_t len);
 void *tls_rng_ctx(void);
