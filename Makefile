@@ -41,7 +41,8 @@ LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(MS_TIME_WRAP) $(EXTRA_L
 MBEDTLS_LIBS := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a $(MBEDTLS)/lib/libmbedcrypto.a
 CRYPTO_LIBS  := -lIPSec_MB -lhogweed -lnettle -lgmp -lsodium
 LINK_LIBS = -Wl,--start-group $(1) $(MBEDTLS_LIBS) -Wl,--end-group $(CRYPTO_LIBS) $(LLHTTP)/lib/libllhttp.a \
-            $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+            $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread \
+            $(shell pkg-config --libs libcurl jansson 2>/dev/null)
 LDLIBS  = $(call LINK_LIBS,$(BUILD)/librampart.a)
 
 MAINS    := gateway/main.c firewall/cli.c

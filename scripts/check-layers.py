@@ -7,7 +7,7 @@ any LOWER layer; never of its own layer's other folders or of a higher one:
     0  common/
     1  tls/  firewall/
     2  gateway/event/  gateway/http/  gateway/config/
-    3  gateway/upstream/  gateway/ha/
+    3  gateway/upstream/  gateway/ha/  gateway/acme/
     4  gateway/admin/
     5  gateway/proxy/
     6  gateway/proc/
@@ -36,14 +36,14 @@ LAYERS = [
     ["common"],
     ["tls", "firewall"],
     ["gateway/event", "gateway/http", "gateway/config"],
-    ["gateway/upstream", "gateway/ha"],
+    ["gateway/upstream", "gateway/ha", "gateway/acme"],
     ["gateway/admin"],
     ["gateway/proxy"],
     ["gateway/proc"],
     ["gateway/main.c"],
 ]
 RANK = {folder: rank for rank, folders in enumerate(LAYERS) for folder in folders}
-RULE_TEXT = ("common <- tls, firewall <- gateway/{event,http,config} <- gateway/{upstream,ha} "
+RULE_TEXT = ("common <- tls, firewall <- gateway/{event,http,config} <- gateway/{upstream,ha,acme} "
              "<- gateway/admin <- gateway/proxy <- gateway/proc <- gateway/main.c")
 FIREWALL_GATE = ("gateway/proc/parent_firewall.c", "gateway/proc/parent_blocker.c")
 ONE_STATE_MACHINE = [
