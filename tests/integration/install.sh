@@ -40,11 +40,11 @@ $P/share/doc/rampart/examples/prometheus-rules.yml
 $P/share/doc/rampart/examples/rampart-bgp.service.conf
 $P/share/doc/rampart/examples/rampart.ini
 $P/share/doc/rampart/examples/router-pin-flows.nft
+$P/share/doc/rampart/policies/bgp-router.policy
 $P/share/doc/rampart/policies/examples/blocklist-only.policy
 $P/share/doc/rampart/policies/examples/router.policy
 $P/share/doc/rampart/policies/examples/single-web-server.policy
 $P/share/doc/rampart/policies/examples/strict-output.policy
-$P/share/doc/rampart/policies/bgp-router.policy
 $P/share/doc/rampart/policies/gateway.policy
 $P/share/doc/rampart/policies/web.policy
 $P/share/man/man5/policy.5
