@@ -315,9 +315,9 @@ static int crt_fill(mbedtls_x509write_cert *crt, const struct tls_acme_key *k, c
     return ret;
 }
 
-int tls_acme_self_signed(const struct tls_acme_key *k, const char *const *names, unsigned n, int64_t not_before,
-                         int64_t not_after, const uint8_t *acme_id, bool pem, uint8_t *out, size_t cap,
-                         size_t *len, char *err, size_t err_len)
+int tls_acme_self_signed(const struct tls_acme_key *k, const char *const *names, unsigned n,
+                         int64_t not_before, int64_t not_after, const uint8_t *acme_id, bool pem,
+                         uint8_t *out, size_t cap, size_t *len, char *err, size_t err_len)
 {
     if (!names_ok(names, n) || not_after <= not_before) {
         snprintf(err, err_len, "self-signed certificate: bad names or validity");

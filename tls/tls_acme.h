@@ -64,7 +64,8 @@ int tls_acme_jwk_coords(const struct tls_acme_key *k, char x[TLS_ACME_B64_COORD_
 /* RFC 7638: base64url(SHA-256('{"crv":"P-256","kty":"EC","x":X,"y":Y}')). */
 int tls_acme_jwk_thumbprint(const struct tls_acme_key *k, char out[TLS_ACME_THUMBPRINT_MAX]);
 /* ES256 over msg (the JWS signing input): r || s. */
-int tls_acme_es256(const struct tls_acme_key *k, const void *msg, size_t len, uint8_t sig[TLS_ACME_ES256_LEN]);
+int tls_acme_es256(const struct tls_acme_key *k, const void *msg, size_t len,
+                   uint8_t sig[TLS_ACME_ES256_LEN]);
 
 void tls_acme_sha256(const void *data, size_t len, uint8_t out[TLS_ACME_SHA256_LEN]);
 
@@ -79,9 +80,9 @@ int tls_acme_csr(const struct tls_acme_key *k, const char *const *names, unsigne
  * section 3), or NULL (a placeholder: O=TLS_ACME_PLACEHOLDER_ORG). As DER,
  * or PEM (NUL-terminated) when pem. */
 #define TLS_ACME_PLACEHOLDER_ORG "Rampart placeholder (no ACME certificate yet)"
-int tls_acme_self_signed(const struct tls_acme_key *k, const char *const *names, unsigned n, int64_t not_before,
-                         int64_t not_after, const uint8_t *acme_id, bool pem, uint8_t *out, size_t cap,
-                         size_t *len, char *err, size_t err_len);
+int tls_acme_self_signed(const struct tls_acme_key *k, const char *const *names, unsigned n,
+                         int64_t not_before, int64_t not_after, const uint8_t *acme_id, bool pem,
+                         uint8_t *out, size_t cap, size_t *len, char *err, size_t err_len);
 
 /* What the parent and the ACME process need of a leaf certificate. */
 struct tls_acme_cert_info {
@@ -89,14 +90,15 @@ struct tls_acme_cert_info {
     uint8_t serial[TLS_ACME_SERIAL_MAX];
     size_t serial_len; /* the INTEGER's content octets, as ARI names it */
     uint8_t keyid[TLS_ACME_KEYID_MAX];
-    size_t keyid_len;                          /* authority key identifier; 0 when absent */
+    size_t keyid_len;                         /* authority key identifier; 0 when absent */
     uint8_t fingerprint[TLS_ACME_SHA256_LEN]; /* SHA-256 of the leaf's DER */
-    bool placeholder;                          /* made by tls_acme_self_signed for a name */
+    bool placeholder;                         /* made by tls_acme_self_signed for a name */
     enum tls_acme_key_type key_type;
 };
 
 /* The leaf (first certificate) of a PEM chain. */
-int tls_acme_cert_info(const char *chain, size_t len, struct tls_acme_cert_info *out, char *err, size_t err_len);
+int tls_acme_cert_info(const char *chain, size_t len, struct tls_acme_cert_info *out, char *err,
+                       size_t err_len);
 
 /* What may be served for names[0..n): the chain parses (leaf first, at most
  * TLS_ACME_CERT_PEM_MAX), key is the leaf's key of kind `type`, the leaf's

@@ -78,7 +78,8 @@ static void leaf_info(const mbedtls_x509_crt *c, struct tls_acme_cert_info *out)
     out->key_type = mbedtls_pk_get_type(&c->pk) == MBEDTLS_PK_RSA ? TLS_ACME_KEY_RSA : TLS_ACME_KEY_ECDSA;
 }
 
-int tls_acme_cert_info(const char *chain, size_t len, struct tls_acme_cert_info *out, char *err, size_t err_len)
+int tls_acme_cert_info(const char *chain, size_t len, struct tls_acme_cert_info *out, char *err,
+                       size_t err_len)
 {
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
@@ -155,8 +156,8 @@ static int check_key(const mbedtls_x509_crt *c, const char *key, size_t key_len,
         return -1;
     int rc = 0;
     if (tls_acme_key_kind(k) != type) {
-        snprintf(err, err_len, "the key is %s where %s was asked for", tls_acme_key_type_name(tls_acme_key_kind(k)),
-                 tls_acme_key_type_name(type));
+        snprintf(err, err_len, "the key is %s where %s was asked for",
+                 tls_acme_key_type_name(tls_acme_key_kind(k)), tls_acme_key_type_name(type));
         rc = -1;
     } else if (mbedtls_pk_check_pair(&c->pk, &k->pk, tls_rng, tls_rng_ctx()) != 0) {
         snprintf(err, err_len, "the private key is not the certificate's");

@@ -31,10 +31,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ACME_URL_MAX        512         /* any URL the server names, with its NUL */
-#define ACME_NONCE_MAX      128         /* a Replay-Nonce (Boulder's: 43-64 characters) */
-#define ACME_TOKEN_MAX      128         /* a challenge token (at least 22 characters: 128 bits) */
-#define ACME_TOKEN_MIN      22          /* RFC 8555 section 8.1: 128 bits of entropy, base64url */
+#define ACME_URL_MAX        512 /* any URL the server names, with its NUL */
+#define ACME_NONCE_MAX      128 /* a Replay-Nonce (Boulder's: 43-64 characters) */
+#define ACME_TOKEN_MAX      128 /* a challenge token (at least 22 characters: 128 bits) */
+#define ACME_TOKEN_MIN      22  /* RFC 8555 section 8.1: 128 bits of entropy, base64url */
 #define ACME_KEYAUTH_MAX    (ACME_TOKEN_MAX + TLS_ACME_THUMBPRINT_MAX + 1)
 #define ACME_AUTHZ_MAX      TLS_ACME_NAMES_MAX /* one authorization per name */
 #define ACME_CHALLENGES_MAX 8                  /* challenges one authorization offers */

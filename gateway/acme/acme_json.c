@@ -17,7 +17,7 @@
 
 const char *acme_status_name(enum acme_status s)
 {
-    static const char *const names[] = {"unknown", "pending", "ready",   "processing", "valid",
+    static const char *const names[] = {"unknown", "pending",     "ready",   "processing", "valid",
                                         "invalid", "deactivated", "expired", "revoked"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
@@ -30,12 +30,18 @@ const char *acme_challenge_type_name(enum acme_challenge_type t)
 const char *acme_fail_name(enum acme_fail f)
 {
     static const char *const names[ACME_FAIL_COUNT] = {
-        [ACME_FAIL_NETWORK] = "network",         [ACME_FAIL_TIMEOUT] = "timeout",
-        [ACME_FAIL_STATUS] = "status",           [ACME_FAIL_PROTOCOL] = "protocol",
-        [ACME_FAIL_TOO_BIG] = "too_big",         [ACME_FAIL_REDIRECT] = "redirect",
-        [ACME_FAIL_PROBLEM] = "problem",         [ACME_FAIL_BAD_NONCE] = "bad_nonce",
-        [ACME_FAIL_RATE_LIMITED] = "rate_limited", [ACME_FAIL_VALIDATION] = "validation",
-        [ACME_FAIL_NO_CHALLENGE] = "no_challenge", [ACME_FAIL_REFUSED] = "refused",
+        [ACME_FAIL_NETWORK] = "network",
+        [ACME_FAIL_TIMEOUT] = "timeout",
+        [ACME_FAIL_STATUS] = "status",
+        [ACME_FAIL_PROTOCOL] = "protocol",
+        [ACME_FAIL_TOO_BIG] = "too_big",
+        [ACME_FAIL_REDIRECT] = "redirect",
+        [ACME_FAIL_PROBLEM] = "problem",
+        [ACME_FAIL_BAD_NONCE] = "bad_nonce",
+        [ACME_FAIL_RATE_LIMITED] = "rate_limited",
+        [ACME_FAIL_VALIDATION] = "validation",
+        [ACME_FAIL_NO_CHALLENGE] = "no_challenge",
+        [ACME_FAIL_REFUSED] = "refused",
         [ACME_FAIL_INTERNAL] = "internal",
     };
     return (unsigned)f < ACME_FAIL_COUNT ? names[f] : "unknown";
@@ -147,8 +153,8 @@ static int get_str(const json_t *o, const char *key, char *out, size_t cap, bool
     return 0;
 }
 
-static int get_url(const json_t *o, const char *key, const char *dir, char *out, bool required, const char *what,
-                   char *why)
+static int get_url(const json_t *o, const char *key, const char *dir, char *out, bool required,
+                   const char *what, char *why)
 {
     int rc = get_str(o, key, out, ACME_URL_MAX, required, what, why);
     if (rc != 0)
@@ -196,12 +202,13 @@ static int directory_fill(const json_t *o, const char *dir, struct acme_director
         get_url(o, "renewalInfo", dir, out->renewal_info, false, "directory", why) < 0)
         return -1;
     const json_t *meta = json_object_get(o, "meta");
-    out->external_account_required = json_is_object(meta) &&
-                                      json_is_true(json_object_get(meta, "externalAccountRequired"));
+    out->external_account_required =
+        json_is_object(meta) && json_is_true(json_object_get(meta, "externalAccountRequired"));
     return 0;
 }
 
-int acme_json_directory(const char *body, size_t len, const char *dir_url, struct acme_directory *out, char *why)
+int acme_json_directory(const char *body, size_t len, const char *dir_url, struct acme_directory *out,
+                        char *why)
 {
     memset(out, 0, sizeof *out);
     json_t *o = load(body, len, "directory", why);
@@ -456,7 +463,8 @@ int acme_time_parse(const char *s, int64_t *out)
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 ||
         se > 60 || zone_offset(s + 19, &off) < 0)
         return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = se};
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = se};
     *out = (int64_t)timegm(&tm) - off;
     return 0;
 }

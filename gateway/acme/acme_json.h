@@ -23,7 +23,8 @@
 #define ACME_JSON_DEPTH 16 /* no ACME object nests deeper than 4 */
 #define ACME_WHY_MAX    160
 
-int acme_json_directory(const char *body, size_t len, const char *dir_url, struct acme_directory *out, char *why);
+int acme_json_directory(const char *body, size_t len, const char *dir_url, struct acme_directory *out,
+                        char *why);
 int acme_json_order(const char *body, size_t len, const char *dir_url, struct acme_order_obj *out, char *why);
 int acme_json_authz(const char *body, size_t len, const char *dir_url, struct acme_authz_obj *out, char *why);
 int acme_json_challenge(const char *body, size_t len, const char *dir_url, struct acme_challenge_obj *out,

@@ -117,9 +117,9 @@ static void test_key_parse_refuses(void **state)
     assert_int_equal(tls_acme_key_parse("not a key", 9, &k, err, sizeof err), -1);
     assert_null(k);
     /* P-384 is no key ACME gets here */
-    assert_int_equal(
-        run("openssl ecparam -name secp384r1 -genkey -noout -out /dev/stdout 2>/dev/null >/tmp/rampart-p384.$PPID"),
-        0);
+    assert_int_equal(run("openssl ecparam -name secp384r1 -genkey -noout -out /dev/stdout 2>/dev/null "
+                         ">/tmp/rampart-p384.$PPID"),
+                     0);
     char pem[1024];
     char path[64];
     snprintf(path, sizeof path, "/tmp/rampart-p384.%d", getpid());
@@ -233,11 +233,13 @@ static void test_csr_names(void **state)
         assert_int_equal(tls_acme_csr(k, names, 2, der, sizeof der, &len, err, sizeof err), 0);
         assert_int_equal(der[0], 0x30);
         write_file("csr.der", der, len);
-        snprintf(cmd, sizeof cmd, "openssl req -inform DER -in %s/csr.der -noout -verify 2>&1 | tail -n 1", dir);
+        snprintf(cmd, sizeof cmd, "openssl req -inform DER -in %s/csr.der -noout -verify 2>&1 | tail -n 1",
+                 dir);
         run_line(cmd, line, sizeof line);
         assert_non_null(strstr(line, "verify OK"));
         snprintf(cmd, sizeof cmd,
-                 "openssl req -inform DER -in %s/csr.der -noout -text | grep -A1 'Subject Alternative' | tail -n 1",
+                 "openssl req -inform DER -in %s/csr.der -noout -text | grep -A1 'Subject Alternative' | "
+                 "tail -n 1",
                  dir);
         run_line(cmd, line, sizeof line);
         assert_non_null(strstr(line, "DNS:www.foobar.com, DNS:foobar.com"));
@@ -265,25 +267,27 @@ static void test_challenge_certificate(void **state)
         digest[i] = (uint8_t)(0xa0 + i);
     size_t len = 0;
     int64_t now = (int64_t)time(NULL);
-    assert_int_equal(
-        tls_acme_self_signed(k, names, 1, now - 60, now + 3600, digest, true, pem, sizeof pem, &len, err, sizeof err),
-        0);
+    assert_int_equal(tls_acme_self_signed(k, names, 1, now - 60, now + 3600, digest, true, pem, sizeof pem,
+                                          &len, err, sizeof err),
+                     0);
     write_file("chal.pem", pem, len);
     /* critical (BOOLEAN 255), the value the OCTET STRING itself: 04 20, then the digest */
-    snprintf(cmd, sizeof cmd, "openssl asn1parse -in %s/chal.pem | grep -A2 ':1.3.6.1.5.5.7.1.31' | tr -d '\\n'",
-             dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl asn1parse -in %s/chal.pem | grep -A2 ':1.3.6.1.5.5.7.1.31' | tr -d '\\n'", dir);
     run_line(cmd, line, sizeof line);
     assert_non_null(strstr(line, "BOOLEAN           :255"));
-    assert_non_null(strstr(line, "[HEX DUMP]:0420A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"));
+    assert_non_null(
+        strstr(line, "[HEX DUMP]:0420A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"));
     snprintf(cmd, sizeof cmd, "openssl x509 -in %s/chal.pem -noout -ext subjectAltName | tail -n 1", dir);
     run_line(cmd, line, sizeof line);
     assert_non_null(strstr(line, "DNS:www.foobar.com"));
     /* DER too */
-    assert_int_equal(
-        tls_acme_self_signed(k, names, 1, now, now + 60, digest, false, pem, sizeof pem, &len, err, sizeof err), 0);
+    assert_int_equal(tls_acme_self_signed(k, names, 1, now, now + 60, digest, false, pem, sizeof pem, &len,
+                                          err, sizeof err),
+                     0);
     assert_int_equal(pem[0], 0x30);
-    assert_int_equal(tls_acme_self_signed(k, names, 1, now, now, NULL, true, pem, sizeof pem, &len, err, sizeof err),
-                     -1);
+    assert_int_equal(
+        tls_acme_self_signed(k, names, 1, now, now, NULL, true, pem, sizeof pem, &len, err, sizeof err), -1);
     tls_acme_key_free(k);
 }
 
@@ -292,18 +296,19 @@ static void test_challenge_certificate(void **state)
 static void make_issued(void)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
-             "-subj '/CN=test CA' -keyout ca.key -out ca.pem "
-             "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign >/dev/null 2>&1 && "
-             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=www.foobar.com "
-             "-keyout leaf.key -out leaf.csr >/dev/null 2>&1 && "
-             "printf 'subjectAltName=DNS:www.foobar.com,DNS:foobar.com\\n' >leaf.ext && "
-             "openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 "
-             "-extfile leaf.ext -out leaf.pem >/dev/null 2>&1 && "
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
-             "-subj '/CN=other CA' -keyout other.key -out other.pem >/dev/null 2>&1",
-             dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
+        "-subj '/CN=test CA' -keyout ca.key -out ca.pem "
+        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign >/dev/null 2>&1 && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=www.foobar.com "
+        "-keyout leaf.key -out leaf.csr >/dev/null 2>&1 && "
+        "printf 'subjectAltName=DNS:www.foobar.com,DNS:foobar.com\\n' >leaf.ext && "
+        "openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 10 "
+        "-extfile leaf.ext -out leaf.pem >/dev/null 2>&1 && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
+        "-subj '/CN=other CA' -keyout other.key -out other.pem >/dev/null 2>&1",
+        dir);
     assert_int_equal(run(cmd), 0);
 }
 
@@ -320,37 +325,37 @@ static void test_cert_check(void **state)
     snprintf(wrong_ca, sizeof wrong_ca, "%s/other.pem", dir);
     int64_t now = (int64_t)time(NULL);
     struct tls_acme_cert_info info;
-    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, names, 2, ca, now, &info, err,
-                                         sizeof err),
+    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, names, 2, ca, now, &info,
+                                         err, sizeof err),
                      0);
     assert_false(info.placeholder);
     assert_true(info.not_after_s > now + 9 * 86400 && info.not_after_s <= now + 10 * 86400 + 60);
     assert_true(info.keyid_len == 20);
-    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, names, 2, NULL, now, &info, err,
-                                         sizeof err),
+    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, names, 2, NULL, now, &info,
+                                         err, sizeof err),
                      0);
     /* each way it can be wrong */
-    assert_int_equal(tls_acme_cert_check(chain, cn, other, on, TLS_ACME_KEY_ECDSA, names, 2, NULL, now, &info, err,
-                                         sizeof err),
-                     -1);
-    assert_non_null(strstr(err, "not the certificate's"));
-    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_RSA, names, 2, NULL, now, &info, err,
-                                         sizeof err),
-                     -1);
-    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, more, 2, NULL, now, &info, err,
-                                         sizeof err),
-                     -1);
-    assert_non_null(strstr(err, "shop.foobar.com"));
-    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, names, 2, NULL, now + 11 * 86400,
-                                         &info, err, sizeof err),
-                     -1);
-    assert_non_null(strstr(err, "not valid now"));
-    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, names, 2, wrong_ca, now, &info,
+    assert_int_equal(tls_acme_cert_check(chain, cn, other, on, TLS_ACME_KEY_ECDSA, names, 2, NULL, now, &info,
                                          err, sizeof err),
                      -1);
+    assert_non_null(strstr(err, "not the certificate's"));
+    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_RSA, names, 2, NULL, now, &info,
+                                         err, sizeof err),
+                     -1);
+    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, more, 2, NULL, now, &info,
+                                         err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "shop.foobar.com"));
+    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, names, 2, NULL,
+                                         now + 11 * 86400, &info, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "not valid now"));
+    assert_int_equal(tls_acme_cert_check(chain, cn, key, kn, TLS_ACME_KEY_ECDSA, names, 2, wrong_ca, now,
+                                         &info, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "does not verify"));
-    assert_int_equal(tls_acme_cert_check("junk", 4, key, kn, TLS_ACME_KEY_ECDSA, names, 2, NULL, now, &info, err,
-                                         sizeof err),
+    assert_int_equal(tls_acme_cert_check("junk", 4, key, kn, TLS_ACME_KEY_ECDSA, names, 2, NULL, now, &info,
+                                         err, sizeof err),
                      -1);
 }
 
@@ -382,7 +387,8 @@ static void test_cert_info_serial_and_keyid(void **state)
     size_t len = 0;
     int64_t now = (int64_t)time(NULL);
     assert_int_equal(
-        tls_acme_self_signed(k, names, 1, now, now + 600, NULL, true, pem, sizeof pem, &len, err, sizeof err), 0);
+        tls_acme_self_signed(k, names, 1, now, now + 600, NULL, true, pem, sizeof pem, &len, err, sizeof err),
+        0);
     assert_int_equal(tls_acme_cert_info((const char *)pem, len, &info, err, sizeof err), 0);
     assert_true(info.placeholder);
     assert_int_equal(info.not_after_s - info.not_before_s, 600);
@@ -392,10 +398,10 @@ static void test_cert_info_serial_and_keyid(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_pem_round_trip),  cmocka_unit_test(test_key_parse_refuses),
-        cmocka_unit_test(test_jwk_and_thumbprint),  cmocka_unit_test(test_es256_verifies),
-        cmocka_unit_test(test_csr_names),           cmocka_unit_test(test_challenge_certificate),
-        cmocka_unit_test(test_cert_check),          cmocka_unit_test(test_cert_info_serial_and_keyid),
+        cmocka_unit_test(test_key_pem_round_trip), cmocka_unit_test(test_key_parse_refuses),
+        cmocka_unit_test(test_jwk_and_thumbprint), cmocka_unit_test(test_es256_verifies),
+        cmocka_unit_test(test_csr_names),          cmocka_unit_test(test_challenge_certificate),
+        cmocka_unit_test(test_cert_check),         cmocka_unit_test(test_cert_info_serial_and_keyid),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
