@@ -100,17 +100,24 @@ asan: $(DEPS_STAMP)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  scripts/run-tests.sh build-asan
 
+# A fuzz target tests/fuzz/fuzz_NAME.c is linked with its own parts,
+# tests/fuzz/NAME_*.c, and, when it or a part includes tests/unit/helpers/,
+# with the unit tests' helpers too (built for the fuzzer; with cmocka,
+# which conn_expect.c uses, and OpenSSL, fuzz_conn's TLS client).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_HELPERS := $(HELPER_SRC:%.c=build-fuzz/obj/%.o) -lcmocka -lssl -lcrypto
 fuzz: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
 	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" HARDEN="" \
 	  EXTRA_CFLAGS="-Wno-missing-field-initializers" \
-	  build-fuzz/librampart.a
+	  build-fuzz/librampart.a $(HELPER_SRC:%.c=build-fuzz/obj/%.o)
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ    build-fuzz/fuzz/$$n"; \
+	  parts=$$(ls tests/fuzz/$${n#fuzz_}_*.c 2>/dev/null); helpers=; \
+	  if grep -q '"tests/unit/helpers/' $$f $$parts; then helpers="$(FUZZ_HELPERS)"; fi; \
 	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined \
 	    -Wno-missing-field-initializers $(X25519_WRAP) \
-	    -o build-fuzz/fuzz/$$n $$f build-fuzz/librampart.a $(LDLIBS) || exit 1; done
+	    -o build-fuzz/fuzz/$$n $$f $$parts $$helpers build-fuzz/librampart.a $(LDLIBS) || exit 1; done
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tls/mbedtls_config.h$$')

@@ -30,6 +30,7 @@ struct loop {
     unsigned n_timers, cap_timers;
     struct deferred *deferred;
     unsigned n_deferred, cap_deferred;
+    uint64_t dispatched; /* callbacks run, for loop_dispatch_count */
 };
 
 static uint64_t monotonic_ms(void)
@@ -207,6 +208,7 @@ static void run_due_timers(struct loop *loop)
         if (t->when_ms > loop->now_ms || t->seq >= first)
             break;
         loop_timer_clear(loop, t);
+        loop->dispatched++;
         t->fn(loop, t);
     }
 }
@@ -245,6 +247,7 @@ static void run_deferred(struct loop *loop)
     /* A deferred call may defer more; those run in this pass too. */
     for (unsigned i = 0; i < loop->n_deferred; i++)
         loop->deferred[i].fn(loop->deferred[i].arg);
+    loop->dispatched += loop->n_deferred;
     loop->n_deferred = 0;
 }
 
@@ -253,6 +256,11 @@ static void run_deferred(struct loop *loop)
 uint64_t loop_now_ms(const struct loop *loop)
 {
     return loop->now_ms;
+}
+
+uint64_t loop_dispatch_count(const struct loop *loop)
+{
+    return loop->dispatched;
 }
 
 void loop_stop(struct loop *loop)
@@ -279,8 +287,10 @@ int loop_run(struct loop *loop)
                 what |= LOOP_WRITE;
             /* The owner may have stopped watching earlier in this batch
              * (its memory stays valid: objects are freed via loop_defer). */
-            if (io->registered)
+            if (io->registered) {
+                loop->dispatched++;
                 io->fn(loop, io, what);
+            }
         }
         run_due_timers(loop);
         run_deferred(loop);

@@ -94,6 +94,12 @@ uint64_t loop_now_ms(const struct loop *loop);
 typedef uint64_t (*loop_clock_fn)(void *arg);
 void loop_set_clock(struct loop *loop, loop_clock_fn now_ms, void *arg);
 
+/* Test hook: callbacks run since loop_new (I/O events, timers, deferred
+ * calls). An iteration that ran none but the caller's own timer found
+ * nothing to do: tests/unit/helpers/conn_harness.h calls that settled, and
+ * a connection that never lets the loop settle is a livelock. */
+uint64_t loop_dispatch_count(const struct loop *loop);
+
 /* Delivers `signals` (count n) through io->fn as a readable signalfd
  * (io->fd; read struct signalfd_siginfo from it), blocked for the calling
  * thread and the threads it starts later; SIGPIPE is ignored. Set io->fn

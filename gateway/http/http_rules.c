@@ -369,7 +369,9 @@ int http_reply_error(unsigned status, const struct http_reply_opts *r, char *out
         strbuf_puts(&o, "Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n");
     out_hsts(&o, r);
     out_connection(&o, r);
-    strbuf_printf(&o, "\r\n%u %s\n", status, reason);
+    strbuf_puts(&o, "\r\n");
+    if (!r->head_only) /* Content-Length still says what a GET would get */
+        strbuf_printf(&o, "%u %s\n", status, reason);
     return out_end(&o);
 }
 

@@ -51,6 +51,7 @@ void conn_reply(struct conn *c, unsigned status)
     x->rq = RQ_DONE;
     struct http_reply_opts o;
     conn_reply_opts(c, &o);
+    o.head_only = x->info.head_method; /* a keep-alive HEAD client reads no content */
     int n = http_reply_error(status, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
     x->cout = (struct conn_buf){0, 0, n > 0 ? (uint32_t)n : 0};
     x->bin.start = x->bin.mid; /* nothing of the backend's goes out any more */

@@ -570,6 +570,22 @@ static void test_replies(void **state)
     assert_int_equal(http_reply_error(400, &o, out, 20), -1);
 }
 
+/* The answer to a HEAD is the head alone (RFC 9110 section 9.3.2): a body
+ * would be read as the next answer by a keep-alive client (found by
+ * tests/fuzz/fuzz_conn.c). Content-Length stays what a GET would get. */
+static void test_reply_to_head_has_no_content(void **state)
+{
+    (void)state;
+    char out[1024];
+    struct http_reply_opts o = {.head_only = true};
+    int n = http_reply_error(504, &o, out, sizeof out - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    assert_string_equal(out,
+                        "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
+                        "Cache-Control: no-store\r\n\r\n");
+}
+
 static void test_redirect(void **state)
 {
     (void)state;
@@ -623,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_response_framing),
         cmocka_unit_test(test_interim_head_without_framing),
         cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_reply_to_head_has_no_content),
         cmocka_unit_test(test_redirect),
         cmocka_unit_test(test_request_id_format),
     };
