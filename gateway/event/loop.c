@@ -83,17 +83,25 @@ void loop_free(struct loop *loop)
 
 int loop_watch(struct loop *loop, struct loop_io *io, unsigned events)
 {
+    if (io->registered && io->events == events)
+        return 0;
+    if (events == 0) { /* quiet: out of the set (loop.h says why) */
+        if (io->in_epoll && epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL) < 0)
+            return -1;
+        io->in_epoll = false;
+        io->registered = true;
+        io->events = 0;
+        return 0;
+    }
     struct epoll_event ev = {.data.ptr = io};
     if (events & LOOP_READ)
         ev.events |= EPOLLIN | EPOLLRDHUP;
     if (events & LOOP_WRITE)
         ev.events |= EPOLLOUT;
-    int op = io->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if (io->registered && io->events == events)
-        return 0;
+    int op = io->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     if (epoll_ctl(loop->epfd, op, io->fd, &ev) < 0)
         return -1;
-    io->registered = true;
+    io->registered = io->in_epoll = true;
     io->events = events;
     return 0;
 }
@@ -102,8 +110,9 @@ void loop_unwatch(struct loop *loop, struct loop_io *io)
 {
     if (!io->registered)
         return;
-    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
-    io->registered = false;
+    if (io->in_epoll)
+        epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+    io->registered = io->in_epoll = false;
     io->events = 0;
 }
 

@@ -48,6 +48,7 @@ struct loop_io {
     loop_io_fn fn;
     void *arg;       /* for the owner; the loop does not touch it */
     bool registered; /* internal */
+    bool in_epoll;   /* internal: false while quiet (events == 0) */
 };
 
 struct loop_timer {
@@ -62,7 +63,11 @@ struct loop *loop_new(void);
 void loop_free(struct loop *loop);
 
 /* Starts, changes or (events == 0 keeps it registered but quiet) watching
- * io->fd. Returns 0 or -1 with errno. */
+ * io->fd. Quiet means no event at all: the fd leaves the epoll set, since
+ * epoll reports a hang-up or an error whatever the mask, and a peer that
+ * closed would otherwise wake the loop in every iteration while its owner
+ * waits for something else (a livelock the fuzzer found, issue 10); the
+ * owner sees it when it watches again. Returns 0 or -1 with errno. */
 int loop_watch(struct loop *loop, struct loop_io *io, unsigned events);
 /* Stops watching; call before closing io->fd. Safe if not watched. */
 void loop_unwatch(struct loop *loop, struct loop_io *io);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 /* Every backend socket lives in a backend_pool_sock from its first connect to its
- * close, and stays registered with epoll all that time: its watcher (the
+ * close, and stays registered with the loop all that time: its watcher (the
  * first member) is what epoll names, so handing the socket from a
  * connection to the idle list and back changes a pointer and costs no
  * epoll_ctl. An idle socket is watched for reading; the backend closing it

@@ -203,15 +203,37 @@ static void fz_check_conns(struct fz *f)
                    atomic_load(&f->h->backends.items[b].active), active[b]);
 }
 
+/* What each connection is doing, for a finding's message. */
+static void fz_dump_conns(struct fz *f)
+{
+    struct conn_worker *cw = f->h->w.conns;
+    for (struct conn *c = cw ? cw->head : NULL; c; c = c->next) {
+        struct exchange *x = c->x;
+        fprintf(stderr,
+                "  conn %p: state %d kind %d eof %d/%d close_after %d blk c%u/%u b%u/%u timer %d send %d "
+                "kick %d bio %d",
+                (void *)c, c->state, c->kind, c->client_eof, c->backend_eof, c->close_after, c->c_rblk,
+                c->c_wblk, c->b_rblk, c->b_wblk, loop_timer_pending(&c->timer),
+                loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick), c->bio ? c->bio->fd : -1);
+        if (x)
+            fprintf(stderr, " rq %d rs %d early %d cin %u/%u/%u bin %u/%u/%u bout %u/%u cout %u/%u", x->rq,
+                    x->rs, x->early, x->cin.start, x->cin.mid, x->cin.end, x->bin.start, x->bin.mid,
+                    x->bin.end, x->bout.start, x->bout.end, x->cout.start, x->cout.end);
+        fprintf(stderr, "\n");
+    }
+}
+
 /* Runs the peers and the loop until nothing moves, then checks. */
 static void fz_sync(struct fz *f)
 {
     for (unsigned round = 0; round < FZ_SYNC_ROUNDS; round++) {
         bool moved = fz_peers_io(f);
         unsigned steps = 0;
-        if (!conn_harness_settle(f->h, FZ_SETTLE_STEPS, &steps))
+        if (!conn_harness_settle(f->h, FZ_SETTLE_STEPS, &steps)) {
+            fz_dump_conns(f);
             fz_die("livelock: the loop did not settle in %u iterations with nothing outside moving",
                    FZ_SETTLE_STEPS);
+        }
         fz_peers_after_settle(f);
         if (!moved && steps <= 1)
             break;

@@ -486,6 +486,33 @@ static void test_dispatch_count(void **state)
     loop_free(loop);
 }
 
+/* A peer that closed while its watcher is quiet (events 0): epoll reports
+ * a hang-up whatever the mask, so a quiet watcher must leave the epoll set
+ * or the loop is woken in every iteration (the fuzzer's livelock). It
+ * hears of the hang-up as soon as it watches again. */
+static void test_quiet_watcher_not_woken_by_hangup(void **state)
+{
+    (void)state;
+    struct loop *loop = virtual_loop();
+    int fds[2];
+    make_pair(fds);
+    struct loop_io io = {.fd = fds[0], .fn = on_count_read};
+    assert_int_equal(loop_watch(loop, &io, LOOP_READ), 0);
+    assert_int_equal(loop_watch(loop, &io, 0), 0);
+    close(fds[1]);
+    uint64_t before = loop_dispatch_count(loop);
+    for (int i = 0; i < 4; i++)
+        run_once(loop);
+    assert_int_equal(loop_dispatch_count(loop) - before, 4); /* the stop timers alone */
+    assert_int_equal(loop_watch(loop, &io, LOOP_READ), 0);
+    before = loop_dispatch_count(loop);
+    run_once(loop);
+    assert_int_equal(loop_dispatch_count(loop) - before, 2); /* the hang-up, at once */
+    loop_unwatch(loop, &io);
+    close(fds[0]);
+    loop_free(loop);
+}
+
 /* ---- the virtual clock -------------------------------------------------------- */
 
 struct guard {
@@ -534,6 +561,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timers_fire_in_order_once),
         cmocka_unit_test(test_dispatch_count),
+        cmocka_unit_test(test_quiet_watcher_not_woken_by_hangup),
         cmocka_unit_test(test_heap_order_many),
         cmocka_unit_test(test_clear_and_reset),
         cmocka_unit_test(test_clear_from_timer_same_pass),
