@@ -108,14 +108,14 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_HELPERS := $(HELPER_SRC:%.c=build-fuzz/obj/%.o) -lcmocka -lssl -lcrypto
 fuzz: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
-	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" HARDEN="" \
+	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" HARDEN="" \
 	  EXTRA_CFLAGS="-Wno-missing-field-initializers" \
 	  build-fuzz/librampart.a $(HELPER_SRC:%.c=build-fuzz/obj/%.o)
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ    build-fuzz/fuzz/$$n"; \
 	  parts=$$(ls tests/fuzz/$${n#fuzz_}_*.c 2>/dev/null); helpers=; \
 	  if grep -q '"tests/unit/helpers/' $$f $$parts; then helpers="$(FUZZ_HELPERS)"; fi; \
-	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -Wno-missing-field-initializers $(X25519_WRAP) \
 	    -o build-fuzz/fuzz/$$n $$f $$parts $$helpers build-fuzz/librampart.a $(LDLIBS) || exit 1; done
 

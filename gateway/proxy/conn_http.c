@@ -36,6 +36,16 @@ void conn_reply_opts(const struct conn *c, struct http_reply_opts *o)
     };
 }
 
+/* Whether the answer goes to a HEAD (and so has no content): what the
+ * request's check found once it was accepted; before that, the method the
+ * parser saw (a 413 for a HEAD's declared body comes with its head). */
+static bool answering_head(const struct exchange *x)
+{
+    if (x->rq != RQ_HEAD)
+        return x->info.head_method;
+    return http_span_ieq(x->cin_data, x->req_h.method, "head");
+}
+
 /* A framing or protocol error always ends the connection; a backend
  * error (502/503/504) keeps it when the request was read whole. */
 void conn_reply(struct conn *c, unsigned status)
@@ -48,10 +58,10 @@ void conn_reply(struct conn *c, unsigned status)
     proxy_release(c, false); /* socket, backend slot, queue place */
     if (x->rq != RQ_DONE || status < 500 || c->w->draining)
         c->close_after = true;
-    x->rq = RQ_DONE;
     struct http_reply_opts o;
     conn_reply_opts(c, &o);
-    o.head_only = x->info.head_method; /* a keep-alive HEAD client reads no content */
+    o.head_only = answering_head(x); /* a HEAD client reads no content */
+    x->rq = RQ_DONE;
     int n = http_reply_error(status, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
     x->cout = (struct conn_buf){0, 0, n > 0 ? (uint32_t)n : 0};
     x->bin.start = x->bin.mid; /* nothing of the backend's goes out any more */

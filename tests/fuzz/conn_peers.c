@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,6 +39,8 @@ struct fz *fz_new(struct conn_harness *h)
 
 void fz_buf_add(struct fz_buf *b, const void *data, size_t len, bool release)
 {
+    if (len == 0)
+        return;
     if (b->len + len > FZ_BUF_MAX)
         len = FZ_BUF_MAX - b->len; /* a program that queues more only loses the excess */
     if (b->off == b->len) {
@@ -57,6 +60,29 @@ void fz_buf_add(struct fz_buf *b, const void *data, size_t len, bool release)
     b->len += len;
     if (release)
         b->release = b->len;
+}
+
+/* FZ_TRACE=1 in the environment: what crosses each socket, on stderr. */
+void fz_trace(const char *who, unsigned id, const char *dir, const char *data, size_t len)
+{
+    static int on = -1;
+    if (on < 0)
+        on = getenv("FZ_TRACE") != NULL;
+    if (!on || len == 0)
+        return;
+    fprintf(stderr, "[%s %u %s %zu] ", who, id, dir, len);
+    for (size_t i = 0; i < len && i < 600; i++) {
+        unsigned char ch = (unsigned char)data[i];
+        if (ch == '\n')
+            fprintf(stderr, "\\n");
+        else if (ch == '\r')
+            fprintf(stderr, "\\r");
+        else if (ch < 32 || ch > 126)
+            fprintf(stderr, "\\x%02x", ch);
+        else
+            fputc(ch, stderr);
+    }
+    fprintf(stderr, len > 600 ? "...\n" : "\n");
 }
 
 static void fz_buf_release(struct fz_buf *b, size_t n)
@@ -243,6 +269,7 @@ bool fz_client_feed(struct fz_client *c, const char *data, size_t len)
 {
     if (c->kind == FZ_TLS_RAW || len == 0)
         return len > 0;
+    fz_trace("client", c->conn, "got", data, len);
     if (!conn_oracle_client_recv(&c->oc, data, len))
         fz_die("client: %s", c->oc.why);
     return true;
@@ -254,7 +281,10 @@ static bool fz_client_io(struct fz *f, struct fz_client *c)
     bool moved = c->kind == FZ_TLS && !c->tls_dead && fz_tls_progress(c);
     const char *at;
     struct fz_buf *out = c->kind == FZ_TLS ? &c->wire : &c->app;
-    moved |= fz_buf_send(out, c->fd, &at) != 0;
+    ssize_t sent = fz_buf_send(out, c->fd, &at);
+    if (sent > 0 && c->kind != FZ_TLS)
+        fz_trace("client", c->conn, "sent", at, (size_t)sent);
+    moved |= sent != 0;
     if (c->shut_pending && !c->shut && out->off == out->release) {
         shutdown(c->fd, SHUT_WR);
         c->shut = true;
@@ -318,6 +348,7 @@ static bool fz_back_drain(struct fz_back *k, bool *moved)
     size_t n;
     bool ended = fz_read(k->fd, &got, &n);
     if (n > 0) {
+        fz_trace("backend", k->port, "got", got, n);
         if (!conn_oracle_backend_recv(&k->ob, got, n))
             fz_die("backend %u: %s", k->b, k->ob.why);
         *moved = true;
@@ -399,8 +430,10 @@ static bool fz_back_io(struct fz_back *k)
     }
     const char *at;
     ssize_t n = fz_buf_send(&k->out, k->fd, &at);
-    if (n > 0)
+    if (n > 0) {
+        fz_trace("backend", k->port, "sent", at, (size_t)n);
         conn_oracle_backend_sent(&k->ob, at, (size_t)n);
+    }
     moved |= n != 0;
     if (k->shut_pending && k->out.off == k->out.release) {
         shutdown(k->fd, SHUT_WR);

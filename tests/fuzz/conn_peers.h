@@ -112,7 +112,8 @@ void fz_backend_stall(struct fz *f, uint8_t which);
 void fz_backend_shut(struct fz *f, uint8_t which);
 void fz_backend_close(struct fz *f, uint8_t which);
 
-/* conn_peers.c, for conn_tls.c */
+/* conn_peers.c, for conn_tls.c and conn_shapes.c */
+void fz_trace(const char *who, unsigned id, const char *dir, const char *data, size_t len);
 void fz_buf_add(struct fz_buf *b, const void *data, size_t len, bool release);
 bool fz_client_feed(struct fz_client *c, const char *data, size_t len); /* answers for the oracle */
 

@@ -31,21 +31,27 @@ static void put(struct fz_buf *b, const char *fmt, ...)
         fz_buf_add(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, false);
 }
 
+#define FZ_PATTERN    4096
+#define FZ_MAX_CHUNKS 512 /* a body of more small chunks gets bigger ones */
+
 /* n body bytes, never a '~'. */
 static void put_pattern(struct fz_buf *b, size_t n)
 {
-    char chunk[4096];
-    for (size_t i = 0; i < sizeof chunk; i++)
-        chunk[i] = (char)('a' + i % 26);
+    static char pattern[FZ_PATTERN];
+    if (!pattern[0])
+        for (size_t i = 0; i < sizeof pattern; i++)
+            pattern[i] = (char)('a' + i % 26);
     for (size_t done = 0; done < n;) {
-        size_t k = n - done < sizeof chunk ? n - done : sizeof chunk;
-        fz_buf_add(b, chunk, k, false);
+        size_t k = n - done < sizeof pattern ? n - done : sizeof pattern;
+        fz_buf_add(b, pattern, k, false);
         done += k;
     }
 }
 
 static void put_chunked(struct fz_buf *b, size_t size, size_t chunk, bool ext, bool trailer)
 {
+    if (size / chunk > FZ_MAX_CHUNKS)
+        chunk = size / FZ_MAX_CHUNKS + 1;
     for (size_t done = 0; done < size;) {
         size_t k = size - done < chunk ? size - done : chunk;
         put(b, "%zx%s\r\n", k, ext ? ";e=1" : "");

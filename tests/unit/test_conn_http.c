@@ -60,10 +60,27 @@ static void test_local_answer_to_head_has_no_content(void **state)
     assert_true(conn_harness_free(h));
 }
 
+/* The same for an answer decided while the head is parsed: a HEAD whose
+ * declared body is over max_body_size gets its 413 without content. */
+static void test_refusal_of_head_has_no_content(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    h->cfg.limits.max_body_size = 10;
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    assert_true(c >= 0);
+    conn_expect_send(h, c, "HEAD " ACME "big HTTP/1.1\r\nHost: " HOST "\r\nContent-Length: 11\r\n\r\n");
+    conn_expect_bytes_then_eof(h, c,
+                               "HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 22\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
+    assert_true(conn_harness_free(h));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_local_answer_to_head_has_no_content),
+        cmocka_unit_test(test_refusal_of_head_has_no_content),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
