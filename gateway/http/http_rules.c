@@ -165,6 +165,9 @@ unsigned http_request_check(const struct http_head *h, const char *base, bool al
 {
     memset(info, 0, sizeof *info);
     info->host = info->request_id = -1;
+    /* Known whatever the verdict: a refusal of a HEAD has no content either. */
+    info->head_method = http_span_ieq(base, h->method, "head");
+    info->idempotent = method_idempotent(base, h->method);
     if (h->major != 1 || h->minor > 1)
         return 505;
     if (h->minor == 0 && h->body == HTTP_BODY_CHUNKED)
@@ -183,8 +186,6 @@ unsigned http_request_check(const struct http_head *h, const char *base, bool al
     int rid = http_head_find(h, base, "x-request-id", 0);
     if (rid >= 0 && request_id_usable(base + h->headers[rid].value.off, h->headers[rid].value.len))
         info->request_id = rid;
-    info->head_method = http_span_ieq(base, h->method, "head");
-    info->idempotent = method_idempotent(base, h->method);
     info->websocket = h->upgrade && http_span_ieq(base, h->method, "get") &&
                       head_has_token(h, base, "upgrade", "websocket") &&
                       head_has_token(h, base, "connection", "upgrade");

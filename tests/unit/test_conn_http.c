@@ -76,11 +76,26 @@ static void test_refusal_of_head_has_no_content(void **state)
     assert_true(conn_harness_free(h));
 }
 
+/* And for one its check refuses (HTTP/1.0 with chunked framing). */
+static void test_rejected_head_has_no_content(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    assert_true(c >= 0);
+    conn_expect_send(h, c, "HEAD " ACME "c HTTP/1.0\r\nHost: " HOST "\r\nTransfer-Encoding: chunked\r\n\r\n");
+    conn_expect_bytes_then_eof(h, c,
+                               "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 16\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
+    assert_true(conn_harness_free(h));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_local_answer_to_head_has_no_content),
         cmocka_unit_test(test_refusal_of_head_has_no_content),
+        cmocka_unit_test(test_rejected_head_has_no_content),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -570,6 +570,16 @@ static void test_replies(void **state)
     assert_int_equal(http_reply_error(400, &o, out, 20), -1);
 }
 
+/* A refused HEAD is still known as one (its answer has no content). */
+static void test_refused_head_is_known(void **state)
+{
+    (void)state;
+    struct parsed r;
+    const char *raw = "HEAD /a HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    assert_int_equal(parse_req(&r, raw), 400);
+    assert_true(r.info.head_method);
+}
+
 /* The answer to a HEAD is the head alone (RFC 9110 section 9.3.2): a body
  * would be read as the next answer by a keep-alive client (found by
  * tests/fuzz/fuzz_conn.c). Content-Length stays what a GET would get. */
@@ -640,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_interim_head_without_framing),
         cmocka_unit_test(test_replies),
         cmocka_unit_test(test_reply_to_head_has_no_content),
+        cmocka_unit_test(test_refused_head_is_known),
         cmocka_unit_test(test_redirect),
         cmocka_unit_test(test_request_id_format),
     };
