@@ -182,3 +182,12 @@ unsigned backend_pool_idle_count(const struct backend_pool *pool, unsigned index
 {
     return index < pool->n ? pool->lists[index].count : 0;
 }
+
+unsigned backend_pool_idle_fds(const struct backend_pool *pool, unsigned index, int *fds, unsigned max)
+{
+    unsigned n = 0;
+    for (const struct backend_pool_sock *s = index < pool->n ? pool->lists[index].head : NULL; s && n < max;
+         s = s->next)
+        fds[n++] = s->io.fd;
+    return n;
+}

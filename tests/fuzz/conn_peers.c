@@ -524,17 +524,30 @@ void fz_peers_after_settle(struct fz *f)
     }
 }
 
-/* k is open, and no connection holds its other end: the pool has it. */
+/* Whether the pool keeps the other end of k. */
+static bool fz_pooled(struct fz *f, const struct fz_back *k)
+{
+    struct conn_worker *cw = f->h->w.conns;
+    int fds[FZ_BACKS];
+    unsigned n = cw ? backend_pool_idle_fds(cw->pool, k->b, fds, FZ_BACKS) : 0;
+    for (unsigned i = 0; i < n; i++)
+        if (fz_local_port(fds[i]) == k->port)
+            return true;
+    return false;
+}
+
+/* The pool keeps k's other end: it must sit between two exchanges. */
 static void fz_check_pooled(struct fz_back *k, unsigned *pooled)
 {
     bool moved;
-    if (!fz_back_drain(k, &moved)) {
-        fz_back_end(k, false); /* dropped */
-        return;
-    }
+    if (!fz_back_drain(k, &moved))
+        fz_die("the pool keeps a socket to backend %u (port %u) the gateway closed", k->b, k->port);
     char why[160];
     if (!conn_oracle_backend_poolable(&k->ob, why, sizeof why))
-        fz_die("the gateway keeps an idle socket to backend %u that is mid-exchange: %s", k->b, why);
+        fz_die(
+            "the pool keeps a socket to backend %u (port %u, %llu bytes in, %llu out) that is mid-exchange: "
+            "%s",
+            k->b, k->port, (unsigned long long)k->ob.got, (unsigned long long)k->ob.sent, why);
     pooled[k->b]++;
 }
 
@@ -548,16 +561,15 @@ void fz_peers_check(struct fz *f)
         struct fz_back *k = &f->bk[i];
         if (k->used && k->ob.failed)
             fz_die("backend %u: %s", k->b, k->ob.why);
-        if (k->used && !fz_holder(f, k))
+        if (k->used && fz_pooled(f, k))
             fz_check_pooled(k, pooled);
-        if (k->used && k->ob.failed) /* what the drain found */
-            fz_die("backend %u: %s", k->b, k->ob.why);
     }
     struct conn_worker *cw = f->h->w.conns;
     for (unsigned b = 0; b < f->h->cfg.n_backends; b++) {
         unsigned idle = cw ? backend_pool_idle_count(cw->pool, b) : 0;
         if (idle != pooled[b])
-            fz_die("the pool counts %u idle sockets to backend %u, the backend sees %u", idle, b, pooled[b]);
+            fz_die("the pool counts %u idle sockets to backend %u, %u of them the fake backend's", idle, b,
+                   pooled[b]);
     }
 }
 

@@ -112,6 +112,7 @@ bool fz_tls_progress(struct fz_client *c)
             c->tls_dead = fz_tls_fatal(ssl, n);
             break;
         }
+        fz_trace("client", c->conn, "sent", c->app.data + c->app.off, (size_t)n);
         c->app.off += (size_t)n;
         moved = true;
     }

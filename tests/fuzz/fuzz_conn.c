@@ -37,6 +37,7 @@
 #include "tests/fuzz/conn_peers.h"
 #include "tls/tls.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -105,8 +106,13 @@ static struct tls_server *fz_tls;
 
 /* ---- failing -------------------------------------------------------------------- */
 
+static struct fz *fz_current; /* for fz_die's report */
+static void fz_dump_conns(struct fz *f);
+
 void fz_die(const char *fmt, ...)
 {
+    if (fz_current)
+        fz_dump_conns(fz_current);
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "fuzz_conn: invariant broken: ");
@@ -215,6 +221,12 @@ static void fz_dump_conns(struct fz *f)
                 (void *)c, c->state, c->kind, c->client_eof, c->backend_eof, c->close_after, c->c_rblk,
                 c->c_wblk, c->b_rblk, c->b_wblk, loop_timer_pending(&c->timer),
                 loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick), c->bio ? c->bio->fd : -1);
+        if (c->bio) {
+            struct sockaddr_in sa;
+            socklen_t len = sizeof sa;
+            if (getsockname(c->bio->fd, (struct sockaddr *)&sa, &len) == 0)
+                fprintf(stderr, " port %u", ntohs(sa.sin_port));
+        }
         if (x)
             fprintf(stderr, " rq %d rs %d early %d cin %u/%u/%u bin %u/%u/%u bout %u/%u cout %u/%u", x->rq,
                     x->rs, x->early, x->cin.start, x->cin.mid, x->cin.end, x->bin.start, x->bin.mid,
@@ -230,7 +242,6 @@ static void fz_sync(struct fz *f)
         bool moved = fz_peers_io(f);
         unsigned steps = 0;
         if (!conn_harness_settle(f->h, FZ_SETTLE_STEPS, &steps)) {
-            fz_dump_conns(f);
             fz_die("livelock: the loop did not settle in %u iterations with nothing outside moving",
                    FZ_SETTLE_STEPS);
         }
@@ -254,6 +265,9 @@ static void fz_drain(struct fz *f)
 static void fz_op(struct fz *f, struct fz_in *in)
 {
     uint8_t op = fz_u8(in) % OP_COUNT;
+    char name[16];
+    snprintf(name, sizeof name, "op %u", op);
+    fz_trace(name, (unsigned)in->n, "at", "", 1);
     switch (op) {
     case OP_OPEN: fz_client_open(f, fz_u8(in)); break;
     case OP_REQ: fz_client_request(f, in); break;
@@ -315,11 +329,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         h->w.tls = fz_tls;
     }
     struct fz *f = fz_new(h);
+    fz_current = f;
     for (unsigned i = 0; i < FZ_OPS && in.n > 0; i++) {
         fz_op(f, &in);
         fz_sync(f);
     }
     fz_end(f);
+    fz_current = NULL;
     fz_free(f); /* the peers' sockets: backends reset, clients closed */
     if (!conn_harness_free(h))
         fz_die("a connection was left after the harness closed every socket");
