@@ -91,8 +91,8 @@ static void tls_hello_record_begins(struct tls_hello *h)
 /* The message header is in: its length says how big a buffer to make. */
 static void tls_hello_sized(struct tls_hello *h)
 {
-    h->need = TLS_HELLO_MSG_HDR +
-              ((uint32_t)h->msg_hdr[1] << 16 | (uint32_t)h->msg_hdr[2] << 8 | h->msg_hdr[3]);
+    h->need =
+        TLS_HELLO_MSG_HDR + ((uint32_t)h->msg_hdr[1] << 16 | (uint32_t)h->msg_hdr[2] << 8 | h->msg_hdr[3]);
     if (h->need > TLS_HELLO_MAX) {
         tls_hello_refuse(h, TLS_HELLO_ALERT_ILLEGAL_PARAMETER, "a ClientHello of %u bytes, over the %u taken",
                          (unsigned)h->need, TLS_HELLO_MAX);

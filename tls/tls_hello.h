@@ -43,11 +43,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TLS_HELLO_MAX       16384 /* ClientHello bytes, its 4-byte header included */
-#define TLS_HELLO_READ      4096  /* bytes one tls_hello_feed takes at most */
-#define TLS_HELLO_RECORD    16384 /* 2^14: the largest plaintext record (RFC 8446 section 5.1) */
-#define TLS_HELLO_HDR       5     /* a record header: type, version, length */
-#define TLS_HELLO_WHY_MAX   96
+#define TLS_HELLO_MAX     16384 /* ClientHello bytes, its 4-byte header included */
+#define TLS_HELLO_READ    4096  /* bytes one tls_hello_feed takes at most */
+#define TLS_HELLO_RECORD  16384 /* 2^14: the largest plaintext record (RFC 8446 section 5.1) */
+#define TLS_HELLO_HDR     5     /* a record header: type, version, length */
+#define TLS_HELLO_WHY_MAX 96
 
 /* RFC 8446 section 6 alert descriptions the pre-reader sends. */
 #define TLS_HELLO_ALERT_UNEXPECTED_MESSAGE 10

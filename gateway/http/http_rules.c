@@ -306,9 +306,15 @@ int http_response_write(const struct http_head *h, const char *base, const struc
     struct strbuf o;
     strbuf_init_raw(&o, out, cap);
     const char *eol = memchr(base, '\n', h->head_len);
-    if (!eol)
+    const char *sp = eol ? memchr(base, ' ', (size_t)(eol - base)) : NULL;
+    if (!sp)
         return -1;
-    strbuf_append(&o, base, (size_t)(eol - base) + 1); /* status line as the backend sent it */
+    /* Our own version, not the backend's (RFC 9110 section 6.2): an
+     * "HTTP/1.0" passed on would tell a client the connection ends after
+     * this answer while the gateway keeps it (found by fuzz_conn). The
+     * status code and reason as the backend sent them. */
+    strbuf_puts(&o, "HTTP/1.1");
+    strbuf_append(&o, sp, (size_t)(eol - sp) + 1);
     bool interim = h->status >= 100 && h->status < 200 && h->status != 101;
     for (unsigned i = 0; i < h->n_headers; i++) {
         struct http_span name = h->headers[i].name;

@@ -570,6 +570,24 @@ static void test_replies(void **state)
     assert_int_equal(http_reply_error(400, &o, out, 20), -1);
 }
 
+/* A backend's HTTP/1.0 answer goes out with our version, HTTP/1.1 (RFC
+ * 9110 section 6.2), its code and reason kept: passed on as 1.0 it told a
+ * keep-alive client the connection ends (found by fuzz_conn). */
+static void test_response_gets_our_version(void **state)
+{
+    (void)state;
+    struct http_parser p;
+    struct http_head h;
+    const char *raw = "HTTP/1.0 200 Fine Thanks\r\nContent-Length: 2\r\n\r\nok";
+    assert_int_equal(parse_resp(&p, &h, raw, false), HTTP_FEED_HEAD);
+    char out[512];
+    struct http_reply_opts o = {0};
+    int n = http_response_write(&h, raw, &o, out, sizeof out - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    assert_string_equal(out, "HTTP/1.1 200 Fine Thanks\r\nContent-Length: 2\r\n\r\n");
+}
+
 /* A refused HEAD is still known as one (its answer has no content). */
 static void test_refused_head_is_known(void **state)
 {
@@ -651,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_replies),
         cmocka_unit_test(test_reply_to_head_has_no_content),
         cmocka_unit_test(test_refused_head_is_known),
+        cmocka_unit_test(test_response_gets_our_version),
         cmocka_unit_test(test_redirect),
         cmocka_unit_test(test_request_id_format),
     };

@@ -383,6 +383,32 @@ static void test_queued_client_leaves(void **state)
     harness_done(h);
 }
 
+/* ---- findings of the stateful fuzzer (tests/fuzz/fuzz_conn.c) ---------------------- */
+
+/* A backend answering HTTP/1.0 (no keep-alive): the client gets HTTP/1.1,
+ * the gateway's own version (RFC 9110 section 6.2), because the gateway
+ * keeps the client connection; its next request is served on it. The
+ * backend socket is not reused (a 1.0 answer ends that one). */
+static void test_http10_answer_goes_out_as_ours(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int b;
+    int c = get_forwarded(h, 0, ACME "v", "req-v", &b);
+    conn_expect_send(h, b, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    conn_expect_bytes(h, c, OK_2);
+    conn_expect_eof(h, b);
+    char req[TEST_BUF];
+    conn_expect_get(req, sizeof req, ACME "w", "req-w", "");
+    conn_expect_send(h, c, req);
+    int b2 = conn_harness_backend_accept(h, 0);
+    assert_true(b2 >= 0);
+    conn_expect_forwarded(h, b2, ACME "w", "req-w", "http");
+    conn_expect_send(h, b2, OK_2);
+    conn_expect_bytes(h, c, OK_2);
+    harness_done(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_interim_with_a_body_is_502),
         cmocka_unit_test(test_interim_passed_without_framing),
         cmocka_unit_test(test_chunked_to_http10_is_502),
+        cmocka_unit_test(test_http10_answer_goes_out_as_ours),
         cmocka_unit_test(test_timeouts_do_not_mark_down),
         cmocka_unit_test(test_post_taken_is_not_replayed),
         cmocka_unit_test(test_slow_body_408_at_window_end),
