@@ -149,7 +149,7 @@ void fz_client_open(struct fz *f, uint8_t how)
             c = &f->cl[i];
     if (!c || f->draining || f->n_conns >= CONN_ORACLE_CONNS)
         return;
-    enum fz_kind kind = (enum fz_kind)(how % 3);
+    enum fz_kind kind = (enum fz_kind)((how & 3) % 3); /* bits 0-1; 2-4 the cut, 5 TLS 1.2 */
     if (kind != FZ_PLAIN && !f->h->w.tls)
         kind = FZ_PLAIN;
     if (kind == FZ_TLS && !fz_have_tls)
@@ -282,8 +282,8 @@ static bool fz_client_io(struct fz *f, struct fz_client *c)
     const char *at;
     struct fz_buf *out = c->kind == FZ_TLS ? &c->wire : &c->app;
     ssize_t sent = fz_buf_send(out, c->fd, &at);
-    if (sent > 0 && c->kind != FZ_TLS)
-        fz_trace("client", c->conn, "sent", at, (size_t)sent);
+    if (sent > 0)
+        fz_trace("client", c->conn, c->kind == FZ_TLS ? "wrote records" : "sent", at, (size_t)sent);
     moved |= sent != 0;
     if (c->shut_pending && !c->shut && out->off == out->release) {
         shutdown(c->fd, SHUT_WR);
@@ -295,6 +295,8 @@ static bool fz_client_io(struct fz *f, struct fz_client *c)
     char *got;
     size_t n;
     bool ended = fz_read(c->fd, &got, &n);
+    if (c->kind == FZ_TLS)
+        fz_trace("client", c->conn, "read records", got, n);
     if (c->kind == FZ_TLS && n > 0)
         moved |= fz_tls_input(c, got, n);
     else

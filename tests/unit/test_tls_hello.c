@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TEST_MSG_MAX (TLS_HELLO_MAX + 64)
+#define TEST_MSG_MAX  (TLS_HELLO_MAX + 64)
 #define TEST_WIRE_MAX (TEST_MSG_MAX * 6 + 64)
 
 struct bytes {
@@ -43,15 +43,16 @@ static void put16(struct bytes *o, size_t v)
 /* A ClientHello handshake message with the extension types `types` (each
  * with `ext_len` bytes of data), padded with one extension of `pad` bytes
  * (type 21, padding) when pad > 0. */
-static void client_hello(struct bytes *msg, const unsigned *types, unsigned n_types, size_t ext_len, size_t pad)
+static void client_hello(struct bytes *msg, const unsigned *types, unsigned n_types, size_t ext_len,
+                         size_t pad)
 {
     struct bytes body = {.n = 0};
     static const uint8_t random[32] = {1, 2, 3};
     put16(&body, 0x0303);
     put(&body, random, sizeof random);
-    put(&body, "\x00", 1);                    /* session id */
-    put(&body, "\x00\x02\x13\x01", 4);        /* one cipher suite */
-    put(&body, "\x01\x00", 2);                /* compression: null */
+    put(&body, "\x00", 1);             /* session id */
+    put(&body, "\x00\x02\x13\x01", 4); /* one cipher suite */
+    put(&body, "\x01\x00", 2);         /* compression: null */
     size_t list = n_types * (4 + ext_len) + (pad ? 4 + pad : 0);
     put16(&body, list);
     for (unsigned i = 0; i < n_types; i++) {

@@ -263,31 +263,43 @@ int conn_harness_connect(struct conn_harness *h, enum listener_kind kind)
 
 /* ---- running ------------------------------------------------------------------------ */
 
-bool conn_harness_step(struct conn_harness *h)
+/* One iteration; the watchdog is armed by the caller. */
+static bool harness_iterate(struct conn_harness *h)
 {
     /* A due timer makes epoll_wait non-blocking; this one stops the loop
      * after the iteration's events, timers and deferred frees. */
     loop_timer_set(h->w.loop, &h->stop, 0);
-    harness_watchdog_arm(h, h->hang_ms);
     int rc = loop_run(h->w.loop);
-    harness_watchdog_arm(h, 0);
     loop_timer_clear(h->w.loop, &h->stop);
     return rc == 0;
 }
 
+bool conn_harness_step(struct conn_harness *h)
+{
+    harness_watchdog_arm(h, h->hang_ms);
+    bool ok = harness_iterate(h);
+    harness_watchdog_arm(h, 0);
+    return ok;
+}
+
+/* One watchdog over the whole run (two system calls instead of two per
+ * iteration): a settle that takes hang_ms of CPU is a hang as well. */
 bool conn_harness_settle(struct conn_harness *h, unsigned max_steps, unsigned *steps)
 {
-    for (unsigned i = 1; i <= max_steps; i++) {
+    bool settled = false;
+    harness_watchdog_arm(h, h->hang_ms);
+    for (unsigned i = 1; i <= max_steps && !settled; i++) {
         uint64_t before = loop_dispatch_count(h->w.loop);
-        if (!conn_harness_step(h))
-            return false;
+        if (!harness_iterate(h))
+            break;
         if (loop_dispatch_count(h->w.loop) - before <= 1) { /* only the harness's own stop timer */
             if (steps)
                 *steps = i;
-            return true;
+            settled = true;
         }
     }
-    return false;
+    harness_watchdog_arm(h, 0);
+    return settled;
 }
 
 bool conn_harness_run(struct conn_harness *h, unsigned n)

@@ -107,7 +107,8 @@ bool conn_harness_step(struct conn_harness *h);
 bool conn_harness_run(struct conn_harness *h, unsigned n);
 /* Iterations until one runs no callback (no I/O event, no due timer, no
  * deferred call): true, and *steps (may be NULL) says how many it took.
- * false: still busy after max_steps, or epoll failed. */
+ * false: still busy after max_steps, or epoll failed. The watchdog covers
+ * the whole settle (hang_ms of CPU for all its iterations). */
 bool conn_harness_settle(struct conn_harness *h, unsigned max_steps, unsigned *steps);
 /* One iteration at the current time (bytes already sent are served when
  * they came), then the virtual clock moves forward by ms and one more
