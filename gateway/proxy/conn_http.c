@@ -250,8 +250,11 @@ bool conn_exchange_finish(struct conn *c)
     bool sent_all = x->bout.start == x->bout.end && x->cin.start == x->cin.mid;
     if (!x->local && !sent_all && !x->early)
         return false;
-    bool reusable = !x->local && !x->early && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end &&
-                    !c->backend_eof;
+    /* The backend got the request in the client's version, Connection
+     * removed: after an HTTP/1.0 one it closes (RFC 9112 section 9.3),
+     * whatever its answer says, so that socket is not kept (fuzz_conn). */
+    bool reusable = !x->local && !x->early && sent_all && x->resp_h.keep_alive && x->req_h.minor >= 1 &&
+                    x->bin.mid == x->bin.end && !c->backend_eof;
     conn_request_done(c);
     proxy_release(c, reusable);
     if (c->close_after || c->client_eof || c->w->draining) {

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,6 +469,10 @@ static void fz_back_accept(struct fz *f, unsigned b)
             continue;
         }
         *k = (struct fz_back){.used = true, .fd = fd, .b = b, .port = ntohs(peer.sin_port)};
+        /* Nagle would hold a small write back while an earlier one waits
+         * for a (delayed) ACK: on a virtual clock it would never go. */
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         conn_oracle_backend_init(&k->ob, &f->world);
         if (f->h->sockbuf > 0) { /* small windows towards the backend too */
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &f->h->sockbuf, sizeof f->h->sockbuf);

@@ -409,6 +409,30 @@ static void test_http10_answer_goes_out_as_ours(void **state)
     harness_done(h);
 }
 
+/* An HTTP/1.0 request goes to the backend as HTTP/1.0 without Connection:
+ * the backend closes after its answer (RFC 9112 section 9.3), so the
+ * socket is not pooled even when the answer says nothing of it; the next
+ * request (a PATCH, which could not be replayed) gets a new one. */
+static void test_no_pooling_after_http10_request(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    conn_expect_send(h, c, "GET " ACME "old HTTP/1.0\r\nHost: " HOST "\r\nConnection: keep-alive\r\n\r\n");
+    int b = conn_harness_backend_accept(h, 0);
+    assert_true(b >= 0);
+    char buf[TEST_BUF] = "";
+    backend_got(h, b, buf, sizeof buf);
+    assert_non_null(strstr(buf, "GET " ACME "old HTTP/1.0\r\n"));
+    conn_expect_send(h, b, OK_2);
+    conn_expect_bytes(h, c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
+    conn_expect_eof(h, b); /* not kept */
+    conn_expect_send(h, c, "PATCH " ACME "p HTTP/1.0\r\nHost: " HOST "\r\nConnection: keep-alive\r\n\r\n");
+    int b2 = conn_harness_backend_accept(h, 0);
+    assert_true(b2 >= 0);
+    harness_done(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_interim_passed_without_framing),
         cmocka_unit_test(test_chunked_to_http10_is_502),
         cmocka_unit_test(test_http10_answer_goes_out_as_ours),
+        cmocka_unit_test(test_no_pooling_after_http10_request),
         cmocka_unit_test(test_timeouts_do_not_mark_down),
         cmocka_unit_test(test_post_taken_is_not_replayed),
         cmocka_unit_test(test_slow_body_408_at_window_end),

@@ -314,6 +314,7 @@ static int rq_done(llhttp_t *p)
     if (o->q_len > 0) /* else an early answer took it off the queue already */
         o->q[o->q_len - 1].done = true;
     o->req_open = false;
+    o->req_keep_alive = llhttp_should_keep_alive(p) != 0;
     return 0;
 }
 
@@ -444,6 +445,8 @@ bool conn_oracle_backend_poolable(const struct conn_oracle_backend *o, char *why
         r = "the answer on it is not complete";
     else if (!o->last_keep_alive)
         r = "its last answer ends the connection (or none was complete)";
+    else if (!o->req_keep_alive)
+        r = "its last request ends the connection (HTTP/1.0 without keep-alive, or close)";
     if (r)
         snprintf(why, cap, "%s", r);
     return r == NULL;

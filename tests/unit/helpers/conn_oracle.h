@@ -116,10 +116,11 @@ struct conn_oracle_backend {
     bool resp_final_head; /* ...and its final head is out */
     bool rq_bad, rs_bad;  /* unparseable: the gateway's bytes (a finding) / ours (raw) */
     bool tunnel;
-    bool early;   /* a final head went out while the request was not complete */
-    bool sealed;  /* ...and the gateway has seen it: it sends nothing more */
-    bool unasked; /* an answer went out with no request to answer */
-    bool last_keep_alive;
+    bool early;           /* a final head went out while the request was not complete */
+    bool sealed;          /* ...and the gateway has seen it: it sends nothing more */
+    bool unasked;         /* an answer went out with no request to answer */
+    bool last_keep_alive; /* the last final answer keeps the connection */
+    bool req_keep_alive;  /* ...and so did the last request, as the backend read it */
     bool failed;
     uint64_t got, sent; /* bytes */
     char why[CONN_ORACLE_WHY];
