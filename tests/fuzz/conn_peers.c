@@ -296,6 +296,7 @@ static bool fz_client_io(struct fz *f, struct fz_client *c)
     char *got;
     size_t n;
     bool ended = fz_read(c->fd, &got, &n);
+    f->bytes_read += n;
     if (c->kind == FZ_TLS)
         fz_trace("client", c->conn, "read records", got, n);
     if (c->kind == FZ_TLS && n > 0)

@@ -80,8 +80,9 @@ struct fz {
     struct conn_oracle_world world;
     struct fz_client cl[FZ_CLIENTS];
     struct fz_back bk[FZ_BACKS];
-    unsigned n_conns; /* connections opened: the next one's tag is n_conns + 1 */
-    bool draining;    /* no new connection after a drain */
+    unsigned n_conns;    /* connections opened: the next one's tag is n_conns + 1 */
+    uint64_t bytes_read; /* by all peers: progress, for the end's deadline check */
+    bool draining;       /* no new connection after a drain */
 };
 
 /* fuzz_conn.c: prints the broken invariant and aborts. */

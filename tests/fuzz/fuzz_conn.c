@@ -27,7 +27,8 @@
  *  - a backend socket the gateway keeps idle (pooled) is between
  *    exchanges, and the pool counts what the fake backend sees pooled.
  * At the end every side stops sending and the clock jumps past every
- * deadline FZ_END_JUMPS times: no connection may be left, nor a count.
+ * deadline until no connection is left; FZ_END_JUMPS jumps in a row that
+ * move nothing with one still there is a connection past its deadline.
  */
 #include "gateway/proxy/conn_internal.h"
 #include "gateway/upstream/backend_pool.h"
@@ -49,11 +50,12 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_OPS          200 /* operations per input */
-#define FZ_SETTLE_STEPS 2000
-#define FZ_SYNC_ROUNDS  64
-#define FZ_END_JUMPS    8
-#define FZ_JUMP_MS      20000 /* past every deadline of fz_config and their slack */
+#define FZ_OPS           200 /* operations per input */
+#define FZ_SETTLE_STEPS  2000
+#define FZ_SYNC_ROUNDS   64
+#define FZ_END_JUMPS     8     /* jumps past every deadline that move nothing: a connection past its own */
+#define FZ_END_JUMPS_MAX 2000  /* bound on the end (each pipelined request may take one jump) */
+#define FZ_JUMP_MS       20000 /* past every deadline of fz_config and their slack */
 
 /* Deadlines short enough for a program of a few clock steps to reach. */
 #define FZ_HEADER_MS   1000
@@ -292,15 +294,26 @@ static void fz_op(struct fz *f, struct fz_in *in)
     }
 }
 
-/* Nobody sends anything more and everyone reads: every connection must
- * end within FZ_END_JUMPS jumps past every deadline. */
+/* What moved: bytes the peers read, connections that ended. */
+static uint64_t fz_progress(const struct fz *f)
+{
+    return f->bytes_read + 1000000ull * (uint64_t)(1000 - f->h->w.n_conns);
+}
+
+/* Nobody sends anything more and everyone reads: the clock jumps past
+ * every deadline until no connection is left. Each jump must move
+ * something (an answer to a request already sent, a connection ending):
+ * FZ_END_JUMPS jumps in a row that move nothing with a connection still
+ * there is a connection past its deadline. */
 static void fz_end(struct fz *f)
 {
     fz_peers_unstall(f);
     fz_sync(f);
-    for (unsigned i = 0; i < FZ_END_JUMPS && f->h->w.n_conns > 0; i++) {
+    for (unsigned idle = 0, i = 0; idle < FZ_END_JUMPS && f->h->w.n_conns > 0 && i < FZ_END_JUMPS_MAX; i++) {
+        uint64_t before = fz_progress(f);
         conn_harness_advance(f->h, FZ_JUMP_MS);
         fz_sync(f);
+        idle = fz_progress(f) == before ? idle + 1 : 0;
     }
     struct conn_worker *cw = f->h->w.conns;
     struct conn *c = cw ? cw->head : NULL;
