@@ -204,7 +204,7 @@ bool conn_harness_free(struct conn_harness *h)
         if (h->backend_listen[i] >= 0)
             close(h->backend_listen[i]);
     if (h->has_watchdog)
-        timer_delete(h->watchdog);
+        timer_delete(h->watchdog); /* disarms it */
     free(h);
     return true;
 }
@@ -274,16 +274,18 @@ static bool harness_iterate(struct conn_harness *h)
     return rc == 0;
 }
 
+/* The watchdog is set again before every iteration (or settle) and only
+ * disarmed with the harness: what the test does between iterations runs
+ * under it too, on the thread's CPU clock, which a test that waits for a
+ * child or a socket does not advance. One system call per iteration. */
 bool conn_harness_step(struct conn_harness *h)
 {
     harness_watchdog_arm(h, h->hang_ms);
-    bool ok = harness_iterate(h);
-    harness_watchdog_arm(h, 0);
-    return ok;
+    return harness_iterate(h);
 }
 
-/* One watchdog over the whole run (two system calls instead of two per
- * iteration): a settle that takes hang_ms of CPU is a hang as well. */
+/* One watchdog over the whole run: a settle that takes hang_ms of CPU is a
+ * hang as well. */
 bool conn_harness_settle(struct conn_harness *h, unsigned max_steps, unsigned *steps)
 {
     bool settled = false;
@@ -298,7 +300,6 @@ bool conn_harness_settle(struct conn_harness *h, unsigned max_steps, unsigned *s
             settled = true;
         }
     }
-    harness_watchdog_arm(h, 0);
     return settled;
 }
 
