@@ -31,15 +31,15 @@ CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
            $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
-# TLS 1.3 X25519 key shares through Everest's HACL* instead of mbedTLS's
-# generic ladder (~5x faster key generation; see tls/tls_x25519.c).
-X25519_WRAP := -Wl,--wrap=psa_generate_key,--wrap=psa_export_public_key,--wrap=psa_destroy_key \
-               -Wl,-u,__wrap_psa_generate_key
-LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(X25519_WRAP) $(EXTRA_LDFLAGS)
-LDLIBS  := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a \
-           $(MBEDTLS)/lib/libmbedcrypto.a $(MBEDTLS)/lib/libeverest.a \
-           $(MBEDTLS)/lib/libp256m.a $(LLHTTP)/lib/libllhttp.a \
-           $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
+# mbedTLS calls back into tls/'s PSA drivers (tls/tls_drv.h, in
+# librampart.a), which call intel-ipsec-mb, nettle (+ GMP) and libsodium:
+# librampart.a and mbedTLS are one link group. $(call LINK_LIBS,librampart.a)
+MBEDTLS_LIBS := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a $(MBEDTLS)/lib/libmbedcrypto.a
+CRYPTO_LIBS  := -lIPSec_MB -lhogweed -lnettle -lgmp -lsodium
+LINK_LIBS = -Wl,--start-group $(1) $(MBEDTLS_LIBS) -Wl,--end-group $(CRYPTO_LIBS) $(LLHTTP)/lib/libllhttp.a \
+            $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+LDLIBS  = $(call LINK_LIBS,$(BUILD)/librampart.a)
 
 MAINS    := gateway/main.c firewall/cli.c
 LIB_SRC  := $(filter-out $(MAINS),$(sort $(wildcard common/*.c gateway/*.c gateway/*/*.c tls/*.c firewall/*.c)))
@@ -50,14 +50,14 @@ HELPER_SRC := $(sort $(wildcard tests/unit/helpers/*.c))
 HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/obj/%.o)
 PROGRAMS := $(BUILD)/rampart $(BUILD)/rampart-fw
 
-.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench
+.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench bench-bin install uninstall
 .DEFAULT_GOAL := all
 
 all: $(DEPS_STAMP) $(PROGRAMS)
 
 # deps.sh is idempotent and fast when everything is present; the stamp keeps
 # `make` from even starting it when nothing changed.
-deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h
+deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h tls/mbedtls-drivers.patch tls/tls_drv.h
 	@scripts/deps.sh
 	@touch $(DEPS_STAMP)
 
@@ -84,6 +84,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HELPER_OBJ) $(BUILD)/librampart.
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: all $(UNIT_BIN)
+
+# Benchmark programs (bench/README.md): linked like the daemon.
+BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server
+bench-bin: $(BENCH_BIN)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/librampart.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The README's test command. Installs what is missing, builds, then runs the
 # unit tests and the integration tests and prints "N passed, N failed".
@@ -116,8 +124,8 @@ fuzz: $(DEPS_STAMP)
 	  parts=$$(ls tests/fuzz/$${n#fuzz_}_*.c 2>/dev/null); helpers=; \
 	  if grep -q '"tests/unit/helpers/' $$f $$parts; then helpers="$(FUZZ_HELPERS)"; fi; \
 	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -Wno-missing-field-initializers $(X25519_WRAP) \
-	    -o build-fuzz/fuzz/$$n $$f $$parts $$helpers build-fuzz/librampart.a $(LDLIBS) || exit 1; done
+	    -Wno-missing-field-initializers \
+	    -o build-fuzz/fuzz/$$n $$f $$parts $$helpers $(call LINK_LIBS,build-fuzz/librampart.a) || exit 1; done
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tls/mbedtls_config.h$$')
@@ -144,6 +152,54 @@ bench: all
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
+
+# ---- install ---------------------------------------------------------------
+# `make install` (as root) puts Rampart where an operator expects it, the
+# Debian way: programs in $(PREFIX)/sbin, manual pages, systemd units and a
+# sysusers.d entry for the relay's user under $(PREFIX)/lib, the reference
+# config, policies and alerting rules under $(DOCDIR), and a starting
+# configuration in $(SYSCONFDIR)/rampart/ -- where the daemon looks by
+# default, so /etc whatever the PREFIX -- only where none exists yet: an
+# operator's edited files are never overwritten. DESTDIR stages into a tree
+# (packaging, tests/integration/install.sh); nothing is started or enabled.
+# `make uninstall` removes what install put outside $(SYSCONFDIR).
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/rampart
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR  ?= /etc
+UNITS       := rampart.service rampart-fw-apply.service
+ETC_FILES   := examples/rampart.ini:rampart.ini policies/gateway.policy:gateway.policy
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(DOCDIR)/policies/examples
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/rampart
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	@for u in $(UNITS); do echo "  UNIT    $(DESTDIR)$(UNITDIR)/$$u"; \
+	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/systemd/$$u.in \
+	    >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 0644 dist/sysusers/rampart.conf $(DESTDIR)$(SYSUSERSDIR)/rampart.conf
+	install -m 0644 README.md SECURITY.md ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 examples/* $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 policies/*.policy $(DESTDIR)$(DOCDIR)/policies/
+	install -m 0644 policies/examples/*.policy $(DESTDIR)$(DOCDIR)/policies/examples/
+	@for pair in $(ETC_FILES); do src=$${pair%%:*} dst=$(DESTDIR)$(SYSCONFDIR)/rampart/$${pair#*:}; \
+	  if [ -e "$$dst" ]; then echo "  KEEP    $$dst (exists)"; \
+	  else echo "  ETC     $$dst"; install -m 0644 "$$src" "$$dst" || exit 1; fi; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,rampart rampart-fw) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5))) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8))) \
+	  $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(DESTDIR)$(SYSUSERSDIR)/rampart.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/rampart/ kept (your configuration)"
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -4,6 +4,7 @@
  */
 #include "gateway/admin/metrics_render.h"
 #include "gateway/admin/admin.h"
+#include "tls/tls_crypto.h"
 
 #include <inttypes.h>
 
@@ -87,6 +88,23 @@ static void render_tls(const struct metrics_snapshot *s, struct strbuf *out)
     for (unsigned i = 0; i < s->n_tls_failures && i < METRICS_TLS_FAILURE_KINDS; i++)
         sample1(out, "rampart_tls_handshake_failures_total", "reason", s->tls_failures[i].label,
                 s->tls_failures[i].value);
+    family(out, "rampart_tls_certificate_expiry_timestamp_seconds", "gauge",
+           "Unix time the leaf certificate of a [tls] certificate expires (notAfter), by server name.");
+    for (unsigned i = 0; i < s->n_certs && i < CONFIG_MAX_CERTIFICATES; i++)
+        sample1(out, "rampart_tls_certificate_expiry_timestamp_seconds", "name", s->certs[i].name,
+                s->certs[i].not_after_s > 0 ? (uint64_t)s->certs[i].not_after_s : 0);
+}
+
+/* Which code runs each TLS primitive, read from tls/ (fixed once the
+ * process has looked at its CPU), not from the snapshot. */
+static void render_crypto(struct strbuf *out)
+{
+    family(out, "rampart_crypto_impl", "gauge", "Implementation running each TLS primitive (always 1).");
+    for (int p = 0; p < TLS_CRYPTO_PRIM_COUNT; p++) {
+        strbuf_printf(out, "rampart_crypto_impl{primitive=\"%s\",impl=\"", tls_crypto_prim_name(p));
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, tls_crypto_impl(p));
+        strbuf_printf(out, "\"} 1\n");
+    }
 }
 
 /* One family with one sample per backend; `field` picks the value. */
@@ -120,6 +138,12 @@ static uint64_t b_timeouts(const struct metrics_backend_snap *b)
     return b->timeouts;
 }
 
+/* The state has held since the last change, or at least since the relay started. */
+static uint64_t b_since(const struct metrics_backend_snap *b)
+{
+    return b->changed_s;
+}
+
 static void render_backends(const struct metrics_snapshot *s, struct strbuf *out)
 {
     family(out, "rampart_backends_up", "gauge", "Backends currently up.");
@@ -133,6 +157,11 @@ static void render_backends(const struct metrics_snapshot *s, struct strbuf *out
                    "Failed connects to the backend.", b_connfail);
     backend_family(s, out, "rampart_backend_timeouts_total", "counter", "Backend responses that timed out.",
                    b_timeouts);
+    family(out, "rampart_backend_last_change_timestamp_seconds", "gauge",
+           "Unix time the backend last went up or down (the relay's start if it has not since).");
+    for (unsigned i = 0; i < s->n_backends; i++)
+        sample1(out, "rampart_backend_last_change_timestamp_seconds", "backend", s->backends[i].name,
+                b_since(&s->backends[i]) ? b_since(&s->backends[i]) : s->start_time_s);
     const char *name = "rampart_backend_responses_total";
     family(out, name, "counter", "Backend responses, by backend and status class.");
     for (unsigned i = 0; i < s->n_backends; i++) {
@@ -157,32 +186,134 @@ static void render_backends(const struct metrics_snapshot *s, struct strbuf *out
     }
 }
 
+/* A VRRP sample: {vrrp_instance="NAME"} first for a named instance
+ * ("instance" is Prometheus' own label, the scrape target); [vrrp]'s
+ * carries none (an empty label is no label to Prometheus), so a
+ * single-instance node shows what it did before. */
+static void vrrp_sample0(struct strbuf *out, const char *name, const struct admin_vrrp_status *v, uint64_t n)
+{
+    strbuf_puts(out, name);
+    if (v->name[0]) {
+        strbuf_puts(out, "{vrrp_instance=\"");
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
+        strbuf_puts(out, "\"}");
+    }
+    strbuf_printf(out, " %" PRIu64 "\n", n);
+}
+
+/* The same with one more label: name{vrrp_instance="NAME",label="value"} N. */
+static void vrrp_sample1(struct strbuf *out, const char *name, const struct admin_vrrp_status *v,
+                         const char *label, const char *value, uint64_t n)
+{
+    strbuf_printf(out, "%s{", name);
+    if (v->name[0]) {
+        strbuf_puts(out, "vrrp_instance=\"");
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
+        strbuf_puts(out, "\",");
+    }
+    strbuf_printf(out, "%s=\"", label);
+    strbuf_escape(out, STRBUF_ESC_PROM_LABEL, value);
+    strbuf_printf(out, "\"} %" PRIu64 "\n", n);
+}
+
+typedef uint64_t vrrp_field_fn(const struct admin_vrrp_status *v);
+static uint64_t vrrp_priority(const struct admin_vrrp_status *v)
+{
+    return v->priority;
+}
+static uint64_t vrrp_transitions(const struct admin_vrrp_status *v)
+{
+    return v->transitions;
+}
+static uint64_t vrrp_sent(const struct admin_vrrp_status *v)
+{
+    return v->adverts_sent;
+}
+static uint64_t vrrp_received(const struct admin_vrrp_status *v)
+{
+    return v->adverts_received;
+}
+
+/* One family with a sample per instance. */
+static void render_vrrp_value(const struct metrics_snapshot *s, struct strbuf *out, const char *name,
+                              const char *type, const char *help, vrrp_field_fn *field)
+{
+    family(out, name, type, help);
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        vrrp_sample0(out, name, &s->vrrp[i], field(&s->vrrp[i]));
+}
+
+/* Which instances this node runs: split brain is two masters of one VRID
+ * (and family); the rules join on it (examples/prometheus-rules.yml). */
+static void render_vrrp_info(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    family(out, "rampart_vrrp_instance_info", "gauge",
+           "The VRRP instances of this node (always 1; none when off), by VRID, interface and family.");
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++) {
+        const struct admin_vrrp_status *v = &s->vrrp[i];
+        if (v->role == ADMIN_VRRP_DISABLED || v->role == ADMIN_VRRP_UNKNOWN)
+            continue;
+        strbuf_puts(out, "rampart_vrrp_instance_info{");
+        if (v->name[0]) {
+            strbuf_puts(out, "vrrp_instance=\"");
+            strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
+            strbuf_puts(out, "\",");
+        }
+        strbuf_printf(out, "vrid=\"%u\",interface=\"", v->vrid);
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->interface);
+        strbuf_printf(out, "\",family=\"ipv%u\"} 1\n", v->family == 6 ? 6 : 4);
+    }
+}
+
+static void render_vrrp_last_change(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    family(out, "rampart_vrrp_last_transition_timestamp_seconds", "gauge",
+           "Unix time of the last VRRP state change seen by the parent, per instance.");
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++) {
+        const struct admin_vrrp_history *h = &s->vrrp[i].history;
+        if (h->n > 0 && h->n <= ADMIN_VRRP_HISTORY)
+            vrrp_sample0(out, "rampart_vrrp_last_transition_timestamp_seconds", &s->vrrp[i],
+                         h->items[h->n - 1].t_s);
+    }
+}
+
 static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
 {
-    const struct admin_vrrp_status *v = &s->vrrp;
+    unsigned n = s->n_vrrp < ADMIN_VRRP_MAX_INSTANCES ? s->n_vrrp : ADMIN_VRRP_MAX_INSTANCES;
     /* One sample per possible state, the current one 1 (the "enum" idiom). */
-    family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current).");
-    for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
-        sample1(out, "rampart_vrrp_state", "state", admin_vrrp_role_name(r), v->role == r);
-    family(out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).");
-    sample0(out, "rampart_vrrp_priority", v->priority);
-    family(out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.");
-    sample0(out, "rampart_vrrp_transitions_total", v->transitions);
-    family(out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.");
-    sample0(out, "rampart_vrrp_adverts_sent_total", v->adverts_sent);
-    family(out, "rampart_vrrp_adverts_received_total", "counter", "Valid VRRP advertisements received.");
-    sample0(out, "rampart_vrrp_adverts_received_total", v->adverts_received);
+    family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current), per instance.");
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
+            vrrp_sample1(out, "rampart_vrrp_state", &s->vrrp[i], "state", admin_vrrp_role_name(r),
+                         s->vrrp[i].role == r);
+    render_vrrp_info(s, out);
+    render_vrrp_value(s, out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).",
+                      vrrp_priority);
+    render_vrrp_value(s, out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.",
+                      vrrp_transitions);
+    render_vrrp_last_change(s, out);
+    render_vrrp_value(s, out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.",
+                      vrrp_sent);
+    render_vrrp_value(s, out, "rampart_vrrp_adverts_received_total", "counter",
+                      "Valid VRRP advertisements received.", vrrp_received);
     family(out, "rampart_vrrp_adverts_dropped_total", "counter",
            "VRRP advertisements dropped as invalid, by reason.");
-    unsigned n = v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
-    for (unsigned i = 0; i < n; i++)
-        sample1(out, "rampart_vrrp_adverts_dropped_total", "reason", v->adverts_dropped[i].label,
-                v->adverts_dropped[i].value);
+    for (unsigned i = 0; i < n; i++) {
+        const struct admin_vrrp_status *v = &s->vrrp[i];
+        unsigned k =
+            v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
+        for (unsigned d = 0; d < k; d++)
+            vrrp_sample1(out, "rampart_vrrp_adverts_dropped_total", v, "reason", v->adverts_dropped[d].label,
+                         v->adverts_dropped[d].value);
+    }
 }
 
 static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out)
 {
     const struct admin_firewall_status *f = &s->firewall;
+    family(out, "rampart_firewall_managed", "gauge",
+           "1 if [firewall] policy names a policy for the daemon to apply.");
+    sample0(out, "rampart_firewall_managed", f->managed);
     family(out, "rampart_firewall_applied", "gauge",
            "1 if the firewall policy is applied, 0 if not (or not managed).");
     sample0(out, "rampart_firewall_applied", f->managed && f->applied);
@@ -221,6 +352,7 @@ void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *
     render_requests(s, out);
     render_latency(s, out);
     render_tls(s, out);
+    render_crypto(out);
     render_backends(s, out);
     render_vrrp(s, out);
     render_firewall(s, out);

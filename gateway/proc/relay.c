@@ -44,7 +44,7 @@ struct relay {
     struct abuse *abuse; /* NULL: autoblock off, or no parent to tell */
     int ipc_fd;
     struct loop_io ipc_io, sig_io;
-    struct loop_timer beat;
+    struct loop_timer beat, history;
     struct ratelimit ipc_log; /* ipc_unexpected lines */
     bool draining;
 };
@@ -107,6 +107,13 @@ static void on_beat(struct loop *loop, struct loop_timer *timer)
     loop_timer_set(loop, timer, RELAY_HEARTBEAT_MS);
 }
 
+/* Every ADMIN_HISTORY_STEP_S: one sample of the /status charts. */
+static void on_history(struct loop *loop, struct loop_timer *timer)
+{
+    admin_history_tick((uint64_t)time(NULL));
+    loop_timer_set(loop, timer, ADMIN_HISTORY_STEP_S * 1000);
+}
+
 /* Ticket keys from the parent (at start and at every rotation). */
 static void relay_install_tickets(struct relay *r, const void *payload)
 {
@@ -141,10 +148,12 @@ static void relay_on_message(void *arg, const struct ipc_msg *msg)
         admin_stop();
         relay_drain(r, "replaced by a new relay (reload)");
         break;
-    case IPC_VRRP: {
-        struct admin_vrrp_status st;
-        memcpy(&st, msg->payload, sizeof st);
-        admin_set_vrrp_status(&st);
+    case IPC_VRRP: { /* ipc_decode checked: 1..ADMIN_VRRP_MAX_INSTANCES whole statuses */
+        static struct admin_vrrp_status st[ADMIN_VRRP_MAX_INSTANCES];
+        size_t n = msg->len / sizeof st[0];
+        n = n < ADMIN_VRRP_MAX_INSTANCES ? n : ADMIN_VRRP_MAX_INSTANCES;
+        memcpy(st, msg->payload, n * sizeof st[0]);
+        admin_set_vrrp_status(st, (unsigned)n);
         break;
     }
     case IPC_TICKET_KEYS: relay_install_tickets(r, msg->payload); break;
@@ -226,6 +235,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
         return snprintf(err, err_len, "TLS initialisation failed"), -1;
     if (cfg->gateway.n_https > 0 && !(r->tls = tls_server_new(&cfg->tls.server, err, err_len)))
         return -1;
+    admin_set_certificates(r->tls);
     tzset(); /* read /etc/localtime now: seccomp forbids opening files later */
     relay_raise_fd_limit(cfg);
     if (backend_set_init(&r->backends, cfg, false) < 0)
@@ -283,6 +293,8 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
               drop_privileges ? cfg->gateway.user : "(unchanged)", LOG_END);
     r.beat = (struct loop_timer){.fn = on_beat, .arg = &r};
     loop_timer_set(r.loop, &r.beat, RELAY_HEARTBEAT_MS);
+    r.history = (struct loop_timer){.fn = on_history, .arg = &r};
+    on_history(r.loop, &r.history); /* the charts' starting point */
     loop_run(r.loop);
     health_free(r.health);
     admin_stop();
