@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -532,31 +534,44 @@ void fz_peers_after_settle(struct fz *f)
     }
 }
 
-/* Whether the pool keeps the other end of k. */
-static bool fz_pooled(struct fz *f, const struct fz_back *k)
+/* The fd of k's other end when the pool keeps it, else -1. */
+static int fz_pooled(struct fz *f, const struct fz_back *k)
 {
     struct conn_worker *cw = f->h->w.conns;
     int fds[FZ_BACKS];
     unsigned n = cw ? backend_pool_idle_fds(cw->pool, k->b, fds, FZ_BACKS) : 0;
     for (unsigned i = 0; i < n; i++)
         if (fz_local_port(fds[i]) == k->port)
-            return true;
-    return false;
+            return fds[i];
+    return -1;
 }
 
-/* The pool keeps k's other end: it must sit between two exchanges. */
-static void fz_check_pooled(struct fz_back *k, unsigned *pooled)
+/* Request bytes the gateway wrote that the backend's kernel has not
+ * acknowledged yet (they are on their way: the backend will have them). */
+static int fz_in_flight(int gateway_fd)
+{
+    int queued = 0;
+    return ioctl(gateway_fd, SIOCOUTQ, &queued) == 0 ? queued : 0;
+}
+
+/* The pool keeps k's other end: it must sit between two exchanges, once
+ * what the gateway wrote has arrived (it wrote the whole request before it
+ * read the answer, so the gateway is right to keep it, nginx's rule too). */
+static void fz_check_pooled(struct fz_back *k, int gateway_fd, unsigned *pooled)
 {
     bool moved;
     if (!fz_back_drain(k, &moved))
         fz_die("the pool keeps a socket to backend %u (port %u) the gateway closed", k->b, k->port);
-    char why[160];
-    if (!conn_oracle_backend_poolable(&k->ob, why, sizeof why))
-        fz_die(
-            "the pool keeps a socket to backend %u (port %u, %llu bytes in, %llu out) that is mid-exchange: "
-            "%s",
-            k->b, k->port, (unsigned long long)k->ob.got, (unsigned long long)k->ob.sent, why);
     pooled[k->b]++;
+    char why[160];
+    if (conn_oracle_backend_poolable(&k->ob, why, sizeof why))
+        return;
+    bool request_open = k->ob.req_open || k->ob.q_len > 0;
+    if (request_open && fz_in_flight(gateway_fd) > 0)
+        return; /* judged when the rest has come */
+    fz_die(
+        "the pool keeps a socket to backend %u (port %u, %llu bytes in, %llu out) that is mid-exchange: %s",
+        k->b, k->port, (unsigned long long)k->ob.got, (unsigned long long)k->ob.sent, why);
 }
 
 void fz_peers_check(struct fz *f)
@@ -569,8 +584,9 @@ void fz_peers_check(struct fz *f)
         struct fz_back *k = &f->bk[i];
         if (k->used && k->ob.failed)
             fz_die("backend %u: %s", k->b, k->ob.why);
-        if (k->used && fz_pooled(f, k))
-            fz_check_pooled(k, pooled);
+        int gateway_fd = k->used ? fz_pooled(f, k) : -1;
+        if (gateway_fd >= 0)
+            fz_check_pooled(k, gateway_fd, pooled);
     }
     struct conn_worker *cw = f->h->w.conns;
     for (unsigned b = 0; b < f->h->cfg.n_backends; b++) {
