@@ -89,7 +89,7 @@ struct fz {
 void fz_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* conn_peers.c */
-void fz_peers_init(bool tls);
+void fz_peers_init(struct tls_server *srv); /* NULL: no TLS clients */
 struct fz *fz_new(struct conn_harness *h);
 void fz_free(struct fz *f);
 bool fz_peers_io(struct fz *f);           /* one round of writes and reads: true if a byte moved */

@@ -15,7 +15,7 @@
 #define FZ_ACME "/.well-known/acme-challenge/"
 
 static const size_t fz_sizes[] = {0, 1, 7, 100, 1000, 5000, 20000, 70000};
-static const size_t fz_resp_sizes[] = {0, 1, 10, 100, 1000, 16384, 65536, 300000};
+static const size_t fz_resp_sizes[] = {0, 1, 10, 100, 1000, 16384, 40000, 70000};
 static const size_t fz_chunks[] = {1, 3, 16, 100, 1000, 4096, 16384, 65536};
 static const size_t fz_pads[] = {0, 100, 1000, 8000};
 
@@ -73,6 +73,15 @@ static size_t now_of(uint8_t v, size_t head_len, size_t len)
     }
 }
 
+/* The one buffer messages are built in (kept from call to call: no
+ * growing anew each time). */
+static struct fz_buf *scratch(void)
+{
+    static struct fz_buf b;
+    b.len = b.off = b.release = 0;
+    return &b;
+}
+
 static void take(struct fz_request *r, struct fz_buf *b, size_t head_len, uint8_t v)
 {
     r->data = b->data;
@@ -90,35 +99,35 @@ void fz_shape_request(struct fz_request *r, unsigned conn, unsigned req, uint8_t
     size_t size = fz_sizes[(b >> 2) & 7], chunk = fz_chunks[(b >> 5) & 7];
     char tag[32];
     conn_oracle_tag(tag, sizeof tag, conn, req);
-    struct fz_buf m = {0};
-    put(&m, "%s %s%s HTTP/1.%d\r\nHost: " CONN_HARNESS_TLS_NAME "\r\n", method, (a & 0x40) ? "/" : FZ_ACME,
+    struct fz_buf *m = scratch();
+    put(m, "%s %s%s HTTP/1.%d\r\nHost: " CONN_HARNESS_TLS_NAME "\r\n", method, (a & 0x40) ? "/" : FZ_ACME,
         tag, http10 ? 0 : 1);
     if (a & 0x10)
-        put(&m, "Connection: close\r\n");
+        put(m, "Connection: close\r\n");
     else if (http10)
-        put(&m, "Connection: keep-alive\r\n");
+        put(m, "Connection: keep-alive\r\n");
     if (upgrade)
-        put(&m, "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+        put(m, "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
     if (body == 1)
-        put(&m, "Content-Length: %zu\r\n", size);
+        put(m, "Content-Length: %zu\r\n", size);
     else if (body >= 2)
-        put(&m, "Transfer-Encoding: chunked\r\n");
+        put(m, "Transfer-Encoding: chunked\r\n");
     if ((a & 0x20) && body && !http10)
-        put(&m, "Expect: 100-continue\r\n");
+        put(m, "Expect: 100-continue\r\n");
     size_t pad = fz_pads[(v >> 3) & 3];
     if (pad) {
-        put(&m, "X-Pad: ");
-        put_pattern(&m, pad);
-        put(&m, "\r\n");
+        put(m, "X-Pad: ");
+        put_pattern(m, pad);
+        put(m, "\r\n");
     }
-    put(&m, "\r\n");
-    size_t head_len = m.len;
+    put(m, "\r\n");
+    size_t head_len = m->len;
     if (body == 1)
-        put_pattern(&m, size);
+        put_pattern(m, size);
     else if (body >= 2)
-        put_chunked(&m, size, chunk, v & 4, body == 3);
-    take(r, &m, head_len, v);
+        put_chunked(m, size, chunk, v & 4, body == 3);
+    take(r, m, head_len, v);
     r->head = strcmp(method, "HEAD") == 0;
 }
 
@@ -161,16 +170,16 @@ void fz_shape_response(struct fz_request *r, long tc, long tr, bool head, uint8_
     static const unsigned statuses[] = {200, 200, 201, 204, 304, 404, 500, 503,
                                         101, 100, 103, 150, 199, 302, 206, 200};
     unsigned status = statuses[a & 15];
-    struct fz_buf m = {0};
-    put_interim(&m, status);
+    struct fz_buf *m = scratch();
+    put_interim(m, status);
     unsigned final = status < 200 && status != 101 ? 200 : status;
     size_t head_len;
-    put_final(&m, tc, tr, head, a, b, v, final, &head_len);
+    put_final(m, tc, tr, head, a, b, v, final, &head_len);
     if (a & 0x80) { /* a second answer behind it, no request asked for */
         size_t ignored;
-        put_final(&m, tc, tr, head, (uint8_t)(a & 0x7f), (uint8_t)(b & 0xe3), v, 200, &ignored);
+        put_final(m, tc, tr, head, (uint8_t)(a & 0x7f), (uint8_t)(b & 0xe3), v, 200, &ignored);
     }
-    take(r, &m, head_len, v);
+    take(r, m, head_len, v);
     r->head = head;
 }
 
@@ -241,25 +250,25 @@ char *fz_shape_smuggle(uint8_t which, unsigned conn, unsigned r1, unsigned r2, s
     char t1[64] = FZ_ACME, t2[64] = FZ_ACME;
     conn_oracle_tag(t1 + strlen(FZ_ACME), sizeof t1 - strlen(FZ_ACME), conn, r1);
     conn_oracle_tag(t2 + strlen(FZ_ACME), sizeof t2 - strlen(FZ_ACME), conn, r2);
-    struct fz_buf m = {0};
+    struct fz_buf *m = scratch();
     for (size_t i = 0; i < s->len; i++) {
         char c = s->text[i], next = i + 1 < s->len ? s->text[i + 1] : '\0';
         if (c == '@' && (next == '1' || next == '2')) {
             const char *t = next == '1' ? t1 : t2;
-            fz_buf_add(&m, t, strlen(t), false);
+            fz_buf_add(m, t, strlen(t), false);
             i++;
         } else if (c == '@' && next == 'E') {
-            put_pattern(&m, 300);
+            put_pattern(m, 300);
             i++;
         } else if (c == '@' && next == 'T') {
-            put(&m, "X-Big: ");
-            put_pattern(&m, 5000);
+            put(m, "X-Big: ");
+            put_pattern(m, 5000);
             i++;
         } else {
-            fz_buf_add(&m, &c, 1, false);
+            fz_buf_add(m, &c, 1, false);
         }
     }
-    *len = m.len;
+    *len = m->len;
     *refuse = s->refuse;
-    return m.data;
+    return m->data;
 }

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 /* A message built whole: head_len + now bytes go at once, the rest waits
- * for a release. data is the caller's to free. */
+ * for a release. data is conn_shapes.c's, valid until the next call. */
 struct fz_request {
     char *data;
     size_t len, head_len, now;
@@ -30,7 +30,7 @@ void fz_shape_request(struct fz_request *r, unsigned conn, unsigned req, uint8_t
  * tag), a HEAD or not, shaped by a, b, v. */
 void fz_shape_response(struct fz_request *r, long tc, long tr, bool head, uint8_t a, uint8_t b, uint8_t v);
 /* Smuggling shape `which` with its two requests tagged (conn, r1) and
- * (conn, r2): the bytes (caller frees), their length, and whether the
+ * (conn, r2): the bytes (valid until the next call), their length, and whether the
  * gateway must refuse it before a byte of it is forwarded. */
 char *fz_shape_smuggle(uint8_t which, unsigned conn, unsigned r1, unsigned r2, size_t *len, bool *refuse);
 

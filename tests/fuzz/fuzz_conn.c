@@ -160,7 +160,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc, (void)argv;
     log_setup(LOG_FORMAT_PLAIN, 2, LOG_LEVEL_ERROR, NULL); /* handshake failures are expected */
     fz_tls = fz_tls_server();
-    fz_peers_init(fz_tls != NULL);
+    fz_peers_init(fz_tls);
     return 0;
 }
 

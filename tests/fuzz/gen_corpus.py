@@ -21,6 +21,10 @@ import tls_hello  # noqa: E402  (the integration test's ClientHello tools)
  SOCKBUF, DRAIN) = range(17)
 N_SMUGGLES = 33  # entries of fz_smuggles in conn_shapes.c
 
+# OPEN's byte (fz_client_open): bits 0-2 the kind (6 TLS, 7 raw bytes on the
+# TLS port, else plain), 3-5 the ClientHello's record size, 6 TLS 1.2 only
+TLS, TLS_RAW, TLS12 = 6, 7, 0x40
+
 # config byte (fz_config): bit 0 no queue, 1 no min rate, 2 small max_body, 3 one
 # connection per backend, 4 no pooling, 5 never down, 6 small buffers, 7 two backends
 NEVER_DOWN = 0x20
@@ -36,11 +40,11 @@ def programs():
     p = {}
     p["keepalive_reuse"] = bytes([NEVER_DOWN, OPEN, 0]) + get + ok10 + get + ok10
     p["pipelined"] = bytes([NEVER_DOWN, OPEN, 0]) + get * 3 + ok10 * 3
-    p["https13"] = bytes([NEVER_DOWN, OPEN, 1]) + get + ok10
-    p["https12"] = bytes([NEVER_DOWN, OPEN, 1 | 0x20]) + get + ok10
+    p["https13"] = bytes([NEVER_DOWN, OPEN, TLS]) + get + ok10
+    p["https12"] = bytes([NEVER_DOWN, OPEN, TLS | TLS12]) + get + ok10
     for i, frag in ((1, 1), (2, 2), (3, 3), (6, 64)):
-        p["https_hello_in_%d_byte_records" % frag] = bytes([NEVER_DOWN, OPEN, 1 | i << 2]) + get + ok10
-    p["https_raw"] = bytes([NEVER_DOWN, OPEN, 2]) + raw(RAW, 0, b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")
+        p["https_hello_in_%d_byte_records" % frag] = bytes([NEVER_DOWN, OPEN, TLS | i << 3]) + get + ok10
+    p["https_raw"] = bytes([NEVER_DOWN, OPEN, TLS_RAW]) + raw(RAW, 0, b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00")
     for i in range(N_SMUGGLES):
         p["smuggle_%02d" % i] = bytes([NEVER_DOWN, OPEN, 0, SMUGGLE, 0, i, BRESP, 0, 0, 0x08, 0])
     # POST of 5000 bytes, head only; the backend answers early; then the body
