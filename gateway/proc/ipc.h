@@ -3,7 +3,8 @@
  * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
  *
  *   parent -> relay   CONFIG + BACKENDS + TICKET_KEYS (first, once), DRAIN, RETIRE,
- *                     VRRP, FIREWALL, TICKET_KEYS (at every key rotation)
+ *                     VRRP, FIREWALL, PEER, TICKET_KEYS (at every key rotation, and
+ *                     when the peer gateway's keys are taken)
  *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL, AUTOBLOCK
  *
  * Encoding and decoding are pure (tests feed them any bytes); ipc_send /
@@ -38,6 +39,8 @@ enum ipc_type {
     IPC_AUTOBLOCK,   /* struct ipc_autoblock: the abuse detector names an offender */
     IPC_TICKET_KEYS, /* struct tls_ticket_keys: session-ticket keys from the parent,
                       * right after BACKENDS and again at every rotation */
+    IPC_PEER,        /* struct admin_peer_status: the peer channel, for the admin pages */
+    IPC_BGP,         /* struct admin_bgp_status: the [bgp] announcement, for /metrics */
     IPC_TYPE_END
 };
 

@@ -57,6 +57,14 @@ proc_http() {
 
 # proc_children PID: the PIDs of PID's children.
 proc_children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+# proc_relay PID: the relay among rampart PID's children (with [vrrp] the
+# guard, `rampart --guard`, is one too); empty when none runs.
+proc_relay() {
+  local c
+  for c in $(proc_children "$1"); do
+    tr '\0' ' ' </proc/"$c"/cmdline 2>/dev/null | grep -q -- '--relay' && { echo "$c"; return 0; }
+  done
+}
 
 # proc_status_field PID FIELD: a line of /proc/PID/status, value only.
 proc_status_field() { awk -v f="$2:" '$1 == f { print $2 }' /proc/"$1"/status 2>/dev/null; }
