@@ -433,6 +433,32 @@ static void test_no_pooling_after_http10_request(void **state)
     harness_done(h);
 }
 
+/* A response head that comes in two pieces (a slow backend, or one that
+ * writes its status line first): nothing of it reaches the client before
+ * it is whole and rewritten. The parsed bytes of a head in progress went
+ * out raw, before the rewritten head. */
+static void test_head_in_pieces_not_passed_raw(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int b;
+    int c = get_forwarded(h, 0, ACME "slow-head", "req-sh", &b);
+    conn_expect_send(h, b, "HTTP/1.1 200 OK\r\n");
+    assert_true(conn_harness_quiet(h, c, TEST_QUIET));
+    conn_expect_send(h, b, "Content-Length: 2\r\n\r\nok");
+    conn_expect_bytes(h, c, OK_2);
+    /* and after a 1xx: the 103 goes out, the final head's first part waits */
+    char req[TEST_BUF];
+    conn_expect_get(req, sizeof req, ACME "hints", "req-hints", "");
+    conn_expect_send(h, c, req);
+    conn_expect_forwarded(h, b, ACME "hints", "req-hints", "http");
+    conn_expect_send(h, b, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\n");
+    conn_expect_bytes(h, c, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n");
+    conn_expect_send(h, b, "Content-Length: 2\r\n\r\nok");
+    conn_expect_bytes(h, c, OK_2);
+    harness_done(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_chunked_to_http10_is_502),
         cmocka_unit_test(test_http10_answer_goes_out_as_ours),
         cmocka_unit_test(test_no_pooling_after_http10_request),
+        cmocka_unit_test(test_head_in_pieces_not_passed_raw),
         cmocka_unit_test(test_timeouts_do_not_mark_down),
         cmocka_unit_test(test_post_taken_is_not_replayed),
         cmocka_unit_test(test_slow_body_408_at_window_end),
