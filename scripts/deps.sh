@@ -29,6 +29,7 @@ APT_PACKAGES=(
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch
   systemd debhelper
   libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors
+  libssl-dev
 )
 
 say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }

@@ -7,6 +7,7 @@
 
 #include "tls/tls_mbedtls.h"
 #include "tls/tls.h"
+#include "tls/tls_hello.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -56,6 +57,7 @@ struct tls_conn {
     size_t out_full_len;
     unsigned char *ra;         /* read-ahead (tls_conn.c), NULL when empty */
     uint32_t ra_start, ra_end; /* its unread bytes */
+    struct tls_hello hello;    /* the first flight's pre-reader (tls_hello.h) */
     char sni[TLS_SNI_MAX];
     char client[TLS_CLIENT_MAX];
     char error[TLS_ERROR_MAX];

@@ -699,6 +699,31 @@ static void test_plain_http_on_tls_port_is_protocol_error(void **state)
     close(logp[1]);
 }
 
+/* A ClientHello with extension 0 twice (RFC 8446 4.2), in 1-byte records:
+ * the pre-reader (tls_hello.c) answers with a fatal illegal_parameter
+ * alert before mbedTLS sees it, and it counts as a protocol failure. */
+static void test_repeated_extension_alert(void **state)
+{
+    int sv[2];
+    struct tls_conn *conn = pair_conn(*state, sv);
+    static const uint8_t body[] = {3, 3, [34] = 0, 0, 2, 0x13, 0x01, 1, 0,     /* suites, compression */
+                                   0, 8, 0,        0, 0, 0,    0,    0, 0, 0}; /* server_name twice, empty */
+    uint8_t msg[4 + sizeof body] = {1, 0, 0, sizeof body};
+    memcpy(msg + 4, body, sizeof body);
+    for (size_t i = 0; i < sizeof msg; i++) {
+        uint8_t rec[6] = {22, 3, 1, 0, 1, msg[i]};
+        assert_int_equal(write(sv[1], rec, sizeof rec), (ssize_t)sizeof rec);
+    }
+    unsigned long long before = failures(TLS_FAIL_PROTOCOL);
+    assert_int_equal(tls_conn_handshake(conn), TLS_IO_ERROR);
+    assert_int_equal(failures(TLS_FAIL_PROTOCOL), before + 1);
+    assert_string_equal(tls_conn_error(conn), "the ClientHello carries extension 0 twice");
+    uint8_t alert[8];
+    assert_int_equal(read(sv[1], alert, sizeof alert), 7);
+    assert_memory_equal(alert, "\x15\x03\x03\x00\x02\x02\x2f", 7);
+    pair_close(conn, sv);
+}
+
 static void test_idle_before_handshake_is_harmless(void **state)
 {
     int sv[2];
@@ -843,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_handshake_waits_then_client_closes),
         cmocka_unit_test(test_plain_http_on_tls_port_is_protocol_error),
         cmocka_unit_test(test_idle_before_handshake_is_harmless),
+        cmocka_unit_test(test_repeated_extension_alert),
         cmocka_unit_test(test_records_larger_than_readahead),
         cmocka_unit_test(test_handshakes_run_in_drivers),
         cmocka_unit_test(test_handshakes_without_drivers),
