@@ -147,7 +147,7 @@ static struct tls_server *bench_tls(int argc, char **argv)
             bench_idle = false;
     }
     char err[512];
-    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    struct tls_server *srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     if (srv == NULL) {
         fprintf(stderr, "tls_server: %s\n", err);
         exit(1);

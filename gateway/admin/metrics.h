@@ -60,7 +60,7 @@ const char *metrics_reject_name(enum metrics_reject why);
 
 #define METRICS_STATUS_CLASSES    6  /* [0] none, [1] 1xx ... [5] 5xx */
 #define METRICS_TEXT_MAX          64 /* a backend's last check result, as shown */
-#define METRICS_TLS_FAILURE_KINDS 8  /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
+#define METRICS_TLS_FAILURE_KINDS 9  /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
 
 struct metrics_backend_snap {
     char name[CONFIG_NAME_MAX];

@@ -170,7 +170,7 @@ static void *serve_loop(void *arg)
 static int server_start(struct test_server *ts, const struct config *cfg)
 {
     char err[512] = "";
-    struct tls_server *srv = tls_server_new(&cfg->tls.server, err, sizeof err);
+    struct tls_server *srv = tls_server_new_local(&cfg->tls.server, err, sizeof err);
     atomic_init(&ts->srv, srv);
     if (srv == NULL) {
         fprintf(stderr, "tls_server_new: %s\n", err);
@@ -390,7 +390,7 @@ static void test_ticket_resumption_tls13(void **state)
 static void reload(struct test_server *ts, const struct config *cfg)
 {
     char err[256];
-    struct tls_server *fresh = tls_server_new(&cfg->tls.server, err, sizeof err);
+    struct tls_server *fresh = tls_server_new_local(&cfg->tls.server, err, sizeof err);
     assert_non_null(fresh);
     tls_server_unref(atomic_exchange(&ts->srv, fresh));
 }
@@ -566,7 +566,7 @@ static void test_key_not_matching_certificate(void **state)
     base_config(&cfg, env->dir);
     set_cert(&cfg.tls.server.certs[1], env->dir, "*.api.rampart.test", "rsa", "ecdsa");
     char err[512], want[512];
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/ecdsa.key: private key does not match certificate %s/rsa.pem", env->dir,
              env->dir);
     assert_string_equal(err, want);
@@ -579,14 +579,14 @@ static void test_unreadable_files_named(void **state)
     base_config(&cfg, env->dir);
     set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "missing", "ecdsa");
     char err[512], want[512];
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/missing.pem: cannot load certificate chain", env->dir);
     assert_memory_equal(err, want, strlen(want));
 
     base_config(&cfg, env->dir);
     set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "ecdsa",
              "ecdsa.pem"); /* a cert as key */
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/ecdsa.pem.key: cannot load private key", env->dir);
     assert_memory_equal(err, want, strlen(want));
 }
@@ -598,16 +598,16 @@ static void test_ticket_lifetime_bounds(void **state)
     base_config(&cfg, env->dir);
     char err[256];
     cfg.tls.server.ticket_lifetime_ms = 7ull * 24 * 3600 * 1000; /* the TLS 1.3 maximum */
-    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    struct tls_server *srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
     cfg.tls.server.ticket_lifetime_ms += 1000;
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     assert_non_null(strstr(err, "ticket_lifetime"));
     cfg.tls.server.ticket_lifetime_ms = 999;
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     cfg.tls.server.tickets = false; /* lifetime is not looked at then */
-    srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
 }
@@ -619,7 +619,7 @@ static void test_certificate_count_bounds(void **state)
     base_config(&cfg, env->dir);
     char err[256];
     cfg.tls.server.n_certs = 0;
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     assert_string_equal(err, "tls: need 1-16 certificates, got 0");
     for (unsigned i = 0; i < CONFIG_MAX_CERTIFICATES; i++) {
         char name[32];
@@ -627,11 +627,11 @@ static void test_certificate_count_bounds(void **state)
         set_cert(&cfg.tls.server.certs[i], env->dir, name, "ecdsa", "ecdsa");
     }
     cfg.tls.server.n_certs = CONFIG_MAX_CERTIFICATES;
-    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    struct tls_server *srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
     cfg.tls.server.n_certs = CONFIG_MAX_CERTIFICATES + 1;
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
 }
 
 /* A connection over one end of a socket pair; the test plays the client. */
@@ -641,7 +641,7 @@ static struct tls_conn *pair_conn(struct test_env *env, int sv[2])
     struct config cfg;
     base_config(&cfg, env->dir);
     char err[256];
-    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    struct tls_server *srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     struct tls_conn *conn = tls_conn_new(srv, sv[0], "198.18.0.9:1234");
     assert_non_null(conn);
