@@ -35,7 +35,7 @@ check "parent told: 1 of 2 backends up" wait_for 2 grep -q "backends_up_changed 
 check_eq "all requests go to the healthy backend" "web-02 web-02 web-02 web-02" "$( (who; who; who; who) | tr '\n' ' ' | sed 's/ $//')"
 
 # a new relay (here after kill -9) starts with what its predecessor knew
-relay=$(proc_children "$pid" | awk '{print $1}')
+relay=$(proc_relay "$pid")
 kill -KILL "$relay"
 if wait_for 5 grep -q 'backend_down proc=relay backend=web-01 reason="down before this relay started"' "$log"; then
   ok "relay restarted: the dead backend starts down"; else not_ok "relay restarted: the dead backend starts down"; fi

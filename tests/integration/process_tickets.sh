@@ -41,7 +41,7 @@ for v in tls1_3 tls1_2; do
 done
 
 n=$(readies)
-relay=$(proc_children "$pid" | awk '{ print $1 }')
+relay=$(proc_relay "$pid")
 kill -KILL "$relay"
 if wait_for 15 bash -c "[ \$(grep -c 'relay_ready proc=parent' '$log') -gt $n ]" && wait_port "$ns" 127.0.0.1 18443; then
   ok "relay killed: a new one serves"; else not_ok "relay killed: a new one serves"; fi

@@ -41,7 +41,7 @@ else not_ok "a backend comes up: rampart (200) preempts" "$(grep vrrp "$T_TMP/r.
 
 masters=$(grep -c "Entering MASTER STATE" "$T_TMP/ka.log")
 readies=$(grep -c "relay_ready proc=parent" "$T_TMP/r.log")
-relay=$(proc_children "$rp" | awk '{ print $1 }')
+relay=$(proc_relay "$rp")
 kill -KILL "$relay"
 check "relay killed: priority 0 at once" wait_for 2 log_has "vrrp_priority.* to=0 relay=lost"
 check "relay killed: keepalived takes over" wait_for 2 more_than "$masters" "Entering MASTER STATE" "$T_TMP/ka.log"
