@@ -52,6 +52,7 @@ void admin_vrrp_history_add(struct admin_vrrp_history *h, uint64_t t_s, enum adm
 /* Thread-safe; the relay calls them from its IPC handler. */
 void admin_set_vrrp_status(const struct admin_vrrp_status *st);
 void admin_set_firewall_status(const struct admin_firewall_status *st);
+void admin_set_keyholder_status(const struct admin_keyholder_status *st);
 /* SIGTERM drain: /healthz answers 503 "draining" so balancers look away. */
 void admin_set_draining(bool draining);
 

@@ -28,7 +28,7 @@ static int payload_ok(enum ipc_type type, size_t len)
     case IPC_AUTOBLOCK: return len == sizeof(struct ipc_autoblock);
     case IPC_TICKET_KEYS: return len == sizeof(struct tls_ticket_keys);
     case IPC_KEYHOLDER: return len == sizeof(struct ipc_keyholder);
-    case IPC_KEYS_STATUS: return len == sizeof(struct ipc_keys_status);
+    case IPC_KEYS_STATUS: return len == sizeof(struct admin_keyholder_status);
     case IPC_READY:
     case IPC_HEARTBEAT: return len == sizeof(struct ipc_status);
     case IPC_FATAL: return len >= 1 && len <= IPC_TEXT_MAX;

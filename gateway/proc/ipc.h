@@ -25,7 +25,6 @@
 #include "gateway/config/config.h"
 #include "common/parse.h"
 #include "tls/tls.h"
-#include "tls/tls_keyreq.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,7 +48,8 @@ enum ipc_type {
     IPC_KEYHOLDER,   /* struct ipc_keyholder + that many descriptors: the key
                       * holder's channels, one per worker, after TICKET_KEYS and
                       * again whenever a restarted key holder replaces the last */
-    IPC_KEYS_STATUS, /* struct ipc_keys_status: what the key holder answered */
+    IPC_KEYS_STATUS, /* struct admin_keyholder_status: what the key holder answered;
+                      * its first one says the keys are loaded and checked */
     IPC_TYPE_END
 };
 
@@ -65,15 +65,6 @@ struct ipc_status {
 struct ipc_keyholder {
     uint32_t channels; /* descriptors attached, = [gateway] workers */
     uint32_t reserved;
-};
-
-/* The key holder's counts since it started: answers[TLS_KEYREQ_OK] done,
- * answers[reason] refused (tls_keyreq.h); keys: how many it holds. The
- * first one tells the parent the keys are loaded and checked. */
-struct ipc_keys_status {
-    uint32_t keys;
-    uint32_t reserved;
-    uint64_t answers[TLS_KEYREQ_STATUS_END];
 };
 
 /* A client address to block: family AF_INET (addr[0..3]) or AF_INET6. */

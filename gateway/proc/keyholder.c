@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 _Static_assert(CONFIG_MAX_WORKERS <= IPC_MAX_FDS, "every channel travels in one IPC_KEYHOLDER");
+_Static_assert(TLS_KEYREQ_STATUS_END == ADMIN_KEYS_STATUS_KINDS, "every answer is counted");
 
 struct keyholder_chan {
     const struct tls_keyring *kr;
@@ -118,7 +119,7 @@ static int keyholder_receive_config(struct config *cfg, const char **why)
 
 static void keyholder_send_status(const struct tls_keyring *kr, const struct keyholder_counts *counts)
 {
-    struct ipc_keys_status st = {.keys = tls_keyring_count(kr)};
+    struct admin_keyholder_status st = {.keys = tls_keyring_count(kr)};
     for (unsigned i = 0; i < TLS_KEYREQ_STATUS_END; i++)
         st.answers[i] = atomic_load_explicit(&counts->answers[i], memory_order_relaxed);
     ipc_send(CHILD_IPC_FD, IPC_KEYS_STATUS, &st, sizeof st);

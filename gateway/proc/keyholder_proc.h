@@ -34,7 +34,7 @@ struct keyholder_proc {
     uint64_t started_ms, last_beat_ms, stop_deadline_ms;
     unsigned n_channels;
     int relay_ends[CONFIG_MAX_WORKERS]; /* -1 once handed over */
-    struct ipc_keys_status status;      /* its last */
+    struct admin_keyholder_status status;      /* its last */
     struct relay_proc *owner;           /* the relay it signs for; NULL once stopping */
     struct keyholder_proc *next;        /* parent.c's list of stopping ones */
 };

@@ -178,6 +178,12 @@ static void relay_on_message(void *arg, struct ipc_msg *msg)
     }
     case IPC_TICKET_KEYS: relay_install_tickets(r, msg->payload); break;
     case IPC_KEYHOLDER: relay_replace_keyholder(r, msg); break;
+    case IPC_KEYS_STATUS: {
+        struct admin_keyholder_status st;
+        memcpy(&st, msg->payload, sizeof st);
+        admin_set_keyholder_status(&st);
+        break;
+    }
     case IPC_FIREWALL: {
         static struct admin_firewall_status st;
         memcpy(&st, msg->payload, sizeof st);
