@@ -141,9 +141,9 @@ int tls_keyrep_parse(const void *buf, size_t n, uint32_t seq, struct tls_keyrep 
 const char *tls_keyreq_status_name(enum tls_keyreq_status status)
 {
     static const char *const names[TLS_KEYREQ_STATUS_END] = {
-        [TLS_KEYREQ_OK] = "ok",          [TLS_KEYREQ_BAD_SIZE] = "size", [TLS_KEYREQ_BAD_MAGIC] = "magic",
-        [TLS_KEYREQ_BAD_OP] = "op",      [TLS_KEYREQ_BAD_KEY] = "key",   [TLS_KEYREQ_BAD_ALG] = "alg",
-        [TLS_KEYREQ_BAD_HASH] = "hash",  [TLS_KEYREQ_FAILED] = "failed",
+        [TLS_KEYREQ_OK] = "ok",         [TLS_KEYREQ_BAD_SIZE] = "size", [TLS_KEYREQ_BAD_MAGIC] = "magic",
+        [TLS_KEYREQ_BAD_OP] = "op",     [TLS_KEYREQ_BAD_KEY] = "key",   [TLS_KEYREQ_BAD_ALG] = "alg",
+        [TLS_KEYREQ_BAD_HASH] = "hash", [TLS_KEYREQ_FAILED] = "failed",
     };
     return (unsigned)status < TLS_KEYREQ_STATUS_END ? names[status] : "unknown";
 }

@@ -126,8 +126,9 @@ static int tls_keyring_import(struct tls_keyring *kr, unsigned i, mbedtls_pk_con
 }
 
 /* The key of pair i, proved to belong to its certificate, into PSA. */
-static int tls_keyring_pair(struct tls_keyring *kr, unsigned i, mbedtls_x509_crt *chain, mbedtls_pk_context *key,
-                            const struct tls_cert_config *cfg, char *err, size_t err_len)
+static int tls_keyring_pair(struct tls_keyring *kr, unsigned i, mbedtls_x509_crt *chain,
+                            mbedtls_pk_context *key, const struct tls_cert_config *cfg, char *err,
+                            size_t err_len)
 {
     int ret = mbedtls_x509_crt_parse_file(chain, cfg->cert_file);
     if (ret != 0)
@@ -139,7 +140,8 @@ static int tls_keyring_pair(struct tls_keyring *kr, unsigned i, mbedtls_x509_crt
     if (ret != 0)
         return tls_keyring_fail(err, err_len, cfg->key_file, "cannot load private key", ret);
     if (mbedtls_pk_check_pair(&chain->pk, key, tls_rng, tls_rng_ctx()) != 0) {
-        snprintf(err, err_len, "%s: private key does not match certificate %s", cfg->key_file, cfg->cert_file);
+        snprintf(err, err_len, "%s: private key does not match certificate %s", cfg->key_file,
+                 cfg->cert_file);
         return -1;
     }
     kr->kinds[i] = tls_pk_kind(key);

@@ -210,8 +210,8 @@ static enum tls_keyholder_result tls_chan_wait(const struct tls_chan *ch, uint32
 }
 
 /* One request and its answer on ch, bounded by timeout_ms. */
-static enum tls_keyholder_result tls_chan_call(struct tls_chan *ch, struct tls_keyreq *req, unsigned timeout_ms,
-                                               uint8_t *buf, struct tls_keyrep *rep)
+static enum tls_keyholder_result tls_chan_call(struct tls_chan *ch, struct tls_keyreq *req,
+                                               unsigned timeout_ms, uint8_t *buf, struct tls_keyrep *rep)
 {
     if (ch->fd < 0)
         return TLS_KH_ERROR;
@@ -240,8 +240,9 @@ static int tls_chan_public(struct tls_chan *ch, unsigned key, unsigned timeout_m
 /* ---- the server's keys ------------------------------------------------------------------- */
 
 /* The key holder's key `i` is the certificate's: the same public key. */
-static int tls_signer_check(struct tls_chan *ch, unsigned timeout_ms, unsigned i, const mbedtls_pk_context *cert_pk,
-                            const char *cert_file, char *err, size_t err_len)
+static int tls_signer_check(struct tls_chan *ch, unsigned timeout_ms, unsigned i,
+                            const mbedtls_pk_context *cert_pk, const char *cert_file, char *err,
+                            size_t err_len)
 {
     uint8_t want[TLS_KEYREQ_DATA_MAX], have[TLS_KEYREQ_DATA_MAX];
     size_t want_len, have_len;
@@ -273,8 +274,9 @@ static int tls_signer_opaque(const struct tls_signer *s, unsigned i, const mbedt
     if (mbedtls_pk_get_psa_attributes(cert_pk, PSA_KEY_USAGE_VERIFY_HASH, &attr) != 0)
         return -1;
     psa_key_type_t pub = psa_get_key_type(&attr);
-    psa_set_key_type(&attr, PSA_KEY_TYPE_IS_ECC(pub) ? PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_KEY_TYPE_ECC_GET_FAMILY(pub))
-                                                     : PSA_KEY_TYPE_RSA_KEY_PAIR);
+    psa_set_key_type(&attr, PSA_KEY_TYPE_IS_ECC(pub)
+                                ? PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_KEY_TYPE_ECC_GET_FAMILY(pub))
+                                : PSA_KEY_TYPE_RSA_KEY_PAIR);
     psa_set_key_lifetime(&attr, PSA_KEY_LIFETIME_FROM_PERSISTENCE_AND_LOCATION(PSA_KEY_PERSISTENCE_VOLATILE,
                                                                                TLS_DRV_KEYHOLDER_LOCATION));
     tls_key_policy(&attr, kind);

@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_exec(const char *flag, int ipc_fd, const int *fds, unsigned n, const struct sandbox_child *who)
+static void child_exec(const char *flag, int ipc_fd, const int *fds, unsigned n,
+                       const struct sandbox_child *who)
 {
     /* move every fd we keep above the target range first, so the dup2s
      * below can never overwrite one that is still to be moved */

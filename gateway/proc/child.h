@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define CHILD_IPC_FD   3 /* the control socket (SOCK_SEQPACKET, ipc.h) */
-#define CHILD_FIRST_FD 4 /* then fds[0..n) */
+#define CHILD_IPC_FD   3    /* the control socket (SOCK_SEQPACKET, ipc.h) */
+#define CHILD_FIRST_FD 4    /* then fds[0..n) */
 #define CHILD_MAX_FDS  1024 /* >= LISTENER_MAX_FDS, checked in relay_proc.c */
 
 struct sandbox_child;

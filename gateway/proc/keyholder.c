@@ -42,14 +42,24 @@ static uint64_t keyholder_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* A SOCK_SEQPACKET read of 0 bytes is either the end or an empty
+ * message: only the end sets POLLHUP. */
+static bool keyholder_peer_closed(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) < 0 || (p.revents & (POLLHUP | POLLERR)) != 0;
+}
+
 int keyholder_serve_one(const struct tls_keyring *kr, int fd, struct keyholder_counts *counts,
                         enum tls_keyreq_status *status)
 {
     /* one byte more than a request: a longer message is seen as too long */
     uint8_t req[TLS_KEYREQ_SIZE + 1], rep[TLS_KEYREP_MAX];
     ssize_t n = recv(fd, req, sizeof req, MSG_TRUNC);
-    if (n <= 0)
-        return n == 0 ? 0 : -1;
+    if (n < 0)
+        return -1;
+    if (n == 0 && keyholder_peer_closed(fd))
+        return 0; /* else an empty message, refused like any other size */
     size_t len = (size_t)n < sizeof req ? (size_t)n : sizeof req;
     size_t out = tls_keyring_answer(kr, req, len, rep, sizeof rep, status);
     atomic_fetch_add_explicit(&counts->answers[*status], 1, memory_order_relaxed);
@@ -61,7 +71,8 @@ int keyholder_serve_one(const struct tls_keyring *kr, int fd, struct keyholder_c
 static void keyholder_log_refusal(struct keyholder_chan *ch, enum tls_keyreq_status status)
 {
     uint64_t skipped;
-    if (!ratelimit_allow(&ch->log, keyholder_now_ms(), RATELIMIT_LOG_BURST, RATELIMIT_LOG_PERIOD_MS, &skipped))
+    if (!ratelimit_allow(&ch->log, keyholder_now_ms(), RATELIMIT_LOG_BURST, RATELIMIT_LOG_PERIOD_MS,
+                         &skipped))
         return;
     char index[16], n[24];
     snprintf(index, sizeof index, "%u", ch->index);

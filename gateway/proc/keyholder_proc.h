@@ -33,10 +33,10 @@ struct keyholder_proc {
     struct loop_io io; /* control socket; io.arg is for the parent */
     uint64_t started_ms, last_beat_ms, stop_deadline_ms;
     unsigned n_channels;
-    int relay_ends[CONFIG_MAX_WORKERS]; /* -1 once handed over */
-    struct admin_keyholder_status status;      /* its last */
-    struct relay_proc *owner;           /* the relay it signs for; NULL once stopping */
-    struct keyholder_proc *next;        /* parent.c's list of stopping ones */
+    int relay_ends[CONFIG_MAX_WORKERS];   /* -1 once handed over */
+    struct admin_keyholder_status status; /* its last */
+    struct relay_proc *owner;             /* the relay it signs for; NULL once stopping */
+    struct keyholder_proc *next;          /* parent.c's list of stopping ones */
 };
 
 /* Starts a key holder for cfg (one channel per worker) as `who`, and sends

@@ -57,7 +57,8 @@ static void keys_ready(struct parent_keys *pk, struct keyholder_proc *kh)
         pk->ready(pk->arg, rp);
         return;
     }
-    if ((rp->state == RELAY_STARTING || rp->state == RELAY_SERVING) && keyholder_proc_hand_over(kh, rp->io.fd) < 0)
+    if ((rp->state == RELAY_STARTING || rp->state == RELAY_SERVING) &&
+        keyholder_proc_hand_over(kh, rp->io.fd) < 0)
         keys_log(LOG_LEVEL_ERROR, "keyholder_handover_failed", rp->pid, "reason", strerror(errno));
 }
 
@@ -92,7 +93,8 @@ static void keys_on_message(void *arg, struct ipc_msg *msg)
 static void keys_on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
 {
     (void)events;
-    struct keys_ipc_ctx ctx = {io->arg, (struct keyholder_proc *)((char *)io - offsetof(struct keyholder_proc, io))};
+    struct keys_ipc_ctx ctx = {io->arg,
+                               (struct keyholder_proc *)((char *)io - offsetof(struct keyholder_proc, io))};
     const char *why;
     if (ipc_receive(io->fd, keys_on_message, &ctx, &why) == 0)
         return;
@@ -143,8 +145,8 @@ bool parent_keys_reaped(struct parent_keys *pk, pid_t pid, int wstatus, struct r
         *owner = kh->owner;
         uint64_t now = loop_now_ms(pk->loop);
         struct relay_proc *rp = kh->owner;
-        keys_log(rp ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, rp ? "keyholder_lost" : "keyholder_exited", pid, "how",
-                 how);
+        keys_log(rp ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, rp ? "keyholder_lost" : "keyholder_exited", pid,
+                 "how", how);
         if (rp) { /* replaced by parent_keys_retry, soon or after a backoff */
             bool fast = now - kh->started_ms < PARENT_FAST_FAIL_MS;
             rp->kh_fast_failures = fast ? rp->kh_fast_failures + 1 : 0;
@@ -189,7 +191,8 @@ void parent_keys_tick(struct parent_keys *pk, uint64_t now_ms)
         keys_check(kh, now_ms);
 }
 
-void parent_keys_retry(struct parent_keys *pk, struct relay_proc *rp, const struct config *cfg, uint64_t now_ms)
+void parent_keys_retry(struct parent_keys *pk, struct relay_proc *rp, const struct config *cfg,
+                       uint64_t now_ms)
 {
     if (!rp || rp->kh || cfg->gateway.n_https == 0 || now_ms < rp->kh_retry_ms)
         return;

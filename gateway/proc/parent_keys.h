@@ -35,9 +35,9 @@
 
 struct parent_keys {
     struct loop *loop;
-    struct sandbox_child user;   /* who key holders run as */
-    struct keyholder_proc *all;  /* every one not yet reaped */
-    struct ratelimit ipc_log;    /* ipc_unexpected lines */
+    struct sandbox_child user;                       /* who key holders run as */
+    struct keyholder_proc *all;                      /* every one not yet reaped */
+    struct ratelimit ipc_log;                        /* ipc_unexpected lines */
     void (*ready)(void *arg, struct relay_proc *rp); /* rp's keys are loaded (rp in RELAY_KEYS) */
     void *arg;
 };
@@ -57,7 +57,8 @@ bool parent_keys_reaped(struct parent_keys *pk, pid_t pid, int wstatus, struct r
  * with cfg, a relay that may still get new connections) a replacement
  * key holder when its last one died and the backoff has passed. */
 void parent_keys_tick(struct parent_keys *pk, uint64_t now_ms);
-void parent_keys_retry(struct parent_keys *pk, struct relay_proc *rp, const struct config *cfg, uint64_t now_ms);
+void parent_keys_retry(struct parent_keys *pk, struct relay_proc *rp, const struct config *cfg,
+                       uint64_t now_ms);
 /* Any key holder not yet reaped (the parent waits for them at exit). */
 bool parent_keys_any(const struct parent_keys *pk);
 
