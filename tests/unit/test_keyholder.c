@@ -38,7 +38,8 @@ static int setup(void **state)
 {
     static struct env e;
     snprintf(e.dir, sizeof e.dir, "/tmp/rampart-test-kh-XXXXXX");
-    if (!mkdtemp(e.dir) || tls_harness_make_cert(e.dir, "ec", "www.rampart.test", "ec -pkeyopt ec_paramgen_curve:P-256") ||
+    if (!mkdtemp(e.dir) ||
+        tls_harness_make_cert(e.dir, "ec", "www.rampart.test", "ec -pkeyopt ec_paramgen_curve:P-256") ||
         tls_harness_make_cert(e.dir, "rsa", "rsa.rampart.test", "rsa:2048"))
         return -1;
     struct tls_config cfg = {.n_certs = 2};
@@ -211,7 +212,8 @@ static void test_key_not_its_certificate_refused(void **state)
     tls_harness_set_cert(&cfg.certs[0], e->dir, "www.rampart.test", "rsa", "ec");
     char err[512], want[512];
     assert_null(tls_keyring_load(&cfg, err, sizeof err));
-    snprintf(want, sizeof want, "%s/ec.key: private key does not match certificate %s/rsa.pem", e->dir, e->dir);
+    snprintf(want, sizeof want, "%s/ec.key: private key does not match certificate %s/rsa.pem", e->dir,
+             e->dir);
     assert_string_equal(err, want);
     assert_int_equal(tls_keyring_count(e->kr), 2);
 }

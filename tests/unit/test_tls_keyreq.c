@@ -159,9 +159,9 @@ static void test_answers_round_trip(void **state)
     n = tls_keyrep_encode(buf, sizeof buf, 1, TLS_KEYREQ_PUBLIC, TLS_KEYREQ_OK, data, TLS_KEYREQ_DATA_MAX);
     assert_int_equal(n, TLS_KEYREP_MAX);
     assert_int_equal(tls_keyrep_parse(buf, n, 1, &rep, &why), 1);
-    assert_int_equal(tls_keyrep_encode(buf, sizeof buf, 1, TLS_KEYREQ_SIGN, TLS_KEYREQ_OK, data,
-                                       TLS_KEYREQ_DATA_MAX + 1),
-                     0);
+    assert_int_equal(
+        tls_keyrep_encode(buf, sizeof buf, 1, TLS_KEYREQ_SIGN, TLS_KEYREQ_OK, data, TLS_KEYREQ_DATA_MAX + 1),
+        0);
     assert_int_equal(tls_keyrep_encode(buf, 20, 1, TLS_KEYREQ_SIGN, TLS_KEYREQ_OK, data, 8), 0);
     n = tls_keyrep_encode(buf, sizeof buf, 5, TLS_KEYREQ_SIGN, TLS_KEYREQ_BAD_KEY, NULL, 0);
     assert_int_equal(tls_keyrep_parse(buf, n, 5, &rep, &why), 1);
