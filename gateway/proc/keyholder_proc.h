@@ -35,6 +35,7 @@ struct keyholder_proc {
     unsigned n_channels;
     int relay_ends[CONFIG_MAX_WORKERS];   /* -1 once handed over */
     struct admin_keyholder_status status; /* its last */
+    char fatal[IPC_TEXT_MAX + 1];         /* why it could not start, as it said ("": nothing) */
     struct relay_proc *owner;             /* the relay it signs for; NULL once stopping */
     struct keyholder_proc *next;          /* parent.c's list of stopping ones */
 };

@@ -566,12 +566,12 @@ static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events
 
 static void reaped(struct parent *p, pid_t pid, int wstatus)
 {
-    char how[96];
+    char how[96], keys_why[IPC_TEXT_MAX + 64];
     struct relay_proc *owner;
-    if (parent_keys_reaped(&p->keys, pid, wstatus, &owner)) {
+    if (parent_keys_reaped(&p->keys, pid, wstatus, &owner, keys_why, sizeof keys_why)) {
         /* a running relay's is replaced (parent_keys_retry) */
         if (owner && owner->state == RELAY_KEYS)
-            pair_failed(p, owner, "its key holder ended before the keys were loaded (see keyholder_failed)");
+            pair_failed(p, owner, keys_why);
         return;
     }
     relay_proc_describe_exit(wstatus, how, sizeof how);

@@ -81,9 +81,8 @@ static void keys_on_message(void *arg, struct ipc_msg *msg)
             ipc_send(kh->owner->io.fd, IPC_KEYS_STATUS, &kh->status, sizeof kh->status);
         break;
     case IPC_FATAL: {
-        char why[IPC_TEXT_MAX + 1];
-        snprintf(why, sizeof why, "%.*s", (int)msg->len, (const char *)msg->payload);
-        keys_log(LOG_LEVEL_ERROR, "keyholder_failed", kh->pid, "reason", why);
+        snprintf(kh->fatal, sizeof kh->fatal, "%.*s", (int)msg->len, (const char *)msg->payload);
+        keys_log(LOG_LEVEL_ERROR, "keyholder_failed", kh->pid, "reason", kh->fatal);
         break; /* it exits; SIGCHLD does the rest */
     }
     default: keys_unexpected(ctx->pk, kh, msg->type);
@@ -134,7 +133,8 @@ void parent_keys_release(struct parent_keys *pk, struct relay_proc *rp)
     rp->kh = NULL;
 }
 
-bool parent_keys_reaped(struct parent_keys *pk, pid_t pid, int wstatus, struct relay_proc **owner)
+bool parent_keys_reaped(struct parent_keys *pk, pid_t pid, int wstatus, struct relay_proc **owner, char *why,
+                        size_t why_len)
 {
     for (struct keyholder_proc **pp = &pk->all; *pp; pp = &(*pp)->next) {
         struct keyholder_proc *kh = *pp;
@@ -143,6 +143,10 @@ bool parent_keys_reaped(struct parent_keys *pk, pid_t pid, int wstatus, struct r
         char how[96];
         relay_proc_describe_exit(wstatus, how, sizeof how);
         *owner = kh->owner;
+        if (kh->fatal[0])
+            snprintf(why, why_len, "key holder: %s", kh->fatal);
+        else
+            snprintf(why, why_len, "the key holder %s before it had loaded the keys", how);
         uint64_t now = loop_now_ms(pk->loop);
         struct relay_proc *rp = kh->owner;
         keys_log(rp ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, rp ? "keyholder_lost" : "keyholder_exited", pid,

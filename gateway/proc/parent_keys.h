@@ -51,8 +51,10 @@ int parent_keys_start(struct parent_keys *pk, struct relay_proc *rp, const struc
 /* rp is gone (reaped or never started): its key holder stops. */
 void parent_keys_release(struct parent_keys *pk, struct relay_proc *rp);
 /* pid was a key holder: true, and *owner the relay it signed for (NULL if
- * it was stopping), whose replacement is scheduled. */
-bool parent_keys_reaped(struct parent_keys *pk, pid_t pid, int wstatus, struct relay_proc **owner);
+ * it was stopping), whose replacement is scheduled; `why` says why it
+ * ended, for a relay whose start it fails. */
+bool parent_keys_reaped(struct parent_keys *pk, pid_t pid, int wstatus, struct relay_proc **owner, char *why,
+                        size_t why_len);
 /* Every watchdog tick: deadlines of every key holder; and for rp (running
  * with cfg, a relay that may still get new connections) a replacement
  * key holder when its last one died and the backoff has passed. */

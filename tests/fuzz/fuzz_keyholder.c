@@ -21,10 +21,10 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_KEYS       2
-#define FZ_EC_SIG     64  /* P-256: r || s */
-#define FZ_RSA_BITS   1024 /* small: many inputs sign */
-#define FZ_RSA_SIG    (FZ_RSA_BITS / 8)
+#define FZ_KEYS     2
+#define FZ_EC_SIG   64   /* P-256: r || s */
+#define FZ_RSA_BITS 1024 /* small: many inputs sign */
+#define FZ_RSA_SIG  (FZ_RSA_BITS / 8)
 
 static struct tls_keyring *fz_kr;
 
@@ -86,7 +86,8 @@ static enum tls_keyreq_status fz_expect(const uint8_t *req, size_t n)
     bool rsa_alg = r.alg >= TLS_KEY_ALG_RSA_PKCS1_SHA256 && r.alg <= TLS_KEY_ALG_RSA_PSS_SHA512;
     if (!(r.key == 0 ? ec_alg : rsa_alg))
         return TLS_KEYREQ_BAD_ALG;
-    unsigned step = (unsigned)(r.alg - (ec_alg ? TLS_KEY_ALG_ECDSA_SHA256 : TLS_KEY_ALG_RSA_PKCS1_SHA256)) % 3;
+    unsigned step =
+        (unsigned)(r.alg - (ec_alg ? TLS_KEY_ALG_ECDSA_SHA256 : TLS_KEY_ALG_RSA_PKCS1_SHA256)) % 3;
     return r.hash_len == 32 + 16 * step ? TLS_KEYREQ_OK : TLS_KEYREQ_BAD_HASH;
 }
 
