@@ -28,7 +28,7 @@ APT_PACKAGES=(
   keepalived haproxy wrk prometheus chromium
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch
   systemd debhelper
-  libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors
+  libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors python3-cryptography
 )
 
 say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }
