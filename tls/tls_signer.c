@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +51,7 @@ struct tls_chan {
     int fd;           /* the owning thread's; -1: none */
     _Atomic int next; /* a new channel from a restarted key holder; -1: none */
     uint32_t seq;
+    bool timed; /* fd has the signer's timeout as SO_RCVTIMEO: one blocking read may wait */
 };
 
 struct tls_signer {
@@ -79,6 +81,16 @@ static void tls_kh_count(enum tls_keyholder_result r)
     atomic_fetch_add_explicit(&tls_stats_keyholder.requests[r], 1, memory_order_relaxed);
     if (r != TLS_KH_OK)
         tls_thread_failure = r;
+}
+
+/* A blocking read on the channel waits at most the signer's timeout:
+ * the usual answer then costs one recv(), no poll() before it. */
+static void tls_chan_set_fd(struct tls_chan *ch, int fd)
+{
+    unsigned ms = ch->signer->timeout_ms;
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    ch->fd = fd;
+    ch->timed = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0;
 }
 
 /* ---- signers --------------------------------------------------------------------------- */
@@ -114,7 +126,7 @@ struct tls_signer *tls_signer_keyholder(const int *fds, unsigned n, unsigned tim
     for (unsigned i = 0; i < n; i++) {
         struct tls_chan *ch = &s->chans[i];
         ch->signer = s;
-        ch->fd = fds[i];
+        tls_chan_set_fd(ch, fds[i]);
         atomic_init(&ch->next, -1);
         /* a late answer meant for an earlier relay's request never matches */
         if (getrandom(&ch->seq, sizeof ch->seq, 0) != sizeof ch->seq)
@@ -179,34 +191,43 @@ static void tls_chan_take_next(struct tls_chan *ch)
         return;
     if (ch->fd >= 0)
         close(ch->fd);
-    ch->fd = next;
+    tls_chan_set_fd(ch, next);
 }
 
-/* Waits for the answer to req (late answers to earlier requests are
- * dropped) until the deadline. */
+/* One read: 1 the answer to seq (in *rep), 0 nothing yet or a late answer
+ * to an earlier request (dropped), -1 closed (the key holder died) or
+ * garbage. */
+static int tls_chan_read(const struct tls_chan *ch, int flags, uint32_t seq, uint8_t *buf,
+                         struct tls_keyrep *rep)
+{
+    ssize_t n = recv(ch->fd, buf, TLS_KEYREP_MAX, flags | MSG_TRUNC);
+    if (n < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    const char *why;
+    return n > 0 ? tls_keyrep_parse(buf, (size_t)n, seq, rep, &why) : -1;
+}
+
+/* Waits for the answer to seq until the deadline: one blocking read (at
+ * most the socket's receive timeout), then, after a late answer or for a
+ * longer deadline, poll and read until it. */
 static enum tls_keyholder_result tls_chan_wait(const struct tls_chan *ch, uint32_t seq, uint64_t deadline,
                                                uint8_t *buf, struct tls_keyrep *rep)
 {
-    for (;;) {
+    int got = tls_chan_read(ch, ch->timed ? 0 : MSG_DONTWAIT, seq, buf, rep);
+    while (got == 0) {
         uint64_t now = tls_now_ms();
         if (now >= deadline)
             return TLS_KH_TIMEOUT;
         struct pollfd p = {.fd = ch->fd, .events = POLLIN};
         int rc = poll(&p, 1, (int)(deadline - now));
-        if (rc < 0 && errno == EINTR)
-            continue;
-        if (rc <= 0)
-            return rc == 0 ? TLS_KH_TIMEOUT : TLS_KH_ERROR;
-        ssize_t n = recv(ch->fd, buf, TLS_KEYREP_MAX, MSG_DONTWAIT | MSG_TRUNC);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        const char *why;
-        int got = n > 0 ? tls_keyrep_parse(buf, (size_t)n, seq, rep, &why) : -1;
-        if (got < 0)
-            return TLS_KH_ERROR; /* closed (the key holder died) or garbage */
-        if (got == 1)
-            return rep->status == TLS_KEYREQ_OK ? TLS_KH_OK : TLS_KH_REFUSED;
+        if (rc < 0 && errno != EINTR)
+            return TLS_KH_ERROR;
+        if (rc > 0)
+            got = tls_chan_read(ch, MSG_DONTWAIT, seq, buf, rep);
     }
+    if (got < 0)
+        return TLS_KH_ERROR;
+    return rep->status == TLS_KEYREQ_OK ? TLS_KH_OK : TLS_KH_REFUSED;
 }
 
 /* One request and its answer on ch, bounded by timeout_ms. */
@@ -314,7 +335,8 @@ int tls_signer_replace(struct tls_signer *s, const int *fds, unsigned n, unsigne
         snprintf(err, err_len, "key holder: %u channels for %u workers", n, s->n_chans);
         return -1;
     }
-    struct tls_chan probe = {.signer = s, .fd = fds[0]};
+    struct tls_chan probe = {.signer = s};
+    tls_chan_set_fd(&probe, fds[0]);
     if (getrandom(&probe.seq, sizeof probe.seq, 0) != sizeof probe.seq)
         probe.seq = 0x5eed;
     for (unsigned i = 0; i < n_keys; i++)
