@@ -7,6 +7,7 @@
 #include "tls/tls_internal.h"
 #include "tls/tls_sni.h"
 
+#include <mbedtls/platform_util.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,34 @@ static void tls_strerror(int ret, char *buf, size_t len)
     mbedtls_strerror(ret, buf, len);
 }
 
+/* A certificate file: a chain, PEM or DER, of a bounded size. */
+#define TLS_CERT_FILE_MAX (1024 * 1024)
+
+/* The chain in path, refused when the file holds a private key as well:
+ * the relay reads certificate files, and only the key holder may read a
+ * key. The buffer is wiped before it is freed. 0, or an mbedTLS error,
+ * or 1 for a file with a key in it. */
+static int tls_chain_parse(mbedtls_x509_crt *chain, const char *path)
+{
+    FILE *fp = fopen(path, "rbe");
+    if (fp == NULL)
+        return MBEDTLS_ERR_X509_FILE_IO_ERROR;
+    unsigned char *buf = malloc(TLS_CERT_FILE_MAX + 1);
+    size_t n = buf ? fread(buf, 1, TLS_CERT_FILE_MAX + 1, fp) : 0;
+    int bad = buf == NULL || ferror(fp) || n > TLS_CERT_FILE_MAX;
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        return MBEDTLS_ERR_X509_FILE_IO_ERROR;
+    }
+    buf[n] = '\0'; /* PEM is parsed as a string */
+    static const char key_marker[] = "PRIVATE KEY-----";
+    int ret = memmem(buf, n, key_marker, sizeof key_marker - 1) ? 1 : mbedtls_x509_crt_parse(chain, buf, n + 1);
+    mbedtls_platform_zeroize(buf, n + 1);
+    free(buf);
+    return ret;
+}
+
 /* Loads one chain, and its private key from the signer (none for a check). */
 static int tls_cert_load(struct tls_cert *c, unsigned i, const struct tls_cert_config *cfg,
                          struct tls_signer *signer, char *err, size_t err_len)
@@ -84,7 +113,14 @@ static int tls_cert_load(struct tls_cert *c, unsigned i, const struct tls_cert_c
     char why[128];
     snprintf(c->cert_file, sizeof c->cert_file, "%s", cfg->cert_file);
     snprintf(c->server_name, sizeof c->server_name, "%s", cfg->server_name);
-    int ret = mbedtls_x509_crt_parse_file(&c->chain, cfg->cert_file);
+    int ret = tls_chain_parse(&c->chain, cfg->cert_file);
+    if (ret == 1) {
+        tls_errf(err, err_len,
+                 "%s: holds a private key as well; give the key a file of its own (only the key holder reads "
+                 "keys)",
+                 cfg->cert_file);
+        return -1;
+    }
     if (ret != 0) {
         tls_strerror(ret, why, sizeof why);
         tls_errf(err, err_len, "%s: cannot load certificate chain: %s", cfg->cert_file, why);

@@ -438,6 +438,26 @@ static void test_unreadable_files_named(void **state)
     assert_memory_equal(err, want, strlen(want));
 }
 
+/* A certificate file that holds the key as well is refused: the relay
+ * reads certificate files, and no key may pass through it. */
+static void test_certificate_file_with_a_key_refused(void **state)
+{
+    struct test_env *env = *state;
+    char cmd[512], err[512], want[512];
+    snprintf(cmd, sizeof cmd, "cat %s/ecdsa.pem %s/ecdsa.key >%s/both.pem", env->dir, env->dir, env->dir);
+    assert_int_equal(tls_harness_run(cmd), 0);
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    tls_harness_set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "both", "ecdsa");
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
+    snprintf(want, sizeof want, "%s/both.pem: holds a private key as well", env->dir);
+    assert_memory_equal(err, want, strlen(want));
+    assert_int_equal(tls_server_check(&cfg.tls.server, err, sizeof err), -1);
+    assert_memory_equal(err, want, strlen(want));
+    base_config(&cfg, env->dir); /* the same chain alone is fine */
+    assert_int_equal(tls_server_check(&cfg.tls.server, err, sizeof err), 0);
+}
+
 static void test_ticket_lifetime_bounds(void **state)
 {
     struct test_env *env = *state;
@@ -686,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_client_alert_counted),
         cmocka_unit_test(test_key_not_matching_certificate),
         cmocka_unit_test(test_unreadable_files_named),
+        cmocka_unit_test(test_certificate_file_with_a_key_refused),
         cmocka_unit_test(test_ticket_lifetime_bounds),
         cmocka_unit_test(test_certificate_count_bounds),
         cmocka_unit_test(test_handshake_waits_then_client_closes),
