@@ -100,7 +100,8 @@ static int tls_chain_parse(mbedtls_x509_crt *chain, const char *path)
     }
     buf[n] = '\0'; /* PEM is parsed as a string */
     static const char key_marker[] = "PRIVATE KEY-----";
-    int ret = memmem(buf, n, key_marker, sizeof key_marker - 1) ? 1 : mbedtls_x509_crt_parse(chain, buf, n + 1);
+    int ret =
+        memmem(buf, n, key_marker, sizeof key_marker - 1) ? 1 : mbedtls_x509_crt_parse(chain, buf, n + 1);
     mbedtls_platform_zeroize(buf, n + 1);
     free(buf);
     return ret;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,9 +206,24 @@ static int keyholder_start_threads(struct keyholder_chan *chans, unsigned n)
     return 0;
 }
 
+/* Ctrl-C or a signal to the whole process group must not end the key
+ * holder before its relay has drained: it ends when the parent closes its
+ * control socket (or dies: PR_SET_PDEATHSIG). Blocked before any thread
+ * starts, so every thread has them blocked. */
+static void keyholder_block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 int keyholder_main(void)
 {
     prctl(PR_SET_NAME, "rampart-keys");
+    keyholder_block_signals();
     static struct config cfg;
     static struct keyholder_chan chans[CONFIG_MAX_WORKERS];
     static struct keyholder_counts counts;

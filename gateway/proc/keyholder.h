@@ -16,7 +16,8 @@
  * (tls_keyreq.h), one at a time and in order; the main thread sends the
  * parent its counts every KEYHOLDER_STATUS_MS (the first one says it is
  * ready) and exits when the parent closes the control socket or says
- * DRAIN.
+ * DRAIN (SIGTERM, SIGINT and SIGHUP are blocked: a signal to the process
+ * group, Ctrl-C, must not end it before its relay has drained).
  *
  * What it answers: SIGN and PUBLIC requests that pass tls_keyreq_parse;
  * every other request is refused (answered with the reason, counted by

@@ -182,7 +182,10 @@ static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_stat
 static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const char *why)
 {
     p->current = NULL;
-    log_pid(LOG_LEVEL_ERROR, "relay_lost", pid, "reason", why);
+    if (pid)
+        log_pid(LOG_LEVEL_ERROR, "relay_lost", pid, "reason", why);
+    else
+        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", why, LOG_END);
     if (!p->relay_lost) {
         vrrp_node_relay_lost(p->vrrp);
         p->relay_lost = true;
