@@ -31,7 +31,10 @@ CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
            $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
-LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
+# Session tickets stamped and checked by the wall clock, which both gateways
+# of a pair share, not by the time since this machine booted (tls/tls_time.c).
+MS_TIME_WRAP := -Wl,--wrap=mbedtls_ms_time -Wl,-u,__wrap_mbedtls_ms_time
+LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(MS_TIME_WRAP) $(EXTRA_LDFLAGS)
 # mbedTLS calls back into tls/'s PSA drivers (tls/tls_drv.h, in
 # librampart.a), which call intel-ipsec-mb, nettle (+ GMP) and libsodium:
 # librampart.a and mbedTLS are one link group. $(call LINK_LIBS,librampart.a)
@@ -117,7 +120,7 @@ fuzz: $(DEPS_STAMP)
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ    build-fuzz/fuzz/$$n"; \
 	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -Wno-missing-field-initializers \
+	    -Wno-missing-field-initializers $(MS_TIME_WRAP) \
 	    -o build-fuzz/fuzz/$$n $$f $(call LINK_LIBS,build-fuzz/librampart.a) || exit 1; done
 
 format:

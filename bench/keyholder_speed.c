@@ -50,7 +50,8 @@ static double bench_cpu(pid_t pid)
     line[n] = '\0';
     char *p = strrchr(line, ')');
     unsigned long utime = 0, stime = 0;
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
         return 0;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -91,8 +92,10 @@ static void bench_remote(int fd, pid_t child, unsigned n)
     double t0 = bench_now(), c0 = bench_cpu(getpid()), k0 = bench_cpu(child);
     for (unsigned i = 0; i < n; i++) {
         bench_request(&req, i);
-        ssize_t got = send(fd, &req, sizeof req, 0) == (ssize_t)sizeof req ? recv(fd, rep, sizeof rep, 0) : -1;
-        if (got <= 0 || tls_keyrep_parse(rep, (size_t)got, req.seq, &out, &why) != 1 || out.status != TLS_KEYREQ_OK)
+        ssize_t got =
+            send(fd, &req, sizeof req, 0) == (ssize_t)sizeof req ? recv(fd, rep, sizeof rep, 0) : -1;
+        if (got <= 0 || tls_keyrep_parse(rep, (size_t)got, req.seq, &out, &why) != 1 ||
+            out.status != TLS_KEYREQ_OK)
             exit(1);
     }
     bench_print("through a key holder", n, bench_now() - t0, bench_cpu(getpid()) - c0, bench_cpu(child) - k0);

@@ -26,6 +26,10 @@
 #           node as the backup: the relay SIGKILLed. How often clients moved
 #           (the VIP changed node), the outage, and when the relay was ready
 #           again; with the default relay_grace and with relay_grace = 0
+#   parent  the parent of `rampart -c` (the master) SIGKILLed: its guard
+#           sends priority 0 and removes the VIP; next to keepalived's
+#           parent SIGKILLed (its VRRP child sees it and leaves). Takeover,
+#           the client's outage, and whether the dead node kept the VIP
 # Usage: bench/vrrp.sh [RUNS]   (default 3; the median and worst are shown)
 #        VRRP_BENCH_FAULTS="sigterm heal_ab" bench/vrrp.sh 1   (a subset of "single")
 #        VRRP_BENCH_SECTIONS="aa link" bench/vrrp.sh 1
@@ -36,7 +40,7 @@ export RAMPART_ROOT=${RAMPART_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$RAMPART_ROOT/bench/vrrp_lib.sh"
 RUNS=${1:-3}
 WINDOW=4 # seconds of pinging (0.5 s before the fault, the rest after)
-SECTIONS=${VRRP_BENCH_SECTIONS:-single aa link yield relay}
+SECTIONS=${VRRP_BENCH_SECTIONS:-single aa link yield relay parent}
 require_root
 vrrp_build_driver || exit 1
 proc_cert || exit 1
@@ -357,7 +361,7 @@ relay_grace = $grace"
   start_pings "$ping" "$VRRP_VIP"
   sleep 0.5
   local relay readies
-  relay=$(proc_children "$PA" | awk '{ print $1 }')
+  relay=$(proc_relay "$PA")
   readies=$(grep -c "relay_ready proc=parent" "$T_TMP/$tag.log")
   t0=$(now)
   kill -KILL "$relay"
@@ -378,6 +382,68 @@ section_relay() {
     IFS='|' read -r -a cols <<<"$(runs "$g" run_relay)"
     printf '%-30s %-16s %-16s %-16s\n' "$([ "$g" = default ] && echo "default (1 advert interval)" ||
       echo "0 (hand over at once)")" "${cols[@]}"
+  done
+}
+
+# ---- the daemon's parent ------------------------------------------------------------
+
+# One run: "TAKEOVER_MS OUTAGE_MS VIP_LEFT" (VIP_LEFT 1 when the dead node
+# still had the VIP 1 s after) for the master's parent SIGKILLed: IMPL
+# rampart (`rampart -c`, the guard acting) or keepalived (its parent only).
+run_parent() {
+  local impl=$1 mon=$T_TMP/mon.$RANDOM ping=$T_TMP/ping.$RANDOM tag=rp$RANDOM t0 web="" left=0 tk
+  if [ "$impl" = rampart ]; then
+    proc_config "$T_TMP/$tag.ini" "[vrrp]
+enabled = yes
+interface = eth0
+vrid = $VRRP_VRID
+priority = 200
+advert_interval = 100ms
+virtual_ip = $VRRP_VIP/24"
+    web=$(spawn "$A" "$T_TMP/$tag.web.log" python3 -m http.server -b 127.0.0.1 18081)
+    PA=$(spawn "$A" "$T_TMP/$tag.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/$tag.ini")
+    PB=$(rp_start "$B" "rb$RANDOM" 100)
+  else
+    PA=$(ka_start "$A" "ka$RANDOM" 200)
+    wait_for 5 has_vip "$A"
+    PB=$(ka_start "$B" "kb$RANDOM" 100)
+  fi
+  if ! wait_for 15 has_vip "$A" || ! sleep 1.5 || ! has_vip "$A" || ! no_vip "$B"; then
+    [ -n "$web" ] && stop_pid "$web" TERM
+    stop_pair
+    echo "fail fail fail"
+    return
+  fi
+  ip netns exec "$C" ping -c 1 -W 1 "$VRRP_VIP" >/dev/null
+  ip netns exec "$B" ip -ts monitor address >"$mon" 2>&1 &
+  local monpid=$!
+  start_pings "$ping" "$VRRP_VIP"
+  sleep 0.5
+  t0=$(now)
+  kill -KILL "$PA" # the parent alone: rampart's relay follows it, its guard acts
+  wait_for 2 has_vip "$B"
+  sleep 1
+  has_vip "$A" && left=1
+  wait "$PING_PID"
+  kill "$monpid" 2>/dev/null
+  wait "$monpid" 2>/dev/null
+  tk=$(since "$t0" "$mon" " inet $VRRP_VIP/")
+  echo "$tk $(outage "$ping" "$t0") $left"
+  [ -n "$web" ] && stop_pid "$web" TERM
+  stop_pair
+}
+
+section_parent() {
+  printf '
+# the master'"'"'s parent SIGKILLed (rampart: `rampart -c`, its guard acts); %s run(s); median (worst)
+' "$RUNS"
+  printf '%-14s %-16s %-16s %-18s
+' "" "takeover ms" "outage ms" "VIP left on it"
+  local impl
+  for impl in rampart keepalived; do
+    IFS='|' read -r -a cols <<<"$(runs "$impl" run_parent)"
+    printf '%-14s %-16s %-16s %-18s
+' "$impl" "${cols[@]}"
   done
 }
 

@@ -26,8 +26,13 @@ vrrp_build_driver() {
   local san=()
   # the ASan build's library needs the sanitizer runtime too
   [[ $RAMPART_BUILD == *asan* ]] && san=(-fsanitize=address,undefined)
+  # the library as the Makefile links it (LINK_LIBS): the config reader
+  # checks [peer] and ticket key files through tls/, so mbedTLS comes along
+  local mb=${RAMPART_DEPS:-$RAMPART_ROOT/.deps}/mbedtls/lib
   cc -std=c11 -O1 -g -D_GNU_SOURCE -I"$RAMPART_ROOT" "${san[@]}" -o "$VRRP_DRIVER" \
-    "$RAMPART_ROOT/bench/vrrp_driver.c" "$RAMPART_BUILD/librampart.a" -lmnl -linih
+    "$RAMPART_ROOT/bench/vrrp_driver.c" -Wl,--start-group "$RAMPART_BUILD/librampart.a" \
+    "$mb/libmbedtls.a" "$mb/libmbedx509.a" "$mb/libmbedcrypto.a" -Wl,--end-group \
+    -lIPSec_MB -lhogweed -lnettle -lgmp -lsodium -lnftnl -lmnl -linih -lcap -lseccomp -lpthread
 }
 
 # vrrp_lan a b c: namespaces joined by a bridge in namespace "sw"; NAME's

@@ -40,6 +40,12 @@ static const struct blocklist_op blocklist_block_ops[] = {
 static const struct blocklist_op blocklist_unblock_ops[] = {
     {NFT_MSG_DELSETELEM, NLM_F_ACK, false},
 };
+/* add-if-missing, delete: lifts a batch of blocks whether or not each
+ * address is still there (a block may have expired on its own) */
+static const struct blocklist_op blocklist_lift_ops[] = {
+    {NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK, false},
+    {NFT_MSG_DELSETELEM, NLM_F_ACK, false},
+};
 
 #define N_OPS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -71,19 +77,19 @@ static int blocklist_put_elem(struct fw_batch *b, const struct blocklist_op *op,
     return nlh ? 0 : -1;
 }
 
-/* One transaction of `ops` on the sets of `n` addresses, over `nl` (NULL:
- * a socket of its own; the daemon keeps one open). Returns 0, or -errno
- * with `err` set, except for -ENOENT (no such set or element), which the
- * caller words. */
+/* One transaction of `ops` on the sets of `n` addresses, each with its
+ * own timeout, over `nl` (NULL: a socket of its own; the daemon keeps one
+ * open). Returns 0, or -errno with `err` set, except for -ENOENT (no such
+ * set or element), which the caller words. */
 static int blocklist_commit(struct fw_nl *nl, const struct blocklist_op *ops, size_t n_ops,
-                            const struct ip_addr *addrs, size_t n, uint64_t timeout_ms, char *err)
+                            const struct fw_block_entry *entries, size_t n, char *err)
 {
     struct fw_batch b;
     char why[FW_NL_ERR_MAX];
     int rc = fw_batch_init(&b) < 0 ? -ENOMEM : 0;
     for (size_t a = 0; rc == 0 && a < n; a++)
         for (size_t i = 0; rc == 0 && i < n_ops; i++)
-            if (blocklist_put_elem(&b, &ops[i], &addrs[a], timeout_ms) < 0)
+            if (blocklist_put_elem(&b, &ops[i], &entries[a].addr, entries[a].timeout_ms) < 0)
                 rc = -ENOMEM;
     if (rc == 0)
         rc = fw_nl_commit(nl, &b, why);
@@ -95,19 +101,25 @@ static int blocklist_commit(struct fw_nl *nl, const struct blocklist_op *ops, si
     return rc;
 }
 
-/* Blocks addrs[0..n) in one transaction over nl (NULL: its own socket). */
-static int block_many(struct fw_nl *nl, const struct ip_addr *addrs, size_t n, uint64_t timeout_ms, char *err)
+static void no_set(const struct fw_block_entry *entries, size_t n, char *err)
 {
-    int rc = blocklist_commit(nl, blocklist_block_ops, N_OPS(blocklist_block_ops), addrs, n, timeout_ms, err);
+    snprintf(err, FW_ERR_MAX, "no set '%s' in table inet %s (does the applied policy declare it?)",
+             n == 1 ? set_for(&entries[0].addr) : POLICY_BLOCKLIST4 "' or '" POLICY_BLOCKLIST6, FW_TABLE);
+}
+
+/* Blocks entries[0..n) in one transaction over nl (NULL: its own socket). */
+static int block_many(struct fw_nl *nl, const struct fw_block_entry *entries, size_t n, char *err)
+{
+    int rc = blocklist_commit(nl, blocklist_block_ops, N_OPS(blocklist_block_ops), entries, n, err);
     if (rc == -ENOENT)
-        snprintf(err, FW_ERR_MAX, "no set '%s' in table inet %s (does the applied policy declare it?)",
-                 n == 1 ? set_for(addrs) : POLICY_BLOCKLIST4 "' or '" POLICY_BLOCKLIST6, FW_TABLE);
+        no_set(entries, n, err);
     return rc;
 }
 
 int fw_block(const struct ip_addr *addr, uint64_t timeout_ms, char *err)
 {
-    return block_many(NULL, addr, 1, timeout_ms, err) < 0 ? -1 : 0;
+    struct fw_block_entry e = {.addr = *addr, .timeout_ms = timeout_ms};
+    return block_many(NULL, &e, 1, err) < 0 ? -1 : 0;
 }
 
 /* ---- the daemon's handle: one socket for every block ---- */
@@ -156,16 +168,50 @@ static int blocker_result(struct fw_blocker *bl, int rc)
     return rc < 0 ? -1 : 0;
 }
 
-int fw_blocker_block(struct fw_blocker *bl, const struct ip_addr *addrs, size_t n, uint64_t timeout_ms,
-                     char *err)
+static int batch_size_ok(size_t n, char *err)
 {
     if (n == 0 || n > FW_BLOCK_BATCH_MAX) {
         snprintf(err, FW_ERR_MAX, "%zu addresses in one transaction (1-%d)", n, FW_BLOCK_BATCH_MAX);
         return -1;
     }
-    if (blocker_ready(bl, err) < 0)
+    return 0;
+}
+
+int fw_blocker_block(struct fw_blocker *bl, const struct ip_addr *addrs, size_t n, uint64_t timeout_ms,
+                     char *err)
+{
+    struct fw_block_entry entries[FW_BLOCK_BATCH_MAX];
+    if (batch_size_ok(n, err) < 0)
         return -1;
-    return blocker_result(bl, block_many(&bl->nl, addrs, n, timeout_ms, err));
+    for (size_t i = 0; i < n; i++)
+        entries[i] = (struct fw_block_entry){.addr = addrs[i], .timeout_ms = timeout_ms};
+    return fw_blocker_block_each(bl, entries, n, err);
+}
+
+int fw_blocker_block_each(struct fw_blocker *bl, const struct fw_block_entry *entries, size_t n, char *err)
+{
+    if (batch_size_ok(n, err) < 0 || blocker_ready(bl, err) < 0)
+        return -1;
+    return blocker_result(bl, block_many(&bl->nl, entries, n, err));
+}
+
+int fw_blocker_lift(struct fw_blocker *bl, const struct ip_addr *addrs, size_t n, char *err)
+{
+    struct fw_block_entry entries[FW_BLOCK_BATCH_MAX];
+    if (batch_size_ok(n, err) < 0 || blocker_ready(bl, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        entries[i] = (struct fw_block_entry){.addr = addrs[i]};
+    int rc = blocklist_commit(&bl->nl, blocklist_lift_ops, N_OPS(blocklist_lift_ops), entries, n, err);
+    if (rc == -ENOENT)
+        no_set(entries, n, err);
+    return blocker_result(bl, rc);
+}
+
+uint32_t fw_blocker_portid(struct fw_blocker *bl)
+{
+    char err[FW_ERR_MAX];
+    return blocker_ready(bl, err) == 0 ? bl->nl.portid : 0;
 }
 
 int fw_blocker_status(struct fw_blocker *bl, struct fw_status *st, char *err)
@@ -177,7 +223,8 @@ int fw_blocker_status(struct fw_blocker *bl, struct fw_status *st, char *err)
 
 int fw_unblock(const struct ip_addr *addr, char *err)
 {
-    int rc = blocklist_commit(NULL, blocklist_unblock_ops, N_OPS(blocklist_unblock_ops), addr, 1, 0, err);
+    struct fw_block_entry e = {.addr = *addr};
+    int rc = blocklist_commit(NULL, blocklist_unblock_ops, N_OPS(blocklist_unblock_ops), &e, 1, err);
     char a[PARSE_ADDR_STR_MAX];
     if (rc == -ENOENT)
         snprintf(err, FW_ERR_MAX, "%s is not blocked (or there is no set '%s')", format_ip(addr, a, sizeof a),
@@ -185,18 +232,8 @@ int fw_unblock(const struct ip_addr *addr, char *err)
     return rc < 0 ? -1 : 0;
 }
 
-static void print_set(FILE *out, const struct fw_set *s)
-{
-    char a[PARSE_ADDR_STR_MAX], t[64];
-    for (size_t i = 0; i < s->n_ranges; i++) {
-        struct ip_addr addr = {.family = s->key == FW_KEY_IPV4 ? AF_INET : AF_INET6};
-        memcpy(&addr.u, s->ranges[i].lo, s->key == FW_KEY_IPV4 ? 4 : 16);
-        fw_format_time(s->ranges[i].expires_ms, t, sizeof t);
-        fprintf(out, "%s expires %s\n", format_ip(&addr, a, sizeof a), t[0] ? t : "0s");
-    }
-}
-
-int fw_blocked_print(FILE *out, char *err)
+/* Every element of the blocklist sets, to fn. */
+static int blocked_walk(fw_blocked_fn fn, void *arg, char *err)
 {
     struct fw_running run;
     if (fw_running_read(&run, err) < 0)
@@ -204,9 +241,13 @@ int fw_blocked_print(FILE *out, char *err)
     bool found = false;
     for (size_t i = 0; i < run.rs.n_sets; i++) {
         const struct fw_set *s = &run.rs.sets[i];
-        if (strcmp(s->name, POLICY_BLOCKLIST4) == 0 || strcmp(s->name, POLICY_BLOCKLIST6) == 0) {
-            print_set(out, s);
-            found = true;
+        if (strcmp(s->name, POLICY_BLOCKLIST4) != 0 && strcmp(s->name, POLICY_BLOCKLIST6) != 0)
+            continue;
+        found = true;
+        for (size_t r = 0; r < s->n_ranges; r++) {
+            struct ip_addr addr = {.family = s->key == FW_KEY_IPV4 ? AF_INET : AF_INET6};
+            memcpy(&addr.u, s->ranges[r].lo, s->key == FW_KEY_IPV4 ? 4 : 16);
+            fn(arg, &addr, s->ranges[r].expires_ms);
         }
     }
     fw_running_free(&run);
@@ -215,4 +256,21 @@ int fw_blocked_print(FILE *out, char *err)
         return -1;
     }
     return 0;
+}
+
+int fw_blocked_each(fw_blocked_fn fn, void *arg, char *err)
+{
+    return blocked_walk(fn, arg, err);
+}
+
+static void print_one(void *arg, const struct ip_addr *addr, uint64_t expires_ms)
+{
+    char a[PARSE_ADDR_STR_MAX], t[64];
+    fw_format_time(expires_ms, t, sizeof t);
+    fprintf(arg, "%s expires %s\n", format_ip(addr, a, sizeof a), t[0] ? t : "0s");
+}
+
+int fw_blocked_print(FILE *out, char *err)
+{
+    return blocked_walk(print_one, out, err);
 }

@@ -58,12 +58,56 @@ struct fw_blocker *fw_blocker_new(void);
 void fw_blocker_free(struct fw_blocker *bl);
 int fw_blocker_block(struct fw_blocker *bl, const struct ip_addr *addrs, size_t n, uint64_t timeout_ms,
                      char *err);
+/* The same with a timeout per address (blocks shared by the peer gateway
+ * keep the time they have left there). */
+struct fw_block_entry {
+    struct ip_addr addr;
+    uint64_t timeout_ms; /* 0: the set's default */
+};
+int fw_blocker_block_each(struct fw_blocker *bl, const struct fw_block_entry *entries, size_t n, char *err);
+/* Lifts up to FW_BLOCK_BATCH_MAX blocks in one transaction; an address
+ * that is not blocked (any more) is no error. */
+int fw_blocker_lift(struct fw_blocker *bl, const struct ip_addr *addrs, size_t n, char *err);
+/* The netlink port id of the blocker's socket (opened if need be; 0 when
+ * it cannot be): the kernel names it in the set notifications of the
+ * changes made through it (fw_watch), so the daemon tells its own changes
+ * from an operator's. */
+uint32_t fw_blocker_portid(struct fw_blocker *bl);
 struct fw_status;
 /* fw_status_read over the blocker's socket. */
 int fw_blocker_status(struct fw_blocker *bl, struct fw_status *st, char *err);
 
 /* Lists blocked addresses, one per line: "ADDR expires 9m58s". */
 int fw_blocked_print(FILE *out, char *err);
+/* Each blocked address with the time it has left, to fn (0 or -1 + err;
+ * -1 also when no blocklist set exists). */
+typedef void (*fw_blocked_fn)(void *arg, const struct ip_addr *addr, uint64_t expires_ms);
+int fw_blocked_each(fw_blocked_fn fn, void *arg, char *err);
+
+/* ---- watching the blocklist sets (firewall/watch.c) ---- */
+/* A socket subscribed to nf_tables' change notifications, which reports
+ * every element added to or removed from the blocklist sets of table inet
+ * rampart, by anyone (rampart-fw block, nft, the daemon itself: `portid`
+ * tells whose socket made it). Elements that expire on their own are not
+ * reported (the kernel sends nothing). Non-blocking; one thread. */
+struct fw_watch;
+struct fw_watch_event {
+    bool added; /* else removed */
+    struct ip_addr addr;
+    uint64_t timeout_ms; /* added: the element's timeout (0: none given) */
+    uint64_t expires_ms; /* added: time it has left (0: not reported) */
+    uint32_t portid;     /* of the socket whose request made the change */
+};
+typedef void (*fw_watch_fn)(void *arg, const struct fw_watch_event *ev);
+#define FW_WATCH_READS_PER_CALL 32 /* datagrams per fw_watch_read */
+struct fw_watch *fw_watch_open(char *err);
+int fw_watch_fd(const struct fw_watch *w);
+void fw_watch_close(struct fw_watch *w);
+/* Hands fn what is waiting, at most FW_WATCH_READS_PER_CALL datagrams.
+ * 0: read all there was for now; 1: more may wait (call again); 2:
+ * notifications were lost (the socket overran): the caller re-reads the
+ * sets; -1: the socket failed (err). */
+int fw_watch_read(struct fw_watch *w, fw_watch_fn fn, void *arg, char *err);
 
 /* For metrics and the status page: packets and bytes of each counted drop
  * rule, by a stable name ("default_input", "blocked", "https_over_limit"),

@@ -7,6 +7,7 @@
 #include "gateway/http/http_parse.h"
 #include "gateway/proc/keyholder.h"
 #include "gateway/proc/parent.h"
+#include "gateway/proc/guard.h"
 #include "gateway/proc/relay.h"
 #include "tls/tls.h"
 
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
         return relay_main();
     if (argc == 2 && strcmp(argv[1], KEYHOLDER_ARGV_FLAG) == 0)
         return keyholder_main();
+    if (argc == 2 && strcmp(argv[1], GUARD_ARGV_FLAG) == 0)
+        return guard_main();
     static const struct option long_opts[] = {
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},

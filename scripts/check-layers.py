@@ -49,6 +49,7 @@ FIREWALL_GATE = ("gateway/proc/parent_firewall.c", "gateway/proc/parent_blocker.
 ONE_STATE_MACHINE = [
     {"gateway/proxy/conn.c", "gateway/proxy/conn_http.c", "gateway/proxy/proxy.c",
      "gateway/proxy/proxy_queue.c"},
+    {"gateway/ha/peer_link.c", "gateway/ha/peer_conn.c"},
 ]
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 

@@ -1,5 +1,6 @@
 /*
- * Rampart's mbedTLS 3.6 build configuration: a TLS *server* and nothing else.
+ * Rampart's mbedTLS 3.6 build configuration: a TLS server, and the client
+ * side only for the peer channel between the two gateways of a pair.
  *
  * scripts/deps.sh builds mbedTLS with this file (MBEDTLS_CONFIG_FILE), so what
  * is not enabled here is not in the binary: no DTLS, no SSL 3 / TLS 1.0 / 1.1,
@@ -87,7 +88,7 @@
 
 /* ---- TLS ------------------------------------------------------------------- */
 #define MBEDTLS_SSL_TLS_C
-#define MBEDTLS_SSL_SRV_C        /* server side only: no client code in the binary */
+#define MBEDTLS_SSL_SRV_C        /* server side: the site, and the peer channel (below) */
 #define MBEDTLS_SSL_PROTO_TLS1_2 /* TLS 1.2 for older clients (ECDHE + AEAD only) */
 #define MBEDTLS_SSL_PROTO_TLS1_3 /* TLS 1.3 */
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE /* middlebox compatibility (RFC 8446 D.4) */
@@ -106,7 +107,15 @@
 /* Not defined, on purpose: MBEDTLS_SSL_RENEGOTIATION (DoS vector, not needed),
  * MBEDTLS_SSL_PROTO_DTLS, MBEDTLS_SSL_ENCRYPT_THEN_MAC and MBEDTLS_CIPHER_MODE_CBC
  * (no CBC suites), MBEDTLS_KEY_EXCHANGE_RSA_ENABLED (no forward secrecy),
- * MBEDTLS_SSL_CLI_C, MBEDTLS_NET_C (Rampart owns its sockets), MBEDTLS_DEBUG_C. */
+ * MBEDTLS_NET_C (Rampart owns its sockets), MBEDTLS_DEBUG_C. */
+
+/* ---- the peer channel (tls/tls_peer.c) ---------------------------------- */
+/* The two gateways of a pair talk over TLS 1.3 (gateway/ha/peer_link.c):
+ * each node both dials its peer and accepts it, so the client side is
+ * needed too. The PSK mode uses psk_dhe_ke, enabled above for resumption
+ * (MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED); the pair
+ * certificate mode the ECDHE-ECDSA/RSA code above, and x509 verification. */
+#define MBEDTLS_SSL_CLI_C        /* dialing the peer gateway; the site's listeners stay server-only */
 
 /* Record buffers: the input buffer must take a full 16 KiB record from any
  * client; the output buffer bounds the size of records we send. */

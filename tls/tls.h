@@ -14,6 +14,7 @@
 #include "tls/tls_config.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -136,6 +137,37 @@ void tls_ticket_keys_rotate(struct tls_ticket_keys *keys, const struct tls_ticke
  * context) are issued with keys->current and accepted under both keys.
  * 0 (also when tickets are off), or -1. Thread-safe. */
 int tls_server_set_ticket_keys(struct tls_server *srv, const struct tls_ticket_keys *keys);
+
+/* Ticket keys from files in nginx's ssl_session_ticket_key format, for
+ * sites larger than a pair ([tls] ticket_key_file; tls_secret.c says how
+ * the 80 bytes map to mbedTLS's name and AES-256-GCM key). The file is
+ * checked as a private key is (the file itself, root's or ours, mode
+ * 0600/0400). 0, or -1 with "FILE: reason" in err. */
+#define TLS_TICKET_FILE_LEN        80
+#define TLS_TICKET_FILE_LEN_AES128 48 /* nginx's other size: refused */
+#define TLS_TICKET_FILE_NAME_LEN   16
+#define TLS_TICKET_FILE_HMAC_LEN   32
+int tls_ticket_key_file_read(const char *path, struct tls_ticket_key *out, char *err, size_t err_len);
+/* Pure: the key of a file's bytes. */
+int tls_ticket_key_from_nginx(const uint8_t *buf, size_t len, struct tls_ticket_key *out, char *err,
+                              size_t err_len);
+
+/* Ticket times. A TLS 1.3 ticket carries the time it was made, and the
+ * server that gets it back checks the ticket's age against it. mbedTLS
+ * reads that time from CLOCK_BOOTTIME (time since this machine booted):
+ * a ticket made on one gateway and brought to the other (a failover)
+ * would be judged by a clock that started elsewhere, and refused ("created
+ * in the future", or too old). tls_time.c gives mbedTLS the wall clock
+ * instead (the link wraps mbedtls_ms_time), which both nodes keep in step
+ * (NTP); mbedTLS's tolerance on a ticket's age is 6 s. Milliseconds. */
+int64_t tls_ms_time(void);
+
+/* Every fork() of this process is followed by an exec in the child (the
+ * daemon's children all are): the child then skips re-seeding the random
+ * generators (its image is replaced anyway), and so takes no lock that
+ * another thread of the parent (the peer channel's, which runs TLS) may
+ * have held at the moment of the fork. */
+void tls_fork_execs(bool yes);
 
 /* ---- connections (non-blocking) ------------------------------------------- */
 

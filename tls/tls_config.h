@@ -10,9 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define TLS_MAX_CERTIFICATES 16  /* certificate/key pairs for SNI */
-#define TLS_NAME_MAX         64  /* server names */
-#define TLS_PATH_MAX         256 /* certificate and key file paths */
+#define TLS_MAX_CERTIFICATES     16  /* certificate/key pairs for SNI */
+#define TLS_NAME_MAX             64  /* server names */
+#define TLS_PATH_MAX             256 /* certificate and key file paths */
+#define TLS_TICKET_KEY_FILES_MAX 2   /* current (issues tickets) and previous (still accepted) */
 
 enum tls_version_min { TLS_MIN_1_2, TLS_MIN_1_3 };
 enum tls_cipher_profile {
@@ -34,6 +35,11 @@ struct tls_config {
     bool tickets;                /* session tickets (TLS 1.3: resumption with a fresh ECDHE) */
     bool tickets_tls12;          /* ...for TLS 1.2 too, which resume without one */
     uint64_t ticket_lifetime_ms; /* ticket key rotation period */
+    /* [tls] ticket_key_file: keys from files (nginx's format), the first
+     * issuing tickets, the second accepted only; none: keys made by the
+     * parent (and shared with the peer gateway) */
+    char ticket_key_files[TLS_TICKET_KEY_FILES_MAX][TLS_PATH_MAX];
+    unsigned n_ticket_key_files;
 };
 
 #endif /* RAMPART_TLS_TLS_CONFIG_H */

@@ -27,9 +27,16 @@ static int tls_rng_seed(void)
                                  sizeof tls_rng_label - 1);
 }
 
+static atomic_bool tls_fork_exec_only;
+
+void tls_fork_execs(bool yes)
+{
+    atomic_store(&tls_fork_exec_only, yes);
+}
+
 static void tls_rng_after_fork(void)
 {
-    if (tls_init_result != 0)
+    if (tls_init_result != 0 || atomic_load(&tls_fork_exec_only))
         return;
     /* Only this thread exists in the child: no lock is held by anyone. */
     mbedtls_psa_crypto_free();

@@ -31,6 +31,8 @@ static struct admin_vrrp_status parent_vrrp[ADMIN_VRRP_MAX_INSTANCES];
 static unsigned n_parent_vrrp = 1; /* one "unknown" until the parent reports */
 static struct admin_firewall_status parent_firewall;
 static struct admin_keyholder_status parent_keys;
+static struct admin_peer_status parent_peer;
+static struct admin_bgp_status parent_bgp; /* enabled = false until the parent reports */
 static atomic_bool draining;
 /* written once by admin_start(), before the listener serves a page */
 static uint64_t start_time_s;
@@ -121,6 +123,46 @@ void admin_set_keyholder_status(const struct admin_keyholder_status *st)
 {
     pthread_mutex_lock(&parent_lock);
     parent_keys = *st; /* counts only: nothing to bound */
+    pthread_mutex_unlock(&parent_lock);
+}
+
+static void clamp_counters(struct admin_counter *c, unsigned *n)
+{
+    if (*n > ADMIN_PEER_KINDS)
+        *n = ADMIN_PEER_KINDS;
+    for (unsigned i = 0; i < ADMIN_PEER_KINDS; i++)
+        c[i].label[ADMIN_LABEL_MAX - 1] = '\0';
+}
+
+void admin_set_peer_status(const struct admin_peer_status *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_peer = *st;
+    if ((unsigned)parent_peer.state >= ADMIN_PEER_STATE_COUNT)
+        parent_peer.state = ADMIN_PEER_DOWN;
+    parent_peer.synced = clean_bool(&st->synced);
+    parent_peer.keys_shared = clean_bool(&st->keys_shared);
+    parent_peer.keys_master = clean_bool(&st->keys_master);
+    clamp_counters(parent_peer.handshake_failures, &parent_peer.n_handshake_failures);
+    clamp_counters(parent_peer.dropped, &parent_peer.n_dropped);
+    clamp_counters(parent_peer.closed, &parent_peer.n_closed);
+    clamp_counters(parent_peer.blocks_refused, &parent_peer.n_blocks_refused);
+    pthread_mutex_unlock(&parent_lock);
+}
+
+const char *admin_peer_state_name(enum admin_peer_state s)
+{
+    static const char *const names[ADMIN_PEER_STATE_COUNT] = {"disabled", "down", "connecting", "up"};
+    return (unsigned)s < ADMIN_PEER_STATE_COUNT ? names[s] : "unknown";
+}
+
+void admin_set_bgp_status(const struct admin_bgp_status *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_bgp = *st;
+    parent_bgp.enabled = clean_bool(&st->enabled);
+    parent_bgp.announced = clean_bool(&st->announced);
+    parent_bgp.reason[ADMIN_LABEL_MAX - 1] = '\0';
     pthread_mutex_unlock(&parent_lock);
 }
 
@@ -243,6 +285,8 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     out->n_vrrp = n_parent_vrrp;
     out->firewall = parent_firewall;
     out->keyholder = parent_keys;
+    out->peer = parent_peer;
+    out->bgp = parent_bgp;
     pthread_mutex_unlock(&parent_lock);
     pthread_mutex_lock(&history_lock);
     out->history = history;

@@ -80,8 +80,11 @@ unsigned admin_health(const struct metrics_snapshot *s, char reason[ADMIN_REASON
         snprintf(reason, ADMIN_REASON_MAX, "no backend is up (%s)", down);
         return 503;
     }
-    char roles[ADMIN_REASON_MAX - 48];
+    /* the peer's state is news, not a fault: a node serves alone */
+    char roles[ADMIN_REASON_MAX - 64];
     admin_vrrp_roles(s, roles, sizeof roles);
-    snprintf(reason, ADMIN_REASON_MAX, "ok: %u/%u backends up, vrrp %s", up, s->n_backends, roles);
+    snprintf(reason, ADMIN_REASON_MAX, "ok: %u/%u backends up, vrrp %s%s%s", up, s->n_backends, roles,
+             s->peer.state == ADMIN_PEER_DISABLED ? "" : ", peer ",
+             s->peer.state == ADMIN_PEER_DISABLED ? "" : admin_peer_state_name(s->peer.state));
     return 200;
 }

@@ -121,6 +121,8 @@ struct metrics_snapshot {
     unsigned n_vrrp;                                         /* >= 1 once the parent spoke */
     struct admin_firewall_status firewall;
     struct admin_keyholder_status keyholder;
+    struct admin_peer_status peer;
+    struct admin_bgp_status bgp;
     /* the last 15 minutes, for the /status charts */
     struct admin_history history;
 };

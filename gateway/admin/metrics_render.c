@@ -328,6 +328,23 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
     }
 }
 
+/* [bgp]: nothing without it, so a VRRP pair's metrics stay as they were. */
+static void render_bgp(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    const struct admin_bgp_status *b = &s->bgp;
+    if (!b->enabled)
+        return;
+    family(out, "rampart_bgp_announced", "gauge",
+           "1 while the route BIRD announces for the service addresses is present ([bgp]).");
+    sample0(out, "rampart_bgp_announced", b->announced);
+    family(out, "rampart_bgp_state", "gauge",
+           "The announcement's state: announced, or why not (draining, no_relay, no_firewall, "
+           "backends_unknown, too_few_backends).");
+    sample1(out, "rampart_bgp_state", "state", b->reason, 1);
+    family(out, "rampart_bgp_transitions_total", "counter", "Announcements and withdrawals since start.");
+    sample0(out, "rampart_bgp_transitions_total", b->transitions);
+}
+
 static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out)
 {
     const struct admin_firewall_status *f = &s->firewall;
@@ -365,6 +382,81 @@ static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out
                 f->autoblock_refused[i].value);
 }
 
+static void counters(struct strbuf *out, const char *name, const char *help, const struct admin_counter *c,
+                     unsigned n)
+{
+    family(out, name, "counter", help);
+    for (unsigned i = 0; i < n && i < ADMIN_PEER_KINDS; i++)
+        sample1(out, name, "reason", c[i].label, c[i].value);
+}
+
+static void render_peer_keys(const struct admin_peer_status *p, struct strbuf *out)
+{
+    family(out, "rampart_peer_ticket_key_epoch", "gauge",
+           "Epoch of the current session-ticket key (pair keys: the same on both nodes; 0 with key files).");
+    sample0(out, "rampart_peer_ticket_key_epoch", p->key_epoch);
+    family(out, "rampart_peer_ticket_key_age_seconds", "gauge", "Age of the current session-ticket key.");
+    sample0(out, "rampart_peer_ticket_key_age_seconds", p->key_age_s);
+    family(out, "rampart_peer_ticket_key_master", "gauge", "1 if this node makes the pair's ticket keys.");
+    sample0(out, "rampart_peer_ticket_key_master", p->keys_master);
+    family(out, "rampart_peer_ticket_key_rotations_total", "counter", "Ticket keys made by this node.");
+    sample0(out, "rampart_peer_ticket_key_rotations_total", p->key_rotations);
+    family(out, "rampart_peer_ticket_keys_received_total", "counter", "Key sets taken from the peer.");
+    sample0(out, "rampart_peer_ticket_keys_received_total", p->keys_received);
+}
+
+static void render_peer_blocks(const struct admin_peer_status *p, struct strbuf *out)
+{
+    static const char *const names[] = {"blocks_sent", "unblocks_sent", "blocks_received",
+                                        "unblocks_received", "blocks_applied"};
+    const uint64_t values[] = {p->blocks_sent, p->unblocks_sent, p->blocks_received, p->unblocks_received,
+                               p->blocks_applied};
+    for (unsigned i = 0; i < sizeof values / sizeof values[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "rampart_peer_%s_total", names[i]);
+        family(out, name, "counter", "Blocklist changes shared with the peer gateway.");
+        sample0(out, name, values[i]);
+    }
+    counters(out, "rampart_peer_blocks_refused_total",
+             "Blocks from the peer this node refused, by reason (a protected address, full, queue_full).",
+             p->blocks_refused, p->n_blocks_refused);
+    family(out, "rampart_peer_blocklist_known", "gauge",
+           "Addresses this node knows of the pair's blocklist.");
+    sample0(out, "rampart_peer_blocklist_known", p->known_addresses);
+}
+
+static void render_peer(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    const struct admin_peer_status *p = &s->peer;
+    family(out, "rampart_peer_state", "gauge", "State of the channel to the peer gateway (1 = current).");
+    for (unsigned st = 0; st < ADMIN_PEER_STATE_COUNT; st++)
+        sample1(out, "rampart_peer_state", "state", admin_peer_state_name(st), p->state == st);
+    if (p->state == ADMIN_PEER_DISABLED)
+        return;
+    family(out, "rampart_peer_synced", "gauge",
+           "1 once the peer's keys and blocklist arrived in this session.");
+    sample0(out, "rampart_peer_synced", p->synced);
+    family(out, "rampart_peer_sessions_total", "counter", "Sessions established with the peer.");
+    sample0(out, "rampart_peer_sessions_total", p->sessions);
+    family(out, "rampart_peer_dials_total", "counter", "Connections this node opened to the peer.");
+    sample0(out, "rampart_peer_dials_total", p->dials);
+    family(out, "rampart_peer_session_seconds", "gauge", "How long the current session has been up.");
+    sample0(out, "rampart_peer_session_seconds", p->up_seconds);
+    family(out, "rampart_peer_frames_received_total", "counter", "Frames accepted from the peer.");
+    sample0(out, "rampart_peer_frames_received_total", p->frames_in);
+    family(out, "rampart_peer_frames_sent_total", "counter", "Frames sent to the peer.");
+    sample0(out, "rampart_peer_frames_sent_total", p->frames_out);
+    counters(out, "rampart_peer_handshake_failures_total",
+             "Handshakes that failed, by reason (auth: wrong key).", p->handshake_failures,
+             p->n_handshake_failures);
+    counters(out, "rampart_peer_dropped_total", "Frames dropped (the session then ends), by reason.",
+             p->dropped, p->n_dropped);
+    counters(out, "rampart_peer_closed_total", "Connections and sessions ended, by reason.", p->closed,
+             p->n_closed);
+    render_peer_keys(p, out);
+    render_peer_blocks(p, out);
+}
+
 void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *out)
 {
     render_process(s, out);
@@ -376,5 +468,7 @@ void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *
     render_crypto(out);
     render_backends(s, out);
     render_vrrp(s, out);
+    render_bgp(s, out);
     render_firewall(s, out);
+    render_peer(s, out);
 }

@@ -1,7 +1,7 @@
 /*
  * status: the types of what the privileged parent reports to the relay for
  * the admin pages (each VRRP instance's role and counters, its firewall
- * state, its key holder's counts). Types
+ * state, the [bgp] announcement, its key holder's counts). Types
  * and sizes only, no functions: ipc.h carries these structs over the
  * socketpair and metrics.h puts them in the snapshot, and neither needs the
  * listener API of admin.h. admin.h declares the functions that set and name
@@ -105,6 +105,51 @@ struct admin_keyholder_status {
     uint32_t keys;
     uint32_t reserved;
     uint64_t answers[ADMIN_KEYS_STATUS_KINDS];
+};
+
+/* The peer channel to the other gateway of the pair (gateway/ha/peer_link.h,
+ * gateway/proc/parent_peer.c), and what the pair shares over it. */
+enum admin_peer_state {
+    ADMIN_PEER_DISABLED, /* no [peer] */
+    ADMIN_PEER_DOWN,
+    ADMIN_PEER_CONNECTING,
+    ADMIN_PEER_UP,
+    ADMIN_PEER_STATE_COUNT
+};
+#define ADMIN_PEER_KINDS 12 /* counters by reason, per family */
+
+struct admin_peer_status {
+    enum admin_peer_state state;
+    bool synced;         /* the peer's whole state arrived in this session */
+    uint64_t sessions;   /* established */
+    uint64_t dials;      /* connection attempts */
+    uint64_t up_seconds; /* of the current session */
+    uint64_t frames_in, frames_out;
+    struct admin_counter handshake_failures[ADMIN_PEER_KINDS]; /* auth, protocol, closed, timeout, ... */
+    unsigned n_handshake_failures;
+    struct admin_counter dropped[ADMIN_PEER_KINDS]; /* frames: version, type, length, replay, ... */
+    unsigned n_dropped;
+    struct admin_counter closed[ADMIN_PEER_KINDS]; /* sessions/connections ended, by reason */
+    unsigned n_closed;
+    /* session-ticket keys */
+    bool keys_shared;   /* made by the pair (not from ticket_key_file) */
+    bool keys_master;   /* this node makes them */
+    uint64_t key_epoch; /* of the current key */
+    uint64_t key_age_s;
+    uint64_t key_rotations, keys_received;
+    /* blocklist */
+    uint64_t blocks_sent, unblocks_sent, blocks_received, unblocks_received, blocks_applied;
+    struct admin_counter blocks_refused[ADMIN_PEER_KINDS]; /* a protected address, full, ... */
+    unsigned n_blocks_refused;
+    uint64_t known_addresses; /* entries the node knows of the pair's list */
+};
+
+/* The [bgp] announcement (gateway/ha/announce.h). */
+struct admin_bgp_status {
+    bool enabled;                 /* [bgp] enabled = yes */
+    bool announced;               /* the route BIRD exports is present */
+    char reason[ADMIN_LABEL_MAX]; /* "announced", or why not ("draining", ...) */
+    uint64_t transitions;         /* announcements and withdrawals since start */
 };
 
 #endif /* RAMPART_GATEWAY_ADMIN_STATUS_H */

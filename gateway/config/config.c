@@ -68,12 +68,19 @@ void config_defaults(struct config *c)
     c->limits.body_min_rate = 1024;
     c->limits.queue_timeout_ms = 5000;
 
+    snprintf(c->bgp.interface, sizeof c->bgp.interface, "lo");
+    c->bgp.table = 100;
+    c->bgp.drain_wait_ms = 2000;
+    c->bgp.min_backends = 1;
+    c->bgp.require_firewall = true;
+
     c->admin.enabled = true;
     listen_default(&c->admin.listen, "127.0.0.1:9100");
 
     c->firewall.autoblock_threshold = 100;
     c->firewall.autoblock_window_ms = 10000;
     c->firewall.autoblock_timeout_ms = 600000;
+    config_peer_defaults(&c->peer);
 }
 
 /* keepalived's defaults for the ARP bursts (garp_master_repeat 5,

@@ -45,6 +45,23 @@ static int key_certificate(struct config_loader *ld, void *base, char *value, ch
     return 0;
 }
 
+/* ticket_key_file = FILE (repeatable: current, then previous) */
+static int key_ticket_key_file(struct config_loader *ld, void *base, char *value, char *why)
+{
+    struct tls_config *t = &((struct config_tls *)base)->server;
+    if (t->n_ticket_key_files == TLS_TICKET_KEY_FILES_MAX) {
+        WHY("more than %d ticket key files (the current one, then the previous)", TLS_TICKET_KEY_FILES_MAX);
+        return -1;
+    }
+    if (strlen(value) >= sizeof t->ticket_key_files[0]) {
+        WHY("file name longer than %d characters", TLS_PATH_MAX - 1);
+        return -1;
+    }
+    ld->ticket_key_line[t->n_ticket_key_files] = ld->key_line;
+    snprintf(t->ticket_key_files[t->n_ticket_key_files++], TLS_PATH_MAX, "%s", value);
+    return 0;
+}
+
 static const char *const tls_versions[] = {"1.2", "1.3", NULL};
 static const char *const cipher_profiles[] = {"default", "aes-gcm", NULL};
 
@@ -68,6 +85,7 @@ static const struct config_key tls_keys[] = {
      .offset = T(server.ticket_lifetime_ms),
      .min = MS_MINUTE,
      .max = 7 * MS_DAY},
+    {.name = "ticket_key_file", .type = KEY_CUSTOM, .custom = key_ticket_key_file, .repeatable = true},
     {.name = "hsts_max_age", .type = KEY_U64, .offset = T(hsts_max_age_s), .min = 0, .max = 157680000},
     {.name = "hsts_include_subdomains", .type = KEY_BOOL, .offset = T(hsts_include_subdomains)},
     {0},

@@ -39,6 +39,8 @@ static int payload_ok(enum ipc_type type, size_t len)
     case IPC_TICKET_KEYS: return len == sizeof(struct tls_ticket_keys);
     case IPC_KEYHOLDER: return len == sizeof(struct ipc_keyholder);
     case IPC_KEYS_STATUS: return len == sizeof(struct admin_keyholder_status);
+    case IPC_PEER: return len == sizeof(struct admin_peer_status);
+    case IPC_BGP: return len == sizeof(struct admin_bgp_status);
     case IPC_READY:
     case IPC_HEARTBEAT: return len == sizeof(struct ipc_status);
     case IPC_FATAL: return len >= 1 && len <= IPC_TEXT_MAX;
@@ -62,6 +64,8 @@ const char *ipc_type_name(enum ipc_type type)
         [IPC_TICKET_KEYS] = "ticket_keys",
         [IPC_KEYHOLDER] = "keyholder",
         [IPC_KEYS_STATUS] = "keys_status",
+        [IPC_PEER] = "peer",
+        [IPC_BGP] = "bgp",
     };
     return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
 }

@@ -3,8 +3,9 @@
  * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
  *
  *   parent -> relay   CONFIG + BACKENDS + TICKET_KEYS + KEYHOLDER (first, once), DRAIN,
- *                     RETIRE, VRRP, FIREWALL, TICKET_KEYS (at every key rotation),
- *                     KEYHOLDER (a restarted key holder's channels), KEYS_STATUS
+ *                     RETIRE, VRRP, FIREWALL, PEER, TICKET_KEYS (at every key rotation,
+ *                     and when the peer gateway's keys are taken), KEYHOLDER (a
+ *                     restarted key holder's channels), KEYS_STATUS
  *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL, AUTOBLOCK
  *   parent -> key holder  CONFIG (once), DRAIN
  *   key holder -> parent  KEYS_STATUS (the first: keys loaded; then every
@@ -51,6 +52,8 @@ enum ipc_type {
                       * again whenever a restarted key holder replaces the last */
     IPC_KEYS_STATUS, /* struct admin_keyholder_status: what the key holder answered;
                       * its first one says the keys are loaded and checked */
+    IPC_PEER,        /* struct admin_peer_status: the peer channel, for the admin pages */
+    IPC_BGP,         /* struct admin_bgp_status: the [bgp] announcement, for /metrics */
     IPC_TYPE_END
 };
 

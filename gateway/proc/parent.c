@@ -4,10 +4,13 @@
 #include "gateway/proc/parent.h"
 #include "gateway/admin/admin.h"
 #include "gateway/proc/instance.h"
+#include "gateway/proc/guard.h"
 #include "gateway/proc/listener.h"
 #include "gateway/proc/notify.h"
 #include "gateway/proc/parent_firewall.h"
 #include "gateway/proc/parent_keys.h"
+#include "gateway/proc/parent_peer.h"
+#include "gateway/proc/parent_tickets.h"
 #include "common/log.h"
 #include "common/ratelimit.h"
 #include "gateway/event/loop.h"
@@ -15,6 +18,7 @@
 #include "gateway/proc/relay.h"
 #include "gateway/proc/sandbox.h"
 #include "gateway/proc/supervise.h"
+#include "gateway/ha/announce_node.h"
 #include "gateway/ha/vrrp_set.h"
 #include "tls/tls.h"
 
@@ -37,13 +41,15 @@ struct parent {
     struct relay_proc *pending; /* reload: starting with next_cfg */
     struct config *next_cfg;
     int next_fds[LISTENER_MAX_FDS];
-    struct relay_proc *old; /* draining or killed, until reaped */
-    struct vrrp_set *vrrp;  /* the VRRP instances, NULL without any */
-    bool relay_lost;        /* VRRP stood down; tell it when a relay is back */
-    uint64_t lost_since_ms; /* no relay serves since: the grace counts from here */
-    bool backends_known;    /* a relay's checks have settled once (VRRP was told) */
-    unsigned backends_up;   /* last value given to VRRP */
-    uint64_t down_mask;     /* backends of cfg the current relay has down */
+    struct relay_proc *old;    /* draining or killed, until reaped */
+    struct vrrp_set *vrrp;     /* the VRRP instances, NULL without any */
+    struct announce *announce; /* [bgp]: the route BIRD exports, NULL without */
+    const char *stop_why;      /* the signal a drain_wait delays the stop for */
+    bool relay_lost;           /* VRRP stood down; tell it when a relay is back */
+    uint64_t lost_since_ms;    /* no relay serves since: the grace counts from here */
+    bool backends_known;       /* a relay's checks have settled once (VRRP was told) */
+    unsigned backends_up;      /* last value given to VRRP */
+    uint64_t down_mask;        /* backends of cfg the current relay has down */
     unsigned fast_failures;
     uint64_t heartbeat_timeout_ms;
     bool stopping, ever_ready;
@@ -62,10 +68,15 @@ struct parent {
     struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
     struct loop_io sig_io;
-    struct loop_timer watchdog, restart, ticket_rotate, stand_down;
-    /* session-ticket keys: made here so every relay (after a reload or a
-     * restart) issues and accepts the same tickets */
-    struct tls_ticket_keys tickets;
+    struct loop_timer watchdog, restart, key_wait, stand_down;
+    struct loop_timer drain_wait; /* [bgp]: withdrawn, the router moves flows, then we drain */
+    struct guard_keeper guard;    /* stands VRRP down should this process die without leaving */
+    /* session-ticket keys: made here (or shared with the peer gateway, or
+     * read from files) so every relay, after a reload or a restart, and
+     * the peer's, issue and accept the same tickets */
+    struct parent_tickets tickets;
+    struct parent_peer peer; /* [peer]: the channel to the other gateway */
+    bool waiting_keys;       /* the first relay waits for the peer's keys */
 };
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
@@ -105,8 +116,12 @@ static int parent_exec_relay(struct parent *p, struct relay_proc *rp, const stru
                              const int *fds)
 {
     char err[256];
-    if (relay_proc_start(rp, cfg, fds, known_down(p, cfg), &p->tickets, &p->relay_user, loop_now_ms(p->loop),
-                         err, sizeof err) < 0) {
+    struct tls_ticket_keys keys;
+    parent_tickets_get(&p->tickets, &keys);
+    int rc = relay_proc_start(rp, cfg, fds, known_down(p, cfg), &keys, &p->relay_user, loop_now_ms(p->loop),
+                              err, sizeof err);
+    explicit_bzero(&keys, sizeof keys);
+    if (rc < 0) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return -1;
     }
@@ -144,7 +159,7 @@ static void parent_drop(struct parent *p, struct relay_proc *rp)
 
 static void start_current(struct parent *p)
 {
-    if (p->stopping || p->current)
+    if (p->stopping || p->current || p->waiting_keys)
         return;
     p->current = parent_spawn(p, p->cfg);
     if (!p->current) /* fork failed: try again shortly */
@@ -186,6 +201,7 @@ static void stand_down(struct parent *p)
     if (p->relay_lost)
         return;
     vrrp_set_relay_lost(p->vrrp);
+    announce_relay_serving(p->announce, false);
     p->relay_lost = true;
 }
 
@@ -204,7 +220,7 @@ static void on_stand_down_timer(struct loop *loop, struct loop_timer *t)
 static void relay_gone(struct parent *p)
 {
     uint64_t now = loop_now_ms(p->loop);
-    if (p->relay_lost || !p->vrrp)
+    if (p->relay_lost || (!p->vrrp && !p->announce))
         return;
     if (!loop_timer_pending(&p->stand_down))
         p->lost_since_ms = now;
@@ -222,14 +238,13 @@ static void relay_gone(struct parent *p)
 
 /* The serving relay is gone (exited, killed, or silent): a new one starts
  * at once, or after a backoff if they keep dying; VRRP hands over only if
- * none is ready in time (relay_gone). (pid 0: it never ran, its key holder
- * failed.) */
+ * none is ready in time (relay_gone). */
 static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const char *why)
 {
     p->current = NULL;
     if (pid)
         log_pid(LOG_LEVEL_ERROR, "relay_lost", pid, "reason", why);
-    else
+    else /* it never ran: its key holder failed */
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", why, LOG_END);
     bool fast = loop_now_ms(p->loop) - started_ms < PARENT_FAST_FAIL_MS;
     p->fast_failures = fast ? p->fast_failures + 1 : 0;
@@ -265,6 +280,8 @@ static void reload_abandon(struct parent *p, const char *why)
     listener_close_all(p->next_fds, listener_count(p->next_cfg));
     config_free(p->next_cfg);
     p->next_cfg = NULL;
+    if (!p->stopping && !p->stop_why)
+        announce_undrain(p->announce); /* [bgp]: back, if it withdrew for this reload */
     notify_send(NOTIFY_READY, "serving; the last reload failed, see the log");
 }
 
@@ -279,16 +296,21 @@ static void reload_commit(struct parent *p)
         retire(p, old, RELAY_DRAINING, IPC_RETIRE);
     listener_close_all(p->fds, n_old); /* the new set holds what is kept */
     memcpy(p->fds, p->next_fds, sizeof p->fds);
+    parent_peer_reload(&p->peer, p->next_cfg); /* before the old config goes */
     config_free(p->cfg);
     p->cfg = p->next_cfg;
     p->next_cfg = NULL;
     p->heartbeat_timeout_ms = heartbeat_timeout(p->cfg);
     log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
+    if (!p->stop_why)
+        announce_undrain(p->announce); /* [bgp]: back, if it withdrew for this reload */
     notify_send(NOTIFY_READY, "serving");
 }
 
 int parent_check_tls(const struct config *cfg, bool keys, char *err, size_t err_len)
 {
+    if (parent_peer_check(cfg, err, err_len) < 0)
+        return -1;
     if (cfg->gateway.n_https == 0)
         return 0;
     if (tls_global_init() < 0) {
@@ -304,11 +326,36 @@ int parent_check_tls(const struct config *cfg, bool keys, char *err, size_t err_
     return 0;
 }
 
+/* The new relay of a reload, its keys loaded and the rest applied. */
+static void reload_spawn(struct parent *p)
+{
+    struct relay_proc *rp = p->pending;
+    if (!rp || !p->next_cfg || rp->state != RELAY_KEYS) /* abandoned meanwhile */
+        return;
+    if (parent_exec_relay(p, rp, p->next_cfg, p->next_fds) < 0) {
+        p->pending = NULL;
+        parent_drop(p, rp);
+        reload_abandon(p, "could not start a relay");
+    }
+}
+
+/* [bgp]: the route goes first; the stop, or the relay of a reload that
+ * changes the listeners, comes drain_wait later, once the router sends new
+ * flows to the other gateways. Established flows stay (the router keeps
+ * them where they are) and are served or drained as usual. */
+static void drain_wait_start(struct parent *p, const char *what, uint64_t wait)
+{
+    char ms[24];
+    snprintf(ms, sizeof ms, "%llums", (unsigned long long)wait);
+    log_event(LOG_LEVEL_INFO, "bgp_drain_wait", "before", what, "wait", ms, LOG_END);
+    loop_timer_set(p->loop, &p->drain_wait, wait);
+}
+
 static void parent_reload(struct parent *p)
 {
-    if (p->pending || p->stopping) {
+    if (p->pending || p->next_cfg || p->stopping || p->stop_why) {
         log_event(LOG_LEVEL_WARN, "reload_ignored", "reason",
-                  p->stopping ? "shutting down" : "a reload is already in progress", LOG_END);
+                  p->stopping || p->stop_why ? "shutting down" : "a reload is already in progress", LOG_END);
         return;
     }
     log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
@@ -345,40 +392,65 @@ static void parent_reload(struct parent *p)
         reload_continue(p);
 }
 
+/* A relay handle whose relay never ran is dropped, and the reload with it. */
+static void reload_drop(struct parent *p, const char *why)
+{
+    struct relay_proc *rp = p->pending;
+    p->pending = NULL;
+    if (rp)
+        parent_drop(p, rp);
+    if (!p->stop_why) /* the wait is a shutdown's now: it stays */
+        loop_timer_clear(p->loop, &p->drain_wait);
+    reload_abandon(p, why);
+}
+
 /* The rest of a reload, once the new keys are loaded (or none are
- * needed): the policy, then the new relay. */
+ * needed): the policy, the tickets, then (after [bgp]'s drain_wait if the
+ * listeners change) the new relay. */
 static void reload_continue(struct parent *p)
 {
-    char err[512] = "could not start a relay";
-    struct relay_proc *rp = p->pending;
-    if (parent_firewall_apply(&p->firewall, p->next_cfg, p->cfg, err, sizeof err) < 0 ||
-        parent_exec_relay(p, rp, p->next_cfg, p->next_fds) < 0) {
-        p->pending = NULL;
-        parent_drop(p, rp);
-        reload_abandon(p, err);
+    char err[512];
+    const struct config *next = p->next_cfg;
+    if (parent_firewall_apply(&p->firewall, next, p->cfg, err, sizeof err) < 0) {
+        reload_drop(p, err);
         return;
     }
-    const struct config *next = p->next_cfg;
+    announce_firewall_applied(p->announce, p->firewall.status.managed);
     if (next->n_vrrp != p->cfg->n_vrrp || memcmp(next->vrrp, p->cfg->vrrp, sizeof next->vrrp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
                   "[vrrp] changes take effect at the next restart", LOG_END);
+    if (memcmp(&next->peer, &p->cfg->peer, sizeof next->peer) != 0)
+        log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
+                  "[peer] changes take effect at the next restart", LOG_END);
+    if (parent_tickets_reload(&p->tickets, next, err, sizeof err) < 0) {
+        reload_drop(p, err);
+        return;
+    }
+    if (memcmp(&next->bgp, &p->cfg->bgp, sizeof next->bgp) != 0)
+        log_event(LOG_LEVEL_WARN, "reload_partial", "reason", "[bgp] changes take effect at the next restart",
+                  LOG_END);
+    uint64_t wait = listener_set_changes(p->cfg, next) ? announce_drain(p->announce) : 0;
+    if (wait > 0)
+        drain_wait_start(p, "reload", wait);
+    else
+        reload_spawn(p);
 }
 
 /* A relay that never ran (its key holder failed, or its fork did): as a
  * lost relay when it was to serve, an abandoned reload when it was new. */
 static void pair_failed(struct parent *p, struct relay_proc *rp, const char *why)
 {
+    if (rp == p->pending) {
+        reload_drop(p, why);
+        return;
+    }
     uint64_t started = rp->started_ms;
     bool current = rp == p->current;
     if (current)
         p->current = NULL;
-    else if (rp == p->pending)
-        p->pending = NULL;
     parent_drop(p, rp);
     if (current)
         current_lost(p, 0, started, why);
-    else
-        reload_abandon(p, why);
 }
 
 /* rp's keys are loaded (or it needs none): its relay starts, after the
@@ -391,7 +463,7 @@ static void pair_keys_ready(struct parent *p, struct relay_proc *rp)
         pair_failed(p, rp, "the relay could not be started");
 }
 
-static void keys_ready(void *arg, struct relay_proc *rp)
+static void keyholder_ready(void *arg, struct relay_proc *rp)
 {
     pair_keys_ready(arg, rp);
 }
@@ -457,7 +529,7 @@ static void report_status(struct parent *p, bool force)
     track_vrrp_roles(p);
     if (!p->current || p->current->state != RELAY_SERVING)
         return;
-    uint64_t transitions = vrrp_set_transitions(p->vrrp);
+    uint64_t transitions = vrrp_set_transitions(p->vrrp) + announce_transitions(p->announce);
     bool changed = transitions != p->vrrp_transitions_sent;
     uint64_t now = loop_now_ms(p->loop);
     if (!force && !changed && now - p->status_sent_ms < PARENT_STATUS_EVERY_MS)
@@ -467,6 +539,18 @@ static void report_status(struct parent *p, bool force)
     report_vrrp(p);
     parent_firewall_read_counters(&p->firewall);
     ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall.status, sizeof p->firewall.status);
+    if (p->cfg->peer.enabled) {
+        static struct admin_peer_status peer;
+        parent_peer_status(&p->peer, &peer);
+        ipc_send(p->current->io.fd, IPC_PEER, &peer, sizeof peer);
+    }
+    if (p->announce) {
+        struct admin_bgp_status bgp = {.enabled = true,
+                                       .announced = announce_announced(p->announce),
+                                       .transitions = announce_transitions(p->announce)};
+        snprintf(bgp.reason, sizeof bgp.reason, "%s", announce_block_name(announce_state(p->announce)));
+        ipc_send(p->current->io.fd, IPC_BGP, &bgp, sizeof bgp);
+    }
 }
 
 /* ---- messages from relays --------------------------------------------------------- */
@@ -483,6 +567,7 @@ static void backends_report(struct parent *p, struct relay_proc *rp)
     p->backends_known = true;
     p->backends_up = rp->status.backends_up;
     vrrp_set_backends_up(p->vrrp, p->backends_up);
+    announce_backends_up(p->announce, p->backends_up);
     char up[32];
     snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
     log_pid(LOG_LEVEL_INFO, "backends_up_changed", rp->pid, "backends_up", up);
@@ -504,6 +589,7 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
         vrrp_set_relay_back(p->vrrp);
         p->relay_lost = false;
     }
+    announce_relay_serving(p->announce, true);
     backends_report(p, rp);
     report_status(p, true);
     char up[32];
@@ -526,7 +612,8 @@ static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void
     }
     static struct ip_addr heard[VRRP_SET_HEARD_MAX];
     unsigned n_heard = vrrp_set_peers_heard(p->vrrp, heard, VRRP_SET_HEARD_MAX);
-    parent_firewall_autoblock(&p->firewall, p->cfg, &addr, heard, n_heard, loop_now_ms(p->loop));
+    if (parent_firewall_autoblock(&p->firewall, p->cfg, &addr, heard, n_heard, loop_now_ms(p->loop)))
+        parent_peer_local_block(&p->peer, &addr, p->cfg->firewall.autoblock_timeout_ms);
 }
 
 /* A message a relay should not send: logged at most RATELIMIT_LOG_BURST
@@ -548,26 +635,55 @@ static void parent_unexpected(struct parent *p, struct relay_proc *rp, enum ipc_
 
 static void send_tickets(struct parent *p, struct relay_proc *rp)
 {
-    if (rp && rp->state != RELAY_KILLED)
-        ipc_send(rp->io.fd, IPC_TICKET_KEYS, &p->tickets, sizeof p->tickets);
+    if (!rp || rp->state == RELAY_KILLED)
+        return;
+    struct tls_ticket_keys keys;
+    parent_tickets_get(&p->tickets, &keys);
+    ipc_send(rp->io.fd, IPC_TICKET_KEYS, &keys, sizeof keys);
+    explicit_bzero(&keys, sizeof keys);
 }
 
-/* Every ticket_lifetime: a new current key, the old one stays accepted
- * until the next rotation. Relays starting later get both at spawn. */
-static void on_ticket_rotate(struct loop *loop, struct loop_timer *t)
+/* The keys changed (a rotation, the peer's keys merged, a refresh):
+ * every relay and the peer get them. Relays starting later get them at
+ * spawn. */
+static void tickets_changed(void *arg)
 {
-    struct parent *p = t->arg;
-    struct tls_ticket_key fresh;
-    if (tls_ticket_key_generate(&fresh) == 0) {
-        tls_ticket_keys_rotate(&p->tickets, &fresh);
-        explicit_bzero(&fresh, sizeof fresh);
-        send_tickets(p, p->current);
-        send_tickets(p, p->pending);
-        log_event(LOG_LEVEL_INFO, "ticket_keys_rotated", LOG_END);
-    } else {
-        log_event(LOG_LEVEL_ERROR, "ticket_keys_failed", "reason", strerror(errno), LOG_END);
-    }
-    loop_timer_set(loop, t, p->cfg->tls.server.ticket_lifetime_ms);
+    struct parent *p = arg;
+    send_tickets(p, p->current);
+    send_tickets(p, p->pending);
+    parent_peer_keys_changed(&p->peer);
+}
+
+/* ---- the peer gateway ------------------------------------------------------------ */
+
+static unsigned peer_heard(void *arg, struct ip_addr *out, unsigned max)
+{
+    struct parent *p = arg;
+    return vrrp_set_peers_heard(p->vrrp, out, max);
+}
+
+/* A starting parent's first relay waits for the peer's keys (so it issues
+ * and accepts the pair's tickets from its first handshake), at most
+ * [peer] key_wait. */
+static void keys_ready(struct parent *p, const char *how)
+{
+    if (!p->waiting_keys)
+        return;
+    p->waiting_keys = false;
+    loop_timer_clear(p->loop, &p->key_wait);
+    log_event(LOG_LEVEL_INFO, "ticket_keys_ready", "from", how, LOG_END);
+    start_current(p);
+}
+
+static void peer_synced(void *arg)
+{
+    keys_ready(arg, "peer");
+}
+
+static void on_key_wait(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    keys_ready(t->arg, "own (no peer within key_wait)");
 }
 
 static void parent_on_message(struct parent *p, struct relay_proc *rp, struct ipc_msg *msg)
@@ -627,13 +743,15 @@ static void reaped(struct parent *p, pid_t pid, int wstatus)
 {
     char how[96], keys_why[IPC_TEXT_MAX + 64];
     struct relay_proc *owner;
+    relay_proc_describe_exit(wstatus, how, sizeof how);
+    if (guard_keeper_reaped(&p->guard, pid, how))
+        return;
     if (parent_keys_reaped(&p->keys, pid, wstatus, &owner, keys_why, sizeof keys_why)) {
         /* a running relay's is replaced (parent_keys_retry) */
         if (owner && owner->state == RELAY_KEYS)
             pair_failed(p, owner, keys_why);
         return;
     }
-    relay_proc_describe_exit(wstatus, how, sizeof how);
     if (p->current && p->current->pid == pid) {
         uint64_t started = p->current->started_ms;
         parent_drop(p, p->current);
@@ -714,6 +832,8 @@ static void on_watchdog(struct loop *loop, struct loop_timer *t)
     if (p->pending)
         parent_keys_retry(&p->keys, p->pending, p->next_cfg, now);
     report_status(p, false);
+    static struct vrrp_node_desc inst[GUARD_INSTANCES_MAX];
+    guard_keeper_update(&p->guard, inst, vrrp_set_describe(p->vrrp, inst, GUARD_INSTANCES_MAX));
     loop_timer_set(loop, t, 50);
 }
 
@@ -729,11 +849,18 @@ static void parent_stop(struct parent *p, const char *why)
     /* hand the VIP to the peer now (priority 0, VIPs removed): draining
      * relays take no new client, the peer can */
     vrrp_set_leave(p->vrrp);
+    guard_keeper_stop(&p->guard); /* VRRP has left: nothing for it to do */
+    (void)announce_drain(p->announce);
     loop_timer_clear(p->loop, &p->restart);
     loop_timer_clear(p->loop, &p->stand_down);
+    loop_timer_clear(p->loop, &p->drain_wait);
+    loop_timer_clear(p->loop, &p->key_wait);
+    p->waiting_keys = false;
     if (p->pending) {
         retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
         p->pending = NULL;
+    }
+    if (p->next_cfg) { /* a reload starting, or waiting for its drain_wait */
         listener_close_all(p->next_fds, listener_count(p->next_cfg));
         config_free(p->next_cfg);
         p->next_cfg = NULL;
@@ -750,6 +877,30 @@ static void parent_stop(struct parent *p, const char *why)
         loop_stop(p->loop);
 }
 
+static void on_drain_wait(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct parent *p = t->arg;
+    if (p->stop_why)
+        parent_stop(p, p->stop_why);
+    else
+        reload_spawn(p);
+}
+
+/* SIGTERM, SIGINT: [bgp] withdraws and waits drain_wait before the stop;
+ * a second signal stops at once. */
+static void parent_shutdown(struct parent *p, const char *why)
+{
+    uint64_t wait = p->stop_why || p->stopping ? 0 : announce_drain(p->announce);
+    if (wait == 0) {
+        parent_stop(p, why);
+        return;
+    }
+    p->stop_why = why;
+    notify_send(NOTIFY_STOPPING, "route withdrawn; draining after drain_wait");
+    drain_wait_start(p, "shutdown", wait);
+}
+
 static void parent_on_signal(struct loop *loop, struct loop_io *io, unsigned events)
 {
     (void)loop, (void)events;
@@ -759,8 +910,8 @@ static void parent_on_signal(struct loop *loop, struct loop_io *io, unsigned eve
         switch (si.ssi_signo) {
         case SIGCHLD: reap_children(p); break;
         case SIGHUP: parent_reload(p); break;
-        case SIGTERM: parent_stop(p, "SIGTERM"); break;
-        case SIGINT: parent_stop(p, "SIGINT"); break;
+        case SIGTERM: parent_shutdown(p, "SIGTERM"); break;
+        case SIGINT: parent_shutdown(p, "SIGINT"); break;
         }
     }
 }
@@ -812,17 +963,28 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     p->vrrp = vrrp_set_start(p->loop, p->cfg, &failed);
     if (failed)
         return snprintf(err, err_len, "VRRP could not start"), -1;
+    if (p->vrrp && guard_keeper_start(&p->guard, p->loop, err, err_len) < 0)
+        return -1;
+    p->announce = announce_start(p->loop, p->cfg, &failed);
+    if (failed)
+        return snprintf(err, err_len, "[bgp] announcement could not start"), -1;
+    announce_firewall_applied(p->announce, p->firewall.status.managed && p->firewall.status.applied);
     /* its thread inherits the credentials just set */
     if (parent_firewall_start(&p->firewall, err, err_len) < 0)
+        return -1;
+    if (parent_tickets_init(&p->tickets, p->loop, p->cfg, tickets_changed, p, err, err_len) < 0)
+        return -1;
+    p->peer.heard = peer_heard;
+    p->peer.synced = peer_synced;
+    p->peer.arg = p;
+    if (p->cfg->peer.enabled &&
+        parent_peer_start(&p->peer, p->loop, p->cfg, &p->firewall, &p->tickets, err, err_len) < 0)
         return -1;
     const struct sandbox_child children[] = {p->relay_user, p->keys.user};
     if (root && sandbox_parent_seccomp(children, 2, err, err_len) < 0)
         return -1;
     if (root)
         parent_log_sandbox();
-    if (tls_ticket_key_generate(&p->tickets.current) < 0)
-        return snprintf(err, err_len, "ticket keys: getrandom: %s", strerror(errno)), -1;
-    p->tickets.previous = p->tickets.current;
     return 0;
 }
 
@@ -834,6 +996,7 @@ int parent_run(struct config *cfg)
         .cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg), .instance = INSTANCE_INIT};
     notify_init();
     memset(p->fds, -1, sizeof p->fds);
+    tls_fork_execs(true); /* every child is exec'd: see tls.h */
     parent_firewall_init(&p->firewall);
     log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
     char err[512];
@@ -842,21 +1005,27 @@ int parent_run(struct config *cfg)
         log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", err, LOG_END);
         goto out;
     }
-    p->keys.ready = keys_ready;
+    p->keys.ready = keyholder_ready;
     p->keys.arg = p;
     p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
     p->watchdog = (struct loop_timer){.fn = on_watchdog, .arg = p};
     p->stand_down = (struct loop_timer){.fn = on_stand_down_timer, .arg = p};
+    p->drain_wait = (struct loop_timer){.fn = on_drain_wait, .arg = p};
     loop_timer_set(p->loop, &p->watchdog, 50);
-    p->ticket_rotate = (struct loop_timer){.fn = on_ticket_rotate, .arg = p};
-    if (p->cfg->tls.server.ticket_lifetime_ms)
-        loop_timer_set(p->loop, &p->ticket_rotate, p->cfg->tls.server.ticket_lifetime_ms);
+    p->key_wait = (struct loop_timer){.fn = on_key_wait, .arg = p};
+    if (p->tickets.mode == PARENT_TICKETS_PAIR && p->cfg->peer.key_wait_ms > 0) {
+        p->waiting_keys = true;
+        loop_timer_set(p->loop, &p->key_wait, p->cfg->peer.key_wait_ms);
+    }
     start_current(p);
     loop_run(p->loop);
     rc = p->exit_code;
 out:
+    guard_keeper_stop(&p->guard); /* when start-up failed (the VIPs were never taken) */
+    parent_peer_stop(&p->peer);
     parent_firewall_free(&p->firewall);
     vrrp_set_free(p->vrrp);
+    announce_free(p->announce);
     listener_close_all(p->fds, listener_count(p->cfg));
     instance_release(&p->instance);
     notify_close();
@@ -864,7 +1033,7 @@ out:
         close(p->sig_io.fd);
     loop_free(p->loop);
     config_free(p->cfg);
-    explicit_bzero(&p->tickets, sizeof p->tickets);
+    parent_tickets_free(&p->tickets);
     log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", LOG_END);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,13 @@
 _Static_assert(PARENT_BLOCKER_COUNTERS == FW_STATUS_MAX_COUNTERS, "every counter read is kept");
 _Static_assert(PARENT_BLOCKER_NAME_MAX == FW_COUNTER_NAME_MAX, "counter names fit");
 
+enum blocker_kind { BLOCKER_AUTOBLOCK, BLOCKER_PEER_BLOCK, BLOCKER_PEER_LIFT };
+
 struct blocker_entry {
     struct ip_addr addr;
     uint64_t timeout_ms;
     unsigned threshold;
+    enum blocker_kind kind;
 };
 
 struct parent_blocker {
@@ -32,7 +36,10 @@ struct parent_blocker {
     struct blocker_entry queue[PARENT_BLOCKER_QUEUE_MAX];
     unsigned head, len;
     struct parent_blocker_results results;
-    struct fw_blocker *fw; /* the thread's */
+    bool want_dump;
+    struct parent_blocker_dump *dump; /* read, not yet taken */
+    struct fw_blocker *fw;            /* the thread's */
+    atomic_uint portid[2];            /* its socket's port id now, and before */
 };
 
 static uint64_t mono_ms(void)
@@ -42,14 +49,15 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Takes up to FW_BLOCK_BATCH_MAX queued entries of one timeout (under mu). */
+/* Takes up to FW_BLOCK_BATCH_MAX queued entries, all blocks or all lifts
+ * (under mu). Each block keeps its own timeout. */
 static unsigned take_batch(struct parent_blocker *b, struct blocker_entry *out)
 {
     unsigned n = 0;
     while (b->len > 0 && n < FW_BLOCK_BATCH_MAX) {
         const struct blocker_entry *e = &b->queue[b->head];
-        if (n > 0 && e->timeout_ms != out[0].timeout_ms)
-            break; /* a reload changed the timeout: the rest go in the next batch */
+        if (n > 0 && (e->kind == BLOCKER_PEER_LIFT) != (out[0].kind == BLOCKER_PEER_LIFT))
+            break; /* a lift after blocks: the next batch */
         out[n++] = *e;
         b->head = (b->head + 1) % PARENT_BLOCKER_QUEUE_MAX;
         b->len--;
@@ -62,33 +70,110 @@ static void log_block(const struct blocker_entry *e)
     char a[INET6_ADDRSTRLEN], timeout[24], threshold[16];
     format_ip(&e->addr, a, sizeof a);
     snprintf(timeout, sizeof timeout, "%llums", (unsigned long long)e->timeout_ms);
-    snprintf(threshold, sizeof threshold, "%u", e->threshold);
-    log_event(LOG_LEVEL_WARN, "autoblock", "client", a, "timeout", timeout, "threshold", threshold, LOG_END);
+    if (e->kind == BLOCKER_PEER_LIFT)
+        log_event(LOG_LEVEL_INFO, "peer_unblock", "client", a, LOG_END);
+    else if (e->kind == BLOCKER_PEER_BLOCK)
+        log_event(LOG_LEVEL_INFO, "peer_block", "client", a, "timeout", timeout, LOG_END);
+    else {
+        snprintf(threshold, sizeof threshold, "%u", e->threshold);
+        log_event(LOG_LEVEL_WARN, "autoblock", "client", a, "timeout", timeout, "threshold", threshold,
+                  LOG_END);
+    }
+}
+
+/* The socket's port id, noted before each transaction so the loop can
+ * tell the notifications of our changes as soon as they come. */
+static void note_portid(struct parent_blocker *b)
+{
+    unsigned id = fw_blocker_portid(b->fw), cur = atomic_load(&b->portid[0]);
+    if (id && id != cur) {
+        atomic_store(&b->portid[1], cur);
+        atomic_store(&b->portid[0], id);
+    }
+}
+
+static int commit_fw(struct parent_blocker *b, const struct blocker_entry *batch, unsigned n, char *err)
+{
+    struct fw_block_entry entries[FW_BLOCK_BATCH_MAX];
+    struct ip_addr addrs[FW_BLOCK_BATCH_MAX];
+    for (unsigned i = 0; i < n; i++) {
+        entries[i] = (struct fw_block_entry){.addr = batch[i].addr, .timeout_ms = batch[i].timeout_ms};
+        addrs[i] = batch[i].addr;
+    }
+    pthread_mutex_lock(&b->fw_mu);
+    note_portid(b);
+    int rc = batch[0].kind == BLOCKER_PEER_LIFT ? fw_blocker_lift(b->fw, addrs, n, err)
+                                                : fw_blocker_block_each(b->fw, entries, n, err);
+    note_portid(b);
+    pthread_mutex_unlock(&b->fw_mu);
+    return rc;
+}
+
+static void count_batch(struct parent_blocker_results *r, const struct blocker_entry *batch, unsigned n,
+                        int rc)
+{
+    for (unsigned i = 0; i < n; i++) {
+        bool peer = batch[i].kind != BLOCKER_AUTOBLOCK;
+        if (rc < 0)
+            (*(peer ? &r->peer_failures : &r->failures))++;
+        else if (!peer)
+            r->blocks++;
+        else
+            (*(batch[i].kind == BLOCKER_PEER_LIFT ? &r->peer_lifts : &r->peer_blocks))++;
+    }
+    if (rc == 0)
+        r->transactions++;
 }
 
 /* One transaction for the batch, outside mu. */
 static void commit_batch(struct parent_blocker *b, const struct blocker_entry *batch, unsigned n)
 {
-    struct ip_addr addrs[FW_BLOCK_BATCH_MAX];
     char err[FW_ERR_MAX] = "";
-    for (unsigned i = 0; i < n; i++)
-        addrs[i] = batch[i].addr;
-    pthread_mutex_lock(&b->fw_mu);
-    int rc = fw_blocker_block(b->fw, addrs, n, batch[0].timeout_ms, err);
-    pthread_mutex_unlock(&b->fw_mu);
+    int rc = commit_fw(b, batch, n, err);
     if (rc < 0) {
         char count[16];
         snprintf(count, sizeof count, "%u", n);
-        log_event(LOG_LEVEL_ERROR, "autoblock_failed", "addresses", count, "reason", err, LOG_END);
+        log_event(LOG_LEVEL_ERROR,
+                  batch[0].kind == BLOCKER_AUTOBLOCK ? "autoblock_failed" : "peer_block_failed", "addresses",
+                  count, "reason", err, LOG_END);
     } else {
         for (unsigned i = 0; i < n; i++)
             log_block(&batch[i]);
     }
     pthread_mutex_lock(&b->mu);
-    if (rc < 0)
-        b->results.failures += n;
-    else
-        b->results.blocks += n, b->results.transactions++;
+    count_batch(&b->results, batch, n, rc);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* ---- the whole list, on request ---- */
+
+static void dump_one(void *arg, const struct ip_addr *addr, uint64_t expires_ms)
+{
+    struct parent_blocker_dump *d = arg;
+    if (d->n < PARENT_BLOCKER_DUMP_MAX) {
+        d->e[d->n].addr = *addr;
+        d->e[d->n++].expires_ms = expires_ms;
+    }
+}
+
+static void read_dump(struct parent_blocker *b)
+{
+    char err[FW_ERR_MAX];
+    struct parent_blocker_dump *d = malloc(sizeof *d + PARENT_BLOCKER_DUMP_MAX * sizeof d->e[0]);
+    if (d) {
+        d->n = 0;
+        pthread_mutex_lock(&b->fw_mu);
+        int rc = fw_blocked_each(dump_one, d, err);
+        pthread_mutex_unlock(&b->fw_mu);
+        if (rc < 0) {
+            log_event(LOG_LEVEL_WARN, "blocklist_read_failed", "reason", err, LOG_END);
+            free(d);
+            d = NULL;
+        }
+    }
+    pthread_mutex_lock(&b->mu);
+    free(b->dump);
+    b->dump = d;
     pthread_mutex_unlock(&b->mu);
 }
 
@@ -134,6 +219,13 @@ static void *blocker_main(void *arg)
         if (n > 0) {
             pthread_mutex_unlock(&b->mu);
             commit_batch(b, batch, n);
+            pthread_mutex_lock(&b->mu);
+            continue;
+        }
+        if (b->want_dump) {
+            b->want_dump = false;
+            pthread_mutex_unlock(&b->mu);
+            read_dump(b);
             pthread_mutex_lock(&b->mu);
             continue;
         }
@@ -194,25 +286,61 @@ void parent_blocker_stop(struct parent_blocker *b)
     pthread_mutex_unlock(&b->mu);
     pthread_join(b->thread, NULL);
     fw_blocker_free(b->fw);
+    free(b->dump);
     pthread_cond_destroy(&b->cv);
     pthread_mutex_destroy(&b->mu);
     pthread_mutex_destroy(&b->fw_mu);
     free(b);
 }
 
-bool parent_blocker_block(struct parent_blocker *b, const struct ip_addr *addr, uint64_t timeout_ms,
-                          unsigned threshold)
+static bool enqueue(struct parent_blocker *b, const struct blocker_entry *e)
 {
     pthread_mutex_lock(&b->mu);
     bool room = b->len < PARENT_BLOCKER_QUEUE_MAX;
     if (room) {
-        b->queue[(b->head + b->len) % PARENT_BLOCKER_QUEUE_MAX] =
-            (struct blocker_entry){.addr = *addr, .timeout_ms = timeout_ms, .threshold = threshold};
+        b->queue[(b->head + b->len) % PARENT_BLOCKER_QUEUE_MAX] = *e;
         b->len++;
         pthread_cond_signal(&b->cv);
     }
     pthread_mutex_unlock(&b->mu);
     return room;
+}
+
+bool parent_blocker_block(struct parent_blocker *b, const struct ip_addr *addr, uint64_t timeout_ms,
+                          unsigned threshold)
+{
+    struct blocker_entry e = {
+        .addr = *addr, .timeout_ms = timeout_ms, .threshold = threshold, .kind = BLOCKER_AUTOBLOCK};
+    return enqueue(b, &e);
+}
+
+bool parent_blocker_peer(struct parent_blocker *b, const struct ip_addr *addr, bool lift, uint64_t timeout_ms)
+{
+    struct blocker_entry e = {
+        .addr = *addr, .timeout_ms = timeout_ms, .kind = lift ? BLOCKER_PEER_LIFT : BLOCKER_PEER_BLOCK};
+    return enqueue(b, &e);
+}
+
+bool parent_blocker_is_own(struct parent_blocker *b, uint32_t portid)
+{
+    return portid != 0 && (portid == atomic_load(&b->portid[0]) || portid == atomic_load(&b->portid[1]));
+}
+
+void parent_blocker_want_dump(struct parent_blocker *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->want_dump = true;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+struct parent_blocker_dump *parent_blocker_take_dump(struct parent_blocker *b)
+{
+    pthread_mutex_lock(&b->mu);
+    struct parent_blocker_dump *d = b->dump;
+    b->dump = NULL;
+    pthread_mutex_unlock(&b->mu);
+    return d;
 }
 
 unsigned parent_blocker_queued(struct parent_blocker *b)

@@ -7,9 +7,14 @@
  *     bounded queue); the thread takes what is waiting, up to
  *     FW_BLOCK_BATCH_MAX, and adds it in one transaction over the one
  *     netlink socket it keeps open (closing one costs ~11 ms);
+ *   - changes the peer gateway shares (parent_peer.c): blocks with the
+ *     time they have left there, and lifted blocks, batched the same way;
  *   - counters: every PARENT_BLOCKER_STATUS_MS it reads the drop counters
  *     and the blocklist size back for the relay's /metrics (a dump of
- *     every blocked address: too long for the loop under a storm).
+ *     every blocked address: too long for the loop under a storm);
+ *   - on request, the whole blocklist with the time each address has left
+ *     (at start, and when the set notifications overran: parent_peer.c
+ *     rebuilds what it knows from it).
  *
  * The loop reads the results with parent_blocker_results. A policy apply
  * (start, reload: parent_firewall.c, on the loop) takes parent_blocker_lock
@@ -46,9 +51,10 @@ struct parent_blocker_results {
         char name[PARENT_BLOCKER_NAME_MAX];
         uint64_t packets, bytes;
     } drops[PARENT_BLOCKER_COUNTERS];
-    unsigned blocked;          /* addresses in the blocklist sets */
-    uint64_t blocks, failures; /* addresses added / not added (the kernel refused) */
-    uint64_t transactions;     /* block transactions committed */
+    unsigned blocked;                                /* addresses in the blocklist sets */
+    uint64_t blocks, failures;                       /* addresses added / not added (the kernel refused) */
+    uint64_t peer_blocks, peer_lifts, peer_failures; /* changes from the peer applied / refused */
+    uint64_t transactions;                           /* block transactions committed */
 };
 
 /* Starts the thread. NULL with err filled when it cannot. */
@@ -60,6 +66,28 @@ void parent_blocker_stop(struct parent_blocker *b);
  * false when the queue is full (the caller counts the refusal). */
 bool parent_blocker_block(struct parent_blocker *b, const struct ip_addr *addr, uint64_t timeout_ms,
                           unsigned threshold);
+/* Queues a change the peer gateway shared: a block for timeout_ms, or
+ * (lift) the end of one. false when the queue is full (the caller keeps it
+ * and tries again). */
+bool parent_blocker_peer(struct parent_blocker *b, const struct ip_addr *addr, bool lift,
+                         uint64_t timeout_ms);
+/* Whether `portid` (fw_watch_event.portid) is the thread's own netlink
+ * socket, now or before its last reopening: its changes are the daemon's. */
+bool parent_blocker_is_own(struct parent_blocker *b, uint32_t portid);
+
+/* The whole blocklist, read on the thread: parent_blocker_want_dump asks,
+ * parent_blocker_take_dump hands the result over once read (the caller
+ * frees it with free()); NULL before, or when the read failed. */
+#define PARENT_BLOCKER_DUMP_MAX 65536 /* addresses kept (parent_peer.c knows as many) */
+struct parent_blocker_dump {
+    size_t n;
+    struct {
+        struct ip_addr addr;
+        uint64_t expires_ms; /* time left */
+    } e[];
+};
+void parent_blocker_want_dump(struct parent_blocker *b);
+struct parent_blocker_dump *parent_blocker_take_dump(struct parent_blocker *b);
 /* Blocks waiting in the queue now (for the tests). */
 unsigned parent_blocker_queued(struct parent_blocker *b);
 /* Whether counters are read at all (a policy is applied). */

@@ -9,11 +9,12 @@
 #include "gateway/proc/parent_blocker.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *refusal_name(unsigned why)
+const char *parent_firewall_refusal_name(unsigned why)
 {
     static const char *const beyond[] = {"budget", "queue_full", "off", "bad_message"};
     if (why < PROTECT_REASON_COUNT)
@@ -29,6 +30,11 @@ void parent_firewall_init(struct parent_firewall *fw)
 
 void parent_firewall_free(struct parent_firewall *fw)
 {
+    if (fw->watch) {
+        loop_unwatch(fw->loop, &fw->watch_io);
+        fw_watch_close(fw->watch);
+        fw->watch = NULL;
+    }
     parent_blocker_stop(fw->blocker);
     fw->blocker = NULL;
     protect_free(&fw->protect);
@@ -133,7 +139,7 @@ static void copy_refusals(struct parent_firewall *fw)
     st->n_autoblock_refused = 0;
     for (unsigned i = PROTECT_NONE + 1; i < PARENT_FW_REFUSAL_COUNT; i++) {
         struct admin_counter *c = &st->autoblock_refused[st->n_autoblock_refused++];
-        snprintf(c->label, sizeof c->label, "%s", refusal_name(i));
+        snprintf(c->label, sizeof c->label, "%s", parent_firewall_refusal_name(i));
         c->value = fw->refused[i];
     }
 }
@@ -171,8 +177,8 @@ static void refuse(struct parent_firewall *fw, unsigned why, const char *client,
         return;
     char n[24];
     snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
-    log_event(LOG_LEVEL_WARN, "autoblock_refused", "client", client, "reason", refusal_name(why),
-              skipped ? "suppressed" : LOG_END, n, LOG_END);
+    log_event(LOG_LEVEL_WARN, "autoblock_refused", "client", client, "reason",
+              parent_firewall_refusal_name(why), skipped ? "suppressed" : LOG_END, n, LOG_END);
 }
 
 void parent_firewall_bad_request(struct parent_firewall *fw, int pid, const char *why, uint64_t now_ms)
@@ -244,4 +250,96 @@ bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *
         return false;
     }
     return true;
+}
+
+/* ---- the peer channel's side ----------------------------------------------------------------- */
+
+static void on_watch_event(void *arg, const struct fw_watch_event *ev)
+{
+    struct parent_firewall *fw = arg;
+    if (fw->blocker && parent_blocker_is_own(fw->blocker, ev->portid))
+        return; /* the daemon's own: it knew before the kernel did */
+    struct parent_fw_change ch = {.added = ev->added, .addr = ev->addr};
+    ch.left_ms = ev->expires_ms ? ev->expires_ms : ev->timeout_ms;
+    fw->on_change(fw->on_change_arg, &ch);
+}
+
+static void on_watch(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)events;
+    struct parent_firewall *fw = io->arg;
+    char err[FW_ERR_MAX];
+    int rc = fw_watch_read(fw->watch, on_watch_event, fw, err);
+    if (rc == 2) {
+        fw->watch_overruns++;
+        log_event(LOG_LEVEL_WARN, "blocklist_watch_overrun", "effect", "the whole blocklist is read again",
+                  LOG_END);
+        parent_firewall_want_dump(fw);
+    } else if (rc < 0) {
+        log_event(LOG_LEVEL_ERROR, "blocklist_watch_failed", "reason", err, "effect",
+                  "changes by rampart-fw are no longer shared with the peer", LOG_END);
+        loop_unwatch(loop, io);
+    }
+}
+
+int parent_firewall_watch(struct parent_firewall *fw, struct loop *loop, parent_fw_change_fn *fn, void *arg,
+                          char *err, size_t err_len)
+{
+    char why[FW_ERR_MAX];
+    if (!(fw->watch = fw_watch_open(why))) {
+        snprintf(err, err_len, "%s", why);
+        return -1;
+    }
+    fw->loop = loop;
+    fw->on_change = fn;
+    fw->on_change_arg = arg;
+    fw->watch_io = (struct loop_io){.fd = fw_watch_fd(fw->watch), .fn = on_watch, .arg = fw};
+    if (loop_watch(loop, &fw->watch_io, LOOP_READ) < 0) {
+        snprintf(err, err_len, "watching the blocklist: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void parent_firewall_want_dump(struct parent_firewall *fw)
+{
+    if (fw->blocker)
+        parent_blocker_want_dump(fw->blocker);
+}
+
+struct parent_blocker_dump *parent_firewall_take_dump(struct parent_firewall *fw)
+{
+    return fw->blocker ? parent_blocker_take_dump(fw->blocker) : NULL;
+}
+
+/* A peer's block refused: logged like the relay's (same budget of lines),
+ * counted by the caller (rampart_peer_blocks_refused_total). */
+static unsigned peer_refuse(struct parent_firewall *fw, unsigned why, const struct ip_addr *addr,
+                            uint64_t now_ms)
+{
+    uint64_t skipped;
+    if (!ratelimit_allow(&fw->refusal_log, now_ms, RATELIMIT_LOG_BURST, RATELIMIT_LOG_PERIOD_MS, &skipped))
+        return why;
+    char a[INET6_ADDRSTRLEN], n[24];
+    format_ip(addr, a, sizeof a);
+    snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
+    log_event(LOG_LEVEL_WARN, "peer_block_refused", "client", a, "reason", parent_firewall_refusal_name(why),
+              skipped ? "suppressed" : LOG_END, n, LOG_END);
+    return why;
+}
+
+unsigned parent_firewall_peer_change(struct parent_firewall *fw, const struct ip_addr *addr, bool lift,
+                                     uint64_t timeout_ms, const struct ip_addr *heard, unsigned n_heard,
+                                     uint64_t now_ms)
+{
+    if (!fw->status.managed || !fw->status.applied || !fw->blocker)
+        return peer_refuse(fw, PARENT_FW_OFF, addr, now_ms);
+    if (!lift) {
+        refresh_own(fw, now_ms);
+        protect_set_heard(&fw->protect, heard, n_heard);
+        enum protect_reason why = protect_check(&fw->protect, addr);
+        if (why != PROTECT_NONE)
+            return peer_refuse(fw, why, addr, now_ms);
+    }
+    return parent_blocker_peer(fw->blocker, addr, lift, timeout_ms) ? PROTECT_NONE : PARENT_FW_QUEUE_FULL;
 }

@@ -33,6 +33,7 @@
 #include "common/ratelimit.h"
 #include "gateway/admin/status.h"
 #include "gateway/config/config.h"
+#include "gateway/event/loop.h"
 #include "gateway/proc/protect.h"
 
 #include <stdbool.h>
@@ -55,7 +56,17 @@ enum parent_fw_refusal {
 };
 _Static_assert(PARENT_FW_REFUSAL_COUNT - 1 <= ADMIN_FW_MAX_REFUSALS, "every refusal kind is shown");
 
+/* A change to the blocklist this daemon did not make (rampart-fw block
+ * or unblock, nft), seen in the set notifications (firewall/watch.c). */
+struct parent_fw_change {
+    bool added;
+    struct ip_addr addr;
+    uint64_t left_ms; /* added: time it has left */
+};
+typedef void parent_fw_change_fn(void *arg, const struct parent_fw_change *ch);
+
 struct parent_blocker;
+struct fw_watch;
 struct parent_firewall {
     struct admin_firewall_status status; /* what the relay's pages show */
     uint64_t autoblock_second_ms;        /* start of the current second of blocks */
@@ -65,6 +76,13 @@ struct parent_firewall {
     struct parent_blocker *blocker;
     uint64_t refused[PARENT_FW_REFUSAL_COUNT]; /* by reason (PROTECT_NONE unused) */
     struct ratelimit refusal_log;
+    /* the set notifications, for the peer channel (parent_peer.c) */
+    struct fw_watch *watch;
+    struct loop_io watch_io;
+    struct loop *loop;
+    parent_fw_change_fn *on_change;
+    void *on_change_arg;
+    uint64_t watch_overruns;
 };
 
 void parent_firewall_init(struct parent_firewall *fw);
@@ -93,5 +111,30 @@ bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *
 /* A malformed autoblock request from relay `pid`: counted, logged
  * (rate-limited). */
 void parent_firewall_bad_request(struct parent_firewall *fw, int pid, const char *why, uint64_t now_ms);
+
+/* ---- what the peer gateway shares (gateway/proc/parent_peer.c) ---- */
+
+/* Watches the blocklist sets: fn gets every change made by anyone but this
+ * daemon's own firewall thread. When notifications were lost (the socket
+ * overran), the whole list is read again (parent_firewall_take_dump). 0,
+ * or -1 with err. */
+int parent_firewall_watch(struct parent_firewall *fw, struct loop *loop, parent_fw_change_fn *fn, void *arg,
+                          char *err, size_t err_len);
+/* Asks the thread for the whole blocklist; take it (free() it) once read. */
+void parent_firewall_want_dump(struct parent_firewall *fw);
+struct parent_blocker_dump *parent_firewall_take_dump(struct parent_firewall *fw);
+
+/* A block (or, `lift`, an unblock) the peer shared. A block is refused for
+ * what protect.h protects (the same rule as for the relay: a peer cannot
+ * have this node block its own peer, administrators, backends, VIPs or
+ * addresses) and when no policy is applied; an unblock is never refused.
+ * Returns PROTECT_NONE when queued, the protect_reason or PARENT_FW_OFF
+ * when refused, PARENT_FW_QUEUE_FULL when the thread's queue is full (try
+ * again later). Refusals are logged (rate-limited); the caller counts. */
+unsigned parent_firewall_peer_change(struct parent_firewall *fw, const struct ip_addr *addr, bool lift,
+                                     uint64_t timeout_ms, const struct ip_addr *heard, unsigned n_heard,
+                                     uint64_t now_ms);
+/* "peer", "admin", ... "queue_full", "off": the label of such a reason. */
+const char *parent_firewall_refusal_name(unsigned why);
 
 #endif /* RAMPART_GATEWAY_PROC_PARENT_FIREWALL_H */

@@ -153,6 +153,8 @@ int protect_add_config(struct protect *p, const struct config *cfg)
         for (unsigned i = 0; i < v->n_unicast_peers && i < CONFIG_MAX_PEERS; i++)
             rc |= protect_add_addr(p, &v->unicast_peers[i], PROTECT_PEER);
     }
+    if (cfg->peer.enabled) /* the other gateway of the pair, on its channel's link */
+        rc |= protect_add_addr(p, &cfg->peer.address, PROTECT_PEER);
     for (unsigned i = 0; i < cfg->n_backends; i++) {
         struct ip_addr a;
         sockaddr_to_ip(&cfg->backends[i].addr, &a);

@@ -9,7 +9,8 @@
  *               IPv4-mapped IPv6 (see protect_not_global)
  *   own         an address of this node (refreshed from the kernel)
  *   vip         a [vrrp] virtual_ip, whether this node holds it or not
- *   peer        a VRRP peer: a [vrrp] unicast_peer, a source the applied
+ *   peer        a VRRP peer: a [vrrp] unicast_peer, the [peer] address
+ *               (the other gateway's channel), a source the applied
  *               policy admits VRRP from, or a router whose adverts VRRP
  *               accepted
  *   admin       any other source the applied policy admits by name

@@ -192,6 +192,18 @@ static void relay_on_message(void *arg, struct ipc_msg *msg)
         admin_set_firewall_status(&st);
         break;
     }
+    case IPC_PEER: {
+        static struct admin_peer_status st;
+        memcpy(&st, msg->payload, sizeof st);
+        admin_set_peer_status(&st);
+        break;
+    }
+    case IPC_BGP: {
+        struct admin_bgp_status st;
+        memcpy(&st, msg->payload, sizeof st);
+        admin_set_bgp_status(&st);
+        break;
+    }
     default: relay_unexpected(r, msg->type);
     }
 }

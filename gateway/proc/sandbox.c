@@ -214,6 +214,25 @@ int sandbox_child_enter(const struct sandbox_child *c)
     return capset_raw(0, 0, 0) < 0 ? -1 : 0; /* NO_SETUID_FIXUP: the uid change kept them */
 }
 
+/* ---- the guard -------------------------------------------------------------------------------- */
+
+#define GUARD_CAPS (CAP_BIT(CAP_NET_ADMIN) | CAP_BIT(CAP_NET_RAW))
+
+int sandbox_guard_enter(void)
+{
+    if (!parent_mode)
+        return 0; /* a developer's run: the guard keeps the parent's user and whatever it has */
+    /* CAP_SETPCAP for the bounding set, then only the two, inheritable too
+     * (the ambient set takes only what is permitted and inheritable) */
+    if (capset_raw(GUARD_CAPS | CAP_BIT(CAP_SETPCAP), GUARD_CAPS | CAP_BIT(CAP_SETPCAP), GUARD_CAPS) < 0 ||
+        bound_to(GUARD_CAPS) < 0)
+        return -1;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_ADMIN, 0, 0) < 0 ||
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0) < 0)
+        return -1;
+    return capset_raw(GUARD_CAPS, GUARD_CAPS, GUARD_CAPS) < 0 ? -1 : 0;
+}
+
 /* ---- a child, after its start ----------------------------------------------------------------- */
 
 /* After the switch no capability may remain and root must be out of reach. */

@@ -110,6 +110,15 @@ int sandbox_signal_relay(pid_t pid, int sig);
  * _exit). No-op when !c->drop. */
 int sandbox_child_enter(const struct sandbox_child *c);
 
+/* The guard (gateway/proc/guard.h), between fork and exec: keeps uid 0
+ * (NOROOT: worth nothing) and passes CAP_NET_ADMIN + CAP_NET_RAW over the
+ * exec through the ambient set, every other capability out of its bounding
+ * set. Async-signal-safe; 0 or -1. */
+int sandbox_guard_enter(void);
+/* The guard's own filter: its pipe, a raw IP / packet / route netlink
+ * socket to act with, memory and time; exec, fork, ptrace kill it. */
+int sandbox_guard_seccomp(char *err, size_t err_len);
+
 /* Resolves `user` into *out for a child of the parent (role: "relay",
  * "key holder"; refused: missing, root). */
 int sandbox_child_user(const char *user, const char *role, struct sandbox_child *out, char *err,

@@ -309,6 +309,42 @@ int sandbox_keyholder_seccomp(char *err, size_t err_len)
     return load(ctx, rc, "key holder", err, err_len);
 }
 
+/* ---- the guard ------------------------------------------------------------------------------- */
+
+/* What the guard does: wait on its pipe, log, and once: a raw IPv4 socket
+ * (the advert), a packet socket and a route netlink socket (vip.c), the
+ * interface ioctls, the datagram socket they go through. */
+static const int guard_syscalls[] = {
+    SCMP_SYS(read),          SCMP_SYS(write),        SCMP_SYS(close),          SCMP_SYS(poll),
+    SCMP_SYS(ppoll),         SCMP_SYS(fstat),        SCMP_SYS(newfstatat),     SCMP_SYS(lseek),
+    SCMP_SYS(bind),          SCMP_SYS(setsockopt),   SCMP_SYS(getsockopt),     SCMP_SYS(getsockname),
+    SCMP_SYS(sendto),        SCMP_SYS(sendmsg),      SCMP_SYS(recvfrom),       SCMP_SYS(recvmsg),
+    SCMP_SYS(mmap),          SCMP_SYS(munmap),       SCMP_SYS(mprotect),       SCMP_SYS(brk),
+    SCMP_SYS(futex),         SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getpid),         SCMP_SYS(gettid),
+    SCMP_SYS(getrandom),     SCMP_SYS(exit),         SCMP_SYS(exit_group),     SCMP_SYS(restart_syscall),
+};
+
+int sandbox_guard_seccomp(char *err, size_t err_len)
+{
+    static const int families[] = {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX};
+    static const unsigned long ioctls[] = {SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFHWADDR, SIOCGIFFLAGS, FIONREAD};
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+    if (!ctx)
+        return sandbox_fail(err, err_len, "seccomp_init", ENOMEM);
+    int rc = allow_all(ctx, guard_syscalls, N_OF(guard_syscalls));
+    for (size_t i = 0; i < N_OF(relay_kill_syscalls); i++) /* the same set of calls no guard makes */
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, relay_kill_syscalls[i], 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone3), 0);
+    for (size_t i = 0; i < N_OF(families); i++)
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]));
+    rc |= ioctl_rules(ctx, ioctls, N_OF(ioctls), true);
+    rc |= fcntl_rules(ctx, true);
+    return load(ctx, rc, "guard", err, err_len);
+}
+
 /* ---- the parent ------------------------------------------------------------------------------ */
 
 /* Netlink (firewall, addresses), raw IP (VRRP), packet (ARP), TCP

@@ -25,6 +25,7 @@ veth_pair "$gw" eth1 198.19.0.2/16 "$sw" g1 "" && ip -n "$sw" link set g1 master
 web=$(host fww w0 br1 198.19.0.11/16)
 web2=$(host fww2 w2 br1 198.19.0.12/16)
 admin=$(host fwa a0 br1 198.19.255.5/16)
+pair=$(host fwp2 p2 br1 198.19.0.3/16) # the peer gateway's private side
 
 # can NS open a TCP connection to ADDR:PORT within a second?
 connects() { ip netns exec "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
@@ -38,7 +39,7 @@ counter() {
 
 check "gw: apply gateway.policy" ip netns exec "$gw" "$FW" apply "$RAMPART_ROOT/policies/gateway.policy"
 check "web: apply web.policy" ip netns exec "$web" "$FW" apply "$RAMPART_ROOT/policies/web.policy"
-spawn "$gw" "$T_TMP/gw.log" $NET listen 443 80 22 9100 8080 >/dev/null
+spawn "$gw" "$T_TMP/gw.log" $NET listen 443 80 22 9100 8080 7443 >/dev/null
 spawn "$web" "$T_TMP/web.log" $NET listen 80 3306 22 >/dev/null
 wait_for 10 grep -q ready "$T_TMP/gw.log" && wait_for 10 grep -q ready "$T_TMP/web.log" ||
   not_ok "listeners started"
@@ -52,6 +53,12 @@ blocked "client -> gw:8080 dropped" "$client" 198.18.0.2 8080
 reach "admin -> gw:22" "$admin" 198.19.0.2 22
 reach "admin -> gw:9100" "$admin" 198.19.0.2 9100
 blocked "admin -> gw:8080 dropped" "$admin" 198.19.0.2 8080
+# the peer channel: from the other gateway's private address only
+reach "peer gateway -> gw:7443 (peer channel)" "$pair" 198.19.0.2 7443
+blocked "client -> gw:7443 dropped" "$client" 198.18.0.2 7443
+blocked "admin -> gw:7443 dropped" "$admin" 198.19.0.2 7443
+blocked "peer's public address -> gw:7443 dropped" "$peer" 198.18.0.2 7443
+check_eq "the channel's connections counted" 1 "$(counter "$gw" peer_channel)"
 
 # web servers: port 80 only from the gateways, MySQL only from the other web server
 reach "gw -> web:80" "$gw" 198.19.0.11 80

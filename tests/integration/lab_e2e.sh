@@ -38,7 +38,9 @@ tour_step "guestbook: a write via the VIP is read on both web servers, web-02 fr
   step_guestbook_replicates
 tour_step "3306 unreachable from the client and the gateways, open web-02 -> web-01; kernel runs web.policy" \
   step_mysql_closed
+tour_step "a TLS session through the VIP, saved" step_session_saved
 tour_step "master killed: VIP moves, requests continue" step_failover
+tour_step "the session resumes on the survivor (Reused: shared ticket keys)" step_session_resumed
 tour_step "old master back: takes the VIP again" step_failback
 tour_step "web-01 stopped: traffic on web-02, metrics show web-01 down" step_backend_down
 tour_step "primary stopped: writes get 503 with a message, reads go on" step_primary_down

@@ -51,4 +51,26 @@ stop_pid "$pid" TERM
 start
 check_eq "a new rampart (new keys): full handshake" New "$(resumed tls1_3)"
 stop_pid "$pid" TERM
+
+# [tls] ticket_key_file (nginx's 80-byte format): the keys are the files',
+# so a new rampart (or another node with the same files) resumes the
+# sessions of the old one; a reload with a new current file keeps the old
+# one accepted as previous.
+(umask 077 && head -c 80 /dev/urandom >"$T_TMP/t1.key" && head -c 80 /dev/urandom >"$T_TMP/t2.key")
+sed -i "s|^tickets_tls12 = yes|tickets_tls12 = yes\nticket_key_file = $T_TMP/t1.key|" "$T_TMP/r.ini"
+start
+sc -tls1_3 -sess_out "$T_TMP/sess-tls1_3" >/dev/null
+stop_pid "$pid" TERM
+start
+check_eq "ticket_key_file: a new rampart resumes the old one's session" Reused "$(resumed tls1_3)"
+sc -tls1_3 -sess_out "$T_TMP/sess-t1" >/dev/null
+sed -i "s|^ticket_key_file = .*|ticket_key_file = $T_TMP/t2.key\nticket_key_file = $T_TMP/t1.key|" "$T_TMP/r.ini"
+kill -HUP "$pid"
+if wait_for 10 bash -c "[ \$(grep -c reload_done '$log') -ge 1 ]"; then ok "reload with a new current key file"; else not_ok "reload with a new current key file"; fi
+sleep 0.3
+check_eq "the previous key file's session still resumes" Reused "$(sc -tls1_3 -sess_in "$T_TMP/sess-t1" | grep -oE '^(Reused|New)' | head -n1)"
+head -c 48 /dev/urandom >"$T_TMP/t48.key" && chmod 600 "$T_TMP/t48.key"
+sed -i "s|^ticket_key_file = $T_TMP/t2.key|ticket_key_file = $T_TMP/t48.key|" "$T_TMP/r.ini"
+check_fails "a 48-byte key file is refused by rampart -t" "$RAMPART_BUILD/rampart" -t -c "$T_TMP/r.ini"
+stop_pid "$pid" TERM
 t_done

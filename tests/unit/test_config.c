@@ -18,6 +18,31 @@
 static char dir[64];
 static char path[128];
 
+/* The peer channel's key and ticket key files (80 and 48 bytes). */
+static void write_secret(const char *name, const void *data, size_t len, mode_t mode)
+{
+    char file[128];
+    snprintf(file, sizeof file, "%s/%s", dir, name);
+    FILE *fp = fopen(file, "w");
+    fwrite(data, 1, len, fp);
+    fclose(fp);
+    chmod(file, mode);
+}
+
+static void write_secrets(void)
+{
+    static const char psk[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+    uint8_t t[80];
+    write_secret("peer.psk", psk, sizeof psk - 1, 0600);
+    write_secret("short.psk", "0011\n", 5, 0600);
+    write_secret("open.psk", psk, sizeof psk - 1, 0644);
+    for (int k = 0; k < 2; k++) {
+        memset(t, 0x10 + k, sizeof t);
+        write_secret(k ? "t2.key" : "t1.key", t, sizeof t, 0600);
+    }
+    write_secret("t48.key", t, 48, 0600);
+}
+
 /* A temp dir with a certificate and a properly protected key. */
 static int setup(void **state)
 {
@@ -48,6 +73,7 @@ static int setup(void **state)
     if (mkdir(file, 0700) < 0)
         return -1;
     snprintf(path, sizeof path, "%s/rampart.ini", dir);
+    write_secrets();
     return 0;
 }
 
@@ -376,6 +402,39 @@ static const struct bad_case bad_cases[] = {
     {VALID_HEAD "[firewall]\npolicy = @DIR@/none.policy\n",
      ":6: [firewall] policy '@DIR@/none.policy': No such file or directory"},
     {VALID_HEAD "just some words\n", ":5: syntax error: expected 'key = value', '[section]' or a comment"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nrequire_firewall = no\n",
+     ":5: [bgp] enabled, but no 'service_address'"},
+    {VALID_HEAD "[bgp]\nservice_address = 198.18.10.10/24\n",
+     ":6: [bgp] service_address: '198.18.10.10/24': a service address is one host (/32); the router "
+     "aggregates, not the gateway"},
+    {VALID_HEAD "[bgp]\nservice_address = 2001:db8::10/64\n",
+     ":6: [bgp] service_address: '2001:db8::10/64': a service address is one host (/128); the router "
+     "aggregates, not the gateway"},
+    {VALID_HEAD "[bgp]\nservice_address = 198.18.10.300\n",
+     ":6: [bgp] service_address: '198.18.10.300' is not an IP address"},
+    {VALID_HEAD "[bgp]\nservice_address = 198.18.10.1 198.18.10.2 198.18.10.3 198.18.10.4 198.18.10.5 "
+                "198.18.10.6 198.18.10.7 198.18.10.8 198.18.10.9\n",
+     ":6: [bgp] service_address: more than 8 service addresses"},
+    {VALID_HEAD "[bgp]\ntable = 254\n",
+     ":6: [bgp] table: 254 is the kernel's main table: name a table of Rampart's own (e.g. 100)"},
+    {VALID_HEAD "[bgp]\ntable = 0\n", ":6: [bgp] table: 0 out of range 1-65535"},
+    {VALID_HEAD "[bgp]\ntable = 65536\n", ":6: [bgp] table: 65536 out of range 1-65535"},
+    {VALID_HEAD "[bgp]\nmin_backends = 65\n", ":6: [bgp] min_backends: 65 out of range 1-64"},
+    {VALID_HEAD "[bgp]\ndrain_wait = 11m\n", ":6: [bgp] drain_wait: 11m is longer than the maximum 600000ms"},
+    {VALID_HEAD "[bgp]\ninterface = a/b\n", ":6: [bgp] interface: 'a/b' is not an interface name"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nservice_address = 198.18.10.10\nmin_backends = 2\n"
+                "require_firewall = no\n",
+     ":8: [bgp] min_backends = 2, but only 1 backend is configured: the node would never announce"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nservice_address = 198.18.10.10\n",
+     ":5: [bgp] require_firewall = yes, but [firewall] names no policy: set one, or require_firewall = no "
+     "to announce an unfirewalled node"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nrequire_firewall = no\nservice_address = 198.18.10.10, "
+                "198.18.10.11\nservice_address = 198.18.10.10\n",
+     ":9: [bgp] service_address 198.18.10.10 is listed twice (line 8)"},
+    {VALID_HEAD "[vrrp]\nenabled = yes\ninterface = eth0\nvirtual_ip = 198.18.10.10/24\n"
+                "[bgp]\nenabled = yes\nrequire_firewall = no\nservice_address = 198.18.10.10\n",
+     ":12: [bgp] service_address 198.18.10.10 is also a virtual_ip of [vrrp] (line 8): an address is "
+     "announced over BGP or moved by VRRP, not both"},
 };
 
 /* Expands @DIR@ in an expected message. */
@@ -407,6 +466,68 @@ static void test_malformed_file(void **state)
     char expected[512];
     expand(bad->message, expected, sizeof expected);
     assert_string_equal(e.msg[0] + strlen(path), expected);
+}
+
+/* [peer] and [tls] ticket_key_file: values, and each file:line error. */
+static void test_peer_section(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD "[tls]\nticket_key_file = @DIR@/t1.key\nticket_key_file = @DIR@/t2.key\n"
+                            "[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\npsk_file = @DIR@/peer.psk\n"
+                            "keepalive = 250ms\ndead_after = 1s\nkey_wait = 0\nshare_blocklist = no\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        fail_msg("%s", e.msg[0]);
+    assert_true(c->peer.enabled);
+    assert_int_equal(c->peer.port, 7443);
+    assert_int_equal(c->peer.keepalive_ms, 250);
+    assert_int_equal(c->peer.dead_after_ms, 1000);
+    assert_int_equal(c->peer.key_wait_ms, 0);
+    assert_true(c->peer.share_tickets);
+    assert_false(c->peer.share_blocklist);
+    assert_int_equal(c->tls.server.n_ticket_key_files, 2);
+    config_free(c);
+    static const struct {
+        const char *text, *message;
+    } bad[] = {
+        {"[peer]\naddress = 198.19.0.3\npsk_file = @DIR@/peer.psk\n",
+         ":6: [peer] needs 'listen' (this gateway's own address on the same link)"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.3\npsk_file = @DIR@/peer.psk\n",
+         ":6: [peer] address and listen are the same: address is the other gateway's"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\n",
+         ":6: [peer] needs one of 'psk_file' (a pre-shared key) or 'certificate' + 'ca'"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\npsk_file = @DIR@/short.psk\n",
+         ":8: [peer] psk_file '@DIR@/short.psk': 4 hex digits: a key is 32-64 bytes, 64-128 even digits"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\npsk_file = @DIR@/open.psk\n",
+         ":8: [peer] psk_file @DIR@/open.psk: accessible by group or others: chmod 600 it"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\npsk_file = @DIR@/peer.psk\nkeepalive = 3s\n",
+         ":6: [peer] dead_after (3000ms) must be longer than keepalive (3000ms)"},
+        {"[peer]\nlisten = 198.19.0.2\n",
+         ": [peer] has no 'address' (the other gateway's): the section does nothing"},
+        {"[peer]\naddress = 198.19.0.3\nlisten = 198.19.0.2\ncertificate = @DIR@/site.crt @DIR@/site.key\n",
+         ":8: [peer] 'certificate' needs 'ca' (the pair's own CA)"},
+        {"[tls]\nticket_key_file = @DIR@/t48.key\n",
+         ":6: [tls] ticket_key_file @DIR@/t48.key: 48 bytes (an AES-128 key): tickets here use AES-256, make "
+         "an 80-byte key (openssl rand 80 > FILE)"},
+        {"[tls]\nticket_key_file = @DIR@/t1.key\nticket_key_file = @DIR@/t1.key\n",
+         ":7: [tls] ticket_key_file '@DIR@/t1.key' is the same key as '@DIR@/t1.key'"},
+        {"[tls]\nticket_key_file = @DIR@/t1.key\nticket_key_file = @DIR@/t2.key\nticket_key_file = "
+         "@DIR@/t1.key\n",
+         ":8: [tls] ticket_key_file: more than 2 ticket key files (the current one, then the previous)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024], expected[512];
+        snprintf(text, sizeof text, "%s%s", VALID_HEAD, bad[i].text);
+        write_config(text);
+        c = config_load(path, &e);
+        if (c) {
+            config_free(c);
+            fail_msg("loaded, but expected: %s", bad[i].message);
+        }
+        expand(bad[i].message, expected, sizeof expected);
+        assert_string_equal(e.msg[0] + strlen(path), expected);
+    }
 }
 
 /* Every problem is reported, not just the first. */
@@ -573,6 +694,49 @@ static void test_vrrp_instances(void **state)
     config_free(c);
 }
 
+/* [bgp]: defaults, values, and a disabled section checked by no rule. */
+static void test_bgp_section(void **state)
+{
+    (void)state;
+    struct config d;
+    config_defaults(&d);
+    assert_false(d.bgp.enabled);
+    assert_string_equal(d.bgp.interface, "lo");
+    assert_int_equal(d.bgp.table, 100);
+    assert_int_equal(d.bgp.drain_wait_ms, 2000);
+    assert_int_equal(d.bgp.min_backends, 1);
+    assert_true(d.bgp.require_firewall);
+    write_config(VALID_HEAD "[bgp]\nenabled = yes\nservice_address = 198.18.10.10, 2001:db8::10/128\n"
+                            "service_address = 198.18.10.11/32\ninterface = dummy0\ntable = 65535\n"
+                            "drain_wait = 0\nmin_backends = 1\nrequire_firewall = no\n"
+                            "[backend web-02]\naddress = 198.19.0.12\n"
+                            "[vrrp]\nenabled = yes\ninterface = eth1\nvirtual_ip = 198.19.0.10/24\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        config_errors_print(&e, stderr);
+    assert_non_null(c);
+    assert_true(c->bgp.enabled);
+    assert_int_equal(c->bgp.line, 5);
+    assert_int_equal(c->bgp.n_addrs, 3);
+    assert_int_equal(c->bgp.addrs[0].len, 32);
+    assert_int_equal(c->bgp.addrs[1].addr.family, AF_INET6);
+    assert_int_equal(c->bgp.addrs[1].len, 128);
+    assert_string_equal(c->bgp.interface, "dummy0");
+    assert_int_equal(c->bgp.table, 65535);
+    assert_int_equal(c->bgp.drain_wait_ms, 0);
+    assert_false(c->bgp.require_firewall);
+    config_free(c);
+    /* exactly CONFIG_MAX_SERVICE_ADDRS is fine; a disabled [bgp] needs nothing */
+    write_config(VALID_HEAD
+                 "[bgp]\nenabled = no\nservice_address = 198.18.10.1 198.18.10.2 198.18.10.3 "
+                 "198.18.10.4 198.18.10.5 198.18.10.6 198.18.10.7 198.18.10.8\nmin_backends = 64\n");
+    c = config_load(path, &e);
+    assert_non_null(c);
+    assert_int_equal(c->bgp.n_addrs, CONFIG_MAX_SERVICE_ADDRS);
+    config_free(c);
+}
+
 /* A disabled instance takes part in no rule: it may repeat another's VRID
  * and addresses (the operator parks a copy). */
 static void test_vrrp_disabled_instance_not_checked(void **state)
@@ -592,7 +756,7 @@ int main(void)
 {
     /* The named tests, then one per malformed file (N_FIXED counts the
      * former: an entry past it would be overwritten). */
-    enum { N_FIXED = 13 };
+    enum { N_FIXED = 15 };
     struct CMUnitTest tests[N_FIXED + N_BAD] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_minimal_config_loads),
@@ -607,6 +771,8 @@ int main(void)
         cmocka_unit_test(test_vrrp_instance_limit),
         cmocka_unit_test(test_vrrp_instances),
         cmocka_unit_test(test_vrrp_disabled_instance_not_checked),
+        cmocka_unit_test(test_peer_section),
+        cmocka_unit_test(test_bgp_section),
     };
     static char names[N_BAD][48];
     for (size_t i = 0; i < N_BAD; i++) {

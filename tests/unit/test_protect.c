@@ -87,9 +87,12 @@ static void test_config(void **state)
     b6->sin6_family = AF_INET6;
     inet_pton(AF_INET6, "2001:db8::11", &b6->sin6_addr);
     cfg.n_backends = 2;
+    cfg.peer.enabled = true; /* the other gateway, on the peer channel's link */
+    cfg.peer.address = ip("198.19.0.3");
     struct protect p;
     protect_init(&p);
     assert_int_equal(protect_add_config(&p, &cfg), 0);
+    assert_int_equal(check(&p, "198.19.0.3"), PROTECT_PEER);
     assert_int_equal(check(&p, "198.18.0.10"), PROTECT_VIP);
     assert_int_equal(check(&p, "198.18.0.11"), PROTECT_NONE); /* the VIP's subnet is not protected */
     assert_int_equal(check(&p, "198.18.0.3"), PROTECT_PEER);
