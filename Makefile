@@ -89,7 +89,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HELPER_OBJ) $(BUILD)/librampart.
 unit: all $(UNIT_BIN)
 
 # Benchmark programs (bench/README.md): linked like the daemon.
-BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server
+BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server $(BUILD)/bench/keyholder_speed
 bench-bin: $(BENCH_BIN)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/librampart.a
 	@mkdir -p $(dir $@)

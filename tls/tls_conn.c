@@ -259,6 +259,7 @@ int tls_conn_handshake(struct tls_conn *conn)
 {
     if (conn->established)
         return TLS_IO_DONE;
+    tls_signer_clear_failure();
     tls_conn_cork(conn, 1);
     int ret;
     unsigned tries = 0;
