@@ -28,8 +28,8 @@ APT_PACKAGES=(
   keepalived haproxy wrk prometheus chromium bird2
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch
   systemd debhelper
-  libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors
-  libcurl4-openssl-dev libjansson-dev pebble
+  libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors python3-cryptography
+  libssl-dev libcurl4-openssl-dev libjansson-dev pebble
 )
 
 say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }
@@ -209,14 +209,19 @@ else
   say "pebble (ARI): present"
 fi
 
-# --- 6. the relay's user ---------------------------------------------------
+# --- 6. the relay's and the key holder's users ------------------------------
 # A dedicated system user for the unprivileged relay process (the default
 # [gateway] user): shared "nobody" would let other daemons signal Rampart.
+# And one for the key holder ([gateway] keyholder_user), which shares no
+# uid with the relay (gateway/proc/sandbox.h).
 STEP=user
-if ! id -u rampart >/dev/null 2>&1; then
-  say "creating system user 'rampart' for the relay process"
-  useradd --system --no-create-home --shell /usr/sbin/nologin rampart || fail "useradd rampart failed"
-fi
+for u in rampart:relay rampart-keys:"key holder"; do
+  name=${u%%:*}
+  if ! id -u "$name" >/dev/null 2>&1; then
+    say "creating system user '$name' for the ${u#*:} process"
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$name" || fail "useradd $name failed"
+  fi
+done
 
 # --- 7. the ACME process's user -----------------------------------------------
 # One user per role ([acme] user): the ACME process shares no uid with the

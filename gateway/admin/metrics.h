@@ -60,7 +60,8 @@ const char *metrics_reject_name(enum metrics_reject why);
 
 #define METRICS_STATUS_CLASSES    6  /* [0] none, [1] 1xx ... [5] 5xx */
 #define METRICS_TEXT_MAX          64 /* a backend's last check result, as shown */
-#define METRICS_TLS_FAILURE_KINDS 8  /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
+#define METRICS_TLS_FAILURE_KINDS 9  /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
+#define METRICS_KEYHOLDER_RESULTS 4  /* = TLS_KH_RESULT_COUNT, checked in admin_collect.c */
 
 struct metrics_backend_snap {
     char name[CONFIG_NAME_MAX];
@@ -108,6 +109,7 @@ struct metrics_snapshot {
     uint64_t tls_resumed;
     struct admin_counter tls_failures[METRICS_TLS_FAILURE_KINDS]; /* by reason */
     unsigned n_tls_failures;
+    uint64_t keyholder_requests[METRICS_KEYHOLDER_RESULTS]; /* tls_stats_keyholder, by result */
     /* backends (struct backend in gateway/upstream/backend.h) */
     struct metrics_backend_snap backends[CONFIG_MAX_BACKENDS];
     unsigned n_backends;
@@ -118,6 +120,7 @@ struct metrics_snapshot {
     struct admin_vrrp_status vrrp[ADMIN_VRRP_MAX_INSTANCES]; /* one per instance */
     unsigned n_vrrp;                                         /* >= 1 once the parent spoke */
     struct admin_firewall_status firewall;
+    struct admin_keyholder_status keyholder;
     struct admin_peer_status peer;
     struct admin_bgp_status bgp;
     /* the last 15 minutes, for the /status charts */

@@ -4,7 +4,9 @@
  */
 #include "gateway/admin/metrics_render.h"
 #include "gateway/admin/admin.h"
+#include "tls/tls.h"
 #include "tls/tls_crypto.h"
+#include "tls/tls_keyreq.h"
 
 #include <inttypes.h>
 
@@ -93,6 +95,24 @@ static void render_tls(const struct metrics_snapshot *s, struct strbuf *out)
     for (unsigned i = 0; i < s->n_certs && i < CONFIG_MAX_CERTIFICATES; i++)
         sample1(out, "rampart_tls_certificate_expiry_timestamp_seconds", "name", s->certs[i].name,
                 s->certs[i].not_after_s > 0 ? (uint64_t)s->certs[i].not_after_s : 0);
+}
+
+/* The relay's signatures through the key holder, and what the key holder
+ * answered (its counts, from the parent). */
+static void render_keyholder(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    family(out, "rampart_keyholder_requests_total", "counter",
+           "Signatures this relay asked of the key holder, by result (ok, refused, timeout, error).");
+    for (unsigned i = 0; i < METRICS_KEYHOLDER_RESULTS; i++)
+        sample1(out, "rampart_keyholder_requests_total", "result",
+                tls_keyholder_result_name((enum tls_keyholder_result)i), s->keyholder_requests[i]);
+    family(out, "rampart_keyholder_keys", "gauge", "Private keys the key holder holds.");
+    sample0(out, "rampart_keyholder_keys", s->keyholder.keys);
+    family(out, "rampart_keyholder_answers_total", "counter",
+           "Requests the key holder answered since it started, by status (ok, or why it refused).");
+    for (unsigned i = 0; i < ADMIN_KEYS_STATUS_KINDS; i++)
+        sample1(out, "rampart_keyholder_answers_total", "status",
+                tls_keyreq_status_name((enum tls_keyreq_status)i), s->keyholder.answers[i]);
 }
 
 /* Which code runs each TLS primitive, read from tls/ (fixed once the
@@ -444,6 +464,7 @@ void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *
     render_requests(s, out);
     render_latency(s, out);
     render_tls(s, out);
+    render_keyholder(s, out);
     render_crypto(out);
     render_backends(s, out);
     render_vrrp(s, out);

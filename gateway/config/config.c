@@ -33,6 +33,7 @@ void config_defaults(struct config *c)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->gateway.workers = cores < 1 ? 1 : cores > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : (unsigned)cores;
     snprintf(c->gateway.user, sizeof c->gateway.user, "rampart");
+    snprintf(c->gateway.keyholder_user, sizeof c->gateway.keyholder_user, "rampart-keys");
     snprintf(c->gateway.access_log, sizeof c->gateway.access_log, "stderr");
     c->gateway.log_format = LOG_FORMAT_PLAIN;
     c->gateway.drain_timeout_ms = 10000;

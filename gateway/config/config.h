@@ -55,10 +55,11 @@ struct config_gateway {
     unsigned n_https;
     struct listen_addr http[CONFIG_MAX_LISTENERS]; /* redirect + ACME listener */
     unsigned n_http;
-    unsigned workers;                 /* resolved: "auto" becomes the core count */
-    char user[CONFIG_NAME_MAX];       /* the relay process drops to this user */
-    char access_log[CONFIG_PATH_MAX]; /* "stderr", "off" or a file path */
-    char pid_file[CONFIG_PATH_MAX];   /* "": none; else flocked while running */
+    unsigned workers;                     /* resolved: "auto" becomes the core count */
+    char user[CONFIG_NAME_MAX];           /* the relay process drops to this user */
+    char keyholder_user[CONFIG_NAME_MAX]; /* ...the key holder to this one */
+    char access_log[CONFIG_PATH_MAX];     /* "stderr", "off" or a file path */
+    char pid_file[CONFIG_PATH_MAX];       /* "": none; else flocked while running */
     enum log_format log_format;
     uint64_t drain_timeout_ms; /* SIGTERM grace period for in-flight requests */
     /* a lost relay's replacement may take this long to be ready before VRRP

@@ -62,6 +62,7 @@ struct http_reply_opts {
     bool close;         /* the client connection ends after this answer */
     bool client_http10; /* a 1.0 client that keeps alive needs it said */
     bool websocket;     /* a 101 for a websocket upgrade: keep Upgrade */
+    bool head_only;     /* answering a HEAD: the head without its content (RFC 9110 section 9.3.2) */
 };
 
 /* A 1xx head (but 101) goes out without Content-Length and

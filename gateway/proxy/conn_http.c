@@ -36,6 +36,16 @@ void conn_reply_opts(const struct conn *c, struct http_reply_opts *o)
     };
 }
 
+/* Whether the answer goes to a HEAD (and so has no content): what the
+ * request's check found once it was accepted; before that, the method the
+ * parser saw (a 413 for a HEAD's declared body comes with its head). */
+static bool answering_head(const struct exchange *x)
+{
+    if (x->rq != RQ_HEAD)
+        return x->info.head_method;
+    return http_span_ieq(x->cin_data, x->req_h.method, "head");
+}
+
 /* A framing or protocol error always ends the connection; a backend
  * error (502/503/504) keeps it when the request was read whole. */
 void conn_reply(struct conn *c, unsigned status)
@@ -48,9 +58,10 @@ void conn_reply(struct conn *c, unsigned status)
     proxy_release(c, false); /* socket, backend slot, queue place */
     if (x->rq != RQ_DONE || status < 500 || c->w->draining)
         c->close_after = true;
-    x->rq = RQ_DONE;
     struct http_reply_opts o;
     conn_reply_opts(c, &o);
+    o.head_only = answering_head(x); /* a HEAD client reads no content */
+    x->rq = RQ_DONE;
     int n = http_reply_error(status, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
     x->cout = (struct conn_buf){0, 0, n > 0 ? (uint32_t)n : 0};
     x->bin.start = x->bin.mid; /* nothing of the backend's goes out any more */
@@ -239,8 +250,11 @@ bool conn_exchange_finish(struct conn *c)
     bool sent_all = x->bout.start == x->bout.end && x->cin.start == x->cin.mid;
     if (!x->local && !sent_all && !x->early)
         return false;
-    bool reusable = !x->local && !x->early && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end &&
-                    !c->backend_eof;
+    /* The backend got the request in the client's version, Connection
+     * removed: after an HTTP/1.0 one it closes (RFC 9112 section 9.3),
+     * whatever its answer says, so that socket is not kept (fuzz_conn). */
+    bool reusable = !x->local && !x->early && sent_all && x->resp_h.keep_alive && x->req_h.minor >= 1 &&
+                    x->bin.mid == x->bin.end && !c->backend_eof;
     conn_request_done(c);
     proxy_release(c, reusable);
     if (c->close_after || c->client_eof || c->w->draining) {

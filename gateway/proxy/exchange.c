@@ -114,6 +114,9 @@ void conn_exchange_reset(struct exchange *x)
     x->req_sent = x->early = x->continue_sent = x->win_blocked = false;
     x->connect_retries = x->stale_retries = 0;
     x->exclude = NULL;
+    /* What the last request's check found must not answer the next one
+     * (a HEAD's answer has no content): set again by http_request_check. */
+    x->info = (struct http_request_info){.host = -1, .request_id = -1};
     x->method[0] = x->path[0] = x->request_id[0] = '\0';
     x->backend_name = NULL;
 }

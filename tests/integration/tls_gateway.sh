@@ -83,4 +83,23 @@ idle=$(px_raw 18443 --tls --one-connection --read http --pause 0.3 --print statu
   --send "$req" --send "$req" --send "$req" | paste -sd' ')
 check_eq "keep-alive connection used again after idling" "200 200 200" "$idle"
 
+# ---- the ClientHello's record layer (issue 10, defect 10) -----------------------------
+# RFC 8446 5.1 lets a handshake message span records (OpenSSL-based servers
+# take a ClientHello in 1-byte records; mbedTLS alone needs the first
+# fragment to hold the 4-byte header); RFC 8446 4.2 forbids an extension
+# twice, answered with illegal_parameter (alert 47). tls_hello.py rewrites
+# a real ClientHello (Python's ssl over memory BIOs) before it is sent.
+hello() {
+  ip netns exec "$PX_NS" timeout 30 python3 "$RAMPART_ROOT/tests/integration/tls_hello.py" \
+    127.0.0.1 18443 www.foobar.com "$@" 2>&1 | tail -n 1
+}
+for n in 1 2 3 5; do
+  check_eq "ClientHello in $n-byte records: handshake done, request answered" "HTTP/1.1 200 OK" "$(hello split $n)"
+done
+dup_before=$(grep -c 'tls_handshake_failed .*reason=protocol .*extension .* twice' "$T_TMP/rampart.log")
+check_eq "ClientHello with an extension twice: fatal alert illegal_parameter" "alert 2 47" "$(hello dup)"
+check_eq "...counted as a protocol failure, the extension named in the log" "$((dup_before + 1))" \
+  "$(grep -c 'tls_handshake_failed .*reason=protocol .*extension .* twice' "$T_TMP/rampart.log")"
+check_eq "a whole ClientHello still works after both" "HTTP/1.1 200 OK" "$(hello split 16384)"
+
 t_done

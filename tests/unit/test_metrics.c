@@ -8,7 +8,9 @@
 
 #include "gateway/admin/metrics.h"
 #include "gateway/admin/metrics_render.h"
+#include "tls/tls.h"
 #include "tls/tls_crypto.h"
+#include "tls/tls_keyreq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +145,26 @@ static void test_tls(void **state)
     assert_line("rampart_tls_handshakes_total{version=\"TLSv1.2\"} 1");
     assert_line("rampart_tls_handshake_failures_total{reason=\"version\"} 4");
     assert_line("rampart_tls_handshake_failures_total{reason=\"cipher\"} 0");
+}
+
+/* The relay's signatures by result, and the key holder's answers by
+ * status (every status has a sample, refusals by reason). */
+static void test_keyholder(void **state)
+{
+    (void)state;
+    snap.keyholder_requests[TLS_KH_OK] = 12;
+    snap.keyholder_requests[TLS_KH_TIMEOUT] = 2;
+    snap.keyholder.keys = 2;
+    snap.keyholder.answers[TLS_KEYREQ_OK] = 12;
+    snap.keyholder.answers[TLS_KEYREQ_BAD_KEY] = 3;
+    assert_line("rampart_keyholder_requests_total{result=\"ok\"} 12");
+    assert_line("rampart_keyholder_requests_total{result=\"timeout\"} 2");
+    assert_line("rampart_keyholder_requests_total{result=\"error\"} 0");
+    assert_line("rampart_keyholder_keys 2");
+    assert_line("rampart_keyholder_answers_total{status=\"ok\"} 12");
+    assert_line("rampart_keyholder_answers_total{status=\"key\"} 3");
+    assert_line("rampart_keyholder_answers_total{status=\"failed\"} 0");
+    assert_line("# TYPE rampart_keyholder_answers_total counter");
 }
 
 static void test_crypto_impl(void **state)
@@ -346,6 +368,7 @@ int main(void)
         cmocka_unit_test_setup(test_bgp, setup),
         cmocka_unit_test_setup(test_firewall_counter_bound, setup),
         cmocka_unit_test_setup(test_format_families, setup),
+        cmocka_unit_test_setup(test_keyholder, setup),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }
