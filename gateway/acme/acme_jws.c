@@ -27,7 +27,8 @@ static size_t jws_header(const struct tls_acme_key *k, const char *kid, const ch
             json_decref(h);
             return 0;
         }
-        json_object_set_new(h, "jwk", json_pack("{s:s,s:s,s:s,s:s}", "crv", "P-256", "kty", "EC", "x", x, "y", y));
+        json_object_set_new(h, "jwk",
+                            json_pack("{s:s,s:s,s:s,s:s}", "crv", "P-256", "kty", "EC", "x", x, "y", y));
     }
     json_object_set_new(h, "nonce", json_string(nonce));
     json_object_set_new(h, "url", json_string(url));
@@ -79,8 +80,8 @@ size_t acme_jws(const struct tls_acme_key *k, const char *kid, const char *nonce
     b64url_encode(sig, sizeof sig, sig64, sizeof sig64);
     char *dot = strchr(input, '.');
     *dot = '\0';
-    int n = snprintf(out, cap, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}", input, dot + 1,
-                     sig64);
+    int n = snprintf(out, cap, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}", input,
+                     dot + 1, sig64);
     if (n < 0 || (size_t)n >= cap) {
         if (cap)
             out[0] = '\0';

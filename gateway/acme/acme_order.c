@@ -13,9 +13,9 @@
 
 const char *acme_step_name(enum acme_step s)
 {
-    static const char *const names[] = {"directory", "account",    "new_order", "authorization", "publish",
-                                        "challenge", "poll_authz", "poll_ready", "finalize",     "poll_valid",
-                                        "certificate", "done",      "failed"};
+    static const char *const names[] = {
+        "directory",  "account",  "new_order",  "authorization", "publish", "challenge", "poll_authz",
+        "poll_ready", "finalize", "poll_valid", "certificate",   "done",    "failed"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
@@ -63,7 +63,8 @@ int acme_order_init(struct acme_order *o, const struct acme_order_params *p)
     o->deadline_ms = p->now_ms + (p->timeout_ms > 0 ? p->timeout_ms : ACME_ORDER_TIMEOUT_MS);
     o->poll_ms = ACME_POLL_FIRST_MS;
     const char *bad = NULL;
-    if (!p->directory || !acme_url_ok(p->directory) || order_copy(o->dir_url, sizeof o->dir_url, p->directory))
+    if (!p->directory || !acme_url_ok(p->directory) ||
+        order_copy(o->dir_url, sizeof o->dir_url, p->directory))
         bad = "directory";
     else if (order_copy_names(o, p) < 0)
         bad = "names";
@@ -71,7 +72,8 @@ int acme_order_init(struct acme_order *o, const struct acme_order_params *p)
         bad = "csr";
     else if (!p->thumbprint || order_copy(o->thumbprint, sizeof o->thumbprint, p->thumbprint) < 0)
         bad = "thumbprint";
-    else if (order_copy(o->kid, sizeof o->kid, p->kid) < 0 || (o->kid[0] && !acme_same_origin(o->dir_url, o->kid)))
+    else if (order_copy(o->kid, sizeof o->kid, p->kid) < 0 ||
+             (o->kid[0] && !acme_same_origin(o->dir_url, o->kid)))
         bad = "kid";
     else if (order_copy(o->contact, sizeof o->contact, p->contact) < 0)
         bad = "contact";
@@ -154,7 +156,8 @@ void acme_order_next(struct acme_order *o, int64_t now_ms, struct acme_req *req)
     memset(req, 0, sizeof *req);
     req->body_max = ACME_BODY_MAX;
     if (o->step != ACME_S_DONE && o->step != ACME_S_FAILED && now_ms >= o->deadline_ms)
-        order_fail(o, ACME_FAIL_TIMEOUT, "the order took longer than its deadline (%u requests)", o->requests);
+        order_fail(o, ACME_FAIL_TIMEOUT, "the order took longer than its deadline (%u requests)",
+                   o->requests);
     req->not_before_ms = o->next_at_ms;
     o->want_nonce = false;
     if (o->step == ACME_S_DONE || o->step == ACME_S_FAILED) {
@@ -176,6 +179,9 @@ void acme_order_next(struct acme_order *o, int64_t now_ms, struct acme_req *req)
         snprintf(req->url, sizeof req->url, "%s", o->dir.new_nonce);
     } else {
         order_post_of(o, req);
+        memcpy(req->nonce, o->nonce, sizeof req->nonce);
+        if (!req->use_jwk)
+            memcpy(req->kid, o->kid, sizeof req->kid);
     }
     o->requests++;
 }
@@ -232,8 +238,8 @@ static void order_on_error(struct acme_order *o, const struct acme_resp *r)
         order_fail(o, ACME_FAIL_BAD_NONCE, "%u badNonce answers in a row", o->bad_nonces);
         return;
     }
-    enum acme_fail why = strcmp(p.type, ACME_ERR_PREFIX "rateLimited") == 0 ? ACME_FAIL_RATE_LIMITED
-                                                                              : ACME_FAIL_PROBLEM;
+    enum acme_fail why =
+        strcmp(p.type, ACME_ERR_PREFIX "rateLimited") == 0 ? ACME_FAIL_RATE_LIMITED : ACME_FAIL_PROBLEM;
     order_fail(o, why, "HTTP %ld %s: %s", r->status, p.type, p.detail);
 }
 
@@ -293,8 +299,9 @@ static void order_by_status(struct acme_order *o, int64_t now_ms, const struct a
         break;
     case ACME_ST_VALID: order_go(o, ACME_S_CERT); break;
     default:
-        order_fail(o, o->ord.error_type[0] ? ACME_FAIL_VALIDATION : ACME_FAIL_PROBLEM, "the order is %s: %s %s",
-                   acme_status_name(o->ord.status), o->ord.error_type, o->ord.error_detail);
+        order_fail(o, o->ord.error_type[0] ? ACME_FAIL_VALIDATION : ACME_FAIL_PROBLEM,
+                   "the order is %s: %s %s", acme_status_name(o->ord.status), o->ord.error_type,
+                   o->ord.error_detail);
     }
 }
 
@@ -343,7 +350,8 @@ static void on_authz_pending(struct acme_order *o)
 {
     int i = order_pick(o);
     if (i < 0) {
-        order_fail(o, ACME_FAIL_NO_CHALLENGE, "'%s' offers no challenge of an allowed type", o->authz.identifier);
+        order_fail(o, ACME_FAIL_NO_CHALLENGE, "'%s' offers no challenge of an allowed type",
+                   o->authz.identifier);
         return;
     }
     o->chal_i = (unsigned)i;
@@ -362,8 +370,8 @@ static void order_fail_validation(struct acme_order *o)
     for (unsigned i = 0; i < o->authz.n_challenges; i++)
         if (o->authz.challenges[i].status == ACME_ST_INVALID)
             c = &o->authz.challenges[i];
-    order_fail(o, ACME_FAIL_VALIDATION, "'%s' is %s: %s %s", o->authz.identifier, acme_status_name(o->authz.status),
-               c->error_type, c->error_detail);
+    order_fail(o, ACME_FAIL_VALIDATION, "'%s' is %s: %s %s", o->authz.identifier,
+               acme_status_name(o->authz.status), c->error_type, c->error_detail);
 }
 
 static void on_authz(struct acme_order *o, int64_t now_ms, const struct acme_resp *r, char *why)

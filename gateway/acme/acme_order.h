@@ -28,12 +28,12 @@
 #include "gateway/acme/acme.h"
 #include "common/b64url.h"
 
-#define ACME_BADNONCE_RETRIES    5       /* badNonce answers in a row before the order fails */
-#define ACME_POLL_FIRST_MS       1000    /* first poll without Retry-After */
-#define ACME_POLL_BACKOFF_MAX_MS 8000    /* ... doubling up to this */
-#define ACME_POLL_MIN_MS         1000    /* a Retry-After of 0 waits this long */
-#define ACME_POLL_MAX_MS         60000   /* a longer Retry-After is cut to this */
-#define ACME_ORDER_TIMEOUT_MS    600000  /* default deadline of a whole order: 10 minutes */
+#define ACME_BADNONCE_RETRIES    5      /* badNonce answers in a row before the order fails */
+#define ACME_POLL_FIRST_MS       1000   /* first poll without Retry-After */
+#define ACME_POLL_BACKOFF_MAX_MS 8000   /* ... doubling up to this */
+#define ACME_POLL_MIN_MS         1000   /* a Retry-After of 0 waits this long */
+#define ACME_POLL_MAX_MS         60000  /* a longer Retry-After is cut to this */
+#define ACME_ORDER_TIMEOUT_MS    600000 /* default deadline of a whole order: 10 minutes */
 #define ACME_CSR_B64_MAX         (B64URL_LEN(TLS_ACME_CSR_MAX) + 1)
 
 enum acme_req_kind {
@@ -50,8 +50,10 @@ struct acme_req {
     int64_t not_before_ms; /* the driver waits until then (polls) */
     char url[ACME_URL_MAX];
     char payload[ACME_PAYLOAD_MAX];
-    bool use_jwk;    /* newAccount: the key, not a kid */
-    size_t body_max; /* the answer's bound: ACME_BODY_MAX, TLS_ACME_CERT_PEM_MAX for the chain */
+    bool use_jwk;               /* newAccount: the key, not a kid */
+    char nonce[ACME_NONCE_MAX]; /* POST: the JWS's nonce */
+    char kid[ACME_URL_MAX];     /* POST: the JWS's kid, "" with use_jwk */
+    size_t body_max;            /* the answer's bound: ACME_BODY_MAX, TLS_ACME_CERT_PEM_MAX for the chain */
     /* ACME_REQ_PUBLISH: */
     enum acme_challenge_type chal_type;
     char identifier[TLS_ACME_NAME_MAX + 1];
@@ -92,13 +94,13 @@ struct acme_order_params {
     const char *directory; /* https URL */
     const char *const *names;
     unsigned n_names;
-    const char *csr_b64url;    /* the CSR of the certificate's key, DER, base64url */
-    const char *thumbprint;    /* of the account key (RFC 7638) */
-    const char *kid;           /* the account URL when known, "" or NULL: newAccount */
-    const char *contact;       /* "mailto:..." or "" */
-    const char *replaces;      /* ARI certificate id of the certificate renewed, or "" */
+    const char *csr_b64url; /* the CSR of the certificate's key, DER, base64url */
+    const char *thumbprint; /* of the account key (RFC 7638) */
+    const char *kid;        /* the account URL when known, "" or NULL: newAccount */
+    const char *contact;    /* "mailto:..." or "" */
+    const char *replaces;   /* ARI certificate id of the certificate renewed, or "" */
     enum acme_challenge_type prefer[ACME_CHAL_TYPES];
-    unsigned n_prefer;         /* challenge types allowed, best first */
+    unsigned n_prefer; /* challenge types allowed, best first */
     int64_t now_ms, timeout_ms;
 };
 
@@ -120,17 +122,17 @@ struct acme_order {
     int64_t deadline_ms;
     /* where it is */
     enum acme_step step;
-    bool want_nonce;                /* the request out is a HEAD of newNonce */
-    char nonce[ACME_NONCE_MAX];     /* "" when none is held */
-    char kid[ACME_URL_MAX];         /* the account URL */
+    bool want_nonce;            /* the request out is a HEAD of newNonce */
+    char nonce[ACME_NONCE_MAX]; /* "" when none is held */
+    char kid[ACME_URL_MAX];     /* the account URL */
     char order_url[ACME_URL_MAX];
     struct acme_directory dir;
     struct acme_order_obj ord;
-    struct acme_authz_obj authz;    /* the authorization being worked on */
+    struct acme_authz_obj authz; /* the authorization being worked on */
     unsigned authz_i, chal_i;
     unsigned bad_nonces;
     int64_t next_at_ms, poll_ms;
-    unsigned requests;              /* made so far, for the log */
+    unsigned requests; /* made so far, for the log */
     struct acme_published published[ACME_AUTHZ_MAX];
     unsigned n_published;
     /* how it ended */

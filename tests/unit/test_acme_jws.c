@@ -74,8 +74,8 @@ static void test_kid_header_and_post_as_get(void **state)
 {
     (void)state;
     char jws[ACME_JWS_MAX], hdr[1024];
-    assert_true(acme_jws(key, "https://acme.test/acct/1", "n1", "https://acme.test/order/1", "", jws, sizeof jws) >
-                0);
+    assert_true(acme_jws(key, "https://acme.test/acct/1", "n1", "https://acme.test/order/1", "", jws,
+                         sizeof jws) > 0);
     jws_part(jws, "protected", hdr, sizeof hdr);
     json_t *h = json_loads(hdr, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(h, "kid")), "https://acme.test/acct/1");
@@ -90,7 +90,8 @@ static void test_bounds_and_refusals(void **state)
     char jws[ACME_JWS_MAX];
     size_t n = acme_jws(key, NULL, "n1", "https://acme.test/x", "{}", jws, sizeof jws);
     assert_true(n > 0);
-    assert_int_equal(acme_jws(key, NULL, "n1", "https://acme.test/x", "{}", jws, n), 0); /* no room for the NUL */
+    assert_int_equal(acme_jws(key, NULL, "n1", "https://acme.test/x", "{}", jws, n),
+                     0); /* no room for the NUL */
     assert_int_equal(acme_jws(key, NULL, "n1", "https://acme.test/x", "{}", jws, n + 1), n);
     assert_int_equal(acme_jws(key, NULL, "n\"1", "https://acme.test/x", "{}", jws, sizeof jws), 0);
     assert_int_equal(acme_jws(key, NULL, "", "https://acme.test/x", "{}", jws, sizeof jws), 0);
@@ -111,7 +112,8 @@ static void test_key_authorization(void **state)
     const char *tok = "abcdefghijklmnopqrstuv"; /* ACME_TOKEN_MIN characters */
     assert_int_equal(acme_key_authorization(tok, "THUMB", out, sizeof out), strlen(tok) + 6);
     assert_string_equal(out, "abcdefghijklmnopqrstuv.THUMB");
-    assert_int_equal(acme_key_authorization("abcdefghijklmnopqrstu", "THUMB", out, sizeof out), 0); /* too short */
+    assert_int_equal(acme_key_authorization("abcdefghijklmnopqrstu", "THUMB", out, sizeof out),
+                     0); /* too short */
     assert_int_equal(acme_key_authorization("abcdefghijklmnopqrstu/", "THUMB", out, sizeof out), 0);
     assert_int_equal(acme_key_authorization(tok, "", out, sizeof out), 0);
 }

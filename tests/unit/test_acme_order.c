@@ -38,7 +38,8 @@ static const char *order_body(const char *status)
     return body_buf;
 }
 
-static const char *authz_body(const char *status, const char *name, const char *chal_type, const char *chal_status)
+static const char *authz_body(const char *status, const char *name, const char *chal_type,
+                              const char *chal_status)
 {
     snprintf(body_buf, sizeof body_buf,
              "{\"status\":\"%s\",\"identifier\":{\"type\":\"dns\",\"value\":\"%s\"},\"challenges\":["
@@ -54,13 +55,15 @@ static const char *authz_body(const char *status, const char *name, const char *
 static const char *chal_body(const char *status)
 {
     snprintf(body_buf, sizeof body_buf,
-             "{\"type\":\"http-01\",\"url\":\"" S "/chal/1\",\"token\":\"" TOKEN "\",\"status\":\"%s\"}", status);
+             "{\"type\":\"http-01\",\"url\":\"" S "/chal/1\",\"token\":\"" TOKEN "\",\"status\":\"%s\"}",
+             status);
     return body_buf;
 }
 
 static const char *problem_body(const char *type)
 {
-    snprintf(body_buf, sizeof body_buf, "{\"type\":\"urn:ietf:params:acme:error:%s\",\"detail\":\"d\"}", type);
+    snprintf(body_buf, sizeof body_buf, "{\"type\":\"urn:ietf:params:acme:error:%s\",\"detail\":\"d\"}",
+             type);
     return body_buf;
 }
 
@@ -110,14 +113,18 @@ static void step(struct acme_order *o, int64_t now, enum acme_req_kind kind, con
 /* directory, nonce, account (jwk), newOrder: the order pending. */
 static void start(struct acme_order *o, struct acme_req *req)
 {
+    nonce_seq = 0;
     step(o, 0, ACME_REQ_GET, DIR, 200, DIR_BODY, NULL, -1, req);
     step(o, 0, ACME_REQ_HEAD, S "/nonce", 200, "", NULL, -1, req);
     step(o, 0, ACME_REQ_POST, S "/acct", 201, ACCT_BODY, S "/acct/7", -1, req);
     assert_true(req->use_jwk);
+    assert_string_equal(req->kid, "");
+    assert_string_equal(req->nonce, "nonce2"); /* the HEAD's */
     assert_non_null(strstr(req->payload, "\"termsOfServiceAgreed\":true"));
     assert_non_null(strstr(req->payload, "mailto:ops@example.com"));
     step(o, 0, ACME_REQ_POST, S "/order", 201, order_body("pending"), S "/order/1", -1, req);
     assert_false(req->use_jwk);
+    assert_string_equal(req->kid, S "/acct/7");
     assert_non_null(strstr(req->payload, "www.example.com"));
 }
 
@@ -128,7 +135,8 @@ static void expect_fail(struct acme_order *o, enum acme_fail why)
     acme_order_next(o, 0, &req);
     assert_int_equal(req.kind, ACME_REQ_FAILED);
     if (acme_order_failure(o, &detail) != why)
-        fail_msg("failure %s, not %s: %s", acme_fail_name(acme_order_failure(o, NULL)), acme_fail_name(why), detail);
+        fail_msg("failure %s, not %s: %s", acme_fail_name(acme_order_failure(o, NULL)), acme_fail_name(why),
+                 detail);
     free(o);
 }
 
@@ -139,8 +147,8 @@ static void test_whole_order(void **state)
     struct acme_req req;
     start(o, &req);
     assert_string_equal(acme_order_kid(o), S "/acct/7");
-    step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("pending", "www.example.com", "http-01", "pending"), NULL,
-         -1, &req);
+    step(o, 0, ACME_REQ_POST, S "/authz/1", 200,
+         authz_body("pending", "www.example.com", "http-01", "pending"), NULL, -1, &req);
     assert_string_equal(req.payload, ""); /* POST-as-GET */
     acme_order_next(o, 0, &req);
     assert_int_equal(req.kind, ACME_REQ_PUBLISH);
@@ -151,8 +159,8 @@ static void test_whole_order(void **state)
     acme_order_published(o, true);
     step(o, 0, ACME_REQ_POST, S "/chal/1", 200, chal_body("processing"), NULL, 2, &req);
     assert_string_equal(req.payload, "{}");
-    step(o, 10, ACME_REQ_POST, S "/authz/1", 200, authz_body("valid", "www.example.com", "http-01", "valid"), NULL, -1,
-         &req);
+    step(o, 10, ACME_REQ_POST, S "/authz/1", 200, authz_body("valid", "www.example.com", "http-01", "valid"),
+         NULL, -1, &req);
     assert_int_equal(req.not_before_ms, 2000); /* Retry-After: 2 */
     step(o, 20, ACME_REQ_POST, S "/order/1", 200, order_body("ready"), NULL, -1, &req);
     step(o, 30, ACME_REQ_POST, S "/fin/1", 200, order_body("processing"), NULL, 0, &req);
@@ -240,8 +248,8 @@ static struct acme_order *at_poll(struct acme_req *req)
 {
     struct acme_order *o = new_order(NULL, 0);
     start(o, req);
-    step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("pending", "www.example.com", "http-01", "pending"), NULL,
-         -1, req);
+    step(o, 0, ACME_REQ_POST, S "/authz/1", 200,
+         authz_body("pending", "www.example.com", "http-01", "pending"), NULL, -1, req);
     acme_order_next(o, 0, req);
     acme_order_published(o, true);
     step(o, 0, ACME_REQ_POST, S "/chal/1", 200, chal_body("pending"), NULL, -1, req);
@@ -299,8 +307,8 @@ static void test_validation_failure(void **state)
     (void)state;
     struct acme_req req;
     struct acme_order *o = at_poll(&req);
-    step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("invalid", "www.example.com", "http-01", "invalid"),
-         NULL, -1, &req);
+    step(o, 0, ACME_REQ_POST, S "/authz/1", 200,
+         authz_body("invalid", "www.example.com", "http-01", "invalid"), NULL, -1, &req);
     const char *detail;
     assert_int_equal(acme_order_failure(o, &detail), ACME_FAIL_VALIDATION);
     assert_non_null(strstr(detail, "urn:ietf:params:acme:error:connection refused"));
@@ -313,8 +321,8 @@ static void test_invalid_challenge_answer(void **state)
     struct acme_order *o = new_order(NULL, 0);
     struct acme_req req;
     start(o, &req);
-    step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("pending", "www.example.com", "http-01", "pending"), NULL,
-         -1, &req);
+    step(o, 0, ACME_REQ_POST, S "/authz/1", 200,
+         authz_body("pending", "www.example.com", "http-01", "pending"), NULL, -1, &req);
     acme_order_next(o, 0, &req);
     acme_order_published(o, true);
     step(o, 0, ACME_REQ_POST, S "/chal/1", 200, chal_body("invalid"), NULL, -1, &req);
@@ -349,8 +357,8 @@ static void test_valid_authz_skipped(void **state)
     struct acme_order *o = new_order(NULL, 0);
     struct acme_req req;
     start(o, &req);
-    step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("valid", "www.example.com", "http-01", "valid"), NULL, -1,
-         &req);
+    step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("valid", "www.example.com", "http-01", "valid"),
+         NULL, -1, &req);
     step(o, 0, ACME_REQ_POST, S "/order/1", 200, order_body("pending"), NULL, -1, &req);
     acme_order_next(o, 0, &req); /* still pending: polled again after a wait */
     assert_string_equal(req.url, S "/order/1");
@@ -377,7 +385,8 @@ static void test_bad_answers(void **state)
 
     o = new_order(NULL, 0);
     step(o, 0, ACME_REQ_GET, DIR, 200,
-         "{\"newNonce\":\"https://evil.test/n\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}", NULL, -1, &req);
+         "{\"newNonce\":\"https://evil.test/n\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}", NULL,
+         -1, &req);
     expect_fail(o, ACME_FAIL_PROTOCOL); /* a URL off the server */
 
     o = new_order(NULL, 0);
@@ -415,8 +424,8 @@ static void test_bad_later_answers(void **state)
 
     o = new_order(NULL, 0);
     start(o, &req);
-    step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("pending", "evil.example.com", "http-01", "pending"), NULL,
-         -1, &req);
+    step(o, 0, ACME_REQ_POST, S "/authz/1", 200,
+         authz_body("pending", "evil.example.com", "http-01", "pending"), NULL, -1, &req);
     expect_fail(o, ACME_FAIL_PROTOCOL); /* a name not ordered */
 
     o = new_order(S "/acct/7", 0);
