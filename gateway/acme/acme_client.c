@@ -15,8 +15,11 @@ static void client_log(const struct acme_req *req, const struct acme_resp *r, co
     char status[16];
     snprintf(status, sizeof status, "%ld", r->status);
     log_event(LOG_LEVEL_DEBUG, "acme_request", "method",
-              req->kind == ACME_REQ_GET ? "GET" : req->kind == ACME_REQ_HEAD ? "HEAD" : "POST", "url", req->url,
-              "status", r->transport == ACME_FAIL_COUNT ? status : acme_fail_name(r->transport), "error",
+              req->kind == ACME_REQ_GET    ? "GET"
+              : req->kind == ACME_REQ_HEAD ? "HEAD"
+                                           : "POST",
+              "url", req->url, "status",
+              r->transport == ACME_FAIL_COUNT ? status : acme_fail_name(r->transport), "error",
               err[0] ? err : NULL, LOG_END);
 }
 
@@ -27,9 +30,8 @@ static void client_request(struct acme_http *h, struct acme_order *o, const stru
     static char jws[ACME_JWS_MAX];
     char err[ACME_HTTP_ERR_MAX];
     struct acme_resp r;
-    if (req->kind == ACME_REQ_POST &&
-        acme_jws(acct->key, req->use_jwk ? NULL : req->kid, req->nonce, req->url, req->payload, jws, sizeof jws) ==
-            0) {
+    if (req->kind == ACME_REQ_POST && acme_jws(acct->key, req->use_jwk ? NULL : req->kid, req->nonce,
+                                               req->url, req->payload, jws, sizeof jws) == 0) {
         memset(&r, 0, sizeof r);
         r.transport = ACME_FAIL_INTERNAL;
         acme_order_on_response(o, now_ms, &r);
@@ -63,7 +65,8 @@ void acme_client_run(struct acme_http *h, struct acme_order *o, struct acme_acco
             acme_order_published(o, hooks->publish(hooks->arg, req));
             continue;
         }
-        if (req->not_before_ms > hooks->now_ms(hooks->arg) && hooks->wait_until(hooks->arg, req->not_before_ms) < 0) {
+        if (req->not_before_ms > hooks->now_ms(hooks->arg) &&
+            hooks->wait_until(hooks->arg, req->not_before_ms) < 0) {
             struct acme_resp r = {.transport = ACME_FAIL_INTERNAL, .retry_after_s = -1};
             acme_order_on_response(o, hooks->now_ms(hooks->arg), &r);
             continue;

@@ -34,7 +34,8 @@ struct acme_http *acme_http_new(const char *ca_pem, size_t ca_len, long timeout_
     struct acme_http *h = calloc(1, sizeof *h);
     if (!h || ca_len == 0 || ca_len > ACME_HTTP_CA_MAX || !(h->ca = malloc(ca_len)) ||
         !(h->body = malloc(ACME_BODY_MAX + 1)) || !(h->curl = curl_easy_init())) {
-        snprintf(err, err_len, "libcurl: no memory, or a CA of %zu bytes (at most %d)", ca_len, ACME_HTTP_CA_MAX);
+        snprintf(err, err_len, "libcurl: no memory, or a CA of %zu bytes (at most %d)", ca_len,
+                 ACME_HTTP_CA_MAX);
         acme_http_free(h);
         return NULL;
     }
@@ -155,8 +156,8 @@ static enum acme_fail http_fail_of(CURLcode rc, bool too_big)
     return ACME_FAIL_NETWORK;
 }
 
-void acme_http_do(struct acme_http *h, enum acme_req_kind kind, const char *url, const char *body, size_t body_max,
-                  struct acme_resp *resp, char *err, size_t err_len)
+void acme_http_do(struct acme_http *h, enum acme_req_kind kind, const char *url, const char *body,
+                  size_t body_max, struct acme_resp *resp, char *err, size_t err_len)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     memset(resp, 0, sizeof *resp);

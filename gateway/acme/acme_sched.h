@@ -16,18 +16,18 @@
 
 #include "gateway/acme/acme.h"
 
-#define ACME_BACKOFF_MIN_S   60          /* the first retry after a failure */
-#define ACME_BACKOFF_MAX_S   (6 * 3600)  /* the longest wait between two tries */
-#define ACME_ARI_RECHECK_S   (6 * 3600)  /* renewalInfo asked again at most this often (or its Retry-After) */
+#define ACME_BACKOFF_MIN_S 60         /* the first retry after a failure */
+#define ACME_BACKOFF_MAX_S (6 * 3600) /* the longest wait between two tries */
+#define ACME_ARI_RECHECK_S (6 * 3600) /* renewalInfo asked again at most this often (or its Retry-After) */
 
 struct acme_sched_in {
-    bool have_cert;               /* an issued certificate (not the placeholder) */
+    bool have_cert; /* an issued certificate (not the placeholder) */
     int64_t not_before_s, not_after_s;
-    bool have_window;             /* an ARI window */
+    bool have_window; /* an ARI window */
     struct acme_renewal_info window;
-    double frac;                  /* [0, 1): where in the window */
-    unsigned failures;            /* orders failed in a row */
-    int64_t last_failure_s;       /* when the last of them failed */
+    double frac;            /* [0, 1): where in the window */
+    unsigned failures;      /* orders failed in a row */
+    int64_t last_failure_s; /* when the last of them failed */
     int64_t now_s;
 };
 

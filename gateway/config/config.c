@@ -44,6 +44,10 @@ void config_defaults(struct config *c)
     c->tls.server.tickets_tls12 = false; /* TLS 1.2 resumption skips ECDHE: SECURITY.md */
     c->tls.server.ticket_lifetime_ms = 4 * 3600 * 1000;
     c->tls.hsts_max_age_s = 31536000;
+    snprintf(c->tls.acme.ca_file, sizeof c->tls.acme.ca_file, "/etc/ssl/certs/ca-certificates.crt");
+    snprintf(c->tls.acme.state_dir, sizeof c->tls.acme.state_dir, "/var/lib/rampart/acme");
+    snprintf(c->tls.acme.user, sizeof c->tls.acme.user, "rampart-acme");
+    c->tls.acme.order_timeout_ms = 10 * 60 * 1000;
 
     snprintf(c->health.path, sizeof c->health.path, "/");
     c->health.interval_ms = 2000;

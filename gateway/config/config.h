@@ -68,9 +68,27 @@ struct config_gateway {
     bool relay_grace_set;
 };
 
+/* [tls] acme_*: certificates obtained and renewed by the ACME process
+ * (gateway/proc/acme_main.c). With `acme = yes` every `certificate =`
+ * line is one certificate of its one name, its files written by Rampart. */
+#define CONFIG_URL_MAX     512
+#define CONFIG_CONTACT_MAX 256
+enum config_acme_key { CONFIG_ACME_ECDSA = 0, CONFIG_ACME_RSA = 1 };
+struct config_acme {
+    bool enabled;
+    char directory[CONFIG_URL_MAX];   /* https URL of the ACME directory */
+    char contact[CONFIG_CONTACT_MAX]; /* "mailto:..." or "" */
+    enum config_acme_key key_type;    /* of the certificates' keys; the account's is P-256 */
+    char ca_file[CONFIG_PATH_MAX];    /* CA certificates that verify the ACME server */
+    char state_dir[CONFIG_PATH_MAX];  /* account and certificates, mode 0700 */
+    char user[CONFIG_NAME_MAX];       /* the ACME process's user */
+    uint64_t order_timeout_ms;        /* one order, start to chain */
+};
+
 struct config_tls {
     struct tls_config server; /* certificates, versions, tickets: tls/ */
-    uint64_t hsts_max_age_s;  /* 0 disables Strict-Transport-Security */
+    struct config_acme acme;
+    uint64_t hsts_max_age_s; /* 0 disables Strict-Transport-Security */
     bool hsts_include_subdomains;
 };
 
@@ -217,5 +235,11 @@ void config_free(struct config *cfg);
 
 /* Prints every error to `fp`, one per line. */
 void config_errors_print(const struct config_errors *errors, FILE *fp);
+
+/* [tls] acme = yes: whether certificate i has no files yet (the parent
+ * writes a placeholder, then the issued certificate), and cfg without
+ * such certificates (what `rampart -t` can load). */
+bool config_acme_may_create(const struct config *cfg, unsigned i);
+void config_acme_drop_pending(struct config *cfg);
 
 #endif /* RAMPART_GATEWAY_CONFIG_CONFIG_H */

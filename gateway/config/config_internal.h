@@ -52,6 +52,8 @@ struct config_loader {
     unsigned bgp_min_backends_line, bgp_firewall_line;
     unsigned cert_line[CONFIG_MAX_CERTIFICATES];
     unsigned policy_line;
+    /* [tls] acme keys, for the rules across them (0: not set) */
+    unsigned acme_line, acme_ca_line, acme_state_line, acme_user_line;
 };
 
 enum config_key_type {
@@ -119,6 +121,8 @@ extern const struct config_section config_section_gateway, config_section_tls, c
  * '_'; a '*.' prefix when allow_wildcard), interface names. */
 bool config_name_ok(const char *name, bool allow_wildcard);
 bool config_ifname_ok(const char *name);
+/* An https URL: "https://" and a host, printable ASCII, shorter than cap. */
+bool config_https_url_ok(const char *url, size_t cap);
 /* Whether the file set key `name` of section s (seen: its seen-bits). */
 bool config_key_seen(const struct config_section *s, uint64_t seen, const char *name);
 
@@ -130,5 +134,7 @@ void config_validate_vrrp(struct config_loader *ld);
 void config_peer_defaults(struct config_peer *p);
 void config_validate_peer(struct config_loader *ld);
 void config_validate_bgp(struct config_loader *ld);
+/* config_validate_acme.c: [tls] acme_* */
+void config_validate_acme(struct config_loader *ld);
 
 #endif /* RAMPART_GATEWAY_CONFIG_CONFIG_INTERNAL_H */

@@ -74,6 +74,8 @@ static void validate_tls(struct config_loader *ld)
         config_error(
             ld, 0, "[tls] no certificate: the HTTPS listener needs 'certificate = NAME CERT_FILE KEY_FILE'");
     for (unsigned i = 0; i < t->n_certs; i++) {
+        if (config_acme_may_create(ld->cfg, i))
+            continue; /* the parent writes a placeholder, then the issued certificate */
         if (access(t->certs[i].cert_file, R_OK) < 0)
             config_error(ld, ld->cert_line[i], "[tls] certificate file '%s': %s", t->certs[i].cert_file,
                          strerror(errno));
@@ -130,4 +132,5 @@ void config_validate(struct config_loader *ld)
     config_validate_vrrp(ld);
     config_validate_peer(ld);
     config_validate_bgp(ld);
+    config_validate_acme(ld);
 }

@@ -32,6 +32,17 @@ bool config_ifname_ok(const char *name)
     return true;
 }
 
+bool config_https_url_ok(const char *url, size_t cap)
+{
+    size_t n = strlen(url);
+    if (n >= cap || strncmp(url, "https://", 8) != 0 || n == 8 || url[8] == '/')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)url[i] <= ' ' || (unsigned char)url[i] >= 0x7f)
+            return false;
+    return true;
+}
+
 bool config_key_seen(const struct config_section *s, uint64_t seen, const char *name)
 {
     for (unsigned i = 0; s->keys[i].name; i++)

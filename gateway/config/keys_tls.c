@@ -62,7 +62,81 @@ static int key_ticket_key_file(struct config_loader *ld, void *base, char *value
     return 0;
 }
 
+/* acme = yes|no; where it was said, for the rules across the acme keys */
+static int key_acme(struct config_loader *ld, void *base, char *value, char *why)
+{
+    ld->acme_line = ld->key_line;
+    return parse_bool(value, &((struct config_tls *)base)->acme.enabled, why);
+}
+
+/* A string key of the acme group, its line kept. */
+static int acme_string(char *dst, size_t cap, const char *value, unsigned *line, unsigned key_line, char *why)
+{
+    if (!value[0] || strlen(value) >= cap) {
+        WHY("empty, or longer than %zu characters", cap - 1);
+        return -1;
+    }
+    snprintf(dst, cap, "%s", value);
+    *line = key_line;
+    return 0;
+}
+
+static int key_acme_ca_file(struct config_loader *ld, void *base, char *value, char *why)
+{
+    struct config_acme *a = &((struct config_tls *)base)->acme;
+    return acme_string(a->ca_file, sizeof a->ca_file, value, &ld->acme_ca_line, ld->key_line, why);
+}
+
+static int key_acme_user(struct config_loader *ld, void *base, char *value, char *why)
+{
+    struct config_acme *a = &((struct config_tls *)base)->acme;
+    return acme_string(a->user, sizeof a->user, value, &ld->acme_user_line, ld->key_line, why);
+}
+
+/* acme_directory = URL: https, printable, no spaces */
+static int key_acme_directory(struct config_loader *ld, void *base, char *value, char *why)
+{
+    (void)ld;
+    struct config_acme *a = &((struct config_tls *)base)->acme;
+    if (!config_https_url_ok(value, sizeof a->directory)) {
+        WHY("'%s' is not an https URL of at most %d characters", value, CONFIG_URL_MAX - 1);
+        return -1;
+    }
+    snprintf(a->directory, sizeof a->directory, "%s", value);
+    return 0;
+}
+
+/* acme_contact = mailto:ADDRESS (RFC 8555 section 7.3: a mailto URL) */
+static int key_acme_contact(struct config_loader *ld, void *base, char *value, char *why)
+{
+    (void)ld;
+    struct config_acme *a = &((struct config_tls *)base)->acme;
+    const char *at = strchr(value, '@');
+    if (strncmp(value, "mailto:", 7) != 0 || !at || at == value + 7 || !at[1] ||
+        strlen(value) >= sizeof a->contact || strpbrk(value, " \t\"<>,;")) {
+        WHY("'%s' is not 'mailto:ADDRESS' (one address, at most %d characters)", value,
+            CONFIG_CONTACT_MAX - 1);
+        return -1;
+    }
+    snprintf(a->contact, sizeof a->contact, "%s", value);
+    return 0;
+}
+
+/* acme_state_dir = DIR: an absolute path */
+static int key_acme_state_dir(struct config_loader *ld, void *base, char *value, char *why)
+{
+    struct config_acme *a = &((struct config_tls *)base)->acme;
+    ld->acme_state_line = ld->key_line;
+    if (value[0] != '/' || strlen(value) >= sizeof a->state_dir || strstr(value, "/../")) {
+        WHY("'%s' is not an absolute directory path of at most %d characters", value, CONFIG_PATH_MAX - 1);
+        return -1;
+    }
+    snprintf(a->state_dir, sizeof a->state_dir, "%s", value);
+    return 0;
+}
+
 static const char *const tls_versions[] = {"1.2", "1.3", NULL};
+static const char *const acme_key_types[] = {"ecdsa", "rsa", NULL};
 static const char *const cipher_profiles[] = {"default", "aes-gcm", NULL};
 
 #define T(f) offsetof(struct config_tls, f)
@@ -88,6 +162,22 @@ static const struct config_key tls_keys[] = {
     {.name = "ticket_key_file", .type = KEY_CUSTOM, .custom = key_ticket_key_file, .repeatable = true},
     {.name = "hsts_max_age", .type = KEY_U64, .offset = T(hsts_max_age_s), .min = 0, .max = 157680000},
     {.name = "hsts_include_subdomains", .type = KEY_BOOL, .offset = T(hsts_include_subdomains)},
+    {.name = "acme", .type = KEY_CUSTOM, .custom = key_acme},
+    {.name = "acme_directory", .type = KEY_CUSTOM, .custom = key_acme_directory},
+    {.name = "acme_contact", .type = KEY_CUSTOM, .custom = key_acme_contact},
+    {.name = "acme_key_type",
+     .type = KEY_ENUM,
+     .offset = T(acme.key_type),
+     .names = acme_key_types,
+     .names_text = "ecdsa, rsa"},
+    {.name = "acme_ca_file", .type = KEY_CUSTOM, .custom = key_acme_ca_file},
+    {.name = "acme_state_dir", .type = KEY_CUSTOM, .custom = key_acme_state_dir},
+    {.name = "acme_user", .type = KEY_CUSTOM, .custom = key_acme_user},
+    {.name = "acme_order_timeout",
+     .type = KEY_DURATION,
+     .offset = T(acme.order_timeout_ms),
+     .min = MS_MINUTE,
+     .max = MS_HOUR},
     {0},
 };
 

@@ -311,7 +311,13 @@ int parent_check_tls(const struct config *cfg, bool keys, char *err, size_t err_
 {
     if (parent_peer_check(cfg, err, err_len) < 0)
         return -1;
-    if (cfg->gateway.n_https == 0)
+    static struct config without_pending;
+    if (cfg->tls.acme.enabled) { /* certificates ACME has yet to write are not checked */
+        without_pending = *cfg;
+        config_acme_drop_pending(&without_pending);
+        cfg = &without_pending;
+    }
+    if (cfg->gateway.n_https == 0 || cfg->tls.server.n_certs == 0)
         return 0;
     if (tls_global_init() < 0) {
         snprintf(err, err_len, "TLS initialisation failed");

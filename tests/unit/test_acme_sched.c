@@ -76,8 +76,10 @@ static void test_failed_renewal_backs_off(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_order_now),       cmocka_unit_test(test_two_thirds),
-        cmocka_unit_test(test_ari_window),            cmocka_unit_test(test_backoff_floor_and_ceiling),
+        cmocka_unit_test(test_first_order_now),
+        cmocka_unit_test(test_two_thirds),
+        cmocka_unit_test(test_ari_window),
+        cmocka_unit_test(test_backoff_floor_and_ceiling),
         cmocka_unit_test(test_failed_renewal_backs_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
