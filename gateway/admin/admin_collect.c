@@ -225,6 +225,7 @@ static void collect_requests(struct metrics_snapshot *out)
     for (unsigned r = 0; r < METRICS_REJECT_COUNT; r++)
         out->rejects[r] = LOAD(metrics.rejects[r]);
     out->redirects = LOAD(metrics.redirects);
+    out->acme_answers = LOAD(metrics.acme_answers);
 }
 
 static void collect_tls(struct metrics_snapshot *out)

@@ -40,7 +40,8 @@ struct metrics {
     atomic_ullong latency_count;
     atomic_ullong latency_sum_us;
     atomic_ullong rejects[METRICS_REJECT_COUNT];
-    atomic_ullong redirects; /* HTTP -> HTTPS */
+    atomic_ullong redirects;    /* HTTP -> HTTPS */
+    atomic_ullong acme_answers; /* HTTP-01 key authorizations served */
 };
 extern struct metrics metrics;
 
@@ -103,6 +104,7 @@ struct metrics_snapshot {
     uint64_t latency_sum_us;
     uint64_t rejects[METRICS_REJECT_COUNT];
     uint64_t redirects;
+    uint64_t acme_answers;
     /* TLS (tls_stats in tls/tls.h) */
     uint64_t tls_handshakes_tls12;
     uint64_t tls_handshakes_tls13;

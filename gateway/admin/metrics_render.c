@@ -60,6 +60,9 @@ static void render_requests(const struct metrics_snapshot *s, struct strbuf *out
         sample1(out, "rampart_requests_rejected_total", "reason", metrics_reject_name(r), s->rejects[r]);
     family(out, "rampart_redirects_total", "counter", "HTTP requests redirected to HTTPS.");
     sample0(out, "rampart_redirects_total", s->redirects);
+    family(out, "rampart_acme_challenge_answers_total", "counter",
+           "ACME HTTP-01 challenges answered by this gateway (tokens of its ACME process).");
+    sample0(out, "rampart_acme_challenge_answers_total", s->acme_answers);
 }
 
 static void render_latency(const struct metrics_snapshot *s, struct strbuf *out)

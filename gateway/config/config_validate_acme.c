@@ -32,10 +32,13 @@ static void acme_validate_user(struct config_loader *ld, const struct config_acm
     const struct config_gateway *g = &ld->cfg->gateway;
     const struct passwd *pw = getpwnam(a->user);
     if (!pw)
-        config_error(ld, ld->acme_user_line ? ld->acme_user_line : ld->acme_line, "[tls] acme_user '%s' does not exist on this system", a->user);
+        config_error(ld, ld->acme_user_line ? ld->acme_user_line : ld->acme_line,
+                     "[tls] acme_user '%s' does not exist on this system", a->user);
     else if (pw->pw_uid == 0 || strcmp(a->user, g->user) == 0 || strcmp(a->user, g->keyholder_user) == 0)
-        config_error(ld, ld->acme_user_line ? ld->acme_user_line : ld->acme_line, "[tls] acme_user '%s' is root, the relay's or the key holder's user: the ACME "
-                     "process needs a user of its own", a->user);
+        config_error(ld, ld->acme_user_line ? ld->acme_user_line : ld->acme_line,
+                     "[tls] acme_user '%s' is root, the relay's or the key holder's user: the ACME "
+                     "process needs a user of its own",
+                     a->user);
 }
 
 /* The state directory may not exist yet (the parent makes it); one that
@@ -45,11 +48,13 @@ static void acme_validate_state_dir(struct config_loader *ld, const struct confi
     struct stat st;
     if (lstat(a->state_dir, &st) < 0) {
         if (errno != ENOENT)
-            config_error(ld, ld->acme_state_line ? ld->acme_state_line : ld->acme_line, "[tls] acme_state_dir '%s': %s", a->state_dir, strerror(errno));
+            config_error(ld, ld->acme_state_line ? ld->acme_state_line : ld->acme_line,
+                         "[tls] acme_state_dir '%s': %s", a->state_dir, strerror(errno));
         return;
     }
     if (!S_ISDIR(st.st_mode))
-        config_error(ld, ld->acme_state_line ? ld->acme_state_line : ld->acme_line, "[tls] acme_state_dir '%s' is not a directory", a->state_dir);
+        config_error(ld, ld->acme_state_line ? ld->acme_state_line : ld->acme_line,
+                     "[tls] acme_state_dir '%s' is not a directory", a->state_dir);
 }
 
 static void acme_validate_names(struct config_loader *ld)
@@ -57,9 +62,11 @@ static void acme_validate_names(struct config_loader *ld)
     const struct tls_config *t = &ld->cfg->tls.server;
     for (unsigned i = 0; i < t->n_certs; i++)
         if (t->certs[i].server_name[0] == '*')
-            config_error(ld, ld->cert_line[i],
-                         "[tls] certificate '%s': a wildcard needs the dns-01 challenge, which acme = yes does "
-                         "not answer (only http-01)", t->certs[i].server_name);
+            config_error(
+                ld, ld->cert_line[i],
+                "[tls] certificate '%s': a wildcard needs the dns-01 challenge, which acme = yes does "
+                "not answer (only http-01)",
+                t->certs[i].server_name);
 }
 
 void config_validate_acme(struct config_loader *ld)
@@ -68,14 +75,18 @@ void config_validate_acme(struct config_loader *ld)
     if (!a->enabled)
         return;
     if (!a->directory[0])
-        config_error(ld, ld->acme_line, "[tls] acme = yes needs acme_directory (the ACME server's directory URL)");
+        config_error(ld, ld->acme_line,
+                     "[tls] acme = yes needs acme_directory (the ACME server's directory URL)");
     if (ld->cfg->tls.server.n_certs == 0)
-        config_error(ld, ld->acme_line, "[tls] acme = yes without a 'certificate = NAME CERT_FILE KEY_FILE' to obtain");
+        config_error(ld, ld->acme_line,
+                     "[tls] acme = yes without a 'certificate = NAME CERT_FILE KEY_FILE' to obtain");
     if (ld->cfg->gateway.n_http == 0)
-        config_error(ld, ld->acme_line, "[tls] acme = yes needs an HTTP listener ([gateway] http): the http-01 challenge "
+        config_error(ld, ld->acme_line,
+                     "[tls] acme = yes needs an HTTP listener ([gateway] http): the http-01 challenge "
                      "is answered there");
     if (access(a->ca_file, R_OK) < 0)
-        config_error(ld, ld->acme_ca_line ? ld->acme_ca_line : ld->acme_line, "[tls] acme_ca_file '%s': %s", a->ca_file, strerror(errno));
+        config_error(ld, ld->acme_ca_line ? ld->acme_ca_line : ld->acme_line, "[tls] acme_ca_file '%s': %s",
+                     a->ca_file, strerror(errno));
     acme_validate_user(ld, a);
     acme_validate_state_dir(ld, a);
     acme_validate_names(ld);

@@ -382,6 +382,21 @@ int http_reply_error(unsigned status, const struct http_reply_opts *r, char *out
     return out_end(&o);
 }
 
+int http_reply_body(const char *body, size_t len, const struct http_reply_opts *r, char *out, size_t cap)
+{
+    struct strbuf o;
+    strbuf_init_raw(&o, out, cap);
+    strbuf_printf(&o,
+                  "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %zu\r\n"
+                  "Cache-Control: no-store\r\n",
+                  len);
+    out_connection(&o, r);
+    strbuf_puts(&o, "\r\n");
+    if (!r->head_only)
+        strbuf_append(&o, body, len);
+    return out_end(&o);
+}
+
 int http_reply_redirect(const struct http_head *h, const char *base, const struct http_request_info *info,
                         const struct http_reply_opts *r, char *out, size_t cap)
 {

@@ -75,6 +75,10 @@ int http_response_write(const struct http_head *h, const char *base, const struc
  * 503 carries Retry-After. */
 int http_reply_error(unsigned status, const struct http_reply_opts *o, char *out, size_t cap);
 
+/* 200 with body (len bytes) as application/octet-stream: an ACME HTTP-01
+ * key authorization (RFC 8555 section 8.3). */
+int http_reply_body(const char *body, size_t len, const struct http_reply_opts *o, char *out, size_t cap);
+
 /* 301 (GET, HEAD) or 308 (others, which must keep their method) to
  * https:// + the Host without its port + the request target. */
 int http_reply_redirect(const struct http_head *h, const char *base, const struct http_request_info *info,

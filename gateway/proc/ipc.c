@@ -41,6 +41,11 @@ static int payload_ok(enum ipc_type type, size_t len)
     case IPC_KEYS_STATUS: return len == sizeof(struct admin_keyholder_status);
     case IPC_PEER: return len == sizeof(struct admin_peer_status);
     case IPC_BGP: return len == sizeof(struct admin_bgp_status);
+    case IPC_ACME_TOKEN: return len == sizeof(struct acme_token);
+    case IPC_ACME_ACK: return len == sizeof(struct acme_ack);
+    case IPC_ACME_CERT: return len == sizeof(struct acme_cert_msg);
+    case IPC_ACME_TOKENS: return len == sizeof(struct acme_token_set);
+    case IPC_ACME_STATUS: return len == sizeof(struct acme_status_msg);
     case IPC_READY:
     case IPC_HEARTBEAT: return len == sizeof(struct ipc_status);
     case IPC_FATAL: return len >= 1 && len <= IPC_TEXT_MAX;
@@ -66,6 +71,11 @@ const char *ipc_type_name(enum ipc_type type)
         [IPC_KEYS_STATUS] = "keys_status",
         [IPC_PEER] = "peer",
         [IPC_BGP] = "bgp",
+        [IPC_ACME_TOKEN] = "acme_token",
+        [IPC_ACME_ACK] = "acme_ack",
+        [IPC_ACME_CERT] = "acme_cert",
+        [IPC_ACME_TOKENS] = "acme_tokens",
+        [IPC_ACME_STATUS] = "acme_status",
     };
     return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
 }

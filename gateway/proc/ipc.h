@@ -10,6 +10,9 @@
  *   parent -> key holder  CONFIG (once), DRAIN
  *   key holder -> parent  KEYS_STATUS (the first: keys loaded; then every
  *                     KEYHOLDER_STATUS_MS), FATAL
+ *   parent -> ACME process  CONFIG (once), ACME_ACK, DRAIN
+ *   ACME process -> parent  ACME_TOKEN, ACME_CERT, ACME_STATUS, FATAL
+ *   parent -> relay   ACME_TOKENS, ACME_STATUS (gateway/acme/acme_msg.h)
  *
  * Descriptors travel only with KEYHOLDER (SCM_RIGHTS): the relay's ends of
  * the key holder's channels. A message of any other type that brings one
@@ -22,6 +25,7 @@
 #ifndef RAMPART_GATEWAY_PROC_IPC_H
 #define RAMPART_GATEWAY_PROC_IPC_H
 
+#include "gateway/acme/acme_msg.h"
 #include "gateway/admin/status.h"
 #include "gateway/config/config.h"
 #include "common/parse.h"
@@ -54,6 +58,11 @@ enum ipc_type {
                       * its first one says the keys are loaded and checked */
     IPC_PEER,        /* struct admin_peer_status: the peer channel, for the admin pages */
     IPC_BGP,         /* struct admin_bgp_status: the [bgp] announcement, for /metrics */
+    IPC_ACME_TOKEN,  /* struct acme_token: ACME process -> parent, publish or withdraw an answer */
+    IPC_ACME_ACK,    /* struct acme_ack: parent -> ACME process, the answer is in place */
+    IPC_ACME_CERT,   /* struct acme_cert_msg: ACME process -> parent, an issued certificate */
+    IPC_ACME_TOKENS, /* struct acme_token_set: parent -> relay, every answer published now */
+    IPC_ACME_STATUS, /* struct acme_status_msg: ACME process -> parent -> relay, for /metrics */
     IPC_TYPE_END
 };
 

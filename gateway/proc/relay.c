@@ -4,6 +4,7 @@
  * clients. See relay.h.
  */
 #include "gateway/proc/relay.h"
+#include "gateway/acme/acme_tokens.h"
 #include "gateway/proxy/abuse.h"
 #include "gateway/proxy/access_log.h"
 #include "gateway/admin/admin.h"
@@ -160,6 +161,19 @@ static void relay_replace_keyholder(struct relay *r, struct ipc_msg *msg)
     loop_stop(r->loop);
 }
 
+/* The challenge answers the parent publishes: checked, then served. */
+static void relay_set_acme_tokens(const struct ipc_msg *msg)
+{
+    static struct acme_token_set set;
+    const char *why = NULL;
+    memcpy(&set, msg->payload, sizeof set);
+    if (acme_msg_tokens_check(&set, &why) < 0) {
+        log_event(LOG_LEVEL_ERROR, "acme_tokens_refused", "reason", why, LOG_END);
+        return;
+    }
+    acme_tokens_set(&set);
+}
+
 static void relay_on_message(void *arg, struct ipc_msg *msg)
 {
     struct relay *r = arg;
@@ -204,6 +218,7 @@ static void relay_on_message(void *arg, struct ipc_msg *msg)
         admin_set_bgp_status(&st);
         break;
     }
+    case IPC_ACME_TOKENS: relay_set_acme_tokens(msg); break;
     default: relay_unexpected(r, msg->type);
     }
 }

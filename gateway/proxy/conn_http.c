@@ -6,6 +6,7 @@
  * on to the next request, to keep-alive, or closes.
  */
 #include "gateway/proxy/conn_internal.h"
+#include "gateway/acme/acme_tokens.h"
 
 #include "gateway/admin/metrics.h"
 #include "gateway/proxy/abuse.h"
@@ -109,6 +110,37 @@ static void conn_redirect(struct conn *c)
     atomic_fetch_add_explicit(&metrics.redirects, 1, memory_order_relaxed);
 }
 
+/* The plain listener, [tls] acme = yes: an HTTP-01 token of ours is
+ * answered here (its key authorization, RFC 8555 section 8.3); any other
+ * path under the prefix goes to the backends. */
+static bool conn_acme_answer(struct conn *c)
+{
+    struct exchange *x = c->x;
+    char key_auth[ACME_KEYAUTH_MAX + 3];
+    const char *tok = x->path + strlen(HTTP_ACME_PREFIX);
+    size_t tl = strcspn(tok, "?#");
+    size_t kl = acme_tokens_http01(tok, tl, key_auth, sizeof key_auth);
+    if (kl == 0)
+        return false;
+    if (x->req_h.body != HTTP_BODY_NONE)
+        c->close_after = true; /* we will not read the body */
+    struct http_reply_opts o;
+    conn_reply_opts(c, &o);
+    o.head_only = answering_head(x);
+    int n = http_reply_body(key_auth, kl, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
+    if (n <= 0)
+        return false;
+    x->cin.start = x->cin.mid;
+    x->cout = (struct conn_buf){0, 0, (uint32_t)n};
+    x->status = 200;
+    x->local = x->resp_started = true;
+    x->rs = RS_DONE;
+    if (c->close_after)
+        x->rq = RQ_DONE;
+    atomic_fetch_add_explicit(&metrics.acme_answers, 1, memory_order_relaxed);
+    return true;
+}
+
 /* ---- requests ------------------------------------------------------------------------ */
 
 static void copy_span(char *dst, size_t cap, const char *base, struct http_span s)
@@ -149,6 +181,8 @@ static void request_accepted(struct conn *c)
         conn_redirect(c);
         return;
     }
+    if (c->kind == LISTENER_HTTP && c->cfg->tls.acme.enabled && conn_acme_answer(c))
+        return;
     struct http_forward f = {.client_ip = c->ip,
                              .https = c->kind == LISTENER_HTTPS,
                              .port = c->local_port,

@@ -1,0 +1,79 @@
+/*
+ * acme_msg: what the ACME process, the parent and the relays exchange
+ * about ACME (carried by gateway/proc/ipc.h; fixed sizes, no pointers),
+ * and the pure checks each receiver runs before it uses one: nothing the
+ * ACME process sends is trusted by the parent, nothing the parent sends is
+ * used by a relay unchecked.
+ *
+ *   ACME process -> parent  ACME_TOKEN (publish / withdraw a challenge
+ *                           answer), ACME_CERT (an issued chain and its key),
+ *                           ACME_STATUS (for /metrics)
+ *   parent -> ACME process  ACME_ACK (the answer is in place on the relays)
+ *   parent -> relay         ACME_TOKENS (every answer published now, whole)
+ */
+#ifndef RAMPART_GATEWAY_ACME_ACME_MSG_H
+#define RAMPART_GATEWAY_ACME_ACME_MSG_H
+
+#include "gateway/acme/acme.h"
+
+#define ACME_TOKENS_MAX 16 /* answers published at once: certificates ordered together, a pair's */
+#define ACME_CERTS_MAX  16 /* = TLS_MAX_CERTIFICATES: one order per [tls] certificate */
+
+enum acme_token_op { ACME_TOKEN_PUBLISH = 1, ACME_TOKEN_WITHDRAW = 2 };
+
+struct acme_token {
+    uint32_t op;   /* enum acme_token_op (ACME_TOKEN only) */
+    uint32_t type; /* enum acme_challenge_type */
+    uint32_t seq;  /* echoed by ACME_ACK */
+    uint32_t reserved;
+    char identifier[TLS_ACME_NAME_MAX + 2];
+    char token[ACME_TOKEN_MAX];
+    char key_auth[ACME_KEYAUTH_MAX + 3];
+};
+
+struct acme_token_set {
+    uint32_t n;
+    uint32_t reserved;
+    struct acme_token t[ACME_TOKENS_MAX];
+};
+
+struct acme_ack {
+    uint32_t seq;
+    uint32_t ok; /* 1: published (or withdrawn) */
+};
+
+struct acme_cert_msg {
+    uint32_t index;     /* of the [tls] certificate line */
+    uint32_t key_type;  /* enum tls_acme_key_type */
+    uint32_t chain_len; /* bytes of chain used */
+    uint32_t key_len;
+    char name[TLS_ACME_NAME_MAX + 2];
+    char chain[TLS_ACME_CERT_PEM_MAX];
+    char key[TLS_ACME_KEY_PEM_MAX];
+};
+
+/* One certificate's ACME state, for /metrics and /healthz. */
+struct acme_cert_status {
+    char name[TLS_ACME_NAME_MAX + 2];
+    int64_t not_after_s;   /* 0: none issued yet (a placeholder serves) */
+    int64_t next_order_s;  /* when the next order starts */
+    uint64_t orders;       /* orders that ended with a certificate */
+    uint64_t failures[ACME_FAIL_COUNT];
+};
+struct acme_status_msg {
+    uint32_t n;
+    uint32_t reserved;
+    struct acme_cert_status c[ACME_CERTS_MAX];
+};
+
+/* 0, or -1 with a reason: strings terminated and of their alphabet (a
+ * token base64url, a key authorization token "." thumbprint, the name a
+ * DNS name), op and type in range, the reserved fields zero. */
+int acme_msg_token_check(const struct acme_token *t, bool need_op, const char **why);
+int acme_msg_tokens_check(const struct acme_token_set *s, const char **why);
+/* Lengths in bounds, the name terminated; whether the chain is good is
+ * tls_acme_cert_check's to say. */
+int acme_msg_cert_check(const struct acme_cert_msg *m, const char **why);
+int acme_msg_status_check(const struct acme_status_msg *m, const char **why);
+
+#endif /* RAMPART_GATEWAY_ACME_ACME_MSG_H */
