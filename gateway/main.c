@@ -8,6 +8,7 @@
 #include "gateway/proc/keyholder.h"
 #include "gateway/proc/parent.h"
 #include "gateway/proc/guard.h"
+#include "gateway/proc/acme_main.h"
 #include "gateway/proc/relay.h"
 #include "tls/tls.h"
 
@@ -66,6 +67,8 @@ int main(int argc, char **argv)
         return keyholder_main();
     if (argc == 2 && strcmp(argv[1], GUARD_ARGV_FLAG) == 0)
         return guard_main();
+    if (argc == 2 && strcmp(argv[1], ACME_ARGV_FLAG) == 0)
+        return acme_main();
     static const struct option long_opts[] = {
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},

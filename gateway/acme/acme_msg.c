@@ -20,7 +20,8 @@ static bool msg_dns_name(const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '.'))
             return false;
     }
     return true;
@@ -31,8 +32,8 @@ int acme_msg_token_check(const struct acme_token *t, bool need_op, const char **
     if (!msg_terminated(t->identifier, sizeof t->identifier) || !msg_terminated(t->token, sizeof t->token) ||
         !msg_terminated(t->key_auth, sizeof t->key_auth))
         return *why = "a string is not terminated", -1;
-    if ((need_op && t->op != ACME_TOKEN_PUBLISH && t->op != ACME_TOKEN_WITHDRAW) || (!need_op && t->op != 0) ||
-        t->type >= ACME_CHAL_TYPES || t->reserved)
+    if ((need_op && t->op != ACME_TOKEN_PUBLISH && t->op != ACME_TOKEN_WITHDRAW) ||
+        (!need_op && t->op != 0) || t->type >= ACME_CHAL_TYPES || t->reserved)
         return *why = "op, type or a reserved field out of range", -1;
     size_t tl = strlen(t->token);
     if (tl < ACME_TOKEN_MIN || !b64url_is_text(t->token, tl))
@@ -62,7 +63,8 @@ int acme_msg_cert_check(const struct acme_cert_msg *m, const char **why)
 {
     if (m->index >= ACME_CERTS_MAX || m->key_type > TLS_ACME_KEY_RSA)
         return *why = "certificate index or key type out of range", -1;
-    if (m->chain_len == 0 || m->chain_len >= sizeof m->chain || m->key_len == 0 || m->key_len >= sizeof m->key)
+    if (m->chain_len == 0 || m->chain_len >= sizeof m->chain || m->key_len == 0 ||
+        m->key_len >= sizeof m->key)
         return *why = "chain or key length out of bounds", -1;
     if (!msg_terminated(m->name, sizeof m->name) || !msg_dns_name(m->name))
         return *why = "the name is not a DNS name", -1;

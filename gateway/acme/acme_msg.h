@@ -55,9 +55,9 @@ struct acme_cert_msg {
 /* One certificate's ACME state, for /metrics and /healthz. */
 struct acme_cert_status {
     char name[TLS_ACME_NAME_MAX + 2];
-    int64_t not_after_s;   /* 0: none issued yet (a placeholder serves) */
-    int64_t next_order_s;  /* when the next order starts */
-    uint64_t orders;       /* orders that ended with a certificate */
+    int64_t not_after_s;  /* 0: none issued yet (a placeholder serves) */
+    int64_t next_order_s; /* when the next order starts */
+    uint64_t orders;      /* orders that ended with a certificate */
     uint64_t failures[ACME_FAIL_COUNT];
 };
 struct acme_status_msg {

@@ -7,6 +7,7 @@
 #include "gateway/proc/guard.h"
 #include "gateway/proc/listener.h"
 #include "gateway/proc/notify.h"
+#include "gateway/proc/parent_acme.h"
 #include "gateway/proc/parent_firewall.h"
 #include "gateway/proc/parent_keys.h"
 #include "gateway/proc/parent_peer.h"
@@ -77,6 +78,8 @@ struct parent {
     struct parent_tickets tickets;
     struct parent_peer peer; /* [peer]: the channel to the other gateway */
     bool waiting_keys;       /* the first relay waits for the peer's keys */
+    struct parent_acme acme; /* [tls] acme = yes: the ACME process */
+    bool acme_reload;        /* a certificate was installed: reload when idle */
 };
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
@@ -297,6 +300,7 @@ static void reload_commit(struct parent *p)
     listener_close_all(p->fds, n_old); /* the new set holds what is kept */
     memcpy(p->fds, p->next_fds, sizeof p->fds);
     parent_peer_reload(&p->peer, p->next_cfg); /* before the old config goes */
+    parent_acme_reload(&p->acme, p->next_cfg);
     config_free(p->cfg);
     p->cfg = p->next_cfg;
     p->next_cfg = NULL;
@@ -379,7 +383,8 @@ static void parent_reload(struct parent *p)
     p->next_cfg = next;
     memset(p->next_fds, -1, sizeof p->next_fds);
     char err[512];
-    if (parent_check_tls(next, false, err, sizeof err) < 0 ||
+    if (parent_acme_prepare(next, geteuid() == 0, err, sizeof err) < 0 ||
+        parent_check_tls(next, false, err, sizeof err) < 0 ||
         listener_open_all(next, p->next_fds, p->cfg, p->fds, err, sizeof err) < 0) {
         reload_abandon(p, err);
         return;
@@ -543,6 +548,8 @@ static void report_status(struct parent *p, bool force)
     p->vrrp_transitions_sent = transitions;
     p->status_sent_ms = now;
     report_vrrp(p);
+    if (force)
+        parent_acme_report(&p->acme, p->current->io.fd);
     parent_firewall_read_counters(&p->firewall);
     ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall.status, sizeof p->firewall.status);
     if (p->cfg->peer.enabled) {
@@ -750,7 +757,7 @@ static void reaped(struct parent *p, pid_t pid, int wstatus)
     char how[96], keys_why[IPC_TEXT_MAX + 64];
     struct relay_proc *owner;
     relay_proc_describe_exit(wstatus, how, sizeof how);
-    if (guard_keeper_reaped(&p->guard, pid, how))
+    if (guard_keeper_reaped(&p->guard, pid, how) || parent_acme_reaped(&p->acme, pid, how))
         return;
     if (parent_keys_reaped(&p->keys, pid, wstatus, &owner, keys_why, sizeof keys_why)) {
         /* a running relay's is replaced (parent_keys_retry) */
@@ -818,6 +825,35 @@ static void check_relay(struct parent *p, struct relay_proc *rp, uint64_t now)
     }
 }
 
+/* ---- ACME ----------------------------------------------------------------------------- */
+
+/* The answers the ACME process published, and its status, to the relays:
+ * the one serving and the one a reload is starting. */
+static void acme_tokens_changed(void *arg)
+{
+    struct parent *p = arg;
+    if (p->current && p->current->io.fd >= 0 && p->current->state == RELAY_SERVING)
+        parent_acme_report(&p->acme, p->current->io.fd);
+    if (p->pending && p->pending->io.fd >= 0 && p->pending->state == RELAY_SERVING)
+        parent_acme_report(&p->acme, p->pending->io.fd);
+}
+
+static void acme_installed(void *arg)
+{
+    ((struct parent *)arg)->acme_reload = true;
+}
+
+/* A certificate written: the reload that serves it, once no other reload
+ * is under way and a relay serves. */
+static void acme_reload_when_idle(struct parent *p)
+{
+    if (!p->acme_reload || p->pending || p->next_cfg || p->stopping || p->stop_why || !p->current ||
+        p->current->state != RELAY_SERVING)
+        return;
+    p->acme_reload = false;
+    parent_reload(p);
+}
+
 static void on_watchdog(struct loop *loop, struct loop_timer *t)
 {
     struct parent *p = t->arg;
@@ -838,6 +874,7 @@ static void on_watchdog(struct loop *loop, struct loop_timer *t)
     if (p->pending)
         parent_keys_retry(&p->keys, p->pending, p->next_cfg, now);
     report_status(p, false);
+    acme_reload_when_idle(p);
     static struct vrrp_node_desc inst[GUARD_INSTANCES_MAX];
     guard_keeper_update(&p->guard, inst, vrrp_set_describe(p->vrrp, inst, GUARD_INSTANCES_MAX));
     loop_timer_set(loop, t, 50);
@@ -945,7 +982,8 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
 {
     if (!(p->loop = loop_new()) || parent_signals(p) < 0)
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
-    if (parent_check_tls(p->cfg, false, err, err_len) < 0)
+    if (parent_acme_prepare(p->cfg, geteuid() == 0, err, err_len) < 0 ||
+        parent_check_tls(p->cfg, false, err, err_len) < 0)
         return -1;
     /* a second rampart for these ports, VRRP instance or PID file stops
      * here, before its firewall policy or anything else takes effect */
@@ -963,7 +1001,8 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
                   LOG_END);
     else if (sandbox_parent_enter(p->cfg->gateway.user, &p->relay_user, err, err_len) < 0)
         return -1;
-    if (parent_keys_init(&p->keys, p->loop, p->cfg->gateway.keyholder_user, root, err, err_len) < 0)
+    if (parent_keys_init(&p->keys, p->loop, p->cfg->gateway.keyholder_user, root, err, err_len) < 0 ||
+        parent_acme_init(&p->acme, p->loop, p->cfg, root && p->cfg->tls.acme.enabled, err, err_len) < 0)
         return -1;
     bool failed = false;
     p->vrrp = vrrp_set_start(p->loop, p->cfg, &failed);
@@ -986,8 +1025,10 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     if (p->cfg->peer.enabled &&
         parent_peer_start(&p->peer, p->loop, p->cfg, &p->firewall, &p->tickets, err, err_len) < 0)
         return -1;
-    const struct sandbox_child children[] = {p->relay_user, p->keys.user};
-    if (root && sandbox_parent_seccomp(children, 2, err, err_len) < 0)
+    /* the ACME user is pinned only when ACME runs ([tls] acme cannot be
+     * turned on by a reload: parent_acme_reload says so) */
+    const struct sandbox_child children[] = {p->relay_user, p->keys.user, p->acme.user};
+    if (root && sandbox_parent_seccomp(children, p->acme.user.drop ? 3 : 2, err, err_len) < 0)
         return -1;
     if (root)
         parent_log_sandbox();
@@ -1024,10 +1065,15 @@ int parent_run(struct config *cfg)
         loop_timer_set(p->loop, &p->key_wait, p->cfg->peer.key_wait_ms);
     }
     start_current(p);
+    p->acme.tokens_changed = acme_tokens_changed;
+    p->acme.installed = acme_installed;
+    p->acme.arg = p;
+    parent_acme_start(&p->acme);
     loop_run(p->loop);
     rc = p->exit_code;
 out:
     guard_keeper_stop(&p->guard); /* when start-up failed (the VIPs were never taken) */
+    parent_acme_stop(&p->acme);
     parent_peer_stop(&p->peer);
     parent_firewall_free(&p->firewall);
     vrrp_set_free(p->vrrp);

@@ -130,4 +130,23 @@ int sandbox_child_drop_user(const char *user, char *err, size_t err_len);
 int sandbox_relay_seccomp(char *err, size_t err_len);
 int sandbox_keyholder_seccomp(char *err, size_t err_len);
 
+/* The ACME process ([tls] acme_user; gateway/proc/acme_main.c), started
+ * like the relay and switched to its user like the key holder, then:
+ *   - Landlock (sandbox_acme_landlock): of the filesystem only its state
+ *     directory (read, write, make and remove files; no execute) and,
+ *     read-only, the resolver's files (/etc/hosts, resolv.conf,
+ *     nsswitch.conf, host.conf, gai.conf); with Landlock ABI 4 or later,
+ *     TCP connect only to `ports` (the ACME server's, DNS's) and no bind.
+ *     The CA that verifies the server was read into memory before. *abi:
+ *     the kernel's Landlock ABI (< 1: none, the process logs it and runs
+ *     under seccomp alone);
+ *   - seccomp (sandbox_acme_seccomp): I/O, files (paths: Landlock's),
+ *     TCP and UDP sockets of IPv4/IPv6 and a unix socketpair (libcurl's
+ *     resolver thread), threads, memory, time, randomness; exec, fork,
+ *     ptrace, namespaces, listen/accept, the set-id family and kill() kill
+ *     it; other calls fail with EPERM. */
+int sandbox_acme_landlock(const char *state_dir, const unsigned *ports, unsigned n_ports, int *abi, char *err,
+                          size_t err_len);
+int sandbox_acme_seccomp(char *err, size_t err_len);
+
 #endif /* RAMPART_GATEWAY_PROC_SANDBOX_H */

@@ -1,0 +1,284 @@
+/*
+ * acme_certs: the ACME process's account and certificates: what the
+ * state directory holds, when each is due, one order. See acme_main.h.
+ */
+#include "gateway/proc/acme_main.h"
+
+#include "common/b64url.h"
+#include "common/log.h"
+#include "gateway/acme/acme_sched.h"
+#include "gateway/acme/acme_state.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t certs_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the account ---------------------------------------------------------------------------------- */
+
+static int certs_account_key(struct acme_ctx *ctx, char *err, size_t err_len)
+{
+    char pem[TLS_ACME_KEY_PEM_MAX];
+    long n = acme_state_read(ctx->dfd, "account.key", pem, sizeof pem);
+    if (n > 0)
+        return tls_acme_key_parse(pem, (size_t)n, &ctx->acct.key, err, err_len);
+    if (errno != ENOENT)
+        return snprintf(err, err_len, "account.key: %s", strerror(errno)), -1;
+    if (tls_acme_key_generate(TLS_ACME_KEY_ECDSA, &ctx->acct.key, err, err_len) < 0)
+        return -1;
+    size_t len = tls_acme_key_pem(ctx->acct.key, pem, sizeof pem);
+    int rc = len ? acme_state_write(ctx->dfd, "account.key", pem, len) : -1;
+    explicit_bzero(pem, sizeof pem);
+    if (rc < 0)
+        return snprintf(err, err_len, "writing account.key: %s", strerror(errno)), -1;
+    log_event(LOG_LEVEL_INFO, "acme_account_key_made", LOG_END);
+    return 0;
+}
+
+/* account.url: "DIRECTORY KID"; a kid of another server is not used. */
+static void certs_account_url(struct acme_ctx *ctx)
+{
+    char text[2 * ACME_URL_MAX + 4], dir[ACME_URL_MAX], kid[ACME_URL_MAX];
+    ctx->acct.kid[0] = '\0';
+    if (acme_state_read(ctx->dfd, "account.url", text, sizeof text) <= 0)
+        return;
+    if (sscanf(text, "%511s %511s", dir, kid) == 2 && strcmp(dir, ctx->cfg->tls.acme.directory) == 0 &&
+        acme_same_origin(dir, kid))
+        snprintf(ctx->acct.kid, sizeof ctx->acct.kid, "%s", kid);
+}
+
+int acme_certs_account(struct acme_ctx *ctx, char *err, size_t err_len)
+{
+    if (certs_account_key(ctx, err, err_len) < 0 ||
+        tls_acme_jwk_thumbprint(ctx->acct.key, ctx->acct.thumbprint) < 0)
+        return -1;
+    certs_account_url(ctx);
+    return 0;
+}
+
+static void certs_save_account(struct acme_ctx *ctx)
+{
+    char text[2 * ACME_URL_MAX + 4];
+    int n = snprintf(text, sizeof text, "%s %s\n", ctx->cfg->tls.acme.directory, ctx->acct.kid);
+    if (n > 0 && (size_t)n < sizeof text && acme_state_write(ctx->dfd, "account.url", text, (size_t)n) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", "account.url", "error", strerror(errno),
+                  LOG_END);
+}
+
+/* ---- a certificate's state ------------------------------------------------------------------------- */
+
+static void certs_save_sched(struct acme_ctx *ctx, const struct acme_cert_state *c)
+{
+    char file[ACME_STATE_NAME_MAX], text[96];
+    int n = snprintf(text, sizeof text, "%u %" PRId64 " %" PRIu64 "\n", c->failures, c->last_failure_s, c->orders);
+    if (acme_state_file(c->name, ".sched", file, sizeof file) == 0 &&
+        acme_state_write(ctx->dfd, file, text, (size_t)n) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", file, "error", strerror(errno), LOG_END);
+}
+
+static void certs_schedule(struct acme_cert_state *c, int64_t now_s)
+{
+    struct acme_sched_in in = {.have_cert = c->have,
+                               .not_before_s = c->not_before_s,
+                               .not_after_s = c->not_after_s,
+                               .failures = c->failures,
+                               .last_failure_s = c->last_failure_s,
+                               .now_s = now_s};
+    c->next_s = acme_sched_next(&in);
+}
+
+/* The saved chain and key of c, checked as the parent will check them;
+ * into m for the parent. */
+static bool certs_load_one(struct acme_ctx *ctx, struct acme_cert_state *c, struct acme_cert_msg *m)
+{
+    char file[ACME_STATE_NAME_MAX], err[256];
+    long cl = -1, kl = -1;
+    if (acme_state_file(c->name, ".crt", file, sizeof file) == 0)
+        cl = acme_state_read(ctx->dfd, file, m->chain, sizeof m->chain);
+    if (acme_state_file(c->name, ".key", file, sizeof file) == 0)
+        kl = acme_state_read(ctx->dfd, file, m->key, sizeof m->key);
+    if (cl <= 0 || kl <= 0)
+        return false;
+    struct tls_acme_cert_info info;
+    const char *names[] = {c->name};
+    enum tls_acme_key_type type = (enum tls_acme_key_type)ctx->cfg->tls.acme.key_type;
+    if (tls_acme_cert_check(m->chain, (size_t)cl, m->key, (size_t)kl, type, names, 1, NULL, (int64_t)time(NULL),
+                            &info, err, sizeof err) < 0) {
+        log_event(LOG_LEVEL_WARN, "acme_saved_certificate_unusable", "name", c->name, "reason", err, LOG_END);
+        return false;
+    }
+    c->have = true;
+    c->not_before_s = info.not_before_s;
+    c->not_after_s = info.not_after_s;
+    m->index = c->index;
+    m->key_type = (uint32_t)type;
+    m->chain_len = (uint32_t)cl;
+    m->key_len = (uint32_t)kl;
+    snprintf(m->name, sizeof m->name, "%s", c->name);
+    return true;
+}
+
+void acme_certs_load(struct acme_ctx *ctx)
+{
+    static struct acme_cert_msg m;
+    const struct tls_config *t = &ctx->cfg->tls.server;
+    ctx->n_certs = t->n_certs < ACME_CERTS_MAX ? t->n_certs : ACME_CERTS_MAX;
+    for (unsigned i = 0; i < ctx->n_certs; i++) {
+        struct acme_cert_state *c = &ctx->certs[i];
+        char file[ACME_STATE_NAME_MAX], text[96];
+        *c = (struct acme_cert_state){.index = i, .name = t->certs[i].server_name};
+        if (acme_state_file(c->name, ".sched", file, sizeof file) == 0 &&
+            acme_state_read(ctx->dfd, file, text, sizeof text) > 0 &&
+            sscanf(text, "%u %" SCNd64 " %" SCNu64, &c->failures, &c->last_failure_s, &c->orders) != 3)
+            c->failures = 0, c->last_failure_s = 0, c->orders = 0;
+        memset(&m, 0, sizeof m);
+        if (certs_load_one(ctx, c, &m))
+            ctx->send_cert(ctx, &m);
+        explicit_bzero(m.key, sizeof m.key);
+        certs_schedule(c, (int64_t)time(NULL));
+    }
+}
+
+unsigned acme_certs_next(const struct acme_ctx *ctx, int64_t *at_s)
+{
+    unsigned best = 0;
+    for (unsigned i = 1; i < ctx->n_certs; i++)
+        if (ctx->certs[i].next_s < ctx->certs[best].next_s)
+            best = i;
+    *at_s = ctx->n_certs ? ctx->certs[best].next_s : INT64_MAX;
+    return best;
+}
+
+/* ---- one order -------------------------------------------------------------------------------------- */
+
+/* A new key and its CSR (base64url) for c. */
+static struct tls_acme_key *certs_key_and_csr(const struct acme_ctx *ctx, const struct acme_cert_state *c,
+                                              char *csr64, size_t cap, char *err, size_t err_len)
+{
+    struct tls_acme_key *k = NULL;
+    uint8_t der[TLS_ACME_CSR_MAX];
+    size_t len = 0;
+    const char *names[] = {c->name};
+    if (tls_acme_key_generate((enum tls_acme_key_type)ctx->cfg->tls.acme.key_type, &k, err, err_len) < 0)
+        return NULL;
+    if (tls_acme_csr(k, names, 1, der, sizeof der, &len, err, err_len) < 0 || !b64url_encode(der, len, csr64, cap)) {
+        tls_acme_key_free(k);
+        return NULL;
+    }
+    return k;
+}
+
+static void certs_failed(struct acme_cert_state *c, enum acme_fail why, const char *detail)
+{
+    char n[16];
+    c->failures++;
+    c->last_failure_s = (int64_t)time(NULL);
+    c->fails[why < ACME_FAIL_COUNT ? why : ACME_FAIL_INTERNAL]++;
+    snprintf(n, sizeof n, "%u", c->failures);
+    log_event(LOG_LEVEL_ERROR, "acme_order_failed", "name", c->name, "reason", acme_fail_name(why), "detail", detail,
+              "failures_in_a_row", n, LOG_END);
+}
+
+/* The chain issued for c with key k: checked, saved, handed over. */
+static void certs_issued(struct acme_ctx *ctx, struct acme_cert_state *c, const struct acme_order *o,
+                         const struct tls_acme_key *k)
+{
+    static struct acme_cert_msg m;
+    char err[256], file[ACME_STATE_NAME_MAX];
+    size_t cl;
+    const char *chain = acme_order_chain(o, &cl);
+    memset(&m, 0, sizeof m);
+    size_t kl = tls_acme_key_pem(k, m.key, sizeof m.key);
+    const char *names[] = {c->name};
+    enum tls_acme_key_type type = (enum tls_acme_key_type)ctx->cfg->tls.acme.key_type;
+    struct tls_acme_cert_info info;
+    if (!chain || kl == 0 || cl >= sizeof m.chain ||
+        tls_acme_cert_check(chain, cl, m.key, kl, type, names, 1, NULL, (int64_t)time(NULL), &info, err,
+                            sizeof err) < 0) {
+        certs_failed(c, ACME_FAIL_REFUSED, kl ? err : "the key does not fit");
+        return;
+    }
+    m.index = c->index;
+    m.key_type = (uint32_t)type;
+    m.chain_len = (uint32_t)cl;
+    m.key_len = (uint32_t)kl;
+    memcpy(m.chain, chain, cl);
+    snprintf(m.name, sizeof m.name, "%s", c->name);
+    if (acme_state_file(c->name, ".key", file, sizeof file) < 0 || acme_state_write(ctx->dfd, file, m.key, kl) < 0 ||
+        acme_state_file(c->name, ".crt", file, sizeof file) < 0 || acme_state_write(ctx->dfd, file, chain, cl) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", file, "error", strerror(errno), LOG_END);
+    ctx->send_cert(ctx, &m);
+    explicit_bzero(m.key, sizeof m.key);
+    c->have = true;
+    c->not_before_s = info.not_before_s;
+    c->not_after_s = info.not_after_s;
+    c->failures = 0;
+    c->orders++;
+    char until[32];
+    snprintf(until, sizeof until, "%" PRId64, info.not_after_s);
+    log_event(LOG_LEVEL_INFO, "acme_certificate_issued", "name", c->name, "not_after", until, LOG_END);
+}
+
+void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
+{
+    static struct acme_order o;
+    char csr64[ACME_CSR_B64_MAX], err[256];
+    log_event(LOG_LEVEL_INFO, "acme_order_started", "name", c->name, "directory", ctx->cfg->tls.acme.directory,
+              LOG_END);
+    struct tls_acme_key *k = certs_key_and_csr(ctx, c, csr64, sizeof csr64, err, sizeof err);
+    if (!k) {
+        certs_failed(c, ACME_FAIL_INTERNAL, err);
+    } else {
+        const char *names[] = {c->name};
+        char kid_before[ACME_URL_MAX];
+        snprintf(kid_before, sizeof kid_before, "%s", ctx->acct.kid);
+        struct acme_order_params p = {.directory = ctx->cfg->tls.acme.directory,
+                                      .names = names,
+                                      .n_names = 1,
+                                      .csr_b64url = csr64,
+                                      .thumbprint = ctx->acct.thumbprint,
+                                      .kid = ctx->acct.kid,
+                                      .contact = ctx->cfg->tls.acme.contact,
+                                      .prefer = {ACME_CHAL_HTTP01},
+                                      .n_prefer = 1,
+                                      .now_ms = certs_mono_ms(),
+                                      .timeout_ms = (int64_t)ctx->cfg->tls.acme.order_timeout_ms};
+        const char *detail = "";
+        if (acme_order_init(&o, &p) == 0)
+            acme_client_run(ctx->http, &o, &ctx->acct, &ctx->hooks);
+        if (strcmp(kid_before, ctx->acct.kid) != 0)
+            certs_save_account(ctx);
+        enum acme_fail f = acme_order_failure(&o, &detail);
+        if (f == ACME_FAIL_COUNT)
+            certs_issued(ctx, c, &o, k);
+        else
+            certs_failed(c, f, detail);
+        tls_acme_key_free(k);
+    }
+    certs_save_sched(ctx, c);
+    certs_schedule(c, (int64_t)time(NULL));
+}
+
+void acme_certs_status(const struct acme_ctx *ctx, struct acme_status_msg *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n = ctx->n_certs;
+    for (unsigned i = 0; i < ctx->n_certs; i++) {
+        const struct acme_cert_state *c = &ctx->certs[i];
+        struct acme_cert_status *s = &out->c[i];
+        snprintf(s->name, sizeof s->name, "%s", c->name);
+        s->not_after_s = c->have ? c->not_after_s : 0;
+        s->next_order_s = c->next_s;
+        s->orders = c->orders;
+        memcpy(s->failures, c->fails, sizeof s->failures);
+    }
+}

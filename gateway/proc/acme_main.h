@@ -1,0 +1,74 @@
+/*
+ * acme_main: the ACME process (`rampart --acme`, exec'd by the parent:
+ * gateway/proc/parent_acme.h). It alone talks to the ACME server, holds the
+ * account key, makes each certificate's key pair and CSR, and hands what
+ * is issued to the parent, which checks it, writes it where [tls] says and
+ * reloads (the key holder of the reload reads the new key from there).
+ *
+ * Life: CONFIG from the parent on CHILD_IPC_FD; the CA that verifies the
+ * ACME server read into memory, the state directory opened, one resolver
+ * lookup of the server (so the resolver's modules are loaded), then its
+ * uids switched to [tls] acme_user, Landlock and seccomp
+ * (sandbox_acme_landlock, sandbox_acme_seccomp). Then, for ever: the
+ * certificate whose next order is due is ordered (acme_certs.c), one at a
+ * time; between orders it waits on its parent's socket, and exits when
+ * that closes or says DRAIN.
+ *
+ * What it sends (gateway/acme/acme_msg.h): ACME_TOKEN to publish a
+ * challenge answer, then waits for the parent's ACME_ACK (at most
+ * ACME_PUBLISH_WAIT_MS) before it asks the server to validate; ACME_CERT
+ * for each certificate issued, and at start for each one the state
+ * directory holds that is still valid (the parent writes it only if its
+ * file differs); ACME_STATUS after every change, for /metrics.
+ *
+ * One thread of its own (libcurl's resolver adds one per lookup).
+ */
+#ifndef RAMPART_GATEWAY_PROC_ACME_MAIN_H
+#define RAMPART_GATEWAY_PROC_ACME_MAIN_H
+
+#include "gateway/acme/acme_client.h"
+#include "gateway/acme/acme_msg.h"
+#include "gateway/config/config.h"
+
+#define ACME_ARGV_FLAG       "--acme" /* hidden command-line mode of `rampart` */
+#define ACME_CONFIG_WAIT_MS  5000     /* the parent sends the config right after exec */
+#define ACME_PUBLISH_WAIT_MS 5000     /* the parent's ACME_ACK of a published answer */
+#define ACME_IDLE_WAKE_MS    60000    /* between orders, the schedule is looked at this often */
+
+/* One certificate of [tls] as the ACME process knows it. */
+struct acme_cert_state {
+    unsigned index; /* of its [tls] certificate line */
+    const char *name;
+    bool have; /* an issued certificate, still valid, in the state directory */
+    int64_t not_before_s, not_after_s;
+    unsigned failures; /* orders failed in a row */
+    int64_t last_failure_s, next_s;
+    uint64_t orders;
+    uint64_t fails[ACME_FAIL_COUNT];
+};
+
+/* What acme_certs.c works with; acme_main.c fills it. */
+struct acme_ctx {
+    const struct config *cfg;
+    int dfd; /* the state directory */
+    struct acme_http *http;
+    struct acme_account acct;
+    struct acme_client_hooks hooks;
+    struct acme_cert_state certs[ACME_CERTS_MAX];
+    unsigned n_certs;
+    void (*send_cert)(struct acme_ctx *ctx, const struct acme_cert_msg *m);
+};
+
+/* acme_certs.c: the account (made, or read from the state directory),
+ * each certificate's saved state, and one order. 0 or -1 with err. */
+int acme_certs_account(struct acme_ctx *ctx, char *err, size_t err_len);
+void acme_certs_load(struct acme_ctx *ctx);
+/* The certificate due first (its index in ctx->certs) and when. */
+unsigned acme_certs_next(const struct acme_ctx *ctx, int64_t *at_s);
+void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c);
+void acme_certs_status(const struct acme_ctx *ctx, struct acme_status_msg *out);
+
+/* Entry point of `rampart --acme`. */
+int acme_main(void);
+
+#endif /* RAMPART_GATEWAY_PROC_ACME_MAIN_H */

@@ -1,0 +1,254 @@
+/*
+ * parent_acme: the ACME process as the parent keeps it, and what it
+ * says. See parent_acme.h.
+ */
+#include "gateway/proc/parent_acme.h"
+
+#include "common/log.h"
+#include "gateway/proc/acme_main.h"
+#include "gateway/proc/child.h"
+#include "gateway/proc/ipc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static void acme_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
+
+static void acme_respawn_fire(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    parent_acme_start(t->arg);
+}
+
+int parent_acme_init(struct parent_acme *pa, struct loop *loop, const struct config *cfg, bool drop, char *err,
+                     size_t err_len)
+{
+    pa->loop = loop;
+    pa->cfg = cfg;
+    pa->io.fd = -1;
+    pa->respawn = (struct loop_timer){.fn = acme_respawn_fire, .arg = pa};
+    pa->respawn_ms = PARENT_ACME_RESPAWN_MS;
+    pa->user = (struct sandbox_child){.role = "acme"};
+    pa->root = geteuid() == 0;
+    snprintf(pa->user_name, sizeof pa->user_name, "%s", cfg->tls.acme.user);
+    if (!drop)
+        return 0;
+    return sandbox_child_user(cfg->tls.acme.user, "acme", &pa->user, err, err_len);
+}
+
+void parent_acme_start(struct parent_acme *pa)
+{
+    char err[256];
+    if (!pa->loop || !pa->cfg->tls.acme.enabled || pa->pid > 0)
+        return;
+    /* the parent's filter pinned the users its children may become at
+     * start: another ACME user (or ACME turned on) needs a restart */
+    if (pa->root && (!pa->user.drop || strcmp(pa->user_name, pa->cfg->tls.acme.user) != 0)) {
+        log_event(LOG_LEVEL_WARN, "acme_not_started", "reason",
+                  "[tls] acme or acme_user changed by a reload: takes effect at the next restart", LOG_END);
+        return;
+    }
+    int fd = -1;
+    pid_t pid = child_spawn(ACME_ARGV_FLAG, NULL, 0, pa->user.drop ? &pa->user : NULL, &fd, err, sizeof err);
+    if (pid < 0) {
+        log_event(LOG_LEVEL_ERROR, "acme_start_failed", "reason", err, LOG_END);
+        loop_timer_set(pa->loop, &pa->respawn, pa->respawn_ms);
+        return;
+    }
+    pa->pid = pid;
+    pa->io = (struct loop_io){.fd = fd, .fn = acme_on_ipc, .arg = pa};
+    if (ipc_send(fd, IPC_CONFIG, pa->cfg, sizeof *pa->cfg) < 0 || loop_watch(pa->loop, &pa->io, LOOP_READ) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_start_failed", "reason", strerror(errno), LOG_END);
+    char p[16];
+    snprintf(p, sizeof p, "%d", (int)pid);
+    log_event(LOG_LEVEL_INFO, "acme_started", "pid", p, "user", pa->user.drop ? pa->cfg->tls.acme.user : "(parent's)",
+              LOG_END);
+}
+
+static void acme_close(struct parent_acme *pa)
+{
+    if (!pa->loop || pa->io.fd < 0)
+        return;
+    loop_unwatch(pa->loop, &pa->io);
+    close(pa->io.fd);
+    pa->io.fd = -1;
+}
+
+void parent_acme_stop(struct parent_acme *pa)
+{
+    if (!pa->loop)
+        return;
+    loop_timer_clear(pa->loop, &pa->respawn);
+    acme_close(pa);
+    if (pa->pid > 0)
+        sandbox_signal_relay(pa->pid, SIGKILL);
+}
+
+bool parent_acme_reaped(struct parent_acme *pa, pid_t pid, const char *how)
+{
+    if (pa->pid <= 0 || pid != pa->pid)
+        return false;
+    char p[16], d[24];
+    snprintf(p, sizeof p, "%d", (int)pid);
+    snprintf(d, sizeof d, "%llums", (unsigned long long)pa->respawn_ms);
+    pa->pid = 0;
+    acme_close(pa);
+    if (pa->tokens.n) { /* its answers die with it */
+        pa->tokens.n = 0;
+        pa->tokens_changed(pa->arg);
+    }
+    if (!pa->cfg->tls.acme.enabled)
+        return true;
+    log_event(LOG_LEVEL_WARN, "acme_exited", "pid", p, "how", how, "restart_in", d, LOG_END);
+    loop_timer_set(pa->loop, &pa->respawn, pa->respawn_ms);
+    pa->respawn_ms = pa->respawn_ms * 2 > PARENT_ACME_RESPAWN_MAX_MS ? PARENT_ACME_RESPAWN_MAX_MS : pa->respawn_ms * 2;
+    return true;
+}
+
+void parent_acme_reload(struct parent_acme *pa, const struct config *cfg)
+{
+    bool changed = memcmp(&cfg->tls.acme, &pa->cfg->tls.acme, sizeof cfg->tls.acme) != 0 ||
+                   cfg->tls.server.n_certs != pa->cfg->tls.server.n_certs ||
+                   memcmp(cfg->tls.server.certs, pa->cfg->tls.server.certs, sizeof cfg->tls.server.certs) != 0;
+    pa->cfg = cfg;
+    if (!changed)
+        return;
+    if (pa->pid > 0) { /* the next one starts with cfg once this one is reaped */
+        acme_close(pa);
+        sandbox_signal_relay(pa->pid, SIGKILL);
+        pa->respawn_ms = PARENT_ACME_RESPAWN_MS;
+        return;
+    }
+    parent_acme_start(pa);
+}
+
+void parent_acme_report(const struct parent_acme *pa, int relay_fd)
+{
+    if (!pa->cfg->tls.acme.enabled)
+        return;
+    ipc_send(relay_fd, IPC_ACME_TOKENS, &pa->tokens, sizeof pa->tokens);
+    if (pa->have_status)
+        ipc_send(relay_fd, IPC_ACME_STATUS, &pa->status, sizeof pa->status);
+}
+
+/* ---- what it says ------------------------------------------------------------------------------------ */
+
+static bool acme_name_ours(const struct config *cfg, const char *name)
+{
+    for (unsigned i = 0; i < cfg->tls.server.n_certs; i++)
+        if (strcasecmp(cfg->tls.server.certs[i].server_name, name) == 0)
+            return true;
+    return false;
+}
+
+/* The table after t (checked): 1 changed, 0 not, -1 full. */
+static int acme_tokens_apply(struct acme_token_set *s, const struct acme_token *t)
+{
+    for (uint32_t i = 0; i < s->n; i++) {
+        if (strcmp(s->t[i].token, t->token) != 0)
+            continue;
+        if (t->op == ACME_TOKEN_WITHDRAW)
+            s->t[i] = s->t[--s->n];
+        else
+            s->t[i] = *t, s->t[i].op = 0, s->t[i].seq = 0;
+        return 1;
+    }
+    if (t->op == ACME_TOKEN_WITHDRAW)
+        return 0;
+    if (s->n == ACME_TOKENS_MAX)
+        return -1;
+    s->t[s->n] = *t;
+    s->t[s->n].op = 0;
+    s->t[s->n++].seq = 0;
+    return 1;
+}
+
+static void acme_on_token(struct parent_acme *pa, const void *payload)
+{
+    struct acme_token t;
+    const char *why = NULL;
+    memcpy(&t, payload, sizeof t);
+    struct acme_ack ack = {.seq = t.seq, .ok = 0};
+    int rc = -1;
+    if (acme_msg_token_check(&t, true, &why) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_token_refused", "reason", why, LOG_END);
+    else if (!acme_name_ours(pa->cfg, t.identifier))
+        log_event(LOG_LEVEL_ERROR, "acme_token_refused", "reason", "not a name of [tls]", "name", t.identifier,
+                  LOG_END);
+    else if ((rc = acme_tokens_apply(&pa->tokens, &t)) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_token_refused", "reason", "too many answers published", LOG_END);
+    if (rc > 0)
+        pa->tokens_changed(pa->arg); /* the relays have it before the server is told to look */
+    ack.ok = rc >= 0;
+    if (t.op == ACME_TOKEN_PUBLISH && rc >= 0)
+        log_event(LOG_LEVEL_INFO, "acme_challenge_published", "name", t.identifier, "type",
+                  acme_challenge_type_name((enum acme_challenge_type)t.type), LOG_END);
+    ipc_send(pa->io.fd, IPC_ACME_ACK, &ack, sizeof ack);
+}
+
+static void acme_on_cert(struct parent_acme *pa, const void *payload)
+{
+    static struct acme_cert_msg m;
+    const char *why = NULL;
+    char err[256];
+    memcpy(&m, payload, sizeof m);
+    int rc = parent_acme_install(pa->cfg, &m, &why, err, sizeof err);
+    explicit_bzero(m.key, sizeof m.key);
+    if (rc < 0) {
+        pa->refused_total++;
+        log_event(LOG_LEVEL_ERROR, "acme_certificate_refused", "name", m.name, "reason", why, "detail",
+                  err[0] ? err : NULL, LOG_END);
+        return;
+    }
+    if (rc == 0)
+        return; /* what the files hold already (the ACME process's start) */
+    pa->installed_total++;
+    log_event(LOG_LEVEL_INFO, "acme_certificate_installed", "name", m.name, "effect",
+              "reloading: the new relay serves it, the old one drains", LOG_END);
+    pa->installed(pa->arg);
+}
+
+static void acme_on_message(void *arg, struct ipc_msg *msg)
+{
+    struct parent_acme *pa = arg;
+    switch (msg->type) {
+    case IPC_ACME_TOKEN: acme_on_token(pa, msg->payload); break;
+    case IPC_ACME_CERT: acme_on_cert(pa, msg->payload); break;
+    case IPC_ACME_STATUS: {
+        const char *why = NULL;
+        memcpy(&pa->status, msg->payload, sizeof pa->status);
+        pa->have_status = acme_msg_status_check(&pa->status, &why) == 0;
+        if (pa->have_status)
+            pa->respawn_ms = PARENT_ACME_RESPAWN_MS; /* it runs: the backoff starts over */
+        pa->tokens_changed(pa->arg);
+        break;
+    }
+    case IPC_FATAL: {
+        char why[IPC_TEXT_MAX + 1];
+        snprintf(why, sizeof why, "%.*s", (int)msg->len, (const char *)msg->payload);
+        log_event(LOG_LEVEL_ERROR, "acme_failed", "reason", why, LOG_END);
+        break;
+    }
+    default:
+        ipc_msg_close_fds(msg);
+        log_event(LOG_LEVEL_WARN, "ipc_unexpected", "from", "acme", "type", ipc_type_name(msg->type), LOG_END);
+    }
+}
+
+static void acme_on_ipc(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)loop, (void)events;
+    struct parent_acme *pa = io->arg;
+    const char *why = NULL;
+    if (ipc_receive(io->fd, acme_on_message, pa, &why) == 0)
+        return;
+    if (why)
+        log_event(LOG_LEVEL_ERROR, "ipc_error", "from", "acme", "reason", why, LOG_END);
+    acme_close(pa); /* it is reaped, then started again */
+    if (pa->pid > 0)
+        sandbox_signal_relay(pa->pid, SIGKILL);
+}
