@@ -233,6 +233,7 @@ static void order_on_error(struct acme_order *o, const struct acme_resp *r)
         return;
     }
     if (strcmp(p.type, ACME_ERR_PREFIX "badNonce") == 0) {
+        o->bad_nonces_total++;
         if (++o->bad_nonces <= ACME_BADNONCE_RETRIES)
             return; /* same step again, with the answer's nonce (or a fresh one) */
         order_fail(o, ACME_FAIL_BAD_NONCE, "%u badNonce answers in a row", o->bad_nonces);

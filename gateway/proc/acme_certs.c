@@ -177,15 +177,16 @@ static struct tls_acme_key *certs_key_and_csr(const struct acme_ctx *ctx, const 
     return k;
 }
 
-static void certs_failed(struct acme_cert_state *c, enum acme_fail why, const char *detail)
+static void certs_failed(struct acme_cert_state *c, enum acme_fail why, const char *detail, unsigned bad_nonces)
 {
-    char n[16];
+    char n[16], b[16];
+    snprintf(b, sizeof b, "%u", bad_nonces);
     c->failures++;
     c->last_failure_s = (int64_t)time(NULL);
     c->fails[why < ACME_FAIL_COUNT ? why : ACME_FAIL_INTERNAL]++;
     snprintf(n, sizeof n, "%u", c->failures);
     log_event(LOG_LEVEL_ERROR, "acme_order_failed", "name", c->name, "reason", acme_fail_name(why), "detail", detail,
-              "failures_in_a_row", n, LOG_END);
+              "failures_in_a_row", n, "bad_nonces_retried", b, LOG_END);
 }
 
 /* The chain issued for c with key k: checked, saved, handed over. */
@@ -204,7 +205,7 @@ static void certs_issued(struct acme_ctx *ctx, struct acme_cert_state *c, const 
     if (!chain || kl == 0 || cl >= sizeof m.chain ||
         tls_acme_cert_check(chain, cl, m.key, kl, type, names, 1, NULL, (int64_t)time(NULL), &info, err,
                             sizeof err) < 0) {
-        certs_failed(c, ACME_FAIL_REFUSED, kl ? err : "the key does not fit");
+        certs_failed(c, ACME_FAIL_REFUSED, kl ? err : "the key does not fit", o->bad_nonces_total);
         return;
     }
     m.index = c->index;
@@ -223,9 +224,11 @@ static void certs_issued(struct acme_ctx *ctx, struct acme_cert_state *c, const 
     c->not_after_s = info.not_after_s;
     c->failures = 0;
     c->orders++;
-    char until[32];
+    char until[32], b[16];
     snprintf(until, sizeof until, "%" PRId64, info.not_after_s);
-    log_event(LOG_LEVEL_INFO, "acme_certificate_issued", "name", c->name, "not_after", until, LOG_END);
+    snprintf(b, sizeof b, "%u", o->bad_nonces_total);
+    log_event(LOG_LEVEL_INFO, "acme_certificate_issued", "name", c->name, "not_after", until, "bad_nonces_retried",
+              b, LOG_END);
 }
 
 void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
@@ -236,7 +239,7 @@ void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
               LOG_END);
     struct tls_acme_key *k = certs_key_and_csr(ctx, c, csr64, sizeof csr64, err, sizeof err);
     if (!k) {
-        certs_failed(c, ACME_FAIL_INTERNAL, err);
+        certs_failed(c, ACME_FAIL_INTERNAL, err, 0);
     } else {
         const char *names[] = {c->name};
         char kid_before[ACME_URL_MAX];
@@ -261,7 +264,7 @@ void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
         if (f == ACME_FAIL_COUNT)
             certs_issued(ctx, c, &o, k);
         else
-            certs_failed(c, f, detail);
+            certs_failed(c, f, detail, o.bad_nonces_total);
         tls_acme_key_free(k);
     }
     certs_save_sched(ctx, c);
