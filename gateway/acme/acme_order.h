@@ -130,8 +130,8 @@ struct acme_order {
     struct acme_order_obj ord;
     struct acme_authz_obj authz; /* the authorization being worked on */
     unsigned authz_i, chal_i;
-    unsigned bad_nonces;            /* in a row */
-    unsigned bad_nonces_total;      /* retried in this order, for the log */
+    unsigned bad_nonces;       /* in a row */
+    unsigned bad_nonces_total; /* retried in this order, for the log */
     int64_t next_at_ms, poll_ms;
     unsigned requests; /* made so far, for the log */
     struct acme_published published[ACME_AUTHZ_MAX];

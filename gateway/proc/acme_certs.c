@@ -79,10 +79,12 @@ static void certs_save_account(struct acme_ctx *ctx)
 static void certs_save_sched(struct acme_ctx *ctx, const struct acme_cert_state *c)
 {
     char file[ACME_STATE_NAME_MAX], text[96];
-    int n = snprintf(text, sizeof text, "%u %" PRId64 " %" PRIu64 "\n", c->failures, c->last_failure_s, c->orders);
+    int n = snprintf(text, sizeof text, "%u %" PRId64 " %" PRIu64 "\n", c->failures, c->last_failure_s,
+                     c->orders);
     if (acme_state_file(c->name, ".sched", file, sizeof file) == 0 &&
         acme_state_write(ctx->dfd, file, text, (size_t)n) < 0)
-        log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", file, "error", strerror(errno), LOG_END);
+        log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", file, "error", strerror(errno),
+                  LOG_END);
 }
 
 static void certs_schedule(struct acme_cert_state *c, int64_t now_s)
@@ -111,8 +113,8 @@ static bool certs_load_one(struct acme_ctx *ctx, struct acme_cert_state *c, stru
     struct tls_acme_cert_info info;
     const char *names[] = {c->name};
     enum tls_acme_key_type type = (enum tls_acme_key_type)ctx->cfg->tls.acme.key_type;
-    if (tls_acme_cert_check(m->chain, (size_t)cl, m->key, (size_t)kl, type, names, 1, NULL, (int64_t)time(NULL),
-                            &info, err, sizeof err) < 0) {
+    if (tls_acme_cert_check(m->chain, (size_t)cl, m->key, (size_t)kl, type, names, 1, NULL,
+                            (int64_t)time(NULL), &info, err, sizeof err) < 0) {
         log_event(LOG_LEVEL_WARN, "acme_saved_certificate_unusable", "name", c->name, "reason", err, LOG_END);
         return false;
     }
@@ -170,14 +172,16 @@ static struct tls_acme_key *certs_key_and_csr(const struct acme_ctx *ctx, const 
     const char *names[] = {c->name};
     if (tls_acme_key_generate((enum tls_acme_key_type)ctx->cfg->tls.acme.key_type, &k, err, err_len) < 0)
         return NULL;
-    if (tls_acme_csr(k, names, 1, der, sizeof der, &len, err, err_len) < 0 || !b64url_encode(der, len, csr64, cap)) {
+    if (tls_acme_csr(k, names, 1, der, sizeof der, &len, err, err_len) < 0 ||
+        !b64url_encode(der, len, csr64, cap)) {
         tls_acme_key_free(k);
         return NULL;
     }
     return k;
 }
 
-static void certs_failed(struct acme_cert_state *c, enum acme_fail why, const char *detail, unsigned bad_nonces)
+static void certs_failed(struct acme_cert_state *c, enum acme_fail why, const char *detail,
+                         unsigned bad_nonces)
 {
     char n[16], b[16];
     snprintf(b, sizeof b, "%u", bad_nonces);
@@ -185,8 +189,8 @@ static void certs_failed(struct acme_cert_state *c, enum acme_fail why, const ch
     c->last_failure_s = (int64_t)time(NULL);
     c->fails[why < ACME_FAIL_COUNT ? why : ACME_FAIL_INTERNAL]++;
     snprintf(n, sizeof n, "%u", c->failures);
-    log_event(LOG_LEVEL_ERROR, "acme_order_failed", "name", c->name, "reason", acme_fail_name(why), "detail", detail,
-              "failures_in_a_row", n, "bad_nonces_retried", b, LOG_END);
+    log_event(LOG_LEVEL_ERROR, "acme_order_failed", "name", c->name, "reason", acme_fail_name(why), "detail",
+              detail, "failures_in_a_row", n, "bad_nonces_retried", b, LOG_END);
 }
 
 /* The chain issued for c with key k: checked, saved, handed over. */
@@ -214,9 +218,12 @@ static void certs_issued(struct acme_ctx *ctx, struct acme_cert_state *c, const 
     m.key_len = (uint32_t)kl;
     memcpy(m.chain, chain, cl);
     snprintf(m.name, sizeof m.name, "%s", c->name);
-    if (acme_state_file(c->name, ".key", file, sizeof file) < 0 || acme_state_write(ctx->dfd, file, m.key, kl) < 0 ||
-        acme_state_file(c->name, ".crt", file, sizeof file) < 0 || acme_state_write(ctx->dfd, file, chain, cl) < 0)
-        log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", file, "error", strerror(errno), LOG_END);
+    if (acme_state_file(c->name, ".key", file, sizeof file) < 0 ||
+        acme_state_write(ctx->dfd, file, m.key, kl) < 0 ||
+        acme_state_file(c->name, ".crt", file, sizeof file) < 0 ||
+        acme_state_write(ctx->dfd, file, chain, cl) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", file, "error", strerror(errno),
+                  LOG_END);
     ctx->send_cert(ctx, &m);
     explicit_bzero(m.key, sizeof m.key);
     c->have = true;
@@ -227,16 +234,16 @@ static void certs_issued(struct acme_ctx *ctx, struct acme_cert_state *c, const 
     char until[32], b[16];
     snprintf(until, sizeof until, "%" PRId64, info.not_after_s);
     snprintf(b, sizeof b, "%u", o->bad_nonces_total);
-    log_event(LOG_LEVEL_INFO, "acme_certificate_issued", "name", c->name, "not_after", until, "bad_nonces_retried",
-              b, LOG_END);
+    log_event(LOG_LEVEL_INFO, "acme_certificate_issued", "name", c->name, "not_after", until,
+              "bad_nonces_retried", b, LOG_END);
 }
 
 void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
 {
     static struct acme_order o;
     char csr64[ACME_CSR_B64_MAX], err[256];
-    log_event(LOG_LEVEL_INFO, "acme_order_started", "name", c->name, "directory", ctx->cfg->tls.acme.directory,
-              LOG_END);
+    log_event(LOG_LEVEL_INFO, "acme_order_started", "name", c->name, "directory",
+              ctx->cfg->tls.acme.directory, LOG_END);
     struct tls_acme_key *k = certs_key_and_csr(ctx, c, csr64, sizeof csr64, err, sizeof err);
     if (!k) {
         certs_failed(c, ACME_FAIL_INTERNAL, err, 0);

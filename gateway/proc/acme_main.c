@@ -110,7 +110,8 @@ static void main_send_cert(struct acme_ctx *c, const struct acme_cert_msg *m)
 {
     (void)c;
     if (ipc_send(CHILD_IPC_FD, IPC_ACME_CERT, m, sizeof *m) < 0)
-        log_event(LOG_LEVEL_ERROR, "acme_handover_failed", "name", m->name, "error", strerror(errno), LOG_END);
+        log_event(LOG_LEVEL_ERROR, "acme_handover_failed", "name", m->name, "error", strerror(errno),
+                  LOG_END);
 }
 
 static void main_send_status(void)
@@ -149,7 +150,9 @@ static char *main_read_ca(const char *path, size_t *len, char *err, size_t err_l
         fclose(f);
     if (n == 0 || n > ACME_HTTP_CA_MAX) {
         snprintf(err, err_len, "acme_ca_file '%s': %s", path,
-                 n ? "larger than 512 KB" : f ? "empty" : strerror(errno));
+                 n   ? "larger than 512 KB"
+                 : f ? "empty"
+                     : strerror(errno));
         free(buf);
         return NULL;
     }
@@ -199,8 +202,8 @@ static int main_sandbox(const struct config *cfg, char *err, size_t err_len)
     if (sandbox_acme_landlock(a->state_dir, ports, 2, &abi, err, err_len) < 0)
         return -1;
     if (abi < 1)
-        log_event(LOG_LEVEL_WARN, "acme_no_landlock", "effect", "the filesystem is not confined (seccomp only)",
-                  LOG_END);
+        log_event(LOG_LEVEL_WARN, "acme_no_landlock", "effect",
+                  "the filesystem is not confined (seccomp only)", LOG_END);
     return sandbox_acme_seccomp(err, err_len);
 }
 
@@ -235,7 +238,8 @@ static void main_loop(void)
             continue;
         }
         int64_t wait_ms = (at_s - now_s) * 1000;
-        main_wait_until(NULL, main_now_ms(NULL) + (wait_ms < ACME_IDLE_WAKE_MS ? wait_ms : ACME_IDLE_WAKE_MS));
+        main_wait_until(NULL,
+                        main_now_ms(NULL) + (wait_ms < ACME_IDLE_WAKE_MS ? wait_ms : ACME_IDLE_WAKE_MS));
     }
 }
 
@@ -275,8 +279,8 @@ int acme_main(void)
     }
     acme_certs_load(&ctx);
     log_event(LOG_LEVEL_INFO, "acme_ready", "directory", cfg.tls.acme.directory, "account",
-              ctx.acct.kid[0] ? ctx.acct.kid : "(new)", "user", geteuid() == 0 ? "(unchanged)" : cfg.tls.acme.user,
-              LOG_END);
+              ctx.acct.kid[0] ? ctx.acct.kid : "(new)", "user",
+              geteuid() == 0 ? "(unchanged)" : cfg.tls.acme.user, LOG_END);
     main_loop();
     return 0;
 }

@@ -24,8 +24,8 @@ static void acme_respawn_fire(struct loop *loop, struct loop_timer *t)
     parent_acme_start(t->arg);
 }
 
-int parent_acme_init(struct parent_acme *pa, struct loop *loop, const struct config *cfg, bool drop, char *err,
-                     size_t err_len)
+int parent_acme_init(struct parent_acme *pa, struct loop *loop, const struct config *cfg, bool drop,
+                     char *err, size_t err_len)
 {
     pa->loop = loop;
     pa->cfg = cfg;
@@ -61,12 +61,13 @@ void parent_acme_start(struct parent_acme *pa)
     }
     pa->pid = pid;
     pa->io = (struct loop_io){.fd = fd, .fn = acme_on_ipc, .arg = pa};
-    if (ipc_send(fd, IPC_CONFIG, pa->cfg, sizeof *pa->cfg) < 0 || loop_watch(pa->loop, &pa->io, LOOP_READ) < 0)
+    if (ipc_send(fd, IPC_CONFIG, pa->cfg, sizeof *pa->cfg) < 0 ||
+        loop_watch(pa->loop, &pa->io, LOOP_READ) < 0)
         log_event(LOG_LEVEL_ERROR, "acme_start_failed", "reason", strerror(errno), LOG_END);
     char p[16];
     snprintf(p, sizeof p, "%d", (int)pid);
-    log_event(LOG_LEVEL_INFO, "acme_started", "pid", p, "user", pa->user.drop ? pa->cfg->tls.acme.user : "(parent's)",
-              LOG_END);
+    log_event(LOG_LEVEL_INFO, "acme_started", "pid", p, "user",
+              pa->user.drop ? pa->cfg->tls.acme.user : "(parent's)", LOG_END);
 }
 
 static void acme_close(struct parent_acme *pa)
@@ -105,15 +106,17 @@ bool parent_acme_reaped(struct parent_acme *pa, pid_t pid, const char *how)
         return true;
     log_event(LOG_LEVEL_WARN, "acme_exited", "pid", p, "how", how, "restart_in", d, LOG_END);
     loop_timer_set(pa->loop, &pa->respawn, pa->respawn_ms);
-    pa->respawn_ms = pa->respawn_ms * 2 > PARENT_ACME_RESPAWN_MAX_MS ? PARENT_ACME_RESPAWN_MAX_MS : pa->respawn_ms * 2;
+    pa->respawn_ms =
+        pa->respawn_ms * 2 > PARENT_ACME_RESPAWN_MAX_MS ? PARENT_ACME_RESPAWN_MAX_MS : pa->respawn_ms * 2;
     return true;
 }
 
 void parent_acme_reload(struct parent_acme *pa, const struct config *cfg)
 {
-    bool changed = memcmp(&cfg->tls.acme, &pa->cfg->tls.acme, sizeof cfg->tls.acme) != 0 ||
-                   cfg->tls.server.n_certs != pa->cfg->tls.server.n_certs ||
-                   memcmp(cfg->tls.server.certs, pa->cfg->tls.server.certs, sizeof cfg->tls.server.certs) != 0;
+    bool changed =
+        memcmp(&cfg->tls.acme, &pa->cfg->tls.acme, sizeof cfg->tls.acme) != 0 ||
+        cfg->tls.server.n_certs != pa->cfg->tls.server.n_certs ||
+        memcmp(cfg->tls.server.certs, pa->cfg->tls.server.certs, sizeof cfg->tls.server.certs) != 0;
     pa->cfg = cfg;
     if (!changed)
         return;
@@ -177,8 +180,8 @@ static void acme_on_token(struct parent_acme *pa, const void *payload)
     if (acme_msg_token_check(&t, true, &why) < 0)
         log_event(LOG_LEVEL_ERROR, "acme_token_refused", "reason", why, LOG_END);
     else if (!acme_name_ours(pa->cfg, t.identifier))
-        log_event(LOG_LEVEL_ERROR, "acme_token_refused", "reason", "not a name of [tls]", "name", t.identifier,
-                  LOG_END);
+        log_event(LOG_LEVEL_ERROR, "acme_token_refused", "reason", "not a name of [tls]", "name",
+                  t.identifier, LOG_END);
     else if ((rc = acme_tokens_apply(&pa->tokens, &t)) < 0)
         log_event(LOG_LEVEL_ERROR, "acme_token_refused", "reason", "too many answers published", LOG_END);
     if (rc > 0)
@@ -235,7 +238,8 @@ static void acme_on_message(void *arg, struct ipc_msg *msg)
     }
     default:
         ipc_msg_close_fds(msg);
-        log_event(LOG_LEVEL_WARN, "ipc_unexpected", "from", "acme", "type", ipc_type_name(msg->type), LOG_END);
+        log_event(LOG_LEVEL_WARN, "ipc_unexpected", "from", "acme", "type", ipc_type_name(msg->type),
+                  LOG_END);
     }
 }
 

@@ -44,7 +44,7 @@ struct parent_acme {
     struct sandbox_child user;
     char user_name[CONFIG_NAME_MAX]; /* the one resolved at start */
     bool root;                       /* the parent runs as root: children change user */
-    pid_t pid; /* 0: not running */
+    pid_t pid;                       /* 0: not running */
     struct loop_io io;
     struct loop_timer respawn;
     uint64_t respawn_ms;
@@ -62,8 +62,8 @@ struct parent_acme {
 int parent_acme_prepare(const struct config *cfg, bool root, char *err, size_t err_len);
 
 /* `drop` false: not root, the ACME process keeps the parent's user. */
-int parent_acme_init(struct parent_acme *pa, struct loop *loop, const struct config *cfg, bool drop, char *err,
-                     size_t err_len);
+int parent_acme_init(struct parent_acme *pa, struct loop *loop, const struct config *cfg, bool drop,
+                     char *err, size_t err_len);
 /* With acme = yes: the ACME process runs (started, or left running). */
 void parent_acme_start(struct parent_acme *pa);
 /* The parent's config is now cfg: a change of [tls] acme_* or the

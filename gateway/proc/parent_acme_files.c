@@ -62,12 +62,14 @@ static int files_state_dir(const struct config_acme *a, bool root, char *err, si
     if ((!owned && chown(a->state_dir, pw->pw_uid, pw->pw_gid) < 0) ||
         ((st.st_mode & 0777) != 0700 && chmod(a->state_dir, 0700) < 0))
         return snprintf(err, err_len, "[tls] acme_state_dir '%s': %s (owned by the ACME user, mode 0700)",
-                        a->state_dir, strerror(errno)), -1;
+                        a->state_dir, strerror(errno)),
+               -1;
     return 0;
 }
 
 /* A self-signed certificate for c's name until ACME brings one. */
-static int files_placeholder(const struct config *cfg, const struct tls_cert_config *c, char *err, size_t err_len)
+static int files_placeholder(const struct config *cfg, const struct tls_cert_config *c, char *err,
+                             size_t err_len)
 {
     static uint8_t pem[TLS_ACME_CERT_PEM_MAX];
     char key[TLS_ACME_KEY_PEM_MAX];
@@ -83,7 +85,8 @@ static int files_placeholder(const struct config *cfg, const struct tls_cert_con
     tls_acme_key_free(k);
     if (rc == 0 && (kl == 0 || files_write(c->key_file, key, kl, 0600) < 0 ||
                     files_write(c->cert_file, pem, len, 0644) < 0)) {
-        snprintf(err, err_len, "placeholder for '%s' (%s): %s", c->server_name, c->cert_file, strerror(errno));
+        snprintf(err, err_len, "placeholder for '%s' (%s): %s", c->server_name, c->cert_file,
+                 strerror(errno));
         rc = -1;
     }
     explicit_bzero(key, sizeof key);
@@ -100,7 +103,8 @@ int parent_acme_prepare(const struct config *cfg, bool root, char *err, size_t e
     if (files_state_dir(&cfg->tls.acme, root, err, err_len) < 0)
         return -1;
     for (unsigned i = 0; i < cfg->tls.server.n_certs; i++)
-        if (config_acme_may_create(cfg, i) && files_placeholder(cfg, &cfg->tls.server.certs[i], err, err_len) < 0)
+        if (config_acme_may_create(cfg, i) &&
+            files_placeholder(cfg, &cfg->tls.server.certs[i], err, err_len) < 0)
             return -1;
     return 0;
 }
@@ -130,8 +134,8 @@ int parent_acme_install(const struct config *cfg, const struct acme_cert_msg *m,
         return *why = "a key of another type than acme_key_type", -1;
     const char *names[] = {c->server_name};
     struct tls_acme_cert_info info;
-    if (tls_acme_cert_check(m->chain, m->chain_len, m->key, m->key_len, (enum tls_acme_key_type)m->key_type, names,
-                            1, NULL, (int64_t)time(NULL), &info, err, err_len) < 0)
+    if (tls_acme_cert_check(m->chain, m->chain_len, m->key, m->key_len, (enum tls_acme_key_type)m->key_type,
+                            names, 1, NULL, (int64_t)time(NULL), &info, err, err_len) < 0)
         return *why = "the certificate does not pass its checks", -1;
     if (files_same(c->cert_file, m->chain, m->chain_len))
         return 0;

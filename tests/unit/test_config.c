@@ -739,6 +739,76 @@ static void test_bgp_section(void **state)
 
 /* A disabled instance takes part in no rule: it may repeat another's VRID
  * and addresses (the operator parks a copy). */
+/* [tls] acme_*: a valid set loads without the certificate files (ACME
+ * writes them), each bad value is reported at its line. */
+#define ACME_HEAD                                                                                            \
+    "[gateway]\nlisten_http = 127.0.0.1:18080\n[tls]\n"                                                      \
+    "certificate = www.foobar.com @DIR@/acme.crt @DIR@/acme.key\nacme = yes\n"
+#define ACME_TAIL "[backend web-01]\naddress = 198.19.0.11\n"
+
+static void expect_first_error(const char *text, const char *message)
+{
+    write_config(text);
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (c) {
+        config_free(c);
+        fail_msg("loaded, but expected: %s", message);
+    }
+    char expected[512];
+    expand(message, expected, sizeof expected);
+    if (strncmp(e.msg[0] + strlen(path), expected, strlen(expected)) != 0)
+        fail_msg("got '%s', expected '%s...'", e.msg[0] + strlen(path), expected);
+}
+
+static void test_acme_keys(void **state)
+{
+    (void)state;
+    write_config(ACME_HEAD
+                 "acme_directory = https://acme.test:14000/dir\nacme_contact = mailto:ops@foobar.com\n"
+                 "acme_key_type = rsa\nacme_ca_file = @DIR@/site.crt\nacme_state_dir = @DIR@/state\n"
+                 "acme_order_timeout = 5m\n" ACME_TAIL);
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        fail_msg("%s", e.msg[0]);
+    assert_true(c->tls.acme.enabled);
+    assert_string_equal(c->tls.acme.directory, "https://acme.test:14000/dir");
+    assert_string_equal(c->tls.acme.contact, "mailto:ops@foobar.com");
+    assert_int_equal(c->tls.acme.key_type, CONFIG_ACME_RSA);
+    assert_int_equal(c->tls.acme.order_timeout_ms, 5 * 60 * 1000);
+    assert_string_equal(c->tls.acme.user, "rampart-acme");
+    assert_true(config_acme_may_create(c, 0)); /* no files yet: ACME writes them */
+    config_acme_drop_pending(c);
+    assert_int_equal(c->tls.server.n_certs, 0);
+    config_free(c);
+
+    expect_first_error(ACME_HEAD ACME_TAIL, ":5: [tls] acme = yes needs acme_directory");
+    expect_first_error(ACME_HEAD "acme_directory = http://acme.test/dir\n" ACME_TAIL,
+                       ":6: [tls] acme_directory: 'http://acme.test/dir' is not an https URL");
+    expect_first_error(ACME_HEAD
+                       "acme_directory = https://acme.test/dir\nacme_contact = ops@foobar.com\n" ACME_TAIL,
+                       ":7: [tls] acme_contact: 'ops@foobar.com' is not 'mailto:ADDRESS'");
+    expect_first_error(ACME_HEAD "acme_directory = https://acme.test/dir\nacme_state_dir = state\n" ACME_TAIL,
+                       ":7: [tls] acme_state_dir: 'state' is not an absolute directory path");
+    expect_first_error(ACME_HEAD "acme_directory = https://acme.test/dir\nacme_key_type = dsa\n" ACME_TAIL,
+                       ":7: [tls] acme_key_type:");
+    expect_first_error(ACME_HEAD
+                       "acme_directory = https://acme.test/dir\nacme_ca_file = @DIR@/none.pem\n" ACME_TAIL,
+                       ":7: [tls] acme_ca_file '@DIR@/none.pem': No such file or directory");
+    expect_first_error(ACME_HEAD "acme_directory = https://acme.test/dir\nacme_ca_file = @DIR@/site.crt\n"
+                                 "acme_user = root\n" ACME_TAIL,
+                       ":8: [tls] acme_user 'root' is root");
+    expect_first_error(ACME_HEAD "acme_directory = https://acme.test/dir\nacme_ca_file = @DIR@/site.crt\n"
+                                 "acme_state_dir = @DIR@/site.key\n" ACME_TAIL,
+                       ":8: [tls] acme_state_dir '@DIR@/site.key' is not a directory");
+    expect_first_error(
+        "[gateway]\nlisten_http = 127.0.0.1:18080\n[tls]\ncertificate = *.foobar.com @DIR@/a.crt "
+        "@DIR@/a.key\nacme = yes\nacme_directory = https://acme.test/dir\nacme_ca_file = "
+        "@DIR@/site.crt\n" ACME_TAIL,
+        ":4: [tls] certificate '*.foobar.com': a wildcard needs the dns-01 challenge");
+}
+
 static void test_vrrp_disabled_instance_not_checked(void **state)
 {
     (void)state;
@@ -773,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_vrrp_disabled_instance_not_checked),
         cmocka_unit_test(test_peer_section),
         cmocka_unit_test(test_bgp_section),
+        cmocka_unit_test(test_acme_keys),
     };
     static char names[N_BAD][48];
     for (size_t i = 0; i < N_BAD; i++) {
