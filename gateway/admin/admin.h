@@ -28,6 +28,7 @@
 #ifndef RAMPART_GATEWAY_ADMIN_ADMIN_H
 #define RAMPART_GATEWAY_ADMIN_ADMIN_H
 
+#include "gateway/acme/acme_msg.h"
 #include "gateway/admin/status.h"
 #include "gateway/config/config.h"
 #include "gateway/event/loop.h"
@@ -58,6 +59,9 @@ void admin_set_keyholder_status(const struct admin_keyholder_status *st);
 void admin_set_peer_status(const struct admin_peer_status *st);
 const char *admin_peer_state_name(enum admin_peer_state s); /* "disabled", "down", "connecting", "up" */
 void admin_set_bgp_status(const struct admin_bgp_status *st);
+/* [tls] acme = yes: orders, failures, next order per certificate (checked
+ * by the caller with acme_msg_status_check). */
+void admin_set_acme_status(const struct acme_status_msg *st);
 /* SIGTERM drain: /healthz answers 503 "draining" so balancers look away. */
 void admin_set_draining(bool draining);
 

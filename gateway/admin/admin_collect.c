@@ -33,6 +33,7 @@ static struct admin_firewall_status parent_firewall;
 static struct admin_keyholder_status parent_keys;
 static struct admin_peer_status parent_peer;
 static struct admin_bgp_status parent_bgp; /* enabled = false until the parent reports */
+static struct acme_status_msg parent_acme; /* n = 0 until the ACME process reports */
 static atomic_bool draining;
 /* written once by admin_start(), before the listener serves a page */
 static uint64_t start_time_s;
@@ -166,6 +167,13 @@ void admin_set_bgp_status(const struct admin_bgp_status *st)
     pthread_mutex_unlock(&parent_lock);
 }
 
+void admin_set_acme_status(const struct acme_status_msg *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_acme = *st;
+    pthread_mutex_unlock(&parent_lock);
+}
+
 void admin_set_draining(bool on)
 {
     atomic_store(&draining, on);
@@ -288,6 +296,7 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     out->keyholder = parent_keys;
     out->peer = parent_peer;
     out->bgp = parent_bgp;
+    out->acme = parent_acme;
     pthread_mutex_unlock(&parent_lock);
     pthread_mutex_lock(&history_lock);
     out->history = history;

@@ -47,6 +47,27 @@ void admin_vrrp_roles(const struct metrics_snapshot *s, char *out, size_t len)
     }
 }
 
+/* ", warning: certificate NAME expires in N h" for the certificate that
+ * expires first, when within ADMIN_CERT_WARN_S; "" else. A warning, not a
+ * failure: the node serves, and an expired certificate is a reason to
+ * renew, not to send clients elsewhere (the peer serves the same one). */
+void admin_cert_warning(const struct metrics_snapshot *s, char *out, size_t len)
+{
+    const struct metrics_cert_snap *first = NULL;
+    out[0] = '\0';
+    for (unsigned i = 0; i < s->n_certs && i < CONFIG_MAX_CERTIFICATES; i++)
+        if (s->certs[i].not_after_s > 0 && (!first || s->certs[i].not_after_s < first->not_after_s))
+            first = &s->certs[i];
+    if (!first || first->not_after_s - (int64_t)s->now_s > ADMIN_CERT_WARN_S)
+        return;
+    int64_t left = first->not_after_s - (int64_t)s->now_s;
+    if (left <= 0)
+        snprintf(out, len, ", warning: certificate %.40s has expired", first->name);
+    else
+        snprintf(out, len, ", warning: certificate %.40s expires in %lld h", first->name,
+                 (long long)(left / 3600));
+}
+
 static bool any_fault(const struct metrics_snapshot *s)
 {
     for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
@@ -81,10 +102,13 @@ unsigned admin_health(const struct metrics_snapshot *s, char reason[ADMIN_REASON
         return 503;
     }
     /* the peer's state is news, not a fault: a node serves alone */
-    char roles[ADMIN_REASON_MAX - 64];
+    char roles[ADMIN_REASON_MAX - 64], warn[96];
     admin_vrrp_roles(s, roles, sizeof roles);
-    snprintf(reason, ADMIN_REASON_MAX, "ok: %u/%u backends up, vrrp %s%s%s", up, s->n_backends, roles,
-             s->peer.state == ADMIN_PEER_DISABLED ? "" : ", peer ",
-             s->peer.state == ADMIN_PEER_DISABLED ? "" : admin_peer_state_name(s->peer.state));
+    admin_cert_warning(s, warn, sizeof warn);
+    int n = snprintf(reason, ADMIN_REASON_MAX, "ok: %u/%u backends up, vrrp %s%s%s", up, s->n_backends, roles,
+                     s->peer.state == ADMIN_PEER_DISABLED ? "" : ", peer ",
+                     s->peer.state == ADMIN_PEER_DISABLED ? "" : admin_peer_state_name(s->peer.state));
+    if (n > 0 && (size_t)n < ADMIN_REASON_MAX - 1)
+        snprintf(reason + n, ADMIN_REASON_MAX - (size_t)n, "%s", warn);
     return 200;
 }

@@ -16,6 +16,11 @@
 /* 200 and "ok: ..." when the node can serve, else 503 and why. */
 unsigned admin_health(const struct metrics_snapshot *s, char reason[ADMIN_REASON_MAX]);
 
+/* A certificate within this of its notAfter makes /healthz say so (still
+ * 200): ", warning: certificate NAME expires in N h" into out, or "". */
+#define ADMIN_CERT_WARN_S (7 * 86400)
+void admin_cert_warning(const struct metrics_snapshot *s, char *out, size_t len);
+
 /* The VRRP roles in a few words: "master" for [vrrp] alone, else
  * "vip-a=master vip-b=backup" ([vrrp] shows as "-"), as many as fit. */
 void admin_vrrp_roles(const struct metrics_snapshot *s, char *out, size_t len);

@@ -9,6 +9,7 @@
 #ifndef RAMPART_GATEWAY_ADMIN_METRICS_H
 #define RAMPART_GATEWAY_ADMIN_METRICS_H
 
+#include "gateway/acme/acme_msg.h"
 #include "gateway/admin/admin_history.h"
 #include "gateway/admin/status.h"
 #include "gateway/config/config.h"
@@ -125,6 +126,7 @@ struct metrics_snapshot {
     struct admin_keyholder_status keyholder;
     struct admin_peer_status peer;
     struct admin_bgp_status bgp;
+    struct acme_status_msg acme; /* [tls] acme = yes: from the ACME process (n = 0 until it speaks) */
     /* the last 15 minutes, for the /status charts */
     struct admin_history history;
 };

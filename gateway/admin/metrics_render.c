@@ -460,6 +460,39 @@ static void render_peer(const struct metrics_snapshot *s, struct strbuf *out)
     render_peer_blocks(p, out);
 }
 
+/* name{name="N",reason="R"} V */
+static void sample_name_reason(struct strbuf *out, const char *metric, const char *name, const char *reason,
+                               uint64_t n)
+{
+    strbuf_printf(out, "%s{name=\"", metric);
+    strbuf_escape(out, STRBUF_ESC_PROM_LABEL, name);
+    strbuf_printf(out, "\",reason=\"%s\"} %" PRIu64 "\n", reason, n);
+}
+
+/* [tls] acme = yes: what the ACME process reports (nothing without it). */
+static void render_acme(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    const struct acme_status_msg *a = &s->acme;
+    unsigned n = a->n < ACME_CERTS_MAX ? a->n : ACME_CERTS_MAX;
+    if (n == 0)
+        return;
+    family(out, "rampart_acme_orders_total", "counter",
+           "ACME orders that ended with a certificate, by name.");
+    for (unsigned i = 0; i < n; i++)
+        sample1(out, "rampart_acme_orders_total", "name", a->c[i].name, a->c[i].orders);
+    family(out, "rampart_acme_failures_total", "counter",
+           "ACME orders that failed, by name and reason (since the ACME process started).");
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned f = 0; f < ACME_FAIL_COUNT; f++)
+            sample_name_reason(out, "rampart_acme_failures_total", a->c[i].name,
+                               acme_fail_name((enum acme_fail)f), a->c[i].failures[f]);
+    family(out, "rampart_acme_next_order_timestamp_seconds", "gauge",
+           "Unix time the next ACME order (renewal, or retry after a failure) of a certificate starts.");
+    for (unsigned i = 0; i < n; i++)
+        sample1(out, "rampart_acme_next_order_timestamp_seconds", "name", a->c[i].name,
+                a->c[i].next_order_s > 0 ? (uint64_t)a->c[i].next_order_s : 0);
+}
+
 void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *out)
 {
     render_process(s, out);
@@ -474,4 +507,5 @@ void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *
     render_bgp(s, out);
     render_firewall(s, out);
     render_peer(s, out);
+    render_acme(s, out);
 }

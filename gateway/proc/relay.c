@@ -174,6 +174,15 @@ static void relay_set_acme_tokens(const struct ipc_msg *msg)
     acme_tokens_set(&set);
 }
 
+static void relay_set_acme_status(const struct ipc_msg *msg)
+{
+    static struct acme_status_msg st;
+    const char *why = NULL;
+    memcpy(&st, msg->payload, sizeof st);
+    if (acme_msg_status_check(&st, &why) == 0)
+        admin_set_acme_status(&st);
+}
+
 static void relay_on_message(void *arg, struct ipc_msg *msg)
 {
     struct relay *r = arg;
@@ -219,6 +228,7 @@ static void relay_on_message(void *arg, struct ipc_msg *msg)
         break;
     }
     case IPC_ACME_TOKENS: relay_set_acme_tokens(msg); break;
+    case IPC_ACME_STATUS: relay_set_acme_status(msg); break;
     default: relay_unexpected(r, msg->type);
     }
 }

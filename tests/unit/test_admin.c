@@ -207,6 +207,7 @@ static void test_vrrp_role_names(void **state)
 static void test_health_ok(void **state)
 {
     (void)state;
+    snap.n_certs = 0; /* certificates near their end: test_health_cert_warning */
     char reason[ADMIN_REASON_MAX];
     assert_int_equal(admin_health(&snap, reason), 200);
     assert_string_equal(reason, "ok: 2/2 backends up, vrrp master");
@@ -214,6 +215,31 @@ static void test_health_ok(void **state)
     snap.vrrp[0].role = ADMIN_VRRP_BACKUP;
     assert_int_equal(admin_health(&snap, reason), 200);
     assert_string_equal(reason, "ok: 1/2 backends up, vrrp backup");
+}
+
+/* A certificate within ADMIN_CERT_WARN_S of its end is a warning in the
+ * 200 line, never a 503; the one that ends first is named. */
+static void test_health_cert_warning(void **state)
+{
+    (void)state;
+    char reason[ADMIN_REASON_MAX], warn[96];
+    snap.n_certs = 0;
+    add_cert("far.foobar.com", 30);
+    admin_cert_warning(&snap, warn, sizeof warn);
+    assert_string_equal(warn, "");
+    snap.certs[0].not_after_s = (int64_t)DEMO_NOW + ADMIN_CERT_WARN_S + 1; /* one second outside */
+    admin_cert_warning(&snap, warn, sizeof warn);
+    assert_string_equal(warn, "");
+    snap.certs[0].not_after_s = (int64_t)DEMO_NOW + ADMIN_CERT_WARN_S; /* on the boundary: warned */
+    admin_cert_warning(&snap, warn, sizeof warn);
+    assert_string_equal(warn, ", warning: certificate far.foobar.com expires in 168 h");
+    add_cert("soon.foobar.com", 1);
+    assert_int_equal(admin_health(&snap, reason), 200);
+    assert_string_equal(
+        reason, "ok: 2/2 backends up, vrrp master, warning: certificate soon.foobar.com expires in 25 h");
+    snap.certs[1].not_after_s = (int64_t)DEMO_NOW - 10;
+    assert_int_equal(admin_health(&snap, reason), 200);
+    assert_non_null(strstr(reason, "warning: certificate soon.foobar.com has expired"));
 }
 
 static void test_health_reasons(void **state)
@@ -278,6 +304,7 @@ static char *respond(const char *request)
 static void test_respond_routes(void **state)
 {
     (void)state;
+    snap.n_certs = 0; /* the plain verdict (certificates: test_health_cert_warning) */
     char *r = respond("GET /healthz HTTP/1.1\r\n\r\n");
     assert_non_null(strstr(r, "HTTP/1.1 200 OK\r\n"));
     assert_non_null(strstr(r, "\r\n\r\nok: 2/2 backends up, vrrp master\n"));
@@ -336,10 +363,12 @@ static void test_health_instances(void **state)
     snprintf(snap.vrrp[1].name, ADMIN_VRRP_NAME_MAX, "vip-b");
     snap.vrrp[1].role = ADMIN_VRRP_BACKUP;
     assert_int_equal(admin_health(&snap, reason), 200);
-    assert_string_equal(reason, "ok: 2/2 backends up, vrrp vip-a=master vip-b=backup");
+    assert_string_equal(reason, "ok: 2/2 backends up, vrrp vip-a=master vip-b=backup, warning: certificate "
+                                "old.foobar.com expires in 49 h");
     snap.vrrp[0].name[0] = '\0'; /* [vrrp] next to a named one */
     assert_int_equal(admin_health(&snap, reason), 200);
-    assert_string_equal(reason, "ok: 2/2 backends up, vrrp -=master vip-b=backup");
+    assert_string_equal(reason, "ok: 2/2 backends up, vrrp -=master vip-b=backup, warning: certificate "
+                                "old.foobar.com expires in 49 h");
     snap.vrrp[1].role = ADMIN_VRRP_FAULT;
     assert_int_equal(admin_health(&snap, reason), 503);
     /* eight long names: cut at a whole instance, never mid-name */
@@ -577,7 +606,8 @@ static void test_listener_exchange(void **state)
     assert_int_equal(loop_watch(loop, &c.io, LOOP_READ), 0);
     assert_int_equal(loop_run(loop), 0);
     assert_non_null(strstr(c.buf, "HTTP/1.1 200 OK\r\n"));
-    assert_non_null(strstr(c.buf, "ok: 2/2 backends up, vrrp master\n"));
+    assert_non_null(strstr(
+        c.buf, "ok: 2/2 backends up, vrrp master, warning: certificate old.foobar.com expires in 49 h\n"));
     close(c.io.fd);
     admin_stop();
     assert_int_equal(admin_port(), 0);
@@ -734,6 +764,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_status_page_instances, setup),
         cmocka_unit_test_setup(test_status_page_bgp, setup),
         cmocka_unit_test_setup(test_health_ok, setup),
+        cmocka_unit_test_setup(test_health_cert_warning, setup),
         cmocka_unit_test_setup(test_health_reasons, setup),
         cmocka_unit_test_setup(test_health_reason_bound, setup),
         cmocka_unit_test_setup(test_respond_routes, setup),

@@ -293,6 +293,27 @@ static void test_bgp(void **state)
     assert_line("rampart_bgp_state{state=\"announced\"} 1");
 }
 
+/* [tls] acme: nothing until the ACME process reports; then orders,
+ * failures by reason and the next order per name; a count past
+ * ACME_CERTS_MAX is clamped. */
+static void test_acme(void **state)
+{
+    (void)state;
+    assert_null(strstr(render(), "rampart_acme_orders_total"));
+    snap.acme.n = 1;
+    snprintf(snap.acme.c[0].name, sizeof snap.acme.c[0].name, "www.foobar.com");
+    snap.acme.c[0].orders = 2;
+    snap.acme.c[0].failures[ACME_FAIL_VALIDATION] = 3;
+    snap.acme.c[0].next_order_s = 1767225600;
+    snap.acme.c[0].not_after_s = 1770000000;
+    assert_line("rampart_acme_orders_total{name=\"www.foobar.com\"} 2");
+    assert_line("rampart_acme_failures_total{name=\"www.foobar.com\",reason=\"validation\"} 3");
+    assert_line("rampart_acme_failures_total{name=\"www.foobar.com\",reason=\"bad_nonce\"} 0");
+    assert_line("rampart_acme_next_order_timestamp_seconds{name=\"www.foobar.com\"} 1767225600");
+    snap.acme.n = ACME_CERTS_MAX + 5;
+    render(); /* clamped: no read past c[] */
+}
+
 /* A count beyond the array is clamped, never read past the end. */
 static void test_firewall_counter_bound(void **state)
 {
@@ -366,6 +387,7 @@ int main(void)
         cmocka_unit_test_setup(test_vrrp_instances_bounded, setup),
         cmocka_unit_test_setup(test_firewall, setup),
         cmocka_unit_test_setup(test_bgp, setup),
+        cmocka_unit_test_setup(test_acme, setup),
         cmocka_unit_test_setup(test_firewall_counter_bound, setup),
         cmocka_unit_test_setup(test_format_families, setup),
         cmocka_unit_test_setup(test_keyholder, setup),
