@@ -76,6 +76,8 @@ wait_port "$ns" 198.18.0.1 443 || { not_ok "rampart starts" "$(tail -n 5 "$log")
 check "a placeholder serves until ACME brings a certificate" grep -q "acme_placeholder_written.* name=www.acme.test" "$log"
 acme=$(proc_exec_child "$pid" --acme 50)
 check_eq "the ACME process runs as rampart-acme" "$(id -u rampart-acme)" "$(proc_status_field "$acme" Uid)"
+check_eq "... under its seccomp filter" "2" "$(proc_status_field "$acme" Seccomp)"
+check "... and Landlock (no acme_no_landlock warning)" bash -c "sleep 1; ! grep -q acme_no_landlock '$log'"
 
 served_verifies() {
   ip netns exec "$ns" openssl s_client -connect 198.18.0.1:443 -servername "$1" -CAfile "$T_TMP/pebble-root.pem" \
