@@ -10,6 +10,7 @@
 #include "gateway/acme/acme_state.h"
 
 #include <errno.h>
+#include <sys/random.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,10 +93,25 @@ static void certs_schedule(struct acme_cert_state *c, int64_t now_s)
     struct acme_sched_in in = {.have_cert = c->have,
                                .not_before_s = c->not_before_s,
                                .not_after_s = c->not_after_s,
+                               .have_window = c->have_window,
+                               .window = c->window,
+                               .frac = c->frac,
                                .failures = c->failures,
                                .last_failure_s = c->last_failure_s,
                                .now_s = now_s};
     c->next_s = acme_sched_next(&in);
+}
+
+/* c now has the certificate info describes: its ARI id, asked at once. */
+static void certs_took(struct acme_cert_state *c, const struct tls_acme_cert_info *info)
+{
+    c->have = true;
+    c->not_before_s = info->not_before_s;
+    c->not_after_s = info->not_after_s;
+    c->have_window = false;
+    if (acme_ari_cert_id(info, c->ari_id) < 0)
+        c->ari_id[0] = '\0';
+    c->ari_next_s = c->ari_id[0] ? (int64_t)time(NULL) : 0;
 }
 
 /* The saved chain and key of c, checked as the parent will check them;
@@ -118,9 +134,7 @@ static bool certs_load_one(struct acme_ctx *ctx, struct acme_cert_state *c, stru
         log_event(LOG_LEVEL_WARN, "acme_saved_certificate_unusable", "name", c->name, "reason", err, LOG_END);
         return false;
     }
-    c->have = true;
-    c->not_before_s = info.not_before_s;
-    c->not_after_s = info.not_after_s;
+    certs_took(c, &info);
     m->index = c->index;
     m->key_type = (uint32_t)type;
     m->chain_len = (uint32_t)cl;
@@ -138,6 +152,10 @@ void acme_certs_load(struct acme_ctx *ctx)
         struct acme_cert_state *c = &ctx->certs[i];
         char file[ACME_STATE_NAME_MAX], text[96];
         *c = (struct acme_cert_state){.index = i, .name = t->certs[i].server_name};
+        uint32_t r = 0;
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+            r = (uint32_t)i * 2654435761u; /* spread anyway */
+        c->frac = (double)r / 4294967296.0;
         if (acme_state_file(c->name, ".sched", file, sizeof file) == 0 &&
             acme_state_read(ctx->dfd, file, text, sizeof text) > 0 &&
             sscanf(text, "%u %" SCNd64 " %" SCNu64, &c->failures, &c->last_failure_s, &c->orders) != 3)
@@ -150,14 +168,43 @@ void acme_certs_load(struct acme_ctx *ctx)
     }
 }
 
-unsigned acme_certs_next(const struct acme_ctx *ctx, int64_t *at_s)
+unsigned acme_certs_next(const struct acme_ctx *ctx, int64_t *at_s, bool *ari)
 {
     unsigned best = 0;
-    for (unsigned i = 1; i < ctx->n_certs; i++)
-        if (ctx->certs[i].next_s < ctx->certs[best].next_s)
-            best = i;
-    *at_s = ctx->n_certs ? ctx->certs[best].next_s : INT64_MAX;
+    *at_s = INT64_MAX;
+    *ari = false;
+    for (unsigned i = 0; i < ctx->n_certs; i++) {
+        const struct acme_cert_state *c = &ctx->certs[i];
+        if (c->next_s < *at_s)
+            best = i, *at_s = c->next_s, *ari = false;
+        if (c->have && c->ari_next_s > 0 && c->ari_next_s < *at_s)
+            best = i, *at_s = c->ari_next_s, *ari = true;
+    }
     return best;
+}
+
+void acme_certs_ari(struct acme_ctx *ctx, struct acme_cert_state *c)
+{
+    char why[256], start[24], end[24];
+    struct acme_renewal_info w;
+    int64_t recheck = ACME_ARI_RETRY_MAX_S, now = (int64_t)time(NULL);
+    int rc =
+        acme_ari_fetch(ctx->http, ctx->cfg->tls.acme.directory, c->ari_id, &w, &recheck, why, sizeof why);
+    if (rc < 0) {
+        log_event(LOG_LEVEL_WARN, "acme_renewal_info_failed", "name", c->name, "reason", why, LOG_END);
+        recheck = ACME_ARI_RETRY_MIN_S;
+    } else if (rc > 0) {
+        bool changed = !c->have_window || w.start_s != c->window.start_s || w.end_s != c->window.end_s;
+        c->have_window = true;
+        c->window = w;
+        snprintf(start, sizeof start, "%" PRId64, w.start_s);
+        snprintf(end, sizeof end, "%" PRId64, w.end_s);
+        if (changed)
+            log_event(LOG_LEVEL_INFO, "acme_renewal_window", "name", c->name, "start", start, "end", end,
+                      LOG_END);
+    }
+    c->ari_next_s = now + recheck; /* no renewalInfo at all: asked again daily */
+    certs_schedule(c, now);
 }
 
 /* ---- one order -------------------------------------------------------------------------------------- */
@@ -226,9 +273,7 @@ static void certs_issued(struct acme_ctx *ctx, struct acme_cert_state *c, const 
                   LOG_END);
     ctx->send_cert(ctx, &m);
     explicit_bzero(m.key, sizeof m.key);
-    c->have = true;
-    c->not_before_s = info.not_before_s;
-    c->not_after_s = info.not_after_s;
+    certs_took(c, &info);
     c->failures = 0;
     c->orders++;
     char until[32], b[16];
@@ -258,6 +303,8 @@ void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
                                       .thumbprint = ctx->acct.thumbprint,
                                       .kid = ctx->acct.kid,
                                       .contact = ctx->cfg->tls.acme.contact,
+                                      /* RFC 9773 section 5: the certificate this one replaces */
+                                      .replaces = c->have && c->have_window ? c->ari_id : "",
                                       .prefer = {ACME_CHAL_HTTP01},
                                       .n_prefer = 1,
                                       .now_ms = certs_mono_ms(),

@@ -230,10 +230,14 @@ static void main_loop(void)
     main_send_status();
     while (!main_parent_gone) {
         int64_t at_s;
-        unsigned i = acme_certs_next(&ctx, &at_s);
+        bool ari = false;
+        unsigned i = acme_certs_next(&ctx, &at_s, &ari);
         int64_t now_s = (int64_t)time(NULL);
         if (ctx.n_certs && at_s <= now_s) {
-            acme_certs_order(&ctx, &ctx.certs[i]);
+            if (ari)
+                acme_certs_ari(&ctx, &ctx.certs[i]);
+            else
+                acme_certs_order(&ctx, &ctx.certs[i]);
             main_send_status();
             continue;
         }

@@ -26,6 +26,7 @@
 #ifndef RAMPART_GATEWAY_PROC_ACME_MAIN_H
 #define RAMPART_GATEWAY_PROC_ACME_MAIN_H
 
+#include "gateway/acme/acme_ari.h"
 #include "gateway/acme/acme_client.h"
 #include "gateway/acme/acme_msg.h"
 #include "gateway/config/config.h"
@@ -45,6 +46,12 @@ struct acme_cert_state {
     int64_t last_failure_s, next_s;
     uint64_t orders;
     uint64_t fails[ACME_FAIL_COUNT];
+    /* ARI (RFC 9773), when the directory has renewalInfo */
+    char ari_id[ACME_ARI_ID_MAX]; /* of the issued certificate; "" none */
+    bool have_window;
+    struct acme_renewal_info window;
+    int64_t ari_next_s; /* when renewalInfo is asked next (0: never) */
+    double frac;        /* where in the window this node renews, [0, 1) */
 };
 
 /* What acme_certs.c works with; acme_main.c fills it. */
@@ -63,9 +70,11 @@ struct acme_ctx {
  * each certificate's saved state, and one order. 0 or -1 with err. */
 int acme_certs_account(struct acme_ctx *ctx, char *err, size_t err_len);
 void acme_certs_load(struct acme_ctx *ctx);
-/* The certificate due first (its index in ctx->certs) and when. */
-unsigned acme_certs_next(const struct acme_ctx *ctx, int64_t *at_s);
+/* The certificate due first (its index in ctx->certs) and when; *ari
+ * true when what is due is asking its renewalInfo, not an order. */
+unsigned acme_certs_next(const struct acme_ctx *ctx, int64_t *at_s, bool *ari);
 void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c);
+void acme_certs_ari(struct acme_ctx *ctx, struct acme_cert_state *c);
 void acme_certs_status(const struct acme_ctx *ctx, struct acme_status_msg *out);
 
 /* Entry point of `rampart --acme`. */

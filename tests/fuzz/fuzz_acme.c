@@ -43,7 +43,8 @@ static void check_authz(const struct acme_authz_obj *a)
     must_be_terminated(a->identifier, sizeof a->identifier);
     for (unsigned i = 0; i < a->n_challenges; i++) {
         const struct acme_challenge_obj *c = &a->challenges[i];
-        if (c->type != ACME_CHAL_OTHER && (!acme_same_origin(DIR, c->url) || strlen(c->token) < ACME_TOKEN_MIN))
+        if (c->type != ACME_CHAL_OTHER &&
+            (!acme_same_origin(DIR, c->url) || strlen(c->token) < ACME_TOKEN_MIN))
             abort();
     }
 }

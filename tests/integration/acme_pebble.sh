@@ -17,39 +17,14 @@
 #     nothing new (the account and the certificate are the state's).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_process.sh"
+. "$(dirname "$0")/lib_acme.sh"
 require_root
 command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null || { note "no pebble: skipped"; exit 0; }
 id -u rampart-acme >/dev/null 2>&1 || { note "no rampart-acme user (scripts/deps.sh): skipped"; exit 0; }
 
-ns=$(netns_add acme) || { not_ok "namespace"; exit 1; }
-ip -n "$ns" addr add 198.18.0.1/24 dev lo && ip -n "$ns" addr add 198.18.0.2/24 dev lo ||
-  { not_ok "addresses"; exit 1; }
-chmod 0711 "$T_TMP" # the ACME process (rampart-acme) reaches its state directory below
-
-# pebble's own TLS: a CA and a leaf for 198.18.0.2 (what acme_ca_file pins)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T_TMP/srvca.key" \
-  -out "$T_TMP/srvca.pem" -days 2 -subj /CN=acme-test-server-ca >/dev/null 2>&1 &&
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T_TMP/pebble.key" \
-    -out "$T_TMP/pebble.csr" -subj /CN=pebble >/dev/null 2>&1 &&
-  openssl x509 -req -in "$T_TMP/pebble.csr" -CA "$T_TMP/srvca.pem" -CAkey "$T_TMP/srvca.key" \
-    -CAcreateserial -days 2 -extfile <(printf 'subjectAltName=IP:198.18.0.2\n') \
-    -out "$T_TMP/pebble.pem" >/dev/null 2>&1 || { not_ok "pebble's certificate"; exit 1; }
-cat >"$T_TMP/pebble.json" <<JSON
-{"pebble": {"listenAddress": "198.18.0.2:14000", "managementListenAddress": "198.18.0.2:15000",
-  "certificate": "$T_TMP/pebble.pem", "privateKey": "$T_TMP/pebble.key",
-  "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": false}}
-JSON
-spawn "$ns" "$T_TMP/dns.log" pebble-challtestsrv -dns01 198.18.0.2:8053 -defaultIPv4 198.18.0.1 \
-  -defaultIPv6 "" -http01 "" -https01 "" -tlsalpn01 "" -management 198.18.0.2:8055 >/dev/null
-wait_port "$ns" 198.18.0.2 8055 || { not_ok "challtestsrv starts" "$(tail -n 3 "$T_TMP/dns.log")"; exit 1; }
-ip netns exec "$ns" curl -s -d '{"host":"fail.acme.test","addresses":["198.18.0.9"]}' \
-  http://198.18.0.2:8055/add-a >/dev/null || { not_ok "DNS record"; exit 1; }
-(cd "$T_TMP" && PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=30 PEBBLE_VA_ALWAYS_VALID=0 PEBBLE_AUTHZREUSE=0 \
-  spawn "$ns" "$T_TMP/pebble.log" pebble -strict -config "$T_TMP/pebble.json" -dnsserver 198.18.0.2:8053 \
-  >"$T_TMP/pebble.pid")
-wait_port "$ns" 198.18.0.2 14000 || { not_ok "pebble starts" "$(tail -n 3 "$T_TMP/pebble.log")"; exit 1; }
-ip netns exec "$ns" curl -s --cacert "$T_TMP/srvca.pem" https://198.18.0.2:15000/roots/0 >"$T_TMP/pebble-root.pem"
-grep -q "BEGIN CERTIFICATE" "$T_TMP/pebble-root.pem" || { not_ok "pebble's root"; exit 1; }
+ns=$(acme_net acme) || { not_ok "namespace"; exit 1; }
+acme_pebble "$ns" pebble || { not_ok "pebble starts" "$(tail -n 3 "$T_TMP/pebble.log" "$T_TMP/dns.log" 2>&1)"; exit 1; }
+acme_dns_a "$ns" fail.acme.test 198.18.0.9 || { not_ok "DNS record"; exit 1; }
 
 # a backend for everything that is not ACME's
 mkdir -p "$T_TMP/www/.well-known/acme-challenge" && echo hello >"$T_TMP/www/index.html" &&
@@ -57,16 +32,7 @@ mkdir -p "$T_TMP/www/.well-known/acme-challenge" && echo hello >"$T_TMP/www/inde
 spawn "$ns" "$T_TMP/backend.log" python3 -m http.server 18081 --bind 127.0.0.1 --directory "$T_TMP/www" >/dev/null
 wait_port "$ns" 127.0.0.1 18081 || { not_ok "backend starts"; exit 1; }
 
-proc_config "$T_TMP/r.ini"
-sed -i -e 's/^listen_https = .*/listen_https = 198.18.0.1:443/' -e 's/^listen_http = .*/listen_http = 198.18.0.1:80/' \
-  -e "s|^certificate = .*|certificate = www.acme.test $T_TMP/www.crt $T_TMP/www.key\\
-certificate = fail.acme.test $T_TMP/fail.crt $T_TMP/fail.key\\
-acme = yes\\
-acme_directory = https://198.18.0.2:14000/dir\\
-acme_contact = mailto:ops@acme.test\\
-acme_ca_file = $T_TMP/srvca.pem\\
-acme_state_dir = $T_TMP/state\\
-acme_order_timeout = 2m|" -e '/^\[backend web-02\]/,/^port/d' "$T_TMP/r.ini"
+acme_config "$T_TMP/r.ini" www.acme.test fail.acme.test
 check "rampart -t accepts the ACME settings (no certificate files yet)" "$RAMPART_BUILD/rampart" -t -c "$T_TMP/r.ini"
 
 log=$T_TMP/rampart.log
@@ -79,17 +45,13 @@ check_eq "the ACME process runs as rampart-acme" "$(id -u rampart-acme)" "$(proc
 check_eq "... under its seccomp filter" "2" "$(proc_status_field "$acme" Seccomp)"
 check "... and Landlock (no acme_no_landlock warning)" bash -c "sleep 1; ! grep -q acme_no_landlock '$log'"
 
-served_verifies() {
-  ip netns exec "$ns" openssl s_client -connect 198.18.0.1:443 -servername "$1" -CAfile "$T_TMP/pebble-root.pem" \
-    -verify_return_error </dev/null 2>&1 | grep -q "Verify return code: 0 (ok)"
-}
 if wait_for 90 grep -q "acme_certificate_installed.* name=www.acme.test" "$log"; then
   ok "www.acme.test ordered and installed"
 else
   not_ok "www.acme.test ordered and installed" "$(grep -E 'acme_|error' "$log" | tail -n 5 | tr '\n' ' ')"
 fi
 check "the relay answered pebble's HTTP-01 request" grep -q "acme_challenge_published.* name=www.acme.test" "$log"
-if wait_for 30 served_verifies www.acme.test; then ok "the served certificate chains to pebble's root (s_client -verify_return_error)"; else
+if wait_for 30 acme_served_verifies "$ns" www.acme.test; then ok "the served certificate chains to pebble's root (s_client -verify_return_error)"; else
   not_ok "the served certificate chains to pebble's root" "$(ip netns exec "$ns" openssl s_client -connect 198.18.0.1:443 \
     -servername www.acme.test -CAfile "$T_TMP/pebble-root.pem" </dev/null 2>&1 | grep -E 'Verify|issuer' | head -n 3 | tr '\n' ' ')"
 fi
@@ -108,7 +70,7 @@ check_eq "other /.well-known/acme-challenge/ paths go to the backends" "backend-
   "$(ip netns exec "$ns" curl -s -m 5 -H 'Host: www.acme.test' http://198.18.0.1/.well-known/acme-challenge/not-ours-0123456789abcdef)"
 check_eq "state directory mode 0700" "700" "$(stat -c %a "$T_TMP/state")"
 check_eq "state files mode 0600" "" "$(find "$T_TMP/state" -type f ! -perm 0600)"
-check_eq "the installed key is 0600" "600" "$(stat -c %a "$T_TMP/www.key")"
+check_eq "the installed key is 0600" "600" "$(stat -c %a "$T_TMP/www.acme.test.key")"
 
 stop_pid "$pid"
 log2=$T_TMP/rampart2.log
@@ -119,6 +81,6 @@ wait_for 10 grep -q "acme_ready" "$log2"
 sleep 2
 check "after a restart the account is the state's" grep -q "acme_ready .*account=https://198.18.0.2:14000/" "$log2"
 check "after a restart www.acme.test is not ordered again" bash -c "! grep -q 'acme_order_started.* name=www.acme.test' '$log2'"
-check "... and still verifies" served_verifies www.acme.test
+check "... and still verifies" acme_served_verifies "$ns" www.acme.test
 stop_pid "$pid"
 t_done
