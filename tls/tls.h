@@ -256,4 +256,18 @@ extern struct tls_stats tls_stats;
 const char *tls_fail_reason_name(enum tls_fail_reason reason); /* "version", ... */
 void tls_count_failure(enum tls_fail_reason reason);
 
+/* ---- TLS-ALPN-01 (RFC 8737; tls_alpn01.h) --------------------------------- */
+
+/* The challenges this process answers on its HTTPS listeners: names[i]
+ * with SHA-256 of its key authorization digests[i] (a certificate and a
+ * throw-away key made for each new one; n = 0 clears). A client offering
+ * ALPN "acme-tls/1" for such a name gets its challenge certificate and the
+ * connection ends after the handshake (tls_conn_handshake says
+ * TLS_IO_CLOSED). 0, or -1 with err (the table is then unchanged). */
+#define TLS_ALPN01_MAX 16
+int tls_alpn01_set(const char *const *names, const uint8_t (*digests)[32], unsigned n, char *err,
+                   size_t err_len);
+unsigned tls_alpn01_count(void);
+uint64_t tls_alpn01_answered(void); /* challenge handshakes completed */
+
 #endif /* RAMPART_TLS_TLS_H */

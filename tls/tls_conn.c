@@ -4,6 +4,7 @@
  * into WANT_READ / WANT_WRITE; the caller's event loop waits and retries.
  */
 #include "tls/tls_internal.h"
+#include "tls/tls_alpn01.h"
 
 #include "common/log.h"
 
@@ -172,6 +173,12 @@ void tls_conn_free(struct tls_conn *conn)
     tls_server_unref(conn->srv);
     free(conn->ra); /* ciphertext only: nothing to wipe */
     tls_hello_free(&conn->hello);
+    if (conn->acme_crt) {
+        mbedtls_x509_crt_free(conn->acme_crt);
+        mbedtls_pk_free(conn->acme_pk);
+        free(conn->acme_crt);
+        free(conn->acme_pk);
+    }
     free(conn);
 }
 
@@ -269,6 +276,15 @@ int tls_conn_handshake(struct tls_conn *conn)
     tls_conn_cork(conn, 0);
     if (ret != 0)
         return tls_conn_result(conn, ret);
+    const char *alpn = mbedtls_ssl_get_alpn_protocol(&conn->ssl);
+    if (alpn && strcmp(alpn, TLS_ALPN01_PROTOCOL) == 0) {
+        /* RFC 8737 section 3: the challenge is the handshake; nothing follows */
+        log_event(LOG_LEVEL_INFO, "acme_tls_alpn_answered", "client", conn->client, "sni", conn->sni,
+                  LOG_END);
+        atomic_fetch_add_explicit(&tls_alpn01_answers, 1, memory_order_relaxed);
+        mbedtls_ssl_close_notify(&conn->ssl);
+        return TLS_IO_CLOSED;
+    }
     tls_conn_count_success(conn);
     return TLS_IO_DONE;
 }

@@ -137,6 +137,9 @@ static enum tls_hello_state tls_hello_complete(struct tls_hello *h, const uint8_
         tls_hello_repeated_extension(msg + TLS_HELLO_MSG_HDR, h->need - TLS_HELLO_MSG_HDR, &type))
         return tls_hello_refuse(h, TLS_HELLO_ALERT_ILLEGAL_PARAMETER,
                                 "the ClientHello carries extension %u twice", type);
+    if (msg[0] == TLS_HELLO_CLIENT_HELLO)
+        h->acme_alpn =
+            tls_hello_offers_alpn(msg + TLS_HELLO_MSG_HDR, h->need - TLS_HELLO_MSG_HDR, "acme-tls/1");
     tls_hello_put_header(h->out, h->version, h->need);
     size_t at = TLS_HELLO_HDR + h->need;
     if (h->rec_left > 0) {
@@ -226,6 +229,36 @@ bool tls_hello_repeated_extension(const uint8_t *body, size_t len, unsigned *typ
             return true;
         }
         seen[t / 64] |= 1ull << (t % 64);
+    }
+    return false;
+}
+
+/* One ALPN extension body: a 2-byte list length, then 1-byte-long names. */
+static bool tls_hello_alpn_lists(const uint8_t *p, size_t len, const char *proto)
+{
+    size_t pl = strlen(proto);
+    if (len < 2)
+        return false;
+    size_t end = 2 + tls_hello_u16(p);
+    end = end < len ? end : len;
+    for (size_t at = 2; at < end; at += 1 + (size_t)p[at])
+        if (p[at] == pl && at + 1 + pl <= end && memcmp(p + at + 1, proto, pl) == 0)
+            return true;
+    return false;
+}
+
+bool tls_hello_offers_alpn(const uint8_t *body, size_t len, const char *proto)
+{
+    size_t at = tls_hello_extensions_at(body, len);
+    if (at == 0)
+        return false;
+    size_t end = at + 2 + tls_hello_u16(body + at);
+    if (end > len)
+        end = len;
+    for (at += 2; at + 4 <= end; at += 4 + tls_hello_u16(body + at + 2)) {
+        size_t el = tls_hello_u16(body + at + 2);
+        if (tls_hello_u16(body + at) == 16 && at + 4 + el <= end) /* application_layer_protocol_negotiation */
+            return tls_hello_alpn_lists(body + at + 4, el, proto);
     }
     return false;
 }

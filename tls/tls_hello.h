@@ -77,6 +77,7 @@ struct tls_hello {
     size_t out_len;
     uint8_t alert;
     char why[TLS_HELLO_WHY_MAX];
+    bool acme_alpn; /* the ClientHello offers ALPN "acme-tls/1" (RFC 8737) */
 };
 
 void tls_hello_init(struct tls_hello *h);
@@ -92,5 +93,8 @@ void tls_hello_free(struct tls_hello *h);
  * judged here (mbedTLS answers decode_error), only the extensions before
  * the flaw are. */
 bool tls_hello_repeated_extension(const uint8_t *body, size_t len, unsigned *type);
+
+/* Whether the ClientHello body's ALPN extension (RFC 7301) lists proto. */
+bool tls_hello_offers_alpn(const uint8_t *body, size_t len, const char *proto);
 
 #endif /* RAMPART_TLS_TLS_HELLO_H */

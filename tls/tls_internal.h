@@ -64,6 +64,10 @@ struct tls_conn {
     uint32_t ra_start, ra_end; /* its unread bytes */
     struct tls_hello hello;    /* the first flight's pre-reader (tls_hello.h) */
     char sni[TLS_SNI_MAX];
+    /* TLS-ALPN-01 (tls_alpn01.h): this handshake's challenge certificate
+     * and key, its own copies; NULL for every other connection */
+    mbedtls_x509_crt *acme_crt;
+    mbedtls_pk_context *acme_pk;
     char client[TLS_CLIENT_MAX];
     char error[TLS_ERROR_MAX];
 };

@@ -5,6 +5,7 @@
  * a new one and the old one lives until its last connection ends.
  */
 #include "tls/tls_internal.h"
+#include "tls/tls_alpn01.h"
 #include "tls/tls_sni.h"
 
 #include <mbedtls/platform_util.h>
@@ -62,7 +63,7 @@ static const uint16_t tls_sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_NONE,
 };
 
-static const char *tls_alpn[] = {"http/1.1", NULL};
+static const char *tls_alpn[] = {"http/1.1", TLS_ALPN01_PROTOCOL, NULL};
 
 static void tls_errf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void tls_errf(char *err, size_t err_len, const char *fmt, ...)
@@ -168,6 +169,25 @@ static int tls_add_hs(void *ssl, mbedtls_x509_crt *crt, mbedtls_pk_context *key)
     return mbedtls_ssl_set_hs_own_cert(ssl, crt, key);
 }
 
+/* A client asking "acme-tls/1" for name gets its challenge certificate,
+ * or no handshake (RFC 8737 section 3: only the challenge is served). */
+static int tls_server_alpn01(struct tls_conn *conn, mbedtls_ssl_context *ssl, const char *name, size_t len)
+{
+    if (!conn->acme_crt) {
+        conn->acme_crt = calloc(1, sizeof *conn->acme_crt);
+        conn->acme_pk = calloc(1, sizeof *conn->acme_pk);
+        if (!conn->acme_crt || !conn->acme_pk)
+            return -1;
+        mbedtls_x509_crt_init(conn->acme_crt);
+        mbedtls_pk_init(conn->acme_pk);
+    }
+    if (tls_alpn01_load(name, len, conn->acme_crt, conn->acme_pk) < 0) {
+        snprintf(conn->error, sizeof conn->error, "acme-tls/1 for a name without a TLS-ALPN-01 challenge");
+        return -1;
+    }
+    return mbedtls_ssl_set_hs_own_cert(ssl, conn->acme_crt, conn->acme_pk);
+}
+
 /* SNI callback: never refuses; unknown names get the default certificate
  * (what clients without SNI get too). Remembers the name for the log. */
 static int tls_server_sni(void *arg, mbedtls_ssl_context *ssl, const unsigned char *name, size_t len)
@@ -179,6 +199,8 @@ static int tls_server_sni(void *arg, mbedtls_ssl_context *ssl, const unsigned ch
         memcpy(conn->sni, name, n);
         conn->sni[n] = '\0';
     }
+    if (conn != NULL && conn->hello.acme_alpn)
+        return tls_server_alpn01(conn, ssl, (const char *)name, len);
     unsigned pick = tls_sni_pick(srv->names, srv->n_certs, (const char *)name, len);
     return tls_server_offer(srv, pick, ssl, tls_add_hs);
 }

@@ -50,6 +50,8 @@ int acme_ari_fetch(struct acme_http *h, const char *directory, const char *id, s
     if (acme_json_renewal_info(r.body, r.len, w, reason) < 0)
         return snprintf(why, why_len, "%s", reason), -1;
     long ra = r.retry_after_s;
-    *recheck_s = ra < ACME_ARI_RETRY_MIN_S ? ACME_ARI_RETRY_MIN_S : ra > ACME_ARI_RETRY_MAX_S ? ACME_ARI_RETRY_MAX_S : ra;
+    *recheck_s = ra < ACME_ARI_RETRY_MIN_S   ? ACME_ARI_RETRY_MIN_S
+                 : ra > ACME_ARI_RETRY_MAX_S ? ACME_ARI_RETRY_MAX_S
+                                             : ra;
     return 1;
 }

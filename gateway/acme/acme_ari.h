@@ -11,7 +11,7 @@
 
 #include "gateway/acme/acme_http.h"
 
-#define ACME_ARI_ID_MAX (B64URL_LEN(TLS_ACME_KEYID_MAX) + 1 + B64URL_LEN(TLS_ACME_SERIAL_MAX) + 1)
+#define ACME_ARI_ID_MAX      (B64URL_LEN(TLS_ACME_KEYID_MAX) + 1 + B64URL_LEN(TLS_ACME_SERIAL_MAX) + 1)
 #define ACME_ARI_RETRY_MIN_S 3600  /* a Retry-After shorter than an hour is taken as one */
 #define ACME_ARI_RETRY_MAX_S 86400 /* ... longer than a day as one */
 

@@ -51,7 +51,7 @@ int acme_msg_token_check(const struct acme_token *t, bool need_op, const char **
 
 int acme_msg_tokens_check(const struct acme_token_set *s, const char **why)
 {
-    if (s->n > ACME_TOKENS_MAX || s->reserved)
+    if (s->n > ACME_TOKENS_MAX)
         return *why = "more answers than ACME_TOKENS_MAX", -1;
     for (uint32_t i = 0; i < s->n; i++)
         if (acme_msg_token_check(&s->t[i], false, why) < 0)

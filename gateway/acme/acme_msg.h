@@ -10,6 +10,9 @@
  *                           ACME_STATUS (for /metrics)
  *   parent -> ACME process  ACME_ACK (the answer is in place on the relays)
  *   parent -> relay         ACME_TOKENS (every answer published now, whole)
+ *   relay -> parent         ACME_ACK (that set is served: the parent then
+ *                           acknowledges the ACME process, which only then
+ *                           tells the server to validate)
  */
 #ifndef RAMPART_GATEWAY_ACME_ACME_MSG_H
 #define RAMPART_GATEWAY_ACME_ACME_MSG_H
@@ -33,7 +36,7 @@ struct acme_token {
 
 struct acme_token_set {
     uint32_t n;
-    uint32_t reserved;
+    uint32_t generation; /* the relay acknowledges it (ACME_ACK, seq = generation) once it serves the set */
     struct acme_token t[ACME_TOKENS_MAX];
 };
 

@@ -234,6 +234,7 @@ static void collect_requests(struct metrics_snapshot *out)
         out->rejects[r] = LOAD(metrics.rejects[r]);
     out->redirects = LOAD(metrics.redirects);
     out->acme_answers = LOAD(metrics.acme_answers);
+    out->acme_alpn_answers = tls_alpn01_answered();
 }
 
 static void collect_tls(struct metrics_snapshot *out)

@@ -105,7 +105,8 @@ struct metrics_snapshot {
     uint64_t latency_sum_us;
     uint64_t rejects[METRICS_REJECT_COUNT];
     uint64_t redirects;
-    uint64_t acme_answers;
+    uint64_t acme_answers;      /* HTTP-01 */
+    uint64_t acme_alpn_answers; /* TLS-ALPN-01 */
     /* TLS (tls_stats in tls/tls.h) */
     uint64_t tls_handshakes_tls12;
     uint64_t tls_handshakes_tls13;

@@ -61,8 +61,9 @@ static void render_requests(const struct metrics_snapshot *s, struct strbuf *out
     family(out, "rampart_redirects_total", "counter", "HTTP requests redirected to HTTPS.");
     sample0(out, "rampart_redirects_total", s->redirects);
     family(out, "rampart_acme_challenge_answers_total", "counter",
-           "ACME HTTP-01 challenges answered by this gateway (tokens of its ACME process).");
-    sample0(out, "rampart_acme_challenge_answers_total", s->acme_answers);
+           "ACME challenges answered by this gateway (of its ACME process), by type.");
+    sample1(out, "rampart_acme_challenge_answers_total", "type", "http-01", s->acme_answers);
+    sample1(out, "rampart_acme_challenge_answers_total", "type", "tls-alpn-01", s->acme_alpn_answers);
 }
 
 static void render_latency(const struct metrics_snapshot *s, struct strbuf *out)

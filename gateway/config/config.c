@@ -48,6 +48,7 @@ void config_defaults(struct config *c)
     snprintf(c->tls.acme.state_dir, sizeof c->tls.acme.state_dir, "/var/lib/rampart/acme");
     snprintf(c->tls.acme.user, sizeof c->tls.acme.user, "rampart-acme");
     c->tls.acme.order_timeout_ms = 10 * 60 * 1000;
+    c->tls.acme.n_challenges = 1; /* http-01 */
 
     snprintf(c->health.path, sizeof c->health.path, "/");
     c->health.interval_ms = 2000;

@@ -83,6 +83,8 @@ struct config_acme {
     char state_dir[CONFIG_PATH_MAX];  /* account and certificates, mode 0700 */
     char user[CONFIG_NAME_MAX];       /* the ACME process's user */
     uint64_t order_timeout_ms;        /* one order, start to chain */
+    unsigned challenges[2];           /* 0 http-01, 1 tls-alpn-01 (enum acme_challenge_type), best first */
+    unsigned n_challenges;
 };
 
 struct config_tls {

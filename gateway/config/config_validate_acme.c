@@ -80,10 +80,11 @@ void config_validate_acme(struct config_loader *ld)
     if (ld->cfg->tls.server.n_certs == 0)
         config_error(ld, ld->acme_line,
                      "[tls] acme = yes without a 'certificate = NAME CERT_FILE KEY_FILE' to obtain");
-    if (ld->cfg->gateway.n_http == 0)
-        config_error(ld, ld->acme_line,
-                     "[tls] acme = yes needs an HTTP listener ([gateway] http): the http-01 challenge "
-                     "is answered there");
+    for (unsigned i = 0; i < a->n_challenges; i++)
+        if (a->challenges[i] == 0 && ld->cfg->gateway.n_http == 0)
+            config_error(ld, ld->acme_line,
+                         "[tls] acme = yes with http-01 needs an HTTP listener ([gateway] "
+                         "listen_http): the challenge is answered there");
     if (access(a->ca_file, R_OK) < 0)
         config_error(ld, ld->acme_ca_line ? ld->acme_ca_line : ld->acme_line, "[tls] acme_ca_file '%s': %s",
                      a->ca_file, strerror(errno));

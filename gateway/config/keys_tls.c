@@ -93,6 +93,29 @@ static int key_acme_user(struct config_loader *ld, void *base, char *value, char
     return acme_string(a->user, sizeof a->user, value, &ld->acme_user_line, ld->key_line, why);
 }
 
+/* acme_challenges = http-01, tls-alpn-01 (best first; each once) */
+static int key_acme_challenges(struct config_loader *ld, void *base, char *value, char *why)
+{
+    (void)ld;
+    struct config_acme *a = &((struct config_tls *)base)->acme;
+    char *parts[3];
+    int n = parse_split_list(value, parts, 3);
+    if (n < 1 || n > 2) {
+        WHY("expected one or two of http-01, tls-alpn-01");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        unsigned t = strcmp(parts[i], "http-01") == 0 ? 0 : strcmp(parts[i], "tls-alpn-01") == 0 ? 1 : 2;
+        if (t == 2 || (i == 1 && t == a->challenges[0])) {
+            WHY("'%s' is not http-01 or tls-alpn-01, or is listed twice", parts[i]);
+            return -1;
+        }
+        a->challenges[i] = t;
+    }
+    a->n_challenges = (unsigned)n;
+    return 0;
+}
+
 /* acme_directory = URL: https, printable, no spaces */
 static int key_acme_directory(struct config_loader *ld, void *base, char *value, char *why)
 {
@@ -173,6 +196,7 @@ static const struct config_key tls_keys[] = {
     {.name = "acme_ca_file", .type = KEY_CUSTOM, .custom = key_acme_ca_file},
     {.name = "acme_state_dir", .type = KEY_CUSTOM, .custom = key_acme_state_dir},
     {.name = "acme_user", .type = KEY_CUSTOM, .custom = key_acme_user},
+    {.name = "acme_challenges", .type = KEY_CUSTOM, .custom = key_acme_challenges},
     {.name = "acme_order_timeout",
      .type = KEY_DURATION,
      .offset = T(acme.order_timeout_ms),

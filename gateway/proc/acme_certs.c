@@ -305,8 +305,9 @@ void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
                                       .contact = ctx->cfg->tls.acme.contact,
                                       /* RFC 9773 section 5: the certificate this one replaces */
                                       .replaces = c->have && c->have_window ? c->ari_id : "",
-                                      .prefer = {ACME_CHAL_HTTP01},
-                                      .n_prefer = 1,
+                                      .prefer = {(enum acme_challenge_type)ctx->cfg->tls.acme.challenges[0],
+                                                 (enum acme_challenge_type)ctx->cfg->tls.acme.challenges[1]},
+                                      .n_prefer = ctx->cfg->tls.acme.n_challenges,
                                       .now_ms = certs_mono_ms(),
                                       .timeout_ms = (int64_t)ctx->cfg->tls.acme.order_timeout_ms};
         const char *detail = "";

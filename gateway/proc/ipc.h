@@ -13,6 +13,7 @@
  *   parent -> ACME process  CONFIG (once), ACME_ACK, DRAIN
  *   ACME process -> parent  ACME_TOKEN, ACME_CERT, ACME_STATUS, FATAL
  *   parent -> relay   ACME_TOKENS, ACME_STATUS (gateway/acme/acme_msg.h)
+ *   relay  -> parent  ACME_ACK (the token set of that generation is served)
  *
  * Descriptors travel only with KEYHOLDER (SCM_RIGHTS): the relay's ends of
  * the key holder's channels. A message of any other type that brings one

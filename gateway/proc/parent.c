@@ -714,6 +714,13 @@ static void parent_on_message(struct parent *p, struct relay_proc *rp, struct ip
             backends_report(p, rp);
         break;
     case IPC_AUTOBLOCK: parent_autoblock(p, rp, msg->payload); break;
+    case IPC_ACME_ACK: {
+        struct acme_ack ack;
+        memcpy(&ack, msg->payload, sizeof ack);
+        if (rp == p->current)
+            parent_acme_relay_ack(&p->acme, ack.seq);
+        break;
+    }
     case IPC_FATAL: {
         char why[IPC_TEXT_MAX + 1];
         snprintf(why, sizeof why, "%.*s", (int)msg->len, (const char *)msg->payload);
@@ -836,6 +843,12 @@ static void acme_tokens_changed(void *arg)
         parent_acme_report(&p->acme, p->current->io.fd);
     if (p->pending && p->pending->io.fd >= 0 && p->pending->state == RELAY_SERVING)
         parent_acme_report(&p->acme, p->pending->io.fd);
+}
+
+static bool acme_relay_serving(void *arg)
+{
+    const struct parent *p = arg;
+    return p->current && p->current->io.fd >= 0 && p->current->state == RELAY_SERVING;
 }
 
 static void acme_installed(void *arg)
@@ -1067,6 +1080,7 @@ int parent_run(struct config *cfg)
     start_current(p);
     p->acme.tokens_changed = acme_tokens_changed;
     p->acme.installed = acme_installed;
+    p->acme.relay_serving = acme_relay_serving;
     p->acme.arg = p;
     parent_acme_start(&p->acme);
     loop_run(p->loop);

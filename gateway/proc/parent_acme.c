@@ -138,6 +138,15 @@ void parent_acme_report(const struct parent_acme *pa, int relay_fd)
         ipc_send(relay_fd, IPC_ACME_STATUS, &pa->status, sizeof pa->status);
 }
 
+void parent_acme_relay_ack(struct parent_acme *pa, uint32_t generation)
+{
+    if (!pa->loop || !pa->ack_pending || generation < pa->ack_generation || pa->io.fd < 0)
+        return;
+    struct acme_ack ack = {.seq = pa->ack_seq, .ok = 1};
+    pa->ack_pending = false;
+    ipc_send(pa->io.fd, IPC_ACME_ACK, &ack, sizeof ack);
+}
+
 /* ---- what it says ------------------------------------------------------------------------------------ */
 
 static bool acme_name_ours(const struct config *cfg, const char *name)
@@ -184,12 +193,22 @@ static void acme_on_token(struct parent_acme *pa, const void *payload)
                   t.identifier, LOG_END);
     else if ((rc = acme_tokens_apply(&pa->tokens, &t)) < 0)
         log_event(LOG_LEVEL_ERROR, "acme_token_refused", "reason", "too many answers published", LOG_END);
-    if (rc > 0)
-        pa->tokens_changed(pa->arg); /* the relays have it before the server is told to look */
+    if (rc > 0) {
+        pa->tokens.generation++;
+        pa->tokens_changed(pa->arg);
+    }
     ack.ok = rc >= 0;
     if (t.op == ACME_TOKEN_PUBLISH && rc >= 0)
         log_event(LOG_LEVEL_INFO, "acme_challenge_published", "name", t.identifier, "type",
                   acme_challenge_type_name((enum acme_challenge_type)t.type), LOG_END);
+    /* a publish is acknowledged once the serving relay has the set: only
+     * then may the server come and look */
+    if (t.op == ACME_TOKEN_PUBLISH && rc > 0 && pa->relay_serving(pa->arg)) {
+        pa->ack_pending = true;
+        pa->ack_seq = t.seq;
+        pa->ack_generation = pa->tokens.generation;
+        return;
+    }
     ipc_send(pa->io.fd, IPC_ACME_ACK, &ack, sizeof ack);
 }
 

@@ -49,6 +49,10 @@ struct parent_acme {
     struct loop_timer respawn;
     uint64_t respawn_ms;
     struct acme_token_set tokens; /* published now */
+    /* the ACME process's publish waiting for the relay to serve it */
+    bool ack_pending;
+    uint32_t ack_seq, ack_generation;
+    bool (*relay_serving)(void *arg); /* a relay will acknowledge the set */
     struct acme_status_msg status;
     bool have_status;
     uint64_t installed_total, refused_total;
@@ -76,6 +80,8 @@ bool parent_acme_reaped(struct parent_acme *pa, pid_t pid, const char *how);
 void parent_acme_stop(struct parent_acme *pa);
 /* To a relay: the tokens, and the last status. */
 void parent_acme_report(const struct parent_acme *pa, int relay_fd);
+/* The serving relay's ACME_ACK: it serves token set `generation`. */
+void parent_acme_relay_ack(struct parent_acme *pa, uint32_t generation);
 
 /* parent_acme_files.c: ACME_CERT checked against cfg and written; 1
  * written, 0 the same as the files, -1 refused (why). */

@@ -162,7 +162,7 @@ static void relay_replace_keyholder(struct relay *r, struct ipc_msg *msg)
 }
 
 /* The challenge answers the parent publishes: checked, then served. */
-static void relay_set_acme_tokens(const struct ipc_msg *msg)
+static void relay_set_acme_tokens(struct relay *r, const struct ipc_msg *msg)
 {
     static struct acme_token_set set;
     const char *why = NULL;
@@ -172,6 +172,22 @@ static void relay_set_acme_tokens(const struct ipc_msg *msg)
         return;
     }
     acme_tokens_set(&set);
+    /* TLS-ALPN-01: a challenge certificate per answer, made here */
+    static const char *names[ACME_TOKENS_MAX];
+    static uint8_t digests[ACME_TOKENS_MAX][TLS_ACME_SHA256_LEN];
+    unsigned n = 0;
+    for (uint32_t i = 0; i < set.n && n < TLS_ALPN01_MAX; i++) {
+        if (set.t[i].type != ACME_CHAL_TLSALPN01)
+            continue;
+        names[n] = set.t[i].identifier;
+        tls_acme_sha256(set.t[i].key_auth, strlen(set.t[i].key_auth), digests[n++]);
+    }
+    char err[256];
+    if ((n || tls_alpn01_count()) &&
+        tls_alpn01_set(names, (const uint8_t(*)[32])digests, n, err, sizeof err) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_tls_alpn_failed", "reason", err, LOG_END);
+    struct acme_ack ack = {.seq = set.generation, .ok = 1}; /* served from now on */
+    ipc_send(r->ipc_fd, IPC_ACME_ACK, &ack, sizeof ack);
 }
 
 static void relay_set_acme_status(const struct ipc_msg *msg)
@@ -227,7 +243,7 @@ static void relay_on_message(void *arg, struct ipc_msg *msg)
         admin_set_bgp_status(&st);
         break;
     }
-    case IPC_ACME_TOKENS: relay_set_acme_tokens(msg); break;
+    case IPC_ACME_TOKENS: relay_set_acme_tokens(r, msg); break;
     case IPC_ACME_STATUS: relay_set_acme_status(msg); break;
     default: relay_unexpected(r, msg->type);
     }
