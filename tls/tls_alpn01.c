@@ -14,8 +14,8 @@
 #include <strings.h>
 #include <time.h>
 
-#define ALPN01_CERT_MAX  1024         /* a P-256 self-signed certificate, DER (~400 bytes) */
-#define ALPN01_VALID_S   (7 * 86400)  /* a challenge certificate's validity */
+#define ALPN01_CERT_MAX 1024        /* a P-256 self-signed certificate, DER (~400 bytes) */
+#define ALPN01_VALID_S  (7 * 86400) /* a challenge certificate's validity */
 
 struct alpn01_slot {
     char name[TLS_ACME_NAME_MAX + 1];
@@ -47,7 +47,8 @@ static const struct alpn01_slot *alpn01_find(const char *name, const uint8_t *di
     return NULL;
 }
 
-static int alpn01_make(struct alpn01_slot *s, const char *name, const uint8_t *digest, char *err, size_t err_len)
+static int alpn01_make(struct alpn01_slot *s, const char *name, const uint8_t *digest, char *err,
+                       size_t err_len)
 {
     struct tls_acme_key *k = NULL;
     const char *names[] = {name};
@@ -69,8 +70,8 @@ static int alpn01_make(struct alpn01_slot *s, const char *name, const uint8_t *d
     return rc;
 }
 
-int tls_alpn01_set(const char *const *names, const uint8_t (*digests)[TLS_ACME_SHA256_LEN], unsigned n, char *err,
-                   size_t err_len)
+int tls_alpn01_set(const char *const *names, const uint8_t (*digests)[TLS_ACME_SHA256_LEN], unsigned n,
+                   char *err, size_t err_len)
 {
     if (n > TLS_ALPN01_MAX)
         return snprintf(err, err_len, "tls-alpn-01: more than %d challenges", TLS_ALPN01_MAX), -1;
@@ -120,8 +121,8 @@ int tls_alpn01_load(const char *name, size_t len, mbedtls_x509_crt *crt, mbedtls
         if (strlen(s->name) != len || strncasecmp(s->name, name, len) != 0)
             continue;
         if (mbedtls_x509_crt_parse_der_with_ext_cb(crt, s->der, s->der_len, 1, alpn01_ext, NULL) == 0 &&
-            mbedtls_pk_parse_key(pk, (const unsigned char *)s->key, s->key_len, NULL, 0, tls_rng, tls_rng_ctx()) ==
-                0)
+            mbedtls_pk_parse_key(pk, (const unsigned char *)s->key, s->key_len, NULL, 0, tls_rng,
+                                 tls_rng_ctx()) == 0)
             rc = 0;
         break;
     }

@@ -783,6 +783,21 @@ static void test_acme_keys(void **state)
     assert_int_equal(c->tls.server.n_certs, 0);
     config_free(c);
 
+    write_config(ACME_HEAD "acme_directory = https://acme.test/dir\nacme_ca_file = @DIR@/site.crt\n"
+                           "acme_challenges = tls-alpn-01, http-01\n" ACME_TAIL);
+    c = config_load(path, &e);
+    if (!c)
+        fail_msg("%s", e.msg[0]);
+    assert_int_equal(c->tls.acme.n_challenges, 2);
+    assert_int_equal(c->tls.acme.challenges[0], 1); /* tls-alpn-01 first */
+    assert_int_equal(c->tls.acme.challenges[1], 0);
+    config_free(c);
+    expect_first_error(ACME_HEAD
+                       "acme_directory = https://acme.test/dir\nacme_challenges = dns-01\n" ACME_TAIL,
+                       ":7: [tls] acme_challenges: 'dns-01' is not http-01 or tls-alpn-01");
+    expect_first_error(
+        ACME_HEAD "acme_directory = https://acme.test/dir\nacme_challenges = http-01, http-01\n" ACME_TAIL,
+        ":7: [tls] acme_challenges: 'http-01' is not http-01 or tls-alpn-01, or is listed twice");
     expect_first_error(ACME_HEAD ACME_TAIL, ":5: [tls] acme = yes needs acme_directory");
     expect_first_error(ACME_HEAD "acme_directory = http://acme.test/dir\n" ACME_TAIL,
                        ":6: [tls] acme_directory: 'http://acme.test/dir' is not an https URL");

@@ -33,7 +33,7 @@ static void test_set_and_load(void **state)
     uint8_t digests[2][32];
     memset(digests[0], 0x11, 32);
     memset(digests[1], 0x22, 32);
-    if (tls_alpn01_set(names, (const uint8_t (*)[32])digests, 2, err, sizeof err) < 0)
+    if (tls_alpn01_set(names, (const uint8_t(*)[32])digests, 2, err, sizeof err) < 0)
         fail_msg("%s", err);
     assert_int_equal(tls_alpn01_count(), 2);
     mbedtls_x509_crt crt;
@@ -65,7 +65,8 @@ static void test_bound(void **state)
     static uint8_t digests[TLS_ALPN01_MAX + 1][32];
     for (unsigned i = 0; i <= TLS_ALPN01_MAX; i++)
         names[i] = "www.acme.test";
-    assert_int_equal(tls_alpn01_set(names, (const uint8_t (*)[32])digests, TLS_ALPN01_MAX + 1, err, sizeof err), -1);
+    assert_int_equal(
+        tls_alpn01_set(names, (const uint8_t(*)[32])digests, TLS_ALPN01_MAX + 1, err, sizeof err), -1);
     assert_int_equal(tls_alpn01_count(), 0); /* unchanged */
 }
 
@@ -75,9 +76,9 @@ static size_t hello_with_alpn(uint8_t *b, const char *const *protos, unsigned n)
     size_t at = 0;
     b[at++] = 3, b[at++] = 3;
     memset(b + at, 0, 32), at += 32;
-    b[at++] = 0;                               /* session id */
+    b[at++] = 0;                                              /* session id */
     b[at++] = 0, b[at++] = 2, b[at++] = 0x13, b[at++] = 0x01; /* one suite */
-    b[at++] = 1, b[at++] = 0;                  /* compression */
+    b[at++] = 1, b[at++] = 0;                                 /* compression */
     size_t ext_len_at = at;
     at += 2;
     b[at++] = 0, b[at++] = 16; /* ALPN */
