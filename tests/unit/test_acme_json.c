@@ -31,13 +31,15 @@ static void test_directory(void **state)
     (void)state;
     struct acme_directory d;
     assert_int_equal(rd_dir("{\"newNonce\":\"" S "/n\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S
-                            "/o\",\"renewalInfo\":\"" S "/ari\",\"unknown\":[1,2],\"meta\":{\"termsOfService\":\"x\"}}",
+                            "/o\",\"renewalInfo\":\"" S
+                            "/ari\",\"unknown\":[1,2],\"meta\":{\"termsOfService\":\"x\"}}",
                             &d),
                      0);
     assert_string_equal(d.new_order, S "/o");
     assert_string_equal(d.renewal_info, S "/ari");
     assert_false(d.external_account_required);
-    assert_int_equal(rd_dir("{\"newNonce\":\"" S "/n\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}", &d), 0);
+    assert_int_equal(
+        rd_dir("{\"newNonce\":\"" S "/n\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}", &d), 0);
     assert_string_equal(d.renewal_info, ""); /* no ARI */
     assert_int_equal(rd_dir("{\"newNonce\":\"" S "/n\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\","
                             "\"meta\":{\"externalAccountRequired\":true}}",
@@ -46,12 +48,12 @@ static void test_directory(void **state)
     assert_true(d.external_account_required);
     /* refused */
     assert_int_equal(rd_dir("{\"newNonce\":\"" S "/n\",\"newAccount\":\"" S "/a\"}", &d), -1);
-    assert_int_equal(rd_dir("{\"newNonce\":\"https://acme.test:14001/n\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S
-                            "/o\"}",
+    assert_int_equal(rd_dir("{\"newNonce\":\"https://acme.test:14001/n\",\"newAccount\":\"" S
+                            "/a\",\"newOrder\":\"" S "/o\"}",
                             &d),
                      -1); /* another port: another origin */
-    assert_int_equal(rd_dir("{\"newNonce\":\"http://acme.test:14000/n\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S
-                            "/o\"}",
+    assert_int_equal(rd_dir("{\"newNonce\":\"http://acme.test:14000/n\",\"newAccount\":\"" S
+                            "/a\",\"newOrder\":\"" S "/o\"}",
                             &d),
                      -1);
     assert_int_equal(rd_dir("{\"newNonce\":7,\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}", &d), -1);
@@ -96,11 +98,13 @@ static void test_bounds(void **state)
     memcpy(url, S "/", base);
     memset(url + base, 'x', ACME_URL_MAX - 1 - base);
     url[ACME_URL_MAX - 1] = '\0';
-    snprintf(body, sizeof body, "{\"newNonce\":\"%s\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}", url);
+    snprintf(body, sizeof body, "{\"newNonce\":\"%s\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}",
+             url);
     assert_int_equal(rd_dir(body, &d), 0);
     url[ACME_URL_MAX - 1] = 'x';
     url[ACME_URL_MAX] = '\0';
-    snprintf(body, sizeof body, "{\"newNonce\":\"%s\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}", url);
+    snprintf(body, sizeof body, "{\"newNonce\":\"%s\",\"newAccount\":\"" S "/a\",\"newOrder\":\"" S "/o\"}",
+             url);
     assert_int_equal(rd_dir(body, &d), -1);
 }
 
@@ -113,28 +117,34 @@ static void test_order_and_authz(void **state)
     assert_int_equal(acme_json_order(ok, strlen(ok), DIR, &o, why), 0);
     assert_int_equal(o.status, ACME_ST_PENDING);
     assert_int_equal(o.n_authz, 1);
-    const char *valid_no_cert = "{\"status\":\"valid\",\"authorizations\":[\"" S "/z/1\"],\"finalize\":\"" S "/f\"}";
+    const char *valid_no_cert =
+        "{\"status\":\"valid\",\"authorizations\":[\"" S "/z/1\"],\"finalize\":\"" S "/f\"}";
     assert_int_equal(acme_json_order(valid_no_cert, strlen(valid_no_cert), DIR, &o, why), -1);
-    const char *bad_status = "{\"status\":\"done\",\"authorizations\":[\"" S "/z/1\"],\"finalize\":\"" S "/f\"}";
+    const char *bad_status =
+        "{\"status\":\"done\",\"authorizations\":[\"" S "/z/1\"],\"finalize\":\"" S "/f\"}";
     assert_int_equal(acme_json_order(bad_status, strlen(bad_status), DIR, &o, why), -1);
     const char *no_authz = "{\"status\":\"pending\",\"authorizations\":[],\"finalize\":\"" S "/f\"}";
     assert_int_equal(acme_json_order(no_authz, strlen(no_authz), DIR, &o, why), -1);
     struct acme_authz_obj a;
-    const char *az = "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"www.acme.test\"},"
-                     "\"challenges\":[{\"type\":\"http-01\",\"url\":\"" S "/c\",\"token\":\"abcdefghijklmnopqrstuv\","
-                     "\"status\":\"pending\"},{\"type\":\"dns-01\"}]}";
+    const char *az =
+        "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"www.acme.test\"},"
+        "\"challenges\":[{\"type\":\"http-01\",\"url\":\"" S "/c\",\"token\":\"abcdefghijklmnopqrstuv\","
+        "\"status\":\"pending\"},{\"type\":\"dns-01\"}]}";
     assert_int_equal(acme_json_authz(az, strlen(az), DIR, &a, why), 0);
     assert_int_equal(a.n_challenges, 2);
     assert_int_equal(a.challenges[1].type, ACME_CHAL_OTHER);
-    const char *short_tok = "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"w\"},"
-                            "\"challenges\":[{\"type\":\"http-01\",\"url\":\"" S "/c\",\"token\":\"abcdefghijklmnopqrstu\","
-                            "\"status\":\"pending\"}]}";
+    const char *short_tok =
+        "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"w\"},"
+        "\"challenges\":[{\"type\":\"http-01\",\"url\":\"" S "/c\",\"token\":\"abcdefghijklmnopqrstu\","
+        "\"status\":\"pending\"}]}";
     assert_int_equal(acme_json_authz(short_tok, strlen(short_tok), DIR, &a, why), -1); /* 21 characters */
-    const char *slash_tok = "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"w\"},"
-                            "\"challenges\":[{\"type\":\"http-01\",\"url\":\"" S "/c\",\"token\":\"../../../etc/passwd-xxxxx\","
-                            "\"status\":\"pending\"}]}";
+    const char *slash_tok =
+        "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"w\"},"
+        "\"challenges\":[{\"type\":\"http-01\",\"url\":\"" S "/c\",\"token\":\"../../../etc/passwd-xxxxx\","
+        "\"status\":\"pending\"}]}";
     assert_int_equal(acme_json_authz(slash_tok, strlen(slash_tok), DIR, &a, why), -1);
-    const char *ip = "{\"status\":\"pending\",\"identifier\":{\"type\":\"ip\",\"value\":\"198.18.0.1\"},\"challenges\":[]}";
+    const char *ip = "{\"status\":\"pending\",\"identifier\":{\"type\":\"ip\",\"value\":\"198.18.0.1\"},"
+                     "\"challenges\":[]}";
     assert_int_equal(acme_json_authz(ip, strlen(ip), DIR, &a, why), -1);
 }
 
@@ -149,10 +159,12 @@ static void test_problem_and_ari(void **state)
     assert_string_equal(p.detail, "stale");
     assert_int_equal(acme_json_problem("{\"detail\":\"x\"}", 14, &p), -1);
     struct acme_renewal_info w;
-    const char *ari = "{\"suggestedWindow\":{\"start\":\"2026-01-02T00:00:00Z\",\"end\":\"2026-01-03T00:00:00Z\"}}";
+    const char *ari =
+        "{\"suggestedWindow\":{\"start\":\"2026-01-02T00:00:00Z\",\"end\":\"2026-01-03T00:00:00Z\"}}";
     assert_int_equal(acme_json_renewal_info(ari, strlen(ari), &w, why), 0);
     assert_int_equal(w.end_s - w.start_s, 86400);
-    const char *backwards = "{\"suggestedWindow\":{\"start\":\"2026-01-03T00:00:00Z\",\"end\":\"2026-01-02T00:00:00Z\"}}";
+    const char *backwards =
+        "{\"suggestedWindow\":{\"start\":\"2026-01-03T00:00:00Z\",\"end\":\"2026-01-02T00:00:00Z\"}}";
     assert_int_equal(acme_json_renewal_info(backwards, strlen(backwards), &w, why), -1);
 }
 
@@ -166,8 +178,8 @@ static void test_times(void **state)
     assert_int_equal(t, 1767323045);
     assert_int_equal(acme_time_parse("2026-01-02T04:04:05+01:00", &t), 0);
     assert_int_equal(t, 1767323045);
-    assert_int_equal(acme_time_parse("2026-01-02T03:04:05", &t), -1);         /* no zone */
-    assert_int_equal(acme_time_parse("2026-13-02T03:04:05Z", &t), -1);        /* month 13 */
+    assert_int_equal(acme_time_parse("2026-01-02T03:04:05", &t), -1);             /* no zone */
+    assert_int_equal(acme_time_parse("2026-13-02T03:04:05Z", &t), -1);            /* month 13 */
     assert_int_equal(acme_time_parse("2026-01-02T03:04:05.1234567890Z", &t), -1); /* 10 fraction digits */
     assert_int_equal(acme_time_parse("2026-01-02T03:04:05+01:00x", &t), -1);
 }
@@ -193,8 +205,9 @@ static void test_payloads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_directory),   cmocka_unit_test(test_bounds), cmocka_unit_test(test_order_and_authz),
-        cmocka_unit_test(test_problem_and_ari), cmocka_unit_test(test_times),  cmocka_unit_test(test_payloads),
+        cmocka_unit_test(test_directory),       cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_order_and_authz), cmocka_unit_test(test_problem_and_ari),
+        cmocka_unit_test(test_times),           cmocka_unit_test(test_payloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
