@@ -12,6 +12,7 @@
 
 #include "gateway/admin/metrics.h"
 #include "gateway/upstream/backend_pool.h"
+#include "tls/tls.h"
 
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -366,11 +367,17 @@ bool proxy_flush(struct conn *c)
 
 /* ---- response bytes in ------------------------------------------------------------- */
 
-/* Room for more backend bytes; a head being read may not move (its spans
- * are offsets). */
-static bool bin_room(struct exchange *x)
+/* How much the next backend read may take (0: none now); a head being
+ * read may not move (its spans are offsets). Body and tunnel bytes for a
+ * TLS client are read one record at a time (conn_buf_read_max): a 16 KiB
+ * read in TLS 1.3 (16,383 bytes a record) went out as a full record plus a
+ * 1-byte one, twice the sends and records for the client to decrypt. */
+static uint32_t bin_read_max(struct conn *c)
 {
-    return conn_buf_room(&x->bin, x->bin_data, x->rs != RS_WAIT);
+    struct exchange *x = c->x;
+    bool body = x->rs != RS_WAIT;
+    uint32_t record = c->tls && body ? (uint32_t)tls_conn_record_max(c->tls) : 0;
+    return conn_buf_read_max(&x->bin, x->bin_data, body, record);
 }
 
 bool proxy_fill(struct conn *c)
@@ -378,9 +385,11 @@ bool proxy_fill(struct conn *c)
     struct exchange *x = c->x;
     if (!x || !c->backend_connected || c->b_rblk || c->backend_eof)
         return false;
-    if (!(x->rs == RS_WAIT || x->rs == RS_BODY || c->state == CS_TUNNEL) || !bin_room(x))
+    if (!(x->rs == RS_WAIT || x->rs == RS_BODY || c->state == CS_TUNNEL))
         return false;
-    size_t room = CONN_BUF_SIZE - x->bin.end;
+    size_t room = bin_read_max(c);
+    if (room == 0)
+        return false;
     ssize_t n = recv(c->bio->fd, x->bin_data + x->bin.end, room, 0);
     if (n > 0) {
         x->bin.end += (uint32_t)n;
@@ -578,7 +587,7 @@ void proxy_watch(struct conn *c)
         bool out = !x->early && (x->bout.start < x->bout.end || x->cin.start < x->cin.mid);
         if (out && c->b_wblk)
             ev |= c->b_wblk;
-        if (!c->backend_eof && c->b_rblk && bin_room(x))
+        if (!c->backend_eof && c->b_rblk && bin_read_max(c) > 0)
             ev |= c->b_rblk;
     }
     if (loop_watch(c->w->loop, c->bio, ev) < 0)
