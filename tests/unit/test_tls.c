@@ -123,8 +123,8 @@ static void serve_reply(struct tls_conn *conn, int fd)
 {
     char reply[512];
     int len =
-        snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d\n", tls_conn_version(conn),
-                 tls_conn_cipher(conn), tls_conn_server_name(conn), tls_conn_resumed(conn));
+        snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d record=%zu\n", tls_conn_version(conn),
+                 tls_conn_cipher(conn), tls_conn_server_name(conn), tls_conn_resumed(conn), tls_conn_record_max(conn));
     size_t off = 0;
     while (off < (size_t)len) {
         ssize_t n = tls_conn_write(conn, reply + off, (size_t)len - off);
@@ -278,6 +278,32 @@ static void test_tls12_accepted(void **state)
     assert_non_null(strstr(out, "version=TLSv1.2 cipher=ECDHE-ECDSA-AES128-GCM-SHA256 "));
     assert_int_equal(atomic_load(&tls_stats.handshakes_tls12), before + 1);
     free(out);
+}
+
+/* The most plaintext a record carries (what the proxy reads from a
+ * backend at a time): 2^14 in TLS 1.2; in TLS 1.3 one byte less, the inner
+ * content type's, padding to 16 taking nothing more; and what the client
+ * asked for with max_fragment_length, at its smallest and largest. */
+static void test_record_max(void **state)
+{
+    struct test_env *env = *state;
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"-tls1_3", "record=16383\n"},
+        {"-tls1_2", "record=16384\n"},
+        {"-tls1_2 -maxfraglen 512", "record=512\n"},
+        {"-tls1_2 -maxfraglen 4096", "record=4096\n"},
+    };
+    _Static_assert(TLS_RECORD_PLAIN_MAX == 16384, "RFC 8446 5.1");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "%s -servername www.rampart.test", cases[i].args);
+        char *out = client(&env->main, args);
+        if (strstr(out, cases[i].want) == NULL)
+            fail_msg("%s: want %s in:\n%s", cases[i].args, cases[i].want, out);
+        free(out);
+    }
 }
 
 static void test_tls10_and_tls11_refused_as_version(void **state)
@@ -662,6 +688,7 @@ static void test_handshake_waits_then_client_closes(void **state)
     int sv[2];
     struct tls_conn *conn = pair_conn(*state, sv);
     assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
+    assert_int_equal(tls_conn_record_max(conn), TLS_RECORD_PLAIN_MAX); /* no record keys yet */
     assert_string_equal(tls_conn_version(conn), "");
     assert_string_equal(tls_conn_cipher(conn), "");
     assert_false(tls_conn_resumed(conn));
@@ -848,6 +875,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls13_accepted),
         cmocka_unit_test(test_tls12_accepted),
+        cmocka_unit_test(test_record_max),
         cmocka_unit_test(test_tls10_and_tls11_refused_as_version),
         cmocka_unit_test(test_min_version_13_refuses_12),
         cmocka_unit_test(test_aes_gcm_profile_refuses_chacha),
