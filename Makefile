@@ -30,7 +30,7 @@ CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -D_GNU_SOURCE -DRAMPART_VERSION=\"$(VERSION)\" $(HARDEN) -fPIE \
            -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
-           $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
+           $(shell pkg-config --cflags libnftnl libmnl inih libnghttp2 2>/dev/null) $(EXTRA_CFLAGS)
 # TLS 1.3 X25519 key shares through Everest's HACL* instead of mbedTLS's
 # generic ladder (~5x faster key generation; see tls/tls_x25519.c).
 X25519_WRAP := -Wl,--wrap=psa_generate_key,--wrap=psa_export_public_key,--wrap=psa_destroy_key \
@@ -39,7 +39,7 @@ LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(X25519_WRAP) $(EXTRA_LD
 LDLIBS  := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a \
            $(MBEDTLS)/lib/libmbedcrypto.a $(MBEDTLS)/lib/libeverest.a \
            $(MBEDTLS)/lib/libp256m.a $(LLHTTP)/lib/libllhttp.a \
-           $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+           $(shell pkg-config --libs libnftnl libmnl inih libnghttp2 2>/dev/null) -lcap -lseccomp -lpthread
 
 MAINS    := gateway/main.c firewall/cli.c
 LIB_SRC  := $(filter-out $(MAINS),$(sort $(wildcard common/*.c gateway/*.c gateway/*/*.c tls/*.c firewall/*.c)))
