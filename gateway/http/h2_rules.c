@@ -149,7 +149,8 @@ static bool authority_valid(const char *s, size_t n)
     return n > 0;
 }
 
-static enum h2_verdict pseudo_add(struct h2_head *h, const char *name, size_t nlen, const char *v, size_t vlen)
+static enum h2_verdict pseudo_add(struct h2_head *h, const char *name, size_t nlen, const char *v,
+                                  size_t vlen)
 {
     struct h2_span *at;
     uint8_t bit;
@@ -260,7 +261,8 @@ static enum h2_verdict cookie_add(struct h2_head *h, const char *v, size_t n)
     return H2_OK;
 }
 
-static enum h2_verdict regular_add(struct h2_head *h, const char *name, size_t nlen, const char *v, size_t vlen)
+static enum h2_verdict regular_add(struct h2_head *h, const char *name, size_t nlen, const char *v,
+                                   size_t vlen)
 {
     if (!h2_name_valid(name, nlen) || !h2_value_valid(v, vlen) || h2_name_connection_specific(name, nlen))
         return head_fail(h, H2_MALFORMED);
@@ -374,8 +376,8 @@ static bool chunk_fits(uint32_t cap, uint32_t end, size_t n)
     return end <= cap && n + reserve <= cap - end;
 }
 
-bool h2_chunker_add(struct h2_chunker *k, char *buf, uint32_t cap, uint32_t *end, uint32_t sent, const char *p,
-                    size_t n)
+bool h2_chunker_add(struct h2_chunker *k, char *buf, uint32_t cap, uint32_t *end, uint32_t sent,
+                    const char *p, size_t n)
 {
     if (n == 0)
         return true;

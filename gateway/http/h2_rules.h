@@ -28,14 +28,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define H2_FIELD_OVERHEAD   32  /* RFC 9113 §6.5.2: per field in the header list size */
-#define H2_CONTENT_DIGITS   18  /* longest content-length accepted (< 2^63) */
-#define H2_METHOD_MAX       32  /* longest :method accepted */
-#define H2_RESPONSE_FIELDS  (HTTP_MAX_HEADERS + 4) /* :status, ours (HSTS), slack */
-#define H2_CHUNK_HEAD_LEN   6   /* "%04x\r\n": a request body chunk's size line */
-#define H2_CHUNK_TAIL_LEN   2   /* "\r\n" after the chunk data */
-#define H2_CHUNK_LAST       "0\r\n\r\n"
-#define H2_CHUNK_MAX        0xffff /* what a size line of H2_CHUNK_HEAD_LEN can say */
+#define H2_FIELD_OVERHEAD  32                     /* RFC 9113 §6.5.2: per field in the header list size */
+#define H2_CONTENT_DIGITS  18                     /* longest content-length accepted (< 2^63) */
+#define H2_METHOD_MAX      32                     /* longest :method accepted */
+#define H2_RESPONSE_FIELDS (HTTP_MAX_HEADERS + 4) /* :status, ours (HSTS), slack */
+#define H2_CHUNK_HEAD_LEN  6                      /* "%04x\r\n": a request body chunk's size line */
+#define H2_CHUNK_TAIL_LEN  2                      /* "\r\n" after the chunk data */
+#define H2_CHUNK_LAST      "0\r\n\r\n"
+#define H2_CHUNK_MAX       0xffff /* what a size line of H2_CHUNK_HEAD_LEN can say */
 
 enum h2_verdict {
     H2_OK,
@@ -67,9 +67,9 @@ struct h2_head {
     bool regular_seen;   /* a regular field came: a pseudo-header now is malformed */
     bool line_written;   /* request line (and Host from :authority) at the front */
     bool host_seen;
-    bool allow_protocol;   /* extended CONNECT (RFC 8441) is offered */
-    int64_t content_length; /* -1: none */
-    uint64_t body_bytes;    /* DATA payload so far */
+    bool allow_protocol;     /* extended CONNECT (RFC 8441) is offered */
+    int64_t content_length;  /* -1: none */
+    uint64_t body_bytes;     /* DATA payload so far */
     enum h2_verdict verdict; /* sticky: the first problem */
 };
 
@@ -122,8 +122,8 @@ void h2_chunker_init(struct h2_chunker *k);
 /* Appends n payload bytes at buf[*end] (cap bytes in all), in chunk
  * framing; sent: how far the buffer has been sent on (bytes before it may
  * not change). false when they do not fit (the caller's window is wrong). */
-bool h2_chunker_add(struct h2_chunker *k, char *buf, uint32_t cap, uint32_t *end, uint32_t sent, const char *p,
-                    size_t n);
+bool h2_chunker_add(struct h2_chunker *k, char *buf, uint32_t cap, uint32_t *end, uint32_t sent,
+                    const char *p, size_t n);
 /* The last chunk ("0\r\n\r\n"), closing the open one first. */
 bool h2_chunker_end(struct h2_chunker *k, char *buf, uint32_t cap, uint32_t *end);
 /* Moves the chunker's offsets when the buffer's first `by` bytes were dropped. */

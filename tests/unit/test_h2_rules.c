@@ -136,7 +136,8 @@ static void test_body_framing(void **state)
     add(&r, ":scheme", "https");
     add(&r, ":path", "/up");
     add(&r, "host", "h");
-    expect_head(&r, false, H2_BODY_CHUNKED, "POST /up HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n");
+    expect_head(&r, false, H2_BODY_CHUNKED,
+                "POST /up HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n");
     assert_int_equal(h2_head_body(&r.h, 1000), H2_OK);
     assert_int_equal(h2_head_body_end(&r.h), H2_OK);
 }
@@ -186,7 +187,8 @@ static void test_connect(void **state)
     start(&r, BUF);
     add(&r, ":method", "CONNECT");
     add(&r, ":authority", "db.internal:3306");
-    expect_head(&r, true, H2_BODY_NONE, "CONNECT db.internal:3306 HTTP/1.1\r\nhost: db.internal:3306\r\n\r\n");
+    expect_head(&r, true, H2_BODY_NONE,
+                "CONNECT db.internal:3306 HTTP/1.1\r\nhost: db.internal:3306\r\n\r\n");
 
     start(&r, BUF);
     add(&r, ":method", "CONNECT");
@@ -255,7 +257,8 @@ static void test_bad_names(void **state)
 static void test_bad_values(void **state)
 {
     (void)state;
-    const char *const values[] = {"a\r\nx-injected: 1", "a\nb", "a\rb", " lead", "trail\t", "del\x7f", "bell\x07"};
+    const char *const values[] = {
+        "a\r\nx-injected: 1", "a\nb", "a\rb", " lead", "trail\t", "del\x7f", "bell\x07"};
     for (unsigned i = 0; i < sizeof values / sizeof values[0]; i++) {
         struct req r;
         get(&r, "/");
@@ -273,7 +276,8 @@ static void test_bad_values(void **state)
 static void test_connection_specific_fields(void **state)
 {
     (void)state;
-    const char *const names[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"};
+    const char *const names[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
+                                 "upgrade"};
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
         struct req r;
         get(&r, "/");
@@ -371,7 +375,7 @@ static void test_list_size_boundary(void **state)
     add(&r, ":authority", "www.rampart.test");
     add(&r, ":path", "/");
     assert_int_equal(add_n(&r, "x", value, 101), H2_TOO_LARGE); /* one over */
-    assert_int_equal(add(&r, "y", "z"), H2_TOO_LARGE);           /* later fields only count */
+    assert_int_equal(add(&r, "y", "z"), H2_TOO_LARGE);          /* later fields only count */
     assert_true(r.h.list_size > base + 1 + 101 + 32);
 }
 
@@ -497,7 +501,7 @@ static void test_chunked_body_within_window(void **state)
         assert_true(consumed <= received);
         peak = end - sent > peak ? end - sent : peak;
     }
-    assert_true(peak > window / 2); /* the buffer was really used */
+    assert_true(peak > window / 2);                  /* the buffer was really used */
     assert_true(h2_chunker_end(&k, buf, CAP, &end)); /* the last chunk always fits */
 }
 
