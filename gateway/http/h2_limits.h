@@ -34,9 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define H2_PREFACE_LEN      24   /* "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" */
-#define H2_FRAME_HEAD_LEN   9    /* length(24) type(8) flags(8) stream(32) */
-#define H2_PROGRESS_BYTES   1024 /* body bytes either way that count as progress */
+#define H2_PREFACE_LEN       24   /* "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" */
+#define H2_FRAME_HEAD_LEN    9    /* length(24) type(8) flags(8) stream(32) */
+#define H2_PROGRESS_BYTES    1024 /* body bytes either way that count as progress */
 #define H2_RESET_TOKEN_MILLI 1000 /* one reset, in the bucket's milli-tokens */
 
 enum h2_frame_type {

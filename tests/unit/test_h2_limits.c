@@ -146,8 +146,13 @@ static void test_header_block_bytes_boundary(void **state)
 static void test_idle_frames_boundary(void **state)
 {
     (void)state;
-    const uint8_t kinds[] = {H2_FRAME_PING,     H2_FRAME_SETTINGS, H2_FRAME_WINDOW_UPDATE, H2_FRAME_PRIORITY,
-                             H2_FRAME_GOAWAY,   0x42 /* unknown */, 0x10 /* PRIORITY_UPDATE */};
+    const uint8_t kinds[] = {H2_FRAME_PING,
+                             H2_FRAME_SETTINGS,
+                             H2_FRAME_WINDOW_UPDATE,
+                             H2_FRAME_PRIORITY,
+                             H2_FRAME_GOAWAY,
+                             0x42 /* unknown */,
+                             0x10 /* PRIORITY_UPDATE */};
     for (unsigned k = 0; k < sizeof kinds; k++) {
         struct wire w;
         preface(&w);
