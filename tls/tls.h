@@ -33,7 +33,8 @@ struct tls_server;
 
 /* Builds a server from the [tls] section: loads and checks every
  * certificate/key pair (the key must match the certificate), SNI table,
- * ALPN "http/1.1", min version, cipher profile, ticket keys. On failure
+ * ALPN (cfg->alpn: "h2", "http/1.1" in the server's order of preference),
+ * min version, cipher profile, ticket keys. On failure
  * returns NULL and writes "FILE: reason" into err. Used by `rampart -t` too. */
 struct tls_server *tls_server_new(const struct tls_config *cfg, char *err, size_t err_len);
 void tls_server_ref(struct tls_server *srv);
@@ -126,6 +127,9 @@ const char *tls_conn_version(const struct tls_conn *conn);
 const char *tls_conn_cipher(const struct tls_conn *conn);
 const char *tls_conn_server_name(const struct tls_conn *conn);
 bool tls_conn_resumed(const struct tls_conn *conn);
+/* The protocol ALPN agreed on: "h2", "http/1.1", or "" when the client
+ * offered none (it then speaks HTTP/1.1). */
+const char *tls_conn_alpn(const struct tls_conn *conn);
 /* Why the last TLS_IO_ERROR happened, one line without the client address,
  * e.g. "unsupported protocol version (we accept TLS 1.2 and 1.3)",
  * "client sent fatal alert 48 (unknown_ca)", "not TLS: the client sent

@@ -20,6 +20,11 @@ enum tls_cipher_profile {
     TLS_CIPHERS_AES_GCM, /* AES-GCM only (hardware-accelerated, FIPS-style) */
 };
 
+/* Application protocols offered by ALPN, in the server's order of
+ * preference (RFC 7301: the server picks). */
+enum tls_alpn { TLS_ALPN_H2, TLS_ALPN_HTTP11 };
+#define TLS_ALPN_MAX 2
+
 struct tls_cert_config {
     char server_name[TLS_NAME_MAX]; /* "www.foobar.com" or "*.foobar.com" */
     char cert_file[TLS_PATH_MAX];   /* PEM chain, leaf first */
@@ -32,7 +37,9 @@ struct tls_config {
     enum tls_version_min min_version;
     enum tls_cipher_profile ciphers;
     bool tickets;
-    uint64_t ticket_lifetime_ms; /* ticket key rotation period */
+    uint64_t ticket_lifetime_ms;      /* ticket key rotation period */
+    enum tls_alpn alpn[TLS_ALPN_MAX]; /* [tls] alpn, preferred first */
+    unsigned n_alpn;                  /* >= 1 */
 };
 
 #endif /* RAMPART_TLS_TLS_CONFIG_H */

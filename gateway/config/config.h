@@ -87,6 +87,20 @@ struct config_limits {
     bool allow_http10_without_host;
 };
 
+/* [http2]: what one HTTP/2 client connection is held to (h2_session.h,
+ * h2_limits.h); ALPN itself is [tls] alpn. */
+struct config_http2 {
+    unsigned max_concurrent_streams;
+    uint64_t max_header_list_size;  /* RFC 9113 §6.5.2; the HTTP/1.1 head must still fit CONN_BUF_SIZE */
+    uint64_t header_table_size;     /* HPACK dynamic table the client may use */
+    unsigned max_continuations;     /* CONTINUATION frames per header block */
+    uint64_t max_header_block_size; /* bytes of a header block before END_HEADERS */
+    unsigned max_frames_without_progress;
+    unsigned max_resets_per_second;   /* the client's RST_STREAMs and the resets it causes */
+    uint64_t first_stream_timeout_ms; /* handshake done to the first request */
+    uint64_t idle_timeout_ms;         /* no stream open */
+};
+
 struct config_vrrp {
     bool enabled;
     char interface[CONFIG_IFNAME_MAX];
@@ -129,6 +143,7 @@ struct config {
     unsigned n_backends;
     struct config_health health;
     struct config_limits limits;
+    struct config_http2 http2;
     struct config_vrrp vrrp;
     struct config_admin admin;
     struct config_firewall firewall;

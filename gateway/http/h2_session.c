@@ -32,9 +32,20 @@ struct h2_session {
 const char *h2_error_name(uint32_t code)
 {
     static const char *const names[H2_ERROR_CODES] = {
-        "NO_ERROR",       "PROTOCOL_ERROR",  "INTERNAL_ERROR",      "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT",
-        "STREAM_CLOSED",  "FRAME_SIZE_ERROR", "REFUSED_STREAM",     "CANCEL",             "COMPRESSION_ERROR",
-        "CONNECT_ERROR",  "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+        "NO_ERROR",
+        "PROTOCOL_ERROR",
+        "INTERNAL_ERROR",
+        "FLOW_CONTROL_ERROR",
+        "SETTINGS_TIMEOUT",
+        "STREAM_CLOSED",
+        "FRAME_SIZE_ERROR",
+        "REFUSED_STREAM",
+        "CANCEL",
+        "COMPRESSION_ERROR",
+        "CONNECT_ERROR",
+        "ENHANCE_YOUR_CALM",
+        "INADEQUATE_SECURITY",
+        "HTTP_1_1_REQUIRED",
     };
     return code < H2_ERROR_CODES ? names[code] : "UNKNOWN";
 }
@@ -321,8 +332,8 @@ static int submit_settings(struct h2_session *s)
     return nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, 0, H2_CONN_WINDOW);
 }
 
-struct h2_session *h2_session_new(const struct h2_settings *set, const struct h2_session_ops *ops, void *owner,
-                                  uint64_t now_ms)
+struct h2_session *h2_session_new(const struct h2_settings *set, const struct h2_session_ops *ops,
+                                  void *owner, uint64_t now_ms)
 {
     struct h2_session *s = calloc(1, sizeof *s);
     nghttp2_session_callbacks *cb = callbacks();

@@ -43,12 +43,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define H2_CONN_WINDOW        (1u << 20) /* request body bytes in flight to one connection */
-#define H2_DEFLATE_TABLE      4096       /* HPACK table for our responses */
-#define H2_MAX_OUTBOUND_ACKS  100        /* SETTINGS/PING acks queued for a client that does not read */
-#define H2_MAX_SETTINGS       32         /* entries in one SETTINGS frame */
-#define H2_GOAWAY_FRAME_LEN   (9 + 8)    /* a GOAWAY without debug data */
-#define H2_STALL_MAX          16384      /* a DATA frame's payload (SETTINGS_MAX_FRAME_SIZE, never raised) */
+#define H2_CONN_WINDOW       (1u << 20) /* request body bytes in flight to one connection */
+#define H2_DEFLATE_TABLE     4096       /* HPACK table for our responses */
+#define H2_MAX_OUTBOUND_ACKS 100        /* SETTINGS/PING acks queued for a client that does not read */
+#define H2_MAX_SETTINGS      32         /* entries in one SETTINGS frame */
+#define H2_GOAWAY_FRAME_LEN  (9 + 8)    /* a GOAWAY without debug data */
+#define H2_STALL_MAX         16384      /* a DATA frame's payload (SETTINGS_MAX_FRAME_SIZE, never raised) */
 
 /* RFC 9113 §7 error codes. */
 enum h2_error {
@@ -84,12 +84,12 @@ struct h2_stream {
     int32_t id;
     struct h2_head head;
     enum h2_body body;
-    uint32_t buf_cap;    /* of the owner's request buffer */
-    uint64_t received;   /* request body bytes */
-    uint64_t consumed;   /* ...given back as window */
-    bool rejected;       /* reset by us: the rest of its frames are ignored */
-    bool started;        /* ops->request was called */
-    bool responded;      /* a final response was submitted */
+    uint32_t buf_cap;  /* of the owner's request buffer */
+    uint64_t received; /* request body bytes */
+    uint64_t consumed; /* ...given back as window */
+    bool rejected;     /* reset by us: the rest of its frames are ignored */
+    bool started;      /* ops->request was called */
+    bool responded;    /* a final response was submitted */
 };
 
 /* What the session reports for counting (arg: the error code, or an
@@ -147,8 +147,8 @@ struct h2_session;
 
 /* A server session that has queued its SETTINGS and connection window.
  * NULL when out of memory. */
-struct h2_session *h2_session_new(const struct h2_settings *set, const struct h2_session_ops *ops, void *owner,
-                                  uint64_t now_ms);
+struct h2_session *h2_session_new(const struct h2_settings *set, const struct h2_session_ops *ops,
+                                  void *owner, uint64_t now_ms);
 /* Frees the session; streams still open are closed (ops->close) first. */
 void h2_session_free(struct h2_session *s);
 

@@ -43,8 +43,8 @@ struct owner {
     unsigned requests, closes, limits[H2_HIT_COUNT];
     uint32_t last_close_code;
     unsigned rst_sent[H2_ERROR_CODES], goaway_sent[H2_ERROR_CODES];
-    bool answer;     /* answer each request at once */
-    bool hold_body;  /* keep request bodies (never "send" them on) */
+    bool answer;    /* answer each request at once */
+    bool hold_body; /* keep request bodies (never "send" them on) */
 };
 
 static struct tstream *tstream_of(struct h2_stream *st)
@@ -158,7 +158,10 @@ static const struct h2_settings settings = {
     .max_header_list_size = 2048,
     .max_fields = 50,
     .stream_window = STREAM_BUF - H2_CHUNK_SLACK,
-    .limits = {.max_continuations = 4, .max_header_block = 8192, .max_idle_frames = 20, .max_resets_per_s = 10},
+    .limits = {.max_continuations = 4,
+               .max_header_block = 8192,
+               .max_idle_frames = 20,
+               .max_resets_per_s = 10},
 };
 
 static struct owner *owner_new(void)
@@ -193,10 +196,12 @@ static void put(struct wire *w, const void *p, size_t n)
     w->n += n;
 }
 
-static void frame(struct wire *w, uint8_t type, uint8_t flags, uint32_t stream, const void *payload, size_t len)
+static void frame(struct wire *w, uint8_t type, uint8_t flags, uint32_t stream, const void *payload,
+                  size_t len)
 {
-    uint8_t h[9] = {(uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len, type, flags,
-                    (uint8_t)(stream >> 24), (uint8_t)(stream >> 16), (uint8_t)(stream >> 8), (uint8_t)stream};
+    uint8_t h[9] = {
+        (uint8_t)(len >> 16),    (uint8_t)(len >> 8),     (uint8_t)len,           type,           flags,
+        (uint8_t)(stream >> 24), (uint8_t)(stream >> 16), (uint8_t)(stream >> 8), (uint8_t)stream};
     put(w, h, 9);
     if (len)
         put(w, payload, len);
@@ -224,8 +229,8 @@ static size_t hpack(uint8_t *out, size_t cap, const char *const *nv)
     return (size_t)len;
 }
 
-static const char *const get_fields[] = {":method", "GET", ":scheme", "https", ":authority", "h", ":path", "/",
-                                         NULL};
+static const char *const get_fields[] = {":method", "GET",   ":scheme", "https", ":authority",
+                                         "h",       ":path", "/",       NULL};
 
 static void headers(struct wire *w, uint32_t stream, uint8_t flags, const char *const *nv)
 {
@@ -255,7 +260,8 @@ static int64_t find_code(const struct wire *out, uint8_t type, uint32_t stream)
     for (size_t i = 0; i + 9 <= out->n;) {
         const uint8_t *h = out->b + i;
         size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
-        uint32_t sid = ((uint32_t)h[5] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8]) & 0x7fffffff;
+        uint32_t sid =
+            ((uint32_t)h[5] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8]) & 0x7fffffff;
         const uint8_t *p = h + 9;
         if (h[3] == type && type == NGHTTP2_RST_STREAM && sid == stream)
             return (int64_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
@@ -292,8 +298,9 @@ static void test_get_is_answered(void **state)
     static struct wire w, out;
     w.n = out.n = 0;
     preface(&w);
-    const char *const nv[] = {":method", "GET", ":scheme", "https", ":authority", "www.rampart.test", ":path",
-                              "/index.html", "cookie", "a=1", "user-agent", "t", "cookie", "b=2", NULL};
+    const char *const nv[] = {":method",          "GET",   ":scheme",     "https",  ":authority",
+                              "www.rampart.test", ":path", "/index.html", "cookie", "a=1",
+                              "user-agent",       "t",     "cookie",      "b=2",    NULL};
     headers(&w, 1, NGHTTP2_FLAG_END_STREAM, nv);
     assert_int_equal(deliver(o, &w, &out), 0);
     assert_int_equal(o->requests, 1);
@@ -359,16 +366,17 @@ static void test_nghttp2_client_exchange(void **state)
     nghttp2_session_callbacks_del(cb);
     nghttp2_submit_settings(c.ng, NGHTTP2_FLAG_NONE, NULL, 0);
     nghttp2_nv nv[] = {
-        {(uint8_t *)":method", (uint8_t *)"GET", 7, 3, 0},  {(uint8_t *)":scheme", (uint8_t *)"https", 7, 5, 0},
-        {(uint8_t *)":authority", (uint8_t *)"h", 10, 1, 0}, {(uint8_t *)":path", (uint8_t *)"/", 5, 1, 0},
+        {(uint8_t *)":method", (uint8_t *)"GET", 7, 3, 0},
+        {(uint8_t *)":scheme", (uint8_t *)"https", 7, 5, 0},
+        {(uint8_t *)":authority", (uint8_t *)"h", 10, 1, 0},
+        {(uint8_t *)":path", (uint8_t *)"/", 5, 1, 0},
     };
     assert_true(nghttp2_submit_request(c.ng, NULL, nv, 4, NULL, NULL) == 1);
     uint8_t buf[65536];
     for (int round = 0; round < 20; round++) {
         const uint8_t *p;
         ssize_t n;
-        while ((n = nghttp2_session_mem_send(c.ng, &p)) > 0)
-        {
+        while ((n = nghttp2_session_mem_send(c.ng, &p)) > 0) {
             size_t used;
             assert_int_equal(h2_session_recv(o->s, p, (size_t)n, T0, &used), 0);
             assert_int_equal(used, (size_t)n);
@@ -410,16 +418,17 @@ static void test_malformed_requests(void **state)
 {
     (void)state;
     const char *const upper[] = {":method", "GET", ":scheme", "https", ":path", "/", "X-Up", "1", NULL};
-    const char *const conn[] = {":method", "GET", ":scheme", "https", ":path", "/", "connection", "close", NULL};
+    const char *const conn[] = {":method", "GET",        ":scheme", "https", ":path",
+                                "/",       "connection", "close",   NULL};
     const char *const te[] = {":method", "GET", ":scheme", "https", ":path", "/", "te", "gzip", NULL};
-    const char *const tenc[] = {":method", "POST", ":scheme", "https", ":path", "/",
+    const char *const tenc[] = {":method",           "POST",    ":scheme", "https", ":path", "/",
                                 "transfer-encoding", "chunked", NULL};
     const char *const crlf[] = {":method", "GET", ":scheme", "https", ":path", "/", "x", "a\r\nb: c", NULL};
     const char *const nopath[] = {":method", "GET", ":scheme", "https", ":authority", "h", NULL};
     const char *const late[] = {":method", "GET", ":scheme", "https", "x", "1", ":path", "/", NULL};
     const char *const twice[] = {":method", "GET", ":method", "GET", ":scheme", "https", ":path", "/", NULL};
-    const char *const host[] = {":method", "GET", ":scheme", "https", ":authority", "a", ":path", "/",
-                                "host", "b", NULL};
+    const char *const host[] = {":method", "GET", ":scheme", "https", ":authority", "a",
+                                ":path",   "/",   "host",    "b",     NULL};
     const char *const space[] = {":method", "GET", ":scheme", "https", ":path", "/", "x", " lead", NULL};
     const char *const *const all[] = {upper, conn, te, tenc, crlf, nopath, late, twice, host, space};
     for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -436,8 +445,8 @@ static void test_body_longer_than_content_length(void **state)
     static struct wire w, out;
     w.n = out.n = 0;
     preface(&w);
-    const char *const nv[] = {":method", "POST", ":scheme", "https", ":authority", "h", ":path", "/",
-                              "content-length", "4", NULL};
+    const char *const nv[] = {":method", "POST", ":scheme",        "https", ":authority", "h",
+                              ":path",   "/",    "content-length", "4",     NULL};
     headers(&w, 1, 0, nv);
     frame(&w, NGHTTP2_DATA, 0, 1, "abcd", 4);
     frame(&w, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, "GET /admin HTTP/1.1\r\n\r\n", 23);
@@ -456,8 +465,8 @@ static void test_header_list_too_large_is_431(void **state)
     preface(&w);
     static char big[2100];
     memset(big, 'x', sizeof big - 1);
-    const char *const nv[] = {":method", "GET", ":scheme", "https", ":authority", "h", ":path", "/",
-                              "x-big", big, NULL};
+    const char *const nv[] = {":method", "GET", ":scheme", "https", ":authority", "h",
+                              ":path",   "/",   "x-big",   big,     NULL};
     headers(&w, 1, NGHTTP2_FLAG_END_STREAM, nv);
     deliver(o, &w, &out);
     assert_int_equal(o->requests, 1); /* reported, to be answered 431 */
@@ -698,7 +707,7 @@ static void test_window_follows_the_buffer(void **state)
     w.n = 0;
     deliver(o, &w, &out);
     assert_int_equal(find_code(&out, NGHTTP2_WINDOW_UPDATE, 1), -1); /* nothing given back yet */
-    h2_session_body_sent(o->s, st, 1000); /* most went on, 1000 bytes still wait */
+    h2_session_body_sent(o->s, st, 1000);                            /* most went on, 1000 bytes still wait */
     assert_int_equal(st->consumed, settings.stream_window - 1000);
     out.n = 0;
     deliver(o, &w, &out);
