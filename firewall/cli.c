@@ -25,7 +25,7 @@ static const char usage_text[] = "usage: rampart-fw check FILE\n"
                                  "       rampart-fw confirm\n"
                                  "       rampart-fw show\n"
                                  "       rampart-fw diff FILE\n"
-                                 "       rampart-fw block ADDR... [--timeout DURATION] [--timing]\n"
+                                 "       rampart-fw block ADDR... [--timeout DURATION] [--batch] [--timing]\n"
                                  "       rampart-fw unblock ADDR\n"
                                  "       rampart-fw blocked\n"
                                  "       rampart-fw status\n"
@@ -218,17 +218,45 @@ static double now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-/* block ADDR... [--timeout D] [--timing]: one transaction per address;
- * --timing prints how long each took (the benchmark's figure). */
+/* Blocks addrs[0..n) in transactions of `per` addresses over one socket
+ * (the daemon's way); --timing prints how long each took. */
+static int block_all(const struct ip_addr *addrs, char **names, int n, int per, uint64_t timeout_ms,
+                     bool timing)
+{
+    char err[FW_ERR_MAX];
+    struct fw_blocker *bl = fw_blocker_new();
+    int rc = bl ? 0 : (fprintf(stderr, "rampart-fw: out of memory\n"), 1);
+    for (int i = 0; rc == 0 && i < n; i += per) {
+        int k = n - i < per ? n - i : per;
+        double t0 = now_us();
+        if (fw_blocker_block(bl, &addrs[i], (size_t)k, timeout_ms, err) < 0) {
+            fprintf(stderr, "rampart-fw: %s%s: %s\n", names[i], k > 1 ? " and the next ones" : "", err);
+            rc = 1;
+        } else if (timing && k == 1) {
+            printf("block %s took %.0f us\n", names[i], now_us() - t0);
+        } else if (timing) {
+            printf("block %d addresses took %.0f us\n", k, now_us() - t0);
+        }
+    }
+    fw_blocker_free(bl);
+    return rc;
+}
+
+/* block ADDR... [--timeout D] [--batch] [--timing]: one transaction per
+ * address (--batch: up to FW_BLOCK_BATCH_MAX per transaction), all over
+ * one netlink socket; --timing prints how long each took (the
+ * benchmark's figure). */
 static int cmd_block(int argc, char **argv)
 {
     uint64_t timeout_ms = 0;
-    bool timing = false;
+    bool timing = false, batch = false;
     int n_addrs = 0;
-    char why[PARSE_WHY_MAX], err[FW_ERR_MAX];
+    char why[PARSE_WHY_MAX];
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--timing") == 0) {
             timing = true;
+        } else if (strcmp(argv[i], "--batch") == 0) {
+            batch = true;
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
             if (parse_duration_ms(argv[++i], FW_BLOCK_MAX_TIMEOUT_MS, &timeout_ms, why) < 0) {
                 fprintf(stderr, "rampart-fw: --timeout: %s\n", why);
@@ -240,23 +268,17 @@ static int cmd_block(int argc, char **argv)
     }
     if (n_addrs == 0)
         return usage();
-    struct ip_addr addr;
-    for (int i = 0; i < n_addrs; i++)
-        if (parse_addr_arg(argv[i], &addr) < 0)
-            return 2;
-    for (int i = 0; i < n_addrs; i++) {
-        parse_addr_arg(argv[i], &addr);
-        double t0 = now_us();
-        int rc = fw_block(&addr, timeout_ms, err);
-        double t1 = now_us();
-        if (rc < 0) {
-            fprintf(stderr, "rampart-fw: %s: %s\n", argv[i], err);
-            return 1;
-        }
-        if (timing)
-            printf("block %s took %.0f us\n", argv[i], t1 - t0);
-    }
-    return 0;
+    struct ip_addr *addrs = calloc((size_t)n_addrs, sizeof *addrs);
+    if (!addrs)
+        return 1;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n_addrs; i++)
+        if (parse_addr_arg(argv[i], &addrs[i]) < 0)
+            rc = 2;
+    if (rc == 0)
+        rc = block_all(addrs, argv, n_addrs, batch ? FW_BLOCK_BATCH_MAX : 1, timeout_ms, timing);
+    free(addrs);
+    return rc;
 }
 
 static int cmd_unblock(int argc, char **argv)

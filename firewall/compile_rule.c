@@ -296,6 +296,8 @@ int fw_compile_rule_exprs(struct nftnl_rule *nr, const struct fw_rule *r,
         return -1;
     if (r->oif && ifname(nr, NFT_META_OIFNAME, r->oif) < 0)
         return -1;
+    if (r->has_skuid && (meta(nr, NFT_META_SKUID) < 0 || cmp(nr, NFT_CMP_EQ, &r->skuid, sizeof r->skuid) < 0))
+        return -1;
     if (addr_match(nr, r, &r->src, false, &ids) < 0 || addr_match(nr, r, &r->dst, true, &ids) < 0)
         return -1;
     if (proto_match(nr, r, &ids) < 0 || ct_state(nr, r->ct_state) < 0)

@@ -73,6 +73,14 @@ static void on_cmp_meta(struct dstate *st, const uint8_t *d, uint32_t len)
     switch (st->meta_key) {
     case NFT_META_NFPROTO: r->family = family_of(d[0]); break;
     case NFT_META_L4PROTO: r->proto = d[0]; break;
+    case NFT_META_SKUID:
+        if (len != sizeof r->skuid) {
+            st->foreign = true;
+            break;
+        }
+        r->has_skuid = true;
+        memcpy(&r->skuid, d, sizeof r->skuid);
+        break;
     case NFT_META_IIFNAME:
     case NFT_META_OIFNAME:
         memcpy(name, d, len < IFNAMSIZ ? len : IFNAMSIZ);

@@ -29,8 +29,10 @@ struct fw_running {
 };
 
 /* Dumps table inet rampart. Returns 0 (also when there is no table), or -1
- * with `err`. Free with fw_running_free. */
+ * with `err`. Free with fw_running_free. _nl: over an open socket. */
 int fw_running_read(struct fw_running *out, char *err);
+struct fw_nl;
+int fw_running_read_nl(struct fw_nl *nl, struct fw_running *out, char *err);
 void fw_running_free(struct fw_running *run);
 
 #endif /* RAMPART_FIREWALL_DECOMPILE_H */

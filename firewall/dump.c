@@ -296,23 +296,30 @@ static int read_sets(struct fw_nl *nl, struct dump_ctx *cx)
 
 int fw_running_read(struct fw_running *out, char *err)
 {
-    memset(out, 0, sizeof *out);
     struct fw_nl nl;
     char why[FW_NL_ERR_MAX];
+    memset(out, 0, sizeof *out);
     if (fw_nl_open(&nl, why) < 0) {
         snprintf(err, FW_NL_ERR_MAX, "%s", why);
         return -1;
     }
-    struct dump_ctx cx = {.run = out};
-    int rc = fw_nl_dump(&nl, NFT_MSG_GETTABLE, 0, NULL, NULL, on_table, &cx);
-    if (rc == 0 && out->exists) {
-        rc = read_sets(&nl, &cx);
-        if (rc == 0)
-            rc = fw_nl_dump(&nl, NFT_MSG_GETCHAIN, 0, NULL, NULL, on_chain, &cx);
-        if (rc == 0)
-            rc = fw_nl_dump(&nl, NFT_MSG_GETRULE, 0, NULL, NULL, on_rule, &cx);
-    }
+    int rc = fw_running_read_nl(&nl, out, err);
     fw_nl_close(&nl);
+    return rc;
+}
+
+int fw_running_read_nl(struct fw_nl *nl, struct fw_running *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    struct dump_ctx cx = {.run = out};
+    int rc = fw_nl_dump(nl, NFT_MSG_GETTABLE, 0, NULL, NULL, on_table, &cx);
+    if (rc == 0 && out->exists) {
+        rc = read_sets(nl, &cx);
+        if (rc == 0)
+            rc = fw_nl_dump(nl, NFT_MSG_GETCHAIN, 0, NULL, NULL, on_chain, &cx);
+        if (rc == 0)
+            rc = fw_nl_dump(nl, NFT_MSG_GETRULE, 0, NULL, NULL, on_rule, &cx);
+    }
     fw_ruleset_free(&cx.all);
     free(cx.anon);
     free(cx.keys);

@@ -4,6 +4,8 @@
  */
 #include "firewall/ruleset.h"
 
+#include "firewall/lower_internal.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,11 +198,26 @@ static int lower_ports(const struct policy *pol, const struct policy_ports *p, s
     return 0;
 }
 
+/* A copy of a port match that owns its own ranges. */
+static int copy_match(const struct fw_match *from, struct fw_match *to)
+{
+    *to = *from;
+    if (from->kind != FW_M_ANON)
+        return 0;
+    to->anon.ranges = calloc(from->anon.n_ranges, sizeof *to->anon.ranges);
+    if (!to->anon.ranges)
+        return -1;
+    memcpy(to->anon.ranges, from->anon.ranges, from->anon.n_ranges * sizeof *to->anon.ranges);
+    return 0;
+}
+
 /* The matches of a policy rule, shared by its over-limit twin. */
 static int lower_matches(const struct policy *pol, const struct policy_rule *pr, struct fw_rule *r)
 {
     r->iif = pr->iif[0] ? pr->iif : NULL;
     r->oif = pr->oif[0] ? pr->oif : NULL;
+    r->has_skuid = pr->has_user;
+    r->skuid = pr->uid;
     int fs = policy_addr_family(pol, &pr->src);
     r->family = fs ? fs : policy_addr_family(pol, &pr->dst);
     r->proto = pr->proto;
@@ -217,7 +234,7 @@ static void rule_comment(const struct policy_rule *pr, const char *extra, struct
     if (extra)
         snprintf(r->comment, sizeof r->comment, "%s: %s", pr->name, extra);
     else if (pr->comment[0])
-        snprintf(r->comment, sizeof r->comment, "%s: %s", pr->name, pr->comment);
+        snprintf(r->comment, sizeof r->comment, "%s: %.*s", pr->name, POLICY_COMMENT_MAX, pr->comment);
     else
         snprintf(r->comment, sizeof r->comment, "%s", pr->name);
 }
@@ -255,20 +272,28 @@ static int lower_over_limit(const struct policy *pol, const struct policy_rule *
     return 0;
 }
 
-static int lower_rule(const struct policy *pol, const struct policy_rule *pr, struct fw_ruleset *rs)
+/* The rule itself (after its over-limit twin, if any); the caller may
+ * narrow what it matches before it is used. NULL when out of memory. */
+static struct fw_rule *lower_rule_body(const struct policy *pol, const struct policy_rule *pr,
+                                       struct fw_ruleset *rs)
 {
-    if (pr->limit.present && lower_over_limit(pol, pr, rs) < 0)
-        return -1;
     struct fw_rule *r = fw_ruleset_add_rule(rs, pr->dir);
     if (!r || lower_matches(pol, pr, r) < 0)
-        return -1;
+        return NULL;
     r->counter = pr->counter;
     r->log_prefix = pr->log_prefix[0] ? pr->log_prefix : NULL;
     r->verdict = pr->action == POLICY_ACCEPT ? FW_V_ACCEPT
                  : pr->action == POLICY_DROP ? FW_V_DROP
                                              : FW_V_REJECT;
     rule_comment(pr, NULL, r);
-    return 0;
+    return r;
+}
+
+static int lower_rule(const struct policy *pol, const struct policy_rule *pr, struct fw_ruleset *rs)
+{
+    if (pr->limit.present && lower_over_limit(pol, pr, rs) < 0)
+        return -1;
+    return lower_rule_body(pol, pr, rs) ? 0 : -1;
 }
 
 static int add_chain_end(const struct policy *pol, struct fw_ruleset *rs, enum policy_dir chain)
@@ -294,6 +319,62 @@ static int add_chain_end(const struct policy *pol, struct fw_ruleset *rs, enum p
     return 0;
 }
 
+/* The blocklist rules, narrowed to the service ports: one copy per
+ * protocol the service rules use (tcp, then udp). */
+static int lower_blocklists(const struct policy *pol, struct fw_ruleset *rs)
+{
+    static const int protos[] = {POLICY_PROTO_TCP, POLICY_PROTO_UDP};
+    for (size_t k = 0; k < sizeof protos / sizeof protos[0]; k++) {
+        struct fw_match ports;
+        int n = fw_lower_service_ports(pol, protos[k], &ports);
+        for (unsigned i = 0; n > 0 && i < pol->n_rules; i++) {
+            if (!fw_lower_is_blocklist(pol, &pol->rules[i]))
+                continue;
+            struct fw_rule *r = lower_rule_body(pol, &pol->rules[i], rs);
+            if (!r || copy_match(&ports, &r->dport) < 0)
+                n = -1;
+            else
+                r->proto = protos[k];
+        }
+        if (ports.kind == FW_M_ANON)
+            free(ports.anon.ranges);
+        if (n < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The first service rule of the input chain, or -1 when there is none
+ * (a policy that accepts by default: the blocklist then applies to
+ * everything, where the file puts it). */
+static int first_service(const struct policy *pol)
+{
+    for (unsigned i = 0; i < pol->n_rules; i++)
+        if (fw_lower_is_service(&pol->rules[i]))
+            return (int)i;
+    return -1;
+}
+
+/* A chain in file order, except that blocklist rules move to just before
+ * the first service rule (so before the services, and after whatever the
+ * file lets in by source ahead of them: VRRP, SSH, metrics). */
+static int lower_chain(const struct policy *pol, struct fw_ruleset *out, enum policy_dir c)
+{
+    int first = c == POLICY_DIR_IN ? first_service(pol) : -1;
+    if (add_always(out, c) < 0)
+        return -1;
+    for (unsigned i = 0; i < pol->n_rules; i++) {
+        const struct policy_rule *pr = &pol->rules[i];
+        if (pr->dir != c || (first >= 0 && fw_lower_is_blocklist(pol, pr)))
+            continue;
+        if ((int)i == first && lower_blocklists(pol, out) < 0)
+            return -1;
+        if (lower_rule(pol, pr, out) < 0)
+            return -1;
+    }
+    return add_chain_end(pol, out, c);
+}
+
 int fw_lower(const struct policy *pol, struct fw_ruleset *out)
 {
     memset(out, 0, sizeof *out);
@@ -303,15 +384,9 @@ int fw_lower(const struct policy *pol, struct fw_ruleset *out)
     out->sets = calloc(out->cap_sets, sizeof *out->sets);
     if (!out->sets || lower_sets(pol, out) < 0)
         goto fail;
-    for (int c = 0; c < POLICY_DIR_COUNT; c++) {
-        if (add_always(out, (enum policy_dir)c) < 0)
+    for (int c = 0; c < POLICY_DIR_COUNT; c++)
+        if (lower_chain(pol, out, (enum policy_dir)c) < 0)
             goto fail;
-        for (unsigned i = 0; i < pol->n_rules; i++)
-            if (pol->rules[i].dir == (enum policy_dir)c && lower_rule(pol, &pol->rules[i], out) < 0)
-                goto fail;
-        if (add_chain_end(pol, out, (enum policy_dir)c) < 0)
-            goto fail;
-    }
     return 0;
 fail:
     fw_ruleset_free(out);

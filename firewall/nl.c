@@ -115,7 +115,7 @@ int fw_nl_open(struct fw_nl *nl, char *err)
         return -e;
     }
     nl->portid = mnl_socket_get_portid(nl->sock);
-    nl->dump_seq = (uint32_t)time(NULL);
+    nl->seq = (uint32_t)time(NULL) << 8; /* any start: answers come to this port only */
     int one = 1, fd = mnl_socket_get_fd(nl->sock);
     /* errors carry only the header of the refused message, not all of it:
      * a refused 60 KB element message must not overflow our receive buffer */
@@ -144,8 +144,37 @@ static void grow_sndbuf(struct fw_nl *nl, size_t len)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
 }
 
+/* Numbers the batch for this socket: begin, every message, end, from
+ * nl->seq on. Batches built without a socket all start near the same
+ * number, so on a socket that carries many, only this keeps an answer
+ * from being taken for another batch's. */
+static void renumber(struct fw_nl *nl, struct fw_batch *b)
+{
+    uint32_t seq = nl->seq;
+    for (size_t off = 0; off + sizeof(struct nlmsghdr) <= b->len;) {
+        struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + off);
+        nlh->nlmsg_seq = seq++;
+        off += NLMSG_ALIGN(nlh->nlmsg_len);
+    }
+    b->seq_first = nl->seq + 1; /* the message after BATCH_BEGIN */
+    b->seq_next = seq - 1;      /* BATCH_END's */
+    nl->seq = seq;
+}
+
+/* Discards what is left on the socket: answers to an earlier batch or
+ * dump that were given up on (a timeout), so they are not read as this
+ * one's. */
+static void drain(struct fw_nl *nl)
+{
+    char buf[FW_NL_RECV_BUF];
+    int fd = mnl_socket_get_fd(nl->sock);
+    while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+        ;
+}
+
 /* Reads answers until each message has one (or one says the batch failed
- * as a whole). Returns 0, or -errno with `err` set. */
+ * as a whole). Answers numbered outside this batch are late ones of an
+ * earlier batch: skipped. Returns 0, or -errno with `err` set. */
 static int read_answers(struct fw_nl *nl, const struct fw_batch *b, char *err)
 {
     char buf[FW_NL_RECV_BUF]; /* on the stack: callers may be on any thread */
@@ -165,8 +194,11 @@ static int read_answers(struct fw_nl *nl, const struct fw_batch *b, char *err)
             if (nlh->nlmsg_type != NLMSG_ERROR)
                 continue;
             const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-            uint32_t idx = nlh->nlmsg_seq - b->seq_first;
-            if (nlh->nlmsg_seq < b->seq_first || idx >= b->n_msgs) {
+            uint32_t idx = nlh->nlmsg_seq - b->seq_first; /* wraps like the numbers do */
+            bool begin = nlh->nlmsg_seq == b->seq_first - 1, end = nlh->nlmsg_seq == b->seq_next;
+            if (idx >= b->n_msgs && !begin && !end)
+                continue; /* not this batch's */
+            if (begin || end) {
                 /* begin/end refused: the whole batch is */
                 snprintf(err, FW_NL_ERR_MAX, "kernel refused the batch: %s", strerror(-e->error));
                 return e->error ? e->error : -EPROTO;
@@ -201,6 +233,8 @@ int fw_nl_commit(struct fw_nl *nl, struct fw_batch *b, char *err)
     }
     if (!nl)
         return commit_once(b, err);
+    renumber(nl, b);
+    drain(nl);
     grow_sndbuf(nl, b->len);
     if (mnl_socket_sendto(nl->sock, b->buf, b->len) < 0) {
         int e = errno;
@@ -214,7 +248,8 @@ int fw_nl_dump(struct fw_nl *nl, uint16_t type, uint16_t flags,
                void (*build)(struct nlmsghdr *nlh, void *arg), void *arg, fw_nl_dump_cb cb, void *data)
 {
     char buf[FW_NL_RECV_BUF];
-    uint32_t seq = ++nl->dump_seq;
+    uint32_t seq = nl->seq++;
+    drain(nl);
     struct nlmsghdr *nlh =
         nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP | NLM_F_ACK | flags, seq);
     if (build)

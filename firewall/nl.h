@@ -13,6 +13,11 @@
  * caller with many small batches (blocklist adds in the daemon) can keep a
  * struct fw_nl open and pass it instead: close() of a netlink socket after a
  * transaction was measured at ~11 ms on the kernel the tests run on.
+ * Sequence numbers are the socket's: fw_nl_commit renumbers the batch
+ * from nl->seq (a batch needs no socket to be built, so it cannot know
+ * them before), and both it and fw_nl_dump first discard answers still
+ * queued from an earlier request that was given up on (timed out), and
+ * skip answers numbered for another batch.
  *
  * A batch and a struct fw_nl belong to one thread at a time; there is no
  * shared state. The caller frees both (fw_batch_free, fw_nl_close).
@@ -60,7 +65,7 @@ struct mnl_socket;
 struct fw_nl {
     struct mnl_socket *sock;
     uint32_t portid;
-    uint32_t dump_seq;
+    uint32_t seq; /* the next sequence number, for batches and dumps alike */
 };
 
 /* Returns 0, or -errno with `err` (FW_NL_ERR_MAX bytes). */

@@ -121,13 +121,15 @@ struct policy_rule {
     int proto; /* -1 = any */
     struct policy_ports sport, dport;
     uint32_t ct_state; /* 0 = any */
+    bool has_user;     /* direction out: the sending socket's owner is `uid` */
+    uint32_t uid;
     enum policy_verdict action;
     struct policy_limit limit;
     bool counter;
     char log_prefix[POLICY_TEXT_MAX];
     char comment[POLICY_TEXT_MAX];
     /* lines of keys, for messages that point at one key */
-    int line_src, line_dst, line_dport, line_proto, line_limit;
+    int line_src, line_dst, line_dport, line_proto, line_limit, line_user;
 };
 
 struct policy_diags {
@@ -174,6 +176,20 @@ void policy_diags_print(const struct policy_diags *d, FILE *fp);
 /* Names for messages and rendering. */
 const char *policy_dir_name(enum policy_dir dir);
 const char *policy_verdict_name(enum policy_verdict v);
+
+/* What the policy admits by source: every input rule that accepts from a
+ * named source (a prefix, or the elements of a static set) says those
+ * addresses are trusted for something: VRRP from the peers, SSH and
+ * metrics from the administrators, replication between servers. The
+ * daemon never puts them in the blocklist (its autoblock takes no word
+ * from the relay over the reviewed policy). fn gets each address range
+ * (first and last address, big-endian, 4 or 16 bytes used) and whether the
+ * rule accepts VRRP (a peer) or something else (an administrator, a
+ * partner); returns how many ranges it reported. Pure. */
+enum policy_trust { POLICY_TRUST_PEER, POLICY_TRUST_ADMIN };
+typedef void policy_trust_fn(void *arg, int family, const uint8_t lo[16], const uint8_t hi[16],
+                             enum policy_trust kind);
+unsigned policy_trusted_sources(const struct policy *pol, policy_trust_fn *fn, void *arg);
 
 /* Address family of a match (AF_INET, AF_INET6, or 0 when it has none). */
 int policy_addr_family(const struct policy *pol, const struct policy_addr *a);

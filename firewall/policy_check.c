@@ -159,6 +159,9 @@ static void check_rule(const struct policy *pol, struct policy_rule *r, struct p
         policy_error(d, f, r->line, "rule '%s': 'iif' has no meaning for direction out", r->name);
     if (r->oif[0] && r->dir == POLICY_DIR_IN)
         policy_error(d, f, r->line, "rule '%s': 'oif' has no meaning for direction in", r->name);
+    if (r->has_user && r->dir != POLICY_DIR_OUT)
+        policy_error(d, f, r->line_user,
+                     "rule '%s': 'user' matches the sending process: only for direction out", r->name);
     bool has_ports = r->sport.n || r->sport.is_set || r->dport.n || r->dport.is_set;
     if (has_ports && r->proto != POLICY_PROTO_TCP && r->proto != POLICY_PROTO_UDP)
         policy_error(d, f, r->line_dport ? r->line_dport : r->line,
@@ -206,6 +209,8 @@ static bool rule_covers(const struct policy_rule *a, const struct policy_rule *b
     if ((a->iif[0] && strcmp(a->iif, b->iif)) || (a->oif[0] && strcmp(a->oif, b->oif)))
         return false;
     if (a->proto >= 0 && a->proto != b->proto)
+        return false;
+    if (a->has_user && (!b->has_user || a->uid != b->uid))
         return false;
     if (a->ct_state && (!b->ct_state || (b->ct_state & ~a->ct_state)))
         return false;

@@ -133,9 +133,9 @@ static int key_index(const char *const *keys, size_t n, const char *key)
 
 static const char *const policy_keys[] = {"name", "input", "forward", "output", "log-drops", "family"};
 static const char *const set_keys[] = {"type", "elements", "dynamic", "timeout"};
-static const char *const rule_keys[] = {"direction", "iif",     "oif",   "source", "destination",
-                                        "protocol",  "sport",   "dport", "state",  "action",
-                                        "limit",     "counter", "log",   "comment"};
+static const char *const rule_keys[] = {"direction", "iif",     "oif",   "source",  "destination",
+                                        "protocol",  "sport",   "dport", "state",   "action",
+                                        "limit",     "counter", "log",   "comment", "user"};
 
 #define N_KEYS(a) (sizeof(a) / sizeof((a)[0]))
 

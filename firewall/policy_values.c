@@ -1,12 +1,14 @@
 /*
  * The value of each policy key: verdicts, set types and elements, rule
  * matches. Numbers, durations and addresses go through common/parse.h;
- * every refusal names the key and the bad value.
+ * every refusal names the key and the bad value. The one lookup outside
+ * the file: a `user` name, in the system's user database.
  */
 #include "firewall/policy_values.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -482,6 +484,30 @@ static void parse_ifname(struct policy_values_ctx *r, struct policy_rule *rule, 
         memcpy(out, value, len + 1);
 }
 
+/* "user = NAME | UID": a name is looked up in the system's user database
+ * when the policy is read (as nft does), the kernel matches the number. */
+static void parse_user(struct policy_values_ctx *r, struct policy_rule *rule, const char *value)
+{
+    char why[PARSE_WHY_MAX];
+    long long n;
+    rule->line_user = r->line;
+    if (isdigit((unsigned char)value[0])) {
+        if (parse_int_range(value, 0, (long long)UINT32_MAX - 1, &n, why) < 0) {
+            ERR("rule '%s': user: %s", rule->name, why);
+            return;
+        }
+        rule->uid = (uint32_t)n;
+    } else {
+        struct passwd *pw = getpwnam(value);
+        if (!pw) {
+            ERR("rule '%s': user: no user '%s' on this system", rule->name, value);
+            return;
+        }
+        rule->uid = (uint32_t)pw->pw_uid;
+    }
+    rule->has_user = true;
+}
+
 void policy_values_rule_key(struct policy_values_ctx *r, struct policy_rule *rule, const char *key,
                             const char *value)
 {
@@ -528,6 +554,8 @@ void policy_values_rule_key(struct policy_values_ctx *r, struct policy_rule *rul
             ERR("rule '%s': counter: %s", rule->name, why);
     } else if (strcmp(key, "log") == 0) {
         parse_text(r, rule, key, value, POLICY_TEXT_MAX - 1, rule->log_prefix);
+    } else if (strcmp(key, "user") == 0) {
+        parse_user(r, rule, value);
     } else {
         parse_text(r, rule, key, value, POLICY_COMMENT_MAX, rule->comment);
     }

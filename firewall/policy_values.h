@@ -4,8 +4,9 @@
  * and calls these once per key; policy_values.c calls nothing back, so the
  * dependency runs one way: policy_parse.c -> policy_values.c.
  *
- * Pure: no I/O, no clocks. Every refusal is a policy_error() naming the
- * key and the bad value at ctx->file:ctx->line.
+ * Pure but for one lookup (a rule's `user` name, getpwnam): no other I/O,
+ * no clocks. Every refusal is a policy_error() naming the key and the bad
+ * value at ctx->file:ctx->line.
  */
 #ifndef RAMPART_FIREWALL_POLICY_VALUES_H
 #define RAMPART_FIREWALL_POLICY_VALUES_H

@@ -265,6 +265,8 @@ void fw_render_rule(FILE *out, const struct fw_rule *r)
         fprintf(out, "iifname \"%s\" ", r->iif);
     if (r->oif)
         fprintf(out, "oifname \"%s\" ", r->oif);
+    if (r->has_skuid)
+        fprintf(out, "meta skuid %u ", r->skuid); /* nft 1.0 prints the number */
     render_addr(out, r, &r->src, "saddr");
     render_addr(out, r, &r->dst, "daddr");
     if (r->sport.kind != FW_M_NONE || r->dport.kind != FW_M_NONE) {

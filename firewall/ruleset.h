@@ -6,7 +6,9 @@
  *
  * Lowering adds the always-present rules (replies, invalid, loopback, the
  * ICMP IP needs), splits rate-limited rules into "over the limit: drop" +
- * the rule itself, and ends drop chains with a counted drop.
+ * the rule itself, narrows blocklist rules to the service ports and moves
+ * them just before the first service rule (lower_internal.h), and ends
+ * drop chains with a counted drop.
  */
 #ifndef RAMPART_FIREWALL_RULESET_H
 #define RAMPART_FIREWALL_RULESET_H
@@ -73,6 +75,8 @@ struct fw_limit {
 struct fw_rule {
     enum policy_dir chain;
     const char *iif, *oif;
+    bool has_skuid; /* meta skuid: the sending socket's owner (output) */
+    uint32_t skuid;
     int family; /* AF_INET / AF_INET6 when addresses pin it, else 0 */
     struct fw_match src, dst;
     int proto; /* -1 = any */

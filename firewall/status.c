@@ -8,6 +8,7 @@
 #include "firewall/firewall.h"
 
 #include "firewall/decompile.h"
+#include "firewall/nl.h"
 #include "firewall/ruleset.h"
 
 #include <string.h>
@@ -61,14 +62,28 @@ void fw_status_from_ruleset(const struct fw_ruleset *rs, struct fw_status *st)
             st->blocked += (unsigned)rs->sets[i].n_ranges;
 }
 
+static int status_from_running(struct fw_running *run, int rc, struct fw_status *st)
+{
+    if (rc < 0)
+        return -1;
+    if (run->exists)
+        fw_status_from_ruleset(&run->rs, st);
+    fw_running_free(run);
+    return 0;
+}
+
+int fw_status_read_nl(struct fw_nl *nl, struct fw_status *st, char *err)
+{
+    struct fw_running run;
+    memset(st, 0, sizeof *st);
+    int rc = fw_running_read_nl(nl, &run, err);
+    return status_from_running(&run, rc, st);
+}
+
 int fw_status_read(struct fw_status *st, char *err)
 {
     struct fw_running run;
     memset(st, 0, sizeof *st);
-    if (fw_running_read(&run, err) < 0)
-        return -1;
-    if (run.exists)
-        fw_status_from_ruleset(&run.rs, st);
-    fw_running_free(&run);
-    return 0;
+    int rc = fw_running_read(&run, err);
+    return status_from_running(&run, rc, st);
 }

@@ -21,7 +21,7 @@ QUIET=${1:-}
 APT_PACKAGES=(
   build-essential pkg-config cmake python3 bzip2 xz-utils dpkg-dev file binutils
   libnftnl-dev libmnl-dev libinih-dev libcmocka-dev libcap-dev libseccomp-dev
-  nftables iproute2 iputils-ping procps psmisc
+  nftables iproute2 iputils-ping procps psmisc util-linux libcap2-bin
   nginx-light curl openssl ca-certificates
   libnghttp2-dev nghttp2-client python3-h2 python3-hyperframe
   mariadb-server mariadb-client php-fpm php-mysql

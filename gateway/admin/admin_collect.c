@@ -76,6 +76,10 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
     parent_firewall.applied = clean_bool(&st->applied);
     if (parent_firewall.n_drops > ADMIN_FW_MAX_COUNTERS)
         parent_firewall.n_drops = ADMIN_FW_MAX_COUNTERS;
+    if (parent_firewall.n_autoblock_refused > ADMIN_FW_MAX_REFUSALS)
+        parent_firewall.n_autoblock_refused = ADMIN_FW_MAX_REFUSALS;
+    for (unsigned i = 0; i < parent_firewall.n_autoblock_refused; i++)
+        parent_firewall.autoblock_refused[i].label[ADMIN_LABEL_MAX - 1] = '\0';
     for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
         parent_firewall.drops[i].name[ADMIN_FW_NAME_MAX - 1] = '\0';
     pthread_mutex_unlock(&parent_lock);

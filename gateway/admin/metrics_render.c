@@ -244,6 +244,14 @@ static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out
     sample0(out, "rampart_firewall_blocked_addresses", f->blocked_addresses);
     family(out, "rampart_autoblock_total", "counter", "Addresses blocked by the abuse detector.");
     sample0(out, "rampart_autoblock_total", f->autoblocks);
+    family(out, "rampart_autoblock_refused_total", "counter",
+           "Autoblock requests the parent refused, by reason (peer, admin, backend, own, vip, not_global, "
+           "budget, queue_full, off, bad_message).");
+    unsigned nr =
+        f->n_autoblock_refused < ADMIN_FW_MAX_REFUSALS ? f->n_autoblock_refused : ADMIN_FW_MAX_REFUSALS;
+    for (unsigned i = 0; i < nr; i++)
+        sample1(out, "rampart_autoblock_refused_total", "reason", f->autoblock_refused[i].label,
+                f->autoblock_refused[i].value);
 }
 
 void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *out)

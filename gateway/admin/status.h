@@ -48,6 +48,7 @@ struct admin_vrrp_status {
 
 #define ADMIN_FW_MAX_COUNTERS 16 /* named nft drop counters shown */
 #define ADMIN_FW_NAME_MAX     32
+#define ADMIN_FW_MAX_REFUSALS 12 /* kinds of refused autoblock requests shown */
 
 struct admin_fw_counter {
     char name[ADMIN_FW_NAME_MAX]; /* nft counter name, e.g. "drop_input" */
@@ -64,6 +65,10 @@ struct admin_firewall_status {
     unsigned n_drops;
     unsigned blocked_addresses; /* elements in the blocklist set now */
     uint64_t autoblocks;        /* addresses added by the abuse detector */
+    /* autoblock requests the parent refused, by reason ("peer", "admin",
+     * "budget", ...: gateway/proc/parent_firewall.h) */
+    struct admin_counter autoblock_refused[ADMIN_FW_MAX_REFUSALS];
+    unsigned n_autoblock_refused;
 };
 
 #endif /* RAMPART_GATEWAY_ADMIN_STATUS_H */

@@ -1,10 +1,13 @@
 /*
  * Rules across keys, checked once the whole file is read: what must be
  * present, what must agree, and the files the config points at (a private
- * key readable by group or others is refused).
+ * key must be a plain file owned by root or the running user, closed to
+ * group and others).
  */
 #include "gateway/config/config_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <string.h>
@@ -30,15 +33,35 @@ static void validate_backends(struct config_loader *ld)
     }
 }
 
-/* The key must not be readable by anyone but its owner (and root). */
+/* The key is the file itself, not a link (a link can be repointed by
+ * whoever owns its directory, and stat() would judge its target), owned by
+ * root or by the user running rampart, and closed to group and others.
+ * Opened with O_NOFOLLOW and checked with fstat on that descriptor, so
+ * what is judged is what was opened; O_NONBLOCK so a FIFO cannot hang the
+ * check. */
 static void validate_key_file(struct config_loader *ld, unsigned line, const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        config_error(ld, line, "[tls] key file '%s': %s", path, strerror(errno));
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            config_error(ld, line, "[tls] key file '%s' is a symbolic link: name the file itself", path);
+        else
+            config_error(ld, line, "[tls] key file '%s': %s", path, strerror(errno));
         return;
     }
-    if (st.st_mode & (S_IRWXG | S_IRWXO))
+    struct stat st;
+    int rc = fstat(fd, &st);
+    close(fd);
+    if (rc < 0)
+        config_error(ld, line, "[tls] key file '%s': %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        config_error(ld, line, "[tls] key file '%s' is not a regular file", path);
+    else if (st.st_uid != 0 && st.st_uid != geteuid())
+        config_error(
+            ld, line,
+            "[tls] key file '%s' is owned by uid %u: it must belong to root or to uid %u (who runs rampart)",
+            path, (unsigned)st.st_uid, (unsigned)geteuid());
+    else if (st.st_mode & (S_IRWXG | S_IRWXO))
         config_error(ld, line,
                      "[tls] key file '%s' is accessible by group or others (mode %04o); chmod 600 it", path,
                      (unsigned)(st.st_mode & 07777));

@@ -42,6 +42,8 @@ struct vrrp_node {
     uint32_t primary;        /* network order, like everything on the wire */
     uint32_t vips_v4[CONFIG_MAX_VIPS];
     uint32_t peers[CONFIG_MAX_PEERS];
+    uint32_t seen[CONFIG_MAX_PEERS]; /* senders of valid adverts, most recent kept */
+    unsigned n_seen, seen_next;
     bool link_up;
     bool relay_lost;
     bool no_backend;
@@ -223,6 +225,28 @@ static void vrrp_node_on_timer(struct loop *loop, struct loop_timer *t)
     step_simple(t->arg, VRRP_EV_TIMER);
 }
 
+/* A router whose advert passed every check: the parent never blocks it. */
+static void note_sender(struct vrrp_node *n, uint32_t src)
+{
+    for (unsigned i = 0; i < n->n_seen; i++)
+        if (n->seen[i] == src)
+            return;
+    n->seen[n->seen_next] = src;
+    n->seen_next = (n->seen_next + 1) % CONFIG_MAX_PEERS;
+    if (n->n_seen < CONFIG_MAX_PEERS)
+        n->n_seen++;
+}
+
+unsigned vrrp_node_peers_seen(const struct vrrp_node *node, uint32_t *out, unsigned max)
+{
+    unsigned n = node ? node->n_seen : 0;
+    if (n > max)
+        n = max;
+    if (n)
+        memcpy(out, node->seen, n * sizeof *out);
+    return n;
+}
+
 static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len)
 {
     struct vrrp_expect exp = {.vrid = (uint8_t)n->cfg.vrid,
@@ -247,6 +271,7 @@ static void on_packet(struct vrrp_node *n, const uint8_t *pkt, size_t len)
                             .priority = adv.priority,
                             .interval_cs = adv.interval_cs,
                             .src = ntohl(adv.src)};
+    note_sender(n, adv.src);
     step(n, &ev);
 }
 

@@ -47,5 +47,9 @@ const char *vrrp_node_state_name(const struct vrrp_node *node);
 struct vrrp_net_stats;
 const struct vrrp_net_stats *vrrp_node_stats(const struct vrrp_node *node);
 unsigned vrrp_node_priority(const struct vrrp_node *node);
+/* Senders of valid adverts heard (IPv4, network order; the last
+ * CONFIG_MAX_PEERS distinct ones): the parent never blocks them. Returns
+ * how many were copied to out (at most max; 0 for NULL). */
+unsigned vrrp_node_peers_seen(const struct vrrp_node *node, uint32_t *out, unsigned max);
 
 #endif /* RAMPART_GATEWAY_HA_VRRP_NODE_H */

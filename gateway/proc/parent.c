@@ -6,6 +6,7 @@
 #include "gateway/proc/listener.h"
 #include "gateway/proc/parent_firewall.h"
 #include "common/log.h"
+#include "common/ratelimit.h"
 #include "gateway/event/loop.h"
 #include "gateway/proc/relay_proc.h"
 #include "gateway/proc/relay.h"
@@ -46,6 +47,8 @@ struct parent {
     char vrrp_role_sent[16];
     uint64_t vrrp_transitions, status_sent_ms;
     struct parent_firewall firewall;
+    struct sandbox_child relay_user; /* who relays run as (sandbox.h) */
+    struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
     struct loop_io sig_io;
     struct loop_timer watchdog, restart, ticket_rotate;
@@ -85,8 +88,8 @@ static uint64_t known_down(const struct parent *p, const struct config *cfg)
 static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
 {
     char err[256];
-    struct relay_proc *rp =
-        relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, loop_now_ms(p->loop), err, sizeof err);
+    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), &p->tickets, &p->relay_user,
+                                             loop_now_ms(p->loop), err, sizeof err);
     if (!rp) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
         return NULL;
@@ -237,7 +240,7 @@ static void parent_reload(struct parent *p)
         reload_abandon(p, "[gateway] user cannot change on reload: restart rampart");
         return;
     }
-    if (parent_firewall_apply(&p->firewall, next, err, sizeof err) < 0) {
+    if (parent_firewall_apply(&p->firewall, next, p->cfg, err, sizeof err) < 0) {
         reload_abandon(p, err);
         return;
     }
@@ -335,7 +338,8 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
 }
 
 /* The relay's abuse detector names an offender: parent_firewall.c decides
- * and blocks (only the parent may program nftables). */
+ * (the relay is not trusted: peers, administrators, backends, this node
+ * and non-global addresses are refused) and its thread blocks. */
 static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void *payload)
 {
     struct ipc_autoblock m;
@@ -343,11 +347,27 @@ static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void
     const char *why = NULL;
     memcpy(&m, payload, sizeof m);
     if (ipc_autoblock_to_addr(&m, &addr, &why) < 0) {
-        log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "reason", why);
+        parent_firewall_bad_request(&p->firewall, (int)rp->pid, why, loop_now_ms(p->loop));
         return;
     }
-    if (parent_firewall_autoblock(&p->firewall, p->cfg, &addr, loop_now_ms(p->loop)))
-        report_status(p, true);
+    uint32_t heard[CONFIG_MAX_PEERS];
+    unsigned n_heard = vrrp_node_peers_seen(p->vrrp, heard, CONFIG_MAX_PEERS);
+    parent_firewall_autoblock(&p->firewall, p->cfg, &addr, heard, n_heard, loop_now_ms(p->loop));
+}
+
+/* A message a relay should not send: logged at most RATELIMIT_LOG_BURST
+ * times a second (a relay gone wrong must not flood the log). */
+static void parent_unexpected(struct parent *p, struct relay_proc *rp, enum ipc_type type)
+{
+    uint64_t skipped;
+    if (!ratelimit_allow(&p->ipc_log, loop_now_ms(p->loop), RATELIMIT_LOG_BURST, RATELIMIT_LOG_PERIOD_MS,
+                         &skipped))
+        return;
+    char pid[16], n[24];
+    snprintf(pid, sizeof pid, "%d", (int)rp->pid);
+    snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
+    log_event(LOG_LEVEL_WARN, "ipc_unexpected", "pid", pid, "type", ipc_type_name(type),
+              skipped ? "suppressed" : LOG_END, n, LOG_END);
 }
 
 /* ---- session-ticket keys ------------------------------------------------------- */
@@ -397,7 +417,7 @@ static void parent_on_message(struct parent *p, struct relay_proc *rp, const str
         log_pid(LOG_LEVEL_ERROR, "relay_failed", rp->pid, "reason", why);
         break; /* it exits; SIGCHLD does the rest */
     }
-    default: log_pid(LOG_LEVEL_WARN, "ipc_unexpected", rp->pid, "type", ipc_type_name(msg->type));
+    default: parent_unexpected(p, rp, msg->type);
     }
 }
 
@@ -563,6 +583,17 @@ static int parent_signals(struct parent *p)
     return loop_watch_signals(p->loop, &p->sig_io, signals, sizeof signals / sizeof signals[0]);
 }
 
+/* What the parent gave up, once, for the operator and the tests. */
+static void parent_log_sandbox(void)
+{
+    char bits[16];
+    snprintf(bits, sizeof bits, "0x%x", sandbox_securebits());
+    log_event(LOG_LEVEL_INFO, "sandbox", "securebits", bits, "no_new_privs", "1", "seccomp", "filter",
+              "capabilities",
+              "cap_net_admin,cap_net_raw (cap_kill,cap_setuid,cap_setgid,cap_setpcap raised per call)",
+              LOG_END);
+}
+
 /* Everything that needs more than NET_ADMIN + NET_RAW happens before. */
 static int parent_setup(struct parent *p, char *err, size_t err_len)
 {
@@ -571,19 +602,27 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     if (parent_check_tls(p->cfg, err, err_len) < 0)
         return -1;
     /* the reviewed policy is in force before any port opens */
-    if (parent_firewall_apply(&p->firewall, p->cfg, err, err_len) < 0)
+    if (parent_firewall_apply(&p->firewall, p->cfg, NULL, err, err_len) < 0)
         return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
-    if (geteuid() != 0)
+    bool root = geteuid() == 0;
+    if (!root)
         log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
                   LOG_END);
-    else if (sandbox_parent_caps(p->cfg->gateway.user, err, err_len) < 0)
+    else if (sandbox_parent_enter(p->cfg->gateway.user, &p->relay_user, err, err_len) < 0)
         return -1;
     bool failed = false;
     p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);
     if (failed)
         return snprintf(err, err_len, "VRRP could not start"), -1;
+    /* its thread inherits the credentials just set */
+    if (parent_firewall_start(&p->firewall, err, err_len) < 0)
+        return -1;
+    if (root && sandbox_parent_seccomp(&p->relay_user, 1, err, err_len) < 0)
+        return -1;
+    if (root)
+        parent_log_sandbox();
     if (tls_ticket_key_generate(&p->tickets.current) < 0)
         return snprintf(err, err_len, "ticket keys: getrandom: %s", strerror(errno)), -1;
     p->tickets.previous = p->tickets.current;
@@ -596,6 +635,7 @@ int parent_run(struct config *cfg)
     struct parent *p = &parent;
     *p = (struct parent){.cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg)};
     memset(p->fds, -1, sizeof p->fds);
+    parent_firewall_init(&p->firewall);
     log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
     char err[512];
     int rc = 1;
@@ -613,6 +653,7 @@ int parent_run(struct config *cfg)
     loop_run(p->loop);
     rc = p->exit_code;
 out:
+    parent_firewall_free(&p->firewall);
     vrrp_node_shutdown(p->vrrp);
     listener_close_all(p->fds, listener_count(p->cfg));
     if (p->sig_io.fd > 0)

@@ -12,6 +12,7 @@
 #include "gateway/proc/ipc.h"
 #include "gateway/proc/listener.h"
 #include "common/log.h"
+#include "common/ratelimit.h"
 #include "gateway/event/loop.h"
 #include "gateway/admin/metrics.h"
 #include "gateway/proc/sandbox.h"
@@ -44,6 +45,7 @@ struct relay {
     int ipc_fd;
     struct loop_io ipc_io, sig_io;
     struct loop_timer beat;
+    struct ratelimit ipc_log; /* ipc_unexpected lines */
     bool draining;
 };
 
@@ -116,6 +118,19 @@ static void relay_install_tickets(struct relay *r, const void *payload)
     explicit_bzero(&keys, sizeof keys);
 }
 
+/* Logged at most RATELIMIT_LOG_BURST times a second. */
+static void relay_unexpected(struct relay *r, enum ipc_type type)
+{
+    uint64_t skipped;
+    if (!ratelimit_allow(&r->ipc_log, loop_now_ms(r->loop), RATELIMIT_LOG_BURST, RATELIMIT_LOG_PERIOD_MS,
+                         &skipped))
+        return;
+    char n[24];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)skipped);
+    log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(type), skipped ? "suppressed" : LOG_END,
+              n, LOG_END);
+}
+
 static void relay_on_message(void *arg, const struct ipc_msg *msg)
 {
     struct relay *r = arg;
@@ -139,7 +154,7 @@ static void relay_on_message(void *arg, const struct ipc_msg *msg)
         admin_set_firewall_status(&st);
         break;
     }
-    default: log_event(LOG_LEVEL_WARN, "ipc_unexpected", "type", ipc_type_name(msg->type), LOG_END);
+    default: relay_unexpected(r, msg->type);
     }
 }
 

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_exec(int ipc_fd, const int *fds, unsigned n)
+static void child_exec(int ipc_fd, const int *fds, unsigned n, const struct sandbox_child *who)
 {
     /* move every fd we keep above the target range first, so the dup2s
      * below can never overwrite one that is still to be moved */
@@ -44,14 +44,18 @@ static void child_exec(int ipc_fd, const int *fds, unsigned n)
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
+    /* the relay's user before exec (the parent's securebits make an exec'd
+     * uid 0 worth no capability, so the relay could not switch later) */
+    if (sandbox_child_enter(who) < 0)
+        _exit(126);
     char *const argv[] = {"rampart", RELAY_ARGV_FLAG, NULL};
     execv("/proc/self/exe", argv);
     _exit(127);
 }
 
 struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_fds, uint64_t down_mask,
-                                    const struct tls_ticket_keys *tickets, uint64_t now_ms, char *err,
-                                    size_t err_len)
+                                    const struct tls_ticket_keys *tickets, const struct sandbox_child *who,
+                                    uint64_t now_ms, char *err, size_t err_len)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -61,7 +65,7 @@ struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_
     struct relay_proc *rp = calloc(1, sizeof *rp);
     pid_t pid = rp ? fork() : -1;
     if (pid == 0)
-        child_exec(sv[1], listen_fds, listener_count(cfg));
+        child_exec(sv[1], listen_fds, listener_count(cfg), who);
     close(sv[1]);
     if (pid < 0) {
         snprintf(err, err_len, "fork: %s", strerror(rp ? errno : ENOMEM));

@@ -32,12 +32,14 @@ struct relay_proc {
 };
 
 /* Forks and execs a relay with cfg and the listener fds (listener.h
- * layout), and sends it the config, the backends known down and the
+ * layout), as `who` (sandbox_child_enter between fork and exec; NULL: the
+ * parent's user), and sends it the config, the backends known down and the
  * session-ticket keys. Returns the handle (io.fd set, not yet watched), or
  * NULL with err filled. `now_ms` stamps it. */
+struct sandbox_child;
 struct relay_proc *relay_proc_spawn(const struct config *cfg, const int *listen_fds, uint64_t down_mask,
-                                    const struct tls_ticket_keys *tickets, uint64_t now_ms, char *err,
-                                    size_t err_len);
+                                    const struct tls_ticket_keys *tickets, const struct sandbox_child *who,
+                                    uint64_t now_ms, char *err, size_t err_len);
 /* Closes the control socket and frees; does not signal the process. */
 void relay_proc_free(struct loop *loop, struct relay_proc *rp);
 

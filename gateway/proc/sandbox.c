@@ -1,37 +1,35 @@
 /*
- * sandbox: capabilities (libcap), user switch, no_new_privs and the relay's
- * seccomp allowlist (libseccomp). See sandbox.h.
+ * sandbox: users, capabilities (libcap and raw capset), securebits,
+ * no_new_privs, and the step between fork and exec. The seccomp filters
+ * are in sandbox_seccomp.c. See sandbox.h.
  */
 #include "gateway/proc/sandbox.h"
+#include "gateway/proc/sandbox_internal.h"
 
 #include <errno.h>
 #include <grp.h>
-#include <linux/sched.h>
+#include <linux/securebits.h>
 #include <pwd.h>
-#include <stdbool.h>
-#include <seccomp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-static int sandbox_fail(char *err, size_t err_len, const char *what, int e)
+int sandbox_fail(char *err, size_t err_len, const char *what, int e)
 {
     snprintf(err, err_len, "%s: %s", what, strerror(e));
     return -1;
 }
 
-static uid_t relay_uid; /* 0: not switched (not root, or a root relay) */
-
 /* Sanitizer builds (make asan): LeakSanitizer's exit check stops the world
- * with clone + ptrace, which a sandboxed process can no longer do (seccomp
- * in the relay; the parent is non-dumpable without CAP_SYS_PTRACE once its
- * saved uid changed). Leaks are checked in the unit tests and in any
+ * with clone + ptrace, which a sandboxed process can no longer do (the
+ * seccomp filters). Leaks are checked in the unit tests and in any
  * unsandboxed run; a sandboxed process skips the check rather than abort. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SANDBOX_LSAN 1
@@ -40,68 +38,175 @@ static uid_t relay_uid; /* 0: not switched (not root, or a root relay) */
 #define SANDBOX_LSAN 1
 #endif
 #endif
-static bool sandboxed;
+bool sandbox_active;
 #ifdef SANDBOX_LSAN
 int __lsan_is_turned_off(void);
 int __lsan_is_turned_off(void)
 {
-    return sandboxed;
+    return sandbox_active;
 }
 #endif
 
-/* The kernel lets a process signal another when their real/effective and
- * real/saved uids meet; the parent has no CAP_KILL, so for the moment of
- * the kill() it takes the relay's uid as its real uid, then gives it back. */
+/* ---- capability sets ------------------------------------------------------------------------ */
+
+#define CAP_BIT(c) (1ULL << (c))
+/* What the parent uses all the time, and what it may raise for one call. */
+#define PARENT_EFFECTIVE (CAP_BIT(CAP_NET_ADMIN) | CAP_BIT(CAP_NET_RAW))
+#define PARENT_PERMITTED                                                                                     \
+    (PARENT_EFFECTIVE | CAP_BIT(CAP_KILL) | CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SETGID) | CAP_BIT(CAP_SETPCAP))
+/* What a child needs between fork and exec to become its user. */
+#define CHILD_SWITCH    (CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SETGID) | CAP_BIT(CAP_SETPCAP))
+#define SANDBOX_MAX_CAP 63 /* capability numbers tried when emptying the bounding set */
+
+/* The parent's securebits: uid 0 is no source of capabilities, uid changes
+ * never touch them, nothing keeps them over a uid change, all locked. The
+ * ambient set stays usable for a privileged child to come (sandbox.h). */
+#define PARENT_SECUREBITS                                                                                    \
+    (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |         \
+     SECBIT_KEEP_CAPS_LOCKED)
+
+static bool parent_mode; /* sandbox_parent_enter done: CAP_KILL must be raised to signal */
+
+/* capset(2) without libcap: async-signal-safe, and per thread, as the
+ * kernel does it (the caller is the only thread that changes). */
+static int capset_raw(uint64_t effective, uint64_t permitted, uint64_t inheritable)
+{
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct d[2] = {
+        {(uint32_t)effective, (uint32_t)permitted, (uint32_t)inheritable},
+        {(uint32_t)(effective >> 32), (uint32_t)(permitted >> 32), (uint32_t)(inheritable >> 32)},
+    };
+    return (int)syscall(SYS_capset, &h, d);
+}
+
+/* Drops from the bounding set every capability not in `keep` (needs
+ * CAP_SETPCAP). Unknown numbers (EINVAL) end the list. */
+static int bound_to(uint64_t keep)
+{
+    for (int c = 0; c <= SANDBOX_MAX_CAP; c++) {
+        if (keep & CAP_BIT(c))
+            continue;
+        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+            if (errno == EINVAL)
+                return 0;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static bool bounding_empty(void)
+{
+    for (int c = 0; c <= SANDBOX_MAX_CAP; c++) {
+        int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
+        if (r < 0)
+            return true; /* past the last capability */
+        if (r == 1)
+            return false;
+    }
+    return true;
+}
+
+/* ---- the parent ------------------------------------------------------------------------------ */
+
+static int lookup_user(const char *user, struct sandbox_child *out, char *err, size_t err_len)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        snprintf(err, err_len, "user '%s' does not exist", user);
+        return -1;
+    }
+    if (pw->pw_uid == 0) {
+        snprintf(err, err_len, "user '%s' is root: the relay must not run as root", user);
+        return -1;
+    }
+    out->drop = true;
+    out->uid = pw->pw_uid;
+    out->gid = pw->pw_gid;
+    return 0;
+}
+
+/* The hard limit as high as the kernel allows (fs.nr_open): a child, and
+ * the parent after this, can no longer raise it, and the relay needs
+ * max_connections * 2 descriptors (a reload may raise max_connections).
+ * Best effort: a container may not let even root raise it; the relay then
+ * says so (fd_limit_low). */
+static void raise_fd_hard_limit(void)
+{
+    unsigned long nr_open = 1u << 20;
+    FILE *fp = fopen("/proc/sys/fs/nr_open", "r");
+    if (fp) {
+        if (fscanf(fp, "%lu", &nr_open) != 1)
+            nr_open = 1u << 20;
+        fclose(fp);
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < nr_open) {
+        rl.rlim_max = nr_open;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int sandbox_parent_enter(const char *relay_user, struct sandbox_child *relay, char *err, size_t err_len)
+{
+    *relay = (struct sandbox_child){.role = "relay"};
+    if (lookup_user(relay_user, relay, err, err_len) < 0)
+        return -1;
+    raise_fd_hard_limit();
+    if (bound_to(PARENT_PERMITTED) < 0)
+        return sandbox_fail(err, err_len, "limiting the capability bounding set", errno);
+    if (prctl(PR_SET_SECUREBITS, PARENT_SECUREBITS, 0, 0, 0) < 0)
+        return sandbox_fail(err, err_len, "PR_SET_SECUREBITS", errno);
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+        return sandbox_fail(err, err_len, "clearing the ambient capabilities", errno);
+    if (capset_raw(PARENT_EFFECTIVE, PARENT_PERMITTED, 0) < 0)
+        return sandbox_fail(err, err_len, "keeping only CAP_NET_ADMIN and CAP_NET_RAW effective", errno);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return sandbox_fail(err, err_len, "PR_SET_NO_NEW_PRIVS", errno);
+    parent_mode = true;
+    sandbox_active = true;
+    return 0;
+}
+
+unsigned sandbox_securebits(void)
+{
+    int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+    return bits < 0 ? 0 : (unsigned)bits;
+}
+
+/* The relay runs as another user than the parent, so only CAP_KILL lets
+ * the parent signal it; raised for this call only. */
 int sandbox_signal_relay(pid_t pid, int sig)
 {
-    if (relay_uid == 0)
+    if (!parent_mode)
         return kill(pid, sig);
-    if (setresuid(relay_uid, (uid_t)-1, (uid_t)-1) < 0)
-        return -1;
+    capset_raw(PARENT_EFFECTIVE | CAP_BIT(CAP_KILL), PARENT_PERMITTED, 0);
     int rc = kill(pid, sig), saved = errno;
-    if (setresuid(0, (uid_t)-1, (uid_t)-1) < 0)
-        abort(); /* cannot happen: 0 is our effective uid */
+    capset_raw(PARENT_EFFECTIVE, PARENT_PERMITTED, 0);
     errno = saved;
     return rc;
 }
 
-int sandbox_parent_caps(const char *relay_user, char *err, size_t err_len)
+/* ---- a child, between fork and exec ------------------------------------------------------------ */
+
+int sandbox_child_enter(const struct sandbox_child *c)
 {
-    static const cap_value_t keep[] = {CAP_NET_ADMIN, CAP_NET_RAW};
-    struct passwd *pw = getpwnam(relay_user);
-    if (!pw) {
-        snprintf(err, err_len, "user '%s' does not exist", relay_user);
+    if (!c || !c->drop)
+        return 0;
+    /* permitted narrowed to the three needed now, and raised */
+    if (capset_raw(CHILD_SWITCH, CHILD_SWITCH, 0) < 0 || bound_to(0) < 0)
         return -1;
-    }
-    /* saved uid = the relay's user (real and effective stay 0): that lets
-     * sandbox_signal_relay() borrow it as the real uid for a kill() without
-     * CAP_KILL or CAP_SETUID. The capabilities are kept: they are only
-     * cleared when no uid is 0 any more. */
-    if (pw->pw_uid != 0 && setresuid(0, 0, pw->pw_uid) < 0)
-        return sandbox_fail(err, err_len, "setresuid", errno);
-    relay_uid = pw->pw_uid;
-    sandboxed = true;
-    cap_t caps = cap_init(); /* all clear */
-    if (!caps)
-        return sandbox_fail(err, err_len, "cap_init", errno);
-    int rc = 0;
-    if (cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) < 0 ||
-        cap_set_flag(caps, CAP_EFFECTIVE, 2, keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
-        rc = sandbox_fail(err, err_len, "keeping only CAP_NET_ADMIN and CAP_NET_RAW", errno);
-    cap_free(caps);
-    return rc;
+    if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0)
+        return -1;
+    /* real uid: the user; effective and saved 0, which NOROOT makes worth no
+     * capability, only ownership of root's files (the keys), until the
+     * child switches them to its real uid (sandbox_relay_drop_user) */
+    if (syscall(SYS_setresuid, c->uid, 0, 0) < 0)
+        return -1;
+    return capset_raw(0, 0, 0) < 0 ? -1 : 0; /* NO_SETUID_FIXUP: the uid change kept them */
 }
 
-/* Empties the bounding set (needs CAP_SETPCAP, so before the uid switch):
- * nothing this process or its code ever executes can gain a capability. */
-static int drop_bounding(char *err, size_t err_len)
-{
-    for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
-        if (CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0 && errno != EINVAL)
-            return sandbox_fail(err, err_len, "emptying the capability bounding set", errno);
-    }
-    return 0;
-}
+/* ---- the relay ------------------------------------------------------------------------------- */
 
 /* After the switch no capability may remain and root must be out of reach. */
 static int verify_dropped(char *err, size_t err_len)
@@ -114,6 +219,10 @@ static int verify_dropped(char *err, size_t err_len)
         snprintf(err, err_len, "capabilities still held after switching user");
         return -1;
     }
+    if (!bounding_empty()) {
+        snprintf(err, err_len, "capability bounding set not empty after switching user");
+        return -1;
+    }
     if (setuid(0) == 0) {
         snprintf(err, err_len, "could switch back to root after dropping privileges");
         return -1;
@@ -123,195 +232,24 @@ static int verify_dropped(char *err, size_t err_len)
 
 int sandbox_relay_drop_user(const char *user, char *err, size_t err_len)
 {
-    struct passwd *pw = getpwnam(user);
-    if (!pw) {
-        snprintf(err, err_len, "user '%s' does not exist", user);
+    struct sandbox_child who;
+    if (lookup_user(user, &who, err, err_len) < 0)
         return -1;
-    }
-    uid_t uid = pw->pw_uid;
-    gid_t gid = pw->pw_gid;
-    if (uid == 0) {
-        snprintf(err, err_len, "user '%s' is root: the relay must not run as root", user);
-        return -1;
-    }
-    if (drop_bounding(err, err_len) < 0)
-        return -1;
-    if (setgroups(1, &gid) < 0)
+    /* started by a sandboxed parent, the bounding set and the groups are
+     * already gone (sandbox_child_enter); a relay started as full root
+     * still has them to give up */
+    if (!bounding_empty() && bound_to(0) < 0)
+        return sandbox_fail(err, err_len, "emptying the capability bounding set", errno);
+    if (getgroups(0, NULL) != 0 && setgroups(0, NULL) < 0)
         return sandbox_fail(err, err_len, "setgroups", errno);
-    if (setresgid(gid, gid, gid) < 0)
+    if (setresgid(who.gid, who.gid, who.gid) < 0)
         return sandbox_fail(err, err_len, "setresgid", errno);
-    /* without PR_SET_KEEPCAPS, leaving uid 0 clears every capability */
-    if (setresuid(uid, uid, uid) < 0)
+    /* the real uid is already the user's: leaving uid 0 needs no privilege */
+    if (setresuid(who.uid, who.uid, who.uid) < 0)
         return sandbox_fail(err, err_len, "setresuid", errno);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return sandbox_fail(err, err_len, "PR_SET_NO_NEW_PRIVS", errno);
     /* the user switch cleared it: a relay must not outlive its parent */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     return verify_dropped(err, err_len);
-}
-
-/* ---- seccomp ------------------------------------------------------------------ */
-
-/* Plain allowlist: no argument checks needed. */
-static const int relay_syscalls[] = {
-    /* I/O on descriptors the relay holds */
-    SCMP_SYS(read),
-    SCMP_SYS(write),
-    SCMP_SYS(readv),
-    SCMP_SYS(writev),
-    SCMP_SYS(pread64),
-    SCMP_SYS(close),
-    SCMP_SYS(fstat),
-    SCMP_SYS(newfstatat),
-    SCMP_SYS(lseek),
-    SCMP_SYS(fcntl),
-    SCMP_SYS(dup),
-    SCMP_SYS(dup3),
-    SCMP_SYS(pipe2),
-    SCMP_SYS(splice),
-    SCMP_SYS(fdatasync),
-    SCMP_SYS(epoll_create1),
-    SCMP_SYS(epoll_ctl),
-    SCMP_SYS(epoll_wait),
-    SCMP_SYS(epoll_pwait),
-    SCMP_SYS(epoll_pwait2),
-    SCMP_SYS(eventfd2),
-    SCMP_SYS(poll),
-    SCMP_SYS(ppoll),
-    SCMP_SYS(signalfd4),
-    SCMP_SYS(timerfd_create),
-    SCMP_SYS(timerfd_settime),
-    /* TCP: accept clients, connect to backends */
-    SCMP_SYS(accept4),
-    SCMP_SYS(connect),
-    SCMP_SYS(shutdown),
-    SCMP_SYS(setsockopt),
-    SCMP_SYS(getsockopt),
-    SCMP_SYS(getsockname),
-    SCMP_SYS(getpeername),
-    SCMP_SYS(sendto),
-    SCMP_SYS(recvfrom),
-    SCMP_SYS(sendmsg),
-    SCMP_SYS(recvmsg),
-    SCMP_SYS(sendmmsg),
-    SCMP_SYS(recvmmsg),
-    /* memory */
-    SCMP_SYS(mmap),
-    SCMP_SYS(munmap),
-    SCMP_SYS(mprotect),
-    SCMP_SYS(mremap),
-    SCMP_SYS(brk),
-    SCMP_SYS(madvise),
-    /* threads, signals, time, randomness */
-    SCMP_SYS(futex),
-    SCMP_SYS(set_robust_list),
-    SCMP_SYS(rseq),
-    SCMP_SYS(sched_yield),
-    SCMP_SYS(sched_getaffinity),
-    SCMP_SYS(getpid),
-    SCMP_SYS(gettid),
-    SCMP_SYS(getuid),
-    SCMP_SYS(geteuid),
-    SCMP_SYS(getgid),
-    SCMP_SYS(getegid),
-    SCMP_SYS(rt_sigaction),
-    SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(rt_sigreturn),
-    SCMP_SYS(sigaltstack),
-    SCMP_SYS(restart_syscall),
-    SCMP_SYS(exit),
-    SCMP_SYS(exit_group),
-    SCMP_SYS(nanosleep),
-    SCMP_SYS(clock_nanosleep),
-    SCMP_SYS(clock_gettime),
-    SCMP_SYS(gettimeofday),
-    SCMP_SYS(getrandom),
-    SCMP_SYS(prlimit64),
-    SCMP_SYS(membarrier),
-};
-
-/* Calls no proxy makes; seeing one means the relay is compromised. */
-static const int relay_kill_syscalls[] = {
-    SCMP_SYS(execve),
-    SCMP_SYS(execveat),
-    SCMP_SYS(ptrace),
-    SCMP_SYS(process_vm_readv),
-    SCMP_SYS(process_vm_writev),
-    SCMP_SYS(fork),
-    SCMP_SYS(vfork),
-    SCMP_SYS(unshare),
-    SCMP_SYS(setns),
-    SCMP_SYS(mount),
-    SCMP_SYS(umount2),
-    SCMP_SYS(pivot_root),
-    SCMP_SYS(chroot),
-    SCMP_SYS(init_module),
-    SCMP_SYS(finit_module),
-    SCMP_SYS(delete_module),
-    SCMP_SYS(kexec_load),
-    SCMP_SYS(bpf),
-    SCMP_SYS(perf_event_open),
-    SCMP_SYS(userfaultfd),
-    SCMP_SYS(keyctl),
-    SCMP_SYS(add_key),
-    SCMP_SYS(request_key),
-    SCMP_SYS(personality),
-    SCMP_SYS(open_by_handle_at),
-    SCMP_SYS(setuid),
-    SCMP_SYS(setgid),
-    SCMP_SYS(setresuid),
-    SCMP_SYS(setresgid),
-    SCMP_SYS(setgroups),
-    SCMP_SYS(capset),
-};
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Rules that look at arguments. */
-static int add_argument_rules(scmp_filter_ctx ctx)
-{
-    int rc = 0;
-    /* TCP/IP sockets only: no netlink, no packet, no unix sockets */
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_INET));
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_INET6));
-    /* threads only (pthread_create), never a new process */
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                           SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
-                           SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
-    /* clone3 passes its flags in memory seccomp cannot read: ENOSYS makes
-     * glibc fall back to clone, whose flags are checked above */
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    /* signals to itself only (abort, raise): never to the parent */
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, FIONREAD));
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, FIONBIO));
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
-    return rc;
-}
-
-int sandbox_relay_seccomp(char *err, size_t err_len)
-{
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-    if (!ctx)
-        return sandbox_fail(err, err_len, "seccomp_init", ENOMEM);
-    int rc = 0;
-    for (size_t i = 0; i < N_OF(relay_syscalls); i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, relay_syscalls[i], 0);
-    for (size_t i = 0; i < N_OF(relay_kill_syscalls); i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, relay_kill_syscalls[i], 0);
-    rc |= add_argument_rules(ctx);
-    /* every thread of the relay, including ones already running */
-    rc |= seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-    if (rc != 0) {
-        seccomp_release(ctx);
-        snprintf(err, err_len, "seccomp: building the relay's allowlist failed");
-        return -1;
-    }
-    rc = seccomp_load(ctx);
-    seccomp_release(ctx);
-    sandboxed = rc == 0;
-    return rc < 0 ? sandbox_fail(err, err_len, "seccomp_load", -rc) : 0;
 }

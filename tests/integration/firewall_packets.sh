@@ -92,4 +92,31 @@ if wait_for 8 connects "$client2" 198.18.0.2 443; then ok "client2 connects agai
 else not_ok "client2 connects again after the timeout"; fi
 check "unblock an address that is not blocked fails" bash -c \
   "! ip netns exec $gw $FW unblock 198.18.0.101 2>/dev/null"
+
+# the blocklist applies to the service ports only: a blocked administrator
+# still logs in and scrapes metrics, a blocked peer's VRRP still counts, and
+# both lose the site (issue 10, defect 5)
+check "block the admin and the peer" ip netns exec "$gw" "$FW" block 198.19.255.5 198.18.0.3 --timeout 30s
+reach "blocked admin -> gw:22 still" "$admin" 198.19.0.2 22
+reach "blocked admin -> gw:9100 still" "$admin" 198.19.0.2 9100
+blocked "blocked admin -> gw:443 dropped" "$admin" 198.19.0.2 443
+vrrp_before=$(counter "$gw" vrrp)
+ip netns exec "$peer" $NET raw 112 198.18.0.2 5
+check_eq "blocked peer: VRRP still accepted (5 more counted)" $((vrrp_before + 5)) "$(counter "$gw" vrrp)"
+blocked "blocked peer -> gw:443 dropped" "$peer" 198.18.0.2 443
+ip netns exec "$gw" "$FW" unblock 198.19.255.5 >/dev/null
+ip netns exec "$gw" "$FW" unblock 198.18.0.3 >/dev/null
+
+# the relay's user (meta skuid) reaches the web servers' port 80 and
+# nothing else; other users of the gateway are not limited (defect 9)
+spawn "$client" "$T_TMP/client.log" $NET listen 8080 >/dev/null
+wait_for 10 grep -q ready "$T_TMP/client.log" || not_ok "client listener started"
+as_relay() { ip netns exec "$1" setpriv --reuid=rampart --regid=rampart --clear-groups \
+  timeout 1 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
+if as_relay "$gw" 198.19.0.11 80; then ok "relay user -> web:80"; else not_ok "relay user -> web:80"; fi
+if as_relay "$gw" 198.18.0.100 8080; then not_ok "relay user -> client:8080 refused" "connected"
+else ok "relay user -> client:8080 refused"; fi
+reach "root -> client:8080 (not the relay's rule)" "$gw" 198.18.0.100 8080
+[ "$(counter "$gw" relay_nothing_else)" -gt 0 ] && ok "the relay's refused packets counted" ||
+  not_ok "the relay's refused packets counted"
 t_done

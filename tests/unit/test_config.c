@@ -38,6 +38,15 @@ static int setup(void **state)
     fp = fopen(file, "w");
     fclose(fp);
     chmod(file, 0644);
+    /* a link to the good key, and a directory named like a key */
+    char target[128];
+    snprintf(target, sizeof target, "%s/site.key", dir);
+    snprintf(file, sizeof file, "%s/link.key", dir);
+    if (symlink(target, file) < 0)
+        return -1;
+    snprintf(file, sizeof file, "%s/dir.key", dir);
+    if (mkdir(file, 0700) < 0)
+        return -1;
     snprintf(path, sizeof path, "%s/rampart.ini", dir);
     return 0;
 }
@@ -260,6 +269,14 @@ static const struct bad_case bad_cases[] = {
      ":6: [tls] certificate: server name 'WWW.foobar.com' already has a certificate (line 2)"},
     {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/open.key\n[backend a]\naddress = 198.19.0.1\n",
      ":2: [tls] key file '@DIR@/open.key' is accessible by group or others (mode 0644); chmod 600 it"},
+    /* a link is refused even when what it points at is a good key: stat()
+     * would judge the target, which whoever owns the directory can change */
+    {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/link.key\n[backend a]\naddress = 198.19.0.1\n",
+     ":2: [tls] key file '@DIR@/link.key' is a symbolic link: name the file itself"},
+    {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/dir.key\n[backend a]\naddress = 198.19.0.1\n",
+     ":2: [tls] key file '@DIR@/dir.key' is not a regular file"},
+    {"[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/none.key\n[backend a]\naddress = 198.19.0.1\n",
+     ":2: [tls] key file '@DIR@/none.key': No such file or directory"},
     {"[tls]\ncertificate = www.foobar.com @DIR@/missing.crt @DIR@/site.key\n[backend a]\naddress = "
      "198.19.0.1\n",
      ":2: [tls] certificate file '@DIR@/missing.crt': No such file or directory"},
@@ -380,6 +397,38 @@ static void test_line_too_long(void **state)
     assert_string_equal(e.msg[0], expected);
 }
 
+/* A key owned by someone else than root or the user running rampart is
+ * refused, whatever its mode (needs root, to give the file away). */
+static void test_key_owner(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    char key[128];
+    snprintf(key, sizeof key, "%s/other.key", dir);
+    FILE *fp = fopen(key, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    chmod(key, 0600);
+    assert_int_equal(chown(key, 65534, 65534), 0);
+    write_config("[tls]\ncertificate = www.foobar.com @DIR@/site.crt @DIR@/other.key\n[backend a]\n"
+                 "address = 198.19.0.1\n");
+    struct config_errors e;
+    assert_null(config_load(path, &e));
+    char expected[512];
+    snprintf(expected, sizeof expected,
+             "%s:2: [tls] key file '%s' is owned by uid 65534: it must belong to root or to uid 0 (who runs "
+             "rampart)",
+             path, key);
+    assert_string_equal(e.msg[0], expected);
+    /* the same file given back to root, read-only: accepted */
+    assert_int_equal(chown(key, 0, 0), 0);
+    chmod(key, 0400);
+    struct config *c = config_load(path, &e);
+    assert_non_null(c);
+    config_free(c);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -416,19 +465,22 @@ static void test_backend_limit(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[8 + N_BAD] = {
+    static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_defaults),           cmocka_unit_test(test_minimal_config_loads),
         cmocka_unit_test(test_example_file_loads), cmocka_unit_test(test_values_are_parsed),
         cmocka_unit_test(test_http2_defaults),     cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_line_too_long),      cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_backend_limit),
+        cmocka_unit_test(test_key_owner),          cmocka_unit_test(test_backend_limit),
     };
+    enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
+    struct CMUnitTest tests[N_FIXED + N_BAD];
+    memcpy(tests, fixed, sizeof fixed);
     static char names[N_BAD][48];
     for (size_t i = 0; i < N_BAD; i++) {
         snprintf(names[i], sizeof names[i], "malformed_%02zu", i + 1);
-        tests[8 + i] =
+        tests[N_FIXED + i] =
             (struct CMUnitTest)cmocka_unit_test_prestate(test_malformed_file, (void *)&bad_cases[i]);
-        tests[8 + i].name = names[i];
+        tests[N_FIXED + i].name = names[i];
     }
-    return _cmocka_run_group_tests("config", tests, 8 + N_BAD, setup, teardown);
+    return _cmocka_run_group_tests("config", tests, N_FIXED + N_BAD, setup, teardown);
 }

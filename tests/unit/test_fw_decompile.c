@@ -120,7 +120,9 @@ static void test_every_match(void **state)
                "[rule d]\ndirection = out\noif = eth0\ndestination = 2001:db8::1\naction = drop\n"
                "[rule e]\nprotocol = 200\naction = accept\n"
                "[set s]\ntype = ipv4\n"
-               "[rule f]\nsource = @s\nprotocol = tcp\ndport = 1, 2, 3\naction = accept\n");
+               "[rule f]\nsource = @s\nprotocol = tcp\ndport = 1, 2, 3\naction = accept\n"
+               "[rule g]\ndirection = out\nuser = 999\ndestination = @s\nprotocol = tcp\ndport = 80\n"
+               "action = accept\n[rule h]\ndirection = out\nuser = 999\naction = reject\ncounter = yes\n");
 }
 
 int main(void)

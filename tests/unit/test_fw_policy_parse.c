@@ -185,6 +185,31 @@ static void test_rule_value_errors(void **state)
     t_policy_refused(RULE "action = drop\n", "t.policy:5: 'action' given twice in [rule r]");
 }
 
+/* user = NAME | UID (direction out): names are looked up, numbers kept;
+ * the largest uid the kernel can hold is 4294967294 ((uid_t)-1 is "none"). */
+static void test_rule_user(void **state)
+{
+    (void)state;
+#define OUT HEAD "[rule r]\ndirection = out\naction = accept\n"
+    struct policy *pol = t_policy_load(OUT "user = root\n");
+    assert_non_null(pol);
+    assert_true(pol->rules[0].has_user);
+    assert_int_equal(pol->rules[0].uid, 0);
+    policy_free(pol);
+    pol = t_policy_load(OUT "user = 4294967294\n");
+    assert_non_null(pol);
+    assert_int_equal(pol->rules[0].uid, 4294967294u);
+    policy_free(pol);
+    t_policy_refused(OUT "user = 4294967295\n",
+                     "t.policy:6: rule 'r': user: 4294967295 out of range 0-4294967294");
+    t_policy_refused(OUT "user = no_such_user_here\n",
+                     "t.policy:6: rule 'r': user: no user 'no_such_user_here' on this system");
+    t_policy_refused(HEAD "[rule r]\naction = accept\nuser = root\n",
+                     "t.policy:5: rule 'r': 'user' matches the sending process: only for direction out");
+    t_policy_refused(OUT "user = root\nuser = 1\n", "t.policy:7: 'user' given twice in [rule r]");
+#undef OUT
+}
+
 static void test_port_list_boundary(void **state)
 {
     (void)state;
@@ -399,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_comment_boundary),
         cmocka_unit_test(test_rule_all_keys),
         cmocka_unit_test(test_rule_value_errors),
+        cmocka_unit_test(test_rule_user),
         cmocka_unit_test(test_port_list_boundary),
         cmocka_unit_test(test_limit_forms),
         cmocka_unit_test(test_sets),

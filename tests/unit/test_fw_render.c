@@ -184,6 +184,95 @@ static void test_forward_interfaces(void **state)
              "iifname \"lan0\" oifname \"wan0\" accept comment \"a\"");
 }
 
+/* The input chain's rule comments in order (always-present rules left out). */
+static void comments_in_order(const char *text, char *out, size_t len)
+{
+    const char *in = strstr(text, "chain input"), *end = strstr(text, "chain forward");
+    out[0] = '\0';
+    for (const char *c = strstr(in, "comment \""); c && c < end; c = strstr(c, "comment \"")) {
+        c += strlen("comment \"");
+        size_t n = strcspn(c, "\"");
+        if (strncmp(c, "rampart:", 8) != 0)
+            snprintf(out + strlen(out), len - strlen(out), "%s%.*s", out[0] ? "," : "", (int)n, c);
+    }
+}
+
+#define BLOCKLISTS                                                                                           \
+    "[set blocklist]\ntype = ipv4\ndynamic = yes\n[set blocklist6]\ntype = ipv6\ndynamic = yes\n"            \
+    "[set admins]\ntype = ipv4\nelements = 198.18.9.0/24\n"
+
+/* A blocklist rule applies to the ports open to anyone, and sits just
+ * before the first rule that opens one, wherever the file puts it. */
+static void test_blocklist_service_ports_only(void **state)
+{
+    (void)state;
+    const char *body =
+        BLOCKLISTS "[rule blocked]\nsource = @blocklist\naction = drop\ncounter = yes\n"
+                   "[rule blocked6]\nsource = @blocklist6\naction = drop\n"
+                   "[rule ssh]\nsource = @admins\nprotocol = tcp\ndport = 22\naction = accept\n"
+                   "[rule vrrp]\nprotocol = vrrp\nsource = @admins\naction = accept\n"
+                   "[rule https]\nprotocol = tcp\ndport = 443\naction = accept\n"
+                   "[rule http]\nprotocol = tcp\ndport = 80, 8080\naction = accept\n"
+                   "[rule dns]\nprotocol = udp\ndport = 53\naction = accept\n";
+    has_line(body, "ip saddr @blocklist tcp dport { 80, 443, 8080 } counter packets 0 bytes 0 drop comment "
+                   "\"blocked\"");
+    has_line(body, "ip6 saddr @blocklist6 tcp dport { 80, 443, 8080 } drop comment \"blocked6\"");
+    has_line(body, "ip saddr @blocklist udp dport 53 counter packets 0 bytes 0 drop comment \"blocked\"");
+    has_line(body, "ip6 saddr @blocklist6 udp dport 53 drop comment \"blocked6\"");
+    char order[512];
+    comments_in_order(render_text(body), order, sizeof order);
+    assert_string_equal(order, "ssh,vrrp,blocked,blocked6,blocked,blocked6,https,http,dns");
+    /* a blocklist rule written after the services still comes before them */
+    comments_in_order(render_text(BLOCKLISTS "[rule https]\nprotocol = tcp\ndport = 443\naction = accept\n"
+                                             "[rule blocked]\nsource = @blocklist\naction = drop\n"),
+                      order, sizeof order);
+    assert_string_equal(order, "blocked,https");
+}
+
+static void test_blocklist_port_shapes(void **state)
+{
+    (void)state;
+    /* one port: a value; a range; a port set; overlaps merged */
+    has_line(BLOCKLISTS "[rule b]\nsource = @blocklist\naction = reject\n"
+                        "[rule s]\nprotocol = tcp\ndport = 443\naction = accept\n",
+             "ip saddr @blocklist tcp dport 443 reject with tcp reset comment \"b\"");
+    has_line(BLOCKLISTS "[rule b]\nsource = @blocklist\naction = drop\n"
+                        "[rule s]\nprotocol = tcp\ndport = 8000-8100\naction = accept\n"
+                        "[rule t]\nprotocol = tcp\ndport = 8080\naction = accept\n",
+             "ip saddr @blocklist tcp dport 8000-8100 drop comment \"b\"");
+    has_line(BLOCKLISTS "[set web]\ntype = port\nelements = 443, 8443\n[rule b]\nsource = @blocklist\n"
+                        "action = drop\n[rule s]\nprotocol = tcp\ndport = @web\naction = accept\n"
+                        "[rule t]\nprotocol = tcp\ndport = 80-90\naction = accept\n",
+             "ip saddr @blocklist tcp dport { 80-90, 443, 8443 } drop comment \"b\"");
+    /* a service rule without a port: the blocklist covers every TCP port */
+    has_line(BLOCKLISTS "[rule b]\nsource = @blocklist\naction = drop\n"
+                        "[rule s]\nprotocol = tcp\ndport = 443\naction = accept\n"
+                        "[rule all]\nprotocol = tcp\naction = accept\n",
+             "ip saddr @blocklist meta l4proto tcp drop comment \"b\"");
+    /* no service rule at all (input = accept): the blocklist applies to everything */
+    has_line("input = accept\n" BLOCKLISTS "[rule b]\nsource = @blocklist\naction = drop\n",
+             "ip saddr @blocklist drop comment \"b\"");
+    /* a rule with ports of its own, or another set, is written as it is */
+    has_line(BLOCKLISTS "[rule b]\nsource = @blocklist\nprotocol = tcp\ndport = 25\naction = drop\n"
+                        "[rule s]\nprotocol = tcp\ndport = 443\naction = accept\n",
+             "ip saddr @blocklist tcp dport 25 drop comment \"b\"");
+    has_line(BLOCKLISTS "[rule b]\nsource = @admins\naction = drop\n"
+                        "[rule s]\nprotocol = tcp\ndport = 443\naction = accept\n",
+             "ip saddr @admins drop comment \"b\"");
+}
+
+static void test_output_user(void **state)
+{
+    (void)state;
+    has_line("[rule r]\ndirection = out\nuser = 999\ndestination = 198.19.0.11\nprotocol = tcp\n"
+             "dport = 80\naction = accept\n",
+             "meta skuid 999 ip daddr 198.19.0.11 tcp dport 80 accept comment \"r\"");
+    has_line("[rule r]\ndirection = out\nuser = root\naction = reject\ncounter = yes\n",
+             "meta skuid 0 counter packets 0 bytes 0 reject comment \"r\"");
+    has_line("[rule r]\ndirection = out\noif = eth0\nuser = 7\naction = drop\n",
+             "oifname \"eth0\" meta skuid 7 drop comment \"r\"");
+}
+
 static void test_render_is_deterministic(void **state)
 {
     (void)state;
@@ -215,6 +304,9 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_sets),
         cmocka_unit_test(test_forward_interfaces),
+        cmocka_unit_test(test_blocklist_service_ports_only),
+        cmocka_unit_test(test_blocklist_port_shapes),
+        cmocka_unit_test(test_output_user),
         cmocka_unit_test(test_render_is_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);

@@ -214,6 +214,10 @@ static void test_firewall(void **state)
     snap.firewall.drops[0].bytes = 1020;
     snap.firewall.blocked_addresses = 2;
     snap.firewall.autoblocks = 5;
+    snap.firewall.n_autoblock_refused = 1;
+    snprintf(snap.firewall.autoblock_refused[0].label, ADMIN_LABEL_MAX, "peer");
+    snap.firewall.autoblock_refused[0].value = 3;
+    assert_line("rampart_autoblock_refused_total{reason=\"peer\"} 3");
     assert_line("rampart_firewall_applied 1");
     assert_line("rampart_autoblock_total 5");
     assert_line("rampart_firewall_dropped_packets_total{counter=\"input_drop\"} 17");
@@ -233,6 +237,14 @@ static void test_firewall_counter_bound(void **state)
     for (const char *p = text; (p = strstr(p, "rampart_firewall_dropped_packets_total{")); p++)
         n++;
     assert_int_equal(n, ADMIN_FW_MAX_COUNTERS);
+    snap.firewall.n_autoblock_refused = ADMIN_FW_MAX_REFUSALS + 1;
+    for (unsigned i = 0; i < ADMIN_FW_MAX_REFUSALS; i++)
+        snprintf(snap.firewall.autoblock_refused[i].label, ADMIN_LABEL_MAX, "r%u", i);
+    text = render();
+    n = 0;
+    for (const char *p = text; (p = strstr(p, "rampart_autoblock_refused_total{")); p++)
+        n++;
+    assert_int_equal(n, ADMIN_FW_MAX_REFUSALS);
 }
 
 /* Every family: HELP then TYPE, names unique, every sample belongs to the
