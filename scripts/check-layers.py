@@ -47,7 +47,8 @@ RULE_TEXT = ("common <- tls, firewall <- gateway/{event,http,config} <- gateway/
              "<- gateway/admin <- gateway/proxy <- gateway/proc <- gateway/main.c")
 FIREWALL_GATE = ("gateway/proc/parent_firewall.c", "gateway/proc/parent_blocker.c")
 ONE_STATE_MACHINE = [
-    {"gateway/proxy/conn.c", "gateway/proxy/conn_http.c", "gateway/proxy/proxy.c"},
+    {"gateway/proxy/conn.c", "gateway/proxy/conn_http.c", "gateway/proxy/proxy.c",
+     "gateway/proxy/proxy_queue.c"},
 ]
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 

@@ -36,7 +36,8 @@ struct tls_config {
     unsigned n_certs;
     enum tls_version_min min_version;
     enum tls_cipher_profile ciphers;
-    bool tickets;
+    bool tickets;                     /* session tickets (TLS 1.3: resumption with a fresh ECDHE) */
+    bool tickets_tls12;               /* ...for TLS 1.2 too, which resume without one */
     uint64_t ticket_lifetime_ms;      /* ticket key rotation period */
     enum tls_alpn alpn[TLS_ALPN_MAX]; /* [tls] alpn, preferred first */
     unsigned n_alpn;                  /* >= 1 */

@@ -31,6 +31,7 @@ struct tls_server {
     unsigned n_certs;
     const char *names[TLS_MAX_CERTIFICATES]; /* certs[i].server_name */
     struct tls_tickets *tickets;             /* NULL: tickets off */
+    bool tickets_tls12;                      /* TLS 1.2 sessions get (and use) tickets too */
 };
 
 /* What the bio reads from the socket at once: a whole record and usually
@@ -66,7 +67,9 @@ void *tls_rng_ctx(void);
 struct tls_tickets;
 struct tls_tickets *tls_tickets_get(uint32_t lifetime_s);
 void tls_tickets_unref(struct tls_tickets *tickets);
-void tls_tickets_attach(struct tls_tickets *tickets, mbedtls_ssl_config *conf);
+/* Installs srv->tickets on srv->conf; TLS 1.2 sessions are refused
+ * tickets (an empty one is sent, RFC 5077 3.3) unless srv->tickets_tls12. */
+void tls_tickets_attach(struct tls_server *srv);
 
 /* tls_idle.c: give the record buffers back / take them again. */
 void tls_idle_shrink(struct tls_conn *conn);

@@ -161,7 +161,8 @@ static int tls_server_tickets(struct tls_server *srv, const struct tls_config *c
         tls_errf(err, err_len, "tls: cannot set up session tickets (out of memory)");
         return -1;
     }
-    tls_tickets_attach(srv->tickets, &srv->conf);
+    srv->tickets_tls12 = cfg->tickets_tls12;
+    tls_tickets_attach(srv);
     return 0;
 }
 

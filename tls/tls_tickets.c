@@ -74,10 +74,21 @@ struct tls_tickets *tls_tickets_get(uint32_t lifetime_s)
     return t;
 }
 
+/* A TLS 1.2 resumption reuses the old master secret without a new ECDHE,
+ * so whoever gets a ticket key can decrypt every session resumed with it;
+ * TLS 1.3 tickets always resume with a fresh ECDHE (psk_dhe_ke). */
+static bool ticket_refused(const struct tls_server *srv, const mbedtls_ssl_session *session)
+{
+    return !srv->tickets_tls12 && session->tls_version == MBEDTLS_SSL_VERSION_TLS1_2;
+}
+
 static int tls_tickets_write(void *arg, const mbedtls_ssl_session *session, unsigned char *start,
                              const unsigned char *end, size_t *tlen, uint32_t *lifetime)
 {
-    struct tls_tickets *t = arg;
+    const struct tls_server *srv = arg;
+    struct tls_tickets *t = srv->tickets;
+    if (ticket_refused(srv, session))
+        return MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE; /* mbedTLS sends an empty ticket */
     pthread_rwlock_rdlock(&t->keys_lock);
     int rc = mbedtls_ssl_ticket_write(&t->ctx, session, start, end, tlen, lifetime);
     pthread_rwlock_unlock(&t->keys_lock);
@@ -86,16 +97,19 @@ static int tls_tickets_write(void *arg, const mbedtls_ssl_session *session, unsi
 
 static int tls_tickets_parse(void *arg, mbedtls_ssl_session *session, unsigned char *buf, size_t len)
 {
-    struct tls_tickets *t = arg;
+    const struct tls_server *srv = arg;
+    struct tls_tickets *t = srv->tickets;
     pthread_rwlock_rdlock(&t->keys_lock);
     int rc = mbedtls_ssl_ticket_parse(&t->ctx, session, buf, len);
     pthread_rwlock_unlock(&t->keys_lock);
+    if (rc == 0 && ticket_refused(srv, session))
+        return MBEDTLS_ERR_SSL_INVALID_MAC; /* one issued before the change: a full handshake */
     return rc;
 }
 
-void tls_tickets_attach(struct tls_tickets *t, mbedtls_ssl_config *conf)
+void tls_tickets_attach(struct tls_server *srv)
 {
-    mbedtls_ssl_conf_session_tickets_cb(conf, tls_tickets_write, tls_tickets_parse, t);
+    mbedtls_ssl_conf_session_tickets_cb(&srv->conf, tls_tickets_write, tls_tickets_parse, srv);
 }
 
 /* ---- keys from the parent ---------------------------------------------------- */

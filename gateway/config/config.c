@@ -40,6 +40,7 @@ void config_defaults(struct config *c)
     c->tls.server.min_version = TLS_MIN_1_2;
     c->tls.server.ciphers = TLS_CIPHERS_DEFAULT;
     c->tls.server.tickets = true;
+    c->tls.server.tickets_tls12 = false; /* TLS 1.2 resumption skips ECDHE: SECURITY.md */
     c->tls.server.ticket_lifetime_ms = 4 * 3600 * 1000;
     c->tls.server.alpn[0] = TLS_ALPN_H2;
     c->tls.server.alpn[1] = TLS_ALPN_HTTP11;
@@ -59,11 +60,15 @@ void config_defaults(struct config *c)
     c->limits.max_uri_length = 8 * 1024;
     c->limits.max_body_size = 100 * 1024 * 1024;
     c->limits.max_connections = 10000;
-    c->limits.max_connections_per_ip = 256;
+    c->limits.max_connections_per_ip = CONFIG_PER_IP_DEFAULT;
     c->limits.header_timeout_ms = 10000;
     c->limits.idle_timeout_ms = 60000;
     c->limits.connect_timeout_ms = 3000;
     c->limits.response_timeout_ms = 30000;
+    c->limits.send_timeout_ms = 30000;
+    c->limits.body_timeout_ms = 10000;
+    c->limits.body_min_rate = 1024;
+    c->limits.queue_timeout_ms = 5000;
 
     c->http2.max_concurrent_streams = 100;
     c->http2.max_header_list_size = 16 * 1024;

@@ -29,6 +29,7 @@
 #define CONFIG_PATH_MAX         256
 #define CONFIG_IFNAME_MAX       16  /* IFNAMSIZ */
 #define CONFIG_HTTP_PATH_MAX    256 /* health check path */
+#define CONFIG_PER_IP_DEFAULT   64  /* max_connections_per_ip unless set (at most max_connections) */
 
 struct listen_addr {
     struct sockaddr_storage addr;
@@ -39,9 +40,10 @@ struct config_backend {
     char name[CONFIG_NAME_MAX];
     struct sockaddr_storage addr; /* address + port */
     socklen_t addr_len;
-    unsigned weight;   /* 0 (drained) .. 256 */
-    unsigned max_idle; /* idle keep-alive connections kept per worker */
-    unsigned line;     /* where it was declared, for messages */
+    unsigned weight;          /* 0 (drained) .. 256 */
+    unsigned max_idle;        /* idle keep-alive connections kept per worker */
+    unsigned max_connections; /* requests in flight at once, all workers; 0 = no limit */
+    unsigned line;            /* where it was declared, for messages */
 };
 
 struct config_gateway {
@@ -84,6 +86,10 @@ struct config_limits {
     uint64_t idle_timeout_ms;     /* keep-alive between requests */
     uint64_t connect_timeout_ms;  /* to a backend */
     uint64_t response_timeout_ms; /* backend response head */
+    uint64_t send_timeout_ms;     /* output to a client that does not read; TCP_USER_TIMEOUT */
+    uint64_t body_timeout_ms;     /* request body: window the minimum rate is judged over */
+    uint64_t body_min_rate;       /* request body bytes per second, averaged per window */
+    uint64_t queue_timeout_ms;    /* waiting for a backend slot; 0 = 503 at once */
     bool allow_http10_without_host;
 };
 

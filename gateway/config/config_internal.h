@@ -105,6 +105,8 @@ extern const struct config_section config_section_gateway, config_section_tls, c
  * '_'; a '*.' prefix when allow_wildcard), interface names. */
 bool config_name_ok(const char *name, bool allow_wildcard);
 bool config_ifname_ok(const char *name);
+/* Whether the file set key `name` of section s (seen: its seen-bits). */
+bool config_key_seen(const struct config_section *s, uint64_t seen, const char *name);
 
 void config_error(struct config_loader *ld, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

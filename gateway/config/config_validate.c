@@ -96,7 +96,12 @@ static void validate_vrrp(struct config_loader *ld)
 
 static void validate_limits(struct config_loader *ld)
 {
-    const struct config *cfg = ld->cfg;
+    struct config *cfg = ld->cfg;
+    /* The per-IP default only ever fits under the total (a small
+     * max_connections alone is no error). */
+    if (!config_key_seen(&config_section_limits, ld->seen_limits, "max_connections_per_ip") &&
+        cfg->limits.max_connections_per_ip > cfg->limits.max_connections)
+        cfg->limits.max_connections_per_ip = cfg->limits.max_connections;
     if (cfg->limits.max_connections_per_ip > cfg->limits.max_connections)
         config_error(ld, 0, "[limits] max_connections_per_ip (%u) exceeds max_connections (%u)",
                      cfg->limits.max_connections_per_ip, cfg->limits.max_connections);

@@ -31,3 +31,11 @@ bool config_ifname_ok(const char *name)
             return false;
     return true;
 }
+
+bool config_key_seen(const struct config_section *s, uint64_t seen, const char *name)
+{
+    for (unsigned i = 0; s->keys[i].name; i++)
+        if (strcmp(s->keys[i].name, name) == 0)
+            return (seen >> i) & 1;
+    return false;
+}

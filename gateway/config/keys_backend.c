@@ -54,6 +54,7 @@ static const struct config_key backend_keys[] = {
     {.name = "port", .type = KEY_CUSTOM, .custom = key_backend_port},
     {.name = "weight", .type = KEY_UINT, .offset = B(weight), .min = 0, .max = 256},
     {.name = "max_idle", .type = KEY_UINT, .offset = B(max_idle), .min = 0, .max = 1024},
+    {.name = "max_connections", .type = KEY_UINT, .offset = B(max_connections), .min = 0, .max = 100000},
     {0},
 };
 

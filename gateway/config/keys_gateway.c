@@ -115,6 +115,15 @@ static const struct config_key limits_keys[] = {
      .offset = L(response_timeout_ms),
      .min = 100,
      .max = MS_HOUR},
+    {.name = "send_timeout", .type = KEY_DURATION, .offset = L(send_timeout_ms), .min = 100, .max = MS_HOUR},
+    {.name = "body_timeout", .type = KEY_DURATION, .offset = L(body_timeout_ms), .min = 100, .max = MS_HOUR},
+    /* bytes per second; 0: only "some bytes in every body_timeout" */
+    {.name = "body_min_rate", .type = KEY_SIZE, .offset = L(body_min_rate), .min = 0, .max = 1LL << 30},
+    {.name = "queue_timeout",
+     .type = KEY_DURATION,
+     .offset = L(queue_timeout_ms),
+     .min = 0,
+     .max = 10 * MS_MINUTE},
     {.name = "allow_http10_without_host", .type = KEY_BOOL, .offset = L(allow_http10_without_host)},
     {0},
 };

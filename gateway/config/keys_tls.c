@@ -95,6 +95,7 @@ static const struct config_key tls_keys[] = {
      .names = cipher_profiles,
      .names_text = "default, aes-gcm"},
     {.name = "tickets", .type = KEY_BOOL, .offset = T(server.tickets)},
+    {.name = "tickets_tls12", .type = KEY_BOOL, .offset = T(server.tickets_tls12)},
     {.name = "ticket_lifetime",
      .type = KEY_DURATION,
      .offset = T(server.ticket_lifetime_ms),

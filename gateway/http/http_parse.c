@@ -33,6 +33,7 @@ static int on_message_begin(llhttp_t *ll)
     struct http_head *h = p->head;
     memset(h, 0, offsetof(struct http_head, headers));
     p->body_bytes = 0;
+    p->ext_bytes = p->trailer_bytes = 0;
     p->in_value = false;
     p->url_done = false;
     p->phase = HTTP_PHASE_HEAD;
@@ -61,10 +62,35 @@ static int on_url_complete(llhttp_t *ll)
 
 /* A field's bytes may arrive in several calls; a new header starts with
  * the first field call after the previous value completed. */
+/* a + len, but never past max + 1 (enough to say "over", no overflow). */
+static uint32_t add_capped(uint32_t a, size_t len, uint32_t max)
+{
+    return len > max || a + len > max ? max + 1 : a + (uint32_t)len;
+}
+
+/* Bytes that count towards max_body (payload, chunk extensions, trailers). */
+static int count_body(struct http_parser *p, size_t len)
+{
+    p->body_bytes += len;
+    return p->lim.max_body && p->body_bytes > p->lim.max_body ? http_parse_fail(p, 413) : 0;
+}
+
+/* Trailer fields (after a chunked body) come through the header
+ * callbacks: counted and bounded, never recorded. */
+static int on_trailer(struct http_parser *p, size_t len)
+{
+    p->trailer_bytes = add_capped(p->trailer_bytes, len, HTTP_TRAILER_MAX);
+    if (p->trailer_bytes > HTTP_TRAILER_MAX)
+        return http_parse_fail(p, 431);
+    return count_body(p, len);
+}
+
 static int on_header_field(llhttp_t *ll, const char *at, size_t len)
 {
     struct http_parser *p = parser_of(ll);
     struct http_head *h = p->head;
+    if (p->phase != HTTP_PHASE_HEAD)
+        return on_trailer(p, len);
     if (h->n_headers == 0 || p->in_value) {
         if (h->n_headers >= p->lim.max_headers)
             return http_parse_fail(p, 431);
@@ -78,6 +104,8 @@ static int on_header_field(llhttp_t *ll, const char *at, size_t len)
 static int on_header_value(llhttp_t *ll, const char *at, size_t len)
 {
     struct http_parser *p = parser_of(ll);
+    if (p->phase != HTTP_PHASE_HEAD)
+        return on_trailer(p, len);
     span_extend(&p->head->headers[p->head->n_headers - 1].value, p, at, len);
     return 0;
 }
@@ -88,10 +116,17 @@ static int on_header_value_complete(llhttp_t *ll)
     return 0;
 }
 
+/* What llhttp will read as the body (llhttp__after_headers_complete):
+ * 100-103, 204 and 304 never have one, whatever their framing says. */
+static bool response_never_has_body(unsigned status)
+{
+    return (status >= 100 && status <= 103) || status == 204 || status == 304;
+}
+
 static enum http_body body_kind(const struct http_parser *p)
 {
     const llhttp_t *ll = &p->ll;
-    if (p->skip_body)
+    if (p->skip_body || (ll->type == HTTP_RESPONSE && response_never_has_body(ll->status_code)))
         return HTTP_BODY_NONE;
     if (ll->flags & F_CHUNKED)
         return HTTP_BODY_CHUNKED;
@@ -124,9 +159,24 @@ static int on_headers_complete(llhttp_t *ll)
 static int on_body(llhttp_t *ll, const char *at, size_t len)
 {
     (void)at;
+    return count_body(parser_of(ll), len);
+}
+
+/* Names and values of chunk extensions (";name=value" after a chunk size). */
+static int on_chunk_extension(llhttp_t *ll, const char *at, size_t len)
+{
+    (void)at;
     struct http_parser *p = parser_of(ll);
-    p->body_bytes += len;
-    return p->lim.max_body && p->body_bytes > p->lim.max_body ? http_parse_fail(p, 413) : 0;
+    p->ext_bytes = add_capped(p->ext_bytes, len, HTTP_CHUNK_EXT_MAX);
+    if (p->ext_bytes > HTTP_CHUNK_EXT_MAX)
+        return http_parse_fail(p, 400);
+    return count_body(p, len);
+}
+
+static int on_chunk_header(llhttp_t *ll)
+{
+    parser_of(ll)->ext_bytes = 0; /* the next size line starts afresh */
+    return 0;
 }
 
 static int on_message_complete(llhttp_t *ll)
@@ -145,6 +195,9 @@ static const llhttp_settings_t http_settings = {
     .on_header_value_complete = on_header_value_complete,
     .on_headers_complete = on_headers_complete,
     .on_body = on_body,
+    .on_chunk_extension_name = on_chunk_extension,
+    .on_chunk_extension_value = on_chunk_extension,
+    .on_chunk_header = on_chunk_header,
     .on_message_complete = on_message_complete,
 };
 
@@ -167,7 +220,10 @@ void http_parser_init(struct http_parser *p, llhttp_type_t type, struct http_hea
 
 void http_parser_next(struct http_parser *p, const char *base)
 {
+    llhttp_reset(&p->ll); /* keeps type, settings and data */
     p->base = base;
+    p->body_bytes = 0;
+    p->ext_bytes = p->trailer_bytes = 0;
     p->phase = HTTP_PHASE_HEAD;
     p->skip_body = false;
 }

@@ -4,7 +4,14 @@
  * in the caller's buffer (no copies), stops right after the head so the
  * caller can check and rewrite it, then tracks the body's framing so the
  * caller can forward the body's raw bytes (chunk framing included) without
- * buffering it, and stops again at the end of the message.
+ * buffering it, and stops again at the end of the message. Every message
+ * starts from a freshly reset llhttp (http_parser_next), so nothing of one
+ * message (an upgrade, a close) carries into the next.
+ *
+ * Chunk extensions and trailer fields are forwarded raw with the body but
+ * never recorded; they are bounded (HTTP_CHUNK_EXT_MAX, HTTP_TRAILER_MAX)
+ * and count towards max_body like the payload, so framing cannot carry an
+ * unbounded body past the limit.
  *
  * Pure: no sockets, no clocks. Used for requests (client side) and
  * responses (backend side).
@@ -17,8 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_MAX_HEADERS 128   /* header lines kept per head; above: 431 */
-#define HTTP_HEAD_LIMIT  65535 /* a head never exceeds this (16-bit offsets) */
+#define HTTP_MAX_HEADERS   128   /* header lines kept per head; above: 431 */
+#define HTTP_HEAD_LIMIT    65535 /* a head never exceeds this (16-bit offsets) */
+#define HTTP_CHUNK_EXT_MAX 256   /* chunk-extension bytes on one chunk-size line; above: 400 */
+#define HTTP_TRAILER_MAX   4096  /* bytes of a chunked body's trailer fields; above: 431 */
 
 struct http_span {
     uint16_t off, len; /* into the buffer the head was parsed from */
@@ -71,8 +80,10 @@ struct http_parser {
     struct http_head *head;
     const char *base; /* buffer the current head is parsed from */
     struct http_limits lim;
-    uint64_t body_bytes; /* payload bytes so far (chunk framing excluded) */
-    unsigned status;     /* error answer once HTTP_FEED_ERROR */
+    uint64_t body_bytes;    /* payload + chunk extensions + trailers so far */
+    uint32_t ext_bytes;     /* chunk extensions of the current chunk-size line */
+    uint32_t trailer_bytes; /* trailer fields so far */
+    unsigned status;        /* error answer once HTTP_FEED_ERROR */
     enum http_phase phase;
     bool skip_body; /* response to HEAD: no body whatever the head says */
     bool in_value;
@@ -83,7 +94,9 @@ struct http_parser {
 void http_parser_init(struct http_parser *p, llhttp_type_t type, struct http_head *head,
                       const struct http_limits *lim);
 
-/* Starts the next message (keep-alive): its head must begin at `base`. */
+/* Starts the next message (keep-alive, or the final response after a 1xx):
+ * its head must begin at `base`. Resets llhttp, so the state a previous
+ * message left (upgrade, close, an unfinished body) is gone. */
 void http_parser_next(struct http_parser *p, const char *base);
 
 /* Feeds data[0..len) (for a head, `data` must lie within the buffer given

@@ -156,6 +156,15 @@ static unsigned check_target(const struct http_head *h, const char *base)
     return (h->url.len > 0 && u[0] == '/') ? 0 : 400; /* origin-form only */
 }
 
+static bool method_idempotent(const char *base, struct http_span m)
+{
+    static const char *const idempotent[] = {"get", "head", "options", "trace", "put", "delete"};
+    for (size_t i = 0; i < sizeof idempotent / sizeof idempotent[0]; i++)
+        if (http_span_ieq(base, m, idempotent[i]))
+            return true;
+    return false;
+}
+
 unsigned http_request_check(const struct http_head *h, const char *base, bool allow_http10_without_host,
                             struct http_request_info *info)
 {
@@ -180,6 +189,7 @@ unsigned http_request_check(const struct http_head *h, const char *base, bool al
     if (rid >= 0 && request_id_usable(base + h->headers[rid].value.off, h->headers[rid].value.len))
         info->request_id = rid;
     info->head_method = http_span_ieq(base, h->method, "head");
+    info->idempotent = method_idempotent(base, h->method);
     info->websocket = h->upgrade && http_span_ieq(base, h->method, "get") &&
                       head_has_token(h, base, "upgrade", "websocket") &&
                       head_has_token(h, base, "connection", "upgrade");
@@ -206,10 +216,17 @@ static bool out_joined(struct strbuf *o, const struct http_head *h, const char *
     return any;
 }
 
+/* Headers the gateway writes itself: the client's copies never pass (the
+ * two lists are appended to with what the client sent, the rest is ours). */
 static bool replaced_on_request(const char *base, struct http_span name)
 {
-    return http_span_ieq(base, name, "x-forwarded-for") || http_span_ieq(base, name, "x-forwarded-proto") ||
-           http_span_ieq(base, name, "forwarded") || http_span_ieq(base, name, "proxy-authorization");
+    static const char *const ours[] = {"x-forwarded-for",    "x-forwarded-proto", "x-forwarded-host",
+                                       "x-forwarded-port",   "x-real-ip",         "forwarded",
+                                       "proxy-authorization"};
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        if (http_span_ieq(base, name, ours[i]))
+            return true;
+    return false;
 }
 
 static void out_forwarded(struct strbuf *o, const struct http_head *h, const char *base,
@@ -229,7 +246,14 @@ static void out_forwarded(struct strbuf *o, const struct http_head *h, const cha
         out_span(o, base, h->headers[info->host].value);
         strbuf_puts(o, "\"");
     }
-    strbuf_puts(o, "\r\n");
+    strbuf_printf(o, "\r\nX-Real-IP: %s\r\n", f->client_ip);
+    if (info->host >= 0) {
+        strbuf_puts(o, "X-Forwarded-Host: ");
+        out_span(o, base, h->headers[info->host].value);
+        strbuf_puts(o, "\r\n");
+    }
+    if (f->port)
+        strbuf_printf(o, "X-Forwarded-Port: %u\r\n", f->port);
 }
 
 int http_request_write(const struct http_head *h, const char *base, const struct http_request_info *info,
@@ -301,8 +325,10 @@ int http_response_write(const struct http_head *h, const char *base, const struc
     for (unsigned i = 0; i < h->n_headers; i++) {
         struct http_span name = h->headers[i].name;
         bool keep_upgrade = r->websocket && http_span_ieq(base, name, "upgrade");
+        bool framing =
+            http_span_ieq(base, name, "content-length") || http_span_ieq(base, name, "transfer-encoding");
         if ((!keep_upgrade && is_hop_by_hop(h, base, name)) ||
-            http_span_ieq(base, name, "strict-transport-security"))
+            http_span_ieq(base, name, "strict-transport-security") || (interim && framing))
             continue;
         out_span(&o, base, name);
         strbuf_puts(&o, ": ");

@@ -4,7 +4,11 @@
  *
  *   http_request_check    a request head -> 0 (forward) or the error status
  *   http_request_write    the head sent to the backend: hop-by-hop headers
- *                         removed, X-Forwarded-*, Forwarded, X-Request-Id added
+ *                         removed; X-Forwarded-For and Forwarded appended to;
+ *                         X-Forwarded-Proto, -Host, -Port and X-Real-IP
+ *                         overwritten (a client's own copies are dropped, as
+ *                         nginx's proxy_set_header and HAProxy's set-header
+ *                         do); X-Request-Id added when missing
  *   http_response_write   the head sent to the client: hop-by-hop removed,
  *                         Strict-Transport-Security, Connection as decided
  *   http_reply_error      a short canned answer (400, 408, 502, 503, ...)
@@ -31,6 +35,7 @@ struct http_request_info {
     bool websocket;       /* GET with Connection: upgrade + Upgrade: websocket */
     bool expect_continue; /* Expect: 100-continue */
     bool head_method;     /* HEAD: the response has no body */
+    bool idempotent;      /* GET HEAD OPTIONS TRACE PUT DELETE (RFC 9110 9.2.2): may be replayed */
     bool acme;            /* path under /.well-known/acme-challenge/ */
 };
 
@@ -41,6 +46,7 @@ unsigned http_request_check(const struct http_head *h, const char *base, bool al
 struct http_forward {
     const char *client_ip;      /* "198.18.0.1" or "2001:db8::1" */
     bool https;                 /* listener the request came in on */
+    unsigned port;              /* ...and its port (X-Forwarded-Port; 0: not added) */
     const char *new_request_id; /* used when the request has none */
 };
 
@@ -58,6 +64,9 @@ struct http_reply_opts {
     bool websocket;     /* a 101 for a websocket upgrade: keep Upgrade */
 };
 
+/* A 1xx head (but 101) goes out without Content-Length and
+ * Transfer-Encoding: it has no content (RFC 9110 section 15.2), and a
+ * client must not be led to read one. */
 int http_response_write(const struct http_head *h, const char *base, const struct http_reply_opts *o,
                         char *out, size_t cap);
 

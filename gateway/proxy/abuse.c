@@ -22,11 +22,14 @@ void abuse_destroy(struct abuse *a)
     pthread_mutex_destroy(&a->lock);
 }
 
+/* IPv4 as ::ffff:a.b.c.d; IPv6 as its /64 (low 64 bits zero), the way
+ * connlimit.c groups clients: one subscriber holds a whole /64, so counting
+ * /128s would give it 2^64 fresh starts. */
 static void key_of(const struct ip_addr *addr, uint8_t key[ABUSE_KEY_LEN])
 {
     memset(key, 0, ABUSE_KEY_LEN);
     if (addr->family == AF_INET6) {
-        memcpy(key, &addr->u.v6, ABUSE_KEY_LEN);
+        memcpy(key, &addr->u.v6, ABUSE_IPV6_PREFIX_BYTES);
         return;
     }
     key[10] = key[11] = 0xff;

@@ -7,6 +7,10 @@
  * takes the queue and asks the parent (which holds CAP_NET_ADMIN) to put
  * the address in the nftables blocklist set.
  *
+ * "Client" is the IPv4 address, or the IPv6 /64 (as connlimit.h counts
+ * connections); the address queued for blocking is the one whose refusal
+ * reached the threshold.
+ *
  * Pure and bounded: a fixed table of ABUSE_TABLE_SIZE client addresses
  * (open addressing, ABUSE_PROBE slots per key; when all are busy the
  * oldest window is evicted: an attacker spraying addresses costs us old
@@ -30,10 +34,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define ABUSE_TABLE_SIZE  4096 /* client addresses tracked at once (power of 2) */
-#define ABUSE_PROBE       8    /* slots looked at per key before evicting */
-#define ABUSE_PENDING_MAX 64   /* offenders queued for the parent */
-#define ABUSE_KEY_LEN     16   /* IPv6, or IPv4 as ::ffff:a.b.c.d */
+#define ABUSE_TABLE_SIZE        4096 /* client addresses tracked at once (power of 2) */
+#define ABUSE_PROBE             8    /* slots looked at per key before evicting */
+#define ABUSE_PENDING_MAX       64   /* offenders queued for the parent */
+#define ABUSE_KEY_LEN           16   /* IPv6 /64, or IPv4 as ::ffff:a.b.c.d */
+#define ABUSE_IPV6_PREFIX_BYTES 8    /* IPv6 clients are counted per /64, like connlimit */
 
 struct abuse_entry {
     uint8_t key[ABUSE_KEY_LEN];

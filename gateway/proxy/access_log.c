@@ -74,7 +74,9 @@ static int target_fd(const char *target)
         return STDERR_FILENO;
     pthread_mutex_lock(&log_lock);
     if (log_fd < 0 || strcmp(log_path, target) != 0) {
-        int fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        /* O_NOFOLLOW: a link planted at the log's path (by whoever can
+         * write its directory) does not make us append to another file. */
+        int fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
         if (fd < 0) {
             fprintf(stderr, "rampart: access log %s: cannot open, using stderr\n", target);
             fd = STDERR_FILENO;

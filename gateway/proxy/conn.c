@@ -42,9 +42,9 @@ void conn_close(struct conn *c)
     struct conn_worker *cw = w->conns;
     if (c->x && (c->x->rq != RQ_HEAD || c->x->status))
         conn_request_done(c); /* logged with what it got, status 0 if nothing */
-    if (c->bio)
-        proxy_release(c, false);
+    proxy_release(c, false);  /* socket, backend slot, queue place */
     loop_timer_clear(w->loop, &c->timer);
+    loop_timer_clear(w->loop, &c->send_timer);
     loop_timer_clear(w->loop, &c->kick);
     loop_unwatch(w->loop, &c->cio);
     if (c->tls) {
@@ -77,6 +77,20 @@ void conn_timer(struct conn *c, uint64_t ms)
         loop_timer_set(c->w->loop, &c->timer, ms);
     else
         loop_timer_clear(c->w->loop, &c->timer);
+}
+
+/* Output for the client was pending and nothing of it went out for
+ * send_timeout (nginx's send_timeout): the client stopped reading. The
+ * connection is reset, not closed: a FIN would wait behind the unsent
+ * bytes for a window that never opens, and keep the socket and its buffer
+ * in the kernel (nginx's reset_timedout_connection). */
+static void conn_on_send_timer(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct conn *c = t->arg;
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(c->cio.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    conn_close(c);
 }
 
 /* Idle for CONN_IDLE_SHRINK_MS: give the request buffers and the TLS
@@ -190,14 +204,22 @@ static bool want_client_read(struct conn *c)
     case CS_IDLE:
     case CS_HEAD:
     case CS_TUNNEL: return true;
-    case CS_FORWARD: return c->x->rq == RQ_BODY;
+    case CS_FORWARD: /* the body (unless an early answer made it moot); or, waiting for a slot, a close */
+        return (c->x->rq == RQ_BODY && !c->x->early) || c->x->rs == RS_QUEUED;
     default: return false;
     }
 }
 
 static bool client_fill(struct conn *c)
 {
-    if (c->c_rblk || !want_client_read(c) || !cin_room(c))
+    if (!want_client_read(c))
+        return false;
+    if (!cin_room(c)) {
+        if (c->state == CS_FORWARD)
+            c->x->win_blocked = true; /* not the client's doing: body_window_end */
+        return false;
+    }
+    if (c->c_rblk)
         return false;
     if (!c->x && !(c->x = conn_exchange_get(c))) {
         conn_close(c);
@@ -215,12 +237,25 @@ static bool client_fill(struct conn *c)
         return true;
     }
     b->end += (uint32_t)n;
+    if (c->state == CS_FORWARD)
+        c->x->win_bytes += (uint64_t)n;
     if (c->state == CS_IDLE) {
         c->state = CS_HEAD;
         if (c->requests > 0) /* the first request's clock started at accept */
             conn_timer(c, c->cfg->limits.header_timeout_ms);
     }
     return true;
+}
+
+/* send_timeout runs while output waits for a client that does not read:
+ * armed when a write would block, restarted when one goes out, cleared
+ * when nothing is left. */
+static void send_deadline(struct conn *c, bool pending, bool progress)
+{
+    if (!pending)
+        loop_timer_clear(c->w->loop, &c->send_timer);
+    else if (progress || !loop_timer_pending(&c->send_timer))
+        loop_timer_set(c->w->loop, &c->send_timer, c->cfg->limits.send_timeout_ms);
 }
 
 /* Client output: the head (or local answer) in cout, then the response
@@ -253,8 +288,10 @@ static bool client_flush(struct conn *c)
             len = from->mid - from->start;
         }
         ssize_t n = conn_client_write(c, p, len);
-        if (n < 0)
+        if (n < 0) {
+            send_deadline(c, true, did);
             return did;
+        }
         if (n == 0) {
             conn_close(c);
             return false;
@@ -264,6 +301,7 @@ static bool client_flush(struct conn *c)
         did = true;
     }
     x->cout.start = x->cout.end = 0;
+    send_deadline(c, false, did);
     return did;
 }
 
@@ -293,7 +331,10 @@ static void client_ended(struct conn *c)
     struct exchange *x = c->x;
     switch (c->state) {
     case CS_FORWARD:
-        if (x->rq == RQ_DONE) { /* half-close after a whole request: answer, then close */
+        /* Half-close after a whole request: answer, then close; but one
+         * still waiting for a backend slot gives its place up (nothing of
+         * it was sent: HAProxy's abortonclose). */
+        if (x->rq == RQ_DONE && x->rs != RS_QUEUED) {
             c->close_after = true;
             return;
         }
@@ -420,7 +461,8 @@ static void peer_text(const struct sockaddr_storage *ss, char *out, size_t cap)
     }
 }
 
-void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct sockaddr_storage *peer)
+void conn_accept(struct worker *w, enum listener_kind kind, uint16_t local_port, int fd,
+                 const struct sockaddr_storage *peer)
 {
     struct conn_worker *cw = conn_worker_of(w);
     struct conn *c = cw ? calloc(1, sizeof *c) : NULL;
@@ -432,13 +474,22 @@ void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct
     c->w = w;
     c->cfg = w->cfg;
     c->kind = kind;
+    c->local_port = local_port;
     c->peer = *peer;
     peer_text(peer, c->ip, sizeof c->ip);
     c->cio = (struct loop_io){.fd = fd, .fn = conn_on_client, .arg = c};
     c->timer = (struct loop_timer){.fn = conn_on_timer, .arg = c};
     c->kick = (struct loop_timer){.fn = conn_on_kick, .arg = c};
+    c->send_timer = (struct loop_timer){.fn = conn_on_send_timer, .arg = c};
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* Data the kernel sent and the client never acknowledged (or a zero
+     * window it never opens) ends the connection after send_timeout too:
+     * covers what is already out of our hands, in the socket buffer. Never
+     * below a few retransmissions, or one lost packet would cut a client. */
+    uint64_t ut = c->cfg->limits.send_timeout_ms;
+    unsigned user_timeout = (unsigned)(ut > CONN_USER_TIMEOUT_MIN_MS ? ut : CONN_USER_TIMEOUT_MIN_MS);
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
     c->next = cw->head;
     if (cw->head)
         cw->head->prev = c;

@@ -8,6 +8,7 @@
 
 #include "gateway/proxy/worker.h"
 
+#include <stdint.h>
 #include <sys/socket.h>
 
 /* On drain (reload or SIGTERM) an idle keep-alive connection may still send
@@ -16,11 +17,18 @@
  * that was about to reuse its connection. */
 #define CONN_DRAIN_IDLE_GRACE_MS 1000
 
+/* Client sockets get TCP_USER_TIMEOUT = send_timeout, but never less than
+ * this: retransmissions back off from 200 ms, and a lower value would cut
+ * a client for one lost packet. */
+#define CONN_USER_TIMEOUT_MIN_MS 5000
+
 /* Called by worker.c for every accepted client socket (non-blocking,
- * CLOEXEC) that admission let in, on the worker's thread. conn.c owns fd
- * from here on and closes it; it calls admission_release exactly once when
- * the connection ends (with the same peer). */
-void conn_accept(struct worker *w, enum listener_kind kind, int fd, const struct sockaddr_storage *peer);
+ * CLOEXEC) that admission let in, on the worker's thread; local_port is
+ * the listener's (X-Forwarded-Port). conn.c owns fd from here on and
+ * closes it; it calls admission_release exactly once when the connection
+ * ends (with the same peer). */
+void conn_accept(struct worker *w, enum listener_kind kind, uint16_t local_port, int fd,
+                 const struct sockaddr_storage *peer);
 
 /* Drain (SIGTERM or reload): w->draining is already true. Idle keep-alive
  * connections may send one more request for CONN_DRAIN_IDLE_GRACE_MS

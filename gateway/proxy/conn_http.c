@@ -45,8 +45,7 @@ void conn_reply(struct conn *c, unsigned status)
         conn_close(c);
         return;
     }
-    if (c->bio)
-        proxy_release(c, false);
+    proxy_release(c, false); /* socket, backend slot, queue place */
     if (x->rq != RQ_DONE || status < 500 || c->w->draining)
         c->close_after = true;
     x->rq = RQ_DONE;
@@ -128,15 +127,21 @@ static void request_accepted(struct conn *c)
         copy_span(x->request_id, sizeof x->request_id, x->cin_data, h->headers[x->info.request_id].value);
     else
         http_request_id_format(x->request_id, conn_rng_next(c->w->conns), conn_rng_next(c->w->conns));
-    if (!h->keep_alive || c->w->draining || (h->upgrade && !x->info.websocket))
+    /* An upgrade request that does not become a tunnel (answered here, or
+     * the backend says no) ends the connection: what follows it on the
+     * wire was meant for the other protocol (llhttp stops there too). A
+     * tunnel ends with its connection anyway. */
+    if (!h->keep_alive || c->w->draining || h->upgrade)
         c->close_after = true;
     if (c->kind == LISTENER_HTTP && !x->info.acme) {
         x->cin.start = x->cin.mid;
         conn_redirect(c);
         return;
     }
-    struct http_forward f = {
-        .client_ip = c->ip, .https = c->kind == LISTENER_HTTPS, .new_request_id = x->request_id};
+    struct http_forward f = {.client_ip = c->ip,
+                             .https = c->kind == LISTENER_HTTPS,
+                             .port = c->local_port,
+                             .new_request_id = x->request_id};
     int n = http_request_write(h, x->cin_data, &x->info, &f, x->bout_data, CONN_HEAD_OUT_SIZE);
     if (n < 0) {
         conn_reject(c, 431);
@@ -157,7 +162,7 @@ static bool request_parse_step(struct conn *c)
         x->cin.mid = x->cin.end;
         return more;
     }
-    if (!(c->state == CS_HEAD || (c->state == CS_FORWARD && x->rq == RQ_BODY)))
+    if (!(c->state == CS_HEAD || (c->state == CS_FORWARD && x->rq == RQ_BODY && !x->early)))
         return false;
     size_t used;
     enum http_feed r = http_parser_feed(&x->req_p, x->cin_data + x->cin.mid, x->cin.end - x->cin.mid, &used);
@@ -166,7 +171,19 @@ static bool request_parse_step(struct conn *c)
     case HTTP_FEED_MORE: return used > 0;
     case HTTP_FEED_HEAD: request_accepted(c); return true;
     case HTTP_FEED_DONE:
-    case HTTP_FEED_UPGRADE: x->rq = RQ_DONE; return true;
+    case HTTP_FEED_UPGRADE: {
+        if (c->state == CS_HEAD) { /* a fresh parser never ends before a head */
+            conn_reject(c, 400);
+            return true;
+        }
+        /* Progress only when something moved: a parser that keeps saying
+         * "done" must not keep the pump turning (issue 10). */
+        bool changed = x->rq != RQ_DONE;
+        x->rq = RQ_DONE;
+        if (changed)
+            proxy_request_sent(c);
+        return changed || used > 0;
+    }
     case HTTP_FEED_ERROR:
     default:
         if (c->state == CS_FORWARD && x->rq == RQ_BODY)
@@ -209,22 +226,23 @@ void conn_request_done(struct conn *c)
     x->rq = RQ_HEAD; /* logged: conn_close must not log it again */
 }
 
-/* The answer is out: next request, idle, or close. */
+/* The answer is out: next request, idle, or close. After an early answer
+ * (the backend answered before it had the whole request) the rest of the
+ * request is not sent and that backend socket is closed, never pooled. */
 bool conn_exchange_finish(struct conn *c)
 {
     struct exchange *x = c->x;
-    if (!x || x->rq != RQ_DONE || x->rs != RS_DONE || c->state == CS_TUNNEL)
+    if (!x || x->rs != RS_DONE || c->state == CS_TUNNEL || (x->rq != RQ_DONE && !x->early))
         return false;
     if (x->cout.start < x->cout.end || x->bin.start < x->bin.mid)
         return false;
     bool sent_all = x->bout.start == x->bout.end && x->cin.start == x->cin.mid;
-    if (!x->local && !sent_all)
+    if (!x->local && !sent_all && !x->early)
         return false;
-    bool reusable =
-        !x->local && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end && !c->backend_eof;
+    bool reusable = !x->local && !x->early && sent_all && x->resp_h.keep_alive && x->bin.mid == x->bin.end &&
+                    !c->backend_eof;
     conn_request_done(c);
-    if (c->bio)
-        proxy_release(c, reusable);
+    proxy_release(c, reusable);
     if (c->close_after || c->client_eof || c->w->draining) {
         conn_close(c);
         return false;

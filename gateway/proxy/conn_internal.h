@@ -7,6 +7,7 @@
  *                (errors, redirects), the end of an exchange, keep-alive
  *   proxy.c      the backend side: pick, connect, one retry, response
  *                relay, pool, tunnel
+ *   proxy_queue.c  requests waiting for a backend slot (max_connections)
  *   exchange.c   the buffers of one request and the worker's cache of them
  * These call each other in both directions on purpose (one state machine,
  * one struct). Nothing else includes this file: conn.h has the entry
@@ -19,6 +20,14 @@
  *
  * Flow control: every buffer is bounded; a side is read only while the
  * buffer it fills has room, so a slow reader stops the fast writer.
+ *
+ * Deadlines: every state has one. `timer` is the phase's (handshake and
+ * head: header_timeout; waiting for a backend slot: queue_timeout;
+ * connecting: connect_timeout; the request body: body_timeout windows with
+ * body_min_rate; the response: response_timeout; keep-alive and tunnels:
+ * idle_timeout; a last answer: header_timeout). `send_timer` runs whenever
+ * output for the client is pending and the socket would block
+ * (send_timeout): a client that stops reading is cut whatever the phase.
  */
 #ifndef RAMPART_GATEWAY_PROXY_CONN_INTERNAL_H
 #define RAMPART_GATEWAY_PROXY_CONN_INTERNAL_H
@@ -28,6 +37,7 @@
 #include "gateway/http/http_rules.h"
 #include "gateway/event/loop.h"
 #include "gateway/proxy/conn.h"
+#include "gateway/proxy/waitq.h"
 #include "gateway/proxy/worker.h"
 
 #include <arpa/inet.h>
@@ -42,6 +52,7 @@
 #define CONN_CONNECT_RETRIES 1   /* a failed connect is retried once, elsewhere */
 #define CONN_IDLE_SHRINK_MS  200 /* keep-alive idle this long: buffers freed */
 #define CONN_STALE_RETRIES   2   /* reused sockets found closed, replayed */
+#define CONN_QUEUE_POLL_MS   10  /* a waiting request looks for a slot freed by another worker */
 
 /* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
 struct conn_buf {
@@ -59,7 +70,14 @@ enum conn_state {
 };
 
 enum req_phase { RQ_HEAD, RQ_BODY, RQ_DONE };
-enum resp_phase { RS_NONE, RS_CONNECTING, RS_WAIT, RS_BODY, RS_DONE };
+enum resp_phase {
+    RS_NONE,
+    RS_QUEUED,     /* every backend up is at max_connections: waiting for a slot */
+    RS_CONNECTING, /* to the backend */
+    RS_WAIT,       /* request going out, response head not in yet */
+    RS_BODY,       /* response head sent on, body streaming */
+    RS_DONE,
+};
 
 struct exchange {
     struct exchange *next_free;
@@ -69,16 +87,23 @@ struct exchange {
     struct http_request_info info;
     enum req_phase rq;
     enum resp_phase rs;
-    unsigned status;    /* final status sent to the client */
-    uint64_t start_us;  /* request head complete, monotonic */
-    uint64_t bytes_out; /* bytes sent to the client for this request */
-    uint64_t body_sent; /* request body bytes sent to the backend */
-    bool resp_started;  /* a final response head went to the client */
-    bool resp_bytes;    /* the backend sent something */
-    bool reused;        /* backend socket came from the pool */
-    bool local;         /* the gateway answered itself */
+    unsigned status;          /* final status sent to the client */
+    uint64_t start_us;        /* request head complete, monotonic */
+    uint64_t bytes_out;       /* bytes sent to the client for this request */
+    uint64_t body_sent;       /* request body bytes sent to the backend */
+    uint64_t win_bytes;       /* request body bytes read in the current body window */
+    uint64_t backend_took_ms; /* loop time the backend last took request bytes */
+    bool win_blocked;         /* ...the client was not read in it: no room (the backend is slow) */
+    bool resp_started;        /* a final response head went to the client */
+    bool resp_bytes;          /* the backend sent something */
+    bool req_sent;            /* a backend took some of the request: replay only if idempotent */
+    bool early;               /* final head before the request was all out: stop sending, never pool */
+    bool continue_sent;       /* a 100 Continue went to the client */
+    bool reused;              /* backend socket came from the pool */
+    bool local;               /* the gateway answered itself */
     uint8_t connect_retries, stale_retries;
-    const char *backend_name; /* for the access log; configs outlive requests */
+    const struct backend *exclude; /* queued after a failed connect: not that one again */
+    const char *backend_name;      /* for the access log; configs outlive requests */
     char request_id[HTTP_REQUEST_ID_MAX + 1];
     char method[CONN_LOG_METHOD_MAX];
     char path[CONN_LOG_PATH_MAX];
@@ -91,13 +116,15 @@ struct exchange {
 struct conn {
     struct worker *w;
     const struct config *cfg;
-    struct conn *prev, *next; /* the worker's live connections */
-    struct loop_io cio;       /* client socket */
-    struct loop_io *bio;      /* backend socket, owned by the pool (backend_pool.h); NULL: none */
-    struct loop_timer timer;  /* the current phase's timeout */
-    struct loop_timer kick;   /* 0 ms: resume a pump that used its share */
-    struct tls_conn *tls;     /* NULL on the plain listener */
-    struct exchange *x;       /* NULL while idle */
+    struct conn *prev, *next;     /* the worker's live connections */
+    struct loop_io cio;           /* client socket */
+    struct loop_io *bio;          /* backend socket, owned by the pool (backend_pool.h); NULL: none */
+    struct loop_timer timer;      /* the current phase's timeout */
+    struct loop_timer send_timer; /* output pending and the client not reading: send_timeout */
+    struct loop_timer kick;       /* 0 ms: resume a pump that used its share */
+    struct waitq_link queued;     /* in the worker's queue for a backend slot */
+    struct tls_conn *tls;         /* NULL on the plain listener */
+    struct exchange *x;           /* NULL while idle */
     struct backend *backend;
     enum conn_state state;
     enum listener_kind kind;
@@ -110,8 +137,9 @@ struct conn {
     bool read_muted;  /* READ left on while not reading fired: take it off */
     bool client_eof, backend_eof;
     bool backend_connected;
-    size_t tls_wlen;   /* length of a TLS write to repeat as is */
-    unsigned requests; /* served on this connection */
+    size_t tls_wlen;     /* length of a TLS write to repeat as is */
+    unsigned requests;   /* served on this connection */
+    uint16_t local_port; /* of the listener: X-Forwarded-Port */
     struct sockaddr_storage peer;
     char ip[INET6_ADDRSTRLEN];
 };
@@ -122,6 +150,9 @@ struct conn_worker {
     struct backend_pool *pool;
     struct exchange *free_x;
     unsigned n_free_x;
+    struct waitq queue; /* requests waiting for a backend slot (proxy.c) */
+    struct loop_timer
+        queue_poll;          /* while it is not empty: every CONN_QUEUE_POLL_MS, or at once on a release */
     uint64_t rng[2];         /* xorshift128+ for request ids */
     bool destroying;         /* drained: freed after this batch */
     uint64_t drain_since_ms; /* when conn_drain was first called; 0 = not draining */
@@ -161,8 +192,22 @@ bool proxy_flush(struct conn *c); /* request bytes to the backend */
 bool proxy_fill(struct conn *c);  /* read the backend */
 bool proxy_parse(struct conn *c); /* response framing, heads */
 void proxy_on_timer(struct conn *c);
-void proxy_release(struct conn *c, bool reusable); /* backend socket: pool or close */
-void proxy_watch(struct conn *c);                  /* what the backend socket waits for */
+/* Backend socket: pool or close; the backend slot and a queue place are
+ * given back too. */
+void proxy_release(struct conn *c, bool reusable);
+void proxy_watch(struct conn *c); /* what the backend socket waits for */
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
+/* The request body is complete: the response deadline starts. */
+void proxy_request_sent(struct conn *c);
+/* b was picked for c (one of its slots is c's): a pooled socket or a new one. */
+void proxy_connect_to(struct conn *c, struct backend *b);
+/* No backend for the request and none to wait for: 503, or 502 after a
+ * failed connect when others are up. */
+unsigned proxy_no_backend_status(const struct backend_set *set, const struct backend *exclude);
+
+/* proxy_queue.c, used by proxy.c */
+void proxy_queue_wait(struct conn *c, const struct backend *exclude); /* or 503 when it cannot */
+void proxy_queue_leave(struct conn *c);                               /* if queued */
+void proxy_queue_kick(struct worker *w);                              /* a slot of w came free */
 
 #endif /* RAMPART_GATEWAY_PROXY_CONN_INTERNAL_H */

@@ -38,6 +38,7 @@ void conn_worker_destroy(struct worker *w)
     struct conn_worker *cw = w->conns;
     if (!cw)
         return;
+    loop_timer_clear(w->loop, &cw->queue_poll);
     backend_pool_free(cw->pool);
     while (cw->free_x) {
         struct exchange *x = cw->free_x;
@@ -108,9 +109,11 @@ void conn_exchange_reset(struct exchange *x)
     x->rq = RQ_HEAD;
     x->rs = RS_NONE;
     x->status = 0;
-    x->bytes_out = x->body_sent = 0;
+    x->bytes_out = x->body_sent = x->win_bytes = x->backend_took_ms = 0;
     x->resp_started = x->resp_bytes = x->reused = x->local = false;
+    x->req_sent = x->early = x->continue_sent = x->win_blocked = false;
     x->connect_retries = x->stale_retries = 0;
+    x->exclude = NULL;
     x->method[0] = x->path[0] = x->request_id[0] = '\0';
     x->backend_name = NULL;
 }

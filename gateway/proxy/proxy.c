@@ -1,9 +1,12 @@
 /*
- * proxy: the backend side of a connection (see conn.h): pick a backend,
- * connect (or reuse a pooled socket), send the rewritten head and the raw
- * body, read and check the response, hand its head to the client rewritten
- * and its body raw. A request none of whose bytes reached a backend is
- * tried again once elsewhere, so one dead backend costs no client an error.
+ * proxy: the backend side of a connection (see conn_internal.h): pick a
+ * backend (or wait for a slot of one), connect (or reuse a pooled socket),
+ * send the rewritten head and the raw body, read and check the response,
+ * hand its head to the client rewritten and its body raw. A request is
+ * tried again elsewhere only when nothing came back and nothing of its body
+ * left us, and either no byte of it reached a backend or its method is
+ * idempotent (RFC 9110 section 9.2.2): a POST a backend took is never sent
+ * twice.
  */
 #include "gateway/proxy/conn_internal.h"
 
@@ -27,41 +30,81 @@ static struct backend_pool *backend_pool_of(struct conn *c)
     return conn_worker_of(c->w)->pool;
 }
 
+/* Passive health (backend.h says what counts). */
+static void report(struct conn *c, struct backend *b, enum backend_outcome outcome)
+{
+    if (b && c->w->backends)
+        backend_report(c->w->backends, b, outcome);
+}
+
+/* ---- the backend socket and slot ---------------------------------------------- */
+
 void proxy_release(struct conn *c, bool reusable)
 {
-    if (!c->bio)
-        return;
-    if (reusable && c->backend)
-        backend_pool_put(backend_pool_of(c), c->backend->index, c->backend->cfg, c->bio,
-                         c->backend->cfg->max_idle);
-    else
-        backend_pool_drop(backend_pool_of(c), c->bio);
-    c->bio = NULL;
+    proxy_queue_leave(c);
+    if (c->bio) {
+        if (reusable && c->backend)
+            backend_pool_put(backend_pool_of(c), c->backend->index, c->backend->cfg, c->bio,
+                             c->backend->cfg->max_idle);
+        else
+            backend_pool_drop(backend_pool_of(c), c->bio);
+        c->bio = NULL;
+    }
     c->backend_connected = false;
     c->backend_eof = false;
     c->b_rblk = c->b_wblk = 0;
     if (c->backend) {
-        atomic_fetch_sub_explicit(&c->backend->active, 1, memory_order_relaxed);
+        backend_release(c->backend);
         c->backend = NULL;
+        proxy_queue_kick(c->w);
     }
+}
+
+/* ---- connecting ------------------------------------------------------------------- */
+
+/* The request body still comes from the client: its windows run. */
+static bool body_window_runs(const struct exchange *x)
+{
+    return x->rq != RQ_DONE && x->req_h.body != HTTP_BODY_NONE && !x->early;
+}
+
+static void body_window_start(struct conn *c)
+{
+    c->x->win_bytes = 0;
+    c->x->win_blocked = false;
+    conn_timer(c, c->cfg->limits.body_timeout_ms);
 }
 
 static void connected(struct conn *c)
 {
+    struct exchange *x = c->x;
     c->backend_connected = true;
-    c->x->rs = RS_WAIT;
-    conn_timer(c, c->cfg->limits.response_timeout_ms);
+    x->rs = RS_WAIT;
+    x->backend_took_ms = loop_now_ms(c->w->loop);
+    if (body_window_runs(x))
+        body_window_start(c);
+    else
+        conn_timer(c, c->cfg->limits.response_timeout_ms);
+}
+
+void proxy_request_sent(struct conn *c)
+{
+    struct exchange *x = c->x;
+    if (x->rs == RS_WAIT && x->req_h.body != HTTP_BODY_NONE && !x->early)
+        conn_timer(c, c->cfg->limits.response_timeout_ms);
 }
 
 static void proxy_connect(struct conn *c, struct backend *exclude);
 
-static void connect_failed(struct conn *c)
+/* The backend refused or dropped the request before answering: counted
+ * (passive health), then tried once elsewhere. */
+static void connect_failed(struct conn *c, enum backend_outcome why)
 {
     struct exchange *x = c->x;
     struct backend *b = c->backend;
     if (b) {
         count(&b->connect_failures);
-        backend_report_failure(c->w->backends, b);
+        report(c, b, why);
     }
     proxy_release(c, false);
     if (x->connect_retries < CONN_CONNECT_RETRIES) {
@@ -85,22 +128,17 @@ static struct loop_io *open_socket(struct backend_pool *pool, const struct backe
     return io;
 }
 
-static void proxy_connect(struct conn *c, struct backend *exclude)
+void proxy_connect_to(struct conn *c, struct backend *b)
 {
     struct exchange *x = c->x;
-    struct backend_set *set = c->w->backends;
-    struct backend *b = set ? backend_pick(set, exclude) : NULL;
-    if (!b) {
-        conn_reply(c, exclude && backend_count_up(set) > 0 ? 502 : 503);
-        return;
-    }
     c->backend = b;
     x->backend_name = b->cfg->name;
     count(&b->requests);
-    atomic_fetch_add_explicit(&b->active, 1, memory_order_relaxed);
     x->bout.start = 0; /* (re)send the whole head */
-    struct loop_io *io =
-        backend_pool_take(backend_pool_of(c), b->index, b->cfg, x->req_h.body != HTTP_BODY_NONE);
+    /* A request that could not be replayed if the socket were dead gets a
+     * peek at it first. */
+    bool check = x->req_h.body != HTTP_BODY_NONE || !x->info.idempotent;
+    struct loop_io *io = backend_pool_take(backend_pool_of(c), b->index, b->cfg, check);
     x->reused = io != NULL;
     if (!io)
         io = open_socket(backend_pool_of(c), b);
@@ -124,8 +162,26 @@ static void proxy_connect(struct conn *c, struct backend *exclude)
         x->rs = RS_CONNECTING;
         conn_timer(c, c->cfg->limits.connect_timeout_ms);
     } else {
-        connect_failed(c);
+        connect_failed(c, BACKEND_CONNECT_FAILED);
     }
+}
+
+unsigned proxy_no_backend_status(const struct backend_set *set, const struct backend *exclude)
+{
+    return exclude && set && backend_count_up(set) > 0 ? 502 : 503;
+}
+
+static void proxy_connect(struct conn *c, struct backend *exclude)
+{
+    struct backend_set *set = c->w->backends;
+    enum backend_pick_why why = BACKEND_NONE_UP;
+    struct backend *b = set ? backend_pick(set, exclude, &why) : NULL;
+    if (b)
+        proxy_connect_to(c, b);
+    else if (why == BACKEND_ALL_BUSY)
+        proxy_queue_wait(c, exclude);
+    else
+        conn_reply(c, proxy_no_backend_status(set, exclude));
 }
 
 void proxy_start(struct conn *c)
@@ -139,12 +195,13 @@ void proxy_start(struct conn *c)
     proxy_connect(c, NULL);
 }
 
-/* The backend went away before answering. Replays what is safe to replay:
- * nothing of the body left us and nothing came back. */
+/* The backend went away before answering. Replays what is safe to replay
+ * (see the top of this file). */
 static void backend_failed(struct conn *c)
 {
     struct exchange *x = c->x;
-    bool replayable = x->rs == RS_WAIT && !x->resp_bytes && x->body_sent == 0;
+    bool nothing_back = x->rs == RS_WAIT && !x->resp_bytes && x->body_sent == 0;
+    bool replayable = nothing_back && (!x->req_sent || x->info.idempotent);
     if (replayable && x->reused && x->stale_retries < CONN_STALE_RETRIES) {
         x->stale_retries++; /* a pooled socket the backend had just closed */
         proxy_release(c, false);
@@ -152,36 +209,86 @@ static void backend_failed(struct conn *c)
         return;
     }
     if (replayable && !x->reused) {
-        connect_failed(c); /* accepted, then dropped: the backend is dying */
+        connect_failed(c, BACKEND_DROPPED); /* accepted, then dropped: the backend is dying */
         return;
     }
+    if (nothing_back && !x->reused)
+        report(c, c->backend, BACKEND_DROPPED);
     if (!x->resp_started)
         conn_reply(c, 502);
     else
         conn_close(c);
 }
 
+/* An answer no HTTP server may give: the backend's fault (counted), the
+ * client gets a 502 if nothing went out yet. */
+static void protocol_error(struct conn *c)
+{
+    struct exchange *x = c->x;
+    report(c, c->backend, BACKEND_PROTOCOL_ERROR);
+    x->bin.mid = x->bin.start; /* nothing more of it goes out */
+    if (!x->resp_started)
+        conn_reply(c, 502);
+    else
+        conn_close(c);
+}
+
+/* body_timeout passed while the request body was coming: every window
+ * must bring body_min_rate x body_timeout bytes (at least one), unless we
+ * were the ones not reading (the buffer full: the backend is slow, or it
+ * has not said 100 Continue yet); then the backend gets response_timeout
+ * from the last bytes it took. */
+static void body_window_end(struct conn *c)
+{
+    struct exchange *x = c->x;
+    const struct config_limits *l = &c->cfg->limits;
+    uint64_t need = l->body_min_rate * l->body_timeout_ms / 1000;
+    bool awaits_continue = x->info.expect_continue && !x->continue_sent && x->win_bytes == 0;
+    if (x->win_bytes >= (need ? need : 1)) {
+        body_window_start(c);
+    } else if (x->win_blocked || awaits_continue) {
+        if (loop_now_ms(c->w->loop) - x->backend_took_ms < l->response_timeout_ms) {
+            body_window_start(c);
+            return;
+        }
+        if (c->backend)
+            count(&c->backend->timeouts);
+        conn_reply(c, 504);
+    } else {
+        conn_reject(c, 408); /* too slow: the client's doing, counted */
+    }
+}
+
 void proxy_on_timer(struct conn *c)
 {
     struct exchange *x = c->x;
     struct backend *b = c->backend;
-    if (x->rs == RS_CONNECTING) {
+    switch (x->rs) {
+    case RS_QUEUED: conn_reply(c, 503); return; /* queue_timeout */
+    case RS_CONNECTING:
         if (b)
             count(&b->timeouts);
-        connect_failed(c);
+        connect_failed(c, BACKEND_CONNECT_FAILED);
+        return;
+    case RS_WAIT:
+        if (body_window_runs(x)) {
+            body_window_end(c);
+            return;
+        }
+        break;
+    default: break;
+    }
+    if (x->rs == RS_BODY && x->bin.start < x->bin.mid) {
+        /* We wait to write, not for the backend: the client's deadline is
+         * send_timeout (conn.c), so the backend's clock starts again. */
+        conn_timer(c, c->cfg->limits.response_timeout_ms);
         return;
     }
-    if (x->rq != RQ_DONE && x->rs == RS_WAIT) {
-        /* the client stopped sending its body: its fault, not the backend's */
-        conn_reject(c, 408);
-        return;
-    }
-    bool client_slow = x->rs == RS_BODY && x->bin.start < x->bin.mid; /* we wait to write */
-    if (b && !client_slow) {
+    /* A slow answer is the request's failure, not the server's: counted,
+     * never reported to passive health (a client could ask for slow
+     * pages until every backend is down). */
+    if (b)
         count(&b->timeouts);
-        if (x->rs == RS_WAIT)
-            backend_report_failure(c->w->backends, b);
-    }
     if (!x->resp_started)
         conn_reply(c, 504);
     else
@@ -198,7 +305,7 @@ void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events)
         if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
             err = errno;
         if (err) {
-            connect_failed(c);
+            connect_failed(c, BACKEND_CONNECT_FAILED);
             if (c->state != CS_CLOSED)
                 conn_pump(c);
             return;
@@ -217,8 +324,8 @@ void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events)
 bool proxy_flush(struct conn *c)
 {
     struct exchange *x = c->x;
-    if (!x || !c->backend_connected || c->b_wblk || x->rs == RS_CONNECTING)
-        return false;
+    if (!x || !c->backend_connected || c->b_wblk || x->rs == RS_CONNECTING || x->early)
+        return false; /* early: the backend answered, the rest of the request is not for it */
     struct iovec iov[2];
     int n_iov = 0;
     size_t head = x->bout.end - x->bout.start, body = x->cin.mid - x->cin.start;
@@ -246,10 +353,15 @@ bool proxy_flush(struct conn *c)
     x->body_sent += sent - from_head;
     if (sent < head + body)
         c->b_wblk = LOOP_WRITE;
-    if (x->rs == RS_BODY || x->body_sent)
-        conn_timer(c, c->state == CS_TUNNEL ? c->cfg->limits.idle_timeout_ms
-                                            : c->cfg->limits.response_timeout_ms);
-    return sent > 0;
+    if (sent == 0)
+        return false;
+    x->req_sent = true;
+    x->backend_took_ms = loop_now_ms(c->w->loop);
+    if (c->state == CS_TUNNEL)
+        conn_timer(c, c->cfg->limits.idle_timeout_ms);
+    else if (x->body_sent && !body_window_runs(x)) /* body windows have their own clock */
+        conn_timer(c, c->cfg->limits.response_timeout_ms);
+    return true;
 }
 
 /* ---- response bytes in ------------------------------------------------------------- */
@@ -289,11 +401,10 @@ bool proxy_fill(struct conn *c)
     return true;
 }
 
-/* The previous head (a 100 Continue) is out; the next one starts at 0. */
+/* The previous head (a 1xx) is out; the next one starts at 0 with a fresh
+ * parser (http_parser_next resets it). */
 static void next_response_head(struct exchange *x)
 {
-    size_t used;
-    http_parser_feed(&x->resp_p, x->bin_data + x->bin.mid, 0, &used); /* ends the 1xx */
     uint32_t left = x->bin.end - x->bin.mid;
     memmove(x->bin_data, x->bin_data + x->bin.mid, left);
     x->bin = (struct conn_buf){0, 0, left};
@@ -312,6 +423,40 @@ static bool write_head(struct conn *c, const struct http_reply_opts *o)
     return true;
 }
 
+/* 1xx but 101: passed on to HTTP/1.1 clients (100 only to one that asked),
+ * then the real answer follows. A 1xx cannot carry content (RFC 9110
+ * section 15.2); one llhttp would read a body for (framing on a 104-199)
+ * is the backend breaking the protocol: 502. */
+static void interim_head(struct conn *c, const struct http_reply_opts *o)
+{
+    struct exchange *x = c->x;
+    struct http_head *h = &x->resp_h;
+    if (h->body != HTTP_BODY_NONE) {
+        protocol_error(c);
+        return;
+    }
+    bool pass = x->req_h.minor == 1 && (h->status != 100 || x->info.expect_continue);
+    if (pass && !write_head(c, o)) {
+        conn_reply(c, 502);
+        return;
+    }
+    x->continue_sent |= pass && h->status == 100;
+    x->bin.start = x->bin.mid;
+    next_response_head(x);
+}
+
+/* The final head came before the backend had all of the request: the rest
+ * is not for it (a lenient origin would read it as a request of its own),
+ * so nothing more is sent and the socket is never pooled; a client still
+ * sending its body loses the connection after the answer. */
+static void early_answer(struct conn *c)
+{
+    struct exchange *x = c->x;
+    bool unsent = x->bout.start < x->bout.end || x->cin.start < x->cin.mid;
+    if (x->rq != RQ_DONE || unsent)
+        x->early = true;
+}
+
 static void response_head(struct conn *c)
 {
     struct exchange *x = c->x;
@@ -320,24 +465,23 @@ static void response_head(struct conn *c)
     conn_reply_opts(c, &o);
     o.close = false;
     if (h->status < 200 && h->status != 101) {
-        bool pass = x->req_h.minor == 1 && (h->status != 100 || x->info.expect_continue);
-        if (pass && !write_head(c, &o)) {
-            conn_reply(c, 502);
-            return;
-        }
-        x->bin.start = x->bin.mid;
-        next_response_head(x);
+        interim_head(c, &o);
         return;
     }
     if (h->status == 101 && !x->info.websocket) {
-        conn_reply(c, 502); /* we never asked for another protocol */
+        protocol_error(c); /* we never asked for another protocol */
         return;
     }
+    if (x->req_h.minor == 0 && h->body == HTTP_BODY_CHUNKED) {
+        conn_reply(c, 502); /* an HTTP/1.0 client cannot read it (RFC 9112 section 6.1) */
+        return;
+    }
+    if (h->status != 101)
+        early_answer(c);
     /* The connection cannot carry another request when the body ends
-     * with the close, when the request is still coming in, or when an
-     * upgrade was refused (the parser stopped at the upgrade). */
-    if (h->body == HTTP_BODY_TO_EOF || x->rq != RQ_DONE || c->w->draining ||
-        (x->req_h.upgrade && h->status != 101))
+     * with the close, or when the request is still coming in (an upgrade
+     * request that did not become a tunnel closes too: conn_http.c). */
+    if (h->body == HTTP_BODY_TO_EOF || x->rq != RQ_DONE || c->w->draining)
         c->close_after = true;
     o.close = c->close_after;
     o.client_http10 = x->req_h.minor == 0;
@@ -349,6 +493,7 @@ static void response_head(struct conn *c)
     x->status = h->status;
     x->resp_started = true;
     count(&c->backend->responses_by_class[h->status / 100 < 6 ? h->status / 100 : 0]);
+    report(c, c->backend, h->status >= 500 ? BACKEND_RESPONSE_5XX : BACKEND_RESPONSE_OK);
     if (h->status == 101) {
         c->state = CS_TUNNEL;
         x->rs = RS_DONE;
@@ -402,14 +547,16 @@ static bool proxy_parse_step(struct conn *c)
     switch (r) {
     case HTTP_FEED_HEAD: response_head(c); return true;
     case HTTP_FEED_DONE:
-    case HTTP_FEED_UPGRADE: x->rs = RS_DONE; return true;
-    case HTTP_FEED_ERROR:
-        x->bin.mid = x->bin.start;
-        if (!x->resp_started)
-            conn_reply(c, 502);
-        else
-            conn_close(c);
-        return true;
+    case HTTP_FEED_UPGRADE: {
+        if (!x->resp_started) { /* "done" with no answer begun: not a response */
+            protocol_error(c);
+            return true;
+        }
+        bool changed = x->rs != RS_DONE; /* progress only if something moved */
+        x->rs = RS_DONE;
+        return changed || used > 0;
+    }
+    case HTTP_FEED_ERROR: protocol_error(c); return true;
     case HTTP_FEED_MORE:
     default:
         if (used == 0 && c->backend_eof)
@@ -427,7 +574,8 @@ void proxy_watch(struct conn *c)
     if (x->rs == RS_CONNECTING) {
         ev = LOOP_WRITE;
     } else {
-        bool out = x->bout.start < x->bout.end || x->cin.start < x->cin.mid;
+        /* early: what is left of the request is never sent (proxy_flush) */
+        bool out = !x->early && (x->bout.start < x->bout.end || x->cin.start < x->cin.mid);
         if (out && c->b_wblk)
             ev |= c->b_wblk;
         if (!c->backend_eof && c->b_rblk && bin_room(x))

@@ -10,6 +10,7 @@
 #include "gateway/proxy/connlimit.h"
 #include "common/log.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 struct worker_listener {
     struct loop_io io;
     enum listener_kind kind;
+    uint16_t port; /* its local port, for X-Forwarded-Port */
     struct worker_thread *owner;
 };
 
@@ -95,7 +97,7 @@ static void on_listener(struct loop *loop, struct loop_io *io, unsigned events)
             close(fd);
             continue;
         }
-        conn_accept(&t->w, l->kind, fd, &peer);
+        conn_accept(&t->w, l->kind, l->port, fd, &peer);
     }
 }
 
@@ -181,6 +183,19 @@ static void timer_init(struct loop_timer *timer, loop_timer_fn fn, void *arg)
     *timer = (struct loop_timer){.fn = fn, .arg = arg};
 }
 
+static uint16_t listener_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
 /* Loop, command eventfd and listener watches of worker `id`. */
 static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsigned id,
                         struct tls_server *tls, struct backend_set *backends,
@@ -208,6 +223,7 @@ static int worker_setup(struct worker_pool *pool, struct worker_thread *t, unsig
         l->kind = slots[slot].kind;
         l->owner = t;
         l->io = (struct loop_io){.fd = slots[slot].fds[id], .fn = on_listener, .arg = l};
+        l->port = listener_port(l->io.fd);
         t->n_listeners++; /* the fd is ours from here on */
         if (loop_watch(t->w.loop, &l->io, LOOP_READ) < 0)
             return -1;

@@ -81,42 +81,82 @@ bool backend_observe(struct backend_set *set, struct backend *b, bool ok, const 
     bool changed = backend_health_step(&b->health, ok, set->rise, set->fall);
     if (changed)
         apply_change(set, b, why);
+    atomic_store(&b->failing, b->health.fail_streak > 0);
     pthread_mutex_unlock(&set->lock);
     return changed;
 }
 
-void backend_report_failure(struct backend_set *set, struct backend *b)
+static const char *outcome_text(enum backend_outcome o)
 {
-    backend_observe(set, b, false, "request failed (connect error or timeout)");
+    switch (o) {
+    case BACKEND_CONNECT_FAILED: return "request failed: connect error";
+    case BACKEND_DROPPED: return "request failed: connection dropped before an answer";
+    case BACKEND_PROTOCOL_ERROR: return "request failed: invalid HTTP response";
+    default: return "request";
+    }
 }
 
-void backend_report_success(struct backend_set *set, struct backend *b)
+void backend_report(struct backend_set *set, struct backend *b, enum backend_outcome outcome)
 {
-    pthread_mutex_lock(&set->lock);
-    if (b->health.up)
-        b->health.fail_streak = 0;
-    pthread_mutex_unlock(&set->lock);
+    switch (outcome) {
+    case BACKEND_CONNECT_FAILED:
+    case BACKEND_DROPPED:
+    case BACKEND_PROTOCOL_ERROR: backend_observe(set, b, false, outcome_text(outcome)); return;
+    case BACKEND_RESPONSE_OK:
+        /* once per response: the lock only when there is a streak to end */
+        if (atomic_load_explicit(&b->failing, memory_order_relaxed)) {
+            pthread_mutex_lock(&set->lock);
+            if (b->health.up)
+                b->health.fail_streak = 0;
+            atomic_store(&b->failing, b->health.fail_streak > 0);
+            pthread_mutex_unlock(&set->lock);
+        }
+        return;
+    case BACKEND_TIMEOUT:
+    case BACKEND_RESPONSE_5XX: return;
+    }
 }
 
-struct backend *backend_pick(struct backend_set *set, const struct backend *exclude)
+static bool backend_has_room(const struct backend *b)
+{
+    unsigned cap = b->cfg->max_connections;
+    return cap == 0 || atomic_load_explicit(&b->active, memory_order_relaxed) < cap;
+}
+
+struct backend *backend_pick(struct backend_set *set, const struct backend *exclude,
+                             enum backend_pick_why *why)
 {
     struct backend *best = NULL;
     int total = 0;
+    bool busy = false;
     pthread_mutex_lock(&set->lock);
     for (unsigned i = 0; i < set->count; i++) {
         struct backend *b = &set->items[i];
         int w = (int)b->cfg->weight;
         if (!b->health.up || w <= 0 || b == exclude)
             continue;
+        if (!backend_has_room(b)) {
+            busy = true;
+            continue;
+        }
         b->current_weight += w;
         total += w;
         if (!best || b->current_weight > best->current_weight)
             best = b;
     }
-    if (best)
+    if (best) {
         best->current_weight -= total;
+        atomic_fetch_add_explicit(&best->active, 1, memory_order_relaxed);
+    }
     pthread_mutex_unlock(&set->lock);
+    if (why)
+        *why = best ? BACKEND_PICKED : busy ? BACKEND_ALL_BUSY : BACKEND_NONE_UP;
     return best;
+}
+
+void backend_release(struct backend *b)
+{
+    atomic_fetch_sub_explicit(&b->active, 1, memory_order_relaxed);
 }
 
 void backend_set_start_down(struct backend_set *set, uint64_t down_mask)

@@ -7,9 +7,18 @@
  * two equal backends requests alternate, and with weights 3:1 the sequence
  * is a a b a, never a a a b. Weight 0 means drained: never picked.
  *
- * Up/down: active checks (health.c) and passive reports (proxy.c: a failed
- * connect or a timeout) feed the same rise/fall counters, like HAProxy's
- * `option httpchk` with `observe layer4`.
+ * Up/down: active checks (health.c) and passive reports of real requests
+ * (proxy.c, backend_report) feed the same rise/fall counters, like
+ * HAProxy's `option httpchk` with `observe layer7`: a failed connect, a
+ * connection dropped before any answer and a response that breaks the
+ * protocol count as failures; a good response ends a streak of them. A
+ * slow response is the request's failure, not the server's (a client can
+ * ask for slow pages on purpose), so timeouts never count.
+ *
+ * Capacity: a backend with `max_connections` takes at most that many
+ * requests at once (HAProxy's `maxconn` per server). backend_pick takes a
+ * slot of the backend it returns, backend_release gives it back; the pick
+ * and the count are under one lock, so the cap holds across workers.
  */
 #ifndef RAMPART_GATEWAY_UPSTREAM_BACKEND_H
 #define RAMPART_GATEWAY_UPSTREAM_BACKEND_H
@@ -40,7 +49,8 @@ struct backend {
     atomic_ullong connect_failures;
     atomic_ullong timeouts;
     atomic_ullong checks_ok, checks_failed;
-    atomic_uint active; /* requests in flight */
+    atomic_uint active;  /* requests in flight: slots taken by backend_pick */
+    atomic_bool failing; /* health.fail_streak > 0: a good response has something to heal */
 };
 
 struct backend_set {
@@ -56,16 +66,34 @@ struct backend_set {
 int backend_set_init(struct backend_set *set, const struct config *cfg, bool start_down);
 void backend_set_destroy(struct backend_set *set);
 
-/* Next backend that is up and not `exclude` (for the one retry after a
- * failed connect); NULL when none is up. */
-struct backend *backend_pick(struct backend_set *set, const struct backend *exclude);
+enum backend_pick_why {
+    BACKEND_PICKED,
+    BACKEND_NONE_UP,  /* no backend is up (but `exclude`) */
+    BACKEND_ALL_BUSY, /* some are up, each at its max_connections */
+};
 
-/* Passive health: a failed connect or a timeout. Marks the backend down
- * after `fall` consecutive failures, like a failed active check. The caller
+/* Next backend that is up, not `exclude` (for the one retry after a failed
+ * connect) and below its max_connections; it takes one of its slots (give
+ * it back with backend_release). NULL when there is none; *why (may be
+ * NULL) says which case. */
+struct backend *backend_pick(struct backend_set *set, const struct backend *exclude,
+                             enum backend_pick_why *why);
+/* A request picked for b ended (or moved elsewhere): its slot is free. */
+void backend_release(struct backend *b);
+
+/* What became of a request sent to b, for passive health. */
+enum backend_outcome {
+    BACKEND_CONNECT_FAILED, /* refused, unreachable, connect timeout */
+    BACKEND_DROPPED,        /* took the request, closed before any answer */
+    BACKEND_PROTOCOL_ERROR, /* an answer no HTTP server may send */
+    BACKEND_TIMEOUT,        /* no (complete) answer in time: not counted */
+    BACKEND_RESPONSE_OK,    /* a well-formed final answer below 500: heals */
+    BACKEND_RESPONSE_5XX,   /* the application's own error: not counted */
+};
+/* Passive health: failures mark the backend down after `fall` in a row,
+ * like failed active checks; a good response ends a streak. The caller
  * counts connect_failures / timeouts itself. */
-void backend_report_failure(struct backend_set *set, struct backend *b);
-/* Passive health: a response arrived; ends a streak of failures. */
-void backend_report_success(struct backend_set *set, struct backend *b);
+void backend_report(struct backend_set *set, struct backend *b, enum backend_outcome outcome);
 
 /* Active check result (health.c). Logs a state change with `why` ("status
  * 503", "connect: Connection refused", "timeout"). Returns true when the

@@ -9,7 +9,8 @@ require_root
 
 ns=$(netns_add tick) || { not_ok "namespace"; exit 1; }
 proc_cert || { not_ok "certificate"; exit 1; }
-proc_config "$T_TMP/r.ini"
+proc_config "$T_TMP/r.ini" "[tls]
+tickets_tls12 = yes" # TLS 1.2 tickets are off by default
 log=$T_TMP/rampart.log
 start() {
   spawn "$ns" "$log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null

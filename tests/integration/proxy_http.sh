@@ -11,6 +11,7 @@ require_root
 px_setup "[limits]
 header_timeout = 2s
 response_timeout = 2s
+body_timeout = 2s
 connect_timeout = 500ms
 max_body_size = 20m"
 B=https://www.foobar.com:18443

@@ -95,6 +95,25 @@ static void test_clients_apart(void **state)
     assert_int_equal(out[1].family, AF_INET);
 }
 
+/* Issue 10: an IPv6 client is its /64, as for the connection limit:
+ * rotating through the addresses of one subnet earns no fresh counts. */
+static void test_ipv6_counted_per_64(void **state)
+{
+    (void)state;
+    abuse_init(det, 3, 10000);
+    struct ip_addr a = ip("2001:db8:1:2::1"), b = ip("2001:db8:1:2:ffff::9"), c = ip("2001:db8:1:2:abcd::7");
+    struct ip_addr other = ip("2001:db8:1:3::1"); /* the next /64 */
+    assert_false(abuse_note(det, &a, 1));
+    assert_false(abuse_note(det, &b, 2));
+    assert_false(abuse_note(det, &other, 3));
+    assert_true(abuse_note(det, &c, 4)); /* third of the same /64 */
+    struct ip_addr out[2];
+    assert_int_equal(abuse_take(det, out, 2), 1);
+    assert_memory_equal(&out[0].u.v6, &c.u.v6, sizeof c.u.v6); /* the address that tipped it */
+    assert_false(abuse_note(det, &other, 5));
+    assert_true(abuse_note(det, &other, 6));
+}
+
 static void test_threshold_one(void **state)
 {
     (void)state;
@@ -181,6 +200,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_threshold_in_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_window_expires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clients_apart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv6_counted_per_64, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threshold_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_bound, setup, teardown),

@@ -8,7 +8,11 @@
 
 #include "gateway/proxy/access_log.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const struct access_entry sample = {
     .client_ip = "198.18.0.7",
@@ -76,13 +80,46 @@ static void test_bound(void **state)
     assert_string_equal(tiny, "198.18\n");
 }
 
+/* Issue 10: a link at the log's path is refused (O_NOFOLLOW): lines go to
+ * stderr, the file the link names is never written. */
+static void test_symlink_refused(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rampart-alog-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char target[128], link[128], plain[128];
+    snprintf(target, sizeof target, "%s/victim", dir);
+    snprintf(link, sizeof link, "%s/access.log", dir);
+    snprintf(plain, sizeof plain, "%s/plain.log", dir);
+    FILE *f = fopen(target, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(symlink(target, link), 0);
+    struct config cfg;
+    config_defaults(&cfg);
+    snprintf(cfg.gateway.access_log, sizeof cfg.gateway.access_log, "%s", link);
+    assert_int_equal(access_log_open(&cfg), -1);
+    access_log_write(&cfg, &sample);
+    struct stat st;
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    snprintf(cfg.gateway.access_log, sizeof cfg.gateway.access_log, "%s", plain);
+    assert_int_equal(access_log_open(&cfg), 0); /* a plain file is fine */
+    access_log_write(&cfg, &sample);
+    assert_int_equal(stat(plain, &st), 0);
+    assert_true(st.st_size > 0);
+    unlink(link);
+    unlink(target);
+    unlink(plain);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_escaping),
-        cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_plain),           cmocka_unit_test(test_json),
+        cmocka_unit_test(test_escaping),        cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_symlink_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

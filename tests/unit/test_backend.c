@@ -56,7 +56,7 @@ static int quiet_logs(void **state)
 static void pick_sequence(char *out, unsigned n, const struct backend *exclude)
 {
     for (unsigned i = 0; i < n; i++) {
-        struct backend *b = backend_pick(&set, exclude);
+        struct backend *b = backend_pick(&set, exclude, NULL);
         out[i] = b ? b->cfg->name[0] : '-';
     }
     out[n] = '\0';
@@ -109,7 +109,7 @@ static void test_max_weight_boundary(void **state)
     make_set(2, (const unsigned[]){256, 1});
     unsigned a = 0;
     for (unsigned i = 0; i < 257; i++)
-        a += backend_pick(&set, NULL)->cfg->name[0] == 'a';
+        a += backend_pick(&set, NULL, NULL)->cfg->name[0] == 'a';
     assert_int_equal(a, 256);
 }
 
@@ -117,14 +117,14 @@ static void test_exclude_for_retry(void **state)
 {
     (void)state;
     make_set(2, (const unsigned[]){1, 1});
-    struct backend *first = backend_pick(&set, NULL);
+    struct backend *first = backend_pick(&set, NULL, NULL);
     assert_string_equal(first->cfg->name, "a");
-    struct backend *retry = backend_pick(&set, first);
+    struct backend *retry = backend_pick(&set, first, NULL);
     assert_non_null(retry);
     assert_string_equal(retry->cfg->name, "b");
     /* the only backend up is excluded: no pick */
     make_set(1, (const unsigned[]){1});
-    assert_null(backend_pick(&set, &set.items[0]));
+    assert_null(backend_pick(&set, &set.items[0], NULL));
 }
 
 static void test_no_backend_up(void **state)
@@ -134,9 +134,9 @@ static void test_no_backend_up(void **state)
     backend_set_destroy(&set);
     assert_int_equal(backend_set_init(&set, &cfg, true), 0);
     assert_int_equal(backend_count_up(&set), 0);
-    assert_null(backend_pick(&set, NULL));
+    assert_null(backend_pick(&set, NULL, NULL));
     make_set(0, NULL);
-    assert_null(backend_pick(&set, NULL));
+    assert_null(backend_pick(&set, NULL, NULL));
 }
 
 static void test_health_step_rise_fall(void **state)
@@ -180,13 +180,13 @@ static void test_passive_failures_mark_down(void **state)
     (void)state;
     make_set(2, (const unsigned[]){1, 1});
     struct backend *a = &set.items[0];
-    backend_report_failure(&set, a);
-    backend_report_failure(&set, a);
-    backend_report_success(&set, a); /* a response in between resets */
-    backend_report_failure(&set, a);
-    backend_report_failure(&set, a);
+    backend_report(&set, a, BACKEND_CONNECT_FAILED);
+    backend_report(&set, a, BACKEND_DROPPED);
+    backend_report(&set, a, BACKEND_RESPONSE_OK); /* a response in between resets */
+    backend_report(&set, a, BACKEND_PROTOCOL_ERROR);
+    backend_report(&set, a, BACKEND_CONNECT_FAILED);
     assert_true(atomic_load(&a->up));
-    backend_report_failure(&set, a);
+    backend_report(&set, a, BACKEND_CONNECT_FAILED);
     assert_false(atomic_load(&a->up));
     assert_int_equal(backend_count_up(&set), 1);
     char seq[5];
@@ -198,6 +198,93 @@ static void test_passive_failures_mark_down(void **state)
     assert_int_equal(backend_count_up(&set), 2);
     pick_sequence(seq, 4, NULL);
     assert_string_equal(seq, "abab");
+}
+
+/* Issue 10, defect 8: a slow answer is the request's failure, not the
+ * server's; a client asking for slow pages must not take backends down. */
+static void test_timeouts_and_5xx_never_count(void **state)
+{
+    (void)state;
+    make_set(2, (const unsigned[]){1, 1});
+    struct backend *a = &set.items[0];
+    for (int i = 0; i < 10; i++) {
+        backend_report(&set, a, BACKEND_TIMEOUT);
+        backend_report(&set, a, BACKEND_RESPONSE_5XX);
+    }
+    assert_true(atomic_load(&a->up));
+    assert_int_equal(a->health.fail_streak, 0);
+    /* nor do they heal: fail, fail, timeout, fail is three in a row */
+    backend_report(&set, a, BACKEND_CONNECT_FAILED);
+    backend_report(&set, a, BACKEND_CONNECT_FAILED);
+    backend_report(&set, a, BACKEND_TIMEOUT);
+    backend_report(&set, a, BACKEND_RESPONSE_5XX);
+    assert_true(atomic_load(&a->up));
+    backend_report(&set, a, BACKEND_PROTOCOL_ERROR);
+    assert_false(atomic_load(&a->up));
+}
+
+/* A good answer ends a streak of failures (HAProxy's observe layer7). */
+static void test_good_response_heals(void **state)
+{
+    (void)state;
+    make_set(1, (const unsigned[]){1});
+    struct backend *a = &set.items[0];
+    for (int round = 0; round < 5; round++) { /* fall - 1 failures, then a good answer, again and again */
+        backend_report(&set, a, BACKEND_DROPPED);
+        backend_report(&set, a, BACKEND_CONNECT_FAILED);
+        assert_true(atomic_load(&a->failing));
+        backend_report(&set, a, BACKEND_RESPONSE_OK);
+        assert_false(atomic_load(&a->failing));
+        assert_int_equal(a->health.fail_streak, 0);
+    }
+    assert_true(atomic_load(&a->up));
+    /* a down backend does not come back through traffic: checks decide */
+    for (int i = 0; i < 3; i++)
+        backend_report(&set, a, BACKEND_CONNECT_FAILED);
+    assert_false(atomic_load(&a->up));
+    backend_report(&set, a, BACKEND_RESPONSE_OK);
+    backend_report(&set, a, BACKEND_RESPONSE_OK);
+    assert_false(atomic_load(&a->up));
+}
+
+/* max_connections: exactly that many slots per backend; the next pick is
+ * "all busy" (the request queues), and a release makes room again. */
+static void test_max_connections_boundary(void **state)
+{
+    (void)state;
+    make_set(2, (const unsigned[]){1, 1});
+    cfg.backends[0].max_connections = 1;
+    cfg.backends[1].max_connections = 2;
+    enum backend_pick_why why;
+    char seq[5];
+    for (int i = 0; i < 3; i++) {
+        struct backend *b = backend_pick(&set, NULL, &why);
+        assert_non_null(b);
+        assert_int_equal(why, BACKEND_PICKED);
+        seq[i] = b->cfg->name[0];
+    }
+    seq[3] = '\0';
+    assert_string_equal(seq, "abb");
+    assert_int_equal(atomic_load(&set.items[0].active), 1);
+    assert_int_equal(atomic_load(&set.items[1].active), 2);
+    assert_null(backend_pick(&set, NULL, &why)); /* cap + 1 */
+    assert_int_equal(why, BACKEND_ALL_BUSY);
+    backend_release(&set.items[1]);
+    struct backend *b = backend_pick(&set, NULL, &why);
+    assert_non_null(b);
+    assert_string_equal(b->cfg->name, "b");
+    /* busy, or nothing up at all: the caller queues only the first */
+    assert_null(backend_pick(&set, &set.items[1], &why));
+    assert_int_equal(why, BACKEND_ALL_BUSY);
+    backend_release(&set.items[0]);
+    for (int i = 0; i < 3; i++)
+        backend_report(&set, &set.items[0], BACKEND_CONNECT_FAILED);
+    assert_null(backend_pick(&set, &set.items[1], &why));
+    assert_int_equal(why, BACKEND_NONE_UP);
+    /* 0: no limit */
+    make_set(1, (const unsigned[]){1});
+    for (int i = 0; i < 1000; i++)
+        assert_non_null(backend_pick(&set, NULL, NULL));
 }
 
 /* A new relay starts with the backends its predecessor had down. */
@@ -255,6 +342,9 @@ int main(void)
         cmocka_unit_test(test_health_step_rise_fall),
         cmocka_unit_test(test_health_step_streak_broken),
         cmocka_unit_test_teardown(test_passive_failures_mark_down, teardown),
+        cmocka_unit_test_teardown(test_timeouts_and_5xx_never_count, teardown),
+        cmocka_unit_test_teardown(test_good_response_heals, teardown),
+        cmocka_unit_test_teardown(test_max_connections_boundary, teardown),
         cmocka_unit_test_teardown(test_start_down_mask, teardown),
         cmocka_unit_test_teardown(test_settled, teardown),
     };

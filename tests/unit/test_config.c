@@ -93,6 +93,12 @@ static void test_defaults(void **state)
     assert_string_equal(c.gateway.user, "rampart");
     assert_int_equal(c.tls.server.min_version, TLS_MIN_1_2);
     assert_true(c.tls.server.tickets);
+    assert_false(c.tls.server.tickets_tls12); /* TLS 1.2 resumption skips ECDHE */
+    assert_int_equal(c.limits.send_timeout_ms, 30000);
+    assert_int_equal(c.limits.body_timeout_ms, 10000);
+    assert_int_equal(c.limits.body_min_rate, 1024);
+    assert_int_equal(c.limits.queue_timeout_ms, 5000);
+    assert_int_equal(c.limits.max_connections_per_ip, CONFIG_PER_IP_DEFAULT);
     assert_int_equal(c.health.rise, 2);
     assert_int_equal(c.health.fall, 3);
     assert_int_equal(c.limits.max_header_size, 16384);
@@ -227,6 +233,37 @@ static void test_http2_defaults(void **state)
     assert_int_equal(c.http2.idle_timeout_ms, 60000);
 }
 
+/* The keys of issue 10: their values, and the per-IP default kept under a
+ * small max_connections (only an explicit value above it is an error). */
+static void test_issue10_keys(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD "max_connections = 7\n"
+                            "[tls]\ntickets_tls12 = yes\n"
+                            "[limits]\nsend_timeout = 100ms\nbody_timeout = 1h\nbody_min_rate = 0\n"
+                            "queue_timeout = 0\nmax_connections = 20\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        config_errors_print(&e, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->backends[0].max_connections, 7);
+    assert_true(c->tls.server.tickets_tls12);
+    assert_int_equal(c->limits.send_timeout_ms, 100);
+    assert_int_equal(c->limits.body_timeout_ms, 3600000);
+    assert_int_equal(c->limits.body_min_rate, 0);
+    assert_int_equal(c->limits.queue_timeout_ms, 0);
+    assert_int_equal(c->limits.max_connections_per_ip, 20); /* the default 64, kept under 20 */
+    config_free(c);
+    write_config(VALID_HEAD "max_connections = 100000\n[limits]\nbody_min_rate = 1g\nqueue_timeout = 10m\n");
+    c = config_load(path, &e);
+    assert_non_null(c);
+    assert_int_equal(c->backends[0].max_connections, 100000);
+    assert_int_equal(c->limits.body_min_rate, 1u << 30);
+    assert_int_equal(c->limits.max_connections_per_ip, CONFIG_PER_IP_DEFAULT);
+    config_free(c);
+}
+
 /* ---- malformed files: the first message, exactly ---------------------------- */
 
 struct bad_case {
@@ -323,6 +360,24 @@ static const struct bad_case bad_cases[] = {
      ":6: [http2] first_stream_timeout: 99ms is shorter than the minimum 100ms"},
     {VALID_HEAD "[http2]\nidle_timeout = 2h\n",
      ":6: [http2] idle_timeout: 2h is longer than the maximum 3600000ms"},
+    {VALID_HEAD "max_connections = 100001\n",
+     ":5: backend 'web-01': max_connections: 100001 out of range 0-100000"},
+    {VALID_HEAD "max_connections = -1\n",
+     ":5: backend 'web-01': max_connections: '-1' is not a whole number"},
+    {VALID_HEAD "[limits]\nsend_timeout = 99ms\n",
+     ":6: [limits] send_timeout: 99ms is shorter than the minimum 100ms"},
+    {VALID_HEAD "[limits]\nsend_timeout = 2h\n",
+     ":6: [limits] send_timeout: 2h is longer than the maximum 3600000ms"},
+    {VALID_HEAD "[limits]\nbody_timeout = 50ms\n",
+     ":6: [limits] body_timeout: 50ms is shorter than the minimum 100ms"},
+    {VALID_HEAD "[limits]\nbody_min_rate = 2g\n",
+     ":6: [limits] body_min_rate: 2g is larger than the maximum 1073741824 bytes"},
+    {VALID_HEAD "[limits]\nbody_min_rate = fast\n",
+     ":6: [limits] body_min_rate: 'fast' is not a size (e.g. 8192, 16k, 10m)"},
+    {VALID_HEAD "[limits]\nqueue_timeout = 11m\n",
+     ":6: [limits] queue_timeout: 11m is longer than the maximum 600000ms"},
+    {VALID_HEAD "[tls]\ntickets_tls12 = sometimes\n",
+     ":6: [tls] tickets_tls12: 'sometimes' is not a boolean (yes/no, on/off, true/false)"},
     {VALID_HEAD "[vrrp]\nenabled = maybe\n",
      ":6: [vrrp] enabled: 'maybe' is not a boolean (yes/no, on/off, true/false)"},
     {VALID_HEAD "[vrrp]\nvrid = 256\n", ":6: [vrrp] vrid: 256 out of range 1-255"},
@@ -465,12 +520,20 @@ static void test_backend_limit(void **state)
 
 int main(void)
 {
+    /* The named tests (counted, so none is overwritten), then one per
+     * malformed file. */
     static const struct CMUnitTest fixed[] = {
-        cmocka_unit_test(test_defaults),           cmocka_unit_test(test_minimal_config_loads),
-        cmocka_unit_test(test_example_file_loads), cmocka_unit_test(test_values_are_parsed),
-        cmocka_unit_test(test_http2_defaults),     cmocka_unit_test(test_all_errors_reported),
-        cmocka_unit_test(test_line_too_long),      cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_key_owner),          cmocka_unit_test(test_backend_limit),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_minimal_config_loads),
+        cmocka_unit_test(test_example_file_loads),
+        cmocka_unit_test(test_values_are_parsed),
+        cmocka_unit_test(test_http2_defaults),
+        cmocka_unit_test(test_issue10_keys),
+        cmocka_unit_test(test_all_errors_reported),
+        cmocka_unit_test(test_line_too_long),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_key_owner),
+        cmocka_unit_test(test_backend_limit),
     };
     enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
     struct CMUnitTest tests[N_FIXED + N_BAD];

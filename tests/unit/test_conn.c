@@ -20,12 +20,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "tests/unit/helpers/conn_harness.h"
+#include "gateway/proxy/conn.h"
+#include "tests/unit/helpers/conn_expect.h"
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +39,7 @@
 #define TEST_QUIET   32 /* iterations after which "nothing more came" is a finding */
 #define TEST_TICK_MS 10 /* clock steps of the tests that walk time forward */
 #define ACME         "/.well-known/acme-challenge/"
-#define HOST         CONN_HARNESS_TLS_NAME
+#define HOST         CONN_EXPECT_HOST
 #define RESP_200(b)  "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n" b /* b: 3 bytes */
 
 /* ---- helpers -------------------------------------------------------------------- */
@@ -52,62 +54,6 @@ static struct conn_harness *harness(unsigned n_backends)
 static void harness_done(struct conn_harness *h)
 {
     assert_true(conn_harness_free(h)); /* every connection ended */
-}
-
-/* A GET of `path` from the test's client, with its own request id. */
-static void request(char *out, size_t cap, const char *path, const char *id, const char *extra)
-{
-    snprintf(out, cap, "GET %s HTTP/1.1\r\nHost: " HOST "\r\nX-Request-Id: %s\r\n%s\r\n", path, id, extra);
-}
-
-/* What the backend gets for it: the same head, X-Forwarded-* and
- * Forwarded appended (hop-by-hop headers such as Connection removed). */
-static void forwarded(char *out, size_t cap, const char *path, const char *id, const char *proto)
-{
-    snprintf(out, cap,
-             "GET %s HTTP/1.1\r\nHost: " HOST "\r\nX-Request-Id: %s\r\n"
-             "X-Forwarded-For: " CONN_HARNESS_PEER_IP "\r\nX-Forwarded-Proto: %s\r\n"
-             "Forwarded: for=" CONN_HARNESS_PEER_IP ";proto=%s;host=\"" HOST "\"\r\n\r\n",
-             path, id, proto, proto);
-}
-
-static void send_str(struct conn_harness *h, int fd, const char *s)
-{
-    assert_true(conn_harness_send_str(h, fd, s));
-}
-
-/* Waits for exactly `want` on fd (and nothing more queued behind it). */
-static void expect_bytes(struct conn_harness *h, int fd, const char *want)
-{
-    char buf[TEST_BUF];
-    bool eof = false;
-    conn_harness_recv_wait(h, fd, buf, sizeof buf, strlen(want), &eof);
-    assert_string_equal(buf, want);
-}
-
-/* Exactly `want`, then the end of the stream. */
-static void expect_bytes_then_eof(struct conn_harness *h, int fd, const char *want)
-{
-    char buf[TEST_BUF];
-    conn_harness_recv_all(h, fd, buf, sizeof buf);
-    assert_string_equal(buf, want);
-}
-
-/* The backend gets the forwarded head of (path, id). */
-static void expect_forwarded(struct conn_harness *h, int bfd, const char *path, const char *id,
-                             const char *proto)
-{
-    char want[TEST_BUF];
-    forwarded(want, sizeof want, path, id, proto);
-    expect_bytes(h, bfd, want);
-}
-
-static void expect_eof(struct conn_harness *h, int fd)
-{
-    char buf[TEST_BUF];
-    bool eof = false;
-    assert_int_equal(conn_harness_recv_wait(h, fd, buf, sizeof buf, 1, &eof), 0);
-    assert_true(eof);
 }
 
 static const char *const reply_408 = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain\r\n"
@@ -126,21 +72,21 @@ static void test_keepalive_reuses_backend_connection(void **state)
     assert_true(c >= 0);
     assert_int_equal(conn_harness_open_conns(h), 1);
     char req[TEST_BUF];
-    request(req, sizeof req, ACME "one", "req-1", "");
-    send_str(h, c, req);
+    conn_expect_get(req, sizeof req, ACME "one", "req-1", "");
+    conn_expect_send(h, c, req);
     int b = conn_harness_backend_accept(h, 0);
     assert_true(b >= 0);
-    expect_forwarded(h, b, ACME "one", "req-1", "http");
-    send_str(h, b, RESP_200("one"));
-    expect_bytes(h, c, RESP_200("one"));
+    conn_expect_forwarded(h, b, ACME "one", "req-1", "http");
+    conn_expect_send(h, b, RESP_200("one"));
+    conn_expect_bytes(h, c, RESP_200("one"));
     assert_true(conn_harness_quiet(h, c, TEST_QUIET)); /* kept alive */
 
-    request(req, sizeof req, ACME "two", "req-2", "");
-    send_str(h, c, req);
-    expect_forwarded(h, b, ACME "two", "req-2", "http");
+    conn_expect_get(req, sizeof req, ACME "two", "req-2", "");
+    conn_expect_send(h, c, req);
+    conn_expect_forwarded(h, b, ACME "two", "req-2", "http");
     assert_false(conn_harness_backend_pending(h, 0)); /* no second backend connection */
-    send_str(h, b, RESP_200("two"));
-    expect_bytes(h, c, RESP_200("two"));
+    conn_expect_send(h, b, RESP_200("two"));
+    conn_expect_bytes(h, c, RESP_200("two"));
 
     conn_harness_close(h, c);
     assert_true(conn_harness_run(h, TEST_QUIET));
@@ -157,18 +103,18 @@ static void test_pipelined_requests_answered_in_order(void **state)
     struct conn_harness *h = harness(1);
     int c = conn_harness_connect(h, LISTENER_HTTP);
     char r1[TEST_BUF], r2[TEST_BUF], both[2 * TEST_BUF];
-    request(r1, sizeof r1, ACME "p1", "req-p1", "");
-    request(r2, sizeof r2, ACME "p2", "req-p2", "");
+    conn_expect_get(r1, sizeof r1, ACME "p1", "req-p1", "");
+    conn_expect_get(r2, sizeof r2, ACME "p2", "req-p2", "");
     snprintf(both, sizeof both, "%s%s", r1, r2);
-    send_str(h, c, both);
+    conn_expect_send(h, c, both);
     int b = conn_harness_backend_accept(h, 0);
     assert_true(b >= 0);
-    expect_forwarded(h, b, ACME "p1", "req-p1", "http"); /* and not yet p2 */
+    conn_expect_forwarded(h, b, ACME "p1", "req-p1", "http"); /* and not yet p2 */
     assert_true(conn_harness_quiet(h, b, TEST_QUIET));
-    send_str(h, b, RESP_200("p-1"));
-    expect_forwarded(h, b, ACME "p2", "req-p2", "http");
-    send_str(h, b, RESP_200("p-2"));
-    expect_bytes(h, c, RESP_200("p-1") RESP_200("p-2"));
+    conn_expect_send(h, b, RESP_200("p-1"));
+    conn_expect_forwarded(h, b, ACME "p2", "req-p2", "http");
+    conn_expect_send(h, b, RESP_200("p-2"));
+    conn_expect_bytes(h, c, RESP_200("p-1") RESP_200("p-2"));
     assert_false(conn_harness_backend_pending(h, 0));
     harness_done(h);
 }
@@ -213,11 +159,11 @@ static void test_large_response_to_stalled_client(void **state)
     h->sockbuf = TEST_SMALL_BUF;
     int c = conn_harness_connect(h, LISTENER_HTTP);
     char req[TEST_BUF], head[128];
-    request(req, sizeof req, ACME "big", "req-big", "");
-    send_str(h, c, req);
+    conn_expect_get(req, sizeof req, ACME "big", "req-big", "");
+    conn_expect_send(h, c, req);
     int b = conn_harness_backend_accept(h, 0);
     assert_true(b >= 0);
-    expect_forwarded(h, b, ACME "big", "req-big", "http");
+    conn_expect_forwarded(h, b, ACME "big", "req-big", "http");
     int small = TEST_SMALL_BUF;
     assert_int_equal(setsockopt(b, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
     int head_len =
@@ -261,10 +207,11 @@ static void test_malformed_request_400_then_close(void **state)
     (void)state;
     struct conn_harness *h = harness(1);
     int c = conn_harness_connect(h, LISTENER_HTTP);
-    send_str(h, c, "GET " ACME "x HTTP/1.1\r\nHost " HOST "\r\n\r\n"); /* no colon */
-    expect_bytes_then_eof(h, c,
-                          "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 16\r\n"
-                          "Cache-Control: no-store\r\nConnection: close\r\n\r\n400 Bad Request\n");
+    conn_expect_send(h, c, "GET " ACME "x HTTP/1.1\r\nHost " HOST "\r\n\r\n"); /* no colon */
+    conn_expect_bytes_then_eof(
+        h, c,
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 16\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\n\r\n400 Bad Request\n");
     assert_false(conn_harness_backend_pending(h, 0));
     assert_int_equal(conn_harness_open_conns(h), 0);
     harness_done(h);
@@ -278,15 +225,15 @@ static void test_plain_listener_redirects(void **state)
     (void)state;
     struct conn_harness *h = harness(1);
     int c = conn_harness_connect(h, LISTENER_HTTP);
-    send_str(h, c, "GET /shop?item=1 HTTP/1.1\r\nHost: " HOST ":80\r\n\r\n");
-    expect_bytes(h, c,
-                 "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/shop?item=1\r\n"
-                 "Content-Length: 0\r\n\r\n");
+    conn_expect_send(h, c, "GET /shop?item=1 HTTP/1.1\r\nHost: " HOST ":80\r\n\r\n");
+    conn_expect_bytes(h, c,
+                      "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/shop?item=1\r\n"
+                      "Content-Length: 0\r\n\r\n");
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
-    send_str(h, c, "POST /form HTTP/1.1\r\nHost: " HOST "\r\nContent-Length: 3\r\n\r\nabc");
-    expect_bytes_then_eof(h, c,
-                          "HTTP/1.1 308 Permanent Redirect\r\nLocation: https://" HOST "/form\r\n"
-                          "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    conn_expect_send(h, c, "POST /form HTTP/1.1\r\nHost: " HOST "\r\nContent-Length: 3\r\n\r\nabc");
+    conn_expect_bytes_then_eof(h, c,
+                               "HTTP/1.1 308 Permanent Redirect\r\nLocation: https://" HOST "/form\r\n"
+                               "Content-Length: 0\r\nConnection: close\r\n\r\n");
     assert_false(conn_harness_backend_pending(h, 0));
     assert_int_equal(conn_harness_open_conns(h), 0);
     harness_done(h);
@@ -302,12 +249,12 @@ static void test_header_timeout_408(void **state)
     struct conn_harness *h = harness(1);
     uint64_t timeout = h->cfg.limits.header_timeout_ms;
     int c = conn_harness_connect(h, LISTENER_HTTP);
-    send_str(h, c, "GET " ACME "slow HTTP/1.1\r\nHost: " HOST "\r\nX-Slow: ");
+    conn_expect_send(h, c, "GET " ACME "slow HTTP/1.1\r\nHost: " HOST "\r\nX-Slow: ");
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
     assert_true(conn_harness_advance(h, timeout - 1));
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
     assert_true(conn_harness_advance(h, 1));
-    expect_bytes_then_eof(h, c, reply_408);
+    conn_expect_bytes_then_eof(h, c, reply_408);
     assert_int_equal(conn_harness_open_conns(h), 0);
     harness_done(h);
 }
@@ -320,15 +267,15 @@ static void test_header_timeout_second_request(void **state)
     struct conn_harness *h = harness(1);
     uint64_t timeout = h->cfg.limits.header_timeout_ms;
     int c = conn_harness_connect(h, LISTENER_HTTP);
-    send_str(h, c, "GET /a HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
-    expect_bytes(
+    conn_expect_send(h, c, "GET /a HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
+    conn_expect_bytes(
         h, c, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/a\r\nContent-Length: 0\r\n\r\n");
     assert_true(conn_harness_advance(h, timeout - 1)); /* idle, well within idle_timeout */
-    send_str(h, c, "GET /b HTTP/1.1\r\n");
+    conn_expect_send(h, c, "GET /b HTTP/1.1\r\n");
     assert_true(conn_harness_advance(h, timeout - 1));
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
     assert_true(conn_harness_advance(h, 1));
-    expect_bytes_then_eof(h, c, reply_408);
+    conn_expect_bytes_then_eof(h, c, reply_408);
     harness_done(h);
 }
 
@@ -343,27 +290,27 @@ static void test_silent_backend_504(void **state)
     uint64_t timeout = h->cfg.limits.response_timeout_ms;
     int c = conn_harness_connect(h, LISTENER_HTTP);
     char req[TEST_BUF];
-    request(req, sizeof req, ACME "wait", "req-w", "");
-    send_str(h, c, req);
+    conn_expect_get(req, sizeof req, ACME "wait", "req-w", "");
+    conn_expect_send(h, c, req);
     int b = conn_harness_backend_accept(h, 0);
     assert_true(b >= 0);
-    expect_forwarded(h, b, ACME "wait", "req-w", "http");
+    conn_expect_forwarded(h, b, ACME "wait", "req-w", "http");
     assert_true(conn_harness_advance(h, timeout - 1));
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
     assert_true(conn_harness_advance(h, 1));
-    expect_bytes(h, c,
-                 "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
-                 "Cache-Control: no-store\r\n\r\n504 Gateway Timeout\n");
-    expect_eof(h, b);
+    conn_expect_bytes(h, c,
+                      "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
+                      "Cache-Control: no-store\r\n\r\n504 Gateway Timeout\n");
+    conn_expect_eof(h, b);
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
 
-    request(req, sizeof req, ACME "again", "req-a", "");
-    send_str(h, c, req);
+    conn_expect_get(req, sizeof req, ACME "again", "req-a", "");
+    conn_expect_send(h, c, req);
     int b2 = conn_harness_backend_accept(h, 0);
     assert_true(b2 >= 0);
-    expect_forwarded(h, b2, ACME "again", "req-a", "http");
-    send_str(h, b2, RESP_200("yes"));
-    expect_bytes(h, c, RESP_200("yes"));
+    conn_expect_forwarded(h, b2, ACME "again", "req-a", "http");
+    conn_expect_send(h, b2, RESP_200("yes"));
+    conn_expect_bytes(h, c, RESP_200("yes"));
     harness_done(h);
 }
 
@@ -374,14 +321,14 @@ static void test_idle_timeout_closes(void **state)
     struct conn_harness *h = harness(1);
     uint64_t idle = h->cfg.limits.idle_timeout_ms;
     int c = conn_harness_connect(h, LISTENER_HTTP);
-    send_str(h, c, "GET /i HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
-    expect_bytes(
+    conn_expect_send(h, c, "GET /i HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
+    conn_expect_bytes(
         h, c, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/i\r\nContent-Length: 0\r\n\r\n");
     assert_true(conn_harness_advance_by(h, idle - 1, TEST_TICK_MS)); /* buffers released on the way */
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
     assert_int_equal(conn_harness_open_conns(h), 1);
     assert_true(conn_harness_advance(h, 1));
-    expect_eof(h, c);
+    conn_expect_eof(h, c);
     assert_int_equal(conn_harness_open_conns(h), 0);
     harness_done(h);
 }
@@ -398,13 +345,13 @@ static void test_count_returns_to_zero(void **state)
     int idle = conn_harness_connect(h, LISTENER_HTTP);
     int mid = conn_harness_connect(h, LISTENER_HTTP);
     int waiting = conn_harness_connect(h, LISTENER_HTTP);
-    send_str(h, mid, "GET / HTTP/1.1\r\nHo");
+    conn_expect_send(h, mid, "GET / HTTP/1.1\r\nHo");
     char req[TEST_BUF];
-    request(req, sizeof req, ACME "w", "req-c", "");
-    send_str(h, waiting, req);
+    conn_expect_get(req, sizeof req, ACME "w", "req-c", "");
+    conn_expect_send(h, waiting, req);
     int b = conn_harness_backend_accept(h, 0);
     assert_true(b >= 0);
-    expect_forwarded(h, b, ACME "w", "req-c", "http");
+    conn_expect_forwarded(h, b, ACME "w", "req-c", "http");
     assert_int_equal(conn_harness_open_conns(h), 3);
     assert_int_equal(conn_harness_counted(h), 3);
 
@@ -414,10 +361,148 @@ static void test_count_returns_to_zero(void **state)
     assert_true(conn_harness_run(h, TEST_QUIET));
     assert_int_equal(conn_harness_open_conns(h), 1); /* the request is still answered */
     assert_int_equal(conn_harness_counted(h), 1);
-    send_str(h, b, RESP_200("bye"));
+    conn_expect_send(h, b, RESP_200("bye"));
     assert_true(conn_harness_run(h, TEST_QUIET));
     assert_int_equal(conn_harness_open_conns(h), 0);
     assert_int_equal(conn_harness_counted(h), 0);
+    harness_done(h);
+}
+
+/* ---- issue 10: output nobody reads, upgrades that are not tunnels ------------------ */
+
+/* Pushes the big response until the backend's socket takes no more for
+ * TEST_QUIET iterations (the client reads nothing: every window closed). */
+static void push_until_stalled(struct conn_harness *h, int b, const char *head, size_t head_len, size_t *sent)
+{
+    unsigned blocked = 0;
+    for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && blocked < TEST_QUIET; i++) {
+        size_t before = *sent;
+        backend_push(b, head, head_len, sent);
+        blocked = *sent == before ? blocked + 1 : 0;
+        assert_true(conn_harness_step(h));
+    }
+    assert_int_equal(blocked, TEST_QUIET);
+}
+
+/* A client that stops reading a big answer is cut when send_timeout has
+ * passed without a byte going out (not a millisecond before); a byte it
+ * reads starts the clock again (nginx's send_timeout). */
+static void test_send_timeout_cuts_a_client_that_stops_reading(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    h->sockbuf = TEST_SMALL_BUF;
+    h->cfg.limits.send_timeout_ms = 5000; /* apart from response_timeout */
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    char req[TEST_BUF], head[128];
+    conn_expect_get(req, sizeof req, ACME "big", "req-st", "");
+    conn_expect_send(h, c, req);
+    int b = conn_harness_backend_accept(h, 0);
+    assert_true(b >= 0);
+    conn_expect_forwarded(h, b, ACME "big", "req-st", "http");
+    int small = TEST_SMALL_BUF;
+    assert_int_equal(setsockopt(b, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+    int head_len =
+        snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", TEST_BIG_BODY);
+    size_t sent = 0;
+    push_until_stalled(h, b, head, (size_t)head_len, &sent);
+    assert_true(conn_harness_advance(h, 4999));
+    assert_int_equal(conn_harness_open_conns(h), 1);
+    static char piece[4 * TEST_BUF]; /* the client reads some: the gateway writes again */
+    assert_true(conn_harness_recv_wait(h, c, piece, sizeof piece, 2 * TEST_BUF, NULL) > 0);
+    push_until_stalled(h, b, head, (size_t)head_len, &sent);
+    assert_true(conn_harness_advance(h, 4999));
+    assert_int_equal(conn_harness_open_conns(h), 1);
+    assert_true(conn_harness_advance(h, 1));
+    assert_int_equal(conn_harness_open_conns(h), 0);
+    conn_expect_eof(h, b); /* its backend socket is closed too */
+    harness_done(h);
+}
+
+/* The issue's port-80 case: pipelined requests whose redirects are never
+ * read. Local answers had no deadline at all; now send_timeout ends it. */
+static void test_local_answers_never_read(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    h->sockbuf = TEST_SMALL_BUF;
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    const char *one = "GET /r HTTP/1.1\r\nHost: " HOST "\r\n\r\n";
+    char many[TEST_BUF];
+    size_t n = 0, len = strlen(one);
+    while (n + len < sizeof many) {
+        memcpy(many + n, one, len);
+        n += len;
+    }
+    unsigned refused = 0; /* consecutive sends the gateway did not take */
+    for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && refused < TEST_QUIET; i++) {
+        ssize_t w = send(c, many, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        refused = w > 0 ? 0 : refused + 1;
+        assert_true(conn_harness_step(h));
+    }
+    assert_int_equal(refused, TEST_QUIET); /* it stopped reading: its answers pile up */
+    assert_true(conn_harness_advance(h, h->cfg.limits.send_timeout_ms - 1));
+    assert_int_equal(conn_harness_open_conns(h), 1);
+    assert_true(conn_harness_advance(h, 1));
+    assert_int_equal(conn_harness_open_conns(h), 0);
+    harness_done(h);
+}
+
+#define REDIRECT_WS_CLOSE                                                                                    \
+    "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/ws\r\nContent-Length: 0\r\n"               \
+    "Connection: close\r\n\r\n"
+#define UPGRADE_HEAD(path)                                                                                   \
+    "GET " path " HTTP/1.1\r\nHost: " HOST "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+
+/* Issue 10, defect 1: an upgrade request answered here (the redirect)
+ * with a request pipelined behind it. The parser stopped at the upgrade
+ * and said "done" forever with nothing consumed, and the pump took that
+ * for progress: the worker never returned to epoll. Now the answer says
+ * close, the connection ends, and the request behind it is not served. */
+static void test_upgrade_answered_locally_closes(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    conn_expect_send(h, c, UPGRADE_HEAD("/ws") "GET /next HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
+    char buf[TEST_BUF];
+    bool eof = false;
+    conn_harness_recv_wait(h, c, buf, sizeof buf, strlen(REDIRECT_WS_CLOSE), &eof);
+    assert_string_equal(buf, REDIRECT_WS_CLOSE);
+    conn_expect_eof(h, c);
+    assert_int_equal(conn_harness_open_conns(h), 0);
+    harness_done(h);
+}
+
+/* The same through a backend that refuses the upgrade (200), and one
+ * whose answer is not HTTP (a local 502 after the whole request): both
+ * end the connection after the answer. */
+static void test_upgrade_refused_by_backend_closes(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    conn_expect_send(h, c, UPGRADE_HEAD(ACME "ws") "GET /next HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
+    int b = conn_harness_backend_accept(h, 0);
+    assert_true(b >= 0);
+    char buf[TEST_BUF];
+    conn_harness_recv_wait(h, b, buf, sizeof buf, 1, NULL);
+    conn_expect_send(h, b, RESP_200("no!"));
+    const char *want = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nno!";
+    conn_harness_recv_wait(h, c, buf, sizeof buf, strlen(want), NULL);
+    assert_string_equal(buf, want);
+    conn_expect_eof(h, c);
+
+    c = conn_harness_connect(h, LISTENER_HTTP); /* the refusal was a whole answer: b was pooled */
+    conn_expect_send(h, c, UPGRADE_HEAD(ACME "ws") "GET /next HTTP/1.1\r\nHost: " HOST "\r\n\r\n");
+    conn_harness_recv_wait(h, b, buf, sizeof buf, 1, NULL);
+    assert_non_null(strstr(buf, "GET " ACME "ws HTTP/1.1\r\n"));
+    conn_expect_send(h, b, "NOT HTTP\r\n\r\n");
+    want = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 16\r\n"
+           "Cache-Control: no-store\r\nConnection: close\r\n\r\n502 Bad Gateway\n";
+    conn_harness_recv_wait(h, c, buf, sizeof buf, strlen(want), NULL);
+    assert_string_equal(buf, want);
+    conn_expect_eof(h, c);
     harness_done(h);
 }
 
@@ -474,7 +559,7 @@ static void test_tls_handshake_timeout(void **state)
     assert_true(conn_harness_advance(h, h->cfg.limits.header_timeout_ms - 1));
     assert_true(conn_harness_quiet(h, c, TEST_QUIET));
     assert_true(conn_harness_advance(h, 1));
-    expect_eof(h, c);
+    conn_expect_eof(h, c);
     assert_int_equal(atomic_load(&tls_stats.failures[TLS_FAIL_TIMEOUT]), before + 1);
     assert_int_equal(conn_harness_open_conns(h), 0);
     harness_done(h);
@@ -492,6 +577,40 @@ static int tcp_listener(unsigned short *port)
     assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
     *port = ntohs(sa.sin_port);
     return fd;
+}
+
+/* Client sockets get TCP_USER_TIMEOUT = send_timeout, never below
+ * CONN_USER_TIMEOUT_MIN_MS (a TCP socket: the harness's own are AF_UNIX). */
+static unsigned user_timeout_for(uint64_t send_timeout_ms)
+{
+    struct conn_harness *h = harness(1);
+    h->cfg.limits.send_timeout_ms = send_timeout_ms;
+    unsigned short port;
+    int lfd = tcp_listener(&port);
+    int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(cfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    int gfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    assert_true(gfd >= 0);
+    close(lfd);
+    assert_true(conn_harness_adopt(h, LISTENER_HTTP, gfd));
+    unsigned ut = 0;
+    socklen_t len = sizeof ut;
+    assert_int_equal(getsockopt(gfd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, &len), 0);
+    close(cfd);
+    harness_done(h);
+    return ut;
+}
+
+static void test_tcp_user_timeout_boundary(void **state)
+{
+    (void)state;
+    assert_int_equal(user_timeout_for(30000), 30000);
+    assert_int_equal(user_timeout_for(CONN_USER_TIMEOUT_MIN_MS + 1), CONN_USER_TIMEOUT_MIN_MS + 1);
+    assert_int_equal(user_timeout_for(CONN_USER_TIMEOUT_MIN_MS), CONN_USER_TIMEOUT_MIN_MS);
+    assert_int_equal(user_timeout_for(CONN_USER_TIMEOUT_MIN_MS - 1), CONN_USER_TIMEOUT_MIN_MS);
+    assert_int_equal(user_timeout_for(100), CONN_USER_TIMEOUT_MIN_MS);
 }
 
 /* A whole HTTPS exchange (openssl s_client as the client, over TCP):
@@ -521,8 +640,8 @@ static void test_https_request_proxied_with_hsts(void **state)
 
     int b = conn_harness_backend_accept(h, 0);
     assert_true(b >= 0);
-    expect_forwarded(h, b, "/tls", "req-tls", "https");
-    send_str(h, b, RESP_200("tls"));
+    conn_expect_forwarded(h, b, "/tls", "req-tls", "https");
+    conn_expect_send(h, b, RESP_200("tls"));
     char buf[TEST_BUF];
     conn_harness_recv_all(h, out, buf, sizeof buf);
     assert_string_equal(buf, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
@@ -546,6 +665,11 @@ int main(void)
         cmocka_unit_test(test_silent_backend_504),
         cmocka_unit_test(test_idle_timeout_closes),
         cmocka_unit_test(test_count_returns_to_zero),
+        cmocka_unit_test(test_send_timeout_cuts_a_client_that_stops_reading),
+        cmocka_unit_test(test_local_answers_never_read),
+        cmocka_unit_test(test_upgrade_answered_locally_closes),
+        cmocka_unit_test(test_upgrade_refused_by_backend_closes),
+        cmocka_unit_test(test_tcp_user_timeout_boundary),
         cmocka_unit_test_setup_teardown(test_tls_handshake_timeout, tls_setup, tls_teardown),
         cmocka_unit_test_setup_teardown(test_https_request_proxied_with_hsts, tls_setup, tls_teardown),
     };

@@ -110,7 +110,7 @@ static void test_chunked_body(void **state)
                       "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\n\r\n";
     assert_int_equal(parse_req(&r, raw), 0);
     assert_int_equal(r.h.body, HTTP_BODY_CHUNKED);
-    assert_int_equal(r.p.body_bytes, 8);
+    assert_int_equal(r.p.body_bytes, 8 + 4); /* payload + extension "ext" "1" */
 }
 
 static void test_head_split_in_pieces(void **state)
@@ -361,6 +361,8 @@ static void test_request_rewrite_forwarding(void **state)
                              "X-Forwarded-For: 10.0.0.1, 198.18.0.7\r\n"
                              "X-Forwarded-Proto: https\r\n"
                              "Forwarded: for=10.0.0.1, for=198.18.0.7;proto=https;host=\"www.foobar.com\"\r\n"
+                             "X-Real-IP: 198.18.0.7\r\n"
+                             "X-Forwarded-Host: www.foobar.com\r\n"
                              "X-Request-Id: feedbeef\r\n\r\n");
     out = write_req("GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: abc-123\r\n\r\n", "2001:db8::1", false);
     assert_non_null(strstr(out, "X-Request-Id: abc-123\r\n"));
@@ -370,6 +372,59 @@ static void test_request_rewrite_forwarding(void **state)
     /* an unusable client-supplied id is replaced */
     out = write_req("GET / HTTP/1.1\r\nHost: a\r\nX-Request-Id: a b\r\n\r\n", "1.2.3.4", true);
     assert_non_null(strstr(out, "X-Request-Id: feedbeef\r\n"));
+}
+
+/* Issue 10: what a client says about the hop (X-Real-IP, X-Forwarded-Host,
+ * X-Forwarded-Port) is dropped and the gateway's own facts go in its
+ * place, as nginx's proxy_set_header / HAProxy's set-header do. */
+static void test_request_rewrite_overwrites_client_claims(void **state)
+{
+    (void)state;
+    static struct parsed r;
+    const char *raw = "GET / HTTP/1.1\r\nHost: www.foobar.com\r\nX-Real-IP: 6.6.6.6\r\n"
+                      "x-forwarded-host: evil.example\r\nX-Forwarded-Port: 1\r\nX-REAL-IP: 7.7.7.7\r\n"
+                      "X-Forwarded-Proto: http\r\n\r\n";
+    assert_int_equal(parse_req(&r, raw), 0);
+    struct http_forward f = {.client_ip = "198.18.0.7", .https = true, .port = 443, .new_request_id = "id"};
+    char out[2048];
+    int n = http_request_write(&r.h, raw, &r.info, &f, out, sizeof out - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    const char *gone[] = {"6.6.6.6", "7.7.7.7", "evil.example", "Port: 1\r", "Proto: http\r"};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        if (strstr(out, gone[i]))
+            fail_msg("'%s' was passed on:\n%s", gone[i], out);
+    assert_non_null(strstr(out, "\r\nX-Real-IP: 198.18.0.7\r\n"));
+    assert_non_null(strstr(out, "\r\nX-Forwarded-Host: www.foobar.com\r\n"));
+    assert_non_null(strstr(out, "\r\nX-Forwarded-Port: 443\r\n"));
+    assert_non_null(strstr(out, "\r\nX-Forwarded-Proto: https\r\n"));
+    /* no Host (HTTP/1.0 allowed without): no X-Forwarded-Host */
+    raw = "GET / HTTP/1.0\r\n\r\n";
+    assert_int_equal(parse_req_lim(&r, raw, strlen(raw), &test_limits, true), 0);
+    n = http_request_write(&r.h, raw, &r.info, &f, out, sizeof out - 1);
+    out[n] = '\0';
+    assert_null(strstr(out, "X-Forwarded-Host"));
+    assert_non_null(strstr(out, "X-Real-IP: 198.18.0.7\r\n"));
+}
+
+/* Which requests may be replayed on another backend (RFC 9110 9.2.2). */
+static void test_idempotent_methods(void **state)
+{
+    (void)state;
+    const char *yes[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"};
+    const char *no[] = {"POST", "PATCH", "LOCK", "PROPFIND"};
+    char raw[128];
+    struct parsed r;
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        snprintf(raw, sizeof raw, "%s / HTTP/1.1\r\nHost: a\r\n\r\n", yes[i]);
+        assert_int_equal(parse_req(&r, raw), 0);
+        assert_true(r.info.idempotent);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        snprintf(raw, sizeof raw, "%s / HTTP/1.1\r\nHost: a\r\n\r\n", no[i]);
+        assert_int_equal(parse_req(&r, raw), 0);
+        assert_false(r.info.idempotent);
+    }
 }
 
 static void test_request_rewrite_hop_by_hop(void **state)
@@ -478,6 +533,25 @@ static void test_response_framing(void **state)
         HTTP_FEED_ERROR);
 }
 
+/* A 1xx goes to the client without framing headers: it has no content. */
+static void test_interim_head_without_framing(void **state)
+{
+    (void)state;
+    struct http_parser p;
+    struct http_head h;
+    const char *raw = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\nContent-Length: 5\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n";
+    assert_int_equal(parse_resp(&p, &h, raw, false), HTTP_FEED_ERROR); /* llhttp: CL + TE */
+    raw = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\nContent-Length: 5\r\n\r\n";
+    assert_int_equal(parse_resp(&p, &h, raw, false), HTTP_FEED_HEAD);
+    char out[512];
+    struct http_reply_opts o = {.https = true, .hsts_max_age_s = 60};
+    int n = http_response_write(&h, raw, &o, out, sizeof out - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    assert_string_equal(out, "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n");
+}
+
 static void test_replies(void **state)
 {
     (void)state;
@@ -540,11 +614,14 @@ int main(void)
         cmocka_unit_test(test_reject_host_and_target),
         cmocka_unit_test(test_limits_boundaries),
         cmocka_unit_test(test_request_rewrite_forwarding),
+        cmocka_unit_test(test_request_rewrite_overwrites_client_claims),
+        cmocka_unit_test(test_idempotent_methods),
         cmocka_unit_test(test_request_rewrite_hop_by_hop),
         cmocka_unit_test(test_request_rewrite_websocket),
         cmocka_unit_test(test_request_write_overflow),
         cmocka_unit_test(test_response_rewrite),
         cmocka_unit_test(test_response_framing),
+        cmocka_unit_test(test_interim_head_without_framing),
         cmocka_unit_test(test_replies),
         cmocka_unit_test(test_redirect),
         cmocka_unit_test(test_request_id_format),

@@ -445,9 +445,68 @@ static void test_tickets_survive_reload_with_same_lifetime(void **state)
     base_config(&cfg, env->dir);
     reload(&env->main, &cfg);
 }
+/* TLS 1.2 tickets only when asked for (tickets_tls12). */
 static void test_ticket_resumption_tls12(void **state)
 {
-    check_resumption(*state, "-tls1_2");
+    struct test_env *env = *state;
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    cfg.tls.server.tickets_tls12 = true;
+    reload(&env->main, &cfg);
+    check_resumption(env, "-tls1_2");
+    base_config(&cfg, env->dir);
+    reload(&env->main, &cfg);
+}
+
+/* Issue 10: by default a TLS 1.2 client gets no ticket it could resume
+ * with (a TLS 1.2 resumption skips ECDHE), and one issued while they were
+ * on no longer opens; TLS 1.3 still resumes. */
+/* Whether a TLS 1.2 connection with the session saved in file `name`
+ * resumed (no file: openssl saw nothing it could resume with). */
+static bool tls12_resumed(struct test_env *env, const char *name)
+{
+    char args[512];
+    snprintf(args, sizeof args, "%s/%s", env->dir, name);
+    if (access(args, R_OK) != 0)
+        return false;
+    snprintf(args, sizeof args, "-tls1_2 -servername www.rampart.test -sess_in %s/%s", env->dir, name);
+    char *out = client(&env->main, args);
+    bool resumed = strstr(out, "Reused, TLSv1.") != NULL;
+    assert_true(resumed || strstr(out, "resumed=0"));
+    free(out);
+    return resumed;
+}
+
+static void tls12_session_out(struct test_env *env, const char *name)
+{
+    char args[512];
+    snprintf(args, sizeof args, "-tls1_2 -servername www.rampart.test -sess_out %s/%s", env->dir, name);
+    char *out = client(&env->main, args);
+    assert_non_null(strstr(out, "resumed=0"));
+    free(out);
+}
+
+/* Issue 10: by default a TLS 1.2 client gets no ticket it could resume
+ * with (a TLS 1.2 resumption skips ECDHE), and one issued while they were
+ * on no longer opens; TLS 1.3 still resumes. */
+static void test_tls12_tickets_off_by_default(void **state)
+{
+    struct test_env *env = *state;
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    assert_false(cfg.tls.server.tickets_tls12);
+    tls12_session_out(env, "sess12off");
+    assert_false(tls12_resumed(env, "sess12off"));
+    /* a ticket from when they were on */
+    cfg.tls.server.tickets_tls12 = true;
+    reload(&env->main, &cfg);
+    tls12_session_out(env, "sess12on");
+    assert_true(tls12_resumed(env, "sess12on"));
+    tls12_session_out(env, "sess12on");
+    base_config(&cfg, env->dir);
+    reload(&env->main, &cfg);
+    assert_false(tls12_resumed(env, "sess12on"));
+    check_resumption(env, "-tls1_3");
 }
 
 /* "resumed=0" or "resumed=1" of a TLS 1.3 session saved (out) or reused (in). */
@@ -721,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_alpn_http11_only),
         cmocka_unit_test(test_ticket_resumption_tls13),
         cmocka_unit_test(test_ticket_resumption_tls12),
+        cmocka_unit_test(test_tls12_tickets_off_by_default),
         cmocka_unit_test(test_tickets_survive_reload_with_same_lifetime),
         cmocka_unit_test(test_parent_ticket_keys_rotate),
         cmocka_unit_test(test_ticket_key_generate),

@@ -204,7 +204,8 @@ bool conn_harness_adopt(struct conn_harness *h, enum listener_kind kind, int gat
         close(gateway_fd);
         return false;
     }
-    conn_accept(&h->w, kind, gateway_fd, &peer); /* as worker.c's on_listener does */
+    uint16_t port = kind == LISTENER_HTTPS ? CONN_HARNESS_PORT_HTTPS : CONN_HARNESS_PORT_HTTP;
+    conn_accept(&h->w, kind, port, gateway_fd, &peer); /* as worker.c's on_listener does */
     return true;
 }
 

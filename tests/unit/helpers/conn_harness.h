@@ -8,7 +8,8 @@
  * listening socket on 127.0.0.1 port 0 that the test accepts on and answers
  * from. A client is one end of a socketpair(); the other end goes to
  * conn_accept() exactly as worker.c hands over an accepted socket (after
- * admission_admit), with a made-up peer 198.18.0.1:port.
+ * admission_admit), with a made-up peer 198.18.0.1:port and the listener
+ * port CONN_HARNESS_PORT_HTTPS or _HTTP.
  *
  * How it is driven: the test (or a fuzzer) interleaves client bytes,
  * backend bytes, closes, window stalls (a side that does not read; sockbuf
@@ -48,6 +49,8 @@
 #define CONN_HARNESS_CLOCK_START  100000 /* virtual ms at creation (0 means "unset" in places) */
 #define CONN_HARNESS_PEER_IP      "198.18.0.1"
 #define CONN_HARNESS_TLS_NAME     "www.rampart.test"
+#define CONN_HARNESS_PORT_HTTPS   443 /* the listeners' ports the worker is told (X-Forwarded-Port) */
+#define CONN_HARNESS_PORT_HTTP    80
 
 struct tls_server;
 
