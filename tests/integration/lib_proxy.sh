@@ -179,10 +179,16 @@ px_setup() {
   done
 }
 
-# px_curl ARGS...: curl inside the namespace against rampart (https).
+# px_curl ARGS...: curl inside the namespace against rampart (https), over
+# HTTP/1.1 (curl would negotiate h2: px_curl2 for that).
 px_curl() {
-  ip netns exec "$PX_NS" curl -sk --max-time 20 --resolve www.foobar.com:18443:127.0.0.1 \
+  ip netns exec "$PX_NS" curl -sk --http1.1 --max-time 20 --resolve www.foobar.com:18443:127.0.0.1 \
     --resolve www.foobar.com:18080:127.0.0.1 "$@"
+}
+
+# px_curl2 ARGS...: the same over HTTP/2 (ALPN h2).
+px_curl2() {
+  ip netns exec "$PX_NS" curl -sk --http2 --max-time 20 --resolve www.foobar.com:18443:127.0.0.1 "$@"
 }
 
 # px_raw PORT ARGS...: tests/integration/raw_request.py against rampart on
