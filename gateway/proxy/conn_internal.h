@@ -217,7 +217,8 @@ void conn_release_if_drained(struct worker *w);
 uint64_t conn_rng_next(struct conn_worker *cw);
 struct conn_worker *conn_worker_of(struct worker *w);
 /* Room at the end of b (data holds CONN_BUF_SIZE bytes); when may_move,
- * what was already sent on is dropped from the front first. */
+ * what was already sent on is dropped from the front first (all of the
+ * buffer when nothing waits in it, else when the end is reached). */
 bool conn_buf_room(struct conn_buf *b, char *data, bool may_move);
 
 /* conn.c: transport */
@@ -234,7 +235,7 @@ void conn_send_deadline(struct conn *c, bool pending, bool progress);
 
 /* conn_http.c: requests and local answers (HTTP/1.1), and what both
  * protocols share */
-extern const struct exchange_ops conn_h1_ops; /* x->ops of an HTTP/1.1 connection's exchange */
+extern const struct exchange_ops conn_h1_ops;       /* x->ops of an HTTP/1.1 connection's exchange */
 struct exchange *conn_exchange_get(struct conn *c); /* its exchange (c->x), or NULL: no memory */
 void conn_reply(struct conn *c, unsigned status);
 /* A refusal of the client's own making (400/408/413/414/431): counted in

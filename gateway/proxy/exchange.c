@@ -79,6 +79,10 @@ uint64_t conn_rng_next(struct conn_worker *cw)
 
 bool conn_buf_room(struct conn_buf *b, char *data, bool may_move)
 {
+    if (may_move && b->start == b->end) {
+        *b = (struct conn_buf){0}; /* all sent on: the whole buffer is room again */
+        return true;
+    }
     if (may_move && b->end == CONN_BUF_SIZE && b->start > 0) {
         memmove(data, data + b->start, b->end - b->start);
         b->mid -= b->start;

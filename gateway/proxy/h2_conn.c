@@ -218,7 +218,8 @@ static void xs_reply(struct exchange *x, unsigned status)
     struct h2_field f[H2_RESPONSE_FIELDS];
     int nf = -1;
     if (n > 0 && http_parser_feed(&x->resp_p, x->cout_data, (size_t)n, &used) == HTTP_FEED_HEAD)
-        nf = h2_response_fields(&x->resp_h, x->cout_data, &o, f, H2_RESPONSE_FIELDS, x->bin_data, CONN_BUF_SIZE);
+        nf = h2_response_fields(&x->resp_h, x->cout_data, &o, f, H2_RESPONSE_FIELDS, x->bin_data,
+                                CONN_BUF_SIZE);
     size_t blen = nf >= 0 ? (size_t)n - used : 0;
     bool body = blen > 0 && !x->info.head_method;
     if (nf < 0 || h2_session_respond(xs->h->s, &xs->st, f, (size_t)nf, true, body) != 0) {
@@ -387,8 +388,8 @@ static size_t on_data(void *owner, struct h2_stream *st, const uint8_t *p, size_
     if (take == 0)
         return 0;
     if (chunked) {
-        if (!h2_chunker_add(&xs->chunks, x->cin_data, CONN_BUF_SIZE, &x->cin.end, x->cin.start, (const char *)p,
-                            take))
+        if (!h2_chunker_add(&xs->chunks, x->cin_data, CONN_BUF_SIZE, &x->cin.end, x->cin.start,
+                            (const char *)p, take))
             return 0;
     } else {
         memcpy(x->cin_data + x->cin.end, p, take);
@@ -498,20 +499,21 @@ static bool xs_finish(struct exchange *x)
     return true;
 }
 
+/* One round of the stream's backend side. Afterwards the session hears
+ * of what changed, from the state itself (offsets move when a buffer is
+ * compacted, so comparing them would miss a wake-up): the window the
+ * request buffer has room for, and response bytes (or their end) ready. */
 static bool xs_step(struct h2_xstream *xs)
 {
     struct h2_conn *h = xs->h;
     struct exchange *x = xs->x;
-    uint32_t sent = x->cin.start, parsed = x->bin.mid;
-    enum resp_phase rs = x->rs;
     bool did = proxy_flush(x);
-    if (x->cin.start != sent || x->rq != RQ_BODY || x->local || x->early)
-        h2_session_body_sent(h->s, &xs->st, x->cin.mid - x->cin.start);
+    h2_session_body_sent(h->s, &xs->st, x->cin.mid - x->cin.start);
     if (xs->st.received - xs->st.consumed + H2_CHUNK_SLACK >= CONN_BUF_SIZE)
         x->win_blocked = true; /* the client waits for window: not its fault (body_window_end) */
     did |= proxy_fill(x);
     did |= proxy_parse(x);
-    if (x->bin.mid != parsed || (x->rs == RS_DONE && rs != RS_DONE))
+    if (x->bin.start < x->bin.mid || x->rs == RS_DONE)
         h2_session_resume(h->s, &xs->st);
     did |= xs_finish(x);
     return did;
@@ -526,8 +528,12 @@ static bool h2_streams(struct h2_conn *h)
         struct h2_xstream *xs = list;
         list = xs->next_dirty;
         xs->dirty = false;
-        for (int i = 0; i < H2_STREAM_STEPS && xs_step(xs); i++)
-            did = true;
+        int i = 0;
+        while (i < H2_STREAM_STEPS && xs_step(xs))
+            i++;
+        did |= i > 0;
+        if (i == H2_STREAM_STEPS)
+            mark(xs); /* its share used, not its work: the next round goes on */
         proxy_watch(xs->x);
     }
     return did;
@@ -753,7 +759,7 @@ void h2_conn_free(struct conn *c)
     struct h2_conn *h = c->h2;
     if (!h)
         return;
-    h->in_pump = true; /* streams closing now must not pump */
+    h->in_pump = true;     /* streams closing now must not pump */
     h2_session_free(h->s); /* every stream ends: on_close */
     free(h->out);
     free(h->hold);
