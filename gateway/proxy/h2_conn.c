@@ -47,15 +47,18 @@
 #include "gateway/proxy/admission.h"
 #include "tls/tls.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define H2_OUT_SIZE     16384 /* frames waiting for the TLS socket: one record's worth */
 #define H2_IN_SIZE      16384 /* one read from the TLS socket */
 #define H2_PUMP_ROUNDS  64    /* as conn.c's: more work waits for the next event */
 #define H2_STREAM_STEPS 4     /* backend steps of one stream per round */
+#define H2_LINGER_MS    1000  /* after our last frame: what the client still sends is read and dropped */
 
-enum h2_deadline { H2_DL_NONE, H2_DL_FIRST_STREAM, H2_DL_IDLE };
+enum h2_deadline { H2_DL_NONE, H2_DL_FIRST_STREAM, H2_DL_IDLE, H2_DL_LINGER };
 
 struct h2_xstream {
     struct h2_stream st; /* the session's part */
@@ -66,7 +69,8 @@ struct h2_xstream {
     struct h2_chunker chunks; /* a body without content-length goes chunked */
     uint64_t last_sent_ms;    /* response bytes last went to the session */
     bool dirty;
-    bool started; /* its request head came: logged when it ends */
+    bool started;  /* its request head came: logged when it ends */
+    bool deferred; /* content-length 0 without END_STREAM: starts at END_STREAM */
 };
 
 struct h2_conn {
@@ -80,7 +84,8 @@ struct h2_conn {
     unsigned n_streams;
     enum h2_deadline deadline;
     bool in_pump;
-    bool closing; /* the session is over: flush, then close */
+    bool closing;   /* the session is over: flush, then close */
+    bool lingering; /* our side is shut: the client's bytes are dropped until it closes */
     bool notice_sent, goaway_sent;
 };
 
@@ -126,6 +131,8 @@ static void h2_deadline(struct h2_conn *h)
 {
     const struct config_http2 *cfg = &h->c->cfg->http2;
     enum h2_deadline want = H2_DL_NONE;
+    if (h->lingering)
+        return; /* its own deadline runs */
     if (!h->closing && h->n_streams == 0)
         want = h2_session_any_stream(h->s) ? H2_DL_IDLE : H2_DL_FIRST_STREAM;
     if (want == h->deadline)
@@ -139,6 +146,11 @@ static void h2_deadline(struct h2_conn *h)
 void h2_conn_on_timer(struct conn *c)
 {
     struct h2_conn *h = c->h2;
+    if (h->deadline == H2_DL_LINGER) {
+        c->client_eof = true; /* our side is shut: no close_notify now */
+        conn_close(c);
+        return;
+    }
     metrics_h2_event(H2_EV_LIMIT,
                      h->deadline == H2_DL_FIRST_STREAM ? H2_HIT_FIRST_STREAM_TIMEOUT : H2_HIT_IDLE_TIMEOUT);
     h->deadline = H2_DL_NONE;
@@ -267,7 +279,10 @@ static void xs_on_timer(struct loop *loop, struct loop_timer *t)
     struct h2_xstream *xs = t->arg;
     struct exchange *x = xs->x;
     struct conn *c = x->c;
-    if (x->rs == RS_BODY && x->bin.start < x->bin.mid) {
+    if (xs->deferred) { /* the END_STREAM an empty body needs never came */
+        xs->deferred = false;
+        xs_reject(x, 408);
+    } else if (x->rs == RS_BODY && x->bin.start < x->bin.mid) {
         uint64_t stalled = h2_now(xs->h) - xs->last_sent_ms, limit = c->cfg->limits.send_timeout_ms;
         if (stalled >= limit) {
             metrics_h2_event(H2_EV_LIMIT, H2_HIT_SEND_TIMEOUT);
@@ -348,6 +363,15 @@ static void on_request(void *owner, struct h2_stream *st, unsigned status)
     h2_chunker_init(&xs->chunks);
     if (st->body == H2_BODY_NONE)
         x->rq = RQ_DONE;
+    /* No body announced but the stream stays open: only END_STREAM (or
+     * trailers) may follow, and DATA would be malformed, so the request
+     * waits for it and a body smuggled after "content-length: 0" (H2.CL)
+     * is refused before anything of it reaches a backend. */
+    if (st->body == H2_BODY_LENGTH && st->head.content_length == 0) {
+        xs->deferred = true;
+        xs_timer(x, h->c->cfg->limits.body_timeout_ms);
+        return;
+    }
     proxy_start(x);
     mark(xs);
 }
@@ -406,6 +430,14 @@ static void on_end(void *owner, struct h2_stream *st)
     (void)owner;
     struct h2_xstream *xs = xs_of(st);
     struct exchange *x = xs->x;
+    if (xs->deferred) {
+        xs->deferred = false;
+        x->rq = RQ_DONE;
+        xs_timer(x, 0);
+        proxy_start(x);
+        mark(xs);
+        return;
+    }
     if (x->rq != RQ_BODY || x->local)
         return;
     if (st->body == H2_BODY_CHUNKED) {
@@ -678,11 +710,50 @@ static bool h2_over(struct h2_conn *h)
     return h->c->client_eof || (flushed && (h->closing || h2_session_done(h->s)));
 }
 
+/* Our last frame (a GOAWAY) is out but the client may still be sending:
+ * closing now would answer its bytes with a reset, which can destroy the
+ * GOAWAY in its receive buffer before it is read. So our side is shut
+ * (close_notify, FIN) and what still comes is dropped, until the client
+ * closes or H2_LINGER_MS pass (nginx's lingering close). */
+static void h2_linger(struct h2_conn *h)
+{
+    struct conn *c = h->c;
+    if (c->tls)
+        tls_conn_shutdown(c->tls);
+    shutdown(c->cio.fd, SHUT_WR);
+    h->lingering = true;
+    h->deadline = H2_DL_LINGER;
+    conn_timer(c, H2_LINGER_MS);
+}
+
+static void h2_linger_read(struct h2_conn *h)
+{
+    struct conn *c = h->c;
+    char sink[H2_IN_SIZE];
+    for (int i = 0; i < H2_PUMP_ROUNDS; i++) {
+        ssize_t n = recv(c->cio.fd, sink, sizeof sink, MSG_DONTWAIT);
+        if (n > 0)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (loop_watch(c->w->loop, &c->cio, LOOP_READ) < 0)
+                break;
+            return;
+        }
+        break; /* the client closed (or reset) */
+    }
+    c->client_eof = true;
+    conn_close(c);
+}
+
 void h2_conn_pump(struct conn *c)
 {
     struct h2_conn *h = c->h2;
     if (h->in_pump)
         return; /* the running pump sees the marks */
+    if (h->lingering) {
+        h2_linger_read(h);
+        return;
+    }
     h->in_pump = true;
     for (int round = 0;; round++) {
         if (round == H2_PUMP_ROUNDS) {
@@ -700,7 +771,13 @@ void h2_conn_pump(struct conn *c)
         if (c->state == CS_CLOSED)
             return;
         if (h2_over(h)) {
-            conn_close(c);
+            if (c->client_eof) {
+                conn_close(c);
+                return;
+            }
+            h->in_pump = false;
+            h2_linger(h);
+            h2_linger_read(h);
             return;
         }
         if (!did)

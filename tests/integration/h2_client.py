@@ -5,10 +5,11 @@
     h2_client.py HOST PORT [--sni NAME] get PATH [--count N]
     h2_client.py backend PORT LOG
 
-`attack` first opens a bystander HTTP/2 connection (one good GET), then a
-second connection that runs the attack NAME with hand-built frames
-(hyperframe for framing, hpack for header blocks, so any field, order or
-frame sequence can be sent), then asks the bystander for another page. It
+`attack` first opens a bystander HTTP/2 connection (one good GET
+/bystander, and one every TICK_S while the attack waits), then a second
+connection that runs the attack NAME with hand-built frames (hyperframe
+for framing, hpack for header blocks, so any field, order or frame
+sequence can be sent), then asks the bystander for another page. It
 prints one line that the test compares exactly:
 
     rst=CODE goaway=CODE closed=yes|no status=N after=yes|- bystander=N
@@ -37,6 +38,7 @@ from hyperframe.frame import (ContinuationFrame, DataFrame, ExtensionFrame, Fram
                               PingFrame, PriorityFrame, RstStreamFrame, SettingsFrame, WindowUpdateFrame)
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+TICK_S = 0.5
 CODES = ["NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT",
          "STREAM_CLOSED", "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR",
          "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED"]
@@ -49,7 +51,7 @@ def code_name(c):
 class Conn:
     """One TLS connection speaking raw HTTP/2."""
 
-    def __init__(self, host, port, sni, settings=None):
+    def __init__(self, host, port, sni, settings=None, preface=True):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -64,13 +66,19 @@ class Conn:
         self.closed = False
         self.rst, self.status, self.data = {}, {}, {}
         self.goaway = None
-        self.send(PREFACE + SettingsFrame(0, settings=settings or {}).serialize())
+        self.send_failed = False
+        self.last_id = 0
+        self.tick = None  # called about every TICK_S while waiting
+        if preface:
+            self.send(PREFACE + SettingsFrame(0, settings=settings or {}).serialize())
 
     def send(self, b):
+        """A gateway that gave up on us may stop reading: what it sent
+        before (its GOAWAY) is still read by until()."""
         try:
             self.s.sendall(b)
         except OSError:
-            self.closed = True
+            self.send_failed = True
 
     def frame(self, f):
         self.send(f.serialize())
@@ -79,6 +87,7 @@ class Conn:
         return self.enc.encode(fields)
 
     def headers(self, sid, fields, end_stream=True):
+        self.last_id = max(self.last_id, sid)
         f = HeadersFrame(sid, data=self.block(fields), flags=["END_HEADERS"] + (["END_STREAM"] if end_stream else []))
         self.frame(f)
 
@@ -97,11 +106,13 @@ class Conn:
             left = deadline - time.monotonic()
             if left <= 0 or self.closed:
                 return None
-            self.s.settimeout(left)
+            if self.tick:
+                self.tick()
+            self.s.settimeout(min(left, TICK_S))
             try:
                 chunk = self.s.recv(65536)
             except (socket.timeout, ssl.SSLWantReadError):
-                return None
+                continue
             except OSError:
                 chunk = b""
             if not chunk:
@@ -194,8 +205,8 @@ def flood(kind, n):
                 c.frame(WindowUpdateFrame(0, window_increment=1))
             elif kind == "priority":
                 c.frame(PriorityFrame(2 * i + 1, depends_on=0, stream_weight=16))
-            elif kind == "unknown":
-                c.frame(ExtensionFrame(0x42, 0, 0, b"junk"))
+            elif kind == "unknown":  # by hand: hyperframe writes an ExtensionFrame's length as 0
+                c.send(b"\x00\x00\x04\x42\x00\x00\x00\x00\x00junk")
             elif kind == "empty_data":
                 if i == 0:
                     c.headers(1, fields(method="POST"), end_stream=False)
@@ -244,7 +255,7 @@ def hpack_bomb(n):
 
 
 def bad_preface(c):
-    c.send(b"GET / HTTP/1.1\r\nHost: www.foobar.com\r\n\r\n")
+    c.send(b"GET / HTTP/1.1\r\nHost: www.foobar.com\r\n\r\n")  # (Conn sent no preface)
 
 
 def zero_window(c):
@@ -253,8 +264,18 @@ def zero_window(c):
 
 
 def too_many_streams(n):
+    """Before the client has acknowledged the gateway's SETTINGS: the one
+    too many is refused (REFUSED_STREAM, the client may retry it)."""
     def run(c):
-        c.until(lambda x: False, 0.3)  # our SETTINGS ACKed, theirs applied
+        for i in range(n):
+            c.get(2 * i + 1, "/slow")
+    return run
+
+
+def too_many_streams_acked(n):
+    """After: the client breaks a limit it knows, a connection error."""
+    def run(c):
+        c.until(lambda x: False, 0.3)  # their SETTINGS read and ACKed
         for i in range(n):
             c.get(2 * i + 1, "/slow")
     return run
@@ -267,41 +288,63 @@ ATTACKS.update({
     "unknown_flood": lambda n: flood("unknown", n), "empty_data_flood": lambda n: flood("empty_data", n),
     "rapid_reset": rapid_reset, "continuation_flood": continuation_flood,
     "continuation_bytes": continuation_bytes, "hpack_bomb": hpack_bomb, "too_many_streams": too_many_streams,
+    "too_many_streams_acked": too_many_streams_acked,
 })
 NEEDS_COUNT = {"ping_flood", "settings_flood", "window_update_flood", "priority_flood", "unknown_flood",
                "empty_data_flood", "rapid_reset", "continuation_flood", "continuation_bytes", "hpack_bomb",
-               "too_many_streams"}
-PLAIN = {"bad_preface": bad_preface, "zero_window": zero_window, "idle": lambda c: None,
+               "too_many_streams", "too_many_streams_acked"}
+DEADLINES = {"no_request", "one_get"}  # wait for the connection's own deadline
+PLAIN = {"bad_preface": bad_preface, "zero_window": zero_window, "no_request": lambda c: None,
          "one_get": lambda c: c.get(1, "/")}
 
 
 def attack(args):
     by = Conn(args.host, args.port, args.sni)
-    by.get(1)
+    by.get(1, "/bystander")
     if by.answered(1) != 200:
         print("bystander did not get its first page")
         return 1
-    c = Conn(args.host, args.port, args.sni)
+    c = Conn(args.host, args.port, args.sni, preface=args.name != "bad_preface")
+    state = {"next": 3, "at": time.monotonic()}
+
+    def keep_bystander():
+        """A request on the bystander now and then, so its own idle deadline
+        never ends it while the attack waits for one."""
+        if time.monotonic() - state["at"] < TICK_S:
+            return
+        state["at"] = time.monotonic()
+        by.get(state["next"], "/bystander")
+        by.answered(state["next"], 5)
+        state["next"] += 2
+
+    c.tick = keep_bystander
     if args.name in NEEDS_COUNT:
         ATTACKS[args.name](args.count)(c)
     elif args.name in ATTACKS:
         ATTACKS[args.name](c)
     else:
         PLAIN[args.name](c)
-    watch = 2 * args.count - 1 if args.name == "too_many_streams" else 1
-    c.until(lambda x: x.closed or (watch in x.rst and x.goaway) or
-            (args.name not in NEEDS_COUNT and args.name not in PLAIN and (watch in x.rst or watch in x.status)),
-            args.wait)
+    watch = 2 * args.count - 1 if args.name.startswith("too_many_streams") else 1
+    # the gateway's answer: a connection error, or this stream's reset or response
+    if args.name == "zero_window":  # the head comes at once, the reset after send_timeout
+        c.until(lambda x: x.closed or x.goaway or watch in x.rst, args.wait)
+    else:
+        c.until(lambda x: x.closed or x.goaway or watch in x.rst or watch in x.status, args.wait)
+    if args.name == "too_many_streams":  # the streams it may have end before the next one
+        c.until(lambda x: all(i in x.status for i in range(1, watch, 2)), args.wait)
     after = "-"
-    if args.name in STREAM_ERRORS and not c.closed and not c.goaway:
-        c.get(3, "/who")
-        after = "yes" if c.answered(3) == 200 else "no"
-    if args.name in PLAIN or args.name.endswith("flood") or args.name in ("rapid_reset", "continuation_bytes"):
-        c.until(lambda x: x.closed, args.wait)  # a connection error: wait for the close
-    by.get(3)
+    if not c.closed and not c.goaway:  # a stream error: the connection must still serve
+        sid = max(c.last_id, watch) + 2
+        c.get(sid, "/who")
+        after = "yes" if c.answered(sid, args.wait) == 200 else "no"
+        if args.name in DEADLINES:
+            c.until(lambda x: x.closed or x.goaway, args.wait)
+    if c.goaway:
+        c.until(lambda x: x.closed, args.wait)
+    by.get(state["next"], "/bystander")
     print("rst=%s goaway=%s closed=%s status=%s after=%s bystander=%s" % (
         c.rst.get(watch, "-"), c.goaway or "-", "yes" if c.closed else "no", c.status.get(watch, "-"), after,
-        by.answered(3)))
+        by.answered(state["next"])))
     return 0
 
 
