@@ -50,7 +50,7 @@ HELPER_SRC := $(sort $(wildcard tests/unit/helpers/*.c))
 HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/obj/%.o)
 PROGRAMS := $(BUILD)/rampart $(BUILD)/rampart-fw
 
-.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench
+.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench install uninstall
 .DEFAULT_GOAL := all
 
 all: $(DEPS_STAMP) $(PROGRAMS)
@@ -137,6 +137,54 @@ bench: all
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
+
+# ---- install ---------------------------------------------------------------
+# `make install` (as root) puts Rampart where an operator expects it, the
+# Debian way: programs in $(PREFIX)/sbin, manual pages, systemd units and a
+# sysusers.d entry for the relay's user under $(PREFIX)/lib, the reference
+# config, policies and alerting rules under $(DOCDIR), and a starting
+# configuration in $(SYSCONFDIR)/rampart/ -- where the daemon looks by
+# default, so /etc whatever the PREFIX -- only where none exists yet: an
+# operator's edited files are never overwritten. DESTDIR stages into a tree
+# (packaging, tests/integration/install.sh); nothing is started or enabled.
+# `make uninstall` removes what install put outside $(SYSCONFDIR).
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/rampart
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR  ?= /etc
+UNITS       := rampart.service rampart-fw-apply.service
+ETC_FILES   := examples/rampart.ini:rampart.ini policies/gateway.policy:gateway.policy
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(DOCDIR)/policies/examples
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/rampart
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	@for u in $(UNITS); do echo "  UNIT    $(DESTDIR)$(UNITDIR)/$$u"; \
+	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/systemd/$$u.in \
+	    >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	install -m 0644 dist/sysusers/rampart.conf $(DESTDIR)$(SYSUSERSDIR)/rampart.conf
+	install -m 0644 README.md SECURITY.md ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 examples/* $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 policies/*.policy $(DESTDIR)$(DOCDIR)/policies/
+	install -m 0644 policies/examples/*.policy $(DESTDIR)$(DOCDIR)/policies/examples/
+	@for pair in $(ETC_FILES); do src=$${pair%%:*} dst=$(DESTDIR)$(SYSCONFDIR)/rampart/$${pair#*:}; \
+	  if [ -e "$$dst" ]; then echo "  KEEP    $$dst (exists)"; \
+	  else echo "  ETC     $$dst"; install -m 0644 "$$src" "$$dst" || exit 1; fi; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,rampart rampart-fw) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5))) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8))) \
+	  $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(DESTDIR)$(SYSUSERSDIR)/rampart.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/rampart/ kept (your configuration)"
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 .SECONDARY:

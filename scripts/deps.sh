@@ -27,6 +27,7 @@ APT_PACKAGES=(
   mariadb-server mariadb-client php-fpm php-mysql
   keepalived haproxy wrk prometheus chromium
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf
+  systemd debhelper
 )
 
 say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }

@@ -40,6 +40,17 @@ struct tls_server *tls_server_new(const struct tls_config *cfg, char *err, size_
 void tls_server_ref(struct tls_server *srv);
 void tls_server_unref(struct tls_server *srv);
 
+/* What the admin pages show of certificate i of srv (0 = the default, in
+ * [tls] order): its configured name and its leaf certificate's validity.
+ * 0, or -1 when i is past the last. The values are fixed for srv's life
+ * (a reload builds a new server). tls_cert_info.c. */
+struct tls_cert_info {
+    char server_name[TLS_NAME_MAX];
+    int64_t not_before_s; /* Unix time (UTC) */
+    int64_t not_after_s;
+};
+int tls_server_cert_info(const struct tls_server *srv, unsigned i, struct tls_cert_info *out);
+
 /* ---- session-ticket keys from the parent ---------------------------------- */
 /*
  * The parent makes the ticket keys (so a reload's or a restarted relay's

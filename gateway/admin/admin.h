@@ -15,9 +15,10 @@
  * Calls between its files go one way, none back up (A -> B: A calls B):
  *   admin.c (socket I/O)  -> admin_http.c (parse, route, respond)
  *   admin_http.c          -> metrics_render.c, admin_page.c, admin_health.c
- *   admin_page.c          -> admin_health.c
+ *   admin_page.c          -> admin_health.c, admin_chart.c (SVG)
  *   all of the above      -> admin_collect.c (snapshot, parent status,
- *                            role names) -> metrics.c (counters, names)
+ *                            role names, the charts' ring)
+ *                         -> admin_history.c (the ring, pure), metrics.c
  * The renderers are pure functions of a struct metrics_snapshot, so tests
  * feed them hand-made ones.
  *
@@ -43,6 +44,11 @@ const char *admin_vrrp_role_name(enum admin_vrrp_role role);
 /* Inverse of the above (and of vrrp_node_state_name()); UNKNOWN if no match. */
 enum admin_vrrp_role admin_vrrp_role_from_name(const char *name);
 
+/* The parent's record of a role change (admin_history.c): appended to h,
+ * the oldest dropped once ADMIN_VRRP_HISTORY are kept. Pure. */
+void admin_vrrp_history_add(struct admin_vrrp_history *h, uint64_t t_s, enum admin_vrrp_role from,
+                            enum admin_vrrp_role to);
+
 /* Thread-safe; the relay calls them from its IPC handler. */
 void admin_set_vrrp_status(const struct admin_vrrp_status *st);
 void admin_set_firewall_status(const struct admin_firewall_status *st);
@@ -51,8 +57,18 @@ void admin_set_draining(bool draining);
 
 /* ---- snapshot of the live state (admin_collect.c) -------------------------- */
 
+/* The certificates of this relay's TLS server (NULL: none), read once
+ * after it is built: they are fixed for the relay's life. */
+struct tls_server;
+void admin_set_certificates(const struct tls_server *srv);
+
+/* One sample of the /status charts (admin_history.h) from the live
+ * counters at now_s: the relay's control loop calls it at start and every
+ * ADMIN_HISTORY_STEP_S. Thread-safe. */
+void admin_history_tick(uint64_t now_s);
+
 /* Reads every live counter (metrics, tls_stats, backends, what the parent
- * reported) into `out`. `backends` is the relay's struct backend_set, or
+ * reported, the history) into `out`. `backends` is the relay's struct backend_set, or
  * NULL. An admin_collect_fn (admin_collect.c). */
 void admin_collect(struct metrics_snapshot *out, void *backends);
 /* What the snapshot says about the process itself, read once by

@@ -2,9 +2,12 @@
  * admin_collect: everything the admin pages show, gathered in one place.
  * It keeps what the parent reports (VRRP, firewall, with the role names),
  * the drain flag and the process's start time and host name, and reads the
- * live counters of the relay into one snapshot. Counters are atomics read
+ * live counters of the relay into one snapshot, with the certificates'
+ * validity and the ring of the last 15 minutes (admin_history.h), which it
+ * samples when the relay's control loop says so. Counters are atomics read
  * one by one (relaxed): a page is a consistent enough picture; Prometheus
- * rates smooth the rest. Calls nothing else in gateway/admin/ but metrics.c.
+ * rates smooth the rest. Calls nothing else in gateway/admin/ but metrics.c
+ * and admin_history.c.
  */
 #include "gateway/admin/admin.h"
 #include "gateway/upstream/backend.h"
@@ -12,6 +15,7 @@
 #include "tls/tls.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -26,6 +30,12 @@ static atomic_bool draining;
 /* written once by admin_start(), before the listener serves a page */
 static uint64_t start_time_s;
 static char node_name[CONFIG_NAME_MAX];
+/* written once by the relay after its TLS server is built */
+static struct metrics_cert_snap certs[CONFIG_MAX_CERTIFICATES];
+static unsigned n_certs;
+/* the charts' ring: sampled on the control loop, copied by every page */
+static pthread_mutex_t history_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct admin_history history;
 
 static const char *const vrrp_role_names[ADMIN_VRRP_ROLE_COUNT] = {
     "unknown", "disabled", "init", "backup", "master", "fault",
@@ -65,6 +75,16 @@ void admin_set_vrrp_status(const struct admin_vrrp_status *st)
         parent_vrrp.n_adverts_dropped = ADMIN_VRRP_DROP_KINDS;
     for (unsigned i = 0; i < ADMIN_VRRP_DROP_KINDS; i++)
         parent_vrrp.adverts_dropped[i].label[ADMIN_LABEL_MAX - 1] = '\0';
+    parent_vrrp.interface[ADMIN_IFNAME_MAX - 1] = '\0';
+    struct admin_vrrp_history *h = &parent_vrrp.history;
+    if (h->n > ADMIN_VRRP_HISTORY)
+        h->n = ADMIN_VRRP_HISTORY;
+    for (unsigned i = 0; i < h->n; i++) {
+        if ((unsigned)h->items[i].from >= ADMIN_VRRP_ROLE_COUNT)
+            h->items[i].from = ADMIN_VRRP_UNKNOWN;
+        if ((unsigned)h->items[i].to >= ADMIN_VRRP_ROLE_COUNT)
+            h->items[i].to = ADMIN_VRRP_UNKNOWN;
+    }
     pthread_mutex_unlock(&parent_lock);
 }
 
@@ -100,6 +120,36 @@ void admin_collect_init(const struct config *cfg)
 }
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+void admin_set_certificates(const struct tls_server *srv)
+{
+    struct tls_cert_info info;
+    n_certs = 0;
+    while (n_certs < CONFIG_MAX_CERTIFICATES && tls_server_cert_info(srv, n_certs, &info) == 0) {
+        struct metrics_cert_snap *c = &certs[n_certs++];
+        snprintf(c->name, sizeof c->name, "%s", info.server_name);
+        c->not_before_s = info.not_before_s;
+        c->not_after_s = info.not_after_s;
+    }
+}
+
+void admin_history_tick(uint64_t now_s)
+{
+    struct admin_history_counters c = {0};
+    for (unsigned cls = 0; cls < METRICS_STATUS_CLASSES; cls++)
+        c.requests += LOAD(metrics.requests_by_class[cls]);
+    c.errors = LOAD(metrics.requests_by_class[5]);
+    for (unsigned i = 0; i < METRICS_LATENCY_BUCKETS; i++)
+        c.latency[i] = LOAD(metrics.latency_buckets[i]);
+    c.latency_count = LOAD(metrics.latency_count);
+    pthread_mutex_lock(&parent_lock);
+    for (unsigned i = 0; i < parent_firewall.n_drops; i++)
+        c.fw_drops += parent_firewall.drops[i].packets;
+    pthread_mutex_unlock(&parent_lock);
+    pthread_mutex_lock(&history_lock);
+    admin_history_record(&history, now_s, &c);
+    pthread_mutex_unlock(&history_lock);
+}
 
 static void collect_requests(struct metrics_snapshot *out)
 {
@@ -147,8 +197,16 @@ static void collect_tls(struct metrics_snapshot *out)
     }
 }
 
-static void collect_backend(struct metrics_backend_snap *out, const struct backend *b)
+static void collect_backend(struct metrics_backend_snap *out, struct backend_set *set,
+                            const struct backend *b)
 {
+    struct backend_status st;
+    backend_get_status(set, b, &st);
+    out->changed_s = st.changed_s;
+    snprintf(out->changed_why, sizeof out->changed_why, "%s", st.changed_why);
+    out->check_s = st.result_s;
+    out->check_ok = st.result_ok;
+    snprintf(out->check, sizeof out->check, "%s", st.result);
     snprintf(out->name, sizeof out->name, "%s", b->cfg->name);
     format_sockaddr((const struct sockaddr *)&b->cfg->addr, out->address, sizeof out->address);
     out->up = LOAD(b->up);
@@ -164,8 +222,9 @@ static void collect_backend(struct metrics_backend_snap *out, const struct backe
 
 void admin_collect(struct metrics_snapshot *out, void *arg)
 {
-    const struct backend_set *set = arg;
+    struct backend_set *set = arg;
     memset(out, 0, sizeof *out);
+    out->now_s = (uint64_t)time(NULL);
     out->version = RAMPART_VERSION;
     snprintf(out->node, sizeof out->node, "%s", node_name);
     out->start_time_s = start_time_s;
@@ -174,9 +233,14 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     collect_h2(&out->h2);
     collect_tls(out);
     for (unsigned i = 0; set && i < set->count && i < CONFIG_MAX_BACKENDS; i++)
-        collect_backend(&out->backends[out->n_backends++], &set->items[i]);
+        collect_backend(&out->backends[out->n_backends++], set, &set->items[i]);
+    memcpy(out->certs, certs, sizeof certs);
+    out->n_certs = n_certs;
     pthread_mutex_lock(&parent_lock);
     out->vrrp = parent_vrrp;
     out->firewall = parent_firewall;
     pthread_mutex_unlock(&parent_lock);
+    pthread_mutex_lock(&history_lock);
+    out->history = history;
+    pthread_mutex_unlock(&history_lock);
 }

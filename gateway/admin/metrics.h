@@ -9,6 +9,7 @@
 #ifndef RAMPART_GATEWAY_ADMIN_METRICS_H
 #define RAMPART_GATEWAY_ADMIN_METRICS_H
 
+#include "gateway/admin/admin_history.h"
 #include "gateway/admin/status.h"
 #include "gateway/config/config.h"
 #include "gateway/http/h2_session.h"
@@ -83,8 +84,9 @@ const char *metrics_reject_name(enum metrics_reject why);
  * it into text, so tests feed them hand-made snapshots.
  */
 
-#define METRICS_STATUS_CLASSES    6 /* [0] none, [1] 1xx ... [5] 5xx */
-#define METRICS_TLS_FAILURE_KINDS 8 /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
+#define METRICS_STATUS_CLASSES    6  /* [0] none, [1] 1xx ... [5] 5xx */
+#define METRICS_TEXT_MAX          64 /* a backend's last check result, as shown */
+#define METRICS_TLS_FAILURE_KINDS 8  /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
 
 struct metrics_backend_snap {
     char name[CONFIG_NAME_MAX];
@@ -97,6 +99,18 @@ struct metrics_backend_snap {
     uint64_t timeouts;
     uint64_t checks_ok;
     uint64_t checks_failed;
+    uint64_t changed_s; /* last up/down change, Unix time; 0: none since the relay started */
+    char changed_why[METRICS_TEXT_MAX];
+    uint64_t check_s; /* last check result, Unix time; 0: none yet */
+    bool check_ok;
+    char check[METRICS_TEXT_MAX]; /* "status 200", "timeout after 1000 ms" */
+};
+
+/* A certificate of [tls] and its leaf's validity (tls_server_cert_info). */
+struct metrics_cert_snap {
+    char name[TLS_NAME_MAX];
+    int64_t not_before_s;
+    int64_t not_after_s;
 };
 
 struct metrics_h2_snap {
@@ -110,6 +124,7 @@ struct metrics_snapshot {
     const char *version;        /* RAMPART_VERSION */
     char node[CONFIG_NAME_MAX]; /* host name, shown on /status */
     uint64_t start_time_s;      /* Unix time the relay started */
+    uint64_t now_s;             /* Unix time the snapshot was taken */
     bool draining;
     /* connections and requests (struct metrics) */
     uint64_t connections_total;
@@ -132,9 +147,14 @@ struct metrics_snapshot {
     /* backends (struct backend in gateway/upstream/backend.h) */
     struct metrics_backend_snap backends[CONFIG_MAX_BACKENDS];
     unsigned n_backends;
+    /* certificates (tls/ of this relay) */
+    struct metrics_cert_snap certs[CONFIG_MAX_CERTIFICATES];
+    unsigned n_certs;
     /* from the parent */
     struct admin_vrrp_status vrrp;
     struct admin_firewall_status firewall;
+    /* the last 15 minutes, for the /status charts */
+    struct admin_history history;
 };
 
 /* "2xx" for 2, "none" for 0. */

@@ -127,6 +127,11 @@ static void render_tls(const struct metrics_snapshot *s, struct strbuf *out)
     for (unsigned i = 0; i < s->n_tls_failures && i < METRICS_TLS_FAILURE_KINDS; i++)
         sample1(out, "rampart_tls_handshake_failures_total", "reason", s->tls_failures[i].label,
                 s->tls_failures[i].value);
+    family(out, "rampart_tls_certificate_expiry_timestamp_seconds", "gauge",
+           "Unix time the leaf certificate of a [tls] certificate expires (notAfter), by server name.");
+    for (unsigned i = 0; i < s->n_certs && i < CONFIG_MAX_CERTIFICATES; i++)
+        sample1(out, "rampart_tls_certificate_expiry_timestamp_seconds", "name", s->certs[i].name,
+                s->certs[i].not_after_s > 0 ? (uint64_t)s->certs[i].not_after_s : 0);
 }
 
 /* One family with one sample per backend; `field` picks the value. */
@@ -160,6 +165,12 @@ static uint64_t b_timeouts(const struct metrics_backend_snap *b)
     return b->timeouts;
 }
 
+/* The state has held since the last change, or at least since the relay started. */
+static uint64_t b_since(const struct metrics_backend_snap *b)
+{
+    return b->changed_s;
+}
+
 static void render_backends(const struct metrics_snapshot *s, struct strbuf *out)
 {
     family(out, "rampart_backends_up", "gauge", "Backends currently up.");
@@ -173,6 +184,11 @@ static void render_backends(const struct metrics_snapshot *s, struct strbuf *out
                    "Failed connects to the backend.", b_connfail);
     backend_family(s, out, "rampart_backend_timeouts_total", "counter", "Backend responses that timed out.",
                    b_timeouts);
+    family(out, "rampart_backend_last_change_timestamp_seconds", "gauge",
+           "Unix time the backend last went up or down (the relay's start if it has not since).");
+    for (unsigned i = 0; i < s->n_backends; i++)
+        sample1(out, "rampart_backend_last_change_timestamp_seconds", "backend", s->backends[i].name,
+                b_since(&s->backends[i]) ? b_since(&s->backends[i]) : s->start_time_s);
     const char *name = "rampart_backend_responses_total";
     family(out, name, "counter", "Backend responses, by backend and status class.");
     for (unsigned i = 0; i < s->n_backends; i++) {
@@ -204,10 +220,23 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
     family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current).");
     for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
         sample1(out, "rampart_vrrp_state", "state", admin_vrrp_role_name(r), v->role == r);
+    /* which instance this node runs: split brain is two masters of one VRID */
+    family(out, "rampart_vrrp_instance_info", "gauge",
+           "The VRRP instance of this node (always 1; none when off).");
+    if (v->role != ADMIN_VRRP_DISABLED && v->role != ADMIN_VRRP_UNKNOWN) {
+        strbuf_printf(out, "rampart_vrrp_instance_info{vrid=\"%u\",interface=\"", v->vrid);
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->interface);
+        strbuf_puts(out, "\"} 1\n");
+    }
     family(out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).");
     sample0(out, "rampart_vrrp_priority", v->priority);
     family(out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.");
     sample0(out, "rampart_vrrp_transitions_total", v->transitions);
+    family(out, "rampart_vrrp_last_transition_timestamp_seconds", "gauge",
+           "Unix time of the last VRRP state change seen by the parent.");
+    if (v->history.n > 0 && v->history.n <= ADMIN_VRRP_HISTORY)
+        sample0(out, "rampart_vrrp_last_transition_timestamp_seconds",
+                v->history.items[v->history.n - 1].t_s);
     family(out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.");
     sample0(out, "rampart_vrrp_adverts_sent_total", v->adverts_sent);
     family(out, "rampart_vrrp_adverts_received_total", "counter", "Valid VRRP advertisements received.");
@@ -223,6 +252,9 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
 static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out)
 {
     const struct admin_firewall_status *f = &s->firewall;
+    family(out, "rampart_firewall_managed", "gauge",
+           "1 if [firewall] policy names a policy for the daemon to apply.");
+    sample0(out, "rampart_firewall_managed", f->managed);
     family(out, "rampart_firewall_applied", "gauge",
            "1 if the firewall policy is applied, 0 if not (or not managed).");
     sample0(out, "rampart_firewall_applied", f->managed && f->applied);

@@ -34,6 +34,22 @@ struct admin_counter {
     uint64_t value;
 };
 
+/* The VRRP role history (a timeline on /status): the parent keeps the
+ * last ADMIN_VRRP_HISTORY changes, oldest first, across relay restarts and
+ * reloads, and sends them with every status. */
+#define ADMIN_VRRP_HISTORY 16
+#define ADMIN_IFNAME_MAX   16 /* IFNAMSIZ */
+
+struct admin_vrrp_change {
+    uint64_t t_s; /* Unix time the parent saw it */
+    enum admin_vrrp_role from, to;
+};
+
+struct admin_vrrp_history {
+    struct admin_vrrp_change items[ADMIN_VRRP_HISTORY]; /* oldest first */
+    unsigned n;
+};
+
 struct admin_vrrp_status {
     enum admin_vrrp_role role;
     unsigned vrid;
@@ -44,6 +60,8 @@ struct admin_vrrp_status {
     /* invalid adverts by reason (vrrp_drop_name(): "ttl", "checksum" ...) */
     struct admin_counter adverts_dropped[ADMIN_VRRP_DROP_KINDS];
     unsigned n_adverts_dropped;
+    char interface[ADMIN_IFNAME_MAX]; /* the instance's interface, for /metrics */
+    struct admin_vrrp_history history;
 };
 
 #define ADMIN_FW_MAX_COUNTERS 16 /* named nft drop counters shown */

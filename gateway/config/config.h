@@ -54,6 +54,7 @@ struct config_gateway {
     unsigned workers;                 /* resolved: "auto" becomes the core count */
     char user[CONFIG_NAME_MAX];       /* the relay process drops to this user */
     char access_log[CONFIG_PATH_MAX]; /* "stderr", "off" or a file path */
+    char pid_file[CONFIG_PATH_MAX];   /* "": none; else flocked while running */
     enum log_format log_format;
     uint64_t drain_timeout_ms; /* SIGTERM grace period for in-flight requests */
 };

@@ -58,6 +58,24 @@ static int key_workers(struct config_loader *ld, void *base, char *value, char *
     return 0;
 }
 
+/* An absolute path, or empty for none: the daemon's working directory is
+ * nobody's business. */
+static int key_pid_file(struct config_loader *ld, void *base, char *value, char *why)
+{
+    (void)ld;
+    struct config_gateway *g = base;
+    if (value[0] && value[0] != '/') {
+        WHY("'%s' is not an absolute path", value);
+        return -1;
+    }
+    if (strlen(value) >= sizeof g->pid_file) {
+        WHY("longer than %zu characters", sizeof g->pid_file - 1);
+        return -1;
+    }
+    snprintf(g->pid_file, sizeof g->pid_file, "%s", value);
+    return 0;
+}
+
 static const char *const log_formats[] = {"plain", "json", NULL};
 
 #define G(f) offsetof(struct config_gateway, f)
@@ -67,6 +85,7 @@ static const struct config_key gateway_keys[] = {
     {.name = "workers", .type = KEY_CUSTOM, .custom = key_workers},
     {.name = "user", .type = KEY_STRING, .offset = G(user), .size = CONFIG_NAME_MAX},
     {.name = "access_log", .type = KEY_STRING, .offset = G(access_log), .size = CONFIG_PATH_MAX},
+    {.name = "pid_file", .type = KEY_CUSTOM, .custom = key_pid_file},
     {.name = "log_format",
      .type = KEY_ENUM,
      .offset = G(log_format),

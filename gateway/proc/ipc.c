@@ -181,8 +181,12 @@ int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why)
         return -1;
     if (n == 0)
         return 0;
-    *why = "message too large";
-    if ((size_t)n > IPC_MAX_MSG || ipc_decode(buf, (size_t)n, out, why) < 0) {
+    if ((size_t)n > IPC_MAX_MSG) {
+        *why = "message too large";
+        errno = EPROTO;
+        return -1;
+    }
+    if (ipc_decode(buf, (size_t)n, out, why) < 0) {
         errno = EPROTO;
         return -1;
     }

@@ -3,6 +3,7 @@
  */
 #include "gateway/proc/listener.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -36,12 +37,13 @@ static int set_int_opt(int fd, int level, int name, int value)
     return setsockopt(fd, level, name, &value, sizeof value);
 }
 
-/* Options that must be right for the listener to do its job. */
-static const char *listener_setup(int fd, int family)
+/* Options that must be right for the listener to do its job. The probe
+ * (reuseport false) sets the same ones but SO_REUSEPORT. */
+static const char *listener_setup(int fd, int family, bool reuseport)
 {
     if (set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0)
         return "SO_REUSEADDR";
-    if (set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0)
+    if (reuseport && set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0)
         return "SO_REUSEPORT";
     /* The VIP lives on only one node at a time: bind to it anyway. */
     if (set_int_opt(fd, SOL_IP, IP_FREEBIND, 1) < 0)
@@ -61,7 +63,7 @@ int listener_open(const struct listen_addr *addr, char *err, size_t err_len)
         snprintf(err, err_len, "%s: socket: %s", name, strerror(errno));
         return -1;
     }
-    const char *step = listener_setup(fd, family);
+    const char *step = listener_setup(fd, family, true);
     if (!step && bind(fd, (const struct sockaddr *)&addr->addr, addr->len) < 0)
         step = "bind";
     if (!step && listen(fd, LISTENER_BACKLOG) < 0)
@@ -77,9 +79,71 @@ int listener_open(const struct listen_addr *addr, char *err, size_t err_len)
     return fd;
 }
 
+int listener_probe(const struct listen_addr *addr, char *err, size_t err_len)
+{
+    char name[PARSE_ADDR_STR_MAX];
+    format_sockaddr((const struct sockaddr *)&addr->addr, name, sizeof name);
+    int fd = socket(addr->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, err_len, "%s: socket: %s", name, strerror(errno));
+        return -1;
+    }
+    const char *step = listener_setup(fd, addr->addr.ss_family, false);
+    if (!step && bind(fd, (const struct sockaddr *)&addr->addr, addr->len) < 0)
+        step = "bind";
+    int e = errno;
+    close(fd);
+    if (!step)
+        return 0;
+    if (e == EADDRINUSE)
+        snprintf(err, err_len,
+                 "%s: address already in use (another process listens there; "
+                 "a second rampart for the same listeners is refused)",
+                 name);
+    else
+        snprintf(err, err_len, "%s: %s: %s", name, step, strerror(e));
+    return -1;
+}
+
+static bool addr_is_any(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+    return ss->ss_family == AF_INET6 &&
+           IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static unsigned addr_port(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+    return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
 static bool same_addr(const struct listen_addr *a, const struct listen_addr *b)
 {
     return a->len == b->len && memcmp(&a->addr, &b->addr, a->len) == 0;
+}
+
+bool listener_overlaps(const struct listen_addr *a, const struct listen_addr *b)
+{
+    if (addr_port(&a->addr) != addr_port(&b->addr))
+        return false;
+    return addr_is_any(&a->addr) || addr_is_any(&b->addr) || same_addr(a, b);
+}
+
+int listener_probe_new(const struct config *cfg, const struct config *reuse, char *err, size_t err_len)
+{
+    for (unsigned slot = 0; slot < listener_slots(cfg); slot++) {
+        enum listener_kind kind;
+        const struct listen_addr *addr = listener_slot_addr(cfg, slot, &kind);
+        bool ours = false;
+        for (unsigned r = 0; reuse && r < listener_slots(reuse) && !ours; r++)
+            ours = listener_overlaps(addr, listener_slot_addr(reuse, r, &kind));
+        if (!ours && listener_probe(addr, err, err_len) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* A duplicate of the socket of `reuse` with the same kind, address and
@@ -105,6 +169,8 @@ int listener_open_all(const struct config *cfg, int *fds, const struct config *r
     unsigned workers = cfg->gateway.workers, n = listener_count(cfg);
     for (unsigned i = 0; i < n; i++)
         fds[i] = -1;
+    if (listener_probe_new(cfg, reuse, err, err_len) < 0)
+        return -1;
     for (unsigned slot = 0; slot < listener_slots(cfg); slot++) {
         enum listener_kind kind;
         const struct listen_addr *addr = listener_slot_addr(cfg, slot, &kind);

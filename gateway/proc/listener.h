@@ -15,6 +15,7 @@
 #include "gateway/config/config.h"
 #include "gateway/proxy/worker.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LISTENER_BACKLOG   4096 /* capped by net.core.somaxconn */
@@ -38,10 +39,26 @@ unsigned listener_worker_slots(const struct config *cfg, const int *fds, struct 
  * Returns the fd, or -1 with "ADDR: what failed: why" in err. */
 int listener_open(const struct listen_addr *addr, char *err, size_t err_len);
 
-/* Opens every socket of cfg into fds[listener_count(cfg)]. Where `reuse`
- * (the running config, may be NULL) has a socket with the same kind,
- * address and worker, that socket is duplicated instead (a reload keeps its
- * ports and their queues; the caller closes the old set afterwards).
+/* Whether someone already listens on addr (see instance.h): binds a probe
+ * socket without SO_REUSEPORT, with the options listener_open() uses, and
+ * closes it. 0 when the address is free, or -1 with "ADDR: why" in err
+ * ("address already in use" names the likely cause). */
+int listener_probe(const struct listen_addr *addr, char *err, size_t err_len);
+
+/* Two listen addresses the kernel would put on one port: same port, and
+ * the same address or either one a wildcard (0.0.0.0, [::]). Pure. */
+bool listener_overlaps(const struct listen_addr *a, const struct listen_addr *b);
+
+/* Probes every listener address of cfg that no listener of `reuse` (the
+ * running config, may be NULL) overlaps: those are this process's own.
+ * 0, or -1 with the first refusal in err. */
+int listener_probe_new(const struct config *cfg, const struct config *reuse, char *err, size_t err_len);
+
+/* Opens every socket of cfg into fds[listener_count(cfg)], after probing
+ * the addresses that are new (listener_probe_new()). Where `reuse` (the
+ * running config, may be NULL) has a socket with the same kind, address
+ * and worker, that socket is duplicated instead (a reload keeps its ports
+ * and their queues; the caller closes the old set afterwards).
  * Returns 0, or -1 with every new fd closed and err filled. */
 int listener_open_all(const struct config *cfg, int *fds, const struct config *reuse, const int *reuse_fds,
                       char *err, size_t err_len);

@@ -3,7 +3,9 @@
  */
 #include "gateway/proc/parent.h"
 #include "gateway/admin/admin.h"
+#include "gateway/proc/instance.h"
 #include "gateway/proc/listener.h"
+#include "gateway/proc/notify.h"
 #include "gateway/proc/parent_firewall.h"
 #include "common/log.h"
 #include "common/ratelimit.h"
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct parent {
@@ -46,7 +49,10 @@ struct parent {
     /* what the relay's admin pages show about the parent's side */
     char vrrp_role_sent[16];
     uint64_t vrrp_transitions, status_sent_ms;
+    char vrrp_role_seen[16];                /* tracked every tick, relay or not */
+    struct admin_vrrp_history vrrp_history; /* the /status timeline, kept across relays */
     struct parent_firewall firewall;
+    struct instance instance;        /* PID file, VRRP instance: one rampart per set of ports */
     struct sandbox_child relay_user; /* who relays run as (sandbox.h) */
     struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
@@ -176,6 +182,7 @@ static void reload_abandon(struct parent *p, const char *why)
     listener_close_all(p->next_fds, listener_count(p->next_cfg));
     config_free(p->next_cfg);
     p->next_cfg = NULL;
+    notify_send(NOTIFY_READY, "serving; the last reload failed, see the log");
 }
 
 /* The new relay is ready: it becomes current, the old one drains. */
@@ -194,6 +201,7 @@ static void reload_commit(struct parent *p)
     p->next_cfg = NULL;
     p->heartbeat_timeout_ms = heartbeat_timeout(p->cfg);
     log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
+    notify_send(NOTIFY_READY, "serving");
 }
 
 int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
@@ -219,6 +227,7 @@ static void parent_reload(struct parent *p)
         return;
     }
     log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
+    notify_send(NOTIFY_RELOADING, "reloading");
     static struct config_errors errors;
     struct config *next = config_load(p->cfg->path, &errors);
     if (!next) {
@@ -226,6 +235,7 @@ static void parent_reload(struct parent *p)
             log_event(LOG_LEVEL_ERROR, "config_error", "error", errors.msg[i], LOG_END);
         log_event(LOG_LEVEL_ERROR, "reload_failed", "reason", "invalid configuration", "config", p->cfg->path,
                   "effect", "nothing changed", LOG_END);
+        notify_send(NOTIFY_READY, "serving; the last reload failed, see the log");
         return;
     }
     p->next_cfg = next;
@@ -264,7 +274,9 @@ static void report_vrrp(struct parent *p)
         .vrid = p->cfg->vrrp.vrid,
         .priority = p->vrrp ? vrrp_node_priority(p->vrrp) : 0,
         .transitions = p->vrrp_transitions,
+        .history = p->vrrp_history,
     };
+    snprintf(st.interface, sizeof st.interface, "%s", p->cfg->vrrp.interface);
     const struct vrrp_net_stats *ns = vrrp_node_stats(p->vrrp);
     if (ns) {
         st.adverts_sent = ns->tx;
@@ -278,10 +290,23 @@ static void report_vrrp(struct parent *p)
     ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
 }
 
+/* Every watchdog tick, with or without a relay: a role change goes into
+ * the timeline with the time it was seen. */
+static void track_vrrp_role(struct parent *p)
+{
+    const char *role = vrrp_node_state_name(p->vrrp);
+    if (!p->vrrp || strcmp(role, p->vrrp_role_seen) == 0)
+        return;
+    admin_vrrp_history_add(&p->vrrp_history, (uint64_t)time(NULL),
+                           admin_vrrp_role_from_name(p->vrrp_role_seen), admin_vrrp_role_from_name(role));
+    snprintf(p->vrrp_role_seen, sizeof p->vrrp_role_seen, "%s", role);
+}
+
 /* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
  * relay that just became ready (force). */
 static void report_status(struct parent *p, bool force)
 {
+    track_vrrp_role(p);
     if (!p->current || p->current->state != RELAY_SERVING)
         return;
     const char *role = vrrp_node_state_name(p->vrrp);
@@ -324,6 +349,8 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
         reload_commit(p);
     if (rp != p->current)
         return;
+    if (!p->ever_ready)
+        notify_send(NOTIFY_READY, "serving");
     p->ever_ready = true;
     p->down_mask = rp->status.down_mask; /* in the (maybe new) cfg's order */
     if (p->relay_lost) {
@@ -538,6 +565,7 @@ static void parent_stop(struct parent *p, const char *why)
         return;
     p->stopping = true;
     log_event(LOG_LEVEL_INFO, "shutdown", "reason", why, LOG_END);
+    notify_send(NOTIFY_STOPPING, "draining");
     /* hand the VIP to the peer now (priority 0, VIPs removed): draining
      * relays take no new client, the peer can */
     vrrp_node_leave(p->vrrp);
@@ -601,11 +629,16 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
     if (parent_check_tls(p->cfg, err, err_len) < 0)
         return -1;
+    /* a second rampart for these ports, VRRP instance or PID file stops
+     * here, before its firewall policy or anything else takes effect */
+    if (instance_acquire(&p->instance, p->cfg, err, err_len) < 0)
+        return -1;
     /* the reviewed policy is in force before any port opens */
     if (parent_firewall_apply(&p->firewall, p->cfg, NULL, err, err_len) < 0)
         return -1;
     if (listener_open_all(p->cfg, p->fds, NULL, NULL, err, err_len) < 0)
         return -1;
+    instance_started(&p->instance);
     bool root = geteuid() == 0;
     if (!root)
         log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
@@ -633,7 +666,9 @@ int parent_run(struct config *cfg)
 {
     static struct parent parent;
     struct parent *p = &parent;
-    *p = (struct parent){.cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg)};
+    *p = (struct parent){
+        .cfg = cfg, .heartbeat_timeout_ms = heartbeat_timeout(cfg), .instance = INSTANCE_INIT};
+    notify_init();
     memset(p->fds, -1, sizeof p->fds);
     parent_firewall_init(&p->firewall);
     log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "parent");
@@ -656,6 +691,8 @@ out:
     parent_firewall_free(&p->firewall);
     vrrp_node_shutdown(p->vrrp);
     listener_close_all(p->fds, listener_count(p->cfg));
+    instance_release(&p->instance);
+    notify_close();
     if (p->sig_io.fd > 0)
         close(p->sig_io.fd);
     loop_free(p->loop);

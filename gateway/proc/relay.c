@@ -44,7 +44,7 @@ struct relay {
     struct abuse *abuse; /* NULL: autoblock off, or no parent to tell */
     int ipc_fd;
     struct loop_io ipc_io, sig_io;
-    struct loop_timer beat;
+    struct loop_timer beat, history;
     struct ratelimit ipc_log; /* ipc_unexpected lines */
     bool draining;
 };
@@ -105,6 +105,13 @@ static void on_beat(struct loop *loop, struct loop_timer *timer)
         relay_report_offenders(r);
     }
     loop_timer_set(loop, timer, RELAY_HEARTBEAT_MS);
+}
+
+/* Every ADMIN_HISTORY_STEP_S: one sample of the /status charts. */
+static void on_history(struct loop *loop, struct loop_timer *timer)
+{
+    admin_history_tick((uint64_t)time(NULL));
+    loop_timer_set(loop, timer, ADMIN_HISTORY_STEP_S * 1000);
 }
 
 /* Ticket keys from the parent (at start and at every rotation). */
@@ -226,6 +233,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
         return snprintf(err, err_len, "TLS initialisation failed"), -1;
     if (cfg->gateway.n_https > 0 && !(r->tls = tls_server_new(&cfg->tls.server, err, err_len)))
         return -1;
+    admin_set_certificates(r->tls);
     tzset(); /* read /etc/localtime now: seccomp forbids opening files later */
     relay_raise_fd_limit(cfg);
     if (backend_set_init(&r->backends, cfg, false) < 0)
@@ -283,6 +291,8 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
               drop_privileges ? cfg->gateway.user : "(unchanged)", LOG_END);
     r.beat = (struct loop_timer){.fn = on_beat, .arg = &r};
     loop_timer_set(r.loop, &r.beat, RELAY_HEARTBEAT_MS);
+    r.history = (struct loop_timer){.fn = on_history, .arg = &r};
+    on_history(r.loop, &r.history); /* the charts' starting point */
     loop_run(r.loop);
     health_free(r.health);
     admin_stop();

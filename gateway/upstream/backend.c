@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 int backend_set_init(struct backend_set *set, const struct config *cfg, bool start_down)
 {
@@ -69,6 +70,8 @@ static void apply_change(struct backend_set *set, struct backend *b, const char 
     unsigned n_up = up ? atomic_fetch_add(&set->n_up, 1) + 1 : atomic_fetch_sub(&set->n_up, 1) - 1;
     for (unsigned i = 0; i < set->count; i++)
         set->items[i].current_weight = 0;
+    b->status.changed_s = (uint64_t)time(NULL);
+    snprintf(b->status.changed_why, sizeof b->status.changed_why, "%s", why);
     char count[32];
     snprintf(count, sizeof count, "%u/%u", n_up, set->count);
     log_event(up ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, up ? "backend_up" : "backend_down", "backend",
@@ -78,6 +81,9 @@ static void apply_change(struct backend_set *set, struct backend *b, const char 
 bool backend_observe(struct backend_set *set, struct backend *b, bool ok, const char *why)
 {
     pthread_mutex_lock(&set->lock);
+    b->status.result_s = (uint64_t)time(NULL);
+    b->status.result_ok = ok;
+    snprintf(b->status.result, sizeof b->status.result, "%s", why);
     bool changed = backend_health_step(&b->health, ok, set->rise, set->fall);
     if (changed)
         apply_change(set, b, why);
@@ -169,6 +175,13 @@ void backend_set_start_down(struct backend_set *set, uint64_t down_mask)
             apply_change(set, b, "down before this relay started");
         }
     }
+    pthread_mutex_unlock(&set->lock);
+}
+
+void backend_get_status(struct backend_set *set, const struct backend *b, struct backend_status *out)
+{
+    pthread_mutex_lock(&set->lock);
+    *out = b->status;
     pthread_mutex_unlock(&set->lock);
 }
 

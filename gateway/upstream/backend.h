@@ -37,12 +37,24 @@ struct backend_health {
     unsigned fail_streak; /* consecutive failures while up */
 };
 
+#define BACKEND_RESULT_MAX 64 /* the last check result shown on /status */
+
+/* What /status shows of a backend besides its counters. */
+struct backend_status {
+    uint64_t changed_s; /* Unix time of the last up/down change; 0: none since the relay started */
+    char changed_why[BACKEND_RESULT_MAX];
+    uint64_t result_s; /* Unix time of the last check (or failed request); 0: none yet */
+    bool result_ok;
+    char result[BACKEND_RESULT_MAX]; /* "status 200", "connect: Connection refused", ... */
+};
+
 struct backend {
     const struct config_backend *cfg; /* name, address, weight */
     unsigned index;
     atomic_bool up;               /* mirror of health.up, read without the lock */
     struct backend_health health; /* under backend_set.lock */
     int current_weight;           /* picker state, under backend_set.lock */
+    struct backend_status status; /* under backend_set.lock */
     /* counters for the metrics page */
     atomic_ullong requests;
     atomic_ullong responses_by_class[6]; /* [1]=1xx .. [5]=5xx, [0]=none */
@@ -96,11 +108,15 @@ enum backend_outcome {
 void backend_report(struct backend_set *set, struct backend *b, enum backend_outcome outcome);
 
 /* Active check result (health.c). Logs a state change with `why` ("status
- * 503", "connect: Connection refused", "timeout"). Returns true when the
+ * 503", "connect: Connection refused", "timeout"), and keeps it with the
+ * time as the last result (backend_get_status). Returns true when the
  * backend changed state. */
 bool backend_observe(struct backend_set *set, struct backend *b, bool ok, const char *why);
 
 unsigned backend_count_up(const struct backend_set *set);
+
+/* A copy of b's status, taken under the set's lock (the admin pages). */
+void backend_get_status(struct backend_set *set, const struct backend *b, struct backend_status *out);
 
 /* Right after init, before any pick: backends known to be down (bit i =
  * backend i, from the relay this one replaces) start down, each logged,

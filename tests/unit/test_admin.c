@@ -14,6 +14,7 @@
 #include "gateway/admin/admin.h"
 #include "gateway/admin/admin_health.h"
 #include "gateway/admin/admin_http.h"
+#include "gateway/admin/admin_page.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,26 +34,101 @@ static void add_backend(const char *name, const char *address, bool up)
     b->up = up;
 }
 
-/* The lab's picture: two backends, this node Master. */
+/* "Now" of the hand-made snapshot: fixed, so pages render the same every run. */
+#define DEMO_NOW 1796127600ULL /* 2026-12-01 12:20:00Z */
+
+/* 15 minutes and a bit of traffic, one record every ADMIN_HISTORY_STEP_S:
+ * 20 requests/s climbing to 50, a burst of 5xx around -8 min, a quiet
+ * minute with no request at all around -4 min (a gap in the latency
+ * line), a firewall dropping 1 packet/s. More records than the ring holds,
+ * so it has wrapped. */
+static void demo_history(struct admin_history *h, uint64_t now)
+{
+    struct admin_history_counters c = {0};
+    admin_history_init(h);
+    unsigned steps = ADMIN_HISTORY_SAMPLES + 10;
+    for (unsigned k = 0; k <= steps; k++) {
+        uint64_t t = now - (uint64_t)(steps - k) * ADMIN_HISTORY_STEP_S;
+        unsigned age_min = (unsigned)((now - t) / 60);
+        uint64_t n = age_min == 4 ? 0 : (uint64_t)(20 + 30 * k / steps) * ADMIN_HISTORY_STEP_S;
+        c.requests += n;
+        c.errors += age_min == 8 ? 3 * ADMIN_HISTORY_STEP_S : 0;
+        c.latency[2] += n * 8 / 10;   /* <= 5 ms */
+        c.latency[5] += n * 19 / 100; /* <= 50 ms */
+        c.latency[8] += n / 100;      /* <= 500 ms */
+        c.latency_count += n;
+        c.fw_drops += ADMIN_HISTORY_STEP_S;
+        admin_history_record(h, t, &c);
+    }
+}
+
+static void demo_vrrp_history(struct admin_vrrp_history *h, uint64_t now)
+{
+    h->n = 0;
+    admin_vrrp_history_add(h, now - 1200, ADMIN_VRRP_UNKNOWN, ADMIN_VRRP_INIT);
+    admin_vrrp_history_add(h, now - 1199, ADMIN_VRRP_INIT, ADMIN_VRRP_BACKUP);
+    admin_vrrp_history_add(h, now - 720, ADMIN_VRRP_BACKUP, ADMIN_VRRP_MASTER);
+    admin_vrrp_history_add(h, now - 360, ADMIN_VRRP_MASTER, ADMIN_VRRP_BACKUP);
+    admin_vrrp_history_add(h, now - 120, ADMIN_VRRP_BACKUP, ADMIN_VRRP_MASTER);
+}
+
+static void add_cert(const char *name, int64_t days_left)
+{
+    struct metrics_cert_snap *c = &snap.certs[snap.n_certs++];
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->not_after_s = (int64_t)DEMO_NOW + days_left * 86400 + 3600;
+    c->not_before_s = c->not_after_s - 90 * 86400;
+}
+
+static void backend_checked(struct metrics_backend_snap *b, uint64_t changed_ago, const char *why)
+{
+    b->changed_s = DEMO_NOW - changed_ago;
+    snprintf(b->changed_why, sizeof b->changed_why, "%s", why);
+    b->check_s = DEMO_NOW - 1;
+    b->check_ok = true;
+    snprintf(b->check, sizeof b->check, "status 200");
+    b->checks_ok = 400;
+}
+
+/* The lab's picture: two backends, this node Master, certificates in
+ * every state, a firewall that drops. */
 static void demo_snapshot(void)
 {
     memset(&snap, 0, sizeof snap);
     snap.version = "0.1.0-test";
+    snap.now_s = DEMO_NOW;
+    snap.start_time_s = DEMO_NOW - 1260;
     snprintf(snap.node, sizeof snap.node, "gw-1");
     add_backend("web-01", "198.19.0.11:80", true);
     add_backend("web-02", "198.19.0.12:80", true);
     snap.backends[0].requests = 11;
     snap.backends[1].requests = 12;
+    backend_checked(&snap.backends[1], 360, "status 200");
+    snap.backends[1].checks_failed = 4;
     snap.vrrp.role = ADMIN_VRRP_MASTER;
+    snap.vrrp.vrid = 51;
+    snprintf(snap.vrrp.interface, sizeof snap.vrrp.interface, "eth0");
     snap.vrrp.priority = 150;
+    snap.vrrp.transitions = 4;
     snap.vrrp.n_adverts_dropped = 1;
     snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    demo_vrrp_history(&snap.vrrp.history, DEMO_NOW);
     snap.requests_by_class[2] = 23;
     snap.connections_total = 9;
     snap.tls_handshakes_tls13 = 9;
     snap.n_tls_failures = 1;
     snprintf(snap.tls_failures[0].label, ADMIN_LABEL_MAX, "version");
     snap.firewall.managed = snap.firewall.applied = true;
+    snap.firewall.applies = 2;
+    snap.firewall.n_drops = 1;
+    snprintf(snap.firewall.drops[0].name, ADMIN_FW_NAME_MAX, "drop_input");
+    snap.firewall.drops[0].packets = 1234;
+    snap.firewall.drops[0].bytes = 56789;
+    snap.firewall.blocked_addresses = 3;
+    add_cert("www.foobar.com", 60);
+    add_cert("api.foobar.com", 10);
+    add_cert("old.foobar.com", 2);
+    demo_history(&snap.history, DEMO_NOW);
 }
 
 static int setup(void **state)
@@ -246,6 +322,116 @@ static void test_status_page(void **state)
     assert_null(strstr(r, "<web&01>"));
     assert_null(strstr(r, "<script"));
     assert_null(strstr(r, "http://")); /* no external asset */
+}
+
+static unsigned occurrences(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* What an operator looks at: the charts, the VRRP timeline and its
+ * changes, backends with since-when and their last check, certificates
+ * flagged, the firewall; still no script and no style attribute. */
+static void test_status_page_pictures(void **state)
+{
+    (void)state;
+    char *r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n"));
+    const char *charts[] = {"chart-requests", "chart-errors", "chart-latency", "chart-drops"};
+    for (unsigned i = 0; i < 4; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "<svg id=\"%s\" viewBox=\"0 0 360 120\"", charts[i]);
+        assert_non_null(strstr(r, id));
+    }
+    assert_int_equal(occurrences(r, "<path class=\"s0\""), 4);
+    assert_int_equal(occurrences(r, "<path class=\"s1\""), 1); /* p99 */
+    assert_non_null(strstr(r, "Requests per second <span class=\"k0\">now 50, max 50</span>"));
+    assert_non_null(strstr(r, "5xx responses per second <span class=\"k0\">now 0, max 3</span>"));
+    assert_non_null(strstr(r, "<svg id=\"vrrp-timeline\""));
+    assert_int_equal(occurrences(r, "<rect class=\"role-"), 4);
+    assert_non_null(strstr(r, "<p>VRID 51 on eth0, 4 state changes since the daemon started</p>"));
+    assert_non_null(strstr(r,
+                           "<tr><td>2026-12-01 12:18:00Z</td><td>2 min</td><td class=\"backup\">backup</td>"
+                           "<td class=\"master\">master</td></tr>"));
+    assert_int_equal(occurrences(r, "</td></tr>") >= 5, 1);
+    assert_non_null(strstr(r, "<td>since the relay started</td><td>none yet</td><td>-</td>"));
+    assert_non_null(strstr(r, "<td>2026-12-01 12:14:00Z (6 min ago): status 200</td>"
+                              "<td class=\"ok\">status 200</td><td>1 s ago</td>"));
+    assert_non_null(strstr(r,
+                           "<td>www.foobar.com</td><td>2026-11-01 13:20:00Z</td><td>2027-01-30 13:20:00Z</td>"
+                           "<td class=\"ok\">60</td>"));
+    assert_non_null(strstr(r, "<td>api.foobar.com</td>"));
+    assert_non_null(strstr(r, "<td class=\"warn\">10</td>"));
+    assert_non_null(strstr(r, "<td class=\"crit\">2</td>"));
+    assert_non_null(strstr(r, "<tr><th>policy</th><td class=\"ok\">applied</td></tr>"));
+    assert_non_null(strstr(r, "<tr><th>dropped by drop_input</th><td>1234 packets, 56789 bytes</td></tr>"));
+    assert_non_null(strstr(r, "<tr><th>blocked addresses</th><td>3</td></tr>"));
+    assert_null(strstr(r, "<script"));
+    assert_null(strstr(r, " style="));
+    assert_null(strstr(r, "http://"));
+}
+
+/* No VRRP, no certificate, no sample yet: the page says so, nothing breaks. */
+static void test_status_page_quiet_node(void **state)
+{
+    (void)state;
+    snap.vrrp.role = ADMIN_VRRP_DISABLED;
+    snap.n_certs = 0;
+    admin_history_init(&snap.history);
+    snap.firewall.managed = false;
+    char *r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "<p id=\"vrrp-off\">VRRP is off on this node"));
+    assert_null(strstr(r, "vrrp-timeline"));
+    assert_int_equal(occurrences(r, "no sample yet"), 4);
+    assert_non_null(strstr(r, "<td class=\"disabled\">not managed</td>"));
+    snap.firewall.managed = true;
+    snap.firewall.applied = false;
+    r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "<td class=\"fail\">NOT applied</td>"));
+}
+
+/* Boundaries of the certificate flags: the alerting rules' 14 and 3 days. */
+static void test_cert_class(void **state)
+{
+    (void)state;
+    const int64_t day = 86400;
+    assert_string_equal(admin_cert_class(ADMIN_CERT_WARN_DAYS * day), "ok");
+    assert_string_equal(admin_cert_class(ADMIN_CERT_WARN_DAYS * day - 1), "warn");
+    assert_string_equal(admin_cert_class(ADMIN_CERT_CRIT_DAYS * day), "warn");
+    assert_string_equal(admin_cert_class(ADMIN_CERT_CRIT_DAYS * day - 1), "crit");
+    assert_string_equal(admin_cert_class(-5 * day), "crit");
+    snap.certs[0].not_after_s = (int64_t)DEMO_NOW - 3 * day;
+    char *r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "<td class=\"crit\">expired 3 d ago</td>"));
+}
+
+/* The new families on /metrics, where an alerting rule reads them. */
+static void test_metrics_for_alerts(void **state)
+{
+    (void)state;
+    char *r = respond("GET /metrics HTTP/1.1\r\n\r\n");
+    char want[160];
+    snprintf(want, sizeof want,
+             "\nrampart_tls_certificate_expiry_timestamp_seconds{name=\"api.foobar.com\"} %lld\n",
+             (long long)snap.certs[1].not_after_s);
+    assert_non_null(strstr(r, want));
+    assert_non_null(strstr(r, "\nrampart_vrrp_instance_info{vrid=\"51\",interface=\"eth0\"} 1\n"));
+    assert_non_null(strstr(r, "\nrampart_firewall_managed 1\n"));
+    snprintf(want, sizeof want, "\nrampart_vrrp_last_transition_timestamp_seconds %llu\n",
+             (unsigned long long)(DEMO_NOW - 120));
+    assert_non_null(strstr(r, want));
+    snprintf(want, sizeof want, "\nrampart_backend_last_change_timestamp_seconds{backend=\"web-02\"} %llu\n",
+             (unsigned long long)(DEMO_NOW - 360));
+    assert_non_null(strstr(r, want));
+    snprintf(want, sizeof want, "\nrampart_backend_last_change_timestamp_seconds{backend=\"web-01\"} %llu\n",
+             (unsigned long long)snap.start_time_s); /* no change since the relay started */
+    assert_non_null(strstr(r, want));
+    snap.vrrp.role = ADMIN_VRRP_DISABLED;
+    r = respond("GET /metrics HTTP/1.1\r\n\r\n");
+    assert_null(strstr(r, "\nrampart_vrrp_instance_info{"));
 }
 
 /* ---- one real exchange through the listener ------------------------------ */
@@ -476,6 +662,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_respond_routes, setup),
         cmocka_unit_test_setup(test_respond_head_has_no_body, setup),
         cmocka_unit_test_setup(test_status_page, setup),
+        cmocka_unit_test_setup(test_status_page_pictures, setup),
+        cmocka_unit_test_setup(test_status_page_quiet_node, setup),
+        cmocka_unit_test_setup(test_cert_class, setup),
+        cmocka_unit_test_setup(test_metrics_for_alerts, setup),
         cmocka_unit_test_setup(test_listener_exchange, setup),
         cmocka_unit_test_setup(test_listener_disabled, setup),
         cmocka_unit_test_setup(test_listener_unlisten, setup),

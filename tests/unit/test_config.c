@@ -91,6 +91,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.gateway.n_http, 1);
     assert_true(c.gateway.workers >= 1);
     assert_string_equal(c.gateway.user, "rampart");
+    assert_string_equal(c.gateway.pid_file, ""); /* none unless asked */
     assert_int_equal(c.tls.server.min_version, TLS_MIN_1_2);
     assert_true(c.tls.server.tickets);
     assert_false(c.tls.server.tickets_tls12); /* TLS 1.2 resumption skips ECDHE */
@@ -171,7 +172,7 @@ static void test_values_are_parsed(void **state)
     write_config(VALID_HEAD
                  "port = 8080\nweight = 3\n"
                  "[gateway]\nlisten_https = 198.18.0.10:443, [::1]:8443\nlisten_http =\nworkers = 4\n"
-                 "log_format = json\n"
+                 "log_format = json\npid_file = /run/rampart/rampart.pid\n"
                  "[vrrp]\nenabled = yes\ninterface = eth1\nvirtual_ip = 198.18.0.10/24, 198.18.0.11\n"
                  "advert_interval = 100ms\nunicast_peer = 198.18.0.3\n"
                  "[limits]\n  max_body_size = 0\n  idle_timeout = 5m\n"
@@ -190,6 +191,7 @@ static void test_values_are_parsed(void **state)
     assert_int_equal(c->gateway.n_http, 0);
     assert_int_equal(c->gateway.workers, 4);
     assert_int_equal(c->gateway.log_format, LOG_FORMAT_JSON);
+    assert_string_equal(c->gateway.pid_file, "/run/rampart/rampart.pid");
     assert_true(c->vrrp.enabled);
     assert_int_equal(c->vrrp.n_vips, 2);
     assert_int_equal(c->vrrp.vips[1].len, 32);
@@ -299,6 +301,8 @@ static const struct bad_case bad_cases[] = {
      ": [gateway] user 'no-such-user-here' does not exist on this system"},
     {VALID_HEAD "[gateway]\ndrain_timeout = 1h\n",
      ":6: [gateway] drain_timeout: 1h is longer than the maximum 600000ms"},
+    {VALID_HEAD "[gateway]\npid_file = run/rampart.pid\n",
+     ":6: [gateway] pid_file: 'run/rampart.pid' is not an absolute path"},
     {VALID_HEAD "[tls]\nmin_version = 1.1\n", ":6: [tls] min_version: '1.1' is not one of 1.2, 1.3"},
     {VALID_HEAD "[tls]\ncertificate = www.foobar.com @DIR@/site.crt\n",
      ":6: [tls] certificate: expected 'SERVER_NAME CERT_FILE KEY_FILE'"},
