@@ -83,6 +83,7 @@ struct h2_conn {
     struct h2_xstream *dirty; /* streams with work for the backend side */
     unsigned n_streams;
     enum h2_deadline deadline;
+    uint64_t deadline_at; /* loop ms the first-stream or idle deadline falls due */
     bool in_pump;
     bool closing;   /* the session is over: flush, then close */
     bool lingering; /* our side is shut: the client's bytes are dropped until it closes */
@@ -125,8 +126,12 @@ static void unmark(struct h2_xstream *xs)
 
 /* ---- the connection's deadline ------------------------------------------------------------- */
 
+static void h2_idle_release(struct h2_conn *h);
+
 /* Armed only when what it guards changes, so a busy connection does not
- * push its own deadline away. */
+ * push its own deadline away. The timer first fires CONN_IDLE_SHRINK_MS
+ * into an idle spell to give buffers back (as an HTTP/1.1 connection's
+ * keep-alive does), then at the deadline. */
 static void h2_deadline(struct h2_conn *h)
 {
     const struct config_http2 *cfg = &h->c->cfg->http2;
@@ -138,9 +143,11 @@ static void h2_deadline(struct h2_conn *h)
     if (want == h->deadline)
         return;
     h->deadline = want;
-    conn_timer(h->c, want == H2_DL_FIRST_STREAM ? cfg->first_stream_timeout_ms
-                     : want == H2_DL_IDLE       ? cfg->idle_timeout_ms
-                                                : 0);
+    uint64_t ms = want == H2_DL_FIRST_STREAM ? cfg->first_stream_timeout_ms
+                  : want == H2_DL_IDLE       ? cfg->idle_timeout_ms
+                                             : 0;
+    h->deadline_at = loop_now_ms(h->c->w->loop) + ms;
+    conn_timer(h->c, ms > CONN_IDLE_SHRINK_MS ? CONN_IDLE_SHRINK_MS : ms);
 }
 
 void h2_conn_on_timer(struct conn *c)
@@ -149,6 +156,12 @@ void h2_conn_on_timer(struct conn *c)
     if (h->deadline == H2_DL_LINGER) {
         c->client_eof = true; /* our side is shut: no close_notify now */
         conn_close(c);
+        return;
+    }
+    uint64_t now = loop_now_ms(c->w->loop);
+    if (now < h->deadline_at) { /* the shrink point of an idle spell */
+        h2_idle_release(h);
+        conn_timer(c, h->deadline_at - now);
         return;
     }
     metrics_h2_event(H2_EV_LIMIT,
@@ -255,10 +268,16 @@ static void xs_reject(struct exchange *x, unsigned status)
     xs_reply(x, status);
 }
 
+/* A backend event: the stream is marked and the connection pumped once
+ * after this round of events (a 0 ms timer runs after the I/O of the
+ * loop iteration), so responses that came together leave in one TLS
+ * write instead of one record each. */
 static void xs_pump(struct exchange *x)
 {
+    struct conn *c = x->c;
     mark(x->xs);
-    h2_conn_pump(x->c);
+    if (!loop_timer_pending(&c->kick))
+        loop_timer_set(c->w->loop, &c->kick, 0);
 }
 
 static const struct exchange_ops h2_exchange_ops = {
@@ -679,7 +698,8 @@ static bool h2_out_flush(struct h2_conn *h)
     return did;
 }
 
-/* Nothing in flight: the write buffer and the TLS record buffers go. */
+/* Idle: the write buffer, nghttp2's frame buffer pages and the TLS
+ * record buffers go. */
 static void h2_idle_release(struct h2_conn *h)
 {
     if (h->n_streams || h->out_end > h->out_start || h->hold)
@@ -687,6 +707,7 @@ static void h2_idle_release(struct h2_conn *h)
     free(h->out);
     h->out = NULL;
     h->out_start = h->out_end = 0;
+    h2_session_idle(h->s);
     if (h->c->tls && tls_conn_pending(h->c->tls) == 0)
         tls_conn_idle(h->c->tls);
 }
@@ -785,7 +806,6 @@ void h2_conn_pump(struct conn *c)
     }
     h->in_pump = false;
     h2_deadline(h);
-    h2_idle_release(h);
     h2_watch(h);
 }
 
