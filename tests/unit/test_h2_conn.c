@@ -34,7 +34,8 @@
 
 #define HOST        CONN_HARNESS_TLS_NAME
 #define MAX_STREAMS 16
-#define BODY_MAX    (256 * 1024)
+#define BODY_MAX    (4 << 20) /* more than every buffer on the way can hold */
+#define BACKEND_RCVBUF 4096   /* a backend that reads nothing takes little into its socket */
 #define QUIET       64 /* iterations after which "nothing more came" is a finding */
 
 /* ---- the client: nghttp2 over s_client ----------------------------------------------------- */
@@ -543,6 +544,8 @@ static void test_drain_two_step_goaway(void **state)
 static void test_upload_back_pressure(void **state)
 {
     struct conn_harness *h = harness(state);
+    int rcvbuf = BACKEND_RCVBUF; /* inherited by the accepted backend socket */
+    assert_int_equal(setsockopt(h->backend_listen[0], SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
     struct tclient t;
     client_start(h, &t, NULL, 0);
     t.upload_left = BODY_MAX;
@@ -554,9 +557,9 @@ static void test_upload_back_pressure(void **state)
         client_io(h, &t);
     assert_true(t.uploaded < BODY_MAX); /* stopped by the window, not by the end */
     size_t got = 0, head_end = 0;
-    static char buf[BODY_MAX + 4096];
+    static char buf[BODY_MAX + BODY_MAX / 64];
     bool last = false; /* the last chunk came */
-    for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && !last; i++) {
+    for (unsigned i = 0; i < 50 * CONN_HARNESS_WAIT_STEPS && !last; i++) {
         client_io(h, &t);
         ssize_t n = read(b, buf + got, sizeof buf - got - 1);
         if (n > 0)
