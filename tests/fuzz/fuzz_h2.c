@@ -132,7 +132,10 @@ static const struct h2_settings fuzz_settings = {
     .max_header_list_size = 1024,
     .max_fields = 16,
     .stream_window = FUZZ_BUF - H2_CHUNK_SLACK,
-    .limits = {.max_continuations = 4, .max_header_block = 4096, .max_idle_frames = 64, .max_resets_per_s = 16},
+    .limits = {.max_continuations = 4,
+               .max_header_block = 4096,
+               .max_idle_frames = 64,
+               .max_resets_per_s = 16},
 };
 
 /* Drains the session's output; every few pieces the owner's buffers empty. */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "gateway/proxy/abuse.h"
 #include "gateway/proxy/conn.h"
 #include "tests/unit/helpers/conn_harness.h"
 
@@ -32,11 +33,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define HOST        CONN_HARNESS_TLS_NAME
-#define MAX_STREAMS 16
-#define BODY_MAX    (4 << 20) /* more than every buffer on the way can hold */
-#define BACKEND_RCVBUF 4096   /* a backend that reads nothing takes little into its socket */
-#define QUIET       64 /* iterations after which "nothing more came" is a finding */
+#define HOST           CONN_HARNESS_TLS_NAME
+#define MAX_STREAMS    16
+#define BODY_MAX       (4 << 20) /* more than every buffer on the way can hold */
+#define BACKEND_RCVBUF 4096      /* a backend that reads nothing takes little into its socket */
+#define QUIET          64        /* iterations after which "nothing more came" is a finding */
 
 /* ---- the client: nghttp2 over s_client ----------------------------------------------------- */
 
@@ -190,7 +191,8 @@ static void client_send(struct tclient *t)
 }
 
 /* A client connected through the worker; settings: our SETTINGS. */
-static void client_start(struct conn_harness *h, struct tclient *t, const nghttp2_settings_entry *iv, size_t n)
+static void client_start(struct conn_harness *h, struct tclient *t, const nghttp2_settings_entry *iv,
+                         size_t n)
 {
     memset(t, 0, sizeof *t);
     unsigned short port;
@@ -238,8 +240,8 @@ static void client_io(struct conn_harness *h, struct tclient *t)
 }
 
 /* Runs until done(t) or CONN_HARNESS_WAIT_STEPS; the result of done. */
-static bool client_until(struct conn_harness *h, struct tclient *t, bool (*done)(const struct tclient *t, int arg),
-                         int arg)
+static bool client_until(struct conn_harness *h, struct tclient *t,
+                         bool (*done)(const struct tclient *t, int arg), int arg)
 {
     for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && !done(t, arg) && !t->eof; i++) {
         client_io(h, t);
@@ -319,8 +321,9 @@ static void send_str(struct conn_harness *h, int fd, const char *s)
 #define FORWARDED(path)                                                                                      \
     "GET " path " HTTP/1.1\r\nhost: " HOST "\r\nx-request-id: h2-test\r\n"                                   \
     "X-Forwarded-For: " CONN_HARNESS_PEER_IP "\r\nX-Forwarded-Proto: https\r\n"                              \
-    "Forwarded: for=" CONN_HARNESS_PEER_IP ";proto=https;host=\"" HOST "\"\r\nX-Real-IP: " CONN_HARNESS_PEER_IP \
-    "\r\nX-Forwarded-Host: " HOST "\r\nX-Forwarded-Port: 443\r\n\r\n"
+    "Forwarded: for=" CONN_HARNESS_PEER_IP ";proto=https;host=\"" HOST                                       \
+    "\"\r\nX-Real-IP: " CONN_HARNESS_PEER_IP "\r\nX-Forwarded-Host: " HOST                                   \
+    "\r\nX-Forwarded-Port: 443\r\n\r\n"
 
 /* ---- set-up --------------------------------------------------------------------------------- */
 
@@ -592,13 +595,55 @@ static void test_upload_back_pressure(void **state)
     harness_done(h, &t);
 }
 
+/* A malformed request is reset (PROTOCOL_ERROR), reaches no backend, and
+ * counts as a refusal for the abuse detector, like an HTTP/1.1 client's
+ * 400; the connection serves on. */
+static void test_malformed_request_counts_for_abuse(void **state)
+{
+    struct conn_harness *h = harness(state);
+    static struct abuse ab;
+    abuse_init(&ab, 1, 60000); /* the first refusal makes an offender */
+    h->w.abuse = &ab;
+    struct tclient t;
+    client_start(h, &t, NULL, 0);
+    nghttp2_nv bad[] = {
+        {(uint8_t *)":method", (uint8_t *)"GET", 7, 3, 0},
+        {(uint8_t *)":scheme", (uint8_t *)"https", 7, 5, 0},
+        {(uint8_t *)":authority", (uint8_t *)HOST, 10, strlen(HOST), 0},
+        {(uint8_t *)":path", (uint8_t *)"/", 5, 1, 0},
+        {(uint8_t *)"transfer-encoding", (uint8_t *)"chunked", 17, 7, NGHTTP2_NV_FLAG_NO_INDEX},
+    };
+    int32_t id = nghttp2_submit_request(t.ng, NULL, bad, 5, NULL, NULL);
+    client_send(&t);
+    assert_true(client_until(h, &t, answered, id));
+    assert_int_equal(t.st[id / 2].rst, NGHTTP2_PROTOCOL_ERROR + 1);
+    assert_false(conn_harness_backend_pending(h, 0));
+    struct ip_addr offenders[4];
+    assert_int_equal(abuse_take(&ab, offenders, 4), 1);
+    char text[PARSE_ADDR_STR_MAX];
+    assert_string_equal(format_ip(&offenders[0], text, sizeof text), CONN_HARNESS_PEER_IP);
+    id = get(&t, "/after", NULL);
+    int b = conn_harness_backend_accept(h, 0);
+    backend_expect_head(h, b, FORWARDED("/after"));
+    send_str(h, b, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    assert_true(client_until(h, &t, answered, id));
+    assert_int_equal(t.st[id / 2].status, 200);
+    h->w.abuse = NULL;
+    harness_done(h, &t);
+    abuse_destroy(&ab);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_get_and_pooled_backend),  cmocka_unit_test(test_first_stream_timeout),
-        cmocka_unit_test(test_idle_timeout),            cmocka_unit_test(test_stream_response_timeout),
-        cmocka_unit_test(test_shut_window_send_timeout), cmocka_unit_test(test_drain_two_step_goaway),
+        cmocka_unit_test(test_get_and_pooled_backend),
+        cmocka_unit_test(test_first_stream_timeout),
+        cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_stream_response_timeout),
+        cmocka_unit_test(test_shut_window_send_timeout),
+        cmocka_unit_test(test_drain_two_step_goaway),
         cmocka_unit_test(test_upload_back_pressure),
+        cmocka_unit_test(test_malformed_request_counts_for_abuse),
     };
     return cmocka_run_group_tests(tests, tls_setup, tls_teardown);
 }
