@@ -3,30 +3,15 @@
  * See h2_session.h.
  */
 #include "gateway/http/h2_session.h"
+#include "gateway/http/h2_pages.h"
 
 #include <nghttp2/nghttp2.h>
-#include <malloc.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-/* A block this large (nghttp2's frame buffer) is mapped as whole pages of
- * its own, so that h2_session_idle can give them back. */
-#define H2_MEM_PAGED_MIN 16384
-#define H2_MEM_PAGED_MAX                                                                                     \
-    8 /* such blocks at once (the frame buffer, and a                                                        \
-         chunk per 16 KiB of a long header block) */
-
-struct h2_paged {
-    void *p;
-    size_t len;
-};
 
 struct h2_session {
     nghttp2_session *ng;
-    struct h2_paged paged[H2_MEM_PAGED_MAX]; /* nghttp2's large blocks */
+    struct h2_pages pages; /* nghttp2's memory (its frame buffer on pages of its own) */
     const struct h2_session_ops *ops;
     void *owner;
     struct h2_settings set;
@@ -301,94 +286,10 @@ static ssize_t read_body(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
     return (ssize_t)n;
 }
 
-/* ---- memory ------------------------------------------------------------------------------- */
-/*
- * nghttp2 keeps a frame buffer of about 16 KiB for a session's whole life,
- * though it only holds the frame being written. Large blocks get pages of
- * their own here, and an idle session (nothing to send, nothing half
- * sent) gives those pages back (MADV_DONTNEED: the next write finds them
- * zeroed, which nghttp2 never reads before writing), as tls_conn_idle
- * does for mbedTLS's record buffers. Everything else goes to malloc.
- */
-
-static size_t page_round(size_t n)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    return (n + page - 1) / page * page;
-}
-
-static struct h2_paged *paged_find(struct h2_session *s, const void *p)
-{
-    for (unsigned i = 0; p && i < H2_MEM_PAGED_MAX; i++)
-        if (s->paged[i].p == p)
-            return &s->paged[i];
-    return NULL;
-}
-
-static void *paged_alloc(struct h2_session *s, size_t n)
-{
-    struct h2_paged *slot = paged_find(s, NULL);
-    for (unsigned i = 0; !slot && i < H2_MEM_PAGED_MAX; i++)
-        if (!s->paged[i].p)
-            slot = &s->paged[i];
-    if (!slot)
-        return malloc(n); /* more large blocks than expected: plain memory */
-    size_t len = page_round(n);
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    *slot = (struct h2_paged){p, len};
-    return p;
-}
-
-static void mem_free(void *p, void *arg)
-{
-    struct h2_paged *b = paged_find(arg, p);
-    if (!b) {
-        free(p);
-        return;
-    }
-    munmap(b->p, b->len);
-    *b = (struct h2_paged){0};
-}
-
-static void *mem_malloc(size_t n, void *arg)
-{
-    return n >= H2_MEM_PAGED_MIN ? paged_alloc(arg, n) : malloc(n);
-}
-
-static void *mem_calloc(size_t count, size_t size, void *arg)
-{
-    if (size && count > SIZE_MAX / size)
-        return NULL;
-    if (count * size >= H2_MEM_PAGED_MIN)
-        return paged_alloc(arg, count * size); /* fresh pages are zero */
-    return calloc(count, size);
-}
-
-static void *mem_realloc(void *p, size_t n, void *arg)
-{
-    struct h2_paged *b = paged_find(arg, p);
-    if (!b && n < H2_MEM_PAGED_MIN)
-        return realloc(p, n);
-    if (b && n <= b->len)
-        return p;
-    void *q = mem_malloc(n, arg);
-    if (q && p) {
-        size_t old = b ? b->len : malloc_usable_size(p);
-        memcpy(q, p, old < n ? old : n);
-        mem_free(p, arg);
-    }
-    return q;
-}
-
 void h2_session_idle(struct h2_session *s)
 {
-    if (s->pend_len || s->failed || nghttp2_session_want_write(s->ng))
-        return;
-    for (unsigned i = 0; i < H2_MEM_PAGED_MAX; i++)
-        if (s->paged[i].p)
-            madvise(s->paged[i].p, s->paged[i].len, MADV_DONTNEED);
+    if (!s->pend_len && !s->failed && !nghttp2_session_want_write(s->ng))
+        h2_pages_release(&s->pages); /* nghttp2 holds no frame now */
 }
 
 /* ---- set-up ------------------------------------------------------------------------------ */
@@ -452,11 +353,8 @@ struct h2_session *h2_session_new(const struct h2_settings *set, const struct h2
     s->set = *set;
     s->now_ms = now_ms;
     h2_scan_init(&s->scan, &set->limits, now_ms);
-    nghttp2_mem mem = {.mem_user_data = s,
-                       .malloc = mem_malloc,
-                       .free = mem_free,
-                       .calloc = mem_calloc,
-                       .realloc = mem_realloc};
+    nghttp2_mem mem;
+    h2_pages_mem(&s->pages, &mem);
     if (nghttp2_session_server_new3(&s->ng, cb, s, o, &mem) != 0) {
         s->ng = NULL;
         goto fail;
@@ -486,9 +384,7 @@ void h2_session_free(struct h2_session *s)
     }
     stall_drop(s);
     nghttp2_session_del(s->ng);
-    for (unsigned i = 0; i < H2_MEM_PAGED_MAX; i++) /* (nghttp2 freed them all) */
-        if (s->paged[i].p)
-            munmap(s->paged[i].p, s->paged[i].len);
+    h2_pages_free(&s->pages);
     free(s);
 }
 

@@ -6,7 +6,8 @@
  *   conn_http.c  HTTP/1.1 on the client side: request heads, local answers
  *                (errors, redirects), the end of an exchange, keep-alive
  *   h2_conn.c    HTTP/2 on the client side: an h2_session on the TLS
- *                connection, one exchange per stream, GOAWAY
+ *                connection, its bytes, pump, deadlines and GOAWAY
+ *   h2_stream.c  one HTTP/2 stream as one exchange (h2_internal.h)
  *   proxy.c      the backend side of one exchange: pick, connect, one
  *                retry, response relay, pool, tunnel
  *   proxy_queue.c  requests waiting for a backend slot (max_connections)
