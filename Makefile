@@ -31,15 +31,15 @@ CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
            $(shell pkg-config --cflags libnftnl libmnl inih libnghttp2 2>/dev/null) $(EXTRA_CFLAGS)
-# TLS 1.3 X25519 key shares through Everest's HACL* instead of mbedTLS's
-# generic ladder (~5x faster key generation; see tls/tls_x25519.c).
-X25519_WRAP := -Wl,--wrap=psa_generate_key,--wrap=psa_export_public_key,--wrap=psa_destroy_key \
-               -Wl,-u,__wrap_psa_generate_key
-LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(X25519_WRAP) $(EXTRA_LDFLAGS)
-LDLIBS  := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a \
-           $(MBEDTLS)/lib/libmbedcrypto.a $(MBEDTLS)/lib/libeverest.a \
-           $(MBEDTLS)/lib/libp256m.a $(LLHTTP)/lib/libllhttp.a \
-           $(shell pkg-config --libs libnftnl libmnl inih libnghttp2 2>/dev/null) -lcap -lseccomp -lpthread
+LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(EXTRA_LDFLAGS)
+# mbedTLS calls back into tls/'s PSA drivers (tls/tls_drv.h, in
+# librampart.a), which call intel-ipsec-mb, nettle (+ GMP) and libsodium:
+# librampart.a and mbedTLS are one link group. $(call LINK_LIBS,librampart.a)
+MBEDTLS_LIBS := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a $(MBEDTLS)/lib/libmbedcrypto.a
+CRYPTO_LIBS  := -lIPSec_MB -lhogweed -lnettle -lgmp -lsodium
+LINK_LIBS = -Wl,--start-group $(1) $(MBEDTLS_LIBS) -Wl,--end-group $(CRYPTO_LIBS) $(LLHTTP)/lib/libllhttp.a \
+            $(shell pkg-config --libs libnftnl libmnl inih libnghttp2 2>/dev/null) -lcap -lseccomp -lpthread
+LDLIBS  = $(call LINK_LIBS,$(BUILD)/librampart.a)
 
 MAINS    := gateway/main.c firewall/cli.c
 LIB_SRC  := $(filter-out $(MAINS),$(sort $(wildcard common/*.c gateway/*.c gateway/*/*.c tls/*.c firewall/*.c)))
@@ -50,14 +50,14 @@ HELPER_SRC := $(sort $(wildcard tests/unit/helpers/*.c))
 HELPER_OBJ := $(HELPER_SRC:%.c=$(BUILD)/obj/%.o)
 PROGRAMS := $(BUILD)/rampart $(BUILD)/rampart-fw
 
-.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench install uninstall
+.PHONY: all deps test unit integration asan fuzz format lint clean demo demo-down bench bench-bin install uninstall
 .DEFAULT_GOAL := all
 
 all: $(DEPS_STAMP) $(PROGRAMS)
 
 # deps.sh is idempotent and fast when everything is present; the stamp keeps
 # `make` from even starting it when nothing changed.
-deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h
+deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h tls/mbedtls-drivers.patch tls/tls_drv.h
 	@scripts/deps.sh
 	@touch $(DEPS_STAMP)
 
@@ -85,6 +85,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HELPER_OBJ) $(BUILD)/librampart.
 
 unit: all $(UNIT_BIN)
 
+# Benchmark programs (bench/README.md): linked like the daemon.
+BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server
+bench-bin: $(BENCH_BIN)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/librampart.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The README's test command. Installs what is missing, builds, then runs the
 # unit tests and the integration tests and prints "N passed, N failed".
 test:
@@ -109,8 +117,8 @@ fuzz: $(DEPS_STAMP)
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ    build-fuzz/fuzz/$$n"; \
 	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -Wno-missing-field-initializers $(X25519_WRAP) \
-	    -o build-fuzz/fuzz/$$n $$f build-fuzz/librampart.a $(LDLIBS) || exit 1; done
+	    -Wno-missing-field-initializers \
+	    -o build-fuzz/fuzz/$$n $$f $(call LINK_LIBS,build-fuzz/librampart.a) || exit 1; done
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tls/mbedtls_config.h$$')

@@ -44,10 +44,10 @@ kinds() {
     /^ +[0-9.]+%/ {
       p = $1 + 0; sym = $NF
       if ($2 == "[k]") k = "kernel (syscalls, TCP)"
-      else if (sym ~ /^Hacl_/) k = "X25519 (HACL*)"
-      else if (sym ~ /ecp|mpi|ecdsa|bignum/) k = "P-256 ECDSA (ecp/bignum)"
+      else if (sym ~ /^Hacl_|curve25519|scalarmult|sandy2x|fe25519|fe51_|ge25519/) k = "X25519 (libsodium)"
+      else if (sym ~ /ecp|mpi|ecdsa|bignum|nettle_ecc|_nettle_sec|gmpn|mpn_/) k = "P-256 ECDSA/ECDH (nettle, GMP)"
       else if (sym ~ /sha512|sha256|sha1|md_|hkdf|hmac/) k = "SHA-2 / HKDF"
-      else if (sym ~ /aes|gcm|cipher|chacha|poly/) k = "AES-GCM"
+      else if (sym ~ /aes|gcm|ghash|cipher|chacha|poly/) k = "AEAD (intel-ipsec-mb)"
       else if (sym ~ /malloc|free|calloc|memmove|memset|memcpy|_int_/) k = "libc malloc/memcpy"
       else k = "other"
       t[k] += p

@@ -2,8 +2,6 @@
 # bench/tls_handshakes.sh: what the TLS layer alone can do on this machine.
 #
 #   bench/tls_handshakes.sh [SECONDS_PER_RUN] [IDLE_CONNECTIONS]
-#   EXTRA_LDFLAGS (e.g. the X25519 --wrap options of tls/tls_x25519.c) are
-#   added to the server's link, as the Makefile does.
 #
 # Builds bench/tls_server (tls/ + one epoll loop, one thread) with an ECDSA
 # P-256 certificate on 127.0.0.1 and measures, counting what the *server*
@@ -11,7 +9,7 @@
 #   - full TLS 1.3 and TLS 1.2 handshakes/s  (openssl s_time -new)
 #   - resumed TLS 1.3 and TLS 1.2 handshakes/s (openssl s_time -reuse: tickets)
 #   - RSS per idle TLS connection, with and without tls_conn_idle()
-#   - mbedTLS's own crypto figures (mbedtls-benchmark): the ceiling
+#   - the crypto primitives through PSA (bench/crypto_speed.c): the ceiling
 # "per CPU-s" divides by the server's CPU seconds, which stays meaningful
 # on a machine shared with other work. Runs are short and bounded.
 set -eu
@@ -26,18 +24,9 @@ OUT=bench/out/tls
 PORT=$((20000 + RANDOM % 20000))
 mkdir -p "$OUT"
 
-[ -f "$BUILD/librampart.a" ] || make -s BUILD="$BUILD" DEPS="$DEPS"
-# Link the server the way the daemon was linked: with the X25519 wrap
-# (tls/tls_x25519.c) if build/rampart has it, unless EXTRA_LDFLAGS is set.
-TLS_WRAP="-Wl,--wrap=psa_generate_key,--wrap=psa_export_public_key,--wrap=psa_destroy_key,-u,__wrap_psa_generate_key"
-if [ -z "${EXTRA_LDFLAGS+x}" ] && nm "$BUILD/rampart" 2>/dev/null | grep -q __wrap_psa_generate_key; then
-  EXTRA_LDFLAGS=$TLS_WRAP
-fi
-M=$DEPS/mbedtls
-cc -std=c11 -O2 -D_GNU_SOURCE -I. -isystem "$M/include" -o "$OUT/tls_server" bench/tls_server.c \
-  "$BUILD/librampart.a" "$M/lib/libmbedtls.a" "$M/lib/libmbedx509.a" "$M/lib/libmbedcrypto.a" \
-  "$M/lib/libeverest.a" "$M/lib/libp256m.a" $(pkg-config --libs inih libnftnl libmnl) -lpthread \
-  ${EXTRA_LDFLAGS:-}
+# bench/tls_server, linked as the daemon is (make bench-bin)
+make -s BUILD="$BUILD" DEPS="$DEPS" bench-bin
+cp "$BUILD/bench/tls_server" "$OUT/tls_server"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench \
   -keyout "$OUT/key.pem" -out "$OUT/cert.pem" 2>/dev/null
@@ -110,7 +99,6 @@ idle_rss() {
   stop_server
 }
 
-echo "== server link options: ${EXTRA_LDFLAGS:-(none)}"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== handshakes (server: 1 thread; $CLIENTS openssl s_time clients, ${DUR}s each; ECDSA P-256, X25519)"
 start_server
@@ -126,7 +114,5 @@ echo "== memory per idle connection"
 idle_rss "with tls_conn_idle()"
 idle_rss "without (--no-idle)" --no-idle
 
-echo "== mbedTLS crypto on this machine (mbedtls-benchmark, one core)"
-timeout 120 "$M/bin/mbedtls-benchmark" aes_gcm chachapoly ecdh ecdsa 2>&1 \
-  | grep -E "AES-GCM-128|AES-GCM-256|ChaCha20-Poly1305|ECDSA-secp256r1|ECDHE-(x25519|secp256r1)" \
-  | sed 's/^ */  /'
+echo "== crypto through PSA on this machine (bench/crypto_speed.c, one core)"
+timeout 120 "$BUILD/bench/crypto_speed" 0.5 | sed 's/^/  /'

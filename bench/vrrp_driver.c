@@ -1,24 +1,32 @@
 /*
- * vrrp_driver: runs one VRRP node (gateway/ha/vrrp_node.c) on an event loop,
- * configured from the command line, for the integration tests and the
- * failover bench while the daemon's parent process is elsewhere. It uses the
- * same calls as the parent: vrrp_node_start / _relay_lost / _leave / _shutdown.
+ * vrrp_driver: runs the VRRP instances of a config (gateway/ha/vrrp_set.c)
+ * on an event loop, for the integration tests and the failover bench while
+ * the daemon's parent process is elsewhere. It uses the same calls as the
+ * parent: vrrp_set_start / _relay_lost / _backends_up / _leave / _free.
  *
- *   vrrp_driver -c RAMPART_INI [-s STATS_FILE]     its [vrrp] section
+ *   vrrp_driver -c RAMPART_INI [-s STATS_FILE]     its [vrrp] and [vrrp NAME] sections
  *   vrrp_driver -i IF -v VRID -p PRIO -a ADVERT_CS -V VIP/LEN [-V ...]
  *               [-n] [-d PREEMPT_DELAY_MS] [-u PEER]... [-g GARP_COUNT]
- *               [-G GARP_INTERVAL_MS] [-r GARP_REFRESH_MS] [-s STATS_FILE]
+ *               [-G GARP_INTERVAL_MS] [-R GARP_REPEAT_DELAY_MS] [-r GARP_REFRESH_MS]
+ *               [-B] [-s STATS_FILE]                one instance ([vrrp]); IPv6 if its VIPs are
+ *
+ * -B: no gratuitous ARPs / NAs on a winner's behalf (garp_on_behalf = no).
  *
  * Signals: TERM/INT stop (priority 0 sent), USR1 relay lost, USR2 relay
  * back, HUP writes the counters to STATS_FILE, SIGRTMIN / SIGRTMIN+1 report
- * 0 / 2 backends up.
+ * 0 / 2 backends up, SIGRTMIN+2 dies as a parent killed under its guard:
+ * the instances are described, abandoned without a word, and taken down
+ * from the descriptions alone (vrrp_node_desc_stand_down), then exit.
+ *
+ * STATS_FILE: "KEY VALUE" lines; with named instances each key starts with
+ * "NAME." ([vrrp]'s have no prefix).
  *
  * Build: cc -std=c11 -D_GNU_SOURCE -I. bench/vrrp_driver.c build/librampart.a -lmnl -linih
  */
 #include "gateway/config/config.h"
 #include "gateway/event/loop.h"
 #include "gateway/ha/vrrp_net.h"
-#include "gateway/ha/vrrp_node.h"
+#include "gateway/ha/vrrp_set.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -28,10 +36,27 @@
 #include <unistd.h>
 
 struct driver {
-    struct vrrp_node *node;
+    struct vrrp_set *set;
     const char *stats_path;
     struct loop_io sig_io;
 };
+
+static void write_node(FILE *fp, const struct vrrp_node *n)
+{
+    const char *p = vrrp_node_name(n);
+    const char *dot = p[0] ? "." : "";
+    const struct vrrp_net_stats *s = vrrp_node_stats(n);
+    uint64_t ours, behalf;
+    vrrp_node_announced(n, &ours, &behalf);
+    fprintf(fp, "%s%sstate %s\n%s%spriority %u\n", p, dot, vrrp_node_state_name(n), p, dot,
+            vrrp_node_priority(n));
+    fprintf(fp, "%s%srx %llu\n%s%srx_ok %llu\n%s%stx %llu\n", p, dot, (unsigned long long)s->rx, p, dot,
+            (unsigned long long)s->rx_ok, p, dot, (unsigned long long)s->tx);
+    fprintf(fp, "%s%sannounced %llu\n%s%sannounced_behalf %llu\n", p, dot, (unsigned long long)ours, p, dot,
+            (unsigned long long)behalf);
+    for (int i = 0; i < VRRP_DROP_COUNT; i++)
+        fprintf(fp, "%s%sdrop_%s %llu\n", p, dot, vrrp_drop_name(i), (unsigned long long)s->drops[i]);
+}
 
 static void write_stats(const struct driver *d)
 {
@@ -42,16 +67,25 @@ static void write_stats(const struct driver *d)
     FILE *fp = fopen(tmp, "w");
     if (!fp)
         return;
-    const struct vrrp_net_stats *s = vrrp_node_stats(d->node);
-    fprintf(fp, "state %s\npriority %u\n", vrrp_node_state_name(d->node), vrrp_node_priority(d->node));
-    if (s) {
-        fprintf(fp, "rx %llu\nrx_ok %llu\ntx %llu\n", (unsigned long long)s->rx, (unsigned long long)s->rx_ok,
-                (unsigned long long)s->tx);
-        for (int i = 0; i < VRRP_DROP_COUNT; i++)
-            fprintf(fp, "drop_%s %llu\n", vrrp_drop_name(i), (unsigned long long)s->drops[i]);
-    }
+    for (unsigned i = 0; i < vrrp_set_count(d->set); i++)
+        write_node(fp, vrrp_set_node(d->set, i));
     fclose(fp);
     rename(tmp, d->stats_path);
+}
+
+/* A parent killed with SIGKILL, under the guard the design plans: nothing
+ * of the instances runs any more, and another process takes them down from
+ * the descriptions alone. */
+static void crash_under_guard(struct driver *d)
+{
+    struct vrrp_node_desc desc[CONFIG_MAX_VRRP_INSTANCES];
+    unsigned n = vrrp_set_describe(d->set, desc, CONFIG_MAX_VRRP_INSTANCES);
+    for (unsigned i = 0; i < n; i++) {
+        char err[256];
+        if (vrrp_node_desc_stand_down(&desc[i], err, sizeof err) < 0)
+            fprintf(stderr, "vrrp_driver: stand down from the description: %s\n", err);
+    }
+    _exit(0); /* no vrrp_set_leave: the instances never say goodbye themselves */
 }
 
 static void on_signal(struct loop *loop, struct loop_io *io, unsigned events)
@@ -63,24 +97,26 @@ static void on_signal(struct loop *loop, struct loop_io *io, unsigned events)
         int sig = (int)si.ssi_signo;
         if (sig == SIGTERM || sig == SIGINT) { /* as the parent does: leave at once */
             write_stats(d);
-            vrrp_node_leave(d->node);
+            vrrp_set_leave(d->set);
             loop_stop(loop);
             return;
         }
+        if (sig == SIGRTMIN + 2)
+            crash_under_guard(d);
         if (sig == SIGUSR1)
-            vrrp_node_relay_lost(d->node);
+            vrrp_set_relay_lost(d->set);
         else if (sig == SIGUSR2)
-            vrrp_node_relay_back(d->node);
+            vrrp_set_relay_back(d->set);
         else if (sig == SIGRTMIN)
-            vrrp_node_backends_up(d->node, 0);
+            vrrp_set_backends_up(d->set, 0);
         else if (sig == SIGRTMIN + 1)
-            vrrp_node_backends_up(d->node, 2);
+            vrrp_set_backends_up(d->set, 2);
         write_stats(d);
     }
 }
 
-/* The [vrrp] section of a whole rampart.ini, read by the daemon's reader. */
-static int load_file(const char *path, struct config_vrrp *v)
+/* The VRRP instances of a whole rampart.ini, read by the daemon's reader. */
+static int load_file(const char *path, struct config *out)
 {
     struct config_errors errors;
     struct config *cfg = config_load(path, &errors);
@@ -88,7 +124,8 @@ static int load_file(const char *path, struct config_vrrp *v)
         config_errors_print(&errors, stderr);
         return -1;
     }
-    *v = cfg->vrrp;
+    memcpy(out->vrrp, cfg->vrrp, sizeof out->vrrp);
+    out->n_vrrp = cfg->n_vrrp;
     config_free(cfg);
     return 0;
 }
@@ -97,24 +134,27 @@ static int load_file(const char *path, struct config_vrrp *v)
 static int parse_vip(char *text, struct ip_prefix *p, char *why)
 {
     char *slash = strchr(text, '/');
-    long long len = 32;
+    long long len = -1;
     if (slash) {
         *slash = '\0';
-        if (parse_int_range(slash + 1, 0, 32, &len, why) < 0)
+        if (parse_int_range(slash + 1, 0, 128, &len, why) < 0)
             return -1;
     }
-    p->len = (unsigned)len;
-    return parse_ip(text, &p->addr, why);
+    if (parse_ip(text, &p->addr, why) < 0)
+        return -1;
+    p->len = len >= 0 ? (unsigned)len : p->addr.family == AF_INET6 ? 128 : 32;
+    return 0;
 }
 
-static int parse_args(int argc, char **argv, struct config_vrrp *v, const char **stats)
+static int parse_args(int argc, char **argv, struct config *cfg, const char **stats)
 {
     char why[PARSE_WHY_MAX];
+    struct config_vrrp *v = &cfg->vrrp[0];
     int opt;
-    while ((opt = getopt(argc, argv, "c:i:v:p:a:V:nd:u:g:G:r:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:i:v:p:a:V:nd:u:g:G:R:r:Bs:")) != -1) {
         switch (opt) {
         case 'c':
-            if (load_file(optarg, v) < 0)
+            if (load_file(optarg, cfg) < 0)
                 return -1;
             break;
         case 'i': snprintf(v->interface, sizeof v->interface, "%s", optarg); break;
@@ -125,7 +165,9 @@ static int parse_args(int argc, char **argv, struct config_vrrp *v, const char *
         case 'd': v->preempt_delay_ms = strtoull(optarg, NULL, 10); break;
         case 'g': v->garp_count = (unsigned)atoi(optarg); break;
         case 'G': v->garp_interval_ms = strtoull(optarg, NULL, 10); break;
+        case 'R': v->garp_repeat_delay_ms = strtoull(optarg, NULL, 10); break;
         case 'r': v->garp_refresh_ms = strtoull(optarg, NULL, 10); break;
+        case 'B': v->garp_on_behalf = false; break;
         case 's': *stats = optarg; break;
         case 'V':
             if (v->n_vips == CONFIG_MAX_VIPS || parse_vip(optarg, &v->vips[v->n_vips++], why) < 0)
@@ -146,14 +188,15 @@ int main(int argc, char **argv)
 {
     static struct config cfg;
     config_defaults(&cfg);
-    struct config_vrrp *v = &cfg.vrrp;
-    v->enabled = true; /* the rest: rampart.ini's defaults */
+    config_vrrp_defaults(&cfg.vrrp[0], ""); /* the command line's instance: rampart.ini's defaults */
+    cfg.vrrp[0].enabled = true;
+    cfg.n_vrrp = 1;
     struct driver d = {0};
-    if (parse_args(argc, argv, v, &d.stats_path) < 0)
+    if (parse_args(argc, argv, &cfg, &d.stats_path) < 0)
         return 2;
     sigset_t set;
     sigemptyset(&set);
-    int sigs[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGRTMIN, SIGRTMIN + 1};
+    int sigs[] = {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGRTMIN, SIGRTMIN + 1, SIGRTMIN + 2};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaddset(&set, sigs[i]);
     sigprocmask(SIG_BLOCK, &set, NULL);
@@ -163,15 +206,15 @@ int main(int argc, char **argv)
     if (!loop || d.sig_io.fd < 0 || loop_watch(loop, &d.sig_io, LOOP_READ) < 0)
         return 1;
     bool failed;
-    d.node = vrrp_node_start(loop, &cfg, &failed);
-    if (!d.node)
+    d.set = vrrp_set_start(loop, &cfg, &failed);
+    if (!d.set)
         return 1;
     /* the parent's first settled backend report (a relay's first checks):
      * until then a node is penalised as if no backend were up */
-    vrrp_node_backends_up(d.node, 2);
+    vrrp_set_backends_up(d.set, 2);
     write_stats(&d);
     int rc = loop_run(loop);
-    vrrp_node_shutdown(d.node);
+    vrrp_set_free(d.set);
     loop_unwatch(loop, &d.sig_io);
     close(d.sig_io.fd);
     loop_free(loop);

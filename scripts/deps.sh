@@ -2,7 +2,8 @@
 # Installs everything Rampart needs to build, test and run its lab, then
 # builds the two libraries Debian 12 does not carry (mbedTLS 3.6 LTS and
 # llhttp >= 9) from Debian 13 ("trixie") through a private apt setup under
-# .deps/apt. The system's /etc/apt is never changed.
+# .deps/apt. The system's /etc/apt is never changed. mbedTLS is patched with
+# tls/mbedtls-drivers.patch (the dispatch to Rampart's PSA drivers, tls/tls_drv.h).
 #
 # Idempotent: a stamp per step records what is done; a second run with
 # everything present reads a few files and exits (no network, < 2 s).
@@ -26,8 +27,9 @@ APT_PACKAGES=(
   libnghttp2-dev nghttp2-client python3-h2 python3-hyperframe
   mariadb-server mariadb-client php-fpm php-mysql
   keepalived haproxy wrk prometheus chromium
-  clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf
+  clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch
   systemd debhelper
+  libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors
 )
 
 say() { [ "$QUIET" = "--quiet" ] || printf 'deps: %s\n' "$*"; }
@@ -109,9 +111,12 @@ SRC
 }
 
 # --- 3. mbedTLS 3.6 LTS, static, with tls/mbedtls_config.h ---------------
+# The build depends on the config, the driver patch and the driver header
+# the patched wrappers include: the stamp is the hash of all three.
 STEP=mbedtls
 MBED_PREFIX=$DEPS/mbedtls
-MBED_STAMP=$MBED_PREFIX/.built-$(sha256sum "$ROOT/tls/mbedtls_config.h" | cut -c1-16)
+MBED_INPUTS=("$ROOT/tls/mbedtls_config.h" "$ROOT/tls/mbedtls-drivers.patch" "$ROOT/tls/tls_drv.h")
+MBED_STAMP=$MBED_PREFIX/.built-$(cat "${MBED_INPUTS[@]}" | sha256sum | cut -c1-16)
 if [ ! -f "$MBED_STAMP" ]; then
   private_apt_update
   src=$DEPS/src/mbedtls
@@ -125,23 +130,28 @@ if [ ! -f "$MBED_STAMP" ]; then
     [ -n "$tarball" ] || fail "Debian's mbedtls source is not from the $MBEDTLS_SERIES LTS series: $(ls "$src")"
   fi
   MBEDTLS_VERSION=$(basename "$tarball" | sed -E 's/^mbedtls_([0-9.]+)\.orig.*/\1/')
-  # The upstream tarball inside the source package, unpatched: Debian's
-  # patch deletes 3rdparty/ (Everest, the fast X25519) and we want it.
+  # The upstream tarball inside the source package, without Debian's
+  # patches (which delete 3rdparty/): tls/mbedtls-drivers.patch is made
+  # against upstream's files.
   say "mbedTLS: building $MBEDTLS_VERSION with tls/mbedtls_config.h (takes a minute)"
   rm -rf "$src/tree" "$src/build"
   mkdir -p "$src/tree"
   tar -xf "$tarball" -C "$src/tree" --strip-components=1
+  patch -s -p1 -d "$src/tree" <"$ROOT/tls/mbedtls-drivers.patch" \
+    || fail "tls/mbedtls-drivers.patch does not apply to mbedTLS $MBEDTLS_VERSION"
+  # -I$ROOT: the patched driver wrappers include tls/tls_drv.h. No programs:
+  # they would need Rampart's drivers to link (bench/crypto_speed.c is the
+  # benchmark, through PSA and the drivers).
   cmake -S "$src/tree" -B "$src/build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_INSTALL_PREFIX="$MBED_PREFIX" \
     -DMBEDTLS_CONFIG_FILE="$ROOT/tls/mbedtls_config.h" \
-    -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=ON -DUSE_SHARED_MBEDTLS_LIBRARY=OFF \
+    -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF -DUSE_SHARED_MBEDTLS_LIBRARY=OFF \
     -DUSE_STATIC_MBEDTLS_LIBRARY=ON -DMBEDTLS_FATAL_WARNINGS=OFF \
-    -DCMAKE_C_FLAGS="-O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=3" >"$src/cmake.log" 2>&1 \
+    -DCMAKE_C_FLAGS="-O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=3 -I$ROOT" >"$src/cmake.log" 2>&1 \
     || fail "cmake configure failed, see $src/cmake.log"
+  rm -rf "$MBED_PREFIX"/include "$MBED_PREFIX"/lib "$MBED_PREFIX"/bin
   cmake --build "$src/build" -j"$(nproc)" --target install >"$src/build.log" 2>&1 \
     || fail "mbedTLS build failed, see $src/build.log"
-  mkdir -p "$MBED_PREFIX/bin"
-  cp "$src/build/programs/test/benchmark" "$MBED_PREFIX/bin/mbedtls-benchmark"
   echo "$MBEDTLS_VERSION" >"$MBED_PREFIX/VERSION"
   rm -f "$MBED_PREFIX"/.built-*
   touch "$MBED_STAMP"

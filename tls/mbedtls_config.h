@@ -49,7 +49,6 @@
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED /* P-384: CA chains and clients that want it */
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED /* X25519: the default key share */
 #define MBEDTLS_ECDH_C           /* ECDHE key exchange */
-#define MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED /* bundled fast X25519: ~1/3 more TLS 1.3 handshakes */
 #define MBEDTLS_ECDSA_C          /* ECDSA certificates */
 #define MBEDTLS_ECDSA_DETERMINISTIC /* RFC 6979: no nonce-reuse risk from a bad RNG */
 #define MBEDTLS_HMAC_DRBG_C      /* needed by deterministic ECDSA */
@@ -57,7 +56,8 @@
 #define MBEDTLS_PKCS1_V15        /* RSA PKCS#1 v1.5 signatures (TLS 1.2) */
 #define MBEDTLS_PKCS1_V21        /* RSA-PSS: mandatory for RSA certificates in TLS 1.3 */
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* parse PSS-signed certificates */
-/* MBEDTLS_PSA_P256M_DRIVER_ENABLED stays off: measured 5-8x slower P-256 here. */
+/* MBEDTLS_PSA_P256M_DRIVER_ENABLED stays off: measured 5-8x slower P-256 here.
+ * MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED is off: X25519 runs in libsodium. */
 
 /* ---- certificates and keys ------------------------------------------------ */
 #define MBEDTLS_OID_C
@@ -71,8 +71,19 @@
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C /* parse our certificate chains */
 
-/* ---- PSA: TLS 1.3 runs on the PSA crypto API ---------------------------- */
+/* ---- PSA: all of TLS runs on the PSA crypto API -------------------------- */
 #define MBEDTLS_PSA_CRYPTO_C
+#define MBEDTLS_USE_PSA_CRYPTO   /* TLS 1.2 too: records, ECDHE, signatures, tickets through PSA (and our drivers) */
+#define MBEDTLS_PSA_KEY_STORE_DYNAMIC /* two record keys per connection: no fixed 32-key store */
+/* PSA buffers are this process's own memory, never shared with another
+ * party: PSA need not copy every record in and out (two 16 KiB copies per
+ * record otherwise). In-place AEAD (same buffer) works for every driver. */
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
+/* Rampart's PSA transparent drivers (tls/tls_drv.h, wired in by
+ * tls/mbedtls-drivers.patch): intel-ipsec-mb AEAD, nettle P-256, libsodium
+ * X25519. Without the CPU features they need, the built-in code runs. */
+#define RAMPART_PSA_DRIVERS
+#define PSA_CRYPTO_ACCELERATOR_DRIVER_PRESENT
 
 /* ---- TLS ------------------------------------------------------------------- */
 #define MBEDTLS_SSL_TLS_C

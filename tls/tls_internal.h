@@ -16,11 +16,16 @@
 #define TLS_CLIENT_MAX 64  /* "[ipv6]:port" text for log lines */
 #define TLS_ERROR_MAX  160 /* tls_conn_error() text */
 
-/* One certificate chain with its private key, and the name it answers to. */
+/* One certificate chain with its private key, and the name it answers to.
+ * An EC key lives in PSA (key_id) and key is an opaque handle on it: each
+ * signature is one psa_sign_hash() into the driver, where a parsed key
+ * would be imported into PSA again for every handshake. RSA keys stay
+ * parsed (key_id 0). */
 struct tls_cert {
     char server_name[TLS_NAME_MAX];
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
+    mbedtls_svc_key_id_t key_id;
 };
 
 struct tls_server {

@@ -77,6 +77,26 @@ static void tls_strerror(int ret, char *buf, size_t len)
     mbedtls_strerror(ret, buf, len);
 }
 
+/* An EC key goes into PSA, signing there (tls_drv_p256.c for P-256); the
+ * parsed copy is wiped (mbedtls_pk_free zeroizes). The policy is
+ * deterministic ECDSA (RFC 6979), what every signature uses; the second
+ * algorithm, randomized ECDSA, is only there because TLS 1.2 picks its
+ * certificate by asking whether the key may do PSA_ALG_ECDSA(hash). */
+static int tls_cert_key_to_psa(struct tls_cert *c)
+{
+    psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
+    if (mbedtls_pk_get_type(&c->key) != MBEDTLS_PK_ECKEY)
+        return 0;
+    if (mbedtls_pk_get_psa_attributes(&c->key, PSA_KEY_USAGE_SIGN_HASH, &attr) != 0)
+        return -1;
+    psa_set_key_enrollment_algorithm(&attr, PSA_ALG_ECDSA(PSA_ALG_ANY_HASH));
+    if (mbedtls_pk_import_into_psa(&c->key, &attr, &c->key_id) != 0)
+        return -1;
+    mbedtls_pk_free(&c->key);
+    mbedtls_pk_init(&c->key);
+    return mbedtls_pk_setup_opaque(&c->key, c->key_id) == 0 ? 0 : -1;
+}
+
 /* Loads one pair and proves the key belongs to the certificate. */
 static int tls_cert_load(struct tls_cert *c, const struct tls_cert_config *cfg, char *err, size_t err_len)
 {
@@ -101,6 +121,10 @@ static int tls_cert_load(struct tls_cert *c, const struct tls_cert_config *cfg, 
     if (mbedtls_pk_check_pair(&c->chain.pk, &c->key, tls_rng, tls_rng_ctx()) != 0) {
         tls_errf(err, err_len, "%s: private key does not match certificate %s", cfg->key_file,
                  cfg->cert_file);
+        return -1;
+    }
+    if (tls_cert_key_to_psa(c) != 0) {
+        tls_errf(err, err_len, "%s: cannot move the EC private key into PSA", cfg->key_file);
         return -1;
     }
     snprintf(c->server_name, sizeof c->server_name, "%s", cfg->server_name);
@@ -204,6 +228,7 @@ static void tls_server_free(struct tls_server *srv)
     for (unsigned i = 0; i < TLS_MAX_CERTIFICATES; i++) {
         mbedtls_x509_crt_free(&srv->certs[i].chain);
         mbedtls_pk_free(&srv->certs[i].key);
+        psa_destroy_key(srv->certs[i].key_id); /* 0 (none) is a no-op */
     }
     tls_tickets_unref(srv->tickets);
     mbedtls_ssl_config_free(&srv->conf);

@@ -49,8 +49,9 @@ enum admin_vrrp_role admin_vrrp_role_from_name(const char *name);
 void admin_vrrp_history_add(struct admin_vrrp_history *h, uint64_t t_s, enum admin_vrrp_role from,
                             enum admin_vrrp_role to);
 
-/* Thread-safe; the relay calls them from its IPC handler. */
-void admin_set_vrrp_status(const struct admin_vrrp_status *st);
+/* Thread-safe; the relay calls them from its IPC handler. VRRP: one status
+ * per instance, n of them (more than ADMIN_VRRP_MAX_INSTANCES are cut). */
+void admin_set_vrrp_status(const struct admin_vrrp_status *st, unsigned n);
 void admin_set_firewall_status(const struct admin_firewall_status *st);
 /* SIGTERM drain: /healthz answers 503 "draining" so balancers look away. */
 void admin_set_draining(bool draining);
@@ -73,8 +74,8 @@ void admin_history_tick(uint64_t now_s);
 void admin_collect(struct metrics_snapshot *out, void *backends);
 /* What the snapshot says about the process itself, read once by
  * admin_start(): the start time, the host name (seccomp forbids uname
- * later) and, when [vrrp] is off, the role "disabled" (else the parent
- * reports it). */
+ * later) and, when no VRRP instance is enabled, the role "disabled" (else
+ * the parent reports each instance). */
 void admin_collect_init(const struct config *cfg);
 
 /* ---- the listener (admin.c) ------------------------------------------------- */

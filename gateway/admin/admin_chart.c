@@ -185,7 +185,7 @@ static void timeline_rect(struct strbuf *out, uint64_t now_s, uint64_t from_s, u
                   name, x0, ADMIN_CHART_TOP, x1 - x0, name, a, b);
 }
 
-void admin_timeline_render(struct strbuf *out, const struct admin_vrrp_history *h,
+void admin_timeline_render(struct strbuf *out, const char *id, const struct admin_vrrp_history *h,
                            enum admin_vrrp_role current, uint64_t now_s)
 {
     uint64_t start = now_s > ADMIN_HISTORY_WINDOW_S ? now_s - ADMIN_HISTORY_WINDOW_S : 0;
@@ -195,8 +195,10 @@ void admin_timeline_render(struct strbuf *out, const struct admin_vrrp_history *
     enum admin_vrrp_role role = n ? h->items[0].from : current;
     while (k < n && h->items[k].t_s <= start)
         role = h->items[k++].to;
+    strbuf_puts(out, "<svg id=\"");
+    strbuf_escape(out, STRBUF_ESC_HTML, id);
     strbuf_printf(out,
-                  "<svg id=\"vrrp-timeline\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
+                  "\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
                   "aria-label=\"VRRP role, last 15 minutes\">",
                   ADMIN_CHART_W, ADMIN_TIMELINE_H, ADMIN_CHART_W, ADMIN_TIMELINE_H);
     uint64_t from = start;

@@ -54,8 +54,9 @@ void admin_chart_render(struct strbuf *out, const struct admin_chart *c, const s
 
 /* The VRRP timeline over the same window: one <rect> per stretch of a
  * role (class "role-master", ...), the role at the window's start taken
- * from the last change before it, `current` from the last change on. */
-void admin_timeline_render(struct strbuf *out, const struct admin_vrrp_history *h,
+ * from the last change before it, `current` from the last change on. `id`:
+ * the <svg>'s (one per VRRP instance on a page). */
+void admin_timeline_render(struct strbuf *out, const char *id, const struct admin_vrrp_history *h,
                            enum admin_vrrp_role current, uint64_t now_s);
 
 /* "2026-12-01 20:41:02Z" (UTC; no time zone file is read); "-" for 0. */

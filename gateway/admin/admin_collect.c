@@ -24,7 +24,8 @@
 _Static_assert(TLS_FAIL_COUNT <= METRICS_TLS_FAILURE_KINDS, "room for every TLS failure reason");
 
 static pthread_mutex_t parent_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct admin_vrrp_status parent_vrrp;
+static struct admin_vrrp_status parent_vrrp[ADMIN_VRRP_MAX_INSTANCES];
+static unsigned n_parent_vrrp = 1; /* one "unknown" until the parent reports */
 static struct admin_firewall_status parent_firewall;
 static atomic_bool draining;
 /* written once by admin_start(), before the listener serves a page */
@@ -65,25 +66,32 @@ static bool clean_bool(const bool *b)
 
 /* What arrives over IPC is bounded here once: counts clamped, strings
  * terminated, the role known, so the renderers can trust the snapshot. */
-void admin_set_vrrp_status(const struct admin_vrrp_status *st)
+void admin_set_vrrp_status(const struct admin_vrrp_status *st, unsigned n)
 {
     pthread_mutex_lock(&parent_lock);
-    parent_vrrp = *st;
-    if ((unsigned)parent_vrrp.role >= ADMIN_VRRP_ROLE_COUNT)
-        parent_vrrp.role = ADMIN_VRRP_UNKNOWN;
-    if (parent_vrrp.n_adverts_dropped > ADMIN_VRRP_DROP_KINDS)
-        parent_vrrp.n_adverts_dropped = ADMIN_VRRP_DROP_KINDS;
-    for (unsigned i = 0; i < ADMIN_VRRP_DROP_KINDS; i++)
-        parent_vrrp.adverts_dropped[i].label[ADMIN_LABEL_MAX - 1] = '\0';
-    parent_vrrp.interface[ADMIN_IFNAME_MAX - 1] = '\0';
-    struct admin_vrrp_history *h = &parent_vrrp.history;
-    if (h->n > ADMIN_VRRP_HISTORY)
-        h->n = ADMIN_VRRP_HISTORY;
-    for (unsigned i = 0; i < h->n; i++) {
-        if ((unsigned)h->items[i].from >= ADMIN_VRRP_ROLE_COUNT)
-            h->items[i].from = ADMIN_VRRP_UNKNOWN;
-        if ((unsigned)h->items[i].to >= ADMIN_VRRP_ROLE_COUNT)
-            h->items[i].to = ADMIN_VRRP_UNKNOWN;
+    unsigned keep = n > ADMIN_VRRP_MAX_INSTANCES ? ADMIN_VRRP_MAX_INSTANCES : n;
+    memset(parent_vrrp, 0, sizeof parent_vrrp);
+    memcpy(parent_vrrp, st, keep * sizeof *st);
+    n_parent_vrrp = keep ? keep : 1; /* none: one "unknown" */
+    for (unsigned k = 0; k < n_parent_vrrp; k++) {
+        struct admin_vrrp_status *v = &parent_vrrp[k];
+        if ((unsigned)v->role >= ADMIN_VRRP_ROLE_COUNT)
+            v->role = ADMIN_VRRP_UNKNOWN;
+        if (v->n_adverts_dropped > ADMIN_VRRP_DROP_KINDS)
+            v->n_adverts_dropped = ADMIN_VRRP_DROP_KINDS;
+        for (unsigned i = 0; i < ADMIN_VRRP_DROP_KINDS; i++)
+            v->adverts_dropped[i].label[ADMIN_LABEL_MAX - 1] = '\0';
+        v->name[ADMIN_VRRP_NAME_MAX - 1] = '\0';
+        v->interface[ADMIN_IFNAME_MAX - 1] = '\0';
+        struct admin_vrrp_history *h = &v->history;
+        if (h->n > ADMIN_VRRP_HISTORY)
+            h->n = ADMIN_VRRP_HISTORY;
+        for (unsigned i = 0; i < h->n; i++) {
+            if ((unsigned)h->items[i].from >= ADMIN_VRRP_ROLE_COUNT)
+                h->items[i].from = ADMIN_VRRP_UNKNOWN;
+            if ((unsigned)h->items[i].to >= ADMIN_VRRP_ROLE_COUNT)
+                h->items[i].to = ADMIN_VRRP_UNKNOWN;
+        }
     }
     pthread_mutex_unlock(&parent_lock);
 }
@@ -115,8 +123,8 @@ void admin_collect_init(const struct config *cfg)
     start_time_s = (uint64_t)time(NULL);
     if (gethostname(node_name, sizeof node_name - 1) != 0)
         node_name[0] = '\0';
-    if (!cfg->vrrp.enabled) /* else the parent reports the role over IPC */
-        admin_set_vrrp_status(&(struct admin_vrrp_status){.role = ADMIN_VRRP_DISABLED});
+    if (config_vrrp_enabled_count(cfg) == 0) /* else the parent reports each instance over IPC */
+        admin_set_vrrp_status(&(struct admin_vrrp_status){.role = ADMIN_VRRP_DISABLED}, 1);
 }
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
@@ -237,7 +245,8 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     memcpy(out->certs, certs, sizeof certs);
     out->n_certs = n_certs;
     pthread_mutex_lock(&parent_lock);
-    out->vrrp = parent_vrrp;
+    memcpy(out->vrrp, parent_vrrp, sizeof out->vrrp);
+    out->n_vrrp = n_parent_vrrp;
     out->firewall = parent_firewall;
     pthread_mutex_unlock(&parent_lock);
     pthread_mutex_lock(&history_lock);

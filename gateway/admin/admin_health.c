@@ -6,6 +6,7 @@
 #include "gateway/admin/admin_health.h"
 #include "gateway/admin/admin.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* "web-01 down, web-02 down", as many as fit. */
@@ -25,6 +26,35 @@ static void list_down(const struct metrics_snapshot *s, char *out, size_t len)
     }
 }
 
+void admin_vrrp_roles(const struct metrics_snapshot *s, char *out, size_t len)
+{
+    unsigned n = s->n_vrrp < ADMIN_VRRP_MAX_INSTANCES ? s->n_vrrp : ADMIN_VRRP_MAX_INSTANCES;
+    out[0] = '\0';
+    if (n == 1 && !s->vrrp[0].name[0]) {
+        snprintf(out, len, "%s", admin_vrrp_role_name(s->vrrp[0].role));
+        return;
+    }
+    size_t used = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const struct admin_vrrp_status *v = &s->vrrp[i];
+        int w = snprintf(out + used, len - used, "%s%s=%s", used ? " " : "", v->name[0] ? v->name : "-",
+                         admin_vrrp_role_name(v->role));
+        if (w < 0 || (size_t)w >= len - used) {
+            out[used] = '\0';
+            return;
+        }
+        used += (size_t)w;
+    }
+}
+
+static bool any_fault(const struct metrics_snapshot *s)
+{
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        if (s->vrrp[i].role == ADMIN_VRRP_FAULT)
+            return true;
+    return false;
+}
+
 unsigned admin_health(const struct metrics_snapshot *s, char reason[ADMIN_REASON_MAX])
 {
     unsigned up = metrics_backends_up(s);
@@ -32,7 +62,7 @@ unsigned admin_health(const struct metrics_snapshot *s, char reason[ADMIN_REASON
         snprintf(reason, ADMIN_REASON_MAX, "draining: the node is shutting down");
         return 503;
     }
-    if (s->vrrp.role == ADMIN_VRRP_FAULT) {
+    if (any_fault(s)) {
         snprintf(reason, ADMIN_REASON_MAX, "vrrp: fault (a tracked interface is down)");
         return 503;
     }
@@ -50,7 +80,8 @@ unsigned admin_health(const struct metrics_snapshot *s, char reason[ADMIN_REASON
         snprintf(reason, ADMIN_REASON_MAX, "no backend is up (%s)", down);
         return 503;
     }
-    snprintf(reason, ADMIN_REASON_MAX, "ok: %u/%u backends up, vrrp %s", up, s->n_backends,
-             admin_vrrp_role_name(s->vrrp.role));
+    char roles[ADMIN_REASON_MAX - 48];
+    admin_vrrp_roles(s, roles, sizeof roles);
+    snprintf(reason, ADMIN_REASON_MAX, "ok: %u/%u backends up, vrrp %s", up, s->n_backends, roles);
     return 200;
 }

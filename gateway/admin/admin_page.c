@@ -43,16 +43,26 @@ const char *admin_cert_class(int64_t seconds_left)
     return "ok";
 }
 
+/* [vrrp] alone: its role and priority in the summary, as before; with
+ * named instances, a row each in the VRRP section (render_vrrp). */
+static bool single_vrrp(const struct metrics_snapshot *s)
+{
+    return s->n_vrrp <= 1 && !s->vrrp[0].name[0];
+}
+
 static void render_summary(const struct metrics_snapshot *s, struct strbuf *out)
 {
     char reason[ADMIN_REASON_MAX], since[ADMIN_TIME_TEXT], age[ADMIN_TIME_TEXT];
     unsigned code = admin_health(s, reason);
-    const char *role = admin_vrrp_role_name(s->vrrp.role);
     admin_format_utc(s->start_time_s, since);
     admin_format_age(s->now_s, s->start_time_s, age);
     strbuf_puts(out, "<table id=\"node\">");
-    strbuf_printf(out, "<tr><th>VRRP role</th><td id=\"vrrp-role\" class=\"%s\">%s</td></tr>", role, role);
-    strbuf_printf(out, "<tr><th>VRRP priority</th><td>%u</td></tr>", s->vrrp.priority);
+    if (single_vrrp(s)) {
+        const char *role = admin_vrrp_role_name(s->vrrp[0].role);
+        strbuf_printf(out, "<tr><th>VRRP role</th><td id=\"vrrp-role\" class=\"%s\">%s</td></tr>", role,
+                      role);
+        strbuf_printf(out, "<tr><th>VRRP priority</th><td>%u</td></tr>", s->vrrp[0].priority);
+    }
     strbuf_printf(out, "<tr><th>Health</th><td id=\"health\" class=\"%s\">%u ", code == 200 ? "ok" : "fail",
                   code);
     strbuf_escape(out, STRBUF_ESC_HTML, reason);
@@ -105,28 +115,25 @@ static void render_charts(const struct metrics_snapshot *s, struct strbuf *out)
 
 /* ---- VRRP ------------------------------------------------------------------------- */
 
-static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
+/* "vrrp-timeline" for [vrrp] alone, "vrrp-timeline-NAME" for an instance:
+ * element ids stay unique on a page with several. */
+static void vrrp_id(const struct admin_vrrp_status *v, const char *what, char *out, size_t len)
 {
-    const struct admin_vrrp_status *v = &s->vrrp;
-    strbuf_puts(out, "<h2>VRRP</h2>");
-    if (v->role == ADMIN_VRRP_DISABLED) {
-        strbuf_puts(out, "<p id=\"vrrp-off\">VRRP is off on this node ([vrrp] enabled = no).</p>\n");
-        return;
-    }
-    strbuf_printf(out, "<p>VRID %u on ", v->vrid);
-    strbuf_escape(out, STRBUF_ESC_HTML, v->interface[0] ? v->interface : "?");
-    strbuf_printf(out, ", %" PRIu64 " state changes since the daemon started</p>\n", v->transitions);
-    admin_timeline_render(out, &v->history, v->role, s->now_s);
-    strbuf_puts(out, "<p class=\"legend\">");
-    static const enum admin_vrrp_role shown[] = {ADMIN_VRRP_MASTER, ADMIN_VRRP_BACKUP, ADMIN_VRRP_FAULT,
-                                                 ADMIN_VRRP_INIT, ADMIN_VRRP_UNKNOWN};
-    for (unsigned i = 0; i < sizeof shown / sizeof shown[0]; i++)
-        strbuf_printf(out, "<span class=\"sw %s\"></span>%s", admin_vrrp_role_name(shown[i]),
-                      shown[i] == ADMIN_VRRP_UNKNOWN ? "not running" : admin_vrrp_role_name(shown[i]));
-    strbuf_puts(out, "</p>\n");
+    if (v->name[0])
+        snprintf(out, len, "vrrp-%s-%s", what, v->name);
+    else
+        snprintf(out, len, "vrrp-%s", what);
+}
+
+static void render_vrrp_changes(const struct metrics_snapshot *s, const struct admin_vrrp_status *v,
+                                struct strbuf *out)
+{
+    char id[ADMIN_VRRP_NAME_MAX + 16];
+    vrrp_id(v, "changes", id, sizeof id);
     unsigned n = v->history.n < ADMIN_VRRP_HISTORY ? v->history.n : ADMIN_VRRP_HISTORY;
-    strbuf_puts(
-        out, "<table id=\"vrrp-changes\"><tr><th>when (UTC)</th><th>ago</th><th>from</th><th>to</th></tr>");
+    strbuf_puts(out, "<table id=\"");
+    strbuf_escape(out, STRBUF_ESC_HTML, id);
+    strbuf_puts(out, "\"><tr><th>when (UTC)</th><th>ago</th><th>from</th><th>to</th></tr>");
     for (unsigned k = n; k-- > 0;) { /* newest first */
         const struct admin_vrrp_change *c = &v->history.items[k];
         char when[ADMIN_TIME_TEXT], age[ADMIN_TIME_TEXT];
@@ -137,6 +144,61 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
                       when, age, from, from, to, to);
     }
     strbuf_puts(out, "</table>\n");
+}
+
+/* One instance: what it is, its timeline and its last changes. */
+static void render_vrrp_instance(const struct metrics_snapshot *s, const struct admin_vrrp_status *v,
+                                 struct strbuf *out)
+{
+    char id[ADMIN_VRRP_NAME_MAX + 16];
+    if (v->name[0]) {
+        strbuf_puts(out, "<h3>");
+        strbuf_escape(out, STRBUF_ESC_HTML, v->name);
+        strbuf_puts(out, "</h3>");
+    }
+    strbuf_printf(out, "<p>VRID %u (IPv%u) on ", v->vrid, v->family == 6 ? 6 : 4);
+    strbuf_escape(out, STRBUF_ESC_HTML, v->interface[0] ? v->interface : "?");
+    strbuf_printf(out, ", %" PRIu64 " state changes since the daemon started</p>\n", v->transitions);
+    vrrp_id(v, "timeline", id, sizeof id);
+    admin_timeline_render(out, id, &v->history, v->role, s->now_s);
+    render_vrrp_changes(s, v, out);
+}
+
+/* With named instances: one row each, before their timelines. */
+static void render_vrrp_table(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    strbuf_puts(out, "<table id=\"vrrp\"><tr><th>instance</th><th>role</th><th>priority</th>"
+                     "<th>VRID</th><th>family</th><th>transitions</th></tr>");
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++) {
+        const struct admin_vrrp_status *v = &s->vrrp[i];
+        const char *role = admin_vrrp_role_name(v->role);
+        strbuf_puts(out, "<tr><td>");
+        strbuf_escape(out, STRBUF_ESC_HTML, v->name[0] ? v->name : "[vrrp]");
+        strbuf_printf(
+            out, "</td><td class=\"%s\">%s</td><td>%u</td><td>%u</td><td>IPv%u</td><td>%" PRIu64 "</td></tr>",
+            role, role, v->priority, v->vrid, v->family == 6 ? 6 : 4, v->transitions);
+    }
+    strbuf_puts(out, "</table>\n");
+}
+
+static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    strbuf_puts(out, "<h2>VRRP</h2>");
+    if (s->vrrp[0].role == ADMIN_VRRP_DISABLED) {
+        strbuf_puts(out, "<p id=\"vrrp-off\">VRRP is off on this node ([vrrp] enabled = no).</p>\n");
+        return;
+    }
+    if (!single_vrrp(s))
+        render_vrrp_table(s, out);
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        render_vrrp_instance(s, &s->vrrp[i], out);
+    strbuf_puts(out, "<p class=\"legend\">");
+    static const enum admin_vrrp_role shown[] = {ADMIN_VRRP_MASTER, ADMIN_VRRP_BACKUP, ADMIN_VRRP_FAULT,
+                                                 ADMIN_VRRP_INIT, ADMIN_VRRP_UNKNOWN};
+    for (unsigned i = 0; i < sizeof shown / sizeof shown[0]; i++)
+        strbuf_printf(out, "<span class=\"sw %s\"></span>%s", admin_vrrp_role_name(shown[i]),
+                      shown[i] == ADMIN_VRRP_UNKNOWN ? "not running" : admin_vrrp_role_name(shown[i]));
+    strbuf_puts(out, "</p>\n");
 }
 
 /* ---- backends ----------------------------------------------------------------------- */
@@ -262,7 +324,10 @@ static void render_counters(const struct metrics_snapshot *s, struct strbuf *out
     counter_row(out, "HTTP/2 limit hits", hits);
     counter_row(out, "TLS 1.3 handshakes", s->tls_handshakes_tls13);
     counter_row(out, "TLS 1.2 handshakes", s->tls_handshakes_tls12);
-    counter_row(out, "VRRP transitions", s->vrrp.transitions);
+    uint64_t transitions = 0;
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        transitions += s->vrrp[i].transitions;
+    counter_row(out, "VRRP transitions", transitions);
     strbuf_puts(out, "</table>\n");
 }
 

@@ -151,7 +151,8 @@ struct metrics_snapshot {
     struct metrics_cert_snap certs[CONFIG_MAX_CERTIFICATES];
     unsigned n_certs;
     /* from the parent */
-    struct admin_vrrp_status vrrp;
+    struct admin_vrrp_status vrrp[ADMIN_VRRP_MAX_INSTANCES]; /* one per instance */
+    unsigned n_vrrp;                                         /* >= 1 once the parent spoke */
     struct admin_firewall_status firewall;
     /* the last 15 minutes, for the /status charts */
     struct admin_history history;

@@ -4,6 +4,7 @@
  */
 #include "gateway/admin/metrics_render.h"
 #include "gateway/admin/admin.h"
+#include "tls/tls_crypto.h"
 
 #include <inttypes.h>
 
@@ -134,6 +135,18 @@ static void render_tls(const struct metrics_snapshot *s, struct strbuf *out)
                 s->certs[i].not_after_s > 0 ? (uint64_t)s->certs[i].not_after_s : 0);
 }
 
+/* Which code runs each TLS primitive, read from tls/ (fixed once the
+ * process has looked at its CPU), not from the snapshot. */
+static void render_crypto(struct strbuf *out)
+{
+    family(out, "rampart_crypto_impl", "gauge", "Implementation running each TLS primitive (always 1).");
+    for (int p = 0; p < TLS_CRYPTO_PRIM_COUNT; p++) {
+        strbuf_printf(out, "rampart_crypto_impl{primitive=\"%s\",impl=\"", tls_crypto_prim_name(p));
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, tls_crypto_impl(p));
+        strbuf_printf(out, "\"} 1\n");
+    }
+}
+
 /* One family with one sample per backend; `field` picks the value. */
 static void backend_family(const struct metrics_snapshot *s, struct strbuf *out, const char *name,
                            const char *type, const char *help,
@@ -213,40 +226,126 @@ static void render_backends(const struct metrics_snapshot *s, struct strbuf *out
     }
 }
 
+/* A VRRP sample: {vrrp_instance="NAME"} first for a named instance
+ * ("instance" is Prometheus' own label, the scrape target); [vrrp]'s
+ * carries none (an empty label is no label to Prometheus), so a
+ * single-instance node shows what it did before. */
+static void vrrp_sample0(struct strbuf *out, const char *name, const struct admin_vrrp_status *v, uint64_t n)
+{
+    strbuf_puts(out, name);
+    if (v->name[0]) {
+        strbuf_puts(out, "{vrrp_instance=\"");
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
+        strbuf_puts(out, "\"}");
+    }
+    strbuf_printf(out, " %" PRIu64 "\n", n);
+}
+
+/* The same with one more label: name{vrrp_instance="NAME",label="value"} N. */
+static void vrrp_sample1(struct strbuf *out, const char *name, const struct admin_vrrp_status *v,
+                         const char *label, const char *value, uint64_t n)
+{
+    strbuf_printf(out, "%s{", name);
+    if (v->name[0]) {
+        strbuf_puts(out, "vrrp_instance=\"");
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
+        strbuf_puts(out, "\",");
+    }
+    strbuf_printf(out, "%s=\"", label);
+    strbuf_escape(out, STRBUF_ESC_PROM_LABEL, value);
+    strbuf_printf(out, "\"} %" PRIu64 "\n", n);
+}
+
+typedef uint64_t vrrp_field_fn(const struct admin_vrrp_status *v);
+static uint64_t vrrp_priority(const struct admin_vrrp_status *v)
+{
+    return v->priority;
+}
+static uint64_t vrrp_transitions(const struct admin_vrrp_status *v)
+{
+    return v->transitions;
+}
+static uint64_t vrrp_sent(const struct admin_vrrp_status *v)
+{
+    return v->adverts_sent;
+}
+static uint64_t vrrp_received(const struct admin_vrrp_status *v)
+{
+    return v->adverts_received;
+}
+
+/* One family with a sample per instance. */
+static void render_vrrp_value(const struct metrics_snapshot *s, struct strbuf *out, const char *name,
+                              const char *type, const char *help, vrrp_field_fn *field)
+{
+    family(out, name, type, help);
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        vrrp_sample0(out, name, &s->vrrp[i], field(&s->vrrp[i]));
+}
+
+/* Which instances this node runs: split brain is two masters of one VRID
+ * (and family); the rules join on it (examples/prometheus-rules.yml). */
+static void render_vrrp_info(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    family(out, "rampart_vrrp_instance_info", "gauge",
+           "The VRRP instances of this node (always 1; none when off), by VRID, interface and family.");
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++) {
+        const struct admin_vrrp_status *v = &s->vrrp[i];
+        if (v->role == ADMIN_VRRP_DISABLED || v->role == ADMIN_VRRP_UNKNOWN)
+            continue;
+        strbuf_puts(out, "rampart_vrrp_instance_info{");
+        if (v->name[0]) {
+            strbuf_puts(out, "vrrp_instance=\"");
+            strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->name);
+            strbuf_puts(out, "\",");
+        }
+        strbuf_printf(out, "vrid=\"%u\",interface=\"", v->vrid);
+        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->interface);
+        strbuf_printf(out, "\",family=\"ipv%u\"} 1\n", v->family == 6 ? 6 : 4);
+    }
+}
+
+static void render_vrrp_last_change(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    family(out, "rampart_vrrp_last_transition_timestamp_seconds", "gauge",
+           "Unix time of the last VRRP state change seen by the parent, per instance.");
+    for (unsigned i = 0; i < s->n_vrrp && i < ADMIN_VRRP_MAX_INSTANCES; i++) {
+        const struct admin_vrrp_history *h = &s->vrrp[i].history;
+        if (h->n > 0 && h->n <= ADMIN_VRRP_HISTORY)
+            vrrp_sample0(out, "rampart_vrrp_last_transition_timestamp_seconds", &s->vrrp[i],
+                         h->items[h->n - 1].t_s);
+    }
+}
+
 static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
 {
-    const struct admin_vrrp_status *v = &s->vrrp;
+    unsigned n = s->n_vrrp < ADMIN_VRRP_MAX_INSTANCES ? s->n_vrrp : ADMIN_VRRP_MAX_INSTANCES;
     /* One sample per possible state, the current one 1 (the "enum" idiom). */
-    family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current).");
-    for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
-        sample1(out, "rampart_vrrp_state", "state", admin_vrrp_role_name(r), v->role == r);
-    /* which instance this node runs: split brain is two masters of one VRID */
-    family(out, "rampart_vrrp_instance_info", "gauge",
-           "The VRRP instance of this node (always 1; none when off).");
-    if (v->role != ADMIN_VRRP_DISABLED && v->role != ADMIN_VRRP_UNKNOWN) {
-        strbuf_printf(out, "rampart_vrrp_instance_info{vrid=\"%u\",interface=\"", v->vrid);
-        strbuf_escape(out, STRBUF_ESC_PROM_LABEL, v->interface);
-        strbuf_puts(out, "\"} 1\n");
-    }
-    family(out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).");
-    sample0(out, "rampart_vrrp_priority", v->priority);
-    family(out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.");
-    sample0(out, "rampart_vrrp_transitions_total", v->transitions);
-    family(out, "rampart_vrrp_last_transition_timestamp_seconds", "gauge",
-           "Unix time of the last VRRP state change seen by the parent.");
-    if (v->history.n > 0 && v->history.n <= ADMIN_VRRP_HISTORY)
-        sample0(out, "rampart_vrrp_last_transition_timestamp_seconds",
-                v->history.items[v->history.n - 1].t_s);
-    family(out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.");
-    sample0(out, "rampart_vrrp_adverts_sent_total", v->adverts_sent);
-    family(out, "rampart_vrrp_adverts_received_total", "counter", "Valid VRRP advertisements received.");
-    sample0(out, "rampart_vrrp_adverts_received_total", v->adverts_received);
+    family(out, "rampart_vrrp_state", "gauge", "VRRP state of this node (1 = current), per instance.");
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned r = 0; r < ADMIN_VRRP_ROLE_COUNT; r++)
+            vrrp_sample1(out, "rampart_vrrp_state", &s->vrrp[i], "state", admin_vrrp_role_name(r),
+                         s->vrrp[i].role == r);
+    render_vrrp_info(s, out);
+    render_vrrp_value(s, out, "rampart_vrrp_priority", "gauge", "Effective VRRP priority (after penalties).",
+                      vrrp_priority);
+    render_vrrp_value(s, out, "rampart_vrrp_transitions_total", "counter", "VRRP state changes.",
+                      vrrp_transitions);
+    render_vrrp_last_change(s, out);
+    render_vrrp_value(s, out, "rampart_vrrp_adverts_sent_total", "counter", "VRRP advertisements sent.",
+                      vrrp_sent);
+    render_vrrp_value(s, out, "rampart_vrrp_adverts_received_total", "counter",
+                      "Valid VRRP advertisements received.", vrrp_received);
     family(out, "rampart_vrrp_adverts_dropped_total", "counter",
            "VRRP advertisements dropped as invalid, by reason.");
-    unsigned n = v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
-    for (unsigned i = 0; i < n; i++)
-        sample1(out, "rampart_vrrp_adverts_dropped_total", "reason", v->adverts_dropped[i].label,
-                v->adverts_dropped[i].value);
+    for (unsigned i = 0; i < n; i++) {
+        const struct admin_vrrp_status *v = &s->vrrp[i];
+        unsigned k =
+            v->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS ? v->n_adverts_dropped : ADMIN_VRRP_DROP_KINDS;
+        for (unsigned d = 0; d < k; d++)
+            vrrp_sample1(out, "rampart_vrrp_adverts_dropped_total", v, "reason", v->adverts_dropped[d].label,
+                         v->adverts_dropped[d].value);
+    }
 }
 
 static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out)
@@ -295,6 +394,7 @@ void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *
     render_h2(s, out);
     render_latency(s, out);
     render_tls(s, out);
+    render_crypto(out);
     render_backends(s, out);
     render_vrrp(s, out);
     render_firewall(s, out);

@@ -1,6 +1,7 @@
 /*
  * status: the types of what the privileged parent reports to the relay for
- * the admin pages (its VRRP role and counters, its firewall state). Types
+ * the admin pages (each VRRP instance's role and counters, its firewall
+ * state). Types
  * and sizes only, no functions: ipc.h carries these structs over the
  * socketpair and metrics.h puts them in the snapshot, and neither needs the
  * listener API of admin.h. admin.h declares the functions that set and name
@@ -25,8 +26,10 @@ enum admin_vrrp_role {
     ADMIN_VRRP_ROLE_COUNT
 };
 
-#define ADMIN_LABEL_MAX       32 /* label values of counters by reason */
-#define ADMIN_VRRP_DROP_KINDS 16 /* advert drop reasons shown */
+#define ADMIN_LABEL_MAX          32 /* label values of counters by reason */
+#define ADMIN_VRRP_DROP_KINDS    16 /* advert drop reasons shown */
+#define ADMIN_VRRP_MAX_INSTANCES 8  /* CONFIG_MAX_VRRP_INSTANCES (ipc.c checks) */
+#define ADMIN_VRRP_NAME_MAX      64 /* CONFIG_NAME_MAX (ipc.c checks) */
 
 /* One counter of a family split by a label: {reason="ttl"} 3. */
 struct admin_counter {
@@ -50,8 +53,12 @@ struct admin_vrrp_history {
     unsigned n;
 };
 
+/* One VRRP instance. The parent sends one per instance ([vrrp] alone: one
+ * with no name), or a single one with role DISABLED when VRRP is off. */
 struct admin_vrrp_status {
+    char name[ADMIN_VRRP_NAME_MAX]; /* "" for [vrrp] */
     enum admin_vrrp_role role;
+    unsigned family; /* 4 or 6 */
     unsigned vrid;
     unsigned priority;    /* effective, after penalties */
     uint64_t transitions; /* state changes since start */
@@ -60,8 +67,8 @@ struct admin_vrrp_status {
     /* invalid adverts by reason (vrrp_drop_name(): "ttl", "checksum" ...) */
     struct admin_counter adverts_dropped[ADMIN_VRRP_DROP_KINDS];
     unsigned n_adverts_dropped;
-    char interface[ADMIN_IFNAME_MAX]; /* the instance's interface, for /metrics */
-    struct admin_vrrp_history history;
+    char interface[ADMIN_IFNAME_MAX];  /* the instance's interface, for /metrics */
+    struct admin_vrrp_history history; /* this instance's role changes */
 };
 
 #define ADMIN_FW_MAX_COUNTERS 16 /* named nft drop counters shown */

@@ -80,21 +80,44 @@ void config_defaults(struct config *c)
     c->http2.first_stream_timeout_ms = 10000;
     c->http2.idle_timeout_ms = 60000;
 
-    c->vrrp.vrid = 51;
-    c->vrrp.priority = 100;
-    c->vrrp.advert_interval_cs = 100;
-    c->vrrp.preempt = true;
-    c->vrrp.garp_count = 3;
-    c->vrrp.garp_interval_ms = 50;
-    c->vrrp.penalty_no_backend = 50;
-    c->vrrp.penalty_interface_down = 50;
-
     c->admin.enabled = true;
     listen_default(&c->admin.listen, "127.0.0.1:9100");
 
     c->firewall.autoblock_threshold = 100;
     c->firewall.autoblock_window_ms = 10000;
     c->firewall.autoblock_timeout_ms = 600000;
+}
+
+/* keepalived's defaults for the ARP bursts (garp_master_repeat 5,
+ * garp_master_delay 5 s, garp_interval 0), so a mixed pair behaves alike. */
+void config_vrrp_defaults(struct config_vrrp *v, const char *name)
+{
+    memset(v, 0, sizeof *v);
+    snprintf(v->name, sizeof v->name, "%s", name);
+    v->enabled = name[0] != '\0'; /* [vrrp] has always needed enabled = yes */
+    v->vrid = 51;
+    v->priority = 100;
+    v->advert_interval_cs = 100;
+    v->preempt = true;
+    v->garp_count = 5;
+    v->garp_interval_ms = 0;
+    v->garp_repeat_delay_ms = 5000;
+    v->garp_on_behalf = true;
+    v->penalty_no_backend = 50;
+    v->penalty_interface_down = 50;
+}
+
+int config_vrrp_family(const struct config_vrrp *v)
+{
+    return v->n_vips ? v->vips[0].addr.family : AF_INET;
+}
+
+unsigned config_vrrp_enabled_count(const struct config *cfg)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < cfg->n_vrrp && i < CONFIG_MAX_VRRP_INSTANCES; i++)
+        n += cfg->vrrp[i].enabled;
+    return n;
 }
 
 /* ---- value handlers by type --------------------------------------------------------- */
@@ -197,7 +220,7 @@ static const struct config_key *find_key(const struct config_section *s, const c
 static void section_label(const char *section, const char *instance, const struct config_section *s,
                           char *buf, size_t len)
 {
-    if (s && s->named && instance)
+    if (s && s->named && instance && *instance) /* [vrrp] is the unnamed instance */
         snprintf(buf, len, "%s '%s': ", s->name, instance);
     else
         snprintf(buf, len, "[%s] ", section);
@@ -258,6 +281,8 @@ static char *read_line(char *str, int num, void *stream)
     }
     ld->line++;
     const char *start = line + strspn(line, " \t");
+    if (*start == '[')
+        ld->section_line = ld->line;
     if (strlen(start) >= (size_t)num) {
         config_error(ld, ld->line, "line longer than %d characters", num - 2);
         start = "\n";

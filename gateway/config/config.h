@@ -22,7 +22,7 @@
 #define CONFIG_MAX_CERTIFICATES TLS_MAX_CERTIFICATES
 #define CONFIG_MAX_BACKENDS     64
 #define CONFIG_MAX_VIPS         8 /* virtual addresses per VRRP instance */
-#define CONFIG_MAX_PEERS        8 /* VRRP unicast peers */
+#define CONFIG_MAX_PEERS        8 /* VRRP unicast peers, per instance */
 #define CONFIG_MAX_TRACKED_IFS  8
 #define CONFIG_MAX_WORKERS      64
 #define CONFIG_NAME_MAX         64 /* backend names, server names */
@@ -30,6 +30,8 @@
 #define CONFIG_IFNAME_MAX       16  /* IFNAMSIZ */
 #define CONFIG_HTTP_PATH_MAX    256 /* health check path */
 #define CONFIG_PER_IP_DEFAULT   64  /* max_connections_per_ip unless set (at most max_connections) */
+
+#define CONFIG_MAX_VRRP_INSTANCES 8 /* [vrrp] and [vrrp NAME] sections */
 
 struct listen_addr {
     struct sockaddr_storage addr;
@@ -57,6 +59,10 @@ struct config_gateway {
     char pid_file[CONFIG_PATH_MAX];   /* "": none; else flocked while running */
     enum log_format log_format;
     uint64_t drain_timeout_ms; /* SIGTERM grace period for in-flight requests */
+    /* a lost relay's replacement may take this long to be ready before VRRP
+     * stands down; not set: one advert interval (the shortest instance's) */
+    uint64_t relay_grace_ms;
+    bool relay_grace_set;
 };
 
 struct config_tls {
@@ -108,8 +114,12 @@ struct config_http2 {
     uint64_t idle_timeout_ms;         /* no stream open */
 };
 
+/* One VRRP instance: [vrrp] (the instance with no name) or [vrrp NAME]. It
+ * speaks one address family, the one of its virtual addresses. */
 struct config_vrrp {
-    bool enabled;
+    char name[CONFIG_NAME_MAX]; /* "" for [vrrp] */
+    unsigned line;              /* of its (first) section header, for messages */
+    bool enabled;               /* [vrrp]: default no; [vrrp NAME]: default yes */
     char interface[CONFIG_IFNAME_MAX];
     unsigned vrid;               /* 1-255 */
     unsigned priority;           /* 1-255; 255 = address owner */
@@ -118,11 +128,13 @@ struct config_vrrp {
     unsigned n_vips;
     bool preempt;
     uint64_t preempt_delay_ms;
-    struct ip_addr unicast_peers[CONFIG_MAX_PEERS]; /* empty = multicast 224.0.0.18 */
+    struct ip_addr unicast_peers[CONFIG_MAX_PEERS]; /* empty = multicast 224.0.0.18 / ff02::12 */
     unsigned n_unicast_peers;
-    unsigned garp_count; /* gratuitous ARPs sent on becoming Master */
-    uint64_t garp_interval_ms;
-    uint64_t garp_refresh_ms; /* 0 = no periodic refresh */
+    unsigned garp_count;           /* gratuitous ARPs / NAs per burst on becoming Master */
+    uint64_t garp_interval_ms;     /* between those of one burst */
+    uint64_t garp_repeat_delay_ms; /* a second burst this long after the first; 0 = none */
+    uint64_t garp_refresh_ms;      /* 0 = no periodic refresh */
+    bool garp_on_behalf;           /* after yielding, ARP / NA naming the new Master's MAC */
     char track_interfaces[CONFIG_MAX_TRACKED_IFS][CONFIG_IFNAME_MAX];
     unsigned n_track_interfaces;
     unsigned penalty_no_backend;     /* priority lowered while no backend is up */
@@ -151,7 +163,8 @@ struct config {
     struct config_health health;
     struct config_limits limits;
     struct config_http2 http2;
-    struct config_vrrp vrrp;
+    struct config_vrrp vrrp[CONFIG_MAX_VRRP_INSTANCES]; /* in the order of the file */
+    unsigned n_vrrp;
     struct config_admin admin;
     struct config_firewall firewall;
 };
@@ -164,8 +177,18 @@ struct config_errors {
     char msg[CONFIG_MAX_ERRORS][CONFIG_ERROR_MAX];
 };
 
-/* Fills `out` with the built-in defaults (no backends, no certificates). */
+/* Fills `out` with the built-in defaults (no backends, no certificates,
+ * no VRRP instance). */
 void config_defaults(struct config *out);
+
+/* A VRRP instance with the built-in defaults; name "" is [vrrp]. */
+void config_vrrp_defaults(struct config_vrrp *v, const char *name);
+
+/* The address family of an instance (AF_INET, AF_INET6): its first VIP's. */
+int config_vrrp_family(const struct config_vrrp *v);
+
+/* Instances with enabled = yes. */
+unsigned config_vrrp_enabled_count(const struct config *cfg);
 
 /* Reads and validates `path`. Returns a new config, or NULL with `errors`
  * filled. Free with config_free(). */

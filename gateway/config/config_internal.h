@@ -7,8 +7,10 @@
  *                       keys with a syntax of their own
  *   config_values.c     value checks several sections share (names)
  *   config_validate.c   rules across keys, after the whole file is read
+ *   config_validate_vrrp.c  ... for the VRRP instances, and across them
  *   config_errors.c     "FILE:LINE: message" collection
- * Calls go one way: config.c -> keys/validate -> values/errors.
+ * Calls go one way: config.c -> keys/validate -> values/errors
+ * (config_validate.c -> config_validate_vrrp.c).
  */
 #ifndef RAMPART_GATEWAY_CONFIG_CONFIG_INTERNAL_H
 #define RAMPART_GATEWAY_CONFIG_CONFIG_INTERNAL_H
@@ -24,14 +26,20 @@
 struct config_loader {
     const char *path;
     FILE *fp;
-    unsigned line;     /* line being read */
-    unsigned key_line; /* line of the key being handled */
+    unsigned line;         /* line being read */
+    unsigned section_line; /* of the last section header read */
+    unsigned key_line;     /* line of the key being handled */
     struct config *cfg;
     struct config_errors *errors;
     char last_unknown_section[CONFIG_NAME_MAX + 16];
     /* which keys were set, per section (bit = index in the key table) */
-    uint64_t seen_gateway, seen_tls, seen_health, seen_limits, seen_http2, seen_vrrp, seen_admin,
-        seen_firewall;
+    uint64_t seen_gateway, seen_tls, seen_health, seen_limits, seen_http2, seen_admin, seen_firewall;
+    uint64_t seen_vrrp[CONFIG_MAX_VRRP_INSTANCES];
+    bool vrrp_overflow_reported;
+    /* where each instance's keys are, for the rules across instances */
+    unsigned vrrp_vrid_line[CONFIG_MAX_VRRP_INSTANCES];
+    unsigned vrrp_vip_line[CONFIG_MAX_VRRP_INSTANCES][CONFIG_MAX_VIPS];
+    unsigned vrrp_peer_line[CONFIG_MAX_VRRP_INSTANCES][CONFIG_MAX_PEERS];
     uint64_t seen_backend[CONFIG_MAX_BACKENDS];
     unsigned backend_port[CONFIG_MAX_BACKENDS]; /* 0 = not set: default 80 */
     bool backend_has_address[CONFIG_MAX_BACKENDS];
@@ -65,7 +73,7 @@ struct config_key {
 
 struct config_section {
     const char *name;
-    bool named; /* [backend NAME] */
+    bool named; /* [backend NAME]; the open() of [vrrp] also takes no name */
     const struct config_key *keys;
     /* The struct keys write into, or NULL if the section header is bad
      * (already reported). */
@@ -111,5 +119,6 @@ bool config_key_seen(const struct config_section *s, uint64_t seen, const char *
 void config_error(struct config_loader *ld, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void config_validate(struct config_loader *ld);
+void config_validate_vrrp(struct config_loader *ld);
 
 #endif /* RAMPART_GATEWAY_CONFIG_CONFIG_INTERNAL_H */

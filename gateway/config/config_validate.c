@@ -81,19 +81,6 @@ static void validate_tls(struct config_loader *ld)
     }
 }
 
-static void validate_vrrp(struct config_loader *ld)
-{
-    const struct config_vrrp *v = &ld->cfg->vrrp;
-    if (!v->enabled)
-        return;
-    if (!v->interface[0])
-        config_error(ld, 0, "[vrrp] enabled, but 'interface' is missing");
-    if (v->n_vips == 0)
-        config_error(ld, 0, "[vrrp] enabled, but no 'virtual_ip'");
-    if (v->priority == 255 && v->preempt_delay_ms > 0)
-        config_error(ld, 0, "[vrrp] priority 255 (address owner) always preempts; remove 'preempt_delay'");
-}
-
 static void validate_limits(struct config_loader *ld)
 {
     struct config *cfg = ld->cfg;
@@ -130,5 +117,5 @@ void config_validate(struct config_loader *ld)
     validate_tls(ld);
     validate_backends(ld);
     validate_limits(ld);
-    validate_vrrp(ld);
+    config_validate_vrrp(ld);
 }

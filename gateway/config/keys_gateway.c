@@ -1,5 +1,6 @@
 /*
- * keys_gateway: the keys of [gateway] (listeners, workers, user, logs),
+ * keys_gateway: the keys of [gateway] (listeners, workers, user, logs,
+ * drain and relay grace times),
  * [limits] (sizes, counts, timeouts of client requests) and [admin].
  */
 #include "gateway/config/config_internal.h"
@@ -58,6 +59,18 @@ static int key_workers(struct config_loader *ld, void *base, char *value, char *
     return 0;
 }
 
+/* How long VRRP keeps its priority while a lost relay's replacement
+ * starts (the listeners are the parent's: clients queue meanwhile). */
+static int key_relay_grace(struct config_loader *ld, void *base, char *value, char *why)
+{
+    (void)ld;
+    struct config_gateway *g = base;
+    if (parse_duration_ms(value, 10 * MS_MINUTE, &g->relay_grace_ms, why) < 0)
+        return -1;
+    g->relay_grace_set = true;
+    return 0;
+}
+
 /* An absolute path, or empty for none: the daemon's working directory is
  * nobody's business. */
 static int key_pid_file(struct config_loader *ld, void *base, char *value, char *why)
@@ -96,6 +109,7 @@ static const struct config_key gateway_keys[] = {
      .offset = G(drain_timeout_ms),
      .min = 0,
      .max = 10 * MS_MINUTE},
+    {.name = "relay_grace", .type = KEY_CUSTOM, .custom = key_relay_grace},
     {0},
 };
 

@@ -1,13 +1,31 @@
 /*
- * keys_ha: the keys of [vrrp] (the VRRP instance, its virtual addresses,
- * tracking and penalties) and [firewall] (the policy file and autoblock).
+ * keys_ha: the keys of [vrrp] and [vrrp NAME] (VRRP instances: their
+ * virtual addresses, ARP bursts, tracking and penalties) and [firewall]
+ * (the policy file and autoblock). [vrrp] is the instance with no name, as
+ * it was when there was only one; [vrrp NAME] adds more (active-active).
  */
 #include "gateway/config/config_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* ---- [vrrp] -------------------------------------------------------------------------------- */
+/* ---- [vrrp] and [vrrp NAME] ------------------------------------------------------------- */
+
+static unsigned vrrp_index(const struct config_loader *ld, const void *base)
+{
+    return (unsigned)((const struct config_vrrp *)base - ld->cfg->vrrp);
+}
+
+static int key_vrrp_vrid(struct config_loader *ld, void *base, char *value, char *why)
+{
+    struct config_vrrp *v = base;
+    long long vrid;
+    if (parse_int_range(value, 1, 255, &vrid, why) < 0)
+        return -1;
+    v->vrid = (unsigned)vrid;
+    ld->vrrp_vrid_line[vrrp_index(ld, base)] = ld->key_line;
+    return 0;
+}
 
 static int key_vrrp_interface(struct config_loader *ld, void *base, char *value, char *why)
 {
@@ -39,7 +57,6 @@ static int key_advert_interval(struct config_loader *ld, void *base, char *value
 
 static int key_virtual_ip(struct config_loader *ld, void *base, char *value, char *why)
 {
-    (void)ld;
     struct config_vrrp *v = base;
     char *items[CONFIG_MAX_VIPS + 1];
     int n = parse_split_list(value, items, CONFIG_MAX_VIPS + 1);
@@ -67,14 +84,13 @@ static int key_virtual_ip(struct config_loader *ld, void *base, char *value, cha
             return -1;
         }
         p->len = len < 0 ? max : (unsigned)len;
-        v->n_vips++;
+        ld->vrrp_vip_line[vrrp_index(ld, base)][v->n_vips++] = ld->key_line;
     }
     return 0;
 }
 
 static int key_unicast_peer(struct config_loader *ld, void *base, char *value, char *why)
 {
-    (void)ld;
     struct config_vrrp *v = base;
     char *items[CONFIG_MAX_PEERS + 1];
     int n = parse_split_list(value, items, CONFIG_MAX_PEERS + 1);
@@ -85,7 +101,7 @@ static int key_unicast_peer(struct config_loader *ld, void *base, char *value, c
         }
         if (parse_ip(items[i], &v->unicast_peers[v->n_unicast_peers], why) < 0)
             return -1;
-        v->n_unicast_peers++;
+        ld->vrrp_peer_line[vrrp_index(ld, base)][v->n_unicast_peers++] = ld->key_line;
     }
     return 0;
 }
@@ -114,7 +130,7 @@ static int key_track_interface(struct config_loader *ld, void *base, char *value
 static const struct config_key vrrp_keys[] = {
     {.name = "enabled", .type = KEY_BOOL, .offset = V(enabled)},
     {.name = "interface", .type = KEY_CUSTOM, .custom = key_vrrp_interface},
-    {.name = "vrid", .type = KEY_UINT, .offset = V(vrid), .min = 1, .max = 255},
+    {.name = "vrid", .type = KEY_CUSTOM, .custom = key_vrrp_vrid},
     {.name = "priority", .type = KEY_UINT, .offset = V(priority), .min = 1, .max = 255},
     {.name = "advert_interval", .type = KEY_CUSTOM, .custom = key_advert_interval},
     {.name = "virtual_ip", .type = KEY_CUSTOM, .custom = key_virtual_ip, .repeatable = true},
@@ -123,7 +139,13 @@ static const struct config_key vrrp_keys[] = {
     {.name = "unicast_peer", .type = KEY_CUSTOM, .custom = key_unicast_peer, .repeatable = true},
     {.name = "garp_count", .type = KEY_UINT, .offset = V(garp_count), .min = 0, .max = 100},
     {.name = "garp_interval", .type = KEY_DURATION, .offset = V(garp_interval_ms), .min = 0, .max = 10000},
+    {.name = "garp_repeat_delay",
+     .type = KEY_DURATION,
+     .offset = V(garp_repeat_delay_ms),
+     .min = 0,
+     .max = MS_HOUR},
     {.name = "garp_refresh", .type = KEY_DURATION, .offset = V(garp_refresh_ms), .min = 0, .max = MS_DAY},
+    {.name = "garp_on_behalf", .type = KEY_BOOL, .offset = V(garp_on_behalf)},
     {.name = "track_interface", .type = KEY_CUSTOM, .custom = key_track_interface, .repeatable = true},
     {.name = "penalty_no_backend", .type = KEY_UINT, .offset = V(penalty_no_backend), .min = 0, .max = 254},
     {.name = "penalty_interface_down",
@@ -170,5 +192,37 @@ static const struct config_key firewall_keys[] = {
     {0},
 };
 
-CONFIG_FIXED_SECTION(vrrp, vrrp_keys);
+/* [vrrp] opens the instance with no name, [vrrp NAME] a named one; the
+ * same header again continues that instance's section. */
+static void *open_vrrp(struct config_loader *ld, const char *name, unsigned line)
+{
+    struct config *cfg = ld->cfg;
+    for (unsigned i = 0; i < cfg->n_vrrp; i++)
+        if (strcmp(cfg->vrrp[i].name, name) == 0)
+            return &cfg->vrrp[i];
+    if (*name && !config_name_ok(name, false)) {
+        config_error(ld, line,
+                     "[vrrp %s]: '%s' is not a valid instance name (letters, digits, '-', '.', '_')", name,
+                     name);
+        return NULL;
+    }
+    if (cfg->n_vrrp == CONFIG_MAX_VRRP_INSTANCES) {
+        if (!ld->vrrp_overflow_reported)
+            config_error(ld, line, "more than %d VRRP instances ([vrrp] and [vrrp NAME] sections)",
+                         CONFIG_MAX_VRRP_INSTANCES);
+        ld->vrrp_overflow_reported = true;
+        return NULL;
+    }
+    struct config_vrrp *v = &cfg->vrrp[cfg->n_vrrp++];
+    config_vrrp_defaults(v, name);
+    v->line = ld->section_line ? ld->section_line : line;
+    return v;
+}
+
+static uint64_t *seen_vrrp(struct config_loader *ld, void *base)
+{
+    return &ld->seen_vrrp[vrrp_index(ld, base)];
+}
+
+const struct config_section config_section_vrrp = {"vrrp", true, vrrp_keys, open_vrrp, seen_vrrp};
 CONFIG_FIXED_SECTION(firewall, firewall_keys);

@@ -1,19 +1,16 @@
 /*
- * Virtual addresses over rtnetlink and gratuitous ARP: see vip.h. The
- * netlink exchange follows libmnl's rtnl-addr-add example: one request, one
- * acknowledgement checked by sequence number, in a single helper.
+ * Virtual addresses over rtnetlink: see vip.h. The netlink exchange follows
+ * libmnl's rtnl-addr-add example: one request, its replies checked by
+ * sequence number, in a single helper.
  */
 #include "gateway/ha/vip.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <libmnl/libmnl.h>
-#include <linux/if_ether.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <net/if_arp.h>
-#include <netpacket/packet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -21,43 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VIP_NL_BUF 8192 /* one request or acknowledgement (MNL_SOCKET_BUFFER_SIZE is not constant) */
+#define VIP_NL_BUF 8192 /* one request, or one batch of replies (MNL_SOCKET_BUFFER_SIZE is not constant) */
 
-/* An ARP packet for IPv4 over Ethernet (RFC 826), as sent on a SOCK_DGRAM
- * packet socket (the kernel writes the Ethernet header). */
-struct arp_ipv4 {
-    uint16_t htype, ptype;
-    uint8_t hlen, plen;
-    uint16_t op;
-    uint8_t sha[VIP_MAC_LEN];
-    uint8_t spa[4];
-    uint8_t tha[VIP_MAC_LEN];
-    uint8_t tpa[4];
-} __attribute__((packed));
-
-static int read_mac(const char *ifname, uint8_t mac[VIP_MAC_LEN], char *err, size_t errlen)
-{
-    struct ifreq ifr = {0};
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int rc = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
-    if (fd >= 0)
-        close(fd);
-    if (rc < 0) {
-        snprintf(err, errlen, "VIP interface '%s': hardware address: %s", ifname, strerror(errno));
-        return -1;
-    }
-    memcpy(mac, ifr.ifr_hwaddr.sa_data, VIP_MAC_LEN);
-    return 0;
-}
-
-int vip_open(struct vip_set *vs, const char *ifname, const struct ip_prefix *vips, unsigned n_vips, char *err,
-             size_t errlen)
+int vip_open(struct vip_set *vs, const char *ifname, int family, const struct ip_prefix *vips,
+             unsigned n_vips, char *err, size_t errlen)
 {
     memset(vs, 0, sizeof *vs);
-    vs->arp_fd = -1;
-    vs->resolve_fd = -1;
     snprintf(vs->ifname, sizeof vs->ifname, "%s", ifname);
+    vs->family = family;
     vs->vips = vips;
     vs->n_vips = n_vips;
     vs->ifindex = if_nametoindex(ifname);
@@ -65,18 +33,9 @@ int vip_open(struct vip_set *vs, const char *ifname, const struct ip_prefix *vip
         snprintf(err, errlen, "VIP interface '%s': %s", ifname, strerror(errno));
         return -1;
     }
-    if (read_mac(ifname, vs->mac, err, errlen) < 0)
-        return -1;
     vs->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
     if (!vs->nl || mnl_socket_bind(vs->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
         snprintf(err, errlen, "rtnetlink socket: %s", strerror(errno));
-        vip_close(vs);
-        return -1;
-    }
-    /* protocol 0: send only, so no ARP traffic queues up on a socket never read */
-    vs->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (vs->arp_fd < 0) {
-        snprintf(err, errlen, "ARP socket (needs CAP_NET_RAW): %s", strerror(errno));
         vip_close(vs);
         return -1;
     }
@@ -89,32 +48,14 @@ void vip_close(struct vip_set *vs)
     if (vs->nl)
         mnl_socket_close(vs->nl);
     vs->nl = NULL;
-    if (vs->arp_fd >= 0)
-        close(vs->arp_fd);
-    vs->arp_fd = -1;
-    vip_resolve_stop(vs);
 }
 
-/* One RTM_NEWADDR / RTM_DELADDR request and its acknowledgement; returns 0
- * or -errno from the kernel. */
-static int addr_request(struct vip_set *vs, uint16_t type, uint16_t flags, const struct ip_prefix *p)
+/* Sends `nlh` and runs `cb` on every reply until the acknowledgement or the
+ * end of a dump; 0 or -errno from the kernel. */
+static int nl_exchange(struct vip_set *vs, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
     char buf[VIP_NL_BUF];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
     nlh->nlmsg_seq = ++vs->seq;
-    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
-    ifa->ifa_family = (uint8_t)p->addr.family;
-    ifa->ifa_prefixlen = (uint8_t)p->len;
-    ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-    ifa->ifa_index = vs->ifindex;
-    size_t alen = p->addr.family == AF_INET ? sizeof p->addr.u.v4 : sizeof p->addr.u.v6;
-    mnl_attr_put(nlh, IFA_LOCAL, alen, &p->addr.u);
-    /* IFA_ADDRESS makes the kernel match the prefix length on delete; left
-     * out there, so a VIP left by a crash with another length is found too */
-    if (type == RTM_NEWADDR)
-        mnl_attr_put(nlh, IFA_ADDRESS, alen, &p->addr.u);
     if (mnl_socket_sendto(vs->nl, nlh, nlh->nlmsg_len) < 0)
         return -errno;
     unsigned portid = mnl_socket_get_portid(vs->nl);
@@ -122,10 +63,36 @@ static int addr_request(struct vip_set *vs, uint16_t type, uint16_t flags, const
         ssize_t n = mnl_socket_recvfrom(vs->nl, buf, sizeof buf);
         if (n < 0)
             return -errno;
-        int rc = mnl_cb_run(buf, (size_t)n, vs->seq, portid, NULL, NULL);
+        int rc = mnl_cb_run(buf, (size_t)n, vs->seq, portid, cb, data);
         if (rc <= MNL_CB_STOP)
             return rc < 0 ? -errno : 0;
     }
+}
+
+/* One RTM_NEWADDR / RTM_DELADDR request; 0 or -errno. */
+static int addr_request(struct vip_set *vs, uint16_t type, uint16_t flags, const struct ip_prefix *p)
+{
+    char buf[VIP_NL_BUF];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
+    ifa->ifa_family = (uint8_t)p->addr.family;
+    ifa->ifa_prefixlen = (uint8_t)p->len;
+    ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+    ifa->ifa_index = vs->ifindex;
+    size_t alen = p->addr.family == AF_INET ? sizeof p->addr.u.v4 : sizeof p->addr.u.v6;
+    mnl_attr_put(nlh, IFA_LOCAL, alen, &p->addr.u);
+    /* IFA_ADDRESS makes the kernel match the prefix length on an IPv4
+     * delete; left out there, so a VIP left by a crash with another length
+     * is found too */
+    if (type == RTM_NEWADDR)
+        mnl_attr_put(nlh, IFA_ADDRESS, alen, &p->addr.u);
+    if (type == RTM_NEWADDR && p->addr.family == AF_INET6) {
+        ifa->ifa_flags = IFA_F_NODAD;
+        mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+    }
+    return nl_exchange(vs, nlh, NULL, NULL);
 }
 
 static int for_each_vip(struct vip_set *vs, uint16_t type, uint16_t flags, int ignore, char *err,
@@ -156,107 +123,75 @@ int vip_del_all(struct vip_set *vs, char *err, size_t errlen)
     return for_each_vip(vs, RTM_DELADDR, 0, EADDRNOTAVAIL, err, errlen);
 }
 
-/* One ARP request, broadcast: "who has tpa? tell spa (at sha)". */
-static bool arp_send(struct vip_set *vs, const uint8_t sha[VIP_MAC_LEN], const void *spa, const void *tpa)
-{
-    struct sockaddr_ll to = {.sll_family = AF_PACKET,
-                             .sll_protocol = htons(ETH_P_ARP),
-                             .sll_ifindex = (int)vs->ifindex,
-                             .sll_halen = VIP_MAC_LEN};
-    memset(to.sll_addr, 0xff, VIP_MAC_LEN);
-    struct arp_ipv4 arp = {.htype = htons(ARPHRD_ETHER),
-                           .ptype = htons(ETH_P_IP),
-                           .hlen = VIP_MAC_LEN,
-                           .plen = 4,
-                           .op = htons(ARPOP_REQUEST)};
-    memcpy(arp.sha, sha, VIP_MAC_LEN);
-    memcpy(arp.spa, spa, 4);
-    memcpy(arp.tpa, tpa, 4);
-    return sendto(vs->arp_fd, &arp, sizeof arp, 0, (struct sockaddr *)&to, sizeof to) == sizeof arp;
-}
+/* ---- our own address: a dump of the interface's addresses ---- */
 
-unsigned vip_garp_as(struct vip_set *vs, const uint8_t mac[VIP_MAC_LEN])
+struct primary_search {
+    const struct vip_set *vs;
+    uint8_t *out;
+    bool found;
+};
+
+static bool is_vip(const struct vip_set *vs, const void *a)
 {
-    unsigned sent = 0;
     for (unsigned i = 0; i < vs->n_vips; i++) {
-        /* a gratuitous ARP is a request for the address itself (RFC 5227 3) */
-        const struct in_addr *a = &vs->vips[i].addr.u.v4;
-        if (vs->vips[i].addr.family == AF_INET && arp_send(vs, mac, a, a))
-            sent++;
-    }
-    return sent;
-}
-
-unsigned vip_garp(struct vip_set *vs)
-{
-    return vip_garp_as(vs, vs->mac);
-}
-
-int vip_resolve_start(struct vip_set *vs, uint32_t self, uint32_t target)
-{
-    if (vs->resolve_fd < 0) {
-        vs->resolve_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ARP));
-        struct sockaddr_ll me = {
-            .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP), .sll_ifindex = (int)vs->ifindex};
-        if (vs->resolve_fd < 0 || bind(vs->resolve_fd, (struct sockaddr *)&me, sizeof me) < 0) {
-            vip_resolve_stop(vs);
-            return -1;
-        }
-    }
-    return arp_send(vs, vs->mac, &self, &target) ? 0 : -1;
-}
-
-int vip_resolve_poll(struct vip_set *vs, uint32_t target, uint8_t mac[VIP_MAC_LEN])
-{
-    struct arp_ipv4 arp;
-    for (int i = 0; i < 64 && vs->resolve_fd >= 0; i++) { /* bounded: a busy LAN must not hold us */
-        ssize_t n = recv(vs->resolve_fd, &arp, sizeof arp, MSG_DONTWAIT);
-        if (n < 0)
-            return 0;
-        if (n < (ssize_t)sizeof arp)
-            continue;
-        /* any ARP the target sends names its MAC: its reply, or its own GARPs */
-        if (arp.htype == htons(ARPHRD_ETHER) && arp.ptype == htons(ETH_P_IP) && arp.hlen == VIP_MAC_LEN &&
-            arp.plen == 4 && memcmp(arp.spa, &target, 4) == 0) {
-            memcpy(mac, arp.sha, VIP_MAC_LEN);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-void vip_resolve_stop(struct vip_set *vs)
-{
-    if (vs->resolve_fd >= 0)
-        close(vs->resolve_fd);
-    vs->resolve_fd = -1;
-}
-
-static bool is_vip(const struct vip_set *vs, uint32_t a)
-{
-    for (unsigned i = 0; i < vs->n_vips; i++)
-        if (vs->vips[i].addr.family == AF_INET && vs->vips[i].addr.u.v4.s_addr == a)
+        const struct ip_addr *v = &vs->vips[i].addr;
+        if (v->family == vs->family && memcmp(&v->u, a, vs->family == AF_INET ? 4 : 16) == 0)
             return true;
+    }
     return false;
 }
 
-int vip_primary_v4(const struct vip_set *vs, uint32_t *out)
+/* The address an RTM_NEWADDR reply carries, and its flags (the 32-bit
+ * IFA_FLAGS when present: ifa_flags has only the low 8 bits). */
+static const void *addr_of(const struct nlmsghdr *nlh, uint32_t *flags)
 {
-    struct ifaddrs *list, *i;
-    if (getifaddrs(&list) < 0)
-        return -1;
-    int rc = -1;
-    for (i = list; i && rc < 0; i = i->ifa_next) {
-        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, vs->ifname) != 0)
-            continue;
-        uint32_t a = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr;
-        if (!is_vip(vs, a)) {
-            *out = a;
-            rc = 0;
-        }
+    const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+    const void *local = NULL, *address = NULL;
+    const struct nlattr *attr;
+    *flags = ifa->ifa_flags;
+    mnl_attr_for_each(attr, nlh, sizeof *ifa)
+    {
+        if (mnl_attr_get_type(attr) == IFA_LOCAL)
+            local = mnl_attr_get_payload(attr);
+        else if (mnl_attr_get_type(attr) == IFA_ADDRESS)
+            address = mnl_attr_get_payload(attr);
+        else if (mnl_attr_get_type(attr) == IFA_FLAGS && mnl_attr_get_payload_len(attr) >= 4)
+            *flags = mnl_attr_get_u32(attr);
     }
-    freeifaddrs(list);
-    return rc;
+    return local ? local : address; /* IPv6 has only IFA_ADDRESS */
+}
+
+static int on_addr(const struct nlmsghdr *nlh, void *data)
+{
+    struct primary_search *s = data;
+    const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+    if (nlh->nlmsg_type != RTM_NEWADDR || s->found || ifa->ifa_index != s->vs->ifindex ||
+        ifa->ifa_family != s->vs->family)
+        return MNL_CB_OK;
+    uint32_t flags;
+    const void *a = addr_of(nlh, &flags);
+    if (!a || is_vip(s->vs, a))
+        return MNL_CB_OK;
+    if (s->vs->family == AF_INET6 &&
+        (ifa->ifa_scope != RT_SCOPE_LINK || (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))))
+        return MNL_CB_OK; /* RFC 5798 5.1.2.1: the link-local address, once usable */
+    memcpy(s->out, a, s->vs->family == AF_INET ? 4 : 16);
+    s->found = true;
+    return MNL_CB_OK;
+}
+
+int vip_primary(struct vip_set *vs, uint8_t out[16])
+{
+    char buf[VIP_NL_BUF];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_GETADDR;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
+    ifa->ifa_family = (uint8_t)vs->family;
+    struct primary_search s = {.vs = vs, .out = out};
+    if (nl_exchange(vs, nlh, on_addr, &s) < 0 || !s.found)
+        return -1;
+    return 0;
 }
 
 int vip_link_up(const char *ifname)

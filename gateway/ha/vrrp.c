@@ -53,10 +53,23 @@ static void send_advert(struct vrrp *v, struct vrrp_actions *a, uint8_t priority
     v->adver_at = now + (uint64_t)v->cfg.advert_cs * CS_TO_MS;
 }
 
-/* A standing-down router (priority 0) never takes over, so it arms no timer. */
-static void arm_master_down(struct vrrp *v, uint64_t at)
+/* Master_Down_Timer, as the current priority makes it: armed at `from` for
+ * Master_Down_Interval (or Skew_Time when the Master left). Re-timed when
+ * the priority changes, so a node whose health report raises its priority
+ * right after start-up waits the skew of that priority, not the start-up
+ * one. A standing-down router (priority 0) never takes over: no timer. */
+static void time_master_down(struct vrrp *v)
 {
-    v->master_down_at = v->priority ? at : 0;
+    uint64_t ms = v->master_down_skew ? vrrp_skew_ms(v->priority, v->master_adver_cs)
+                                      : vrrp_master_down_ms(v->priority, v->master_adver_cs);
+    v->master_down_at = v->priority ? v->master_down_from + ms : 0;
+}
+
+static void arm_master_down(struct vrrp *v, uint64_t from, bool skew_only)
+{
+    v->master_down_from = from;
+    v->master_down_skew = skew_only;
+    time_master_down(v);
 }
 
 static void become_master(struct vrrp *v, struct vrrp_actions *a, uint64_t now, const char *why)
@@ -80,7 +93,7 @@ static void become_backup(struct vrrp *v, struct vrrp_actions *a, uint64_t now, 
     v->state = VRRP_STATE_BACKUP;
     v->master_adver_cs = master_adver_cs;
     v->preempt_at = 0;
-    arm_master_down(v, now + vrrp_master_down_ms(v->priority, master_adver_cs));
+    arm_master_down(v, now, false);
 }
 
 /* Another Master is less preferred than us: RFC 5798 compares priorities,
@@ -89,7 +102,7 @@ static bool we_win(const struct vrrp *v, const struct vrrp_event *ev)
 {
     if (ev->priority != v->priority)
         return v->priority > ev->priority;
-    return v->cfg.primary_addr > ev->src;
+    return vrrp_addr_cmp(&v->cfg.primary, &ev->src) > 0;
 }
 
 static void master_on_advert(struct vrrp *v, struct vrrp_actions *a, const struct vrrp_event *ev,
@@ -136,7 +149,7 @@ static bool backup_may_preempt(struct vrrp *v, uint64_t now)
 static void backup_on_advert(struct vrrp *v, const struct vrrp_event *ev, uint64_t now)
 {
     if (ev->priority == VRRP_PRIO_STOP) {
-        arm_master_down(v, now + vrrp_skew_ms(v->priority, v->master_adver_cs));
+        arm_master_down(v, now, true);
         return;
     }
     if (ev->priority < v->priority && backup_may_preempt(v, now))
@@ -144,7 +157,7 @@ static void backup_on_advert(struct vrrp *v, const struct vrrp_event *ev, uint64
     if (ev->priority >= v->priority)
         v->preempt_at = 0;
     v->master_adver_cs = ev->interval_cs ? ev->interval_cs : v->cfg.advert_cs;
-    arm_master_down(v, now + vrrp_master_down_ms(v->priority, v->master_adver_cs));
+    arm_master_down(v, now, false);
 }
 
 static void on_startup(struct vrrp *v, struct vrrp_actions *a, uint64_t now)
@@ -192,7 +205,9 @@ static void on_priority(struct vrrp *v, struct vrrp_actions *a, uint8_t priority
         }
     } else if (v->state == VRRP_STATE_BACKUP) {
         if (old == VRRP_PRIO_STOP || priority == VRRP_PRIO_STOP)
-            arm_master_down(v, now + vrrp_master_down_ms(priority, v->master_adver_cs));
+            arm_master_down(v, now, false); /* back from standing down: a full interval */
+        else if (v->master_down_at)
+            time_master_down(v); /* may now lie in the past: the timer fires at once */
     }
 }
 

@@ -18,9 +18,10 @@
 
 #define INSTANCE_STARTUP_NAME "rampart-startup"
 
-void instance_vrrp_name(const struct config *cfg, char *out, size_t len)
+void instance_vrrp_name(const struct config_vrrp *v, char *out, size_t len)
 {
-    snprintf(out, len, "rampart-vrrp:%s:%u", cfg->vrrp.interface, cfg->vrrp.vrid);
+    snprintf(out, len, "rampart-vrrp%s:%s:%u", config_vrrp_family(v) == AF_INET6 ? "6" : "", v->interface,
+             v->vrid);
 }
 
 /* Binds an abstract unix socket named `name` (no trailing NUL in the
@@ -95,23 +96,34 @@ static int pid_file_take(struct instance *in, const char *path, char *err, size_
 
 /* ---- VRRP instance and start-up mutex --------------------------------------------- */
 
-static int vrrp_take(struct instance *in, const struct config *cfg, char *err, size_t err_len)
+/* One name per enabled instance: "[vrrp]" or "[vrrp NAME]" in messages. */
+static int vrrp_take_one(struct instance *in, unsigned i, const struct config_vrrp *v, char *err,
+                         size_t err_len)
 {
-    if (!cfg->vrrp.enabled)
-        return 0;
-    char name[INSTANCE_LOCK_NAME_MAX];
-    instance_vrrp_name(cfg, name, sizeof name);
-    in->vrrp_fd = abstract_take(name);
-    if (in->vrrp_fd >= 0)
+    char name[INSTANCE_LOCK_NAME_MAX], label[CONFIG_NAME_MAX + 8];
+    instance_vrrp_name(v, name, sizeof name);
+    if (v->name[0])
+        snprintf(label, sizeof label, "[vrrp %s]", v->name);
+    else
+        snprintf(label, sizeof label, "[vrrp]");
+    in->vrrp_fd[i] = abstract_take(name);
+    if (in->vrrp_fd[i] >= 0)
         return 0;
     if (errno == EADDRINUSE)
         snprintf(err, err_len,
-                 "[vrrp] interface %s vrid %u: already run by another rampart in this network "
-                 "namespace",
-                 cfg->vrrp.interface, cfg->vrrp.vrid);
+                 "%s interface %s vrid %u%s: already run by another rampart in this network namespace", label,
+                 v->interface, v->vrid, config_vrrp_family(v) == AF_INET6 ? " (IPv6)" : "");
     else
-        snprintf(err, err_len, "[vrrp] instance lock: %s", strerror(errno));
+        snprintf(err, err_len, "%s instance lock: %s", label, strerror(errno));
     return -1;
+}
+
+static int vrrp_take(struct instance *in, const struct config *cfg, char *err, size_t err_len)
+{
+    for (unsigned i = 0; i < cfg->n_vrrp && i < CONFIG_MAX_VRRP_INSTANCES; i++)
+        if (cfg->vrrp[i].enabled && vrrp_take_one(in, i, &cfg->vrrp[i], err, err_len) < 0)
+            return -1;
+    return 0;
 }
 
 /* Waits up to INSTANCE_STARTUP_WAIT_MS for another instance of this
@@ -169,7 +181,8 @@ void instance_started(struct instance *in)
 void instance_release(struct instance *in)
 {
     close_fd(&in->startup_fd);
-    close_fd(&in->vrrp_fd);
+    for (unsigned i = 0; i < CONFIG_MAX_VRRP_INSTANCES; i++)
+        close_fd(&in->vrrp_fd[i]);
     /* while still holding the lock: no one else wrote it. The parent's
      * seccomp filter has no unlink; then the file is emptied, so that no
      * script signals whatever process gets this PID next. */

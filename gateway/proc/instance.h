@@ -42,17 +42,20 @@
 #define INSTANCE_LOCK_NAME_MAX   80 /* abstract socket names we make */
 
 struct instance {
-    int startup_fd; /* the start-up mutex while held, else -1 */
-    int vrrp_fd;    /* the VRRP instance's name, -1 without [vrrp] */
-    int pid_fd;     /* the flocked PID file, -1 without pid_file */
+    int startup_fd;                         /* the start-up mutex while held, else -1 */
+    int vrrp_fd[CONFIG_MAX_VRRP_INSTANCES]; /* each enabled VRRP instance's name, else -1 */
+    int pid_fd;                             /* the flocked PID file, -1 without pid_file */
     char pid_path[CONFIG_PATH_MAX];
 };
 
-#define INSTANCE_INIT ((struct instance){.startup_fd = -1, .vrrp_fd = -1, .pid_fd = -1})
+#define INSTANCE_INIT                                                                                        \
+    ((struct instance){.startup_fd = -1, .vrrp_fd = {-1, -1, -1, -1, -1, -1, -1, -1}, .pid_fd = -1})
+_Static_assert(CONFIG_MAX_VRRP_INSTANCES == 8, "INSTANCE_INIT sets every vrrp_fd to -1");
 
-/* The abstract socket name of cfg's VRRP instance: "rampart-vrrp:IF:VRID".
- * Pure (tests). */
-void instance_vrrp_name(const struct config *cfg, char *out, size_t len);
+/* The abstract socket name of a VRRP instance: "rampart-vrrp:IF:VRID" for
+ * IPv4, "rampart-vrrp6:IF:VRID" for IPv6 (RFC 5798 counts VRIDs per
+ * family). Pure (tests). */
+void instance_vrrp_name(const struct config_vrrp *v, char *out, size_t len);
 
 /* Before anything of cfg takes effect: takes the PID file, the VRRP
  * instance and the start-up mutex, and probes every listener and the admin

@@ -13,6 +13,16 @@ _Static_assert(sizeof(struct ipc_header) + sizeof(struct config) <= IPC_MAX_MSG,
                "struct config must fit one IPC message");
 _Static_assert(sizeof(struct ipc_header) % IPC_BUF_ALIGN == 0, "payloads stay aligned");
 _Static_assert(CONFIG_MAX_BACKENDS <= 64, "backend states travel as a 64-bit mask");
+_Static_assert(CONFIG_MAX_VRRP_INSTANCES <= ADMIN_VRRP_MAX_INSTANCES, "one status per VRRP instance");
+_Static_assert(CONFIG_NAME_MAX <= ADMIN_VRRP_NAME_MAX, "instance names fit their status");
+
+/* IPC_VRRP: a whole number of instance statuses, at least one, at most one
+ * per possible instance. */
+static int vrrp_payload_ok(size_t len)
+{
+    size_t one = sizeof(struct admin_vrrp_status);
+    return len >= one && len % one == 0 && len / one <= ADMIN_VRRP_MAX_INSTANCES;
+}
 
 /* Payload size rules per type: exact size, or a range for text. */
 static int payload_ok(enum ipc_type type, size_t len)
@@ -21,7 +31,7 @@ static int payload_ok(enum ipc_type type, size_t len)
     case IPC_CONFIG: return len == sizeof(struct config);
     case IPC_DRAIN:
     case IPC_RETIRE: return len == 0;
-    case IPC_VRRP: return len == sizeof(struct admin_vrrp_status);
+    case IPC_VRRP: return vrrp_payload_ok(len);
     case IPC_FIREWALL: return len == sizeof(struct admin_firewall_status);
     case IPC_BACKENDS: return len == sizeof(uint64_t);
     case IPC_AUTOBLOCK: return len == sizeof(struct ipc_autoblock);
@@ -110,6 +120,8 @@ int ipc_config_check(const struct config *cfg, const char **why)
         *why = "too many backends";
     else if (cfg->tls.server.n_certs > CONFIG_MAX_CERTIFICATES)
         *why = "too many certificates";
+    else if (cfg->n_vrrp > CONFIG_MAX_VRRP_INSTANCES)
+        *why = "too many VRRP instances";
     else if (!terminated(g->user, sizeof g->user) || !terminated(g->access_log, sizeof g->access_log) ||
              !terminated(cfg->health.path, sizeof cfg->health.path) ||
              !terminated(cfg->health.host, sizeof cfg->health.host) ||
@@ -118,6 +130,10 @@ int ipc_config_check(const struct config *cfg, const char **why)
     for (unsigned i = 0; !*why && i < cfg->n_backends; i++)
         if (!terminated(cfg->backends[i].name, sizeof cfg->backends[i].name))
             *why = "unterminated backend name";
+    for (unsigned i = 0; !*why && i < cfg->n_vrrp; i++)
+        if (!terminated(cfg->vrrp[i].name, sizeof cfg->vrrp[i].name) ||
+            !terminated(cfg->vrrp[i].interface, sizeof cfg->vrrp[i].interface))
+            *why = "unterminated VRRP instance name";
     for (unsigned i = 0; !*why && i < cfg->tls.server.n_certs; i++) {
         const struct tls_cert_config *c = &cfg->tls.server.certs[i];
         if (!terminated(c->server_name, sizeof c->server_name) ||

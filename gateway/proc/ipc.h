@@ -30,7 +30,8 @@ enum ipc_type {
     IPC_FATAL,       /* text (not NUL-terminated): why the relay cannot serve */
     IPC_RETIRE,      /* no payload: a newer relay took over (reload): close the
                       * admin listener at once, then drain like IPC_DRAIN */
-    IPC_VRRP,        /* struct admin_vrrp_status, for /healthz, /status, /metrics */
+    IPC_VRRP,        /* struct admin_vrrp_status[1..ADMIN_VRRP_MAX_INSTANCES], one per
+                      * instance, for /healthz, /status, /metrics */
     IPC_FIREWALL,    /* struct admin_firewall_status */
     IPC_BACKENDS,    /* uint64_t, right after CONFIG: backends the previous relay
                       * had down (bit i = backend i), so they start down */

@@ -14,8 +14,7 @@
 #include "gateway/proc/relay.h"
 #include "gateway/proc/sandbox.h"
 #include "gateway/proc/supervise.h"
-#include "gateway/ha/vrrp_net.h"
-#include "gateway/ha/vrrp_node.h"
+#include "gateway/ha/vrrp_set.h"
 #include "tls/tls.h"
 
 #include <arpa/inet.h>
@@ -38,26 +37,30 @@ struct parent {
     struct config *next_cfg;
     int next_fds[LISTENER_MAX_FDS];
     struct relay_proc *old; /* draining or killed, until reaped */
-    struct vrrp_node *vrrp;
-    bool relay_lost;      /* VRRP was told; tell it when one is back */
-    bool backends_known;  /* a relay's checks have settled once (VRRP was told) */
-    unsigned backends_up; /* last value given to VRRP */
-    uint64_t down_mask;   /* backends of cfg the current relay has down */
+    struct vrrp_set *vrrp;  /* the VRRP instances, NULL without any */
+    bool relay_lost;        /* VRRP stood down; tell it when a relay is back */
+    uint64_t lost_since_ms; /* no relay serves since: the grace counts from here */
+    bool backends_known;    /* a relay's checks have settled once (VRRP was told) */
+    unsigned backends_up;   /* last value given to VRRP */
+    uint64_t down_mask;     /* backends of cfg the current relay has down */
     unsigned fast_failures;
     uint64_t heartbeat_timeout_ms;
     bool stopping, ever_ready;
     /* what the relay's admin pages show about the parent's side */
-    char vrrp_role_sent[16];
-    uint64_t vrrp_transitions, status_sent_ms;
-    char vrrp_role_seen[16];                /* tracked every tick, relay or not */
-    struct admin_vrrp_history vrrp_history; /* the /status timeline, kept across relays */
+    uint64_t vrrp_transitions_sent, status_sent_ms;
+    /* each instance's role as last seen (every tick, relay or not) and its
+     * /status timeline, kept across relays */
+    struct {
+        enum admin_vrrp_role role;
+        struct admin_vrrp_history history;
+    } vrrp_seen[CONFIG_MAX_VRRP_INSTANCES];
     struct parent_firewall firewall;
     struct instance instance;        /* PID file, VRRP instance: one rampart per set of ports */
     struct sandbox_child relay_user; /* who relays run as (sandbox.h) */
     struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
     struct loop_io sig_io;
-    struct loop_timer watchdog, restart, ticket_rotate;
+    struct loop_timer watchdog, restart, ticket_rotate, stand_down;
     /* session-ticket keys: made here so every relay (after a reload or a
      * restart) issues and accepts the same tickets */
     struct tls_ticket_keys tickets;
@@ -139,18 +142,57 @@ static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_stat
     p->old = rp;
 }
 
-/* The serving relay is gone (exited, killed, or silent): VRRP hands over,
- * and a new one starts at once, or after a backoff if they keep dying. */
+/* No relay serves: VRRP stands down (priority 0, the peer takes the VIPs). */
+static void stand_down(struct parent *p)
+{
+    loop_timer_clear(p->loop, &p->stand_down);
+    if (p->relay_lost)
+        return;
+    vrrp_set_relay_lost(p->vrrp);
+    p->relay_lost = true;
+}
+
+static void on_stand_down_timer(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct parent *p = t->arg;
+    log_event(LOG_LEVEL_WARN, "relay_grace_over", "effect", "no relay ready: VRRP hands the VIPs over",
+              LOG_END);
+    stand_down(p);
+}
+
+/* The listening sockets are ours, so clients queue while a replacement
+ * starts: VRRP keeps its priority for the grace supervise.c allows (from
+ * the first loss), and stands down at once when the relays crash-loop. */
+static void relay_gone(struct parent *p)
+{
+    uint64_t now = loop_now_ms(p->loop);
+    if (p->relay_lost || !p->vrrp)
+        return;
+    if (!loop_timer_pending(&p->stand_down))
+        p->lost_since_ms = now;
+    uint64_t at = supervise_stand_down_at(p->cfg, p->fast_failures, p->lost_since_ms);
+    if (at <= now) {
+        stand_down(p);
+        return;
+    }
+    char wait[24];
+    snprintf(wait, sizeof wait, "%llums", (unsigned long long)(at - now));
+    log_event(LOG_LEVEL_INFO, "relay_grace", "wait", wait, "effect",
+              "VRRP keeps its priority while a relay starts", LOG_END);
+    loop_timer_set(p->loop, &p->stand_down, at - now);
+}
+
+/* The serving relay is gone (exited, killed, or silent): a new one starts
+ * at once, or after a backoff if they keep dying; VRRP hands over only if
+ * none is ready in time (relay_gone). */
 static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const char *why)
 {
     p->current = NULL;
     log_pid(LOG_LEVEL_ERROR, "relay_lost", pid, "reason", why);
-    if (!p->relay_lost) {
-        vrrp_node_relay_lost(p->vrrp);
-        p->relay_lost = true;
-    }
     bool fast = loop_now_ms(p->loop) - started_ms < PARENT_FAST_FAIL_MS;
     p->fast_failures = fast ? p->fast_failures + 1 : 0;
+    relay_gone(p);
     if (!p->ever_ready) {
         /* the very first relay could not start: report and give up */
         log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", why, LOG_END);
@@ -254,7 +296,7 @@ static void parent_reload(struct parent *p)
         reload_abandon(p, err);
         return;
     }
-    if (memcmp(&next->vrrp, &p->cfg->vrrp, sizeof next->vrrp) != 0)
+    if (next->n_vrrp != p->cfg->n_vrrp || memcmp(next->vrrp, p->cfg->vrrp, sizeof next->vrrp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
                   "[vrrp] changes take effect at the next restart", LOG_END);
     p->pending = parent_spawn(p, next, p->next_fds);
@@ -266,57 +308,69 @@ static void parent_reload(struct parent *p)
 
 #define PARENT_STATUS_EVERY_MS 1000 /* counters; a role change goes at once */
 
+static void vrrp_status(const struct vrrp_node *n, const struct admin_vrrp_history *h,
+                        struct admin_vrrp_status *st)
+{
+    snprintf(st->name, sizeof st->name, "%s", vrrp_node_name(n));
+    snprintf(st->interface, sizeof st->interface, "%s", vrrp_node_interface(n));
+    st->history = *h;
+    st->role = admin_vrrp_role_from_name(vrrp_node_state_name(n));
+    st->family = vrrp_node_family(n) == AF_INET6 ? 6 : 4;
+    st->vrid = vrrp_node_vrid(n);
+    st->priority = vrrp_node_priority(n);
+    st->transitions = vrrp_node_transitions(n);
+    const struct vrrp_net_stats *ns = vrrp_node_stats(n);
+    st->adverts_sent = ns->tx;
+    st->adverts_received = ns->rx_ok;
+    for (unsigned i = 0; i < VRRP_DROP_COUNT && st->n_adverts_dropped < ADMIN_VRRP_DROP_KINDS; i++) {
+        struct admin_counter *c = &st->adverts_dropped[st->n_adverts_dropped++];
+        snprintf(c->label, sizeof c->label, "%s", vrrp_drop_name((enum vrrp_drop)i));
+        c->value = ns->drops[i];
+    }
+}
+
+/* One status per instance; one "disabled" without VRRP. */
 static void report_vrrp(struct parent *p)
 {
-    const char *role = vrrp_node_state_name(p->vrrp);
-    struct admin_vrrp_status st = {
-        .role = p->vrrp ? admin_vrrp_role_from_name(role) : ADMIN_VRRP_DISABLED,
-        .vrid = p->cfg->vrrp.vrid,
-        .priority = p->vrrp ? vrrp_node_priority(p->vrrp) : 0,
-        .transitions = p->vrrp_transitions,
-        .history = p->vrrp_history,
-    };
-    snprintf(st.interface, sizeof st.interface, "%s", p->cfg->vrrp.interface);
-    const struct vrrp_net_stats *ns = vrrp_node_stats(p->vrrp);
-    if (ns) {
-        st.adverts_sent = ns->tx;
-        st.adverts_received = ns->rx_ok;
-        for (unsigned i = 0; i < VRRP_DROP_COUNT && st.n_adverts_dropped < ADMIN_VRRP_DROP_KINDS; i++) {
-            struct admin_counter *c = &st.adverts_dropped[st.n_adverts_dropped++];
-            snprintf(c->label, sizeof c->label, "%s", vrrp_drop_name((enum vrrp_drop)i));
-            c->value = ns->drops[i];
-        }
+    static struct admin_vrrp_status st[ADMIN_VRRP_MAX_INSTANCES];
+    memset(st, 0, sizeof st);
+    unsigned n = vrrp_set_count(p->vrrp);
+    for (unsigned i = 0; i < n && i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        vrrp_status(vrrp_set_node(p->vrrp, i), &p->vrrp_seen[i].history, &st[i]);
+    if (n == 0) {
+        st[0].role = ADMIN_VRRP_DISABLED;
+        n = 1;
     }
-    ipc_send(p->current->io.fd, IPC_VRRP, &st, sizeof st);
+    ipc_send(p->current->io.fd, IPC_VRRP, st, n * sizeof st[0]);
 }
 
 /* Every watchdog tick, with or without a relay: a role change goes into
- * the timeline with the time it was seen. */
-static void track_vrrp_role(struct parent *p)
+ * its instance's timeline with the time it was seen. */
+static void track_vrrp_roles(struct parent *p)
 {
-    const char *role = vrrp_node_state_name(p->vrrp);
-    if (!p->vrrp || strcmp(role, p->vrrp_role_seen) == 0)
-        return;
-    admin_vrrp_history_add(&p->vrrp_history, (uint64_t)time(NULL),
-                           admin_vrrp_role_from_name(p->vrrp_role_seen), admin_vrrp_role_from_name(role));
-    snprintf(p->vrrp_role_seen, sizeof p->vrrp_role_seen, "%s", role);
+    for (unsigned i = 0; i < vrrp_set_count(p->vrrp) && i < CONFIG_MAX_VRRP_INSTANCES; i++) {
+        enum admin_vrrp_role role =
+            admin_vrrp_role_from_name(vrrp_node_state_name(vrrp_set_node(p->vrrp, i)));
+        if (role == p->vrrp_seen[i].role)
+            continue;
+        admin_vrrp_history_add(&p->vrrp_seen[i].history, (uint64_t)time(NULL), p->vrrp_seen[i].role, role);
+        p->vrrp_seen[i].role = role;
+    }
 }
 
 /* Every PARENT_STATUS_EVERY_MS, at once on a VRRP role change, and to a
  * relay that just became ready (force). */
 static void report_status(struct parent *p, bool force)
 {
-    track_vrrp_role(p);
+    track_vrrp_roles(p);
     if (!p->current || p->current->state != RELAY_SERVING)
         return;
-    const char *role = vrrp_node_state_name(p->vrrp);
-    bool changed = strcmp(role, p->vrrp_role_sent) != 0;
-    if (changed && p->vrrp_role_sent[0])
-        p->vrrp_transitions++;
+    uint64_t transitions = vrrp_set_transitions(p->vrrp);
+    bool changed = transitions != p->vrrp_transitions_sent;
     uint64_t now = loop_now_ms(p->loop);
     if (!force && !changed && now - p->status_sent_ms < PARENT_STATUS_EVERY_MS)
         return;
-    snprintf(p->vrrp_role_sent, sizeof p->vrrp_role_sent, "%s", role);
+    p->vrrp_transitions_sent = transitions;
     p->status_sent_ms = now;
     report_vrrp(p);
     parent_firewall_read_counters(&p->firewall);
@@ -336,7 +390,7 @@ static void backends_report(struct parent *p, struct relay_proc *rp)
         return;
     p->backends_known = true;
     p->backends_up = rp->status.backends_up;
-    vrrp_node_backends_up(p->vrrp, p->backends_up);
+    vrrp_set_backends_up(p->vrrp, p->backends_up);
     char up[32];
     snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
     log_pid(LOG_LEVEL_INFO, "backends_up_changed", rp->pid, "backends_up", up);
@@ -352,9 +406,10 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
     if (!p->ever_ready)
         notify_send(NOTIFY_READY, "serving");
     p->ever_ready = true;
-    p->down_mask = rp->status.down_mask; /* in the (maybe new) cfg's order */
+    p->down_mask = rp->status.down_mask;       /* in the (maybe new) cfg's order */
+    loop_timer_clear(p->loop, &p->stand_down); /* in time: no handover */
     if (p->relay_lost) {
-        vrrp_node_relay_back(p->vrrp);
+        vrrp_set_relay_back(p->vrrp);
         p->relay_lost = false;
     }
     backends_report(p, rp);
@@ -377,8 +432,8 @@ static void parent_autoblock(struct parent *p, struct relay_proc *rp, const void
         parent_firewall_bad_request(&p->firewall, (int)rp->pid, why, loop_now_ms(p->loop));
         return;
     }
-    uint32_t heard[CONFIG_MAX_PEERS];
-    unsigned n_heard = vrrp_node_peers_seen(p->vrrp, heard, CONFIG_MAX_PEERS);
+    static struct ip_addr heard[VRRP_SET_HEARD_MAX];
+    unsigned n_heard = vrrp_set_peers_heard(p->vrrp, heard, VRRP_SET_HEARD_MAX);
     parent_firewall_autoblock(&p->firewall, p->cfg, &addr, heard, n_heard, loop_now_ms(p->loop));
 }
 
@@ -568,8 +623,9 @@ static void parent_stop(struct parent *p, const char *why)
     notify_send(NOTIFY_STOPPING, "draining");
     /* hand the VIP to the peer now (priority 0, VIPs removed): draining
      * relays take no new client, the peer can */
-    vrrp_node_leave(p->vrrp);
+    vrrp_set_leave(p->vrrp);
     loop_timer_clear(p->loop, &p->restart);
+    loop_timer_clear(p->loop, &p->stand_down);
     if (p->pending) {
         retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
         p->pending = NULL;
@@ -646,7 +702,7 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     else if (sandbox_parent_enter(p->cfg->gateway.user, &p->relay_user, err, err_len) < 0)
         return -1;
     bool failed = false;
-    p->vrrp = vrrp_node_start(p->loop, p->cfg, &failed);
+    p->vrrp = vrrp_set_start(p->loop, p->cfg, &failed);
     if (failed)
         return snprintf(err, err_len, "VRRP could not start"), -1;
     /* its thread inherits the credentials just set */
@@ -680,6 +736,7 @@ int parent_run(struct config *cfg)
     }
     p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
     p->watchdog = (struct loop_timer){.fn = on_watchdog, .arg = p};
+    p->stand_down = (struct loop_timer){.fn = on_stand_down_timer, .arg = p};
     loop_timer_set(p->loop, &p->watchdog, 50);
     p->ticket_rotate = (struct loop_timer){.fn = on_ticket_rotate, .arg = p};
     if (p->cfg->tls.server.ticket_lifetime_ms)
@@ -689,7 +746,7 @@ int parent_run(struct config *cfg)
     rc = p->exit_code;
 out:
     parent_firewall_free(&p->firewall);
-    vrrp_node_shutdown(p->vrrp);
+    vrrp_set_free(p->vrrp);
     listener_close_all(p->fds, listener_count(p->cfg));
     instance_release(&p->instance);
     notify_close();

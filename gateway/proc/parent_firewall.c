@@ -218,7 +218,7 @@ static bool autoblock_budget(struct parent_firewall *fw, uint64_t now_ms)
 }
 
 bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *cfg,
-                               const struct ip_addr *addr, const uint32_t *heard, unsigned n_heard,
+                               const struct ip_addr *addr, const struct ip_addr *heard, unsigned n_heard,
                                uint64_t now_ms)
 {
     char a[INET6_ADDRSTRLEN];

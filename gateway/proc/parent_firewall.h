@@ -85,10 +85,10 @@ int parent_firewall_start(struct parent_firewall *fw, char *err, size_t err_len)
 void parent_firewall_read_counters(struct parent_firewall *fw);
 
 /* The relay asks to block addr for autoblock_timeout; `heard` are the VRRP
- * routers heard (vrrp_node_peers_seen). true when the block was queued;
+ * routers heard (vrrp_set_peers_heard). true when the block was queued;
  * every refusal is counted and logged (rate-limited). */
 bool parent_firewall_autoblock(struct parent_firewall *fw, const struct config *cfg,
-                               const struct ip_addr *addr, const uint32_t *heard, unsigned n_heard,
+                               const struct ip_addr *addr, const struct ip_addr *heard, unsigned n_heard,
                                uint64_t now_ms);
 /* A malformed autoblock request from relay `pid`: counted, logged
  * (rate-limited). */

@@ -145,10 +145,14 @@ static void sockaddr_to_ip(const struct sockaddr_storage *ss, struct ip_addr *ou
 int protect_add_config(struct protect *p, const struct config *cfg)
 {
     int rc = 0;
-    for (unsigned i = 0; i < cfg->vrrp.n_vips; i++)
-        rc |= protect_add_addr(p, &cfg->vrrp.vips[i].addr, PROTECT_VIP);
-    for (unsigned i = 0; i < cfg->vrrp.n_unicast_peers; i++)
-        rc |= protect_add_addr(p, &cfg->vrrp.unicast_peers[i], PROTECT_PEER);
+    /* every instance's, enabled or not: a parked instance's VIP is still ours */
+    for (unsigned k = 0; k < cfg->n_vrrp && k < CONFIG_MAX_VRRP_INSTANCES; k++) {
+        const struct config_vrrp *v = &cfg->vrrp[k];
+        for (unsigned i = 0; i < v->n_vips && i < CONFIG_MAX_VIPS; i++)
+            rc |= protect_add_addr(p, &v->vips[i].addr, PROTECT_VIP);
+        for (unsigned i = 0; i < v->n_unicast_peers && i < CONFIG_MAX_PEERS; i++)
+            rc |= protect_add_addr(p, &v->unicast_peers[i], PROTECT_PEER);
+    }
     for (unsigned i = 0; i < cfg->n_backends; i++) {
         struct ip_addr a;
         sockaddr_to_ip(&cfg->backends[i].addr, &a);
@@ -164,11 +168,10 @@ void protect_set_own(struct protect *p, const struct ip_addr *addrs, unsigned n)
     memcpy(p->own, addrs, p->n_own * sizeof *addrs);
 }
 
-void protect_set_heard(struct protect *p, const uint32_t *v4, unsigned n)
+void protect_set_heard(struct protect *p, const struct ip_addr *heard, unsigned n)
 {
-    p->n_heard = n < CONFIG_MAX_PEERS ? n : CONFIG_MAX_PEERS;
-    for (unsigned i = 0; i < p->n_heard; i++)
-        p->heard[i] = (struct ip_addr){.family = AF_INET, .u.v4.s_addr = v4[i]};
+    p->n_heard = n < PROTECT_HEARD_MAX ? n : PROTECT_HEARD_MAX;
+    memcpy(p->heard, heard, p->n_heard * sizeof *heard);
 }
 
 static int cmp_range(const void *a, const void *b)

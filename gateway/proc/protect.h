@@ -49,6 +49,8 @@ enum protect_reason {
 };
 
 #define PROTECT_OWN_MAX 256 /* this node's addresses looked at; more are counted in own_dropped */
+#define PROTECT_HEARD_MAX                                                                                    \
+    (CONFIG_MAX_VRRP_INSTANCES * CONFIG_MAX_PEERS) /* VRRP routers heard, all instances */
 
 /* An inclusive address range, big-endian (4 or 16 bytes used). */
 struct protect_range {
@@ -67,7 +69,7 @@ struct protect {
     struct protect_list v4, v6; /* config and policy: rebuilt at every apply */
     struct ip_addr own[PROTECT_OWN_MAX];
     unsigned n_own, own_dropped;
-    struct ip_addr heard[CONFIG_MAX_PEERS]; /* VRRP routers heard (vrrp_node_peers_seen) */
+    struct ip_addr heard[PROTECT_HEARD_MAX]; /* VRRP routers heard (vrrp_set_peers_heard) */
     unsigned n_heard;
 };
 
@@ -85,9 +87,9 @@ int protect_add_addr(struct protect *p, const struct ip_addr *a, enum protect_re
 int protect_add_config(struct protect *p, const struct config *cfg);
 
 /* Replaces the node's own addresses (the first PROTECT_OWN_MAX), and the
- * VRRP routers heard (IPv4, network order; at most CONFIG_MAX_PEERS). */
+ * VRRP routers heard by any instance (at most PROTECT_HEARD_MAX). */
 void protect_set_own(struct protect *p, const struct ip_addr *addrs, unsigned n);
-void protect_set_heard(struct protect *p, const uint32_t *v4, unsigned n);
+void protect_set_heard(struct protect *p, const struct ip_addr *heard, unsigned n);
 
 /* Why `a` must not be blocked, or PROTECT_NONE. Not-global first, then
  * own, then VRRP routers heard, then the ranges (vip, peer, admin,

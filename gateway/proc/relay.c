@@ -148,10 +148,12 @@ static void relay_on_message(void *arg, const struct ipc_msg *msg)
         admin_stop();
         relay_drain(r, "replaced by a new relay (reload)");
         break;
-    case IPC_VRRP: {
-        struct admin_vrrp_status st;
-        memcpy(&st, msg->payload, sizeof st);
-        admin_set_vrrp_status(&st);
+    case IPC_VRRP: { /* ipc_decode checked: 1..ADMIN_VRRP_MAX_INSTANCES whole statuses */
+        static struct admin_vrrp_status st[ADMIN_VRRP_MAX_INSTANCES];
+        size_t n = msg->len / sizeof st[0];
+        n = n < ADMIN_VRRP_MAX_INSTANCES ? n : ADMIN_VRRP_MAX_INSTANCES;
+        memcpy(st, msg->payload, n * sizeof st[0]);
+        admin_set_vrrp_status(st, (unsigned)n);
         break;
     }
     case IPC_TICKET_KEYS: relay_install_tickets(r, msg->payload); break;

@@ -1,7 +1,8 @@
 /*
  * supervise: the parent's decisions about its relays, as pure functions
  * (parent.c does the I/O): how long a silent relay is tolerated, how soon
- * a dead one is replaced, and which backends a new relay starts with down.
+ * a dead one is replaced, when VRRP must hand the VIPs over because no relay
+ * serves, and which backends a new relay starts with down.
  */
 #ifndef RAMPART_GATEWAY_PROC_SUPERVISE_H
 #define RAMPART_GATEWAY_PROC_SUPERVISE_H
@@ -15,9 +16,25 @@
 #define SUPERVISE_FIRST_BACKOFF_MS     100
 #define SUPERVISE_MAX_BACKOFF_MS       5000
 
-/* A relay silent for longer is lost: one VRRP advert interval (the peer
- * would notice no sooner), or SUPERVISE_HEARTBEAT_TIMEOUT_MS without VRRP. */
+/* A relay silent for longer is lost: one VRRP advert interval (the
+ * shortest instance's: the peer would notice no sooner), or
+ * SUPERVISE_HEARTBEAT_TIMEOUT_MS without VRRP. */
 uint64_t supervise_heartbeat_timeout_ms(const struct config *cfg, uint64_t heartbeat_ms);
+
+/* How long VRRP keeps its priority after the serving relay is lost:
+ * [gateway] relay_grace, else one advert interval (the shortest enabled
+ * instance's); 0 without VRRP. */
+uint64_t supervise_relay_grace_ms(const struct config *cfg);
+
+/* The serving relay was lost at `lost_ms` (the first loss since a relay was
+ * last ready; later losses keep that start) and `fast_failures` relays in a
+ * row died soon after starting. The listening sockets are the parent's:
+ * clients queue while a replacement starts, so one that is ready within the
+ * grace needs no handover. Returns when VRRP must stand down (priority 0)
+ * unless a relay is ready by then: `lost_ms` itself (at once) when the
+ * relays crash-loop (the next start waits for the backoff) or the grace is
+ * 0, else lost_ms + the grace. */
+uint64_t supervise_stand_down_at(const struct config *cfg, unsigned fast_failures, uint64_t lost_ms);
 
 /* Delay before starting a replacement after `fast_failures` relays in a
  * row died soon after their start: 0 (at once) for the first, then 100 ms

@@ -26,6 +26,8 @@ else
   not_ok "promtool check metrics accepts /metrics" "promtool not installed (apt-get install prometheus)"
 fi
 check "/metrics has the backend gauge" grep -qx 'rampart_backend_up{backend="web-01"} 1' "$T_TMP/metrics"
+# this machine has AES-NI: intel-ipsec-mb runs AES-GCM (tls/tls_crypto.h)
+check "/metrics says which code runs AES-GCM" grep -qE '^rampart_crypto_impl\{primitive="aes-gcm",impl="ipsec-mb-[a-z0-9]+"\} 1$' "$T_TMP/metrics"
 
 code=$(curl -s --max-time 5 -o "$T_TMP/health" -w '%{http_code}' "$base/healthz")
 check_eq "/healthz answers 200" 200 "$code"

@@ -40,7 +40,7 @@ check_eq "/etc/rampart is the package's conffiles" "/etc/rampart/gateway.policy 
   "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | sort | tr '\n' ' ' | sed 's/ $//')"
 depends=$(dpkg-deb -f "$deb" Depends)
 check "Depends: the shared libraries it links (dpkg-shlibdeps)" \
-  bash -c "for l in libnftnl11 libmnl0 libinih1 libcap2 libseccomp2; do grep -q \"\$l\" <<<'$depends' || exit 1; done"
+  bash -c "for l in libnftnl11 libmnl0 libinih1 libcap2 libseccomp2 libipsec-mb1 libhogweed6 libgmp10 libsodium23; do grep -q \"\$l\" <<<'$depends' || exit 1; done"
 check "postinst makes the relay's user" bash -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xO ./postinst | grep -q 'systemd-sysusers rampart.conf'"
 
 mkdir -p "$T_TMP/x"

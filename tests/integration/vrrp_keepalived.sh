@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # VRRPv3 interop with keepalived (Debian's) as the peer, same VRID, 100 ms
 # adverts, on a LAN of network namespaces; and malformed advertisements.
+# IPv4 first, then IPv6 (RFC 5798 5.1.2: link-local source, ff02::12, hop
+# limit 255, Neighbor Advertisements moving a client between the two).
 # Rampart's side is bench/vrrp_driver: gateway/ha/vrrp_node.c on the event loop
 # with the parent's calls, alone (no TLS, no relay), so each case starts in
 # milliseconds; vrrp_daemon.sh runs the same node inside `rampart -c FILE`.
@@ -9,8 +11,8 @@
 require_root
 command -v keepalived >/dev/null || { not_ok "keepalived installed"; exit 1; }
 vrrp_build_driver || { not_ok "build vrrp_driver"; exit 1; }
-vrrp_lan r k
-R=${VRRP_NS[r]} K=${VRRP_NS[k]}
+vrrp_lan r k c
+R=${VRRP_NS[r]} K=${VRRP_NS[k]} C=${VRRP_NS[c]}
 
 # --- Rampart 200, keepalived 100 ---
 ka=$(ka_start "$K" ka1 100)
@@ -94,4 +96,67 @@ if wait_for 5 has_vip "$R" && wait_for 2 no_vip "$K" && test "$(rp_stat "$rp" rp
 else not_ok "unicast: rampart accepts keepalived's unicast adverts and preempts"; fi
 stop_pid "$rp" TERM
 stop_pid "$ka" TERM
+
+# ==== IPv6: fd00:198:18::10/64, link-local sources, Neighbor Advertisements ====
+mac() { ip -n "$1" -br link show eth0 | awk '{ print $3 }'; }
+MAC_R=$(mac "$R") MAC_K=$(mac "$K")
+# the MAC the client would send VIP traffic to (the neighbour cache)
+client6_on() { [ "$(ip -n "$C" -6 neigh show "$VRRP_VIP6" dev eth0 | awk '{ print $3 }')" = "$1" ]; }
+export KA_VIP="$VRRP_VIP6/64"
+wait_for 5 ll_ready "$R" && wait_for 5 ll_ready "$K"
+
+# --- Rampart 200, keepalived 100; rampart starts while its link-local is tentative ---
+ka=$(ka_start "$K" ka6a 100)
+ip -n "$R" link set eth0 down && ip -n "$R" link set eth0 up # DAD again on the link-local
+rp=$(rp_start6 "$R" rp6a 200)
+check "IPv6: the node waits for its link-local address (DAD)" wait_for 2 grep -q "vrrp_start .*source=\"none yet\".*family=ipv6" "$T_TMP/rp6a.log"
+if wait_for 8 has_vip6 "$R" && wait_for 2 grep -q "Entering BACKUP STATE" "$T_TMP/ka6a.log"; then
+  ok "IPv6: rampart (200) is master, keepalived (100) backup"
+else not_ok "IPv6: rampart (200) is master, keepalived (100) backup" "$(tail -n 3 "$T_TMP/rp6a.log" | tr '\n' ' ')"; fi
+ka_masters=$(grep -c "Entering MASTER" "$T_TMP/ka6a.log")
+sleep 1
+if has_vip6 "$R" && no_vip6 "$K" && [ "$(grep -c "Entering MASTER" "$T_TMP/ka6a.log")" = "$ka_masters" ]; then
+  ok "IPv6: keepalived accepts rampart's advertisements (link-local source, checksum) and stays backup"
+else not_ok "IPv6: keepalived accepts rampart's advertisements" "$(tail -n 3 "$T_TMP/ka6a.log" | tr '\n' ' ')"; fi
+ip netns exec "$C" ping -6 -c 1 -W 1 "$VRRP_VIP6" >/dev/null
+check "IPv6: the client reaches the VIP on rampart's MAC" client6_on "$MAC_R"
+
+# --- malformed IPv6 advertisements claiming priority 250 ---
+for kind in ttl checksum version vrid short addrs; do
+  ip netns exec "$K" python3 "$RAMPART_ROOT/tests/integration/vrrp_inject.py" eth0 fd00:198:18::2 "$kind" 3
+done
+sleep 0.3
+check "IPv6: malformed advertisements change nothing" eval 'has_vip6 "$R" && ! grep -q "from=master to=backup" "$T_TMP/rp6a.log"'
+for pair in ttl:ttl checksum:checksum version:version vrid:vrid short:short addrs:addresses; do
+  check_eq "IPv6: malformed '${pair%%:*}' counted as drop_${pair#*:}" 3 "$(rp_stat "$rp" rp6a "drop_${pair#*:}")"
+done
+
+# --- SIGTERM: priority 0, keepalived takes the VIP, its NA moves the client ---
+stop_pid "$rp" TERM
+if no_vip6 "$R" && wait_for 2 has_vip6 "$K"; then ok "IPv6: SIGTERM: rampart gives up the VIP, keepalived takes it"
+else not_ok "IPv6: SIGTERM: rampart gives up the VIP, keepalived takes it"; fi
+check "IPv6: the client follows keepalived (its Neighbor Advertisement)" wait_for 2 client6_on "$MAC_K"
+
+# --- Rampart back: preempts; its NAs (override flag) move the client back ---
+rp=$(rp_start6 "$R" rp6b 200)
+if wait_for 5 has_vip6 "$R" && wait_for 2 no_vip6 "$K"; then ok "IPv6: restarted rampart preempts keepalived"
+else not_ok "IPv6: restarted rampart preempts keepalived"; fi
+check "IPv6: the client follows rampart (unsolicited NA, override)" wait_for 2 client6_on "$MAC_R"
+stop_pid "$rp" TERM
+stop_pid "$ka" TERM
+
+# --- keepalived 200, Rampart 100 ---
+ka=$(ka_start "$K" ka6b 200)
+wait_for 5 has_vip6 "$K"
+rp=$(rp_start6 "$R" rp6c 100)
+sleep 1.5
+if has_vip6 "$K" && no_vip6 "$R" && ! grep -q "to=master" "$T_TMP/rp6c.log" && [ "$(rp_stat "$rp" rp6c rx_ok)" -gt 0 ]; then
+  ok "IPv6: keepalived (200) is master, rampart (100) accepts its advertisements"
+else not_ok "IPv6: keepalived (200) is master, rampart (100) accepts its advertisements" "$(tr '\n' ' ' <"$T_TMP/rp6c.log")"; fi
+ka_kill "$K"
+check "IPv6: keepalived killed: rampart takes the VIP" wait_for 3 has_vip6 "$R"
+check "IPv6: the client follows rampart" wait_for 2 client6_on "$MAC_R"
+stop_pid "$rp" TERM
+check "IPv6: rampart removes its VIP on exit" no_vip6 "$R"
+ip -n "$K" addr del "$VRRP_VIP6/64" dev eth0 2>/dev/null
 t_done

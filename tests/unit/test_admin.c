@@ -103,16 +103,17 @@ static void demo_snapshot(void)
     add_backend("web-02", "198.19.0.12:80", true);
     snap.backends[0].requests = 11;
     snap.backends[1].requests = 12;
+    snap.n_vrrp = 1;
     backend_checked(&snap.backends[1], 360, "status 200");
     snap.backends[1].checks_failed = 4;
-    snap.vrrp.role = ADMIN_VRRP_MASTER;
-    snap.vrrp.vrid = 51;
-    snprintf(snap.vrrp.interface, sizeof snap.vrrp.interface, "eth0");
-    snap.vrrp.priority = 150;
-    snap.vrrp.transitions = 4;
-    snap.vrrp.n_adverts_dropped = 1;
-    snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
-    demo_vrrp_history(&snap.vrrp.history, DEMO_NOW);
+    snap.vrrp[0].role = ADMIN_VRRP_MASTER;
+    snap.vrrp[0].vrid = 51;
+    snprintf(snap.vrrp[0].interface, sizeof snap.vrrp[0].interface, "eth0");
+    snap.vrrp[0].priority = 150;
+    snap.vrrp[0].transitions = 4;
+    snap.vrrp[0].n_adverts_dropped = 1;
+    snprintf(snap.vrrp[0].adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    demo_vrrp_history(&snap.vrrp[0].history, DEMO_NOW);
     snap.requests_by_class[2] = 23;
     snap.connections_total = 9;
     snap.tls_handshakes_tls13 = 9;
@@ -210,7 +211,7 @@ static void test_health_ok(void **state)
     assert_int_equal(admin_health(&snap, reason), 200);
     assert_string_equal(reason, "ok: 2/2 backends up, vrrp master");
     snap.backends[0].up = false;
-    snap.vrrp.role = ADMIN_VRRP_BACKUP;
+    snap.vrrp[0].role = ADMIN_VRRP_BACKUP;
     assert_int_equal(admin_health(&snap, reason), 200);
     assert_string_equal(reason, "ok: 1/2 backends up, vrrp backup");
 }
@@ -228,7 +229,7 @@ static void test_health_reasons(void **state)
     snap.firewall.applied = false;
     assert_int_equal(admin_health(&snap, reason), 503);
     assert_string_equal(reason, "firewall: the policy is not applied");
-    snap.vrrp.role = ADMIN_VRRP_FAULT;
+    snap.vrrp[0].role = ADMIN_VRRP_FAULT;
     assert_int_equal(admin_health(&snap, reason), 503);
     assert_string_equal(reason, "vrrp: fault (a tracked interface is down)");
     snap.draining = true;
@@ -324,6 +325,58 @@ static void test_status_page(void **state)
     assert_null(strstr(r, "http://")); /* no external asset */
 }
 
+/* Active-active: /healthz names each instance's role; a fault in any one
+ * makes the node unhealthy. */
+static void test_health_instances(void **state)
+{
+    (void)state;
+    char reason[ADMIN_REASON_MAX];
+    snap.n_vrrp = 2;
+    snprintf(snap.vrrp[0].name, ADMIN_VRRP_NAME_MAX, "vip-a");
+    snprintf(snap.vrrp[1].name, ADMIN_VRRP_NAME_MAX, "vip-b");
+    snap.vrrp[1].role = ADMIN_VRRP_BACKUP;
+    assert_int_equal(admin_health(&snap, reason), 200);
+    assert_string_equal(reason, "ok: 2/2 backends up, vrrp vip-a=master vip-b=backup");
+    snap.vrrp[0].name[0] = '\0'; /* [vrrp] next to a named one */
+    assert_int_equal(admin_health(&snap, reason), 200);
+    assert_string_equal(reason, "ok: 2/2 backends up, vrrp -=master vip-b=backup");
+    snap.vrrp[1].role = ADMIN_VRRP_FAULT;
+    assert_int_equal(admin_health(&snap, reason), 503);
+    /* eight long names: cut at a whole instance, never mid-name */
+    snap.n_vrrp = ADMIN_VRRP_MAX_INSTANCES;
+    for (unsigned i = 0; i < ADMIN_VRRP_MAX_INSTANCES; i++) {
+        memset(snap.vrrp[i].name, 'n', ADMIN_VRRP_NAME_MAX - 1);
+        snap.vrrp[i].name[ADMIN_VRRP_NAME_MAX - 1] = '\0';
+        snap.vrrp[i].role = ADMIN_VRRP_BACKUP;
+    }
+    char roles[ADMIN_REASON_MAX];
+    admin_vrrp_roles(&snap, roles, sizeof roles);
+    assert_true(strlen(roles) < sizeof roles);
+    assert_true(strlen(roles) % (ADMIN_VRRP_NAME_MAX - 1 + 8) == ADMIN_VRRP_NAME_MAX - 1 + 7);
+}
+
+static void test_status_page_instances(void **state)
+{
+    (void)state;
+    snap.n_vrrp = 2;
+    snprintf(snap.vrrp[0].name, ADMIN_VRRP_NAME_MAX, "<a>");
+    snap.vrrp[0].vrid = 51;
+    snap.vrrp[0].family = 6;
+    snprintf(snap.vrrp[1].name, ADMIN_VRRP_NAME_MAX, "vip-b");
+    snap.vrrp[1].role = ADMIN_VRRP_BACKUP;
+    snap.vrrp[1].priority = 100;
+    snap.vrrp[1].vrid = 52;
+    snap.vrrp[1].family = 4;
+    char *r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_null(strstr(r, "id=\"vrrp-role\"")); /* no single role with instances */
+    assert_non_null(strstr(r, "<table id=\"vrrp\">"));
+    assert_non_null(strstr(r, "<tr><td>&lt;a&gt;</td><td class=\"master\">master</td><td>150</td><td>51</td>"
+                              "<td>IPv6</td>"));
+    assert_non_null(strstr(r, "<tr><td>vip-b</td><td class=\"backup\">backup</td><td>100</td><td>52</td>"
+                              "<td>IPv4</td>"));
+    assert_null(strstr(r, "<a>"));
+}
+
 static unsigned occurrences(const char *hay, const char *needle)
 {
     unsigned n = 0;
@@ -352,7 +405,7 @@ static void test_status_page_pictures(void **state)
     assert_non_null(strstr(r, "5xx responses per second <span class=\"k0\">now 0, max 3</span>"));
     assert_non_null(strstr(r, "<svg id=\"vrrp-timeline\""));
     assert_int_equal(occurrences(r, "<rect class=\"role-"), 4);
-    assert_non_null(strstr(r, "<p>VRID 51 on eth0, 4 state changes since the daemon started</p>"));
+    assert_non_null(strstr(r, "<p>VRID 51 (IPv4) on eth0, 4 state changes since the daemon started</p>"));
     assert_non_null(strstr(r,
                            "<tr><td>2026-12-01 12:18:00Z</td><td>2 min</td><td class=\"backup\">backup</td>"
                            "<td class=\"master\">master</td></tr>"));
@@ -378,7 +431,7 @@ static void test_status_page_pictures(void **state)
 static void test_status_page_quiet_node(void **state)
 {
     (void)state;
-    snap.vrrp.role = ADMIN_VRRP_DISABLED;
+    snap.vrrp[0].role = ADMIN_VRRP_DISABLED;
     snap.n_certs = 0;
     admin_history_init(&snap.history);
     snap.firewall.managed = false;
@@ -418,7 +471,8 @@ static void test_metrics_for_alerts(void **state)
              "\nrampart_tls_certificate_expiry_timestamp_seconds{name=\"api.foobar.com\"} %lld\n",
              (long long)snap.certs[1].not_after_s);
     assert_non_null(strstr(r, want));
-    assert_non_null(strstr(r, "\nrampart_vrrp_instance_info{vrid=\"51\",interface=\"eth0\"} 1\n"));
+    assert_non_null(
+        strstr(r, "\nrampart_vrrp_instance_info{vrid=\"51\",interface=\"eth0\",family=\"ipv4\"} 1\n"));
     assert_non_null(strstr(r, "\nrampart_firewall_managed 1\n"));
     snprintf(want, sizeof want, "\nrampart_vrrp_last_transition_timestamp_seconds %llu\n",
              (unsigned long long)(DEMO_NOW - 120));
@@ -429,7 +483,7 @@ static void test_metrics_for_alerts(void **state)
     snprintf(want, sizeof want, "\nrampart_backend_last_change_timestamp_seconds{backend=\"web-01\"} %llu\n",
              (unsigned long long)snap.start_time_s); /* no change since the relay started */
     assert_non_null(strstr(r, want));
-    snap.vrrp.role = ADMIN_VRRP_DISABLED;
+    snap.vrrp[0].role = ADMIN_VRRP_DISABLED;
     r = respond("GET /metrics HTTP/1.1\r\n\r\n");
     assert_null(strstr(r, "\nrampart_vrrp_instance_info{"));
 }
@@ -656,6 +710,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_parse_incomplete_and_bad, setup),
         cmocka_unit_test_setup(test_parse_path_limit, setup),
         cmocka_unit_test_setup(test_vrrp_role_names, setup),
+        cmocka_unit_test_setup(test_health_instances, setup),
+        cmocka_unit_test_setup(test_status_page_instances, setup),
         cmocka_unit_test_setup(test_health_ok, setup),
         cmocka_unit_test_setup(test_health_reasons, setup),
         cmocka_unit_test_setup(test_health_reason_bound, setup),

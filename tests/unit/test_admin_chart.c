@@ -170,7 +170,7 @@ static void test_timeline(void **state)
 {
     (void)state;
     struct admin_vrrp_history v = {0};
-    admin_timeline_render(&out, &v, ADMIN_VRRP_BACKUP, NOW);
+    admin_timeline_render(&out, "vrrp-timeline", &v, ADMIN_VRRP_BACKUP, NOW);
     assert_int_equal(count(out.data, "<rect "), 1); /* no change: one stretch of the current role */
     assert_non_null(strstr(out.data, "<rect class=\"role-backup\" x=\"44.0\""));
     strbuf_free(&out);
@@ -179,7 +179,7 @@ static void test_timeline(void **state)
     admin_vrrp_history_add(&v, NOW - 720, ADMIN_VRRP_BACKUP, ADMIN_VRRP_MASTER);
     admin_vrrp_history_add(&v, NOW - 360, ADMIN_VRRP_MASTER, ADMIN_VRRP_BACKUP);
     admin_vrrp_history_add(&v, NOW - 120, ADMIN_VRRP_BACKUP, ADMIN_VRRP_MASTER);
-    admin_timeline_render(&out, &v, ADMIN_VRRP_MASTER, NOW);
+    admin_timeline_render(&out, "vrrp-timeline", &v, ADMIN_VRRP_MASTER, NOW);
     assert_int_equal(count(out.data, "<rect "), 4);
     assert_int_equal(count(out.data, "role-master"), 2);
     assert_int_equal(count(out.data, "role-backup"), 2);
@@ -196,7 +196,7 @@ static void test_timeline_start_inside_window(void **state)
     (void)state;
     struct admin_vrrp_history v = {0};
     admin_vrrp_history_add(&v, NOW - 300, ADMIN_VRRP_UNKNOWN, ADMIN_VRRP_BACKUP);
-    admin_timeline_render(&out, &v, ADMIN_VRRP_BACKUP, NOW);
+    admin_timeline_render(&out, "vrrp-timeline", &v, ADMIN_VRRP_BACKUP, NOW);
     assert_int_equal(count(out.data, "<rect "), 2);
     assert_non_null(strstr(out.data, "<rect class=\"role-unknown\" x=\"44.0\""));
 }

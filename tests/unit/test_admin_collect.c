@@ -87,14 +87,14 @@ static void test_collect_parent_status(void **state)
                                   .transitions = 2,
                                   .n_adverts_dropped = ADMIN_VRRP_DROP_KINDS + 1};
     struct admin_firewall_status f = {.managed = true, .applied = true, .n_drops = 99};
-    admin_set_vrrp_status(&v);
+    admin_set_vrrp_status(&v, 1);
     admin_set_firewall_status(&f);
     admin_set_draining(true);
     admin_collect(&snap, NULL);
-    assert_int_equal(snap.vrrp.role, ADMIN_VRRP_BACKUP);
-    assert_int_equal(snap.vrrp.priority, 100);
-    assert_int_equal(snap.vrrp.transitions, 2);
-    assert_int_equal(snap.vrrp.n_adverts_dropped, ADMIN_VRRP_DROP_KINDS); /* clamped */
+    assert_int_equal(snap.vrrp[0].role, ADMIN_VRRP_BACKUP);
+    assert_int_equal(snap.vrrp[0].priority, 100);
+    assert_int_equal(snap.vrrp[0].transitions, 2);
+    assert_int_equal(snap.vrrp[0].n_adverts_dropped, ADMIN_VRRP_DROP_KINDS); /* clamped */
     assert_true(snap.firewall.applied);
     assert_int_equal(snap.firewall.n_drops, ADMIN_FW_MAX_COUNTERS); /* clamped */
     assert_true(snap.draining);
@@ -111,12 +111,12 @@ static void test_parent_status_sanitised(void **state)
     memset(&v, 'x', sizeof v);
     memset(&f, 'y', sizeof f);
     v.role = (enum admin_vrrp_role)77;
-    admin_set_vrrp_status(&v);
+    admin_set_vrrp_status(&v, 1);
     admin_set_firewall_status(&f);
     admin_collect(&snap, NULL);
-    assert_int_equal(snap.vrrp.role, ADMIN_VRRP_UNKNOWN);
-    assert_int_equal(snap.vrrp.n_adverts_dropped, ADMIN_VRRP_DROP_KINDS);
-    assert_int_equal(strlen(snap.vrrp.adverts_dropped[3].label), ADMIN_LABEL_MAX - 1);
+    assert_int_equal(snap.vrrp[0].role, ADMIN_VRRP_UNKNOWN);
+    assert_int_equal(snap.vrrp[0].n_adverts_dropped, ADMIN_VRRP_DROP_KINDS);
+    assert_int_equal(strlen(snap.vrrp[0].adverts_dropped[3].label), ADMIN_LABEL_MAX - 1);
     assert_int_equal(snap.firewall.n_drops, ADMIN_FW_MAX_COUNTERS);
     assert_int_equal(strlen(snap.firewall.drops[0].name), ADMIN_FW_NAME_MAX - 1);
     struct strbuf out = STRBUF_HEAP_INIT;
@@ -125,8 +125,37 @@ static void test_parent_status_sanitised(void **state)
     strbuf_free(&out);
     memset(&v, 0, sizeof v);
     memset(&f, 0, sizeof f);
-    admin_set_vrrp_status(&v);
+    admin_set_vrrp_status(&v, 1);
     admin_set_firewall_status(&f);
+}
+
+/* Several instances arrive as one report; more than the bound are cut,
+ * none at all reads as one "unknown". */
+static void test_parent_status_instances(void **state)
+{
+    (void)state;
+    static struct admin_vrrp_status v[ADMIN_VRRP_MAX_INSTANCES + 2];
+    memset(v, 0, sizeof v);
+    for (unsigned i = 0; i < ADMIN_VRRP_MAX_INSTANCES + 2; i++) {
+        snprintf(v[i].name, ADMIN_VRRP_NAME_MAX, "i%u", i);
+        v[i].role = ADMIN_VRRP_BACKUP;
+    }
+    memset(v[1].name, 'z', ADMIN_VRRP_NAME_MAX); /* unterminated */
+    admin_set_vrrp_status(v, ADMIN_VRRP_MAX_INSTANCES + 2);
+    admin_collect(&snap, NULL);
+    assert_int_equal(snap.n_vrrp, ADMIN_VRRP_MAX_INSTANCES);
+    assert_string_equal(snap.vrrp[ADMIN_VRRP_MAX_INSTANCES - 1].name, "i7");
+    assert_int_equal(strlen(snap.vrrp[1].name), ADMIN_VRRP_NAME_MAX - 1);
+    admin_set_vrrp_status(v, 0);
+    admin_collect(&snap, NULL);
+    assert_int_equal(snap.n_vrrp, 1);
+    assert_int_equal(snap.vrrp[0].role, ADMIN_VRRP_UNKNOWN);
+    admin_set_vrrp_status(v, 2);
+    admin_collect(&snap, NULL);
+    assert_int_equal(snap.n_vrrp, 2);
+    assert_string_equal(snap.vrrp[0].name, "i0");
+    memset(v, 0, sizeof v);
+    admin_set_vrrp_status(v, 1);
 }
 
 /* [vrrp] enabled = no: the pages say "disabled", not "unknown". */
@@ -135,12 +164,12 @@ static void test_vrrp_disabled_by_config(void **state)
     (void)state;
     static struct config cfg;
     config_defaults(&cfg);
-    cfg.vrrp.enabled = false;
+    cfg.n_vrrp = 0; /* no [vrrp] section */
     cfg.admin.enabled = false;
     struct loop *loop = loop_new();
     assert_int_equal(admin_start(loop, &cfg, admin_collect, NULL), 0);
     admin_collect(&snap, NULL);
-    assert_int_equal(snap.vrrp.role, ADMIN_VRRP_DISABLED);
+    assert_int_equal(snap.vrrp[0].role, ADMIN_VRRP_DISABLED);
     assert_true(snap.start_time_s > 0);
     admin_stop();
     loop_free(loop);
@@ -151,7 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_collect_backends),        cmocka_unit_test(test_collect_counters),
         cmocka_unit_test(test_collect_parent_status),   cmocka_unit_test(test_parent_status_sanitised),
-        cmocka_unit_test(test_vrrp_disabled_by_config),
+        cmocka_unit_test(test_vrrp_disabled_by_config), cmocka_unit_test(test_parent_status_instances),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

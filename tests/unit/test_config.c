@@ -104,8 +104,18 @@ static void test_defaults(void **state)
     assert_int_equal(c.health.fall, 3);
     assert_int_equal(c.limits.max_header_size, 16384);
     assert_int_equal(c.limits.header_timeout_ms, 10000);
-    assert_false(c.vrrp.enabled);
-    assert_int_equal(c.vrrp.advert_interval_cs, 100);
+    assert_int_equal(c.n_vrrp, 0); /* no [vrrp]: no VRRP */
+    assert_false(c.gateway.relay_grace_set);
+    struct config_vrrp v;
+    config_vrrp_defaults(&v, "");
+    assert_false(v.enabled); /* [vrrp] needs enabled = yes, as it always did */
+    assert_int_equal(v.advert_interval_cs, 100);
+    assert_int_equal(v.garp_count, 5);              /* keepalived's garp_master_repeat ... */
+    assert_int_equal(v.garp_repeat_delay_ms, 5000); /* ... and garp_master_delay */
+    assert_true(v.garp_on_behalf);
+    config_vrrp_defaults(&v, "vip-a");
+    assert_true(v.enabled); /* a named section is enabled unless it says not */
+    assert_string_equal(v.name, "vip-a");
     assert_true(c.admin.enabled);
     struct sockaddr_in *admin = (struct sockaddr_in *)&c.admin.listen.addr;
     assert_int_equal(ntohs(admin->sin_port), 9100);
@@ -160,8 +170,12 @@ static void test_example_file_loads(void **state)
     assert_int_equal(c->n_backends, 2);
     assert_string_equal(c->health.host, "www.foobar.com");
     assert_int_equal(c->health.expect_status_max, 399);
-    assert_int_equal(c->vrrp.n_vips, 1);
-    assert_int_equal(c->vrrp.vips[0].len, 24);
+    assert_int_equal(c->n_vrrp, 2);
+    assert_string_equal(c->vrrp[0].name, "");
+    assert_int_equal(c->vrrp[0].n_vips, 1);
+    assert_int_equal(c->vrrp[0].vips[0].len, 24);
+    assert_string_equal(c->vrrp[1].name, "v6");
+    assert_int_equal(config_vrrp_family(&c->vrrp[1]), AF_INET6);
     assert_int_equal(c->limits.max_body_size, 100 * 1024 * 1024);
     config_free(c);
 }
@@ -192,11 +206,12 @@ static void test_values_are_parsed(void **state)
     assert_int_equal(c->gateway.workers, 4);
     assert_int_equal(c->gateway.log_format, LOG_FORMAT_JSON);
     assert_string_equal(c->gateway.pid_file, "/run/rampart/rampart.pid");
-    assert_true(c->vrrp.enabled);
-    assert_int_equal(c->vrrp.n_vips, 2);
-    assert_int_equal(c->vrrp.vips[1].len, 32);
-    assert_int_equal(c->vrrp.advert_interval_cs, 10);
-    assert_int_equal(c->vrrp.n_unicast_peers, 1);
+    assert_int_equal(c->n_vrrp, 1);
+    assert_true(c->vrrp[0].enabled);
+    assert_int_equal(c->vrrp[0].n_vips, 2);
+    assert_int_equal(c->vrrp[0].vips[1].len, 32);
+    assert_int_equal(c->vrrp[0].advert_interval_cs, 10);
+    assert_int_equal(c->vrrp[0].n_unicast_peers, 1);
     assert_int_equal(c->limits.max_body_size, 0); /* indented keys are keys, not continuations */
     assert_int_equal(c->limits.idle_timeout_ms, 300000);
     assert_int_equal(c->tls.server.n_alpn, 1);
@@ -390,7 +405,32 @@ static const struct bad_case bad_cases[] = {
     {VALID_HEAD "[vrrp]\nvirtual_ip = 198.18.0.300/24\n",
      ":6: [vrrp] virtual_ip: '198.18.0.300' is not an IP address"},
     {VALID_HEAD "[vrrp]\nenabled = yes\nvirtual_ip = 198.18.0.10/24\n",
-     ": [vrrp] enabled, but 'interface' is missing"},
+     ":5: [vrrp] enabled, but 'interface' is missing"},
+    {VALID_HEAD "[vrrp a]\ninterface = eth0\n", ":5: [vrrp a] enabled, but no 'virtual_ip'"},
+    {VALID_HEAD "[vrrp a b]\ninterface = eth0\n",
+     ":6: [vrrp a b]: 'a b' is not a valid instance name (letters, digits, '-', '.', '_')"},
+    {VALID_HEAD "[vrrp a]\nvrid = 0\n", ":6: vrrp 'a': vrid: 0 out of range 1-255"},
+    {VALID_HEAD "[vrrp a]\ninterface = eth0\nvirtual_ip = 198.18.0.10/24, fd00:198:18::10/64\n",
+     ":7: [vrrp a] virtual_ip fd00:198:18::10: an instance speaks one family (IPv4, as its first address); "
+     "put the IPv6 addresses in an instance of their own"},
+    {VALID_HEAD "[vrrp a]\ninterface = eth0\nvirtual_ip = fd00:198:18::10/64\nunicast_peer = 198.18.0.2\n",
+     ":8: [vrrp a] unicast_peer 198.18.0.2 is not IPv6, as the instance's addresses"},
+    /* the same VRID on one link and family: twice a virtual router */
+    {VALID_HEAD "[vrrp a]\ninterface = eth0\nvid = 1\n", ":7: vrrp 'a': unknown key 'vid'"},
+    {VALID_HEAD "[vrrp a]\ninterface = eth0\nvrid = 7\nvirtual_ip = 198.18.0.10/24\n"
+                "[vrrp b]\ninterface = eth0\nvirtual_ip = 198.18.0.11/24\nvrid = 7\n",
+     ":12: [vrrp b] vrid 7 on eth0 (IPv4) is already [vrrp a]'s (line 5): a VRID is unique per link and "
+     "family"},
+    {VALID_HEAD "[vrrp]\nenabled = yes\ninterface = eth0\nvirtual_ip = 198.18.0.10/24\n"
+                "[vrrp b]\ninterface = eth0\nvirtual_ip = 198.18.0.11/24\n",
+     ":9: [vrrp b] vrid 51 on eth0 (IPv4) is already [vrrp]'s (line 5): a VRID is unique per link and "
+     "family"},
+    /* an address in two instances */
+    {VALID_HEAD "[vrrp a]\ninterface = eth0\nvrid = 1\nvirtual_ip = 198.18.0.10/24\n"
+                "[vrrp b]\ninterface = eth1\nvrid = 2\nvirtual_ip = 198.18.0.11, 198.18.0.10/32\n",
+     ":12: [vrrp b] virtual_ip 198.18.0.10 is already in [vrrp a] (line 8)"},
+    {VALID_HEAD "[gateway]\nrelay_grace = soon\n",
+     ":6: [gateway] relay_grace: 'soon' is not a duration (e.g. 250ms, 10s, 5m, 12h)"},
     {VALID_HEAD "[vrrp]\ninterface = eth0/1\n", ":6: [vrrp] interface: 'eth0/1' is not an interface name"},
     {VALID_HEAD "[admin]\nlisten = localhost:9100\n",
      ":6: [admin] listen: 'localhost:9100': 'localhost' is not an IPv4 address (write IPv6 as [ADDR]:PORT)"},
@@ -520,6 +560,93 @@ static void test_backend_limit(void **state)
     free(text);
 }
 
+/* CONFIG_MAX_VRRP_INSTANCES is the boundary: that many load, one more is
+ * refused, at the line where it starts. */
+static void test_vrrp_instance_limit(void **state)
+{
+    (void)state;
+    char text[8192];
+    size_t o = (size_t)snprintf(text, sizeof text, VALID_HEAD);
+    for (int i = 0; i < CONFIG_MAX_VRRP_INSTANCES; i++)
+        o += (size_t)snprintf(text + o, sizeof text - o,
+                              "[vrrp v%d]\ninterface = eth0\nvrid = %d\nvirtual_ip = 198.18.1.%d/24\n", i,
+                              i + 1, i + 1);
+    write_config(text);
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        config_errors_print(&e, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->n_vrrp, CONFIG_MAX_VRRP_INSTANCES);
+    assert_int_equal(config_vrrp_enabled_count(c), CONFIG_MAX_VRRP_INSTANCES);
+    assert_string_equal(c->vrrp[CONFIG_MAX_VRRP_INSTANCES - 1].name, "v7");
+    config_free(c);
+    snprintf(text + o, sizeof text - o,
+             "[vrrp extra]\ninterface = eth0\nvrid = 99\n[vrrp more]\nvrid = 98\n");
+    write_config(text);
+    assert_null(config_load(path, &e));
+    char expected[256];
+    snprintf(expected, sizeof expected,
+             "%s:%d: more than %d VRRP instances ([vrrp] and [vrrp NAME] sections)", path,
+             4 + 4 * CONFIG_MAX_VRRP_INSTANCES + 2, CONFIG_MAX_VRRP_INSTANCES);
+    assert_string_equal(e.msg[0], expected);
+    assert_int_equal(e.count, 1); /* said once */
+}
+
+/* Active-active as the lab runs it: two instances, each with its own VRID,
+ * VIP and priority, one of them IPv6; the same VRID is allowed in the other
+ * family (RFC 5798 counts VRIDs per family), and a section header seen
+ * again continues its instance. */
+static void test_vrrp_instances(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD "[vrrp vip-a]\ninterface = eth0\nvrid = 51\npriority = 200\n"
+                            "virtual_ip = 198.18.0.10/24\n"
+                            "[vrrp vip-b]\ninterface = eth0\nvrid = 52\npriority = 100\n"
+                            "virtual_ip = 198.18.0.11/24\nenabled = no\n"
+                            "[vrrp vip-a6]\ninterface = eth0\nvrid = 51\n"
+                            "virtual_ip = fd00:198:18::10/64, 2001:db8::10\nunicast_peer = fe80::2\n"
+                            "garp_count = 2\ngarp_repeat_delay = 0\ngarp_on_behalf = no\n"
+                            "[vrrp vip-a]\npreempt_delay = 2s\n"
+                            "[gateway]\nrelay_grace = 250ms\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        config_errors_print(&e, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->n_vrrp, 3);
+    assert_int_equal(config_vrrp_enabled_count(c), 2);
+    assert_string_equal(c->vrrp[0].name, "vip-a");
+    assert_int_equal(c->vrrp[0].line, 5); /* its header */
+    assert_int_equal(c->vrrp[0].priority, 200);
+    assert_int_equal(c->vrrp[0].preempt_delay_ms, 2000);
+    assert_false(c->vrrp[1].enabled);
+    const struct config_vrrp *v6 = &c->vrrp[2];
+    assert_int_equal(config_vrrp_family(v6), AF_INET6);
+    assert_int_equal(v6->vips[0].len, 64);
+    assert_int_equal(v6->vips[1].len, 128); /* no length: the address alone */
+    assert_int_equal(v6->unicast_peers[0].family, AF_INET6);
+    assert_int_equal(v6->garp_count, 2);
+    assert_int_equal(v6->garp_repeat_delay_ms, 0);
+    assert_false(v6->garp_on_behalf);
+    assert_true(c->gateway.relay_grace_set);
+    assert_int_equal(c->gateway.relay_grace_ms, 250);
+    config_free(c);
+}
+
+/* A disabled instance takes part in no rule: it may repeat another's VRID
+ * and addresses (the operator parks a copy). */
+static void test_vrrp_disabled_instance_not_checked(void **state)
+{
+    (void)state;
+    write_config(VALID_HEAD "[vrrp a]\ninterface = eth0\nvirtual_ip = 198.18.0.10/24\n"
+                            "[vrrp b]\nenabled = no\ninterface = eth0\nvirtual_ip = 198.18.0.10/24\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    assert_non_null(c);
+    config_free(c);
+}
+
 #define N_BAD (sizeof bad_cases / sizeof bad_cases[0])
 
 int main(void)
@@ -538,6 +665,9 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_key_owner),
         cmocka_unit_test(test_backend_limit),
+        cmocka_unit_test(test_vrrp_instance_limit),
+        cmocka_unit_test(test_vrrp_instances),
+        cmocka_unit_test(test_vrrp_disabled_instance_not_checked),
     };
     enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
     struct CMUnitTest tests[N_FIXED + N_BAD];

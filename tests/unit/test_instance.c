@@ -150,27 +150,69 @@ static void test_vrrp_instance(void **state)
 {
     (void)state;
     char err[512], name[INSTANCE_LOCK_NAME_MAX];
-    cfg.vrrp.enabled = true;
-    snprintf(cfg.vrrp.interface, sizeof cfg.vrrp.interface, "t%d", (int)getpid() % 100000);
-    cfg.vrrp.vrid = 255;
-    instance_vrrp_name(&cfg, name, sizeof name);
+    struct config_vrrp *v = &cfg.vrrp[0];
+    config_vrrp_defaults(v, "");
+    v->enabled = true;
+    cfg.n_vrrp = 1;
+    snprintf(v->interface, sizeof v->interface, "t%d", (int)getpid() % 100000);
+    v->vrid = 255;
+    instance_vrrp_name(v, name, sizeof name);
     char want[128];
-    snprintf(want, sizeof want, "rampart-vrrp:%s:255", cfg.vrrp.interface);
+    snprintf(want, sizeof want, "rampart-vrrp:%s:255", v->interface);
     assert_string_equal(name, want);
     struct instance a, b;
     assert_int_equal(instance_acquire(&a, &cfg, err, sizeof err), 0);
     instance_started(&a);
     assert_int_equal(instance_acquire(&b, &cfg, err, sizeof err), -1);
-    snprintf(want, sizeof want, "[vrrp] interface %s vrid 255: already run by another rampart",
-             cfg.vrrp.interface);
+    snprintf(want, sizeof want, "[vrrp] interface %s vrid 255: already run by another rampart", v->interface);
     assert_non_null(strstr(err, want));
-    cfg.vrrp.vrid = 254; /* another VRID on the same interface is another instance */
+    v->vrid = 254; /* another VRID on the same interface is another instance */
     assert_int_equal(instance_acquire(&b, &cfg, err, sizeof err), 0);
     instance_release(&b);
     instance_release(&a);
-    cfg.vrrp.vrid = 255;
+    v->vrid = 255;
     assert_int_equal(instance_acquire(&b, &cfg, err, sizeof err), 0); /* released */
     instance_release(&b);
+    cfg.n_vrrp = 0;
+}
+
+/* Active-active: one name per instance. A second rampart running any of
+ * them is refused, naming it; the same VRID in the other family is
+ * another virtual router. */
+static void test_vrrp_instances(void **state)
+{
+    (void)state;
+    char err[512], name[INSTANCE_LOCK_NAME_MAX], want[160];
+    char ifname[16];
+    snprintf(ifname, sizeof ifname, "u%d", (int)getpid() % 100000);
+    for (unsigned i = 0; i < 2; i++) {
+        config_vrrp_defaults(&cfg.vrrp[i], i ? "vip-b" : "vip-a");
+        snprintf(cfg.vrrp[i].interface, sizeof cfg.vrrp[i].interface, "%s", ifname);
+        cfg.vrrp[i].vrid = 51 + i;
+        char why[PARSE_WHY_MAX];
+        assert_int_equal(parse_ip("198.18.0.10", &cfg.vrrp[i].vips[0].addr, why), 0);
+        cfg.vrrp[i].n_vips = 1;
+    }
+    cfg.n_vrrp = 2;
+    struct instance a, b;
+    assert_int_equal(instance_acquire(&a, &cfg, err, sizeof err), 0);
+    instance_started(&a);
+    static struct config other;
+    other = cfg;
+    other.vrrp[0].enabled = false; /* runs vip-b only: still refused */
+    assert_int_equal(instance_acquire(&b, &other, err, sizeof err), -1);
+    snprintf(want, sizeof want, "[vrrp vip-b] interface %s vrid 52: already run by another rampart", ifname);
+    assert_non_null(strstr(err, want));
+    /* vip-b as IPv6: another router, another name */
+    char why[PARSE_WHY_MAX];
+    assert_int_equal(parse_ip("fd00:198:18::10", &other.vrrp[1].vips[0].addr, why), 0);
+    instance_vrrp_name(&other.vrrp[1], name, sizeof name);
+    snprintf(want, sizeof want, "rampart-vrrp6:%s:52", ifname);
+    assert_string_equal(name, want);
+    assert_int_equal(instance_acquire(&b, &other, err, sizeof err), 0);
+    instance_release(&b);
+    instance_release(&a);
+    cfg.n_vrrp = 0;
 }
 
 /* The start-up mutex is held from acquire to started: a second start in
@@ -217,6 +259,7 @@ int main(void)
         cmocka_unit_test_setup(test_pid_file, setup),
         cmocka_unit_test_setup(test_pid_file_errors, setup),
         cmocka_unit_test_setup(test_vrrp_instance, setup),
+        cmocka_unit_test_setup(test_vrrp_instances, setup),
         cmocka_unit_test_setup(test_startup_mutex, setup),
         cmocka_unit_test_setup(test_admin_probe, setup),
     };

@@ -40,6 +40,32 @@ static void test_round_trip(void **state)
     assert_string_equal(ipc_type_name(IPC_TYPE_END), "unknown");
 }
 
+/* IPC_VRRP: 1..ADMIN_VRRP_MAX_INSTANCES whole statuses, nothing else. */
+static void test_vrrp_instances(void **state)
+{
+    (void)state;
+    static struct admin_vrrp_status st[ADMIN_VRRP_MAX_INSTANCES + 1];
+    size_t one = sizeof st[0];
+    struct ipc_msg msg;
+    const char *why = NULL;
+    size_t n = ipc_encode(buf, sizeof buf, IPC_VRRP, st, ADMIN_VRRP_MAX_INSTANCES * one);
+    assert_int_equal(n, sizeof(struct ipc_header) + ADMIN_VRRP_MAX_INSTANCES * one);
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), 0);
+    assert_int_equal(msg.len, ADMIN_VRRP_MAX_INSTANCES * one);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_VRRP, st, (ADMIN_VRRP_MAX_INSTANCES + 1) * one), 0);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_VRRP, st, 0), 0);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_VRRP, st, one + 1), 0);
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_VRRP, st, 2 * one - 1), 0);
+    /* a header that claims one status more than the bound is refused */
+    n = ipc_encode(buf, sizeof buf, IPC_VRRP, st, one);
+    struct ipc_header h;
+    memcpy(&h, buf, sizeof h);
+    h.len = (uint32_t)((ADMIN_VRRP_MAX_INSTANCES + 1) * one);
+    memcpy(buf, &h, sizeof h);
+    assert_int_equal(ipc_decode(buf, sizeof h + h.len, &msg, &why), -1);
+    assert_string_equal(why, "payload size wrong for its type");
+}
+
 static void test_encode_refuses_wrong_sizes(void **state)
 {
     (void)state;
@@ -190,7 +216,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_encode_refuses_wrong_sizes),
         cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_config_check),
         cmocka_unit_test(test_socketpair),     cmocka_unit_test(test_autoblock),
-        cmocka_unit_test(test_ticket_keys),
+        cmocka_unit_test(test_ticket_keys),    cmocka_unit_test(test_vrrp_instances),
     };
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
 }

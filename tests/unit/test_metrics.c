@@ -8,6 +8,7 @@
 
 #include "gateway/admin/metrics.h"
 #include "gateway/admin/metrics_render.h"
+#include "tls/tls_crypto.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ static int setup(void **state)
 {
     (void)state;
     memset(&snap, 0, sizeof snap);
+    snap.n_vrrp = 1;
     snap.version = "9.9.9";
     strbuf_reset(&out);
     return 0;
@@ -184,23 +186,90 @@ static void test_tls(void **state)
     assert_line("rampart_tls_handshake_failures_total{reason=\"cipher\"} 0");
 }
 
+static void test_crypto_impl(void **state)
+{
+    (void)state;
+    char line[160];
+    snprintf(line, sizeof line, "rampart_crypto_impl{primitive=\"aes-gcm\",impl=\"%s\"} 1",
+             tls_crypto_impl(TLS_CRYPTO_AES_GCM));
+    assert_line(line);
+    assert_line("rampart_crypto_impl{primitive=\"x25519\",impl=\"libsodium\"} 1");
+    tls_crypto_set_accel(TLS_CRYPTO_X25519, false); /* what a CPU without it shows */
+    assert_line("rampart_crypto_impl{primitive=\"x25519\",impl=\"mbedtls\"} 1");
+    tls_crypto_set_accel(TLS_CRYPTO_X25519, true);
+    assert_line("rampart_crypto_impl{primitive=\"ecdsa-p256\",impl=\"nettle\"} 1");
+    assert_line("# TYPE rampart_crypto_impl gauge");
+}
+
 static void test_vrrp_state_enum(void **state)
 {
     (void)state;
-    snap.vrrp.role = ADMIN_VRRP_MASTER;
-    snap.vrrp.transitions = 3;
-    snap.vrrp.adverts_sent = 120;
+    snap.vrrp[0].role = ADMIN_VRRP_MASTER;
+    snap.vrrp[0].transitions = 3;
+    snap.vrrp[0].adverts_sent = 120;
     assert_line("rampart_vrrp_state{state=\"master\"} 1");
     assert_line("rampart_vrrp_state{state=\"backup\"} 0");
     assert_line("rampart_vrrp_state{state=\"unknown\"} 0");
     assert_line("rampart_vrrp_transitions_total 3");
-    snap.vrrp.n_adverts_dropped = 2;
-    snprintf(snap.vrrp.adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
-    snap.vrrp.adverts_dropped[0].value = 4;
-    snprintf(snap.vrrp.adverts_dropped[1].label, ADMIN_LABEL_MAX, "checksum");
+    snap.vrrp[0].n_adverts_dropped = 2;
+    snprintf(snap.vrrp[0].adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    snap.vrrp[0].adverts_dropped[0].value = 4;
+    snprintf(snap.vrrp[0].adverts_dropped[1].label, ADMIN_LABEL_MAX, "checksum");
     assert_line("rampart_vrrp_adverts_dropped_total{reason=\"ttl\"} 4");
     assert_line("rampart_vrrp_adverts_dropped_total{reason=\"checksum\"} 0");
     assert_line("rampart_vrrp_adverts_sent_total 120");
+}
+
+/* Active-active: one sample per instance, labelled vrrp_instance="NAME"; the
+ * unnamed [vrrp] keeps its unlabelled samples next to them. */
+static void test_vrrp_instances(void **state)
+{
+    (void)state;
+    snap.n_vrrp = 3;
+    snap.vrrp[0].role = ADMIN_VRRP_BACKUP;
+    snap.vrrp[0].priority = 100;
+    snprintf(snap.vrrp[1].name, ADMIN_VRRP_NAME_MAX, "vip-a");
+    snap.vrrp[1].role = ADMIN_VRRP_MASTER;
+    snap.vrrp[1].priority = 200;
+    snap.vrrp[1].n_adverts_dropped = 1;
+    snprintf(snap.vrrp[1].adverts_dropped[0].label, ADMIN_LABEL_MAX, "ttl");
+    snap.vrrp[1].adverts_dropped[0].value = 7;
+    snprintf(snap.vrrp[2].name, ADMIN_VRRP_NAME_MAX, "v\"6");
+    snap.vrrp[2].role = ADMIN_VRRP_BACKUP;
+    snap.vrrp[2].transitions = 4;
+    assert_line("rampart_vrrp_state{state=\"backup\"} 1");
+    assert_line("rampart_vrrp_state{vrrp_instance=\"vip-a\",state=\"master\"} 1");
+    assert_line("rampart_vrrp_state{vrrp_instance=\"vip-a\",state=\"backup\"} 0");
+    assert_line("rampart_vrrp_priority 100");
+    assert_line("rampart_vrrp_priority{vrrp_instance=\"vip-a\"} 200");
+    assert_line("rampart_vrrp_adverts_dropped_total{vrrp_instance=\"vip-a\",reason=\"ttl\"} 7");
+    assert_line("rampart_vrrp_transitions_total{vrrp_instance=\"v\\\"6\"} 4"); /* escaped */
+    snap.vrrp[1].vrid = 52;
+    snap.vrrp[1].family = 6;
+    snprintf(snap.vrrp[1].interface, ADMIN_IFNAME_MAX, "eth0");
+    snap.vrrp[1].history.n = 1;
+    snap.vrrp[1].history.items[0].t_s = 1234;
+    assert_line("rampart_vrrp_instance_info{vrrp_instance=\"vip-a\",vrid=\"52\",interface=\"eth0\",family="
+                "\"ipv6\"} 1");
+    assert_line("rampart_vrrp_instance_info{vrid=\"0\",interface=\"\",family=\"ipv4\"} 1"); /* [vrrp] */
+    assert_line("rampart_vrrp_last_transition_timestamp_seconds{vrrp_instance=\"vip-a\"} 1234");
+    /* one HELP/TYPE per family, whatever the number of instances */
+    const char *p = render();
+    unsigned helps = 0;
+    while ((p = strstr(p, "# TYPE rampart_vrrp_priority ")) != NULL)
+        helps++, p++;
+    assert_int_equal(helps, 1);
+}
+
+/* A count beyond the bound renders the bound, no more. */
+static void test_vrrp_instances_bounded(void **state)
+{
+    (void)state;
+    snap.n_vrrp = ADMIN_VRRP_MAX_INSTANCES + 5;
+    for (unsigned i = 0; i < ADMIN_VRRP_MAX_INSTANCES; i++)
+        snprintf(snap.vrrp[i].name, ADMIN_VRRP_NAME_MAX, "i%u", i);
+    assert_line("rampart_vrrp_priority{vrrp_instance=\"i7\"} 0");
+    assert_null(strstr(render(), "vrrp_instance=\"i8\""));
 }
 
 static void test_firewall(void **state)
@@ -294,7 +363,10 @@ int main(void)
         cmocka_unit_test_setup(test_backends, setup),
         cmocka_unit_test_setup(test_label_escaping, setup),
         cmocka_unit_test_setup(test_tls, setup),
+        cmocka_unit_test_setup(test_crypto_impl, setup),
         cmocka_unit_test_setup(test_vrrp_state_enum, setup),
+        cmocka_unit_test_setup(test_vrrp_instances, setup),
+        cmocka_unit_test_setup(test_vrrp_instances_bounded, setup),
         cmocka_unit_test_setup(test_firewall, setup),
         cmocka_unit_test_setup(test_firewall_counter_bound, setup),
         cmocka_unit_test_setup(test_format_families, setup),

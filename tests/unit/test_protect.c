@@ -67,11 +67,19 @@ static void test_config(void **state)
     (void)state;
     static struct config cfg;
     config_defaults(&cfg);
-    cfg.vrrp.vips[0].addr = ip("198.18.0.10");
-    cfg.vrrp.vips[0].len = 24;
-    cfg.vrrp.n_vips = 1;
-    cfg.vrrp.unicast_peers[0] = ip("198.18.0.3");
-    cfg.vrrp.n_unicast_peers = 1;
+    config_vrrp_defaults(&cfg.vrrp[0], "");
+    cfg.vrrp[0].vips[0].addr = ip("198.18.0.10");
+    cfg.vrrp[0].vips[0].len = 24;
+    cfg.vrrp[0].n_vips = 1;
+    cfg.vrrp[0].unicast_peers[0] = ip("198.18.0.3");
+    cfg.vrrp[0].n_unicast_peers = 1;
+    /* a second instance, IPv6 and parked (enabled = no): its VIP is protected too */
+    config_vrrp_defaults(&cfg.vrrp[1], "v6");
+    cfg.vrrp[1].enabled = false;
+    cfg.vrrp[1].vips[0].addr = ip("2001:db8::10");
+    cfg.vrrp[1].vips[0].len = 64;
+    cfg.vrrp[1].n_vips = 1;
+    cfg.n_vrrp = 2;
     struct sockaddr_in *b = (struct sockaddr_in *)&cfg.backends[0].addr;
     b->sin_family = AF_INET;
     inet_pton(AF_INET, "198.19.0.11", &b->sin_addr);
@@ -87,6 +95,7 @@ static void test_config(void **state)
     assert_int_equal(check(&p, "198.18.0.3"), PROTECT_PEER);
     assert_int_equal(check(&p, "198.19.0.11"), PROTECT_BACKEND);
     assert_int_equal(check(&p, "2001:db8::11"), PROTECT_BACKEND);
+    assert_int_equal(check(&p, "2001:db8::10"), PROTECT_VIP); /* the parked IPv6 instance's */
     assert_int_equal(check(&p, "2001:db8::12"), PROTECT_NONE);
     assert_int_equal(check(&p, "198.18.0.2"), PROTECT_NONE);
     /* a reset forgets config and policy */
@@ -164,14 +173,20 @@ static void test_own_and_heard(void **state)
     format_ip(&own[PROTECT_OWN_MAX], last, sizeof last);
     assert_int_equal(check(&p, last), PROTECT_NONE);              /* one past it */
     assert_int_equal(check(&p, "127.0.0.1"), PROTECT_NOT_GLOBAL); /* before own */
-    uint32_t heard[CONFIG_MAX_PEERS + 1];
-    for (unsigned i = 0; i <= CONFIG_MAX_PEERS; i++)
-        heard[i] = htonl(0xc6120000u | (200 + i)); /* 198.18.0.200 + i */
-    protect_set_heard(&p, heard, CONFIG_MAX_PEERS + 1);
-    assert_int_equal(p.n_heard, CONFIG_MAX_PEERS);
-    assert_int_equal(check(&p, "198.18.0.200"), PROTECT_PEER);
-    assert_int_equal(check(&p, "198.18.0.207"), PROTECT_PEER);
-    assert_int_equal(check(&p, "198.18.0.208"), PROTECT_NONE);
+    /* routers heard by every instance, both families, at most PROTECT_HEARD_MAX */
+    static struct ip_addr heard[PROTECT_HEARD_MAX + 1];
+    for (unsigned i = 0; i < PROTECT_HEARD_MAX; i++) {
+        char a[32];
+        snprintf(a, sizeof a, "198.18.2.%u", 100 + i); /* 198.18.2.100 + i */
+        heard[i] = ip(a);
+    }
+    heard[PROTECT_HEARD_MAX - 1] = ip("2001:db8::2");
+    heard[PROTECT_HEARD_MAX] = ip("198.18.3.1");
+    protect_set_heard(&p, heard, PROTECT_HEARD_MAX + 1);
+    assert_int_equal(p.n_heard, PROTECT_HEARD_MAX);
+    assert_int_equal(check(&p, "198.18.2.100"), PROTECT_PEER);
+    assert_int_equal(check(&p, "2001:db8::2"), PROTECT_PEER); /* the boundary, IPv6 */
+    assert_int_equal(check(&p, "198.18.3.1"), PROTECT_NONE);  /* one past it */
     protect_free(&p);
 }
 

@@ -11,19 +11,78 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One enabled instance with this advert interval (centiseconds). */
+static void one_instance(struct config *cfg, unsigned advert_cs)
+{
+    config_vrrp_defaults(&cfg->vrrp[0], "");
+    cfg->vrrp[0].enabled = true;
+    cfg->vrrp[0].advert_interval_cs = advert_cs;
+    cfg->n_vrrp = 1;
+}
+
 static void test_heartbeat_timeout(void **state)
 {
     (void)state;
     static struct config cfg;
     config_defaults(&cfg);
     assert_int_equal(supervise_heartbeat_timeout_ms(&cfg, 50), SUPERVISE_HEARTBEAT_TIMEOUT_MS);
-    cfg.vrrp.enabled = true;
-    cfg.vrrp.advert_interval_cs = 100; /* 1 s: one advert interval */
+    one_instance(&cfg, 100); /* 1 s: one advert interval */
     assert_int_equal(supervise_heartbeat_timeout_ms(&cfg, 50), 1000);
-    cfg.vrrp.advert_interval_cs = 1; /* 10 ms adverts: still 3 heartbeats */
+    cfg.vrrp[0].advert_interval_cs = 1; /* 10 ms adverts: still 3 heartbeats */
     assert_int_equal(supervise_heartbeat_timeout_ms(&cfg, 50), 150);
-    cfg.vrrp.advert_interval_cs = 15; /* exactly the floor */
+    cfg.vrrp[0].advert_interval_cs = 15; /* exactly the floor */
     assert_int_equal(supervise_heartbeat_timeout_ms(&cfg, 50), 150);
+    cfg.vrrp[0].enabled = false; /* a disabled instance does not count */
+    assert_int_equal(supervise_heartbeat_timeout_ms(&cfg, 50), SUPERVISE_HEARTBEAT_TIMEOUT_MS);
+}
+
+/* Active-active: the shortest interval of the enabled instances rules. */
+static void test_heartbeat_timeout_instances(void **state)
+{
+    (void)state;
+    static struct config cfg;
+    config_defaults(&cfg);
+    one_instance(&cfg, 100);
+    config_vrrp_defaults(&cfg.vrrp[1], "b");
+    cfg.vrrp[1].advert_interval_cs = 30;
+    config_vrrp_defaults(&cfg.vrrp[2], "c");
+    cfg.vrrp[2].advert_interval_cs = 20;
+    cfg.vrrp[2].enabled = false;
+    cfg.n_vrrp = 3;
+    assert_int_equal(supervise_heartbeat_timeout_ms(&cfg, 50), 300);
+    assert_int_equal(supervise_relay_grace_ms(&cfg), 300);
+}
+
+static void test_relay_grace(void **state)
+{
+    (void)state;
+    static struct config cfg;
+    config_defaults(&cfg);
+    assert_int_equal(supervise_relay_grace_ms(&cfg), 0); /* no VRRP: nothing to hand over */
+    one_instance(&cfg, 10);
+    assert_int_equal(supervise_relay_grace_ms(&cfg), 100); /* one advert interval */
+    cfg.gateway.relay_grace_set = true;
+    cfg.gateway.relay_grace_ms = 750;
+    assert_int_equal(supervise_relay_grace_ms(&cfg), 750);
+    cfg.gateway.relay_grace_ms = 0; /* the old behaviour: hand over at once */
+    assert_int_equal(supervise_relay_grace_ms(&cfg), 0);
+    assert_int_equal(supervise_stand_down_at(&cfg, 0, 5000), 5000);
+}
+
+/* A relay crash is one restart, not a handover: the deadline is the grace
+ * after the first loss; crash-looping relays hand over at once. */
+static void test_stand_down_at(void **state)
+{
+    (void)state;
+    static struct config cfg;
+    config_defaults(&cfg);
+    one_instance(&cfg, 10);
+    assert_int_equal(supervise_stand_down_at(&cfg, 0, 5000), 5100); /* ran a while, crashed */
+    assert_int_equal(supervise_stand_down_at(&cfg, 1, 5000), 5100); /* first quick death: restarted at once */
+    assert_int_equal(supervise_stand_down_at(&cfg, 2, 5000), 5000); /* a crash loop: now */
+    assert_int_equal(supervise_stand_down_at(&cfg, 100, 5000), 5000);
+    /* the first loss anchors it: a replacement dying too does not extend it */
+    assert_int_equal(supervise_stand_down_at(&cfg, 1, 5000), supervise_stand_down_at(&cfg, 0, 5000));
 }
 
 static void test_restart_backoff(void **state)
@@ -89,9 +148,9 @@ static void test_map_down_boundary(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_heartbeat_timeout),
-        cmocka_unit_test(test_restart_backoff),
-        cmocka_unit_test(test_map_down),
+        cmocka_unit_test(test_heartbeat_timeout), cmocka_unit_test(test_heartbeat_timeout_instances),
+        cmocka_unit_test(test_relay_grace),       cmocka_unit_test(test_stand_down_at),
+        cmocka_unit_test(test_restart_backoff),   cmocka_unit_test(test_map_down),
         cmocka_unit_test(test_map_down_boundary),
     };
     return cmocka_run_group_tests_name("supervise", tests, NULL, NULL);

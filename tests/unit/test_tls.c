@@ -18,6 +18,7 @@
 #include "gateway/config/config.h"
 #include "common/log.h"
 #include "tls/tls.h"
+#include "tls/tls_crypto.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -753,6 +754,84 @@ static void test_records_larger_than_readahead(void **state)
     free(out);
 }
 
+/* ---- the primitives of a handshake run in tls/'s PSA drivers --------------- */
+
+static void crypto_snapshot(uint64_t *n)
+{
+    for (int op = 0; op < TLS_CRYPTO_OP_COUNT; op++)
+        n[op] = tls_crypto_calls((enum tls_crypto_op)op);
+}
+
+/* How often op ran in the drivers since the snapshot. */
+static uint64_t crypto_delta(const uint64_t *before, enum tls_crypto_op op)
+{
+    return tls_crypto_calls(op) - before[op];
+}
+
+static void handshake_counted(struct test_env *env, const char *args, const char *expect, uint64_t *before)
+{
+    crypto_snapshot(before);
+    char *out = client(&env->main, args);
+    assert_non_null(strstr(out, expect));
+    free(out);
+}
+
+/* One full handshake makes one key share (key + public key), one shared
+ * secret and one signature, all in the drivers, for TLS 1.3 and TLS 1.2;
+ * the records of both versions (and the session ticket) are sealed and
+ * opened there too, AES-GCM and ChaCha20-Poly1305 alike. */
+static void test_handshakes_run_in_drivers(void **state)
+{
+    struct test_env *env = *state;
+    uint64_t b[TLS_CRYPTO_OP_COUNT];
+    handshake_counted(env, "-tls1_3 -groups X25519 -servername www.rampart.test",
+                      "version=TLSv1.3 cipher=TLS_AES_", b);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_X25519_KEYGEN), 1);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_X25519_PUBLIC), 1);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_X25519_AGREE), 1);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_ECDSA_P256_SIGN), 1);
+    assert_true(crypto_delta(b, TLS_CRYPTO_OP_GCM_SEAL) >= 4); /* EE..Finished, ticket, reply */
+    assert_true(crypto_delta(b, TLS_CRYPTO_OP_GCM_OPEN) >= 2); /* Finished, the lines */
+
+    handshake_counted(env, "-tls1_2 -groups P-256 -servername www.rampart.test",
+                      "version=TLSv1.2 cipher=ECDHE-ECDSA-AES128-GCM-SHA256 ", b);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_P256_KEYGEN), 1);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_P256_PUBLIC), 1);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_P256_AGREE), 1);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_ECDSA_P256_SIGN), 1);
+    assert_true(crypto_delta(b, TLS_CRYPTO_OP_GCM_SEAL) >= 3); /* ticket, Finished, reply */
+    assert_true(crypto_delta(b, TLS_CRYPTO_OP_GCM_OPEN) >= 2);
+
+    handshake_counted(env, "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256",
+                      "cipher=TLS_CHACHA20_POLY1305_SHA256 ", b);
+    assert_true(crypto_delta(b, TLS_CRYPTO_OP_CHACHAPOLY_SEAL) >= 3);
+    assert_true(crypto_delta(b, TLS_CRYPTO_OP_CHACHAPOLY_OPEN) >= 2);
+    /* (TLS 1.2's groups also name the certificate's curve: P-256 must be there) */
+    handshake_counted(env, "-tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305 -groups X25519:P-256",
+                      "cipher=ECDHE-ECDSA-CHACHA20-POLY1305 ", b);
+    assert_int_equal(crypto_delta(b, TLS_CRYPTO_OP_X25519_AGREE), 1);
+    assert_true(crypto_delta(b, TLS_CRYPTO_OP_CHACHAPOLY_SEAL) >= 2);
+    assert_true(crypto_delta(b, TLS_CRYPTO_OP_CHACHAPOLY_OPEN) >= 2);
+}
+
+/* The same handshakes with the drivers off: mbedTLS's own code, same result. */
+static void test_handshakes_without_drivers(void **state)
+{
+    struct test_env *env = *state;
+    static const enum tls_crypto_prim prims[] = {TLS_CRYPTO_AES_GCM, TLS_CRYPTO_CHACHA20_POLY1305,
+                                                 TLS_CRYPTO_ECDSA_P256, TLS_CRYPTO_ECDH_P256,
+                                                 TLS_CRYPTO_X25519};
+    uint64_t b[TLS_CRYPTO_OP_COUNT];
+    for (unsigned i = 0; i < 5; i++)
+        tls_crypto_set_accel(prims[i], false);
+    handshake_counted(env, "-tls1_3 -groups X25519", "version=TLSv1.3 ", b);
+    handshake_counted(env, "-tls1_2 -groups P-256", "version=TLSv1.2 ", b);
+    for (int op = 0; op < TLS_CRYPTO_OP_COUNT; op++)
+        assert_int_equal(crypto_delta(b, (enum tls_crypto_op)op), 0);
+    for (unsigned i = 0; i < 5; i++)
+        tls_crypto_set_accel(prims[i], true);
+}
+
 static void test_reason_names(void **state)
 {
     (void)state;
@@ -793,6 +872,8 @@ int main(void)
         cmocka_unit_test(test_plain_http_on_tls_port_is_protocol_error),
         cmocka_unit_test(test_idle_before_handshake_is_harmless),
         cmocka_unit_test(test_records_larger_than_readahead),
+        cmocka_unit_test(test_handshakes_run_in_drivers),
+        cmocka_unit_test(test_handshakes_without_drivers),
         cmocka_unit_test(test_reason_names),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -7,6 +7,7 @@
 
 #include "gateway/ha/vrrp.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #define ADV_CS 100         /* 1 s advertisements, the RFC default */
@@ -14,10 +15,16 @@
 #define ADDR_B 0xC6120002u /* 198.18.0.2 */
 #define T0     1000000u    /* virtual time starts far from 0: 0 means "no timer" */
 
+/* An IPv4 address given in host order, as the machine takes it. */
+static struct vrrp_addr addr4(uint32_t host)
+{
+    return vrrp_addr_v4(htonl(host));
+}
+
 static struct vrrp_config cfg_of(uint8_t prio, uint32_t addr, bool preempt)
 {
     return (struct vrrp_config){
-        .vrid = 51, .priority = prio, .advert_cs = ADV_CS, .preempt = preempt, .primary_addr = addr};
+        .vrid = 51, .priority = prio, .advert_cs = ADV_CS, .preempt = preempt, .primary = addr4(addr)};
 }
 
 static struct vrrp_actions ev_simple(struct vrrp *v, enum vrrp_event_type t, uint64_t now)
@@ -28,7 +35,8 @@ static struct vrrp_actions ev_simple(struct vrrp *v, enum vrrp_event_type t, uin
 
 static struct vrrp_actions ev_advert(struct vrrp *v, uint8_t prio, uint32_t src, uint64_t now)
 {
-    struct vrrp_event ev = {.type = VRRP_EV_ADVERT, .priority = prio, .interval_cs = ADV_CS, .src = src};
+    struct vrrp_event ev = {
+        .type = VRRP_EV_ADVERT, .priority = prio, .interval_cs = ADV_CS, .src = addr4(src)};
     return vrrp_step(v, &ev, now);
 }
 
@@ -185,7 +193,7 @@ static void test_backup_learns_master_interval(void **state)
     (void)state;
     struct vrrp v;
     start(&v, 100, true);
-    struct vrrp_event ev = {.type = VRRP_EV_ADVERT, .priority = 200, .interval_cs = 10, .src = ADDR_B};
+    struct vrrp_event ev = {.type = VRRP_EV_ADVERT, .priority = 200, .interval_cs = 10, .src = addr4(ADDR_B)};
     struct vrrp_actions a = vrrp_step(&v, &ev, T0);
     assert_int_equal(v.master_adver_cs, 10);
     assert_int_equal(a.next_timer_at, T0 + vrrp_master_down_ms(100, 10));
@@ -294,7 +302,8 @@ static void test_master_yields_to_higher(void **state)
     assert_false(a.send_advert);
     assert_int_equal(a.next_timer_at, t + 10 + 3609);
     assert_true(a.announce_master); /* clients may still be on our MAC */
-    assert_int_equal(a.master_addr, ADDR_B);
+    struct vrrp_addr b = addr4(ADDR_B);
+    assert_memory_equal(&a.master_addr, &b, sizeof b);
 }
 
 static void test_master_equal_priority_higher_address_wins(void **state)
@@ -448,6 +457,86 @@ static void test_backup_priority0_disarms(void **state)
     assert_false(a.send_advert);
 }
 
+/* The start-up case of the failover harness: penalised until the first
+ * health report (200 - 50), then the final priority. The first
+ * Master_Down_Timer must end with the skew of 200, counted from start-up. */
+static void test_backup_priority_change_retimes_master_down(void **state)
+{
+    (void)state;
+    struct vrrp v;
+    struct vrrp_actions a = start(&v, 150, true);
+    assert_int_equal(a.next_timer_at, T0 + vrrp_master_down_ms(150, ADV_CS));
+    a = ev_prio(&v, 200, T0 + 50);
+    assert_int_equal(a.next_timer_at, T0 + vrrp_master_down_ms(200, ADV_CS));
+    assert_false(a.send_advert);
+    a = ev_prio(&v, 150, T0 + 60); /* and back: the longer skew again */
+    assert_int_equal(a.next_timer_at, T0 + vrrp_master_down_ms(150, ADV_CS));
+}
+
+/* After a Master's priority 0, a Backup waits Skew_Time only: a priority
+ * change re-times that, still from when the priority 0 came. */
+static void test_backup_priority_change_retimes_skew(void **state)
+{
+    (void)state;
+    struct vrrp v;
+    start(&v, 100, true);
+    ev_advert(&v, 250, ADDR_B, T0 + 100);
+    struct vrrp_actions a = ev_advert(&v, VRRP_PRIO_STOP, ADDR_B, T0 + 200);
+    assert_int_equal(a.next_timer_at, T0 + 200 + vrrp_skew_ms(100, ADV_CS));
+    a = ev_prio(&v, 200, T0 + 210);
+    assert_int_equal(a.next_timer_at, T0 + 200 + vrrp_skew_ms(200, ADV_CS));
+}
+
+/* A re-timed timer that already ran out fires at once: no wait appears
+ * out of a priority change. */
+static void test_backup_retimed_into_the_past_fires(void **state)
+{
+    (void)state;
+    struct vrrp v;
+    start(&v, 1, true);
+    uint64_t at = T0 + vrrp_master_down_ms(254, ADV_CS) + 100; /* before priority 1's expiry */
+    struct vrrp_actions a = ev_prio(&v, 254, at);
+    assert_true(a.next_timer_at <= at);
+    a = ev_simple(&v, VRRP_EV_TIMER, at);
+    assert_int_equal(v.state, VRRP_STATE_MASTER);
+}
+
+/* IPv6: equal priorities are broken by the link-local addresses, compared
+ * as 128-bit numbers. */
+static void test_ipv6_tie_break(void **state)
+{
+    (void)state;
+    struct vrrp_config c = cfg_of(100, 0, true);
+    assert_int_equal(inet_pton(AF_INET6, "fe80::2", c.primary.b), 1);
+    struct vrrp v;
+    vrrp_init(&v, &c);
+    ev_simple(&v, VRRP_EV_STARTUP, T0);
+    ev_simple(&v, VRRP_EV_TIMER, T0 + vrrp_master_down_ms(100, ADV_CS));
+    assert_int_equal(v.state, VRRP_STATE_MASTER);
+    struct vrrp_event ev = {.type = VRRP_EV_ADVERT, .priority = 100, .interval_cs = ADV_CS};
+    assert_int_equal(inet_pton(AF_INET6, "fe80::1", ev.src.b), 1);
+    struct vrrp_actions a = vrrp_step(&v, &ev, T0 + 5000);
+    assert_int_equal(v.state, VRRP_STATE_MASTER); /* fe80::2 > fe80::1 */
+    assert_true(a.send_advert);
+    assert_int_equal(inet_pton(AF_INET6, "fe80::1:0:0:0", ev.src.b), 1); /* higher in a middle word */
+    a = vrrp_step(&v, &ev, T0 + 5010);
+    assert_int_equal(v.state, VRRP_STATE_BACKUP);
+    assert_memory_equal(&a.master_addr, &ev.src, sizeof ev.src);
+}
+
+static void test_addr_v4_mapping(void **state)
+{
+    (void)state;
+    struct vrrp_addr a = vrrp_addr_v4(htonl(0xC6120001u));
+    uint8_t want[16] = {[10] = 0xff, [11] = 0xff, [12] = 198, [13] = 18, [14] = 0, [15] = 1};
+    assert_memory_equal(a.b, want, 16);
+    assert_int_equal(vrrp_addr_to_v4(&a), htonl(0xC6120001u));
+    struct vrrp_addr b = addr4(0xC6120002u);
+    assert_true(vrrp_addr_cmp(&a, &b) < 0);
+    assert_true(vrrp_addr_cmp(&b, &a) > 0);
+    assert_int_equal(vrrp_addr_cmp(&a, &a), 0);
+}
+
 /* ---- two routers on virtual time ---- */
 
 #define SIM_QUEUE 16
@@ -485,7 +574,7 @@ static void sim_apply(struct sim *s, int i, struct vrrp_actions a)
     s->queue[s->nq] = (struct vrrp_event){.type = VRRP_EV_ADVERT,
                                           .priority = a.advert_priority,
                                           .interval_cs = ADV_CS,
-                                          .src = s->n[i].cfg.primary_addr};
+                                          .src = s->n[i].cfg.primary};
     s->queue_to[s->nq++] = 1 - i;
 }
 
@@ -709,6 +798,11 @@ int main(void)
         cmocka_unit_test(test_master_priority0_stands_down),
         cmocka_unit_test(test_backup_priority_restored_rearms),
         cmocka_unit_test(test_backup_priority0_disarms),
+        cmocka_unit_test(test_backup_priority_change_retimes_master_down),
+        cmocka_unit_test(test_backup_priority_change_retimes_skew),
+        cmocka_unit_test(test_backup_retimed_into_the_past_fires),
+        cmocka_unit_test(test_ipv6_tie_break),
+        cmocka_unit_test(test_addr_v4_mapping),
         cmocka_unit_test(test_pair_elects_higher_priority),
         cmocka_unit_test(test_pair_equal_priority_higher_address),
         cmocka_unit_test(test_pair_shutdown_hands_over_within_skew),
