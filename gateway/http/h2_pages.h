@@ -19,8 +19,9 @@
 #include <stddef.h>
 
 #define H2_PAGES_MIN 16384 /* blocks this large are paged: nghttp2's frame buffer */
-#define H2_PAGES_MAX 8     /* such blocks at once (the frame buffer, a chunk per 16 KiB of a long
-                              header block); more go to malloc */
+#define H2_PAGES_MAX                                                                                         \
+    8 /* such blocks at once (the frame buffer, a chunk per 16 KiB of a long                                 \
+         header block); more go to malloc */
 
 struct h2_paged {
     void *p;

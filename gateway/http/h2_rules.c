@@ -164,7 +164,7 @@ static enum h2_verdict pseudo_add(struct h2_head *h, const char *name, size_t nl
     else if (lit_eq(name, nlen, ":path"))
         at = &h->path, bit = PSEUDO_PATH, ok = path_valid(v, vlen);
     else if (lit_eq(name, nlen, ":protocol") && h->allow_protocol)
-        at = &h->protocol, bit = PSEUDO_PROTOCOL, ok = h2_name_valid(v, vlen);
+        at = &h->protocol, bit = PSEUDO_PROTOCOL, ok = h->websocket = lit_eq(v, vlen, "websocket");
     else
         return head_fail(h, H2_MALFORMED); /* unknown, or a response's :status */
     if (!ok || h->regular_seen || (h->pseudo_seen & bit))
@@ -200,8 +200,8 @@ static enum h2_verdict write_request_line(struct h2_head *h)
 {
     if (!pseudo_complete(h))
         return head_fail(h, H2_MALFORMED);
-    bool plain_connect = is_connect(h) && !(h->pseudo_seen & PSEUDO_PROTOCOL);
-    bool ok = front_span(h, h->method) && front_str(h, " ") &&
+    bool plain_connect = is_connect(h) && !h->websocket;
+    bool ok = (h->websocket ? front_str(h, "GET") : front_span(h, h->method)) && front_str(h, " ") &&
               front_span(h, plain_connect ? h->authority : h->path) && front_str(h, " HTTP/1.1\r\n");
     if (ok && (h->pseudo_seen & PSEUDO_AUTHORITY))
         ok = front_str(h, "host: ") && front_span(h, h->authority) && front_str(h, "\r\n");
@@ -278,6 +278,8 @@ static enum h2_verdict regular_add(struct h2_head *h, const char *name, size_t n
         return h->verdict;
     if (lit_eq(name, nlen, "cookie"))
         return cookie_add(h, v, vlen);
+    if (h->websocket && lit_eq(name, nlen, "sec-websocket-key"))
+        return H2_OK; /* not an HTTP/2 field (RFC 8441 §5): ours goes to the backend */
     if (!(front_put(h, name, nlen) && front_str(h, ": ") && front_put(h, v, vlen) && front_str(h, "\r\n")))
         return head_fail(h, H2_TOO_LARGE);
     return H2_OK;
@@ -329,7 +331,13 @@ enum h2_verdict h2_head_finish(struct h2_head *h, bool end_stream, enum h2_body 
     if (!write_cookies(h))
         return head_fail(h, H2_TOO_LARGE);
     bool ok = true;
-    if (!end_stream && h->content_length < 0) {
+    if (h->websocket) {
+        if (end_stream || h->content_length >= 0 || h->ws_key[0] == '\0')
+            return head_fail(h, H2_MALFORMED); /* a tunnel stays open and has no length */
+        ok = front_str(h, "connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-key: ") &&
+             front_str(h, h->ws_key) && front_str(h, "\r\n");
+        *body = H2_BODY_TUNNEL;
+    } else if (!end_stream && h->content_length < 0) {
         ok = front_str(h, "transfer-encoding: chunked\r\n");
         *body = H2_BODY_CHUNKED;
     } else if (!end_stream) {
@@ -434,6 +442,23 @@ uint64_t h2_body_credit(uint32_t cap, uint32_t unsent, uint64_t received, uint64
     return most > consumed ? most - consumed : 0;
 }
 
+void h2_ws_key_format(char out[H2_WS_KEY_LEN + 1], uint64_t a, uint64_t b)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t raw[18] = {0}; /* 16 bytes, padded to a multiple of 3 */
+    for (int i = 0; i < 8; i++) {
+        raw[i] = (uint8_t)(a >> (8 * i));
+        raw[8 + i] = (uint8_t)(b >> (8 * i));
+    }
+    for (int i = 0, o = 0; i < 18; i += 3, o += 4) {
+        uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+        out[o] = b64[v >> 18], out[o + 1] = b64[(v >> 12) & 63];
+        out[o + 2] = b64[(v >> 6) & 63], out[o + 3] = b64[v & 63];
+    }
+    out[22] = out[23] = '='; /* 16 bytes: the last group holds one */
+    out[H2_WS_KEY_LEN] = '\0';
+}
+
 /* ---- response heads --------------------------------------------------------------------- */
 
 struct field_out {
@@ -463,10 +488,12 @@ static const char *scratch_copy(struct field_out *f, const char *s, size_t n, bo
     return d;
 }
 
-static bool dropped_on_response(const struct http_head *h, const char *base, struct http_span name)
+static bool dropped_on_response(const struct http_head *h, const char *base, struct http_span name,
+                                bool websocket)
 {
     return http_header_hop_by_hop(h, base, name) || http_span_ieq(base, name, "transfer-encoding") ||
-           http_span_ieq(base, name, "strict-transport-security");
+           http_span_ieq(base, name, "strict-transport-security") ||
+           (websocket && http_span_ieq(base, name, "sec-websocket-accept"));
 }
 
 int h2_response_fields(const struct http_head *h, const char *base, const struct http_reply_opts *o,
@@ -474,13 +501,14 @@ int h2_response_fields(const struct http_head *h, const char *base, const struct
 {
     struct field_out f = {.out = out, .max = max, .scratch = scratch, .scap = scap};
     char status[4];
-    snprintf(status, sizeof status, "%03u", h->status % 1000);
+    bool ws = o->websocket && h->status == 101;
+    snprintf(status, sizeof status, "%03u", ws ? 200 : h->status % 1000);
     const char *st = scratch_copy(&f, status, 3, false);
     if (!st || !field_push(&f, ":status", 7, st, 3))
         return -1;
     for (unsigned i = 0; i < h->n_headers; i++) {
         struct http_header hd = h->headers[i];
-        if (dropped_on_response(h, base, hd.name))
+        if (dropped_on_response(h, base, hd.name, ws))
             continue;
         const char *name = scratch_copy(&f, base + hd.name.off, hd.name.len, true);
         if (!name || !field_push(&f, name, hd.name.len, base + hd.value.off, hd.value.len))
@@ -488,7 +516,7 @@ int h2_response_fields(const struct http_head *h, const char *base, const struct
     }
     char hsts[HTTP_HSTS_VALUE_MAX];
     int n = http_hsts_value(o, hsts, sizeof hsts);
-    bool interim = h->status < 200;
+    bool interim = h->status < 200 && !ws;
     if (n > 0 && !interim) {
         const char *v = scratch_copy(&f, hsts, (size_t)n, false);
         if (!v || !field_push(&f, "strict-transport-security", 25, v, (size_t)n))

@@ -36,6 +36,7 @@
 #define H2_CHUNK_TAIL_LEN  2                      /* "\r\n" after the chunk data */
 #define H2_CHUNK_LAST      "0\r\n\r\n"
 #define H2_CHUNK_MAX       0xffff /* what a size line of H2_CHUNK_HEAD_LEN can say */
+#define H2_WS_KEY_LEN      24     /* Sec-WebSocket-Key: base64 of 16 random bytes */
 
 enum h2_verdict {
     H2_OK,
@@ -67,10 +68,12 @@ struct h2_head {
     bool regular_seen;   /* a regular field came: a pseudo-header now is malformed */
     bool line_written;   /* request line (and Host from :authority) at the front */
     bool host_seen;
-    bool allow_protocol;     /* extended CONNECT (RFC 8441) is offered */
-    int64_t content_length;  /* -1: none */
-    uint64_t body_bytes;     /* DATA payload so far */
-    enum h2_verdict verdict; /* sticky: the first problem */
+    bool allow_protocol;            /* extended CONNECT (RFC 8441) is offered */
+    bool websocket;                 /* ...and this is one: :protocol websocket */
+    char ws_key[H2_WS_KEY_LEN + 1]; /* the Sec-WebSocket-Key for its backend (h2_ws_key_format) */
+    int64_t content_length;         /* -1: none */
+    uint64_t body_bytes;            /* DATA payload so far */
+    enum h2_verdict verdict;        /* sticky: the first problem */
 };
 
 /* Starts a request head in buf[0..cap) (cap <= UINT32_MAX). max_list_size:
@@ -86,12 +89,23 @@ enum h2_verdict h2_head_add(struct h2_head *h, const char *name, size_t nlen, co
 /* How the request body travels to the backend, decided at the end of the
  * head: none (END_STREAM with HEADERS), Content-Length as the client said,
  * or chunked when the client gave no length. */
-enum h2_body { H2_BODY_NONE, H2_BODY_LENGTH, H2_BODY_CHUNKED };
+enum h2_body {
+    H2_BODY_NONE,
+    H2_BODY_LENGTH,
+    H2_BODY_CHUNKED,
+    H2_BODY_TUNNEL, /* a WebSocket (extended CONNECT): raw bytes both ways once the backend said 101 */
+};
 
 /* The head is complete (END_HEADERS). end_stream: HEADERS carried
  * END_STREAM. Writes the request line if still missing, the Cookie line,
  * the body framing and the final CRLF; *body says which framing. Returns
- * the verdict; on H2_OK the HTTP/1.1 head is buf[0..h->len). */
+ * the verdict; on H2_OK the HTTP/1.1 head is buf[0..h->len).
+ *
+ * WebSockets (RFC 8441): an extended CONNECT with :protocol websocket
+ * becomes the HTTP/1.1 upgrade request (GET :path, Connection: upgrade,
+ * Upgrade: websocket, h->ws_key as Sec-WebSocket-Key; the client's
+ * Sec-WebSocket-Version, -Protocol and -Extensions pass as they are), with
+ * *body H2_BODY_TUNNEL; any other :protocol is malformed. */
 enum h2_verdict h2_head_finish(struct h2_head *h, bool end_stream, enum h2_body *body);
 
 /* DATA payload of n bytes arrived: H2_MALFORMED once more than the
@@ -136,6 +150,9 @@ void h2_chunker_shift(struct h2_chunker *k, uint32_t by);
  * given back now so that whatever the client may still send fits. */
 uint64_t h2_body_credit(uint32_t cap, uint32_t unsent, uint64_t received, uint64_t consumed, uint32_t window);
 
+/* 16 random bytes (two words) as a Sec-WebSocket-Key, NUL-terminated. */
+void h2_ws_key_format(char out[H2_WS_KEY_LEN + 1], uint64_t a, uint64_t b);
+
 /* ---- response heads for an HTTP/2 client ---------------------------------------------- */
 
 struct h2_field {
@@ -146,8 +163,10 @@ struct h2_field {
 /* The fields of a response head for an HTTP/2 client: ":status", the
  * backend's headers (names lowercased into scratch) minus hop-by-hop,
  * connection-specific and Strict-Transport-Security ones, then ours
- * (HSTS on HTTPS). Values point into base or scratch. Their count, or -1
- * when out (max fields) or scratch (scap bytes) is too small. */
+ * (HSTS on HTTPS). A 101 to a WebSocket (o->websocket) is ":status 200"
+ * without Sec-WebSocket-Accept (RFC 8441 §5). Values point into base or
+ * scratch. Their count, or -1 when out (max fields) or scratch (scap
+ * bytes) is too small. */
 int h2_response_fields(const struct http_head *h, const char *base, const struct http_reply_opts *o,
                        struct h2_field *out, size_t max, char *scratch, size_t scap);
 

@@ -334,6 +334,7 @@ static int submit_settings(struct h2_session *s)
         {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, set->header_table_size},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, set->max_header_list_size},
         {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
+        {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1}, /* WebSockets (RFC 8441) */
     };
     if (nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0)
         return -1;
@@ -393,7 +394,7 @@ void h2_session_stream_init(struct h2_session *s, struct h2_stream *st, int32_t 
     memset(st, 0, sizeof *st);
     st->id = id;
     st->buf_cap = (uint32_t)cap;
-    h2_head_init(&st->head, buf, cap, s->set.max_header_list_size, s->set.max_fields, false);
+    h2_head_init(&st->head, buf, cap, s->set.max_header_list_size, s->set.max_fields, true);
 }
 
 /* ---- bytes in and out ------------------------------------------------------------------- */

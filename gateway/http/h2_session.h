@@ -9,9 +9,12 @@
  *
  * Streams: the owner keeps one object per request stream with a struct
  * h2_stream in it (ops->open allocates it and calls h2_session_stream_init
- * with the buffer the HTTP/1.1 head is built in); the session hands it
- * back in every call and calls ops->close exactly once when nghttp2 is
- * done with the stream (the owner frees it then, not before).
+ * with the buffer the HTTP/1.1 head is built in, and puts a fresh
+ * Sec-WebSocket-Key in st->head.ws_key); the session hands it back in
+ * every call and calls ops->close exactly once when nghttp2 is done with
+ * the stream (the owner frees it then, not before). Extended CONNECT
+ * (RFC 8441, SETTINGS_ENABLE_CONNECT_PROTOCOL) is offered for WebSockets:
+ * such a request's body is H2_BODY_TUNNEL.
  *
  * Flow control, request side: the stream window is `stream_window`, at
  * most the owner's buffer less H2_CHUNK_SLACK; windows are given back only

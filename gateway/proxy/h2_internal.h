@@ -27,8 +27,9 @@ struct h2_xstream {
     struct h2_chunker chunks; /* a body without content-length goes chunked */
     uint64_t last_sent_ms;    /* response bytes last went to the session */
     bool dirty;
-    bool started;  /* its request head came: logged when it ends */
-    bool deferred; /* content-length 0 without END_STREAM: starts at END_STREAM */
+    bool started;                /* its request head came: logged when it ends */
+    bool deferred;               /* content-length 0 without END_STREAM: starts at END_STREAM */
+    bool client_done, shut_sent; /* a WebSocket's client half closed, and the backend told so */
 };
 
 struct h2_conn {

@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static const struct exchange_ops h2_exchange_ops;
 
@@ -66,6 +67,13 @@ static void xs_timer(struct exchange *x, uint64_t ms)
 static void xs_abort(struct exchange *x)
 {
     struct h2_xstream *xs = x->xs;
+    if (x->tunnel && x->backend_eof) { /* the WebSocket's backend closed: the stream ends (on_body) */
+        proxy_release(x, false);
+        xs_timer(x, 0);
+        h2_session_resume(xs->h->s, &xs->st);
+        h2_mark(xs);
+        return;
+    }
     h2_session_reset(xs->h->s, &xs->st, H2_INTERNAL_ERROR);
     proxy_release(x, false);
     x->rs = RS_DONE;
@@ -81,12 +89,13 @@ static bool xs_head(struct exchange *x, bool final)
     struct h2_xstream *xs = x->xs;
     struct http_reply_opts o;
     h2_opts(x->c, &o);
+    o.websocket = x->tunnel; /* a 101 to a WebSocket: 200, the stream becomes the tunnel */
     struct h2_field f[H2_RESPONSE_FIELDS];
     int n = h2_response_fields(&x->resp_h, x->bin_data, &o, f, H2_RESPONSE_FIELDS, x->cout_data,
                                CONN_HEAD_OUT_SIZE);
     if (n < 0)
         return false;
-    bool body = final && x->resp_h.body != HTTP_BODY_NONE;
+    bool body = final && (x->tunnel || x->resp_h.body != HTTP_BODY_NONE);
     if (h2_session_respond(xs->h->s, &xs->st, f, (size_t)n, final, body) != 0)
         return false;
     x->bin.start = x->bin.mid; /* the raw head is not forwarded */
@@ -207,6 +216,8 @@ static struct h2_stream *on_open(void *owner, int32_t id)
     xs->h = h;
     xs->timer = (struct loop_timer){.fn = xs_on_timer, .arg = xs};
     h2_session_stream_init(h->s, &xs->st, id, x->cin_data, CONN_BUF_SIZE);
+    struct conn_worker *cw = h->c->w->conns;
+    h2_ws_key_format(xs->st.head.ws_key, conn_rng_next(cw), conn_rng_next(cw));
     h->n_streams++;
     metrics_h2_stream(+1);
     return &xs->st;
@@ -252,8 +263,8 @@ static void on_request(void *owner, struct h2_stream *st, unsigned status)
     }
     x->cin = (struct conn_buf){0}; /* the head was rewritten into bout: the body starts at 0 */
     h2_chunker_init(&xs->chunks);
-    if (st->body == H2_BODY_NONE)
-        x->rq = RQ_DONE;
+    if (st->body == H2_BODY_NONE || st->body == H2_BODY_TUNNEL)
+        x->rq = RQ_DONE; /* a WebSocket's bytes come once it is a tunnel (tunnel_data) */
     /* No body announced but the stream stays open: only END_STREAM (or
      * trailers) may follow, and DATA would be malformed, so the request
      * waits for it and a body smuggled after "content-length: 0" (H2.CL)
@@ -279,6 +290,23 @@ static void cin_compact(struct h2_xstream *xs)
     h2_chunker_shift(&xs->chunks, by);
 }
 
+/* A WebSocket's bytes from the client: raw to the backend, as much as
+ * fits (what the window allows). */
+static size_t tunnel_data(struct h2_xstream *xs, const uint8_t *p, size_t n)
+{
+    struct exchange *x = xs->x;
+    if (!x->bio)
+        return n; /* the backend side is gone: dropped */
+    if (CONN_BUF_SIZE - x->cin.end < n)
+        cin_compact(xs);
+    size_t room = CONN_BUF_SIZE - x->cin.end, take = n < room ? n : room;
+    memcpy(x->cin_data + x->cin.end, p, take);
+    x->cin.end += (uint32_t)take;
+    x->cin.mid = x->cin.end;
+    h2_mark(xs);
+    return take;
+}
+
 /* Request body payload for the backend: as much as fits (all of it for a
  * client that keeps to its window). */
 static size_t on_data(void *owner, struct h2_stream *st, const uint8_t *p, size_t n)
@@ -286,6 +314,8 @@ static size_t on_data(void *owner, struct h2_stream *st, const uint8_t *p, size_
     (void)owner;
     struct h2_xstream *xs = xs_of(st);
     struct exchange *x = xs->x;
+    if (x->tunnel)
+        return tunnel_data(xs, p, n);
     if (x->rq != RQ_BODY || x->local || x->early) {
         h2_mark(xs); /* not for a backend any more: dropped, its window comes back (xs_step) */
         return n;
@@ -326,6 +356,12 @@ static void on_end(void *owner, struct h2_stream *st)
         x->rq = RQ_DONE;
         xs_timer(x, 0);
         proxy_start(x);
+        h2_mark(xs);
+        return;
+    }
+    if (x->tunnel) { /* the client's half of a WebSocket closed: once its bytes are out, ours to the backend
+                      */
+        xs->client_done = true;
         h2_mark(xs);
         return;
     }
@@ -372,7 +408,9 @@ static size_t on_body(void *owner, struct h2_stream *st, uint8_t *buf, size_t n,
     memcpy(buf, x->bin_data + x->bin.start, take);
     x->bin.start += (uint32_t)take;
     x->bytes_out += take;
-    *eof = x->rs == RS_DONE && x->bin.start == x->bin.mid;
+    /* a tunnel ends when its backend closed (xs_abort released it) */
+    bool over = x->tunnel ? !x->bio : x->rs == RS_DONE;
+    *eof = over && x->bin.start == x->bin.mid;
     if (take) {
         xs->last_sent_ms = h2_now(h);
         h2_mark(xs); /* room in bin: the backend may be read again */
@@ -434,6 +472,10 @@ static bool xs_step(struct h2_xstream *xs)
     h2_session_body_sent(h->s, &xs->st, x->cin.mid - x->cin.start);
     if (xs->st.received - xs->st.consumed + H2_CHUNK_SLACK >= CONN_BUF_SIZE)
         x->win_blocked = true; /* the client waits for window: not its fault (body_window_end) */
+    if (x->tunnel && xs->client_done && x->bio && x->cin.start == x->cin.mid && !xs->shut_sent) {
+        shutdown(x->bio->fd, SHUT_WR); /* the client closed its half of the WebSocket */
+        xs->shut_sent = true;
+    }
     did |= proxy_fill(x);
     did |= proxy_parse(x);
     if (x->bin.start < x->bin.mid || x->rs == RS_DONE)
@@ -461,4 +503,3 @@ bool h2_streams(struct h2_conn *h)
     }
     return did;
 }
-

@@ -3,6 +3,7 @@
 
     h2_client.py HOST PORT [--sni NAME] attack NAME [--count N] [--wait S]
     h2_client.py HOST PORT [--sni NAME] get PATH [--count N]
+    h2_client.py HOST PORT [--sni NAME] ws PATH
     h2_client.py backend PORT LOG
 
 `attack` first opens a bystander HTTP/2 connection (one good GET
@@ -20,6 +21,11 @@ connection within --wait seconds; status: the :status of the attack
 stream's response ("-"); after: for stream errors, whether a normal GET on
 the same connection was still answered 200; bystander: the :status of
 the bystander's second GET.
+
+`ws` opens a WebSocket over HTTP/2 (RFC 8441 extended CONNECT, once the
+gateway's SETTINGS offered it), sends one masked text frame "hello" and a
+close, and prints "status=N echo=TEXT end=yes|no" (end: the stream ended
+cleanly after the backend closed).
 
 `backend` is an HTTP/1.1 origin that appends every request line it gets to
 LOG (so a test can say what reached a backend) and serves /, /who,
@@ -66,6 +72,8 @@ class Conn:
         self.closed = False
         self.rst, self.status, self.data = {}, {}, {}
         self.goaway = None
+        self.settings = {}
+        self.ended = set()
         self.send_failed = False
         self.last_id = 0
         self.tick = None  # called about every TICK_S while waiting
@@ -122,6 +130,7 @@ class Conn:
 
     def _note(self, f):
         if isinstance(f, SettingsFrame) and "ACK" not in f.flags:
+            self.settings.update(f.settings)
             self.frame(SettingsFrame(0, flags=["ACK"]))
         elif isinstance(f, PingFrame) and "ACK" not in f.flags:
             self.frame(PingFrame(0, opaque_data=f.opaque_data, flags=["ACK"]))
@@ -137,6 +146,8 @@ class Conn:
                 self.data.setdefault(f.stream_id, b"")
         elif isinstance(f, DataFrame):
             self.data[f.stream_id] = self.data.get(f.stream_id, b"") + f.data
+            if "END_STREAM" in f.flags:
+                self.ended.add(f.stream_id)
             if f.flow_controlled_length:
                 self.frame(WindowUpdateFrame(0, window_increment=f.flow_controlled_length))
                 self.frame(WindowUpdateFrame(f.stream_id, window_increment=f.flow_controlled_length))
@@ -348,6 +359,31 @@ def attack(args):
     return 0
 
 
+def ws(args):
+    c = Conn(args.host, args.port, args.sni)
+    c.until(lambda x: 0x8 in x.settings, 5)  # SETTINGS_ENABLE_CONNECT_PROTOCOL
+    if c.settings.get(0x8) != 1:
+        print("status=- echo=- end=no (extended CONNECT not offered)")
+        return 0
+    c.headers(1, [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"),
+                  (":authority", "www.foobar.com"), (":path", args.path), ("sec-websocket-version", "13")],
+              end_stream=False)
+    status = c.answered(1)
+    mask = b"\x01\x02\x03\x04"
+
+    def masked(op, payload):
+        return bytes([0x80 | op, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+    c.frame(DataFrame(1, data=masked(1, b"hello")))
+    c.until(lambda x: len(x.data.get(1, b"")) >= 7 or x.closed or 1 in x.rst, 5)
+    got = c.data.get(1, b"")
+    echo = got[2:2 + got[1]].decode(errors="replace") if len(got) >= 2 else "-"
+    c.frame(DataFrame(1, data=masked(8, b"")))
+    c.until(lambda x: 1 in x.ended or 1 in x.rst or x.closed, 5)
+    print("status=%s echo=%s end=%s" % (status, echo or "-", "yes" if 1 in c.ended and 1 not in c.rst else "no"))
+    return 0
+
+
 def get(args):
     c = Conn(args.host, args.port, args.sni)
     out = []
@@ -437,8 +473,10 @@ def main():
     g = sub.add_parser("get")
     g.add_argument("path")
     g.add_argument("--count", type=int, default=1)
+    w = sub.add_parser("ws")
+    w.add_argument("path")
     args = p.parse_args()
-    return attack(args) if args.cmd == "attack" else get(args)
+    return {"attack": attack, "get": get, "ws": ws}[args.cmd](args)
 
 
 if __name__ == "__main__":

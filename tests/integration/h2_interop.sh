@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP/2 with real clients through the daemon: curl --http2 (headers,
 # forwarding, HSTS, request ids, cookies, HEAD, 10 MiB bodies both ways in
-# both framings, Expect: 100-continue, 404/503 answers), nghttp (many
+# both framings, Expect: 100-continue, 404/503 answers), a WebSocket over
+# h2 (extended CONNECT, tests/integration/h2_client.py ws), nghttp (many
 # streams on one connection, server push never offered), h2load (the
 # load tool: every request 2xx), the access log saying HTTP/2.0, the
 # metrics by protocol, a reload's two-step GOAWAY with a stream in flight
@@ -54,6 +55,11 @@ check_eq "10 MiB upload without a length: chunked to the backend" "$want" \
      --resolve www.foobar.com:18443:127.0.0.1 -T - '$B/py/sha'")"
 check_eq "cookies joined into one Cookie line for the backend" "ok" \
   "$(px_curl2 -H 'Cookie: a=1' -H 'Cookie: b=2' -o /dev/null -w '%{http_code}' "$B/index.html" | sed 's/200/ok/')"
+
+# ---- WebSockets over HTTP/2 (RFC 8441) -------------------------------------------------------
+check_eq "WebSocket over h2: extended CONNECT -> 200, echo through the tunnel, clean end on close" \
+  "status=200 echo=hello end=yes" \
+  "$(ip netns exec "$PX_NS" /usr/bin/python3 "$RAMPART_ROOT/tests/integration/h2_client.py" 127.0.0.1 18443 ws /py/ws)"
 
 # ---- many streams on one connection ------------------------------------------------------
 paths=""

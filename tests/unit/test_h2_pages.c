@@ -79,13 +79,13 @@ static void test_more_than_max_falls_back(void **state)
     for (unsigned i = 0; i <= H2_PAGES_MAX; i++)
         assert_non_null(b[i] = m.malloc(H2_PAGES_MIN, m.mem_user_data));
     size_t mapped = h2_pages_mapped(&pg);
-    assert_true(mapped >= H2_PAGES_MAX * (size_t)H2_PAGES_MIN && mapped < (H2_PAGES_MAX + 1) * (size_t)H2_PAGES_MIN + 4096 * H2_PAGES_MAX);
+    assert_true(mapped >= H2_PAGES_MAX * (size_t)H2_PAGES_MIN &&
+                mapped < (H2_PAGES_MAX + 1) * (size_t)H2_PAGES_MIN + 4096 * H2_PAGES_MAX);
     for (unsigned i = 0; i <= H2_PAGES_MAX; i++)
         m.free(b[i], m.mem_user_data); /* the last one goes to free() */
     assert_int_equal(h2_pages_mapped(&pg), 0);
     h2_pages_free(&pg);
 }
-
 
 static void test_session_frame_buffer_is_paged(void **state)
 {

@@ -204,6 +204,83 @@ static void test_connect(void **state)
     assert_int_equal(add(&r, ":protocol", "websocket"), H2_MALFORMED); /* not offered */
 }
 
+static void expect_field(const struct h2_field *f, const char *name, const char *value);
+
+static void extended_connect(struct req *r, const char *protocol)
+{
+    h2_head_init(&r->h, r->buf, BUF, LIST_MAX, FIELDS, true);
+    h2_ws_key_format(r->h.ws_key, 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull);
+    add(r, ":method", "CONNECT");
+    add(r, ":protocol", protocol);
+    add(r, ":scheme", "https");
+    add(r, ":authority", "www.rampart.test");
+    add(r, ":path", "/chat?room=1");
+}
+
+/* RFC 8441: an extended CONNECT for a WebSocket becomes the HTTP/1.1
+ * upgrade request, with a Sec-WebSocket-Key of ours; the client's version
+ * and subprotocols pass; a key of its own is dropped. */
+static void test_websocket_becomes_upgrade(void **state)
+{
+    (void)state;
+    struct req r;
+    extended_connect(&r, "websocket");
+    assert_int_equal(add(&r, "sec-websocket-version", "13"), H2_OK);
+    assert_int_equal(add(&r, "sec-websocket-protocol", "chat"), H2_OK);
+    assert_int_equal(add(&r, "sec-websocket-key", "not-for-h2"), H2_OK);
+    expect_head(&r, false, H2_BODY_TUNNEL,
+                "GET /chat?room=1 HTTP/1.1\r\nhost: www.rampart.test\r\nsec-websocket-version: 13\r\n"
+                "sec-websocket-protocol: chat\r\nconnection: upgrade\r\nupgrade: websocket\r\n"
+                "sec-websocket-key: AAECAwQFBgcICQoLDA0ODw==\r\n\r\n");
+    /* ... which http_rules reads as a WebSocket upgrade */
+    struct http_limits lim = {.max_head = BUF, .max_uri = BUF, .max_headers = FIELDS};
+    struct http_parser p;
+    struct http_head hh;
+    http_parser_init(&p, HTTP_REQUEST, &hh, &lim);
+    http_parser_next(&p, r.buf);
+    size_t used;
+    assert_int_equal(http_parser_feed(&p, r.buf, r.h.len, &used), HTTP_FEED_HEAD);
+    struct http_request_info info;
+    assert_int_equal(http_request_check(&hh, r.buf, false, &info), 0);
+    assert_true(info.websocket);
+
+    extended_connect(&r, "h3-datagram");
+    assert_int_equal(r.h.verdict, H2_MALFORMED); /* WebSockets only */
+    extended_connect(&r, "websocket");
+    assert_int_equal(finish(&r, true), H2_MALFORMED); /* a tunnel cannot end with its head */
+    extended_connect(&r, "websocket");
+    add(&r, "content-length", "5");
+    assert_int_equal(finish(&r, false), H2_MALFORMED);
+    h2_head_init(&r.h, r.buf, BUF, LIST_MAX, FIELDS, true);
+    add(&r, ":method", "GET");
+    add(&r, ":protocol", "websocket");
+    add(&r, ":scheme", "https");
+    add(&r, ":path", "/");
+    assert_int_equal(finish(&r, false), H2_MALFORMED); /* :protocol needs CONNECT */
+}
+
+/* The backend's 101 is a 200 to the HTTP/2 client, without the accept key. */
+static void test_websocket_101_becomes_200(void **state)
+{
+    (void)state;
+    const char *raw =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: x3JJHMbDL1EzLkh9GBhXDw==\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
+    struct http_head hh;
+    struct http_limits lim = {.max_head = BUF, .max_uri = BUF, .max_headers = FIELDS};
+    struct http_parser p;
+    http_parser_init(&p, HTTP_RESPONSE, &hh, &lim);
+    http_parser_next(&p, raw);
+    size_t used;
+    assert_int_equal(http_parser_feed(&p, raw, strlen(raw), &used), HTTP_FEED_HEAD);
+    struct http_reply_opts o = {.websocket = true};
+    struct h2_field f[H2_RESPONSE_FIELDS];
+    char scratch[BUF];
+    assert_int_equal(h2_response_fields(&hh, raw, &o, f, H2_RESPONSE_FIELDS, scratch, sizeof scratch), 2);
+    expect_field(&f[0], ":status", "200");
+    expect_field(&f[1], "sec-websocket-protocol", "chat");
+}
+
 /* ---- malformed requests ------------------------------------------------------------------ */
 
 static void test_pseudo_header_misuse(void **state)
@@ -582,6 +659,8 @@ int main(void)
         cmocka_unit_test(test_cookies_joined_in_order),
         cmocka_unit_test(test_host_and_authority),
         cmocka_unit_test(test_connect),
+        cmocka_unit_test(test_websocket_becomes_upgrade),
+        cmocka_unit_test(test_websocket_101_becomes_200),
         cmocka_unit_test(test_pseudo_header_misuse),
         cmocka_unit_test(test_bad_names),
         cmocka_unit_test(test_bad_values),

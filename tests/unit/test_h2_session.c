@@ -61,6 +61,7 @@ static struct h2_stream *o_open(void *arg, int32_t id)
             memset(t, 0, sizeof *t);
             t->used = true;
             h2_session_stream_init(o->s, &t->st, id, t->buf, sizeof t->buf);
+            h2_ws_key_format(t->st.head.ws_key, 1, 2);
             return &t->st;
         }
     }
@@ -435,6 +436,55 @@ static void test_malformed_requests(void **state)
         expect_stream_error(all[i], NGHTTP2_FLAG_END_STREAM);
 }
 
+/* RFC 8441: the session offers extended CONNECT; a WebSocket request is
+ * handed over as an upgrade with a tunnel for its body, any other
+ * :protocol is refused. */
+static void test_extended_connect(void **state)
+{
+    (void)state;
+    struct owner *o = owner_new();
+    o->answer = false;
+    static struct wire w, out;
+    w.n = out.n = 0;
+    preface(&w);
+    deliver(o, &w, &out);
+    bool offered = false;
+    for (size_t i = 0; i + 9 <= out.n;) { /* our SETTINGS: ENABLE_CONNECT_PROTOCOL = 1 */
+        const uint8_t *h = out.b + i;
+        size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+        for (size_t k = 0; h[3] == NGHTTP2_SETTINGS && k + 6 <= len; k += 6)
+            offered |=
+                h[9 + k] == 0 && h[10 + k] == NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL && h[14 + k] == 1;
+        i += 9 + len;
+    }
+    assert_true(offered);
+    w.n = out.n = 0;
+    const char *const ws[] = {":method",
+                              "CONNECT",
+                              ":protocol",
+                              "websocket",
+                              ":scheme",
+                              "https",
+                              ":authority",
+                              "h",
+                              ":path",
+                              "/chat",
+                              "sec-websocket-version",
+                              "13",
+                              NULL};
+    headers(&w, 1, 0, ws);
+    const char *const other[] = {":method",    "CONNECT", ":protocol", "chat", ":scheme", "https",
+                                 ":authority", "h",       ":path",     "/",    NULL};
+    headers(&w, 3, 0, other);
+    deliver(o, &w, &out);
+    assert_int_equal(o->requests, 1);
+    assert_int_equal(o->streams[0].st.body, H2_BODY_TUNNEL);
+    assert_non_null(strstr(o->streams[0].head, "GET /chat HTTP/1.1\r\n"));
+    assert_non_null(strstr(o->streams[0].head, "upgrade: websocket\r\n"));
+    assert_int_equal(find_code(&out, NGHTTP2_RST_STREAM, 3), NGHTTP2_PROTOCOL_ERROR);
+    owner_free(o);
+}
+
 /* H2.CL: the body may not outgrow its content-length: the stream is
  * reset at the first byte too many, which the owner never gets. */
 static void test_body_longer_than_content_length(void **state)
@@ -761,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_get_is_answered),
         cmocka_unit_test(test_nghttp2_client_exchange),
         cmocka_unit_test(test_malformed_requests),
+        cmocka_unit_test(test_extended_connect),
         cmocka_unit_test(test_body_longer_than_content_length),
         cmocka_unit_test(test_header_list_too_large_is_431),
         cmocka_unit_test(test_continuation_flood),
