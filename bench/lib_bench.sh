@@ -50,6 +50,9 @@ bn_cpu_ticks() {
 }
 
 # bn_rampart_conf FILE: rampart with the bench's limits, no access log.
+# max_idle 512: h2load keeps 500 requests in flight, each on a backend
+# connection of its own; HAProxy keeps every idle server connection by
+# default (pool-max-conn -1), so both reuse them instead of reconnecting.
 bn_rampart_conf() {
   cat >"$1" <<INI
 [gateway]
