@@ -2,21 +2,41 @@
 # make demo: builds Rampart, brings up the foobar.com lab (lab.sh) and walks
 # the tour (tour.sh), printing every command and PASS/FAIL. The lab stays
 # up afterwards so you can poke it; `make demo-down` removes it.
+#
+# Two topologies: the VRRP pair (the default), or N gateways behind a
+# router's ECMP, announced over BGP:
+#   lab/demo.sh --bgp 3        LAB_TOPOLOGY=bgp make demo   (LAB_BGP_N=3)
 set -u
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$LAB_DIR")
 cd "$ROOT" || exit 1
-. "$LAB_DIR/tour.sh"
+UP_ARGS=()
+if [ "${1:-}" = --bgp ]; then
+  UP_ARGS=(--bgp "${2:-3}")
+elif [ "${LAB_TOPOLOGY:-vrrp}" = bgp ]; then
+  UP_ARGS=(--bgp "${LAB_BGP_N:-3}")
+elif [ "${LAB_TOPOLOGY:-vrrp}" != vrrp ]; then
+  echo "LAB_TOPOLOGY is vrrp or bgp" >&2
+  exit 2
+fi
 
 [ "$(id -u)" -eq 0 ] || { echo "make demo needs root (network namespaces)" >&2; exit 1; }
 echo "== building (make)"
 make --no-print-directory -s all || exit 1
 
-echo "== bringing up the lab (lab/lab.sh up)"
-if ! "$LAB" up; then
+echo "== bringing up the lab (lab/lab.sh up ${UP_ARGS[*]})"
+if ! "$ROOT/lab/lab.sh" up "${UP_ARGS[@]}"; then
   echo "The lab did not come up completely; see the messages above."
   echo "Remove it with: make demo-down"
   exit 1
+fi
+
+. "$LAB_DIR/tour.sh" # after `up`: it reads the topology up recorded
+if [ "$TOUR_TOPOLOGY" = bgp ]; then
+  echo "== the tour of the BGP topology: $TOUR_NGW gateways ($TOUR_GATEWAYS) behind a router's ECMP,"
+  echo "   service address $VIP announced by each gateway's BIRD while Rampart says it is fit to serve"
+else
+  echo "== the tour of the VRRP pair: gw-1 and gw-2 share the VIP $VIP"
 fi
 
 passed=0 failed=0 n=0
@@ -35,8 +55,13 @@ step() {
   fi
 }
 
-step "HTTPS through the VIP, certificate verified against the lab CA, alternates web-01/web-02" \
-  step_https_alternates
+if [ "$TOUR_TOPOLOGY" = bgp ]; then
+  step "HTTPS through the service address, certificate verified against the lab CA, both web servers answer" \
+    step_https_alternates
+else
+  step "HTTPS through the VIP, certificate verified against the lab CA, alternates web-01/web-02" \
+    step_https_alternates
+fi
 step "HTTP redirects to HTTPS" step_redirect
 step "Chromium gets a page and its 41 assets over one HTTP/2 connection through the VIP" step_h2_browser
 step "the client cannot reach a web server directly" step_no_direct_access
@@ -44,9 +69,21 @@ step "the guestbook: an entry written through the VIP is read on both web server
   step_guestbook_replicates
 step "MySQL (3306) only between the web servers: not from the client, not from a gateway" \
   step_mysql_closed
-step "kill the master gateway: the VIP moves, requests continue" step_failover
-TOUR_FAILOVER_MS=${TOUR_OUTAGE_MS:-?}
-step "bring the old master back" step_failback
+if [ "$TOUR_TOPOLOGY" = bgp ]; then
+  step "the router holds one ECMP route to $VIP over every gateway (BGP + BFD sessions up)" step_bgp_ecmp
+  step "many short connections from 16 sources spread evenly over the gateways (/metrics)" step_bgp_spread
+  step "drain gw-2 (SIGTERM): route withdrawn first, then the drain: 0 requests lost" step_bgp_drain
+  step "crash gw-1 (box dead): BFD removes it in well under a second, new flows go elsewhere" \
+    step_bgp_crash
+  step "SIGKILL rampart alone on gw-2: its route device dies with it, BIRD withdraws at once" \
+    step_bgp_rampart_crash
+  step "all backends fail behind gw-3: it withdraws within the health fall time" \
+    step_bgp_backends_fail
+else
+  step "kill the master gateway: the VIP moves, requests continue" step_failover
+  TOUR_FAILOVER_MS=${TOUR_OUTAGE_MS:-?}
+  step "bring the old master back" step_failback
+fi
 step "stop nginx on web-01: traffic continues on web-02, the gateway reports web-01 down" \
   step_backend_down
 step "stop the database primary: writes fail with a clear error (503), reads go on" \
@@ -54,11 +91,22 @@ step "stop the database primary: writes fail with a clear error (503), reads go 
 step "promote the replica on web-02 by hand: writes work again" step_promote
 step "start the old primary: it comes back as web-02's replica and catches up" \
   step_old_primary_rejoins
-step "the metrics of both gateways" step_metrics
+step "the metrics of every gateway" step_metrics
 
+if [ "$TOUR_TOPOLOGY" = bgp ]; then
+  FIGURE="BFD removed a crashed gateway after ${TOUR_BFD_MS:-?} ms"
+  HOLDER="lab/lab.sh status                 the router's ECMP route, each gateway's BIRD
+  lab/lab.sh drain-gw gw-N | kill-gw gw-N | kill-rampart gw-N | start-gw gw-N
+  lab/lab.sh cut-backends gw-N | restore-backends gw-N | announcers
+  ip netns exec ${P}router birdc -s $RUN/router/bird.ctl show route all"
+else
+  FIGURE="failover outage measured: ${TOUR_FAILOVER_MS:-?} ms"
+  HOLDER="lab/lab.sh status                 who holds the VIP, what runs where
+  lab/lab.sh kill-gw gw-1 | start-gw gw-1 | stop-web web-01 | start-web web-01"
+fi
 cat <<EOT
 
-== result: $passed passed, $failed failed; failover outage measured: ${TOUR_FAILOVER_MS} ms
+== result: $passed passed, $failed failed; $FIGURE
 
 The lab is still up. Poke it:
   ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP https://www.foobar.com/
@@ -68,8 +116,7 @@ The lab is still up. Poke it:
     --data-urlencode name=me --data-urlencode message=hello      (sign the guestbook)
   lab/lab.sh db-status              the databases: primary, replica, GTID positions
   lab/lab.sh stop-db web-0N | start-db web-0N | promote web-0N
-  lab/lab.sh status                 who holds the VIP, what runs where
-  lab/lab.sh kill-gw gw-1 | start-gw gw-1 | stop-web web-01 | start-web web-01
+  $HOLDER
   logs: $RUN/logs/
 Remove it: make demo-down
 EOT

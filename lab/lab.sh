@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The foobar.com lab in network namespaces: lab.sh up | down | status
+# The foobar.com lab in network namespaces: lab.sh up [--bgp N] | down | status
 #
+# Two topologies. The default, a VRRP pair:
 #   "internet" 198.18.0.0/24 (bridge in namespace ${P}inet)
 #       client 198.18.0.100   gw-1 198.18.0.2   gw-2 198.18.0.3   VIP 198.18.0.10
 #   private 198.19.0.0/24 (bridge in namespace ${P}priv)
 #       gw-1 198.19.0.2   gw-2 198.19.0.3   web-01 198.19.0.11   web-02 198.19.0.12
+# With --bgp N (3 <= N <= 8): N gateways behind a router running BIRD with
+# ECMP, each announcing the service address 198.18.10.10 over BGP with its
+# own BIRD (lab/bgp.sh draws it). `up` records which in $RUN/topology; the
+# other commands read it.
 #
 # Every namespace is named with the prefix LAB_PREFIX (default "rp-"); all
 # state (certificates, configs, logs, pid files) lives in LAB_RUN (default
@@ -18,7 +23,11 @@
 #   lab.sh start-db NAME | stop-db NAME     start / stop MariaDB on web-01, web-02
 #   lab.sh promote NAME                     make the replica NAME the primary (by hand)
 #   lab.sh db-primary | db-status           the primary's name / both databases' state
-#   lab.sh vip-holder                       prints gw-1, gw-2 or none
+#   lab.sh vip-holder                       prints gw-1, gw-2 or none (VRRP)
+#   lab.sh announcers                       the gateways in the router's ECMP route (BGP)
+#   lab.sh drain-gw NAME                    SIGTERM: withdraw, wait drain_wait, drain (BGP)
+#   lab.sh kill-rampart NAME                SIGKILL rampart only; its BIRD and links stay (BGP)
+#   lab.sh cut-backends NAME | restore-backends NAME   the gateway's private link down / up
 #
 # Behind nginx, each web server runs the guestbook (lab/app/, PHP under
 # php-fpm) and a MariaDB: the primary on web-01, a GTID replica on web-02
@@ -33,12 +42,27 @@ P=${LAB_PREFIX:-rp-}
 RUN=${LAB_RUN:-$(lab_default_run "$LAB_DIR")}
 BUILD=${RAMPART_BUILD:-$ROOT/build}
 PKI=${LAB_PKI:-$RUN/pki}
-VIP=198.18.0.10
-GATEWAYS="gw-1 gw-2"
 WEBS="web-01 web-02"
+# shellcheck source=lab/bgp.sh
+. "$LAB_DIR/bgp.sh"
+
+# The topology: "vrrp" (the pair) or "bgp N", from `up` or $RUN/topology.
+read -r TOPOLOGY NGW < <(cat "$RUN/topology" 2>/dev/null || echo vrrp 2)
+set_topology() { # vrrp | bgp N
+  TOPOLOGY=$1 NGW=${2:-2}
+  if [ "$TOPOLOGY" = bgp ]; then
+    GATEWAYS=$(bgp_names "$NGW") VIP=$SVC
+    HOSTS="router priv client $GATEWAYS $WEBS"
+  else
+    GATEWAYS="gw-1 gw-2" VIP=198.18.0.10
+    HOSTS="inet priv client $GATEWAYS $WEBS"
+  fi
+}
+set_topology "$TOPOLOGY" "$NGW"
 
 declare -A PUB=([client]=198.18.0.100 [gw-1]=198.18.0.2 [gw-2]=198.18.0.3)
-declare -A PRIV=([gw-1]=198.19.0.2 [gw-2]=198.19.0.3 [web-01]=198.19.0.11 [web-02]=198.19.0.12)
+declare -A PRIV=([web-01]=198.19.0.11 [web-02]=198.19.0.12)
+for _k in $(seq "$BGP_MAX"); do PRIV[gw-$_k]=198.19.0.$((1 + _k)); done
 declare -A PRIORITY=([gw-1]=150 [gw-2]=100)
 declare -A SERVER_ID=([web-01]=1 [web-02]=2)
 # the users that must reach files under $RUN: MariaDB, the application
@@ -213,19 +237,36 @@ start_web() {
 
 stop_web() { stop "$1"; }
 
+# The session-ticket key file every gateway shares (nginx's format: 80
+# random bytes), so a flow that moves to another gateway still resumes.
+# Made at `up` when this build reads [tls] ticket_key_file (the peer
+# channel's issue); before that each gateway keeps keys of its own.
+ticket_key_line() {
+  if ! grep -q ticket_key_file "$BUILD/rampart" 2>/dev/null; then
+    echo "; ticket_key_file: not in this build; each gateway makes its own ticket keys"
+    return 0
+  fi
+  [ -s "$RUN/ticket.key" ] || (umask 077 && head -c 80 /dev/urandom >"$RUN/ticket.key")
+  echo "ticket_key_file = $RUN/ticket.key"
+}
+
 gateway_config() {
   local h=$1 dir="$RUN/$1"
   mkdir -p "$dir"
-  local policy=""
+  local policy="" ha=vrrp
   firewall_ready && policy=$ROOT/policies/gateway.policy
+  [ "$TOPOLOGY" = bgp ] && ha=bgp
   fill "$LAB_DIR/gateway.ini.in" "$dir/rampart.ini" "NAME=$h" "DIR=$dir" "PKI=$PKI" \
-    "PRIORITY=${PRIORITY[$h]}" "POLICY=$policy"
+    "POLICY=$policy" "TICKETS=$(ticket_key_line)"
+  fill "$LAB_DIR/$ha.ini.in" "$dir/ha.ini" "PRIORITY=${PRIORITY[$h]:-100}" "SVC=$SVC"
+  cat "$dir/ha.ini" >>"$dir/rampart.ini" && rm -f "$dir/ha.ini"
 }
 
 start_gw() {
   local h=$1
   [ -x "$BUILD/rampart" ] || die "$BUILD/rampart missing: run make"
   ip -n "$(ns "$h")" link set eth0 up
+  [ "$TOPOLOGY" = bgp ] && bgp_unsilence "$h" && bgp_start_gw_bird "$h"
   gateway_config "$h"
   spawn "$h" "$h" "$BUILD/rampart" -c "$RUN/$h/rampart.ini"
   if ! wait_until 10 gw_listening "$h"; then
@@ -247,14 +288,36 @@ gw_listening() {
 # kill_gw NAME: the gateway crashes (SIGKILL to its processes) and its
 # public link goes down, as when the box dies: it neither serves nor answers
 # ARP for the address it held.
+#
+# Behind BGP the gateway's link to the router is silenced instead (nothing
+# in or out, carrier kept, as a dead box behind a switch): the router must
+# notice through BFD, not through a link that went down. The silence is
+# made first, so its time is the crash's.
 kill_gw() {
   local h=$1
+  if [ "$TOPOLOGY" = bgp ]; then
+    bgp_silence "$h"
+    stop "$h" KILL
+    stop "$h-bird" KILL
+    return 0
+  fi
   stop "$h" KILL
   ip -n "$(ns "$h")" link set eth0 down
 }
 
+# drain_gw NAME: SIGTERM, waits (longer than stop's 5 s: drain_wait, then
+# the drain) until rampart has exited.
+drain_gw() {
+  local h=$1 pid
+  pid=$(pid_of "$h") || return 0
+  kill -TERM "$pid" 2>/dev/null
+  wait_until 20 bash -c "! kill -0 $pid 2>/dev/null"
+  rm -f "$RUN/pids/$h.pid"
+}
+
 vip_holder() {
   local h
+  [ "$TOPOLOGY" = vrrp ] || { echo none; return 1; }
   for h in $GATEWAYS; do
     ip -n "$(ns "$h")" -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/" &&
       ip -n "$(ns "$h")" link show eth0 | grep -q 'state UP' && { echo "$h"; return 0; }
@@ -270,21 +333,32 @@ vip_holder() {
 
 # ---- commands ------------------------------------------------------------------
 
-HOSTS="inet priv client $GATEWAYS $WEBS"
-
 # Namespaces of this lab: those recorded, plus any left by a run that died
 # before recording them (the names are ours by their prefix).
 lab_namespaces() {
   local h
   {
     [ -f "$RUN/namespaces" ] && cat "$RUN/namespaces"
-    for h in $HOSTS; do ip netns list | awk '{print $1}' | grep -qx "$(ns "$h")" && ns "$h"; done
+    for h in inet router priv client $(bgp_names "$BGP_MAX") $WEBS; do
+      ip netns list | awk '{print $1}' | grep -qx "$(ns "$h")" && ns "$h"
+    done
   } | sort -u
 }
 
 lab_exists() { [ -n "$(lab_namespaces)" ]; }
 
+# up [--bgp N]
 cmd_up() {
+  case ${1:-} in
+  "") set_topology vrrp ;;
+  --bgp)
+    [[ ${2:-} =~ ^[0-9]+$ ]] && [ "$2" -ge 3 ] && [ "$2" -le "$BGP_MAX" ] ||
+      die "up --bgp N: N gateways, 3 to $BGP_MAX"
+    command -v bird >/dev/null || die "BIRD is not installed (apt-get install bird2)"
+    set_topology bgp "$2"
+    ;;
+  *) die "usage: lab.sh up [--bgp N]" ;;
+  esac
   command -v nginx >/dev/null || die "nginx is not installed (apt-get install nginx-light)"
   site_tools_present
   [ "$(id -u)" -eq 0 ] || die "the lab needs root (network namespaces)"
@@ -293,11 +367,19 @@ cmd_up() {
     cmd_down
   fi
   mkdir -p "$RUN/logs" "$RUN/pids" || die "cannot make $RUN"
+  echo "$TOPOLOGY $NGW" >"$RUN/topology"
   check_run_reachable
   # any `die` from here to the web servers leaves nothing half-made
   trap 'echo "lab: setup failed, cleaning up" >&2; cmd_down' EXIT
   make_pki
-  make_topology
+  if [ "$TOPOLOGY" = bgp ]; then
+    mkdir -p "$RUN/router"
+    bgp_make_topology
+    bgp_start_router
+    say "router: BIRD, ECMP over the gateways (L4 hash), flows pinned to their gateway"
+  else
+    make_topology
+  fi
   apply_firewall
   local h
   db_up
@@ -305,14 +387,22 @@ cmd_up() {
   say "application: the guestbook under php-fpm on web-01, web-02"
   for h in $WEBS; do start_web "$h"; done
   say "web servers: nginx on web-01 (${PRIV[web-01]}), web-02 (${PRIV[web-02]})"
-  local gw_ok=0
+  local gw_ok=0 n
+  n=$(wc -w <<<"$GATEWAYS")
   for h in $GATEWAYS; do start_gw "$h" && gw_ok=$((gw_ok + 1)); done
   trap - EXIT
-  if [ "$gw_ok" -ne 2 ]; then
-    say "gateways: only $gw_ok of 2 running (see $RUN/logs/gw-*.log)"
+  if [ "$gw_ok" -ne "$n" ]; then
+    say "gateways: only $gw_ok of $n running (see $RUN/logs/gw-*.log)"
     return 1
   fi
-  if wait_until 10 vip_holder; then
+  if [ "$TOPOLOGY" = bgp ]; then
+    if wait_until 20 all_announced; then
+      say "gateways: $GATEWAYS running; the router spreads $SVC over $(bgp_announcers)"
+    else
+      say "gateways: running, but the router's ECMP has only: $(bgp_announcers)"
+      return 1
+    fi
+  elif wait_until 10 vip_holder; then
     say "gateways: gw-1, gw-2 running; VIP $VIP on $(vip_holder)"
   else
     say "gateways: running, but no gateway holds the VIP $VIP after 10 s"
@@ -339,6 +429,8 @@ cmd_down() {
   say "down: namespaces and processes removed"
 }
 
+all_announced() { [ "$(bgp_announcers)" = "$GATEWAYS" ]; }
+
 cmd_status() {
   if ! lab_exists; then
     say "no lab is up (run: lab/lab.sh up, or make demo)"
@@ -354,7 +446,7 @@ cmd_status() {
     printf '  %-7s guestbook (php-fpm) %s\n' "$h" "$(alive "$h-app" && echo running || echo stopped)"
   done
   cmd_db_status
-  echo "VIP $VIP on: $(vip_holder)"
+  if [ "$TOPOLOGY" = bgp ]; then bgp_status; else echo "VIP $VIP on: $(vip_holder)"; fi
   for h in $GATEWAYS; do
     alive "$h" || continue
     printf '  %s /healthz: %s\n' "$h" \
@@ -363,7 +455,7 @@ cmd_status() {
 }
 
 case ${1:-} in
-up) cmd_up ;;
+up) cmd_up "${@:2}" ;;
 down) cmd_down ;;
 status) cmd_status ;;
 start-gw) start_gw "$2" ;;
@@ -376,8 +468,13 @@ promote) cmd_promote "${2:-}" ;;
 db-primary) db_primary ;;
 db-status) cmd_db_status ;;
 vip-holder) vip_holder ;;
+announcers) bgp_announcers ;;
+drain-gw) drain_gw "$2" ;;
+kill-rampart) stop "$2" KILL ;;
+cut-backends) ip -n "$(ns "$2")" link set eth1 down ;;
+restore-backends) ip -n "$(ns "$2")" link set eth1 up ;;
 *)
-  echo "usage: lab.sh up | down | status | promote web-0N (and see the header)" >&2
+  echo "usage: lab.sh up [--bgp N] | down | status | promote web-0N (and see the header)" >&2
   exit 2
   ;;
 esac

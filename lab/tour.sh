@@ -11,7 +11,15 @@ P=${LAB_PREFIX:-rp-}
 . "$TOUR_DIR/run_dir.sh"
 RUN=${LAB_RUN:-$(lab_default_run "$TOUR_DIR")}
 CA=${LAB_PKI:-$RUN/pki}/ca.crt
-VIP=198.18.0.10
+# the topology lab.sh up made: the VRRP pair's VIP, or the BGP service address
+read -r TOUR_TOPOLOGY TOUR_NGW < <(cat "$RUN/topology" 2>/dev/null || echo vrrp 2)
+if [ "$TOUR_TOPOLOGY" = bgp ]; then
+  VIP=198.18.10.10
+  TOUR_GATEWAYS=$(seq -f 'gw-%g' -s ' ' "$TOUR_NGW")
+else
+  VIP=198.18.0.10
+  TOUR_GATEWAYS="gw-1 gw-2"
+fi
 URL=https://www.foobar.com/
 RESOLVE="--resolve www.foobar.com:443:$VIP --resolve www.foobar.com:80:$VIP"
 TOUR_OUTAGE_MAX_MS=${TOUR_OUTAGE_MAX_MS:-5000} # a failover slower than this fails the step
@@ -51,10 +59,17 @@ wait_for_cmd() { # SECONDS CMD...: polls CMD every 0.2 s
 }
 
 step_https_alternates() {
-  show "ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP $URL   (x4)"
-  local seen
-  seen=$(requests 4)
+  local seen n=4
+  # behind BGP each request may reach another gateway, each with its own
+  # round robin: both web servers answer, in no fixed order
+  [ "$TOUR_TOPOLOGY" = bgp ] && n=8
+  show "ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP $URL   (x$n)"
+  seen=$(requests $n)
   echo "  answered by: ${seen:-nobody}"
+  if [ "$TOUR_TOPOLOGY" = bgp ]; then
+    [[ $seen == *web-01* && $seen == *web-02* && $(wc -w <<<"$seen") -eq $n ]]
+    return
+  fi
   [ "$seen" = "web-01 web-02 web-01 web-02" ] || [ "$seen" = "web-02 web-01 web-02 web-01" ]
 }
 
@@ -98,7 +113,7 @@ probe_during() {
   local log=$RUN/probe-$1.log stop=$RUN/probe-$1.stop
   shift
   rm -f "$stop"
-  client "$TOUR_DIR/probe.sh" "$URL" "$CA" 30 "$stop" >"$log" 2>/dev/null &
+  client "$TOUR_DIR/probe.sh" "$URL" "$CA" 30 "$stop" "$VIP" >"$log" 2>/dev/null &
   local probe=$!
   sleep 1
   "$@"
@@ -154,6 +169,7 @@ step_failback() {
 step_backend_down() {
   local m rc=0 seen
   m=$(master)
+  [ "$TOUR_TOPOLOGY" = bgp ] && m=gw-1 # every gateway checks the backends
   show "lab/lab.sh stop-web web-01      # stop nginx on web-01"
   "$LAB" stop-web web-01
   show "ip netns exec $P$m curl -s http://127.0.0.1:9100/metrics | grep rampart_backend_up"
@@ -202,7 +218,7 @@ step_h2_browser() {
 
 step_metrics() {
   local h rc=0 file
-  for h in gw-1 gw-2; do
+  for h in $TOUR_GATEWAYS; do
     file=$RUN/metrics-$h.txt
     show "ip netns exec $P$h curl -s http://127.0.0.1:9100/metrics"
     if ! gw "$h" curl -s --max-time 3 -o "$file" http://127.0.0.1:9100/metrics; then
@@ -210,7 +226,7 @@ step_metrics() {
       rc=1
       continue
     fi
-    grep -E '^rampart_(vrrp_state\S* 1|vrrp_transitions_total|backend_up|requests_total\{class="2xx"\}|tls_handshakes_total|connections_total|firewall_applied|firewall_dropped_packets_total)' \
+    grep -E '^rampart_(bgp_\S+|vrrp_state\S* 1|vrrp_transitions_total|backend_up|requests_total\{class="2xx"\}|tls_handshakes_total|connections_total|firewall_applied|firewall_dropped_packets_total)' \
       "$file" | sed 's/^/  /'
     if command -v promtool >/dev/null && ! promtool check metrics <"$file" >/dev/null 2>&1; then
       echo "  promtool check metrics refuses it"
@@ -251,11 +267,13 @@ show_post() {
 
 # post_each MESSAGE WANT_CODE: two POSTs (round robin: one per web server);
 # prints what each answered; passes when both answered WANT_CODE, one by
-# web-01 and one by web-02.
+# web-01 and one by web-02. Behind BGP each POST may reach another gateway,
+# each with its own round robin: up to 8 POSTs, until both have answered.
 post_each() {
-  local msg=$1 want=$2 code servers="" rc=0 i
+  local msg=$1 want=$2 code servers="" rc=0 i tries=2
+  [ "$TOUR_TOPOLOGY" = bgp ] && tries=8
   show_post "$msg"
-  for i in 1 2; do
+  for i in $(seq $tries); do
     code=$(gb_post "$msg #$i")
     servers="$servers $(field server)"
     if [ "$code" = 303 ]; then
@@ -264,8 +282,13 @@ post_each() {
       echo "  $code from $(field server): $(field error)"
     fi
     [ "$code" = "$want" ] || rc=1
+    [[ $servers == *web-01* && $servers == *web-02* ]] && break
   done
-  [[ $servers == " web-01 web-02" || $servers == " web-02 web-01" ]] || rc=1
+  if [ "$TOUR_TOPOLOGY" = bgp ]; then
+    [[ $servers == *web-01* && $servers == *web-02* ]] || rc=1
+  else
+    [[ $servers == " web-01 web-02" || $servers == " web-02 web-01" ]] || rc=1
+  fi
   return $rc
 }
 
@@ -371,3 +394,8 @@ step_old_primary_rejoins() {
   [ "$READ_01" = "web-01 (read-only replica)" ] || rc=1
   return $rc
 }
+
+# ---- N gateways behind ECMP (lab.sh up --bgp N): lab/tour_bgp.sh ----------
+
+# shellcheck source=lab/tour_bgp.sh
+. "$TOUR_DIR/tour_bgp.sh"

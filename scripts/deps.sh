@@ -26,7 +26,7 @@ APT_PACKAGES=(
   nginx-light curl openssl ca-certificates
   libnghttp2-dev nghttp2-client python3-h2 python3-hyperframe
   mariadb-server mariadb-client php-fpm php-mysql
-  keepalived haproxy wrk prometheus chromium
+  keepalived haproxy wrk prometheus chromium bird2
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch
   systemd debhelper
   libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors
@@ -68,12 +68,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   apt-get update -qq || fail "apt-get update failed (is the Debian mirror reachable?)"
   # Runlevel 1 (only K links in /etc/rc1.d): the packages' init scripts
-  # (invoke-rc.d) do not start system nginx, haproxy, keepalived, MariaDB or
-  # php-fpm; tests and the lab start their own in namespaces, with their own
-  # datadirs, sockets and ports. Where systemd runs, deb-systemd-invoke may
-  # still start the system MariaDB: it listens on 127.0.0.1 and
-  # /run/mysqld in the root namespace, which the lab never uses, so it is
-  # left alone (never stopped by us).
+  # (invoke-rc.d) do not start system nginx, haproxy, keepalived, MariaDB,
+  # BIRD or php-fpm; tests and the lab start their own in namespaces, with
+  # their own datadirs, configs, sockets, PID files and ports. Where systemd
+  # runs, deb-systemd-invoke may still start the system MariaDB (127.0.0.1
+  # and /run/mysqld) or BIRD (/etc/bird/bird.conf, /run/bird) in the root
+  # namespace, which the lab never uses, so they are left alone (never
+  # stopped by us).
   RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null \
     || fail "apt-get install ${missing[*]} failed"

@@ -53,6 +53,7 @@ void admin_vrrp_history_add(struct admin_vrrp_history *h, uint64_t t_s, enum adm
  * per instance, n of them (more than ADMIN_VRRP_MAX_INSTANCES are cut). */
 void admin_set_vrrp_status(const struct admin_vrrp_status *st, unsigned n);
 void admin_set_firewall_status(const struct admin_firewall_status *st);
+void admin_set_bgp_status(const struct admin_bgp_status *st);
 /* SIGTERM drain: /healthz answers 503 "draining" so balancers look away. */
 void admin_set_draining(bool draining);
 

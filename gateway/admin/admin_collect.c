@@ -27,6 +27,7 @@ static pthread_mutex_t parent_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct admin_vrrp_status parent_vrrp[ADMIN_VRRP_MAX_INSTANCES];
 static unsigned n_parent_vrrp = 1; /* one "unknown" until the parent reports */
 static struct admin_firewall_status parent_firewall;
+static struct admin_bgp_status parent_bgp; /* enabled = false until the parent reports */
 static atomic_bool draining;
 /* written once by admin_start(), before the listener serves a page */
 static uint64_t start_time_s;
@@ -110,6 +111,16 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
         parent_firewall.autoblock_refused[i].label[ADMIN_LABEL_MAX - 1] = '\0';
     for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
         parent_firewall.drops[i].name[ADMIN_FW_NAME_MAX - 1] = '\0';
+    pthread_mutex_unlock(&parent_lock);
+}
+
+void admin_set_bgp_status(const struct admin_bgp_status *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_bgp = *st;
+    parent_bgp.enabled = clean_bool(&st->enabled);
+    parent_bgp.announced = clean_bool(&st->announced);
+    parent_bgp.reason[ADMIN_LABEL_MAX - 1] = '\0';
     pthread_mutex_unlock(&parent_lock);
 }
 
@@ -248,6 +259,7 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     memcpy(out->vrrp, parent_vrrp, sizeof out->vrrp);
     out->n_vrrp = n_parent_vrrp;
     out->firewall = parent_firewall;
+    out->bgp = parent_bgp;
     pthread_mutex_unlock(&parent_lock);
     pthread_mutex_lock(&history_lock);
     out->history = history;

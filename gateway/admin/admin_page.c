@@ -304,6 +304,21 @@ static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out
     strbuf_puts(out, "</table>\n");
 }
 
+/* [bgp]: the announcement, only when there is one. */
+static void render_bgp(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    const struct admin_bgp_status *b = &s->bgp;
+    if (!b->enabled)
+        return;
+    strbuf_printf(out, "<h2>BGP</h2><table id=\"bgp\"><tr><th>route</th><td class=\"%s\">%s</td></tr>",
+                  b->announced ? "ok" : "fail", b->announced ? "announced" : "withdrawn");
+    strbuf_puts(out, "<tr><th>state</th><td>");
+    strbuf_escape(out, STRBUF_ESC_HTML, b->reason);
+    strbuf_puts(out, "</td></tr>");
+    counter_row(out, "announcements and withdrawals", b->transitions);
+    strbuf_puts(out, "</table>\n");
+}
+
 static void render_counters(const struct metrics_snapshot *s, struct strbuf *out)
 {
     strbuf_puts(out, "<h2>Counters</h2><table id=\"counters\">");
@@ -349,6 +364,7 @@ void admin_render_status(const struct metrics_snapshot *s, unsigned refresh_s, s
     render_summary(s, out);
     render_charts(s, out);
     render_vrrp(s, out);
+    render_bgp(s, out);
     render_backends(s, out);
     render_certs(s, out);
     render_firewall(s, out);

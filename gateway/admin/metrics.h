@@ -154,6 +154,7 @@ struct metrics_snapshot {
     struct admin_vrrp_status vrrp[ADMIN_VRRP_MAX_INSTANCES]; /* one per instance */
     unsigned n_vrrp;                                         /* >= 1 once the parent spoke */
     struct admin_firewall_status firewall;
+    struct admin_bgp_status bgp;
     /* the last 15 minutes, for the /status charts */
     struct admin_history history;
 };

@@ -348,6 +348,23 @@ static void render_vrrp(const struct metrics_snapshot *s, struct strbuf *out)
     }
 }
 
+/* [bgp]: nothing without it, so a VRRP pair's metrics stay as they were. */
+static void render_bgp(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    const struct admin_bgp_status *b = &s->bgp;
+    if (!b->enabled)
+        return;
+    family(out, "rampart_bgp_announced", "gauge",
+           "1 while the route BIRD announces for the service addresses is present ([bgp]).");
+    sample0(out, "rampart_bgp_announced", b->announced);
+    family(out, "rampart_bgp_state", "gauge",
+           "The announcement's state: announced, or why not (draining, no_relay, no_firewall, "
+           "backends_unknown, too_few_backends).");
+    sample1(out, "rampart_bgp_state", "state", b->reason, 1);
+    family(out, "rampart_bgp_transitions_total", "counter", "Announcements and withdrawals since start.");
+    sample0(out, "rampart_bgp_transitions_total", b->transitions);
+}
+
 static void render_firewall(const struct metrics_snapshot *s, struct strbuf *out)
 {
     const struct admin_firewall_status *f = &s->firewall;
@@ -397,5 +414,6 @@ void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *
     render_crypto(out);
     render_backends(s, out);
     render_vrrp(s, out);
+    render_bgp(s, out);
     render_firewall(s, out);
 }

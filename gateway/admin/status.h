@@ -1,7 +1,7 @@
 /*
  * status: the types of what the privileged parent reports to the relay for
  * the admin pages (each VRRP instance's role and counters, its firewall
- * state). Types
+ * state, the [bgp] announcement). Types
  * and sizes only, no functions: ipc.h carries these structs over the
  * socketpair and metrics.h puts them in the snapshot, and neither needs the
  * listener API of admin.h. admin.h declares the functions that set and name
@@ -94,6 +94,14 @@ struct admin_firewall_status {
      * "budget", ...: gateway/proc/parent_firewall.h) */
     struct admin_counter autoblock_refused[ADMIN_FW_MAX_REFUSALS];
     unsigned n_autoblock_refused;
+};
+
+/* The [bgp] announcement (gateway/ha/announce.h). */
+struct admin_bgp_status {
+    bool enabled;                 /* [bgp] enabled = yes */
+    bool announced;               /* the route BIRD exports is present */
+    char reason[ADMIN_LABEL_MAX]; /* "announced", or why not ("draining", ...) */
+    uint64_t transitions;         /* announcements and withdrawals since start */
 };
 
 #endif /* RAMPART_GATEWAY_ADMIN_STATUS_H */

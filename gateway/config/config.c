@@ -79,6 +79,11 @@ void config_defaults(struct config *c)
     c->http2.max_resets_per_second = 100;
     c->http2.first_stream_timeout_ms = 10000;
     c->http2.idle_timeout_ms = 60000;
+    snprintf(c->bgp.interface, sizeof c->bgp.interface, "lo");
+    c->bgp.table = 100;
+    c->bgp.drain_wait_ms = 2000;
+    c->bgp.min_backends = 1;
+    c->bgp.require_firewall = true;
 
     c->admin.enabled = true;
     listen_default(&c->admin.listen, "127.0.0.1:9100");

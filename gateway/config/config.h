@@ -31,7 +31,9 @@
 #define CONFIG_HTTP_PATH_MAX    256 /* health check path */
 #define CONFIG_PER_IP_DEFAULT   64  /* max_connections_per_ip unless set (at most max_connections) */
 
-#define CONFIG_MAX_VRRP_INSTANCES 8 /* [vrrp] and [vrrp NAME] sections */
+#define CONFIG_MAX_VRRP_INSTANCES 8     /* [vrrp] and [vrrp NAME] sections */
+#define CONFIG_MAX_SERVICE_ADDRS  8     /* [bgp] service addresses */
+#define CONFIG_BGP_TABLE_MAX      65535 /* kernel table numbers [bgp] table may name */
 
 struct listen_addr {
     struct sockaddr_storage addr;
@@ -141,6 +143,23 @@ struct config_vrrp {
     unsigned penalty_interface_down; /* ... while a tracked interface is down */
 };
 
+/* [bgp]: N gateways behind a router's ECMP, each announcing the service
+ * addresses over BGP (BIRD) while it is fit to serve. Rampart owns "route
+ * present iff healthy": every address is a host address on `interface`,
+ * and a route to it in kernel table `table` (gateway/ha/announce.h) that
+ * BIRD's kernel protocol learns and its BGP session exports. */
+struct config_bgp {
+    bool enabled;
+    unsigned line;                                    /* of the [bgp] header, for messages */
+    struct ip_prefix addrs[CONFIG_MAX_SERVICE_ADDRS]; /* /32 or /128 each */
+    unsigned n_addrs;
+    char interface[CONFIG_IFNAME_MAX]; /* where the addresses live; default "lo" */
+    unsigned table;                    /* kernel routing table BIRD imports; default 100 */
+    uint64_t drain_wait_ms;            /* withdrawal -> drain: the router moves new flows away */
+    unsigned min_backends;             /* announce only with at least this many backends up */
+    bool require_firewall;             /* ... and only while the [firewall] policy is applied */
+};
+
 struct config_admin {
     bool enabled;
     struct listen_addr listen; /* default 127.0.0.1:9100 */
@@ -165,6 +184,7 @@ struct config {
     struct config_http2 http2;
     struct config_vrrp vrrp[CONFIG_MAX_VRRP_INSTANCES]; /* in the order of the file */
     unsigned n_vrrp;
+    struct config_bgp bgp;
     struct config_admin admin;
     struct config_firewall firewall;
 };

@@ -8,6 +8,7 @@
  *   config_values.c     value checks several sections share (names)
  *   config_validate.c   rules across keys, after the whole file is read
  *   config_validate_vrrp.c  ... for the VRRP instances, and across them
+ *   config_validate_bgp.c   ... for [bgp], and against the VRRP instances
  *   config_errors.c     "FILE:LINE: message" collection
  * Calls go one way: config.c -> keys/validate -> values/errors
  * (config_validate.c -> config_validate_vrrp.c).
@@ -33,7 +34,8 @@ struct config_loader {
     struct config_errors *errors;
     char last_unknown_section[CONFIG_NAME_MAX + 16];
     /* which keys were set, per section (bit = index in the key table) */
-    uint64_t seen_gateway, seen_tls, seen_health, seen_limits, seen_http2, seen_admin, seen_firewall;
+    uint64_t seen_gateway, seen_tls, seen_health, seen_limits, seen_http2, seen_admin, seen_firewall,
+        seen_bgp;
     uint64_t seen_vrrp[CONFIG_MAX_VRRP_INSTANCES];
     bool vrrp_overflow_reported;
     /* where each instance's keys are, for the rules across instances */
@@ -44,6 +46,8 @@ struct config_loader {
     unsigned backend_port[CONFIG_MAX_BACKENDS]; /* 0 = not set: default 80 */
     bool backend_has_address[CONFIG_MAX_BACKENDS];
     bool backends_overflow_reported;
+    unsigned bgp_addr_line[CONFIG_MAX_SERVICE_ADDRS];
+    unsigned bgp_min_backends_line, bgp_firewall_line;
     unsigned cert_line[CONFIG_MAX_CERTIFICATES];
     unsigned policy_line;
 };
@@ -85,7 +89,7 @@ struct config_section {
 extern const struct config_section *const config_sections[];
 extern const struct config_section config_section_gateway, config_section_tls, config_section_backend,
     config_section_health, config_section_limits, config_section_http2, config_section_vrrp,
-    config_section_admin, config_section_firewall;
+    config_section_bgp, config_section_admin, config_section_firewall;
 
 /* A section that appears once: its struct is the field of struct config
  * of the same name, its seen-bits ld->seen_NAME. */
@@ -120,5 +124,6 @@ void config_error(struct config_loader *ld, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void config_validate(struct config_loader *ld);
 void config_validate_vrrp(struct config_loader *ld);
+void config_validate_bgp(struct config_loader *ld);
 
 #endif /* RAMPART_GATEWAY_CONFIG_CONFIG_INTERNAL_H */

@@ -118,4 +118,5 @@ void config_validate(struct config_loader *ld)
     validate_backends(ld);
     validate_limits(ld);
     config_validate_vrrp(ld);
+    config_validate_bgp(ld);
 }

@@ -1,9 +1,10 @@
 /*
- * Virtual addresses over rtnetlink: see vip.h. The netlink exchange follows
- * libmnl's rtnl-addr-add example: one request, its replies checked by
- * sequence number, in a single helper.
+ * Virtual addresses over rtnetlink: see vip.h. The netlink exchange is
+ * rtnl.c's, shared with the route announcements.
  */
 #include "gateway/ha/vip.h"
+
+#include "gateway/config/config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,10 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-#define VIP_NL_BUF 8192 /* one request, or one batch of replies (MNL_SOCKET_BUFFER_SIZE is not constant) */
 
 int vip_open(struct vip_set *vs, const char *ifname, int family, const struct ip_prefix *vips,
              unsigned n_vips, char *err, size_t errlen)
@@ -33,46 +31,18 @@ int vip_open(struct vip_set *vs, const char *ifname, int family, const struct ip
         snprintf(err, errlen, "VIP interface '%s': %s", ifname, strerror(errno));
         return -1;
     }
-    vs->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!vs->nl || mnl_socket_bind(vs->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        snprintf(err, errlen, "rtnetlink socket: %s", strerror(errno));
-        vip_close(vs);
-        return -1;
-    }
-    vs->seq = (unsigned)time(NULL);
-    return 0;
+    return rtnl_open(&vs->nl, err, errlen);
 }
 
 void vip_close(struct vip_set *vs)
 {
-    if (vs->nl)
-        mnl_socket_close(vs->nl);
-    vs->nl = NULL;
-}
-
-/* Sends `nlh` and runs `cb` on every reply until the acknowledgement or the
- * end of a dump; 0 or -errno from the kernel. */
-static int nl_exchange(struct vip_set *vs, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-    char buf[VIP_NL_BUF];
-    nlh->nlmsg_seq = ++vs->seq;
-    if (mnl_socket_sendto(vs->nl, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    unsigned portid = mnl_socket_get_portid(vs->nl);
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(vs->nl, buf, sizeof buf);
-        if (n < 0)
-            return -errno;
-        int rc = mnl_cb_run(buf, (size_t)n, vs->seq, portid, cb, data);
-        if (rc <= MNL_CB_STOP)
-            return rc < 0 ? -errno : 0;
-    }
+    rtnl_close(&vs->nl);
 }
 
 /* One RTM_NEWADDR / RTM_DELADDR request; 0 or -errno. */
 static int addr_request(struct vip_set *vs, uint16_t type, uint16_t flags, const struct ip_prefix *p)
 {
-    char buf[VIP_NL_BUF];
+    char buf[RTNL_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -92,7 +62,7 @@ static int addr_request(struct vip_set *vs, uint16_t type, uint16_t flags, const
         ifa->ifa_flags = IFA_F_NODAD;
         mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
     }
-    return nl_exchange(vs, nlh, NULL, NULL);
+    return rtnl_exchange(&vs->nl, nlh, NULL, NULL);
 }
 
 static int for_each_vip(struct vip_set *vs, uint16_t type, uint16_t flags, int ignore, char *err,
@@ -182,16 +152,56 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 
 int vip_primary(struct vip_set *vs, uint8_t out[16])
 {
-    char buf[VIP_NL_BUF];
+    char buf[RTNL_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = RTM_GETADDR;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
     ifa->ifa_family = (uint8_t)vs->family;
     struct primary_search s = {.vs = vs, .out = out};
-    if (nl_exchange(vs, nlh, on_addr, &s) < 0 || !s.found)
+    if (rtnl_exchange(&vs->nl, nlh, on_addr, &s) < 0 || !s.found)
         return -1;
     return 0;
+}
+
+/* ---- which of the set's addresses the interface holds ---- */
+
+struct present_count {
+    const struct vip_set *vs;
+    bool seen[CONFIG_MAX_SERVICE_ADDRS > CONFIG_MAX_VIPS ? CONFIG_MAX_SERVICE_ADDRS : CONFIG_MAX_VIPS];
+};
+
+static int on_addr_present(const struct nlmsghdr *nlh, void *data)
+{
+    struct present_count *c = data;
+    const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+    if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_index != c->vs->ifindex)
+        return MNL_CB_OK;
+    uint32_t flags;
+    const void *a = addr_of(nlh, &flags);
+    for (unsigned i = 0; a && i < c->vs->n_vips && i < sizeof c->seen; i++) {
+        const struct ip_addr *v = &c->vs->vips[i].addr;
+        if (v->family == ifa->ifa_family && memcmp(&v->u, a, v->family == AF_INET ? 4 : 16) == 0)
+            c->seen[i] = true;
+    }
+    return MNL_CB_OK;
+}
+
+int vip_missing(struct vip_set *vs)
+{
+    char buf[RTNL_BUF];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_GETADDR;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
+    ifa->ifa_family = AF_UNSPEC;
+    struct present_count c = {.vs = vs};
+    if (rtnl_exchange(&vs->nl, nlh, on_addr_present, &c) < 0)
+        return -1;
+    int missing = 0;
+    for (unsigned i = 0; i < vs->n_vips && i < sizeof c.seen; i++)
+        missing += !c.seen[i];
+    return missing;
 }
 
 int vip_link_up(const char *ifname)

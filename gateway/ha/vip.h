@@ -1,7 +1,9 @@
 /*
- * vip: the virtual addresses of a VRRP instance on one interface. The only
- * module that adds or removes addresses (rtnetlink through libmnl); the
- * announcements that move clients to them are vip_announce.c's.
+ * vip: the virtual addresses of a VRRP instance on one interface, and the
+ * service addresses [bgp] announces (announce_route.c opens a set of its
+ * own). The only module that adds or removes addresses (rtnetlink through
+ * rtnl.c); the announcements that move clients to them are
+ * vip_announce.c's (VRRP) and BIRD's (BGP).
  *
  *   vip_open / vip_close     resolve the interface, open the netlink socket
  *   vip_add_all / _del_all   take / give up every virtual address
@@ -19,11 +21,10 @@
 #define RAMPART_GATEWAY_HA_VIP_H
 
 #include "common/parse.h"
+#include "gateway/ha/rtnl.h"
 
 #include <stdbool.h>
 #include <stdint.h>
-
-struct mnl_socket;
 
 struct vip_set {
     char ifname[16];
@@ -31,8 +32,7 @@ struct vip_set {
     int family; /* of every VIP: AF_INET or AF_INET6 */
     const struct ip_prefix *vips;
     unsigned n_vips;
-    struct mnl_socket *nl;
-    unsigned seq;
+    struct rtnl nl;
 };
 
 /* 0, or -1 with a message in `err` (unknown interface, no permission). */
@@ -50,6 +50,10 @@ int vip_del_all(struct vip_set *vs, char *err, size_t errlen);
  * 16 bytes into `out`): 0, or -1 if there is none yet (IPv6: no link-local
  * address, or it is still tentative). */
 int vip_primary(struct vip_set *vs, uint8_t out[16]);
+
+/* How many of the set's addresses (either family) the interface lacks:
+ * 0 when it holds them all, or -1 when the kernel could not be asked. */
+int vip_missing(struct vip_set *vs);
 
 /* 1 up with carrier, 0 down, -1 no such interface. */
 int vip_link_up(const char *ifname);

@@ -36,6 +36,7 @@ static int payload_ok(enum ipc_type type, size_t len)
     case IPC_BACKENDS: return len == sizeof(uint64_t);
     case IPC_AUTOBLOCK: return len == sizeof(struct ipc_autoblock);
     case IPC_TICKET_KEYS: return len == sizeof(struct tls_ticket_keys);
+    case IPC_BGP: return len == sizeof(struct admin_bgp_status);
     case IPC_READY:
     case IPC_HEARTBEAT: return len == sizeof(struct ipc_status);
     case IPC_FATAL: return len >= 1 && len <= IPC_TEXT_MAX;
@@ -57,6 +58,7 @@ const char *ipc_type_name(enum ipc_type type)
         [IPC_BACKENDS] = "backends",
         [IPC_AUTOBLOCK] = "autoblock",
         [IPC_TICKET_KEYS] = "ticket_keys",
+        [IPC_BGP] = "bgp",
     };
     return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
 }

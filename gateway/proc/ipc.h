@@ -38,6 +38,7 @@ enum ipc_type {
     IPC_AUTOBLOCK,   /* struct ipc_autoblock: the abuse detector names an offender */
     IPC_TICKET_KEYS, /* struct tls_ticket_keys: session-ticket keys from the parent,
                       * right after BACKENDS and again at every rotation */
+    IPC_BGP,         /* struct admin_bgp_status: the [bgp] announcement, for /metrics */
     IPC_TYPE_END
 };
 

@@ -132,6 +132,21 @@ bool listener_overlaps(const struct listen_addr *a, const struct listen_addr *b)
     return addr_is_any(&a->addr) || addr_is_any(&b->addr) || same_addr(a, b);
 }
 
+bool listener_set_changes(const struct config *from, const struct config *to)
+{
+    if (listener_slots(from) != listener_slots(to) || from->gateway.workers != to->gateway.workers ||
+        from->gateway.n_https != to->gateway.n_https)
+        return true;
+    for (unsigned slot = 0; slot < listener_slots(to); slot++) {
+        enum listener_kind ka, kb;
+        const struct listen_addr *a = listener_slot_addr(from, slot, &ka),
+                                 *b = listener_slot_addr(to, slot, &kb);
+        if (ka != kb || !same_addr(a, b))
+            return true;
+    }
+    return false;
+}
+
 int listener_probe_new(const struct config *cfg, const struct config *reuse, char *err, size_t err_len)
 {
     for (unsigned slot = 0; slot < listener_slots(cfg); slot++) {

@@ -49,6 +49,12 @@ int listener_probe(const struct listen_addr *addr, char *err, size_t err_len);
  * the same address or either one a wildcard (0.0.0.0, [::]). Pure. */
 bool listener_overlaps(const struct listen_addr *a, const struct listen_addr *b);
 
+/* Whether a reload from `from` to `to` closes or opens any listening
+ * socket (an address, a kind or the number of workers differs): a [bgp]
+ * node withdraws before such a reload (parent.c), since clients queued on
+ * a socket that closes are reset. Pure. */
+bool listener_set_changes(const struct config *from, const struct config *to);
+
 /* Probes every listener address of cfg that no listener of `reuse` (the
  * running config, may be NULL) overlaps: those are this process's own.
  * 0, or -1 with the first refusal in err. */

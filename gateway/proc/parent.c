@@ -14,6 +14,7 @@
 #include "gateway/proc/relay.h"
 #include "gateway/proc/sandbox.h"
 #include "gateway/proc/supervise.h"
+#include "gateway/ha/announce_node.h"
 #include "gateway/ha/vrrp_set.h"
 #include "tls/tls.h"
 
@@ -36,13 +37,15 @@ struct parent {
     struct relay_proc *pending; /* reload: starting with next_cfg */
     struct config *next_cfg;
     int next_fds[LISTENER_MAX_FDS];
-    struct relay_proc *old; /* draining or killed, until reaped */
-    struct vrrp_set *vrrp;  /* the VRRP instances, NULL without any */
-    bool relay_lost;        /* VRRP stood down; tell it when a relay is back */
-    uint64_t lost_since_ms; /* no relay serves since: the grace counts from here */
-    bool backends_known;    /* a relay's checks have settled once (VRRP was told) */
-    unsigned backends_up;   /* last value given to VRRP */
-    uint64_t down_mask;     /* backends of cfg the current relay has down */
+    struct relay_proc *old;    /* draining or killed, until reaped */
+    struct vrrp_set *vrrp;     /* the VRRP instances, NULL without any */
+    struct announce *announce; /* [bgp]: the route BIRD exports, NULL without */
+    const char *stop_why;      /* the signal a drain_wait delays the stop for */
+    bool relay_lost;           /* VRRP stood down; tell it when a relay is back */
+    uint64_t lost_since_ms;    /* no relay serves since: the grace counts from here */
+    bool backends_known;       /* a relay's checks have settled once (VRRP was told) */
+    unsigned backends_up;      /* last value given to VRRP */
+    uint64_t down_mask;        /* backends of cfg the current relay has down */
     unsigned fast_failures;
     uint64_t heartbeat_timeout_ms;
     bool stopping, ever_ready;
@@ -61,6 +64,7 @@ struct parent {
     int exit_code;
     struct loop_io sig_io;
     struct loop_timer watchdog, restart, ticket_rotate, stand_down;
+    struct loop_timer drain_wait; /* [bgp]: withdrawn, the router moves flows, then we drain */
     /* session-ticket keys: made here so every relay (after a reload or a
      * restart) issues and accepts the same tickets */
     struct tls_ticket_keys tickets;
@@ -149,6 +153,7 @@ static void stand_down(struct parent *p)
     if (p->relay_lost)
         return;
     vrrp_set_relay_lost(p->vrrp);
+    announce_relay_serving(p->announce, false);
     p->relay_lost = true;
 }
 
@@ -167,7 +172,7 @@ static void on_stand_down_timer(struct loop *loop, struct loop_timer *t)
 static void relay_gone(struct parent *p)
 {
     uint64_t now = loop_now_ms(p->loop);
-    if (p->relay_lost || !p->vrrp)
+    if (p->relay_lost || (!p->vrrp && !p->announce))
         return;
     if (!loop_timer_pending(&p->stand_down))
         p->lost_since_ms = now;
@@ -224,6 +229,8 @@ static void reload_abandon(struct parent *p, const char *why)
     listener_close_all(p->next_fds, listener_count(p->next_cfg));
     config_free(p->next_cfg);
     p->next_cfg = NULL;
+    if (!p->stopping && !p->stop_why)
+        announce_undrain(p->announce); /* [bgp]: back, if it withdrew for this reload */
     notify_send(NOTIFY_READY, "serving; the last reload failed, see the log");
 }
 
@@ -243,6 +250,8 @@ static void reload_commit(struct parent *p)
     p->next_cfg = NULL;
     p->heartbeat_timeout_ms = heartbeat_timeout(p->cfg);
     log_pid(LOG_LEVEL_INFO, "reload_done", p->current->pid, "config", p->cfg->path);
+    if (!p->stop_why)
+        announce_undrain(p->announce); /* [bgp]: back, if it withdrew for this reload */
     notify_send(NOTIFY_READY, "serving");
 }
 
@@ -261,11 +270,30 @@ int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
     return 0;
 }
 
+static void reload_spawn(struct parent *p)
+{
+    p->pending = parent_spawn(p, p->next_cfg, p->next_fds);
+    if (!p->pending)
+        reload_abandon(p, "could not start a relay");
+}
+
+/* [bgp]: the route goes first; the stop, or the relay of a reload that
+ * changes the listeners, comes drain_wait later, once the router sends new
+ * flows to the other gateways. Established flows stay (the router keeps
+ * them where they are) and are served or drained as usual. */
+static void drain_wait_start(struct parent *p, const char *what, uint64_t wait)
+{
+    char ms[24];
+    snprintf(ms, sizeof ms, "%llums", (unsigned long long)wait);
+    log_event(LOG_LEVEL_INFO, "bgp_drain_wait", "before", what, "wait", ms, LOG_END);
+    loop_timer_set(p->loop, &p->drain_wait, wait);
+}
+
 static void parent_reload(struct parent *p)
 {
-    if (p->pending || p->stopping) {
+    if (p->pending || p->next_cfg || p->stopping || p->stop_why) {
         log_event(LOG_LEVEL_WARN, "reload_ignored", "reason",
-                  p->stopping ? "shutting down" : "a reload is already in progress", LOG_END);
+                  p->stopping || p->stop_why ? "shutting down" : "a reload is already in progress", LOG_END);
         return;
     }
     log_event(LOG_LEVEL_INFO, "reload_started", "config", p->cfg->path, LOG_END);
@@ -296,12 +324,18 @@ static void parent_reload(struct parent *p)
         reload_abandon(p, err);
         return;
     }
+    announce_firewall_applied(p->announce, p->firewall.status.managed);
     if (next->n_vrrp != p->cfg->n_vrrp || memcmp(next->vrrp, p->cfg->vrrp, sizeof next->vrrp) != 0)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
                   "[vrrp] changes take effect at the next restart", LOG_END);
-    p->pending = parent_spawn(p, next, p->next_fds);
-    if (!p->pending)
-        reload_abandon(p, "could not start a relay");
+    if (memcmp(&next->bgp, &p->cfg->bgp, sizeof next->bgp) != 0)
+        log_event(LOG_LEVEL_WARN, "reload_partial", "reason", "[bgp] changes take effect at the next restart",
+                  LOG_END);
+    uint64_t wait = listener_set_changes(p->cfg, next) ? announce_drain(p->announce) : 0;
+    if (wait > 0)
+        drain_wait_start(p, "reload", wait);
+    else
+        reload_spawn(p);
 }
 
 /* ---- what the relay shows about the parent ------------------------------------------ */
@@ -365,7 +399,7 @@ static void report_status(struct parent *p, bool force)
     track_vrrp_roles(p);
     if (!p->current || p->current->state != RELAY_SERVING)
         return;
-    uint64_t transitions = vrrp_set_transitions(p->vrrp);
+    uint64_t transitions = vrrp_set_transitions(p->vrrp) + announce_transitions(p->announce);
     bool changed = transitions != p->vrrp_transitions_sent;
     uint64_t now = loop_now_ms(p->loop);
     if (!force && !changed && now - p->status_sent_ms < PARENT_STATUS_EVERY_MS)
@@ -375,6 +409,13 @@ static void report_status(struct parent *p, bool force)
     report_vrrp(p);
     parent_firewall_read_counters(&p->firewall);
     ipc_send(p->current->io.fd, IPC_FIREWALL, &p->firewall.status, sizeof p->firewall.status);
+    if (p->announce) {
+        struct admin_bgp_status bgp = {.enabled = true,
+                                       .announced = announce_announced(p->announce),
+                                       .transitions = announce_transitions(p->announce)};
+        snprintf(bgp.reason, sizeof bgp.reason, "%s", announce_block_name(announce_state(p->announce)));
+        ipc_send(p->current->io.fd, IPC_BGP, &bgp, sizeof bgp);
+    }
 }
 
 /* ---- messages from relays --------------------------------------------------------- */
@@ -391,6 +432,7 @@ static void backends_report(struct parent *p, struct relay_proc *rp)
     p->backends_known = true;
     p->backends_up = rp->status.backends_up;
     vrrp_set_backends_up(p->vrrp, p->backends_up);
+    announce_backends_up(p->announce, p->backends_up);
     char up[32];
     snprintf(up, sizeof up, "%u/%u", rp->status.backends_up, rp->status.backends_total);
     log_pid(LOG_LEVEL_INFO, "backends_up_changed", rp->pid, "backends_up", up);
@@ -412,6 +454,7 @@ static void on_ready(struct parent *p, struct relay_proc *rp)
         vrrp_set_relay_back(p->vrrp);
         p->relay_lost = false;
     }
+    announce_relay_serving(p->announce, true);
     backends_report(p, rp);
     report_status(p, true);
     char up[32];
@@ -624,11 +667,15 @@ static void parent_stop(struct parent *p, const char *why)
     /* hand the VIP to the peer now (priority 0, VIPs removed): draining
      * relays take no new client, the peer can */
     vrrp_set_leave(p->vrrp);
+    (void)announce_drain(p->announce);
     loop_timer_clear(p->loop, &p->restart);
     loop_timer_clear(p->loop, &p->stand_down);
+    loop_timer_clear(p->loop, &p->drain_wait);
     if (p->pending) {
         retire(p, p->pending, RELAY_DRAINING, IPC_DRAIN);
         p->pending = NULL;
+    }
+    if (p->next_cfg) { /* a reload starting, or waiting for its drain_wait */
         listener_close_all(p->next_fds, listener_count(p->next_cfg));
         config_free(p->next_cfg);
         p->next_cfg = NULL;
@@ -645,6 +692,30 @@ static void parent_stop(struct parent *p, const char *why)
         loop_stop(p->loop);
 }
 
+static void on_drain_wait(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct parent *p = t->arg;
+    if (p->stop_why)
+        parent_stop(p, p->stop_why);
+    else
+        reload_spawn(p);
+}
+
+/* SIGTERM, SIGINT: [bgp] withdraws and waits drain_wait before the stop;
+ * a second signal stops at once. */
+static void parent_shutdown(struct parent *p, const char *why)
+{
+    uint64_t wait = p->stop_why || p->stopping ? 0 : announce_drain(p->announce);
+    if (wait == 0) {
+        parent_stop(p, why);
+        return;
+    }
+    p->stop_why = why;
+    notify_send(NOTIFY_STOPPING, "route withdrawn; draining after drain_wait");
+    drain_wait_start(p, "shutdown", wait);
+}
+
 static void parent_on_signal(struct loop *loop, struct loop_io *io, unsigned events)
 {
     (void)loop, (void)events;
@@ -654,8 +725,8 @@ static void parent_on_signal(struct loop *loop, struct loop_io *io, unsigned eve
         switch (si.ssi_signo) {
         case SIGCHLD: reap_children(p); break;
         case SIGHUP: parent_reload(p); break;
-        case SIGTERM: parent_stop(p, "SIGTERM"); break;
-        case SIGINT: parent_stop(p, "SIGINT"); break;
+        case SIGTERM: parent_shutdown(p, "SIGTERM"); break;
+        case SIGINT: parent_shutdown(p, "SIGINT"); break;
         }
     }
 }
@@ -705,6 +776,10 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     p->vrrp = vrrp_set_start(p->loop, p->cfg, &failed);
     if (failed)
         return snprintf(err, err_len, "VRRP could not start"), -1;
+    p->announce = announce_start(p->loop, p->cfg, &failed);
+    if (failed)
+        return snprintf(err, err_len, "[bgp] announcement could not start"), -1;
+    announce_firewall_applied(p->announce, p->firewall.status.managed && p->firewall.status.applied);
     /* its thread inherits the credentials just set */
     if (parent_firewall_start(&p->firewall, err, err_len) < 0)
         return -1;
@@ -737,6 +812,7 @@ int parent_run(struct config *cfg)
     p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
     p->watchdog = (struct loop_timer){.fn = on_watchdog, .arg = p};
     p->stand_down = (struct loop_timer){.fn = on_stand_down_timer, .arg = p};
+    p->drain_wait = (struct loop_timer){.fn = on_drain_wait, .arg = p};
     loop_timer_set(p->loop, &p->watchdog, 50);
     p->ticket_rotate = (struct loop_timer){.fn = on_ticket_rotate, .arg = p};
     if (p->cfg->tls.server.ticket_lifetime_ms)
@@ -747,6 +823,7 @@ int parent_run(struct config *cfg)
 out:
     parent_firewall_free(&p->firewall);
     vrrp_set_free(p->vrrp);
+    announce_free(p->announce);
     listener_close_all(p->fds, listener_count(p->cfg));
     instance_release(&p->instance);
     notify_close();

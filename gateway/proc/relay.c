@@ -163,6 +163,12 @@ static void relay_on_message(void *arg, const struct ipc_msg *msg)
         admin_set_firewall_status(&st);
         break;
     }
+    case IPC_BGP: {
+        struct admin_bgp_status st;
+        memcpy(&st, msg->payload, sizeof st);
+        admin_set_bgp_status(&st);
+        break;
+    }
     default: relay_unexpected(r, msg->type);
     }
 }

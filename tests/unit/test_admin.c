@@ -355,6 +355,24 @@ static void test_health_instances(void **state)
     assert_true(strlen(roles) % (ADMIN_VRRP_NAME_MAX - 1 + 8) == ADMIN_VRRP_NAME_MAX - 1 + 7);
 }
 
+/* [bgp]: a section only when enabled; the state is escaped. */
+static void test_status_page_bgp(void **state)
+{
+    (void)state;
+    char *r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_null(strstr(r, "<table id=\"bgp\">"));
+    snap.bgp.enabled = true;
+    snprintf(snap.bgp.reason, ADMIN_LABEL_MAX, "<draining>");
+    snap.bgp.transitions = 2;
+    r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "<table id=\"bgp\"><tr><th>route</th><td class=\"fail\">withdrawn</td></tr>"
+                              "<tr><th>state</th><td>&lt;draining&gt;</td></tr>"
+                              "<tr><th>announcements and withdrawals</th><td>2</td></tr></table>"));
+    snap.bgp.announced = true;
+    r = respond("GET /status HTTP/1.1\r\n\r\n");
+    assert_non_null(strstr(r, "<td class=\"ok\">announced</td>"));
+}
+
 static void test_status_page_instances(void **state)
 {
     (void)state;
@@ -692,6 +710,8 @@ static int serve(void)
 {
     struct config cfg;
     demo_snapshot();
+    snap.bgp.enabled = snap.bgp.announced = true; /* every family is served */
+    snprintf(snap.bgp.reason, ADMIN_LABEL_MAX, "announced");
     loopback_config(&cfg, 0);
     struct loop *loop = loop_new();
     if (!loop || admin_start(loop, &cfg, fake_collect, NULL) != 0)
@@ -712,6 +732,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_vrrp_role_names, setup),
         cmocka_unit_test_setup(test_health_instances, setup),
         cmocka_unit_test_setup(test_status_page_instances, setup),
+        cmocka_unit_test_setup(test_status_page_bgp, setup),
         cmocka_unit_test_setup(test_health_ok, setup),
         cmocka_unit_test_setup(test_health_reasons, setup),
         cmocka_unit_test_setup(test_health_reason_bound, setup),

@@ -437,6 +437,39 @@ static const struct bad_case bad_cases[] = {
     {VALID_HEAD "[firewall]\npolicy = @DIR@/none.policy\n",
      ":6: [firewall] policy '@DIR@/none.policy': No such file or directory"},
     {VALID_HEAD "just some words\n", ":5: syntax error: expected 'key = value', '[section]' or a comment"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nrequire_firewall = no\n",
+     ":5: [bgp] enabled, but no 'service_address'"},
+    {VALID_HEAD "[bgp]\nservice_address = 198.18.10.10/24\n",
+     ":6: [bgp] service_address: '198.18.10.10/24': a service address is one host (/32); the router "
+     "aggregates, not the gateway"},
+    {VALID_HEAD "[bgp]\nservice_address = 2001:db8::10/64\n",
+     ":6: [bgp] service_address: '2001:db8::10/64': a service address is one host (/128); the router "
+     "aggregates, not the gateway"},
+    {VALID_HEAD "[bgp]\nservice_address = 198.18.10.300\n",
+     ":6: [bgp] service_address: '198.18.10.300' is not an IP address"},
+    {VALID_HEAD "[bgp]\nservice_address = 198.18.10.1 198.18.10.2 198.18.10.3 198.18.10.4 198.18.10.5 "
+                "198.18.10.6 198.18.10.7 198.18.10.8 198.18.10.9\n",
+     ":6: [bgp] service_address: more than 8 service addresses"},
+    {VALID_HEAD "[bgp]\ntable = 254\n",
+     ":6: [bgp] table: 254 is the kernel's main table: name a table of Rampart's own (e.g. 100)"},
+    {VALID_HEAD "[bgp]\ntable = 0\n", ":6: [bgp] table: 0 out of range 1-65535"},
+    {VALID_HEAD "[bgp]\ntable = 65536\n", ":6: [bgp] table: 65536 out of range 1-65535"},
+    {VALID_HEAD "[bgp]\nmin_backends = 65\n", ":6: [bgp] min_backends: 65 out of range 1-64"},
+    {VALID_HEAD "[bgp]\ndrain_wait = 11m\n", ":6: [bgp] drain_wait: 11m is longer than the maximum 600000ms"},
+    {VALID_HEAD "[bgp]\ninterface = a/b\n", ":6: [bgp] interface: 'a/b' is not an interface name"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nservice_address = 198.18.10.10\nmin_backends = 2\n"
+                "require_firewall = no\n",
+     ":8: [bgp] min_backends = 2, but only 1 backend is configured: the node would never announce"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nservice_address = 198.18.10.10\n",
+     ":5: [bgp] require_firewall = yes, but [firewall] names no policy: set one, or require_firewall = no "
+     "to announce an unfirewalled node"},
+    {VALID_HEAD "[bgp]\nenabled = yes\nrequire_firewall = no\nservice_address = 198.18.10.10, "
+                "198.18.10.11\nservice_address = 198.18.10.10\n",
+     ":9: [bgp] service_address 198.18.10.10 is listed twice (line 8)"},
+    {VALID_HEAD "[vrrp]\nenabled = yes\ninterface = eth0\nvirtual_ip = 198.18.10.10/24\n"
+                "[bgp]\nenabled = yes\nrequire_firewall = no\nservice_address = 198.18.10.10\n",
+     ":12: [bgp] service_address 198.18.10.10 is also a virtual_ip of [vrrp] (line 8): an address is "
+     "announced over BGP or moved by VRRP, not both"},
 };
 
 /* Expands @DIR@ in an expected message. */
@@ -634,6 +667,49 @@ static void test_vrrp_instances(void **state)
     config_free(c);
 }
 
+/* [bgp]: defaults, values, and a disabled section checked by no rule. */
+static void test_bgp_section(void **state)
+{
+    (void)state;
+    struct config d;
+    config_defaults(&d);
+    assert_false(d.bgp.enabled);
+    assert_string_equal(d.bgp.interface, "lo");
+    assert_int_equal(d.bgp.table, 100);
+    assert_int_equal(d.bgp.drain_wait_ms, 2000);
+    assert_int_equal(d.bgp.min_backends, 1);
+    assert_true(d.bgp.require_firewall);
+    write_config(VALID_HEAD "[bgp]\nenabled = yes\nservice_address = 198.18.10.10, 2001:db8::10/128\n"
+                            "service_address = 198.18.10.11/32\ninterface = dummy0\ntable = 65535\n"
+                            "drain_wait = 0\nmin_backends = 1\nrequire_firewall = no\n"
+                            "[backend web-02]\naddress = 198.19.0.12\n"
+                            "[vrrp]\nenabled = yes\ninterface = eth1\nvirtual_ip = 198.19.0.10/24\n");
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        config_errors_print(&e, stderr);
+    assert_non_null(c);
+    assert_true(c->bgp.enabled);
+    assert_int_equal(c->bgp.line, 5);
+    assert_int_equal(c->bgp.n_addrs, 3);
+    assert_int_equal(c->bgp.addrs[0].len, 32);
+    assert_int_equal(c->bgp.addrs[1].addr.family, AF_INET6);
+    assert_int_equal(c->bgp.addrs[1].len, 128);
+    assert_string_equal(c->bgp.interface, "dummy0");
+    assert_int_equal(c->bgp.table, 65535);
+    assert_int_equal(c->bgp.drain_wait_ms, 0);
+    assert_false(c->bgp.require_firewall);
+    config_free(c);
+    /* exactly CONFIG_MAX_SERVICE_ADDRS is fine; a disabled [bgp] needs nothing */
+    write_config(VALID_HEAD
+                 "[bgp]\nenabled = no\nservice_address = 198.18.10.1 198.18.10.2 198.18.10.3 "
+                 "198.18.10.4 198.18.10.5 198.18.10.6 198.18.10.7 198.18.10.8\nmin_backends = 64\n");
+    c = config_load(path, &e);
+    assert_non_null(c);
+    assert_int_equal(c->bgp.n_addrs, CONFIG_MAX_SERVICE_ADDRS);
+    config_free(c);
+}
+
 /* A disabled instance takes part in no rule: it may repeat another's VRID
  * and addresses (the operator parks a copy). */
 static void test_vrrp_disabled_instance_not_checked(void **state)
@@ -668,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_vrrp_instance_limit),
         cmocka_unit_test(test_vrrp_instances),
         cmocka_unit_test(test_vrrp_disabled_instance_not_checked),
+        cmocka_unit_test(test_bgp_section),
     };
     enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
     struct CMUnitTest tests[N_FIXED + N_BAD];

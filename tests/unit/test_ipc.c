@@ -182,6 +182,22 @@ static void test_ticket_keys(void **state)
     assert_int_equal(ipc_encode(buf, sizeof buf, IPC_TICKET_KEYS, &k, sizeof k - 1), 0);
 }
 
+static void test_bgp_status(void **state)
+{
+    (void)state;
+    struct admin_bgp_status st = {
+        .enabled = true, .announced = true, .reason = "announced", .transitions = 2};
+    size_t n = ipc_encode(buf, sizeof buf, IPC_BGP, &st, sizeof st);
+    assert_int_not_equal(n, 0);
+    struct ipc_msg msg;
+    const char *why = NULL;
+    assert_int_equal(ipc_decode(buf, n, &msg, &why), 0);
+    assert_int_equal(msg.type, IPC_BGP);
+    assert_memory_equal(msg.payload, &st, sizeof st);
+    assert_string_equal(ipc_type_name(IPC_BGP), "bgp");
+    assert_int_equal(ipc_encode(buf, sizeof buf, IPC_BGP, &st, sizeof st - 1), 0);
+}
+
 static void test_socketpair(void **state)
 {
     (void)state;
@@ -217,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_config_check),
         cmocka_unit_test(test_socketpair),     cmocka_unit_test(test_autoblock),
         cmocka_unit_test(test_ticket_keys),    cmocka_unit_test(test_vrrp_instances),
+        cmocka_unit_test(test_bgp_status),
     };
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
 }

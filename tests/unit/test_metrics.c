@@ -294,6 +294,24 @@ static void test_firewall(void **state)
     assert_line("rampart_firewall_blocked_addresses 2");
 }
 
+/* [bgp]: nothing without it; with it, announced, the state and the count. */
+static void test_bgp(void **state)
+{
+    (void)state;
+    assert_null(strstr(render(), "rampart_bgp_"));
+    snap.bgp.enabled = true;
+    snap.bgp.announced = false;
+    snprintf(snap.bgp.reason, ADMIN_LABEL_MAX, "draining");
+    snap.bgp.transitions = 3;
+    assert_line("rampart_bgp_announced 0");
+    assert_line("rampart_bgp_state{state=\"draining\"} 1");
+    assert_line("rampart_bgp_transitions_total 3");
+    snap.bgp.announced = true;
+    snprintf(snap.bgp.reason, ADMIN_LABEL_MAX, "announced");
+    assert_line("rampart_bgp_announced 1");
+    assert_line("rampart_bgp_state{state=\"announced\"} 1");
+}
+
 /* A count beyond the array is clamped, never read past the end. */
 static void test_firewall_counter_bound(void **state)
 {
@@ -368,6 +386,7 @@ int main(void)
         cmocka_unit_test_setup(test_vrrp_instances, setup),
         cmocka_unit_test_setup(test_vrrp_instances_bounded, setup),
         cmocka_unit_test_setup(test_firewall, setup),
+        cmocka_unit_test_setup(test_bgp, setup),
         cmocka_unit_test_setup(test_firewall_counter_bound, setup),
         cmocka_unit_test_setup(test_format_families, setup),
     };
