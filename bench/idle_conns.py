@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Opens N TLS connections to HOST:PORT; on each, completes the handshake,
 sends one keep-alive GET PATH and reads the whole response (Content-Length),
-then leaves the connection idle. Prints "held N" when all are open, then
-waits until stdin closes (at most HOLD_SECONDS) and closes everything.
+then leaves the connection idle. Prints "held N" when all are open (N
+counts only those the server has sent nothing more on: one it closed, or
+sent a GOAWAY on, is not held), then waits until stdin closes (at most HOLD_SECONDS) and closes everything.
 Unlike tls_idle_clients.py (handshake only), the proxy has really served a
 request on every connection, so its per-connection HTTP state exists too.
 With --h2 the connections speak HTTP/2 (ALPN h2): the preface, SETTINGS
@@ -13,6 +14,7 @@ ends, our SETTINGS acknowledged, then idle: the proxy's HTTP/2 session
 usage: idle_conns.py HOST PORT N PATH [--h2]
 """
 import os
+import select
 import socket
 import ssl
 import struct
@@ -116,9 +118,16 @@ def main():
         t.start()
     for t in threads:
         t.join()
+    # a connection the server wrote to since (a close, a GOAWAY) is gone
+    poller = select.poll()
+    for s in held:
+        poller.register(s, select.POLLIN)
+    gone = poller.poll(0)
+    if gone:
+        errors.append("%d closed by the server while the others opened" % len(gone))
     if errors:
         print("errors", len(errors), errors[0], file=sys.stderr, flush=True)
-    print("held", len(held), flush=True)
+    print("held", len(held) - len(gone), flush=True)
     timer = threading.Timer(HOLD_SECONDS, os._exit, args=(0,))
     timer.daemon = True
     timer.start()

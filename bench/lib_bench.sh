@@ -53,6 +53,8 @@ bn_cpu_ticks() {
 # max_idle 512: h2load keeps 500 requests in flight, each on a backend
 # connection of its own; HAProxy keeps every idle server connection by
 # default (pool-max-conn -1), so both reuse them instead of reconnecting.
+# Idle timeouts of 5 min (both proxies): opening the idle connections can
+# take longer than the default minute on a loaded machine.
 bn_rampart_conf() {
   cat >"$1" <<INI
 [gateway]
@@ -81,6 +83,9 @@ max_connections = $BN_MAX_CONNS
 max_connections_per_ip = $BN_MAX_CONNS
 ; openssl s_time sends "GET / HTTP/1.0" without Host
 allow_http10_without_host = yes
+idle_timeout = 5m
+[http2]
+idle_timeout = 5m
 [admin]
 enabled = yes
 listen = $BN_ADMIN
@@ -100,10 +105,10 @@ global
 defaults
   mode http
   timeout connect 3s
-  timeout client 60s
+  timeout client 5m
   timeout server 30s
   timeout http-request 10s
-  timeout http-keep-alive 60s
+  timeout http-keep-alive 5m
   option forwardfor
 frontend fe
   bind 127.0.0.1:${BN_PORT[haproxy]} ssl crt $T_TMP/haproxy.pem alpn h2,http/1.1
