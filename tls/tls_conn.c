@@ -322,6 +322,12 @@ const char *tls_conn_version(const struct tls_conn *conn)
     return conn->established ? mbedtls_ssl_get_version(&conn->ssl) : "";
 }
 
+const char *tls_conn_alpn(const struct tls_conn *conn)
+{
+    const char *p = conn->established ? mbedtls_ssl_get_alpn_protocol(&conn->ssl) : NULL;
+    return p ? p : "";
+}
+
 /* OpenSSL's names for the suites we enable: what nginx and HAProxy logs
  * show, so operators compare like with like (mbedTLS's own differ). */
 const char *tls_conn_cipher(const struct tls_conn *conn)

@@ -86,6 +86,8 @@ static int group_setup(void **state)
         return -1;
     cfg.tls.server.min_version = TLS_MIN_1_3;
     cfg.tls.server.ciphers = TLS_CIPHERS_AES_GCM;
+    cfg.tls.server.alpn[0] = TLS_ALPN_HTTP11; /* [tls] alpn = http/1.1 */
+    cfg.tls.server.n_alpn = 1;
     if (server_start(&env.strict, &cfg) != 0)
         return -1;
     *state = &env;
@@ -202,11 +204,36 @@ static void test_sni_picks_certificate(void **state)
     free(out);
 }
 
-static void test_alpn_http11(void **state)
+/* The server's preference wins: h2 for a client that would rather have
+ * HTTP/1.1 but offers both. */
+static void test_alpn_prefers_h2(void **state)
 {
     struct test_env *env = *state;
-    char *out = tls_harness_client(&env->main, "-tls1_3 -alpn h2,http/1.1");
+    char *out = tls_harness_client(&env->main, "-tls1_3 -alpn http/1.1,h2");
+    assert_non_null(strstr(out, "ALPN protocol: h2"));
+    assert_non_null(strstr(out, "alpn=h2\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_2 -alpn h2,http/1.1");
+    assert_non_null(strstr(out, "alpn=h2\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_3 -alpn http/1.1");
+    assert_non_null(strstr(out, "alpn=http/1.1\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_3"); /* no ALPN at all: HTTP/1.1, said as "" */
+    assert_non_null(strstr(out, "alpn=\n"));
+    free(out);
+}
+
+/* [tls] alpn = http/1.1: h2 is not offered; a client that wants only h2
+ * is refused in the handshake. */
+static void test_alpn_http11_only(void **state)
+{
+    struct test_env *env = *state;
+    char *out = tls_harness_client(&env->strict, "-tls1_3 -alpn h2,http/1.1");
     assert_non_null(strstr(out, "ALPN protocol: http/1.1"));
+    free(out);
+    out = tls_harness_client(&env->strict, "-tls1_3 -alpn h2");
+    assert_null(strstr(out, "version="));
     free(out);
 }
 
@@ -721,7 +748,8 @@ int main(void)
         cmocka_unit_test(test_aes_gcm_profile_refuses_chacha),
         cmocka_unit_test(test_tls12_cbc_refused),
         cmocka_unit_test(test_sni_picks_certificate),
-        cmocka_unit_test(test_alpn_http11),
+        cmocka_unit_test(test_alpn_prefers_h2),
+        cmocka_unit_test(test_alpn_http11_only),
         cmocka_unit_test(test_ticket_resumption_tls13),
         cmocka_unit_test(test_ticket_resumption_tls12),
         cmocka_unit_test(test_tls12_tickets_off_by_default),
