@@ -40,18 +40,23 @@ static char *t_log_read(void)
     return buf;
 }
 
-bool t_log_has(const char *a, const char *b)
+unsigned t_log_count(const char *a, const char *b)
 {
     char *text = t_log_read();
-    bool found = false;
-    for (char *line = text, *end; line && *line && !found; line = end ? end + 1 : NULL) {
+    unsigned found = 0;
+    for (char *line = text, *end; line && *line; line = end ? end + 1 : NULL) {
         end = strchr(line, '\n');
         if (end)
             *end = '\0';
-        found = strstr(line, a) && (!b || strstr(line, b));
+        found += strstr(line, a) && (!b || strstr(line, b));
     }
     free(text);
     return found;
+}
+
+bool t_log_has(const char *a, const char *b)
+{
+    return t_log_count(a, b) > 0;
 }
 
 void t_log_dump(void)

@@ -18,6 +18,8 @@ int t_log_capture(void);
 void t_log_clear(void);
 /* A line that holds `a` and, when not NULL, `b`. */
 bool t_log_has(const char *a, const char *b);
+/* How many lines do. */
+unsigned t_log_count(const char *a, const char *b);
 /* Prints the captured lines (for a failing test). */
 void t_log_dump(void);
 

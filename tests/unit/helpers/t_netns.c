@@ -21,6 +21,9 @@
 
 char t_netns_why[T_NETNS_WHY_MAX];
 
+static int t_netns_home_fd = -1; /* our network namespace, once t_netns_peer made another */
+static int t_netns_peer_fd = -1;
+
 /* ---- entering ------------------------------------------------------------------- */
 
 static int t_netns_write(const char *path, const char *text)
@@ -68,8 +71,18 @@ int t_netns_enter(void)
     return 0;
 }
 
+static void t_netns_forget_peer(void)
+{
+    if (t_netns_home_fd >= 0)
+        close(t_netns_home_fd);
+    if (t_netns_peer_fd >= 0)
+        close(t_netns_peer_fd);
+    t_netns_home_fd = t_netns_peer_fd = -1;
+}
+
 int t_netns_fresh(void)
 {
+    t_netns_forget_peer();
     if (unshare(CLONE_NEWNET) < 0)
         return -1;
     int rc = t_netns_link_set_up("lo", true);
@@ -169,6 +182,58 @@ int t_netns_stub_link(const char *name)
     return rc == 0 ? t_netns_link_set_up(name, true) : rc;
 }
 
+/* ---- the peer's namespace ----------------------------------------------------- */
+
+static int t_netns_open_current(void)
+{
+    return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+}
+
+int t_netns_at_peer(bool peer)
+{
+    int fd = peer ? t_netns_peer_fd : t_netns_home_fd;
+    if (fd < 0) {
+        errno = EBADF;
+        return -1;
+    }
+    return setns(fd, CLONE_NEWNET);
+}
+
+/* RTM_NEWLINK moving `name` into the namespace of fd. */
+static int t_netns_link_move(const char *name, int ns_fd)
+{
+    unsigned ifindex = if_nametoindex(name);
+    if (ifindex == 0)
+        return -errno;
+    char buf[RTNL_BUF];
+    struct nlmsghdr *nlh = t_netns_link_msg(buf, RTM_NEWLINK, 0, ifindex);
+    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)ns_fd);
+    return t_netns_ask(nlh, NULL, NULL);
+}
+
+int t_netns_peer(const char *link, const char *cidr)
+{
+    t_netns_forget_peer();
+    if ((t_netns_home_fd = t_netns_open_current()) < 0 || unshare(CLONE_NEWNET) < 0 ||
+        (t_netns_peer_fd = t_netns_open_current()) < 0)
+        return -errno;
+    int rc = t_netns_link_set_up("lo", true);
+    if (t_netns_at_peer(false) < 0)
+        return -errno;
+    if (rc == 0)
+        rc = t_netns_link_move(link, t_netns_peer_fd);
+    if (rc < 0)
+        return rc;
+    if (t_netns_at_peer(true) < 0)
+        return -errno;
+    rc = t_netns_link_set_up(link, true); /* a move takes a link down and its addresses away */
+    if (rc == 0)
+        rc = t_netns_addr_add(link, cidr);
+    if (t_netns_at_peer(false) < 0)
+        return -errno;
+    return rc;
+}
+
 /* ---- addresses ------------------------------------------------------------------ */
 
 struct t_netns_ip {
@@ -191,7 +256,7 @@ static int t_netns_parse(const char *text, struct t_netns_ip *ip)
     return inet_pton(ip->family, addr, ip->bytes) == 1 ? 0 : -EINVAL;
 }
 
-int t_netns_addr_add(const char *name, const char *cidr)
+static int t_netns_addr_change(const char *name, const char *cidr, uint16_t type)
 {
     struct t_netns_ip ip;
     unsigned ifindex = if_nametoindex(name);
@@ -201,8 +266,8 @@ int t_netns_addr_add(const char *name, const char *cidr)
         return -EINVAL;
     char buf[RTNL_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWADDR;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
     ifa->ifa_family = (uint8_t)ip.family;
     ifa->ifa_prefixlen = (uint8_t)ip.len;
@@ -210,9 +275,19 @@ int t_netns_addr_add(const char *name, const char *cidr)
     size_t alen = ip.family == AF_INET ? 4 : 16;
     mnl_attr_put(nlh, IFA_LOCAL, alen, ip.bytes);
     mnl_attr_put(nlh, IFA_ADDRESS, alen, ip.bytes);
-    if (ip.family == AF_INET6)
+    if (ip.family == AF_INET6 && type == RTM_NEWADDR)
         mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
     return t_netns_ask(nlh, NULL, NULL);
+}
+
+int t_netns_addr_add(const char *name, const char *cidr)
+{
+    return t_netns_addr_change(name, cidr, RTM_NEWADDR);
+}
+
+int t_netns_addr_del(const char *name, const char *cidr)
+{
+    return t_netns_addr_change(name, cidr, RTM_DELADDR);
 }
 
 struct t_netns_dump {

@@ -16,6 +16,12 @@
  *                     kernel has no dummy driver, a veth whose peer
  *                     (NAME + "p") is up too so the link has carrier
  *   t_netns_veth      a veth pair, both ends up
+ *   t_netns_peer      a second network namespace for the far end of a
+ *                     veth: another router, whose source addresses are
+ *                     not local to ours (the kernel drops packets from a
+ *                     local source as martians); t_netns_at_peer switches
+ *                     the calling thread there and back (a socket keeps
+ *                     the namespace it was opened in)
  *
  * When the machine forbids user namespaces (a sysctl, a seccomp filter),
  * t_netns_enter says why and the tests skip with that reason: never a
@@ -57,8 +63,16 @@ int t_netns_stub_link(const char *name);
 int t_netns_veth(const char *a, const char *b);
 int t_netns_link_del(const char *name);
 int t_netns_link_set_up(const char *name, bool up);
+/* Moves `link` into a new network namespace, the peer's (lo up there
+ * too), and gives it `cidr` there, up. The thread stays in ours. */
+int t_netns_peer(const char *link, const char *cidr);
+/* 0, or -1 with errno: the thread now is in the peer's namespace (true)
+ * or back in ours (false). */
+int t_netns_at_peer(bool peer);
+
 /* Adds "198.18.0.1/24" or "2001:2::1/64" to `name` (IPv6 without DAD). */
 int t_netns_addr_add(const char *name, const char *cidr);
+int t_netns_addr_del(const char *name, const char *cidr);
 
 /* The address `addr` ("198.18.0.100", "2001:2::10") on `name`: its prefix
  * length, or -1 when it is not there; *flags (may be NULL) gets its IFA_F_
