@@ -33,29 +33,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NODE_LINK   "vr0"
-#define PEER_LINK   "vr1"
-#define TRACK_LINK  "trk0"
-#define NODE_ADDR   "198.18.0.1"
-#define PEER_ADDR   "198.18.0.2"
-#define VIP         "198.18.0.100"
-#define OTHER_VIP   "198.18.0.200"
-#define VRID        51
-#define PRIO        100
-#define PENALTY     50
-#define ADVERT_CS   10 /* 100 ms: Master_Down_Interval ~ 300 ms */
-#define PEER_PRIO   200
-#define ERR_MAX     256
-#define PEER_BUF    VRRP_RECV_MAX
+#define NODE_LINK  "vr0"
+#define PEER_LINK  "vr1"
+#define TRACK_LINK "trk0"
+#define NODE_ADDR  "198.18.0.1"
+#define PEER_ADDR  "198.18.0.2"
+#define VIP        "198.18.0.100"
+#define OTHER_VIP  "198.18.0.200"
+#define VRID       51
+#define PRIO       100
+#define PENALTY    50
+#define ADVERT_CS  10 /* 100 ms: Master_Down_Interval ~ 300 ms */
+#define PEER_PRIO  200
+#define ERR_MAX    256
+#define PEER_BUF   VRRP_RECV_MAX
 
 struct peer {
     int fd;
     unsigned ifindex;
     struct vrrp_addr self, vip, group;
-    unsigned adverts;      /* valid ones from the node, read so far */
+    unsigned adverts; /* valid ones from the node, read so far */
     struct vrrp_advert last;
-    int want_priority;     /* -1: any */
-    bool seen;             /* an advert with want_priority came */
+    int want_priority; /* -1: any */
+    bool seen;         /* an advert with want_priority came */
     struct vrrp_net_stats stats;
 };
 
@@ -161,7 +161,8 @@ static void peer_read(struct peer *p)
 {
     uint8_t buf[PEER_BUF];
     struct vrrp_rx6 meta;
-    struct vrrp_expect exp = {.family = AF_INET, .vrid = VRID, .self = p->self, .addrs = &p->vip, .n_addrs = 1};
+    struct vrrp_expect exp = {
+        .family = AF_INET, .vrid = VRID, .self = p->self, .addrs = &p->vip, .n_addrs = 1};
     for (;;) {
         ssize_t n = vrrp_sock_recv(p->fd, AF_INET, buf, sizeof buf, &meta);
         if (n <= 0)
@@ -364,7 +365,7 @@ static void test_advert_with_other_addresses_dropped(void **state)
     d.want = 2;
     assert_true(t_wait_loop(fx.loop, dropped, &d, T_WAIT_LONG_MS));
     peer_expect(&fx.peer, PRIO);
-    wait_advert(&fx); /* the node goes on advertising ... */
+    wait_advert(&fx);                                              /* the node goes on advertising ... */
     assert_int_equal(vrrp_node_state(fx.node), VRRP_STATE_MASTER); /* ... and never yielded */
     assert_int_equal(vip_on_node_link(), 32);
     assert_int_equal(vrrp_node_stats(fx.node)->drops[VRRP_DROP_ADDRS], 2);

@@ -38,9 +38,10 @@
 #define BUF         8192
 #define HOST        CONN_HARNESS_TLS_NAME
 #define ACME        "/.well-known/acme-challenge/"
-#define REDIRECT    "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/shop\r\nContent-Length: 0\r\n\r\n"
-#define RESP_200    "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
-#define FILL_MAX    4096 /* fds the EMFILE test may take to fill holes below the limit */
+#define REDIRECT                                                                                             \
+    "HTTP/1.1 301 Moved Permanently\r\nLocation: https://" HOST "/shop\r\nContent-Length: 0\r\n\r\n"
+#define RESP_200 "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+#define FILL_MAX 4096 /* fds the EMFILE test may take to fill holes below the limit */
 
 struct fixture {
     unsigned fds_before; /* open fds before anything of the test */
@@ -94,9 +95,8 @@ static void listen_sockets(unsigned n)
         assert_true(fd >= 0);
         int on = 1;
         assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on), 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET,
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-                                 .sin_port = htons(fx.port)};
+        struct sockaddr_in sa = {
+            .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(fx.port)};
         socklen_t len = sizeof sa;
         assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
         assert_int_equal(listen(fd, 64), 0);

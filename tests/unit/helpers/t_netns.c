@@ -45,7 +45,8 @@ int t_netns_enter(void)
     char map[64];
     t_netns_why[0] = '\0';
     if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
-        snprintf(t_netns_why, sizeof t_netns_why, "unshare(CLONE_NEWUSER | CLONE_NEWNET): %s", strerror(errno));
+        snprintf(t_netns_why, sizeof t_netns_why, "unshare(CLONE_NEWUSER | CLONE_NEWNET): %s",
+                 strerror(errno));
         return -1;
     }
     /* "deny" first: an unprivileged process may map its gid only then

@@ -50,12 +50,12 @@ int t_netns_enter(void);
 int t_netns_fresh(void);
 
 /* In a test: skip it, saying why, when t_netns_enter failed. */
-#define T_NETNS_REQUIRE()                                                                          \
-    do {                                                                                           \
-        if (t_netns_why[0]) {                                                                      \
-            print_message("[  SKIP    ] no user + network namespace: %s\n", t_netns_why);          \
-            skip();                                                                                \
-        }                                                                                          \
+#define T_NETNS_REQUIRE()                                                                                    \
+    do {                                                                                                     \
+        if (t_netns_why[0]) {                                                                                \
+            print_message("[  SKIP    ] no user + network namespace: %s\n", t_netns_why);                    \
+            skip();                                                                                          \
+        }                                                                                                    \
     } while (0)
 
 /* Links: 0, or -errno (the kernel's refusal). */
