@@ -40,7 +40,7 @@ else
   echo "   (gw-1 its Master, gw-2 its Backup) and VIP-B $VIP_B (gw-2 Master, gw-1 Backup)"
 fi
 
-passed=0 failed=0 n=0
+passed=0 failed=0 n=0 failed_steps=()
 step() {
   local title=$1
   shift
@@ -53,6 +53,7 @@ step() {
   else
     echo "  FAIL"
     failed=$((failed + 1))
+    failed_steps+=("$n. $title")
   fi
 }
 
@@ -60,8 +61,8 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
   step "HTTPS through the service address, certificate verified against the lab CA, both web servers answer" \
     step_https_alternates
 else
-  step "HTTPS through both VIPs, certificate verified against the lab CA: each VIP answered by its Master," \
-    "each alternating web-01/web-02" step_vips_answer
+  step "HTTPS through both VIPs, certificate verified against the lab CA: each VIP answered by its Master, each alternating web-01/web-02" \
+    step_vips_answer
   step "DNS round robin: the client takes VIP-A, then VIP-B, as a resolver rotates the two records" \
     step_dns_round_robin
 fi
@@ -84,12 +85,18 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
 else
   step "a TLS session made through VIP-A with gw-1 (openssl s_client -sess_out); it resumes through VIP-B on gw-2" \
     step_session_saved
+  step "the shared blocklist: an address blocked by hand on gw-1 is refused by gw-2 too; unblocked on gw-2, lifted on gw-1" \
+    step_blocklist_shared
   step "kill gw-1, the Master of VIP-A: VIP-A moves to gw-2, VIP-B stays, requests continue through both" \
     step_failover
   TOUR_FAILOVER="VIP-A ${TOUR_OUTAGE_MS[$VIP_A]:-?} ms, VIP-B ${TOUR_OUTAGE_MS[$VIP_B]:-?} ms"
   step "the returning client resumes, on gw-2 through VIP-A, the TLS session it made with the killed gw-1" \
     step_session_resumed
+  step "while gw-1 is down, gw-2 blocks an address by hand: refused through both VIPs" \
+    step_blocklist_survivor
   step "bring gw-1 back: it preempts VIP-A only, VIP-B never moved" step_failback
+  step "the returning gw-1 holds the block gw-2 made while it was down (from its peer); unblocked on gw-1, lifted on gw-2" \
+    step_blocklist_catch_up
 fi
 step "stop nginx on web-01: traffic continues on web-02, the gateway reports web-01 down" \
   step_backend_down
@@ -117,8 +124,6 @@ else
 fi
 cat <<EOT
 
-== result: $passed passed, $failed failed; $FIGURE
-
 The lab is still up. Poke it:
   ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP https://www.foobar.com/
 $POKE_B  ip netns exec ${P}gw-1 curl -s http://127.0.0.1:9100/metrics     (also /healthz, /status)
@@ -131,4 +136,13 @@ $POKE_B  ip netns exec ${P}gw-1 curl -s http://127.0.0.1:9100/metrics     (also 
   logs: $RUN/logs/
 Remove it: make demo-down
 EOT
+
+# The summary last, where it is seen: the count, what the steps
+# established (tour_pair.sh's TOUR_FACTS), the measured figure, what failed.
+echo
+echo "== summary: $n steps, $passed passed, $failed failed"
+for f in "${TOUR_FACTS[@]}"; do echo "  - $f"; done
+echo "  - $FIGURE"
+for f in "${failed_steps[@]}"; do echo "  FAILED: step $f"; done
+echo "  the lab is still up (poke it as above); make demo-down removes it"
 [ "$failed" -eq 0 ]

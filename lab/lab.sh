@@ -3,7 +3,8 @@
 #
 # Two topologies. The default, a VRRP pair, active-active:
 #   "internet" 198.18.0.0/24 (bridge in namespace ${P}inet)
-#       client 198.18.0.100   gw-1 198.18.0.2   gw-2 198.18.0.3
+#       client 198.18.0.100 (and .101, .102: the tour blocks them)
+#       gw-1 198.18.0.2   gw-2 198.18.0.3
 #       VIP-A 198.18.0.10 (gw-1 Master, gw-2 Backup), VIP-B 198.18.0.11 (gw-2
 #       Master, gw-1 Backup): www.foobar.com resolves to both
 #   private 198.19.0.0/24 (bridge in namespace ${P}priv)
@@ -67,6 +68,7 @@ set_topology() { # vrrp | bgp N
 set_topology "$TOPOLOGY" "$NGW"
 
 declare -A PUB=([client]=198.18.0.100 [gw-1]=198.18.0.2 [gw-2]=198.18.0.3)
+CLIENT_EXTRA="198.18.0.101 198.18.0.102"
 declare -A PRIV=([web-01]=198.19.0.11 [web-02]=198.19.0.12)
 for _k in $(seq "$BGP_MAX"); do PRIV[gw-$_k]=198.19.0.$((1 + _k)); done
 # each gateway's priority in the instances vip-a and vip-b (vrrp.ini.in):
@@ -180,6 +182,8 @@ make_topology() {
       ip -n "$(ns "$h")" link set br0 up || die "bridge in $(ns "$h")"
   done
   link client eth0 "${PUB[client]}" inet || die "client link"
+  # two more source addresses for the tour's blocklist steps (tour_pair.sh)
+  for _a in $CLIENT_EXTRA; do ip -n "$(ns client)" addr add "$_a/24" dev eth0 || die "client $_a"; done
   for h in $GATEWAYS; do
     link "$h" eth0 "${PUB[$h]}" inet && link "$h" eth1 "${PRIV[$h]}" priv || die "$h links"
     # a gateway is a proxy, not a router
