@@ -288,6 +288,8 @@ poll_ms() {
   echo $((($(date +%s%N) - t0) / 1000000))
 }
 applied() { metric "$1" rampart_peer_blocks_applied_total; }
+applied_is() { [ "$(applied "$1")" = "$2" ]; } # GW N
+applied_some() { [ "$(applied "$1")" -ge 1 ] 2>/dev/null; }
 
 # refused_through SRC ADDR...: SRC gets no answer through each ADDR, while
 # the client's own address still does; prints what each got.
@@ -320,12 +322,14 @@ block_crosses() {
   fi
   show "ip netns exec $P$to rampart-fw blocked"
   e_from=$(expires_s "$from" "$a") e_to=$(expires_s "$to" "$a")
+  # /metrics shows the parent's counters a moment later than the set
+  wait_for_cmd "$TOUR_BLOCK_MAX_S" applied_is "$to" $((${a0:-0} + 1))
   echo "  in $to's blocklist after $ms ms; expires in ${e_to}s on $to, ${e_from}s on $from;" \
-    "$to's rampart_peer_blocks_applied_total +$(($(applied "$to") - a0))"
+    "$to's rampart_peer_blocks_applied_total +$(($(applied "$to") - ${a0:-0}))"
   TOUR_BLOCK_MS=$ms
   # the peer keeps the time left, not its own default (10m in policies/gateway.policy)
   [ -n "$e_to" ] && [ -n "$e_from" ] && [ $((e_to - e_from)) -le 5 ] && [ $((e_from - e_to)) -le 5 ] &&
-    [ "$(($(applied "$to") - a0))" -eq 1 ]
+    applied_is "$to" $((${a0:-0} + 1))
 }
 
 # unblock_crosses ON OTHER ADDR: rampart-fw unblock on ON lifts it on OTHER.
@@ -379,10 +383,11 @@ step_blocklist_catch_up() {
     return 1
   fi
   e_m=$(expires_s "$m" "$TOUR_BLOCK_2") e_s=$(expires_s "$s" "$TOUR_BLOCK_2")
+  wait_for_cmd "$TOUR_BLOCK_MAX_S" applied_some "$m"
   echo "  $TOUR_BLOCK_2 expires in ${e_m}s on $m, ${e_s}s on $s;" \
     "$m's rampart_peer_blocks_applied_total $(applied "$m") since its restart"
   [ -n "$e_m" ] && [ -n "$e_s" ] && [ $((e_m - e_s)) -le 5 ] && [ $((e_s - e_m)) -le 5 ] || rc=1
-  [ "$(applied "$m")" -ge 1 ] 2>/dev/null || rc=1
+  applied_some "$m" || rc=1
   refused_through "$TOUR_BLOCK_2" "$(own_vip "$m")" || rc=1
   unblock_crosses "$m" "$s" "$TOUR_BLOCK_2" || rc=1
   [ $rc -eq 0 ] && fact "blocklist catch-up: $TOUR_BLOCK_2, blocked on $s while $m was down," \
