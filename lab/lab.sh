@@ -51,17 +51,16 @@ WEBS="web-01 web-02"
 . "$LAB_DIR/bgp.sh"
 
 # The topology: "vrrp" (the pair) or "bgp N", from `up` or $RUN/topology.
-# VIP is the address the client routes through and the tours' default:
-# VIP-A of the pair, or the BGP service address; VIPS every VRRP address.
+# VIPS: the pair's addresses (each with its own VRRP instance), none behind BGP.
 VIP_A=198.18.0.10 VIP_B=198.18.0.11
 read -r TOPOLOGY NGW < <(cat "$RUN/topology" 2>/dev/null || echo vrrp 2)
 set_topology() { # vrrp | bgp N
   TOPOLOGY=$1 NGW=${2:-2}
   if [ "$TOPOLOGY" = bgp ]; then
-    GATEWAYS=$(bgp_names "$NGW") VIP=$SVC VIPS=""
+    GATEWAYS=$(bgp_names "$NGW") VIPS=""
     HOSTS="router priv client $GATEWAYS $WEBS"
   else
-    GATEWAYS="gw-1 gw-2" VIP=$VIP_A VIPS="$VIP_A $VIP_B"
+    GATEWAYS="gw-1 gw-2" VIPS="$VIP_A $VIP_B"
     HOSTS="inet priv client $GATEWAYS $WEBS"
   fi
 }
@@ -444,7 +443,7 @@ cmd_up() {
   elif wait_until 15 vips_at_home; then
     say "gateways: gw-1, gw-2 running; VIP-A $VIP_A on $(vip_holder "$VIP_A"), VIP-B $VIP_B on $(vip_holder "$VIP_B")"
   else
-    say "gateways: running, but the VIPs are not on their Masters after 15 s:" $(vip_holder)
+    say "gateways: running, but the VIPs are not on their Masters after 15 s: $(vip_holder | paste -sd, -)"
     return 1
   fi
 }
