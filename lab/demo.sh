@@ -89,7 +89,6 @@ else
     step_blocklist_shared
   step "kill gw-1, the Master of VIP-A: VIP-A moves to gw-2, VIP-B stays, requests continue through both" \
     step_failover
-  TOUR_FAILOVER="VIP-A ${TOUR_OUTAGE_MS[$VIP_A]:-?} ms, VIP-B ${TOUR_OUTAGE_MS[$VIP_B]:-?} ms"
   step "the returning client resumes, on gw-2 through VIP-A, the TLS session it made with the killed gw-1" \
     step_session_resumed
   step "while gw-1 is down, gw-2 blocks an address by hand: refused through both VIPs" \
@@ -115,7 +114,7 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
   lab/lab.sh cut-backends gw-N | restore-backends gw-N | announcers
   ip netns exec ${P}router birdc -s $RUN/router/bird.ctl show route all"
 else
-  FIGURE="failover outage measured: ${TOUR_FAILOVER:-?}"
+  FIGURE="failover outage measured: VIP-A ${TOUR_OUTAGE_MS[$VIP_A]:-?} ms, VIP-B ${TOUR_OUTAGE_MS[$VIP_B]:-?} ms"
   POKE_B="  ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP_B https://www.foobar.com/   (VIP-B)
 "
   HOLDER="lab/lab.sh status                 who holds each VIP, what runs where

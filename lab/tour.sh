@@ -95,7 +95,7 @@ step_no_direct_access() {
   # each gateway of the pair is asked to forward once
   for web in 198.19.0.11 198.19.0.12; do
     via=""
-    [ "$TOUR_TOPOLOGY" = bgp ] || via="   # routed via $(client ip -4 route get "$web" | grep -o 'via [0-9.]*')"
+    [ "$TOUR_TOPOLOGY" = bgp ] || via="   # routed $(client ip -4 route get "$web" | grep -o 'via [0-9.]*')"
     show "ip netns exec ${P}client curl --max-time 2 http://$web/$via"
     client curl -s --max-time 2 -o /dev/null "http://$web/"
     got=$?

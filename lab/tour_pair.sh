@@ -209,7 +209,9 @@ step_session_saved() {
   echo "  $(grep -m1 -oE '^(New|Reused), TLSv1.3, Cipher is [A-Z0-9_]+' <<<"$out") with $h through VIP-A;" \
     "$(grep -m1 -oE 'Verify return code: [0-9]+ \([a-z ]+\)' <<<"$out"); the session (and its ticket) saved"
   [ -s "$TOUR_SESSION" ] && verified "$out" && [ "$(handshake_kind "$out")" = New ] || return 1
-  resume_through "$VIP_B" "the ticket $h issued opens on $(holder "$VIP_B") too"
+  resume_through "$VIP_B" "the ticket $h issued opens on $(holder "$VIP_B") too" || return 1
+  fact "one set of ticket keys: the session made with $h through VIP-A resumed on $(holder "$VIP_B")" \
+    "through VIP-B (Reused)"
 }
 
 # After the kill: the session made on the killed gateway resumes through
@@ -297,7 +299,7 @@ refused_through() {
   local src=$1 v code rc=0
   shift
   for v in "$@"; do
-    show "ip netns exec ${P}client curl --interface $src --resolve www.foobar.com:443:$v $URL"
+    show "ip netns exec ${P}client curl --cacert $CA --interface $src --resolve www.foobar.com:443:$v $URL"
     code=$(served_from "$src" "$v")
     echo "  from $src through $(vip_name "$v") ($(holder "$v")): ${code/000/no answer}"
     [ "$code" = 000 ] || rc=1
