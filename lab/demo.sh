@@ -114,7 +114,7 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
   lab/lab.sh cut-backends gw-N | restore-backends gw-N | announcers
   ip netns exec ${P}router birdc -s $RUN/router/bird.ctl show route all"
 else
-  FIGURE="failover outage measured: VIP-A ${TOUR_OUTAGE_MS[$VIP_A]:-?} ms, VIP-B ${TOUR_OUTAGE_MS[$VIP_B]:-?} ms"
+  FIGURE="failover outage measured (longest time without an answer while gw-1 was killed): ${TOUR_FAILOVER_OUTAGE:-?}"
   POKE_B="  ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP_B https://www.foobar.com/   (VIP-B)
 "
   HOLDER="lab/lab.sh status                 who holds each VIP, what runs where

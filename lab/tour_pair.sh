@@ -89,8 +89,10 @@ outage() {
 # probe_during NAME CMD...: runs CMD while the client requests through
 # each VIP in a loop (lab/probe.sh, one loop per VIP); prints each VIP's
 # outage and passes when requests go on through every VIP after it.
-# TOUR_OUTAGE_MS[ADDR]: that longest time without an answer, for demo.sh.
+# TOUR_OUTAGE_MS[ADDR]: that longest time without an answer in the last
+# probe; outages() says it for both VIPs.
 declare -gA TOUR_OUTAGE_MS
+outages() { echo "VIP-A ${TOUR_OUTAGE_MS[$VIP_A]:-?} ms, VIP-B ${TOUR_OUTAGE_MS[$VIP_B]:-?} ms"; }
 probe_during() {
   local name=$1 v rc log gap failed ok pass=0 pids=()
   local stop=$RUN/probe-$name.stop
@@ -160,6 +162,7 @@ step_failover() {
   [ "$(holder "$(own_vip "$s")")" = "$s" ] || return 1
   TOUR_OWN_TRANSITIONS=$(vrrp_transitions "$s" "$(own_vip "$s")")
   probe_during failover kill_master "$TOUR_OLD_MASTER" || return 1
+  TOUR_FAILOVER_OUTAGE=$(outages) # for demo.sh's summary: the failback probe comes later
   own_unmoved "$s" || return 1
   fact "$TOUR_OLD_MASTER killed: $(where_vips); $(vip_name "$(own_vip "$TOUR_OLD_MASTER")") moved," \
     "$(vip_name "$(own_vip "$s")")'s instance on $s never changed state; requests went on through both"
@@ -245,7 +248,7 @@ step_failback() {
   if vrrp_state_is "$m" "$(own_vip "$s")" backup; then
     echo "  $m's instance $(vip_instance "$(own_vip "$s")") is Backup"
     fact "$m back: $(where_vips); only $(vip_name "$(own_vip "$m")") preempted back," \
-      "$(vip_name "$(own_vip "$s")") never changed state on $s"
+      "$(vip_name "$(own_vip "$s")") never changed state on $s; longest time without an answer: $(outages)"
   else
     echo "  $m's instance $(vip_instance "$(own_vip "$s")") is not Backup"
     return 1
