@@ -162,7 +162,8 @@ step_failover() {
   [ "$(holder "$(own_vip "$s")")" = "$s" ] || return 1
   TOUR_OWN_TRANSITIONS=$(vrrp_transitions "$s" "$(own_vip "$s")")
   probe_during failover kill_master "$TOUR_OLD_MASTER" || return 1
-  TOUR_FAILOVER_OUTAGE=$(outages) # for demo.sh's summary: the failback probe comes later
+  # shellcheck disable=SC2034 # read by demo.sh: the failback probe comes later
+  TOUR_FAILOVER_OUTAGE=$(outages)
   own_unmoved "$s" || return 1
   fact "$TOUR_OLD_MASTER killed: $(where_vips); $(vip_name "$(own_vip "$TOUR_OLD_MASTER")") moved," \
     "$(vip_name "$(own_vip "$s")")'s instance on $s never changed state; requests went on through both"
