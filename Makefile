@@ -30,7 +30,7 @@ CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -D_GNU_SOURCE -DRAMPART_VERSION=\"$(VERSION)\" $(HARDEN) -fPIE \
            -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
-           $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
+           $(shell pkg-config --cflags libnftnl libmnl inih libnghttp2 2>/dev/null) $(EXTRA_CFLAGS)
 # Session tickets stamped and checked by the wall clock, which both gateways
 # of a pair share, not by the time since this machine booted (tls/tls_time.c).
 MS_TIME_WRAP := -Wl,--wrap=mbedtls_ms_time -Wl,-u,__wrap_mbedtls_ms_time
@@ -41,7 +41,7 @@ LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(MS_TIME_WRAP) $(EXTRA_L
 MBEDTLS_LIBS := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a $(MBEDTLS)/lib/libmbedcrypto.a
 CRYPTO_LIBS  := -lIPSec_MB -lhogweed -lnettle -lgmp -lsodium
 LINK_LIBS = -Wl,--start-group $(1) $(MBEDTLS_LIBS) -Wl,--end-group $(CRYPTO_LIBS) $(LLHTTP)/lib/libllhttp.a \
-            $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+            $(shell pkg-config --libs libnftnl libmnl inih libnghttp2 2>/dev/null) -lcap -lseccomp -lpthread
 LDLIBS  = $(call LINK_LIBS,$(BUILD)/librampart.a)
 
 MAINS    := gateway/main.c firewall/cli.c
@@ -89,7 +89,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HELPER_OBJ) $(BUILD)/librampart.
 unit: all $(UNIT_BIN)
 
 # Benchmark programs (bench/README.md): linked like the daemon.
-BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server
+BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server $(BUILD)/bench/keyholder_speed
 bench-bin: $(BENCH_BIN)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/librampart.a
 	@mkdir -p $(dir $@)
@@ -111,17 +111,24 @@ asan: $(DEPS_STAMP)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  scripts/run-tests.sh build-asan
 
+# A fuzz target tests/fuzz/fuzz_NAME.c is linked with its own parts,
+# tests/fuzz/NAME_*.c, and, when it or a part includes tests/unit/helpers/,
+# with the unit tests' helpers too (built for the fuzzer; with cmocka,
+# which conn_expect.c uses, and OpenSSL, fuzz_conn's TLS client).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_HELPERS := $(HELPER_SRC:%.c=build-fuzz/obj/%.o) -lcmocka -lssl -lcrypto
 fuzz: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
-	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" HARDEN="" \
+	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" HARDEN="" \
 	  EXTRA_CFLAGS="-Wno-missing-field-initializers" \
-	  build-fuzz/librampart.a
+	  build-fuzz/librampart.a $(HELPER_SRC:%.c=build-fuzz/obj/%.o)
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ    build-fuzz/fuzz/$$n"; \
-	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  parts=$$(ls tests/fuzz/$${n#fuzz_}_*.c 2>/dev/null); helpers=; \
+	  if grep -q '"tests/unit/helpers/' $$f $$parts; then helpers="$(FUZZ_HELPERS)"; fi; \
+	  clang $(filter-out $(OPT) $(HARDEN) -Werror,$(CFLAGS)) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -Wno-missing-field-initializers $(MS_TIME_WRAP) \
-	    -o build-fuzz/fuzz/$$n $$f $(call LINK_LIBS,build-fuzz/librampart.a) || exit 1; done
+	    -o build-fuzz/fuzz/$$n $$f $$parts $$helpers $(call LINK_LIBS,build-fuzz/librampart.a) || exit 1; done
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tls/mbedtls_config.h$$')

@@ -19,6 +19,12 @@
  * classified by tls_classify_error() from conn->sys_errno. */
 #define TLS_ERR_SOCKET        (-0x004E) /* MBEDTLS_ERR_NET_SEND_FAILED's value */
 #define TLS_ERR_SOCKET_CLOSED (-0x0050) /* MBEDTLS_ERR_NET_CONN_RESET's value */
+/* The pre-reader refused the ClientHello (conn->hello.why says why):
+ * MBEDTLS_ERR_NET_BIND_FAILED's value, which nothing here can produce. */
+#define TLS_ERR_HELLO (-0x0046)
+
+_Static_assert(TLS_HELLO_MAX <= MBEDTLS_SSL_IN_CONTENT_LEN,
+               "mbedTLS must take the ClientHello tls_hello.c gathers");
 
 static int tls_bio_error(struct tls_conn *conn, int want)
 {
@@ -65,12 +71,53 @@ static void tls_ra_release(struct tls_conn *conn)
     conn->ra_start = conn->ra_end = 0;
 }
 
+/* A fatal alert in a plaintext record, before mbedTLS has said a word. */
+static void tls_conn_send_alert(const struct tls_conn *conn, uint8_t description)
+{
+    const unsigned char alert[] = {21, 3, 3, 0, 2, 2 /* fatal */, description};
+    (void)!send(conn->fd, alert, sizeof alert, MSG_NOSIGNAL | MSG_DONTWAIT); /* best effort */
+}
+
+/* The first flight goes through the pre-reader (tls_hello.h says why),
+ * which reads the socket until the ClientHello is whole; then what it
+ * made becomes the read-ahead mbedTLS is served from. 0 once it has, or
+ * what to tell mbedTLS (WANT_READ, EOF, an error, TLS_ERR_HELLO). */
+static int tls_conn_hello_read(struct tls_conn *conn)
+{
+    struct tls_hello *h = &conn->hello;
+    while (h->state == TLS_HELLO_READING) {
+        unsigned char chunk[TLS_HELLO_READ];
+        int n = tls_bio_recv_fd(conn, chunk, sizeof chunk);
+        if (n <= 0)
+            return n;
+        if (tls_hello_feed(h, chunk, (size_t)n) == TLS_HELLO_REFUSED)
+            tls_conn_send_alert(conn, h->alert);
+    }
+    if (h->state == TLS_HELLO_REFUSED)
+        return TLS_ERR_HELLO;
+    size_t len;
+    unsigned char *bytes = tls_hello_take(h, &len);
+    if (bytes && len > 0) {
+        conn->ra = bytes; /* freed like any read-ahead once drained */
+        conn->ra_start = 0;
+        conn->ra_end = (uint32_t)len;
+    } else {
+        free(bytes);
+    }
+    return 0;
+}
+
 /* Serves mbedTLS from the read-ahead, refilled with one recv() when empty.
  * Only an empty read-ahead ever says WANT_READ, so epoll stays the truth
  * about when to read again (see tls_conn_read for mbedTLS's own WANT_READ). */
 static int tls_bio_recv(void *arg, unsigned char *buf, size_t len)
 {
     struct tls_conn *conn = arg;
+    if (conn->hello.state != TLS_HELLO_DONE) {
+        int r = tls_conn_hello_read(conn);
+        if (r != 0)
+            return r;
+    }
     if (tls_ra_avail(conn) == 0) {
         if (len >= TLS_READAHEAD_LEN)
             return tls_bio_recv_fd(conn, buf, len); /* as big: no copy */
@@ -111,6 +158,7 @@ struct tls_conn *tls_conn_new(struct tls_server *srv, int fd, const char *client
     snprintf(conn->client, sizeof conn->client, "%s", client != NULL ? client : "");
     mbedtls_ssl_set_user_data_p(&conn->ssl, conn);
     mbedtls_ssl_set_bio(&conn->ssl, conn, tls_bio_send, tls_bio_recv, NULL);
+    tls_hello_init(&conn->hello);
     return conn;
 }
 
@@ -123,6 +171,7 @@ void tls_conn_free(struct tls_conn *conn)
     mbedtls_ssl_free(&conn->ssl);
     tls_server_unref(conn->srv);
     free(conn->ra); /* ciphertext only: nothing to wipe */
+    tls_hello_free(&conn->hello);
     free(conn);
 }
 
@@ -146,7 +195,11 @@ static int tls_conn_result(struct tls_conn *conn, int ret)
     case MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS:
         return TLS_IO_WANT_READ; /* not enabled in our build; never blocks */
     }
-    enum tls_fail_reason reason = tls_classify_error(conn, ret, conn->error, sizeof conn->error);
+    enum tls_fail_reason reason = TLS_FAIL_PROTOCOL;
+    if (ret == TLS_ERR_HELLO) /* the pre-reader sent the alert */
+        snprintf(conn->error, sizeof conn->error, "%s", conn->hello.why);
+    else
+        reason = tls_classify_error(conn, ret, conn->error, sizeof conn->error);
     if (!conn->established) {
         tls_count_failure(reason);
         tls_conn_log_failure(conn, reason);
@@ -206,6 +259,7 @@ int tls_conn_handshake(struct tls_conn *conn)
 {
     if (conn->established)
         return TLS_IO_DONE;
+    tls_signer_clear_failure();
     tls_conn_cork(conn, 1);
     int ret;
     unsigned tries = 0;
@@ -266,6 +320,12 @@ void tls_conn_idle(struct tls_conn *conn)
 const char *tls_conn_version(const struct tls_conn *conn)
 {
     return conn->established ? mbedtls_ssl_get_version(&conn->ssl) : "";
+}
+
+const char *tls_conn_alpn(const struct tls_conn *conn)
+{
+    const char *p = conn->established ? mbedtls_ssl_get_alpn_protocol(&conn->ssl) : NULL;
+    return p ? p : "";
 }
 
 /* OpenSSL's names for the suites we enable: what nginx and HAProxy logs

@@ -30,6 +30,7 @@ struct loop {
     unsigned n_timers, cap_timers;
     struct deferred *deferred;
     unsigned n_deferred, cap_deferred;
+    uint64_t dispatched; /* callbacks run, for loop_dispatch_count */
 };
 
 static uint64_t monotonic_ms(void)
@@ -82,17 +83,25 @@ void loop_free(struct loop *loop)
 
 int loop_watch(struct loop *loop, struct loop_io *io, unsigned events)
 {
+    if (io->registered && io->events == events)
+        return 0;
+    if (events == 0) { /* quiet: out of the set (loop.h says why) */
+        if (io->in_epoll && epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL) < 0)
+            return -1;
+        io->in_epoll = false;
+        io->registered = true;
+        io->events = 0;
+        return 0;
+    }
     struct epoll_event ev = {.data.ptr = io};
     if (events & LOOP_READ)
         ev.events |= EPOLLIN | EPOLLRDHUP;
     if (events & LOOP_WRITE)
         ev.events |= EPOLLOUT;
-    int op = io->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if (io->registered && io->events == events)
-        return 0;
+    int op = io->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     if (epoll_ctl(loop->epfd, op, io->fd, &ev) < 0)
         return -1;
-    io->registered = true;
+    io->registered = io->in_epoll = true;
     io->events = events;
     return 0;
 }
@@ -101,8 +110,9 @@ void loop_unwatch(struct loop *loop, struct loop_io *io)
 {
     if (!io->registered)
         return;
-    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
-    io->registered = false;
+    if (io->in_epoll)
+        epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+    io->registered = io->in_epoll = false;
     io->events = 0;
 }
 
@@ -207,6 +217,7 @@ static void run_due_timers(struct loop *loop)
         if (t->when_ms > loop->now_ms || t->seq >= first)
             break;
         loop_timer_clear(loop, t);
+        loop->dispatched++;
         t->fn(loop, t);
     }
 }
@@ -245,6 +256,7 @@ static void run_deferred(struct loop *loop)
     /* A deferred call may defer more; those run in this pass too. */
     for (unsigned i = 0; i < loop->n_deferred; i++)
         loop->deferred[i].fn(loop->deferred[i].arg);
+    loop->dispatched += loop->n_deferred;
     loop->n_deferred = 0;
 }
 
@@ -253,6 +265,11 @@ static void run_deferred(struct loop *loop)
 uint64_t loop_now_ms(const struct loop *loop)
 {
     return loop->now_ms;
+}
+
+uint64_t loop_dispatch_count(const struct loop *loop)
+{
+    return loop->dispatched;
 }
 
 void loop_stop(struct loop *loop)
@@ -279,8 +296,10 @@ int loop_run(struct loop *loop)
                 what |= LOOP_WRITE;
             /* The owner may have stopped watching earlier in this batch
              * (its memory stays valid: objects are freed via loop_defer). */
-            if (io->registered)
+            if (io->registered) {
+                loop->dispatched++;
                 io->fn(loop, io, what);
+            }
         }
         run_due_timers(loop);
         run_deferred(loop);

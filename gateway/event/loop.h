@@ -48,6 +48,7 @@ struct loop_io {
     loop_io_fn fn;
     void *arg;       /* for the owner; the loop does not touch it */
     bool registered; /* internal */
+    bool in_epoll;   /* internal: false while quiet (events == 0) */
 };
 
 struct loop_timer {
@@ -62,7 +63,11 @@ struct loop *loop_new(void);
 void loop_free(struct loop *loop);
 
 /* Starts, changes or (events == 0 keeps it registered but quiet) watching
- * io->fd. Returns 0 or -1 with errno. */
+ * io->fd. Quiet means no event at all: the fd leaves the epoll set, since
+ * epoll reports a hang-up or an error whatever the mask, and a peer that
+ * closed would otherwise wake the loop in every iteration while its owner
+ * waits for something else (a livelock the fuzzer found, issue 10); the
+ * owner sees it when it watches again. Returns 0 or -1 with errno. */
 int loop_watch(struct loop *loop, struct loop_io *io, unsigned events);
 /* Stops watching; call before closing io->fd. Safe if not watched. */
 void loop_unwatch(struct loop *loop, struct loop_io *io);
@@ -93,6 +98,12 @@ uint64_t loop_now_ms(const struct loop *loop);
  * armed (a deadline keeps the clock it was armed on). */
 typedef uint64_t (*loop_clock_fn)(void *arg);
 void loop_set_clock(struct loop *loop, loop_clock_fn now_ms, void *arg);
+
+/* Test hook: callbacks run since loop_new (I/O events, timers, deferred
+ * calls). An iteration that ran none but the caller's own timer found
+ * nothing to do: tests/unit/helpers/conn_harness.h calls that settled, and
+ * a connection that never lets the loop settle is a livelock. */
+uint64_t loop_dispatch_count(const struct loop *loop);
 
 /* Delivers `signals` (count n) through io->fn as a readable signalfd
  * (io->fd; read struct signalfd_siginfo from it), blocked for the calling

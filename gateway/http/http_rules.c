@@ -82,6 +82,11 @@ static bool is_hop_by_hop(const struct http_head *h, const char *base, struct ht
     return named_by_connection(h, base, name);
 }
 
+bool http_header_hop_by_hop(const struct http_head *h, const char *base, struct http_span name)
+{
+    return is_hop_by_hop(h, base, name);
+}
+
 /* ---- request check ------------------------------------------------------- */
 
 /* reg-name / IPv4 / [IPv6] with an optional :port (RFC 3986 authority
@@ -165,6 +170,9 @@ unsigned http_request_check(const struct http_head *h, const char *base, bool al
 {
     memset(info, 0, sizeof *info);
     info->host = info->request_id = -1;
+    /* Known whatever the verdict: a refusal of a HEAD has no content either. */
+    info->head_method = http_span_ieq(base, h->method, "head");
+    info->idempotent = method_idempotent(base, h->method);
     if (h->major != 1 || h->minor > 1)
         return 505;
     if (h->minor == 0 && h->body == HTTP_BODY_CHUNKED)
@@ -183,8 +191,6 @@ unsigned http_request_check(const struct http_head *h, const char *base, bool al
     int rid = http_head_find(h, base, "x-request-id", 0);
     if (rid >= 0 && request_id_usable(base + h->headers[rid].value.off, h->headers[rid].value.len))
         info->request_id = rid;
-    info->head_method = http_span_ieq(base, h->method, "head");
-    info->idempotent = method_idempotent(base, h->method);
     info->websocket = h->upgrade && http_span_ieq(base, h->method, "get") &&
                       head_has_token(h, base, "upgrade", "websocket") &&
                       head_has_token(h, base, "connection", "upgrade");
@@ -281,12 +287,20 @@ int http_request_write(const struct http_head *h, const char *base, const struct
 
 /* ---- response head for the client ---------------------------------------- */
 
+int http_hsts_value(const struct http_reply_opts *r, char *out, size_t cap)
+{
+    if (!r->https || r->hsts_max_age_s == 0 || cap == 0)
+        return 0;
+    int n = snprintf(out, cap, "max-age=%llu%s", (unsigned long long)r->hsts_max_age_s,
+                     r->hsts_subdomains ? "; includeSubDomains" : "");
+    return n > 0 && (size_t)n < cap ? n : 0;
+}
+
 static void out_hsts(struct strbuf *o, const struct http_reply_opts *r)
 {
-    if (!r->https || r->hsts_max_age_s == 0)
-        return;
-    strbuf_printf(o, "Strict-Transport-Security: max-age=%llu%s\r\n", (unsigned long long)r->hsts_max_age_s,
-                  r->hsts_subdomains ? "; includeSubDomains" : "");
+    char v[HTTP_HSTS_VALUE_MAX];
+    if (http_hsts_value(r, v, sizeof v) > 0)
+        strbuf_printf(o, "Strict-Transport-Security: %s\r\n", v);
 }
 
 static void out_connection(struct strbuf *o, const struct http_reply_opts *r)
@@ -305,9 +319,15 @@ int http_response_write(const struct http_head *h, const char *base, const struc
     struct strbuf o;
     strbuf_init_raw(&o, out, cap);
     const char *eol = memchr(base, '\n', h->head_len);
-    if (!eol)
+    const char *sp = eol ? memchr(base, ' ', (size_t)(eol - base)) : NULL;
+    if (!sp)
         return -1;
-    strbuf_append(&o, base, (size_t)(eol - base) + 1); /* status line as the backend sent it */
+    /* Our own version, not the backend's (RFC 9110 section 6.2): an
+     * "HTTP/1.0" passed on would tell a client the connection ends after
+     * this answer while the gateway keeps it (found by fuzz_conn). The
+     * status code and reason as the backend sent them. */
+    strbuf_puts(&o, "HTTP/1.1");
+    strbuf_append(&o, sp, (size_t)(eol - sp) + 1);
     bool interim = h->status >= 100 && h->status < 200 && h->status != 101;
     for (unsigned i = 0; i < h->n_headers; i++) {
         struct http_span name = h->headers[i].name;
@@ -369,7 +389,9 @@ int http_reply_error(unsigned status, const struct http_reply_opts *r, char *out
         strbuf_puts(&o, "Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n");
     out_hsts(&o, r);
     out_connection(&o, r);
-    strbuf_printf(&o, "\r\n%u %s\n", status, reason);
+    strbuf_puts(&o, "\r\n");
+    if (!r->head_only) /* Content-Length still says what a GET would get */
+        strbuf_printf(&o, "%u %s\n", status, reason);
     return out_end(&o);
 }
 

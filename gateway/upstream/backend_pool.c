@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 /* Every backend socket lives in a backend_pool_sock from its first connect to its
- * close, and stays registered with epoll all that time: its watcher (the
+ * close, and stays registered with the loop all that time: its watcher (the
  * first member) is what epoll names, so handing the socket from a
  * connection to the idle list and back changes a pointer and costs no
  * epoll_ctl. An idle socket is watched for reading; the backend closing it
@@ -181,4 +181,13 @@ void backend_pool_put(struct backend_pool *pool, unsigned index, const void *own
 unsigned backend_pool_idle_count(const struct backend_pool *pool, unsigned index)
 {
     return index < pool->n ? pool->lists[index].count : 0;
+}
+
+unsigned backend_pool_idle_fds(const struct backend_pool *pool, unsigned index, int *fds, unsigned max)
+{
+    unsigned n = 0;
+    for (const struct backend_pool_sock *s = index < pool->n ? pool->lists[index].head : NULL; s && n < max;
+         s = s->next)
+        fds[n++] = s->io.fd;
+    return n;
 }

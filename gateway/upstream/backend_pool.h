@@ -54,5 +54,8 @@ void backend_pool_put(struct backend_pool *pool, unsigned index, const void *own
 void backend_pool_drop(struct backend_pool *pool, struct loop_io *io);
 
 unsigned backend_pool_idle_count(const struct backend_pool *pool, unsigned index);
+/* Test hook (tests/fuzz/fuzz_conn.c checks what it keeps): the fds of
+ * backend `index`'s idle sockets, most recent first, at most max; how many. */
+unsigned backend_pool_idle_fds(const struct backend_pool *pool, unsigned index, int *fds, unsigned max);
 
 #endif /* RAMPART_GATEWAY_UPSTREAM_BACKEND_POOL_H */

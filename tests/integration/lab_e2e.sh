@@ -40,6 +40,7 @@ tour_step "HTTPS via each VIP: answered by its own Master (connection counters),
   step_vips_answer
 tour_step "DNS round robin over both records: VIP-A on gw-1, VIP-B on gw-2 answer in turn" step_dns_round_robin
 tour_step "HTTP redirects to HTTPS" step_redirect
+tour_step "Chromium gets a page and its 41 assets over one HTTP/2 connection through the VIP" step_h2_browser
 tour_step "the client cannot reach a web server directly" step_no_direct_access
 tour_step "guestbook: a write via the VIP is read on both web servers, web-02 from its replica" \
   step_guestbook_replicates

@@ -62,7 +62,13 @@ check_eq "SNI img.api.foobar.com over TLS 1.2: ECDHE-RSA" "ECDHE-RSA-AES128-GCM-
   "$(sc -tls1_2 -servername img.api.foobar.com | sed -n 's/^New, TLSv1.2, Cipher is //p')"
 check_eq "unknown name: the default certificate" "subject=CN = www.foobar.com" \
   "$(sc -tls1_3 -servername other.example | grep '^subject=')"
-check_eq "ALPN: http/1.1" "ALPN protocol: http/1.1" "$(sc -tls1_3 -alpn h2,http/1.1 | grep '^ALPN protocol')"
+check_eq "ALPN: h2 first (the server's preference)" "ALPN protocol: h2" \
+  "$(sc -tls1_3 -alpn http/1.1,h2 | grep '^ALPN protocol')"
+check_eq "ALPN: http/1.1 for a client that offers only it" "ALPN protocol: http/1.1" \
+  "$(sc -tls1_3 -alpn http/1.1 | grep '^ALPN protocol')"
+check_eq "curl --http2 over TLS 1.2 and 1.3: h2, 200" "2 200 2 200" \
+  "$(px_curl2 --tlsv1.2 --tls-max 1.2 -o /dev/null -w '%{http_version} %{http_code} ' "$B/index.html"
+     px_curl2 --tlsv1.3 -o /dev/null -w '%{http_version} %{http_code}' "$B/index.html")"
 
 # ---- resumption ---------------------------------------------------------------------
 sc -tls1_3 -sess_out "$T_TMP/sess-tls1_3" >/dev/null
@@ -82,5 +88,24 @@ req='GET /index.html HTTP/1.1\r\nHost: www.foobar.com\r\n\r\n'
 idle=$(px_raw 18443 --tls --one-connection --read http --pause 0.3 --print status \
   --send "$req" --send "$req" --send "$req" | paste -sd' ')
 check_eq "keep-alive connection used again after idling" "200 200 200" "$idle"
+
+# ---- the ClientHello's record layer (issue 10, defect 10) -----------------------------
+# RFC 8446 5.1 lets a handshake message span records (OpenSSL-based servers
+# take a ClientHello in 1-byte records; mbedTLS alone needs the first
+# fragment to hold the 4-byte header); RFC 8446 4.2 forbids an extension
+# twice, answered with illegal_parameter (alert 47). tls_hello.py rewrites
+# a real ClientHello (Python's ssl over memory BIOs) before it is sent.
+hello() {
+  ip netns exec "$PX_NS" timeout 30 python3 "$RAMPART_ROOT/tests/integration/tls_hello.py" \
+    127.0.0.1 18443 www.foobar.com "$@" 2>&1 | tail -n 1
+}
+for n in 1 2 3 5; do
+  check_eq "ClientHello in $n-byte records: handshake done, request answered" "HTTP/1.1 200 OK" "$(hello split $n)"
+done
+dup_before=$(grep -c 'tls_handshake_failed .*reason=protocol .*extension .* twice' "$T_TMP/rampart.log")
+check_eq "ClientHello with an extension twice: fatal alert illegal_parameter" "alert 2 47" "$(hello dup)"
+check_eq "...counted as a protocol failure, the extension named in the log" "$((dup_before + 1))" \
+  "$(grep -c 'tls_handshake_failed .*reason=protocol .*extension .* twice' "$T_TMP/rampart.log")"
+check_eq "a whole ClientHello still works after both" "HTTP/1.1 200 OK" "$(hello split 16384)"
 
 t_done

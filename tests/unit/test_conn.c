@@ -506,6 +506,33 @@ static void test_upgrade_refused_by_backend_closes(void **state)
     harness_done(h);
 }
 
+/* ---- findings of the stateful fuzzer (tests/fuzz/fuzz_conn.c) ------------------------ */
+
+/* The client closes while its request waits for the backend: the
+ * connection does not read it (nothing to read) and has no output, so it
+ * watches nothing, and epoll's hang-up, which no mask hides, woke the loop
+ * in every iteration until response_timeout (100% CPU per such client).
+ * The loop settles; the answer, when it comes, ends the connection. */
+static void test_client_gone_while_waiting_does_not_spin(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    char req[TEST_BUF];
+    conn_expect_get(req, sizeof req, ACME "slow", "req-slow", "");
+    conn_expect_send(h, c, req);
+    int b = conn_harness_backend_accept(h, 0);
+    assert_true(b >= 0);
+    conn_expect_forwarded(h, b, ACME "slow", "req-slow", "http");
+    conn_harness_close(h, c);
+    assert_true(conn_harness_settle(h, 100, NULL));
+    conn_expect_send(h, b, RESP_200("lat"));
+    for (unsigned i = 0; i < TEST_QUIET && conn_harness_open_conns(h) > 0; i++)
+        assert_true(conn_harness_settle(h, 100, NULL));
+    assert_int_equal(conn_harness_open_conns(h), 0);
+    harness_done(h);
+}
+
 /* ---- HTTPS ------------------------------------------------------------------------------ */
 
 struct tls_env {
@@ -670,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_answered_locally_closes),
         cmocka_unit_test(test_upgrade_refused_by_backend_closes),
         cmocka_unit_test(test_tcp_user_timeout_boundary),
+        cmocka_unit_test(test_client_gone_while_waiting_does_not_spin),
         cmocka_unit_test_setup_teardown(test_tls_handshake_timeout, tls_setup, tls_teardown),
         cmocka_unit_test_setup_teardown(test_https_request_proxied_with_hsts, tls_setup, tls_teardown),
     };

@@ -570,6 +570,50 @@ static void test_replies(void **state)
     assert_int_equal(http_reply_error(400, &o, out, 20), -1);
 }
 
+/* A backend's HTTP/1.0 answer goes out with our version, HTTP/1.1 (RFC
+ * 9110 section 6.2), its code and reason kept: passed on as 1.0 it told a
+ * keep-alive client the connection ends (found by fuzz_conn). */
+static void test_response_gets_our_version(void **state)
+{
+    (void)state;
+    struct http_parser p;
+    struct http_head h;
+    const char *raw = "HTTP/1.0 200 Fine Thanks\r\nContent-Length: 2\r\n\r\nok";
+    assert_int_equal(parse_resp(&p, &h, raw, false), HTTP_FEED_HEAD);
+    char out[512];
+    struct http_reply_opts o = {0};
+    int n = http_response_write(&h, raw, &o, out, sizeof out - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    assert_string_equal(out, "HTTP/1.1 200 Fine Thanks\r\nContent-Length: 2\r\n\r\n");
+}
+
+/* A refused HEAD is still known as one (its answer has no content). */
+static void test_refused_head_is_known(void **state)
+{
+    (void)state;
+    struct parsed r;
+    const char *raw = "HEAD /a HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    assert_int_equal(parse_req(&r, raw), 400);
+    assert_true(r.info.head_method);
+}
+
+/* The answer to a HEAD is the head alone (RFC 9110 section 9.3.2): a body
+ * would be read as the next answer by a keep-alive client (found by
+ * tests/fuzz/fuzz_conn.c). Content-Length stays what a GET would get. */
+static void test_reply_to_head_has_no_content(void **state)
+{
+    (void)state;
+    char out[1024];
+    struct http_reply_opts o = {.head_only = true};
+    int n = http_reply_error(504, &o, out, sizeof out - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    assert_string_equal(out,
+                        "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
+                        "Cache-Control: no-store\r\n\r\n");
+}
+
 static void test_redirect(void **state)
 {
     (void)state;
@@ -623,6 +667,9 @@ int main(void)
         cmocka_unit_test(test_response_framing),
         cmocka_unit_test(test_interim_head_without_framing),
         cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_reply_to_head_has_no_content),
+        cmocka_unit_test(test_refused_head_is_known),
+        cmocka_unit_test(test_response_gets_our_version),
         cmocka_unit_test(test_redirect),
         cmocka_unit_test(test_request_id_format),
     };

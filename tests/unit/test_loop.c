@@ -447,6 +447,72 @@ static void test_deferred_chain_and_free(void **state)
     assert_string_equal(tr.log, "DDDD");
 }
 
+/* ---- the dispatch count ------------------------------------------------------- */
+
+static void on_count_read(struct loop *loop, struct loop_io *io, unsigned events)
+{
+    (void)loop, (void)events;
+    char c;
+    (void)!read(io->fd, &c, 1);
+}
+
+static void on_nothing(void *arg)
+{
+    (void)arg;
+}
+
+/* loop_dispatch_count counts every callback: an I/O event, a timer, a
+ * deferred call; an iteration with nothing to do adds only its own stop
+ * timer (conn_harness_settle calls that settled). */
+static void test_dispatch_count(void **state)
+{
+    (void)state;
+    struct loop *loop = virtual_loop();
+    int fds[2];
+    make_pair(fds);
+    struct loop_io io = {.fd = fds[0], .fn = on_count_read};
+    assert_int_equal(loop_watch(loop, &io, LOOP_READ), 0);
+    uint64_t before = loop_dispatch_count(loop);
+    run_once(loop);
+    assert_int_equal(loop_dispatch_count(loop) - before, 1); /* the stop timer alone */
+    assert_int_equal(write(fds[1], "x", 1), 1);
+    assert_int_equal(loop_defer(loop, on_nothing, NULL), 0);
+    before = loop_dispatch_count(loop);
+    run_once(loop);
+    assert_int_equal(loop_dispatch_count(loop) - before, 3); /* the read, the stop timer, the deferred call */
+    loop_unwatch(loop, &io);
+    close(fds[0]);
+    close(fds[1]);
+    loop_free(loop);
+}
+
+/* A peer that closed while its watcher is quiet (events 0): epoll reports
+ * a hang-up whatever the mask, so a quiet watcher must leave the epoll set
+ * or the loop is woken in every iteration (the fuzzer's livelock). It
+ * hears of the hang-up as soon as it watches again. */
+static void test_quiet_watcher_not_woken_by_hangup(void **state)
+{
+    (void)state;
+    struct loop *loop = virtual_loop();
+    int fds[2];
+    make_pair(fds);
+    struct loop_io io = {.fd = fds[0], .fn = on_count_read};
+    assert_int_equal(loop_watch(loop, &io, LOOP_READ), 0);
+    assert_int_equal(loop_watch(loop, &io, 0), 0);
+    close(fds[1]);
+    uint64_t before = loop_dispatch_count(loop);
+    for (int i = 0; i < 4; i++)
+        run_once(loop);
+    assert_int_equal(loop_dispatch_count(loop) - before, 4); /* the stop timers alone */
+    assert_int_equal(loop_watch(loop, &io, LOOP_READ), 0);
+    before = loop_dispatch_count(loop);
+    run_once(loop);
+    assert_int_equal(loop_dispatch_count(loop) - before, 2); /* the hang-up, at once */
+    loop_unwatch(loop, &io);
+    close(fds[0]);
+    loop_free(loop);
+}
+
 /* ---- the virtual clock -------------------------------------------------------- */
 
 struct guard {
@@ -494,6 +560,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timers_fire_in_order_once),
+        cmocka_unit_test(test_dispatch_count),
+        cmocka_unit_test(test_quiet_watcher_not_woken_by_hangup),
         cmocka_unit_test(test_heap_order_many),
         cmocka_unit_test(test_clear_and_reset),
         cmocka_unit_test(test_clear_from_timer_same_pass),

@@ -383,6 +383,82 @@ static void test_queued_client_leaves(void **state)
     harness_done(h);
 }
 
+/* ---- findings of the stateful fuzzer (tests/fuzz/fuzz_conn.c) ---------------------- */
+
+/* A backend answering HTTP/1.0 (no keep-alive): the client gets HTTP/1.1,
+ * the gateway's own version (RFC 9110 section 6.2), because the gateway
+ * keeps the client connection; its next request is served on it. The
+ * backend socket is not reused (a 1.0 answer ends that one). */
+static void test_http10_answer_goes_out_as_ours(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int b;
+    int c = get_forwarded(h, 0, ACME "v", "req-v", &b);
+    conn_expect_send(h, b, "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    conn_expect_bytes(h, c, OK_2);
+    conn_expect_eof(h, b);
+    char req[TEST_BUF];
+    conn_expect_get(req, sizeof req, ACME "w", "req-w", "");
+    conn_expect_send(h, c, req);
+    int b2 = conn_harness_backend_accept(h, 0);
+    assert_true(b2 >= 0);
+    conn_expect_forwarded(h, b2, ACME "w", "req-w", "http");
+    conn_expect_send(h, b2, OK_2);
+    conn_expect_bytes(h, c, OK_2);
+    harness_done(h);
+}
+
+/* An HTTP/1.0 request goes to the backend as HTTP/1.0 without Connection:
+ * the backend closes after its answer (RFC 9112 section 9.3), so the
+ * socket is not pooled even when the answer says nothing of it; the next
+ * request (a PATCH, which could not be replayed) gets a new one. */
+static void test_no_pooling_after_http10_request(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int c = conn_harness_connect(h, LISTENER_HTTP);
+    conn_expect_send(h, c, "GET " ACME "old HTTP/1.0\r\nHost: " HOST "\r\nConnection: keep-alive\r\n\r\n");
+    int b = conn_harness_backend_accept(h, 0);
+    assert_true(b >= 0);
+    char buf[TEST_BUF] = "";
+    backend_got(h, b, buf, sizeof buf);
+    assert_non_null(strstr(buf, "GET " ACME "old HTTP/1.0\r\n"));
+    conn_expect_send(h, b, OK_2);
+    conn_expect_bytes(h, c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
+    conn_expect_eof(h, b); /* not kept */
+    conn_expect_send(h, c, "PATCH " ACME "p HTTP/1.0\r\nHost: " HOST "\r\nConnection: keep-alive\r\n\r\n");
+    int b2 = conn_harness_backend_accept(h, 0);
+    assert_true(b2 >= 0);
+    harness_done(h);
+}
+
+/* A response head that comes in two pieces (a slow backend, or one that
+ * writes its status line first): nothing of it reaches the client before
+ * it is whole and rewritten. The parsed bytes of a head in progress went
+ * out raw, before the rewritten head. */
+static void test_head_in_pieces_not_passed_raw(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int b;
+    int c = get_forwarded(h, 0, ACME "slow-head", "req-sh", &b);
+    conn_expect_send(h, b, "HTTP/1.1 200 OK\r\n");
+    assert_true(conn_harness_quiet(h, c, TEST_QUIET));
+    conn_expect_send(h, b, "Content-Length: 2\r\n\r\nok");
+    conn_expect_bytes(h, c, OK_2);
+    /* and after a 1xx: the 103 goes out, the final head's first part waits */
+    char req[TEST_BUF];
+    conn_expect_get(req, sizeof req, ACME "hints", "req-hints", "");
+    conn_expect_send(h, c, req);
+    conn_expect_forwarded(h, b, ACME "hints", "req-hints", "http");
+    conn_expect_send(h, b, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\n");
+    conn_expect_bytes(h, c, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n");
+    conn_expect_send(h, b, "Content-Length: 2\r\n\r\nok");
+    conn_expect_bytes(h, c, OK_2);
+    harness_done(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +466,9 @@ int main(void)
         cmocka_unit_test(test_interim_with_a_body_is_502),
         cmocka_unit_test(test_interim_passed_without_framing),
         cmocka_unit_test(test_chunked_to_http10_is_502),
+        cmocka_unit_test(test_http10_answer_goes_out_as_ours),
+        cmocka_unit_test(test_no_pooling_after_http10_request),
+        cmocka_unit_test(test_head_in_pieces_not_passed_raw),
         cmocka_unit_test(test_timeouts_do_not_mark_down),
         cmocka_unit_test(test_post_taken_is_not_replayed),
         cmocka_unit_test(test_slow_body_408_at_window_end),

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,39 @@ static void harness_nap(int fd, short events)
 {
     struct pollfd p = {.fd = fd, .events = events};
     poll(&p, 1, 1);
+}
+
+/* ---- the watchdog --------------------------------------------------------------- */
+
+/* A loop iteration that used hang_ms of CPU did not return to epoll: say
+ * so and abort (async-signal-safe: write and abort only). */
+static void harness_on_hang(int sig)
+{
+    (void)sig;
+    static const char msg[] = "conn_harness: a loop iteration did not return to epoll within "
+                              "hang_ms of CPU: hang\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    abort();
+}
+
+/* A timer on this thread's CPU clock that raises SIGXCPU in this thread. */
+static void harness_watchdog_init(struct conn_harness *h)
+{
+    struct sigaction sa = {.sa_handler = harness_on_hang};
+    sigemptyset(&sa.sa_mask);
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGXCPU};
+    ev._sigev_un._tid = gettid(); /* sigev_notify_thread_id, which glibc 2.36 does not name */
+    h->hang_ms = CONN_HARNESS_HANG_MS;
+    h->has_watchdog =
+        sigaction(SIGXCPU, &sa, NULL) == 0 && timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &h->watchdog) == 0;
+}
+
+static void harness_watchdog_arm(struct conn_harness *h, unsigned ms)
+{
+    if (!h->has_watchdog)
+        return;
+    struct itimerspec its = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000}};
+    timer_settime(h->watchdog, 0, &its, NULL);
 }
 
 /* ---- set-up and tear-down ------------------------------------------------------- */
@@ -127,6 +161,7 @@ struct conn_harness *conn_harness_new(unsigned n_backends)
     if (!(h->w.loop = loop_new()))
         goto fail_all;
     loop_set_clock(h->w.loop, harness_clock, h);
+    harness_watchdog_init(h);
     return h;
 fail_all:
     connlimit_destroy(&h->limits);
@@ -168,6 +203,8 @@ bool conn_harness_free(struct conn_harness *h)
     for (unsigned i = 0; i < CONN_HARNESS_MAX_BACKENDS; i++)
         if (h->backend_listen[i] >= 0)
             close(h->backend_listen[i]);
+    if (h->has_watchdog)
+        timer_delete(h->watchdog); /* disarms it */
     free(h);
     return true;
 }
@@ -180,7 +217,7 @@ int conn_harness_tls(struct conn_harness *h, const char *cert_file, const char *
     snprintf(c->cert_file, sizeof c->cert_file, "%s", cert_file);
     snprintf(c->key_file, sizeof c->key_file, "%s", key_file);
     h->cfg.tls.server.n_certs = 1;
-    h->w.tls = tls_server_new(&h->cfg.tls.server, err, err_len);
+    h->w.tls = tls_server_new_local(&h->cfg.tls.server, err, err_len);
     return h->w.tls ? 0 : -1;
 }
 
@@ -226,7 +263,8 @@ int conn_harness_connect(struct conn_harness *h, enum listener_kind kind)
 
 /* ---- running ------------------------------------------------------------------------ */
 
-bool conn_harness_step(struct conn_harness *h)
+/* One iteration; the watchdog is armed by the caller. */
+static bool harness_iterate(struct conn_harness *h)
 {
     /* A due timer makes epoll_wait non-blocking; this one stops the loop
      * after the iteration's events, timers and deferred frees. */
@@ -234,6 +272,35 @@ bool conn_harness_step(struct conn_harness *h)
     int rc = loop_run(h->w.loop);
     loop_timer_clear(h->w.loop, &h->stop);
     return rc == 0;
+}
+
+/* The watchdog is set again before every iteration (or settle) and only
+ * disarmed with the harness: what the test does between iterations runs
+ * under it too, on the thread's CPU clock, which a test that waits for a
+ * child or a socket does not advance. One system call per iteration. */
+bool conn_harness_step(struct conn_harness *h)
+{
+    harness_watchdog_arm(h, h->hang_ms);
+    return harness_iterate(h);
+}
+
+/* One watchdog over the whole run: a settle that takes hang_ms of CPU is a
+ * hang as well. */
+bool conn_harness_settle(struct conn_harness *h, unsigned max_steps, unsigned *steps)
+{
+    bool settled = false;
+    harness_watchdog_arm(h, h->hang_ms);
+    for (unsigned i = 1; i <= max_steps && !settled; i++) {
+        uint64_t before = loop_dispatch_count(h->w.loop);
+        if (!harness_iterate(h))
+            break;
+        if (loop_dispatch_count(h->w.loop) - before <= 1) { /* only the harness's own stop timer */
+            if (steps)
+                *steps = i;
+            settled = true;
+        }
+    }
+    return settled;
 }
 
 bool conn_harness_run(struct conn_harness *h, unsigned n)

@@ -22,6 +22,14 @@
  * them (loopback delivery can lag behind the send when the machine is
  * loaded), at most CONN_HARNESS_WAIT_STEPS times.
  *
+ * Hangs and livelocks: every iteration runs under a watchdog on the
+ * thread's CPU clock: one that uses more than hang_ms of CPU never
+ * returned to epoll, and the harness aborts the process with a message
+ * (a test fails, libFuzzer reports a crash with the stack of the loop that
+ * spins) instead of hanging. conn_harness_settle() runs iterations until
+ * one finds nothing to do: a gateway that stays busy while nothing outside
+ * it moves is a livelock, reported as false.
+ *
  * No cmocka here: every call returns what happened, so a libFuzzer target
  * can reuse the harness and assert its own invariants. Linked into every
  * unit test (the Makefile globs the helpers folder); names carry
@@ -42,6 +50,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define CONN_HARNESS_MAX_BACKENDS 2
 #define CONN_HARNESS_MAX_FDS      32     /* client and backend sockets the harness tracks */
@@ -51,6 +60,7 @@
 #define CONN_HARNESS_TLS_NAME     "www.rampart.test"
 #define CONN_HARNESS_PORT_HTTPS   443 /* the listeners' ports the worker is told (X-Forwarded-Port) */
 #define CONN_HARNESS_PORT_HTTP    80
+#define CONN_HARNESS_HANG_MS      5000 /* CPU one loop iteration may use: beyond it, a hang (abort) */
 
 struct tls_server;
 
@@ -65,6 +75,9 @@ struct conn_harness {
     int fds[CONN_HARNESS_MAX_FDS]; /* the test's sockets, -1 when closed */
     unsigned next_port;            /* next made-up client port */
     int sockbuf;                   /* > 0: SO_SNDBUF of the gateway's end of each client */
+    unsigned hang_ms;              /* watchdog per iteration (CONN_HARNESS_HANG_MS); 0: off */
+    bool has_watchdog;
+    timer_t watchdog;
 };
 
 /* n_backends (1..CONN_HARNESS_MAX_BACKENDS) listening backends, named
@@ -92,6 +105,11 @@ bool conn_harness_adopt(struct conn_harness *h, enum listener_kind kind, int gat
 /* One loop iteration, never blocking; n of them. false if epoll failed. */
 bool conn_harness_step(struct conn_harness *h);
 bool conn_harness_run(struct conn_harness *h, unsigned n);
+/* Iterations until one runs no callback (no I/O event, no due timer, no
+ * deferred call): true, and *steps (may be NULL) says how many it took.
+ * false: still busy after max_steps, or epoll failed. The watchdog covers
+ * the whole settle (hang_ms of CPU for all its iterations). */
+bool conn_harness_settle(struct conn_harness *h, unsigned max_steps, unsigned *steps);
 /* One iteration at the current time (bytes already sent are served when
  * they came), then the virtual clock moves forward by ms and one more
  * iteration runs, in which the deadlines reached fire. A single jump runs
