@@ -256,7 +256,6 @@ step_failback() {
   fi
 }
 
-
 # ---- the shared blocklist (the pair's [peer] channel) --------------------
 
 # The client's extra source addresses (lab.sh gives the client both): one
@@ -381,7 +380,7 @@ step_blocklist_survivor() {
 # The returning gateway never saw that block: it holds it now because its
 # peer sent the pair's blocklist when the channel came back up.
 step_blocklist_catch_up() {
-  local m=${TOUR_OLD_MASTER:-gw-1} s e_m e_s rc=0
+  local m=${TOUR_OLD_MASTER:-gw-1} s e_m e_s code rc=0
   s=$(other "$m")
   show "ip netns exec $P$m rampart-fw blocked      # $m was down when $s blocked $TOUR_BLOCK_2"
   if ! wait_for_cmd "$TOUR_BLOCK_MAX_S" blocked_on "$m" "$TOUR_BLOCK_2"; then
@@ -396,6 +395,9 @@ step_blocklist_catch_up() {
   applied_some "$m" || rc=1
   refused_through "$TOUR_BLOCK_2" "$(own_vip "$m")" || rc=1
   unblock_crosses "$m" "$s" "$TOUR_BLOCK_2" || rc=1
+  code=$(served_from "$TOUR_BLOCK_2" "$(own_vip "$s")" 5)
+  echo "  from $TOUR_BLOCK_2 through $(vip_name "$(own_vip "$s")") ($s) again: $code"
+  [ "$code" = 200 ] || rc=1
   [ $rc -eq 0 ] && fact "blocklist catch-up: $TOUR_BLOCK_2, blocked on $s while $m was down," \
     "was on $m when it came back (sent over the peer channel); unblocked on $m, lifted on $s"
   return $rc
