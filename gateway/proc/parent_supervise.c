@@ -15,7 +15,11 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
+/* A relay's start and its failure call each other (a failed start is a
+ * lost relay, which starts the next). */
 static void pair_keys_ready(struct parent *p, struct relay_proc *rp);
+
+/* ---- the serving relay ---------------------------------------------------------------- */
 
 void parent_start_current(struct parent *p)
 {
@@ -111,6 +115,8 @@ static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const
     loop_timer_set(p->loop, &p->restart, delay);
 }
 
+/* ---- a relay and its key holder ------------------------------------------------------- */
+
 /* A relay that never ran (its key holder failed, or its fork did): as a
  * lost relay when it was to serve, an abandoned reload when it was new. */
 static void pair_failed(struct parent *p, struct relay_proc *rp, const char *why)
@@ -142,6 +148,8 @@ static void keyholder_ready(void *arg, struct relay_proc *rp)
 {
     pair_keys_ready(arg, rp);
 }
+
+/* ---- child exits and the watchdog ---------------------------------------------------- */
 
 static void reaped(struct parent *p, pid_t pid, int wstatus)
 {
