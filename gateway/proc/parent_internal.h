@@ -19,11 +19,17 @@
  *
  * Upward calls go through callbacks parent.c sets: the relays' IPC reader
  * (relay_ipc), the key holders' `ready` (parent_supervise_start), the
- * timers.
+ * timers. The modules struct parent embeds know nothing of it and are
+ * driven from these files: parent_keys.h (key holders), parent_tickets.h,
+ * parent_peer.h, parent_firewall.h (and its thread, parent_blocker.h),
+ * guard.h, vrrp_set.h, announce_node.h.
  *
  * One thread: everything here runs on the parent's loop. There is one
- * struct parent (parent_run's static); relay handles are freed by
- * parent_drop only, configs by parent_reload_commit / _abandon and at exit.
+ * struct parent (parent_run's static). Who frees: a relay handle,
+ * parent_drop (its key holder stops with it), once its relay is reaped or
+ * never ran; the running config, parent_reload_commit (replaced) or
+ * parent_run (at exit); next_cfg, parent_reload_commit (it becomes cfg),
+ * parent_reload_abandon or parent_stop.
  */
 #ifndef RAMPART_GATEWAY_PROC_PARENT_INTERNAL_H
 #define RAMPART_GATEWAY_PROC_PARENT_INTERNAL_H

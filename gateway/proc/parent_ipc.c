@@ -1,10 +1,10 @@
 /*
- * parent_ipc: what relays send the parent (ipc.h), each message checked
- * by ipc_receive before it is used: READY and HEARTBEAT (the relay's
- * status, its backends up for VRRP and [bgp]; a pending relay's READY
- * commits its reload), AUTOBLOCK (an offender to block, judged by
- * parent_firewall.c: the relay is not trusted), FATAL. Anything else is
- * logged, rate-limited. See parent_internal.h.
+ * parent_ipc: what relays send the parent (ipc.h), each message's size
+ * and type checked by ipc_receive before it gets here: READY and
+ * HEARTBEAT (the relay's status, its backends up for VRRP and [bgp]; a
+ * pending relay's READY commits its reload), AUTOBLOCK (an offender to
+ * block, judged by parent_firewall.c: the relay is not trusted), FATAL.
+ * Anything else is logged, rate-limited. See parent_internal.h.
  */
 #include "gateway/proc/parent_internal.h"
 #include "gateway/proc/notify.h"

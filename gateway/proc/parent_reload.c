@@ -6,8 +6,8 @@
  * keys are applied, [bgp] withdraws and waits drain_wait when the
  * listeners change, a new relay starts and, once it is ready (parent_ipc.c),
  * the reload commits: the new relay serves, the old one drains. A reload
- * that fails on the way is abandoned with nothing changed. See
- * parent_internal.h.
+ * that fails on the way is abandoned: logged, and the running relay serves
+ * on with the running config. See parent_internal.h.
  */
 #include "gateway/proc/parent_internal.h"
 #include "gateway/proc/notify.h"
