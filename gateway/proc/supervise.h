@@ -1,8 +1,9 @@
 /*
  * supervise: the parent's decisions about its relays, as pure functions
- * (parent.c does the I/O): how long a silent relay is tolerated, how soon
- * a dead one is replaced, when VRRP must hand the VIPs over because no relay
- * serves, and which backends a new relay starts with down.
+ * (parent_supervise.c does the I/O): how long a silent relay is
+ * tolerated, how soon a dead one is replaced, when VRRP must hand the VIPs
+ * over because no relay serves, and which backends a new relay starts
+ * with down.
  */
 #ifndef RAMPART_GATEWAY_PROC_SUPERVISE_H
 #define RAMPART_GATEWAY_PROC_SUPERVISE_H
