@@ -521,6 +521,71 @@ static void test_describe_and_stand_down(void **state)
     assert_int_equal(vip_on_node_link(), -1);
 }
 
+/* ---- IPv6 ------------------------------------------------------------------------------ */
+
+#define VIP6 "2001:2::100"
+
+struct v6_wait {
+    struct fixture *f;
+    int fd;
+    bool seen;
+    struct vrrp_advert adv;
+};
+
+/* Until the link-local address passed DAD the node waits in Initialize;
+ * link_watch.c would report the address event, the test does. */
+static bool v6_started(void *arg)
+{
+    struct v6_wait *w = arg;
+    vrrp_node_link_event(w->f->node, LINK_WATCH_ADDR, if_nametoindex(NODE_LINK));
+    return vrrp_node_state(w->f->node) == VRRP_STATE_MASTER;
+}
+
+static bool v6_advert(void *arg)
+{
+    struct v6_wait *w = arg;
+    uint8_t buf[PEER_BUF];
+    struct vrrp_rx6 meta;
+    struct vrrp_addr vip;
+    assert_int_equal(inet_pton(AF_INET6, VIP6, vip.b), 1);
+    struct vrrp_expect exp = {.family = AF_INET6, .vrid = VRID, .addrs = &vip, .n_addrs = 1};
+    struct vrrp_net_stats st = {0};
+    for (ssize_t n; (n = vrrp_sock_recv(w->fd, AF_INET6, buf, sizeof buf, &meta)) > 0;)
+        if (vrrp_net_check6(buf, (size_t)n, &meta, &exp, &w->adv, &st) == VRRP_ACCEPT)
+            w->seen = true;
+    return w->seen;
+}
+
+/* An IPv6 instance: Master once its link-local address is usable, the
+ * VIP on the link, advertisements to ff02::12 from that link-local
+ * address, valid by RFC 5798's checks (hop limit 255 included). */
+static void test_ipv6_master_adverts_from_link_local(void **state)
+{
+    T_NETNS_REQUIRE();
+    (void)state;
+    char why[PARSE_WHY_MAX], err[ERR_MAX];
+    assert_int_equal(parse_ip(VIP6, &fx.cfg.vips[0].addr, why), 0);
+    fx.cfg.vips[0].len = 128;
+    assert_int_equal(t_netns_at_peer(true), 0);
+    struct v6_wait w = {.f = &fx, .fd = vrrp_sock_open(AF_INET6, PEER_LINK, err, sizeof err)};
+    assert_int_equal(t_netns_at_peer(false), 0);
+    if (w.fd < 0)
+        fail_msg("%s", err);
+    start(&fx);
+    assert_int_equal(vrrp_node_family(fx.node), AF_INET6);
+    vrrp_node_backends_up(fx.node, 1);
+    assert_true(t_wait_loop(fx.loop, v6_started, &w, T_WAIT_LONG_MS));
+    assert_int_equal(t_netns_addr_prefix(NODE_LINK, VIP6, NULL), 128);
+    assert_true(t_wait_loop(fx.loop, v6_advert, &w, T_WAIT_LONG_MS));
+    close(w.fd);
+    assert_int_equal(w.adv.priority, PRIO);
+    assert_int_equal(w.adv.src.b[0], 0xfe);
+    assert_int_equal(w.adv.src.b[1] & 0xc0, 0x80); /* fe80::/10 */
+    struct vrrp_node_desc d;
+    vrrp_node_describe(fx.node, &d);
+    assert_int_equal(vrrp_addr_cmp(&d.source, &w.adv.src), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +600,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waits_for_an_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leave_removes_vips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_describe_and_stand_down, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv6_master_adverts_from_link_local, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
