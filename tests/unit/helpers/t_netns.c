@@ -45,8 +45,11 @@ int t_netns_enter(void)
     char map[64];
     t_netns_why[0] = '\0';
     if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
-        snprintf(t_netns_why, sizeof t_netns_why, "unshare(CLONE_NEWUSER | CLONE_NEWNET): %s",
-                 strerror(errno));
+        int e = errno;
+        snprintf(t_netns_why, sizeof t_netns_why, "unshare(CLONE_NEWUSER | CLONE_NEWNET): %s%s", strerror(e),
+                 e == ENOSPC  ? " (sysctl user.max_user_namespaces reached or 0)"
+                 : e == EPERM ? " (user namespaces forbidden: a sysctl, AppArmor or a seccomp filter)"
+                              : "");
         return -1;
     }
     /* "deny" first: an unprivileged process may map its gid only then
