@@ -30,7 +30,7 @@ CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -D_GNU_SOURCE -DRAMPART_VERSION=\"$(VERSION)\" $(HARDEN) -fPIE \
            -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
-           $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
+           $(shell pkg-config --cflags libnftnl libmnl inih libnghttp2 2>/dev/null) $(EXTRA_CFLAGS)
 # Session tickets stamped and checked by the wall clock, which both gateways
 # of a pair share, not by the time since this machine booted (tls/tls_time.c).
 MS_TIME_WRAP := -Wl,--wrap=mbedtls_ms_time -Wl,-u,__wrap_mbedtls_ms_time
@@ -41,7 +41,7 @@ LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(MS_TIME_WRAP) $(EXTRA_L
 MBEDTLS_LIBS := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a $(MBEDTLS)/lib/libmbedcrypto.a
 CRYPTO_LIBS  := -lIPSec_MB -lhogweed -lnettle -lgmp -lsodium
 LINK_LIBS = -Wl,--start-group $(1) $(MBEDTLS_LIBS) -Wl,--end-group $(CRYPTO_LIBS) $(LLHTTP)/lib/libllhttp.a \
-            $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread \
+            $(shell pkg-config --libs libnftnl libmnl inih libnghttp2 2>/dev/null) -lcap -lseccomp -lpthread \
             $(shell pkg-config --libs libcurl jansson 2>/dev/null)
 LDLIBS  = $(call LINK_LIBS,$(BUILD)/librampart.a)
 
@@ -65,7 +65,12 @@ deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h tls/mbedtls-drivers.pat
 	@scripts/deps.sh
 	@touch $(DEPS_STAMP)
 
-$(BUILD)/obj/%.o: %.c Makefile | $(DEPS_STAMP)
+# mbedTLS's headers are -isystem, which -MMD does not list: an object is
+# rebuilt when mbedTLS is (a new config or driver patch changes its structs).
+MBEDTLS_BUILT := $(MBEDTLS)/lib/libmbedcrypto.a
+$(MBEDTLS_BUILT): | $(DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c Makefile $(MBEDTLS_BUILT) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@

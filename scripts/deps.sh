@@ -24,6 +24,7 @@ APT_PACKAGES=(
   libnftnl-dev libmnl-dev libinih-dev libcmocka-dev libcap-dev libseccomp-dev
   nftables iproute2 iputils-ping procps psmisc util-linux libcap2-bin
   nginx-light curl openssl ca-certificates
+  libnghttp2-dev nghttp2-client python3-h2 python3-hyperframe
   mariadb-server mariadb-client php-fpm php-mysql
   keepalived haproxy wrk prometheus chromium bird2
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch

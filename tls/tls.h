@@ -73,7 +73,8 @@ const char *tls_keyholder_result_name(enum tls_keyholder_result r); /* "ok", "re
 /* Builds a server from the [tls] section: loads every certificate chain,
  * takes each one's private key from signer (for a key holder: after it
  * proved, over channel 0, that its key i has certificate i's public key),
- * SNI table, ALPN "http/1.1", min version, cipher profile, ticket keys.
+ * SNI table, ALPN (cfg->alpn: "h2", "http/1.1" in the server's order of
+ * preference), min version, cipher profile, ticket keys.
  * Takes a reference on signer. On failure returns NULL and writes
  * "FILE: reason" into err. */
 struct tls_server *tls_server_new(const struct tls_config *cfg, struct tls_signer *signer, char *err,
@@ -201,6 +202,15 @@ int tls_conn_handshake(struct tls_conn *conn);
 ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len);
 ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len);
 
+/* The most plaintext one record carries: a write of exactly this much is
+ * one full record, anything longer ends in a short one. 16383 bytes in
+ * TLS 1.3 (the inner content type and mbedTLS's padding to a multiple of
+ * 16 share the 16,384 of a record), 16384 in TLS 1.2, less when the client
+ * negotiated max_fragment_length. Never 0 (TLS_RECORD_PLAIN_MAX before the
+ * handshake). */
+#define TLS_RECORD_PLAIN_MAX 16384 /* RFC 8446 5.1: 2^14 */
+size_t tls_conn_record_max(const struct tls_conn *conn);
+
 /* Decrypted bytes already buffered inside the TLS layer: epoll will not say
  * so, the caller must read them before waiting for the socket again. */
 size_t tls_conn_pending(const struct tls_conn *conn);
@@ -225,6 +235,9 @@ const char *tls_conn_version(const struct tls_conn *conn);
 const char *tls_conn_cipher(const struct tls_conn *conn);
 const char *tls_conn_server_name(const struct tls_conn *conn);
 bool tls_conn_resumed(const struct tls_conn *conn);
+/* The protocol ALPN agreed on: "h2", "http/1.1", or "" when the client
+ * offered none (it then speaks HTTP/1.1). */
+const char *tls_conn_alpn(const struct tls_conn *conn);
 /* Why the last TLS_IO_ERROR happened, one line without the client address,
  * e.g. "unsupported protocol version (we accept TLS 1.2 and 1.3)",
  * "client sent fatal alert 48 (unknown_ca)", "not TLS: the client sent

@@ -36,6 +36,7 @@ struct tls_cert {
 struct tls_server {
     atomic_uint refs;
     mbedtls_ssl_config conf;
+    const char *alpn[TLS_ALPN_MAX + 2];          /* protocol names for mbedTLS, acme-tls/1, NULL-terminated */
     struct tls_cert certs[TLS_MAX_CERTIFICATES]; /* [0] is the default */
     unsigned n_certs;
     const char *names[TLS_MAX_CERTIFICATES]; /* certs[i].server_name */

@@ -63,7 +63,7 @@ static const uint16_t tls_sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_NONE,
 };
 
-static const char *tls_alpn[] = {"http/1.1", TLS_ALPN01_PROTOCOL, NULL};
+static const char *const tls_alpn_names[] = {[TLS_ALPN_H2] = "h2", [TLS_ALPN_HTTP11] = "http/1.1"};
 
 static void tls_errf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void tls_errf(char *err, size_t err_len, const char *fmt, ...)
@@ -243,7 +243,19 @@ static int tls_server_policy(struct tls_server *srv, const struct tls_config *cf
                                                         MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL);
     mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE); /* no client certificates */
     mbedtls_ssl_conf_sni(conf, tls_server_sni, srv);
-    return mbedtls_ssl_conf_alpn_protocols(conf, tls_alpn);
+    /* mbedTLS walks our list first and takes the first protocol the
+     * client offers too: server preference. A client that offers only
+     * protocols we do not is refused (no_application_protocol alert). */
+    unsigned n = 0;
+    for (unsigned i = 0; i < cfg->n_alpn && i < TLS_ALPN_MAX; i++)
+        if ((unsigned)cfg->alpn[i] < sizeof tls_alpn_names / sizeof tls_alpn_names[0])
+            srv->alpn[n++] = tls_alpn_names[cfg->alpn[i]];
+    if (n == 0)
+        srv->alpn[n++] = tls_alpn_names[TLS_ALPN_HTTP11];
+    /* last: only a TLS-ALPN-01 validation offers it (tls_alpn01.h) */
+    srv->alpn[n++] = TLS_ALPN01_PROTOCOL;
+    srv->alpn[n] = NULL;
+    return mbedtls_ssl_conf_alpn_protocols(conf, srv->alpn);
 }
 
 static void tls_server_free(struct tls_server *srv)

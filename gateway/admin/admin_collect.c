@@ -235,6 +235,24 @@ static void collect_requests(struct metrics_snapshot *out)
     out->redirects = LOAD(metrics.redirects);
     out->acme_answers = LOAD(metrics.acme_answers);
     out->acme_alpn_answers = tls_alpn01_answered();
+    for (unsigned p = 0; p < METRICS_PROTO_COUNT; p++) {
+        out->connections_by_proto[p] = LOAD(metrics.connections_by_proto[p]);
+        out->requests_by_proto[p] = LOAD(metrics.requests_by_proto[p]);
+    }
+}
+
+static void collect_h2(struct metrics_h2_snap *out)
+{
+    const struct metrics_h2 *m = &metrics.h2;
+    out->streams_active = LOAD(m->streams_active);
+    for (unsigned c = 0; c < METRICS_H2_CODES; c++) {
+        out->rst_sent[c] = LOAD(m->rst_sent[c]);
+        out->rst_received[c] = LOAD(m->rst_received[c]);
+        out->goaway_sent[c] = LOAD(m->goaway_sent[c]);
+        out->goaway_received[c] = LOAD(m->goaway_received[c]);
+    }
+    for (unsigned l = 0; l < H2_HIT_COUNT; l++)
+        out->limits[l] = LOAD(m->limits[l]);
 }
 
 static void collect_tls(struct metrics_snapshot *out)
@@ -285,6 +303,7 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     out->start_time_s = start_time_s;
     out->draining = atomic_load(&draining);
     collect_requests(out);
+    collect_h2(&out->h2);
     collect_tls(out);
     for (unsigned i = 0; set && i < set->count && i < CONFIG_MAX_BACKENDS; i++)
         collect_backend(&out->backends[out->n_backends++], set, &set->items[i]);

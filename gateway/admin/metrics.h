@@ -13,6 +13,7 @@
 #include "gateway/admin/admin_history.h"
 #include "gateway/admin/status.h"
 #include "gateway/config/config.h"
+#include "gateway/http/h2_session.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -33,6 +34,22 @@ enum metrics_reject {
     METRICS_REJECT_COUNT
 };
 
+/* The protocol a client connection speaks (ALPN; the plain listener and
+ * clients without ALPN speak HTTP/1.1). */
+enum metrics_proto { METRICS_PROTO_HTTP1, METRICS_PROTO_H2, METRICS_PROTO_COUNT };
+const char *metrics_proto_name(enum metrics_proto p); /* "http/1.1", "h2" */
+
+/* HTTP/2 error codes counted one each; the last slot takes any code
+ * beyond RFC 9113's list. */
+#define METRICS_H2_CODES (H2_ERROR_CODES + 1)
+
+struct metrics_h2 {
+    atomic_llong streams_active;
+    atomic_ullong rst_sent[METRICS_H2_CODES], rst_received[METRICS_H2_CODES];
+    atomic_ullong goaway_sent[METRICS_H2_CODES], goaway_received[METRICS_H2_CODES];
+    atomic_ullong limits[H2_HIT_COUNT]; /* each limit an h2 connection ran into */
+};
+
 struct metrics {
     atomic_ullong connections_total;
     atomic_llong connections_active;
@@ -43,6 +60,9 @@ struct metrics {
     atomic_ullong rejects[METRICS_REJECT_COUNT];
     atomic_ullong redirects;    /* HTTP -> HTTPS */
     atomic_ullong acme_answers; /* HTTP-01 key authorizations served */
+    atomic_ullong connections_by_proto[METRICS_PROTO_COUNT];
+    atomic_ullong requests_by_proto[METRICS_PROTO_COUNT];
+    struct metrics_h2 h2;
 };
 extern struct metrics metrics;
 
@@ -51,6 +71,12 @@ void metrics_connection_closed(void);
 /* One finished request: its status (0 if none was sent) and duration. */
 void metrics_request_done(unsigned status, uint64_t duration_us);
 void metrics_reject(enum metrics_reject why);
+/* A connection's protocol is known (after ALPN), a request finished on it. */
+void metrics_connection_proto(enum metrics_proto p);
+void metrics_request_proto(enum metrics_proto p);
+/* What an h2 session reported (h2_session.h ops->event), and its streams. */
+void metrics_h2_event(enum h2_event ev, uint32_t arg);
+void metrics_h2_stream(int delta);
 const char *metrics_reject_name(enum metrics_reject why);
 
 /* ---- snapshot + rendering ------------------------------------------------ */
@@ -90,6 +116,13 @@ struct metrics_cert_snap {
     int64_t not_after_s;
 };
 
+struct metrics_h2_snap {
+    int64_t streams_active;
+    uint64_t rst_sent[METRICS_H2_CODES], rst_received[METRICS_H2_CODES];
+    uint64_t goaway_sent[METRICS_H2_CODES], goaway_received[METRICS_H2_CODES];
+    uint64_t limits[H2_HIT_COUNT];
+};
+
 struct metrics_snapshot {
     const char *version;        /* RAMPART_VERSION */
     char node[CONFIG_NAME_MAX]; /* host name, shown on /status */
@@ -107,6 +140,9 @@ struct metrics_snapshot {
     uint64_t redirects;
     uint64_t acme_answers;      /* HTTP-01 */
     uint64_t acme_alpn_answers; /* TLS-ALPN-01 */
+    uint64_t connections_by_proto[METRICS_PROTO_COUNT];
+    uint64_t requests_by_proto[METRICS_PROTO_COUNT];
+    struct metrics_h2_snap h2;
     /* TLS (tls_stats in tls/tls.h) */
     uint64_t tls_handshakes_tls12;
     uint64_t tls_handshakes_tls13;

@@ -43,6 +43,9 @@ void config_defaults(struct config *c)
     c->tls.server.tickets = true;
     c->tls.server.tickets_tls12 = false; /* TLS 1.2 resumption skips ECDHE: SECURITY.md */
     c->tls.server.ticket_lifetime_ms = 4 * 3600 * 1000;
+    c->tls.server.alpn[0] = TLS_ALPN_H2;
+    c->tls.server.alpn[1] = TLS_ALPN_HTTP11;
+    c->tls.server.n_alpn = 2;
     c->tls.hsts_max_age_s = 31536000;
     snprintf(c->tls.acme.ca_file, sizeof c->tls.acme.ca_file, "/etc/ssl/certs/ca-certificates.crt");
     snprintf(c->tls.acme.state_dir, sizeof c->tls.acme.state_dir, "/var/lib/rampart/acme");
@@ -73,6 +76,15 @@ void config_defaults(struct config *c)
     c->limits.body_min_rate = 1024;
     c->limits.queue_timeout_ms = 5000;
 
+    c->http2.max_concurrent_streams = 100;
+    c->http2.max_header_list_size = 16 * 1024;
+    c->http2.header_table_size = 4096;
+    c->http2.max_continuations = 8;
+    c->http2.max_header_block_size = 32 * 1024;
+    c->http2.max_frames_without_progress = 100;
+    c->http2.max_resets_per_second = 100;
+    c->http2.first_stream_timeout_ms = 10000;
+    c->http2.idle_timeout_ms = 60000;
     snprintf(c->bgp.interface, sizeof c->bgp.interface, "lo");
     c->bgp.table = 100;
     c->bgp.drain_wait_ms = 2000;

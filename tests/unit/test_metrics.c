@@ -107,6 +107,47 @@ static void test_request_done_buckets(void **state)
     assert_int_equal(metrics.requests_by_class[0], 1);
 }
 
+static void test_protocols_and_http2(void **state)
+{
+    (void)state;
+    snap.connections_by_proto[METRICS_PROTO_H2] = 4;
+    snap.requests_by_proto[METRICS_PROTO_HTTP1] = 9;
+    snap.h2.streams_active = 3;
+    snap.h2.rst_sent[H2_PROTOCOL_ERROR] = 2;
+    snap.h2.goaway_sent[H2_ENHANCE_YOUR_CALM] = 1;
+    snap.h2.goaway_received[METRICS_H2_CODES - 1] = 5;
+    snap.h2.limits[H2_HIT_RESETS] = 1;
+    assert_line("rampart_connections_by_protocol_total{protocol=\"h2\"} 4");
+    assert_line("rampart_connections_by_protocol_total{protocol=\"http/1.1\"} 0");
+    assert_line("rampart_requests_by_protocol_total{protocol=\"http/1.1\"} 9");
+    assert_line("rampart_http2_streams_active 3");
+    assert_line(
+        "rampart_http2_errors_total{frame=\"RST_STREAM\",direction=\"sent\",code=\"PROTOCOL_ERROR\"} 2");
+    assert_line(
+        "rampart_http2_errors_total{frame=\"GOAWAY\",direction=\"sent\",code=\"ENHANCE_YOUR_CALM\"} 1");
+    assert_line("rampart_http2_errors_total{frame=\"GOAWAY\",direction=\"received\",code=\"UNKNOWN\"} 5");
+    assert_line("rampart_http2_limit_hits_total{limit=\"resets_per_second\"} 1");
+    assert_line("rampart_http2_limit_hits_total{limit=\"frames_without_progress\"} 0");
+}
+
+/* Session events land in their counter; codes past RFC 9113's list in
+ * the last slot. */
+static void test_h2_events_counted(void **state)
+{
+    (void)state;
+    memset(&metrics, 0, sizeof metrics);
+    metrics_h2_event(H2_EV_RST_SENT, H2_REFUSED_STREAM);
+    metrics_h2_event(H2_EV_GOAWAY_RECEIVED, 0xdead);
+    metrics_h2_event(H2_EV_LIMIT, H2_HIT_CONTINUATIONS);
+    metrics_h2_event(H2_EV_LIMIT, H2_HIT_COUNT); /* out of range: ignored */
+    metrics_h2_stream(+2);
+    metrics_h2_stream(-1);
+    assert_int_equal(metrics.h2.rst_sent[H2_REFUSED_STREAM], 1);
+    assert_int_equal(metrics.h2.goaway_received[METRICS_H2_CODES - 1], 1);
+    assert_int_equal(metrics.h2.limits[H2_HIT_CONTINUATIONS], 1);
+    assert_int_equal(metrics.h2.streams_active, 1);
+}
+
 static void test_backends(void **state)
 {
     (void)state;
@@ -378,6 +419,8 @@ int main(void)
         cmocka_unit_test_setup(test_requests_by_class, setup),
         cmocka_unit_test_setup(test_histogram_is_cumulative, setup),
         cmocka_unit_test_setup(test_request_done_buckets, setup),
+        cmocka_unit_test_setup(test_protocols_and_http2, setup),
+        cmocka_unit_test_setup(test_h2_events_counted, setup),
         cmocka_unit_test_setup(test_backends, setup),
         cmocka_unit_test_setup(test_label_escaping, setup),
         cmocka_unit_test_setup(test_tls, setup),

@@ -86,6 +86,8 @@ static int group_setup(void **state)
         return -1;
     cfg.tls.server.min_version = TLS_MIN_1_3;
     cfg.tls.server.ciphers = TLS_CIPHERS_AES_GCM;
+    cfg.tls.server.alpn[0] = TLS_ALPN_HTTP11; /* [tls] alpn = http/1.1 */
+    cfg.tls.server.n_alpn = 1;
     if (server_start(&env.strict, &cfg) != 0)
         return -1;
     *state = &env;
@@ -125,6 +127,32 @@ static void test_tls12_accepted(void **state)
     assert_non_null(strstr(out, "version=TLSv1.2 cipher=ECDHE-ECDSA-AES128-GCM-SHA256 "));
     assert_int_equal(atomic_load(&tls_stats.handshakes_tls12), before + 1);
     free(out);
+}
+
+/* The most plaintext a record carries (what the proxy reads from a
+ * backend at a time): 2^14 in TLS 1.2; in TLS 1.3 one byte less, the inner
+ * content type's, padding to 16 taking nothing more; and what the client
+ * asked for with max_fragment_length, at its smallest and largest. */
+static void test_record_max(void **state)
+{
+    struct test_env *env = *state;
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"-tls1_3", "record=16383 "},
+        {"-tls1_2", "record=16384 "},
+        {"-tls1_2 -maxfraglen 512", "record=512 "},
+        {"-tls1_2 -maxfraglen 4096", "record=4096 "},
+    };
+    _Static_assert(TLS_RECORD_PLAIN_MAX == 16384, "RFC 8446 5.1");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "%s -servername www.rampart.test", cases[i].args);
+        char *out = tls_harness_client(&env->main, args);
+        if (strstr(out, cases[i].want) == NULL)
+            fail_msg("%s: want %s in:\n%s", cases[i].args, cases[i].want, out);
+        free(out);
+    }
 }
 
 static void test_tls10_and_tls11_refused_as_version(void **state)
@@ -202,11 +230,36 @@ static void test_sni_picks_certificate(void **state)
     free(out);
 }
 
-static void test_alpn_http11(void **state)
+/* The server's preference wins: h2 for a client that would rather have
+ * HTTP/1.1 but offers both. */
+static void test_alpn_prefers_h2(void **state)
 {
     struct test_env *env = *state;
-    char *out = tls_harness_client(&env->main, "-tls1_3 -alpn h2,http/1.1");
+    char *out = tls_harness_client(&env->main, "-tls1_3 -alpn http/1.1,h2");
+    assert_non_null(strstr(out, "ALPN protocol: h2"));
+    assert_non_null(strstr(out, "alpn=h2\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_2 -alpn h2,http/1.1");
+    assert_non_null(strstr(out, "alpn=h2\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_3 -alpn http/1.1");
+    assert_non_null(strstr(out, "alpn=http/1.1\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_3"); /* no ALPN at all: HTTP/1.1, said as "" */
+    assert_non_null(strstr(out, "alpn=\n"));
+    free(out);
+}
+
+/* [tls] alpn = http/1.1: h2 is not offered; a client that wants only h2
+ * is refused in the handshake. */
+static void test_alpn_http11_only(void **state)
+{
+    struct test_env *env = *state;
+    char *out = tls_harness_client(&env->strict, "-tls1_3 -alpn h2,http/1.1");
     assert_non_null(strstr(out, "ALPN protocol: http/1.1"));
+    free(out);
+    out = tls_harness_client(&env->strict, "-tls1_3 -alpn h2");
+    assert_null(strstr(out, "version="));
     free(out);
 }
 
@@ -529,6 +582,7 @@ static void test_handshake_waits_then_client_closes(void **state)
     int sv[2];
     struct tls_conn *conn = pair_conn(*state, sv);
     assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
+    assert_int_equal(tls_conn_record_max(conn), TLS_RECORD_PLAIN_MAX); /* no record keys yet */
     assert_string_equal(tls_conn_version(conn), "");
     assert_string_equal(tls_conn_cipher(conn), "");
     assert_false(tls_conn_resumed(conn));
@@ -716,12 +770,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls13_accepted),
         cmocka_unit_test(test_tls12_accepted),
+        cmocka_unit_test(test_record_max),
         cmocka_unit_test(test_tls10_and_tls11_refused_as_version),
         cmocka_unit_test(test_min_version_13_refuses_12),
         cmocka_unit_test(test_aes_gcm_profile_refuses_chacha),
         cmocka_unit_test(test_tls12_cbc_refused),
         cmocka_unit_test(test_sni_picks_certificate),
-        cmocka_unit_test(test_alpn_http11),
+        cmocka_unit_test(test_alpn_prefers_h2),
+        cmocka_unit_test(test_alpn_http11_only),
         cmocka_unit_test(test_ticket_resumption_tls13),
         cmocka_unit_test(test_ticket_resumption_tls12),
         cmocka_unit_test(test_tls12_tickets_off_by_default),
