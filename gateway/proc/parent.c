@@ -180,12 +180,6 @@ static void acme_tokens_changed(void *arg)
         parent_acme_report(&p->acme, p->pending->io.fd);
 }
 
-static bool acme_relay_serving(void *arg)
-{
-    const struct parent *p = arg;
-    return p->current && p->current->io.fd >= 0 && p->current->state == RELAY_SERVING;
-}
-
 static void acme_installed(void *arg)
 {
     ((struct parent *)arg)->acme_reload = true; /* the watchdog reloads when idle */
@@ -278,7 +272,6 @@ int parent_run(struct config *cfg)
     parent_start_current(p);
     p->acme.tokens_changed = acme_tokens_changed;
     p->acme.installed = acme_installed;
-    p->acme.relay_serving = acme_relay_serving;
     p->acme.arg = p;
     parent_acme_start(&p->acme);
     loop_run(p->loop);

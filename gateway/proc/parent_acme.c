@@ -201,9 +201,10 @@ static void acme_on_token(struct parent_acme *pa, const void *payload)
     if (t.op == ACME_TOKEN_PUBLISH && rc >= 0)
         log_event(LOG_LEVEL_INFO, "acme_challenge_published", "name", t.identifier, "type",
                   acme_challenge_type_name((enum acme_challenge_type)t.type), LOG_END);
-    /* a publish is acknowledged once the serving relay has the set: only
-     * then may the server come and look */
-    if (t.op == ACME_TOKEN_PUBLISH && rc > 0 && pa->relay_serving(pa->arg)) {
+    /* a publish is acknowledged once the serving relay has the set (a
+     * relay still starting gets it when it is ready): only then may the
+     * server come and look */
+    if (t.op == ACME_TOKEN_PUBLISH && rc > 0) {
         pa->ack_pending = true;
         pa->ack_seq = t.seq;
         pa->ack_generation = pa->tokens.generation;

@@ -52,7 +52,6 @@ struct parent_acme {
     /* the ACME process's publish waiting for the relay to serve it */
     bool ack_pending;
     uint32_t ack_seq, ack_generation;
-    bool (*relay_serving)(void *arg); /* a relay will acknowledge the set */
     struct acme_status_msg status;
     bool have_status;
     uint64_t installed_total, refused_total;

@@ -25,6 +25,7 @@ pid=$!
 wait_port "$ns" 198.18.0.1 443 || { not_ok "rampart starts" "$(tail -n 5 "$log")"; exit 1; }
 if wait_for 90 grep -q "acme_certificate_installed.* name=alpn.acme.test" "$log"; then ok "ordered with tls-alpn-01 and installed"; else
   not_ok "ordered with tls-alpn-01 and installed" "$(grep -E 'acme_|tls_handshake' "$log" | tail -n 4 | tr '\n' ' ')"; fi
+note "orders failed before: $(grep -c acme_order_failed "$log") $(grep acme_order_failed "$log" | head -n 1 | sed 's/.*reason=//')"
 check "the challenge was published as tls-alpn-01" grep -q "acme_challenge_published.* type=tls-alpn-01" "$log"
 check "pebble's acme-tls/1 handshake was answered by the relay" grep -q "acme_tls_alpn_answered.* sni=alpn.acme.test" "$log"
 check "the served certificate chains to pebble's root (s_client -verify_return_error)" \
