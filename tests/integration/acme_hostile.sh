@@ -71,5 +71,13 @@ next=$(echo "$m" | sed -n 's/^rampart_acme_next_order_timestamp_seconds{name="hu
 if [ -n "$next" ] && [ "$next" -gt "$(date +%s)" ]; then ok "a retry is scheduled ($((next - $(date +%s))) s from now)"; else
   not_ok "a retry is scheduled" "next order at '$next'"; fi
 check_eq "the backoff is kept in the state directory" "1" "$(cut -d' ' -f1 "$T_TMP/state/redirect.test.sched" 2>/dev/null)"
+# an ACME process that dies is started again (PARENT_ACME_RESPAWN_MS), and
+# the new one keeps the backoff it finds in the state directory
+kill -KILL "$acme"
+if wait_for 10 grep -q "acme_exited.* how=\"killed by signal 9" "$log"; then ok "the parent saw the ACME process die"; else
+  not_ok "the parent saw the ACME process die" "$(grep acme_ "$log" | tail -n 2 | tr '\n' ' ')"; fi
+acme2=$(proc_exec_child "$pid" --acme 100)
+if [ -n "$acme2" ] && [ "$acme2" != "$acme" ]; then ok "a new ACME process runs ($acme2)"; else not_ok "a new ACME process runs" "'$acme2'"; fi
+check "... and it does not order at once (the saved backoff)" bash -c "sleep 2; [ \$(grep -c 'acme_order_started.* name=redirect.test' '$log') -eq 1 ]"
 stop_pid "$pid"
 t_done
