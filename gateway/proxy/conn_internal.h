@@ -66,11 +66,13 @@
 #define CONN_HEAD_OUT_SIZE   (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
 #define CONN_LOG_PATH_MAX    256                    /* request target kept for the access log */
 #define CONN_LOG_METHOD_MAX  16
-#define CONN_EXCHANGE_CACHE  16  /* freed exchanges a worker keeps for reuse */
-#define CONN_CONNECT_RETRIES 1   /* a failed connect is retried once, elsewhere */
-#define CONN_IDLE_SHRINK_MS  200 /* keep-alive idle this long: buffers freed */
-#define CONN_STALE_RETRIES   2   /* reused sockets found closed, replayed */
-#define CONN_QUEUE_POLL_MS   10  /* a waiting request looks for a slot freed by another worker */
+#define CONN_EXCHANGE_CACHE  16            /* freed exchanges a worker keeps for reuse */
+#define CONN_CONNECT_RETRIES 1             /* a failed connect is retried once, elsewhere */
+#define CONN_IDLE_SHRINK_MS  200           /* keep-alive idle this long: buffers freed */
+#define CONN_STALE_RETRIES   2             /* reused sockets found closed, replayed */
+#define CONN_QUEUE_POLL_MS   10            /* a waiting request looks for a slot freed by another worker */
+#define CONN_TRIM_MIN_BYTES  (512u * 1024) /* freed by a worker since its last trim: trim */
+#define CONN_TRIM_DELAY_MS   500           /* from the first such free to the trim */
 
 /* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
 struct conn_buf {
@@ -200,6 +202,9 @@ struct conn_worker {
     uint64_t rng[2];         /* xorshift128+ for request ids */
     bool destroying;         /* drained: freed after this batch */
     uint64_t drain_since_ms; /* when conn_drain was first called; 0 = not draining */
+    size_t released;         /* bytes freed since the last trim (conn_trim_note) */
+    struct loop_timer trim;  /* pending while released >= CONN_TRIM_MIN_BYTES */
+    uint64_t trims;          /* heap trims run (tests) */
 };
 
 /* exchange.c: per-worker state, request buffers */
@@ -213,6 +218,15 @@ static inline bool exchange_live(const struct exchange *x)
     return x && !x->gone;
 }
 void conn_exchange_put(struct conn *c);
+/* Memory: glibc keeps what a worker frees (record buffers of connections
+ * gone idle, exchanges beyond the cache, closed connections) resident in
+ * its arena, in holes between live connections' small allocations, so the
+ * RSS an operator sees after a burst of connections stays at the burst's
+ * peak. Whoever frees a big block notes its size here; once
+ * CONN_TRIM_MIN_BYTES are noted, the heap is trimmed CONN_TRIM_DELAY_MS
+ * later (malloc_trim: the free pages of every arena go back to the
+ * kernel), so at most one trim per delay and only after frees. */
+void conn_trim_note(struct worker *w, size_t bytes);
 void conn_exchange_reset(struct exchange *x);
 void conn_release_if_drained(struct worker *w);
 uint64_t conn_rng_next(struct conn_worker *cw);

@@ -9,6 +9,7 @@
 
 #include "gateway/upstream/backend_pool.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -39,6 +40,7 @@ void conn_worker_destroy(struct worker *w)
     if (!cw)
         return;
     loop_timer_clear(w->loop, &cw->queue_poll);
+    loop_timer_clear(w->loop, &cw->trim);
     backend_pool_free(cw->pool);
     while (cw->free_x) {
         struct exchange *x = cw->free_x;
@@ -65,6 +67,29 @@ void conn_release_if_drained(struct worker *w)
     cw->destroying = true;
     if (loop_defer(w->loop, worker_destroy_deferred, w) < 0)
         cw->destroying = false;
+}
+
+/* ---- giving freed memory back to the kernel ----------------------------------- */
+
+static void conn_trim_fire(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct conn_worker *cw = t->arg;
+    cw->released = 0;
+    cw->trims++;
+    (void)malloc_trim(0); /* 0: keep no padding at the top of the heap */
+}
+
+void conn_trim_note(struct worker *w, size_t bytes)
+{
+    struct conn_worker *cw = w->conns;
+    if (!cw)
+        return;
+    cw->released += bytes;
+    if (cw->released < CONN_TRIM_MIN_BYTES || loop_timer_pending(&cw->trim))
+        return;
+    cw->trim = (struct loop_timer){.fn = conn_trim_fire, .arg = cw};
+    loop_timer_set(w->loop, &cw->trim, CONN_TRIM_DELAY_MS);
 }
 
 uint64_t conn_rng_next(struct conn_worker *cw)
@@ -195,8 +220,10 @@ void exchange_give(struct exchange *x)
         x->next_free = cw->free_x;
         cw->free_x = x;
         cw->n_free_x++;
-    } else if (loop_defer(x->c->w->loop, exchange_free, x) < 0) {
-        free(x); /* no memory to defer: the lesser risk */
+    } else {
+        conn_trim_note(x->c->w, sizeof *x);
+        if (loop_defer(x->c->w->loop, exchange_free, x) < 0)
+            free(x); /* no memory to defer: the lesser risk */
     }
 }
 

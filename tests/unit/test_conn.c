@@ -738,7 +738,8 @@ static void test_https_body_in_full_records(void **state)
     conn_expect_forwarded(h, b, "/big", "req-rec", "https");
 
     char head[128];
-    int head_len = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", TEST_BIG_BODY);
+    int head_len =
+        snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", TEST_BIG_BODY);
     const char *want_head = "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n"
                             "Strict-Transport-Security: max-age=31536000\r\nConnection: close\r\n\r\n";
     size_t want_len = strlen(want_head), total = want_len + TEST_BIG_BODY, n = 0, sent = 0;
