@@ -77,7 +77,7 @@ for r in $(seq "$ROUNDS"); do
   for b in "${BUILDS[@]}"; do ia_run "$b"; done
   if [ "${IDLE_HAPROXY:-0}" = 1 ]; then
     bn_idle haproxy "$N" ${IDLE_H2:-}
-    echo "haproxy                      held ${R[haproxy.idle_n]} ${R[haproxy.idle_rss]:-${R[haproxy.idle2_rss]}} all ${R[haproxy.idle_kib]:-${R[haproxy.idle2_kib]}} KiB/conn"
+    echo "haproxy                      held ${R[haproxy.idle_n]:-${R[haproxy.idle2_n]:-}} ${R[haproxy.idle_rss]:-${R[haproxy.idle2_rss]}} all ${R[haproxy.idle_kib]:-${R[haproxy.idle2_kib]}} KiB/conn"
   fi
 done
 echo "# load after $(cut -d' ' -f1-3 /proc/loadavg)"

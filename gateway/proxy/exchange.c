@@ -86,10 +86,16 @@ void conn_trim_note(struct worker *w, size_t bytes)
     if (!cw)
         return;
     cw->released += bytes;
-    if (cw->released < CONN_TRIM_MIN_BYTES || loop_timer_pending(&cw->trim))
+    if (cw->released < CONN_TRIM_MIN_BYTES)
         return;
-    cw->trim = (struct loop_timer){.fn = conn_trim_fire, .arg = cw};
-    loop_timer_set(w->loop, &cw->trim, CONN_TRIM_DELAY_MS);
+    uint64_t now = loop_now_ms(w->loop);
+    if (!loop_timer_pending(&cw->trim)) {
+        cw->trim = (struct loop_timer){.fn = conn_trim_fire, .arg = cw};
+        cw->trim_armed_ms = now;
+    } else if (now + CONN_TRIM_QUIET_MS > cw->trim_armed_ms + CONN_TRIM_MAX_WAIT_MS) {
+        return; /* waited long enough for a quiet moment: the deadline stands */
+    }
+    loop_timer_set(w->loop, &cw->trim, CONN_TRIM_QUIET_MS);
 }
 
 uint64_t conn_rng_next(struct conn_worker *cw)

@@ -128,7 +128,7 @@ static struct conn_harness *trim_harness(void)
 }
 
 /* Armed once CONN_TRIM_MIN_BYTES are noted, not before; fires
- * CONN_TRIM_DELAY_MS later, once, and counts again from 0. */
+ * CONN_TRIM_QUIET_MS later, once, and counts again from 0. */
 static void test_trim_armed_at_threshold(void **state)
 {
     (void)state;
@@ -139,14 +139,35 @@ static void test_trim_armed_at_threshold(void **state)
     conn_trim_note(&h->w, 1);
     assert_true(loop_timer_pending(&cw->trim));
     conn_trim_note(&h->w, CONN_TRIM_MIN_BYTES); /* more while armed: the same trim */
-    assert_true(conn_harness_advance(h, CONN_TRIM_DELAY_MS - 1));
+    assert_true(conn_harness_advance(h, CONN_TRIM_QUIET_MS - 1));
     assert_int_equal(cw->trims, 0);
     assert_true(conn_harness_advance(h, 1));
     assert_int_equal(cw->trims, 1);
     assert_int_equal(cw->released, 0);
     assert_false(loop_timer_pending(&cw->trim));
     conn_trim_note(&h->w, CONN_TRIM_MIN_BYTES - 1);
-    assert_true(conn_harness_advance(h, 2 * CONN_TRIM_DELAY_MS));
+    assert_true(conn_harness_advance(h, 2 * CONN_TRIM_QUIET_MS));
+    assert_int_equal(cw->trims, 1);
+    assert_true(conn_harness_free(h));
+}
+
+/* Frees that keep coming postpone the trim (the next connections take
+ * those blocks again), for CONN_TRIM_MAX_WAIT_MS at most. */
+static void test_trim_waits_for_quiet_at_most_max_wait(void **state)
+{
+    (void)state;
+    struct conn_harness *h = trim_harness();
+    struct conn_worker *cw = h->w.conns;
+    conn_trim_note(&h->w, CONN_TRIM_MIN_BYTES);
+    uint64_t elapsed = 0;
+    while (elapsed + CONN_TRIM_QUIET_MS - 1 <= CONN_TRIM_MAX_WAIT_MS) {
+        assert_true(conn_harness_advance(h, CONN_TRIM_QUIET_MS - 1));
+        elapsed += CONN_TRIM_QUIET_MS - 1;
+        conn_trim_note(&h->w, 1);
+        if (elapsed <= CONN_TRIM_MAX_WAIT_MS - CONN_TRIM_QUIET_MS)
+            assert_int_equal(cw->trims, 0);
+    }
+    assert_true(conn_harness_advance(h, CONN_TRIM_MAX_WAIT_MS - elapsed));
     assert_int_equal(cw->trims, 1);
     assert_true(conn_harness_free(h));
 }
@@ -180,7 +201,7 @@ static void test_trim_returns_freed_pages(void **state)
     long freed_pages = (long)TRIM_BLOCKS * TRIM_BLOCK_SIZE / sysconf(_SC_PAGESIZE);
     long before = rss_pages();
     conn_trim_note(&h->w, (size_t)TRIM_BLOCKS * TRIM_BLOCK_SIZE);
-    assert_true(conn_harness_advance(h, CONN_TRIM_DELAY_MS));
+    assert_true(conn_harness_advance(h, CONN_TRIM_QUIET_MS));
     assert_int_equal(((struct conn_worker *)h->w.conns)->trims, 1);
     long after = rss_pages();
     assert_true(before - after >= freed_pages / 2);
@@ -209,7 +230,7 @@ static void test_idle_exchanges_beyond_the_cache_trim(void **state)
     assert_true(conn_harness_advance(h, CONN_IDLE_SHRINK_MS)); /* all idle: exchanges given back */
     assert_int_equal(cw->n_free_x, CONN_EXCHANGE_CACHE);
     assert_true(loop_timer_pending(&cw->trim));
-    assert_true(conn_harness_advance(h, CONN_TRIM_DELAY_MS));
+    assert_true(conn_harness_advance(h, CONN_TRIM_QUIET_MS));
     assert_int_equal(cw->trims, 1);
     assert_true(conn_harness_free(h));
 }
@@ -223,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_moves_to_fit_the_top_up),
         cmocka_unit_test(test_unparsed_bytes_and_big_records),
         cmocka_unit_test(test_trim_armed_at_threshold),
+        cmocka_unit_test(test_trim_waits_for_quiet_at_most_max_wait),
         cmocka_unit_test(test_trim_returns_freed_pages),
         cmocka_unit_test(test_idle_exchanges_beyond_the_cache_trim),
     };
