@@ -52,7 +52,7 @@ ia_run() {
   local roll0
   roll0=$(ia_rollup "$relay")
   rm -f "$fifo"; mkfifo "$fifo"
-  bn_in python3 "$BENCH_DIR/idle_conns.py" 127.0.0.1 "${BN_PORT[rampart]}" "$N" /page.html ${IDLE_H2:-} <"$fifo" >"$log" 2>&1 &
+  bn_in python3 "$BENCH_DIR/idle_conns.py" 127.0.0.1 "${BN_PORT[rampart]}" "$N" /page.html "${IDLE_H2:-}" <"$fifo" >"$log" 2>&1 &
   py=$!
   exec 9>"$fifo"
   for i in $(seq 1200); do grep -q '^held' "$log" && break; kill -0 "$py" 2>/dev/null || break; sleep 0.1; done
@@ -73,10 +73,10 @@ ia_run() {
 }
 
 echo "# $(date -u '+%F %T') N=$N rounds=$ROUNDS ${IDLE_H2:-http/1.1} load $(cut -d' ' -f1-3 /proc/loadavg)"
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
   for b in "${BUILDS[@]}"; do ia_run "$b"; done
   if [ "${IDLE_HAPROXY:-0}" = 1 ]; then
-    bn_idle haproxy "$N" ${IDLE_H2:-}
+    bn_idle haproxy "$N" "${IDLE_H2:-}"
     echo "haproxy                      held ${R[haproxy.idle_n]:-${R[haproxy.idle2_n]:-}} ${R[haproxy.idle_rss]:-${R[haproxy.idle2_rss]}} all ${R[haproxy.idle_kib]:-${R[haproxy.idle2_kib]}} KiB/conn"
   fi
 done

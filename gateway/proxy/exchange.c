@@ -1,7 +1,8 @@
 /*
  * conn_worker: what conn.c keeps per worker thread: the backend pool, a
  * small cache of request buffers (struct exchange), the request-id random
- * state; freed once a draining worker has no connection left.
+ * state, the heap trim (conn_trim_note, conn_internal.h); freed once a
+ * draining worker has no connection left.
  */
 #include "gateway/proxy/conn_internal.h"
 
