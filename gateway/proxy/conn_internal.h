@@ -230,8 +230,13 @@ void conn_exchange_put(struct conn *c);
  * nothing for CONN_TRIM_QUIET_MS, or CONN_TRIM_MAX_WAIT_MS after the first
  * of those frees under a steady churn of connections, whose freed blocks
  * the next handshakes take again (trimming them would only cost page
- * faults): at most one trim per CONN_TRIM_QUIET_MS, and only after frees. */
+ * faults): at most one trim per CONN_TRIM_QUIET_MS, and only after frees.
+ * The trim also gives back the buffers' pages of the cached exchanges
+ * (2 x CONN_EXCHANGE_CACHE x ~70 KiB per relay otherwise resident). */
 void conn_trim_note(struct worker *w, size_t bytes);
+/* The whole pages of x's four buffers, [start, end): what the trim gives
+ * back of a cached exchange (tests). */
+void exchange_buffers_range(const struct exchange *x, uintptr_t *start, uintptr_t *end);
 void conn_exchange_reset(struct exchange *x);
 void conn_release_if_drained(struct worker *w);
 uint64_t conn_rng_next(struct conn_worker *cw);

@@ -13,7 +13,9 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 /* ---- per-worker state ------------------------------------------------------ */
 
@@ -72,12 +74,36 @@ void conn_release_if_drained(struct worker *w)
 
 /* ---- giving freed memory back to the kernel ----------------------------------- */
 
+void exchange_buffers_range(const struct exchange *x, uintptr_t *start, uintptr_t *end)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    *start = ((uintptr_t)x->cin_data + page - 1) & ~(page - 1);
+    *end = ((uintptr_t)x->cout_data + sizeof x->cout_data) & ~(page - 1);
+    if (*end < *start)
+        *end = *start;
+}
+
+/* The cached exchanges stay allocated (a gone one must still read as one
+ * until the batch ends), but the whole pages of their four buffers go:
+ * after MADV_DONTNEED they read as zeros when next touched, and nothing
+ * reads a cached exchange's buffers before exchange_take resets them. */
+static void exchange_cache_release(struct conn_worker *cw)
+{
+    for (struct exchange *x = cw->free_x; x; x = x->next_free) {
+        uintptr_t start, end;
+        exchange_buffers_range(x, &start, &end);
+        if (end > start)
+            (void)madvise((void *)start, end - start, MADV_DONTNEED);
+    }
+}
+
 static void conn_trim_fire(struct loop *loop, struct loop_timer *t)
 {
     (void)loop;
     struct conn_worker *cw = t->arg;
     cw->released = 0;
     cw->trims++;
+    exchange_cache_release(cw);
     (void)malloc_trim(0); /* 0: keep no padding at the top of the heap */
 }
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define TRIM_BLOCKS     64          /* freed blocks of the RSS test */
@@ -210,8 +211,25 @@ static void test_trim_returns_freed_pages(void **state)
     assert_true(conn_harness_free(h));
 }
 
+/* Resident pages of the cached exchanges' buffers (mincore). */
+static size_t cached_resident_pages(const struct conn_worker *cw)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 0;
+    unsigned char vec[(sizeof(struct exchange) + 4095) / 4096 + 1];
+    for (const struct exchange *x = cw->free_x; x; x = x->next_free) {
+        uintptr_t start, end;
+        exchange_buffers_range(x, &start, &end);
+        assert_true(end > start && (end - start) / page <= sizeof vec);
+        assert_int_equal(mincore((void *)start, end - start, vec), 0);
+        for (size_t i = 0; i < (end - start) / page; i++)
+            n += vec[i] & 1;
+    }
+    return n;
+}
+
 /* End to end: keep-alive connections going idle give their exchanges
- * back; those beyond the cache are freed and arm the trim, which fires. */
+ * back; those beyond the cache are freed and arm the trim, which fires
+ * and gives back the pages of the cached ones' buffers too. */
 static void test_idle_exchanges_beyond_the_cache_trim(void **state)
 {
     (void)state;
@@ -230,8 +248,10 @@ static void test_idle_exchanges_beyond_the_cache_trim(void **state)
     assert_true(conn_harness_advance(h, CONN_IDLE_SHRINK_MS)); /* all idle: exchanges given back */
     assert_int_equal(cw->n_free_x, CONN_EXCHANGE_CACHE);
     assert_true(loop_timer_pending(&cw->trim));
+    assert_true(cached_resident_pages(cw) > 0); /* requests and answers were written there */
     assert_true(conn_harness_advance(h, CONN_TRIM_QUIET_MS));
     assert_int_equal(cw->trims, 1);
+    assert_int_equal(cached_resident_pages(cw), 0);
     assert_true(conn_harness_free(h));
 }
 
