@@ -223,8 +223,14 @@ void tls_conn_shutdown(struct tls_conn *conn);
  * then costs ~7.5 KiB instead of ~43 KiB, see bench/tls_handshakes.sh) and
  * are taken back by the next read/write/shutdown. Call it whenever a read
  * returned WANT_READ with no request in progress; it does nothing unless
- * the connection is established and between records, and costs ~1 us. */
-void tls_conn_idle(struct tls_conn *conn);
+ * the connection is established and between records, and costs ~1 us.
+ * Returns the bytes given back to the allocator (0: nothing done), which
+ * stay resident until something trims the heap (gateway/proxy/exchange.c's
+ * conn_trim_note). */
+size_t tls_conn_idle(struct tls_conn *conn);
+/* Bytes of record buffers the connection holds now (both directions):
+ * what mbedTLS frees with it. */
+size_t tls_conn_buffered(const struct tls_conn *conn);
 
 /* After the handshake: "TLSv1.3", "TLS_AES_128_GCM_SHA256" (OpenSSL's names,
  * as nginx and HAProxy log them: "ECDHE-ECDSA-AES128-GCM-SHA256" for TLS

@@ -335,10 +335,14 @@ void tls_conn_shutdown(struct tls_conn *conn)
     (void)mbedtls_ssl_close_notify(&conn->ssl); /* best effort: no retry */
 }
 
-void tls_conn_idle(struct tls_conn *conn)
+size_t tls_conn_idle(struct tls_conn *conn)
 {
-    if (conn->established)
-        tls_idle_shrink(conn);
+    return conn->established ? tls_idle_shrink(conn) : 0;
+}
+
+size_t tls_conn_buffered(const struct tls_conn *conn)
+{
+    return conn->ssl.MBEDTLS_PRIVATE(in_buf_len) + conn->ssl.MBEDTLS_PRIVATE(out_buf_len);
 }
 
 const char *tls_conn_version(const struct tls_conn *conn)

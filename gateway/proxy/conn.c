@@ -53,6 +53,7 @@ void conn_close(struct conn *c)
     if (c->tls) {
         if (c->state != CS_HANDSHAKE && !c->client_eof)
             tls_conn_shutdown(c->tls);
+        conn_trim_note(w, tls_conn_buffered(c->tls));
         tls_conn_free(c->tls);
         c->tls = NULL;
     }
@@ -104,7 +105,7 @@ static void conn_idle_release(struct conn *c)
     if (c->x && c->x->cin.end == 0)
         conn_exchange_put(c);
     if (c->tls)
-        tls_conn_idle(c->tls);
+        conn_trim_note(c->w, tls_conn_idle(c->tls));
 }
 
 static void conn_on_timer(struct loop *loop, struct loop_timer *t)

@@ -227,7 +227,7 @@ static void h2_idle_release(struct h2_conn *h)
     h->out_start = h->out_end = 0;
     h2_session_idle(h->s);
     if (h->c->tls && tls_conn_pending(h->c->tls) == 0)
-        tls_conn_idle(h->c->tls);
+        conn_trim_note(h->c->w, tls_conn_idle(h->c->tls));
 }
 
 static void h2_watch(struct h2_conn *h)

@@ -649,10 +649,31 @@ static void test_idle_before_handshake_is_harmless(void **state)
 {
     int sv[2];
     struct tls_conn *conn = pair_conn(*state, sv);
-    tls_conn_idle(conn); /* nothing to give back yet: must not disturb the handshake */
+    /* nothing to give back yet (mbedtls_ssl_setup allocated both record
+     * buffers, the handshake needs them): must not disturb the handshake */
+    assert_true(tls_conn_buffered(conn) >= 2 * TLS_RECORD_PLAIN_MAX);
+    assert_int_equal(tls_conn_idle(conn), 0);
     assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
     assert_int_equal(tls_conn_pending(conn), 0);
     pair_close(conn, sv);
+}
+
+/* Idle after the handshake, between records: both record buffers go back
+ * to the allocator but a few bytes, and tls_conn_idle() says how many (what
+ * the relay counts towards its heap trim, gateway/proxy/exchange.c). */
+static void test_idle_gives_back_record_buffers(void **state)
+{
+    struct test_env *env = *state;
+    atomic_store(&env->main.idle_before, 0);
+    atomic_store(&env->main.idle_after, 0);
+    atomic_store(&env->main.idle_released, 0);
+    char *out = tls_harness_client(&env->main, "-tls1_3 -servername www.rampart.test");
+    assert_non_null(strstr(out, "version=TLSv1.3"));
+    free(out);
+    size_t before = atomic_load(&env->main.idle_before), after = atomic_load(&env->main.idle_after);
+    assert_true(before >= 2 * TLS_RECORD_PLAIN_MAX);
+    assert_true(after > 0 && after <= 256);
+    assert_int_equal(atomic_load(&env->main.idle_released), before - after);
 }
 
 /* The bio reads ahead up to 16 KiB (TLS_READAHEAD_LEN) and serves mbedTLS
@@ -793,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_handshake_waits_then_client_closes),
         cmocka_unit_test(test_plain_http_on_tls_port_is_protocol_error),
         cmocka_unit_test(test_idle_before_handshake_is_harmless),
+        cmocka_unit_test(test_idle_gives_back_record_buffers),
         cmocka_unit_test(test_repeated_extension_alert),
         cmocka_unit_test(test_records_larger_than_readahead),
         cmocka_unit_test(test_handshakes_run_in_drivers),
