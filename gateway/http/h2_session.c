@@ -538,6 +538,11 @@ unsigned h2_session_open_streams(const struct h2_session *s)
     return s->n_open;
 }
 
+struct h2_stream *h2_session_streams(const struct h2_session *s)
+{
+    return s->streams;
+}
+
 bool h2_session_any_stream(const struct h2_session *s)
 {
     return s->any_stream;

@@ -176,6 +176,9 @@ bool h2_session_want_write(const struct h2_session *s);
 /* Nothing more to read or write: the connection may close. */
 bool h2_session_done(const struct h2_session *s);
 unsigned h2_session_open_streams(const struct h2_session *s);
+/* The open streams, newest first (then st->next): what the stateful
+ * fuzzer walks to check every stream's deadline and backend socket. */
+struct h2_stream *h2_session_streams(const struct h2_session *s);
 /* Nothing in flight: the pages of nghttp2's frame buffer go back to the
  * kernel until the next frame (an idle connection then costs ~9 KiB of
  * nghttp2 state instead of ~25). Does nothing while output is pending. */

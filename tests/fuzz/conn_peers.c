@@ -6,7 +6,7 @@
  */
 #include "tests/fuzz/conn_peers.h"
 
-#include "gateway/proxy/conn_internal.h"
+#include "gateway/proxy/h2_internal.h"
 #include "gateway/upstream/backend_pool.h"
 #include "tests/fuzz/conn_shapes.h"
 
@@ -530,13 +530,32 @@ static uint16_t fz_local_port(int fd)
     return ntohs(sa.sin_port);
 }
 
-/* The connection whose backend socket is k's other end, or NULL. */
-static struct conn *fz_holder(struct fz *f, const struct fz_back *k)
+unsigned fz_exchanges(const struct conn *c, struct exchange **out, unsigned cap)
+{
+    if (!c->h2) {
+        if (c->x && cap > 0)
+            out[0] = c->x;
+        return c->x && cap > 0;
+    }
+    unsigned n = 0;
+    for (struct h2_stream *st = h2_session_streams(c->h2->s); st && n < cap; st = st->next) {
+        struct h2_xstream *xs = (struct h2_xstream *)((char *)st - offsetof(struct h2_xstream, st));
+        out[n++] = xs->x;
+    }
+    return n;
+}
+
+/* The exchange whose backend socket is k's other end, or NULL. */
+static struct exchange *fz_holder(struct fz *f, const struct fz_back *k)
 {
     struct conn_worker *cw = f->h->w.conns;
-    for (struct conn *c = cw ? cw->head : NULL; c; c = c->next)
-        if (c->bio && fz_local_port(c->bio->fd) == k->port)
-            return c;
+    for (struct conn *c = cw ? cw->head : NULL; c; c = c->next) {
+        struct exchange *xs[FZ_EXCHANGES];
+        unsigned n = fz_exchanges(c, xs, FZ_EXCHANGES);
+        for (unsigned i = 0; i < n; i++)
+            if (xs[i]->bio && fz_local_port(xs[i]->bio->fd) == k->port)
+                return xs[i];
+    }
     return NULL;
 }
 
@@ -550,9 +569,9 @@ void fz_peers_after_settle(struct fz *f)
         struct fz_back *k = &f->bk[i];
         if (!k->used || !k->ob.early || k->ob.sealed)
             continue;
-        struct conn *c = fz_holder(f, k);
+        struct exchange *x = fz_holder(f, k);
         bool moved;
-        if (c && c->x && c->x->early && fz_back_drain(k, &moved))
+        if (x && x->early && fz_back_drain(k, &moved))
             conn_oracle_backend_seal(&k->ob);
     }
 }

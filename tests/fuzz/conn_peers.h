@@ -28,6 +28,7 @@
 #define FZ_BACKS    24        /* backend sockets of the fake backend open at once */
 #define FZ_BUF_MAX  (1 << 20) /* bytes one side may have queued */
 #define FZ_READ_MAX (1 << 18) /* bytes one side reads per round */
+#define FZ_EXCHANGES 128      /* exchanges of one connection the checks walk (HTTP/2: one per stream) */
 
 /* The program's bytes; past the end everything reads as 0. */
 struct fz_in {
@@ -112,6 +113,12 @@ void fz_backend_release(struct fz *f, struct fz_in *in);
 void fz_backend_stall(struct fz *f, uint8_t which);
 void fz_backend_shut(struct fz *f, uint8_t which);
 void fz_backend_close(struct fz *f, uint8_t which);
+
+/* The exchanges of c: its one (HTTP/1.1) or one per open stream
+ * (HTTP/2), at most cap of them into out. */
+struct conn;
+struct exchange;
+unsigned fz_exchanges(const struct conn *c, struct exchange **out, unsigned cap);
 
 /* conn_peers.c, for conn_tls.c and conn_shapes.c */
 void fz_trace(const char *who, unsigned id, const char *dir, const char *data, size_t len);
