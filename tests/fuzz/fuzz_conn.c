@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "tests/unit/helpers/conn_harness.h"
 #include "tests/unit/helpers/conn_oracle.h"
+#include "tests/fuzz/conn_h2.h"
 #include "tests/fuzz/conn_peers.h"
 #include "tls/tls.h"
 
@@ -66,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_BODY_MS     1000
 #define FZ_QUEUE_MS    500
 
+/* [http2] limits, low enough for a program to reach them */
+#define FZ_H2_MAX_STREAMS 8
+#define FZ_H2_IDLE_FRAMES 32
+#define FZ_H2_RESETS      16
+
 enum fz_op {
     OP_OPEN,
     OP_REQ,
@@ -84,6 +90,7 @@ enum fz_op {
     OP_TICK,
     OP_SOCKBUF,
     OP_DRAIN,
+    OP_H2,
     OP_COUNT
 };
 
@@ -184,6 +191,12 @@ static void fz_config(struct conn_harness *h, uint8_t k)
     if (k & 0x20)
         h->backends.fall = 1000; /* hostile answers never mark a backend down */
     h->sockbuf = (k & 0x40) ? 4096 : 0;
+    struct config_http2 *h2 = &h->cfg.http2; /* limits a program of a few ops can reach */
+    h2->max_concurrent_streams = FZ_H2_MAX_STREAMS;
+    h2->max_frames_without_progress = FZ_H2_IDLE_FRAMES;
+    h2->max_resets_per_second = FZ_H2_RESETS;
+    h2->first_stream_timeout_ms = FZ_HEADER_MS;
+    h2->idle_timeout_ms = FZ_IDLE_MS;
 }
 
 /* ---- invariants ---------------------------------------------------------------------- */
@@ -239,17 +252,18 @@ static void fz_check_conns(struct fz *f)
 
 static void fz_dump_exchange(const struct exchange *x)
 {
-    fprintf(stderr, "    exchange%s%d: rq %d rs %d early %d local %d eof %d blk b%u/%u timer %d", x->xs ? " of stream " : "",
-            x->xs ? (int)x->xs->st.id : 0, x->rq, x->rs, x->early, x->local, x->backend_eof, x->b_rblk, x->b_wblk,
-            x->xs ? loop_timer_pending(&x->xs->timer) : -1);
+    fprintf(stderr, "    exchange%s%d: rq %d rs %d early %d local %d eof %d blk b%u/%u timer %d",
+            x->xs ? " of stream " : "", x->xs ? (int)x->xs->st.id : 0, x->rq, x->rs, x->early, x->local,
+            x->backend_eof, x->b_rblk, x->b_wblk, x->xs ? loop_timer_pending(&x->xs->timer) : -1);
     if (x->bio) {
         struct sockaddr_in sa;
         socklen_t len = sizeof sa;
         if (getsockname(x->bio->fd, (struct sockaddr *)&sa, &len) == 0)
             fprintf(stderr, " backend port %u", ntohs(sa.sin_port));
     }
-    fprintf(stderr, " cin %u/%u/%u bin %u/%u/%u bout %u/%u cout %u/%u\n", x->cin.start, x->cin.mid, x->cin.end,
-            x->bin.start, x->bin.mid, x->bin.end, x->bout.start, x->bout.end, x->cout.start, x->cout.end);
+    fprintf(stderr, " cin %u/%u/%u bin %u/%u/%u bout %u/%u cout %u/%u\n", x->cin.start, x->cin.mid,
+            x->cin.end, x->bin.start, x->bin.mid, x->bin.end, x->bout.start, x->bout.end, x->cout.start,
+            x->cout.end);
 }
 
 /* What each connection is doing, for a finding's message. */
@@ -257,10 +271,10 @@ static void fz_dump_conns(struct fz *f)
 {
     struct conn_worker *cw = f->h->w.conns;
     for (struct conn *c = cw ? cw->head : NULL; c; c = c->next) {
-        fprintf(stderr,
-                "  conn %p: state %d kind %d eof %d close_after %d blk c%u/%u timer %d send %d kick %d", (void *)c,
-                c->state, c->kind, c->client_eof, c->close_after, c->c_rblk, c->c_wblk,
-                loop_timer_pending(&c->timer), loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick));
+        fprintf(
+            stderr, "  conn %p: state %d kind %d eof %d close_after %d blk c%u/%u timer %d send %d kick %d",
+            (void *)c, c->state, c->kind, c->client_eof, c->close_after, c->c_rblk, c->c_wblk,
+            loop_timer_pending(&c->timer), loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick));
         if (c->h2)
             fprintf(stderr, " h2: streams %u deadline %d closing %d lingering %d out %u/%u hold %u/%u",
                     c->h2->n_streams, c->h2->deadline, c->h2->closing, c->h2->lingering, c->h2->out_start,
@@ -326,6 +340,7 @@ static void fz_op(struct fz *f, struct fz_in *in)
         break;
     case OP_SOCKBUF: f->h->sockbuf = (int[]){0, 1024, 4096, 16384}[fz_u8(in) % 4]; break;
     case OP_DRAIN: fz_drain(f); break;
+    case OP_H2: fz_h2_frame(f, in); break;
     default: break;
     }
 }
