@@ -119,6 +119,7 @@ enum h2_session_limit {
     H2_HIT_FIRST_STREAM_TIMEOUT,                /* the owner's deadlines, counted by the owner */
     H2_HIT_IDLE_TIMEOUT,
     H2_HIT_SEND_TIMEOUT,
+    H2_HIT_HEADER_TIMEOUT, /* a request's header block not complete in header_timeout */
     H2_HIT_COUNT
 };
 const char *h2_session_limit_name(enum h2_session_limit l);

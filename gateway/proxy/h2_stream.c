@@ -179,7 +179,11 @@ static void xs_on_timer(struct loop *loop, struct loop_timer *t)
     struct h2_xstream *xs = t->arg;
     struct exchange *x = xs->x;
     struct conn *c = x->c;
-    if (xs->deferred) { /* the END_STREAM an empty body needs never came */
+    if (!xs->started) { /* its header block never ended: mid-block, only the connection can end */
+        metrics_h2_event(H2_EV_LIMIT, H2_HIT_HEADER_TIMEOUT);
+        h2_session_goaway(xs->h->s, H2_NO_ERROR);
+        xs->h->closing = true;
+    } else if (xs->deferred) { /* the END_STREAM an empty body needs never came */
         xs->deferred = false;
         xs_reject(x, 408);
     } else if (x->rs == RS_BODY && x->bin.start < x->bin.mid) {
@@ -216,6 +220,10 @@ static struct h2_stream *on_open(void *owner, int32_t id)
     xs->h = h;
     xs->timer = (struct loop_timer){.fn = xs_on_timer, .arg = xs};
     h2_session_stream_init(h->s, &xs->st, id, x->cin_data, CONN_BUF_SIZE);
+    /* Until its head is complete the stream has the head's deadline (the
+     * connection's own runs only while no stream is open): a header
+     * block left open must not hold the connection forever. */
+    xs_timer(x, h->c->cfg->limits.header_timeout_ms);
     struct conn_worker *cw = h->c->w->conns;
     h2_ws_key_format(xs->st.head.ws_key, conn_rng_next(cw), conn_rng_next(cw));
     h->n_streams++;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "gateway/admin/metrics.h"
 #include "gateway/proxy/abuse.h"
 #include "gateway/proxy/conn.h"
 #include "tests/unit/helpers/conn_harness.h"
@@ -633,6 +634,46 @@ static void test_malformed_request_counts_for_abuse(void **state)
     abuse_destroy(&ab);
 }
 
+/* A HEADERS without END_HEADERS whose CONTINUATION never comes: the
+ * stream is open, so the connection's own deadlines do not run; the head
+ * has header_timeout, and then the connection ends with GOAWAY NO_ERROR
+ * (mid-block, nothing but the connection can end). Nothing reaches a
+ * backend. fuzz_conn finding: the connection was held forever. */
+static void test_open_header_block_times_out(void **state)
+{
+    struct conn_harness *h = harness(state);
+    h->cfg.limits.header_timeout_ms = 3000;
+    struct tclient t;
+    client_start(h, &t, NULL, 0);
+    assert_true(client_until(h, &t, has_settings, 0));
+    client_io(h, &t); /* our SETTINGS ACK goes out before the block */
+    static const uint8_t open_block[] = {0, 0,    2,   NGHTTP2_HEADERS, NGHTTP2_FLAG_END_STREAM, 0, 0, 0,
+                                         1, 0x82, 0x87}; /* :method GET, :scheme https, then nothing */
+    long long streams = atomic_load(&metrics.h2.streams_active);
+    unsigned long long hits = atomic_load(&metrics.h2.limits[H2_HIT_HEADER_TIMEOUT]);
+    assert_int_equal(write(t.to, open_block, sizeof open_block), (ssize_t)sizeof open_block);
+    for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && atomic_load(&metrics.h2.streams_active) == streams;
+         i++) {
+        client_io(h, &t); /* until the gateway has the stream (s_client is another process) */
+        poll(NULL, 0, 1);
+    }
+    assert_int_equal(atomic_load(&metrics.h2.streams_active), streams + 1);
+    client_quiet(h, &t);
+    assert_true(conn_harness_advance_by(h, 2999, 100));
+    client_quiet(h, &t);
+    assert_true(conn_harness_advance(h, 1));
+    assert_true(client_until(h, &t, goaways, 1));
+    assert_int_equal(t.goaway_code[0], NGHTTP2_NO_ERROR);
+    assert_int_equal(atomic_load(&metrics.h2.limits[H2_HIT_HEADER_TIMEOUT]), hits + 1);
+    assert_false(conn_harness_backend_pending(h, 0));
+    close(t.to); /* the client goes: the lingering close ends */
+    t.to = -1;
+    assert_true(client_until(h, &t, ended, 0));
+    assert_true(conn_harness_advance(h, 1000));
+    assert_int_equal(conn_harness_open_conns(h), 0);
+    harness_done(h, &t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -644,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_drain_two_step_goaway),
         cmocka_unit_test(test_upload_back_pressure),
         cmocka_unit_test(test_malformed_request_counts_for_abuse),
+        cmocka_unit_test(test_open_header_block_times_out),
     };
     return cmocka_run_group_tests(tests, tls_setup, tls_teardown);
 }
