@@ -492,6 +492,21 @@ static bool xs_step(struct h2_xstream *xs)
     return did;
 }
 
+/* Our side of the connection is shut (the lingering close): no stream
+ * can answer any more, so their backend sides end now. A backend socket
+ * left watched would wake, level-triggered, a pump that no longer runs
+ * streams, again and again until the linger ends. */
+void h2_streams_abandon(struct h2_conn *h)
+{
+    for (struct h2_stream *st = h2_session_streams(h->s); st; st = st->next) {
+        struct h2_xstream *xs = xs_of(st);
+        unmark(xs);
+        proxy_release(xs->x, false);
+        xs_timer(xs->x, 0);
+    }
+    h->dirty = NULL;
+}
+
 bool h2_streams(struct h2_conn *h)
 {
     bool did = false;

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ struct tstream {
 struct tclient {
     pid_t pid;
     int to, from; /* s_client's stdin and stdout */
+    int gw;       /* the gateway's end of the TCP connection (the worker owns it) */
     nghttp2_session *ng;
     struct tstream st[MAX_STREAMS];
     bool settings; /* the gateway's SETTINGS came: the handshake and preface are done */
@@ -204,6 +206,7 @@ static void client_start(struct conn_harness *h, struct tclient *t, const nghttp
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     assert_true(fd >= 0);
     close(lfd);
+    t->gw = fd;
     assert_true(conn_harness_adopt(h, LISTENER_HTTPS, fd));
     nghttp2_session_callbacks *cb;
     nghttp2_session_callbacks_new(&cb);
@@ -674,6 +677,74 @@ static void test_open_header_block_times_out(void **state)
     harness_done(h, &t);
 }
 
+/* A reset flood ends the connection (GOAWAY ENHANCE_YOUR_CALM) while a
+ * stream's backend connection is still being made, and the client does
+ * not close (it is stopped): the lingering close drops every stream's
+ * backend side, so the loop goes quiet instead of being woken by that
+ * socket until the linger ends. fuzz_conn finding: a livelock, the worker
+ * spinning through the lingering second. */
+static void test_linger_drops_stream_backends(void **state)
+{
+    struct conn_harness *h = harness(state);
+    h->cfg.http2.max_resets_per_second = 2;
+    struct tclient t;
+    client_start(h, &t, NULL, 0);
+    assert_true(client_until(h, &t, has_settings, 0));
+    client_io(h, &t); /* our SETTINGS ACK */
+    /* four GETs, each reset at once, in one write (one TLS record): the
+     * third reset breaks the budget, so the fourth stream stays open with
+     * its backend connection on the way */
+    uint8_t flood[4 * (9 + 3 + 2 + sizeof HOST - 1 + 13)];
+    size_t n = 0;
+    for (uint8_t id = 1; id <= 7; id += 2) {
+        uint8_t block = (uint8_t)(3 + 2 + strlen(HOST));
+        const uint8_t head[] = {0,
+                                0,
+                                block,
+                                NGHTTP2_HEADERS,
+                                NGHTTP2_FLAG_END_STREAM | NGHTTP2_FLAG_END_HEADERS,
+                                0,
+                                0,
+                                0,
+                                id,
+                                0x82,
+                                0x87,
+                                0x84,
+                                0x41,
+                                (uint8_t)strlen(HOST)};
+        memcpy(flood + n, head, sizeof head);
+        n += sizeof head;
+        memcpy(flood + n, HOST, strlen(HOST));
+        n += strlen(HOST);
+        const uint8_t rst[] = {0, 0, 4, NGHTTP2_RST_STREAM, 0, 0, 0, 0, id, 0, 0, 0, NGHTTP2_CANCEL};
+        memcpy(flood + n, rst, sizeof rst);
+        n += sizeof rst;
+    }
+    assert_int_equal(write(t.to, flood, n), (ssize_t)n);
+    int queued = 0;
+    for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && queued == 0; i++) {
+        poll(NULL, 0, 1); /* the worker does not run: the record waits in its socket */
+        ioctl(t.gw, FIONREAD, &queued);
+    }
+    assert_true(queued > 0);
+    kill(-t.pid, SIGSTOP); /* s_client will not see our GOAWAY and close: the linger runs */
+    unsigned steps = 0;
+    bool quiet = conn_harness_settle(h, 2000, &steps);
+    kill(-t.pid, SIGCONT);
+    assert_true(quiet);                              /* not spinning */
+    assert_int_equal(conn_harness_open_conns(h), 1); /* lingering */
+    int b;
+    while ((b = conn_harness_backend_accept(h, 0)) >= 0) { /* each stream's backend side is gone */
+        char buf[512];
+        bool eof = false;
+        conn_harness_recv_wait(h, b, buf, sizeof buf, sizeof buf - 1, &eof);
+        assert_true(eof);
+    }
+    assert_true(client_until(h, &t, goaways, 1));
+    assert_int_equal(t.goaway_code[0], NGHTTP2_ENHANCE_YOUR_CALM);
+    harness_done(h, &t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_upload_back_pressure),
         cmocka_unit_test(test_malformed_request_counts_for_abuse),
         cmocka_unit_test(test_open_header_block_times_out),
+        cmocka_unit_test(test_linger_drops_stream_backends),
     };
     return cmocka_run_group_tests(tests, tls_setup, tls_teardown);
 }
