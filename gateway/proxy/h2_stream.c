@@ -69,7 +69,8 @@ static void xs_abort(struct exchange *x)
     struct h2_xstream *xs = x->xs;
     if (x->tunnel && x->backend_eof) { /* the WebSocket's backend closed: the stream ends (on_body) */
         proxy_release(x, false);
-        xs_timer(x, 0);
+        xs->last_sent_ms = h2_now(xs->h);
+        xs_timer(x, x->c->cfg->limits.send_timeout_ms); /* what is left may wait on a shut window */
         h2_session_resume(xs->h->s, &xs->st);
         h2_mark(xs);
         return;
@@ -138,7 +139,8 @@ static void xs_reply(struct exchange *x, unsigned status)
     x->local = x->resp_started = true;
     x->rq = RQ_DONE; /* what more of the body comes is dropped */
     x->rs = RS_DONE;
-    xs_timer(x, 0);
+    xs->last_sent_ms = h2_now(xs->h);
+    xs_timer(x, x->c->cfg->limits.send_timeout_ms); /* its body may wait on a window the client keeps shut */
     h2_session_resume(xs->h->s, &xs->st);
     h2_mark(xs);
 }
@@ -172,7 +174,9 @@ static const struct exchange_ops h2_exchange_ops = {
 
 /* The response waits on a window the client keeps shut (a zero window
  * at the stream or connection level): send_timeout, as for a socket the
- * client does not read. Else the exchange's own deadline. */
+ * client does not read, whether the backend is still sending, has
+ * finished, or the answer is our own (a local answer's body, the rest of
+ * a WebSocket whose backend closed). Else the exchange's own deadline. */
 static void xs_on_timer(struct loop *loop, struct loop_timer *t)
 {
     (void)loop;
@@ -186,7 +190,7 @@ static void xs_on_timer(struct loop *loop, struct loop_timer *t)
     } else if (xs->deferred) { /* the END_STREAM an empty body needs never came */
         xs->deferred = false;
         xs_reject(x, 408);
-    } else if (x->rs == RS_BODY && x->bin.start < x->bin.mid) {
+    } else if ((x->rs == RS_BODY || x->rs == RS_DONE) && x->bin.start < x->bin.mid) {
         uint64_t stalled = h2_now(xs->h) - xs->last_sent_ms, limit = c->cfg->limits.send_timeout_ms;
         if (stalled >= limit) {
             metrics_h2_event(H2_EV_LIMIT, H2_HIT_SEND_TIMEOUT);

@@ -745,6 +745,34 @@ static void test_linger_drops_stream_backends(void **state)
     harness_done(h, &t);
 }
 
+/* A local answer whose body waits on a window the client keeps shut (a
+ * 504 after the backend said nothing): the stream is reset (CANCEL) at
+ * send_timeout, as a backend's answer would be. fuzz_conn finding: the
+ * local answer cleared the stream's timer, and the connection, with a
+ * stream open, had none either: it was held forever. */
+static void test_local_answer_shut_window_send_timeout(void **state)
+{
+    struct conn_harness *h = harness(state);
+    h->cfg.limits.send_timeout_ms = 1000;
+    h->cfg.limits.response_timeout_ms = 2000;
+    nghttp2_settings_entry zero = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+    struct tclient t;
+    client_start(h, &t, &zero, 1);
+    int32_t id = get(&t, "/silent", NULL);
+    int b = conn_harness_backend_accept(h, 0);
+    backend_expect_head(h, b, FORWARDED("/silent"));
+    assert_true(conn_harness_advance_by(h, 2000, 100)); /* response_timeout: our 504 */
+    assert_true(client_until(h, &t, has_status, id));
+    assert_int_equal(t.st[id / 2].status, 504);
+    client_quiet(h, &t);
+    assert_int_equal(t.st[id / 2].body_len, 0); /* its body waits for a window */
+    assert_int_equal(t.st[id / 2].rst, 0);
+    assert_true(conn_harness_advance_by(h, 1000, 100));
+    assert_true(client_until(h, &t, answered, id));
+    assert_int_equal(t.st[id / 2].rst, NGHTTP2_CANCEL + 1);
+    harness_done(h, &t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -758,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_malformed_request_counts_for_abuse),
         cmocka_unit_test(test_open_header_block_times_out),
         cmocka_unit_test(test_linger_drops_stream_backends),
+        cmocka_unit_test(test_local_answer_shut_window_send_timeout),
     };
     return cmocka_run_group_tests(tests, tls_setup, tls_teardown);
 }
