@@ -189,6 +189,8 @@ static void scan_done(struct fz_h2 *h, struct fz_h2_stream *s)
 
 static void body_bytes(struct fz_h2 *h, struct fz_h2_stream *s, const uint8_t *p, size_t n)
 {
+    if (s->pat_len && (h->world->flags[s->tag_conn][s->tag_req] & CONN_ORACLE_F_RAW))
+        s->pat_len = 0; /* raw bytes went out since its head: they may be in its body */
     for (size_t i = 0; i < n; i++) {
         char ch = (char)p[i];
         if (s->pat_len && ch != s->pat[(s->got + i) % s->pat_len])

@@ -487,6 +487,8 @@ static bool fz_back_io(struct fz_back *k)
         if (k->ob.tunnel)
             conn_oracle_backend_sent_raw(&k->ob); /* whatever goes into a tunnel */
         conn_oracle_backend_sent(&k->ob, at, (size_t)n);
+        if (k->ob.resp_open && k->ob.resp_final_head && llhttp_message_needs_eof(&k->ob.rs))
+            conn_oracle_backend_sent_raw(&k->ob); /* a body to the end: what follows it is body too */
     }
     moved |= n != 0;
     if (k->shut_pending && k->out.off == k->out.release) {
