@@ -187,6 +187,18 @@ static void scan_done(struct fz_h2 *h, struct fz_h2_stream *s)
                h->c->conn, (int)s->id, h->c->conn, s->req, a, b);
 }
 
+/* A body that ends inside a tag (an answer to EOF cut short): what came
+ * of it must begin the stream's own. */
+static void scan_cut(struct fz_h2 *h, struct fz_h2_stream *s)
+{
+    char own[32];
+    int n = snprintf(own, sizeof own, "%u.%u", h->c->conn, s->req);
+    s->scanning = false;
+    if (n < 0 || s->scan_len > (size_t)n || memcmp(own, s->scan, s->scan_len) != 0)
+        fz_die("h2 client %u: stream %d (request ~%u.%u) ends in the tag ~%.*s of another answer", h->c->conn,
+               (int)s->id, h->c->conn, s->req, (int)s->scan_len, s->scan);
+}
+
 static void body_bytes(struct fz_h2 *h, struct fz_h2_stream *s, const uint8_t *p, size_t n)
 {
     if (s->pat_len && (h->world->flags[s->tag_conn][s->tag_req] & CONN_ORACLE_F_RAW))
@@ -232,7 +244,7 @@ static void on_data(struct fz_h2 *h, int32_t id, uint8_t flags, const uint8_t *p
     body_bytes(h, s, p, n);
     if (flags & F_END_STREAM) {
         if (s->scanning)
-            scan_done(h, s);
+            scan_cut(h, s);
         s->remote_end = true;
         body_short(h, s);
     }
