@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 static const struct exchange_ops h2_exchange_ops;
@@ -270,6 +271,11 @@ static void on_request(void *owner, struct h2_stream *st, unsigned status)
     if (!status)
         status = request_head(xs);
     if (status) {
+        /* Refused before the checks ran (by the parser: a 413 for a
+         * declared body, a 431): the request line h2_rules wrote still
+         * says whether it is a HEAD, whose answer has no content. */
+        if (xs->st.head.len >= 5 && strncasecmp(x->cin_data, "HEAD ", 5) == 0)
+            x->info.head_method = true;
         xs_reject(x, status);
         return;
     }

@@ -47,6 +47,7 @@ struct tstream {
     int status;
     uint32_t rst; /* RST_STREAM code + 1; 0: none */
     bool closed;
+    bool head_ends; /* a HEADERS with END_STREAM came: no content */
     size_t body_len;
     char body[1024];
 };
@@ -99,6 +100,8 @@ static int c_frame(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
         t->settings = true;
     if (f->hd.type == NGHTTP2_RST_STREAM)
         tstream_of(t, f->hd.stream_id)->rst = f->rst_stream.error_code + 1;
+    if (f->hd.type == NGHTTP2_HEADERS && (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        tstream_of(t, f->hd.stream_id)->head_ends = true;
     if (f->hd.type == NGHTTP2_GOAWAY && t->goaways < 4) {
         t->goaway_last[t->goaways] = f->goaway.last_stream_id;
         t->goaway_code[t->goaways++] = f->goaway.error_code;
@@ -773,6 +776,36 @@ static void test_local_answer_shut_window_send_timeout(void **state)
     harness_done(h, &t);
 }
 
+/* A HEAD that declares a body over max_body_size is refused by the
+ * parser (413) before the request checks run: its answer still has no
+ * content (RFC 9110 section 9.3.2), as an HTTP/1.1 client's. fuzz_conn
+ * finding: the 413's text went out as DATA on a HEAD's stream. */
+static void test_refused_head_has_no_content(void **state)
+{
+    struct conn_harness *h = harness(state);
+    h->cfg.limits.max_body_size = 100;
+    struct tclient t;
+    client_start(h, &t, NULL, 0);
+    nghttp2_nv nv[] = {
+        {(uint8_t *)":method", (uint8_t *)"HEAD", 7, 4, 0},
+        {(uint8_t *)":scheme", (uint8_t *)"https", 7, 5, 0},
+        {(uint8_t *)":authority", (uint8_t *)HOST, 10, strlen(HOST), 0},
+        {(uint8_t *)":path", (uint8_t *)"/h", 5, 2, 0},
+        {(uint8_t *)"content-length", (uint8_t *)"1000", 14, 4, 0},
+    };
+    t.upload_left = 1000;
+    nghttp2_data_provider body = {.read_callback = c_upload};
+    int32_t id = nghttp2_submit_request(t.ng, NULL, nv, 5, &body, NULL);
+    assert_true(id > 0);
+    client_send(&t);
+    assert_true(client_until(h, &t, answered, id));
+    assert_int_equal(t.st[id / 2].status, 413);
+    assert_true(t.st[id / 2].head_ends); /* no DATA followed */
+    assert_int_equal(t.st[id / 2].body_len, 0);
+    assert_false(conn_harness_backend_pending(h, 0));
+    harness_done(h, &t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -787,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_open_header_block_times_out),
         cmocka_unit_test(test_linger_drops_stream_backends),
         cmocka_unit_test(test_local_answer_shut_window_send_timeout),
+        cmocka_unit_test(test_refused_head_has_no_content),
     };
     return cmocka_run_group_tests(tests, tls_setup, tls_teardown);
 }
