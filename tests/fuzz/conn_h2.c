@@ -30,7 +30,7 @@ static const size_t fz_h2_pads[] = {0, 100, 1000, 8000};
 static const uint32_t fz_h2_values[] = {0,     1,       100,        4096,        16384,
                                         65535, 1 << 24, 0x7fffffff, 0x80000000u, 0xffffffffu};
 
-/* ---- frames out ------------------------------------------------------------------------ */
+/* ---- frames out ------------------------------------------------------------------------------ */
 
 static void put_frame_head(struct fz_h2 *h, size_t len, uint8_t type, uint8_t flags, uint32_t id)
 {
@@ -77,7 +77,7 @@ static void put_rst(struct fz_h2 *h, uint32_t id, uint32_t code)
     put_frame(h, T_RST, 0, id, p, 4);
 }
 
-/* ---- streams ------------------------------------------------------------------------------ */
+/* ---- streams --------------------------------------------------------------------------------- */
 
 static bool fz_h2_stream_over(const struct fz_h2_stream *s)
 {
@@ -123,7 +123,7 @@ static uint32_t pick_stream(struct fz_h2 *h, uint8_t y, struct fz_h2_stream **ou
     return (uint32_t)(*out)->id;
 }
 
-/* ---- header blocks ------------------------------------------------------------------------- */
+/* ---- header blocks --------------------------------------------------------------------------- */
 
 struct fz_fields {
     nghttp2_nv nv[FZ_H2_FIELDS];
@@ -188,7 +188,7 @@ static void request_fields(struct fz_fields *f, char *path, size_t cap, unsigned
     fields_str(f, ":path", path);
 }
 
-/* ---- bodies --------------------------------------------------------------------------------- */
+/* ---- bodies ---------------------------------------------------------------------------------- */
 
 static void put_data(struct fz_h2 *h, struct fz_h2_stream *s, size_t n, bool end)
 {
@@ -280,7 +280,7 @@ void fz_h2_release(struct fz_client *c, size_t n)
     }
 }
 
-/* ---- requests ----------------------------------------------------------------------------------- */
+/* ---- requests -------------------------------------------------------------------------------- */
 
 /* a: method (bits 0-2), cookies and the like (3), a header block split
  * into CONTINUATIONs (4), Expect (5), a non-ACME path (6), a WebSocket
@@ -344,7 +344,7 @@ void fz_h2_request(struct fz *f, struct fz_client *c, uint8_t a, uint8_t b, uint
     stream_progress(h, s);
 }
 
-/* ---- malformed requests (RFC 9113 §8.2-8.3) ------------------------------------------------------- */
+/* ---- malformed requests (RFC 9113 §8.2-8.3) -------------------------------------------------- */
 
 struct fz_h2_shape {
     bool refuse; /* never reaches a backend */
@@ -451,7 +451,7 @@ void fz_h2_raw(struct fz_client *c)
     c->h2->raw = true; /* frames the oracle does not know: streams it never opened may answer */
 }
 
-/* ---- control frames and hostile ones (OP_H2) ----------------------------------------------------- */
+/* ---- control frames and hostile ones (OP_H2) ------------------------------------------------- */
 
 /* A header block left open: HEADERS without END_HEADERS for a new
  * (untagged) stream, and `more` 1-byte CONTINUATIONs, the last without
@@ -585,8 +585,7 @@ void fz_h2_frame(struct fz *f, struct fz_in *in)
     }
 }
 
-/* ---- life ------------------------------------------------------------------------------------------------
- */
+/* ---- life ------------------------------------------------------------------------------------ */
 
 /* The preface (how bits 3-5): standard; windows of 0 or 100 bytes; HPACK
  * table 0 and one stream at a time, and a big connection window; large
