@@ -183,10 +183,11 @@ static void scan_done(struct fz_h2 *h, struct fz_h2_stream *s)
         return;
     char own[32];
     int n = snprintf(own, sizeof own, "%u.%u", h->c->conn, s->req);
-    bool raw = s->req > 0 && s->req < CONN_ORACLE_REQS && h->c->conn <= CONN_ORACLE_CONNS &&
-               (h->world->flags[h->c->conn][s->req] & CONN_ORACLE_F_RAW);
-    if (raw && n > 0 && s->scan_len >= (size_t)n && memcmp(s->scan, own, (size_t)n) == 0)
-        return; /* raw bytes (digits, never a '~') may follow a tag of ours that was cut short */
+    bool raw = s->ws || (s->req > 0 && s->req < CONN_ORACLE_REQS && h->c->conn <= CONN_ORACLE_CONNS &&
+                         (h->world->flags[h->c->conn][s->req] & CONN_ORACLE_F_RAW));
+    size_t k = n > 0 && (size_t)n < s->scan_len ? (size_t)n : s->scan_len;
+    if (raw && memcmp(s->scan, own, k) == 0)
+        return; /* raw bytes (digits, never a '~') may follow a tag of ours, or cut it short (a tunnel's) */
     if (a != (long)h->c->conn || b != (long)s->req)
         fz_die("h2 client %u: stream %d (request ~%u.%u) got body bytes of the answer to request ~%ld.%ld",
                h->c->conn, (int)s->id, h->c->conn, s->req, a, b);
