@@ -202,6 +202,15 @@ int tls_conn_handshake(struct tls_conn *conn);
 ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len);
 ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len);
 
+/* The most plaintext one record carries: a write of exactly this much is
+ * one full record, anything longer ends in a short one. 16383 bytes in
+ * TLS 1.3 (the inner content type and mbedTLS's padding to a multiple of
+ * 16 share the 16,384 of a record), 16384 in TLS 1.2, less when the client
+ * negotiated max_fragment_length. Never 0 (TLS_RECORD_PLAIN_MAX before the
+ * handshake). */
+#define TLS_RECORD_PLAIN_MAX 16384 /* RFC 8446 5.1: 2^14 */
+size_t tls_conn_record_max(const struct tls_conn *conn);
+
 /* Decrypted bytes already buffered inside the TLS layer: epoll will not say
  * so, the caller must read them before waiting for the socket again. */
 size_t tls_conn_pending(const struct tls_conn *conn);

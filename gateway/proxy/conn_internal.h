@@ -221,6 +221,14 @@ struct conn_worker *conn_worker_of(struct worker *w);
  * what was already sent on is dropped from the front first (all of the
  * buffer when nothing waits in it, else when the end is reached). */
 bool conn_buf_room(struct conn_buf *b, char *data, bool may_move);
+/* How many bytes the next read into b may take, 0 for none now. With
+ * record 0: the room at the end (conn_buf_room). With a record size (body
+ * and tunnel bytes for a TLS client, tls_conn_record_max): at most what
+ * fills the bytes waiting to go out up to one record, so each read leaves
+ * as one full record and not as a full one plus a sliver; an emptied
+ * buffer starts again at 0, and what waits moves to the front when the
+ * rest would not fit. Bytes not parsed yet ([mid, end)) never stop a read. */
+uint32_t conn_buf_read_max(struct conn_buf *b, char *data, bool may_move, uint32_t record);
 
 /* conn.c: transport */
 void conn_close(struct conn *c); /* logs an unfinished exchange, frees at the end of the batch */

@@ -92,6 +92,32 @@ bool conn_buf_room(struct conn_buf *b, char *data, bool may_move)
     return b->end < CONN_BUF_SIZE;
 }
 
+static uint32_t buf_room(const struct conn_buf *b)
+{
+    return CONN_BUF_SIZE - b->end;
+}
+
+uint32_t conn_buf_read_max(struct conn_buf *b, char *data, bool may_move, uint32_t record)
+{
+    if (record == 0 || !may_move)
+        return conn_buf_room(b, data, may_move) ? buf_room(b) : 0;
+    if (record > CONN_BUF_SIZE)
+        record = CONN_BUF_SIZE;
+    if (b->start == b->end)
+        *b = (struct conn_buf){0}; /* all sent: no move needed */
+    uint32_t waiting = b->end - b->start;
+    if (b->mid > b->start && waiting >= record)
+        return 0; /* a record's worth waits for the client */
+    uint32_t want = waiting < record ? record - waiting : record;
+    if (buf_room(b) < want && b->start > 0) {
+        memmove(data, data + b->start, waiting);
+        b->mid -= b->start;
+        b->end -= b->start;
+        b->start = 0;
+    }
+    return buf_room(b) < want ? buf_room(b) : want;
+}
+
 /* ---- exchanges: a request's buffers ------------------------------------------ */
 
 static void http_limits_of(const struct config *cfg, struct http_limits *lim)

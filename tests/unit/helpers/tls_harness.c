@@ -73,9 +73,9 @@ static bool serve_read_two_lines(struct tls_conn *conn, int fd)
 static void serve_reply(struct tls_conn *conn, int fd)
 {
     char reply[512];
-    int len = snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d alpn=%s\n",
+    int len = snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d record=%zu alpn=%s\n",
                        tls_conn_version(conn), tls_conn_cipher(conn), tls_conn_server_name(conn),
-                       tls_conn_resumed(conn), tls_conn_alpn(conn));
+                       tls_conn_resumed(conn), tls_conn_record_max(conn), tls_conn_alpn(conn));
     size_t off = 0;
     while (off < (size_t)len) {
         ssize_t n = tls_conn_write(conn, reply + off, (size_t)len - off);
