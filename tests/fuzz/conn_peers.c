@@ -422,6 +422,8 @@ void fz_backend_respond(struct fz *f, struct fz_in *in)
     conn_oracle_backend_next(&k->ob, &tc, &tr, &head);
     struct fz_request r;
     fz_shape_response(&r, tc, tr, head, a, b, v);
+    if (a & 0x80) /* an extra answer behind it: the next request on the socket may read it as its own */
+        conn_oracle_backend_sent_raw(&k->ob);
     fz_buf_add(&k->out, r.data, r.head_len + r.now, false);
     k->out.release = k->out.len;
     fz_buf_add(&k->out, r.data + r.head_len + r.now, r.len - r.head_len - r.now, false);
