@@ -66,6 +66,7 @@ const char *h2_session_limit_name(enum h2_session_limit l)
         [H2_HIT_FIRST_STREAM_TIMEOUT] = "first_stream_timeout",
         [H2_HIT_IDLE_TIMEOUT] = "idle_timeout",
         [H2_HIT_SEND_TIMEOUT] = "send_timeout",
+        [H2_HIT_HEADER_TIMEOUT] = "header_timeout",
     };
     return l < H2_HIT_COUNT && names[l] ? names[l] : "unknown";
 }
@@ -536,6 +537,11 @@ bool h2_session_done(const struct h2_session *s)
 unsigned h2_session_open_streams(const struct h2_session *s)
 {
     return s->n_open;
+}
+
+struct h2_stream *h2_session_streams(const struct h2_session *s)
+{
+    return s->streams;
 }
 
 bool h2_session_any_stream(const struct h2_session *s)

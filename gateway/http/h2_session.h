@@ -119,6 +119,7 @@ enum h2_session_limit {
     H2_HIT_FIRST_STREAM_TIMEOUT,                /* the owner's deadlines, counted by the owner */
     H2_HIT_IDLE_TIMEOUT,
     H2_HIT_SEND_TIMEOUT,
+    H2_HIT_HEADER_TIMEOUT, /* a request's header block not complete in header_timeout */
     H2_HIT_COUNT
 };
 const char *h2_session_limit_name(enum h2_session_limit l);
@@ -176,6 +177,9 @@ bool h2_session_want_write(const struct h2_session *s);
 /* Nothing more to read or write: the connection may close. */
 bool h2_session_done(const struct h2_session *s);
 unsigned h2_session_open_streams(const struct h2_session *s);
+/* The open streams, newest first (then st->next): what the stateful
+ * fuzzer walks to check every stream's deadline and backend socket. */
+struct h2_stream *h2_session_streams(const struct h2_session *s);
 /* Nothing in flight: the pages of nghttp2's frame buffer go back to the
  * kernel until the next frame (an idle connection then costs ~9 KiB of
  * nghttp2 state instead of ~25). Does nothing while output is pending. */

@@ -260,6 +260,7 @@ static void h2_linger(struct h2_conn *h)
     if (c->tls)
         tls_conn_shutdown(c->tls);
     shutdown(c->cio.fd, SHUT_WR);
+    h2_streams_abandon(h);
     h->lingering = true;
     h->deadline = H2_DL_LINGER;
     conn_timer(c, H2_LINGER_MS);

@@ -53,6 +53,7 @@ struct h2_conn {
 extern const struct h2_session_ops h2_stream_ops; /* the session's owner callbacks */
 void h2_mark(struct h2_xstream *xs);              /* the stream has work for its backend side */
 bool h2_streams(struct h2_conn *h);               /* runs the marked streams' backend sides */
+void h2_streams_abandon(struct h2_conn *h);       /* lingering: every stream's backend side ends */
 
 static inline uint64_t h2_now(const struct h2_conn *h)
 {

@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 static const struct exchange_ops h2_exchange_ops;
@@ -69,7 +70,8 @@ static void xs_abort(struct exchange *x)
     struct h2_xstream *xs = x->xs;
     if (x->tunnel && x->backend_eof) { /* the WebSocket's backend closed: the stream ends (on_body) */
         proxy_release(x, false);
-        xs_timer(x, 0);
+        xs->last_sent_ms = h2_now(xs->h);
+        xs_timer(x, x->c->cfg->limits.send_timeout_ms); /* what is left may wait on a shut window */
         h2_session_resume(xs->h->s, &xs->st);
         h2_mark(xs);
         return;
@@ -138,7 +140,8 @@ static void xs_reply(struct exchange *x, unsigned status)
     x->local = x->resp_started = true;
     x->rq = RQ_DONE; /* what more of the body comes is dropped */
     x->rs = RS_DONE;
-    xs_timer(x, 0);
+    xs->last_sent_ms = h2_now(xs->h);
+    xs_timer(x, x->c->cfg->limits.send_timeout_ms); /* its body may wait on a window the client keeps shut */
     h2_session_resume(xs->h->s, &xs->st);
     h2_mark(xs);
 }
@@ -172,17 +175,23 @@ static const struct exchange_ops h2_exchange_ops = {
 
 /* The response waits on a window the client keeps shut (a zero window
  * at the stream or connection level): send_timeout, as for a socket the
- * client does not read. Else the exchange's own deadline. */
+ * client does not read, whether the backend is still sending, has
+ * finished, or the answer is our own (a local answer's body, the rest of
+ * a WebSocket whose backend closed). Else the exchange's own deadline. */
 static void xs_on_timer(struct loop *loop, struct loop_timer *t)
 {
     (void)loop;
     struct h2_xstream *xs = t->arg;
     struct exchange *x = xs->x;
     struct conn *c = x->c;
-    if (xs->deferred) { /* the END_STREAM an empty body needs never came */
+    if (!xs->started) { /* its header block never ended: mid-block, only the connection can end */
+        metrics_h2_event(H2_EV_LIMIT, H2_HIT_HEADER_TIMEOUT);
+        h2_session_goaway(xs->h->s, H2_NO_ERROR);
+        xs->h->closing = true;
+    } else if (xs->deferred) { /* the END_STREAM an empty body needs never came */
         xs->deferred = false;
         xs_reject(x, 408);
-    } else if (x->rs == RS_BODY && x->bin.start < x->bin.mid) {
+    } else if ((x->rs == RS_BODY || x->rs == RS_DONE) && x->bin.start < x->bin.mid) {
         uint64_t stalled = h2_now(xs->h) - xs->last_sent_ms, limit = c->cfg->limits.send_timeout_ms;
         if (stalled >= limit) {
             metrics_h2_event(H2_EV_LIMIT, H2_HIT_SEND_TIMEOUT);
@@ -216,6 +225,10 @@ static struct h2_stream *on_open(void *owner, int32_t id)
     xs->h = h;
     xs->timer = (struct loop_timer){.fn = xs_on_timer, .arg = xs};
     h2_session_stream_init(h->s, &xs->st, id, x->cin_data, CONN_BUF_SIZE);
+    /* Until its head is complete the stream has the head's deadline (the
+     * connection's own runs only while no stream is open): a header
+     * block left open must not hold the connection forever. */
+    xs_timer(x, h->c->cfg->limits.header_timeout_ms);
     struct conn_worker *cw = h->c->w->conns;
     h2_ws_key_format(xs->st.head.ws_key, conn_rng_next(cw), conn_rng_next(cw));
     h->n_streams++;
@@ -258,6 +271,11 @@ static void on_request(void *owner, struct h2_stream *st, unsigned status)
     if (!status)
         status = request_head(xs);
     if (status) {
+        /* Refused before the checks ran (by the parser: a 413 for a
+         * declared body, a 431): the request line h2_rules wrote still
+         * says whether it is a HEAD, whose answer has no content. */
+        if (xs->st.head.len >= 5 && strncasecmp(x->cin_data, "HEAD ", 5) == 0)
+            x->info.head_method = true;
         xs_reject(x, status);
         return;
     }
@@ -482,6 +500,21 @@ static bool xs_step(struct h2_xstream *xs)
         h2_session_resume(h->s, &xs->st);
     did |= xs_finish(x);
     return did;
+}
+
+/* Our side of the connection is shut (the lingering close): no stream
+ * can answer any more, so their backend sides end now. A backend socket
+ * left watched would wake, level-triggered, a pump that no longer runs
+ * streams, again and again until the linger ends. */
+void h2_streams_abandon(struct h2_conn *h)
+{
+    for (struct h2_stream *st = h2_session_streams(h->s); st; st = st->next) {
+        struct h2_xstream *xs = xs_of(st);
+        unmark(xs);
+        proxy_release(xs->x, false);
+        xs_timer(xs->x, 0);
+    }
+    h->dirty = NULL;
 }
 
 bool h2_streams(struct h2_conn *h)

@@ -6,8 +6,9 @@
  */
 #include "tests/fuzz/conn_peers.h"
 
-#include "gateway/proxy/conn_internal.h"
+#include "gateway/proxy/h2_internal.h"
 #include "gateway/upstream/backend_pool.h"
+#include "tests/fuzz/conn_h2.h"
 #include "tests/fuzz/conn_shapes.h"
 
 #include <errno.h>
@@ -172,30 +173,34 @@ void fz_client_open(struct fz *f, uint8_t how)
             c = &f->cl[i];
     if (!c || f->draining || f->n_conns >= CONN_ORACLE_CONNS)
         return;
-    /* bits 0-2: plain but 6 (TLS) and 7 (raw bytes on the TLS port): a
-     * TLS handshake costs more than the rest of most programs; 3-5: the
-     * ClientHello's records; 6: TLS 1.2 only */
+    /* bits 0-2: plain but 5 (HTTP/2), 6 (TLS) and 7 (raw bytes on the
+     * TLS port): a TLS handshake costs more than the rest of most
+     * programs; 3-5: the ClientHello's records (HTTP/2: the preface,
+     * conn_h2.c); 6: TLS 1.2 only; 7 (HTTP/2): no SETTINGS ACK */
     static const enum fz_kind kinds[] = {FZ_PLAIN, FZ_PLAIN, FZ_PLAIN, FZ_PLAIN,
-                                         FZ_PLAIN, FZ_PLAIN, FZ_TLS,   FZ_TLS_RAW};
+                                         FZ_PLAIN, FZ_H2,    FZ_TLS,   FZ_TLS_RAW};
     enum fz_kind kind = kinds[how & 7];
     if (kind != FZ_PLAIN && !f->h->w.tls)
         kind = FZ_PLAIN;
-    if (kind == FZ_TLS && !fz_have_tls)
+    if ((kind == FZ_TLS || kind == FZ_H2) && !fz_have_tls)
         kind = FZ_TLS_RAW;
     int fd = conn_harness_connect(f->h, kind == FZ_PLAIN ? LISTENER_HTTP : LISTENER_HTTPS);
     if (fd < 0)
         return;
     *c = (struct fz_client){
         .used = true, .kind = kind, .fd = fd, .conn = ++f->n_conns, .app = c->app, .wire = c->wire};
-    c->frag = frags[(how >> 3) & 7];
+    c->frag = kind == FZ_H2 ? 0 : frags[(how >> 3) & 7];
     conn_oracle_client_init(&c->oc, c->conn);
-    if (kind == FZ_TLS && !fz_tls_open(c, (how & 0x40) != 0))
+    if (fz_is_tls(c) && !fz_tls_open(c, (how & 0x40) != 0))
+        c->tls_dead = true;
+    if (kind == FZ_H2 && !fz_h2_open(f, c, how))
         c->tls_dead = true;
 }
 
 static void fz_client_end(struct fz *f, struct fz_client *c)
 {
     conn_harness_close(f->h, c->fd);
+    fz_h2_close(c);
     fz_tls_free(c);
     fz_buf_reset(&c->app);
     fz_buf_reset(&c->wire);
@@ -215,7 +220,7 @@ void fz_client_shut(struct fz *f, uint8_t which)
     if (!c || c->shut_pending)
         return;
     c->shut_pending = true;
-    if (c->kind == FZ_TLS)
+    if (fz_is_tls(c))
         fz_tls_shutdown(c);
 }
 
@@ -237,6 +242,10 @@ void fz_client_request(struct fz *f, struct fz_in *in)
 {
     struct fz_client *c = fz_sender(f, fz_u8(in));
     uint8_t a = fz_u8(in), b = fz_u8(in), v = fz_u8(in);
+    if (c && c->kind == FZ_H2 && c->h2) {
+        fz_h2_request(f, c, a, b, v);
+        return;
+    }
     if (!c || c->next_req + 1 >= CONN_ORACLE_REQS)
         return;
     unsigned req = ++c->next_req;
@@ -256,7 +265,9 @@ void fz_client_release(struct fz *f, struct fz_in *in)
     static const size_t amounts[] = {1, 10, 100, 1000, 10000, 100000, FZ_BUF_MAX, FZ_BUF_MAX};
     struct fz_client *c = fz_client_at(f, fz_u8(in));
     uint8_t n = fz_u8(in);
-    if (c)
+    if (c && c->kind == FZ_H2 && c->h2)
+        fz_h2_release(c, amounts[n % 8]);
+    else if (c)
         fz_buf_release(&c->app, amounts[n % 8]);
 }
 
@@ -272,12 +283,18 @@ void fz_client_raw(struct fz *f, struct fz_in *in)
     conn_oracle_scrub(raw, n);
     fz_buf_add(&c->app, raw, n, true);
     conn_oracle_client_sent_raw(&c->oc);
+    if (c->kind == FZ_H2 && c->h2)
+        fz_h2_raw(c);
 }
 
 void fz_client_smuggle(struct fz *f, struct fz_in *in)
 {
     struct fz_client *c = fz_sender(f, fz_u8(in));
     uint8_t which = fz_u8(in);
+    if (c && c->kind == FZ_H2 && c->h2) {
+        fz_h2_smuggle(f, c, which);
+        return;
+    }
     if (!c || c->next_req + 2 >= CONN_ORACLE_REQS)
         return;
     unsigned r1 = ++c->next_req, r2 = ++c->next_req;
@@ -297,6 +314,10 @@ bool fz_client_feed(struct fz_client *c, const char *data, size_t len)
     if (c->kind == FZ_TLS_RAW || len == 0)
         return len > 0;
     fz_trace("client", c->conn, "got", data, len);
+    if (c->kind == FZ_H2) {
+        fz_h2_recv(c, data, len);
+        return true;
+    }
     if (!conn_oracle_client_recv(&c->oc, data, len))
         fz_die("client: %s", c->oc.why);
     return true;
@@ -305,12 +326,13 @@ bool fz_client_feed(struct fz_client *c, const char *data, size_t len)
 /* One round of one client: what it may send, then what came. */
 static bool fz_client_io(struct fz *f, struct fz_client *c)
 {
-    bool moved = c->kind == FZ_TLS && !c->tls_dead && fz_tls_progress(c);
+    bool moved = c->kind == FZ_H2 && !c->tls_dead && !c->shut_pending && fz_h2_progress(c);
+    moved |= fz_is_tls(c) && !c->tls_dead && fz_tls_progress(c);
     const char *at;
-    struct fz_buf *out = c->kind == FZ_TLS ? &c->wire : &c->app;
+    struct fz_buf *out = fz_is_tls(c) ? &c->wire : &c->app;
     ssize_t sent = fz_buf_send(out, c->fd, &at);
     if (sent > 0)
-        fz_trace("client", c->conn, c->kind == FZ_TLS ? "wrote records" : "sent", at, (size_t)sent);
+        fz_trace("client", c->conn, fz_is_tls(c) ? "wrote records" : "sent", at, (size_t)sent);
     moved |= sent != 0;
     if (c->shut_pending && !c->shut && out->off == out->release) {
         shutdown(c->fd, SHUT_WR);
@@ -323,9 +345,9 @@ static bool fz_client_io(struct fz *f, struct fz_client *c)
     size_t n;
     bool ended = fz_read(c->fd, &got, &n);
     f->bytes_read += n;
-    if (c->kind == FZ_TLS)
+    if (fz_is_tls(c))
         fz_trace("client", c->conn, "read records", got, n);
-    if (c->kind == FZ_TLS && n > 0)
+    if (fz_is_tls(c) && n > 0)
         moved |= fz_tls_input(c, got, n);
     else
         moved |= fz_client_feed(c, got, n);
@@ -400,6 +422,8 @@ void fz_backend_respond(struct fz *f, struct fz_in *in)
     conn_oracle_backend_next(&k->ob, &tc, &tr, &head);
     struct fz_request r;
     fz_shape_response(&r, tc, tr, head, a, b, v);
+    if (a & 0x80) /* an extra answer behind it: the next request on the socket may read it as its own */
+        conn_oracle_backend_sent_raw(&k->ob);
     fz_buf_add(&k->out, r.data, r.head_len + r.now, false);
     k->out.release = k->out.len;
     fz_buf_add(&k->out, r.data + r.head_len + r.now, r.len - r.head_len - r.now, false);
@@ -416,6 +440,7 @@ void fz_backend_raw(struct fz *f, struct fz_in *in)
         return;
     conn_oracle_scrub(raw, n);
     fz_buf_add(&k->out, raw, n, true);
+    conn_oracle_backend_sent_raw(&k->ob);
 }
 
 void fz_backend_release(struct fz *f, struct fz_in *in)
@@ -461,7 +486,11 @@ static bool fz_back_io(struct fz_back *k)
     ssize_t n = fz_buf_send(&k->out, k->fd, &at);
     if (n > 0) {
         fz_trace("backend", k->port, "sent", at, (size_t)n);
+        if (k->ob.tunnel)
+            conn_oracle_backend_sent_raw(&k->ob); /* whatever goes into a tunnel */
         conn_oracle_backend_sent(&k->ob, at, (size_t)n);
+        if (k->ob.resp_open && k->ob.resp_final_head && llhttp_message_needs_eof(&k->ob.rs))
+            conn_oracle_backend_sent_raw(&k->ob); /* a body to the end: what follows it is body too */
     }
     moved |= n != 0;
     if (k->shut_pending && k->out.off == k->out.release) {
@@ -530,13 +559,32 @@ static uint16_t fz_local_port(int fd)
     return ntohs(sa.sin_port);
 }
 
-/* The connection whose backend socket is k's other end, or NULL. */
-static struct conn *fz_holder(struct fz *f, const struct fz_back *k)
+unsigned fz_exchanges(const struct conn *c, struct exchange **out, unsigned cap)
+{
+    if (!c->h2) {
+        if (c->x && cap > 0)
+            out[0] = c->x;
+        return c->x && cap > 0;
+    }
+    unsigned n = 0;
+    for (struct h2_stream *st = h2_session_streams(c->h2->s); st && n < cap; st = st->next) {
+        struct h2_xstream *xs = (struct h2_xstream *)((char *)st - offsetof(struct h2_xstream, st));
+        out[n++] = xs->x;
+    }
+    return n;
+}
+
+/* The exchange whose backend socket is k's other end, or NULL. */
+static struct exchange *fz_holder(struct fz *f, const struct fz_back *k)
 {
     struct conn_worker *cw = f->h->w.conns;
-    for (struct conn *c = cw ? cw->head : NULL; c; c = c->next)
-        if (c->bio && fz_local_port(c->bio->fd) == k->port)
-            return c;
+    for (struct conn *c = cw ? cw->head : NULL; c; c = c->next) {
+        struct exchange *xs[FZ_EXCHANGES];
+        unsigned n = fz_exchanges(c, xs, FZ_EXCHANGES);
+        for (unsigned i = 0; i < n; i++)
+            if (xs[i]->bio && fz_local_port(xs[i]->bio->fd) == k->port)
+                return xs[i];
+    }
     return NULL;
 }
 
@@ -550,9 +598,9 @@ void fz_peers_after_settle(struct fz *f)
         struct fz_back *k = &f->bk[i];
         if (!k->used || !k->ob.early || k->ob.sealed)
             continue;
-        struct conn *c = fz_holder(f, k);
+        struct exchange *x = fz_holder(f, k);
         bool moved;
-        if (c && c->x && c->x->early && fz_back_drain(k, &moved))
+        if (x && x->early && fz_back_drain(k, &moved))
             conn_oracle_backend_seal(&k->ob);
     }
 }

@@ -24,10 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FZ_CLIENTS  4         /* client connections open at once */
-#define FZ_BACKS    24        /* backend sockets of the fake backend open at once */
-#define FZ_BUF_MAX  (1 << 20) /* bytes one side may have queued */
-#define FZ_READ_MAX (1 << 18) /* bytes one side reads per round */
+#define FZ_CLIENTS   4         /* client connections open at once */
+#define FZ_BACKS     24        /* backend sockets of the fake backend open at once */
+#define FZ_BUF_MAX   (1 << 20) /* bytes one side may have queued */
+#define FZ_READ_MAX  (1 << 18) /* bytes one side reads per round */
+#define FZ_EXCHANGES 128       /* exchanges of one connection the checks walk (HTTP/2: one per stream) */
 
 /* The program's bytes; past the end everything reads as 0. */
 struct fz_in {
@@ -48,7 +49,9 @@ struct fz_buf {
     size_t len, off, release, cap;
 };
 
-enum fz_kind { FZ_PLAIN, FZ_TLS, FZ_TLS_RAW };
+enum fz_kind { FZ_PLAIN, FZ_TLS, FZ_TLS_RAW, FZ_H2 }; /* FZ_H2: TLS with ALPN h2, conn_h2.h */
+
+struct fz_h2;
 
 struct fz_client {
     bool used;
@@ -60,8 +63,9 @@ struct fz_client {
     struct fz_buf app;  /* request bytes: to the socket, or to the TLS client */
     struct fz_buf wire; /* TLS records to the socket */
     struct conn_oracle_client oc;
-    void *ssl;     /* SSL *, NULL when not TLS */
-    unsigned frag; /* > 0: the ClientHello goes out in records of this many bytes */
+    void *ssl;        /* SSL *, NULL when not TLS */
+    struct fz_h2 *h2; /* FZ_H2: its frames and streams */
+    unsigned frag;    /* > 0: the ClientHello goes out in records of this many bytes */
     bool hello_sent, tls_dead;
 };
 
@@ -113,12 +117,23 @@ void fz_backend_stall(struct fz *f, uint8_t which);
 void fz_backend_shut(struct fz *f, uint8_t which);
 void fz_backend_close(struct fz *f, uint8_t which);
 
+/* The exchanges of c: its one (HTTP/1.1) or one per open stream
+ * (HTTP/2), at most cap of them into out. */
+struct conn;
+struct exchange;
+unsigned fz_exchanges(const struct conn *c, struct exchange **out, unsigned cap);
+
 /* conn_peers.c, for conn_tls.c and conn_shapes.c */
 void fz_trace(const char *who, unsigned id, const char *dir, const char *data, size_t len);
 void fz_buf_add(struct fz_buf *b, const void *data, size_t len, bool release);
 bool fz_client_feed(struct fz_client *c, const char *data, size_t len); /* answers for the oracle */
 
-/* conn_tls.c: the TLS client */
+static inline bool fz_is_tls(const struct fz_client *c)
+{
+    return c->kind == FZ_TLS || c->kind == FZ_H2;
+}
+
+/* conn_tls.c: the TLS client (ALPN h2 for FZ_H2) */
 bool fz_tls_init(void);
 bool fz_tls_open(struct fz_client *c, bool tls12_only);
 void fz_tls_free(struct fz_client *c);

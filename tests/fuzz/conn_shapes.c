@@ -48,14 +48,52 @@ static void put_pattern(struct fz_buf *b, size_t n)
     }
 }
 
-static void put_chunked(struct fz_buf *b, size_t size, size_t chunk, bool ext, bool trailer)
+/* A body's bytes: a pattern of len bytes, repeated in run (a few big
+ * copies instead of many small ones), continued at `at` across calls. */
+struct fz_body {
+    char run[FZ_PATTERN];
+    size_t len, run_len, at;
+};
+
+static void body_init(struct fz_body *p, long tc, long tr)
+{
+    p->len = fz_shape_body_pattern(tc, tr, p->run, sizeof p->run);
+    p->run_len = p->len ? FZ_PATTERN / p->len * p->len : 0;
+    for (size_t i = p->len; i < p->run_len; i++)
+        p->run[i] = p->run[i % p->len];
+    p->at = 0;
+}
+
+static void put_body(struct fz_buf *b, struct fz_body *p, size_t n)
+{
+    if (!p || p->len == 0) {
+        put_pattern(b, n);
+        return;
+    }
+    while (n > 0) {
+        size_t off = p->at % p->len, k = p->run_len - off < n ? p->run_len - off : n;
+        fz_buf_add(b, p->run + off, k, false);
+        p->at += k;
+        n -= k;
+    }
+}
+
+size_t fz_shape_body_pattern(long tc, long tr, char *out, size_t cap)
+{
+    int n = tc > 0 ? snprintf(out, cap, "~%ld.%ld/abcdefghijklmnopqrstuvwxyz\n", tc, tr)
+                   : snprintf(out, cap, "abcdefghijklmnopqrstuvwxyz");
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static void put_chunked(struct fz_buf *b, size_t size, size_t chunk, bool ext, bool trailer,
+                        struct fz_body *p)
 {
     if (size / chunk > FZ_MAX_CHUNKS)
         chunk = size / FZ_MAX_CHUNKS + 1;
     for (size_t done = 0; done < size;) {
         size_t k = size - done < chunk ? size - done : chunk;
         put(b, "%zx%s\r\n", k, ext ? ";e=1" : "");
-        put_pattern(b, k);
+        put_body(b, p, k);
         put(b, "\r\n");
         done += k;
     }
@@ -126,7 +164,7 @@ void fz_shape_request(struct fz_request *r, unsigned conn, unsigned req, uint8_t
     if (body == 1)
         put_pattern(m, size);
     else if (body >= 2)
-        put_chunked(m, size, chunk, v & 4, body == 3);
+        put_chunked(m, size, chunk, v & 4, body == 3, NULL);
     take(r, m, head_len, v);
     r->head = strcmp(method, "HEAD") == 0;
 }
@@ -159,10 +197,13 @@ static void put_final(struct fz_buf *m, long tc, long tr, bool head, uint8_t a, 
         put(m, "Transfer-Encoding: chunked\r\n");
     put(m, "\r\n");
     *head_len = m->len;
+    /* the body says whose answer it is (conn_h2.c checks every byte) */
+    static struct fz_body body;
+    body_init(&body, tc, tr);
     if (status == 101 || (!bodyless && framing != 1))
-        put_pattern(m, size + (framing == 3 ? 7 : 0)); /* 3: more than it said */
+        put_body(m, &body, size + (framing == 3 ? 7 : 0)); /* 3: more than it said */
     else if (!bodyless)
-        put_chunked(m, size, chunk, v & 4, v & 0x20);
+        put_chunked(m, size, chunk, v & 4, v & 0x20, &body);
 }
 
 void fz_shape_response(struct fz_request *r, long tc, long tr, bool head, uint8_t a, uint8_t b, uint8_t v)

@@ -29,6 +29,11 @@ void fz_shape_request(struct fz_request *r, unsigned conn, unsigned req, uint8_t
 /* The fake backend's answer to the request tagged (tc, tr) (-1: none, no
  * tag), a HEAD or not, shaped by a, b, v. */
 void fz_shape_response(struct fz_request *r, long tc, long tr, bool head, uint8_t a, uint8_t b, uint8_t v);
+/* The body of the fake backend's answers to the request tagged (tc, tr)
+ * is this pattern repeated (tc <= 0: one without a tag): its tag first,
+ * so bytes of one answer in another exchange's body show whose they are.
+ * Its length (out NUL-terminated). */
+size_t fz_shape_body_pattern(long tc, long tr, char *out, size_t cap);
 /* Smuggling shape `which` with its two requests tagged (conn, r1) and
  * (conn, r2): the bytes (valid until the next call), their length, and whether the
  * gateway must refuse it before a byte of it is forwarded. */

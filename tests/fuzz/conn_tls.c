@@ -44,6 +44,8 @@ bool fz_tls_open(struct fz_client *c, bool tls12_only)
     SSL_set_tlsext_host_name(ssl, CONN_HARNESS_TLS_NAME);
     if (tls12_only)
         SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
+    if (c->kind == FZ_H2)
+        SSL_set_alpn_protos(ssl, (const unsigned char *)"\x02h2", 3);
     c->ssl = ssl;
     return true;
 }

@@ -30,11 +30,12 @@
  * deadline until no connection is left; FZ_END_JUMPS jumps in a row that
  * move nothing with one still there is a connection past its deadline.
  */
-#include "gateway/proxy/conn_internal.h"
+#include "gateway/proxy/h2_internal.h"
 #include "gateway/upstream/backend_pool.h"
 #include "common/log.h"
 #include "tests/unit/helpers/conn_harness.h"
 #include "tests/unit/helpers/conn_oracle.h"
+#include "tests/fuzz/conn_h2.h"
 #include "tests/fuzz/conn_peers.h"
 #include "tls/tls.h"
 
@@ -66,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FZ_BODY_MS     1000
 #define FZ_QUEUE_MS    500
 
+/* [http2] limits, low enough for a program to reach them */
+#define FZ_H2_MAX_STREAMS 8
+#define FZ_H2_IDLE_FRAMES 32
+#define FZ_H2_RESETS      16
+
 enum fz_op {
     OP_OPEN,
     OP_REQ,
@@ -84,6 +90,7 @@ enum fz_op {
     OP_TICK,
     OP_SOCKBUF,
     OP_DRAIN,
+    OP_H2,
     OP_COUNT
 };
 
@@ -146,7 +153,7 @@ static struct tls_server *fz_tls_server(void)
              "-keyout %s -out %s 2>/dev/null",
              CONN_HARNESS_TLS_NAME, c->key_file, c->cert_file);
     char err[256] = "";
-    struct tls_server *srv = system(cmd) == 0 ? tls_server_new(&cfg.tls.server, err, sizeof err) : NULL;
+    struct tls_server *srv = system(cmd) == 0 ? tls_server_new_local(&cfg.tls.server, err, sizeof err) : NULL;
     if (!srv)
         fprintf(stderr, "fuzz_conn: no TLS server (%s): HTTPS connections get raw bytes only\n", err);
     unlink(c->cert_file);
@@ -184,31 +191,79 @@ static void fz_config(struct conn_harness *h, uint8_t k)
     if (k & 0x20)
         h->backends.fall = 1000; /* hostile answers never mark a backend down */
     h->sockbuf = (k & 0x40) ? 4096 : 0;
+    struct config_http2 *h2 = &h->cfg.http2; /* limits a program of a few ops can reach */
+    h2->max_concurrent_streams = FZ_H2_MAX_STREAMS;
+    h2->max_frames_without_progress = FZ_H2_IDLE_FRAMES;
+    h2->max_resets_per_second = FZ_H2_RESETS;
+    h2->first_stream_timeout_ms = FZ_HEADER_MS;
+    h2->idle_timeout_ms = FZ_IDLE_MS;
 }
 
 /* ---- invariants ---------------------------------------------------------------------- */
+
+/* An HTTP/2 connection with streams open has no deadline of its own
+ * (h2_conn.c: first stream and idle run only while none is): each
+ * stream's exchange has one, unless the send timer covers them all. */
+static bool fz_h2_armed(const struct conn *c, struct exchange **xs, unsigned n)
+{
+    if (!c->h2 || c->h2->n_streams == 0 || c->h2->lingering || loop_timer_pending(&c->send_timer))
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        if (!loop_timer_pending(&xs[i]->xs->timer))
+            fz_die("an HTTP/2 stream has no deadline armed: stream %d, request %d, response %d, started %d, "
+                   "deferred %d, local %d, bin %u/%u/%u, cin %u/%u/%u, backend %s",
+                   (int)xs[i]->xs->st.id, (int)xs[i]->rq, (int)xs[i]->rs, xs[i]->xs->started,
+                   xs[i]->xs->deferred, xs[i]->local, xs[i]->bin.start, xs[i]->bin.mid, xs[i]->bin.end,
+                   xs[i]->cin.start, xs[i]->cin.mid, xs[i]->cin.end, xs[i]->bio ? "held" : "none");
+    return true;
+}
+
+static void fz_check_conn(struct conn *c, unsigned *active)
+{
+    struct exchange *xs[FZ_EXCHANGES];
+    unsigned n = fz_exchanges(c, xs, FZ_EXCHANGES);
+    for (unsigned i = 0; i < n; i++)
+        if (xs[i]->backend)
+            active[xs[i]->backend->index]++;
+    if (fz_h2_armed(c, xs, n))
+        return;
+    struct exchange *x = c->x;
+    if (!loop_timer_pending(&c->timer) && !loop_timer_pending(&c->send_timer))
+        fz_die("a connection has no deadline armed: state %d, request %d, response %d, cout %u/%u, "
+               "bin %u/%u/%u",
+               c->state, x ? (int)x->rq : -1, x ? (int)x->rs : -1, x ? x->cout.start : 0, x ? x->cout.end : 0,
+               x ? x->bin.start : 0, x ? x->bin.mid : 0, x ? x->bin.end : 0);
+}
 
 static void fz_check_conns(struct fz *f)
 {
     struct conn_worker *cw = f->h->w.conns;
     unsigned n = 0, active[CONN_HARNESS_MAX_BACKENDS] = {0};
-    for (struct conn *c = cw ? cw->head : NULL; c; c = c->next, n++) {
-        if (!loop_timer_pending(&c->timer) && !loop_timer_pending(&c->send_timer))
-            fz_die("a connection has no deadline armed: state %d, request %d, response %d, cout %u/%u, "
-                   "bin %u/%u/%u",
-                   c->state, c->x ? (int)c->x->rq : -1, c->x ? (int)c->x->rs : -1,
-                   c->x ? c->x->cout.start : 0, c->x ? c->x->cout.end : 0, c->x ? c->x->bin.start : 0,
-                   c->x ? c->x->bin.mid : 0, c->x ? c->x->bin.end : 0);
-        if (c->backend)
-            active[c->backend->index]++;
-    }
+    for (struct conn *c = cw ? cw->head : NULL; c; c = c->next, n++)
+        fz_check_conn(c, active);
     if (n != f->h->w.n_conns || n != conn_harness_counted(f->h))
         fz_die("%u connections live, the worker counts %u, the limits %u", n, f->h->w.n_conns,
                conn_harness_counted(f->h));
     for (unsigned b = 0; b < f->h->backends.count; b++)
         if (atomic_load(&f->h->backends.items[b].active) != active[b])
-            fz_die("backend %u counts %u requests in flight, %u connections hold one of its slots", b,
+            fz_die("backend %u counts %u requests in flight, %u exchanges hold one of its slots", b,
                    atomic_load(&f->h->backends.items[b].active), active[b]);
+}
+
+static void fz_dump_exchange(const struct exchange *x)
+{
+    fprintf(stderr, "    exchange%s%d: rq %d rs %d early %d local %d eof %d blk b%u/%u timer %d",
+            x->xs ? " of stream " : "", x->xs ? (int)x->xs->st.id : 0, x->rq, x->rs, x->early, x->local,
+            x->backend_eof, x->b_rblk, x->b_wblk, x->xs ? loop_timer_pending(&x->xs->timer) : -1);
+    if (x->bio) {
+        struct sockaddr_in sa;
+        socklen_t len = sizeof sa;
+        if (getsockname(x->bio->fd, (struct sockaddr *)&sa, &len) == 0)
+            fprintf(stderr, " backend port %u", ntohs(sa.sin_port));
+    }
+    fprintf(stderr, " cin %u/%u/%u bin %u/%u/%u bout %u/%u cout %u/%u\n", x->cin.start, x->cin.mid,
+            x->cin.end, x->bin.start, x->bin.mid, x->bin.end, x->bout.start, x->bout.end, x->cout.start,
+            x->cout.end);
 }
 
 /* What each connection is doing, for a finding's message. */
@@ -216,24 +271,19 @@ static void fz_dump_conns(struct fz *f)
 {
     struct conn_worker *cw = f->h->w.conns;
     for (struct conn *c = cw ? cw->head : NULL; c; c = c->next) {
-        struct exchange *x = c->x;
-        fprintf(stderr,
-                "  conn %p: state %d kind %d eof %d/%d close_after %d blk c%u/%u b%u/%u timer %d send %d "
-                "kick %d bio %d",
-                (void *)c, c->state, c->kind, c->client_eof, c->backend_eof, c->close_after, c->c_rblk,
-                c->c_wblk, c->b_rblk, c->b_wblk, loop_timer_pending(&c->timer),
-                loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick), c->bio ? c->bio->fd : -1);
-        if (c->bio) {
-            struct sockaddr_in sa;
-            socklen_t len = sizeof sa;
-            if (getsockname(c->bio->fd, (struct sockaddr *)&sa, &len) == 0)
-                fprintf(stderr, " port %u", ntohs(sa.sin_port));
-        }
-        if (x)
-            fprintf(stderr, " rq %d rs %d early %d cin %u/%u/%u bin %u/%u/%u bout %u/%u cout %u/%u", x->rq,
-                    x->rs, x->early, x->cin.start, x->cin.mid, x->cin.end, x->bin.start, x->bin.mid,
-                    x->bin.end, x->bout.start, x->bout.end, x->cout.start, x->cout.end);
+        fprintf(
+            stderr, "  conn %p: state %d kind %d eof %d close_after %d blk c%u/%u timer %d send %d kick %d",
+            (void *)c, c->state, c->kind, c->client_eof, c->close_after, c->c_rblk, c->c_wblk,
+            loop_timer_pending(&c->timer), loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick));
+        if (c->h2)
+            fprintf(stderr, " h2: streams %u deadline %d closing %d lingering %d out %u/%u hold %u/%u",
+                    c->h2->n_streams, c->h2->deadline, c->h2->closing, c->h2->lingering, c->h2->out_start,
+                    c->h2->out_end, c->h2->hold_start, c->h2->hold_end);
         fprintf(stderr, "\n");
+        struct exchange *xs[FZ_EXCHANGES];
+        unsigned n = fz_exchanges(c, xs, FZ_EXCHANGES);
+        for (unsigned i = 0; i < n; i++)
+            fz_dump_exchange(xs[i]);
     }
 }
 
@@ -290,6 +340,7 @@ static void fz_op(struct fz *f, struct fz_in *in)
         break;
     case OP_SOCKBUF: f->h->sockbuf = (int[]){0, 1024, 4096, 16384}[fz_u8(in) % 4]; break;
     case OP_DRAIN: fz_drain(f); break;
+    case OP_H2: fz_h2_frame(f, in); break;
     default: break;
     }
 }

@@ -18,12 +18,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import tls_hello  # noqa: E402  (the integration test's ClientHello tools)
 
 (OPEN, REQ, BODY, RAW, SMUGGLE, STALL, SHUT, CLOSE, BRESP, BRAW, BREL, BSTALL, BSHUT, BCLOSE, TICK,
- SOCKBUF, DRAIN) = range(17)
+ SOCKBUF, DRAIN, H2) = range(18)
 N_SMUGGLES = 33  # entries of fz_smuggles in conn_shapes.c
+N_H2_SHAPES = 32  # entries of fz_h2_shapes in conn_h2.c
+N_H2_FRAMES = 18  # kinds of OP_H2 (fz_h2_frame in conn_h2.c)
 
-# OPEN's byte (fz_client_open): bits 0-2 the kind (6 TLS, 7 raw bytes on the
-# TLS port, else plain), 3-5 the ClientHello's record size, 6 TLS 1.2 only
-TLS, TLS_RAW, TLS12 = 6, 7, 0x40
+# OPEN's byte (fz_client_open): bits 0-2 the kind (5 HTTP/2, 6 TLS, 7 raw
+# bytes on the TLS port, else plain), 3-5 the ClientHello's record size
+# (HTTP/2: the preface), 6 TLS 1.2 only, 7 (HTTP/2) no SETTINGS ACK
+HTTP2, TLS, TLS_RAW, TLS12 = 5, 6, 7, 0x40
 
 # config byte (fz_config): bit 0 no queue, 1 no min rate, 2 small max_body, 3 one
 # connection per backend, 4 no pooling, 5 never down, 6 small buffers, 7 two backends
@@ -68,6 +71,62 @@ def programs():
     p["drain"] = bytes([NEVER_DOWN, OPEN, 0, OPEN, 0]) + get + bytes([DRAIN]) + ok10
     p["two_backends_failover"] = bytes([0x80, OPEN, 0]) + get + bytes([BCLOSE, 0]) + get + ok10
     p["slow_body"] = bytes([NEVER_DOWN, OPEN, 0, REQ, 0, 3, 1 | 4 << 2, 3, TICK, 10, BODY, 0, 0, TICK, 10])
+    p.update(h2_programs(get, ok10))
+    return p
+
+
+def h2_programs(get, ok10):
+    """HTTP/2 clients (conn_h2.c): REQ, BODY, RAW, SMUGGLE on an HTTP/2
+    client become streams, held bodies, raw frames, malformed requests;
+    H2 slot kind x y sends control frames."""
+    h2 = bytes([NEVER_DOWN, OPEN, HTTP2])
+    p = {}
+    p["h2_get"] = h2 + get + ok10
+    p["h2_tls12"] = bytes([NEVER_DOWN, OPEN, HTTP2 | TLS12]) + get + ok10
+    p["h2_three_streams_answered_out_of_order"] = h2 + get * 3 + bytes([BRESP, 2, 0, 0x08, 0, BRESP, 0, 0, 0x0c, 0,
+                                                                     BRESP, 1, 0, 0x10, 0])
+    p["h2_post_in_windows"] = h2 + bytes([REQ, 0, 3, 1 | 7 << 2 | 6 << 5, 0, BRESP, 0, 0, 0x08, 0])
+    p["h2_post_chunked_held"] = h2 + bytes([REQ, 0, 3, 2 | 5 << 2 | 4 << 5, 1, BODY, 0, 3, BODY, 0, 6,
+                                            BRESP, 0, 0, 1 | 6 << 2 | 5 << 5, 0])
+    p["h2_trailers"] = h2 + bytes([REQ, 0, 4, 3 | 3 << 2, 0, BRESP, 0, 0, 0x08, 0])
+    p["h2_big_answer_window_0"] = bytes([NEVER_DOWN, OPEN, HTTP2 | 1 << 3]) + get + bytes(
+        [BRESP, 0, 0, 7 << 2, 0, H2, 0, 2, 10, 0, H2, 0, 2, 11, 0, TICK, 12])
+    p["h2_big_answer_small_window"] = bytes([NEVER_DOWN, OPEN, HTTP2 | 2 << 3]) + get + bytes(
+        [BRESP, 0, 0, 6 << 2, 0, TICK, 12, TICK, 12])
+    p["h2_continuations"] = h2 + bytes([REQ, 0, 0x10, 2 << 5, 0x18, BRESP, 0, 0, 0x08, 0])
+    p["h2_padded_priority"] = h2 + bytes([REQ, 0, 3, 1 | 4 << 2 | 4 << 5, 0x60, BRESP, 0, 0, 0x08, 0])
+    p["h2_head"] = h2 + bytes([REQ, 0, 2, 0, 0, BRESP, 0, 0, 0x08, 0])
+    p["h2_end_stream_held"] = h2 + bytes([REQ, 0, 0, 0, 1, TICK, 10, BODY, 0, 0, BRESP, 0, 0, 0x08, 0])
+    p["h2_websocket"] = h2 + bytes([REQ, 0, 0x80, 0, 0, BRESP, 0, 8, 0x08, 0]) + raw(BRAW, 0, b"pong")
+    p["h2_expect_continue"] = h2 + bytes([REQ, 0, 0x23, 1 | 3 << 2, 1, BRESP, 0, 9, 0x08, 0, BODY, 0, 6])
+    p["h2_early_answer"] = h2 + bytes([REQ, 0, 3, 1 | 6 << 2, 1]) + ok10 + bytes([BODY, 0, 6])
+    p["h2_interim_with_body"] = h2 + get + bytes([BRESP, 0, 11, 0x08, 0]) + get + ok10
+    p["h2_backend_resets_mid_answer"] = h2 + get + bytes([BRESP, 0, 0, 5 << 2, 2, BCLOSE, 0x80])
+    p["h2_response_timeout"] = h2 + get + bytes([TICK, 13, TICK, 14])
+    p["h2_first_stream_timeout"] = h2 + bytes([TICK, 9, TICK, 9])
+    p["h2_idle_timeout"] = h2 + get + ok10 + bytes([TICK, 11, TICK, 11])
+    p["h2_drain"] = h2 + get + bytes([DRAIN]) + ok10 + get
+    p["h2_client_closes_midway"] = h2 + get + bytes([CLOSE, 0]) + ok10
+    p["h2_raw_garbage"] = h2 + raw(RAW, 0, b"\x00\x00\x04\x08\x00\x00\x00\x00\x00\x00\x00\x10\x00garbage")
+    p["h2_broken_magic"] = bytes([NEVER_DOWN, OPEN, HTTP2 | 6 << 3]) + get
+    p["h2_no_settings"] = bytes([NEVER_DOWN, OPEN, HTTP2 | 5 << 3]) + get
+    p["h2_table_0_one_stream"] = bytes([NEVER_DOWN, OPEN, HTTP2 | 3 << 3]) + get * 2 + ok10 + bytes(
+        [BRESP, 1, 0, 0x08, 0])
+    p["h2_big_frames"] = bytes([NEVER_DOWN, OPEN, HTTP2 | 4 << 3]) + get + bytes([BRESP, 0, 0, 7 << 2, 0])
+    p["h2_no_ack"] = bytes([NEVER_DOWN, OPEN, HTTP2 | 0x80]) + get + ok10
+    p["h2_and_h1_side_by_side"] = h2 + bytes([OPEN, 0]) + get + bytes([REQ, 1, 0, 0, 0]) + ok10 + bytes(
+        [BRESP, 1, 0, 0x08, 0])
+    p["h2_two_clients"] = h2 + bytes([OPEN, HTTP2]) + get + bytes([REQ, 1, 0, 0, 0]) + ok10 + bytes(
+        [BRESP, 1, 0, 0x08, 0])
+    p["h2_concurrent_streams"] = h2 + get * 10 + ok10 * 10
+    p["h2_one_backend_slot"] = bytes([NEVER_DOWN | 0x08]) + h2[1:] + get * 2 + ok10 + bytes([BRESP, 0, 0, 0x08, 0])
+    p["h2_no_pooling"] = bytes([NEVER_DOWN | 0x10]) + h2[1:] + get + ok10 + get + ok10
+    for i in range(N_H2_SHAPES):
+        p["h2_smuggle_%02d" % i] = h2 + bytes([SMUGGLE, 0, i, BRESP, 0, 0, 0x08, 0])
+    for k in range(N_H2_FRAMES):
+        p["h2_frame_%02d" % k] = h2 + get + bytes([H2, 0, k, 1, 5]) + ok10 + get + ok10
+    p["h2_rapid_reset_flood"] = h2 + bytes([H2, 0, 12, 0, 31, H2, 0, 12, 0, 31]) + ok10
+    p["h2_open_header_block"] = h2 + bytes([H2, 0, 16, 0, 0, TICK, 11, TICK, 13, TICK, 15])
     return p
 
 

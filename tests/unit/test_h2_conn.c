@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "gateway/admin/metrics.h"
 #include "gateway/proxy/abuse.h"
 #include "gateway/proxy/conn.h"
 #include "tests/unit/helpers/conn_harness.h"
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,6 +47,7 @@ struct tstream {
     int status;
     uint32_t rst; /* RST_STREAM code + 1; 0: none */
     bool closed;
+    bool head_ends;              /* a HEADERS with END_STREAM came: no content */
     size_t body_len, body_total; /* body_len: what body holds; body_total: all of it */
     char body[1024];
 };
@@ -52,6 +55,7 @@ struct tstream {
 struct tclient {
     pid_t pid;
     int to, from; /* s_client's stdin and stdout */
+    int gw;       /* the gateway's end of the TCP connection (the worker owns it) */
     nghttp2_session *ng;
     struct tstream st[MAX_STREAMS];
     bool settings; /* the gateway's SETTINGS came: the handshake and preface are done */
@@ -97,6 +101,8 @@ static int c_frame(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
         t->settings = true;
     if (f->hd.type == NGHTTP2_RST_STREAM)
         tstream_of(t, f->hd.stream_id)->rst = f->rst_stream.error_code + 1;
+    if (f->hd.type == NGHTTP2_HEADERS && (f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        tstream_of(t, f->hd.stream_id)->head_ends = true;
     if (f->hd.type == NGHTTP2_GOAWAY && t->goaways < 4) {
         t->goaway_last[t->goaways] = f->goaway.last_stream_id;
         t->goaway_code[t->goaways++] = f->goaway.error_code;
@@ -212,6 +218,7 @@ static void client_start(struct conn_harness *h, struct tclient *t, const nghttp
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     assert_true(fd >= 0);
     close(lfd);
+    t->gw = fd;
     assert_true(conn_harness_adopt(h, LISTENER_HTTPS, fd));
     nghttp2_session_callbacks *cb;
     nghttp2_session_callbacks_new(&cb);
@@ -701,6 +708,172 @@ static void test_malformed_request_counts_for_abuse(void **state)
     abuse_destroy(&ab);
 }
 
+/* A HEADERS without END_HEADERS whose CONTINUATION never comes: the
+ * stream is open, so the connection's own deadlines do not run; the head
+ * has header_timeout, and then the connection ends with GOAWAY NO_ERROR
+ * (mid-block, nothing but the connection can end). Nothing reaches a
+ * backend. fuzz_conn finding: the connection was held forever. */
+static void test_open_header_block_times_out(void **state)
+{
+    struct conn_harness *h = harness(state);
+    h->cfg.limits.header_timeout_ms = 3000;
+    struct tclient t;
+    client_start(h, &t, NULL, 0);
+    assert_true(client_until(h, &t, has_settings, 0));
+    client_io(h, &t); /* our SETTINGS ACK goes out before the block */
+    static const uint8_t open_block[] = {0, 0,    2,   NGHTTP2_HEADERS, NGHTTP2_FLAG_END_STREAM, 0, 0, 0,
+                                         1, 0x82, 0x87}; /* :method GET, :scheme https, then nothing */
+    long long streams = atomic_load(&metrics.h2.streams_active);
+    unsigned long long hits = atomic_load(&metrics.h2.limits[H2_HIT_HEADER_TIMEOUT]);
+    assert_int_equal(write(t.to, open_block, sizeof open_block), (ssize_t)sizeof open_block);
+    for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && atomic_load(&metrics.h2.streams_active) == streams;
+         i++) {
+        client_io(h, &t); /* until the gateway has the stream (s_client is another process) */
+        poll(NULL, 0, 1);
+    }
+    assert_int_equal(atomic_load(&metrics.h2.streams_active), streams + 1);
+    client_quiet(h, &t);
+    assert_true(conn_harness_advance_by(h, 2999, 100));
+    client_quiet(h, &t);
+    assert_true(conn_harness_advance(h, 1));
+    assert_true(client_until(h, &t, goaways, 1));
+    assert_int_equal(t.goaway_code[0], NGHTTP2_NO_ERROR);
+    assert_int_equal(atomic_load(&metrics.h2.limits[H2_HIT_HEADER_TIMEOUT]), hits + 1);
+    assert_false(conn_harness_backend_pending(h, 0));
+    close(t.to); /* the client goes: the lingering close ends */
+    t.to = -1;
+    assert_true(client_until(h, &t, ended, 0));
+    assert_true(conn_harness_advance(h, 1000));
+    assert_int_equal(conn_harness_open_conns(h), 0);
+    harness_done(h, &t);
+}
+
+/* A reset flood ends the connection (GOAWAY ENHANCE_YOUR_CALM) while a
+ * stream's backend connection is still being made, and the client does
+ * not close (it is stopped): the lingering close drops every stream's
+ * backend side, so the loop goes quiet instead of being woken by that
+ * socket until the linger ends. fuzz_conn finding: a livelock, the worker
+ * spinning through the lingering second. */
+static void test_linger_drops_stream_backends(void **state)
+{
+    struct conn_harness *h = harness(state);
+    h->cfg.http2.max_resets_per_second = 2;
+    struct tclient t;
+    client_start(h, &t, NULL, 0);
+    assert_true(client_until(h, &t, has_settings, 0));
+    client_io(h, &t); /* our SETTINGS ACK */
+    /* four GETs, each reset at once, in one write (one TLS record): the
+     * third reset breaks the budget, so the fourth stream stays open with
+     * its backend connection on the way */
+    uint8_t flood[4 * (9 + 3 + 2 + sizeof HOST - 1 + 13)];
+    size_t n = 0;
+    for (uint8_t id = 1; id <= 7; id += 2) {
+        uint8_t block = (uint8_t)(3 + 2 + strlen(HOST));
+        const uint8_t head[] = {0,
+                                0,
+                                block,
+                                NGHTTP2_HEADERS,
+                                NGHTTP2_FLAG_END_STREAM | NGHTTP2_FLAG_END_HEADERS,
+                                0,
+                                0,
+                                0,
+                                id,
+                                0x82,
+                                0x87,
+                                0x84,
+                                0x41,
+                                (uint8_t)strlen(HOST)};
+        memcpy(flood + n, head, sizeof head);
+        n += sizeof head;
+        memcpy(flood + n, HOST, strlen(HOST));
+        n += strlen(HOST);
+        const uint8_t rst[] = {0, 0, 4, NGHTTP2_RST_STREAM, 0, 0, 0, 0, id, 0, 0, 0, NGHTTP2_CANCEL};
+        memcpy(flood + n, rst, sizeof rst);
+        n += sizeof rst;
+    }
+    assert_int_equal(write(t.to, flood, n), (ssize_t)n);
+    int queued = 0;
+    for (unsigned i = 0; i < CONN_HARNESS_WAIT_STEPS && queued == 0; i++) {
+        poll(NULL, 0, 1); /* the worker does not run: the record waits in its socket */
+        ioctl(t.gw, FIONREAD, &queued);
+    }
+    assert_true(queued > 0);
+    kill(-t.pid, SIGSTOP); /* s_client will not see our GOAWAY and close: the linger runs */
+    unsigned steps = 0;
+    bool quiet = conn_harness_settle(h, 2000, &steps);
+    kill(-t.pid, SIGCONT);
+    assert_true(quiet);                              /* not spinning */
+    assert_int_equal(conn_harness_open_conns(h), 1); /* lingering */
+    int b;
+    while ((b = conn_harness_backend_accept(h, 0)) >= 0) { /* each stream's backend side is gone */
+        char buf[512];
+        bool eof = false;
+        conn_harness_recv_wait(h, b, buf, sizeof buf, sizeof buf - 1, &eof);
+        assert_true(eof);
+    }
+    assert_true(client_until(h, &t, goaways, 1));
+    assert_int_equal(t.goaway_code[0], NGHTTP2_ENHANCE_YOUR_CALM);
+    harness_done(h, &t);
+}
+
+/* A local answer whose body waits on a window the client keeps shut (a
+ * 504 after the backend said nothing): the stream is reset (CANCEL) at
+ * send_timeout, as a backend's answer would be. fuzz_conn finding: the
+ * local answer cleared the stream's timer, and the connection, with a
+ * stream open, had none either: it was held forever. */
+static void test_local_answer_shut_window_send_timeout(void **state)
+{
+    struct conn_harness *h = harness(state);
+    h->cfg.limits.send_timeout_ms = 1000;
+    h->cfg.limits.response_timeout_ms = 2000;
+    nghttp2_settings_entry zero = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+    struct tclient t;
+    client_start(h, &t, &zero, 1);
+    int32_t id = get(&t, "/silent", NULL);
+    int b = conn_harness_backend_accept(h, 0);
+    backend_expect_head(h, b, FORWARDED("/silent"));
+    assert_true(conn_harness_advance_by(h, 2000, 100)); /* response_timeout: our 504 */
+    assert_true(client_until(h, &t, has_status, id));
+    assert_int_equal(t.st[id / 2].status, 504);
+    client_quiet(h, &t);
+    assert_int_equal(t.st[id / 2].body_len, 0); /* its body waits for a window */
+    assert_int_equal(t.st[id / 2].rst, 0);
+    assert_true(conn_harness_advance_by(h, 1000, 100));
+    assert_true(client_until(h, &t, answered, id));
+    assert_int_equal(t.st[id / 2].rst, NGHTTP2_CANCEL + 1);
+    harness_done(h, &t);
+}
+
+/* A HEAD that declares a body over max_body_size is refused by the
+ * parser (413) before the request checks run: its answer still has no
+ * content (RFC 9110 section 9.3.2), as an HTTP/1.1 client's. fuzz_conn
+ * finding: the 413's text went out as DATA on a HEAD's stream. */
+static void test_refused_head_has_no_content(void **state)
+{
+    struct conn_harness *h = harness(state);
+    h->cfg.limits.max_body_size = 100;
+    struct tclient t;
+    client_start(h, &t, NULL, 0);
+    nghttp2_nv nv[] = {
+        {(uint8_t *)":method", (uint8_t *)"HEAD", 7, 4, 0},
+        {(uint8_t *)":scheme", (uint8_t *)"https", 7, 5, 0},
+        {(uint8_t *)":authority", (uint8_t *)HOST, 10, strlen(HOST), 0},
+        {(uint8_t *)":path", (uint8_t *)"/h", 5, 2, 0},
+        {(uint8_t *)"content-length", (uint8_t *)"1000", 14, 4, 0},
+    };
+    t.upload_left = 1000;
+    nghttp2_data_provider body = {.read_callback = c_upload};
+    int32_t id = nghttp2_submit_request(t.ng, NULL, nv, 5, &body, NULL);
+    assert_true(id > 0);
+    client_send(&t);
+    assert_true(client_until(h, &t, answered, id));
+    assert_int_equal(t.st[id / 2].status, 413);
+    assert_true(t.st[id / 2].head_ends); /* no DATA followed */
+    assert_int_equal(t.st[id / 2].body_len, 0);
+    assert_false(conn_harness_backend_pending(h, 0));
+    harness_done(h, &t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,6 +886,10 @@ int main(void)
         cmocka_unit_test(test_drain_two_step_goaway),
         cmocka_unit_test(test_upload_back_pressure),
         cmocka_unit_test(test_malformed_request_counts_for_abuse),
+        cmocka_unit_test(test_open_header_block_times_out),
+        cmocka_unit_test(test_linger_drops_stream_backends),
+        cmocka_unit_test(test_local_answer_shut_window_send_timeout),
+        cmocka_unit_test(test_refused_head_has_no_content),
     };
     return cmocka_run_group_tests(tests, tls_setup, tls_teardown);
 }

@@ -298,6 +298,8 @@ static int rq_headers_done(llhttp_t *p)
     if (r->conn < 0 || !o->world)
         return 0;
     uint8_t *f = &o->world->flags[r->conn][r->req];
+    if (o->raw)
+        *f |= CONN_ORACLE_F_RAW;
     if (*f & CONN_ORACLE_F_REFUSE)
         return fail_cb(&o->failed, o->why, "request ~%ld.%ld was to be refused, and a backend got it",
                        r->conn, r->req);
@@ -411,6 +413,14 @@ void conn_oracle_backend_sent(struct conn_oracle_backend *o, const char *data, s
         o->tunnel = true;
     else if (err != HPE_OK)
         o->rs_bad = true; /* raw bytes that are no answer: the gateway must drop the socket */
+}
+
+void conn_oracle_backend_sent_raw(struct conn_oracle_backend *o)
+{
+    o->raw = true;
+    for (unsigned i = 0; o->world && i < o->q_len; i++)
+        if (o->q[i].conn > 0)
+            o->world->flags[o->q[i].conn][o->q[i].req] |= CONN_ORACLE_F_RAW;
 }
 
 void conn_oracle_backend_seal(struct conn_oracle_backend *o)

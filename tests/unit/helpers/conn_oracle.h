@@ -57,6 +57,7 @@ struct conn_oracle_world {
 };
 #define CONN_ORACLE_F_SEEN   1u /* a backend got its head */
 #define CONN_ORACLE_F_REFUSE 2u /* the gateway must never forward it */
+#define CONN_ORACLE_F_RAW    4u /* raw bytes crossed a backend socket it was on: its body may hold them */
 
 void conn_oracle_world_init(struct conn_oracle_world *w);
 void conn_oracle_world_refuse(struct conn_oracle_world *w, unsigned conn, unsigned req);
@@ -119,6 +120,7 @@ struct conn_oracle_backend {
     bool early;           /* a final head went out while the request was not complete */
     bool sealed;          /* ...and the gateway has seen it: it sends nothing more */
     bool unasked;         /* an answer went out with no request to answer */
+    bool raw;             /* raw bytes went out on it: its requests are CONN_ORACLE_F_RAW */
     bool last_keep_alive; /* the last final answer keeps the connection */
     bool req_keep_alive;  /* ...and so did the last request, as the backend read it */
     bool failed;
@@ -131,6 +133,9 @@ void conn_oracle_backend_init(struct conn_oracle_backend *o, struct conn_oracle_
 bool conn_oracle_backend_recv(struct conn_oracle_backend *o, const char *data, size_t len);
 /* Bytes the fake backend sent (its own, tagged answers or raw ones). */
 void conn_oracle_backend_sent(struct conn_oracle_backend *o, const char *data, size_t len);
+/* The fake backend sent raw bytes (or bytes into a tunnel): every
+ * request on the socket, open or still to come, is CONN_ORACLE_F_RAW. */
+void conn_oracle_backend_sent_raw(struct conn_oracle_backend *o);
 /* The gateway knows about the early answer: from now on it sends nothing. */
 void conn_oracle_backend_seal(struct conn_oracle_backend *o);
 /* The oldest request not answered yet: true and its tag (-1: none) and
