@@ -24,7 +24,7 @@ fi
 echo "== building (make)"
 make --no-print-directory -s all || exit 1
 
-echo "== bringing up the lab (lab/lab.sh up ${UP_ARGS[*]})"
+echo "== bringing up the lab (lab/lab.sh up ${UP_ARGS[*]})${LAB_CA:+, LAB_CA=$LAB_CA}"
 if ! "$ROOT/lab/lab.sh" up "${UP_ARGS[@]}"; then
   echo "The lab did not come up completely; see the messages above."
   echo "Remove it with: make demo-down"
@@ -57,11 +57,15 @@ step() {
   fi
 }
 
+if [ "$TOUR_CA" = acme ]; then
+  step "the certificate: ACME: pebble (LAB_CA=acme), not the lab CA: each VIP serves a chain that verifies against pebble's root" \
+    step_ca_in_use
+fi
 if [ "$TOUR_TOPOLOGY" = bgp ]; then
   step "HTTPS through the service address, certificate verified against the lab CA, both web servers answer" \
     step_https_alternates
 else
-  step "HTTPS through both VIPs, certificate verified against the lab CA: each VIP answered by its Master, each alternating web-01/web-02" \
+  step "HTTPS through both VIPs, certificate verified against the $TOUR_CA_NAME: each VIP answered by its Master, each alternating web-01/web-02" \
     step_vips_answer
   step "DNS round robin: the client takes VIP-A, then VIP-B, as a resolver rotates the two records" \
     step_dns_round_robin

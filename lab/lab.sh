@@ -20,7 +20,13 @@
 # other users: lab/run_dir.sh). `down` stops what `up` started by the PIDs it
 # recorded and deletes its namespaces; nothing is added to the root namespace.
 #
+# The certificate: from the lab CA made here (the default), or with
+# LAB_CA=acme from an ACME server, pebble, in a namespace of its own
+# (lab/acme.sh; the VRRP pair only). `up` records which in $RUN/ca.
+#
 # Other commands used by demo.sh and the tests:
+#   lab.sh ca                               lab or acme: where the certificate comes from
+#   lab.sh acme-wait                        wait (bounded) until each VIP serves pebble's chain
 #   lab.sh start-gw NAME | kill-gw NAME     start / crash a gateway (gw-1, gw-2)
 #   lab.sh start-web NAME | stop-web NAME   start / stop nginx on web-01, web-02
 #   lab.sh start-db NAME | stop-db NAME     start / stop MariaDB on web-01, web-02
@@ -49,6 +55,8 @@ PKI=${LAB_PKI:-$RUN/pki}
 WEBS="web-01 web-02"
 # shellcheck source=lab/bgp.sh
 . "$LAB_DIR/bgp.sh"
+# shellcheck source=lab/acme.sh
+. "$LAB_DIR/acme.sh"
 
 # The topology: "vrrp" (the pair) or "bgp N", from `up` or $RUN/topology.
 # VIPS: the pair's addresses (each with its own VRRP instance), none behind BGP.
@@ -283,6 +291,7 @@ gateway_config() {
   [ "$ha" = vrrp ] && make_peer_key
   fill "$LAB_DIR/gateway.ini.in" "$dir/rampart.ini" "NAME=$h" "DIR=$dir" "PKI=$PKI" \
     "POLICY=$policy" "TICKETS=$(ticket_key_line)"
+  [ "$(lab_ca)" = acme ] && acme_gateway_config "$dir/rampart.ini" "$h"
   fill "$LAB_DIR/$ha.ini.in" "$dir/ha.ini" "PRIO_A=${PRIO_A[$h]:-100}" "PRIO_B=${PRIO_B[$h]:-100}" \
     "VIP_A=$VIP_A" "VIP_B=$VIP_B" "SVC=$SVC" "RUN=$RUN" "SELF=${PRIV[$h]}" "PEER=${PRIV[$other]}"
   cat "$dir/ha.ini" >>"$dir/rampart.ini" && rm -f "$dir/ha.ini"
@@ -391,7 +400,7 @@ lab_namespaces() {
   local h
   {
     [ -f "$RUN/namespaces" ] && cat "$RUN/namespaces"
-    for h in inet router priv client $(bgp_names "$BGP_MAX") $WEBS; do
+    for h in inet router priv client acme $(bgp_names "$BGP_MAX") $WEBS; do
       ip netns list | awk '{print $1}' | grep -qx "$(ns "$h")" && ns "$h"
     done
   } | sort -u
@@ -411,6 +420,12 @@ cmd_up() {
     ;;
   *) die "usage: lab.sh up [--bgp N]" ;;
   esac
+  local ca=${LAB_CA:-lab}
+  case $ca in
+  lab) ;;
+  acme) acme_tools_present && SERVICE_USERS="$SERVICE_USERS rampart-acme" ;;
+  *) die "LAB_CA is lab (the default) or acme" ;;
+  esac
   command -v nginx >/dev/null || die "nginx is not installed (apt-get install nginx-light)"
   site_tools_present
   [ "$(id -u)" -eq 0 ] || die "the lab needs root (network namespaces)"
@@ -420,6 +435,7 @@ cmd_up() {
   fi
   mkdir -p "$RUN/logs" "$RUN/pids" || die "cannot make $RUN"
   echo "$TOPOLOGY $NGW" >"$RUN/topology"
+  echo "$ca" >"$RUN/ca"
   check_run_reachable
   # any `die` from here to the web servers leaves nothing half-made
   trap 'echo "lab: setup failed, cleaning up" >&2; cmd_down' EXIT
@@ -431,6 +447,7 @@ cmd_up() {
     say "router: BIRD, ECMP over the gateways (L4 hash), flows pinned to their gateway"
   else
     make_topology
+    [ "$ca" = acme ] && acme_up
   fi
   apply_firewall
   local h
@@ -441,7 +458,10 @@ cmd_up() {
   say "web servers: nginx on web-01 (${PRIV[web-01]}), web-02 (${PRIV[web-02]})"
   local gw_ok=0 n
   n=$(wc -w <<<"$GATEWAYS")
-  for h in $GATEWAYS; do start_gw "$h" && gw_ok=$((gw_ok + 1)); done
+  for h in $GATEWAYS; do
+    [ "$ca" = acme ] && acme_before_gw "$h"
+    start_gw "$h" && gw_ok=$((gw_ok + 1))
+  done
   trap - EXIT
   if [ "$gw_ok" -ne "$n" ]; then
     say "gateways: only $gw_ok of $n running (see $RUN/logs/gw-*.log)"
@@ -490,6 +510,7 @@ cmd_status() {
   fi
   local h
   echo "namespaces: $(lab_namespaces | tr '\n' ' ')"
+  if [ "$(lab_ca)" = acme ]; then echo "certificate: ACME: pebble ($ACME_ADDR, root $ACME_ROOT)"; else echo "certificate: lab CA ($PKI/ca.crt)"; fi
   for h in $WEBS $GATEWAYS; do
     printf '  %-7s %-8s %s\n' "$h" "$(alive "$h" && echo running || echo stopped)" \
       "$(ip -n "$(ns "$h")" -4 -o addr show 2>/dev/null | awk '$2 != "lo" {printf "%s:%s ", $2, $4}')"
@@ -519,6 +540,8 @@ vrrp_status() {
 
 case ${1:-} in
 up) cmd_up "${@:2}" ;;
+ca) lab_ca ;;
+acme-wait) acme_wait ;;
 down) cmd_down ;;
 status) cmd_status ;;
 start-gw) start_gw "$2" ;;

@@ -10,7 +10,14 @@ P=${LAB_PREFIX:-rp-}
 # shellcheck source=lab/run_dir.sh
 . "$TOUR_DIR/run_dir.sh"
 RUN=${LAB_RUN:-$(lab_default_run "$TOUR_DIR")}
-CA=${LAB_PKI:-$RUN/pki}/ca.crt
+# the CA the client trusts: the lab's own (default) or, when the lab came
+# up with LAB_CA=acme, pebble's root (lab/acme.sh)
+TOUR_CA=$(cat "$RUN/ca" 2>/dev/null || echo lab)
+if [ "$TOUR_CA" = acme ]; then
+  CA=$RUN/acme/root.pem TOUR_CA_NAME="ACME: pebble"
+else
+  CA=${LAB_PKI:-$RUN/pki}/ca.crt TOUR_CA_NAME="lab CA"
+fi
 # the topology lab.sh up made: the VRRP pair's two VIPs (active-active:
 # VIP-A mastered by gw-1, VIP-B by gw-2; www.foobar.com resolves to both),
 # or the BGP service address. VIP is the one the single-address steps use.
@@ -63,6 +70,27 @@ wait_for_cmd() { # SECONDS CMD...: polls CMD every 0.2 s
   shift
   while [ $SECONDS -le $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
   return 1
+}
+
+# Which CA signed what the gateways serve; with ACME, waits (bounded) until
+# the gateway holding each VIP serves pebble's chain, then shows it verify.
+step_ca_in_use() {
+  local v rc=0 out
+  echo "  certificate for www.foobar.com: $TOUR_CA_NAME (the client trusts $CA)"
+  if [ "$TOUR_CA" = acme ]; then
+    show "lab/lab.sh acme-wait      # each VIP's gateway has its certificate from pebble"
+    "$LAB" acme-wait | sed 's/^/  /'
+    [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+  fi
+  for v in $VIPS; do
+    show "ip netns exec ${P}client openssl s_client -connect $v:443 -servername www.foobar.com -CAfile $CA -verify_return_error"
+    out=$(client timeout 10 openssl s_client -connect "$v:443" -servername www.foobar.com -CAfile "$CA" \
+      -verify_return_error -showcerts </dev/null 2>&1)
+    echo "$out" | grep -E '^ *[0-9] s:|^ +i:' | sed 's/^ */    /'
+    echo "  $(echo "$out" | grep -m1 'Verify return code' | sed 's/^ *//')"
+    grep -q "Verify return code: 0 (ok)" <<<"$out" || rc=1
+  done
+  return $rc
 }
 
 step_https_alternates() {
