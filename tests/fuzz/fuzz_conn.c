@@ -307,9 +307,11 @@ static uint64_t fz_progress(const struct fz *f)
  * there is a connection past its deadline. */
 static void fz_end(struct fz *f)
 {
+    conn_harness_watch(f->h);
     fz_peers_unstall(f);
     fz_sync(f);
     for (unsigned idle = 0, i = 0; idle < FZ_END_JUMPS && f->h->w.n_conns > 0 && i < FZ_END_JUMPS_MAX; i++) {
+        conn_harness_watch(f->h);
         uint64_t before = fz_progress(f);
         conn_harness_advance(f->h, FZ_JUMP_MS);
         fz_sync(f);
@@ -343,11 +345,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct fz *f = fz_new(h);
     fz_current = f;
+    /* one watchdog span per operation (conn_harness_watch): an iteration
+     * that spins still aborts, at a system call per operation, not per
+     * iteration */
     for (unsigned i = 0; i < FZ_OPS && in.n > 0; i++) {
+        conn_harness_watch(h);
         fz_op(f, &in);
         fz_sync(f);
     }
     fz_end(f);
+    conn_harness_watch_end(h);
     fz_current = NULL;
     fz_free(f); /* the peers' sockets: backends reset, clients closed */
     if (!conn_harness_free(h))

@@ -88,10 +88,22 @@ static void harness_watchdog_init(struct conn_harness *h)
 
 static void harness_watchdog_arm(struct conn_harness *h, unsigned ms)
 {
-    if (!h->has_watchdog)
+    if (!h->has_watchdog || h->watch_span)
         return;
     struct itimerspec its = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000}};
     timer_settime(h->watchdog, 0, &its, NULL);
+}
+
+void conn_harness_watch(struct conn_harness *h)
+{
+    h->watch_span = false;
+    harness_watchdog_arm(h, h->hang_ms);
+    h->watch_span = true;
+}
+
+void conn_harness_watch_end(struct conn_harness *h)
+{
+    h->watch_span = false;
 }
 
 /* ---- set-up and tear-down ------------------------------------------------------- */

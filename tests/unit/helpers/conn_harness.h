@@ -77,6 +77,7 @@ struct conn_harness {
     int sockbuf;                   /* > 0: SO_SNDBUF of the gateway's end of each client */
     unsigned hang_ms;              /* watchdog per iteration (CONN_HARNESS_HANG_MS); 0: off */
     bool has_watchdog;
+    bool watch_span; /* conn_harness_watch armed it for the caller's span: steps leave it */
     timer_t watchdog;
 };
 
@@ -101,6 +102,14 @@ int conn_harness_connect(struct conn_harness *h, enum listener_kind kind);
  * TLS client, say) to the worker, which owns it from here on; peer as for
  * connect. false: admission refused it (it is closed). */
 bool conn_harness_adopt(struct conn_harness *h, enum listener_kind kind, int gateway_fd);
+
+/* The watchdog over a span the caller runs (an operation of the fuzzer
+ * and every iteration it takes): armed once with hang_ms, and steps and
+ * settles leave it alone until conn_harness_watch_end. Re-arming it for
+ * every iteration is a system call each, a tenth of a fuzzer's time; one
+ * iteration that spins still uses up the span's CPU and aborts. */
+void conn_harness_watch(struct conn_harness *h);
+void conn_harness_watch_end(struct conn_harness *h);
 
 /* One loop iteration, never blocking; n of them. false if epoll failed. */
 bool conn_harness_step(struct conn_harness *h);
