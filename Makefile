@@ -30,7 +30,7 @@ CFLAGS  := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
            -D_GNU_SOURCE -DRAMPART_VERSION=\"$(VERSION)\" $(HARDEN) -fPIE \
            -DMBEDTLS_CONFIG_FILE='"tls/mbedtls_config.h"' \
            -I. -isystem $(MBEDTLS)/include -isystem $(LLHTTP)/include \
-           $(shell pkg-config --cflags libnftnl libmnl inih 2>/dev/null) $(EXTRA_CFLAGS)
+           $(shell pkg-config --cflags libnftnl libmnl inih libnghttp2 2>/dev/null) $(EXTRA_CFLAGS)
 # Session tickets stamped and checked by the wall clock, which both gateways
 # of a pair share, not by the time since this machine booted (tls/tls_time.c).
 MS_TIME_WRAP := -Wl,--wrap=mbedtls_ms_time -Wl,-u,__wrap_mbedtls_ms_time
@@ -41,7 +41,7 @@ LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack $(MS_TIME_WRAP) $(EXTRA_L
 MBEDTLS_LIBS := $(MBEDTLS)/lib/libmbedtls.a $(MBEDTLS)/lib/libmbedx509.a $(MBEDTLS)/lib/libmbedcrypto.a
 CRYPTO_LIBS  := -lIPSec_MB -lhogweed -lnettle -lgmp -lsodium
 LINK_LIBS = -Wl,--start-group $(1) $(MBEDTLS_LIBS) -Wl,--end-group $(CRYPTO_LIBS) $(LLHTTP)/lib/libllhttp.a \
-            $(shell pkg-config --libs libnftnl libmnl inih 2>/dev/null) -lcap -lseccomp -lpthread
+            $(shell pkg-config --libs libnftnl libmnl inih libnghttp2 2>/dev/null) -lcap -lseccomp -lpthread
 LDLIBS  = $(call LINK_LIBS,$(BUILD)/librampart.a)
 
 MAINS    := gateway/main.c firewall/cli.c
@@ -89,7 +89,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HELPER_OBJ) $(BUILD)/librampart.
 unit: all $(UNIT_BIN)
 
 # Benchmark programs (bench/README.md): linked like the daemon.
-BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server
+BENCH_BIN := $(BUILD)/bench/crypto_speed $(BUILD)/bench/tls_server $(BUILD)/bench/keyholder_speed
 bench-bin: $(BENCH_BIN)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/librampart.a
 	@mkdir -p $(dir $@)

@@ -50,6 +50,11 @@ bn_cpu_ticks() {
 }
 
 # bn_rampart_conf FILE: rampart with the bench's limits, no access log.
+# max_idle 512: h2load keeps 500 requests in flight, each on a backend
+# connection of its own; HAProxy keeps every idle server connection by
+# default (pool-max-conn -1), so both reuse them instead of reconnecting.
+# Idle timeouts of 5 min (both proxies): opening the idle connections can
+# take longer than the default minute on a loaded machine.
 bn_rampart_conf() {
   cat >"$1" <<INI
 [gateway]
@@ -66,9 +71,11 @@ tickets_tls12 = yes
 [backend web-01]
 address = 127.0.0.1
 port = 18081
+max_idle = 512
 [backend web-02]
 address = 127.0.0.1
 port = 18082
+max_idle = 512
 [health]
 interval = 2s
 [limits]
@@ -76,6 +83,9 @@ max_connections = $BN_MAX_CONNS
 max_connections_per_ip = $BN_MAX_CONNS
 ; openssl s_time sends "GET / HTTP/1.0" without Host
 allow_http10_without_host = yes
+idle_timeout = 5m
+[http2]
+idle_timeout = 5m
 [admin]
 enabled = yes
 listen = $BN_ADMIN
@@ -95,13 +105,13 @@ global
 defaults
   mode http
   timeout connect 3s
-  timeout client 60s
+  timeout client 5m
   timeout server 30s
   timeout http-request 10s
-  timeout http-keep-alive 60s
+  timeout http-keep-alive 5m
   option forwardfor
 frontend fe
-  bind 127.0.0.1:${BN_PORT[haproxy]} ssl crt $T_TMP/haproxy.pem alpn http/1.1
+  bind 127.0.0.1:${BN_PORT[haproxy]} ssl crt $T_TMP/haproxy.pem alpn h2,http/1.1
   http-request set-header X-Forwarded-Proto https
   http-response set-header Strict-Transport-Security "max-age=31536000"
   default_backend be
@@ -119,7 +129,7 @@ CFG
 bn_setup() {
   local prog=$1 p s
   [ "$(id -u)" -eq 0 ] || { echo "$prog: needs root (network namespace)" >&2; exit 1; }
-  bn_require wrk haproxy nginx openssl python3 curl ip awk timeout
+  bn_require wrk h2load haproxy nginx openssl python3 curl ip awk timeout
   [ -x "$RAMPART_BUILD/rampart" ] || { echo "$prog: build rampart first (make)" >&2; exit 1; }
   BN_MAX_CONNS=$(($2 + 500))
   # HAProxy wants 2 descriptors per connection (+ a few)
@@ -151,6 +161,25 @@ bn_setup() {
     wait_for 10 bn_in curl -skf -o /dev/null "https://127.0.0.1:${BN_PORT[$s]}/page.html" ||
       { echo "$prog: $s does not serve /page.html" >&2; tail -n 5 "$T_TMP/$s.log" >&2; exit 1; }
   done
+}
+
+# bn_start SERVER: starts one proxy (PID[SERVER]) and waits until it serves.
+bn_start() {
+  local s=$1
+  if [ "$s" = rampart ]; then
+    PID[rampart]=$(spawn "$PX_NS" "$T_TMP/rampart.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/rampart.ini")
+  else
+    PID[haproxy]=$(spawn "$PX_NS" "$T_TMP/haproxy.log" haproxy -db -f "$T_TMP/haproxy.cfg")
+  fi
+  wait_port "$PX_NS" 127.0.0.1 "${BN_PORT[$s]}" &&
+    wait_for 10 bn_in curl -skf -o /dev/null "https://127.0.0.1:${BN_PORT[$s]}/page.html"
+}
+
+# bn_restart SERVER: a fresh process, so a memory figure is not blurred by
+# what earlier load left in its allocator.
+bn_restart() {
+  stop_pid "${PID[$1]}"
+  bn_start "$1" || { echo "bench: $1 did not come back" >&2; tail -n 5 "$T_TMP/$1.log" >&2; }
 }
 
 # bn_haproxy_cmd CMD: one command on HAProxy's stats socket.
@@ -250,13 +279,37 @@ bn_handshakes() {
   R[$s.${key}_pct]=$(awk -v c=$((c1 - c0)) -v k="$BN_TICK" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", 100 * c / k / (b - a)}')
 }
 
-# bn_idle SERVER N: opens N TLS 1.3 connections with one request each and
-# holds them; R[SERVER.idle_kib] = RSS growth of the server per connection.
+# bn_h2load SERVER PATH CONNS STREAMS SECONDS: h2load over HTTP/2 (ALPN
+# h2), CONNS connections with STREAMS requests in flight on each; sets
+# R[SERVER.h2_rps], .h2_p50, .h2_p99 (ms, from h2load's per-request log),
+# .h2_cpu (server CPU %), .h2_errors (requests that failed or were not 2xx).
+bn_h2load() {
+  local s=$1 path=$2 conns=$3 streams=$4 dur=$5 out=$T_TMP/h2load-$1.out log=$T_TMP/h2load-$1.log c0 c1 t0 t1
+  c0=$(bn_cpu_ticks "${PID[$s]}"); t0=$(date +%s.%N)
+  bn_in timeout $((dur + 30)) h2load -t2 -c"$conns" -m"$streams" -D"$dur" --warm-up-time=1 --log-file="$log" \
+    "https://127.0.0.1:${BN_PORT[$s]}$path" >"$out" 2>&1
+  c1=$(bn_cpu_ticks "${PID[$s]}"); t1=$(date +%s.%N)
+  R[$s.h2_rps]=$(awk '/^finished in/ {gsub(/,/, ""); for (i = 1; i <= NF; i++) if ($(i+1) == "req/s") printf "%.0f", $i}' "$out")
+  # the log: start (us since epoch), status, microseconds to the end of the response
+  R[$s.h2_p50]=$(sort -n -k3,3 "$log" 2>/dev/null | awk '{v[NR] = $3} END {if (NR) printf "%.2f", v[int(NR * 0.50) + 1] / 1000}')
+  R[$s.h2_p99]=$(sort -n -k3,3 "$log" 2>/dev/null | awk '{v[NR] = $3} END {if (NR) printf "%.2f", v[int(NR * 0.99) + 1] / 1000}')
+  R[$s.h2_cpu]=$(awk -v c=$((c1 - c0)) -v k="$BN_TICK" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", 100 * c / k / (b - a)}')
+  R[$s.h2_errors]=$(awk '/^requests:/ {gsub(/,/, ""); for (i = 1; i <= NF; i++) if ($(i+1) == "failed" || $(i+1) == "errored") n += $i}
+                         /^status codes:/ {gsub(/,/, ""); n += $5 + $7 + $9} END {print n + 0}' "$out")
+  R[$s.h2_rps_cpu]=$(awk -v r="${R[$s.h2_rps]:-0}" -v c="${R[$s.h2_cpu]}" 'BEGIN {printf "%.0f", c ? 100 * r / c : 0}')
+  [ -n "${R[$s.h2_rps]}" ] || { echo "bench: h2load against $s failed:" >&2; tail -n 3 "$out" >&2; R[$s.h2_rps]=0; }
+}
+
+# bn_idle SERVER N [--h2]: opens N TLS 1.3 connections with one request
+# each and holds them; R[SERVER.idle_kib] (with --h2: .idle2_kib) = RSS
+# growth of the server per connection, measured on a fresh process.
 bn_idle() {
-  local s=$1 n=$2 before after held py fifo=$T_TMP/idle-$1.fifo log=$T_TMP/idle-$1.log i
-  before=$(bn_rss_kib "${PID[$s]}")
+  local s=$1 n=$2 h2=${3:-} before after held py fifo=$T_TMP/idle-$1.fifo log=$T_TMP/idle-$1.log i key=idle
   rm -f "$fifo"; mkfifo "$fifo"
-  bn_in python3 "$BENCH_DIR/idle_conns.py" 127.0.0.1 "${BN_PORT[$s]}" "$n" /page.html <"$fifo" >"$log" 2>&1 &
+  [ -n "$h2" ] && key=idle2
+  bn_restart "$s"
+  before=$(bn_rss_kib "${PID[$s]}")
+  bn_in python3 "$BENCH_DIR/idle_conns.py" 127.0.0.1 "${BN_PORT[$s]}" "$n" /page.html $h2 <"$fifo" >"$log" 2>&1 &
   py=$!
   exec 9>"$fifo"
   for i in $(seq 1200); do grep -q '^held' "$log" && break; kill -0 "$py" 2>/dev/null || break; sleep 0.1; done
@@ -265,9 +318,9 @@ bn_idle() {
   held=$(awk '/^held/ {print $2}' "$log")
   exec 9>&-
   wait "$py" 2>/dev/null
-  R[$s.idle_n]=${held:-0}
-  R[$s.idle_rss]="$before -> $after KiB"
-  R[$s.idle_kib]=$(awk -v a="$after" -v b="$before" -v n="${held:-0}" 'BEGIN {printf "%.1f", n ? (a - b) / n : 0}')
+  R[$s.${key}_n]=${held:-0}
+  R[$s.${key}_rss]="$before -> $after KiB"
+  R[$s.${key}_kib]=$(awk -v a="$after" -v b="$before" -v n="${held:-0}" 'BEGIN {printf "%.1f", n ? (a - b) / n : 0}')
   grep -q '^errors' "$log" && echo "bench: idle clients against $s: $(grep '^errors' "$log")" >&2
   return 0
 }

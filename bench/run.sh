@@ -14,10 +14,12 @@
 #                1.2, $HS_CLIENTS clients in parallel; counted by the SERVER
 #                (rampart /metrics, haproxy ssl counters), per wall second and
 #                per second of the server's own CPU time
+#   h2           h2load -t2 -c50 -m10 on the 600-byte page over HTTP/2: req/s,
+#                p50, p99 (from h2load's per-request log)
 #   bulk         wrk -t2 -c8 on the 1 MiB file: MB/s
 #   idle memory  bench/idle_conns.py opens N TLS 1.3 connections, one request
 #                on each, then holds them: RSS of all server processes
-#                before/after, KiB per connection
+#                before/after, KiB per connection; again with HTTP/2 ones
 # and prints the Rampart/HAProxy ratio of each. Clients and servers share
 # the machine's cores; the load average is printed with the results.
 set -u
@@ -63,6 +65,8 @@ for s in $SERVERS; do
   bn_handshakes "$s" res13 -reuse -tls1_3
   bn_handshakes "$s" res12 -reuse -tls1_2
 done
+echo "== h2: h2load -t2 -c50 -m10 -D${DUR}s /page.html (600 bytes)" >&2
+for s in $SERVERS; do bn_h2load "$s" /page.html 50 10 "$DUR"; done
 echo "== bulk: wrk -t2 -c8 -d${DUR}s /big.bin (1 MiB)" >&2
 for s in $SERVERS; do
   bn_wrk "$s" /big.bin 8 "$DUR"
@@ -75,6 +79,8 @@ for s in $SERVERS; do
 done
 echo "== idle: $IDLE TLS 1.3 connections, one request each, then idle" >&2
 for s in $SERVERS; do bn_idle "$s" "$IDLE"; done
+echo "== idle: $IDLE HTTP/2 connections, one request each, then idle" >&2
+for s in $SERVERS; do bn_idle "$s" "$IDLE" --h2; done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- report -----------------------------------------------------------------------
@@ -99,6 +105,11 @@ $(row "keep-alive p50" ka_p50 lower "ms")
 $(row "keep-alive p99" ka_p99 lower "ms")
 $(row "keep-alive per server CPU-s" ka_rps_cpu higher "req/CPU-s")
 $(row "keep-alive server CPU" ka_cpu "-" "%")
+$(row "h2 600 B page, -c50 -m10" h2_rps higher "req/s")
+$(row "h2 p50" h2_p50 lower "ms")
+$(row "h2 p99" h2_p99 lower "ms")
+$(row "h2 per server CPU-s" h2_rps_cpu higher "req/CPU-s")
+$(row "h2 server CPU" h2_cpu "-" "%")
 $(row "full TLS 1.3 handshakes" full13 higher "/s")
 $(row "full TLS 1.2 handshakes" full12 higher "/s")
 $(row "resumed TLS 1.3 handshakes" res13 higher "/s")
@@ -111,10 +122,11 @@ $(row "1 MiB download" mbps higher "MB/s")
 $(row "1 MiB download per server CPU-s" mbps_cpu higher "MB/CPU-s")
 $(row "1 MiB download server CPU" bulk_cpu "-" "%")
 $(row "RSS per idle TLS connection" idle_kib lower "KiB")
+$(row "RSS per idle h2 connection" idle2_kib lower "KiB")
 
 REPORT
 for s in $SERVERS; do
-  echo "$s: keep-alive errors ${R[$s.ka_errors]}, bulk errors ${R[$s.bulk_errors]}, idle RSS ${R[$s.idle_rss]} for ${R[$s.idle_n]} connections"
+  echo "$s: keep-alive errors ${R[$s.ka_errors]}, h2 errors ${R[$s.h2_errors]}, bulk errors ${R[$s.bulk_errors]}, idle RSS ${R[$s.idle_rss]} for ${R[$s.idle_n]} connections, h2 ${R[$s.idle2_rss]} for ${R[$s.idle2_n]}"
   for k in full13 full12 res13 res12; do
     echo "  $k: server CPU ${R[$s.${k}_pct]}%, clients saw ${R[$s.${k}_client]}${R[$s.${k}_server]:+, server counted ${R[$s.${k}_server]}}"
   done

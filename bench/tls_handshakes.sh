@@ -6,7 +6,11 @@
 # Builds bench/tls_server (tls/ + one epoll loop, one thread) with an ECDSA
 # P-256 certificate on 127.0.0.1 and measures, counting what the *server*
 # did (tls_stats, read with SIGUSR1) and the server's own CPU time:
-#   - full TLS 1.3 and TLS 1.2 handshakes/s  (openssl s_time -new)
+#   - full TLS 1.3 and TLS 1.2 handshakes/s  (openssl s_time -new), for an
+#     ECDSA P-256 and an RSA 2048 certificate, each signed in process and
+#     through a key holder process (--keyholder: what the daemon does),
+#     the two alternated twice so that a change in the machine's load hits
+#     both alike
 #   - resumed TLS 1.3 and TLS 1.2 handshakes/s (openssl s_time -reuse: tickets)
 #   - RSS per idle TLS connection, with and without tls_conn_idle()
 #   - the crypto primitives through PSA (bench/crypto_speed.c): the ceiling
@@ -30,13 +34,16 @@ cp "$BUILD/bench/tls_server" "$OUT/tls_server"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench \
   -keyout "$OUT/key.pem" -out "$OUT/cert.pem" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench \
+  -keyout "$OUT/rsa-key.pem" -out "$OUT/rsa-cert.pem" 2>/dev/null
+CERT=$OUT/cert.pem KEY=$OUT/key.pem
 
 SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 start_server() {
-  "$OUT/tls_server" "$PORT" "$OUT/cert.pem" "$OUT/key.pem" "$@" >"$OUT/server.log" 2>&1 &
+  "$OUT/tls_server" "$PORT" "$CERT" "$KEY" "$@" >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 50); do grep -q ready "$OUT/server.log" 2>/dev/null && return; sleep 0.1; done
   echo "tls_server did not start"; cat "$OUT/server.log"; exit 1
@@ -53,7 +60,11 @@ snapshot() {
   t13=$(sed -E 's/.*tls13=([0-9]+).*/\1/' <<<"$line")
   t12=$(sed -E 's/.*tls12=([0-9]+).*/\1/' <<<"$line")
   res=$(sed -E 's/.*resumed=([0-9]+).*/\1/' <<<"$line")
-  local cpu; cpu=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+  # the server's CPU and its key holder's (--keyholder), all threads
+  local cpu=0 p
+  for p in $SERVER_PID $(cat /proc/"$SERVER_PID"/task/*/children 2>/dev/null); do
+    cpu=$((cpu + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
   echo "$((t13 + t12)) $res $cpu"
 }
 
@@ -73,7 +84,7 @@ measure() {
   awk -v l="$label" -v k="$kind" -v h=$((h1 - h0)) -v r=$((r1 - r0)) -v c=$((c1 - c0)) \
       -v t0="$t0" -v t1="$t1" -v tick="$tick" 'BEGIN {
         n = (k == "full") ? h - r : r; wall = t1 - t0; cpu = c / tick;
-        printf "  %-24s %7.0f /s wall   %7.0f /CPU-s   (%d %s of %d handshakes, server CPU %.0f%%)\n",
+        printf "  %-30s %7.0f /s wall   %7.0f /CPU-s   (%d %s of %d handshakes, server CPU %.0f%%)\n",
                l, n / wall, (cpu > 0 ? n / cpu : 0), n, k, h, 100 * cpu / wall }'
 }
 
@@ -100,10 +111,22 @@ idle_rss() {
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== handshakes (server: 1 thread; $CLIENTS openssl s_time clients, ${DUR}s each; ECDSA P-256, X25519)"
+echo "== full handshakes (server: 1 thread; $CLIENTS openssl s_time clients, ${DUR}s each; X25519)"
+echo "   signed in process, and through a key holder process (its CPU counted with the server's)"
+for key in ecdsa rsa; do
+  if [ $key = rsa ]; then CERT=$OUT/rsa-cert.pem KEY=$OUT/rsa-key.pem; else CERT=$OUT/cert.pem KEY=$OUT/key.pem; fi
+  for round in 1 2; do
+    for mode in "in process" "key holder"; do
+      if [ "$mode" = "key holder" ]; then start_server --keyholder; else start_server; fi
+      measure "$key $mode TLS 1.3" full -new -tls1_3
+      measure "$key $mode TLS 1.2" full -new -tls1_2
+      stop_server
+    done
+  done
+done
+CERT=$OUT/cert.pem KEY=$OUT/key.pem
+echo "== resumed handshakes (ECDSA P-256, in process: a resumption signs nothing)"
 start_server
-measure "full TLS 1.3"    full    -new   -tls1_3
-measure "full TLS 1.2"    full    -new   -tls1_2
 measure "resumed TLS 1.3" resumed -reuse -tls1_3
 measure "resumed TLS 1.2" resumed -reuse -tls1_2
 kill -USR1 "$SERVER_PID"; sleep 0.3

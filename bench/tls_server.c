@@ -3,7 +3,13 @@
  * gateway does (one epoll loop, non-blocking sockets, tls_conn_* calls), so
  * bench/tls_handshakes.sh can measure the TLS layer alone.
  *
- *   tls_server PORT CERT KEY [--min13] [--no-idle]
+ *   tls_server PORT CERT KEY [--min13] [--no-idle] [--keyholder]
+ *
+ * --keyholder: the key is not loaded here but in a child process that
+ * answers signature requests over a socketpair, as the daemon's key
+ * holder does (tls_signer_keyholder + keyholder_serve_one): the cost of
+ * signing through it, next to signing in process. The child is the
+ * server's: tls_handshakes.sh counts its CPU time with the server's.
  *
  * Every connection: handshake, tls_conn_idle() while waiting for the
  * request (unless --no-idle), read until a blank line, answer a 6-byte HTTP
@@ -11,7 +17,9 @@
  * as one line of key=value pairs; SIGTERM/SIGINT prints it and exits.
  */
 #include "gateway/config/config.h"
+#include "gateway/proc/keyholder.h"
 #include "tls/tls.h"
+#include "tls/tls_keyring.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,7 +48,7 @@ struct bench_conn {
 };
 
 static volatile sig_atomic_t bench_stop, bench_dump;
-static bool bench_idle = true;
+static bool bench_idle = true, bench_keyholder;
 
 static void bench_on_signal(int sig)
 {
@@ -130,6 +139,43 @@ static void bench_report(void)
     fflush(stdout);
 }
 
+/* The child: the key, one channel, answered until the server goes. */
+static void bench_keyholder_main(const struct tls_config *cfg, int fd)
+{
+    char err[512];
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct tls_keyring *kr = tls_keyring_load(cfg, err, sizeof err);
+    if (kr == NULL) {
+        fprintf(stderr, "tls_server key holder: %s\n", err);
+        _exit(1);
+    }
+    static struct keyholder_counts counts;
+    enum tls_keyreq_status st;
+    while (keyholder_serve_one(kr, fd, &counts, &st) > 0 || errno == EINTR)
+        ;
+    _exit(0);
+}
+
+static struct tls_server *bench_remote(const struct tls_config *cfg, char *err, size_t err_len)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return snprintf(err, err_len, "socketpair: %s", strerror(errno)), NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        bench_keyholder_main(cfg, sv[1]);
+    }
+    close(sv[1]);
+    if (pid < 0)
+        return snprintf(err, err_len, "fork: %s", strerror(errno)), NULL;
+    struct tls_signer *signer = tls_signer_keyholder(&sv[0], 1, KEYHOLDER_SIGN_TIMEOUT_MS);
+    struct tls_server *srv = tls_server_new(cfg, signer, err, err_len);
+    tls_signer_unref(signer);
+    tls_server_bind_thread(srv, 0);
+    return srv;
+}
+
 static struct tls_server *bench_tls(int argc, char **argv)
 {
     static struct config cfg;
@@ -145,9 +191,12 @@ static struct tls_server *bench_tls(int argc, char **argv)
             cfg.tls.server.min_version = TLS_MIN_1_3;
         else if (strcmp(argv[i], "--no-idle") == 0)
             bench_idle = false;
+        else if (strcmp(argv[i], "--keyholder") == 0)
+            bench_keyholder = true;
     }
     char err[512];
-    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    struct tls_server *srv = bench_keyholder ? bench_remote(&cfg.tls.server, err, sizeof err)
+                                             : tls_server_new_local(&cfg.tls.server, err, sizeof err);
     if (srv == NULL) {
         fprintf(stderr, "tls_server: %s\n", err);
         exit(1);
@@ -158,7 +207,7 @@ static struct tls_server *bench_tls(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: tls_server PORT CERT KEY [--min13] [--no-idle]\n");
+        fprintf(stderr, "usage: tls_server PORT CERT KEY [--min13] [--no-idle] [--keyholder]\n");
         return 2;
     }
     struct tls_server *srv = bench_tls(argc, argv);

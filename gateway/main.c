@@ -5,6 +5,7 @@
 #include "common/version.h"
 #include "gateway/config/config.h"
 #include "gateway/http/http_parse.h"
+#include "gateway/proc/keyholder.h"
 #include "gateway/proc/parent.h"
 #include "gateway/proc/guard.h"
 #include "gateway/proc/relay.h"
@@ -35,7 +36,7 @@ static int main_check_config(const char *path)
         return 1;
     }
     char err[512];
-    int rc = parent_check_tls(cfg, err, sizeof err);
+    int rc = parent_check_tls(cfg, true, err, sizeof err);
     config_free(cfg);
     if (rc < 0) {
         fprintf(stderr, "%s: [tls] %s\n", path, err);
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], RELAY_ARGV_FLAG) == 0)
         return relay_main();
+    if (argc == 2 && strcmp(argv[1], KEYHOLDER_ARGV_FLAG) == 0)
+        return keyholder_main();
     if (argc == 2 && strcmp(argv[1], GUARD_ARGV_FLAG) == 0)
         return guard_main();
     static const struct option long_opts[] = {

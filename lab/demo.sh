@@ -63,6 +63,7 @@ else
     step_https_alternates
 fi
 step "HTTP redirects to HTTPS" step_redirect
+step "Chromium gets a page and its 41 assets over one HTTP/2 connection through the VIP" step_h2_browser
 step "the client cannot reach a web server directly" step_no_direct_access
 step "the guestbook: an entry written through the VIP is read on both web servers, web-02 from its replica" \
   step_guestbook_replicates

@@ -213,9 +213,23 @@ fill() { # fill TEMPLATE OUT KEY=VALUE...
   sed "${expr[@]}" "$tpl" >"$out"
 }
 
+# deploy_assets HOST: the static page with many assets (lab/app/assets/
+# and 40 small generated images), for the tour's HTTP/2 step.
+LAB_ASSETS=40
+deploy_assets() {
+  local dir="$RUN/$1/www/assets" i
+  mkdir -p "$dir" && install -m 644 "$LAB_DIR"/app/assets/* "$dir/" || die "cannot deploy the assets to $dir"
+  for i in $(seq "$LAB_ASSETS"); do
+    printf '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect width="16" height="16" fill="#%02x%02x80"/></svg>\n' \
+      $((i * 6)) $((255 - i * 6)) >"$dir/a$i.svg"
+  done
+  chmod 755 "$dir" && chmod 644 "$dir"/*
+}
+
 start_web() {
   local h=$1 dir="$RUN/$1"
   mkdir -p "$dir/tmp"
+  deploy_assets "$h"
   fill "$LAB_DIR/nginx.conf.in" "$dir/nginx.conf" "NAME=$h" "DIR=$dir" "ADDR=${PRIV[$h]}"
   spawn "$h" "$h" nginx -e "$dir/error.log" -c "$dir/nginx.conf" -g "daemon off;"
   wait_until 5 in_ns "$h" bash -c "exec 3<>/dev/tcp/${PRIV[$h]}/80" || die "nginx on $h did not start (see $dir/error.log)"

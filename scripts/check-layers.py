@@ -48,7 +48,7 @@ RULE_TEXT = ("common <- tls, firewall <- gateway/{event,http,config} <- gateway/
 FIREWALL_GATE = ("gateway/proc/parent_firewall.c", "gateway/proc/parent_blocker.c")
 ONE_STATE_MACHINE = [
     {"gateway/proxy/conn.c", "gateway/proxy/conn_http.c", "gateway/proxy/proxy.c",
-     "gateway/proxy/proxy_queue.c"},
+     "gateway/proxy/proxy_queue.c", "gateway/proxy/h2_conn.c", "gateway/proxy/h2_stream.c"},
     {"gateway/ha/peer_link.c", "gateway/ha/peer_conn.c"},
 ]
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')

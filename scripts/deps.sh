@@ -24,11 +24,12 @@ APT_PACKAGES=(
   libnftnl-dev libmnl-dev libinih-dev libcmocka-dev libcap-dev libseccomp-dev
   nftables iproute2 iputils-ping procps psmisc util-linux libcap2-bin
   nginx-light curl openssl ca-certificates
+  libnghttp2-dev nghttp2-client python3-h2 python3-hyperframe
   mariadb-server mariadb-client php-fpm php-mysql
   keepalived haproxy wrk prometheus chromium bird2
   clang libclang-rt-dev clang-format clang-tidy cppcheck strace linux-perf patch
   systemd debhelper
-  libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors
+  libipsec-mb-dev nettle-dev libgmp-dev libsodium-dev python3-cryptography-vectors python3-cryptography
   libssl-dev
 )
 
@@ -186,14 +187,19 @@ else
   say "llhttp: present"
 fi
 
-# --- 5. the relay's user ---------------------------------------------------
+# --- 5. the relay's and the key holder's users ------------------------------
 # A dedicated system user for the unprivileged relay process (the default
 # [gateway] user): shared "nobody" would let other daemons signal Rampart.
+# And one for the key holder ([gateway] keyholder_user), which shares no
+# uid with the relay (gateway/proc/sandbox.h).
 STEP=user
-if ! id -u rampart >/dev/null 2>&1; then
-  say "creating system user 'rampart' for the relay process"
-  useradd --system --no-create-home --shell /usr/sbin/nologin rampart || fail "useradd rampart failed"
-fi
+for u in rampart:relay rampart-keys:"key holder"; do
+  name=${u%%:*}
+  if ! id -u "$name" >/dev/null 2>&1; then
+    say "creating system user '$name' for the ${u#*:} process"
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$name" || fail "useradd $name failed"
+  fi
+done
 
 STEP=done
 say "all dependencies present"

@@ -32,13 +32,70 @@ int tls_global_init(void);
 
 struct tls_server;
 
-/* Builds a server from the [tls] section: loads and checks every
- * certificate/key pair (the key must match the certificate), SNI table,
- * ALPN "http/1.1", min version, cipher profile, ticket keys. On failure
- * returns NULL and writes "FILE: reason" into err. Used by `rampart -t` too. */
-struct tls_server *tls_server_new(const struct tls_config *cfg, char *err, size_t err_len);
+/* ---- private keys: where a server signs ----------------------------------- */
+/*
+ * A server holds its certificate chains; its private keys sign through a
+ * signer. In the daemon that is the key holder (gateway/proc/keyholder.c),
+ * the one process that reads the key files: the relay holds no key, only
+ * channels to it, one per worker thread, and each handshake's signature
+ * (TLS 1.2 ServerKeyExchange, TLS 1.3 CertificateVerify) is one request
+ * on the signing thread's channel, answered within the signer's timeout
+ * or failed (the handshake fails, counted as reason "keyholder"; the
+ * worker goes on). tls_signer.c has the mechanism (an opaque PSA key whose
+ * driver asks the key holder), tls_keyreq.h the protocol, tls_keyring.h
+ * the key holder's side. In process (tests, the benchmark's server,
+ * `rampart -t`) the keys are loaded here instead.
+ *
+ * Reference-counted: every server built with a signer holds a reference.
+ */
+struct tls_signer;
+#define TLS_SIGNER_CHANNELS_MAX 64 /* = CONFIG_MAX_WORKERS: one channel per worker */
+
+/* Loads and checks every certificate/key pair of cfg here (tls_keyring.h).
+ * NULL and "FILE: reason" in err. */
+struct tls_signer *tls_signer_local(const struct tls_config *cfg, char *err, size_t err_len);
+/* The key holder's n channels (fds, taken: closed with the signer), each
+ * request waiting at most timeout_ms. NULL: n out of range or no memory. */
+struct tls_signer *tls_signer_keyholder(const int *fds, unsigned n, unsigned timeout_ms);
+void tls_signer_ref(struct tls_signer *s);
+void tls_signer_unref(struct tls_signer *s);
+
+/* What the relay's signatures through a key holder came to, process-wide:
+ * answered, refused by the key holder, not answered in time, or failed
+ * (no key holder: it died, or its channel broke). */
+enum tls_keyholder_result { TLS_KH_OK, TLS_KH_REFUSED, TLS_KH_TIMEOUT, TLS_KH_ERROR, TLS_KH_RESULT_COUNT };
+struct tls_stats_keyholder {
+    atomic_ullong requests[TLS_KH_RESULT_COUNT];
+};
+extern struct tls_stats_keyholder tls_stats_keyholder;
+const char *tls_keyholder_result_name(enum tls_keyholder_result r); /* "ok", "refused", ... */
+
+/* Builds a server from the [tls] section: loads every certificate chain,
+ * takes each one's private key from signer (for a key holder: after it
+ * proved, over channel 0, that its key i has certificate i's public key),
+ * SNI table, ALPN (cfg->alpn: "h2", "http/1.1" in the server's order of
+ * preference), min version, cipher profile, ticket keys.
+ * Takes a reference on signer. On failure returns NULL and writes
+ * "FILE: reason" into err. */
+struct tls_server *tls_server_new(const struct tls_config *cfg, struct tls_signer *signer, char *err,
+                                  size_t err_len);
+/* The same with the keys loaded in this process (tls_signer_local): tests,
+ * the benchmark's server, `rampart -t`. */
+struct tls_server *tls_server_new_local(const struct tls_config *cfg, char *err, size_t err_len);
+/* The same checks without any private key: chains, names, policy (the
+ * parent, which never maps a key). 0, or -1 and "FILE: reason". */
+int tls_server_check(const struct tls_config *cfg, char *err, size_t err_len);
 void tls_server_ref(struct tls_server *srv);
 void tls_server_unref(struct tls_server *srv);
+
+/* The calling thread signs srv's handshakes over channel i of its signer
+ * (worker i, at its start; nothing for an in-process signer). */
+void tls_server_bind_thread(struct tls_server *srv, unsigned i);
+/* A restarted key holder's n channels (fds, taken on success): checked
+ * against every certificate over fds[0] first, then each worker takes its
+ * own at its next signature. 0, or -1 and why (fds left to the caller). */
+int tls_server_keyholder_replace(struct tls_server *srv, const int *fds, unsigned n, char *err,
+                                 size_t err_len);
 
 /* What the admin pages show of certificate i of srv (0 = the default, in
  * [tls] order): its configured name and its leaf certificate's validity.
@@ -169,6 +226,9 @@ const char *tls_conn_version(const struct tls_conn *conn);
 const char *tls_conn_cipher(const struct tls_conn *conn);
 const char *tls_conn_server_name(const struct tls_conn *conn);
 bool tls_conn_resumed(const struct tls_conn *conn);
+/* The protocol ALPN agreed on: "h2", "http/1.1", or "" when the client
+ * offered none (it then speaks HTTP/1.1). */
+const char *tls_conn_alpn(const struct tls_conn *conn);
 /* Why the last TLS_IO_ERROR happened, one line without the client address,
  * e.g. "unsupported protocol version (we accept TLS 1.2 and 1.3)",
  * "client sent fatal alert 48 (unknown_ca)", "not TLS: the client sent
@@ -178,13 +238,14 @@ const char *tls_conn_error(const struct tls_conn *conn);
 /* ---- counters (process-wide, atomic; read by the metrics page) ------------ */
 
 enum tls_fail_reason {
-    TLS_FAIL_VERSION,  /* client offered only versions we refuse */
-    TLS_FAIL_CIPHER,   /* no common cipher suite / group */
-    TLS_FAIL_SNI,      /* unknown server name and no default */
-    TLS_FAIL_ALERT,    /* client sent a fatal alert */
-    TLS_FAIL_PROTOCOL, /* malformed handshake or record */
-    TLS_FAIL_TIMEOUT,  /* handshake not finished in time (counted by the caller) */
-    TLS_FAIL_CLOSED,   /* peer closed mid-handshake */
+    TLS_FAIL_VERSION,   /* client offered only versions we refuse */
+    TLS_FAIL_CIPHER,    /* no common cipher suite / group */
+    TLS_FAIL_SNI,       /* unknown server name and no default */
+    TLS_FAIL_ALERT,     /* client sent a fatal alert */
+    TLS_FAIL_PROTOCOL,  /* malformed handshake or record */
+    TLS_FAIL_TIMEOUT,   /* handshake not finished in time (counted by the caller) */
+    TLS_FAIL_CLOSED,    /* peer closed mid-handshake */
+    TLS_FAIL_KEYHOLDER, /* the key holder did not sign (died, stuck, refused) */
     TLS_FAIL_OTHER,
     TLS_FAIL_COUNT
 };

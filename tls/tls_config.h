@@ -21,6 +21,11 @@ enum tls_cipher_profile {
     TLS_CIPHERS_AES_GCM, /* AES-GCM only (hardware-accelerated, FIPS-style) */
 };
 
+/* Application protocols offered by ALPN, in the server's order of
+ * preference (RFC 7301: the server picks). */
+enum tls_alpn { TLS_ALPN_H2, TLS_ALPN_HTTP11 };
+#define TLS_ALPN_MAX 2
+
 struct tls_cert_config {
     char server_name[TLS_NAME_MAX]; /* "www.foobar.com" or "*.foobar.com" */
     char cert_file[TLS_PATH_MAX];   /* PEM chain, leaf first */
@@ -40,6 +45,8 @@ struct tls_config {
      * parent (and shared with the peer gateway) */
     char ticket_key_files[TLS_TICKET_KEY_FILES_MAX][TLS_PATH_MAX];
     unsigned n_ticket_key_files;
+    enum tls_alpn alpn[TLS_ALPN_MAX]; /* [tls] alpn, preferred first */
+    unsigned n_alpn;                  /* >= 1 */
 };
 
 #endif /* RAMPART_TLS_TLS_CONFIG_H */

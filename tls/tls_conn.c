@@ -259,6 +259,7 @@ int tls_conn_handshake(struct tls_conn *conn)
 {
     if (conn->established)
         return TLS_IO_DONE;
+    tls_signer_clear_failure();
     tls_conn_cork(conn, 1);
     int ret;
     unsigned tries = 0;
@@ -319,6 +320,12 @@ void tls_conn_idle(struct tls_conn *conn)
 const char *tls_conn_version(const struct tls_conn *conn)
 {
     return conn->established ? mbedtls_ssl_get_version(&conn->ssl) : "";
+}
+
+const char *tls_conn_alpn(const struct tls_conn *conn)
+{
+    const char *p = conn->established ? mbedtls_ssl_get_alpn_protocol(&conn->ssl) : NULL;
+    return p ? p : "";
 }
 
 /* OpenSSL's names for the suites we enable: what nginx and HAProxy logs

@@ -1,9 +1,9 @@
 /*
- * tls_drv.h: Rampart's PSA transparent drivers, the entry points mbedTLS
- * calls. Internal to tls/; also compiled into mbedTLS itself, whose driver
- * wrappers (library/psa_crypto_driver_wrappers.h and _no_static.c, patched
- * by tls/mbedtls-drivers.patch) include this file, so it needs nothing but
- * the PSA headers.
+ * tls_drv.h: Rampart's PSA drivers, the entry points mbedTLS calls: the
+ * transparent ones (accelerated primitives) and, at the end, the opaque
+ * one for keys the key holder process holds. Internal to tls/; also compiled into mbedTLS itself, whose
+ * driver wrappers (library/psa_crypto_driver_wrappers.h and _no_static.c, patched by
+ * tls/mbedtls-drivers.patch) include this file, so it needs nothing but the PSA headers.
  *
  * Mechanism (why drivers and not MBEDTLS_*_ALT): with MBEDTLS_USE_PSA_CRYPTO
  * the TLS 1.2 and 1.3 record layers, ECDHE, ECDSA signatures and session
@@ -75,5 +75,27 @@ psa_status_t tls_drv_sign_hash(const psa_key_attributes_t *attributes, const uin
                                size_t key_buffer_size, psa_algorithm_t alg, const uint8_t *hash,
                                size_t hash_length, uint8_t *signature, size_t signature_size,
                                size_t *signature_length);
+
+/* ---- the opaque driver: keys held by the key holder (tls_signer.c) ------- */
+/*
+ * A key in this location holds no key material, only a reference to a key
+ * of the key holder process; signing it is a request over the calling
+ * thread's channel to that process. PSA's wrappers dispatch the location
+ * to these entry points (tls/mbedtls-drivers.patch): the key buffer size
+ * (both of PSA's ways of asking), import (the reference) and sign_hash.
+ * Everything else on such a key is PSA's answer for an unknown location
+ * (PSA_ERROR_INVALID_ARGUMENT): it cannot be exported, copied or used for
+ * anything but signing a hash.
+ */
+#define TLS_DRV_KEYHOLDER_LOCATION ((psa_key_location_t)(PSA_KEY_LOCATION_VENDOR_FLAG | 0x524bu))
+
+psa_status_t tls_drv_keyholder_key_size(const psa_key_attributes_t *attributes, size_t *key_buffer_size);
+psa_status_t tls_drv_keyholder_import(const psa_key_attributes_t *attributes, const uint8_t *data,
+                                      size_t data_length, uint8_t *key_buffer, size_t key_buffer_size,
+                                      size_t *key_buffer_length, size_t *bits);
+psa_status_t tls_drv_keyholder_sign_hash(const psa_key_attributes_t *attributes, const uint8_t *key_buffer,
+                                         size_t key_buffer_size, psa_algorithm_t alg, const uint8_t *hash,
+                                         size_t hash_length, uint8_t *signature, size_t signature_size,
+                                         size_t *signature_length);
 
 #endif /* RAMPART_TLS_TLS_DRV_H */

@@ -7,7 +7,9 @@
 
 #include "tls/tls_mbedtls.h"
 #include "tls/tls.h"
+#include "tls/tls_drv.h"
 #include "tls/tls_hello.h"
+#include "tls/tls_keyreq.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -18,23 +20,27 @@
 #define TLS_ERROR_MAX  160 /* tls_conn_error() text */
 
 /* One certificate chain with its private key, and the name it answers to.
- * An EC key lives in PSA (key_id) and key is an opaque handle on it: each
- * signature is one psa_sign_hash() into the driver, where a parsed key
- * would be imported into PSA again for every handshake. RSA keys stay
- * parsed (key_id 0). */
+ * The key is always an opaque handle on a PSA key (key_id), each signature
+ * one psa_sign_hash(): in the key holder's location (tls_signer.c: the
+ * relay holds no key material), or, with an in-process signer, the
+ * tls_keyring's own PSA key (not owned here). */
 struct tls_cert {
     char server_name[TLS_NAME_MAX];
+    char cert_file[TLS_PATH_MAX]; /* for messages */
     mbedtls_x509_crt chain;
     mbedtls_pk_context key;
     mbedtls_svc_key_id_t key_id;
+    bool key_owned; /* destroy key_id with the server */
 };
 
 struct tls_server {
     atomic_uint refs;
     mbedtls_ssl_config conf;
+    const char *alpn[TLS_ALPN_MAX + 1];          /* protocol names for mbedTLS, NULL-terminated */
     struct tls_cert certs[TLS_MAX_CERTIFICATES]; /* [0] is the default */
     unsigned n_certs;
     const char *names[TLS_MAX_CERTIFICATES]; /* certs[i].server_name */
+    struct tls_signer *signer;               /* a reference; NULL: a check without keys */
     struct tls_tickets *tickets;             /* NULL: tickets off */
     bool tickets_tls12;                      /* TLS 1.2 sessions get (and use) tickets too */
 };
@@ -80,6 +86,35 @@ void tls_tickets_attach(struct tls_server *srv);
 /* tls_idle.c: give the record buffers back / take them again. */
 void tls_idle_shrink(struct tls_conn *conn);
 int tls_idle_restore(struct tls_conn *conn);
+
+/* tls_keyring.c: what the key holder's side and the relay's share. The
+ * PSA policy of a certificate key (usage, algorithms) for its kind; the
+ * kind of a key; its public half, DER SubjectPublicKeyInfo, as both ends
+ * compare it; the protocol's algorithm names <-> PSA's; key i of an
+ * in-process keyring. */
+void tls_key_policy(psa_key_attributes_t *attr, enum tls_key_kind kind);
+enum tls_key_kind tls_pk_kind(const mbedtls_pk_context *pk);
+int tls_pk_spki(const mbedtls_pk_context *pk, uint8_t *out, size_t size, size_t *len);
+psa_algorithm_t tls_key_alg_psa(enum tls_key_alg alg);
+enum tls_key_alg tls_key_alg_from_psa(psa_algorithm_t alg);
+struct tls_keyring;
+mbedtls_svc_key_id_t tls_keyring_key_id(const struct tls_keyring *kr, unsigned i);
+
+/* tls_signer.c: the PSA key certificate i signs with (an opaque key in the
+ * key holder's location, proved to match cert_pk first, owned by the
+ * caller; or the in-process keyring's, not owned). 0, or -1 and why. */
+int tls_signer_key(struct tls_signer *s, unsigned i, const mbedtls_pk_context *cert_pk, const char *cert_file,
+                   mbedtls_svc_key_id_t *id, bool *owned, char *err, size_t err_len);
+/* New channels for a key holder signer, checked against the n_keys
+ * certificates over fds[0], then left for each thread (see tls.h). */
+int tls_signer_replace(struct tls_signer *s, const int *fds, unsigned n, unsigned n_keys,
+                       const mbedtls_pk_context *const *cert_pks, const char *const *cert_files, char *err,
+                       size_t err_len);
+void tls_signer_bind_thread(struct tls_signer *s, unsigned i);
+/* Whether this thread's last signature failed at the key holder: once
+ * (then cleared), with a text for the handshake's error line. */
+bool tls_signer_take_failure(char *text, size_t text_len);
+void tls_signer_clear_failure(void);
 
 /* tls_stats.c: sort an mbedTLS error into a failure reason and a text. */
 enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret, char *text, size_t text_len);

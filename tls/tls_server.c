@@ -7,6 +7,7 @@
 #include "tls/tls_internal.h"
 #include "tls/tls_sni.h"
 
+#include <mbedtls/platform_util.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ static const uint16_t tls_sig_algs[] = {
     MBEDTLS_TLS1_3_SIG_NONE,
 };
 
-static const char *tls_alpn[] = {"http/1.1", NULL};
+static const char *const tls_alpn_names[] = {[TLS_ALPN_H2] = "h2", [TLS_ALPN_HTTP11] = "http/1.1"};
 
 static void tls_errf(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void tls_errf(char *err, size_t err_len, const char *fmt, ...)
@@ -77,57 +78,67 @@ static void tls_strerror(int ret, char *buf, size_t len)
     mbedtls_strerror(ret, buf, len);
 }
 
-/* An EC key goes into PSA, signing there (tls_drv_p256.c for P-256); the
- * parsed copy is wiped (mbedtls_pk_free zeroizes). The policy is
- * deterministic ECDSA (RFC 6979), what every signature uses; the second
- * algorithm, randomized ECDSA, is only there because TLS 1.2 picks its
- * certificate by asking whether the key may do PSA_ALG_ECDSA(hash). */
-static int tls_cert_key_to_psa(struct tls_cert *c)
+/* A certificate file: a chain, PEM or DER, of a bounded size. */
+#define TLS_CERT_FILE_MAX (1024 * 1024)
+
+/* The chain in path, refused when the file holds a private key as well:
+ * the relay reads certificate files, and only the key holder may read a
+ * key. The buffer is wiped before it is freed. 0, or an mbedTLS error,
+ * or 1 for a file with a key in it. */
+static int tls_chain_parse(mbedtls_x509_crt *chain, const char *path)
 {
-    psa_key_attributes_t attr = PSA_KEY_ATTRIBUTES_INIT;
-    if (mbedtls_pk_get_type(&c->key) != MBEDTLS_PK_ECKEY)
-        return 0;
-    if (mbedtls_pk_get_psa_attributes(&c->key, PSA_KEY_USAGE_SIGN_HASH, &attr) != 0)
-        return -1;
-    psa_set_key_enrollment_algorithm(&attr, PSA_ALG_ECDSA(PSA_ALG_ANY_HASH));
-    if (mbedtls_pk_import_into_psa(&c->key, &attr, &c->key_id) != 0)
-        return -1;
-    mbedtls_pk_free(&c->key);
-    mbedtls_pk_init(&c->key);
-    return mbedtls_pk_setup_opaque(&c->key, c->key_id) == 0 ? 0 : -1;
+    FILE *fp = fopen(path, "rbe");
+    if (fp == NULL)
+        return MBEDTLS_ERR_X509_FILE_IO_ERROR;
+    unsigned char *buf = malloc(TLS_CERT_FILE_MAX + 1);
+    size_t n = buf ? fread(buf, 1, TLS_CERT_FILE_MAX + 1, fp) : 0;
+    int bad = buf == NULL || ferror(fp) || n > TLS_CERT_FILE_MAX;
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        return MBEDTLS_ERR_X509_FILE_IO_ERROR;
+    }
+    buf[n] = '\0'; /* PEM is parsed as a string */
+    static const char key_marker[] = "PRIVATE KEY-----";
+    int ret =
+        memmem(buf, n, key_marker, sizeof key_marker - 1) ? 1 : mbedtls_x509_crt_parse(chain, buf, n + 1);
+    mbedtls_platform_zeroize(buf, n + 1);
+    free(buf);
+    return ret;
 }
 
-/* Loads one pair and proves the key belongs to the certificate. */
-static int tls_cert_load(struct tls_cert *c, const struct tls_cert_config *cfg, char *err, size_t err_len)
+/* Loads one chain, and its private key from the signer (none for a check). */
+static int tls_cert_load(struct tls_cert *c, unsigned i, const struct tls_cert_config *cfg,
+                         struct tls_signer *signer, char *err, size_t err_len)
 {
     char why[128];
-    int ret = mbedtls_x509_crt_parse_file(&c->chain, cfg->cert_file);
+    snprintf(c->cert_file, sizeof c->cert_file, "%s", cfg->cert_file);
+    snprintf(c->server_name, sizeof c->server_name, "%s", cfg->server_name);
+    int ret = tls_chain_parse(&c->chain, cfg->cert_file);
+    if (ret == 1) {
+        tls_errf(err, err_len,
+                 "%s: holds a private key as well; give the key a file of its own (only the key holder reads "
+                 "keys)",
+                 cfg->cert_file);
+        return -1;
+    }
     if (ret != 0) {
         tls_strerror(ret, why, sizeof why);
         tls_errf(err, err_len, "%s: cannot load certificate chain: %s", cfg->cert_file, why);
         return -1;
     }
-    ret = mbedtls_pk_parse_keyfile(&c->key, cfg->key_file, NULL, tls_rng, tls_rng_ctx());
-    if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
-        tls_errf(err, err_len, "%s: private key is encrypted; give an unencrypted key (mode 0600)",
-                 cfg->key_file);
+    if (tls_pk_kind(&c->chain.pk) == TLS_KEY_KIND_NONE) {
+        tls_errf(err, err_len, "%s: the certificate's key is neither EC nor RSA", cfg->cert_file);
         return -1;
     }
-    if (ret != 0) {
-        tls_strerror(ret, why, sizeof why);
-        tls_errf(err, err_len, "%s: cannot load private key: %s", cfg->key_file, why);
+    if (signer == NULL)
+        return 0;
+    if (tls_signer_key(signer, i, &c->chain.pk, cfg->cert_file, &c->key_id, &c->key_owned, err, err_len) != 0)
+        return -1;
+    if (mbedtls_pk_setup_opaque(&c->key, c->key_id) != 0) {
+        tls_errf(err, err_len, "%s: cannot use its private key", cfg->key_file);
         return -1;
     }
-    if (mbedtls_pk_check_pair(&c->chain.pk, &c->key, tls_rng, tls_rng_ctx()) != 0) {
-        tls_errf(err, err_len, "%s: private key does not match certificate %s", cfg->key_file,
-                 cfg->cert_file);
-        return -1;
-    }
-    if (tls_cert_key_to_psa(c) != 0) {
-        tls_errf(err, err_len, "%s: cannot move the EC private key into PSA", cfg->key_file);
-        return -1;
-    }
-    snprintf(c->server_name, sizeof c->server_name, "%s", cfg->server_name);
     return 0;
 }
 
@@ -210,16 +221,28 @@ static int tls_server_policy(struct tls_server *srv, const struct tls_config *cf
                                                         MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL);
     mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE); /* no client certificates */
     mbedtls_ssl_conf_sni(conf, tls_server_sni, srv);
-    return mbedtls_ssl_conf_alpn_protocols(conf, tls_alpn);
+    /* mbedTLS walks our list first and takes the first protocol the
+     * client offers too: server preference. A client that offers only
+     * protocols we do not is refused (no_application_protocol alert). */
+    unsigned n = 0;
+    for (unsigned i = 0; i < cfg->n_alpn && i < TLS_ALPN_MAX; i++)
+        if ((unsigned)cfg->alpn[i] < sizeof tls_alpn_names / sizeof tls_alpn_names[0])
+            srv->alpn[n++] = tls_alpn_names[cfg->alpn[i]];
+    if (n == 0)
+        srv->alpn[n++] = tls_alpn_names[TLS_ALPN_HTTP11];
+    srv->alpn[n] = NULL;
+    return mbedtls_ssl_conf_alpn_protocols(conf, srv->alpn);
 }
 
 static void tls_server_free(struct tls_server *srv)
 {
     for (unsigned i = 0; i < TLS_MAX_CERTIFICATES; i++) {
         mbedtls_x509_crt_free(&srv->certs[i].chain);
-        mbedtls_pk_free(&srv->certs[i].key);
-        psa_destroy_key(srv->certs[i].key_id); /* 0 (none) is a no-op */
+        mbedtls_pk_free(&srv->certs[i].key); /* an opaque handle: the key stays */
+        if (srv->certs[i].key_owned)
+            psa_destroy_key(srv->certs[i].key_id);
     }
+    tls_signer_unref(srv->signer);
     tls_tickets_unref(srv->tickets);
     mbedtls_ssl_config_free(&srv->conf);
     free(srv);
@@ -247,10 +270,12 @@ static int tls_server_certs(struct tls_server *srv, const struct tls_config *cfg
         return -1;
     }
     for (unsigned i = 0; i < cfg->n_certs; i++) {
-        if (tls_cert_load(&srv->certs[i], &cfg->certs[i], err, err_len) != 0)
+        if (tls_cert_load(&srv->certs[i], i, &cfg->certs[i], srv->signer, err, err_len) != 0)
             return -1;
         srv->n_certs = i + 1;
     }
+    if (srv->signer == NULL) /* a check: no key to offer */
+        return 0;
     if (tls_server_offer(srv, 0, &srv->conf, tls_add_conf) != 0) {
         tls_errf(err, err_len, "%s: cannot use certificate", cfg->certs[0].cert_file);
         return -1;
@@ -258,7 +283,8 @@ static int tls_server_certs(struct tls_server *srv, const struct tls_config *cfg
     return 0;
 }
 
-struct tls_server *tls_server_new(const struct tls_config *cfg, char *err, size_t err_len)
+static struct tls_server *tls_server_build(const struct tls_config *cfg, struct tls_signer *signer, char *err,
+                                           size_t err_len)
 {
     if (tls_global_init() != 0) {
         tls_errf(err, err_len, "tls: cannot initialise crypto (PSA / random generator)");
@@ -269,6 +295,9 @@ struct tls_server *tls_server_new(const struct tls_config *cfg, char *err, size_
         tls_errf(err, err_len, "tls: out of memory");
         return NULL;
     }
+    if (signer != NULL)
+        tls_signer_ref(signer);
+    srv->signer = signer;
     int ret = tls_server_policy(srv, cfg);
     if (ret != 0) {
         tls_errf(err, err_len, "tls: cannot configure TLS (-0x%04x)", (unsigned)-ret);
@@ -281,6 +310,51 @@ struct tls_server *tls_server_new(const struct tls_config *cfg, char *err, size_
         return NULL;
     }
     return srv;
+}
+
+struct tls_server *tls_server_new(const struct tls_config *cfg, struct tls_signer *signer, char *err,
+                                  size_t err_len)
+{
+    if (signer == NULL) {
+        tls_errf(err, err_len, "tls: no signer for the private keys");
+        return NULL;
+    }
+    return tls_server_build(cfg, signer, err, err_len);
+}
+
+struct tls_server *tls_server_new_local(const struct tls_config *cfg, char *err, size_t err_len)
+{
+    struct tls_signer *signer = tls_signer_local(cfg, err, err_len);
+    if (signer == NULL)
+        return NULL;
+    struct tls_server *srv = tls_server_new(cfg, signer, err, err_len);
+    tls_signer_unref(signer);
+    return srv;
+}
+
+int tls_server_check(const struct tls_config *cfg, char *err, size_t err_len)
+{
+    struct tls_server *srv = tls_server_build(cfg, NULL, err, err_len);
+    tls_server_unref(srv);
+    return srv ? 0 : -1;
+}
+
+void tls_server_bind_thread(struct tls_server *srv, unsigned i)
+{
+    if (srv != NULL)
+        tls_signer_bind_thread(srv->signer, i);
+}
+
+int tls_server_keyholder_replace(struct tls_server *srv, const int *fds, unsigned n, char *err,
+                                 size_t err_len)
+{
+    const mbedtls_pk_context *pks[TLS_MAX_CERTIFICATES];
+    const char *files[TLS_MAX_CERTIFICATES];
+    for (unsigned i = 0; i < srv->n_certs; i++) {
+        pks[i] = &srv->certs[i].chain.pk;
+        files[i] = srv->certs[i].cert_file;
+    }
+    return tls_signer_replace(srv->signer, fds, n, srv->n_certs, pks, files, err, err_len);
 }
 
 void tls_server_ref(struct tls_server *srv)

@@ -10,9 +10,9 @@
 struct tls_stats tls_stats;
 
 static const char *const tls_fail_names[TLS_FAIL_COUNT] = {
-    [TLS_FAIL_VERSION] = "version", [TLS_FAIL_CIPHER] = "cipher",     [TLS_FAIL_SNI] = "sni",
-    [TLS_FAIL_ALERT] = "alert",     [TLS_FAIL_PROTOCOL] = "protocol", [TLS_FAIL_TIMEOUT] = "timeout",
-    [TLS_FAIL_CLOSED] = "closed",   [TLS_FAIL_OTHER] = "other",
+    [TLS_FAIL_VERSION] = "version", [TLS_FAIL_CIPHER] = "cipher",       [TLS_FAIL_SNI] = "sni",
+    [TLS_FAIL_ALERT] = "alert",     [TLS_FAIL_PROTOCOL] = "protocol",   [TLS_FAIL_TIMEOUT] = "timeout",
+    [TLS_FAIL_CLOSED] = "closed",   [TLS_FAIL_KEYHOLDER] = "keyholder", [TLS_FAIL_OTHER] = "other",
 };
 
 const char *tls_fail_reason_name(enum tls_fail_reason reason)
@@ -93,6 +93,8 @@ static enum tls_fail_reason tls_classify_protocol(int ret)
 
 enum tls_fail_reason tls_classify_error(const struct tls_conn *conn, int ret, char *text, size_t text_len)
 {
+    if (tls_signer_take_failure(text, text_len))
+        return TLS_FAIL_KEYHOLDER;
     switch (ret) {
     case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
         snprintf(text, text_len, "unsupported protocol version (we accept %s)",

@@ -53,6 +53,7 @@ void admin_vrrp_history_add(struct admin_vrrp_history *h, uint64_t t_s, enum adm
  * per instance, n of them (more than ADMIN_VRRP_MAX_INSTANCES are cut). */
 void admin_set_vrrp_status(const struct admin_vrrp_status *st, unsigned n);
 void admin_set_firewall_status(const struct admin_firewall_status *st);
+void admin_set_keyholder_status(const struct admin_keyholder_status *st);
 /* The peer channel's state and what the pair shares (from the parent). */
 void admin_set_peer_status(const struct admin_peer_status *st);
 const char *admin_peer_state_name(enum admin_peer_state s); /* "disabled", "down", "connecting", "up" */

@@ -13,6 +13,7 @@
 #include "gateway/upstream/backend.h"
 #include "gateway/admin/metrics.h"
 #include "tls/tls.h"
+#include "tls/tls_keyreq.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,11 +23,14 @@
 #include <unistd.h>
 
 _Static_assert(TLS_FAIL_COUNT <= METRICS_TLS_FAILURE_KINDS, "room for every TLS failure reason");
+_Static_assert(TLS_KEYREQ_STATUS_END == ADMIN_KEYS_STATUS_KINDS, "a label for every key holder answer");
+_Static_assert(TLS_KH_RESULT_COUNT == METRICS_KEYHOLDER_RESULTS, "a sample for every signature result");
 
 static pthread_mutex_t parent_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct admin_vrrp_status parent_vrrp[ADMIN_VRRP_MAX_INSTANCES];
 static unsigned n_parent_vrrp = 1; /* one "unknown" until the parent reports */
 static struct admin_firewall_status parent_firewall;
+static struct admin_keyholder_status parent_keys;
 static struct admin_peer_status parent_peer;
 static struct admin_bgp_status parent_bgp; /* enabled = false until the parent reports */
 static atomic_bool draining;
@@ -112,6 +116,13 @@ void admin_set_firewall_status(const struct admin_firewall_status *st)
         parent_firewall.autoblock_refused[i].label[ADMIN_LABEL_MAX - 1] = '\0';
     for (unsigned i = 0; i < ADMIN_FW_MAX_COUNTERS; i++)
         parent_firewall.drops[i].name[ADMIN_FW_NAME_MAX - 1] = '\0';
+    pthread_mutex_unlock(&parent_lock);
+}
+
+void admin_set_keyholder_status(const struct admin_keyholder_status *st)
+{
+    pthread_mutex_lock(&parent_lock);
+    parent_keys = *st; /* counts only: nothing to bound */
     pthread_mutex_unlock(&parent_lock);
 }
 
@@ -214,6 +225,24 @@ static void collect_requests(struct metrics_snapshot *out)
     for (unsigned r = 0; r < METRICS_REJECT_COUNT; r++)
         out->rejects[r] = LOAD(metrics.rejects[r]);
     out->redirects = LOAD(metrics.redirects);
+    for (unsigned p = 0; p < METRICS_PROTO_COUNT; p++) {
+        out->connections_by_proto[p] = LOAD(metrics.connections_by_proto[p]);
+        out->requests_by_proto[p] = LOAD(metrics.requests_by_proto[p]);
+    }
+}
+
+static void collect_h2(struct metrics_h2_snap *out)
+{
+    const struct metrics_h2 *m = &metrics.h2;
+    out->streams_active = LOAD(m->streams_active);
+    for (unsigned c = 0; c < METRICS_H2_CODES; c++) {
+        out->rst_sent[c] = LOAD(m->rst_sent[c]);
+        out->rst_received[c] = LOAD(m->rst_received[c]);
+        out->goaway_sent[c] = LOAD(m->goaway_sent[c]);
+        out->goaway_received[c] = LOAD(m->goaway_received[c]);
+    }
+    for (unsigned l = 0; l < H2_HIT_COUNT; l++)
+        out->limits[l] = LOAD(m->limits[l]);
 }
 
 static void collect_tls(struct metrics_snapshot *out)
@@ -227,6 +256,8 @@ static void collect_tls(struct metrics_snapshot *out)
         snprintf(f->label, sizeof f->label, "%s", tls_fail_reason_name((enum tls_fail_reason)i));
         f->value = LOAD(tls_stats.failures[i]);
     }
+    for (unsigned i = 0; i < TLS_KH_RESULT_COUNT; i++)
+        out->keyholder_requests[i] = LOAD(tls_stats_keyholder.requests[i]);
 }
 
 static void collect_backend(struct metrics_backend_snap *out, struct backend_set *set,
@@ -262,6 +293,7 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     out->start_time_s = start_time_s;
     out->draining = atomic_load(&draining);
     collect_requests(out);
+    collect_h2(&out->h2);
     collect_tls(out);
     for (unsigned i = 0; set && i < set->count && i < CONFIG_MAX_BACKENDS; i++)
         collect_backend(&out->backends[out->n_backends++], set, &set->items[i]);
@@ -271,6 +303,7 @@ void admin_collect(struct metrics_snapshot *out, void *arg)
     memcpy(out->vrrp, parent_vrrp, sizeof out->vrrp);
     out->n_vrrp = n_parent_vrrp;
     out->firewall = parent_firewall;
+    out->keyholder = parent_keys;
     out->peer = parent_peer;
     out->bgp = parent_bgp;
     pthread_mutex_unlock(&parent_lock);

@@ -330,6 +330,13 @@ static void render_counters(const struct metrics_snapshot *s, struct strbuf *out
         counter_row(out, name, s->requests_by_class[c]);
     }
     counter_row(out, "redirects to HTTPS", s->redirects);
+    counter_row(out, "HTTP/2 connections", s->connections_by_proto[METRICS_PROTO_H2]);
+    counter_row(out, "HTTP/2 requests", s->requests_by_proto[METRICS_PROTO_H2]);
+    counter_row(out, "HTTP/2 streams open", s->h2.streams_active < 0 ? 0 : (uint64_t)s->h2.streams_active);
+    uint64_t hits = 0;
+    for (unsigned l = 0; l < H2_HIT_COUNT; l++)
+        hits += s->h2.limits[l];
+    counter_row(out, "HTTP/2 limit hits", hits);
     counter_row(out, "TLS 1.3 handshakes", s->tls_handshakes_tls13);
     counter_row(out, "TLS 1.2 handshakes", s->tls_handshakes_tls12);
     uint64_t transitions = 0;

@@ -51,6 +51,44 @@ const char *metrics_reject_name(enum metrics_reject why)
     return why < METRICS_REJECT_COUNT ? names[why] : "unknown";
 }
 
+const char *metrics_proto_name(enum metrics_proto p)
+{
+    return p == METRICS_PROTO_H2 ? "h2" : "http/1.1";
+}
+
+void metrics_connection_proto(enum metrics_proto p)
+{
+    if (p < METRICS_PROTO_COUNT)
+        atomic_fetch_add_explicit(&metrics.connections_by_proto[p], 1, memory_order_relaxed);
+}
+
+void metrics_request_proto(enum metrics_proto p)
+{
+    if (p < METRICS_PROTO_COUNT)
+        atomic_fetch_add_explicit(&metrics.requests_by_proto[p], 1, memory_order_relaxed);
+}
+
+void metrics_h2_event(enum h2_event ev, uint32_t arg)
+{
+    struct metrics_h2 *m = &metrics.h2;
+    unsigned code = arg < H2_ERROR_CODES ? arg : H2_ERROR_CODES;
+    atomic_ullong *c = NULL;
+    switch (ev) {
+    case H2_EV_RST_SENT: c = &m->rst_sent[code]; break;
+    case H2_EV_RST_RECEIVED: c = &m->rst_received[code]; break;
+    case H2_EV_GOAWAY_SENT: c = &m->goaway_sent[code]; break;
+    case H2_EV_GOAWAY_RECEIVED: c = &m->goaway_received[code]; break;
+    case H2_EV_LIMIT: c = arg < H2_HIT_COUNT ? &m->limits[arg] : NULL; break;
+    }
+    if (c)
+        atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+void metrics_h2_stream(int delta)
+{
+    atomic_fetch_add_explicit(&metrics.h2.streams_active, delta, memory_order_relaxed);
+}
+
 const char *metrics_status_class_name(unsigned cls)
 {
     static const char *const names[METRICS_STATUS_CLASSES] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};

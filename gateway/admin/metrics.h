@@ -12,6 +12,7 @@
 #include "gateway/admin/admin_history.h"
 #include "gateway/admin/status.h"
 #include "gateway/config/config.h"
+#include "gateway/http/h2_session.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -32,6 +33,22 @@ enum metrics_reject {
     METRICS_REJECT_COUNT
 };
 
+/* The protocol a client connection speaks (ALPN; the plain listener and
+ * clients without ALPN speak HTTP/1.1). */
+enum metrics_proto { METRICS_PROTO_HTTP1, METRICS_PROTO_H2, METRICS_PROTO_COUNT };
+const char *metrics_proto_name(enum metrics_proto p); /* "http/1.1", "h2" */
+
+/* HTTP/2 error codes counted one each; the last slot takes any code
+ * beyond RFC 9113's list. */
+#define METRICS_H2_CODES (H2_ERROR_CODES + 1)
+
+struct metrics_h2 {
+    atomic_llong streams_active;
+    atomic_ullong rst_sent[METRICS_H2_CODES], rst_received[METRICS_H2_CODES];
+    atomic_ullong goaway_sent[METRICS_H2_CODES], goaway_received[METRICS_H2_CODES];
+    atomic_ullong limits[H2_HIT_COUNT]; /* each limit an h2 connection ran into */
+};
+
 struct metrics {
     atomic_ullong connections_total;
     atomic_llong connections_active;
@@ -41,6 +58,9 @@ struct metrics {
     atomic_ullong latency_sum_us;
     atomic_ullong rejects[METRICS_REJECT_COUNT];
     atomic_ullong redirects; /* HTTP -> HTTPS */
+    atomic_ullong connections_by_proto[METRICS_PROTO_COUNT];
+    atomic_ullong requests_by_proto[METRICS_PROTO_COUNT];
+    struct metrics_h2 h2;
 };
 extern struct metrics metrics;
 
@@ -49,6 +69,12 @@ void metrics_connection_closed(void);
 /* One finished request: its status (0 if none was sent) and duration. */
 void metrics_request_done(unsigned status, uint64_t duration_us);
 void metrics_reject(enum metrics_reject why);
+/* A connection's protocol is known (after ALPN), a request finished on it. */
+void metrics_connection_proto(enum metrics_proto p);
+void metrics_request_proto(enum metrics_proto p);
+/* What an h2 session reported (h2_session.h ops->event), and its streams. */
+void metrics_h2_event(enum h2_event ev, uint32_t arg);
+void metrics_h2_stream(int delta);
 const char *metrics_reject_name(enum metrics_reject why);
 
 /* ---- snapshot + rendering ------------------------------------------------ */
@@ -60,7 +86,8 @@ const char *metrics_reject_name(enum metrics_reject why);
 
 #define METRICS_STATUS_CLASSES    6  /* [0] none, [1] 1xx ... [5] 5xx */
 #define METRICS_TEXT_MAX          64 /* a backend's last check result, as shown */
-#define METRICS_TLS_FAILURE_KINDS 8  /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
+#define METRICS_TLS_FAILURE_KINDS 9  /* >= TLS_FAIL_COUNT, checked in admin_collect.c */
+#define METRICS_KEYHOLDER_RESULTS 4  /* = TLS_KH_RESULT_COUNT, checked in admin_collect.c */
 
 struct metrics_backend_snap {
     char name[CONFIG_NAME_MAX];
@@ -87,6 +114,13 @@ struct metrics_cert_snap {
     int64_t not_after_s;
 };
 
+struct metrics_h2_snap {
+    int64_t streams_active;
+    uint64_t rst_sent[METRICS_H2_CODES], rst_received[METRICS_H2_CODES];
+    uint64_t goaway_sent[METRICS_H2_CODES], goaway_received[METRICS_H2_CODES];
+    uint64_t limits[H2_HIT_COUNT];
+};
+
 struct metrics_snapshot {
     const char *version;        /* RAMPART_VERSION */
     char node[CONFIG_NAME_MAX]; /* host name, shown on /status */
@@ -102,12 +136,16 @@ struct metrics_snapshot {
     uint64_t latency_sum_us;
     uint64_t rejects[METRICS_REJECT_COUNT];
     uint64_t redirects;
+    uint64_t connections_by_proto[METRICS_PROTO_COUNT];
+    uint64_t requests_by_proto[METRICS_PROTO_COUNT];
+    struct metrics_h2_snap h2;
     /* TLS (tls_stats in tls/tls.h) */
     uint64_t tls_handshakes_tls12;
     uint64_t tls_handshakes_tls13;
     uint64_t tls_resumed;
     struct admin_counter tls_failures[METRICS_TLS_FAILURE_KINDS]; /* by reason */
     unsigned n_tls_failures;
+    uint64_t keyholder_requests[METRICS_KEYHOLDER_RESULTS]; /* tls_stats_keyholder, by result */
     /* backends (struct backend in gateway/upstream/backend.h) */
     struct metrics_backend_snap backends[CONFIG_MAX_BACKENDS];
     unsigned n_backends;
@@ -118,6 +156,7 @@ struct metrics_snapshot {
     struct admin_vrrp_status vrrp[ADMIN_VRRP_MAX_INSTANCES]; /* one per instance */
     unsigned n_vrrp;                                         /* >= 1 once the parent spoke */
     struct admin_firewall_status firewall;
+    struct admin_keyholder_status keyholder;
     struct admin_peer_status peer;
     struct admin_bgp_status bgp;
     /* the last 15 minutes, for the /status charts */

@@ -4,7 +4,9 @@
  */
 #include "gateway/admin/metrics_render.h"
 #include "gateway/admin/admin.h"
+#include "tls/tls.h"
 #include "tls/tls_crypto.h"
+#include "tls/tls_keyreq.h"
 
 #include <inttypes.h>
 
@@ -60,6 +62,46 @@ static void render_requests(const struct metrics_snapshot *s, struct strbuf *out
     sample0(out, "rampart_redirects_total", s->redirects);
 }
 
+static void render_protocols(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    family(out, "rampart_connections_by_protocol_total", "counter",
+           "Client connections by the protocol they speak (ALPN).");
+    for (unsigned p = 0; p < METRICS_PROTO_COUNT; p++)
+        sample1(out, "rampart_connections_by_protocol_total", "protocol", metrics_proto_name(p),
+                s->connections_by_proto[p]);
+    family(out, "rampart_requests_by_protocol_total", "counter", "Requests finished, by client protocol.");
+    for (unsigned p = 0; p < METRICS_PROTO_COUNT; p++)
+        sample1(out, "rampart_requests_by_protocol_total", "protocol", metrics_proto_name(p),
+                s->requests_by_proto[p]);
+}
+
+/* One sample per error code of one frame type and direction. */
+static void h2_codes(struct strbuf *out, const char *frame, const char *dir, const uint64_t *counts)
+{
+    for (unsigned c = 0; c < METRICS_H2_CODES; c++)
+        strbuf_printf(out,
+                      "rampart_http2_errors_total{frame=\"%s\",direction=\"%s\",code=\"%s\"} %" PRIu64 "\n",
+                      frame, dir, h2_error_name(c), counts[c]);
+}
+
+static void render_h2(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    const struct metrics_h2_snap *h = &s->h2;
+    family(out, "rampart_http2_streams_active", "gauge", "HTTP/2 streams open now.");
+    strbuf_printf(out, "rampart_http2_streams_active %" PRId64 "\n",
+                  h->streams_active < 0 ? 0 : h->streams_active);
+    family(out, "rampart_http2_errors_total", "counter",
+           "HTTP/2 RST_STREAM and GOAWAY frames, by direction and error code.");
+    h2_codes(out, "RST_STREAM", "sent", h->rst_sent);
+    h2_codes(out, "RST_STREAM", "received", h->rst_received);
+    h2_codes(out, "GOAWAY", "sent", h->goaway_sent);
+    h2_codes(out, "GOAWAY", "received", h->goaway_received);
+    family(out, "rampart_http2_limit_hits_total", "counter",
+           "HTTP/2 connections or streams that ran into a limit, by limit ([http2] keys).");
+    for (unsigned l = 0; l < H2_HIT_COUNT; l++)
+        sample1(out, "rampart_http2_limit_hits_total", "limit", h2_session_limit_name(l), h->limits[l]);
+}
+
 static void render_latency(const struct metrics_snapshot *s, struct strbuf *out)
 {
     const char *name = "rampart_request_duration_seconds";
@@ -93,6 +135,24 @@ static void render_tls(const struct metrics_snapshot *s, struct strbuf *out)
     for (unsigned i = 0; i < s->n_certs && i < CONFIG_MAX_CERTIFICATES; i++)
         sample1(out, "rampart_tls_certificate_expiry_timestamp_seconds", "name", s->certs[i].name,
                 s->certs[i].not_after_s > 0 ? (uint64_t)s->certs[i].not_after_s : 0);
+}
+
+/* The relay's signatures through the key holder, and what the key holder
+ * answered (its counts, from the parent). */
+static void render_keyholder(const struct metrics_snapshot *s, struct strbuf *out)
+{
+    family(out, "rampart_keyholder_requests_total", "counter",
+           "Signatures this relay asked of the key holder, by result (ok, refused, timeout, error).");
+    for (unsigned i = 0; i < METRICS_KEYHOLDER_RESULTS; i++)
+        sample1(out, "rampart_keyholder_requests_total", "result",
+                tls_keyholder_result_name((enum tls_keyholder_result)i), s->keyholder_requests[i]);
+    family(out, "rampart_keyholder_keys", "gauge", "Private keys the key holder holds.");
+    sample0(out, "rampart_keyholder_keys", s->keyholder.keys);
+    family(out, "rampart_keyholder_answers_total", "counter",
+           "Requests the key holder answered since it started, by status (ok, or why it refused).");
+    for (unsigned i = 0; i < ADMIN_KEYS_STATUS_KINDS; i++)
+        sample1(out, "rampart_keyholder_answers_total", "status",
+                tls_keyreq_status_name((enum tls_keyreq_status)i), s->keyholder.answers[i]);
 }
 
 /* Which code runs each TLS primitive, read from tls/ (fixed once the
@@ -442,8 +502,11 @@ void metrics_render_prometheus(const struct metrics_snapshot *s, struct strbuf *
     render_process(s, out);
     render_connections(s, out);
     render_requests(s, out);
+    render_protocols(s, out);
+    render_h2(s, out);
     render_latency(s, out);
     render_tls(s, out);
+    render_keyholder(s, out);
     render_crypto(out);
     render_backends(s, out);
     render_vrrp(s, out);

@@ -1,7 +1,7 @@
 /*
  * status: the types of what the privileged parent reports to the relay for
  * the admin pages (each VRRP instance's role and counters, its firewall
- * state, the [bgp] announcement). Types
+ * state, the [bgp] announcement, its key holder's counts). Types
  * and sizes only, no functions: ipc.h carries these structs over the
  * socketpair and metrics.h puts them in the snapshot, and neither needs the
  * listener API of admin.h. admin.h declares the functions that set and name
@@ -94,6 +94,17 @@ struct admin_firewall_status {
      * "budget", ...: gateway/proc/parent_firewall.h) */
     struct admin_counter autoblock_refused[ADMIN_FW_MAX_REFUSALS];
     unsigned n_autoblock_refused;
+};
+
+/* The key holder's counts (gateway/proc/keyholder.h), which the parent
+ * passes on: the keys it holds; answers[0] requests done, answers[i] for
+ * i > 0 requests refused by reason (tls_keyreq_status_name(i)). Since
+ * that key holder started. */
+#define ADMIN_KEYS_STATUS_KINDS 8 /* = TLS_KEYREQ_STATUS_END, checked in admin_collect.c */
+struct admin_keyholder_status {
+    uint32_t keys;
+    uint32_t reserved;
+    uint64_t answers[ADMIN_KEYS_STATUS_KINDS];
 };
 
 /* The peer channel to the other gateway of the pair (gateway/ha/peer_link.h,

@@ -33,6 +33,7 @@ void config_defaults(struct config *c)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->gateway.workers = cores < 1 ? 1 : cores > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : (unsigned)cores;
     snprintf(c->gateway.user, sizeof c->gateway.user, "rampart");
+    snprintf(c->gateway.keyholder_user, sizeof c->gateway.keyholder_user, "rampart-keys");
     snprintf(c->gateway.access_log, sizeof c->gateway.access_log, "stderr");
     c->gateway.log_format = LOG_FORMAT_PLAIN;
     c->gateway.drain_timeout_ms = 10000;
@@ -42,6 +43,9 @@ void config_defaults(struct config *c)
     c->tls.server.tickets = true;
     c->tls.server.tickets_tls12 = false; /* TLS 1.2 resumption skips ECDHE: SECURITY.md */
     c->tls.server.ticket_lifetime_ms = 4 * 3600 * 1000;
+    c->tls.server.alpn[0] = TLS_ALPN_H2;
+    c->tls.server.alpn[1] = TLS_ALPN_HTTP11;
+    c->tls.server.n_alpn = 2;
     c->tls.hsts_max_age_s = 31536000;
 
     snprintf(c->health.path, sizeof c->health.path, "/");
@@ -67,6 +71,15 @@ void config_defaults(struct config *c)
     c->limits.body_min_rate = 1024;
     c->limits.queue_timeout_ms = 5000;
 
+    c->http2.max_concurrent_streams = 100;
+    c->http2.max_header_list_size = 16 * 1024;
+    c->http2.header_table_size = 4096;
+    c->http2.max_continuations = 8;
+    c->http2.max_header_block_size = 32 * 1024;
+    c->http2.max_frames_without_progress = 100;
+    c->http2.max_resets_per_second = 100;
+    c->http2.first_stream_timeout_ms = 10000;
+    c->http2.idle_timeout_ms = 60000;
     snprintf(c->bgp.interface, sizeof c->bgp.interface, "lo");
     c->bgp.table = 100;
     c->bgp.drain_wait_ms = 2000;

@@ -55,10 +55,11 @@ struct config_gateway {
     unsigned n_https;
     struct listen_addr http[CONFIG_MAX_LISTENERS]; /* redirect + ACME listener */
     unsigned n_http;
-    unsigned workers;                 /* resolved: "auto" becomes the core count */
-    char user[CONFIG_NAME_MAX];       /* the relay process drops to this user */
-    char access_log[CONFIG_PATH_MAX]; /* "stderr", "off" or a file path */
-    char pid_file[CONFIG_PATH_MAX];   /* "": none; else flocked while running */
+    unsigned workers;                     /* resolved: "auto" becomes the core count */
+    char user[CONFIG_NAME_MAX];           /* the relay process drops to this user */
+    char keyholder_user[CONFIG_NAME_MAX]; /* ...the key holder to this one */
+    char access_log[CONFIG_PATH_MAX];     /* "stderr", "off" or a file path */
+    char pid_file[CONFIG_PATH_MAX];       /* "": none; else flocked while running */
     enum log_format log_format;
     uint64_t drain_timeout_ms; /* SIGTERM grace period for in-flight requests */
     /* a lost relay's replacement may take this long to be ready before VRRP
@@ -100,6 +101,20 @@ struct config_limits {
     uint64_t body_min_rate;       /* request body bytes per second, averaged per window */
     uint64_t queue_timeout_ms;    /* waiting for a backend slot; 0 = 503 at once */
     bool allow_http10_without_host;
+};
+
+/* [http2]: what one HTTP/2 client connection is held to (h2_session.h,
+ * h2_limits.h); ALPN itself is [tls] alpn. */
+struct config_http2 {
+    unsigned max_concurrent_streams;
+    uint64_t max_header_list_size;  /* RFC 9113 §6.5.2; the HTTP/1.1 head must still fit CONN_BUF_SIZE */
+    uint64_t header_table_size;     /* HPACK dynamic table the client may use */
+    unsigned max_continuations;     /* CONTINUATION frames per header block */
+    uint64_t max_header_block_size; /* bytes of a header block before END_HEADERS */
+    unsigned max_frames_without_progress;
+    unsigned max_resets_per_second;   /* the client's RST_STREAMs and the resets it causes */
+    uint64_t first_stream_timeout_ms; /* handshake done to the first request */
+    uint64_t idle_timeout_ms;         /* no stream open */
 };
 
 /* One VRRP instance: [vrrp] (the instance with no name) or [vrrp NAME]. It
@@ -180,6 +195,7 @@ struct config {
     unsigned n_backends;
     struct config_health health;
     struct config_limits limits;
+    struct config_http2 http2;
     struct config_vrrp vrrp[CONFIG_MAX_VRRP_INSTANCES]; /* in the order of the file */
     unsigned n_vrrp;
     struct config_bgp bgp;

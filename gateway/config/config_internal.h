@@ -34,7 +34,8 @@ struct config_loader {
     struct config_errors *errors;
     char last_unknown_section[CONFIG_NAME_MAX + 16];
     /* which keys were set, per section (bit = index in the key table) */
-    uint64_t seen_gateway, seen_tls, seen_health, seen_limits, seen_admin, seen_firewall, seen_bgp;
+    uint64_t seen_gateway, seen_tls, seen_health, seen_limits, seen_http2, seen_admin, seen_firewall,
+        seen_bgp;
     uint64_t seen_vrrp[CONFIG_MAX_VRRP_INSTANCES];
     bool vrrp_overflow_reported;
     /* where each instance's keys are, for the rules across instances */
@@ -90,8 +91,8 @@ struct config_section {
 /* The sections, in documentation order; NULL-terminated. */
 extern const struct config_section *const config_sections[];
 extern const struct config_section config_section_gateway, config_section_tls, config_section_backend,
-    config_section_health, config_section_limits, config_section_vrrp, config_section_bgp,
-    config_section_admin, config_section_firewall, config_section_peer;
+    config_section_health, config_section_limits, config_section_http2, config_section_vrrp,
+    config_section_bgp, config_section_admin, config_section_firewall, config_section_peer;
 
 /* A section that appears once: its struct is the field of struct config
  * of the same name, its seen-bits ld->seen_NAME. */

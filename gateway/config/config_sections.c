@@ -8,15 +8,7 @@
 #include <stddef.h>
 
 const struct config_section *const config_sections[] = {
-    &config_section_gateway,
-    &config_section_tls,
-    &config_section_backend,
-    &config_section_health,
-    &config_section_limits,
-    &config_section_vrrp,
-    &config_section_bgp,
-    &config_section_admin,
-    &config_section_firewall,
-    &config_section_peer,
-    NULL,
+    &config_section_gateway, &config_section_tls,      &config_section_backend, &config_section_health,
+    &config_section_limits,  &config_section_http2,    &config_section_vrrp,    &config_section_bgp,
+    &config_section_admin,   &config_section_firewall, &config_section_peer,    NULL,
 };

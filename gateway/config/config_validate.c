@@ -106,6 +106,16 @@ static void validate_gateway(struct config_loader *ld)
     const struct config *cfg = ld->cfg;
     if (!cfg->gateway.user[0] || !getpwnam(cfg->gateway.user))
         config_error(ld, 0, "[gateway] user '%s' does not exist on this system", cfg->gateway.user);
+    /* only when there are keys to hold: a plain-HTTP gateway starts no key holder */
+    if (cfg->gateway.n_https > 0 &&
+        (!cfg->gateway.keyholder_user[0] || !getpwnam(cfg->gateway.keyholder_user)))
+        config_error(ld, 0, "[gateway] keyholder_user '%s' does not exist on this system",
+                     cfg->gateway.keyholder_user);
+    else if (cfg->gateway.n_https > 0 && strcmp(cfg->gateway.keyholder_user, cfg->gateway.user) == 0)
+        config_error(
+            ld, 0,
+            "[gateway] keyholder_user '%s' is the relay's user: the key holder needs a user of its own",
+            cfg->gateway.keyholder_user);
     if (cfg->firewall.policy[0] && access(cfg->firewall.policy, R_OK) < 0)
         config_error(ld, ld->policy_line, "[firewall] policy '%s': %s", cfg->firewall.policy,
                      strerror(errno));

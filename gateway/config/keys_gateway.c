@@ -97,6 +97,7 @@ static const struct config_key gateway_keys[] = {
     {.name = "listen_http", .type = KEY_CUSTOM, .custom = key_listen_http},
     {.name = "workers", .type = KEY_CUSTOM, .custom = key_workers},
     {.name = "user", .type = KEY_STRING, .offset = G(user), .size = CONFIG_NAME_MAX},
+    {.name = "keyholder_user", .type = KEY_STRING, .offset = G(keyholder_user), .size = CONFIG_NAME_MAX},
     {.name = "access_log", .type = KEY_STRING, .offset = G(access_log), .size = CONFIG_PATH_MAX},
     {.name = "pid_file", .type = KEY_CUSTOM, .custom = key_pid_file},
     {.name = "log_format",

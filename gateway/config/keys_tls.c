@@ -62,6 +62,39 @@ static int key_ticket_key_file(struct config_loader *ld, void *base, char *value
     return 0;
 }
 
+/* alpn = PROTOCOL[,PROTOCOL]: "h2", "http/1.1", each once, preferred first. */
+static int key_alpn(struct config_loader *ld, void *base, char *value, char *why)
+{
+    (void)ld;
+    struct tls_config *t = &((struct config_tls *)base)->server;
+    static const char *const names[] = {[TLS_ALPN_H2] = "h2", [TLS_ALPN_HTTP11] = "http/1.1"};
+    char *parts[TLS_ALPN_MAX + 1];
+    int n = parse_split_list(value, parts, TLS_ALPN_MAX + 1);
+    if (n < 1 || n > TLS_ALPN_MAX) {
+        WHY("expected 'h2,http/1.1', 'http/1.1,h2', 'h2' or 'http/1.1'");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        int id = -1;
+        for (int k = 0; k < TLS_ALPN_MAX; k++)
+            if (strcmp(parts[i], names[k]) == 0)
+                id = k;
+        if (id < 0) {
+            WHY("'%.40s' is not a protocol Rampart speaks (h2, http/1.1)", parts[i]);
+            return -1;
+        }
+        for (int k = 0; k < i; k++) {
+            if ((int)t->alpn[k] == id) {
+                WHY("'%s' is listed twice", names[id]);
+                return -1;
+            }
+        }
+        t->alpn[i] = (enum tls_alpn)id;
+    }
+    t->n_alpn = (unsigned)n;
+    return 0;
+}
+
 static const char *const tls_versions[] = {"1.2", "1.3", NULL};
 static const char *const cipher_profiles[] = {"default", "aes-gcm", NULL};
 
@@ -86,6 +119,7 @@ static const struct config_key tls_keys[] = {
      .min = MS_MINUTE,
      .max = 7 * MS_DAY},
     {.name = "ticket_key_file", .type = KEY_CUSTOM, .custom = key_ticket_key_file, .repeatable = true},
+    {.name = "alpn", .type = KEY_CUSTOM, .custom = key_alpn},
     {.name = "hsts_max_age", .type = KEY_U64, .offset = T(hsts_max_age_s), .min = 0, .max = 157680000},
     {.name = "hsts_include_subdomains", .type = KEY_BOOL, .offset = T(hsts_include_subdomains)},
     {0},

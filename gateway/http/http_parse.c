@@ -156,10 +156,16 @@ static int on_headers_complete(llhttp_t *ll)
     return HPE_PAUSED;
 }
 
+/* With a sink, the payload is gathered at its front (chunk framing and
+ * trailers dropped): the bytes overwritten were all parsed already. */
 static int on_body(llhttp_t *ll, const char *at, size_t len)
 {
-    (void)at;
-    return count_body(parser_of(ll), len);
+    struct http_parser *p = parser_of(ll);
+    if (p->sink) {
+        memmove(p->sink + p->sink_len, at, len);
+        p->sink_len += len;
+    }
+    return count_body(p, len);
 }
 
 /* Names and values of chunk extensions (";name=value" after a chunk size). */

@@ -88,6 +88,12 @@ struct http_parser {
     bool skip_body; /* response to HEAD: no body whatever the head says */
     bool in_value;
     bool url_done;
+    /* Payload only (an HTTP/2 client gets DATA, not chunks): set sink to
+     * the data about to be fed and sink_len to 0; after the feed the body
+     * payload it held is sink[0..sink_len), in order, and what follows
+     * `used` is untouched. NULL: nothing moves. */
+    char *sink;
+    size_t sink_len;
 };
 
 /* type: HTTP_REQUEST or HTTP_RESPONSE. `head` is filled by the parser. */

@@ -82,6 +82,11 @@ static bool is_hop_by_hop(const struct http_head *h, const char *base, struct ht
     return named_by_connection(h, base, name);
 }
 
+bool http_header_hop_by_hop(const struct http_head *h, const char *base, struct http_span name)
+{
+    return is_hop_by_hop(h, base, name);
+}
+
 /* ---- request check ------------------------------------------------------- */
 
 /* reg-name / IPv4 / [IPv6] with an optional :port (RFC 3986 authority
@@ -282,12 +287,20 @@ int http_request_write(const struct http_head *h, const char *base, const struct
 
 /* ---- response head for the client ---------------------------------------- */
 
+int http_hsts_value(const struct http_reply_opts *r, char *out, size_t cap)
+{
+    if (!r->https || r->hsts_max_age_s == 0 || cap == 0)
+        return 0;
+    int n = snprintf(out, cap, "max-age=%llu%s", (unsigned long long)r->hsts_max_age_s,
+                     r->hsts_subdomains ? "; includeSubDomains" : "");
+    return n > 0 && (size_t)n < cap ? n : 0;
+}
+
 static void out_hsts(struct strbuf *o, const struct http_reply_opts *r)
 {
-    if (!r->https || r->hsts_max_age_s == 0)
-        return;
-    strbuf_printf(o, "Strict-Transport-Security: max-age=%llu%s\r\n", (unsigned long long)r->hsts_max_age_s,
-                  r->hsts_subdomains ? "; includeSubDomains" : "");
+    char v[HTTP_HSTS_VALUE_MAX];
+    if (http_hsts_value(r, v, sizeof v) > 0)
+        strbuf_printf(o, "Strict-Transport-Security: %s\r\n", v);
 }
 
 static void out_connection(struct strbuf *o, const struct http_reply_opts *r)

@@ -82,6 +82,16 @@ int http_reply_redirect(const struct http_head *h, const char *base, const struc
 
 const char *http_status_reason(unsigned status);
 
+/* Hop-by-hop: the fixed list (Connection, Keep-Alive, TE, Trailer,
+ * Proxy-Connection, Upgrade, HTTP2-Settings) and any header a Connection
+ * header names (never Content-Length, Transfer-Encoding or Host). */
+bool http_header_hop_by_hop(const struct http_head *h, const char *base, struct http_span name);
+
+/* The Strict-Transport-Security value the options ask for ("max-age=N" and
+ * "; includeSubDomains"), NUL-terminated: its length, 0 for none. */
+#define HTTP_HSTS_VALUE_MAX 64
+int http_hsts_value(const struct http_reply_opts *o, char *out, size_t cap);
+
 /* Fills HTTP_REQUEST_ID_LEN hex digits + NUL from two random words. */
 void http_request_id_format(char out[HTTP_REQUEST_ID_LEN + 1], uint64_t a, uint64_t b);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 _Static_assert(sizeof(struct ipc_header) + sizeof(struct config) <= IPC_MAX_MSG,
                "struct config must fit one IPC message");
@@ -36,6 +37,8 @@ static int payload_ok(enum ipc_type type, size_t len)
     case IPC_BACKENDS: return len == sizeof(uint64_t);
     case IPC_AUTOBLOCK: return len == sizeof(struct ipc_autoblock);
     case IPC_TICKET_KEYS: return len == sizeof(struct tls_ticket_keys);
+    case IPC_KEYHOLDER: return len == sizeof(struct ipc_keyholder);
+    case IPC_KEYS_STATUS: return len == sizeof(struct admin_keyholder_status);
     case IPC_PEER: return len == sizeof(struct admin_peer_status);
     case IPC_BGP: return len == sizeof(struct admin_bgp_status);
     case IPC_READY:
@@ -59,6 +62,8 @@ const char *ipc_type_name(enum ipc_type type)
         [IPC_BACKENDS] = "backends",
         [IPC_AUTOBLOCK] = "autoblock",
         [IPC_TICKET_KEYS] = "ticket_keys",
+        [IPC_KEYHOLDER] = "keyholder",
+        [IPC_KEYS_STATUS] = "keys_status",
         [IPC_PEER] = "peer",
         [IPC_BGP] = "bgp",
     };
@@ -126,7 +131,9 @@ int ipc_config_check(const struct config *cfg, const char **why)
         *why = "too many certificates";
     else if (cfg->n_vrrp > CONFIG_MAX_VRRP_INSTANCES)
         *why = "too many VRRP instances";
-    else if (!terminated(g->user, sizeof g->user) || !terminated(g->access_log, sizeof g->access_log) ||
+    else if (!terminated(g->user, sizeof g->user) ||
+             !terminated(g->keyholder_user, sizeof g->keyholder_user) ||
+             !terminated(g->access_log, sizeof g->access_log) ||
              !terminated(cfg->health.path, sizeof cfg->health.path) ||
              !terminated(cfg->health.host, sizeof cfg->health.host) ||
              !terminated(cfg->path, sizeof cfg->path))
@@ -180,7 +187,12 @@ int ipc_autoblock_to_addr(const struct ipc_autoblock *in, struct ip_addr *out, c
 
 int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len)
 {
-    if (!payload_ok(type, len)) {
+    return ipc_send_fds(fd, type, payload, len, NULL, 0);
+}
+
+int ipc_send_fds(int fd, enum ipc_type type, const void *payload, size_t len, const int *fds, unsigned n)
+{
+    if (!payload_ok(type, len) || n > IPC_MAX_FDS) {
         errno = EINVAL;
         return -1;
     }
@@ -188,25 +200,86 @@ int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len)
     struct ipc_header h = {.magic = IPC_MAGIC, .type = (uint16_t)type, .len = (uint32_t)len};
     struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, len}};
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+    union {
+        char buf[CMSG_SPACE(IPC_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    if (n > 0) {
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        *c = (struct cmsghdr){
+            .cmsg_len = CMSG_LEN(n * sizeof(int)), .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS};
+        memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+    }
     ssize_t sent = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0)
         return -1;
     return (size_t)sent == sizeof h + len ? 0 : (errno = EMSGSIZE, -1);
 }
 
+void ipc_msg_close_fds(struct ipc_msg *msg)
+{
+    for (unsigned i = 0; i < msg->n_fds; i++)
+        close(msg->fds[i]);
+    msg->n_fds = 0;
+}
+
+/* The descriptors of a received message into out (all of them closed
+ * when the kernel had to cut the list short). 0, or -1. */
+static int ipc_take_fds(struct msghdr *m, struct ipc_msg *out)
+{
+    out->n_fds = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            if (out->n_fds < IPC_MAX_FDS)
+                out->fds[out->n_fds++] = fd;
+            else
+                close(fd);
+        }
+    }
+    return (m->msg_flags & MSG_CTRUNC) ? -1 : 0;
+}
+
+/* Only KEYHOLDER brings descriptors, exactly as many as it says. */
+static int ipc_fds_ok(const struct ipc_msg *msg)
+{
+    if (msg->type != IPC_KEYHOLDER)
+        return msg->n_fds == 0;
+    struct ipc_keyholder kh;
+    memcpy(&kh, msg->payload, sizeof kh);
+    return kh.channels == msg->n_fds && kh.channels > 0;
+}
+
 int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why)
 {
-    ssize_t n = recv(fd, buf, IPC_MAX_MSG, MSG_TRUNC | MSG_DONTWAIT);
+    union {
+        char buf[CMSG_SPACE(IPC_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {buf, IPC_MAX_MSG};
+    struct msghdr m = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl};
+    ssize_t n = recvmsg(fd, &m, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0)
         return -1;
-    if (n == 0)
+    int fds_whole = ipc_take_fds(&m, out);
+    if (n == 0 && out->n_fds == 0)
         return 0;
-    if ((size_t)n > IPC_MAX_MSG) {
+    *why = NULL;
+    if (fds_whole < 0)
+        *why = "more descriptors than a message may carry";
+    else if ((size_t)n > IPC_MAX_MSG)
         *why = "message too large";
-        errno = EPROTO;
-        return -1;
-    }
-    if (ipc_decode(buf, (size_t)n, out, why) < 0) {
+    else if (ipc_decode(buf, (size_t)n, out, why) == 0 && !ipc_fds_ok(out))
+        *why = "descriptors on a message that takes none, or not as many as it says";
+    if (*why) {
+        ipc_msg_close_fds(out);
         errno = EPROTO;
         return -1;
     }
@@ -228,6 +301,7 @@ int ipc_receive(int fd, ipc_handler_fn *fn, void *arg, const char **why)
             return -1;
         }
         fn(arg, &msg);
+        ipc_msg_close_fds(&msg);
     }
     return 0;
 }

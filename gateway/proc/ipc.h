@@ -2,10 +2,18 @@
  * ipc: messages between the parent and a relay over their socketpair
  * (AF_UNIX, SOCK_SEQPACKET: one send is one message, boundaries kept).
  *
- *   parent -> relay   CONFIG + BACKENDS + TICKET_KEYS (first, once), DRAIN, RETIRE,
- *                     VRRP, FIREWALL, PEER, TICKET_KEYS (at every key rotation, and
- *                     when the peer gateway's keys are taken)
+ *   parent -> relay   CONFIG + BACKENDS + TICKET_KEYS + KEYHOLDER (first, once), DRAIN,
+ *                     RETIRE, VRRP, FIREWALL, PEER, TICKET_KEYS (at every key rotation,
+ *                     and when the peer gateway's keys are taken), KEYHOLDER (a
+ *                     restarted key holder's channels), KEYS_STATUS
  *   relay  -> parent  READY, HEARTBEAT (every RELAY_HEARTBEAT_MS), FATAL, AUTOBLOCK
+ *   parent -> key holder  CONFIG (once), DRAIN
+ *   key holder -> parent  KEYS_STATUS (the first: keys loaded; then every
+ *                     KEYHOLDER_STATUS_MS), FATAL
+ *
+ * Descriptors travel only with KEYHOLDER (SCM_RIGHTS): the relay's ends of
+ * the key holder's channels. A message of any other type that brings one
+ * is malformed, and what it brought is closed.
  *
  * Encoding and decoding are pure (tests feed them any bytes); ipc_send /
  * ipc_recv are the thin socket wrappers. A malformed message is refused
@@ -39,6 +47,11 @@ enum ipc_type {
     IPC_AUTOBLOCK,   /* struct ipc_autoblock: the abuse detector names an offender */
     IPC_TICKET_KEYS, /* struct tls_ticket_keys: session-ticket keys from the parent,
                       * right after BACKENDS and again at every rotation */
+    IPC_KEYHOLDER,   /* struct ipc_keyholder + that many descriptors: the key
+                      * holder's channels, one per worker, after TICKET_KEYS and
+                      * again whenever a restarted key holder replaces the last */
+    IPC_KEYS_STATUS, /* struct admin_keyholder_status: what the key holder answered;
+                      * its first one says the keys are loaded and checked */
     IPC_PEER,        /* struct admin_peer_status: the peer channel, for the admin pages */
     IPC_BGP,         /* struct admin_bgp_status: the [bgp] announcement, for /metrics */
     IPC_TYPE_END
@@ -51,6 +64,11 @@ struct ipc_status {
     uint32_t settled;   /* 1: every backend's state is known (down, or one check
                          * passed); until then backends_up is only the start value */
     uint64_t down_mask; /* bit i: backend i (config order) is down */
+};
+
+struct ipc_keyholder {
+    uint32_t channels; /* descriptors attached, = [gateway] workers */
+    uint32_t reserved;
 };
 
 /* A client address to block: family AF_INET (addr[0..3]) or AF_INET6. */
@@ -73,10 +91,16 @@ struct ipc_header {
 };
 #define IPC_BUF_ALIGN 16 /* declare receive buffers _Alignas(IPC_BUF_ALIGN) */
 
+#define IPC_MAX_FDS CONFIG_MAX_WORKERS /* descriptors with one message */
+
 struct ipc_msg {
     enum ipc_type type;
     const void *payload; /* points into the decoded buffer */
     size_t len;
+    /* received with the message (KEYHOLDER only): the handler's to keep or
+     * close; one that keeps them sets n_fds to 0 */
+    int fds[IPC_MAX_FDS];
+    unsigned n_fds;
 };
 
 /* Writes header + payload into buf; returns the message size, or 0 when
@@ -97,19 +121,25 @@ int ipc_autoblock_to_addr(const struct ipc_autoblock *in, struct ip_addr *out, c
 
 /* send(2) of one message; 0, or -1 with errno (EAGAIN: peer not reading). */
 int ipc_send(int fd, enum ipc_type type, const void *payload, size_t len);
-/* Reads one message into buf (IPC_MAX_MSG bytes) and decodes it.
+/* ... with n descriptors (SCM_RIGHTS; the sender keeps its copies). */
+int ipc_send_fds(int fd, enum ipc_type type, const void *payload, size_t len, const int *fds, unsigned n);
+/* Closes every descriptor still in msg. */
+void ipc_msg_close_fds(struct ipc_msg *msg);
+/* Reads one message into buf (IPC_MAX_MSG bytes) and decodes it, with the
+ * descriptors that came with it in out->fds.
  * 1 = message in *out, 0 = peer closed, -1 = error/EAGAIN (errno) or
- * malformed (errno EPROTO, *why set). */
+ * malformed (errno EPROTO, *why set; descriptors it brought are closed). */
 int ipc_recv(int fd, void *buf, struct ipc_msg *out, const char **why);
 
 /* The receive loop of both ends, for a socket on an event loop: hands
- * each message waiting on fd to fn, at most IPC_MSGS_PER_EVENT per call
+ * each message waiting on fd to fn (descriptors it leaves in the message
+ * are closed after it returns), at most IPC_MSGS_PER_EVENT per call
  * (level-triggered epoll calls again for the rest, so a flooding peer
  * cannot hold the loop). 0: nothing more for now. -1: the peer closed
  * (*why NULL) or broke the protocol (*why says how); stop watching fd.
  * One receive buffer per process: call it from one thread only. */
 #define IPC_MSGS_PER_EVENT 32
-typedef void ipc_handler_fn(void *arg, const struct ipc_msg *msg);
+typedef void ipc_handler_fn(void *arg, struct ipc_msg *msg);
 int ipc_receive(int fd, ipc_handler_fn *fn, void *arg, const char **why);
 
 const char *ipc_type_name(enum ipc_type type);

@@ -8,6 +8,7 @@
 #include "gateway/proc/listener.h"
 #include "gateway/proc/notify.h"
 #include "gateway/proc/parent_firewall.h"
+#include "gateway/proc/parent_keys.h"
 #include "gateway/proc/parent_peer.h"
 #include "gateway/proc/parent_tickets.h"
 #include "common/log.h"
@@ -63,6 +64,7 @@ struct parent {
     struct parent_firewall firewall;
     struct instance instance;        /* PID file, VRRP instance: one rampart per set of ports */
     struct sandbox_child relay_user; /* who relays run as (sandbox.h) */
+    struct parent_keys keys;         /* the relays' key holders */
     struct ratelimit ipc_log;        /* ipc_unexpected lines */
     int exit_code;
     struct loop_io sig_io;
@@ -78,10 +80,13 @@ struct parent {
 };
 
 static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
+static void reload_continue(struct parent *p);
+static void pair_keys_ready(struct parent *p, struct relay_proc *rp);
 
+/* ...or a key holder: the parent waits for all of them at exit. */
 static bool any_relay(const struct parent *p)
 {
-    return p->current || p->pending || p->old;
+    return p->current || p->pending || p->old || parent_keys_any(&p->keys);
 }
 
 static void log_pid(enum log_level level, const char *event, pid_t pid, const char *key, const char *value)
@@ -105,33 +110,62 @@ static uint64_t known_down(const struct parent *p, const struct config *cfg)
     return supervise_map_down(p->cfg, p->down_mask, cfg);
 }
 
-static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg, const int *fds)
+/* Forks and execs the relay of rp (its keys, if any, are loaded). 0, or
+ * -1 (logged). */
+static int parent_exec_relay(struct parent *p, struct relay_proc *rp, const struct config *cfg,
+                             const int *fds)
 {
     char err[256];
     struct tls_ticket_keys keys;
     parent_tickets_get(&p->tickets, &keys);
-    struct relay_proc *rp = relay_proc_spawn(cfg, fds, known_down(p, cfg), &keys, &p->relay_user,
-                                             loop_now_ms(p->loop), err, sizeof err);
+    int rc = relay_proc_start(rp, cfg, fds, known_down(p, cfg), &keys, &p->relay_user, loop_now_ms(p->loop),
+                              err, sizeof err);
     explicit_bzero(&keys, sizeof keys);
-    if (!rp) {
+    if (rc < 0) {
         log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", err, LOG_END);
+        return -1;
+    }
+    if (rp->state != RELAY_KILLED)
+        loop_watch(p->loop, &rp->io, LOOP_READ);
+    log_pid(LOG_LEVEL_INFO, "relay_started", rp->pid, "config", cfg->path);
+    return 0;
+}
+
+/* A relay handle for cfg. With HTTPS its key holder starts first and the
+ * relay once the keys are loaded (pair_keys_ready); without, the caller
+ * goes on at once. NULL (logged) when nothing could start. */
+static struct relay_proc *parent_spawn(struct parent *p, const struct config *cfg)
+{
+    struct relay_proc *rp = relay_proc_new(cfg, loop_now_ms(p->loop));
+    if (!rp) {
+        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", "out of memory", LOG_END);
         return NULL;
     }
     rp->io.fn = parent_on_ipc;
     rp->io.arg = p;
-    if (rp->state != RELAY_KILLED)
-        loop_watch(p->loop, &rp->io, LOOP_READ);
-    log_pid(LOG_LEVEL_INFO, "relay_started", rp->pid, "config", cfg->path);
+    if (cfg->gateway.n_https > 0 && parent_keys_start(&p->keys, rp, cfg) < 0) {
+        relay_proc_free(p->loop, rp);
+        return NULL;
+    }
     return rp;
+}
+
+/* Frees a relay handle; its key holder stops. */
+static void parent_drop(struct parent *p, struct relay_proc *rp)
+{
+    parent_keys_release(&p->keys, rp);
+    relay_proc_free(p->loop, rp);
 }
 
 static void start_current(struct parent *p)
 {
     if (p->stopping || p->current || p->waiting_keys)
         return;
-    p->current = parent_spawn(p, p->cfg, p->fds);
+    p->current = parent_spawn(p, p->cfg);
     if (!p->current) /* fork failed: try again shortly */
         loop_timer_set(p->loop, &p->restart, SUPERVISE_MAX_BACKOFF_MS);
+    else if (!p->current->kh)
+        pair_keys_ready(p, p->current);
 }
 
 static void on_restart_timer(struct loop *loop, struct loop_timer *t)
@@ -144,6 +178,10 @@ static void on_restart_timer(struct loop *loop, struct loop_timer *t)
  * relays get `how` (IPC_DRAIN on shutdown, IPC_RETIRE when replaced). */
 static void retire(struct parent *p, struct relay_proc *rp, enum relay_proc_state state, enum ipc_type how)
 {
+    if (rp->state == RELAY_KEYS) { /* no relay yet: nothing to wait for */
+        parent_drop(p, rp);
+        return;
+    }
     rp->state = state;
     if (state == RELAY_DRAINING) {
         ipc_send(rp->io.fd, how, NULL, 0);
@@ -204,7 +242,10 @@ static void relay_gone(struct parent *p)
 static void current_lost(struct parent *p, pid_t pid, uint64_t started_ms, const char *why)
 {
     p->current = NULL;
-    log_pid(LOG_LEVEL_ERROR, "relay_lost", pid, "reason", why);
+    if (pid)
+        log_pid(LOG_LEVEL_ERROR, "relay_lost", pid, "reason", why);
+    else /* it never ran: its key holder failed */
+        log_event(LOG_LEVEL_ERROR, "relay_start_failed", "reason", why, LOG_END);
     bool fast = loop_now_ms(p->loop) - started_ms < PARENT_FAST_FAIL_MS;
     p->fast_failures = fast ? p->fast_failures + 1 : 0;
     relay_gone(p);
@@ -266,7 +307,7 @@ static void reload_commit(struct parent *p)
     notify_send(NOTIFY_READY, "serving");
 }
 
-int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
+int parent_check_tls(const struct config *cfg, bool keys, char *err, size_t err_len)
 {
     if (parent_peer_check(cfg, err, err_len) < 0)
         return -1;
@@ -276,18 +317,26 @@ int parent_check_tls(const struct config *cfg, char *err, size_t err_len)
         snprintf(err, err_len, "TLS initialisation failed");
         return -1;
     }
-    struct tls_server *srv = tls_server_new(&cfg->tls.server, err, err_len);
+    if (!keys)
+        return tls_server_check(&cfg->tls.server, err, err_len);
+    struct tls_server *srv = tls_server_new_local(&cfg->tls.server, err, err_len);
     if (!srv)
         return -1;
     tls_server_unref(srv);
     return 0;
 }
 
+/* The new relay of a reload, its keys loaded and the rest applied. */
 static void reload_spawn(struct parent *p)
 {
-    p->pending = parent_spawn(p, p->next_cfg, p->next_fds);
-    if (!p->pending)
+    struct relay_proc *rp = p->pending;
+    if (!rp || !p->next_cfg || rp->state != RELAY_KEYS) /* abandoned meanwhile */
+        return;
+    if (parent_exec_relay(p, rp, p->next_cfg, p->next_fds) < 0) {
+        p->pending = NULL;
+        parent_drop(p, rp);
         reload_abandon(p, "could not start a relay");
+    }
 }
 
 /* [bgp]: the route goes first; the stop, or the relay of a reload that
@@ -324,17 +373,46 @@ static void parent_reload(struct parent *p)
     p->next_cfg = next;
     memset(p->next_fds, -1, sizeof p->next_fds);
     char err[512];
-    if (parent_check_tls(next, err, sizeof err) < 0 ||
+    if (parent_check_tls(next, false, err, sizeof err) < 0 ||
         listener_open_all(next, p->next_fds, p->cfg, p->fds, err, sizeof err) < 0) {
         reload_abandon(p, err);
         return;
     }
-    if (strcmp(next->gateway.user, p->cfg->gateway.user) != 0) {
-        reload_abandon(p, "[gateway] user cannot change on reload: restart rampart");
+    if (strcmp(next->gateway.user, p->cfg->gateway.user) != 0 ||
+        strcmp(next->gateway.keyholder_user, p->cfg->gateway.keyholder_user) != 0) {
+        reload_abandon(p, "[gateway] user and keyholder_user cannot change on reload: restart rampart");
         return;
     }
+    /* the new key holder reads and checks the keys first: a bad key
+     * abandons the reload before the policy changes */
+    p->pending = parent_spawn(p, next);
+    if (!p->pending)
+        reload_abandon(p, "could not start a key holder");
+    else if (!p->pending->kh)
+        reload_continue(p);
+}
+
+/* A relay handle whose relay never ran is dropped, and the reload with it. */
+static void reload_drop(struct parent *p, const char *why)
+{
+    struct relay_proc *rp = p->pending;
+    p->pending = NULL;
+    if (rp)
+        parent_drop(p, rp);
+    if (!p->stop_why) /* the wait is a shutdown's now: it stays */
+        loop_timer_clear(p->loop, &p->drain_wait);
+    reload_abandon(p, why);
+}
+
+/* The rest of a reload, once the new keys are loaded (or none are
+ * needed): the policy, the tickets, then (after [bgp]'s drain_wait if the
+ * listeners change) the new relay. */
+static void reload_continue(struct parent *p)
+{
+    char err[512];
+    const struct config *next = p->next_cfg;
     if (parent_firewall_apply(&p->firewall, next, p->cfg, err, sizeof err) < 0) {
-        reload_abandon(p, err);
+        reload_drop(p, err);
         return;
     }
     announce_firewall_applied(p->announce, p->firewall.status.managed);
@@ -345,7 +423,7 @@ static void parent_reload(struct parent *p)
         log_event(LOG_LEVEL_WARN, "reload_partial", "reason",
                   "[peer] changes take effect at the next restart", LOG_END);
     if (parent_tickets_reload(&p->tickets, next, err, sizeof err) < 0) {
-        reload_abandon(p, err);
+        reload_drop(p, err);
         return;
     }
     if (memcmp(&next->bgp, &p->cfg->bgp, sizeof next->bgp) != 0)
@@ -356,6 +434,38 @@ static void parent_reload(struct parent *p)
         drain_wait_start(p, "reload", wait);
     else
         reload_spawn(p);
+}
+
+/* A relay that never ran (its key holder failed, or its fork did): as a
+ * lost relay when it was to serve, an abandoned reload when it was new. */
+static void pair_failed(struct parent *p, struct relay_proc *rp, const char *why)
+{
+    if (rp == p->pending) {
+        reload_drop(p, why);
+        return;
+    }
+    uint64_t started = rp->started_ms;
+    bool current = rp == p->current;
+    if (current)
+        p->current = NULL;
+    parent_drop(p, rp);
+    if (current)
+        current_lost(p, 0, started, why);
+}
+
+/* rp's keys are loaded (or it needs none): its relay starts, after the
+ * rest of a reload's changes. */
+static void pair_keys_ready(struct parent *p, struct relay_proc *rp)
+{
+    if (rp == p->pending)
+        reload_continue(p);
+    else if (rp == p->current && parent_exec_relay(p, rp, p->cfg, p->fds) < 0)
+        pair_failed(p, rp, "the relay could not be started");
+}
+
+static void keyholder_ready(void *arg, struct relay_proc *rp)
+{
+    pair_keys_ready(arg, rp);
 }
 
 /* ---- what the relay shows about the parent ------------------------------------------ */
@@ -576,7 +686,7 @@ static void on_key_wait(struct loop *loop, struct loop_timer *t)
     keys_ready(t->arg, "own (no peer within key_wait)");
 }
 
-static void parent_on_message(struct parent *p, struct relay_proc *rp, const struct ipc_msg *msg)
+static void parent_on_message(struct parent *p, struct relay_proc *rp, struct ipc_msg *msg)
 {
     switch (msg->type) {
     case IPC_READY:
@@ -606,7 +716,7 @@ struct parent_ipc_ctx {
     struct relay_proc *rp;
 };
 
-static void parent_on_ipc_message(void *arg, const struct ipc_msg *msg)
+static void parent_on_ipc_message(void *arg, struct ipc_msg *msg)
 {
     struct parent_ipc_ctx *ctx = arg;
     parent_on_message(ctx->p, ctx->rp, msg);
@@ -631,19 +741,26 @@ static void parent_on_ipc(struct loop *loop, struct loop_io *io, unsigned events
 
 static void reaped(struct parent *p, pid_t pid, int wstatus)
 {
-    char how[96];
+    char how[96], keys_why[IPC_TEXT_MAX + 64];
+    struct relay_proc *owner;
     relay_proc_describe_exit(wstatus, how, sizeof how);
     if (guard_keeper_reaped(&p->guard, pid, how))
         return;
+    if (parent_keys_reaped(&p->keys, pid, wstatus, &owner, keys_why, sizeof keys_why)) {
+        /* a running relay's is replaced (parent_keys_retry) */
+        if (owner && owner->state == RELAY_KEYS)
+            pair_failed(p, owner, keys_why);
+        return;
+    }
     if (p->current && p->current->pid == pid) {
         uint64_t started = p->current->started_ms;
-        relay_proc_free(p->loop, p->current);
+        parent_drop(p, p->current);
         p->current = NULL;
         current_lost(p, pid, started, how);
         return;
     }
     if (p->pending && p->pending->pid == pid) {
-        relay_proc_free(p->loop, p->pending);
+        parent_drop(p, p->pending);
         p->pending = NULL;
         char why[160];
         snprintf(why, sizeof why, "the new relay %s before it was ready", how);
@@ -657,7 +774,7 @@ static void reaped(struct parent *p, pid_t pid, int wstatus)
         bool clean = rp->state == RELAY_DRAINING && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
         log_pid(clean ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "relay_exited", pid, "how", how);
         *pp = rp->next;
-        relay_proc_free(p->loop, rp);
+        parent_drop(p, rp);
         return;
     }
 }
@@ -676,6 +793,8 @@ static void reap_children(struct parent *p)
 static void check_relay(struct parent *p, struct relay_proc *rp, uint64_t now)
 {
     char why[96];
+    if (rp->state == RELAY_KEYS) /* its key holder's deadline: parent_keys_tick */
+        return;
     if (rp->state == RELAY_STARTING && now - rp->started_ms > PARENT_START_TIMEOUT_MS)
         snprintf(why, sizeof why, "not ready %d ms after start", PARENT_START_TIMEOUT_MS);
     else if (rp->state == RELAY_SERVING && now - rp->last_beat_ms > p->heartbeat_timeout_ms)
@@ -708,6 +827,10 @@ static void on_watchdog(struct loop *loop, struct loop_timer *t)
             rp->state = RELAY_KILLED;
         }
     }
+    parent_keys_tick(&p->keys, now);
+    parent_keys_retry(&p->keys, p->current, p->cfg, now);
+    if (p->pending)
+        parent_keys_retry(&p->keys, p->pending, p->next_cfg, now);
     report_status(p, false);
     static struct vrrp_node_desc inst[GUARD_INSTANCES_MAX];
     guard_keeper_update(&p->guard, inst, vrrp_set_describe(p->vrrp, inst, GUARD_INSTANCES_MAX));
@@ -816,7 +939,7 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
 {
     if (!(p->loop = loop_new()) || parent_signals(p) < 0)
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
-    if (parent_check_tls(p->cfg, err, err_len) < 0)
+    if (parent_check_tls(p->cfg, false, err, err_len) < 0)
         return -1;
     /* a second rampart for these ports, VRRP instance or PID file stops
      * here, before its firewall policy or anything else takes effect */
@@ -833,6 +956,8 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
         log_event(LOG_LEVEL_WARN, "not_root", "effect", "no privilege separation: the relay keeps this user",
                   LOG_END);
     else if (sandbox_parent_enter(p->cfg->gateway.user, &p->relay_user, err, err_len) < 0)
+        return -1;
+    if (parent_keys_init(&p->keys, p->loop, p->cfg->gateway.keyholder_user, root, err, err_len) < 0)
         return -1;
     bool failed = false;
     p->vrrp = vrrp_set_start(p->loop, p->cfg, &failed);
@@ -855,7 +980,8 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     if (p->cfg->peer.enabled &&
         parent_peer_start(&p->peer, p->loop, p->cfg, &p->firewall, &p->tickets, err, err_len) < 0)
         return -1;
-    if (root && sandbox_parent_seccomp(&p->relay_user, 1, err, err_len) < 0)
+    const struct sandbox_child children[] = {p->relay_user, p->keys.user};
+    if (root && sandbox_parent_seccomp(children, 2, err, err_len) < 0)
         return -1;
     if (root)
         parent_log_sandbox();
@@ -879,6 +1005,8 @@ int parent_run(struct config *cfg)
         log_event(LOG_LEVEL_ERROR, "startup_failed", "reason", err, LOG_END);
         goto out;
     }
+    p->keys.ready = keyholder_ready;
+    p->keys.arg = p;
     p->restart = (struct loop_timer){.fn = on_restart_timer, .arg = p};
     p->watchdog = (struct loop_timer){.fn = on_watchdog, .arg = p};
     p->stand_down = (struct loop_timer){.fn = on_stand_down_timer, .arg = p};

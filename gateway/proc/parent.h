@@ -5,12 +5,16 @@
  * the relay process:
  *
  *   - starts it (fork + exec of this binary, listeners passed down, config
- *     sent over the socketpair) and restarts it at once when it dies or
+ *     sent over the socketpair) after its key holder (parent_keys.h) has
+ *     loaded the private keys, and restarts it at once when it dies or
  *     misses heartbeats, telling VRRP (priority 0 while no relay serves);
  *   - SIGHUP: loads and checks the new config (certificates included); if
  *     anything is wrong, logs every problem and changes nothing; otherwise
- *     starts a new relay with it and, once that one is ready, tells the old
- *     one to drain (established connections finish there);
+ *     starts a new key holder with it (keys read again and checked: a bad
+ *     one abandons the reload before anything changed), then applies the
+ *     policy, starts a new relay and, once that one is ready, tells the
+ *     old one to drain (established connections finish there, signed for
+ *     by the old key holder, which stops with it);
  *   - SIGTERM/SIGINT: the relays drain (drain_timeout), VRRP shuts down
  *     (priority 0, VIPs removed), exit 0.
  */
@@ -19,6 +23,7 @@
 
 #include "gateway/config/config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Heartbeat timeout and restart backoff: gateway/proc/supervise.h. */
@@ -26,9 +31,13 @@
 #define PARENT_FAST_FAIL_MS     2000  /* a relay dying sooner is a crash loop */
 #define PARENT_KILL_GRACE_MS    2000  /* after drain_timeout, before SIGKILL */
 
-/* Certificates and keys load, exactly as the relay will load them
- * (`rampart -t` and every reload). 0, or -1 with "FILE: reason" in err. */
-int parent_check_tls(const struct config *cfg, char *err, size_t err_len);
+/* The [tls] section builds, as the relay will build it: certificates,
+ * names, policy; with `keys`, every private key loads and matches its
+ * certificate too (`rampart -t`). The parent itself checks without keys
+ * (at start and at every reload): it never maps a private key, the new
+ * key holder checks them before anything changes. 0, or -1 with
+ * "FILE: reason" in err. */
+int parent_check_tls(const struct config *cfg, bool keys, char *err, size_t err_len);
 
 /* Runs the daemon with cfg (ownership passes to the parent). Returns the
  * exit status: 0 after SIGTERM, 1 if it could not start. */

@@ -10,6 +10,7 @@
 #include "gateway/upstream/backend.h"
 #include "gateway/upstream/health.h"
 #include "gateway/proc/ipc.h"
+#include "gateway/proc/keyholder.h"
 #include "gateway/proc/listener.h"
 #include "common/log.h"
 #include "common/ratelimit.h"
@@ -38,6 +39,7 @@ struct relay {
     const struct config *cfg;
     struct loop *loop;
     struct tls_server *tls;
+    struct tls_signer *signer; /* the key holder's channels */
     struct backend_set backends;
     struct worker_pool *pool;
     struct health *health;
@@ -138,7 +140,27 @@ static void relay_unexpected(struct relay *r, enum ipc_type type)
               n, LOG_END);
 }
 
-static void relay_on_message(void *arg, const struct ipc_msg *msg)
+/* A restarted key holder's channels: checked against our certificates,
+ * then each worker takes its own. A key holder whose keys are not our
+ * certificates' (files changed on disk since we started) cannot sign for
+ * us: then we ask to be replaced by a relay that reads them again. */
+static void relay_replace_keyholder(struct relay *r, struct ipc_msg *msg)
+{
+    char err[256];
+    if (!r->tls) {
+        relay_unexpected(r, msg->type);
+        return;
+    }
+    if (tls_server_keyholder_replace(r->tls, msg->fds, msg->n_fds, err, sizeof err) == 0) {
+        msg->n_fds = 0; /* the signer's now */
+        log_event(LOG_LEVEL_INFO, "keyholder_replaced", LOG_END);
+        return;
+    }
+    relay_fatal(r->ipc_fd, err);
+    loop_stop(r->loop);
+}
+
+static void relay_on_message(void *arg, struct ipc_msg *msg)
 {
     struct relay *r = arg;
     switch (msg->type) {
@@ -157,6 +179,13 @@ static void relay_on_message(void *arg, const struct ipc_msg *msg)
         break;
     }
     case IPC_TICKET_KEYS: relay_install_tickets(r, msg->payload); break;
+    case IPC_KEYHOLDER: relay_replace_keyholder(r, msg); break;
+    case IPC_KEYS_STATUS: {
+        struct admin_keyholder_status st;
+        memcpy(&st, msg->payload, sizeof st);
+        admin_set_keyholder_status(&st);
+        break;
+    }
     case IPC_FIREWALL: {
         static struct admin_firewall_status st;
         memcpy(&st, msg->payload, sizeof st);
@@ -245,7 +274,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
         return snprintf(err, err_len, "event loop: %s", strerror(errno)), -1;
     if (tls_global_init() < 0)
         return snprintf(err, err_len, "TLS initialisation failed"), -1;
-    if (cfg->gateway.n_https > 0 && !(r->tls = tls_server_new(&cfg->tls.server, err, err_len)))
+    if (cfg->gateway.n_https > 0 && !(r->tls = tls_server_new(&cfg->tls.server, r->signer, err, err_len)))
         return -1;
     admin_set_certificates(r->tls);
     tzset(); /* read /etc/localtime now: seccomp forbids opening files later */
@@ -259,7 +288,7 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
     if (cfg->admin.enabled && admin_start(r->loop, cfg, admin_collect, &r->backends) < 0)
         log_event(LOG_LEVEL_ERROR, "admin_failed", "effect", "no /metrics, /healthz, /status", LOG_END);
     /* not root (a developer's run): nothing to drop but the syscalls */
-    if (drop_privileges && geteuid() == 0 && sandbox_relay_drop_user(cfg->gateway.user, err, err_len) < 0)
+    if (drop_privileges && geteuid() == 0 && sandbox_child_drop_user(cfg->gateway.user, err, err_len) < 0)
         return -1;
     if (drop_privileges && sandbox_relay_seccomp(err, err_len) < 0)
         return -1;
@@ -267,9 +296,9 @@ static int relay_setup(struct relay *r, bool drop_privileges, char *err, size_t 
 }
 
 int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges,
-              uint64_t down_mask, const struct tls_ticket_keys *tickets)
+              uint64_t down_mask, const struct tls_ticket_keys *tickets, struct tls_signer *signer)
 {
-    struct relay r = {.cfg = cfg, .ipc_fd = ipc_fd};
+    struct relay r = {.cfg = cfg, .ipc_fd = ipc_fd, .signer = signer};
     char err[512] = "";
     log_setup(cfg->gateway.log_format, 2, LOG_LEVEL_INFO, "relay");
     if (relay_setup(&r, drop_privileges, err, sizeof err) < 0) {
@@ -316,6 +345,7 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
     backend_set_destroy(&r.backends);
     if (r.tls)
         tls_server_unref(r.tls);
+    tls_signer_unref(r.signer);
     close(r.sig_io.fd);
     loop_free(r.loop);
     log_event(LOG_LEVEL_INFO, "relay_exit", LOG_END);
@@ -324,8 +354,9 @@ int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool 
 
 /* ---- exec'd entry --------------------------------------------------------------- */
 
-/* The start-up messages, in order: CONFIG, BACKENDS, TICKET_KEYS. */
-static int receive_one(enum ipc_type type, void *out, size_t len, const char **why)
+/* The start-up messages, in order: CONFIG, BACKENDS, TICKET_KEYS, and
+ * KEYHOLDER when the relay serves HTTPS. */
+static int receive_one(enum ipc_type type, void *out, size_t len, struct ipc_msg *msg, const char **why)
 {
     _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
     struct pollfd p = {.fd = RELAY_IPC_FD, .events = POLLIN};
@@ -333,24 +364,45 @@ static int receive_one(enum ipc_type type, void *out, size_t len, const char **w
         *why = "no start-up message from the parent";
         return -1;
     }
-    struct ipc_msg msg;
-    int rc = ipc_recv(RELAY_IPC_FD, buf, &msg, why);
-    if (rc <= 0 || msg.type != type) {
+    int rc = ipc_recv(RELAY_IPC_FD, buf, msg, why);
+    if (rc <= 0 || msg->type != type) {
+        if (rc > 0)
+            ipc_msg_close_fds(msg);
         *why = rc == 0 ? "parent closed the control socket" : *why ? *why : "unexpected start-up message";
         return -1;
     }
-    memcpy(out, msg.payload, len);
+    memcpy(out, msg->payload, len);
     return 0;
 }
 
-static int receive_config(struct config *cfg, uint64_t *down_mask, struct tls_ticket_keys *tickets,
-                          const char **why)
+/* The key holder's channels, one per worker, as a signer. */
+static struct tls_signer *receive_keyholder(const struct config *cfg, const char **why)
 {
-    if (receive_one(IPC_CONFIG, cfg, sizeof *cfg, why) < 0 ||
-        receive_one(IPC_BACKENDS, down_mask, sizeof *down_mask, why) < 0 ||
-        receive_one(IPC_TICKET_KEYS, tickets, sizeof *tickets, why) < 0)
+    struct ipc_msg msg;
+    struct ipc_keyholder kh;
+    if (receive_one(IPC_KEYHOLDER, &kh, sizeof kh, &msg, why) < 0)
+        return NULL;
+    struct tls_signer *s = NULL;
+    if (msg.n_fds == cfg->gateway.workers)
+        s = tls_signer_keyholder(msg.fds, msg.n_fds, KEYHOLDER_SIGN_TIMEOUT_MS);
+    if (!s) {
+        ipc_msg_close_fds(&msg);
+        *why = "the key holder's channels do not match the workers";
+    }
+    return s;
+}
+
+static int receive_config(struct config *cfg, uint64_t *down_mask, struct tls_ticket_keys *tickets,
+                          struct tls_signer **signer, const char **why)
+{
+    struct ipc_msg msg;
+    if (receive_one(IPC_CONFIG, cfg, sizeof *cfg, &msg, why) < 0 || ipc_config_check(cfg, why) < 0 ||
+        receive_one(IPC_BACKENDS, down_mask, sizeof *down_mask, &msg, why) < 0 ||
+        receive_one(IPC_TICKET_KEYS, tickets, sizeof *tickets, &msg, why) < 0)
         return -1;
-    return ipc_config_check(cfg, why);
+    if (cfg->gateway.n_https > 0 && !(*signer = receive_keyholder(cfg, why)))
+        return -1;
+    return 0;
 }
 
 int relay_main(void)
@@ -362,7 +414,8 @@ int relay_main(void)
     const char *why = NULL;
     uint64_t down_mask = 0;
     static struct tls_ticket_keys tickets;
-    if (receive_config(&cfg, &down_mask, &tickets, &why) < 0) {
+    struct tls_signer *signer = NULL;
+    if (receive_config(&cfg, &down_mask, &tickets, &signer, &why) < 0) {
         relay_fatal(RELAY_IPC_FD, why);
         return 1;
     }
@@ -375,5 +428,5 @@ int relay_main(void)
             return 1;
         }
     }
-    return relay_run(&cfg, fds, RELAY_IPC_FD, true, down_mask, &tickets);
+    return relay_run(&cfg, fds, RELAY_IPC_FD, true, down_mask, &tickets, signer);
 }

@@ -5,7 +5,8 @@
  * own address-space randomisation; it receives its config over the IPC
  * socket and its listening sockets as inherited fds.
  *
- * Life of a relay: load certificates (as root: keys are 0600 root), drop to
+ * Life of a relay: load certificates (their private keys stay in the key
+ * holder, which signs for the relay over one channel per worker), drop to
  * the configured user with no capabilities, no_new_privs and a seccomp
  * allowlist, start the workers, report READY, then heartbeat every
  * RELAY_HEARTBEAT_MS with the number of backends up. On DRAIN (reload or
@@ -29,10 +30,12 @@
  * privilege drop: tests); otherwise heartbeats go there and commands come
  * from there. down_mask: backends that start down (ipc.h IPC_BACKENDS).
  * tickets: the parent's session-ticket keys (NULL: this process's own).
- * Returns the process exit status. */
+ * signer: where the private keys sign (the key holder's channels; taken;
+ * NULL without HTTPS). Returns the process exit status. */
 struct tls_ticket_keys;
+struct tls_signer;
 int relay_run(const struct config *cfg, const int *listen_fds, int ipc_fd, bool drop_privileges,
-              uint64_t down_mask, const struct tls_ticket_keys *tickets);
+              uint64_t down_mask, const struct tls_ticket_keys *tickets, struct tls_signer *signer);
 
 /* Entry point of `rampart --relay` (exec'd by the parent). */
 int relay_main(void);

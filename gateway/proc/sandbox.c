@@ -117,7 +117,8 @@ static int lookup_user(const char *user, struct sandbox_child *out, char *err, s
         return -1;
     }
     if (pw->pw_uid == 0) {
-        snprintf(err, err_len, "user '%s' is root: the relay must not run as root", user);
+        snprintf(err, err_len, "user '%s' is root: the %s must not run as root", user,
+                 out->role ? out->role : "relay");
         return -1;
     }
     out->drop = true;
@@ -168,6 +169,13 @@ int sandbox_parent_enter(const char *relay_user, struct sandbox_child *relay, ch
     return 0;
 }
 
+int sandbox_child_user(const char *user, const char *role, struct sandbox_child *out, char *err,
+                       size_t err_len)
+{
+    *out = (struct sandbox_child){.role = role};
+    return lookup_user(user, out, err, err_len);
+}
+
 unsigned sandbox_securebits(void)
 {
     int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
@@ -200,7 +208,7 @@ int sandbox_child_enter(const struct sandbox_child *c)
         return -1;
     /* real uid: the user; effective and saved 0, which NOROOT makes worth no
      * capability, only ownership of root's files (the keys), until the
-     * child switches them to its real uid (sandbox_relay_drop_user) */
+     * child switches them to its real uid (sandbox_child_drop_user) */
     if (syscall(SYS_setresuid, c->uid, 0, 0) < 0)
         return -1;
     return capset_raw(0, 0, 0) < 0 ? -1 : 0; /* NO_SETUID_FIXUP: the uid change kept them */
@@ -225,7 +233,7 @@ int sandbox_guard_enter(void)
     return capset_raw(GUARD_CAPS, GUARD_CAPS, GUARD_CAPS) < 0 ? -1 : 0;
 }
 
-/* ---- the relay ------------------------------------------------------------------------------- */
+/* ---- a child, after its start ----------------------------------------------------------------- */
 
 /* After the switch no capability may remain and root must be out of reach. */
 static int verify_dropped(char *err, size_t err_len)
@@ -249,13 +257,13 @@ static int verify_dropped(char *err, size_t err_len)
     return 0;
 }
 
-int sandbox_relay_drop_user(const char *user, char *err, size_t err_len)
+int sandbox_child_drop_user(const char *user, char *err, size_t err_len)
 {
-    struct sandbox_child who;
+    struct sandbox_child who = {.role = "child"};
     if (lookup_user(user, &who, err, err_len) < 0)
         return -1;
     /* started by a sandboxed parent, the bounding set and the groups are
-     * already gone (sandbox_child_enter); a relay started as full root
+     * already gone (sandbox_child_enter); a child started as full root
      * still has them to give up */
     if (!bounding_empty() && bound_to(0) < 0)
         return sandbox_fail(err, err_len, "emptying the capability bounding set", errno);
@@ -268,7 +276,7 @@ int sandbox_relay_drop_user(const char *user, char *err, size_t err_len)
         return sandbox_fail(err, err_len, "setresuid", errno);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return sandbox_fail(err, err_len, "PR_SET_NO_NEW_PRIVS", errno);
-    /* the user switch cleared it: a relay must not outlive its parent */
+    /* the user switch cleared it: a child must not outlive its parent */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     return verify_dropped(err, err_len);
 }

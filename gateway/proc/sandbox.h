@@ -53,17 +53,23 @@
  * family and the signal-owner calls above kill it; other calls fail with
  * EPERM. Filters stack: the relay runs under the parent's and its own.
  *
- * Children to come (issue 11's key holder, 13/16's guard and ACME client)
- * follow the relay's path: a struct sandbox_child names the user each
- * runs as (one user per role, none shared with the parent or each other),
- * every child is listed when the parent's filter is loaded (at start:
- * that pins the set-id calls to their users, which is why [gateway] user
- * cannot change on reload), the parent forks and execs it through
- * sandbox_child_enter, and the child loads a filter of its own once set
- * up. The parent's filter is inherited, so its allowlist covers what a
- * child does before its own filter (opening files, binding sockets,
- * loading a filter); a child that must keep a capability across exec (the
- * guard: CAP_NET_RAW, CAP_NET_ADMIN) gets it through the ambient set,
+ * Key holder (issue 11, gateway/proc/keyholder.h) follows the relay's
+ * path with a user of its own ([gateway] keyholder_user): started the same
+ * way, it reads the key files as uid 0 without capability, switches all
+ * uids to its user (sandbox_child_drop_user), makes itself undumpable and
+ * loads its own filter (sandbox_keyholder_seccomp): I/O on its
+ * socketpairs, threads, memory, time and randomness; socket, connect,
+ * bind, listen, accept, exec, ptrace, fork, the set-id family, signals to
+ * others and the rest of the relay's kill list kill it; open and every
+ * other call fail with EPERM. It has no network and no filesystem.
+ *
+ * Children to come (13/16's guard and ACME client) follow the same path: a struct sandbox_child names the
+ * user each runs as (one user per role, none shared with the parent or each other), every child is listed
+ * when the parent's filter is loaded (at start: that pins the set-id calls to their users, which is why
+ * [gateway] user cannot change on reload), the parent forks and execs it through sandbox_child_enter, and the
+ * child loads a filter of its own once set up. The parent's filter is inherited, so its allowlist covers what
+ * a child does before its own filter (opening files, binding sockets, loading a filter); a child that must
+ * keep a capability across exec (the guard: CAP_NET_RAW, CAP_NET_ADMIN) gets it through the ambient set,
  * which is left unlocked for that.
  *
  * Each function returns 0, or -1 with "what failed: why" in err.
@@ -113,9 +119,15 @@ int sandbox_guard_enter(void);
  * socket to act with, memory and time; exec, fork, ptrace kill it. */
 int sandbox_guard_seccomp(char *err, size_t err_len);
 
-/* The relay, after reading its certificates: the user switch completed
- * (or done whole when it started as full root) and checked. */
-int sandbox_relay_drop_user(const char *user, char *err, size_t err_len);
+/* Resolves `user` into *out for a child of the parent (role: "relay",
+ * "key holder"; refused: missing, root). */
+int sandbox_child_user(const char *user, const char *role, struct sandbox_child *out, char *err,
+                       size_t err_len);
+
+/* A child (relay, key holder), after reading its files: the user switch
+ * completed (or done whole when it started as full root) and checked. */
+int sandbox_child_drop_user(const char *user, char *err, size_t err_len);
 int sandbox_relay_seccomp(char *err, size_t err_len);
+int sandbox_keyholder_seccomp(char *err, size_t err_len);
 
 #endif /* RAMPART_GATEWAY_PROC_SANDBOX_H */

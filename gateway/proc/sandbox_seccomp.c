@@ -1,6 +1,6 @@
 /*
- * sandbox_seccomp: the parent's and the relay's seccomp allowlists
- * (libseccomp). See sandbox.h for what each process may do and why.
+ * sandbox_seccomp: the parent's, the relay's and the key holder's seccomp
+ * allowlists (libseccomp). See sandbox.h for what each process may do and why.
  *
  * Filters stack: a child runs under the parent's filter and then its own,
  * and the stricter action wins. So the parent's list is what the parent
@@ -227,6 +227,88 @@ int sandbox_relay_seccomp(char *err, size_t err_len)
     return load(ctx, rc, "relay", err, err_len);
 }
 
+/* ---- the key holder --------------------------------------------------------------------------- */
+
+/* Its channels and its control socket are all it talks on: blocking
+ * send/recv, poll on the control socket. No socket of any kind may be
+ * made, connected, bound or accepted. */
+static const int keyholder_syscalls[] = {
+    SCMP_SYS(read),
+    SCMP_SYS(write),
+    SCMP_SYS(writev),
+    SCMP_SYS(close),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(sendto),
+    SCMP_SYS(recvfrom),
+    SCMP_SYS(sendmsg),
+    SCMP_SYS(recvmsg),
+    SCMP_SYS(mmap),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mprotect),
+    SCMP_SYS(mremap),
+    SCMP_SYS(brk),
+    SCMP_SYS(madvise),
+    SCMP_SYS(futex),
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(set_tid_address),
+    SCMP_SYS(rseq),
+    SCMP_SYS(sched_yield),
+    SCMP_SYS(getpid),
+    SCMP_SYS(gettid),
+    SCMP_SYS(getuid),
+    SCMP_SYS(geteuid),
+    SCMP_SYS(rt_sigaction),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(sigaltstack),
+    SCMP_SYS(restart_syscall),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+    SCMP_SYS(nanosleep),
+    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(gettimeofday),
+    SCMP_SYS(getrandom),
+    SCMP_SYS(membarrier),
+#ifdef __NR_arch_prctl
+    SCMP_SYS(arch_prctl),
+#endif
+};
+
+/* ...and what no key holder does: the relay's list and every socket call
+ * that could reach a network. */
+static const int keyholder_kill_syscalls[] = {
+    SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(connect), SCMP_SYS(bind),
+    SCMP_SYS(listen), SCMP_SYS(accept),     SCMP_SYS(accept4), SCMP_SYS(ioctl),
+};
+
+int sandbox_keyholder_seccomp(char *err, size_t err_len)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+    if (!ctx)
+        return sandbox_fail(err, err_len, "seccomp_init", ENOMEM);
+    int rc = allow_all(ctx, keyholder_syscalls, N_OF(keyholder_syscalls));
+    for (size_t i = 0; i < N_OF(relay_kill_syscalls); i++)
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, relay_kill_syscalls[i], 0);
+    for (size_t i = 0; i < N_OF(keyholder_kill_syscalls); i++)
+        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, keyholder_kill_syscalls[i], 0);
+    /* threads only, signals to itself only, its own name: as the relay */
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                           SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+                           SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+                           SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+    rc |= fcntl_rules(ctx, true);
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+    return load(ctx, rc, "key holder", err, err_len);
+}
+
 /* ---- the guard ------------------------------------------------------------------------------- */
 
 /* What the guard does: wait on its pipe, log, and once: a raw IPv4 socket
@@ -302,7 +384,7 @@ static int parent_prctl_rules(scmp_filter_ctx ctx)
 
 /* A child becomes its user: groups dropped, gid set, real uid set with
  * effective and saved 0 (sandbox_child_enter), then all three set to it
- * (sandbox_relay_drop_user). Nothing else: the parent cannot take any
+ * (sandbox_child_drop_user). Nothing else: the parent cannot take any
  * other uid, not even its children's in another shape. */
 static int parent_setid_rules(scmp_filter_ctx ctx, const struct sandbox_child *c)
 {

@@ -22,8 +22,9 @@ static void access_log_json(struct strbuf *l, const struct access_entry *e)
     strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->method));
     strbuf_puts(l, "\",\"path\":\"");
     strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->path));
+    strbuf_printf(l, "\",\"protocol\":\"%s\"", or_dash(e->protocol));
     strbuf_printf(l,
-                  "\",\"status\":%u,\"bytes\":%llu,\"duration_ms\":%.3f,\"backend\":\"%s\","
+                  ",\"status\":%u,\"bytes\":%llu,\"duration_ms\":%.3f,\"backend\":\"%s\","
                   "\"tls_version\":\"%s\",\"tls_cipher\":\"%s\",\"request_id\":\"",
                   e->status, (unsigned long long)e->bytes, (double)e->duration_us / 1000.0,
                   or_dash(e->backend), or_dash(e->tls_version), or_dash(e->tls_cipher));
@@ -37,9 +38,9 @@ static void access_log_plain(struct strbuf *l, const struct access_entry *e)
     strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->method));
     strbuf_putc(l, ' ');
     strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->path));
-    strbuf_printf(l, "\" %u %llu %.3fms backend=%s tls=%s cipher=%s id=", e->status,
+    strbuf_printf(l, "\" %u %llu %.3fms backend=%s tls=%s cipher=%s proto=%s id=", e->status,
                   (unsigned long long)e->bytes, (double)e->duration_us / 1000.0, or_dash(e->backend),
-                  or_dash(e->tls_version), or_dash(e->tls_cipher));
+                  or_dash(e->tls_version), or_dash(e->tls_cipher), or_dash(e->protocol));
     strbuf_escape(l, STRBUF_ESC_HEX, or_dash(e->request_id));
 }
 

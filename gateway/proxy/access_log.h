@@ -19,8 +19,9 @@ struct access_entry {
     const char *client_ip;
     const char *method;
     const char *path;
-    unsigned status; /* 0: the connection ended before an answer */
-    uint64_t bytes;  /* sent to the client, heads included */
+    const char *protocol; /* "HTTP/1.1", "HTTP/1.0", "HTTP/2.0" */
+    unsigned status;      /* 0: the connection ended before an answer */
+    uint64_t bytes;       /* sent to the client, heads included */
     uint64_t duration_us;
     const char *backend;     /* "-" when the gateway answered itself */
     const char *tls_version; /* "-" on the plain listener */

@@ -40,9 +40,12 @@ void conn_close(struct conn *c)
         return;
     struct worker *w = c->w;
     struct conn_worker *cw = w->conns;
+    if (c->h2)
+        h2_conn_free(c); /* its streams end, each logged with what it got */
     if (c->x && (c->x->rq != RQ_HEAD || c->x->status))
         conn_request_done(c); /* logged with what it got, status 0 if nothing */
-    proxy_release(c, false);  /* socket, backend slot, queue place */
+    if (c->x)
+        proxy_release(c->x, false); /* socket, backend slot, queue place */
     loop_timer_clear(w->loop, &c->timer);
     loop_timer_clear(w->loop, &c->send_timer);
     loop_timer_clear(w->loop, &c->kick);
@@ -114,7 +117,8 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
         conn_close(c);
         return;
     case CS_HEAD: conn_reject(c, 408); break;
-    case CS_FORWARD: proxy_on_timer(c); break;
+    case CS_FORWARD: proxy_on_timer(c->x); break;
+    case CS_H2: h2_conn_on_timer(c); return;
     case CS_IDLE:
         if (c->requests > 0 && !c->idle_shrunk) { /* then wait out the keep-alive */
             conn_idle_release(c);
@@ -133,7 +137,7 @@ static void conn_on_timer(struct loop *loop, struct loop_timer *t)
 /* ---- client I/O ---------------------------------------------------------------- */
 
 /* > 0 bytes, 0 end of stream (or error), -1 would block (c_rblk says on what). */
-static ssize_t conn_client_read(struct conn *c, char *buf, size_t len)
+ssize_t conn_client_read(struct conn *c, char *buf, size_t len)
 {
     if (c->tls) {
         ssize_t n = tls_conn_read(c->tls, buf, len);
@@ -159,7 +163,7 @@ static ssize_t conn_client_read(struct conn *c, char *buf, size_t len)
 }
 
 /* > 0 bytes written, 0 broken connection, -1 would block. */
-static ssize_t conn_client_write(struct conn *c, const char *buf, size_t len)
+ssize_t conn_client_write(struct conn *c, const char *buf, size_t len)
 {
     if (c->tls) {
         if (c->tls_wlen)
@@ -250,7 +254,7 @@ static bool client_fill(struct conn *c)
 /* send_timeout runs while output waits for a client that does not read:
  * armed when a write would block, restarted when one goes out, cleared
  * when nothing is left. */
-static void send_deadline(struct conn *c, bool pending, bool progress)
+void conn_send_deadline(struct conn *c, bool pending, bool progress)
 {
     if (!pending)
         loop_timer_clear(c->w->loop, &c->send_timer);
@@ -299,7 +303,7 @@ static bool client_flush(struct conn *c)
         }
         ssize_t n = conn_client_write(c, p, len);
         if (n < 0) {
-            send_deadline(c, true, did);
+            conn_send_deadline(c, true, did);
             return did;
         }
         if (n == 0) {
@@ -311,7 +315,7 @@ static bool client_flush(struct conn *c)
         did = true;
     }
     x->cout.start = x->cout.end = 0;
-    send_deadline(c, false, did);
+    conn_send_deadline(c, false, did);
     return did;
 }
 
@@ -323,6 +327,11 @@ static bool client_handshake(struct conn *c)
         return false;
     int r = tls_conn_handshake(c->tls);
     if (r == TLS_IO_DONE) {
+        if (strcmp(tls_conn_alpn(c->tls), "h2") == 0) {
+            metrics_connection_proto(METRICS_PROTO_H2);
+            return h2_conn_start(c);
+        }
+        metrics_connection_proto(METRICS_PROTO_HTTP1);
         c->state = CS_IDLE;
         loop_timer_set(c->w->loop, &c->kick, CONN_IDLE_SHRINK_MS);
         return true;
@@ -350,7 +359,7 @@ static void client_ended(struct conn *c)
         }
         break;
     case CS_TUNNEL:
-        if (x->cin.start < x->cin.end && c->bio)
+        if (x->cin.start < x->cin.end && x->bio)
             return; /* flush what it sent first */
         break;
     case CS_CLOSING:
@@ -386,11 +395,17 @@ static void watch_client(struct conn *c)
 
 void conn_watch(struct conn *c)
 {
-    if (c->state == CS_CLOSED)
-        return;
+    if (c->state == CS_CLOSED || c->state == CS_H2)
+        return; /* h2_conn.c watches its own */
     watch_client(c);
-    if (c->state != CS_CLOSED)
-        proxy_watch(c);
+    if (c->state != CS_CLOSED && c->x)
+        proxy_watch(c->x);
+}
+
+/* The backend side's steps for the HTTP/1.1 exchange, if there is one. */
+static bool backend_step(struct conn *c, bool (*step)(struct exchange *x))
+{
+    return c->state != CS_CLOSED && c->x && step(c->x);
 }
 
 void conn_pump(struct conn *c)
@@ -405,17 +420,18 @@ void conn_pump(struct conn *c)
         bool did = client_handshake(c);
         if (c->state == CS_CLOSED)
             return;
+        if (c->state == CS_H2) {
+            h2_conn_pump(c);
+            return;
+        }
         did |= client_flush(c);
-        if (c->state != CS_CLOSED)
-            did |= proxy_flush(c);
+        did |= backend_step(c, proxy_flush);
         if (c->state != CS_CLOSED)
             did |= client_fill(c);
         if (c->state != CS_CLOSED)
             did |= conn_request_parse(c);
-        if (c->state != CS_CLOSED)
-            did |= proxy_fill(c);
-        if (c->state != CS_CLOSED)
-            did |= proxy_parse(c);
+        did |= backend_step(c, proxy_fill);
+        did |= backend_step(c, proxy_parse);
         if (c->state != CS_CLOSED)
             did |= conn_exchange_finish(c);
         if (c->state == CS_CLOSED)
@@ -435,7 +451,7 @@ static void conn_on_client(struct loop *loop, struct loop_io *io, unsigned event
 {
     (void)loop;
     struct conn *c = io->arg;
-    if ((events & LOOP_READ) && c->state != CS_HANDSHAKE && !want_client_read(c))
+    if ((events & LOOP_READ) && c->state != CS_HANDSHAKE && c->state != CS_H2 && !want_client_read(c))
         c->read_muted = true;
     if (c->c_rblk & events)
         c->c_rblk = 0;
@@ -505,6 +521,8 @@ void conn_accept(struct worker *w, enum listener_kind kind, uint16_t local_port,
         cw->head->prev = c;
     cw->head = c;
     c->state = CS_IDLE;
+    if (kind == LISTENER_HTTP)
+        metrics_connection_proto(METRICS_PROTO_HTTP1); /* no ALPN: h2c is not offered */
     if (kind == LISTENER_HTTPS) {
         c->tls = w->tls ? tls_conn_new(w->tls, fd, c->ip) : NULL;
         if (!c->tls) {
@@ -530,9 +548,11 @@ unsigned conn_drain(struct worker *w)
     for (struct conn *c = cw->head, *next; c; c = next) {
         next = c->next;
         c->close_after = true;
-        if (grace_over && (c->state == CS_IDLE || c->state == CS_HANDSHAKE))
+        if (c->state == CS_H2)
+            h2_conn_drain(c, grace_over);
+        else if (grace_over && (c->state == CS_IDLE || c->state == CS_HANDSHAKE))
             conn_close(c);
-        else
+        if (c->state != CS_CLOSED)
             left++;
     }
     conn_release_if_drained(w);

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t mono_us(void)
+uint64_t conn_mono_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -55,7 +55,7 @@ void conn_reply(struct conn *c, unsigned status)
         conn_close(c);
         return;
     }
-    proxy_release(c, false); /* socket, backend slot, queue place */
+    proxy_release(x, false); /* socket, backend slot, queue place */
     if (x->rq != RQ_DONE || status < 500 || c->w->draining)
         c->close_after = true;
     struct http_reply_opts o;
@@ -72,7 +72,7 @@ void conn_reply(struct conn *c, unsigned status)
     conn_timer(c, c->close_after ? c->cfg->limits.header_timeout_ms : 0);
 }
 
-void conn_reject(struct conn *c, unsigned status)
+void conn_count_reject(struct conn *c, unsigned status)
 {
     if (abuse_counts_status(status))
         admission_note_reject(c->w, &c->peer);
@@ -83,6 +83,11 @@ void conn_reject(struct conn *c, unsigned status)
     case 431: metrics_reject(METRICS_REJECT_HEADERS_TOO_LARGE); break;
     default: metrics_reject(METRICS_REJECT_BAD_REQUEST); break;
     }
+}
+
+void conn_reject(struct conn *c, unsigned status)
+{
+    conn_count_reject(c, status);
     conn_reply(c, status);
 }
 
@@ -118,49 +123,58 @@ static void copy_span(char *dst, size_t cap, const char *base, struct http_span 
     dst[n] = '\0';
 }
 
+unsigned conn_request_prepare(struct exchange *x)
+{
+    struct conn *c = x->c;
+    struct http_head *h = &x->req_h;
+    copy_span(x->method, sizeof x->method, x->cin_data, h->method);
+    copy_span(x->path, sizeof x->path, x->cin_data, h->url);
+    unsigned st = http_request_check(h, x->cin_data, c->cfg->limits.allow_http10_without_host, &x->info);
+    if (st)
+        return st;
+    if (x->info.request_id >= 0)
+        copy_span(x->request_id, sizeof x->request_id, x->cin_data, h->headers[x->info.request_id].value);
+    else
+        http_request_id_format(x->request_id, conn_rng_next(c->w->conns), conn_rng_next(c->w->conns));
+    if (c->kind == LISTENER_HTTP && !x->info.acme)
+        return 0; /* redirected, not forwarded: conn_redirect */
+    struct http_forward f = {.client_ip = c->ip,
+                             .https = c->kind == LISTENER_HTTPS,
+                             .port = c->local_port,
+                             .new_request_id = x->request_id};
+    int n = http_request_write(h, x->cin_data, &x->info, &f, x->bout_data, CONN_HEAD_OUT_SIZE);
+    if (n < 0)
+        return 431;
+    x->bout = (struct conn_buf){0, 0, (uint32_t)n};
+    return 0;
+}
+
 static void request_accepted(struct conn *c)
 {
     struct exchange *x = c->x;
     struct http_head *h = &x->req_h;
-    x->start_us = mono_us();
-    copy_span(x->method, sizeof x->method, x->cin_data, h->method);
-    copy_span(x->path, sizeof x->path, x->cin_data, h->url);
+    x->start_us = conn_mono_us();
     c->state = CS_FORWARD;
     x->rq = RQ_BODY;
     conn_timer(c, 0);
-    unsigned st = http_request_check(h, x->cin_data, c->cfg->limits.allow_http10_without_host, &x->info);
+    unsigned st = conn_request_prepare(x);
     if (st) {
         conn_reject(c, st);
         return;
     }
     c->requests++;
-    if (x->info.request_id >= 0)
-        copy_span(x->request_id, sizeof x->request_id, x->cin_data, h->headers[x->info.request_id].value);
-    else
-        http_request_id_format(x->request_id, conn_rng_next(c->w->conns), conn_rng_next(c->w->conns));
     /* An upgrade request that does not become a tunnel (answered here, or
      * the backend says no) ends the connection: what follows it on the
      * wire was meant for the other protocol (llhttp stops there too). A
      * tunnel ends with its connection anyway. */
     if (!h->keep_alive || c->w->draining || h->upgrade)
         c->close_after = true;
+    x->cin.start = x->cin.mid; /* the head was rewritten (or answered), not forwarded */
     if (c->kind == LISTENER_HTTP && !x->info.acme) {
-        x->cin.start = x->cin.mid;
         conn_redirect(c);
         return;
     }
-    struct http_forward f = {.client_ip = c->ip,
-                             .https = c->kind == LISTENER_HTTPS,
-                             .port = c->local_port,
-                             .new_request_id = x->request_id};
-    int n = http_request_write(h, x->cin_data, &x->info, &f, x->bout_data, CONN_HEAD_OUT_SIZE);
-    if (n < 0) {
-        conn_reject(c, 431);
-        return;
-    }
-    x->bout = (struct conn_buf){0, 0, (uint32_t)n};
-    x->cin.start = x->cin.mid; /* the head was rewritten, not forwarded */
-    proxy_start(c);
+    proxy_start(x);
 }
 
 static bool request_parse_step(struct conn *c)
@@ -192,7 +206,7 @@ static bool request_parse_step(struct conn *c)
         bool changed = x->rq != RQ_DONE;
         x->rq = RQ_DONE;
         if (changed)
-            proxy_request_sent(c);
+            proxy_request_sent(x);
         return changed || used > 0;
     }
     case HTTP_FEED_ERROR:
@@ -214,15 +228,19 @@ bool conn_request_parse(struct conn *c)
     return did;
 }
 
-void conn_request_done(struct conn *c)
+void conn_exchange_log(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    uint64_t dur = x->start_us ? mono_us() - x->start_us : 0;
+    struct conn *c = x->c;
+    uint64_t dur = x->start_us ? conn_mono_us() - x->start_us : 0;
     metrics_request_done(x->status, dur);
+    metrics_request_proto(x->xs ? METRICS_PROTO_H2 : METRICS_PROTO_HTTP1);
     struct access_entry e = {
         .client_ip = c->ip,
         .method = x->method,
         .path = x->path,
+        .protocol = x->xs                 ? "HTTP/2.0"
+                    : x->req_h.minor == 0 ? "HTTP/1.0"
+                                          : "HTTP/1.1",
         .status = x->status,
         .bytes = x->bytes_out,
         .duration_us = dur,
@@ -234,7 +252,12 @@ void conn_request_done(struct conn *c)
     access_log_write(c->cfg, &e);
     x->start_us = 0;
     x->status = 0;
-    x->rq = RQ_HEAD; /* logged: conn_close must not log it again */
+}
+
+void conn_request_done(struct conn *c)
+{
+    conn_exchange_log(c->x);
+    c->x->rq = RQ_HEAD; /* logged: conn_close must not log it again */
 }
 
 /* The answer is out: next request, idle, or close. After an early answer
@@ -254,9 +277,9 @@ bool conn_exchange_finish(struct conn *c)
      * removed: after an HTTP/1.0 one it closes (RFC 9112 section 9.3),
      * whatever its answer says, so that socket is not kept (fuzz_conn). */
     bool reusable = !x->local && !x->early && sent_all && x->resp_h.keep_alive && x->req_h.minor >= 1 &&
-                    x->bin.mid == x->bin.end && !c->backend_eof;
+                    x->bin.mid == x->bin.end && !x->backend_eof;
     conn_request_done(c);
-    proxy_release(c, reusable);
+    proxy_release(x, reusable);
     if (c->close_after || c->client_eof || c->w->draining) {
         conn_close(c);
         return false;
@@ -286,3 +309,72 @@ bool conn_exchange_finish(struct conn *c)
     conn_timer(c, CONN_IDLE_SHRINK_MS);
     return true;
 }
+
+/* ---- the client side of an HTTP/1.1 exchange (x->ops) ---------------------------------- */
+
+static void h1_timer(struct exchange *x, uint64_t ms)
+{
+    conn_timer(x->c, ms);
+}
+
+static void h1_reply(struct exchange *x, unsigned status)
+{
+    conn_reply(x->c, status);
+}
+
+static void h1_reject(struct exchange *x, unsigned status)
+{
+    conn_reject(x->c, status);
+}
+
+static void h1_abort(struct exchange *x)
+{
+    conn_close(x->c);
+}
+
+static void h1_pump(struct exchange *x)
+{
+    conn_pump(x->c);
+}
+
+/* The head rewritten into cout. A final one decides whether the
+ * connection can carry another request: not when the body ends with the
+ * close, or when the request is still coming in (an upgrade request that
+ * did not become a tunnel closes too: request_accepted). */
+static bool h1_head(struct exchange *x, bool final)
+{
+    struct conn *c = x->c;
+    struct http_head *h = &x->resp_h;
+    struct http_reply_opts o;
+    conn_reply_opts(c, &o);
+    o.close = false;
+    if (final) {
+        if (h->body == HTTP_BODY_TO_EOF || x->rq != RQ_DONE || c->w->draining)
+            c->close_after = true;
+        o.close = c->close_after;
+        o.client_http10 = x->req_h.minor == 0;
+        o.websocket = x->tunnel;
+    }
+    int n = http_response_write(h, x->bin_data, &o, x->cout_data, CONN_HEAD_OUT_SIZE);
+    if (n < 0)
+        return false;
+    x->cout = (struct conn_buf){0, 0, (uint32_t)n};
+    x->bin.start = x->bin.mid; /* the raw head is not forwarded */
+    if (final && x->tunnel)
+        c->state = CS_TUNNEL;
+    return true;
+}
+
+struct exchange *conn_exchange_get(struct conn *c)
+{
+    return exchange_take(c, &conn_h1_ops);
+}
+
+const struct exchange_ops conn_h1_ops = {
+    .timer = h1_timer,
+    .reply = h1_reply,
+    .reject = h1_reject,
+    .abort = h1_abort,
+    .head = h1_head,
+    .pump = h1_pump,
+};

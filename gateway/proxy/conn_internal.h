@@ -3,15 +3,32 @@
  * socket to the backend and back. Internal to the files that together are
  * one state machine, split the way relayd splits relay.c / relay_http.c:
  *   conn.c       transport: TLS, client reads and writes, timers, the pump
- *   conn_http.c  HTTP on the client side: request heads, local answers
+ *   conn_http.c  HTTP/1.1 on the client side: request heads, local answers
  *                (errors, redirects), the end of an exchange, keep-alive
- *   proxy.c      the backend side: pick, connect, one retry, response
- *                relay, pool, tunnel
+ *   h2_conn.c    HTTP/2 on the client side: an h2_session on the TLS
+ *                connection, its bytes, pump, deadlines and GOAWAY
+ *   h2_stream.c  one HTTP/2 stream as one exchange (h2_internal.h)
+ *   proxy.c      the backend side of one exchange: pick, connect, one
+ *                retry, response relay, pool, tunnel
  *   proxy_queue.c  requests waiting for a backend slot (max_connections)
  *   exchange.c   the buffers of one request and the worker's cache of them
- * These call each other in both directions on purpose (one state machine,
- * one struct). Nothing else includes this file: conn.h has the entry
- * points the worker uses.
+ * These call each other in both directions on purpose (one state machine).
+ * Nothing else includes this file: conn.h has the entry points the worker
+ * uses.
+ *
+ * One request, one `struct exchange`: its buffers, its parsers, its
+ * backend socket and slot. proxy.c works on an exchange alone and reaches
+ * the client through x->ops, the small interface of "the client side":
+ * an HTTP/1.1 connection (conn_http.c, one exchange at a time in c->x) or
+ * one stream of an HTTP/2 connection (h2_conn.c, one exchange per stream),
+ * so both protocols share every rule of the backend side: pick, retries,
+ * health, the queue, deadlines, response checks, pooling.
+ *
+ * Lifetime: an exchange given back (exchange_give) is `gone`; its memory
+ * stays valid until the end of the loop batch (cached, or freed deferred),
+ * so code that called out through x->ops checks exchange_live(x) before
+ * touching it again. Nothing on the way back from an x->ops call takes a
+ * new exchange, so a given-back one is never reused under its caller.
  *
  * Memory: an idle keep-alive connection holds only `struct conn` (and its
  * TLS state, which tls_conn_idle() shrinks). The buffers and parsers of a
@@ -43,6 +60,7 @@
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define CONN_BUF_SIZE        16384                  /* client and backend input buffers */
 #define CONN_HEAD_OUT_SIZE   (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
@@ -66,10 +84,27 @@ enum conn_state {
     CS_FORWARD,   /* request accepted: backend, bodies, response */
     CS_TUNNEL,    /* after a websocket 101: bytes both ways */
     CS_CLOSING,   /* flushing a last answer, then close */
+    CS_H2,        /* HTTP/2: h2_conn.c drives it */
     CS_CLOSED,
 };
 
 enum req_phase { RQ_HEAD, RQ_BODY, RQ_DONE };
+
+struct exchange;
+struct h2_conn;
+struct h2_xstream;
+
+/* The client side of an exchange (see the top of this file). */
+struct exchange_ops {
+    void (*timer)(struct exchange *x, uint64_t ms);      /* the phase's deadline; 0 clears it */
+    void (*reply)(struct exchange *x, unsigned status);  /* a local answer instead of the backend's */
+    void (*reject)(struct exchange *x, unsigned status); /* ...of the client's own making (counted) */
+    void (*abort)(struct exchange *x);                   /* an answer begun that cannot be finished */
+    /* x->resp_h (in x->bin_data) goes to the client: an interim (1xx) or
+     * the final head; false when it cannot be written. */
+    bool (*head)(struct exchange *x, bool final);
+    void (*pump)(struct exchange *x); /* after a backend event */
+};
 enum resp_phase {
     RS_NONE,
     RS_QUEUED,     /* every backend up is at max_connections: waiting for a slot */
@@ -81,6 +116,18 @@ enum resp_phase {
 
 struct exchange {
     struct exchange *next_free;
+    const struct exchange_ops *ops;
+    struct conn *c;        /* the client connection (of the stream, for HTTP/2) */
+    struct h2_xstream *xs; /* HTTP/2: the stream; NULL for HTTP/1.1 */
+    /* the backend side (proxy.c) */
+    struct loop_io *bio; /* backend socket, owned by the pool (backend_pool.h); NULL: none */
+    struct backend *backend;
+    struct waitq_link queued; /* in the worker's queue for a backend slot */
+    uint8_t b_rblk, b_wblk;   /* what the backend socket waits for (as c_rblk in struct conn) */
+    bool backend_eof;
+    bool backend_connected;
+    bool tunnel; /* after a websocket 101: bytes both ways */
+    bool gone;   /* given back: see the top of this file */
     struct conn_buf cin, bin, bout, cout;
     struct http_parser req_p, resp_p;
     struct http_head req_h, resp_h;
@@ -118,25 +165,22 @@ struct conn {
     const struct config *cfg;
     struct conn *prev, *next;     /* the worker's live connections */
     struct loop_io cio;           /* client socket */
-    struct loop_io *bio;          /* backend socket, owned by the pool (backend_pool.h); NULL: none */
     struct loop_timer timer;      /* the current phase's timeout */
     struct loop_timer send_timer; /* output pending and the client not reading: send_timeout */
     struct loop_timer kick;       /* 0 ms: resume a pump that used its share */
-    struct waitq_link queued;     /* in the worker's queue for a backend slot */
     struct tls_conn *tls;         /* NULL on the plain listener */
-    struct exchange *x;           /* NULL while idle */
-    struct backend *backend;
+    struct exchange *x;           /* HTTP/1.1: NULL while idle; HTTP/2: NULL (each stream has one) */
+    struct h2_conn *h2;           /* HTTP/2 (ALPN h2): the session and its streams */
     enum conn_state state;
     enum listener_kind kind;
-    /* What each socket waits for before the next read/write is worth
+    /* What the socket waits for before the next read/write is worth
      * trying (LOOP_READ/LOOP_WRITE), 0 when it may be tried now. TLS can
      * need a write to finish a read and the reverse. */
-    uint8_t c_rblk, c_wblk, b_rblk, b_wblk;
+    uint8_t c_rblk, c_wblk;
     bool close_after; /* end after the current answer */
     bool idle_shrunk; /* idle buffers given back */
     bool read_muted;  /* READ left on while not reading fired: take it off */
-    bool client_eof, backend_eof;
-    bool backend_connected;
+    bool client_eof;
     size_t tls_wlen;     /* length of a TLS write to repeat as is */
     unsigned requests;   /* served on this connection */
     uint16_t local_port; /* of the listener: X-Forwarded-Port */
@@ -159,14 +203,23 @@ struct conn_worker {
 };
 
 /* exchange.c: per-worker state, request buffers */
-struct exchange *conn_exchange_get(struct conn *c);
+/* A fresh exchange for a request of c, answering through ops; NULL when
+ * out of memory. */
+struct exchange *exchange_take(struct conn *c, const struct exchange_ops *ops);
+/* Back to the cache (or freed after this batch); x is `gone`. */
+void exchange_give(struct exchange *x);
+static inline bool exchange_live(const struct exchange *x)
+{
+    return x && !x->gone;
+}
 void conn_exchange_put(struct conn *c);
 void conn_exchange_reset(struct exchange *x);
 void conn_release_if_drained(struct worker *w);
 uint64_t conn_rng_next(struct conn_worker *cw);
 struct conn_worker *conn_worker_of(struct worker *w);
 /* Room at the end of b (data holds CONN_BUF_SIZE bytes); when may_move,
- * what was already sent on is dropped from the front first. */
+ * what was already sent on is dropped from the front first (all of the
+ * buffer when nothing waits in it, else when the end is reached). */
 bool conn_buf_room(struct conn_buf *b, char *data, bool may_move);
 
 /* conn.c: transport */
@@ -174,40 +227,65 @@ void conn_close(struct conn *c); /* logs an unfinished exchange, frees at the en
 void conn_timer(struct conn *c, uint64_t ms);
 void conn_watch(struct conn *c);
 void conn_pump(struct conn *c);
+/* Client bytes in and out, TLS or plain: > 0 bytes; 0 end of stream /
+ * broken; -1 would block (c_rblk / c_wblk say on what). */
+ssize_t conn_client_read(struct conn *c, char *buf, size_t len);
+ssize_t conn_client_write(struct conn *c, const char *buf, size_t len);
+/* send_timeout runs while output is pending and the socket would block. */
+void conn_send_deadline(struct conn *c, bool pending, bool progress);
 
-/* conn_http.c: requests and local answers */
+/* conn_http.c: requests and local answers (HTTP/1.1), and what both
+ * protocols share */
+extern const struct exchange_ops conn_h1_ops;       /* x->ops of an HTTP/1.1 connection's exchange */
+struct exchange *conn_exchange_get(struct conn *c); /* its exchange (c->x), or NULL: no memory */
 void conn_reply(struct conn *c, unsigned status);
 /* A refusal of the client's own making (400/408/413/414/431): counted in
  * the metrics and by the abuse detector, then answered like conn_reply. */
 void conn_reject(struct conn *c, unsigned status);
+/* ...its counting alone (HTTP/2 answers on its stream). */
+void conn_count_reject(struct conn *c, unsigned status);
 /* How heads to this client are written: HTTPS (HSTS), close as decided. */
 void conn_reply_opts(const struct conn *c, struct http_reply_opts *o);
 bool conn_request_parse(struct conn *c);   /* request heads and body framing */
 void conn_request_done(struct conn *c);    /* access log + metrics of the exchange */
 bool conn_exchange_finish(struct conn *c); /* answer out: next request, idle or close */
+/* A parsed request head (x->req_h over x->cin_data): checked, given its
+ * request id, rewritten for the backend into bout. 0, or the status to
+ * answer. Both protocols. */
+unsigned conn_request_prepare(struct exchange *x);
+/* Access log line and metrics of x (then it is not logged again). */
+void conn_exchange_log(struct exchange *x);
+uint64_t conn_mono_us(void);
 
-/* proxy.c, used by conn.c */
-void proxy_start(struct conn *c);
-bool proxy_flush(struct conn *c); /* request bytes to the backend */
-bool proxy_fill(struct conn *c);  /* read the backend */
-bool proxy_parse(struct conn *c); /* response framing, heads */
-void proxy_on_timer(struct conn *c);
+/* h2_conn.c: HTTP/2 connections (CS_H2) */
+bool h2_conn_start(struct conn *c); /* after the handshake chose h2; false: c was closed */
+void h2_conn_pump(struct conn *c);
+void h2_conn_on_timer(struct conn *c);
+void h2_conn_free(struct conn *c);                   /* from conn_close: streams end, logged */
+void h2_conn_drain(struct conn *c, bool grace_over); /* GOAWAY, two steps */
+
+/* proxy.c: the backend side of one exchange */
+void proxy_start(struct exchange *x);
+bool proxy_flush(struct exchange *x); /* request bytes to the backend */
+bool proxy_fill(struct exchange *x);  /* read the backend */
+bool proxy_parse(struct exchange *x); /* response framing, heads */
+void proxy_on_timer(struct exchange *x);
 /* Backend socket: pool or close; the backend slot and a queue place are
  * given back too. */
-void proxy_release(struct conn *c, bool reusable);
-void proxy_watch(struct conn *c); /* what the backend socket waits for */
+void proxy_release(struct exchange *x, bool reusable);
+void proxy_watch(struct exchange *x); /* what the backend socket waits for */
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events);
 /* The request body is complete: the response deadline starts. */
-void proxy_request_sent(struct conn *c);
-/* b was picked for c (one of its slots is c's): a pooled socket or a new one. */
-void proxy_connect_to(struct conn *c, struct backend *b);
+void proxy_request_sent(struct exchange *x);
+/* b was picked for x (one of its slots is x's): a pooled socket or a new one. */
+void proxy_connect_to(struct exchange *x, struct backend *b);
 /* No backend for the request and none to wait for: 503, or 502 after a
  * failed connect when others are up. */
 unsigned proxy_no_backend_status(const struct backend_set *set, const struct backend *exclude);
 
 /* proxy_queue.c, used by proxy.c */
-void proxy_queue_wait(struct conn *c, const struct backend *exclude); /* or 503 when it cannot */
-void proxy_queue_leave(struct conn *c);                               /* if queued */
-void proxy_queue_kick(struct worker *w);                              /* a slot of w came free */
+void proxy_queue_wait(struct exchange *x, const struct backend *exclude); /* or 503 when it cannot */
+void proxy_queue_leave(struct exchange *x);                               /* if queued */
+void proxy_queue_kick(struct worker *w);                                  /* a slot of w came free */
 
 #endif /* RAMPART_GATEWAY_PROXY_CONN_INTERNAL_H */

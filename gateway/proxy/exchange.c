@@ -79,6 +79,10 @@ uint64_t conn_rng_next(struct conn_worker *cw)
 
 bool conn_buf_room(struct conn_buf *b, char *data, bool may_move)
 {
+    if (may_move && b->start == b->end) {
+        *b = (struct conn_buf){0}; /* all sent on: the whole buffer is room again */
+        return true;
+    }
     if (may_move && b->end == CONN_BUF_SIZE && b->start > 0) {
         memmove(data, data + b->start, b->end - b->start);
         b->mid -= b->start;
@@ -121,7 +125,12 @@ void conn_exchange_reset(struct exchange *x)
     x->backend_name = NULL;
 }
 
-struct exchange *conn_exchange_get(struct conn *c)
+static void exchange_free(void *arg)
+{
+    free(arg);
+}
+
+struct exchange *exchange_take(struct conn *c, const struct exchange_ops *ops)
 {
     struct conn_worker *cw = c->w->conns;
     struct exchange *x = cw->free_x;
@@ -131,6 +140,15 @@ struct exchange *conn_exchange_get(struct conn *c)
     } else if (!(x = malloc(sizeof *x))) {
         return NULL;
     }
+    x->ops = ops;
+    x->c = c;
+    x->xs = NULL;
+    x->bio = NULL;
+    x->backend = NULL;
+    x->queued = (struct waitq_link){0};
+    x->b_rblk = x->b_wblk = 0;
+    x->backend_eof = x->backend_connected = x->tunnel = x->gone = false;
+    x->info = (struct http_request_info){.host = -1, .request_id = -1};
     struct http_limits lim;
     http_limits_of(c->cfg, &lim);
     http_parser_init(&x->req_p, HTTP_REQUEST, &x->req_h, &lim);
@@ -140,18 +158,26 @@ struct exchange *conn_exchange_get(struct conn *c)
     return x;
 }
 
-void conn_exchange_put(struct conn *c)
+/* Given back with its backend released (proxy_release). Freed after the
+ * batch, not now, when the cache is full: a caller up the stack may still
+ * look at x->gone. */
+void exchange_give(struct exchange *x)
 {
-    struct conn_worker *cw = c->w->conns;
-    struct exchange *x = c->x;
-    c->x = NULL;
-    if (!x)
-        return;
+    struct conn_worker *cw = x->c->w->conns;
+    x->gone = true;
     if (cw->n_free_x < CONN_EXCHANGE_CACHE) {
         x->next_free = cw->free_x;
         cw->free_x = x;
         cw->n_free_x++;
-    } else {
-        free(x);
+    } else if (loop_defer(x->c->w->loop, exchange_free, x) < 0) {
+        free(x); /* no memory to defer: the lesser risk */
     }
+}
+
+void conn_exchange_put(struct conn *c)
+{
+    struct exchange *x = c->x;
+    c->x = NULL;
+    if (x)
+        exchange_give(x);
 }

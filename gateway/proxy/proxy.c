@@ -1,8 +1,11 @@
 /*
- * proxy: the backend side of a connection (see conn_internal.h): pick a
+ * proxy: the backend side of one exchange (see conn_internal.h): pick a
  * backend (or wait for a slot of one), connect (or reuse a pooled socket),
- * send the rewritten head and the raw body, read and check the response,
- * hand its head to the client rewritten and its body raw. A request is
+ * send the rewritten head and the body, read and check the response, hand
+ * its head to the client side (x->ops->head: rewritten for HTTP/1.1,
+ * fields for HTTP/2) and its body: raw to an HTTP/1.1 client, payload only
+ * (chunk framing dropped as it is parsed) to an HTTP/2 stream. Everything
+ * here works on the exchange alone; the client is reached through x->ops. A request is
  * tried again elsewhere only when nothing came back and nothing of its body
  * left us, and either no byte of it reached a backend or its method is
  * idempotent (RFC 9110 section 9.2.2): a POST a backend took is never sent
@@ -25,42 +28,52 @@ static void count(atomic_ullong *counter)
     atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
 
-static struct backend_pool *backend_pool_of(struct conn *c)
+static struct backend_pool *backend_pool_of(struct exchange *x)
 {
-    return conn_worker_of(c->w)->pool;
+    return conn_worker_of(x->c->w)->pool;
 }
 
 /* Passive health (backend.h says what counts). */
-static void report(struct conn *c, struct backend *b, enum backend_outcome outcome)
+static void report(struct exchange *x, struct backend *b, enum backend_outcome outcome)
 {
-    if (b && c->w->backends)
-        backend_report(c->w->backends, b, outcome);
+    if (b && x->c->w->backends)
+        backend_report(x->c->w->backends, b, outcome);
 }
 
 /* ---- the backend socket and slot ---------------------------------------------- */
 
-void proxy_release(struct conn *c, bool reusable)
+void proxy_release(struct exchange *x, bool reusable)
 {
-    proxy_queue_leave(c);
-    if (c->bio) {
-        if (reusable && c->backend)
-            backend_pool_put(backend_pool_of(c), c->backend->index, c->backend->cfg, c->bio,
-                             c->backend->cfg->max_idle);
+    proxy_queue_leave(x);
+    if (x->bio) {
+        if (reusable && x->backend)
+            backend_pool_put(backend_pool_of(x), x->backend->index, x->backend->cfg, x->bio,
+                             x->backend->cfg->max_idle);
         else
-            backend_pool_drop(backend_pool_of(c), c->bio);
-        c->bio = NULL;
+            backend_pool_drop(backend_pool_of(x), x->bio);
+        x->bio = NULL;
     }
-    c->backend_connected = false;
-    c->backend_eof = false;
-    c->b_rblk = c->b_wblk = 0;
-    if (c->backend) {
-        backend_release(c->backend);
-        c->backend = NULL;
-        proxy_queue_kick(c->w);
+    x->backend_connected = false;
+    x->backend_eof = false;
+    x->b_rblk = x->b_wblk = 0;
+    if (x->backend) {
+        backend_release(x->backend);
+        x->backend = NULL;
+        proxy_queue_kick(x->c->w);
     }
 }
 
 /* ---- connecting ------------------------------------------------------------------- */
+
+static const struct config *cfg_of(const struct exchange *x)
+{
+    return x->c->cfg;
+}
+
+static uint64_t now_ms(const struct exchange *x)
+{
+    return loop_now_ms(x->c->w->loop);
+}
 
 /* The request body still comes from the client: its windows run. */
 static bool body_window_runs(const struct exchange *x)
@@ -68,50 +81,47 @@ static bool body_window_runs(const struct exchange *x)
     return x->rq != RQ_DONE && x->req_h.body != HTTP_BODY_NONE && !x->early;
 }
 
-static void body_window_start(struct conn *c)
+static void body_window_start(struct exchange *x)
 {
-    c->x->win_bytes = 0;
-    c->x->win_blocked = false;
-    conn_timer(c, c->cfg->limits.body_timeout_ms);
+    x->win_bytes = 0;
+    x->win_blocked = false;
+    x->ops->timer(x, cfg_of(x)->limits.body_timeout_ms);
 }
 
-static void connected(struct conn *c)
+static void connected(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    c->backend_connected = true;
+    x->backend_connected = true;
     x->rs = RS_WAIT;
-    x->backend_took_ms = loop_now_ms(c->w->loop);
+    x->backend_took_ms = now_ms(x);
     if (body_window_runs(x))
-        body_window_start(c);
+        body_window_start(x);
     else
-        conn_timer(c, c->cfg->limits.response_timeout_ms);
+        x->ops->timer(x, cfg_of(x)->limits.response_timeout_ms);
 }
 
-void proxy_request_sent(struct conn *c)
+void proxy_request_sent(struct exchange *x)
 {
-    struct exchange *x = c->x;
     if (x->rs == RS_WAIT && x->req_h.body != HTTP_BODY_NONE && !x->early)
-        conn_timer(c, c->cfg->limits.response_timeout_ms);
+        x->ops->timer(x, cfg_of(x)->limits.response_timeout_ms);
 }
 
-static void proxy_connect(struct conn *c, struct backend *exclude);
+static void proxy_connect(struct exchange *x, struct backend *exclude);
 
 /* The backend refused or dropped the request before answering: counted
  * (passive health), then tried once elsewhere. */
-static void connect_failed(struct conn *c, enum backend_outcome why)
+static void connect_failed(struct exchange *x, enum backend_outcome why)
 {
-    struct exchange *x = c->x;
-    struct backend *b = c->backend;
+    struct backend *b = x->backend;
     if (b) {
         count(&b->connect_failures);
-        report(c, b, why);
+        report(x, b, why);
     }
-    proxy_release(c, false);
+    proxy_release(x, false);
     if (x->connect_retries < CONN_CONNECT_RETRIES) {
         x->connect_retries++;
-        proxy_connect(c, b);
+        proxy_connect(x, b);
     } else {
-        conn_reply(c, 502);
+        x->ops->reply(x, 502);
     }
 }
 
@@ -128,41 +138,40 @@ static struct loop_io *open_socket(struct backend_pool *pool, const struct backe
     return io;
 }
 
-void proxy_connect_to(struct conn *c, struct backend *b)
+void proxy_connect_to(struct exchange *x, struct backend *b)
 {
-    struct exchange *x = c->x;
-    c->backend = b;
+    x->backend = b;
     x->backend_name = b->cfg->name;
     count(&b->requests);
     x->bout.start = 0; /* (re)send the whole head */
     /* A request that could not be replayed if the socket were dead gets a
      * peek at it first. */
     bool check = x->req_h.body != HTTP_BODY_NONE || !x->info.idempotent;
-    struct loop_io *io = backend_pool_take(backend_pool_of(c), b->index, b->cfg, check);
+    struct loop_io *io = backend_pool_take(backend_pool_of(x), b->index, b->cfg, check);
     x->reused = io != NULL;
     if (!io)
-        io = open_socket(backend_pool_of(c), b);
+        io = open_socket(backend_pool_of(x), b);
     if (!io) {
-        conn_reply(c, 502);
+        x->ops->reply(x, 502);
         return;
     }
     io->fn = proxy_backend_event;
-    io->arg = c;
-    c->bio = io;
+    io->arg = x;
+    x->bio = io;
     int fd = io->fd;
-    c->b_wblk = 0;
-    c->b_rblk = LOOP_READ; /* nothing can come before the request is out */
+    x->b_wblk = 0;
+    x->b_rblk = LOOP_READ; /* nothing can come before the request is out */
     if (x->reused) {
-        connected(c);
+        connected(x);
         return;
     }
     if (connect(fd, (const struct sockaddr *)&b->cfg->addr, b->cfg->addr_len) == 0) {
-        connected(c);
+        connected(x);
     } else if (errno == EINPROGRESS) {
         x->rs = RS_CONNECTING;
-        conn_timer(c, c->cfg->limits.connect_timeout_ms);
+        x->ops->timer(x, cfg_of(x)->limits.connect_timeout_ms);
     } else {
-        connect_failed(c, BACKEND_CONNECT_FAILED);
+        connect_failed(x, BACKEND_CONNECT_FAILED);
     }
 }
 
@@ -171,66 +180,63 @@ unsigned proxy_no_backend_status(const struct backend_set *set, const struct bac
     return exclude && set && backend_count_up(set) > 0 ? 502 : 503;
 }
 
-static void proxy_connect(struct conn *c, struct backend *exclude)
+static void proxy_connect(struct exchange *x, struct backend *exclude)
 {
-    struct backend_set *set = c->w->backends;
+    struct backend_set *set = x->c->w->backends;
     enum backend_pick_why why = BACKEND_NONE_UP;
     struct backend *b = set ? backend_pick(set, exclude, &why) : NULL;
     if (b)
-        proxy_connect_to(c, b);
+        proxy_connect_to(x, b);
     else if (why == BACKEND_ALL_BUSY)
-        proxy_queue_wait(c, exclude);
+        proxy_queue_wait(x, exclude);
     else
-        conn_reply(c, proxy_no_backend_status(set, exclude));
+        x->ops->reply(x, proxy_no_backend_status(set, exclude));
 }
 
-void proxy_start(struct conn *c)
+void proxy_start(struct exchange *x)
 {
-    struct exchange *x = c->x;
     struct http_limits lim = {
         .max_head = CONN_BUF_SIZE, .max_uri = CONN_BUF_SIZE, .max_headers = HTTP_MAX_HEADERS, .max_body = 0};
     http_parser_init(&x->resp_p, HTTP_RESPONSE, &x->resp_h, &lim);
     http_parser_next(&x->resp_p, x->bin_data);
     x->resp_p.skip_body = x->info.head_method;
-    proxy_connect(c, NULL);
+    proxy_connect(x, NULL);
 }
 
 /* The backend went away before answering. Replays what is safe to replay
  * (see the top of this file). */
-static void backend_failed(struct conn *c)
+static void backend_failed(struct exchange *x)
 {
-    struct exchange *x = c->x;
     bool nothing_back = x->rs == RS_WAIT && !x->resp_bytes && x->body_sent == 0;
     bool replayable = nothing_back && (!x->req_sent || x->info.idempotent);
     if (replayable && x->reused && x->stale_retries < CONN_STALE_RETRIES) {
         x->stale_retries++; /* a pooled socket the backend had just closed */
-        proxy_release(c, false);
-        proxy_connect(c, NULL);
+        proxy_release(x, false);
+        proxy_connect(x, NULL);
         return;
     }
     if (replayable && !x->reused) {
-        connect_failed(c, BACKEND_DROPPED); /* accepted, then dropped: the backend is dying */
+        connect_failed(x, BACKEND_DROPPED); /* accepted, then dropped: the backend is dying */
         return;
     }
     if (nothing_back && !x->reused)
-        report(c, c->backend, BACKEND_DROPPED);
+        report(x, x->backend, BACKEND_DROPPED);
     if (!x->resp_started)
-        conn_reply(c, 502);
+        x->ops->reply(x, 502);
     else
-        conn_close(c);
+        x->ops->abort(x);
 }
 
 /* An answer no HTTP server may give: the backend's fault (counted), the
  * client gets a 502 if nothing went out yet. */
-static void protocol_error(struct conn *c)
+static void protocol_error(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    report(c, c->backend, BACKEND_PROTOCOL_ERROR);
+    report(x, x->backend, BACKEND_PROTOCOL_ERROR);
     x->bin.mid = x->bin.start; /* nothing more of it goes out */
     if (!x->resp_started)
-        conn_reply(c, 502);
+        x->ops->reply(x, 502);
     else
-        conn_close(c);
+        x->ops->abort(x);
 }
 
 /* body_timeout passed while the request body was coming: every window
@@ -238,41 +244,39 @@ static void protocol_error(struct conn *c)
  * were the ones not reading (the buffer full: the backend is slow, or it
  * has not said 100 Continue yet); then the backend gets response_timeout
  * from the last bytes it took. */
-static void body_window_end(struct conn *c)
+static void body_window_end(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    const struct config_limits *l = &c->cfg->limits;
+    const struct config_limits *l = &cfg_of(x)->limits;
     uint64_t need = l->body_min_rate * l->body_timeout_ms / 1000;
     bool awaits_continue = x->info.expect_continue && !x->continue_sent && x->win_bytes == 0;
     if (x->win_bytes >= (need ? need : 1)) {
-        body_window_start(c);
+        body_window_start(x);
     } else if (x->win_blocked || awaits_continue) {
-        if (loop_now_ms(c->w->loop) - x->backend_took_ms < l->response_timeout_ms) {
-            body_window_start(c);
+        if (now_ms(x) - x->backend_took_ms < l->response_timeout_ms) {
+            body_window_start(x);
             return;
         }
-        if (c->backend)
-            count(&c->backend->timeouts);
-        conn_reply(c, 504);
+        if (x->backend)
+            count(&x->backend->timeouts);
+        x->ops->reply(x, 504);
     } else {
-        conn_reject(c, 408); /* too slow: the client's doing, counted */
+        x->ops->reject(x, 408); /* too slow: the client's doing, counted */
     }
 }
 
-void proxy_on_timer(struct conn *c)
+void proxy_on_timer(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    struct backend *b = c->backend;
+    struct backend *b = x->backend;
     switch (x->rs) {
-    case RS_QUEUED: conn_reply(c, 503); return; /* queue_timeout */
+    case RS_QUEUED: x->ops->reply(x, 503); return; /* queue_timeout */
     case RS_CONNECTING:
         if (b)
             count(&b->timeouts);
-        connect_failed(c, BACKEND_CONNECT_FAILED);
+        connect_failed(x, BACKEND_CONNECT_FAILED);
         return;
     case RS_WAIT:
         if (body_window_runs(x)) {
-            body_window_end(c);
+            body_window_end(x);
             return;
         }
         break;
@@ -280,8 +284,9 @@ void proxy_on_timer(struct conn *c)
     }
     if (x->rs == RS_BODY && x->bin.start < x->bin.mid) {
         /* We wait to write, not for the backend: the client's deadline is
-         * send_timeout (conn.c), so the backend's clock starts again. */
-        conn_timer(c, c->cfg->limits.response_timeout_ms);
+         * send_timeout (conn.c, h2_conn.c), so the backend's clock starts
+         * again. */
+        x->ops->timer(x, cfg_of(x)->limits.response_timeout_ms);
         return;
     }
     /* A slow answer is the request's failure, not the server's: counted,
@@ -290,61 +295,60 @@ void proxy_on_timer(struct conn *c)
     if (b)
         count(&b->timeouts);
     if (!x->resp_started)
-        conn_reply(c, 504);
+        x->ops->reply(x, 504);
     else
-        conn_close(c);
+        x->ops->abort(x);
 }
 
 void proxy_backend_event(struct loop *loop, struct loop_io *io, unsigned events)
 {
     (void)loop;
-    struct conn *c = io->arg;
-    if (c->x && c->x->rs == RS_CONNECTING) {
+    struct exchange *x = io->arg;
+    if (x->rs == RS_CONNECTING) {
         int err = 0;
         socklen_t len = sizeof err;
         if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
             err = errno;
         if (err) {
-            connect_failed(c, BACKEND_CONNECT_FAILED);
-            if (c->state != CS_CLOSED)
-                conn_pump(c);
+            connect_failed(x, BACKEND_CONNECT_FAILED);
+            if (exchange_live(x))
+                x->ops->pump(x);
             return;
         }
-        connected(c);
+        connected(x);
     }
-    if (c->b_rblk & events)
-        c->b_rblk = 0;
-    if (c->b_wblk & events)
-        c->b_wblk = 0;
-    conn_pump(c);
+    if (x->b_rblk & events)
+        x->b_rblk = 0;
+    if (x->b_wblk & events)
+        x->b_wblk = 0;
+    x->ops->pump(x);
 }
 
 /* ---- request bytes out ---------------------------------------------------------- */
 
-bool proxy_flush(struct conn *c)
+bool proxy_flush(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    if (!x || !c->backend_connected || c->b_wblk || x->rs == RS_CONNECTING || x->early)
+    if (!x->backend_connected || x->b_wblk || x->rs == RS_CONNECTING || x->early)
         return false; /* early: the backend answered, the rest of the request is not for it */
     struct iovec iov[2];
     int n_iov = 0;
     size_t head = x->bout.end - x->bout.start, body = x->cin.mid - x->cin.start;
     if (head)
         iov[n_iov++] = (struct iovec){x->bout_data + x->bout.start, head};
-    if (body && c->state != CS_HEAD && x->rq != RQ_HEAD)
+    if (body && x->rq != RQ_HEAD)
         iov[n_iov++] = (struct iovec){x->cin_data + x->cin.start, body};
     else
         body = 0;
     if (n_iov == 0)
         return false;
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
-    ssize_t n = sendmsg(c->bio->fd, &msg, MSG_NOSIGNAL);
+    ssize_t n = sendmsg(x->bio->fd, &msg, MSG_NOSIGNAL);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            c->b_wblk = LOOP_WRITE;
+            x->b_wblk = LOOP_WRITE;
             return false;
         }
-        backend_failed(c);
+        backend_failed(x);
         return true;
     }
     size_t sent = (size_t)n, from_head = sent < head ? sent : head;
@@ -352,15 +356,15 @@ bool proxy_flush(struct conn *c)
     x->cin.start += (uint32_t)(sent - from_head);
     x->body_sent += sent - from_head;
     if (sent < head + body)
-        c->b_wblk = LOOP_WRITE;
+        x->b_wblk = LOOP_WRITE;
     if (sent == 0)
         return false;
     x->req_sent = true;
-    x->backend_took_ms = loop_now_ms(c->w->loop);
-    if (c->state == CS_TUNNEL)
-        conn_timer(c, c->cfg->limits.idle_timeout_ms);
+    x->backend_took_ms = now_ms(x);
+    if (x->tunnel)
+        x->ops->timer(x, cfg_of(x)->limits.idle_timeout_ms);
     else if (x->body_sent && !body_window_runs(x)) /* body windows have their own clock */
-        conn_timer(c, c->cfg->limits.response_timeout_ms);
+        x->ops->timer(x, cfg_of(x)->limits.response_timeout_ms);
     return true;
 }
 
@@ -373,31 +377,30 @@ static bool bin_room(struct exchange *x)
     return conn_buf_room(&x->bin, x->bin_data, x->rs != RS_WAIT);
 }
 
-bool proxy_fill(struct conn *c)
+bool proxy_fill(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    if (!x || !c->backend_connected || c->b_rblk || c->backend_eof)
+    if (!x->backend_connected || x->b_rblk || x->backend_eof)
         return false;
-    if (!(x->rs == RS_WAIT || x->rs == RS_BODY || c->state == CS_TUNNEL) || !bin_room(x))
+    if (!(x->rs == RS_WAIT || x->rs == RS_BODY || x->tunnel) || !bin_room(x))
         return false;
     size_t room = CONN_BUF_SIZE - x->bin.end;
-    ssize_t n = recv(c->bio->fd, x->bin_data + x->bin.end, room, 0);
+    ssize_t n = recv(x->bio->fd, x->bin_data + x->bin.end, room, 0);
     if (n > 0) {
         x->bin.end += (uint32_t)n;
         x->resp_bytes = true;
-        if (c->state == CS_TUNNEL)
-            conn_timer(c, c->cfg->limits.idle_timeout_ms);
+        if (x->tunnel)
+            x->ops->timer(x, cfg_of(x)->limits.idle_timeout_ms);
         else if (x->rs == RS_BODY)
-            conn_timer(c, c->cfg->limits.response_timeout_ms);
+            x->ops->timer(x, cfg_of(x)->limits.response_timeout_ms);
         if ((size_t)n < room)
-            c->b_rblk = LOOP_READ;
+            x->b_rblk = LOOP_READ;
         return true;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        c->b_rblk = LOOP_READ;
+        x->b_rblk = LOOP_READ;
         return false;
     }
-    c->backend_eof = true;
+    x->backend_eof = true;
     return true;
 }
 
@@ -412,32 +415,20 @@ static void next_response_head(struct exchange *x)
     x->resp_p.skip_body = x->info.head_method;
 }
 
-static bool write_head(struct conn *c, const struct http_reply_opts *o)
-{
-    struct exchange *x = c->x;
-    int n = http_response_write(&x->resp_h, x->bin_data, o, x->cout_data, CONN_HEAD_OUT_SIZE);
-    if (n < 0)
-        return false;
-    x->cout = (struct conn_buf){0, 0, (uint32_t)n};
-    x->bin.start = x->bin.mid; /* the raw head is not forwarded */
-    return true;
-}
-
-/* 1xx but 101: passed on to HTTP/1.1 clients (100 only to one that asked),
+/* 1xx but 101: passed on (to an HTTP/1.1 client, 100 only if it asked),
  * then the real answer follows. A 1xx cannot carry content (RFC 9110
  * section 15.2); one llhttp would read a body for (framing on a 104-199)
  * is the backend breaking the protocol: 502. */
-static void interim_head(struct conn *c, const struct http_reply_opts *o)
+static void interim_head(struct exchange *x)
 {
-    struct exchange *x = c->x;
     struct http_head *h = &x->resp_h;
     if (h->body != HTTP_BODY_NONE) {
-        protocol_error(c);
+        protocol_error(x);
         return;
     }
     bool pass = x->req_h.minor == 1 && (h->status != 100 || x->info.expect_continue);
-    if (pass && !write_head(c, o)) {
-        conn_reply(c, 502);
+    if (pass && !x->ops->head(x, false)) {
+        x->ops->reply(x, 502);
         return;
     }
     x->continue_sent |= pass && h->status == 100;
@@ -448,71 +439,59 @@ static void interim_head(struct conn *c, const struct http_reply_opts *o)
 /* The final head came before the backend had all of the request: the rest
  * is not for it (a lenient origin would read it as a request of its own),
  * so nothing more is sent and the socket is never pooled; a client still
- * sending its body loses the connection after the answer. */
-static void early_answer(struct conn *c)
+ * sending its body loses the connection (HTTP/1.1) or the stream
+ * (HTTP/2: RST_STREAM NO_ERROR) after the answer. */
+static void early_answer(struct exchange *x)
 {
-    struct exchange *x = c->x;
     bool unsent = x->bout.start < x->bout.end || x->cin.start < x->cin.mid;
     if (x->rq != RQ_DONE || unsent)
         x->early = true;
 }
 
-static void response_head(struct conn *c)
+static void response_head(struct exchange *x)
 {
-    struct exchange *x = c->x;
     struct http_head *h = &x->resp_h;
-    struct http_reply_opts o;
-    conn_reply_opts(c, &o);
-    o.close = false;
     if (h->status < 200 && h->status != 101) {
-        interim_head(c, &o);
+        interim_head(x);
         return;
     }
     if (h->status == 101 && !x->info.websocket) {
-        protocol_error(c); /* we never asked for another protocol */
+        protocol_error(x); /* we never asked for another protocol */
         return;
     }
     if (x->req_h.minor == 0 && h->body == HTTP_BODY_CHUNKED) {
-        conn_reply(c, 502); /* an HTTP/1.0 client cannot read it (RFC 9112 section 6.1) */
+        x->ops->reply(x, 502); /* an HTTP/1.0 client cannot read it (RFC 9112 section 6.1) */
         return;
     }
     if (h->status != 101)
-        early_answer(c);
-    /* The connection cannot carry another request when the body ends
-     * with the close, or when the request is still coming in (an upgrade
-     * request that did not become a tunnel closes too: conn_http.c). */
-    if (h->body == HTTP_BODY_TO_EOF || x->rq != RQ_DONE || c->w->draining)
-        c->close_after = true;
-    o.close = c->close_after;
-    o.client_http10 = x->req_h.minor == 0;
-    o.websocket = h->status == 101;
-    if (!write_head(c, &o)) {
-        conn_reply(c, 502);
+        early_answer(x);
+    x->tunnel = h->status == 101;
+    if (!x->ops->head(x, true)) {
+        x->tunnel = false;
+        x->ops->reply(x, 502);
         return;
     }
     x->status = h->status;
     x->resp_started = true;
-    count(&c->backend->responses_by_class[h->status / 100 < 6 ? h->status / 100 : 0]);
-    report(c, c->backend, h->status >= 500 ? BACKEND_RESPONSE_5XX : BACKEND_RESPONSE_OK);
-    if (h->status == 101) {
-        c->state = CS_TUNNEL;
+    count(&x->backend->responses_by_class[h->status / 100 < 6 ? h->status / 100 : 0]);
+    report(x, x->backend, h->status >= 500 ? BACKEND_RESPONSE_5XX : BACKEND_RESPONSE_OK);
+    if (x->tunnel) {
         x->rs = RS_DONE;
         x->rq = RQ_DONE;
         x->cin.mid = x->cin.end;
         x->bin.mid = x->bin.end;
-        conn_timer(c, c->cfg->limits.idle_timeout_ms);
+        x->ops->timer(x, cfg_of(x)->limits.idle_timeout_ms);
         return;
     }
     x->rs = RS_BODY;
-    conn_timer(c, c->cfg->limits.response_timeout_ms);
+    x->ops->timer(x, cfg_of(x)->limits.response_timeout_ms);
 }
 
-static bool backend_ended(struct conn *c)
+static bool backend_ended(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    if (c->state == CS_TUNNEL) {
+    if (x->tunnel) {
         if (x->bin.start == x->bin.mid && x->cout.start == x->cout.end)
-            conn_close(c);
+            x->ops->abort(x);
         return false;
     }
     if (x->rs == RS_BODY && http_parser_eof(&x->resp_p)) {
@@ -521,54 +500,74 @@ static bool backend_ended(struct conn *c)
     }
     if (x->rs == RS_DONE)
         return false;
-    backend_failed(c);
+    backend_failed(x);
     return true;
 }
 
-static bool proxy_parse_step(struct conn *c)
+/* Feeds what came from the backend to its parser; for an HTTP/2 client
+ * the body's payload is gathered in place (http_parser's sink) and what
+ * follows it moves up behind it. *used: input bytes parsed. */
+static enum http_feed response_feed(struct exchange *x, size_t *used)
 {
-    struct exchange *x = c->x;
-    if (!x || !c->bio)
+    char *data = x->bin_data + x->bin.mid;
+    size_t len = x->bin.end - x->bin.mid;
+    bool payload_only = x->xs && x->rs == RS_BODY;
+    x->resp_p.sink = payload_only ? data : NULL;
+    x->resp_p.sink_len = 0;
+    enum http_feed r = http_parser_feed(&x->resp_p, data, len, used);
+    if (!payload_only) {
+        x->bin.mid += (uint32_t)*used;
+        return r;
+    }
+    size_t out = x->resp_p.sink_len;
+    memmove(data + out, data + *used, len - *used);
+    x->bin.end -= (uint32_t)(*used - out);
+    x->bin.mid += (uint32_t)out;
+    x->resp_p.sink = NULL;
+    return r;
+}
+
+static bool proxy_parse_step(struct exchange *x)
+{
+    if (!x->bio)
         return false;
-    if (c->state == CS_TUNNEL) {
+    if (x->tunnel) {
         bool more = x->bin.mid != x->bin.end;
         x->bin.mid = x->bin.end;
-        if (!more && c->backend_eof)
-            return backend_ended(c);
+        if (!more && x->backend_eof)
+            return backend_ended(x);
         return more;
     }
     if (!(x->rs == RS_WAIT || x->rs == RS_BODY))
-        return c->backend_eof ? backend_ended(c) : false;
+        return x->backend_eof ? backend_ended(x) : false;
     if (x->rs == RS_WAIT && x->cout.start < x->cout.end)
         return false; /* a 1xx head is still on its way out */
     size_t used;
-    enum http_feed r = http_parser_feed(&x->resp_p, x->bin_data + x->bin.mid, x->bin.end - x->bin.mid, &used);
-    x->bin.mid += (uint32_t)used;
+    enum http_feed r = response_feed(x, &used);
     switch (r) {
-    case HTTP_FEED_HEAD: response_head(c); return true;
+    case HTTP_FEED_HEAD: response_head(x); return true;
     case HTTP_FEED_DONE:
     case HTTP_FEED_UPGRADE: {
         if (!x->resp_started) { /* "done" with no answer begun: not a response */
-            protocol_error(c);
+            protocol_error(x);
             return true;
         }
         bool changed = x->rs != RS_DONE; /* progress only if something moved */
         x->rs = RS_DONE;
         return changed || used > 0;
     }
-    case HTTP_FEED_ERROR: protocol_error(c); return true;
+    case HTTP_FEED_ERROR: protocol_error(x); return true;
     case HTTP_FEED_MORE:
     default:
-        if (used == 0 && c->backend_eof)
-            return backend_ended(c);
+        if (used == 0 && x->backend_eof)
+            return backend_ended(x);
         return used > 0;
     }
 }
 
-void proxy_watch(struct conn *c)
+void proxy_watch(struct exchange *x)
 {
-    struct exchange *x = c->x;
-    if (!c->bio || !x)
+    if (!x->bio)
         return;
     unsigned ev = 0;
     if (x->rs == RS_CONNECTING) {
@@ -576,21 +575,21 @@ void proxy_watch(struct conn *c)
     } else {
         /* early: what is left of the request is never sent (proxy_flush) */
         bool out = !x->early && (x->bout.start < x->bout.end || x->cin.start < x->cin.mid);
-        if (out && c->b_wblk)
-            ev |= c->b_wblk;
-        if (!c->backend_eof && c->b_rblk && bin_room(x))
-            ev |= c->b_rblk;
+        if (out && x->b_wblk)
+            ev |= x->b_wblk;
+        if (!x->backend_eof && x->b_rblk && bin_room(x))
+            ev |= x->b_rblk;
     }
-    if (loop_watch(c->w->loop, c->bio, ev) < 0)
-        conn_close(c);
+    if (loop_watch(x->c->w->loop, x->bio, ev) < 0)
+        x->ops->abort(x);
 }
 
 /* A head and the body bytes already here are parsed in one go, so they
  * leave in one write (one TLS record for a small page). */
-bool proxy_parse(struct conn *c)
+bool proxy_parse(struct exchange *x)
 {
     bool did = false;
-    for (int i = 0; i < 4 && c->state != CS_CLOSED && proxy_parse_step(c); i++)
+    for (int i = 0; i < 4 && exchange_live(x) && x->c->state != CS_CLOSED && proxy_parse_step(x); i++)
         did = true;
     return did;
 }

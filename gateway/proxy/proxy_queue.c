@@ -12,9 +12,9 @@
 
 static void proxy_queue_poll(struct loop *loop, struct loop_timer *t);
 
-static struct conn *conn_of_link(struct waitq_link *l)
+static struct exchange *exchange_of_link(struct waitq_link *l)
 {
-    return (struct conn *)((char *)l - offsetof(struct conn, queued));
+    return (struct exchange *)((char *)l - offsetof(struct exchange, queued));
 }
 
 /* A slot may have come free: the oldest waiter looks after this event. */
@@ -27,21 +27,22 @@ void proxy_queue_kick(struct worker *w)
 
 /* Every backend up is at its max_connections: wait for a slot, at most
  * queue_timeout (conn_timer), in a bounded queue. */
-void proxy_queue_wait(struct conn *c, const struct backend *exclude)
+void proxy_queue_wait(struct exchange *x, const struct backend *exclude)
 {
-    struct conn_worker *cw = c->w->conns;
-    uint64_t timeout = c->cfg->limits.queue_timeout_ms;
-    if (timeout == 0 || !waitq_push(&cw->queue, &c->queued)) {
-        conn_reply(c, 503);
+    struct worker *w = x->c->w;
+    struct conn_worker *cw = w->conns;
+    uint64_t timeout = x->c->cfg->limits.queue_timeout_ms;
+    if (timeout == 0 || !waitq_push(&cw->queue, &x->queued)) {
+        x->ops->reply(x, 503);
         return;
     }
-    c->x->rs = RS_QUEUED;
-    c->x->exclude = exclude;
-    conn_timer(c, timeout);
+    x->rs = RS_QUEUED;
+    x->exclude = exclude;
+    x->ops->timer(x, timeout);
     if (!cw->queue_poll.fn)
-        cw->queue_poll = (struct loop_timer){.fn = proxy_queue_poll, .arg = c->w};
+        cw->queue_poll = (struct loop_timer){.fn = proxy_queue_poll, .arg = w};
     if (!loop_timer_pending(&cw->queue_poll))
-        loop_timer_set(c->w->loop, &cw->queue_poll, CONN_QUEUE_POLL_MS);
+        loop_timer_set(w->loop, &cw->queue_poll, CONN_QUEUE_POLL_MS);
 }
 
 /* Oldest first: each waiter that gets a slot connects; a slot freed on
@@ -51,26 +52,26 @@ static void proxy_queue_poll(struct loop *loop, struct loop_timer *t)
     struct worker *w = t->arg;
     struct conn_worker *cw = w->conns;
     for (struct waitq_link *l; (l = waitq_first(&cw->queue));) {
-        struct conn *c = conn_of_link(l);
+        struct exchange *x = exchange_of_link(l);
         enum backend_pick_why why = BACKEND_NONE_UP;
-        struct backend *b = w->backends ? backend_pick(w->backends, c->x->exclude, &why) : NULL;
+        struct backend *b = w->backends ? backend_pick(w->backends, x->exclude, &why) : NULL;
         if (!b && why == BACKEND_ALL_BUSY)
             break;
         waitq_remove(&cw->queue, l);
         if (b)
-            proxy_connect_to(c, b);
+            proxy_connect_to(x, b);
         else
-            conn_reply(c, proxy_no_backend_status(w->backends, c->x->exclude));
-        if (c->state != CS_CLOSED)
-            conn_pump(c);
+            x->ops->reply(x, proxy_no_backend_status(w->backends, x->exclude));
+        if (exchange_live(x))
+            x->ops->pump(x);
     }
     if (cw->queue.count)
         loop_timer_set(loop, t, CONN_QUEUE_POLL_MS);
 }
 
-void proxy_queue_leave(struct conn *c)
+void proxy_queue_leave(struct exchange *x)
 {
-    struct conn_worker *cw = c->w->conns;
-    if (c->queued.queued)
-        waitq_remove(&cw->queue, &c->queued);
+    struct conn_worker *cw = x->c->w->conns;
+    if (x->queued.queued)
+        waitq_remove(&cw->queue, &x->queued);
 }

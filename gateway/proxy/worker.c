@@ -9,6 +9,7 @@
 #include "gateway/proxy/conn.h"
 #include "gateway/proxy/connlimit.h"
 #include "common/log.h"
+#include "tls/tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -170,6 +171,7 @@ static void *worker_main(void *arg)
     char name[16];
     snprintf(name, sizeof name, "rampart-w%u", t->w.id);
     pthread_setname_np(pthread_self(), name);
+    tls_server_bind_thread(t->w.tls, t->w.id); /* its own channel to the key holder */
     loop_timer_set(t->w.loop, &t->tick, WORKER_TICK_MS);
     if (loop_run(t->w.loop) < 0)
         log_msgf(LOG_LEVEL_ERROR, "worker_failed", "worker %u: epoll: %s", t->w.id, strerror(errno));

@@ -66,6 +66,8 @@ check "rampart.service runs the installed binary with the /etc config" \
 
 check "systemd-sysusers reads the installed entry: it would create the relay's user" \
   bash -c "systemd-sysusers --root='$ROOT_DIR' --dry-run 2>&1 | grep -q \"Creating user 'rampart' (Rampart relay)\""
+check "... and the key holder's" \
+  bash -c "systemd-sysusers --root='$ROOT_DIR' --dry-run 2>&1 | grep -q \"Creating user 'rampart-keys' (Rampart key holder)\""
 echo "# edited" >>"$ROOT_DIR/etc/rampart/rampart.ini"
 install_into "$ROOT_DIR"
 check "a second install keeps an edited /etc/rampart/rampart.ini" grep -qx "# edited" "$ROOT_DIR/etc/rampart/rampart.ini"

@@ -33,6 +33,7 @@ tour_step() { # NAME FUNCTION: the step's output as comments, then ok/not ok
 
 tour_step "HTTPS via the VIP verifies and alternates web-01/web-02" step_https_alternates
 tour_step "HTTP redirects to HTTPS" step_redirect
+tour_step "Chromium gets a page and its 41 assets over one HTTP/2 connection through the VIP" step_h2_browser
 tour_step "the client cannot reach a web server directly" step_no_direct_access
 tour_step "guestbook: a write via the VIP is read on both web servers, web-02 from its replica" \
   step_guestbook_replicates

@@ -57,14 +57,24 @@ proc_http() {
 
 # proc_children PID: the PIDs of PID's children.
 proc_children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
-# proc_relay PID: the relay among rampart PID's children (with [vrrp] the
-# guard, `rampart --guard`, is one too); empty when none runs.
-proc_relay() {
-  local c
-  for c in $(proc_children "$1"); do
-    tr '\0' ' ' </proc/"$c"/cmdline 2>/dev/null | grep -q -- '--relay' && { echo "$c"; return 0; }
+# proc_exec_child PID FLAG [TRIES]: PID's first child exec'd as `rampart
+# FLAG` (--relay, --keyholder; with [vrrp] the guard, --guard, is a child
+# too), trying every 0.1 s, TRIES times (default 50: a relay starts once
+# its key holder has loaded the keys, after the listeners are up); empty
+# (status 1) when there is none.
+proc_exec_child() {
+  local i c
+  for ((i = 0; i < ${3:-50}; i++)); do
+    for c in $(proc_children "$1"); do
+      tr '\0' ' ' </proc/"$c"/cmdline 2>/dev/null | grep -q -- " $2 \?$" && { echo "$c"; return 0; }
+    done
+    [ "${3:-50}" -gt 1 ] && sleep 0.1
   done
+  return 1
 }
+# proc_relay PID [TRIES], proc_keyholder PID [TRIES]: the relay, the key holder.
+proc_relay() { proc_exec_child "$1" --relay "${2:-50}"; }
+proc_keyholder() { proc_exec_child "$1" --keyholder "${2:-50}"; }
 
 # proc_status_field PID FIELD: a line of /proc/PID/status, value only.
 proc_status_field() { awk -v f="$2:" '$1 == f { print $2 }' /proc/"$1"/status 2>/dev/null; }

@@ -155,7 +155,8 @@ PY
 }
 
 # px_setup [EXTRA_INI]: namespace, content, backends, rampart; fails the
-# test script when something does not come up.
+# test script when something does not come up. PX_ADMIN=ADDR:PORT turns
+# the admin listener on there.
 px_setup() {
   # not $(netns_add ...): a subshell would lose lib.sh's cleanup list
   netns_add px >/dev/null || { not_ok "namespace"; exit 1; }
@@ -171,6 +172,7 @@ px_setup() {
   px_nginx web-02 18082
   proc_config "$T_TMP/r.ini" "${1:-}"
   sed -i 's/^max_connections_per_ip = 3$/max_connections_per_ip = 200/; s/^max_connections = 50$/max_connections = 400/; s/^workers = 2$/workers = 1/' "$T_TMP/r.ini"
+  [ -z "${PX_ADMIN:-}" ] || sed -i "s/^enabled = no$/enabled = yes\nlisten = $PX_ADMIN/" "$T_TMP/r.ini"
   spawn "$PX_NS" "$T_TMP/rampart.log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null
   PX_RAMPART=$!
   local p
@@ -179,10 +181,16 @@ px_setup() {
   done
 }
 
-# px_curl ARGS...: curl inside the namespace against rampart (https).
+# px_curl ARGS...: curl inside the namespace against rampart (https), over
+# HTTP/1.1 (curl would negotiate h2: px_curl2 for that).
 px_curl() {
-  ip netns exec "$PX_NS" curl -sk --max-time 20 --resolve www.foobar.com:18443:127.0.0.1 \
+  ip netns exec "$PX_NS" curl -sk --http1.1 --max-time 20 --resolve www.foobar.com:18443:127.0.0.1 \
     --resolve www.foobar.com:18080:127.0.0.1 "$@"
+}
+
+# px_curl2 ARGS...: the same over HTTP/2 (ALPN h2).
+px_curl2() {
+  ip netns exec "$PX_NS" curl -sk --http2 --max-time 20 --resolve www.foobar.com:18443:127.0.0.1 "$@"
 }
 
 # px_raw PORT ARGS...: tests/integration/raw_request.py against rampart on

@@ -30,7 +30,7 @@ spawn "$ns" "$log" "$RAMPART_BUILD/rampart" -c "$T_TMP/r.ini" >/dev/null
 pid=$!
 wait_port "$ns" 127.0.0.1 18080 || { not_ok "rampart starts" "$(tail -n 3 "$log")"; exit 1; }
 
-relay_pid() { proc_relay "$pid"; }
+relay_pid() { proc_relay "$pid" 1; }
 # a relay other than $1 is running and has said it is ready
 new_relay() { local r; r=$(relay_pid); [ -n "$r" ] && [ "$r" != "$1" ] && grep -q "relay_ready proc=parent pid=$r " "$log"; }
 wait_for 5 new_relay 0

@@ -45,7 +45,7 @@ else not_ok "a backend comes up: rampart (200) preempts" "$(grep vrrp "$T_TMP/r.
 
 masters=$(grep -c "Entering MASTER STATE" "$T_TMP/ka.log")
 readies=$(grep -c "relay_ready proc=parent" "$T_TMP/r.log")
-relay_pid() { proc_relay "$rp"; }
+relay_pid() { proc_relay "$rp" 1; }
 relay=$(relay_pid)
 kill -KILL "$relay"
 check "relay killed: VRRP keeps its priority for the grace" wait_for 2 log_has "relay_grace proc=parent"

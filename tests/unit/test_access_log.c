@@ -18,6 +18,7 @@ static const struct access_entry sample = {
     .client_ip = "198.18.0.7",
     .method = "GET",
     .path = "/index.html?q=1",
+    .protocol = "HTTP/2.0",
     .status = 200,
     .bytes = 1234,
     .duration_us = 1500,
@@ -33,7 +34,7 @@ static void test_plain(void **state)
     char out[ACCESS_LOG_LINE_MAX];
     size_t n = access_log_format(&sample, LOG_FORMAT_PLAIN, out, sizeof out);
     assert_string_equal(out, "198.18.0.7 \"GET /index.html?q=1\" 200 1234 1.500ms backend=web-01 "
-                             "tls=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256 id=abc\n");
+                             "tls=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256 proto=HTTP/2.0 id=abc\n");
     assert_int_equal(n, strlen(out));
 }
 
@@ -45,9 +46,11 @@ static void test_json(void **state)
     e.backend = NULL; /* answered by the gateway itself */
     e.tls_version = e.tls_cipher = NULL;
     access_log_format(&e, LOG_FORMAT_JSON, out, sizeof out);
-    assert_string_equal(out, "{\"client\":\"198.18.0.7\",\"method\":\"GET\",\"path\":\"/index.html?q=1\","
-                             "\"status\":200,\"bytes\":1234,\"duration_ms\":1.500,\"backend\":\"-\","
-                             "\"tls_version\":\"-\",\"tls_cipher\":\"-\",\"request_id\":\"abc\"}\n");
+    assert_string_equal(
+        out,
+        "{\"client\":\"198.18.0.7\",\"method\":\"GET\",\"path\":\"/index.html?q=1\","
+        "\"protocol\":\"HTTP/2.0\",\"status\":200,\"bytes\":1234,\"duration_ms\":1.500,\"backend\":\"-\","
+        "\"tls_version\":\"-\",\"tls_cipher\":\"-\",\"request_id\":\"abc\"}\n");
 }
 
 static void test_escaping(void **state)

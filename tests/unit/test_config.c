@@ -215,7 +215,11 @@ static void test_values_are_parsed(void **state)
                  "log_format = json\npid_file = /run/rampart/rampart.pid\n"
                  "[vrrp]\nenabled = yes\ninterface = eth1\nvirtual_ip = 198.18.0.10/24, 198.18.0.11\n"
                  "advert_interval = 100ms\nunicast_peer = 198.18.0.3\n"
-                 "[limits]\n  max_body_size = 0\n  idle_timeout = 5m\n");
+                 "[limits]\n  max_body_size = 0\n  idle_timeout = 5m\n"
+                 "[tls]\nalpn = http/1.1\n"
+                 "[http2]\nmax_concurrent_streams = 1000\nmax_header_list_size = 16k\nheader_table_size = 0\n"
+                 "max_continuations = 0\nmax_header_block_size = 1m\nmax_frames_without_progress = 10\n"
+                 "max_resets_per_second = 1\nfirst_stream_timeout = 100ms\nidle_timeout = 1h\n");
     struct config_errors e;
     struct config *c = config_load(path, &e);
     if (!c)
@@ -236,7 +240,40 @@ static void test_values_are_parsed(void **state)
     assert_int_equal(c->vrrp[0].n_unicast_peers, 1);
     assert_int_equal(c->limits.max_body_size, 0); /* indented keys are keys, not continuations */
     assert_int_equal(c->limits.idle_timeout_ms, 300000);
+    assert_int_equal(c->tls.server.n_alpn, 1);
+    assert_int_equal(c->tls.server.alpn[0], TLS_ALPN_HTTP11);
+    /* every [http2] key at the edge of its range */
+    assert_int_equal(c->http2.max_concurrent_streams, 1000);
+    assert_int_equal(c->http2.max_header_list_size, 16384);
+    assert_int_equal(c->http2.header_table_size, 0);
+    assert_int_equal(c->http2.max_continuations, 0);
+    assert_int_equal(c->http2.max_header_block_size, 1 << 20);
+    assert_int_equal(c->http2.max_frames_without_progress, 10);
+    assert_int_equal(c->http2.max_resets_per_second, 1);
+    assert_int_equal(c->http2.first_stream_timeout_ms, 100);
+    assert_int_equal(c->http2.idle_timeout_ms, 3600000);
     config_free(c);
+}
+
+/* h2 is offered first unless [tls] alpn says otherwise; the [http2]
+ * limits have the defaults rampart.ini(5) gives. */
+static void test_http2_defaults(void **state)
+{
+    (void)state;
+    struct config c;
+    config_defaults(&c);
+    assert_int_equal(c.tls.server.n_alpn, 2);
+    assert_int_equal(c.tls.server.alpn[0], TLS_ALPN_H2);
+    assert_int_equal(c.tls.server.alpn[1], TLS_ALPN_HTTP11);
+    assert_int_equal(c.http2.max_concurrent_streams, 100);
+    assert_int_equal(c.http2.max_header_list_size, 16384);
+    assert_int_equal(c.http2.header_table_size, 4096);
+    assert_int_equal(c.http2.max_continuations, 8);
+    assert_int_equal(c.http2.max_header_block_size, 32768);
+    assert_int_equal(c.http2.max_frames_without_progress, 100);
+    assert_int_equal(c.http2.max_resets_per_second, 100);
+    assert_int_equal(c.http2.first_stream_timeout_ms, 10000);
+    assert_int_equal(c.http2.idle_timeout_ms, 60000);
 }
 
 /* The keys of issue 10: their values, and the per-IP default kept under a
@@ -344,6 +381,30 @@ static const struct bad_case bad_cases[] = {
      ":6: [limits] header_timeout: 'soon' is not a duration (e.g. 250ms, 10s, 5m, 12h)"},
     {VALID_HEAD "[limits]\nmax_connections = 10\nmax_connections_per_ip = 20\n",
      ": [limits] max_connections_per_ip (20) exceeds max_connections (10)"},
+    {VALID_HEAD "[tls]\nalpn = h3\n", ":6: [tls] alpn: 'h3' is not a protocol Rampart speaks (h2, http/1.1)"},
+    {VALID_HEAD "[tls]\nalpn = h2, h2\n", ":6: [tls] alpn: 'h2' is listed twice"},
+    {VALID_HEAD "[tls]\nalpn =\n",
+     ":6: [tls] alpn: expected 'h2,http/1.1', 'http/1.1,h2', 'h2' or 'http/1.1'"},
+    {VALID_HEAD "[http2]\nmax_concurrent_streams = 0\n",
+     ":6: [http2] max_concurrent_streams: 0 out of range 1-1000"},
+    {VALID_HEAD "[http2]\nmax_concurrent_streams = 1001\n",
+     ":6: [http2] max_concurrent_streams: 1001 out of range 1-1000"},
+    {VALID_HEAD "[http2]\nmax_header_list_size = 17k\n",
+     ":6: [http2] max_header_list_size: 17k is larger than the maximum 16384 bytes"},
+    {VALID_HEAD "[http2]\nheader_table_size = 65537\n",
+     ":6: [http2] header_table_size: 65537 is larger than the maximum 65536 bytes"},
+    {VALID_HEAD "[http2]\nmax_continuations = 257\n",
+     ":6: [http2] max_continuations: 257 out of range 0-256"},
+    {VALID_HEAD "[http2]\nmax_header_block_size = 1023\n",
+     ":6: [http2] max_header_block_size: 1023 is smaller than the minimum 1024 bytes"},
+    {VALID_HEAD "[http2]\nmax_frames_without_progress = 9\n",
+     ":6: [http2] max_frames_without_progress: 9 out of range 10-100000"},
+    {VALID_HEAD "[http2]\nmax_resets_per_second = 0\n",
+     ":6: [http2] max_resets_per_second: 0 out of range 1-100000"},
+    {VALID_HEAD "[http2]\nfirst_stream_timeout = 99ms\n",
+     ":6: [http2] first_stream_timeout: 99ms is shorter than the minimum 100ms"},
+    {VALID_HEAD "[http2]\nidle_timeout = 2h\n",
+     ":6: [http2] idle_timeout: 2h is longer than the maximum 3600000ms"},
     {VALID_HEAD "max_connections = 100001\n",
      ":5: backend 'web-01': max_connections: 100001 out of range 0-100000"},
     {VALID_HEAD "max_connections = -1\n",
@@ -754,14 +815,14 @@ static void test_vrrp_disabled_instance_not_checked(void **state)
 
 int main(void)
 {
-    /* The named tests, then one per malformed file (N_FIXED counts the
-     * former: an entry past it would be overwritten). */
-    enum { N_FIXED = 15 };
-    struct CMUnitTest tests[N_FIXED + N_BAD] = {
+    /* The named tests (counted, so none is overwritten), then one per
+     * malformed file. */
+    static const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_minimal_config_loads),
         cmocka_unit_test(test_example_file_loads),
         cmocka_unit_test(test_values_are_parsed),
+        cmocka_unit_test(test_http2_defaults),
         cmocka_unit_test(test_issue10_keys),
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_line_too_long),
@@ -774,6 +835,9 @@ int main(void)
         cmocka_unit_test(test_peer_section),
         cmocka_unit_test(test_bgp_section),
     };
+    enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
+    struct CMUnitTest tests[N_FIXED + N_BAD];
+    memcpy(tests, fixed, sizeof fixed);
     static char names[N_BAD][48];
     for (size_t i = 0; i < N_BAD; i++) {
         snprintf(names[i], sizeof names[i], "malformed_%02zu", i + 1);

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -182,6 +183,73 @@ static void test_ticket_keys(void **state)
     assert_int_equal(ipc_encode(buf, sizeof buf, IPC_TICKET_KEYS, &k, sizeof k - 1), 0);
 }
 
+/* An open descriptor's number is still open (fcntl answers). */
+static bool fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
+
+static unsigned open_fds(void)
+{
+    unsigned n = 0;
+    for (int fd = 0; fd < 256; fd++)
+        n += fd_open(fd);
+    return n;
+}
+
+/* Descriptors travel with KEYHOLDER only, exactly as many as it says; any
+ * others are closed by the receiver and the message is refused. */
+static void test_keyholder_descriptors(void **state)
+{
+    (void)state;
+    int sv[2], ch[2][2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, ch[i]), 0);
+    int ends[2] = {ch[0][0], ch[1][0]};
+    struct ipc_keyholder kh = {.channels = 2};
+    struct ipc_msg msg;
+    const char *why = NULL;
+    assert_int_equal(ipc_send_fds(sv[0], IPC_KEYHOLDER, &kh, sizeof kh, ends, 2), 0);
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), 1);
+    assert_int_equal(msg.type, IPC_KEYHOLDER);
+    assert_int_equal(msg.n_fds, 2);
+    /* a received channel works: what goes in one end comes out of its peer */
+    assert_int_equal(send(msg.fds[1], "x", 1, 0), 1);
+    char c = 0;
+    assert_int_equal(recv(ch[1][1], &c, 1, 0), 1);
+    assert_int_equal(c, 'x');
+    int got = msg.fds[0];
+    ipc_msg_close_fds(&msg);
+    assert_int_equal(msg.n_fds, 0);
+    assert_false(fd_open(got));
+
+    /* one descriptor less than it says */
+    unsigned before = open_fds();
+    assert_int_equal(ipc_send_fds(sv[0], IPC_KEYHOLDER, &kh, sizeof kh, ends, 1), 0);
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), -1);
+    assert_int_equal(errno, EPROTO);
+    assert_non_null(strstr(why, "descriptors"));
+    /* a descriptor on a message that takes none */
+    struct ipc_status st = {0};
+    assert_int_equal(ipc_send_fds(sv[0], IPC_HEARTBEAT, &st, sizeof st, ends, 1), 0);
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), -1);
+    assert_non_null(strstr(why, "descriptors"));
+    /* what the refused ones brought was closed */
+    assert_int_equal(open_fds(), before);
+    /* zero channels, and more than a message may carry, are refused at the sender */
+    kh.channels = 0;
+    assert_int_equal(ipc_send_fds(sv[0], IPC_KEYHOLDER, &kh, sizeof kh, ends, IPC_MAX_FDS + 1), -1);
+    assert_int_equal(ipc_send_fds(sv[0], IPC_KEYHOLDER, &kh, sizeof kh, NULL, 0), 0);
+    assert_int_equal(ipc_recv(sv[1], buf, &msg, &why), -1);
+    for (int i = 0; i < 2; i++) {
+        close(ch[i][0]);
+        close(ch[i][1]);
+    }
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void test_bgp_status(void **state)
 {
     (void)state;
@@ -229,10 +297,15 @@ static void test_socketpair(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_encode_refuses_wrong_sizes),
-        cmocka_unit_test(test_decode_hostile), cmocka_unit_test(test_config_check),
-        cmocka_unit_test(test_socketpair),     cmocka_unit_test(test_autoblock),
-        cmocka_unit_test(test_ticket_keys),    cmocka_unit_test(test_vrrp_instances),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_encode_refuses_wrong_sizes),
+        cmocka_unit_test(test_decode_hostile),
+        cmocka_unit_test(test_config_check),
+        cmocka_unit_test(test_socketpair),
+        cmocka_unit_test(test_autoblock),
+        cmocka_unit_test(test_ticket_keys),
+        cmocka_unit_test(test_vrrp_instances),
+        cmocka_unit_test(test_keyholder_descriptors),
         cmocka_unit_test(test_bgp_status),
     };
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);

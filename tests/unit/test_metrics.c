@@ -8,7 +8,9 @@
 
 #include "gateway/admin/metrics.h"
 #include "gateway/admin/metrics_render.h"
+#include "tls/tls.h"
 #include "tls/tls_crypto.h"
+#include "tls/tls_keyreq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,47 @@ static void test_request_done_buckets(void **state)
     assert_int_equal(metrics.requests_by_class[0], 1);
 }
 
+static void test_protocols_and_http2(void **state)
+{
+    (void)state;
+    snap.connections_by_proto[METRICS_PROTO_H2] = 4;
+    snap.requests_by_proto[METRICS_PROTO_HTTP1] = 9;
+    snap.h2.streams_active = 3;
+    snap.h2.rst_sent[H2_PROTOCOL_ERROR] = 2;
+    snap.h2.goaway_sent[H2_ENHANCE_YOUR_CALM] = 1;
+    snap.h2.goaway_received[METRICS_H2_CODES - 1] = 5;
+    snap.h2.limits[H2_HIT_RESETS] = 1;
+    assert_line("rampart_connections_by_protocol_total{protocol=\"h2\"} 4");
+    assert_line("rampart_connections_by_protocol_total{protocol=\"http/1.1\"} 0");
+    assert_line("rampart_requests_by_protocol_total{protocol=\"http/1.1\"} 9");
+    assert_line("rampart_http2_streams_active 3");
+    assert_line(
+        "rampart_http2_errors_total{frame=\"RST_STREAM\",direction=\"sent\",code=\"PROTOCOL_ERROR\"} 2");
+    assert_line(
+        "rampart_http2_errors_total{frame=\"GOAWAY\",direction=\"sent\",code=\"ENHANCE_YOUR_CALM\"} 1");
+    assert_line("rampart_http2_errors_total{frame=\"GOAWAY\",direction=\"received\",code=\"UNKNOWN\"} 5");
+    assert_line("rampart_http2_limit_hits_total{limit=\"resets_per_second\"} 1");
+    assert_line("rampart_http2_limit_hits_total{limit=\"frames_without_progress\"} 0");
+}
+
+/* Session events land in their counter; codes past RFC 9113's list in
+ * the last slot. */
+static void test_h2_events_counted(void **state)
+{
+    (void)state;
+    memset(&metrics, 0, sizeof metrics);
+    metrics_h2_event(H2_EV_RST_SENT, H2_REFUSED_STREAM);
+    metrics_h2_event(H2_EV_GOAWAY_RECEIVED, 0xdead);
+    metrics_h2_event(H2_EV_LIMIT, H2_HIT_CONTINUATIONS);
+    metrics_h2_event(H2_EV_LIMIT, H2_HIT_COUNT); /* out of range: ignored */
+    metrics_h2_stream(+2);
+    metrics_h2_stream(-1);
+    assert_int_equal(metrics.h2.rst_sent[H2_REFUSED_STREAM], 1);
+    assert_int_equal(metrics.h2.goaway_received[METRICS_H2_CODES - 1], 1);
+    assert_int_equal(metrics.h2.limits[H2_HIT_CONTINUATIONS], 1);
+    assert_int_equal(metrics.h2.streams_active, 1);
+}
+
 static void test_backends(void **state)
 {
     (void)state;
@@ -143,6 +186,26 @@ static void test_tls(void **state)
     assert_line("rampart_tls_handshakes_total{version=\"TLSv1.2\"} 1");
     assert_line("rampart_tls_handshake_failures_total{reason=\"version\"} 4");
     assert_line("rampart_tls_handshake_failures_total{reason=\"cipher\"} 0");
+}
+
+/* The relay's signatures by result, and the key holder's answers by
+ * status (every status has a sample, refusals by reason). */
+static void test_keyholder(void **state)
+{
+    (void)state;
+    snap.keyholder_requests[TLS_KH_OK] = 12;
+    snap.keyholder_requests[TLS_KH_TIMEOUT] = 2;
+    snap.keyholder.keys = 2;
+    snap.keyholder.answers[TLS_KEYREQ_OK] = 12;
+    snap.keyholder.answers[TLS_KEYREQ_BAD_KEY] = 3;
+    assert_line("rampart_keyholder_requests_total{result=\"ok\"} 12");
+    assert_line("rampart_keyholder_requests_total{result=\"timeout\"} 2");
+    assert_line("rampart_keyholder_requests_total{result=\"error\"} 0");
+    assert_line("rampart_keyholder_keys 2");
+    assert_line("rampart_keyholder_answers_total{status=\"ok\"} 12");
+    assert_line("rampart_keyholder_answers_total{status=\"key\"} 3");
+    assert_line("rampart_keyholder_answers_total{status=\"failed\"} 0");
+    assert_line("# TYPE rampart_keyholder_answers_total counter");
 }
 
 static void test_crypto_impl(void **state)
@@ -335,6 +398,8 @@ int main(void)
         cmocka_unit_test_setup(test_requests_by_class, setup),
         cmocka_unit_test_setup(test_histogram_is_cumulative, setup),
         cmocka_unit_test_setup(test_request_done_buckets, setup),
+        cmocka_unit_test_setup(test_protocols_and_http2, setup),
+        cmocka_unit_test_setup(test_h2_events_counted, setup),
         cmocka_unit_test_setup(test_backends, setup),
         cmocka_unit_test_setup(test_label_escaping, setup),
         cmocka_unit_test_setup(test_tls, setup),
@@ -346,6 +411,7 @@ int main(void)
         cmocka_unit_test_setup(test_bgp, setup),
         cmocka_unit_test_setup(test_firewall_counter_bound, setup),
         cmocka_unit_test_setup(test_format_families, setup),
+        cmocka_unit_test_setup(test_keyholder, setup),
     };
     return cmocka_run_group_tests(tests, NULL, teardown_all);
 }

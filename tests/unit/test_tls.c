@@ -4,10 +4,10 @@
  *
  * The group set-up writes certificates into a temp dir with `openssl req`
  * (ECDSA P-256 for www.rampart.test, the default; RSA 2048 for
- * *.api.rampart.test), listens on 127.0.0.1:0 and serves in a thread, one
- * connection at a time: handshake, read two lines (giving the record
- * buffers back with tls_conn_idle() before every wait), answer one line
- * "version=.. cipher=.. sni=.. resumed=..", close_notify, close.
+ * *.api.rampart.test) and serves them with the keys in process
+ * (tls_server_new_local) from tests/unit/helpers/tls_harness.h, which
+ * says what the server answers. Signing through a key holder:
+ * test_tls_signer.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "tls/tls.h"
 #include "tls/tls_crypto.h"
+#include "tests/unit/helpers/tls_harness.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,192 +31,38 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TEST_IO_TIMEOUT_MS 5000 /* a stuck client must not hang the suite */
-#define TEST_OUTPUT_MAX    65536
-
-struct test_server {
-    struct tls_server *_Atomic srv; /* swapped by the reload test */
-    int listen_fd;
-    unsigned short port;
-    pthread_t thread;
-    atomic_bool stop;
-    char last_error[160]; /* tls_conn_error() of the last failed handshake */
-};
-
 struct test_env {
     char dir[64];
-    struct test_server main;   /* default config: TLS 1.2+, DEFAULT ciphers */
-    struct test_server strict; /* min_version 1.3, AES_GCM profile */
+    struct tls_harness_server main;   /* default config: TLS 1.2+, DEFAULT ciphers */
+    struct tls_harness_server strict; /* min_version 1.3, AES_GCM profile */
 };
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static int run(const char *cmd)
-{
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 static void make_cert(const char *dir, const char *base, const char *cn, const char *keyopts)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "openssl req -x509 -newkey %s -nodes -days 2 -subj '/CN=%s' "
-             "-addext 'subjectAltName=DNS:%s' -keyout %s/%s.key -out %s/%s.pem 2>/dev/null",
-             keyopts, cn, cn, dir, base, dir, base);
-    assert_int_equal(run(cmd), 0);
-}
-
-static void set_cert(struct tls_cert_config *c, const char *dir, const char *name, const char *cert_base,
-                     const char *key_base)
-{
-    snprintf(c->server_name, sizeof c->server_name, "%s", name);
-    snprintf(c->cert_file, sizeof c->cert_file, "%s/%s.pem", dir, cert_base);
-    snprintf(c->key_file, sizeof c->key_file, "%s/%s.key", dir, key_base);
+    assert_int_equal(tls_harness_make_cert(dir, base, cn, keyopts), 0);
 }
 
 static void base_config(struct config *cfg, const char *dir)
 {
     config_defaults(cfg);
     cfg->tls.server.n_certs = 2;
-    set_cert(&cfg->tls.server.certs[0], dir, "www.rampart.test", "ecdsa", "ecdsa");
-    set_cert(&cfg->tls.server.certs[1], dir, "*.api.rampart.test", "rsa", "rsa");
+    tls_harness_set_cert(&cfg->tls.server.certs[0], dir, "www.rampart.test", "ecdsa", "ecdsa");
+    tls_harness_set_cert(&cfg->tls.server.certs[1], dir, "*.api.rampart.test", "rsa", "rsa");
     cfg->tls.server.min_version = TLS_MIN_1_2;
     cfg->tls.server.ciphers = TLS_CIPHERS_DEFAULT;
     cfg->tls.server.tickets = true;
     cfg->tls.server.ticket_lifetime_ms = 3600 * 1000;
 }
 
-static bool wait_fd(int fd, int io)
-{
-    struct pollfd p = {.fd = fd, .events = io == TLS_IO_WANT_WRITE ? POLLOUT : POLLIN};
-    return poll(&p, 1, TEST_IO_TIMEOUT_MS) == 1;
-}
-
-static unsigned count_newlines(const char *buf, ssize_t n)
-{
-    unsigned lines = 0;
-    for (ssize_t i = 0; i < n; i++)
-        lines += buf[i] == '\n';
-    return lines;
-}
-
-/* Reads until the client has sent two lines, idling before every wait. */
-static bool serve_read_two_lines(struct tls_conn *conn, int fd)
-{
-    char buf[512];
-    unsigned lines = 0;
-    while (lines < 2) {
-        if (tls_conn_pending(conn) == 0)
-            tls_conn_idle(conn);
-        ssize_t n = tls_conn_read(conn, buf, sizeof buf);
-        if (n > 0)
-            lines += count_newlines(buf, n);
-        else if (n != TLS_IO_WANT_READ && n != TLS_IO_WANT_WRITE)
-            return false;
-        else if (tls_conn_pending(conn) == 0 && !wait_fd(fd, (int)n))
-            return false;
-    }
-    return true;
-}
-
-static void serve_reply(struct tls_conn *conn, int fd)
-{
-    char reply[512];
-    int len =
-        snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d\n", tls_conn_version(conn),
-                 tls_conn_cipher(conn), tls_conn_server_name(conn), tls_conn_resumed(conn));
-    size_t off = 0;
-    while (off < (size_t)len) {
-        ssize_t n = tls_conn_write(conn, reply + off, (size_t)len - off);
-        if (n > 0)
-            off += (size_t)n;
-        else if ((n != TLS_IO_WANT_READ && n != TLS_IO_WANT_WRITE) || !wait_fd(fd, (int)n))
-            return;
-    }
-    tls_conn_shutdown(conn);
-}
-
-static void serve_one(struct test_server *ts, int fd)
-{
-    struct tls_conn *conn = tls_conn_new(atomic_load(&ts->srv), fd, "127.0.0.1");
-    assert_non_null(conn);
-    int r;
-    while ((r = tls_conn_handshake(conn)) == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE)
-        if (!wait_fd(fd, r))
-            break;
-    if (r != TLS_IO_DONE)
-        snprintf(ts->last_error, sizeof ts->last_error, "%s", tls_conn_error(conn));
-    else if (serve_read_two_lines(conn, fd))
-        serve_reply(conn, fd);
-    tls_conn_free(conn);
-}
-
-static void *serve_loop(void *arg)
-{
-    struct test_server *ts = arg;
-    while (!atomic_load(&ts->stop)) {
-        struct pollfd p = {.fd = ts->listen_fd, .events = POLLIN};
-        if (poll(&p, 1, 100) != 1)
-            continue;
-        int fd = accept4(ts->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            continue;
-        serve_one(ts, fd);
-        close(fd);
-    }
-    return NULL;
-}
-
-static int server_start(struct test_server *ts, const struct config *cfg)
+static int server_start(struct tls_harness_server *ts, const struct config *cfg)
 {
     char err[512] = "";
-    struct tls_server *srv = tls_server_new(&cfg->tls.server, err, sizeof err);
-    atomic_init(&ts->srv, srv);
-    if (srv == NULL) {
+    struct tls_server *srv = tls_server_new_local(&cfg->tls.server, err, sizeof err);
+    if (srv == NULL)
         fprintf(stderr, "tls_server_new: %s\n", err);
-        return -1;
-    }
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    ts->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (ts->listen_fd < 0 || bind(ts->listen_fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        listen(ts->listen_fd, 16) != 0 || getsockname(ts->listen_fd, (struct sockaddr *)&sa, &len))
-        return -1;
-    ts->port = ntohs(sa.sin_port);
-    atomic_init(&ts->stop, false);
-    return pthread_create(&ts->thread, NULL, serve_loop, ts) == 0 ? 0 : -1;
-}
-
-static void server_stop(struct test_server *ts)
-{
-    atomic_store(&ts->stop, true);
-    pthread_join(ts->thread, NULL);
-    close(ts->listen_fd);
-    tls_server_unref(atomic_load(&ts->srv));
-}
-
-/* Runs s_client with `args`, its input from the shell command `input`;
- * returns its whole output. */
-static char *client_input(const struct test_server *ts, const char *input, const char *args)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "(%s) | timeout 10 openssl s_client -connect 127.0.0.1:%u -ign_eof %s 2>&1",
-             input, ts->port, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char *out = calloc(1, TEST_OUTPUT_MAX);
-    assert_non_null(out);
-    size_t n = fread(out, 1, TEST_OUTPUT_MAX - 1, p);
-    out[n] = '\0';
-    pclose(p);
-    return out;
-}
-
-/* Two lines, a pause between them so the server really idles between records. */
-static char *client(const struct test_server *ts, const char *args)
-{
-    return client_input(ts, "printf 'one\\n'; sleep 0.2; printf 'two\\n'", args);
+    return tls_harness_start(ts, srv, 0);
 }
 
 static unsigned long long failures(enum tls_fail_reason r)
@@ -239,6 +86,8 @@ static int group_setup(void **state)
         return -1;
     cfg.tls.server.min_version = TLS_MIN_1_3;
     cfg.tls.server.ciphers = TLS_CIPHERS_AES_GCM;
+    cfg.tls.server.alpn[0] = TLS_ALPN_HTTP11; /* [tls] alpn = http/1.1 */
+    cfg.tls.server.n_alpn = 1;
     if (server_start(&env.strict, &cfg) != 0)
         return -1;
     *state = &env;
@@ -248,11 +97,11 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     struct test_env *env = *state;
-    server_stop(&env->main);
-    server_stop(&env->strict);
+    tls_harness_stop(&env->main);
+    tls_harness_stop(&env->strict);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", env->dir);
-    return run(cmd) == 0 ? 0 : -1;
+    return tls_harness_run(cmd) == 0 ? 0 : -1;
 }
 
 /* ---- tests ----------------------------------------------------------------- */
@@ -262,8 +111,8 @@ static void test_tls13_accepted(void **state)
     struct test_env *env = *state;
     unsigned long long before = atomic_load(&tls_stats.handshakes_tls13);
     /* TLS 1.3: mbedTLS follows the client's order among the suites we allow. */
-    char *out = client(&env->main, "-tls1_3 -servername www.rampart.test "
-                                   "-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384");
+    char *out = tls_harness_client(&env->main, "-tls1_3 -servername www.rampart.test "
+                                               "-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384");
     assert_non_null(strstr(out, "version=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256 "
                                 "sni=www.rampart.test resumed=0"));
     assert_int_equal(atomic_load(&tls_stats.handshakes_tls13), before + 1);
@@ -274,7 +123,7 @@ static void test_tls12_accepted(void **state)
 {
     struct test_env *env = *state;
     unsigned long long before = atomic_load(&tls_stats.handshakes_tls12);
-    char *out = client(&env->main, "-tls1_2 -servername www.rampart.test");
+    char *out = tls_harness_client(&env->main, "-tls1_2 -servername www.rampart.test");
     assert_non_null(strstr(out, "version=TLSv1.2 cipher=ECDHE-ECDSA-AES128-GCM-SHA256 "));
     assert_int_equal(atomic_load(&tls_stats.handshakes_tls12), before + 1);
     free(out);
@@ -289,7 +138,7 @@ static void test_tls10_and_tls11_refused_as_version(void **state)
         char args[128];
         /* SECLEVEL=0: OpenSSL 3 would otherwise refuse to even offer them. */
         snprintf(args, sizeof args, "%s -cipher DEFAULT@SECLEVEL=0", old[i]);
-        char *out = client(&env->main, args);
+        char *out = tls_harness_client(&env->main, args);
         assert_null(strstr(out, "version="));
         assert_int_equal(failures(TLS_FAIL_VERSION), before + 1);
         assert_non_null(strstr(env->main.last_error, "unsupported protocol version"));
@@ -301,12 +150,12 @@ static void test_min_version_13_refuses_12(void **state)
 {
     struct test_env *env = *state;
     unsigned long long before = failures(TLS_FAIL_VERSION);
-    char *out = client(&env->strict, "-tls1_2");
+    char *out = tls_harness_client(&env->strict, "-tls1_2");
     assert_null(strstr(out, "version="));
     assert_int_equal(failures(TLS_FAIL_VERSION), before + 1);
     assert_string_equal(env->strict.last_error, "unsupported protocol version (we accept TLS 1.3)");
     free(out);
-    out = client(&env->strict, "-tls1_3");
+    out = tls_harness_client(&env->strict, "-tls1_3");
     assert_non_null(strstr(out, "version=TLSv1.3"));
     free(out);
 }
@@ -315,12 +164,12 @@ static void test_aes_gcm_profile_refuses_chacha(void **state)
 {
     struct test_env *env = *state;
     unsigned long long before = failures(TLS_FAIL_CIPHER);
-    char *out = client(&env->strict, "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256");
+    char *out = tls_harness_client(&env->strict, "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256");
     assert_null(strstr(out, "version="));
     assert_int_equal(failures(TLS_FAIL_CIPHER), before + 1);
     free(out);
     /* The default profile takes it. */
-    out = client(&env->main, "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256");
+    out = tls_harness_client(&env->main, "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256");
     assert_non_null(strstr(out, "cipher=TLS_CHACHA20_POLY1305_SHA256"));
     free(out);
 }
@@ -329,7 +178,7 @@ static void test_tls12_cbc_refused(void **state)
 {
     struct test_env *env = *state;
     unsigned long long before = failures(TLS_FAIL_CIPHER);
-    char *out = client(&env->main, "-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256:AES128-GCM-SHA256");
+    char *out = tls_harness_client(&env->main, "-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256:AES128-GCM-SHA256");
     assert_null(strstr(out, "version="));
     assert_int_equal(failures(TLS_FAIL_CIPHER), before + 1);
     free(out);
@@ -338,28 +187,53 @@ static void test_tls12_cbc_refused(void **state)
 static void test_sni_picks_certificate(void **state)
 {
     struct test_env *env = *state;
-    char *out = client(&env->main, "-tls1_3 -servername img.api.rampart.test");
+    char *out = tls_harness_client(&env->main, "-tls1_3 -servername img.api.rampart.test");
     assert_non_null(strstr(out, "subject=CN = *.api.rampart.test"));
     assert_non_null(strstr(out, "sni=img.api.rampart.test"));
     free(out);
-    out = client(&env->main, "-tls1_2 -servername IMG.API.rampart.test");
+    out = tls_harness_client(&env->main, "-tls1_2 -servername IMG.API.rampart.test");
     assert_non_null(strstr(out, "subject=CN = *.api.rampart.test"));
     assert_non_null(strstr(out, "cipher=ECDHE-RSA-AES128-GCM-SHA256"));
     free(out);
-    out = client(&env->main, "-tls1_3 -servername unknown.example");
+    out = tls_harness_client(&env->main, "-tls1_3 -servername unknown.example");
     assert_non_null(strstr(out, "subject=CN = www.rampart.test")); /* the default */
     free(out);
-    out = client(&env->main, "-tls1_3 -noservername");
+    out = tls_harness_client(&env->main, "-tls1_3 -noservername");
     assert_non_null(strstr(out, "subject=CN = www.rampart.test"));
     assert_non_null(strstr(out, "sni= resumed=0"));
     free(out);
 }
 
-static void test_alpn_http11(void **state)
+/* The server's preference wins: h2 for a client that would rather have
+ * HTTP/1.1 but offers both. */
+static void test_alpn_prefers_h2(void **state)
 {
     struct test_env *env = *state;
-    char *out = client(&env->main, "-tls1_3 -alpn h2,http/1.1");
+    char *out = tls_harness_client(&env->main, "-tls1_3 -alpn http/1.1,h2");
+    assert_non_null(strstr(out, "ALPN protocol: h2"));
+    assert_non_null(strstr(out, "alpn=h2\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_2 -alpn h2,http/1.1");
+    assert_non_null(strstr(out, "alpn=h2\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_3 -alpn http/1.1");
+    assert_non_null(strstr(out, "alpn=http/1.1\n"));
+    free(out);
+    out = tls_harness_client(&env->main, "-tls1_3"); /* no ALPN at all: HTTP/1.1, said as "" */
+    assert_non_null(strstr(out, "alpn=\n"));
+    free(out);
+}
+
+/* [tls] alpn = http/1.1: h2 is not offered; a client that wants only h2
+ * is refused in the handshake. */
+static void test_alpn_http11_only(void **state)
+{
+    struct test_env *env = *state;
+    char *out = tls_harness_client(&env->strict, "-tls1_3 -alpn h2,http/1.1");
     assert_non_null(strstr(out, "ALPN protocol: http/1.1"));
+    free(out);
+    out = tls_harness_client(&env->strict, "-tls1_3 -alpn h2");
+    assert_null(strstr(out, "version="));
     free(out);
 }
 
@@ -368,13 +242,13 @@ static void check_resumption(struct test_env *env, const char *version)
     char args[512];
     snprintf(args, sizeof args, "%s -servername www.rampart.test -sess_out %s/sess%s", version, env->dir,
              version);
-    char *out = client(&env->main, args);
+    char *out = tls_harness_client(&env->main, args);
     assert_non_null(strstr(out, "resumed=0"));
     free(out);
     unsigned long long before = atomic_load(&tls_stats.resumed);
     snprintf(args, sizeof args, "%s -servername www.rampart.test -sess_in %s/sess%s", version, env->dir,
              version);
-    out = client(&env->main, args);
+    out = tls_harness_client(&env->main, args);
     assert_non_null(strstr(out, "Reused, TLSv1."));
     assert_non_null(strstr(out, "resumed=1"));
     assert_int_equal(atomic_load(&tls_stats.resumed), before + 1);
@@ -387,10 +261,10 @@ static void test_ticket_resumption_tls13(void **state)
 }
 
 /* What a SIGHUP reload does: a new server replaces the old one. */
-static void reload(struct test_server *ts, const struct config *cfg)
+static void reload(struct tls_harness_server *ts, const struct config *cfg)
 {
     char err[256];
-    struct tls_server *fresh = tls_server_new(&cfg->tls.server, err, sizeof err);
+    struct tls_server *fresh = tls_server_new_local(&cfg->tls.server, err, sizeof err);
     assert_non_null(fresh);
     tls_server_unref(atomic_exchange(&ts->srv, fresh));
 }
@@ -400,20 +274,20 @@ static void test_tickets_survive_reload_with_same_lifetime(void **state)
     struct test_env *env = *state;
     char args[512];
     snprintf(args, sizeof args, "-tls1_3 -sess_out %s/sess-reload", env->dir);
-    char *out = client(&env->main, args);
+    char *out = tls_harness_client(&env->main, args);
     assert_non_null(strstr(out, "resumed=0"));
     free(out);
     struct config cfg;
     base_config(&cfg, env->dir);
     reload(&env->main, &cfg);
     snprintf(args, sizeof args, "-tls1_3 -sess_in %s/sess-reload", env->dir);
-    out = client(&env->main, args);
+    out = tls_harness_client(&env->main, args);
     assert_non_null(strstr(out, "resumed=1"));
     free(out);
     /* A new lifetime means new keys: the old ticket no longer opens. */
     cfg.tls.server.ticket_lifetime_ms = 2 * 3600 * 1000;
     reload(&env->main, &cfg);
-    out = client(&env->main, args);
+    out = tls_harness_client(&env->main, args);
     assert_non_null(strstr(out, "resumed=0"));
     free(out);
     base_config(&cfg, env->dir);
@@ -444,7 +318,7 @@ static bool tls12_resumed(struct test_env *env, const char *name)
     if (access(args, R_OK) != 0)
         return false;
     snprintf(args, sizeof args, "-tls1_2 -servername www.rampart.test -sess_in %s/%s", env->dir, name);
-    char *out = client(&env->main, args);
+    char *out = tls_harness_client(&env->main, args);
     bool resumed = strstr(out, "Reused, TLSv1.") != NULL;
     assert_true(resumed || strstr(out, "resumed=0"));
     free(out);
@@ -455,7 +329,7 @@ static void tls12_session_out(struct test_env *env, const char *name)
 {
     char args[512];
     snprintf(args, sizeof args, "-tls1_2 -servername www.rampart.test -sess_out %s/%s", env->dir, name);
-    char *out = client(&env->main, args);
+    char *out = tls_harness_client(&env->main, args);
     assert_non_null(strstr(out, "resumed=0"));
     free(out);
 }
@@ -488,7 +362,7 @@ static bool session_resumed(struct test_env *env, const char *inout, const char 
 {
     char args[512];
     snprintf(args, sizeof args, "-tls1_3 -sess_%s %s/%s", inout, env->dir, name);
-    char *out = client(&env->main, args);
+    char *out = tls_harness_client(&env->main, args);
     bool resumed = strstr(out, "resumed=1") != NULL;
     assert_true(resumed || strstr(out, "resumed=0"));
     free(out);
@@ -552,7 +426,7 @@ static void test_client_alert_counted(void **state)
      * fatal unknown_ca alert in the middle of the handshake. */
     char args[256];
     snprintf(args, sizeof args, "-tls1_2 -verify_return_error -CAfile %s/rsa.pem", env->dir);
-    char *out = client(&env->main, args);
+    char *out = tls_harness_client(&env->main, args);
     assert_null(strstr(out, "version="));
     assert_int_equal(failures(TLS_FAIL_ALERT), before + 1);
     assert_non_null(strstr(env->main.last_error, "client sent fatal alert"));
@@ -564,9 +438,9 @@ static void test_key_not_matching_certificate(void **state)
     struct test_env *env = *state;
     struct config cfg;
     base_config(&cfg, env->dir);
-    set_cert(&cfg.tls.server.certs[1], env->dir, "*.api.rampart.test", "rsa", "ecdsa");
+    tls_harness_set_cert(&cfg.tls.server.certs[1], env->dir, "*.api.rampart.test", "rsa", "ecdsa");
     char err[512], want[512];
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/ecdsa.key: private key does not match certificate %s/rsa.pem", env->dir,
              env->dir);
     assert_string_equal(err, want);
@@ -577,18 +451,38 @@ static void test_unreadable_files_named(void **state)
     struct test_env *env = *state;
     struct config cfg;
     base_config(&cfg, env->dir);
-    set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "missing", "ecdsa");
+    tls_harness_set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "missing", "ecdsa");
     char err[512], want[512];
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/missing.pem: cannot load certificate chain", env->dir);
     assert_memory_equal(err, want, strlen(want));
 
     base_config(&cfg, env->dir);
-    set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "ecdsa",
-             "ecdsa.pem"); /* a cert as key */
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    tls_harness_set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "ecdsa",
+                         "ecdsa.pem"); /* a cert as key */
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     snprintf(want, sizeof want, "%s/ecdsa.pem.key: cannot load private key", env->dir);
     assert_memory_equal(err, want, strlen(want));
+}
+
+/* A certificate file that holds the key as well is refused: the relay
+ * reads certificate files, and no key may pass through it. */
+static void test_certificate_file_with_a_key_refused(void **state)
+{
+    struct test_env *env = *state;
+    char cmd[512], err[512], want[512];
+    snprintf(cmd, sizeof cmd, "cat %s/ecdsa.pem %s/ecdsa.key >%s/both.pem", env->dir, env->dir, env->dir);
+    assert_int_equal(tls_harness_run(cmd), 0);
+    struct config cfg;
+    base_config(&cfg, env->dir);
+    tls_harness_set_cert(&cfg.tls.server.certs[0], env->dir, "www.rampart.test", "both", "ecdsa");
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
+    snprintf(want, sizeof want, "%s/both.pem: holds a private key as well", env->dir);
+    assert_memory_equal(err, want, strlen(want));
+    assert_int_equal(tls_server_check(&cfg.tls.server, err, sizeof err), -1);
+    assert_memory_equal(err, want, strlen(want));
+    base_config(&cfg, env->dir); /* the same chain alone is fine */
+    assert_int_equal(tls_server_check(&cfg.tls.server, err, sizeof err), 0);
 }
 
 static void test_ticket_lifetime_bounds(void **state)
@@ -598,16 +492,16 @@ static void test_ticket_lifetime_bounds(void **state)
     base_config(&cfg, env->dir);
     char err[256];
     cfg.tls.server.ticket_lifetime_ms = 7ull * 24 * 3600 * 1000; /* the TLS 1.3 maximum */
-    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    struct tls_server *srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
     cfg.tls.server.ticket_lifetime_ms += 1000;
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     assert_non_null(strstr(err, "ticket_lifetime"));
     cfg.tls.server.ticket_lifetime_ms = 999;
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     cfg.tls.server.tickets = false; /* lifetime is not looked at then */
-    srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
 }
@@ -619,19 +513,19 @@ static void test_certificate_count_bounds(void **state)
     base_config(&cfg, env->dir);
     char err[256];
     cfg.tls.server.n_certs = 0;
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
     assert_string_equal(err, "tls: need 1-16 certificates, got 0");
     for (unsigned i = 0; i < CONFIG_MAX_CERTIFICATES; i++) {
         char name[32];
         snprintf(name, sizeof name, "n%u.rampart.test", i);
-        set_cert(&cfg.tls.server.certs[i], env->dir, name, "ecdsa", "ecdsa");
+        tls_harness_set_cert(&cfg.tls.server.certs[i], env->dir, name, "ecdsa", "ecdsa");
     }
     cfg.tls.server.n_certs = CONFIG_MAX_CERTIFICATES;
-    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    struct tls_server *srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     tls_server_unref(srv);
     cfg.tls.server.n_certs = CONFIG_MAX_CERTIFICATES + 1;
-    assert_null(tls_server_new(&cfg.tls.server, err, sizeof err));
+    assert_null(tls_server_new_local(&cfg.tls.server, err, sizeof err));
 }
 
 /* A connection over one end of a socket pair; the test plays the client. */
@@ -641,7 +535,7 @@ static struct tls_conn *pair_conn(struct test_env *env, int sv[2])
     struct config cfg;
     base_config(&cfg, env->dir);
     char err[256];
-    struct tls_server *srv = tls_server_new(&cfg.tls.server, err, sizeof err);
+    struct tls_server *srv = tls_server_new_local(&cfg.tls.server, err, sizeof err);
     assert_non_null(srv);
     struct tls_conn *conn = tls_conn_new(srv, sv[0], "198.18.0.9:1234");
     assert_non_null(conn);
@@ -742,12 +636,13 @@ static void test_idle_before_handshake_is_harmless(void **state)
 static void test_records_larger_than_readahead(void **state)
 {
     struct test_env *env = *state;
-    char *out = client_input(&env->main, "head -c 50000 /dev/zero | tr '\\000' A; printf '\\ntwo\\n'",
-                             "-tls1_3 -servername www.rampart.test");
+    char *out =
+        tls_harness_client_input(&env->main, "head -c 50000 /dev/zero | tr '\\000' A; printf '\\ntwo\\n'",
+                                 "-tls1_3 -servername www.rampart.test");
     assert_non_null(strstr(out, "version=TLSv1.3 "));
     free(out);
-    out = client_input(&env->main, "head -c 50000 /dev/zero | tr '\\000' A; printf '\\ntwo\\n'",
-                       "-tls1_2 -servername www.rampart.test");
+    out = tls_harness_client_input(&env->main, "head -c 50000 /dev/zero | tr '\\000' A; printf '\\ntwo\\n'",
+                                   "-tls1_2 -servername www.rampart.test");
     assert_non_null(strstr(out, "version=TLSv1.2 "));
     free(out);
 }
@@ -769,7 +664,7 @@ static uint64_t crypto_delta(const uint64_t *before, enum tls_crypto_op op)
 static void handshake_counted(struct test_env *env, const char *args, const char *expect, uint64_t *before)
 {
     crypto_snapshot(before);
-    char *out = client(&env->main, args);
+    char *out = tls_harness_client(&env->main, args);
     assert_non_null(strstr(out, expect));
     free(out);
 }
@@ -853,7 +748,8 @@ int main(void)
         cmocka_unit_test(test_aes_gcm_profile_refuses_chacha),
         cmocka_unit_test(test_tls12_cbc_refused),
         cmocka_unit_test(test_sni_picks_certificate),
-        cmocka_unit_test(test_alpn_http11),
+        cmocka_unit_test(test_alpn_prefers_h2),
+        cmocka_unit_test(test_alpn_http11_only),
         cmocka_unit_test(test_ticket_resumption_tls13),
         cmocka_unit_test(test_ticket_resumption_tls12),
         cmocka_unit_test(test_tls12_tickets_off_by_default),
@@ -863,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_client_alert_counted),
         cmocka_unit_test(test_key_not_matching_certificate),
         cmocka_unit_test(test_unreadable_files_named),
+        cmocka_unit_test(test_certificate_file_with_a_key_refused),
         cmocka_unit_test(test_ticket_lifetime_bounds),
         cmocka_unit_test(test_certificate_count_bounds),
         cmocka_unit_test(test_handshake_waits_then_client_closes),

@@ -229,7 +229,7 @@ int conn_harness_tls(struct conn_harness *h, const char *cert_file, const char *
     snprintf(c->cert_file, sizeof c->cert_file, "%s", cert_file);
     snprintf(c->key_file, sizeof c->key_file, "%s", key_file);
     h->cfg.tls.server.n_certs = 1;
-    h->w.tls = tls_server_new(&h->cfg.tls.server, err, err_len);
+    h->w.tls = tls_server_new_local(&h->cfg.tls.server, err, err_len);
     return h->w.tls ? 0 : -1;
 }
 
