@@ -550,7 +550,7 @@ static struct conn *fz_holder(struct fz *f, const struct fz_back *k)
 {
     struct conn_worker *cw = f->h->w.conns;
     for (struct conn *c = cw ? cw->head : NULL; c; c = c->next)
-        if (c->bio && fz_local_port(c->bio->fd) == k->port)
+        if (c->x && c->x->bio && fz_local_port(c->x->bio->fd) == k->port)
             return c;
     return NULL;
 }

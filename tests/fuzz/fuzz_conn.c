@@ -146,7 +146,7 @@ static struct tls_server *fz_tls_server(void)
              "-keyout %s -out %s 2>/dev/null",
              CONN_HARNESS_TLS_NAME, c->key_file, c->cert_file);
     char err[256] = "";
-    struct tls_server *srv = system(cmd) == 0 ? tls_server_new(&cfg.tls.server, err, sizeof err) : NULL;
+    struct tls_server *srv = system(cmd) == 0 ? tls_server_new_local(&cfg.tls.server, err, sizeof err) : NULL;
     if (!srv)
         fprintf(stderr, "fuzz_conn: no TLS server (%s): HTTPS connections get raw bytes only\n", err);
     unlink(c->cert_file);
@@ -199,8 +199,8 @@ static void fz_check_conns(struct fz *f)
                    c->state, c->x ? (int)c->x->rq : -1, c->x ? (int)c->x->rs : -1,
                    c->x ? c->x->cout.start : 0, c->x ? c->x->cout.end : 0, c->x ? c->x->bin.start : 0,
                    c->x ? c->x->bin.mid : 0, c->x ? c->x->bin.end : 0);
-        if (c->backend)
-            active[c->backend->index]++;
+        if (c->x && c->x->backend) /* HTTP/1.1 only (the TLS client offers no ALPN): one exchange */
+            active[c->x->backend->index]++;
     }
     if (n != f->h->w.n_conns || n != conn_harness_counted(f->h))
         fz_die("%u connections live, the worker counts %u, the limits %u", n, f->h->w.n_conns,
@@ -217,16 +217,17 @@ static void fz_dump_conns(struct fz *f)
     struct conn_worker *cw = f->h->w.conns;
     for (struct conn *c = cw ? cw->head : NULL; c; c = c->next) {
         struct exchange *x = c->x;
+        struct loop_io *bio = x ? x->bio : NULL;
         fprintf(stderr,
                 "  conn %p: state %d kind %d eof %d/%d close_after %d blk c%u/%u b%u/%u timer %d send %d "
                 "kick %d bio %d",
-                (void *)c, c->state, c->kind, c->client_eof, c->backend_eof, c->close_after, c->c_rblk,
-                c->c_wblk, c->b_rblk, c->b_wblk, loop_timer_pending(&c->timer),
-                loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick), c->bio ? c->bio->fd : -1);
-        if (c->bio) {
+                (void *)c, c->state, c->kind, c->client_eof, x ? x->backend_eof : 0, c->close_after, c->c_rblk,
+                c->c_wblk, x ? x->b_rblk : 0, x ? x->b_wblk : 0, loop_timer_pending(&c->timer),
+                loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick), bio ? bio->fd : -1);
+        if (bio) {
             struct sockaddr_in sa;
             socklen_t len = sizeof sa;
-            if (getsockname(c->bio->fd, (struct sockaddr *)&sa, &len) == 0)
+            if (getsockname(bio->fd, (struct sockaddr *)&sa, &len) == 0)
                 fprintf(stderr, " port %u", ntohs(sa.sin_port));
         }
         if (x)
