@@ -336,9 +336,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct fz_in in = {data, size};
     uint8_t k = fz_u8(&in);
-    struct conn_harness *h = conn_harness_new((k & 0x80) ? 2 : 1);
-    if (!h)
-        return 0; /* out of sockets: not the gateway's fault */
+    /* One harness for the process, started afresh for every input
+     * (conn_harness_new_run): making one costs more than a short input. */
+    static struct conn_harness *h;
+    unsigned n_backends = (k & 0x80) ? 2 : 1;
+    if (!h) {
+        if (!(h = conn_harness_new(n_backends)))
+            return 0; /* out of sockets: not the gateway's fault */
+    } else if (!conn_harness_new_run(h, n_backends)) {
+        abort(); /* out of sockets for a second backend, or out of memory */
+    }
     fz_config(h, k);
     if (fz_tls) {
         tls_server_ref(fz_tls);
@@ -358,7 +365,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     conn_harness_watch_end(h);
     fz_current = NULL;
     fz_free(f); /* the peers' sockets: backends reset, clients closed */
-    if (!conn_harness_free(h))
-        fz_die("a connection was left after the harness closed every socket");
+    if (!conn_harness_end_run(h))
+        fz_die("a connection, a timer or a deferred call was left after the harness closed every socket");
     return 0;
 }

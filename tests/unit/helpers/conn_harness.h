@@ -88,6 +88,20 @@ struct conn_harness *conn_harness_new(unsigned n_backends);
  * deadline if need be) until every connection ended, frees everything.
  * false when a connection was still open after that. */
 bool conn_harness_free(struct conn_harness *h);
+/* The same in two halves, for a fuzzer that runs one input after another
+ * on one harness: making a harness costs system calls and page faults
+ * (the loop's epoll set, the backends' listening sockets, the watchdog,
+ * 70 KB zeroed) that a fast input does not. end_run closes the test's
+ * sockets, ends every connection as conn_harness_free does, frees the
+ * worker's state (pool, caches), the backends and the TLS server
+ * reference, and resets what nobody accepted; false when a connection, a
+ * timer or a deferred call was left (then only conn_harness_free, which
+ * leaves it). new_run starts the next run as conn_harness_new would: a
+ * fresh configuration, backend set and worker, the clock at
+ * CONN_HARNESS_CLOCK_START; the loop, the listening sockets (backend i
+ * keeps its port), the connection limits (empty) and the watchdog stay. */
+bool conn_harness_end_run(struct conn_harness *h);
+bool conn_harness_new_run(struct conn_harness *h, unsigned n_backends);
 
 /* The HTTPS listener's TLS server, from a certificate and key file (as
  * [tls] would load them, as the default certificate for
