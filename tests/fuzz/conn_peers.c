@@ -80,13 +80,18 @@ void fz_buf_add(struct fz_buf *b, const void *data, size_t len, bool release)
         b->release = b->len;
 }
 
-/* FZ_TRACE=1 in the environment: what crosses each socket, on stderr. */
-void fz_trace(const char *who, unsigned id, const char *dir, const char *data, size_t len)
+bool fz_tracing(void)
 {
     static int on = -1;
     if (on < 0)
         on = getenv("FZ_TRACE") != NULL;
-    if (!on || len == 0)
+    return on;
+}
+
+/* FZ_TRACE=1 in the environment: what crosses each socket, on stderr. */
+void fz_trace(const char *who, unsigned id, const char *dir, const char *data, size_t len)
+{
+    if (!fz_tracing() || len == 0)
         return;
     fprintf(stderr, "[%s %u %s %zu] ", who, id, dir, len);
     for (size_t i = 0; i < len && i < 600; i++) {
@@ -509,31 +514,6 @@ static void fz_back_accept(struct fz *f, unsigned b)
     }
 }
 
-/* One poll over every peer socket says which have something to read: a
- * read that finds nothing is a system call (and ASan's interceptor) each,
- * and most sockets have nothing most rounds. Only the gateway writes to
- * them, and it does not run during a round, so what poll saw is what a
- * read would find. */
-bool fz_peers_io(struct fz *f)
-{
-    struct pollfd p[FZ_CLIENTS + FZ_BACKS];
-    for (unsigned i = 0; i < FZ_CLIENTS; i++)
-        p[i] = (struct pollfd){.fd = f->cl[i].used ? f->cl[i].fd : -1, .events = POLLIN};
-    for (unsigned i = 0; i < FZ_BACKS; i++)
-        p[FZ_CLIENTS + i] = (struct pollfd){.fd = f->bk[i].used ? f->bk[i].fd : -1, .events = POLLIN};
-    if (poll(p, FZ_CLIENTS + FZ_BACKS, 0) < 0)
-        for (unsigned i = 0; i < FZ_CLIENTS + FZ_BACKS; i++)
-            p[i].revents = POLLIN; /* read them all, as without poll */
-    bool moved = false;
-    for (unsigned i = 0; i < FZ_CLIENTS; i++)
-        if (f->cl[i].used)
-            moved |= fz_client_io(f, &f->cl[i], p[i].revents != 0);
-    for (unsigned i = 0; i < FZ_BACKS; i++)
-        if (f->bk[i].used)
-            moved |= fz_back_io(&f->bk[i], p[FZ_CLIENTS + i].revents != 0);
-    return moved;
-}
-
 /* ---- what the gateway holds --------------------------------------------------------------- */
 
 static uint16_t fz_local_port(int fd)
@@ -555,20 +535,16 @@ static struct conn *fz_holder(struct fz *f, const struct fz_back *k)
     return NULL;
 }
 
-void fz_peers_after_settle(struct fz *f)
+/* What the last settle left for the peers: the backend connections the
+ * gateway made (accepted where poll saw one waiting: an accept that finds
+ * none still makes and frees a socket in the kernel), and early answers
+ * the gateway has read: what it sent before it knew is read now, and from
+ * here on it must send nothing. */
+static void fz_peers_arrivals(struct fz *f, const struct pollfd *listeners, bool polled)
 {
-    /* accept only on a listener with a connection waiting: an accept that
-     * finds none still allocates (and frees) a socket in the kernel */
-    struct pollfd p[CONN_HARNESS_MAX_BACKENDS];
-    unsigned nb = f->h->cfg.n_backends;
-    for (unsigned b = 0; b < nb; b++)
-        p[b] = (struct pollfd){.fd = f->h->backend_listen[b], .events = POLLIN};
-    bool polled = poll(p, nb, 0) >= 0;
-    for (unsigned b = 0; b < nb; b++)
-        if (!polled || p[b].revents)
+    for (unsigned b = 0; b < f->h->cfg.n_backends; b++)
+        if (!polled || listeners[b].revents)
             fz_back_accept(f, b);
-    /* An early answer the gateway has read: what it sent before it knew
-     * is read now, and from here on it must send nothing. */
     for (unsigned i = 0; i < FZ_BACKS; i++) {
         struct fz_back *k = &f->bk[i];
         if (!k->used || !k->ob.early || k->ob.sealed)
@@ -578,6 +554,38 @@ void fz_peers_after_settle(struct fz *f)
         if (c && c->x && c->x->early && fz_back_drain(k, &moved))
             conn_oracle_backend_seal(&k->ob);
     }
+}
+
+/* One round: what the last settle left (fz_peers_arrivals), then each
+ * peer sends what it may and reads what came. One poll over every peer
+ * socket and the backends' listeners says where something came: a read
+ * that finds nothing is a system call (and ASan's interceptor) each, and
+ * most sockets have nothing most rounds. Only the gateway writes to them,
+ * and it does not run during a round, so what poll saw is what a read
+ * would find; a backend socket accepted in this round was not polled and
+ * is read. */
+bool fz_peers_io(struct fz *f)
+{
+    enum { NC = FZ_CLIENTS, NP = FZ_CLIENTS + FZ_BACKS, NL = CONN_HARNESS_MAX_BACKENDS };
+    struct pollfd p[NP + NL];
+    for (unsigned i = 0; i < NC; i++)
+        p[i] = (struct pollfd){.fd = f->cl[i].used ? f->cl[i].fd : -1, .events = POLLIN};
+    for (unsigned i = 0; i < FZ_BACKS; i++)
+        p[NC + i] = (struct pollfd){.fd = f->bk[i].used ? f->bk[i].fd : -1, .events = POLLIN};
+    for (unsigned b = 0; b < NL; b++)
+        p[NP + b] = (struct pollfd){.fd = b < f->h->cfg.n_backends ? f->h->backend_listen[b] : -1, .events = POLLIN};
+    bool polled = poll(p, NP + NL, 0) >= 0;
+    fz_peers_arrivals(f, p + NP, polled);
+    bool moved = false;
+    for (unsigned i = 0; i < NC; i++)
+        if (f->cl[i].used)
+            moved |= fz_client_io(f, &f->cl[i], !polled || p[i].revents != 0);
+    for (unsigned i = 0; i < FZ_BACKS; i++) {
+        struct fz_back *k = &f->bk[i];
+        if (k->used)
+            moved |= fz_back_io(k, !polled || p[NC + i].fd != k->fd || p[NC + i].revents != 0);
+    }
+    return moved;
 }
 
 /* The fd of k's other end when the pool keeps it, else -1. */
