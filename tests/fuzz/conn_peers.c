@@ -573,7 +573,8 @@ bool fz_peers_io(struct fz *f)
     for (unsigned i = 0; i < FZ_BACKS; i++)
         p[NC + i] = (struct pollfd){.fd = f->bk[i].used ? f->bk[i].fd : -1, .events = POLLIN};
     for (unsigned b = 0; b < NL; b++)
-        p[NP + b] = (struct pollfd){.fd = b < f->h->cfg.n_backends ? f->h->backend_listen[b] : -1, .events = POLLIN};
+        p[NP + b] =
+            (struct pollfd){.fd = b < f->h->cfg.n_backends ? f->h->backend_listen[b] : -1, .events = POLLIN};
     bool polled = poll(p, NP + NL, 0) >= 0;
     fz_peers_arrivals(f, p + NP, polled);
     bool moved = false;

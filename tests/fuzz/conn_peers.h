@@ -95,7 +95,7 @@ void fz_free(struct fz *f);
 /* One round: accept the backend connections the gateway made, seal early
  * answers it read, then writes and reads: true if a byte moved. */
 bool fz_peers_io(struct fz *f);
-void fz_peers_check(struct fz *f);        /* the oracles' findings, the pool */
+void fz_peers_check(struct fz *f); /* the oracles' findings, the pool */
 void fz_peers_unstall(struct fz *f);
 
 void fz_client_open(struct fz *f, uint8_t how);

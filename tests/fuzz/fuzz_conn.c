@@ -221,8 +221,8 @@ static void fz_dump_conns(struct fz *f)
         fprintf(stderr,
                 "  conn %p: state %d kind %d eof %d/%d close_after %d blk c%u/%u b%u/%u timer %d send %d "
                 "kick %d bio %d",
-                (void *)c, c->state, c->kind, c->client_eof, x ? x->backend_eof : 0, c->close_after, c->c_rblk,
-                c->c_wblk, x ? x->b_rblk : 0, x ? x->b_wblk : 0, loop_timer_pending(&c->timer),
+                (void *)c, c->state, c->kind, c->client_eof, x ? x->backend_eof : 0, c->close_after,
+                c->c_rblk, c->c_wblk, x ? x->b_rblk : 0, x ? x->b_wblk : 0, loop_timer_pending(&c->timer),
                 loop_timer_pending(&c->send_timer), loop_timer_pending(&c->kick), bio ? bio->fd : -1);
         if (bio) {
             struct sockaddr_in sa;

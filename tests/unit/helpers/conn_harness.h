@@ -117,10 +117,10 @@ int conn_harness_connect(struct conn_harness *h, enum listener_kind kind);
  * connect. false: admission refused it (it is closed). */
 bool conn_harness_adopt(struct conn_harness *h, enum listener_kind kind, int gateway_fd);
 
-/* The watchdog over a span the caller runs (an operation of the fuzzer
+/* The watchdog over a span the caller runs (a whole input of the fuzzer
  * and every iteration it takes): armed once with hang_ms, and steps and
  * settles leave it alone until conn_harness_watch_end. Re-arming it for
- * every iteration is a system call each, a tenth of a fuzzer's time; one
+ * every iteration is a system call each (2-3% of a fuzzer's time); one
  * iteration that spins still uses up the span's CPU and aborts. */
 void conn_harness_watch(struct conn_harness *h);
 void conn_harness_watch_end(struct conn_harness *h);
