@@ -380,7 +380,7 @@ section_relay() {
   local g
   for g in default 0; do
     IFS='|' read -r -a cols <<<"$(runs "$g" run_relay)"
-    printf '%-30s %-16s %-16s %-16s\n' "$([ "$g" = default ] && echo "default (1 advert interval)" ||
+    printf '%-30s %-16s %-16s %-16s\n' "$([ "$g" = default ] && echo "default (3 advert intervals)" ||
       echo "0 (hand over at once)")" "${cols[@]}"
   done
 }

@@ -36,10 +36,11 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
   echo "== the tour of the BGP topology: $TOUR_NGW gateways ($TOUR_GATEWAYS) behind a router's ECMP,"
   echo "   service address $VIP announced by each gateway's BIRD while Rampart says it is fit to serve"
 else
-  echo "== the tour of the VRRP pair: gw-1 and gw-2 share the VIP $VIP"
+  echo "== the tour of the VRRP pair, active-active: www.foobar.com resolves to VIP-A $VIP_A"
+  echo "   (gw-1 its Master, gw-2 its Backup) and VIP-B $VIP_B (gw-2 Master, gw-1 Backup)"
 fi
 
-passed=0 failed=0 n=0
+passed=0 failed=0 n=0 failed_steps=()
 step() {
   local title=$1
   shift
@@ -52,6 +53,7 @@ step() {
   else
     echo "  FAIL"
     failed=$((failed + 1))
+    failed_steps+=("$n. $title")
   fi
 }
 
@@ -59,8 +61,10 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
   step "HTTPS through the service address, certificate verified against the lab CA, both web servers answer" \
     step_https_alternates
 else
-  step "HTTPS through the VIP, certificate verified against the lab CA, alternates web-01/web-02" \
-    step_https_alternates
+  step "HTTPS through both VIPs, certificate verified against the lab CA: each VIP answered by its Master, each alternating web-01/web-02" \
+    step_vips_answer
+  step "DNS round robin: the client takes VIP-A, then VIP-B, as a resolver rotates the two records" \
+    step_dns_round_robin
 fi
 step "HTTP redirects to HTTPS" step_redirect
 step "Chromium gets a page and its 41 assets over one HTTP/2 connection through the VIP" step_h2_browser
@@ -80,13 +84,19 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
   step "all backends fail behind gw-3: it withdraws within the health fall time" \
     step_bgp_backends_fail
 else
-  step "a TLS session made through the VIP, with the master (lab CA, openssl s_client -sess_out)" \
+  step "a TLS session made through VIP-A with gw-1 (openssl s_client -sess_out); it resumes through VIP-B on gw-2" \
     step_session_saved
-  step "kill the master gateway: the VIP moves, requests continue" step_failover
-  TOUR_FAILOVER_MS=${TOUR_OUTAGE_MS:-?}
-  step "the returning client resumes its TLS session on the survivor: the pair shares its ticket keys" \
+  step "the shared blocklist: an address blocked by hand on gw-1 is refused by gw-2 too; unblocked on gw-2, lifted on gw-1" \
+    step_blocklist_shared
+  step "kill gw-1, the Master of VIP-A: VIP-A moves to gw-2, VIP-B stays, requests continue through both" \
+    step_failover
+  step "the returning client resumes, on gw-2 through VIP-A, the TLS session it made with the killed gw-1" \
     step_session_resumed
-  step "bring the old master back" step_failback
+  step "while gw-1 is down, gw-2 blocks an address by hand: refused through both VIPs" \
+    step_blocklist_survivor
+  step "bring gw-1 back: it preempts VIP-A only, VIP-B never moved" step_failback
+  step "the returning gw-1 holds the block gw-2 made while it was down (from its peer); unblocked on gw-1, lifted on gw-2" \
+    step_blocklist_catch_up
 fi
 step "stop nginx on web-01: traffic continues on web-02, the gateway reports web-01 down" \
   step_backend_down
@@ -97,6 +107,7 @@ step "start the old primary: it comes back as web-02's replica and catches up" \
   step_old_primary_rejoins
 step "the metrics of every gateway" step_metrics
 
+POKE_B=""
 if [ "$TOUR_TOPOLOGY" = bgp ]; then
   FIGURE="BFD removed a crashed gateway after ${TOUR_BFD_MS:-?} ms"
   HOLDER="lab/lab.sh status                 the router's ECMP route, each gateway's BIRD
@@ -104,17 +115,18 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
   lab/lab.sh cut-backends gw-N | restore-backends gw-N | announcers
   ip netns exec ${P}router birdc -s $RUN/router/bird.ctl show route all"
 else
-  FIGURE="failover outage measured: ${TOUR_FAILOVER_MS:-?} ms"
-  HOLDER="lab/lab.sh status                 who holds the VIP, what runs where
+  FIGURE="failover outage measured (longest time without an answer while gw-1 was killed): ${TOUR_FAILOVER_OUTAGE:-?}"
+  POKE_B="  ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP_B https://www.foobar.com/   (VIP-B)
+"
+  HOLDER="lab/lab.sh status                 who holds each VIP, what runs where
+  lab/lab.sh vip-holder             each VIP and its holder
   lab/lab.sh kill-gw gw-1 | start-gw gw-1 | stop-web web-01 | start-web web-01"
 fi
 cat <<EOT
 
-== result: $passed passed, $failed failed; $FIGURE
-
 The lab is still up. Poke it:
   ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP https://www.foobar.com/
-  ip netns exec ${P}gw-1 curl -s http://127.0.0.1:9100/metrics     (also /healthz, /status)
+$POKE_B  ip netns exec ${P}gw-1 curl -s http://127.0.0.1:9100/metrics     (also /healthz, /status)
   ip netns exec ${P}gw-2 curl -s http://127.0.0.1:9100/healthz
   ip netns exec ${P}client curl --cacert $CA --resolve www.foobar.com:443:$VIP https://www.foobar.com/ \\
     --data-urlencode name=me --data-urlencode message=hello      (sign the guestbook)
@@ -124,4 +136,13 @@ The lab is still up. Poke it:
   logs: $RUN/logs/
 Remove it: make demo-down
 EOT
+
+# The summary last, where it is seen: the count, what the steps
+# established (tour_pair.sh's TOUR_FACTS), the measured figure, what failed.
+echo
+echo "== summary: $n steps, $passed passed, $failed failed"
+for f in "${TOUR_FACTS[@]}"; do echo "  - $f"; done
+echo "  - $FIGURE"
+for f in "${failed_steps[@]}"; do echo "  FAILED: step $f"; done
+echo "  the lab is still up (poke it as above); make demo-down removes it"
 [ "$failed" -eq 0 ]

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The foobar.com lab in network namespaces: lab.sh up [--bgp N] | down | status
 #
-# Two topologies. The default, a VRRP pair:
+# Two topologies. The default, a VRRP pair, active-active:
 #   "internet" 198.18.0.0/24 (bridge in namespace ${P}inet)
-#       client 198.18.0.100   gw-1 198.18.0.2   gw-2 198.18.0.3   VIP 198.18.0.10
+#       client 198.18.0.100 (and .101, .102: the tour blocks them)
+#       gw-1 198.18.0.2   gw-2 198.18.0.3
+#       VIP-A 198.18.0.10 (gw-1 Master, gw-2 Backup), VIP-B 198.18.0.11 (gw-2
+#       Master, gw-1 Backup): www.foobar.com resolves to both
 #   private 198.19.0.0/24 (bridge in namespace ${P}priv)
 #       gw-1 198.19.0.2   gw-2 198.19.0.3   web-01 198.19.0.11   web-02 198.19.0.12
 # With --bgp N (3 <= N <= 8): N gateways behind a router running BIRD with
@@ -23,7 +26,8 @@
 #   lab.sh start-db NAME | stop-db NAME     start / stop MariaDB on web-01, web-02
 #   lab.sh promote NAME                     make the replica NAME the primary (by hand)
 #   lab.sh db-primary | db-status           the primary's name / both databases' state
-#   lab.sh vip-holder                       prints gw-1, gw-2 or none (VRRP)
+#   lab.sh vip-holder [ADDR]                the gateway holding ADDR: gw-1, gw-2, gw-1+gw-2
+#                                           or none; without ADDR, "ADDR HOLDER" per VIP (VRRP)
 #   lab.sh announcers                       the gateways in the router's ECMP route (BGP)
 #   lab.sh drain-gw NAME                    SIGTERM: withdraw, wait drain_wait, drain (BGP)
 #   lab.sh kill-rampart NAME                SIGKILL rampart only; its BIRD and links stay (BGP)
@@ -47,23 +51,29 @@ WEBS="web-01 web-02"
 . "$LAB_DIR/bgp.sh"
 
 # The topology: "vrrp" (the pair) or "bgp N", from `up` or $RUN/topology.
+# VIPS: the pair's addresses (each with its own VRRP instance), none behind BGP.
+VIP_A=198.18.0.10 VIP_B=198.18.0.11
 read -r TOPOLOGY NGW < <(cat "$RUN/topology" 2>/dev/null || echo vrrp 2)
 set_topology() { # vrrp | bgp N
   TOPOLOGY=$1 NGW=${2:-2}
   if [ "$TOPOLOGY" = bgp ]; then
-    GATEWAYS=$(bgp_names "$NGW") VIP=$SVC
+    GATEWAYS=$(bgp_names "$NGW") VIPS=""
     HOSTS="router priv client $GATEWAYS $WEBS"
   else
-    GATEWAYS="gw-1 gw-2" VIP=198.18.0.10
+    GATEWAYS="gw-1 gw-2" VIPS="$VIP_A $VIP_B"
     HOSTS="inet priv client $GATEWAYS $WEBS"
   fi
 }
 set_topology "$TOPOLOGY" "$NGW"
 
 declare -A PUB=([client]=198.18.0.100 [gw-1]=198.18.0.2 [gw-2]=198.18.0.3)
+CLIENT_EXTRA="198.18.0.101 198.18.0.102"
 declare -A PRIV=([web-01]=198.19.0.11 [web-02]=198.19.0.12)
 for _k in $(seq "$BGP_MAX"); do PRIV[gw-$_k]=198.19.0.$((1 + _k)); done
-declare -A PRIORITY=([gw-1]=150 [gw-2]=100)
+# each gateway's priority in the instances vip-a and vip-b (vrrp.ini.in):
+# mirrored, so each VIP has its own Master
+declare -A PRIO_A=([gw-1]=150 [gw-2]=100) PRIO_B=([gw-1]=100 [gw-2]=150)
+declare -A VIP_HOME=([$VIP_A]=gw-1 [$VIP_B]=gw-2) VIP_NAME=([$VIP_A]=VIP-A [$VIP_B]=VIP-B)
 declare -A SERVER_ID=([web-01]=1 [web-02]=2)
 # the users that must reach files under $RUN: MariaDB, the application
 # (php-fpm's workers) and nginx's workers
@@ -171,15 +181,19 @@ make_topology() {
       ip -n "$(ns "$h")" link set br0 up || die "bridge in $(ns "$h")"
   done
   link client eth0 "${PUB[client]}" inet || die "client link"
+  # two more source addresses for the tour's blocklist steps (tour_pair.sh)
+  for _a in $CLIENT_EXTRA; do ip -n "$(ns client)" addr add "$_a/24" dev eth0 || die "client $_a"; done
   for h in $GATEWAYS; do
     link "$h" eth0 "${PUB[$h]}" inet && link "$h" eth1 "${PRIV[$h]}" priv || die "$h links"
     # a gateway is a proxy, not a router
     in_ns "$h" sysctl -qw net.ipv4.ip_forward=0
   done
   for h in $WEBS; do link "$h" eth0 "${PRIV[$h]}" priv || die "$h link"; done
-  # The client even has a route to the private network through the VIP: the
-  # gateways must refuse to be that router (no forwarding + firewall).
-  ip -n "$(ns client)" route add 198.19.0.0/24 via "$VIP"
+  # The client even has a route to the private network through each VIP
+  # (web-02 through VIP-B, the rest through VIP-A): both gateways must
+  # refuse to be that router (no forwarding + firewall).
+  ip -n "$(ns client)" route add 198.19.0.0/24 via "$VIP_A"
+  ip -n "$(ns client)" route add "${PRIV[web-02]}/32" via "$VIP_B"
 }
 
 # ---- firewall ------------------------------------------------------------------
@@ -269,8 +283,8 @@ gateway_config() {
   [ "$ha" = vrrp ] && make_peer_key
   fill "$LAB_DIR/gateway.ini.in" "$dir/rampart.ini" "NAME=$h" "DIR=$dir" "PKI=$PKI" \
     "POLICY=$policy" "TICKETS=$(ticket_key_line)"
-  fill "$LAB_DIR/$ha.ini.in" "$dir/ha.ini" "PRIORITY=${PRIORITY[$h]:-100}" "SVC=$SVC" "RUN=$RUN" \
-    "SELF=${PRIV[$h]}" "PEER=${PRIV[$other]}"
+  fill "$LAB_DIR/$ha.ini.in" "$dir/ha.ini" "PRIO_A=${PRIO_A[$h]:-100}" "PRIO_B=${PRIO_B[$h]:-100}" \
+    "VIP_A=$VIP_A" "VIP_B=$VIP_B" "SVC=$SVC" "RUN=$RUN" "SELF=${PRIV[$h]}" "PEER=${PRIV[$other]}"
   cat "$dir/ha.ini" >>"$dir/rampart.ini" && rm -f "$dir/ha.ini"
 }
 
@@ -327,15 +341,41 @@ drain_gw() {
   rm -f "$RUN/pids/$h.pid"
 }
 
-vip_holder() {
-  local h
-  [ "$TOPOLOGY" = vrrp ] || { echo none; return 1; }
+# vip_holders ADDR: the gateways whose live public link holds ADDR, joined
+# with "+" (both: a split brain), empty when none does.
+vip_holders() {
+  local h out=""
   for h in $GATEWAYS; do
-    ip -n "$(ns "$h")" -4 addr show dev eth0 2>/dev/null | grep -q " $VIP/" &&
-      ip -n "$(ns "$h")" link show eth0 | grep -q 'state UP' && { echo "$h"; return 0; }
+    ip -n "$(ns "$h")" -4 addr show dev eth0 2>/dev/null | grep -q " $1/" &&
+      ip -n "$(ns "$h")" link show eth0 | grep -q 'state UP' && out="$out+$h"
   done
-  echo none
-  return 1
+  echo "${out#+}"
+}
+
+# vip_holder [ADDR]: ADDR's holder (gw-1, gw-2, gw-1+gw-2 or none); without
+# ADDR, one line "ADDR HOLDER" per VIP. Fails when an address has no holder.
+vip_holder() {
+  local v h rc=0
+  [ "$TOPOLOGY" = vrrp ] || { echo none; return 1; }
+  for v in ${1:-$VIPS}; do
+    h=$(vip_holders "$v")
+    if [ -n "${1:-}" ]; then echo "${h:-none}"; else echo "$v ${h:-none}"; fi
+    [ -n "$h" ] || rc=1
+  done
+  return $rc
+}
+
+# every VIP on its own Master (VIP_HOME): the pair's resting state
+vips_at_home() {
+  local v
+  for v in $VIPS; do [ "$(vip_holders "$v")" = "${VIP_HOME[$v]}" ] || return 1; done
+}
+
+# vrrp_states GW: "vip-a master, vip-b backup" from the gateway's /metrics.
+vrrp_states() {
+  in_ns "$1" curl -s --max-time 2 http://127.0.0.1:9100/metrics |
+    sed -nE 's/^rampart_vrrp_state\{vrrp_instance="([^"]+)",state="([a-z]+)"\} 1$/\1 \2/p' |
+    paste -sd, | sed 's/,/, /g'
 }
 
 # ---- the site: MariaDB and the guestbook (lab/site.sh) ---------------------------
@@ -414,10 +454,10 @@ cmd_up() {
       say "gateways: running, but the router's ECMP has only: $(bgp_announcers)"
       return 1
     fi
-  elif wait_until 10 vip_holder; then
-    say "gateways: gw-1, gw-2 running; VIP $VIP on $(vip_holder)"
+  elif wait_until 15 vips_at_home; then
+    say "gateways: gw-1, gw-2 running; VIP-A $VIP_A on $(vip_holder "$VIP_A"), VIP-B $VIP_B on $(vip_holder "$VIP_B")"
   else
-    say "gateways: running, but no gateway holds the VIP $VIP after 10 s"
+    say "gateways: running, but the VIPs are not on their Masters after 15 s: $(vip_holder | paste -sd, -)"
     return 1
   fi
 }
@@ -458,11 +498,22 @@ cmd_status() {
     printf '  %-7s guestbook (php-fpm) %s\n' "$h" "$(alive "$h-app" && echo running || echo stopped)"
   done
   cmd_db_status
-  if [ "$TOPOLOGY" = bgp ]; then bgp_status; else echo "VIP $VIP on: $(vip_holder)"; fi
+  if [ "$TOPOLOGY" = bgp ]; then bgp_status; else vrrp_status; fi
   for h in $GATEWAYS; do
     alive "$h" || continue
     printf '  %s /healthz: %s\n' "$h" \
       "$(in_ns "$h" curl -s --max-time 2 http://127.0.0.1:9100/healthz || echo unreachable)"
+  done
+}
+
+vrrp_status() {
+  local v h
+  for v in $VIPS; do
+    printf '%s %s on: %s (its Master by priority: %s)\n' "${VIP_NAME[$v]}" "$v" "$(vip_holder "$v")" "${VIP_HOME[$v]}"
+  done
+  for h in $GATEWAYS; do
+    alive "$h" || continue
+    printf '  %s VRRP: %s\n' "$h" "$(vrrp_states "$h")"
   done
 }
 
@@ -479,7 +530,7 @@ stop-db) stop_db "$2" ;;
 promote) cmd_promote "${2:-}" ;;
 db-primary) db_primary ;;
 db-status) cmd_db_status ;;
-vip-holder) vip_holder ;;
+vip-holder) vip_holder "${2:-}" ;;
 announcers) bgp_announcers ;;
 drain-gw) drain_gw "$2" ;;
 kill-rampart) stop "$2" KILL ;;

@@ -11,33 +11,39 @@ P=${LAB_PREFIX:-rp-}
 . "$TOUR_DIR/run_dir.sh"
 RUN=${LAB_RUN:-$(lab_default_run "$TOUR_DIR")}
 CA=${LAB_PKI:-$RUN/pki}/ca.crt
-# the topology lab.sh up made: the VRRP pair's VIP, or the BGP service address
+# the topology lab.sh up made: the VRRP pair's two VIPs (active-active:
+# VIP-A mastered by gw-1, VIP-B by gw-2; www.foobar.com resolves to both),
+# or the BGP service address. VIP is the one the single-address steps use.
 read -r TOUR_TOPOLOGY TOUR_NGW < <(cat "$RUN/topology" 2>/dev/null || echo vrrp 2)
+VIP_A=198.18.0.10 VIP_B=198.18.0.11
 if [ "$TOUR_TOPOLOGY" = bgp ]; then
-  VIP=198.18.10.10
+  VIP=198.18.10.10 VIPS=198.18.10.10
   TOUR_GATEWAYS=$(seq -f 'gw-%g' -s ' ' "$TOUR_NGW")
 else
-  VIP=198.18.0.10
+  VIP=$VIP_A VIPS="$VIP_A $VIP_B"
   TOUR_GATEWAYS="gw-1 gw-2"
 fi
 URL=https://www.foobar.com/
-RESOLVE="--resolve www.foobar.com:443:$VIP --resolve www.foobar.com:80:$VIP"
+resolve_to() { echo "--resolve www.foobar.com:443:$1 --resolve www.foobar.com:80:$1"; }
+RESOLVE=$(resolve_to "$VIP")
 TOUR_OUTAGE_MAX_MS=${TOUR_OUTAGE_MAX_MS:-5000} # a failover slower than this fails the step
 
 show() { echo "  \$ $*"; }
 client() { ip netns exec "${P}client" "$@"; }
 gw() { local h=$1; shift; ip netns exec "$P$h" "$@"; }
 
-# https_get: one verified request through the VIP; prints the server's name.
+# https_get [ADDR]: one verified request through ADDR (default the VIP);
+# prints the server's name.
 https_get() {
-  # shellcheck disable=SC2086
-  client curl -sS --max-time 3 --cacert "$CA" $RESOLVE "$URL" | grep -o 'id="server">[^<]*' | cut -d'>' -f2
+  # shellcheck disable=SC2046
+  client curl -sS --max-time 3 --cacert "$CA" $(resolve_to "${1:-$VIP}") "$URL" |
+    grep -o 'id="server">[^<]*' | cut -d'>' -f2
 }
 
-# requests N: prints the servers that answered N requests, space-separated.
+# requests N [ADDR]: prints the servers that answered N requests, space-separated.
 requests() {
   local out=()
-  for _ in $(seq "$1"); do out+=("$(https_get || true)"); done
+  for _ in $(seq "$1"); do out+=("$(https_get "${2:-$VIP}" || true)"); done
   echo "${out[*]}"
 }
 
@@ -46,7 +52,8 @@ metric() {
   gw "$1" curl -s --max-time 2 http://127.0.0.1:9100/metrics | awk -v k="$2" '$1 == k {print $2}'
 }
 
-master() { "$LAB" vip-holder; }
+holder() { "$LAB" vip-holder "$1"; } # ADDR: gw-1, gw-2, gw-1+gw-2 or none
+master() { holder "$VIP"; }
 holder_is() { [ "$(master)" = "$1" ]; }
 backend_up_is() { [ "$(metric "$1" "rampart_backend_up{backend=\"$2\"}")" = "$3" ]; }
 other() { [ "$1" = gw-1 ] && echo gw-2 || echo gw-1; }
@@ -83,9 +90,13 @@ step_redirect() {
 }
 
 step_no_direct_access() {
-  local web rc=0 got
+  local web rc=0 got via
+  # the client routes web-01 through VIP-A, web-02 through VIP-B (lab.sh):
+  # each gateway of the pair is asked to forward once
   for web in 198.19.0.11 198.19.0.12; do
-    show "ip netns exec ${P}client curl --max-time 2 http://$web/"
+    via=""
+    [ "$TOUR_TOPOLOGY" = bgp ] || via="   # routed $(client ip -4 route get "$web" | grep -o 'via [0-9.]*')"
+    show "ip netns exec ${P}client curl --max-time 2 http://$web/$via"
     client curl -s --max-time 2 -o /dev/null "http://$web/"
     got=$?
     # 28: timed out (dropped), 7: refused or unreachable; anything else
@@ -97,104 +108,6 @@ step_no_direct_access() {
     esac
   done
   return $rc
-}
-
-# outage FILE: from probe.sh lines, the longest time without a successful
-# answer, and the failed count.
-outage() {
-  awk '$2 == 200 { if (last) { gap = $1 - last; if (gap > max) max = gap } last = $1; ok++ }
-       $2 != 200 { failed++ }
-       END { printf "%d %d %d\n", max, failed + 0, ok + 0 }' "$1"
-}
-
-# failover_probe NAME CMD...: runs CMD while the client requests in a loop;
-# prints the outage and passes when requests go on after it.
-probe_during() {
-  local log=$RUN/probe-$1.log stop=$RUN/probe-$1.stop
-  shift
-  rm -f "$stop"
-  client "$TOUR_DIR/probe.sh" "$URL" "$CA" 30 "$stop" "$VIP" >"$log" 2>/dev/null &
-  local probe=$!
-  sleep 1
-  "$@"
-  local rc=$?
-  sleep 2
-  touch "$stop"
-  wait "$probe"
-  rm -f "$stop"
-  read -r gap failed ok < <(outage "$log")
-  # shellcheck disable=SC2034 # read by demo.sh
-  TOUR_OUTAGE_MS=$gap
-  echo "  requests during the step: $ok answered, $failed failed;" \
-    "longest time without an answer: ${gap} ms"
-  [ "$rc" -eq 0 ] && [ "$ok" -gt 0 ] && [ "$(tail -n 3 "$log" | awk '$2 == 200' | wc -l)" -eq 3 ] &&
-    [ "$gap" -le "$TOUR_OUTAGE_MAX_MS" ]
-}
-
-kill_master() {
-  local m=$1
-  show "lab/lab.sh kill-gw $m      # SIGKILL rampart on $m and take its link down"
-  "$LAB" kill-gw "$m" >/dev/null
-  if wait_for_cmd 10 holder_is "$(other "$m")"; then
-    echo "  VIP $VIP moved to $(other "$m")"
-  else
-    echo "  VIP did not move (holder: $(master))"
-    return 1
-  fi
-}
-
-step_failover() {
-  TOUR_OLD_MASTER=$(master)
-  echo "  master now: $TOUR_OLD_MASTER"
-  [ "$TOUR_OLD_MASTER" != none ] || return 1
-  probe_during failover kill_master "$TOUR_OLD_MASTER"
-}
-
-# ---- TLS sessions across a failover (the pair shares its ticket keys) ----
-
-TOUR_SESSION=$RUN/tour-session.pem
-
-# sclient ARGS...: one verified TLS 1.3 handshake and request through the VIP.
-sclient() {
-  printf 'GET / HTTP/1.1\r\nHost: www.foobar.com\r\nConnection: close\r\n\r\n' |
-    client timeout 10 openssl s_client -connect "$VIP:443" -servername www.foobar.com -CAfile "$CA" \
-      -verify_return_error -tls1_3 -ign_eof "$@" 2>&1
-}
-
-step_session_saved() {
-  show "ip netns exec ${P}client openssl s_client -connect $VIP:443 -servername www.foobar.com" \
-    "-CAfile $CA -tls1_3 -sess_out $TOUR_SESSION"
-  local out
-  out=$(sclient -sess_out "$TOUR_SESSION")
-  echo "  $(grep -m1 -oE '^(New|Reused), TLSv1.3, Cipher is [A-Z0-9_]+' <<<"$out") with $(master);" \
-    "$(grep -m1 -oE 'Verify return code: [0-9]+ \([a-z ]+\)' <<<"$out"); the session (and its ticket) saved"
-  [ -s "$TOUR_SESSION" ] && grep -q "Verify return code: 0 (ok)" <<<"$out"
-}
-
-step_session_resumed() {
-  local out how
-  show "ip netns exec ${P}client openssl s_client -connect $VIP:443 ... -sess_in $TOUR_SESSION"
-  out=$(sclient -sess_in "$TOUR_SESSION")
-  how=$(grep -m1 -oE '^(New|Reused)' <<<"$out")
-  echo "  $(master) answered: ${how:-no handshake}" \
-    "(Reused: the ticket ${TOUR_OLD_MASTER:-the old master} issued opened here, no full handshake)"
-  [ "$how" = Reused ] && grep -q "Verify return code: 0 (ok)" <<<"$out"
-}
-
-start_back() {
-  local m=$1
-  show "lab/lab.sh start-gw $m"
-  "$LAB" start-gw "$m" >/dev/null || return 1
-  if wait_for_cmd 15 holder_is "$m"; then
-    echo "  $m is back and took the VIP again (higher priority, preempt = yes)"
-  else
-    echo "  $m is running; VIP on $(master)"
-    return 1
-  fi
-}
-
-step_failback() {
-  probe_during failback start_back "${TOUR_OLD_MASTER:-gw-1}"
 }
 
 step_backend_down() {
@@ -425,6 +338,11 @@ step_old_primary_rejoins() {
   [ "$READ_01" = "web-01 (read-only replica)" ] || rc=1
   return $rc
 }
+
+# ---- the VRRP pair, active-active (two VIPs): lab/tour_pair.sh -------------
+
+# shellcheck source=lab/tour_pair.sh
+. "$TOUR_DIR/tour_pair.sh"
 
 # ---- N gateways behind ECMP (lab.sh up --bgp N): lab/tour_bgp.sh ----------
 

@@ -63,7 +63,7 @@ struct config_gateway {
     enum log_format log_format;
     uint64_t drain_timeout_ms; /* SIGTERM grace period for in-flight requests */
     /* a lost relay's replacement may take this long to be ready before VRRP
-     * stands down; not set: one advert interval (the shortest instance's) */
+     * stands down; not set: three advert intervals (the fastest instance's) */
     uint64_t relay_grace_ms;
     bool relay_grace_set;
 };

@@ -29,9 +29,10 @@
  * what the guard holds.
  *
  * The parent starts it after VRRP (parent.c), restarts it if it dies, and
- * sends it the instances' state from its watchdog (every 50 ms, when it
- * differs from what was sent). The pipe's write end is close-on-exec:
- * relays never hold it, so only the parent's death closes it.
+ * sends it the instances' state from its watchdog (parent_supervise.c:
+ * every 50 ms, when it differs from what was sent). The pipe's write end
+ * is close-on-exec: relays never hold it, so only the parent's death
+ * closes it.
  */
 #ifndef RAMPART_GATEWAY_PROC_GUARD_H
 #define RAMPART_GATEWAY_PROC_GUARD_H

@@ -2,7 +2,7 @@
  * keyholder_proc: the parent's handle on one key holder process
  * (keyholder.h): starting it with its channels, handing the relay's ends
  * of those to the relay it signs for, and what it last reported.
- * parent.c decides when; this file knows how.
+ * parent_keys.c decides when; this file knows how.
  *
  * The channels: one AF_UNIX SOCK_SEQPACKET socketpair per relay worker,
  * made here. The key holder's ends go with its exec; the parent keeps the
@@ -37,7 +37,7 @@ struct keyholder_proc {
     struct admin_keyholder_status status; /* its last */
     char fatal[IPC_TEXT_MAX + 1];         /* why it could not start, as it said ("": nothing) */
     struct relay_proc *owner;             /* the relay it signs for; NULL once stopping */
-    struct keyholder_proc *next;          /* parent.c's list of stopping ones */
+    struct keyholder_proc *next;          /* parent_keys.c's list */
 };
 
 /* Starts a key holder for cfg (one channel per worker) as `who`, and sends

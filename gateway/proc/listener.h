@@ -51,8 +51,8 @@ bool listener_overlaps(const struct listen_addr *a, const struct listen_addr *b)
 
 /* Whether a reload from `from` to `to` closes or opens any listening
  * socket (an address, a kind or the number of workers differs): a [bgp]
- * node withdraws before such a reload (parent.c), since clients queued on
- * a socket that closes are reset. Pure. */
+ * node withdraws before such a reload (parent_reload.c), since clients
+ * queued on a socket that closes are reset. Pure. */
 bool listener_set_changes(const struct config *from, const struct config *to);
 
 /* Probes every listener address of cfg that no listener of `reuse` (the

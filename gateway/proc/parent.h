@@ -17,6 +17,8 @@
  *     by the old key holder, which stops with it);
  *   - SIGTERM/SIGINT: the relays drain (drain_timeout), VRRP shuts down
  *     (priority 0, VIPs removed), exit 0.
+ *
+ * Its parts, a file each, are listed in parent_internal.h.
  */
 #ifndef RAMPART_GATEWAY_PROC_PARENT_H
 #define RAMPART_GATEWAY_PROC_PARENT_H

@@ -1,11 +1,12 @@
 /*
  * parent_keys: the parent's key holders (keyholder.h), one per relay that
  * serves HTTPS, each started before its relay and stopped after it.
- * parent.c decides about relays; this file about their key holders:
+ * parent_supervise.c and parent_reload.c decide about relays; this file
+ * about their key holders:
  *
  *   - start one for a relay handle (relay_proc.h, RELAY_KEYS); when it
- *     says its keys are loaded, `ready` is called (parent.c then starts
- *     the relay, or goes on with a reload);
+ *     says its keys are loaded, `ready` is called (parent_supervise.c
+ *     then starts the relay, or goes on with a reload);
  *   - a key holder that dies while its relay runs is replaced, at once or
  *     after a backoff if they keep dying (supervise_restart_delay_ms), and
  *     the relay gets the new channels (IPC_KEYHOLDER); meanwhile its

@@ -1,9 +1,9 @@
 /*
  * relay: the unprivileged process that serves clients (TLS + HTTP in worker
  * threads) and runs the active health checks. Started by the parent
- * (parent.c) as a fresh exec of the same binary, so every relay gets its
- * own address-space randomisation; it receives its config over the IPC
- * socket and its listening sockets as inherited fds.
+ * (parent_relay.c) as a fresh exec of the same binary, so every relay gets
+ * its own address-space randomisation; it receives its config over the
+ * IPC socket and its listening sockets as inherited fds.
  *
  * Life of a relay: load certificates (their private keys stay in the key
  * holder, which signs for the relay over one channel per worker), drop to

@@ -2,7 +2,8 @@
  * relay_proc: the parent's handle on one relay process and the key holder
  * that signs for it: starting the relay (child.c: fork, fd layout, exec of
  * this same binary), its control socket and what it last reported.
- * parent.c decides when; this file knows how.
+ * parent_supervise.c and parent_reload.c decide when; this file knows
+ * how.
  *
  * A relay that serves HTTPS starts after its key holder (keyholder_proc.h)
  * said its keys are loaded: until then the handle waits in RELAY_KEYS,
@@ -39,7 +40,7 @@ struct relay_proc {
     struct keyholder_proc *kh; /* signs for it; NULL: no HTTPS, or being replaced */
     uint64_t kh_retry_ms;      /* when to start a new one after a loss */
     unsigned kh_fast_failures; /* key holders in a row that died soon after their start */
-    struct relay_proc *next;   /* parent.c's list */
+    struct relay_proc *next;   /* the parent's `old` list */
 };
 
 /* A handle in RELAY_KEYS for cfg, stamped now_ms; NULL when out of memory. */

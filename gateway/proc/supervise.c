@@ -30,7 +30,8 @@ uint64_t supervise_relay_grace_ms(const struct config *cfg)
 {
     if (config_vrrp_enabled_count(cfg) == 0)
         return 0;
-    return cfg->gateway.relay_grace_set ? cfg->gateway.relay_grace_ms : shortest_advert_ms(cfg);
+    return cfg->gateway.relay_grace_set ? cfg->gateway.relay_grace_ms
+                                        : SUPERVISE_RELAY_GRACE_ADVERTS * shortest_advert_ms(cfg);
 }
 
 uint64_t supervise_stand_down_at(const struct config *cfg, unsigned fast_failures, uint64_t lost_ms)

@@ -1,8 +1,9 @@
 /*
  * supervise: the parent's decisions about its relays, as pure functions
- * (parent.c does the I/O): how long a silent relay is tolerated, how soon
- * a dead one is replaced, when VRRP must hand the VIPs over because no relay
- * serves, and which backends a new relay starts with down.
+ * (parent_supervise.c does the I/O): how long a silent relay is
+ * tolerated, how soon a dead one is replaced, when VRRP must hand the VIPs
+ * over because no relay serves, and which backends a new relay starts
+ * with down.
  */
 #ifndef RAMPART_GATEWAY_PROC_SUPERVISE_H
 #define RAMPART_GATEWAY_PROC_SUPERVISE_H
@@ -15,6 +16,12 @@
 #define SUPERVISE_MIN_MISSED_BEATS     3   /* with VRRP: never below 3 heartbeats */
 #define SUPERVISE_FIRST_BACKOFF_MS     100
 #define SUPERVISE_MAX_BACKOFF_MS       5000
+/* relay_grace by default: this many advert intervals of the fastest
+ * instance, the master-down time a backup would wait for a dead node (RFC
+ * 5798: 3 x advert + skew). A relay restart (tens of ms, 110-220 ms on a
+ * loaded machine) fits in it, so a lost relay moves no client; a handover
+ * never waits longer than a dead node would cost. */
+#define SUPERVISE_RELAY_GRACE_ADVERTS 3
 
 /* A relay silent for longer is lost: one VRRP advert interval (the
  * shortest instance's: the peer would notice no sooner), or
@@ -22,7 +29,7 @@
 uint64_t supervise_heartbeat_timeout_ms(const struct config *cfg, uint64_t heartbeat_ms);
 
 /* How long VRRP keeps its priority after the serving relay is lost:
- * [gateway] relay_grace, else one advert interval (the shortest enabled
+ * [gateway] relay_grace, else three advert intervals (the fastest enabled
  * instance's); 0 without VRRP. */
 uint64_t supervise_relay_grace_ms(const struct config *cfg);
 

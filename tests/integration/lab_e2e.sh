@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # End to end on the foobar.com lab: the same lab (lab/lab.sh) and the same
-# tour steps (lab/tour.sh) as `make demo`, under a per-run namespace prefix
-# and run directory so it never meets a demo lab or a parallel run.
+# tour steps (lab/tour.sh, lab/tour_pair.sh) as `make demo`, under a per-run
+# namespace prefix and run directory so it never meets a demo lab or a
+# parallel run. The pair is active-active: VIP-A mastered by gw-1, VIP-B by
+# gw-2; besides the steps' own checks, who holds which VIP is asserted at
+# rest, after gw-1 is killed and after it returns.
 . "$(dirname "$0")/lib.sh"
 require_root
 
@@ -21,7 +24,9 @@ if [ $up_rc -ne 0 ]; then
   for f in "$LAB_RUN"/logs/gw-*.log; do [ -f "$f" ] && tail -n 5 "$f" | sed "s|^|# $(basename "$f"): |"; done
   exit 1
 fi
-ok "the lab comes up (VIP on $(master))"
+ok "the lab comes up"
+check_eq "at rest: VIP-A $VIP_A on gw-1" gw-1 "$(holder "$VIP_A")"
+check_eq "at rest: VIP-B $VIP_B on gw-2" gw-2 "$(holder "$VIP_B")"
 
 tour_step() { # NAME FUNCTION: the step's output as comments, then ok/not ok
   local name=$1 rc
@@ -31,7 +36,9 @@ tour_step() { # NAME FUNCTION: the step's output as comments, then ok/not ok
   if [ $rc -eq 0 ]; then ok "$name"; else not_ok "$name"; fi
 }
 
-tour_step "HTTPS via the VIP verifies and alternates web-01/web-02" step_https_alternates
+tour_step "HTTPS via each VIP: answered by its own Master (connection counters), alternates web-01/web-02" \
+  step_vips_answer
+tour_step "DNS round robin over both records: VIP-A on gw-1, VIP-B on gw-2 answer in turn" step_dns_round_robin
 tour_step "HTTP redirects to HTTPS" step_redirect
 tour_step "Chromium gets a page and its 41 assets over one HTTP/2 connection through the VIP" step_h2_browser
 tour_step "the client cannot reach a web server directly" step_no_direct_access
@@ -39,15 +46,27 @@ tour_step "guestbook: a write via the VIP is read on both web servers, web-02 fr
   step_guestbook_replicates
 tour_step "3306 unreachable from the client and the gateways, open web-02 -> web-01; kernel runs web.policy" \
   step_mysql_closed
-tour_step "a TLS session through the VIP, saved" step_session_saved
-tour_step "master killed: VIP moves, requests continue" step_failover
-tour_step "the session resumes on the survivor (Reused: shared ticket keys)" step_session_resumed
-tour_step "old master back: takes the VIP again" step_failback
+tour_step "a TLS session made through VIP-A with gw-1, saved; it resumes through VIP-B on gw-2" step_session_saved
+tour_step "a block by hand on gw-1 reaches gw-2 (same time left), refused through VIP-B; unblock on gw-2 lifts it on gw-1" \
+  step_blocklist_shared
+tour_step "gw-1 killed: VIP-A moves to gw-2, VIP-B's instance on gw-2 unchanged, requests go on through both" \
+  step_failover
+check_eq "after the kill: VIP-A $VIP_A on gw-2" gw-2 "$(holder "$VIP_A")"
+check_eq "after the kill: VIP-B $VIP_B on gw-2" gw-2 "$(holder "$VIP_B")"
+tour_step "the session made with gw-1 resumes on gw-2 through VIP-A (Reused: shared ticket keys)" \
+  step_session_resumed
+tour_step "gw-2 alone blocks an address by hand: refused through both VIPs" step_blocklist_survivor
+tour_step "gw-1 back: preempts VIP-A only; its vip-b instance is Backup" step_failback
+check_eq "after the return: VIP-A $VIP_A on gw-1" gw-1 "$(holder "$VIP_A")"
+check_eq "after the return: VIP-B $VIP_B on gw-2" gw-2 "$(holder "$VIP_B")"
+tour_step "the returning gw-1 got gw-2's block from its peer; unblock on gw-1 lifts it on gw-2" \
+  step_blocklist_catch_up
 tour_step "web-01 stopped: traffic on web-02, metrics show web-01 down" step_backend_down
 tour_step "primary stopped: writes get 503 with a message, reads go on" step_primary_down
 tour_step "promote web-02: writes work again and are read on both web servers" step_promote
 tour_step "old primary started again: replica of web-02, caught up" step_old_primary_rejoins
 tour_step "both gateways serve /metrics that promtool accepts" step_metrics
+for f in "${TOUR_FACTS[@]}"; do note "$f"; done
 
 # every process the lab started (nginx, php-fpm, MariaDB, gateways), by the
 # PIDs it recorded: none may outlive `down`

@@ -50,7 +50,7 @@ static void test_heartbeat_timeout_instances(void **state)
     cfg.vrrp[2].enabled = false;
     cfg.n_vrrp = 3;
     assert_int_equal(supervise_heartbeat_timeout_ms(&cfg, 50), 300);
-    assert_int_equal(supervise_relay_grace_ms(&cfg), 300);
+    assert_int_equal(supervise_relay_grace_ms(&cfg), 3 * 300); /* the fastest instance's */
 }
 
 static void test_relay_grace(void **state)
@@ -60,7 +60,7 @@ static void test_relay_grace(void **state)
     config_defaults(&cfg);
     assert_int_equal(supervise_relay_grace_ms(&cfg), 0); /* no VRRP: nothing to hand over */
     one_instance(&cfg, 10);
-    assert_int_equal(supervise_relay_grace_ms(&cfg), 100); /* one advert interval */
+    assert_int_equal(supervise_relay_grace_ms(&cfg), 300); /* three advert intervals */
     cfg.gateway.relay_grace_set = true;
     cfg.gateway.relay_grace_ms = 750;
     assert_int_equal(supervise_relay_grace_ms(&cfg), 750);
@@ -77,8 +77,8 @@ static void test_stand_down_at(void **state)
     static struct config cfg;
     config_defaults(&cfg);
     one_instance(&cfg, 10);
-    assert_int_equal(supervise_stand_down_at(&cfg, 0, 5000), 5100); /* ran a while, crashed */
-    assert_int_equal(supervise_stand_down_at(&cfg, 1, 5000), 5100); /* first quick death: restarted at once */
+    assert_int_equal(supervise_stand_down_at(&cfg, 0, 5000), 5300); /* ran a while, crashed */
+    assert_int_equal(supervise_stand_down_at(&cfg, 1, 5000), 5300); /* first quick death: restarted at once */
     assert_int_equal(supervise_stand_down_at(&cfg, 2, 5000), 5000); /* a crash loop: now */
     assert_int_equal(supervise_stand_down_at(&cfg, 100, 5000), 5000);
     /* the first loss anchors it: a replacement dying too does not extend it */
