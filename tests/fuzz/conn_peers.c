@@ -535,10 +535,13 @@ static struct conn *fz_holder(struct fz *f, const struct fz_back *k)
     return NULL;
 }
 
+static int fz_in_flight(int gateway_fd);
+
 /* What the last settle left for the peers: the backend connections the
  * gateway made (accepted where poll saw one waiting: an accept that finds
  * none still makes and frees a socket in the kernel), and early answers
- * the gateway has read: what it sent before it knew is read now, and from
+ * the gateway has read: what it sent before it knew is read now (or is
+ * still in its socket's send queue: that much may still come), and from
  * here on it must send nothing. */
 static void fz_peers_arrivals(struct fz *f, const struct pollfd *listeners, bool polled)
 {
@@ -552,7 +555,7 @@ static void fz_peers_arrivals(struct fz *f, const struct pollfd *listeners, bool
         struct conn *c = fz_holder(f, k);
         bool moved;
         if (c && c->x && c->x->early && fz_back_drain(k, &moved))
-            conn_oracle_backend_seal(&k->ob);
+            conn_oracle_backend_seal(&k->ob, (size_t)fz_in_flight(c->x->bio->fd));
     }
 }
 
