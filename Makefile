@@ -64,7 +64,12 @@ deps $(DEPS_STAMP): scripts/deps.sh tls/mbedtls_config.h tls/mbedtls-drivers.pat
 	@scripts/deps.sh
 	@touch $(DEPS_STAMP)
 
-$(BUILD)/obj/%.o: %.c Makefile | $(DEPS_STAMP)
+# mbedTLS's headers are -isystem, which -MMD does not list: an object is
+# rebuilt when mbedTLS is (a new config or driver patch changes its structs).
+MBEDTLS_BUILT := $(MBEDTLS)/lib/libmbedcrypto.a
+$(MBEDTLS_BUILT): | $(DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c Makefile $(MBEDTLS_BUILT) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@

@@ -38,6 +38,15 @@ bn_rss_kib() {
   echo "$sum"
 }
 
+# bn_rss_procs PID: "name:KiB" of every process of the tree (VmRSS, as
+# the OS counts it), one word each; the name is the process's comm.
+bn_rss_procs() {
+  local p
+  for p in $(bn_tree "$1"); do
+    awk '/^Name:/ {n = $2} /^VmRSS:/ {r = $2} END {if (n != "") printf "%s:%d ", n, r}' /proc/"$p"/status 2>/dev/null
+  done
+}
+
 # bn_cpu_ticks PID: user+system clock ticks summed over the process tree
 # (all threads of each process are in its stat line).
 bn_cpu_ticks() {
@@ -309,12 +318,15 @@ bn_idle() {
   [ -n "$h2" ] && key=idle2
   bn_restart "$s"
   before=$(bn_rss_kib "${PID[$s]}")
+  local procs_before
+  procs_before=$(bn_rss_procs "${PID[$s]}")
   bn_in python3 "$BENCH_DIR/idle_conns.py" 127.0.0.1 "${BN_PORT[$s]}" "$n" /page.html $h2 <"$fifo" >"$log" 2>&1 &
   py=$!
   exec 9>"$fifo"
   for i in $(seq 1200); do grep -q '^held' "$log" && break; kill -0 "$py" 2>/dev/null || break; sleep 0.1; done
   sleep 1.5  # rampart frees the buffers of a connection after 200 ms idle
   after=$(bn_rss_kib "${PID[$s]}")
+  R[$s.${key}_procs]="$procs_before-> $(bn_rss_procs "${PID[$s]}")"
   held=$(awk '/^held/ {print $2}' "$log")
   exec 9>&-
   wait "$py" 2>/dev/null

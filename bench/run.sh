@@ -9,7 +9,8 @@
 # backends (a 600-byte page and a 1 MiB file), 2 worker threads each, and
 # run in one network namespace created here, on 127.0.0.1. Measured, for
 # each proxy in turn (the other one idles):
-#   keep-alive   wrk -t2 -c50 --latency on the 600-byte page: req/s, p50, p99
+#   keep-alive   wrk -t2 -c50 --latency on the 600-byte page: req/s, p50, p99;
+#                and the same with -c1000 (1,000 handshakes, then keep-alive)
 #   handshakes   openssl s_time -new (full) and -reuse (resumed), TLS 1.3 and
 #                1.2, $HS_CLIENTS clients in parallel; counted by the SERVER
 #                (rampart /metrics, haproxy ssl counters), per wall second and
@@ -58,6 +59,13 @@ for s in $SERVERS; do
   R[$s.ka_rps]=${R[$s.rps]}; R[$s.ka_p50]=${R[$s.p50]}; R[$s.ka_p99]=${R[$s.p99]}
   R[$s.ka_cpu]=${R[$s.cpu]}; R[$s.ka_errors]=${R[$s.errors]}
 done
+echo "== keep-alive at 1,000 connections: wrk -t2 -c1000 -d${DUR}s --latency /page.html" >&2
+for s in $SERVERS; do bn_wrk "$s" /page.html 1000 "$DUR"; done
+for s in $SERVERS; do
+  R[$s.k1_rps]=${R[$s.rps]}; R[$s.k1_p50]=${R[$s.p50]}; R[$s.k1_p99]=${R[$s.p99]}
+  R[$s.k1_cpu]=${R[$s.cpu]}; R[$s.k1_errors]=${R[$s.errors]}
+  R[$s.k1_rps_cpu]=$(awk -v r="${R[$s.k1_rps]}" -v c="${R[$s.k1_cpu]}" 'BEGIN {printf "%.0f", c ? 100 * r / c : 0}')
+done
 echo "== handshakes: $HS_CLIENTS x openssl s_time, ${DUR}s each" >&2
 for s in $SERVERS; do
   bn_handshakes "$s" full13 -new -tls1_3
@@ -105,6 +113,11 @@ $(row "keep-alive p50" ka_p50 lower "ms")
 $(row "keep-alive p99" ka_p99 lower "ms")
 $(row "keep-alive per server CPU-s" ka_rps_cpu higher "req/CPU-s")
 $(row "keep-alive server CPU" ka_cpu "-" "%")
+$(row "keep-alive -c1000" k1_rps higher "req/s")
+$(row "keep-alive -c1000 p50" k1_p50 lower "ms")
+$(row "keep-alive -c1000 p99" k1_p99 lower "ms")
+$(row "keep-alive -c1000 per server CPU-s" k1_rps_cpu higher "req/CPU-s")
+$(row "keep-alive -c1000 server CPU" k1_cpu "-" "%")
 $(row "h2 600 B page, -c50 -m10" h2_rps higher "req/s")
 $(row "h2 p50" h2_p50 lower "ms")
 $(row "h2 p99" h2_p99 lower "ms")
@@ -126,7 +139,8 @@ $(row "RSS per idle h2 connection" idle2_kib lower "KiB")
 
 REPORT
 for s in $SERVERS; do
-  echo "$s: keep-alive errors ${R[$s.ka_errors]}, h2 errors ${R[$s.h2_errors]}, bulk errors ${R[$s.bulk_errors]}, idle RSS ${R[$s.idle_rss]} for ${R[$s.idle_n]} connections, h2 ${R[$s.idle2_rss]} for ${R[$s.idle2_n]}"
+  echo "$s: keep-alive errors ${R[$s.ka_errors]} (-c1000: ${R[$s.k1_errors]}), h2 errors ${R[$s.h2_errors]}, bulk errors ${R[$s.bulk_errors]}, idle RSS ${R[$s.idle_rss]} for ${R[$s.idle_n]} connections, h2 ${R[$s.idle2_rss]} for ${R[$s.idle2_n]}"
+  echo "  idle RSS by process (KiB, before -> after): TLS ${R[$s.idle_procs]}; h2 ${R[$s.idle2_procs]}"
   for k in full13 full12 res13 res12; do
     echo "  $k: server CPU ${R[$s.${k}_pct]}%, clients saw ${R[$s.${k}_client]}${R[$s.${k}_server]:+, server counted ${R[$s.${k}_server]}}"
   done

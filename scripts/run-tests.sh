@@ -30,6 +30,9 @@ run_unit() {
   p=${p:-0} f=${f:-0}
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed before its summary
   grep -E '^\[  (PASSED|FAILED) +\]|^\[  ERROR   \]' "$log" | sed "s/^/  $name: /"
+  # skipped cases are no pass: say how many, and the first reason given
+  grep -E ' SKIPPED TEST' "$log" | sed "s/^ */  $name: /"
+  grep -m1 -E '^\[  SKIP    \]' "$log" | sed "s/^/    /"
   [ "$f" -gt 0 ] && { grep -E '^\[  FAILED  \] |^\[  ERROR   \]|error:|Error' "$log" | head -n 20 | sed 's/^/    /'; failed_suites+=("$name"); }
   passed=$((passed + p)) failed=$((failed + f))
 }

@@ -202,6 +202,15 @@ int tls_conn_handshake(struct tls_conn *conn);
 ssize_t tls_conn_read(struct tls_conn *conn, void *buf, size_t len);
 ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len);
 
+/* The most plaintext one record carries: a write of exactly this much is
+ * one full record, anything longer ends in a short one. 16383 bytes in
+ * TLS 1.3 (the inner content type and mbedTLS's padding to a multiple of
+ * 16 share the 16,384 of a record), 16384 in TLS 1.2, less when the client
+ * negotiated max_fragment_length. Never 0 (TLS_RECORD_PLAIN_MAX before the
+ * handshake). */
+#define TLS_RECORD_PLAIN_MAX 16384 /* RFC 8446 5.1: 2^14 */
+size_t tls_conn_record_max(const struct tls_conn *conn);
+
 /* Decrypted bytes already buffered inside the TLS layer: epoll will not say
  * so, the caller must read them before waiting for the socket again. */
 size_t tls_conn_pending(const struct tls_conn *conn);
@@ -214,8 +223,14 @@ void tls_conn_shutdown(struct tls_conn *conn);
  * then costs ~7.5 KiB instead of ~43 KiB, see bench/tls_handshakes.sh) and
  * are taken back by the next read/write/shutdown. Call it whenever a read
  * returned WANT_READ with no request in progress; it does nothing unless
- * the connection is established and between records, and costs ~1 us. */
-void tls_conn_idle(struct tls_conn *conn);
+ * the connection is established and between records, and costs ~1 us.
+ * Returns the bytes given back to the allocator (0: nothing done), which
+ * stay resident until something trims the heap (gateway/proxy/exchange.c's
+ * conn_trim_note). */
+size_t tls_conn_idle(struct tls_conn *conn);
+/* Bytes of record buffers the connection holds now (both directions):
+ * what mbedTLS frees with it. */
+size_t tls_conn_buffered(const struct tls_conn *conn);
 
 /* After the handshake: "TLSv1.3", "TLS_AES_128_GCM_SHA256" (OpenSSL's names,
  * as nginx and HAProxy log them: "ECDHE-ECDSA-AES128-GCM-SHA256" for TLS

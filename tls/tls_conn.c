@@ -299,6 +299,14 @@ ssize_t tls_conn_write(struct tls_conn *conn, const void *buf, size_t len)
     return ret > 0 ? ret : tls_conn_result(conn, ret);
 }
 
+_Static_assert(MBEDTLS_SSL_OUT_CONTENT_LEN == TLS_RECORD_PLAIN_MAX, "records as big as TLS allows");
+
+size_t tls_conn_record_max(const struct tls_conn *conn)
+{
+    int n = mbedtls_ssl_get_max_out_record_payload(&conn->ssl);
+    return n > 0 && n <= TLS_RECORD_PLAIN_MAX ? (size_t)n : TLS_RECORD_PLAIN_MAX;
+}
+
 size_t tls_conn_pending(const struct tls_conn *conn)
 {
     return mbedtls_ssl_get_bytes_avail(&conn->ssl) + tls_ra_avail(conn);
@@ -311,10 +319,14 @@ void tls_conn_shutdown(struct tls_conn *conn)
     (void)mbedtls_ssl_close_notify(&conn->ssl); /* best effort: no retry */
 }
 
-void tls_conn_idle(struct tls_conn *conn)
+size_t tls_conn_idle(struct tls_conn *conn)
 {
-    if (conn->established)
-        tls_idle_shrink(conn);
+    return conn->established ? tls_idle_shrink(conn) : 0;
+}
+
+size_t tls_conn_buffered(const struct tls_conn *conn)
+{
+    return conn->ssl.MBEDTLS_PRIVATE(in_buf_len) + conn->ssl.MBEDTLS_PRIVATE(out_buf_len);
 }
 
 const char *tls_conn_version(const struct tls_conn *conn)

@@ -106,17 +106,18 @@ static int tls_idle_resize(mbedtls_ssl_context *s, size_t in_len, size_t out_len
     return 0;
 }
 
-void tls_idle_shrink(struct tls_conn *conn)
+size_t tls_idle_shrink(struct tls_conn *conn)
 {
     mbedtls_ssl_context *s = &conn->ssl;
     if (conn->shrunk || !tls_idle_quiet(s))
-        return;
+        return 0;
     size_t in_full = s->MBEDTLS_PRIVATE(in_buf_len), out_full = s->MBEDTLS_PRIVATE(out_buf_len);
     if (tls_idle_resize(s, TLS_IDLE_BUF_LEN, TLS_IDLE_BUF_LEN) != 0)
-        return;
+        return 0;
     conn->in_full_len = in_full;
     conn->out_full_len = out_full;
     conn->shrunk = true;
+    return in_full + out_full - 2 * TLS_IDLE_BUF_LEN;
 }
 
 int tls_idle_restore(struct tls_conn *conn)

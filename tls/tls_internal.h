@@ -84,7 +84,7 @@ void tls_tickets_unref(struct tls_tickets *tickets);
 void tls_tickets_attach(struct tls_server *srv);
 
 /* tls_idle.c: give the record buffers back / take them again. */
-void tls_idle_shrink(struct tls_conn *conn);
+size_t tls_idle_shrink(struct tls_conn *conn); /* bytes given back */
 int tls_idle_restore(struct tls_conn *conn);
 
 /* tls_keyring.c: what the key holder's side and the relay's share. The

@@ -53,6 +53,7 @@ void conn_close(struct conn *c)
     if (c->tls) {
         if (c->state != CS_HANDSHAKE && !c->client_eof)
             tls_conn_shutdown(c->tls);
+        conn_trim_note(w, tls_conn_buffered(c->tls));
         tls_conn_free(c->tls);
         c->tls = NULL;
     }
@@ -104,7 +105,7 @@ static void conn_idle_release(struct conn *c)
     if (c->x && c->x->cin.end == 0)
         conn_exchange_put(c);
     if (c->tls)
-        tls_conn_idle(c->tls);
+        conn_trim_note(c->w, tls_conn_idle(c->tls));
 }
 
 static void conn_on_timer(struct loop *loop, struct loop_timer *t)
@@ -272,6 +273,17 @@ static uint32_t body_out(const struct conn *c, const struct exchange *x)
     return x->resp_started || c->state == CS_TUNNEL ? x->bin.mid - x->bin.start : 0;
 }
 
+/* Body bytes that may join the head in cout: up to a full TLS record
+ * (more would end in a short second record), and what cout holds. */
+static size_t head_record_room(const struct conn *c, const struct exchange *x)
+{
+    size_t head = x->cout.end - x->cout.start, record = tls_conn_record_max(c->tls);
+    size_t room = CONN_HEAD_OUT_SIZE - x->cout.end;
+    if (head >= record)
+        return 0;
+    return record - head < room ? record - head : room;
+}
+
 /* Client output: the head (or local answer) in cout, then the response
  * body bytes parsed in bin. */
 static bool client_flush(struct conn *c)
@@ -286,8 +298,8 @@ static bool client_flush(struct conn *c)
         struct conn_buf *from;
         if (x->cout.start < x->cout.end) {
             /* one TLS record for head + first body bytes */
-            size_t body = body_out(c, x), room = CONN_HEAD_OUT_SIZE - x->cout.end;
-            if (c->tls && !c->tls_wlen && body && room) {
+            size_t body = body_out(c, x), room = c->tls && !c->tls_wlen && body ? head_record_room(c, x) : 0;
+            if (room) {
                 size_t n = body < room ? body : room;
                 memcpy(x->cout_data + x->cout.end, x->bin_data + x->bin.start, n);
                 x->cout.end += (uint32_t)n;

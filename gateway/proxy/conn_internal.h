@@ -62,15 +62,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CONN_BUF_SIZE        16384                  /* client and backend input buffers */
-#define CONN_HEAD_OUT_SIZE   (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
-#define CONN_LOG_PATH_MAX    256                    /* request target kept for the access log */
-#define CONN_LOG_METHOD_MAX  16
-#define CONN_EXCHANGE_CACHE  16  /* freed exchanges a worker keeps for reuse */
-#define CONN_CONNECT_RETRIES 1   /* a failed connect is retried once, elsewhere */
-#define CONN_IDLE_SHRINK_MS  200 /* keep-alive idle this long: buffers freed */
-#define CONN_STALE_RETRIES   2   /* reused sockets found closed, replayed */
-#define CONN_QUEUE_POLL_MS   10  /* a waiting request looks for a slot freed by another worker */
+#define CONN_BUF_SIZE         16384                  /* client and backend input buffers */
+#define CONN_HEAD_OUT_SIZE    (CONN_BUF_SIZE + 2048) /* a rewritten head: the head + added headers */
+#define CONN_LOG_PATH_MAX     256                    /* request target kept for the access log */
+#define CONN_LOG_METHOD_MAX   16
+#define CONN_EXCHANGE_CACHE   16            /* freed exchanges a worker keeps for reuse */
+#define CONN_CONNECT_RETRIES  1             /* a failed connect is retried once, elsewhere */
+#define CONN_IDLE_SHRINK_MS   200           /* keep-alive idle this long: buffers freed */
+#define CONN_STALE_RETRIES    2             /* reused sockets found closed, replayed */
+#define CONN_QUEUE_POLL_MS    10            /* a waiting request looks for a slot freed by another worker */
+#define CONN_TRIM_MIN_BYTES   (512u * 1024) /* freed by a worker since its last trim: trim */
+#define CONN_TRIM_QUIET_MS    500           /* ... once nothing more was freed for this long */
+#define CONN_TRIM_MAX_WAIT_MS 10000         /* ... or this long after it was armed, whatever comes */
 
 /* [start, mid): parsed, waiting to be sent on; [mid, end): not parsed yet. */
 struct conn_buf {
@@ -200,6 +203,10 @@ struct conn_worker {
     uint64_t rng[2];         /* xorshift128+ for request ids */
     bool destroying;         /* drained: freed after this batch */
     uint64_t drain_since_ms; /* when conn_drain was first called; 0 = not draining */
+    size_t released;         /* bytes freed since the last trim (conn_trim_note) */
+    struct loop_timer trim;  /* pending while released >= CONN_TRIM_MIN_BYTES */
+    uint64_t trim_armed_ms;  /* when it was armed (CONN_TRIM_MAX_WAIT_MS) */
+    uint64_t trims;          /* heap trims run (tests) */
 };
 
 /* exchange.c: per-worker state, request buffers */
@@ -213,6 +220,23 @@ static inline bool exchange_live(const struct exchange *x)
     return x && !x->gone;
 }
 void conn_exchange_put(struct conn *c);
+/* Memory: glibc keeps what a worker frees (record buffers of connections
+ * gone idle, exchanges beyond the cache, closed connections) resident in
+ * its arena, in holes between live connections' small allocations, so the
+ * RSS an operator sees after a burst of connections stays at the burst's
+ * peak. Whoever frees a big block notes its size here; once
+ * CONN_TRIM_MIN_BYTES are noted, the heap is trimmed (malloc_trim: the free
+ * pages of every arena go back to the kernel) when the worker has freed
+ * nothing for CONN_TRIM_QUIET_MS, or CONN_TRIM_MAX_WAIT_MS after the first
+ * of those frees under a steady churn of connections, whose freed blocks
+ * the next handshakes take again (trimming them would only cost page
+ * faults): at most one trim per CONN_TRIM_QUIET_MS, and only after frees.
+ * The trim also gives back the buffers' pages of the cached exchanges
+ * (2 x CONN_EXCHANGE_CACHE x ~70 KiB per relay otherwise resident). */
+void conn_trim_note(struct worker *w, size_t bytes);
+/* The whole pages of x's four buffers, [start, end): what the trim gives
+ * back of a cached exchange (tests). */
+void exchange_buffers_range(const struct exchange *x, uintptr_t *start, uintptr_t *end);
 void conn_exchange_reset(struct exchange *x);
 void conn_release_if_drained(struct worker *w);
 uint64_t conn_rng_next(struct conn_worker *cw);
@@ -221,6 +245,14 @@ struct conn_worker *conn_worker_of(struct worker *w);
  * what was already sent on is dropped from the front first (all of the
  * buffer when nothing waits in it, else when the end is reached). */
 bool conn_buf_room(struct conn_buf *b, char *data, bool may_move);
+/* How many bytes the next read into b may take, 0 for none now. With
+ * record 0: the room at the end (conn_buf_room). With a record size (body
+ * and tunnel bytes for a TLS client, tls_conn_record_max): at most what
+ * fills the bytes waiting to go out up to one record, so each read leaves
+ * as one full record and not as a full one plus a sliver; an emptied
+ * buffer starts again at 0, and what waits moves to the front when the
+ * rest would not fit. Bytes not parsed yet ([mid, end)) never stop a read. */
+uint32_t conn_buf_read_max(struct conn_buf *b, char *data, bool may_move, uint32_t record);
 
 /* conn.c: transport */
 void conn_close(struct conn *c); /* logs an unfinished exchange, frees at the end of the batch */

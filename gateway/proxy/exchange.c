@@ -1,7 +1,8 @@
 /*
  * conn_worker: what conn.c keeps per worker thread: the backend pool, a
  * small cache of request buffers (struct exchange), the request-id random
- * state; freed once a draining worker has no connection left.
+ * state, the heap trim (conn_trim_note, conn_internal.h); freed once a
+ * draining worker has no connection left.
  */
 #include "gateway/proxy/conn_internal.h"
 
@@ -9,9 +10,12 @@
 
 #include "gateway/upstream/backend_pool.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 /* ---- per-worker state ------------------------------------------------------ */
 
@@ -39,6 +43,7 @@ void conn_worker_destroy(struct worker *w)
     if (!cw)
         return;
     loop_timer_clear(w->loop, &cw->queue_poll);
+    loop_timer_clear(w->loop, &cw->trim);
     backend_pool_free(cw->pool);
     while (cw->free_x) {
         struct exchange *x = cw->free_x;
@@ -67,6 +72,59 @@ void conn_release_if_drained(struct worker *w)
         cw->destroying = false;
 }
 
+/* ---- giving freed memory back to the kernel ----------------------------------- */
+
+void exchange_buffers_range(const struct exchange *x, uintptr_t *start, uintptr_t *end)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    *start = ((uintptr_t)x->cin_data + page - 1) & ~(page - 1);
+    *end = ((uintptr_t)x->cout_data + sizeof x->cout_data) & ~(page - 1);
+    if (*end < *start)
+        *end = *start;
+}
+
+/* The cached exchanges stay allocated (a gone one must still read as one
+ * until the batch ends), but the whole pages of their four buffers go:
+ * after MADV_DONTNEED they read as zeros when next touched, and nothing
+ * reads a cached exchange's buffers before exchange_take resets them. */
+static void exchange_cache_release(struct conn_worker *cw)
+{
+    for (struct exchange *x = cw->free_x; x; x = x->next_free) {
+        uintptr_t start, end;
+        exchange_buffers_range(x, &start, &end);
+        if (end > start)
+            (void)madvise((void *)start, end - start, MADV_DONTNEED);
+    }
+}
+
+static void conn_trim_fire(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct conn_worker *cw = t->arg;
+    cw->released = 0;
+    cw->trims++;
+    exchange_cache_release(cw);
+    (void)malloc_trim(0); /* 0: keep no padding at the top of the heap */
+}
+
+void conn_trim_note(struct worker *w, size_t bytes)
+{
+    struct conn_worker *cw = w->conns;
+    if (!cw)
+        return;
+    cw->released += bytes;
+    if (cw->released < CONN_TRIM_MIN_BYTES)
+        return;
+    uint64_t now = loop_now_ms(w->loop);
+    if (!loop_timer_pending(&cw->trim)) {
+        cw->trim = (struct loop_timer){.fn = conn_trim_fire, .arg = cw};
+        cw->trim_armed_ms = now;
+    } else if (now + CONN_TRIM_QUIET_MS > cw->trim_armed_ms + CONN_TRIM_MAX_WAIT_MS) {
+        return; /* waited long enough for a quiet moment: the deadline stands */
+    }
+    loop_timer_set(w->loop, &cw->trim, CONN_TRIM_QUIET_MS);
+}
+
 uint64_t conn_rng_next(struct conn_worker *cw)
 {
     uint64_t s1 = cw->rng[0];
@@ -90,6 +148,32 @@ bool conn_buf_room(struct conn_buf *b, char *data, bool may_move)
         b->start = 0;
     }
     return b->end < CONN_BUF_SIZE;
+}
+
+static uint32_t buf_room(const struct conn_buf *b)
+{
+    return CONN_BUF_SIZE - b->end;
+}
+
+uint32_t conn_buf_read_max(struct conn_buf *b, char *data, bool may_move, uint32_t record)
+{
+    if (record == 0 || !may_move)
+        return conn_buf_room(b, data, may_move) ? buf_room(b) : 0;
+    if (record > CONN_BUF_SIZE)
+        record = CONN_BUF_SIZE;
+    if (b->start == b->end)
+        *b = (struct conn_buf){0}; /* all sent: no move needed */
+    uint32_t waiting = b->end - b->start;
+    if (b->mid > b->start && waiting >= record)
+        return 0; /* a record's worth waits for the client */
+    uint32_t want = waiting < record ? record - waiting : record;
+    if (buf_room(b) < want && b->start > 0) {
+        memmove(data, data + b->start, waiting);
+        b->mid -= b->start;
+        b->end -= b->start;
+        b->start = 0;
+    }
+    return buf_room(b) < want ? buf_room(b) : want;
 }
 
 /* ---- exchanges: a request's buffers ------------------------------------------ */
@@ -169,8 +253,10 @@ void exchange_give(struct exchange *x)
         x->next_free = cw->free_x;
         cw->free_x = x;
         cw->n_free_x++;
-    } else if (loop_defer(x->c->w->loop, exchange_free, x) < 0) {
-        free(x); /* no memory to defer: the lesser risk */
+    } else {
+        conn_trim_note(x->c->w, sizeof *x);
+        if (loop_defer(x->c->w->loop, exchange_free, x) < 0)
+            free(x); /* no memory to defer: the lesser risk */
     }
 }
 

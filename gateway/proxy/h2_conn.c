@@ -170,19 +170,29 @@ static bool h2_in(struct h2_conn *h)
     return true;
 }
 
+/* What the out buffer gathers before a write: one TLS record's worth
+ * (tls_conn_record_max). All of H2_OUT_SIZE left TLS 1.3 as a full
+ * 16,383-byte record and a 1-byte one. */
+static uint32_t h2_out_cap(const struct h2_conn *h)
+{
+    size_t record = h->c->tls ? tls_conn_record_max(h->c->tls) : H2_OUT_SIZE;
+    return (uint32_t)(record < H2_OUT_SIZE ? record : H2_OUT_SIZE);
+}
+
 /* Frames from the session into the out buffer; never moves bytes a TLS
  * write may have to repeat (tls_wlen). */
 static bool h2_out_fill(struct h2_conn *h)
 {
     if (h->out_start == h->out_end)
         h->out_start = h->out_end = 0;
-    if (!h2_session_want_write(h->s) || h->out_end == H2_OUT_SIZE)
+    uint32_t cap = h2_out_cap(h);
+    if (!h2_session_want_write(h->s) || h->out_end >= cap)
         return false;
     if (!h->out && !(h->out = malloc(H2_OUT_SIZE))) {
         h->closing = true;
         return false;
     }
-    size_t n = h2_session_send(h->s, h->out + h->out_end, H2_OUT_SIZE - h->out_end);
+    size_t n = h2_session_send(h->s, h->out + h->out_end, cap - h->out_end);
     h->out_end += (uint32_t)n;
     return n > 0;
 }
@@ -217,7 +227,7 @@ static void h2_idle_release(struct h2_conn *h)
     h->out_start = h->out_end = 0;
     h2_session_idle(h->s);
     if (h->c->tls && tls_conn_pending(h->c->tls) == 0)
-        tls_conn_idle(h->c->tls);
+        conn_trim_note(h->c->w, tls_conn_idle(h->c->tls));
 }
 
 static void h2_watch(struct h2_conn *h)

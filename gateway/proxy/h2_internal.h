@@ -10,7 +10,7 @@
 #include "gateway/http/h2_session.h"
 #include "gateway/proxy/conn_internal.h"
 
-#define H2_OUT_SIZE     16384 /* frames waiting for the TLS socket: one record's worth */
+#define H2_OUT_SIZE     16384 /* frames waiting for the TLS socket: at most one record (h2_out_cap) */
 #define H2_IN_SIZE      16384 /* one read from the TLS socket */
 #define H2_PUMP_ROUNDS  64    /* as conn.c's: more work waits for the next event */
 #define H2_STREAM_STEPS 4     /* backend steps of one stream per round */

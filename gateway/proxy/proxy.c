@@ -15,6 +15,7 @@
 
 #include "gateway/admin/metrics.h"
 #include "gateway/upstream/backend_pool.h"
+#include "tls/tls.h"
 
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -370,20 +371,29 @@ bool proxy_flush(struct exchange *x)
 
 /* ---- response bytes in ------------------------------------------------------------- */
 
-/* Room for more backend bytes; a head being read may not move (its spans
- * are offsets). */
-static bool bin_room(struct exchange *x)
+/* How much the next backend read may take (0: none now); a head being
+ * read may not move (its spans are offsets). Body and tunnel bytes for an
+ * HTTP/1.1 TLS client are read one record at a time (conn_buf_read_max):
+ * a 16 KiB read in TLS 1.3 (16,383 bytes a record) went out as a full
+ * record plus a 1-byte one, twice the sends and records for the client to
+ * decrypt. HTTP/2 frames them itself (h2_conn.c: h2_out_fill). */
+static uint32_t bin_read_max(struct exchange *x)
 {
-    return conn_buf_room(&x->bin, x->bin_data, x->rs != RS_WAIT);
+    bool body = x->rs != RS_WAIT;
+    struct tls_conn *tls = x->xs ? NULL : x->c->tls;
+    uint32_t record = tls && body ? (uint32_t)tls_conn_record_max(tls) : 0;
+    return conn_buf_read_max(&x->bin, x->bin_data, body, record);
 }
 
 bool proxy_fill(struct exchange *x)
 {
     if (!x->backend_connected || x->b_rblk || x->backend_eof)
         return false;
-    if (!(x->rs == RS_WAIT || x->rs == RS_BODY || x->tunnel) || !bin_room(x))
+    if (!(x->rs == RS_WAIT || x->rs == RS_BODY || x->tunnel))
         return false;
-    size_t room = CONN_BUF_SIZE - x->bin.end;
+    size_t room = bin_read_max(x);
+    if (room == 0)
+        return false;
     ssize_t n = recv(x->bio->fd, x->bin_data + x->bin.end, room, 0);
     if (n > 0) {
         x->bin.end += (uint32_t)n;
@@ -577,7 +587,7 @@ void proxy_watch(struct exchange *x)
         bool out = !x->early && (x->bout.start < x->bout.end || x->cin.start < x->cin.mid);
         if (out && x->b_wblk)
             ev |= x->b_wblk;
-        if (!x->backend_eof && x->b_rblk && bin_room(x))
+        if (!x->backend_eof && x->b_rblk && bin_read_max(x) > 0)
             ev |= x->b_rblk;
     }
     if (loop_watch(x->c->w->loop, x->bio, ev) < 0)

@@ -45,7 +45,7 @@ struct tstream {
     int status;
     uint32_t rst; /* RST_STREAM code + 1; 0: none */
     bool closed;
-    size_t body_len;
+    size_t body_len, body_total; /* body_len: what body holds; body_total: all of it */
     char body[1024];
 };
 
@@ -85,6 +85,7 @@ static int c_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t 
     size_t room = sizeof s->body - s->body_len;
     memcpy(s->body + s->body_len, d, len < room ? len : room);
     s->body_len += len < room ? len : room;
+    s->body_total += len;
     return 0;
 }
 
@@ -137,6 +138,9 @@ static int tcp_listener(unsigned short *port)
     return fd;
 }
 
+/* When set, the next s_client writes its -msg trace there. */
+static const char *client_msgfile;
+
 /* s_client with its stdin and stdout on pipes: a TLS pipe for our frames. */
 static void start_s_client(struct tclient *t, unsigned short port)
 {
@@ -152,8 +156,13 @@ static void start_s_client(struct tclient *t, unsigned short port)
         dup2(null, 2);
         char addr[32];
         snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
-        execlp("timeout", "timeout", "30", "openssl", "s_client", "-connect", addr, "-servername", HOST,
-               "-alpn", "h2", "-quiet", "-nocommands", (char *)NULL);
+        if (client_msgfile)
+            execlp("timeout", "timeout", "30", "openssl", "s_client", "-connect", addr, "-servername", HOST,
+                   "-alpn", "h2", "-quiet", "-nocommands", "-tls1_3", "-msg", "-msgfile", client_msgfile,
+                   (char *)NULL);
+        else
+            execlp("timeout", "timeout", "30", "openssl", "s_client", "-connect", addr, "-servername", HOST,
+                   "-alpn", "h2", "-quiet", "-nocommands", (char *)NULL);
         _exit(127);
     }
     close(in[0]);
@@ -409,6 +418,65 @@ static void test_get_and_pooled_backend(void **state)
     harness_done(h, &t);
 }
 
+/* Application-data records the gateway sent, from s_client's -msg trace
+ * ("<<< ... RecordHeader" then its 5 bytes in hex). */
+static unsigned app_records(const char *msgfile)
+{
+    FILE *f = fopen(msgfile, "r");
+    assert_non_null(f);
+    char line[256];
+    unsigned n = 0, type, v1, v2, hi, lo;
+    bool header = false;
+    while (fgets(line, sizeof line, f)) {
+        if (header && sscanf(line, " %x %x %x %x %x", &type, &v1, &v2, &hi, &lo) == 5 && type == 0x17)
+            n++;
+        header = strncmp(line, "<<< ", 4) == 0 && strstr(line, "RecordHeader") != NULL;
+    }
+    fclose(f);
+    return n;
+}
+
+/* A 512 KiB answer leaves in full TLS 1.3 records (16,383 bytes), the out
+ * buffer gathering one record, not 16,384 bytes that went out as a full
+ * record and a 1-byte one: ~33 records, not ~65. Windows wide open, so
+ * flow control cuts none short. */
+#define BIG_H2_BODY (512 * 1024)
+static void test_big_answer_in_full_records(void **state)
+{
+    const struct tls_env *env = *state;
+    char msgfile[sizeof env->dir + 16];
+    snprintf(msgfile, sizeof msgfile, "%s/msg.txt", env->dir);
+    struct conn_harness *h = harness(state);
+    struct tclient t;
+    nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 24}};
+    client_msgfile = msgfile;
+    client_start(h, &t, iv, 1);
+    client_msgfile = NULL;
+    assert_int_equal(nghttp2_submit_window_update(t.ng, NGHTTP2_FLAG_NONE, 0, 1 << 24), 0);
+    int32_t id = get(&t, "/big", NULL);
+    int b = conn_harness_backend_accept(h, 0);
+    assert_true(b >= 0);
+    backend_expect_head(h, b, FORWARDED("/big"));
+    char head[128];
+    snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", BIG_H2_BODY);
+    char *resp = malloc(strlen(head) + BIG_H2_BODY + 1);
+    assert_non_null(resp);
+    strcpy(resp, head);
+    memset(resp + strlen(head), 'b', BIG_H2_BODY);
+    resp[strlen(head) + BIG_H2_BODY] = '\0';
+    send_str(h, b, resp); /* the whole answer in the backend's socket before the gateway reads it */
+    free(resp);
+    assert_true(client_until(h, &t, answered, id));
+    assert_int_equal(t.st[id / 2].status, 200);
+    assert_int_equal(t.st[id / 2].body_total, BIG_H2_BODY);
+    harness_done(h, &t);
+    unsigned records = app_records(msgfile), full = BIG_H2_BODY / 16383;
+    unlink(msgfile);
+    if (records > full * 3 / 2)
+        fail_msg("%u application-data records for %d body bytes (%u full ones would carry them)", records,
+                 BIG_H2_BODY, full + 1);
+}
+
 /* [http2] first_stream_timeout: a connection that never sends a request
  * gets GOAWAY NO_ERROR at the deadline, not a millisecond before, and
  * closes. */
@@ -637,6 +705,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_and_pooled_backend),
+        cmocka_unit_test(test_big_answer_in_full_records),
         cmocka_unit_test(test_first_stream_timeout),
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_stream_response_timeout),

@@ -129,6 +129,32 @@ static void test_tls12_accepted(void **state)
     free(out);
 }
 
+/* The most plaintext a record carries (what the proxy reads from a
+ * backend at a time): 2^14 in TLS 1.2; in TLS 1.3 one byte less, the inner
+ * content type's, padding to 16 taking nothing more; and what the client
+ * asked for with max_fragment_length, at its smallest and largest. */
+static void test_record_max(void **state)
+{
+    struct test_env *env = *state;
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"-tls1_3", "record=16383 "},
+        {"-tls1_2", "record=16384 "},
+        {"-tls1_2 -maxfraglen 512", "record=512 "},
+        {"-tls1_2 -maxfraglen 4096", "record=4096 "},
+    };
+    _Static_assert(TLS_RECORD_PLAIN_MAX == 16384, "RFC 8446 5.1");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "%s -servername www.rampart.test", cases[i].args);
+        char *out = tls_harness_client(&env->main, args);
+        if (strstr(out, cases[i].want) == NULL)
+            fail_msg("%s: want %s in:\n%s", cases[i].args, cases[i].want, out);
+        free(out);
+    }
+}
+
 static void test_tls10_and_tls11_refused_as_version(void **state)
 {
     struct test_env *env = *state;
@@ -556,6 +582,7 @@ static void test_handshake_waits_then_client_closes(void **state)
     int sv[2];
     struct tls_conn *conn = pair_conn(*state, sv);
     assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
+    assert_int_equal(tls_conn_record_max(conn), TLS_RECORD_PLAIN_MAX); /* no record keys yet */
     assert_string_equal(tls_conn_version(conn), "");
     assert_string_equal(tls_conn_cipher(conn), "");
     assert_false(tls_conn_resumed(conn));
@@ -622,10 +649,31 @@ static void test_idle_before_handshake_is_harmless(void **state)
 {
     int sv[2];
     struct tls_conn *conn = pair_conn(*state, sv);
-    tls_conn_idle(conn); /* nothing to give back yet: must not disturb the handshake */
+    /* nothing to give back yet (mbedtls_ssl_setup allocated both record
+     * buffers, the handshake needs them): must not disturb the handshake */
+    assert_true(tls_conn_buffered(conn) >= 2 * TLS_RECORD_PLAIN_MAX);
+    assert_int_equal(tls_conn_idle(conn), 0);
     assert_int_equal(tls_conn_handshake(conn), TLS_IO_WANT_READ);
     assert_int_equal(tls_conn_pending(conn), 0);
     pair_close(conn, sv);
+}
+
+/* Idle after the handshake, between records: both record buffers go back
+ * to the allocator but a few bytes, and tls_conn_idle() says how many (what
+ * the relay counts towards its heap trim, gateway/proxy/exchange.c). */
+static void test_idle_gives_back_record_buffers(void **state)
+{
+    struct test_env *env = *state;
+    atomic_store(&env->main.idle_before, 0);
+    atomic_store(&env->main.idle_after, 0);
+    atomic_store(&env->main.idle_released, 0);
+    char *out = tls_harness_client(&env->main, "-tls1_3 -servername www.rampart.test");
+    assert_non_null(strstr(out, "version=TLSv1.3"));
+    free(out);
+    size_t before = atomic_load(&env->main.idle_before), after = atomic_load(&env->main.idle_after);
+    assert_true(before >= 2 * TLS_RECORD_PLAIN_MAX);
+    assert_true(after > 0 && after <= 256);
+    assert_int_equal(atomic_load(&env->main.idle_released), before - after);
 }
 
 /* The bio reads ahead up to 16 KiB (TLS_READAHEAD_LEN) and serves mbedTLS
@@ -743,6 +791,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls13_accepted),
         cmocka_unit_test(test_tls12_accepted),
+        cmocka_unit_test(test_record_max),
         cmocka_unit_test(test_tls10_and_tls11_refused_as_version),
         cmocka_unit_test(test_min_version_13_refuses_12),
         cmocka_unit_test(test_aes_gcm_profile_refuses_chacha),
@@ -765,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_handshake_waits_then_client_closes),
         cmocka_unit_test(test_plain_http_on_tls_port_is_protocol_error),
         cmocka_unit_test(test_idle_before_handshake_is_harmless),
+        cmocka_unit_test(test_idle_gives_back_record_buffers),
         cmocka_unit_test(test_repeated_extension_alert),
         cmocka_unit_test(test_records_larger_than_readahead),
         cmocka_unit_test(test_handshakes_run_in_drivers),

@@ -51,14 +51,28 @@ static unsigned count_newlines(const char *buf, ssize_t n)
     return lines;
 }
 
+/* Gives the record buffers back; the first time it does, records what
+ * tls_conn_buffered() said before and after. */
+static void serve_idle(struct tls_harness_server *ts, struct tls_conn *conn, bool *recorded)
+{
+    size_t before = tls_conn_buffered(conn), released = tls_conn_idle(conn);
+    if (released == 0 || *recorded)
+        return;
+    *recorded = true;
+    atomic_store(&ts->idle_before, before);
+    atomic_store(&ts->idle_after, tls_conn_buffered(conn));
+    atomic_store(&ts->idle_released, released);
+}
+
 /* Reads until the client has sent two lines, idling before every wait. */
-static bool serve_read_two_lines(struct tls_conn *conn, int fd)
+static bool serve_read_two_lines(struct tls_harness_server *ts, struct tls_conn *conn, int fd)
 {
     char buf[512];
     unsigned lines = 0;
+    bool recorded = false;
     while (lines < 2) {
         if (tls_conn_pending(conn) == 0)
-            tls_conn_idle(conn);
+            serve_idle(ts, conn, &recorded);
         ssize_t n = tls_conn_read(conn, buf, sizeof buf);
         if (n > 0)
             lines += count_newlines(buf, n);
@@ -73,9 +87,9 @@ static bool serve_read_two_lines(struct tls_conn *conn, int fd)
 static void serve_reply(struct tls_conn *conn, int fd)
 {
     char reply[512];
-    int len = snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d alpn=%s\n",
+    int len = snprintf(reply, sizeof reply, "version=%s cipher=%s sni=%s resumed=%d record=%zu alpn=%s\n",
                        tls_conn_version(conn), tls_conn_cipher(conn), tls_conn_server_name(conn),
-                       tls_conn_resumed(conn), tls_conn_alpn(conn));
+                       tls_conn_resumed(conn), tls_conn_record_max(conn), tls_conn_alpn(conn));
     size_t off = 0;
     while (off < (size_t)len) {
         ssize_t n = tls_conn_write(conn, reply + off, (size_t)len - off);
@@ -98,7 +112,7 @@ static void serve_one(struct tls_harness_server *ts, int fd)
             break;
     if (r != TLS_IO_DONE)
         snprintf(ts->last_error, sizeof ts->last_error, "%s", tls_conn_error(conn));
-    else if (serve_read_two_lines(conn, fd))
+    else if (serve_read_two_lines(ts, conn, fd))
         serve_reply(conn, fd);
     tls_conn_free(conn);
 }

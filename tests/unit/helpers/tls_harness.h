@@ -31,6 +31,9 @@ struct tls_harness_server {
     pthread_t thread;
     atomic_bool stop;
     char last_error[160]; /* tls_conn_error() of the last failed handshake */
+    /* the last connection's first tls_conn_idle() that gave something back:
+     * tls_conn_buffered() before and after it, and what it returned */
+    _Atomic size_t idle_before, idle_after, idle_released;
 };
 
 /* system(cmd): its exit status, -1 when it did not exit. */
