@@ -272,6 +272,11 @@ uint64_t loop_dispatch_count(const struct loop *loop)
     return loop->dispatched;
 }
 
+unsigned loop_pending(const struct loop *loop)
+{
+    return loop->n_timers + loop->n_deferred;
+}
+
 void loop_stop(struct loop *loop)
 {
     loop->stopped = true;

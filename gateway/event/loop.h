@@ -104,6 +104,10 @@ void loop_set_clock(struct loop *loop, loop_clock_fn now_ms, void *arg);
  * nothing to do: tests/unit/helpers/conn_harness.h calls that settled, and
  * a connection that never lets the loop settle is a livelock. */
 uint64_t loop_dispatch_count(const struct loop *loop);
+/* Test hook: timers armed and calls deferred now. A loop whose owners all
+ * ended has none: tests/unit/helpers/conn_harness.h checks it before it
+ * reuses the loop for another run. */
+unsigned loop_pending(const struct loop *loop);
 
 /* Delivers `signals` (count n) through io->fn as a readable signalfd
  * (io->fd; read struct signalfd_siginfo from it), blocked for the calling

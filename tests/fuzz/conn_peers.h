@@ -96,9 +96,10 @@ void fz_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
 void fz_peers_init(struct tls_server *srv); /* NULL: no TLS clients */
 struct fz *fz_new(struct conn_harness *h);
 void fz_free(struct fz *f);
-bool fz_peers_io(struct fz *f);           /* one round of writes and reads: true if a byte moved */
-void fz_peers_after_settle(struct fz *f); /* accept backend connections, seal early answers */
-void fz_peers_check(struct fz *f);        /* the oracles' findings, the pool */
+/* One round: accept the backend connections the gateway made, seal early
+ * answers it read, then writes and reads: true if a byte moved. */
+bool fz_peers_io(struct fz *f);
+void fz_peers_check(struct fz *f); /* the oracles' findings, the pool */
 void fz_peers_unstall(struct fz *f);
 
 void fz_client_open(struct fz *f, uint8_t how);
@@ -125,6 +126,7 @@ unsigned fz_exchanges(const struct conn *c, struct exchange **out, unsigned cap)
 
 /* conn_peers.c, for conn_tls.c and conn_shapes.c */
 void fz_trace(const char *who, unsigned id, const char *dir, const char *data, size_t len);
+bool fz_tracing(void); /* FZ_TRACE is set */
 void fz_buf_add(struct fz_buf *b, const void *data, size_t len, bool release);
 bool fz_client_feed(struct fz_client *c, const char *data, size_t len); /* answers for the oracle */
 

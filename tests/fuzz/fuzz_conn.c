@@ -297,7 +297,6 @@ static void fz_sync(struct fz *f)
             fz_die("livelock: the loop did not settle in %u iterations with nothing outside moving",
                    FZ_SETTLE_STEPS);
         }
-        fz_peers_after_settle(f);
         if (!moved && steps <= 1)
             break;
     }
@@ -317,9 +316,11 @@ static void fz_drain(struct fz *f)
 static void fz_op(struct fz *f, struct fz_in *in)
 {
     uint8_t op = fz_u8(in) % OP_COUNT;
-    char name[16];
-    snprintf(name, sizeof name, "op %u", op);
-    fz_trace(name, (unsigned)in->n, "at", "", 1);
+    if (fz_tracing()) {
+        char name[16];
+        snprintf(name, sizeof name, "op %u", op);
+        fz_trace(name, (unsigned)in->n, "at", "", 1);
+    }
     switch (op) {
     case OP_OPEN: fz_client_open(f, fz_u8(in)); break;
     case OP_REQ: fz_client_request(f, in); break;
@@ -384,9 +385,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct fz_in in = {data, size};
     uint8_t k = fz_u8(&in);
-    struct conn_harness *h = conn_harness_new((k & 0x80) ? 2 : 1);
-    if (!h)
-        return 0; /* out of sockets: not the gateway's fault */
+    /* One harness for the process, started afresh for every input
+     * (conn_harness_new_run): making one costs more than a short input. */
+    static struct conn_harness *h;
+    unsigned n_backends = (k & 0x80) ? 2 : 1;
+    if (!h) {
+        if (!(h = conn_harness_new(n_backends)))
+            return 0; /* out of sockets: not the gateway's fault */
+    } else if (!conn_harness_new_run(h, n_backends)) {
+        abort(); /* out of sockets for a second backend, or out of memory */
+    }
     fz_config(h, k);
     if (fz_tls) {
         tls_server_ref(fz_tls);
@@ -394,14 +402,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct fz *f = fz_new(h);
     fz_current = f;
+    /* One watchdog span for the whole input (conn_harness_watch): a loop
+     * iteration that never returns to epoll still uses it up and aborts,
+     * for one system call per input instead of one per iteration. An
+     * input takes milliseconds; CONN_HARNESS_HANG_MS of CPU is a hang. */
+    conn_harness_watch(h);
     for (unsigned i = 0; i < FZ_OPS && in.n > 0; i++) {
         fz_op(f, &in);
         fz_sync(f);
     }
     fz_end(f);
+    conn_harness_watch_end(h);
     fz_current = NULL;
     fz_free(f); /* the peers' sockets: backends reset, clients closed */
-    if (!conn_harness_free(h))
-        fz_die("a connection was left after the harness closed every socket");
+    if (!conn_harness_end_run(h))
+        fz_die("a connection, a timer or a deferred call was left after the harness closed every socket");
     return 0;
 }

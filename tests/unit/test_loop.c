@@ -438,9 +438,12 @@ static void test_deferred_chain_and_free(void **state)
     struct loop *loop = virtual_loop();
     struct trace tr = {0};
     struct chain ch = {.loop = loop, .tr = &tr, .left = 3};
+    assert_int_equal(loop_pending(loop), 0);
     assert_int_equal(loop_defer(loop, on_chain, &ch), 0);
+    assert_int_equal(loop_pending(loop), 1); /* a deferred call counts (conn_harness_end_run) */
     run_once(loop);
     assert_string_equal(tr.log, "DDD");
+    assert_int_equal(loop_pending(loop), 0);
     struct chain last = {.loop = loop, .tr = &tr, .left = 1};
     assert_int_equal(loop_defer(loop, on_chain, &last), 0);
     loop_free(loop); /* runs it */

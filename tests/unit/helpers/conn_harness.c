@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,10 +89,22 @@ static void harness_watchdog_init(struct conn_harness *h)
 
 static void harness_watchdog_arm(struct conn_harness *h, unsigned ms)
 {
-    if (!h->has_watchdog)
+    if (!h->has_watchdog || h->watch_span)
         return;
     struct itimerspec its = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000}};
     timer_settime(h->watchdog, 0, &its, NULL);
+}
+
+void conn_harness_watch(struct conn_harness *h)
+{
+    h->watch_span = false;
+    harness_watchdog_arm(h, h->hang_ms);
+    h->watch_span = true;
+}
+
+void conn_harness_watch_end(struct conn_harness *h)
+{
+    h->watch_span = false;
 }
 
 /* ---- set-up and tear-down ------------------------------------------------------- */
@@ -107,16 +120,20 @@ static void harness_on_stop(struct loop *loop, struct loop_timer *t)
     loop_stop(loop);
 }
 
-/* A listening socket on 127.0.0.1, port chosen by the kernel, as backend i. */
+/* Backend i: a listening socket on 127.0.0.1, port chosen by the kernel
+ * (made once: a reused harness keeps it), and its [backend] entry. */
 static int harness_backend_listen(struct conn_harness *h, unsigned i)
 {
     struct config_backend *b = &h->cfg.backends[i];
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof sa;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    h->backend_listen[i] = fd;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+    if (h->backend_listen[i] < 0) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        h->backend_listen[i] = fd;
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0)
+            return -1;
+    }
+    if (getsockname(h->backend_listen[i], (struct sockaddr *)&sa, &len) < 0)
         return -1;
     snprintf(b->name, sizeof b->name, "web-%02u", i + 1);
     memcpy(&b->addr, &sa, sizeof sa);
@@ -126,11 +143,54 @@ static int harness_backend_listen(struct conn_harness *h, unsigned i)
     return 0;
 }
 
+static struct config harness_config_made;
+static pthread_once_t harness_config_once = PTHREAD_ONCE_INIT;
+
+static void harness_config_make(void)
+{
+    config_defaults(&harness_config_made);
+    snprintf(harness_config_made.gateway.access_log, sizeof harness_config_made.gateway.access_log, "off");
+    harness_config_made.gateway.workers = 1;
+}
+
+/* The defaults are made once and copied: config_defaults asks the kernel
+ * for the number of CPUs (a file opened and read), for every run. */
 static void harness_config(struct config *cfg)
 {
-    config_defaults(cfg);
-    snprintf(cfg->gateway.access_log, sizeof cfg->gateway.access_log, "off");
-    cfg->gateway.workers = 1;
+    pthread_once(&harness_config_once, harness_config_make);
+    *cfg = harness_config_made;
+}
+
+/* What a run starts from: the configuration, the backends, the worker on
+ * h's loop, the clock at CONN_HARNESS_CLOCK_START. */
+static int harness_start(struct conn_harness *h, unsigned n_backends)
+{
+    for (unsigned i = 0; i < CONN_HARNESS_MAX_FDS; i++)
+        h->fds[i] = -1;
+    harness_config(&h->cfg);
+    h->cfg.n_backends = n_backends;
+    h->now_ms = CONN_HARNESS_CLOCK_START;
+    h->next_port = HARNESS_FIRST_PEER_PORT;
+    h->sockbuf = 0;
+    h->hang_ms = CONN_HARNESS_HANG_MS;
+    h->watch_span = false;
+    h->stop = (struct loop_timer){.fn = harness_on_stop};
+    for (unsigned i = 0; i < n_backends; i++)
+        if (harness_backend_listen(h, i) < 0)
+            return -1;
+    if (backend_set_init(&h->backends, &h->cfg, false) < 0)
+        return -1;
+    struct loop *loop = h->w.loop;
+    h->w = (struct worker){.cfg = &h->cfg, .backends = &h->backends, .limits = &h->limits, .loop = loop};
+    loop_set_clock(h->w.loop, harness_clock, h); /* reads the clock again: a reused loop starts over */
+    return 0;
+}
+
+static void harness_close_listeners(struct conn_harness *h)
+{
+    for (unsigned i = 0; i < CONN_HARNESS_MAX_BACKENDS; i++)
+        if (h->backend_listen[i] >= 0)
+            close(h->backend_listen[i]);
 }
 
 struct conn_harness *conn_harness_new(unsigned n_backends)
@@ -142,34 +202,21 @@ struct conn_harness *conn_harness_new(unsigned n_backends)
     struct conn_harness *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
-    for (unsigned i = 0; i < CONN_HARNESS_MAX_FDS; i++)
-        h->fds[i] = -1;
     for (unsigned i = 0; i < CONN_HARNESS_MAX_BACKENDS; i++)
         h->backend_listen[i] = -1;
-    harness_config(&h->cfg);
-    h->cfg.n_backends = n_backends;
-    h->now_ms = CONN_HARNESS_CLOCK_START;
-    h->next_port = HARNESS_FIRST_PEER_PORT;
-    h->stop = (struct loop_timer){.fn = harness_on_stop};
-    for (unsigned i = 0; i < n_backends; i++)
-        if (harness_backend_listen(h, i) < 0)
-            goto fail;
-    if (backend_set_init(&h->backends, &h->cfg, false) < 0)
-        goto fail;
-    connlimit_init(&h->limits, h->cfg.limits.max_connections, h->cfg.limits.max_connections_per_ip);
-    h->w = (struct worker){.cfg = &h->cfg, .backends = &h->backends, .limits = &h->limits};
     if (!(h->w.loop = loop_new()))
-        goto fail_all;
-    loop_set_clock(h->w.loop, harness_clock, h);
+        goto fail;
+    harness_config(&h->cfg);
+    connlimit_init(&h->limits, h->cfg.limits.max_connections, h->cfg.limits.max_connections_per_ip);
+    if (harness_start(h, n_backends) < 0)
+        goto fail_limits;
     harness_watchdog_init(h);
     return h;
-fail_all:
+fail_limits:
     connlimit_destroy(&h->limits);
-    backend_set_destroy(&h->backends);
+    loop_free(h->w.loop);
 fail:
-    for (unsigned i = 0; i < n_backends; i++)
-        if (h->backend_listen[i] >= 0)
-            close(h->backend_listen[i]);
+    harness_close_listeners(h);
     free(h);
     return NULL;
 }
@@ -185,24 +232,55 @@ static bool harness_settle(struct conn_harness *h)
     return h->w.n_conns == 0;
 }
 
+/* Connections the gateway made that nobody accepted: reset, so the next
+ * run's backends start with an empty queue. */
+static void harness_drain_listeners(struct conn_harness *h)
+{
+    for (unsigned i = 0; i < CONN_HARNESS_MAX_BACKENDS; i++) {
+        struct pollfd p = {.fd = h->backend_listen[i], .events = POLLIN};
+        int fd;
+        if (p.fd < 0 || poll(&p, 1, 0) != 1)
+            continue; /* an accept that finds nothing still makes a socket in the kernel */
+        while ((fd = accept4(h->backend_listen[i], NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+            struct linger l = {.l_onoff = 1, .l_linger = 0};
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            close(fd);
+        }
+    }
+}
+
+bool conn_harness_end_run(struct conn_harness *h)
+{
+    for (unsigned i = 0; i < CONN_HARNESS_MAX_FDS; i++)
+        conn_harness_close(h, h->fds[i]);
+    if (!harness_settle(h))
+        return false; /* connections still point into h: leave it */
+    conn_worker_destroy(&h->w);
+    conn_harness_step(h); /* the deferred frees */
+    if (h->w.tls)
+        tls_server_unref(h->w.tls);
+    h->w.tls = NULL;
+    backend_set_destroy(&h->backends);
+    harness_drain_listeners(h);
+    return loop_pending(h->w.loop) == 0;
+}
+
+bool conn_harness_new_run(struct conn_harness *h, unsigned n_backends)
+{
+    if (n_backends == 0 || n_backends > CONN_HARNESS_MAX_BACKENDS)
+        return false;
+    return harness_start(h, n_backends) == 0;
+}
+
 bool conn_harness_free(struct conn_harness *h)
 {
     if (!h)
         return true;
-    for (unsigned i = 0; i < CONN_HARNESS_MAX_FDS; i++)
-        conn_harness_close(h, h->fds[i]);
-    bool settled = harness_settle(h);
-    if (!settled)
-        return false; /* connections still point into h: leave it */
-    conn_worker_destroy(&h->w);
+    if (h->backends.items && !conn_harness_end_run(h))
+        return false;
     loop_free(h->w.loop); /* runs the deferred frees */
-    if (h->w.tls)
-        tls_server_unref(h->w.tls);
     connlimit_destroy(&h->limits);
-    backend_set_destroy(&h->backends);
-    for (unsigned i = 0; i < CONN_HARNESS_MAX_BACKENDS; i++)
-        if (h->backend_listen[i] >= 0)
-            close(h->backend_listen[i]);
+    harness_close_listeners(h);
     if (h->has_watchdog)
         timer_delete(h->watchdog); /* disarms it */
     free(h);

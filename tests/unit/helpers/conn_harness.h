@@ -77,6 +77,7 @@ struct conn_harness {
     int sockbuf;                   /* > 0: SO_SNDBUF of the gateway's end of each client */
     unsigned hang_ms;              /* watchdog per iteration (CONN_HARNESS_HANG_MS); 0: off */
     bool has_watchdog;
+    bool watch_span; /* conn_harness_watch armed it for the caller's span: steps leave it */
     timer_t watchdog;
 };
 
@@ -87,6 +88,20 @@ struct conn_harness *conn_harness_new(unsigned n_backends);
  * deadline if need be) until every connection ended, frees everything.
  * false when a connection was still open after that. */
 bool conn_harness_free(struct conn_harness *h);
+/* The same in two halves, for a fuzzer that runs one input after another
+ * on one harness: making a harness costs system calls and page faults
+ * (the loop's epoll set, the backends' listening sockets, the watchdog,
+ * 70 KB zeroed) that a fast input does not. end_run closes the test's
+ * sockets, ends every connection as conn_harness_free does, frees the
+ * worker's state (pool, caches), the backends and the TLS server
+ * reference, and resets what nobody accepted; false when a connection, a
+ * timer or a deferred call was left (then only conn_harness_free, which
+ * leaves it). new_run starts the next run as conn_harness_new would: a
+ * fresh configuration, backend set and worker, the clock at
+ * CONN_HARNESS_CLOCK_START; the loop, the listening sockets (backend i
+ * keeps its port), the connection limits (empty) and the watchdog stay. */
+bool conn_harness_end_run(struct conn_harness *h);
+bool conn_harness_new_run(struct conn_harness *h, unsigned n_backends);
 
 /* The HTTPS listener's TLS server, from a certificate and key file (as
  * [tls] would load them, as the default certificate for
@@ -101,6 +116,14 @@ int conn_harness_connect(struct conn_harness *h, enum listener_kind kind);
  * TLS client, say) to the worker, which owns it from here on; peer as for
  * connect. false: admission refused it (it is closed). */
 bool conn_harness_adopt(struct conn_harness *h, enum listener_kind kind, int gateway_fd);
+
+/* The watchdog over a span the caller runs (a whole input of the fuzzer
+ * and every iteration it takes): armed once with hang_ms, and steps and
+ * settles leave it alone until conn_harness_watch_end. Re-arming it for
+ * every iteration is a system call each (2-3% of a fuzzer's time); one
+ * iteration that spins still uses up the span's CPU and aborts. */
+void conn_harness_watch(struct conn_harness *h);
+void conn_harness_watch_end(struct conn_harness *h);
 
 /* One loop iteration, never blocking; n of them. false if epoll failed. */
 bool conn_harness_step(struct conn_harness *h);

@@ -381,8 +381,12 @@ void conn_oracle_backend_init(struct conn_oracle_backend *o, struct conn_oracle_
 bool conn_oracle_backend_recv(struct conn_oracle_backend *o, const char *data, size_t len)
 {
     o->got += len;
-    if (o->sealed && len > 0)
-        return fail(&o->failed, o->why, "%zu request bytes after the gateway saw the early answer", len);
+    if (o->sealed && len > o->sealed_slack)
+        return fail(&o->failed, o->why,
+                    "%zu request bytes after the gateway saw the early answer (%zu were on their way)", len,
+                    o->sealed_slack);
+    if (o->sealed)
+        o->sealed_slack -= len;
     const char *end = data + len;
     while (data < end && !o->failed && !o->tunnel && !o->rq_bad) {
         llhttp_errno_t err = llhttp_execute(&o->rq, data, (size_t)(end - data));
@@ -423,9 +427,10 @@ void conn_oracle_backend_sent_raw(struct conn_oracle_backend *o)
             o->world->flags[o->q[i].conn][o->q[i].req] |= CONN_ORACLE_F_RAW;
 }
 
-void conn_oracle_backend_seal(struct conn_oracle_backend *o)
+void conn_oracle_backend_seal(struct conn_oracle_backend *o, size_t in_flight)
 {
     o->sealed = o->early;
+    o->sealed_slack = o->sealed ? in_flight : 0;
 }
 
 bool conn_oracle_backend_next(const struct conn_oracle_backend *o, long *conn, long *req, bool *head)

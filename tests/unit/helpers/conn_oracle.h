@@ -119,6 +119,7 @@ struct conn_oracle_backend {
     bool tunnel;
     bool early;           /* a final head went out while the request was not complete */
     bool sealed;          /* ...and the gateway has seen it: it sends nothing more */
+    size_t sealed_slack;  /* bytes written before the seal still allowed to arrive */
     bool unasked;         /* an answer went out with no request to answer */
     bool raw;             /* raw bytes went out on it: its requests are CONN_ORACLE_F_RAW */
     bool last_keep_alive; /* the last final answer keeps the connection */
@@ -136,8 +137,11 @@ void conn_oracle_backend_sent(struct conn_oracle_backend *o, const char *data, s
 /* The fake backend sent raw bytes (or bytes into a tunnel): every
  * request on the socket, open or still to come, is CONN_ORACLE_F_RAW. */
 void conn_oracle_backend_sent_raw(struct conn_oracle_backend *o);
-/* The gateway knows about the early answer: from now on it sends nothing. */
-void conn_oracle_backend_seal(struct conn_oracle_backend *o);
+/* The gateway knows about the early answer: from now on it sends nothing
+ * beyond `in_flight` bytes, those it had written before and that have not
+ * arrived yet (its socket's send queue, SIOCOUTQ: with small windows
+ * loopback TCP may deliver them only after a retransmission). */
+void conn_oracle_backend_seal(struct conn_oracle_backend *o, size_t in_flight);
 /* The oldest request not answered yet: true and its tag (-1: none) and
  * whether it is a HEAD; false when there is none. */
 bool conn_oracle_backend_next(const struct conn_oracle_backend *o, long *conn, long *req, bool *head);
