@@ -65,7 +65,7 @@ if [ "$TOUR_TOPOLOGY" = bgp ]; then
   step "HTTPS through the service address, certificate verified against the lab CA, both web servers answer" \
     step_https_alternates
 else
-  step "HTTPS through both VIPs, certificate verified against the $TOUR_CA_NAME: each VIP answered by its Master, each alternating web-01/web-02" \
+  step "HTTPS through both VIPs, certificate verified against $TOUR_CA_TRUST: each VIP answered by its Master, each alternating web-01/web-02" \
     step_vips_answer
   step "DNS round robin: the client takes VIP-A, then VIP-B, as a resolver rotates the two records" \
     step_dns_round_robin

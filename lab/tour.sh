@@ -14,9 +14,9 @@ RUN=${LAB_RUN:-$(lab_default_run "$TOUR_DIR")}
 # up with LAB_CA=acme, pebble's root (lab/acme.sh)
 TOUR_CA=$(cat "$RUN/ca" 2>/dev/null || echo lab)
 if [ "$TOUR_CA" = acme ]; then
-  CA=$RUN/acme/root.pem TOUR_CA_NAME="ACME: pebble"
+  CA=$RUN/acme/root.pem TOUR_CA_NAME="ACME: pebble" TOUR_CA_TRUST="pebble's root (ACME)"
 else
-  CA=${LAB_PKI:-$RUN/pki}/ca.crt TOUR_CA_NAME="lab CA"
+  CA=${LAB_PKI:-$RUN/pki}/ca.crt TOUR_CA_NAME="lab CA" TOUR_CA_TRUST="the lab CA"
 fi
 # the topology lab.sh up made: the VRRP pair's two VIPs (active-active:
 # VIP-A mastered by gw-1, VIP-B by gw-2; www.foobar.com resolves to both),
