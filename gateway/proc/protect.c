@@ -188,7 +188,8 @@ static int cmp_range(const void *a, const void *b)
  * where the running maximum falls below the address. */
 static void list_sort(struct protect_list *l)
 {
-    qsort(l->r, l->n, sizeof l->r[0], cmp_range);
+    if (l->n > 0) /* an empty list may have no array at all (qsort wants one) */
+        qsort(l->r, l->n, sizeof l->r[0], cmp_range);
     for (size_t i = 0; i < l->n; i++) {
         bool higher = i == 0 || memcmp(l->r[i].hi, l->max_hi[i - 1], 16) > 0;
         memcpy(l->max_hi[i], higher ? l->r[i].hi : l->max_hi[i - 1], 16);

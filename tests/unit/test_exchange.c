@@ -188,6 +188,9 @@ static long rss_pages(void)
 static void test_trim_returns_freed_pages(void **state)
 {
     (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* ASan's allocator keeps freed memory in its quarantine: glibc's trim has nothing to give back */
+#endif
     struct conn_harness *h = trim_harness();
     static char *big[TRIM_BLOCKS], *pin[TRIM_BLOCKS];
     for (unsigned i = 0; i < TRIM_BLOCKS; i++) {
