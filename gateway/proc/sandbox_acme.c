@@ -182,45 +182,16 @@ static const int acme_syscalls[] = {
 #endif
 };
 
-/* Never an HTTPS client's: seeing one means the process is compromised. */
+/* Beyond what no child may call (sandbox_seccomp_kill_escapes): an HTTPS
+ * client never listens, syncs or changes its Landlock domain; seeing one
+ * means the process is compromised. */
 static const int acme_kill_syscalls[] = {
-    SCMP_SYS(execve),
-    SCMP_SYS(execveat),
-    SCMP_SYS(ptrace),
-    SCMP_SYS(process_vm_readv),
-    SCMP_SYS(process_vm_writev),
-    SCMP_SYS(fork),
-    SCMP_SYS(vfork),
-    SCMP_SYS(unshare),
-    SCMP_SYS(setns),
-    SCMP_SYS(mount),
-    SCMP_SYS(umount2),
-    SCMP_SYS(pivot_root),
-    SCMP_SYS(chroot),
-    SCMP_SYS(init_module),
-    SCMP_SYS(finit_module),
-    SCMP_SYS(delete_module),
-    SCMP_SYS(kexec_load),
-    SCMP_SYS(bpf),
-    SCMP_SYS(perf_event_open),
-    SCMP_SYS(userfaultfd),
-    SCMP_SYS(keyctl),
-    SCMP_SYS(add_key),
-    SCMP_SYS(request_key),
-    SCMP_SYS(personality),
-    SCMP_SYS(open_by_handle_at),
-    SCMP_SYS(setuid),
-    SCMP_SYS(setgid),
-    SCMP_SYS(setresuid),
-    SCMP_SYS(setresgid),
-    SCMP_SYS(setgroups),
-    SCMP_SYS(capset),
-    SCMP_SYS(kill),
-    SCMP_SYS(tkill),
-    SCMP_SYS(pidfd_send_signal),
     SCMP_SYS(listen),
     SCMP_SYS(accept),
-    SCMP_SYS(accept4),
+    SCMP_SYS(fsync),
+    SCMP_SYS(landlock_create_ruleset),
+    SCMP_SYS(landlock_add_rule),
+    SCMP_SYS(landlock_restrict_self),
 };
 
 /* TCP and UDP (the resolver) over IPv4 and IPv6; a unix socketpair (libcurl's
@@ -247,11 +218,11 @@ int sandbox_acme_seccomp(char *err, size_t err_len)
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
     if (!ctx)
         return sandbox_fail(err, err_len, "seccomp_init", ENOMEM);
-    int rc = 0;
-    for (size_t i = 0; i < sizeof acme_syscalls / sizeof acme_syscalls[0]; i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, acme_syscalls[i], 0);
-    for (size_t i = 0; i < sizeof acme_kill_syscalls / sizeof acme_kill_syscalls[0]; i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, acme_kill_syscalls[i], 0);
+    int rc = sandbox_seccomp_add(ctx, SCMP_ACT_ALLOW, acme_syscalls,
+                                 sizeof acme_syscalls / sizeof acme_syscalls[0]);
+    rc |= sandbox_seccomp_kill_escapes(ctx);
+    rc |= sandbox_seccomp_add(ctx, SCMP_ACT_KILL_PROCESS, acme_kill_syscalls,
+                              sizeof acme_kill_syscalls / sizeof acme_kill_syscalls[0]);
     rc |= acme_socket_rules(ctx);
     /* threads only (libcurl's resolver), signals to itself, its own name */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,

@@ -148,12 +148,22 @@ static const int relay_kill_syscalls[] = {
     SCMP_SYS(pidfd_send_signal),
 };
 
-static int allow_all(scmp_filter_ctx ctx, const int *calls, size_t n)
+int sandbox_seccomp_add(scmp_filter_ctx ctx, uint32_t action, const int *calls, size_t n)
 {
     int rc = 0;
     for (size_t i = 0; i < n; i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
+        rc |= seccomp_rule_add(ctx, action, calls[i], 0);
     return rc;
+}
+
+int sandbox_seccomp_kill_escapes(scmp_filter_ctx ctx)
+{
+    return sandbox_seccomp_add(ctx, SCMP_ACT_KILL_PROCESS, relay_kill_syscalls, N_OF(relay_kill_syscalls));
+}
+
+static int allow_all(scmp_filter_ctx ctx, const int *calls, size_t n)
+{
+    return sandbox_seccomp_add(ctx, SCMP_ACT_ALLOW, calls, n);
 }
 
 /* fcntl commands anyone may use. Setting an owner for SIGIO (F_SETOWN,
@@ -258,8 +268,7 @@ int sandbox_relay_seccomp(char *err, size_t err_len)
     if (!ctx)
         return sandbox_fail(err, err_len, "seccomp_init", ENOMEM);
     int rc = allow_all(ctx, common_syscalls, N_OF(common_syscalls));
-    for (size_t i = 0; i < N_OF(relay_kill_syscalls); i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, relay_kill_syscalls[i], 0);
+    rc |= sandbox_seccomp_kill_escapes(ctx);
     rc |= relay_argument_rules(ctx);
     return load(ctx, rc, "relay", err, err_len);
 }
@@ -328,8 +337,7 @@ int sandbox_keyholder_seccomp(char *err, size_t err_len)
     if (!ctx)
         return sandbox_fail(err, err_len, "seccomp_init", ENOMEM);
     int rc = allow_all(ctx, keyholder_syscalls, N_OF(keyholder_syscalls));
-    for (size_t i = 0; i < N_OF(relay_kill_syscalls); i++)
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, relay_kill_syscalls[i], 0);
+    rc |= sandbox_seccomp_kill_escapes(ctx);
     for (size_t i = 0; i < N_OF(keyholder_kill_syscalls); i++)
         rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, keyholder_kill_syscalls[i], 0);
     /* threads only, signals to itself only, its own name: as the relay */
@@ -370,8 +378,7 @@ int sandbox_guard_seccomp(char *err, size_t err_len)
     if (!ctx)
         return sandbox_fail(err, err_len, "seccomp_init", ENOMEM);
     int rc = allow_all(ctx, guard_syscalls, N_OF(guard_syscalls));
-    for (size_t i = 0; i < N_OF(relay_kill_syscalls); i++) /* the same set of calls no guard makes */
-        rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, relay_kill_syscalls[i], 0);
+    rc |= sandbox_seccomp_kill_escapes(ctx); /* the same set of calls no guard makes */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 0);
     rc |= seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone3), 0);
     for (size_t i = 0; i < N_OF(families); i++)
