@@ -9,6 +9,9 @@
 _Static_assert(PEER_BLOCK_HDR_LEN + PEER_BLOCKS_PER_MSG * PEER_BLOCK_LEN <= PEER_PAYLOAD_MAX, "a BLOCK fits");
 _Static_assert(PEER_KEYS_HDR_LEN + PEER_KEYS_MAX * PEER_KEY_LEN <= PEER_PAYLOAD_MAX, "KEYS fit");
 _Static_assert(PEER_REMAINING_MAX_MS <= UINT32_MAX, "remaining times travel as u32");
+_Static_assert(PEER_CHUNK_HDR_LEN + PEER_CHUNK_DATA_MAX <= PEER_PAYLOAD_MAX, "a chunk fits");
+_Static_assert(sizeof(struct peer_chunk) <= sizeof(struct peer_blocks), "chunks do not grow the mailboxes");
+_Static_assert(PEER_BLOB_MAX <= UINT32_MAX && PEER_BLOB_INDEX_MAX <= 256, "chunk fields");
 _Static_assert(TLS_TICKET_NAME_LEN + TLS_TICKET_KEY_LEN + 16 == PEER_KEY_LEN, "key layout");
 
 static const char *const drop_names[PEER_DROP_COUNT] = {
@@ -26,7 +29,7 @@ const char *peer_msg_type_name(enum peer_msg_type type)
 {
     static const char *const names[PEER_MSG_TYPE_END] = {
         [PEER_MSG_HELLO] = "hello", [PEER_MSG_PING] = "ping",           [PEER_MSG_KEYS] = "keys",
-        [PEER_MSG_BLOCK] = "block", [PEER_MSG_SYNC_DONE] = "sync_done",
+        [PEER_MSG_BLOCK] = "block", [PEER_MSG_SYNC_DONE] = "sync_done", [PEER_MSG_CHUNK] = "chunk",
     };
     return type > 0 && type < PEER_MSG_TYPE_END ? names[type] : "unknown";
 }
@@ -251,6 +254,33 @@ static int decode_blocks(const uint8_t *p, size_t len, struct peer_blocks *b, en
     return blocks_ok(b) ? 0 : -1;
 }
 
+static bool chunk_ok(const struct peer_chunk *c)
+{
+    if (c->kind < PEER_BLOB_ACME_ACCOUNT || c->kind >= PEER_BLOB_KIND_END ||
+        c->index >= PEER_BLOB_INDEX_MAX || (c->flags & ~PEER_CHUNK_LEADER) || c->id == 0 || c->total == 0 ||
+        c->total > PEER_BLOB_MAX || c->offset >= c->total || c->offset % PEER_CHUNK_DATA_MAX)
+        return false;
+    uint32_t left = c->total - c->offset;
+    return c->len == (left < PEER_CHUNK_DATA_MAX ? left : PEER_CHUNK_DATA_MAX);
+}
+
+static int decode_chunk(const uint8_t *p, size_t len, struct peer_chunk *c, enum peer_drop *why)
+{
+    *why = PEER_DROP_LENGTH;
+    if (len <= PEER_CHUNK_HDR_LEN || len > PEER_CHUNK_HDR_LEN + PEER_CHUNK_DATA_MAX)
+        return -1;
+    *why = PEER_DROP_MEANING;
+    c->kind = p[0];
+    c->index = p[1];
+    c->flags = p[2];
+    c->id = get32(p + 4);
+    c->total = get32(p + 8);
+    c->offset = get32(p + 12);
+    c->len = (uint16_t)(len - PEER_CHUNK_HDR_LEN);
+    memcpy(c->data, p + PEER_CHUNK_HDR_LEN, c->len);
+    return p[3] == 0 && chunk_ok(c) ? 0 : -1;
+}
+
 int peer_msg_decode(uint8_t type, const uint8_t *p, size_t len, struct peer_msg *msg, enum peer_drop *why)
 {
     memset(msg, 0, sizeof *msg);
@@ -267,6 +297,7 @@ int peer_msg_decode(uint8_t type, const uint8_t *p, size_t len, struct peer_msg 
         *why = PEER_DROP_MEANING;
         msg->u.sync_done.blocks = get32(p);
         return all_zero(p + 4, 4) ? 0 : -1;
+    case PEER_MSG_CHUNK: return decode_chunk(p, len, &msg->u.chunk, why);
     default: *why = PEER_DROP_TYPE; return -1;
     }
 }
@@ -319,6 +350,21 @@ static size_t encode_blocks(uint8_t *p, const struct peer_blocks *b)
     return PEER_BLOCK_HDR_LEN + b->n * PEER_BLOCK_LEN;
 }
 
+static size_t encode_chunk(uint8_t *p, const struct peer_chunk *c)
+{
+    if (!chunk_ok(c))
+        return 0;
+    p[0] = c->kind;
+    p[1] = c->index;
+    p[2] = c->flags;
+    p[3] = 0;
+    put32(p + 4, c->id);
+    put32(p + 8, c->total);
+    put32(p + 12, c->offset);
+    memcpy(p + PEER_CHUNK_HDR_LEN, c->data, c->len);
+    return PEER_CHUNK_HDR_LEN + c->len;
+}
+
 static size_t encode_payload(uint8_t *p, const struct peer_msg *msg)
 {
     switch (msg->type) {
@@ -330,6 +376,7 @@ static size_t encode_payload(uint8_t *p, const struct peer_msg *msg)
         put32(p, msg->u.sync_done.blocks);
         put32(p + 4, 0);
         return PEER_SYNC_DONE_LEN;
+    case PEER_MSG_CHUNK: return encode_chunk(p, &msg->u.chunk);
     default: return 0;
     }
 }

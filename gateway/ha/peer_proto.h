@@ -22,7 +22,8 @@
  * it: the exact payload size of its type (or of its entry count), reserved
  * bytes zero, families, operations and counts in range, an IPv4 address
  * with its 12 spare bytes zero, keys in order, ages and timeouts within
- * their bounds. HELLO must come first and only once. A frame that fails
+ * their bounds; a chunk's kind, index, id, total, offset and length
+ * consistent. HELLO must come first and only once. A frame that fails
  * any check is dropped with a reason (enum peer_drop, counted by the
  * caller) and ends the session: on a byte stream nothing after a bad
  * frame can be trusted to be framed right.
@@ -58,12 +59,24 @@
 #define PEER_BLOCK_HDR_LEN 4
 #define PEER_SYNC_DONE_LEN 8
 
+/* A blob too big for one frame (an ACME account, order or certificate:
+ * gateway/ha/peer_blob.h) travels as numbered chunks, each frame one
+ * chunk: a 16-byte header, then exactly min(PEER_CHUNK_DATA_MAX, total -
+ * offset) bytes. Every chunk but the last is full, so offsets are
+ * multiples of PEER_CHUNK_DATA_MAX. */
+#define PEER_CHUNK_HDR_LEN  16
+#define PEER_CHUNK_DATA_MAX 768 /* struct peer_chunk stays within the union's largest member */
+#define PEER_BLOB_MAX       (64 * 1024)
+#define PEER_BLOB_INDEX_MAX 16  /* = ACME_CERTS_MAX: which [tls] certificate */
+#define PEER_CHUNK_LEADER   0x1 /* flag: the sender orders (it leads the certificate) */
+
 enum peer_msg_type {
     PEER_MSG_HELLO = 1, /* who I am: the first frame of a session, both ways */
     PEER_MSG_PING,      /* keepalive; no payload */
     PEER_MSG_KEYS,      /* my session-ticket keys (current, previous) */
     PEER_MSG_BLOCK,     /* blocklist changes, or (flag SYNC) my whole list */
     PEER_MSG_SYNC_DONE, /* the end of what I send at session start */
+    PEER_MSG_CHUNK,     /* one chunk of a blob (peer_blob.h): ACME account, order, certificate */
     PEER_MSG_TYPE_END
 };
 
@@ -123,6 +136,24 @@ struct peer_sync_done {
     uint32_t blocks; /* entries sent in the SYNC BLOCKs before it */
 };
 
+/* What a blob is (the receiver's parent knows its layout: acme_msg.h). */
+enum peer_blob_kind {
+    PEER_BLOB_ACME_ACCOUNT = 1, /* struct acme_account_msg */
+    PEER_BLOB_ACME_ORDER,       /* struct acme_order_msg: an order under way, or its end */
+    PEER_BLOB_ACME_CERT,        /* struct acme_cert_msg: an issued chain and its key */
+    PEER_BLOB_KIND_END
+};
+
+struct peer_chunk {
+    uint8_t kind;  /* enum peer_blob_kind */
+    uint8_t index; /* < PEER_BLOB_INDEX_MAX */
+    uint8_t flags; /* PEER_CHUNK_LEADER */
+    uint32_t id;   /* >= 1, the same for every chunk of one blob */
+    uint32_t total, offset;
+    uint16_t len; /* data bytes: min(PEER_CHUNK_DATA_MAX, total - offset) */
+    uint8_t data[PEER_CHUNK_DATA_MAX];
+};
+
 struct peer_msg {
     enum peer_msg_type type;
     union {
@@ -130,6 +161,7 @@ struct peer_msg {
         struct peer_keys keys;
         struct peer_blocks blocks;
         struct peer_sync_done sync_done;
+        struct peer_chunk chunk;
     } u;
 };
 

@@ -4,10 +4,12 @@
  * accepted or dropped with a reason (and the session ends), never a crash.
  * An accepted message must encode again to the very bytes it came from
  * (the decoder accepts nothing the encoder would not write), and the
- * merge rules (peer_keys.c, peer_blocklist.c) take what was accepted.
+ * merge rules (peer_keys.c, peer_blocklist.c) take what was accepted,
+ * and chunks are put together into blobs (peer_blob.c), bounded.
  * The first byte picks the HELLO state, so frames after a HELLO are reached
  * without the fuzzer having to find one first.
  * Run: make fuzz && build-fuzz/fuzz/fuzz_peer -runs=1000000 */
+#include "gateway/ha/peer_blob.h"
 #include "gateway/ha/peer_blocklist.h"
 #include "gateway/ha/peer_keys.h"
 #include "gateway/ha/peer_proto.h"
@@ -17,9 +19,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static struct peer_blob_rx blob_rx;
+
+static void take_chunk(const struct peer_chunk *c)
+{
+    enum peer_blob_result r = peer_blob_take(&blob_rx, c);
+    if (blob_rx.got > blob_rx.total || blob_rx.total > PEER_BLOB_MAX)
+        abort();
+    if (r == PEER_BLOB_DONE && (blob_rx.active || blob_rx.kind != c->kind))
+        abort();
+}
+
 static void take(const struct peer_msg *m, struct peer_keys_state *keys, struct peer_blocklist *bl)
 {
     uint64_t now = 1000000;
+    if (m->type == PEER_MSG_CHUNK)
+        take_chunk(&m->u.chunk);
     if (m->type == PEER_MSG_KEYS) {
         peer_keys_merge(keys, &m->u.keys, now);
         if (keys->n > PEER_KEYS_MAX || (keys->n == 2 && keys->k[0].epoch < keys->k[1].epoch))
@@ -48,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct peer_blocklist bl;
     peer_keys_init(&keys, 3600000, false);
     peer_bl_init(&bl);
+    peer_blob_reset(&blob_rx);
     size_t off = size > 0 ? 1 : 0;
     while (off < size) {
         struct peer_frame f;
