@@ -58,6 +58,8 @@ void acme_client_run(struct acme_http *h, struct acme_order *o, struct acme_acco
         return;
     }
     for (;;) {
+        if (hooks->step && !hooks->step(hooks->arg, o))
+            acme_order_abandon(o, "this node no longer leads");
         acme_order_next(o, hooks->now_ms(hooks->arg), req);
         if (req->kind == ACME_REQ_DONE || req->kind == ACME_REQ_FAILED)
             break;

@@ -24,6 +24,10 @@ struct acme_client_hooks {
      * on the HTTP listeners; TLS-ALPN-01: its certificate). */
     bool (*publish)(void *arg, const struct acme_req *req);
     void (*withdraw)(void *arg, const struct acme_published *p);
+    /* Between two steps (NULL: always go on): false gives the order up
+     * (acme_order_abandon: this node no longer leads). Sees the order, so
+     * it can share its URL once the server named it. */
+    bool (*step)(void *arg, const struct acme_order *o);
 };
 
 /* The account the orders are made with; kid "" until the server names it. */

@@ -6,6 +6,7 @@
 #include "common/b64url.h"
 
 #include <string.h>
+#include <strings.h>
 
 static bool msg_terminated(const char *s, size_t cap)
 {
@@ -78,5 +79,41 @@ int acme_msg_status_check(const struct acme_status_msg *m, const char **why)
     for (uint32_t i = 0; i < m->n; i++)
         if (!msg_terminated(m->c[i].name, sizeof m->c[i].name))
             return *why = "a name is not terminated", -1;
+    return 0;
+}
+
+/* key[0..len) is a whole string of that length. */
+static bool msg_key_ok(const char *key, size_t cap, uint32_t len)
+{
+    return len > 0 && len < cap && strnlen(key, cap) == len;
+}
+
+int acme_msg_account_check(const struct acme_account_msg *m, const char **why)
+{
+    if (m->reserved || !msg_key_ok(m->key, sizeof m->key, m->key_len))
+        return *why = "key length out of bounds", -1;
+    if (!msg_terminated(m->directory, sizeof m->directory) || !msg_terminated(m->kid, sizeof m->kid) ||
+        !acme_url_ok(m->directory) || (m->kid[0] && !acme_same_origin(m->directory, m->kid)))
+        return *why = "the directory or the account URL is not an https URL of the server", -1;
+    return 0;
+}
+
+int acme_msg_order_check(const struct acme_order_msg *m, const char **why)
+{
+    if (m->index >= ACME_CERTS_MAX || m->reserved || m->n_tokens > ACME_AUTHZ_MAX)
+        return *why = "index, token count or a reserved field out of range", -1;
+    if (!msg_terminated(m->name, sizeof m->name) || !msg_dns_name(m->name) ||
+        !msg_terminated(m->url, sizeof m->url))
+        return *why = "the name is not a DNS name", -1;
+    if (!m->url[0])
+        return m->key_len || m->n_tokens ? (*why = "an ended order with a key or answers", -1) : 0;
+    if (!acme_url_ok(m->url) || !msg_key_ok(m->key, sizeof m->key, m->key_len))
+        return *why = "the order URL or the key is out of bounds", -1;
+    for (uint32_t i = 0; i < m->n_tokens; i++) {
+        if (acme_msg_token_check(&m->tokens[i], false, why) < 0)
+            return -1;
+        if (strcasecmp(m->tokens[i].identifier, m->name) != 0)
+            return *why = "an answer for another name", -1;
+    }
     return 0;
 }

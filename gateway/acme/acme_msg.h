@@ -13,6 +13,14 @@
  *   relay -> parent         ACME_ACK (that set is served: the parent then
  *                           acknowledges the ACME process, which only then
  *                           tells the server to validate)
+ *
+ * On a pair (gateway/proc/parent_acme_pair.c) the parent also tells its
+ * ACME process whether it leads (ACME_ROLE), and what crosses the peer
+ * channel travels as these same structs, checked again on each side:
+ *   ACME process -> parent  ACME_ACCOUNT (its account), ACME_ORDER (an
+ *                           order under way: URL and the new key; or its end)
+ *   parent -> ACME process  ACME_ROLE, and the peer's ACME_ACCOUNT,
+ *                           ACME_ORDER and ACME_CERT (installed here already)
  */
 #ifndef RAMPART_GATEWAY_ACME_ACME_MSG_H
 #define RAMPART_GATEWAY_ACME_ACME_MSG_H
@@ -69,6 +77,36 @@ struct acme_status_msg {
     struct acme_cert_status c[ACME_CERTS_MAX];
 };
 
+/* Whether the ACME process orders (parent -> ACME process, whenever it changes). */
+struct acme_role_msg {
+    uint32_t lead; /* 1: order (the VRRP master of [tls] acme_instance, or no VRRP); 0: follow */
+    uint32_t reserved;
+};
+
+/* The ACME account (the peer's, so both nodes use one: the leader's wins). */
+struct acme_account_msg {
+    uint32_t key_len; /* bytes of key used, PEM */
+    uint32_t reserved;
+    char directory[ACME_URL_MAX]; /* the server it is an account of */
+    char kid[ACME_URL_MAX];       /* its URL; "" until the server named it */
+    char key[TLS_ACME_KEY_PEM_MAX];
+};
+
+/* An order under way for certificate `index`: its URL and the key its CSR
+ * is made of (so the peer can take it over), and the answers published for
+ * it (the parent adds them for the peer, whose relays serve them too).
+ * url "": the order ended (forget it, withdraw its answers). */
+struct acme_order_msg {
+    uint32_t index;
+    uint32_t key_len;  /* 0 with url "" */
+    uint32_t n_tokens; /* <= ACME_AUTHZ_MAX; op 0 */
+    uint32_t reserved;
+    char name[TLS_ACME_NAME_MAX + 2];
+    char url[ACME_URL_MAX];
+    char key[TLS_ACME_KEY_PEM_MAX];
+    struct acme_token tokens[ACME_AUTHZ_MAX];
+};
+
 /* 0, or -1 with a reason: strings terminated and of their alphabet (a
  * token base64url, a key authorization token "." thumbprint, the name a
  * DNS name), op and type in range, the reserved fields zero. */
@@ -78,5 +116,11 @@ int acme_msg_tokens_check(const struct acme_token_set *s, const char **why);
  * tls_acme_cert_check's to say. */
 int acme_msg_cert_check(const struct acme_cert_msg *m, const char **why);
 int acme_msg_status_check(const struct acme_status_msg *m, const char **why);
+/* The key's length in bounds and terminated there, the URLs https and of
+ * the directory's origin (whether the key parses is tls/'s to say). */
+int acme_msg_account_check(const struct acme_account_msg *m, const char **why);
+/* Index in range, the name a DNS name, an ended order empty, an order
+ * under way with a URL and a key, each token checked and for the name. */
+int acme_msg_order_check(const struct acme_order_msg *m, const char **why);
 
 #endif /* RAMPART_GATEWAY_ACME_ACME_MSG_H */

@@ -81,12 +81,16 @@ int acme_order_init(struct acme_order *o, const struct acme_order_params *p)
         bad = "replaces";
     else if (p->n_prefer < 1 || p->n_prefer > ACME_CHAL_TYPES)
         bad = "challenge types";
+    else if (order_copy(o->order_url, sizeof o->order_url, p->resume_url) < 0 ||
+             (o->order_url[0] && !acme_same_origin(o->dir_url, o->order_url)))
+        bad = "resume_url";
     if (bad) {
         order_fail(o, ACME_FAIL_INTERNAL, "%s out of bounds", bad);
         return -1;
     }
     memcpy(o->prefer, p->prefer, sizeof o->prefer);
     o->n_prefer = p->n_prefer;
+    o->resumed = o->order_url[0] != '\0';
     o->step = ACME_S_DIRECTORY;
     return 0;
 }
@@ -133,7 +137,12 @@ static void order_post_of(struct acme_order *o, struct acme_req *req)
 {
     switch (o->step) {
     case ACME_S_ACCOUNT: req_new_account(o, req); break;
-    case ACME_S_NEW_ORDER: req_new_order(o, req); break;
+    case ACME_S_NEW_ORDER:
+        if (o->resumed)
+            req_post(req, o->order_url, ""); /* POST-as-GET: where the peer's order stands */
+        else
+            req_new_order(o, req);
+        break;
     case ACME_S_AUTHZ:
     case ACME_S_POLL_AUTHZ: req_post(req, o->ord.authz[o->authz_i], ""); break;
     case ACME_S_CHALLENGE: req_post(req, o->authz.challenges[o->chal_i].url, "{}"); break;
@@ -308,7 +317,7 @@ static void order_by_status(struct acme_order *o, int64_t now_ms, const struct a
 
 static void on_order(struct acme_order *o, int64_t now_ms, const struct acme_resp *r, char *why)
 {
-    if (o->step == ACME_S_NEW_ORDER && !order_location(o, r, o->order_url))
+    if (o->step == ACME_S_NEW_ORDER && !o->resumed && !order_location(o, r, o->order_url))
         return;
     if (acme_json_order(r->body, r->len, o->dir_url, &o->ord, why) < 0) {
         order_fail(o, ACME_FAIL_PROTOCOL, "%s", why);
@@ -499,6 +508,19 @@ void acme_order_published(struct acme_order *o, bool ok)
     }
     /* A challenge already under way (processing) is not started twice. */
     order_go(o, c->status == ACME_ST_PENDING ? ACME_S_CHALLENGE : ACME_S_POLL_AUTHZ);
+}
+
+void acme_order_abandon(struct acme_order *o, const char *why)
+{
+    if (o->step == ACME_S_DONE || o->step == ACME_S_FAILED)
+        return;
+    order_fail(o, ACME_FAIL_INTERNAL, "given up: %s", why);
+    o->abandoned = true;
+}
+
+const char *acme_order_url(const struct acme_order *o)
+{
+    return o->order_url;
 }
 
 enum acme_fail acme_order_failure(const struct acme_order *o, const char **detail)

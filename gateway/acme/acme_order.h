@@ -9,6 +9,11 @@
  *   answer published, tell the server to validate, poll -> the order ready
  *   -> finalize with the CSR -> poll until valid -> download the chain
  *
+ * Taking over an order (a pair: the peer made it and failed over,
+ * params.resume_url): directory -> account -> POST-as-GET of the order
+ * instead of newOrder, then on from its status (pending: its
+ * authorizations; ready: finalize; processing: poll; valid: download).
+ *
  * Nonces: every POST consumes the one the last answer carried; without
  * one, the machine asks for a HEAD of newNonce first. A badNonce problem
  * (section 6.5) repeats the same request with the nonce of that answer, at
@@ -99,6 +104,7 @@ struct acme_order_params {
     const char *kid;        /* the account URL when known, "" or NULL: newAccount */
     const char *contact;    /* "mailto:..." or "" */
     const char *replaces;   /* ARI certificate id of the certificate renewed, or "" */
+    const char *resume_url; /* an order made before (by the peer) to take over, or "" / NULL */
     enum acme_challenge_type prefer[ACME_CHAL_TYPES];
     unsigned n_prefer; /* challenge types allowed, best first */
     int64_t now_ms, timeout_ms;
@@ -126,6 +132,8 @@ struct acme_order {
     char nonce[ACME_NONCE_MAX]; /* "" when none is held */
     char kid[ACME_URL_MAX];     /* the account URL */
     char order_url[ACME_URL_MAX];
+    bool resumed;   /* order_url was given: its step NEW_ORDER is a POST-as-GET of it */
+    bool abandoned; /* the driver gave it up (acme_order_abandon) */
     struct acme_directory dir;
     struct acme_order_obj ord;
     struct acme_authz_obj authz; /* the authorization being worked on */
@@ -157,6 +165,12 @@ void acme_order_on_response(struct acme_order *o, int64_t now_ms, const struct a
 /* The driver's word on ACME_REQ_PUBLISH: ok, or the answer could not be
  * put in place (the order fails, internal). */
 void acme_order_published(struct acme_order *o, bool ok);
+
+/* The driver gives the order up between two steps (this node stopped
+ * leading: the peer takes it over): it ends failed, `abandoned` set. */
+void acme_order_abandon(struct acme_order *o, const char *why);
+/* The order's URL once the server gave it (or the one resumed), else "". */
+const char *acme_order_url(const struct acme_order *o);
 
 enum acme_fail acme_order_failure(const struct acme_order *o, const char **detail);
 const char *acme_order_chain(const struct acme_order *o, size_t *len);

@@ -85,6 +85,9 @@ struct config_acme {
     uint64_t order_timeout_ms;        /* one order, start to chain */
     unsigned challenges[2];           /* 0 http-01, 1 tls-alpn-01 (enum acme_challenge_type), best first */
     unsigned n_challenges;
+    /* on a pair: the VRRP instance whose master orders (its name; "vrrp"
+     * for [vrrp]); "" the first enabled instance */
+    char instance[CONFIG_NAME_MAX];
 };
 
 struct config_tls {

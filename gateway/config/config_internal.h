@@ -54,7 +54,7 @@ struct config_loader {
     unsigned cert_line[CONFIG_MAX_CERTIFICATES];
     unsigned policy_line;
     /* [tls] acme keys, for the rules across them (0: not set) */
-    unsigned acme_line, acme_ca_line, acme_state_line, acme_user_line;
+    unsigned acme_line, acme_ca_line, acme_state_line, acme_user_line, acme_instance_line;
 };
 
 enum config_key_type {

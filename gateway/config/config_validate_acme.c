@@ -69,6 +69,22 @@ static void acme_validate_names(struct config_loader *ld)
                 t->certs[i].server_name);
 }
 
+/* acme_instance names an enabled VRRP instance ("vrrp": [vrrp]). */
+static void acme_validate_instance(struct config_loader *ld, const struct config_acme *a)
+{
+    if (!a->instance[0])
+        return;
+    const struct config *cfg = ld->cfg;
+    for (unsigned i = 0; i < cfg->n_vrrp && i < CONFIG_MAX_VRRP_INSTANCES; i++) {
+        const char *name = cfg->vrrp[i].name[0] ? cfg->vrrp[i].name : "vrrp";
+        if (cfg->vrrp[i].enabled && strcmp(name, a->instance) == 0)
+            return;
+    }
+    config_error(ld, ld->acme_instance_line,
+                 "[tls] acme_instance '%s' is not an enabled VRRP instance ([vrrp %s], or 'vrrp' for [vrrp])",
+                 a->instance, a->instance);
+}
+
 void config_validate_acme(struct config_loader *ld)
 {
     const struct config_acme *a = &ld->cfg->tls.acme;
@@ -91,4 +107,5 @@ void config_validate_acme(struct config_loader *ld)
     acme_validate_user(ld, a);
     acme_validate_state_dir(ld, a);
     acme_validate_names(ld);
+    acme_validate_instance(ld, a);
 }

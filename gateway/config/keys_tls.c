@@ -93,6 +93,14 @@ static int key_acme_user(struct config_loader *ld, void *base, char *value, char
     return acme_string(a->user, sizeof a->user, value, &ld->acme_user_line, ld->key_line, why);
 }
 
+/* acme_instance = NAME: the VRRP instance whose master orders (checked
+ * against the instances once the file is read: config_validate_acme.c) */
+static int key_acme_instance(struct config_loader *ld, void *base, char *value, char *why)
+{
+    struct config_acme *a = &((struct config_tls *)base)->acme;
+    return acme_string(a->instance, sizeof a->instance, value, &ld->acme_instance_line, ld->key_line, why);
+}
+
 /* acme_challenges = http-01, tls-alpn-01 (best first; each once) */
 static int key_acme_challenges(struct config_loader *ld, void *base, char *value, char *why)
 {
@@ -231,6 +239,7 @@ static const struct config_key tls_keys[] = {
     {.name = "acme_state_dir", .type = KEY_CUSTOM, .custom = key_acme_state_dir},
     {.name = "acme_user", .type = KEY_CUSTOM, .custom = key_acme_user},
     {.name = "acme_challenges", .type = KEY_CUSTOM, .custom = key_acme_challenges},
+    {.name = "acme_instance", .type = KEY_CUSTOM, .custom = key_acme_instance},
     {.name = "acme_order_timeout",
      .type = KEY_DURATION,
      .offset = T(acme.order_timeout_ms),

@@ -54,8 +54,8 @@ size_t peer_blob_chunks(size_t len)
     return (len + PEER_CHUNK_DATA_MAX - 1) / PEER_CHUNK_DATA_MAX;
 }
 
-size_t peer_blob_split(enum peer_blob_kind kind, unsigned index, unsigned flags, uint32_t id, const void *data,
-                       size_t len, struct peer_msg *out, size_t max)
+size_t peer_blob_split(enum peer_blob_kind kind, unsigned index, unsigned flags, uint32_t id,
+                       const void *data, size_t len, struct peer_msg *out, size_t max)
 {
     size_t n = peer_blob_chunks(len);
     if (n == 0 || n > max || kind < PEER_BLOB_ACME_ACCOUNT || kind >= PEER_BLOB_KIND_END ||
@@ -63,7 +63,8 @@ size_t peer_blob_split(enum peer_blob_kind kind, unsigned index, unsigned flags,
         return 0;
     for (size_t i = 0; i < n; i++) {
         struct peer_chunk *c = &out[i].u.chunk;
-        size_t off = i * PEER_CHUNK_DATA_MAX, part = len - off < PEER_CHUNK_DATA_MAX ? len - off : PEER_CHUNK_DATA_MAX;
+        size_t off = i * PEER_CHUNK_DATA_MAX,
+               part = len - off < PEER_CHUNK_DATA_MAX ? len - off : PEER_CHUNK_DATA_MAX;
         out[i].type = PEER_MSG_CHUNK;
         *c = (struct peer_chunk){.kind = (uint8_t)kind,
                                  .index = (uint8_t)index,

@@ -42,7 +42,7 @@ enum peer_blob_result peer_blob_take(struct peer_blob_rx *rx, const struct peer_
 size_t peer_blob_chunks(size_t len);
 /* Fills out[0..peer_blob_chunks(len)) with the chunks of data; returns how
  * many, or 0 when the blob does not fit max or a field is out of range. */
-size_t peer_blob_split(enum peer_blob_kind kind, unsigned index, unsigned flags, uint32_t id, const void *data,
-                       size_t len, struct peer_msg *out, size_t max);
+size_t peer_blob_split(enum peer_blob_kind kind, unsigned index, unsigned flags, uint32_t id,
+                       const void *data, size_t len, struct peer_msg *out, size_t max);
 
 #endif /* RAMPART_GATEWAY_HA_PEER_BLOB_H */

@@ -63,16 +63,18 @@ int acme_certs_account(struct acme_ctx *ctx, char *err, size_t err_len)
         tls_acme_jwk_thumbprint(ctx->acct.key, ctx->acct.thumbprint) < 0)
         return -1;
     certs_account_url(ctx);
+    acme_peer_send_account(ctx);
     return 0;
 }
 
-static void certs_save_account(struct acme_ctx *ctx)
+void acme_certs_save_account(struct acme_ctx *ctx)
 {
     char text[2 * ACME_URL_MAX + 4];
     int n = snprintf(text, sizeof text, "%s %s\n", ctx->cfg->tls.acme.directory, ctx->acct.kid);
     if (n > 0 && (size_t)n < sizeof text && acme_state_write(ctx->dfd, "account.url", text, (size_t)n) < 0)
         log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", "account.url", "error", strerror(errno),
                   LOG_END);
+    acme_peer_send_account(ctx);
 }
 
 /* ---- a certificate's state ------------------------------------------------------------------------- */
@@ -209,16 +211,25 @@ void acme_certs_ari(struct acme_ctx *ctx, struct acme_cert_state *c)
 
 /* ---- one order -------------------------------------------------------------------------------------- */
 
-/* A new key and its CSR (base64url) for c. */
+/* A new key (or the peer's, pem: an order taken over) and its CSR
+ * (base64url) for c. */
 static struct tls_acme_key *certs_key_and_csr(const struct acme_ctx *ctx, const struct acme_cert_state *c,
-                                              char *csr64, size_t cap, char *err, size_t err_len)
+                                              const char *pem, size_t pem_len, char *csr64, size_t cap,
+                                              char *err, size_t err_len)
 {
     struct tls_acme_key *k = NULL;
     uint8_t der[TLS_ACME_CSR_MAX];
     size_t len = 0;
     const char *names[] = {c->name};
-    if (tls_acme_key_generate((enum tls_acme_key_type)ctx->cfg->tls.acme.key_type, &k, err, err_len) < 0)
+    enum tls_acme_key_type type = (enum tls_acme_key_type)ctx->cfg->tls.acme.key_type;
+    if (pem ? tls_acme_key_parse(pem, pem_len, &k, err, err_len) < 0
+            : tls_acme_key_generate(type, &k, err, err_len) < 0)
         return NULL;
+    if (tls_acme_key_kind(k) != type) {
+        snprintf(err, err_len, "the peer's key is not of acme_key_type");
+        tls_acme_key_free(k);
+        return NULL;
+    }
     if (tls_acme_csr(k, names, 1, der, sizeof der, &len, err, err_len) < 0 ||
         !b64url_encode(der, len, csr64, cap)) {
         tls_acme_key_free(k);
@@ -283,47 +294,139 @@ static void certs_issued(struct acme_ctx *ctx, struct acme_cert_state *c, const 
               "bad_nonces_retried", b, LOG_END);
 }
 
-void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
+static void certs_params(const struct acme_ctx *ctx, const struct acme_cert_state *c,
+                         const char *const *names, const char *csr64, const char *resume,
+                         struct acme_order_params *p)
+{
+    *p = (struct acme_order_params){.directory = ctx->cfg->tls.acme.directory,
+                                    .names = names,
+                                    .n_names = 1,
+                                    .csr_b64url = csr64,
+                                    .thumbprint = ctx->acct.thumbprint,
+                                    .kid = ctx->acct.kid,
+                                    .contact = ctx->cfg->tls.acme.contact,
+                                    /* RFC 9773 section 5: the certificate this one replaces */
+                                    .replaces = c->have && c->have_window ? c->ari_id : "",
+                                    .resume_url = resume,
+                                    .prefer = {(enum acme_challenge_type)ctx->cfg->tls.acme.challenges[0],
+                                               (enum acme_challenge_type)ctx->cfg->tls.acme.challenges[1]},
+                                    .n_prefer = ctx->cfg->tls.acme.n_challenges,
+                                    .now_ms = certs_mono_ms(),
+                                    .timeout_ms = (int64_t)ctx->cfg->tls.acme.order_timeout_ms};
+}
+
+enum certs_outcome { CERTS_ISSUED, CERTS_FAILED, CERTS_HANDED_OVER };
+
+/* One order of c with key k: new, or (resume) the peer's taken over. */
+static enum certs_outcome certs_run(struct acme_ctx *ctx, struct acme_cert_state *c, struct tls_acme_key *k,
+                                    const char *csr64, const char *resume)
 {
     static struct acme_order o;
+    const char *names[] = {c->name};
+    char kid_before[ACME_URL_MAX];
+    snprintf(kid_before, sizeof kid_before, "%s", ctx->acct.kid);
+    struct acme_order_params p;
+    certs_params(ctx, c, names, csr64, resume, &p);
+    ctx->cur = c;
+    ctx->cur_key_len = tls_acme_key_pem(k, ctx->cur_key, sizeof ctx->cur_key);
+    ctx->cur_shared = false;
+    if (acme_order_init(&o, &p) == 0)
+        acme_client_run(ctx->http, &o, &ctx->acct, &ctx->hooks);
+    ctx->cur = NULL;
+    explicit_bzero(ctx->cur_key, sizeof ctx->cur_key);
+    if (strcmp(kid_before, ctx->acct.kid) != 0)
+        acme_certs_save_account(ctx);
+    const char *detail = "";
+    enum acme_fail f = acme_order_failure(&o, &detail);
+    if (o.abandoned) {
+        log_event(LOG_LEVEL_WARN, "acme_order_handed_over", "name", c->name, "url", acme_order_url(&o),
+                  "reason", "this node no longer leads: the peer takes the order over", LOG_END);
+        return CERTS_HANDED_OVER;
+    }
+    if (f == ACME_FAIL_COUNT)
+        certs_issued(ctx, c, &o, k);
+    if (f != ACME_FAIL_COUNT && resume) {
+        log_event(LOG_LEVEL_WARN, "acme_order_resume_failed", "name", c->name, "url", resume, "reason",
+                  acme_fail_name(f), "detail", detail, "effect", "a new order", LOG_END);
+        return CERTS_FAILED;
+    }
+    if (f != ACME_FAIL_COUNT)
+        certs_failed(c, f, detail, o.bad_nonces_total);
+    acme_peer_order_ended(ctx, c);
+    return f == ACME_FAIL_COUNT ? CERTS_ISSUED : CERTS_FAILED;
+}
+
+/* The peer's order of c, taken over: false when there is none or it
+ * could not be (then a new one is made). */
+static bool certs_resume(struct acme_ctx *ctx, struct acme_cert_state *c)
+{
+    char csr64[ACME_CSR_B64_MAX], err[256], url[ACME_URL_MAX];
+    if (!c->peer_url[0])
+        return false;
+    snprintf(url, sizeof url, "%s", c->peer_url);
+    struct tls_acme_key *k =
+        certs_key_and_csr(ctx, c, c->peer_key, c->peer_key_len, csr64, sizeof csr64, err, sizeof err);
+    c->peer_url[0] = '\0'; /* taken: tried once */
+    explicit_bzero(c->peer_key, sizeof c->peer_key);
+    if (!k) {
+        log_event(LOG_LEVEL_WARN, "acme_order_resume_failed", "name", c->name, "url", url, "reason", err,
+                  "effect", "a new order", LOG_END);
+        return false;
+    }
+    log_event(LOG_LEVEL_INFO, "acme_order_resumed", "name", c->name, "url", url, "directory",
+              ctx->cfg->tls.acme.directory, LOG_END);
+    enum certs_outcome r = certs_run(ctx, c, k, csr64, url);
+    tls_acme_key_free(k);
+    return r != CERTS_FAILED;
+}
+
+void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c)
+{
     char csr64[ACME_CSR_B64_MAX], err[256];
+    if (certs_resume(ctx, c)) {
+        certs_save_sched(ctx, c);
+        certs_schedule(c, (int64_t)time(NULL));
+        return;
+    }
     log_event(LOG_LEVEL_INFO, "acme_order_started", "name", c->name, "directory",
               ctx->cfg->tls.acme.directory, LOG_END);
-    struct tls_acme_key *k = certs_key_and_csr(ctx, c, csr64, sizeof csr64, err, sizeof err);
-    if (!k) {
+    struct tls_acme_key *k = certs_key_and_csr(ctx, c, NULL, 0, csr64, sizeof csr64, err, sizeof err);
+    if (!k)
         certs_failed(c, ACME_FAIL_INTERNAL, err, 0);
-    } else {
-        const char *names[] = {c->name};
-        char kid_before[ACME_URL_MAX];
-        snprintf(kid_before, sizeof kid_before, "%s", ctx->acct.kid);
-        struct acme_order_params p = {.directory = ctx->cfg->tls.acme.directory,
-                                      .names = names,
-                                      .n_names = 1,
-                                      .csr_b64url = csr64,
-                                      .thumbprint = ctx->acct.thumbprint,
-                                      .kid = ctx->acct.kid,
-                                      .contact = ctx->cfg->tls.acme.contact,
-                                      /* RFC 9773 section 5: the certificate this one replaces */
-                                      .replaces = c->have && c->have_window ? c->ari_id : "",
-                                      .prefer = {(enum acme_challenge_type)ctx->cfg->tls.acme.challenges[0],
-                                                 (enum acme_challenge_type)ctx->cfg->tls.acme.challenges[1]},
-                                      .n_prefer = ctx->cfg->tls.acme.n_challenges,
-                                      .now_ms = certs_mono_ms(),
-                                      .timeout_ms = (int64_t)ctx->cfg->tls.acme.order_timeout_ms};
-        const char *detail = "";
-        if (acme_order_init(&o, &p) == 0)
-            acme_client_run(ctx->http, &o, &ctx->acct, &ctx->hooks);
-        if (strcmp(kid_before, ctx->acct.kid) != 0)
-            certs_save_account(ctx);
-        enum acme_fail f = acme_order_failure(&o, &detail);
-        if (f == ACME_FAIL_COUNT)
-            certs_issued(ctx, c, &o, k);
-        else
-            certs_failed(c, f, detail, o.bad_nonces_total);
-        tls_acme_key_free(k);
-    }
+    else
+        certs_run(ctx, c, k, csr64, NULL); /* handed over: due as before, should this node lead again */
+    tls_acme_key_free(k);
     certs_save_sched(ctx, c);
     certs_schedule(c, (int64_t)time(NULL));
+}
+
+void acme_certs_took_peer(struct acme_ctx *ctx, struct acme_cert_state *c, const struct acme_cert_msg *m)
+{
+    char err[256], file[ACME_STATE_NAME_MAX], until[32];
+    const char *names[] = {c->name};
+    struct tls_acme_cert_info info;
+    if (tls_acme_cert_check(m->chain, m->chain_len, m->key, m->key_len,
+                            (enum tls_acme_key_type)ctx->cfg->tls.acme.key_type, names, 1, NULL,
+                            (int64_t)time(NULL), &info, err, sizeof err) < 0) {
+        log_event(LOG_LEVEL_WARN, "acme_peer_certificate_refused", "name", c->name, "reason", err, LOG_END);
+        return;
+    }
+    if (c->have && info.not_after_s <= c->not_after_s)
+        return; /* this one is as new */
+    if (acme_state_file(c->name, ".key", file, sizeof file) < 0 ||
+        acme_state_write(ctx->dfd, file, m->key, m->key_len) < 0 ||
+        acme_state_file(c->name, ".crt", file, sizeof file) < 0 ||
+        acme_state_write(ctx->dfd, file, m->chain, m->chain_len) < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", file, "error", strerror(errno),
+                  LOG_END);
+    certs_took(c, &info);
+    c->failures = 0;
+    c->peer_url[0] = '\0'; /* the peer's order ended with it */
+    certs_save_sched(ctx, c);
+    certs_schedule(c, (int64_t)time(NULL));
+    snprintf(until, sizeof until, "%" PRId64, info.not_after_s);
+    ctx->status_dirty = true;
+    log_event(LOG_LEVEL_INFO, "acme_peer_certificate_taken", "name", c->name, "not_after", until, LOG_END);
 }
 
 void acme_certs_status(const struct acme_ctx *ctx, struct acme_status_msg *out)

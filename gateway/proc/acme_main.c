@@ -41,19 +41,23 @@ static void main_fatal(const char *why)
 
 /* ---- the parent's socket ---------------------------------------------------------------------------- */
 
-/* Messages until until_ms: 1 when the ACK of seq came (*ok its word), 0 at
- * until_ms, -1 when the parent is gone (closed, DRAIN, or broke the
- * protocol). */
+/* Messages until until_ms (at least those waiting now): 1 when the ACK
+ * of seq came (*ok its word), 0 at until_ms (or earlier, waiting idle,
+ * when this node starts to lead), -1 when the parent is gone (closed,
+ * DRAIN, or broke the protocol). */
 static int main_poll(int64_t until_ms, uint32_t seq, bool *ok)
 {
     _Alignas(IPC_BUF_ALIGN) static char buf[IPC_MAX_MSG];
     while (!main_parent_gone) {
         int64_t left = until_ms - main_now_ms(NULL);
-        if (left <= 0)
-            return 0;
+        if (left < 0)
+            left = 0;
         struct pollfd p = {.fd = CHILD_IPC_FD, .events = POLLIN};
-        if (poll(&p, 1, left > ACME_IDLE_WAKE_MS ? ACME_IDLE_WAKE_MS : (int)left) <= 0)
+        if (poll(&p, 1, left > ACME_IDLE_WAKE_MS ? ACME_IDLE_WAKE_MS : (int)left) <= 0) {
+            if (left == 0)
+                return 0;
             continue;
+        }
         struct ipc_msg msg;
         const char *why = NULL;
         int rc = ipc_recv(CHILD_IPC_FD, buf, &msg, &why);
@@ -64,9 +68,12 @@ static int main_poll(int64_t until_ms, uint32_t seq, bool *ok)
             break;
         }
         ipc_msg_close_fds(&msg);
+        if (msg.type != IPC_ACME_ACK) {
+            if (acme_peer_on_message(&ctx, &msg) && seq == 0)
+                return 0; /* it leads now: the schedule is looked at again */
+            continue;
+        }
         struct acme_ack ack;
-        if (msg.type != IPC_ACME_ACK)
-            continue; /* nothing else is meant for the ACME process */
         memcpy(&ack, msg.payload, sizeof ack);
         if (seq && ack.seq == seq) {
             *ok = ack.ok == 1;
@@ -104,6 +111,18 @@ static void main_withdraw(void *arg, const struct acme_published *p)
     snprintf(t.identifier, sizeof t.identifier, "%s", p->identifier);
     snprintf(t.token, sizeof t.token, "%s", p->token);
     ipc_send(CHILD_IPC_FD, IPC_ACME_TOKEN, &t, sizeof t);
+}
+
+/* Between two steps of an order: what the parent said meanwhile is read
+ * (without waiting), the order's URL shared; false when this node no
+ * longer leads. */
+static bool main_step(void *arg, const struct acme_order *o)
+{
+    (void)arg;
+    bool ok;
+    main_poll(main_now_ms(NULL), 0, &ok);
+    acme_peer_share_order(&ctx, o);
+    return ctx.lead && !main_parent_gone;
 }
 
 static void main_send_cert(struct acme_ctx *c, const struct acme_cert_msg *m)
@@ -233,7 +252,7 @@ static void main_loop(void)
         bool ari = false;
         unsigned i = acme_certs_next(&ctx, &at_s, &ari);
         int64_t now_s = (int64_t)time(NULL);
-        if (ctx.n_certs && at_s <= now_s) {
+        if (ctx.n_certs && at_s <= now_s && ctx.lead) { /* a follower never starts an order */
             if (ari)
                 acme_certs_ari(&ctx, &ctx.certs[i]);
             else
@@ -241,9 +260,14 @@ static void main_loop(void)
             main_send_status();
             continue;
         }
-        int64_t wait_ms = (at_s - now_s) * 1000;
+        /* a follower waits for its role to change (main_poll returns then) */
+        int64_t wait_ms = ctx.lead ? (at_s - now_s) * 1000 : ACME_IDLE_WAKE_MS;
         main_wait_until(NULL,
                         main_now_ms(NULL) + (wait_ms < ACME_IDLE_WAKE_MS ? wait_ms : ACME_IDLE_WAKE_MS));
+        if (ctx.status_dirty) {
+            ctx.status_dirty = false;
+            main_send_status();
+        }
     }
 }
 
@@ -276,7 +300,8 @@ int acme_main(void)
     ctx.hooks = (struct acme_client_hooks){.now_ms = main_now_ms,
                                            .wait_until = main_wait_until,
                                            .publish = main_publish,
-                                           .withdraw = main_withdraw};
+                                           .withdraw = main_withdraw,
+                                           .step = main_step};
     if (main_setup(&cfg, err, sizeof err) < 0) {
         main_fatal(err);
         return 1;

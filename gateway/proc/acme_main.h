@@ -21,6 +21,18 @@
  * directory holds that is still valid (the parent writes it only if its
  * file differs); ACME_STATUS after every change, for /metrics.
  *
+ * On a pair (acme_peer.c): it orders only while the parent says it leads
+ * (ACME_ROLE; it starts as a follower), looks at its role between two
+ * steps of an order and gives the order up at the next step when it no
+ * longer leads. Its account and each order under way (URL, the new key,
+ * made before the CSR) go to the parent for the peer (ACME_ACCOUNT,
+ * ACME_ORDER); the peer's come back the same way, with the peer's issued
+ * certificates (ACME_CERT, installed by the parent already): a leader due
+ * to order a certificate the peer has an order of takes that order over
+ * (acme_order.h, resume_url) and orders anew only when that fails; a
+ * follower takes the leader's account and keeps the peer's certificates
+ * in its state directory, so it does not order them itself.
+ *
  * One thread of its own (libcurl's resolver adds one per lookup).
  */
 #ifndef RAMPART_GATEWAY_PROC_ACME_MAIN_H
@@ -30,6 +42,7 @@
 #include "gateway/acme/acme_client.h"
 #include "gateway/acme/acme_msg.h"
 #include "gateway/config/config.h"
+#include "gateway/proc/ipc.h"
 
 #define ACME_ARGV_FLAG       "--acme" /* hidden command-line mode of `rampart` */
 #define ACME_CONFIG_WAIT_MS  5000     /* the parent sends the config right after exec */
@@ -52,6 +65,10 @@ struct acme_cert_state {
     struct acme_renewal_info window;
     int64_t ari_next_s; /* when renewalInfo is asked next (0: never) */
     double frac;        /* where in the window this node renews, [0, 1) */
+    /* the peer's order under way (acme_peer.c): taken over when this node leads */
+    char peer_url[ACME_URL_MAX]; /* "" none */
+    char peer_key[TLS_ACME_KEY_PEM_MAX];
+    size_t peer_key_len;
 };
 
 /* What acme_certs.c works with; acme_main.c fills it. */
@@ -64,6 +81,13 @@ struct acme_ctx {
     struct acme_cert_state certs[ACME_CERTS_MAX];
     unsigned n_certs;
     void (*send_cert)(struct acme_ctx *ctx, const struct acme_cert_msg *m);
+    bool lead;         /* the parent's last ACME_ROLE (false until the first) */
+    bool status_dirty; /* a certificate taken from the peer: ACME_STATUS is due */
+    /* the order running now, for the step hook (acme_peer_share_order) */
+    struct acme_cert_state *cur;
+    char cur_key[TLS_ACME_KEY_PEM_MAX];
+    size_t cur_key_len;
+    bool cur_shared;
 };
 
 /* acme_certs.c: the account (made, or read from the state directory),
@@ -76,6 +100,19 @@ unsigned acme_certs_next(const struct acme_ctx *ctx, int64_t *at_s, bool *ari);
 void acme_certs_order(struct acme_ctx *ctx, struct acme_cert_state *c);
 void acme_certs_ari(struct acme_ctx *ctx, struct acme_cert_state *c);
 void acme_certs_status(const struct acme_ctx *ctx, struct acme_status_msg *out);
+
+/* acme_peer.c: the pair. */
+/* The parent's message msg (ROLE, the peer's ACCOUNT, ORDER, CERT): true
+ * when this node now leads and did not before. */
+bool acme_peer_on_message(struct acme_ctx *ctx, const struct ipc_msg *msg);
+void acme_peer_send_account(const struct acme_ctx *ctx);
+/* The step hook: the running order's URL to the parent once known. */
+void acme_peer_share_order(struct acme_ctx *ctx, const struct acme_order *o);
+/* The running order ended (issued, or failed other than by losing the lead). */
+void acme_peer_order_ended(struct acme_ctx *ctx, const struct acme_cert_state *c);
+/* acme_certs.c, for acme_peer.c: a certificate taken from the peer. */
+void acme_certs_took_peer(struct acme_ctx *ctx, struct acme_cert_state *c, const struct acme_cert_msg *m);
+void acme_certs_save_account(struct acme_ctx *ctx);
 
 /* Entry point of `rampart --acme`. */
 int acme_main(void);

@@ -46,6 +46,9 @@ static int payload_ok(enum ipc_type type, size_t len)
     case IPC_ACME_CERT: return len == sizeof(struct acme_cert_msg);
     case IPC_ACME_TOKENS: return len == sizeof(struct acme_token_set);
     case IPC_ACME_STATUS: return len == sizeof(struct acme_status_msg);
+    case IPC_ACME_ROLE: return len == sizeof(struct acme_role_msg);
+    case IPC_ACME_ACCOUNT: return len == sizeof(struct acme_account_msg);
+    case IPC_ACME_ORDER: return len == sizeof(struct acme_order_msg);
     case IPC_READY:
     case IPC_HEARTBEAT: return len == sizeof(struct ipc_status);
     case IPC_FATAL: return len >= 1 && len <= IPC_TEXT_MAX;
@@ -76,6 +79,9 @@ const char *ipc_type_name(enum ipc_type type)
         [IPC_ACME_CERT] = "acme_cert",
         [IPC_ACME_TOKENS] = "acme_tokens",
         [IPC_ACME_STATUS] = "acme_status",
+        [IPC_ACME_ROLE] = "acme_role",
+        [IPC_ACME_ACCOUNT] = "acme_account",
+        [IPC_ACME_ORDER] = "acme_order",
     };
     return type > 0 && type < IPC_TYPE_END ? names[type] : "unknown";
 }

@@ -10,8 +10,10 @@
  *   parent -> key holder  CONFIG (once), DRAIN
  *   key holder -> parent  KEYS_STATUS (the first: keys loaded; then every
  *                     KEYHOLDER_STATUS_MS), FATAL
- *   parent -> ACME process  CONFIG (once), ACME_ACK, DRAIN
- *   ACME process -> parent  ACME_TOKEN, ACME_CERT, ACME_STATUS, FATAL
+ *   parent -> ACME process  CONFIG (once), ACME_ROLE, ACME_ACK, DRAIN; the
+ *                     peer's ACME_ACCOUNT, ACME_ORDER, ACME_CERT (on a pair)
+ *   ACME process -> parent  ACME_TOKEN, ACME_CERT, ACME_STATUS, ACME_ACCOUNT,
+ *                     ACME_ORDER, FATAL
  *   parent -> relay   ACME_TOKENS, ACME_STATUS (gateway/acme/acme_msg.h)
  *   relay  -> parent  ACME_ACK (the token set of that generation is served)
  *
@@ -37,33 +39,37 @@
 #include <sys/types.h>
 
 enum ipc_type {
-    IPC_CONFIG = 1,  /* struct config: the relay's whole configuration */
-    IPC_DRAIN,       /* no payload: stop accepting, finish in-flight, exit 0 */
-    IPC_READY,       /* struct ipc_status: certificates loaded, privileges dropped, serving */
-    IPC_HEARTBEAT,   /* struct ipc_status */
-    IPC_FATAL,       /* text (not NUL-terminated): why the relay cannot serve */
-    IPC_RETIRE,      /* no payload: a newer relay took over (reload): close the
-                      * admin listener at once, then drain like IPC_DRAIN */
-    IPC_VRRP,        /* struct admin_vrrp_status[1..ADMIN_VRRP_MAX_INSTANCES], one per
-                      * instance, for /healthz, /status, /metrics */
-    IPC_FIREWALL,    /* struct admin_firewall_status */
-    IPC_BACKENDS,    /* uint64_t, right after CONFIG: backends the previous relay
-                      * had down (bit i = backend i), so they start down */
-    IPC_AUTOBLOCK,   /* struct ipc_autoblock: the abuse detector names an offender */
-    IPC_TICKET_KEYS, /* struct tls_ticket_keys: session-ticket keys from the parent,
-                      * right after BACKENDS and again at every rotation */
-    IPC_KEYHOLDER,   /* struct ipc_keyholder + that many descriptors: the key
-                      * holder's channels, one per worker, after TICKET_KEYS and
-                      * again whenever a restarted key holder replaces the last */
-    IPC_KEYS_STATUS, /* struct admin_keyholder_status: what the key holder answered;
-                      * its first one says the keys are loaded and checked */
-    IPC_PEER,        /* struct admin_peer_status: the peer channel, for the admin pages */
-    IPC_BGP,         /* struct admin_bgp_status: the [bgp] announcement, for /metrics */
-    IPC_ACME_TOKEN,  /* struct acme_token: ACME process -> parent, publish or withdraw an answer */
-    IPC_ACME_ACK,    /* struct acme_ack: parent -> ACME process, the answer is in place */
-    IPC_ACME_CERT,   /* struct acme_cert_msg: ACME process -> parent, an issued certificate */
-    IPC_ACME_TOKENS, /* struct acme_token_set: parent -> relay, every answer published now */
-    IPC_ACME_STATUS, /* struct acme_status_msg: ACME process -> parent -> relay, for /metrics */
+    IPC_CONFIG = 1,   /* struct config: the relay's whole configuration */
+    IPC_DRAIN,        /* no payload: stop accepting, finish in-flight, exit 0 */
+    IPC_READY,        /* struct ipc_status: certificates loaded, privileges dropped, serving */
+    IPC_HEARTBEAT,    /* struct ipc_status */
+    IPC_FATAL,        /* text (not NUL-terminated): why the relay cannot serve */
+    IPC_RETIRE,       /* no payload: a newer relay took over (reload): close the
+                       * admin listener at once, then drain like IPC_DRAIN */
+    IPC_VRRP,         /* struct admin_vrrp_status[1..ADMIN_VRRP_MAX_INSTANCES], one per
+                       * instance, for /healthz, /status, /metrics */
+    IPC_FIREWALL,     /* struct admin_firewall_status */
+    IPC_BACKENDS,     /* uint64_t, right after CONFIG: backends the previous relay
+                       * had down (bit i = backend i), so they start down */
+    IPC_AUTOBLOCK,    /* struct ipc_autoblock: the abuse detector names an offender */
+    IPC_TICKET_KEYS,  /* struct tls_ticket_keys: session-ticket keys from the parent,
+                       * right after BACKENDS and again at every rotation */
+    IPC_KEYHOLDER,    /* struct ipc_keyholder + that many descriptors: the key
+                       * holder's channels, one per worker, after TICKET_KEYS and
+                       * again whenever a restarted key holder replaces the last */
+    IPC_KEYS_STATUS,  /* struct admin_keyholder_status: what the key holder answered;
+                       * its first one says the keys are loaded and checked */
+    IPC_PEER,         /* struct admin_peer_status: the peer channel, for the admin pages */
+    IPC_BGP,          /* struct admin_bgp_status: the [bgp] announcement, for /metrics */
+    IPC_ACME_TOKEN,   /* struct acme_token: ACME process -> parent, publish or withdraw an answer */
+    IPC_ACME_ACK,     /* struct acme_ack: parent -> ACME process, the answer is in place */
+    IPC_ACME_CERT,    /* struct acme_cert_msg: ACME process -> parent, an issued certificate */
+    IPC_ACME_TOKENS,  /* struct acme_token_set: parent -> relay, every answer published now */
+    IPC_ACME_STATUS,  /* struct acme_status_msg: ACME process -> parent -> relay, for /metrics */
+    IPC_ACME_ROLE,    /* struct acme_role_msg: parent -> ACME process, lead or follow */
+    IPC_ACME_ACCOUNT, /* struct acme_account_msg: the ACME account, either way (the peer's to the ACME
+                         process) */
+    IPC_ACME_ORDER,   /* struct acme_order_msg: an order under way or ended, either way (ditto) */
     IPC_TYPE_END
 };
 

@@ -230,6 +230,8 @@ static int parent_setup(struct parent *p, char *err, size_t err_len)
     p->peer.heard = peer_heard;
     p->peer.synced = peer_synced;
     p->peer.arg = p;
+    p->acme.arg = p;
+    parent_acme_pair_init(p);
     if (p->cfg->peer.enabled &&
         parent_peer_start(&p->peer, p->loop, p->cfg, &p->firewall, &p->tickets, err, err_len) < 0)
         return -1;

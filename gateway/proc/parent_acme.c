@@ -64,6 +64,8 @@ void parent_acme_start(struct parent_acme *pa)
     if (ipc_send(fd, IPC_CONFIG, pa->cfg, sizeof *pa->cfg) < 0 ||
         loop_watch(pa->loop, &pa->io, LOOP_READ) < 0)
         log_event(LOG_LEVEL_ERROR, "acme_start_failed", "reason", strerror(errno), LOG_END);
+    if (pa->pair)
+        pa->pair(pa->arg, IPC_CONFIG, NULL); /* its role, the peer's account and orders */
     char p[16];
     snprintf(p, sizeof p, "%d", (int)pid);
     log_event(LOG_LEVEL_INFO, "acme_started", "pid", p, "user",
@@ -129,11 +131,40 @@ void parent_acme_reload(struct parent_acme *pa, const struct config *cfg)
     parent_acme_start(pa);
 }
 
+void parent_acme_send(struct parent_acme *pa, enum ipc_type type, const void *msg, size_t len)
+{
+    if (pa->loop && pa->io.fd >= 0)
+        ipc_send(pa->io.fd, type, msg, len);
+}
+
+void parent_acme_peer_tokens(struct parent_acme *pa, const char *name, const struct acme_token *tokens,
+                             unsigned n)
+{
+    struct acme_token_set *s = &pa->peer_tokens;
+    uint32_t kept = 0, before = s->n;
+    for (uint32_t i = 0; i < s->n; i++)
+        if (name && strcasecmp(s->t[i].identifier, name) != 0)
+            s->t[kept++] = s->t[i];
+    s->n = kept;
+    for (unsigned i = 0; i < n && s->n < ACME_TOKENS_MAX; i++)
+        s->t[s->n++] = tokens[i];
+    if (before || s->n) {
+        s->generation++;
+        pa->tokens_changed(pa->arg);
+    }
+}
+
 void parent_acme_report(const struct parent_acme *pa, int relay_fd)
 {
     if (!pa->cfg->tls.acme.enabled)
         return;
-    ipc_send(relay_fd, IPC_ACME_TOKENS, &pa->tokens, sizeof pa->tokens);
+    /* the relays get one table: this node's answers, then the peer's */
+    static struct acme_token_set all;
+    all = pa->tokens;
+    all.generation = pa->tokens.generation + pa->peer_tokens.generation;
+    for (uint32_t i = 0; i < pa->peer_tokens.n && all.n < ACME_TOKENS_MAX; i++)
+        all.t[all.n++] = pa->peer_tokens.t[i];
+    ipc_send(relay_fd, IPC_ACME_TOKENS, &all, sizeof all);
     if (pa->have_status)
         ipc_send(relay_fd, IPC_ACME_STATUS, &pa->status, sizeof pa->status);
 }
@@ -196,6 +227,8 @@ static void acme_on_token(struct parent_acme *pa, const void *payload)
     if (rc > 0) {
         pa->tokens.generation++;
         pa->tokens_changed(pa->arg);
+        if (pa->pair)
+            pa->pair(pa->arg, IPC_ACME_TOKEN, &t); /* the peer serves them too */
     }
     ack.ok = rc >= 0;
     if (t.op == ACME_TOKEN_PUBLISH && rc >= 0)
@@ -220,6 +253,8 @@ static void acme_on_cert(struct parent_acme *pa, const void *payload)
     char err[256];
     memcpy(&m, payload, sizeof m);
     int rc = parent_acme_install(pa->cfg, &m, &why, err, sizeof err);
+    if (rc >= 0 && pa->pair)
+        pa->pair(pa->arg, IPC_ACME_CERT, &m); /* the peer serves it too */
     explicit_bzero(m.key, sizeof m.key);
     if (rc < 0) {
         pa->refused_total++;
@@ -235,10 +270,35 @@ static void acme_on_cert(struct parent_acme *pa, const void *payload)
     pa->installed(pa->arg);
 }
 
+/* ACME_ACCOUNT, ACME_ORDER: checked, for the peer. */
+static void acme_on_share(struct parent_acme *pa, const struct ipc_msg *msg)
+{
+    static union {
+        struct acme_account_msg account;
+        struct acme_order_msg order;
+    } u;
+    const char *why = NULL;
+    memcpy(&u, msg->payload, msg->len);
+    int rc = msg->type == IPC_ACME_ACCOUNT ? acme_msg_account_check(&u.account, &why)
+                                           : acme_msg_order_check(&u.order, &why);
+    if (rc == 0 && msg->type == IPC_ACME_ORDER &&
+        (u.order.index >= pa->cfg->tls.server.n_certs ||
+         strcasecmp(pa->cfg->tls.server.certs[u.order.index].server_name, u.order.name) != 0))
+        rc = -1, why = "not a certificate of [tls]";
+    if (rc < 0)
+        log_event(LOG_LEVEL_ERROR, "acme_share_refused", "type", ipc_type_name(msg->type), "reason", why,
+                  LOG_END);
+    else if (pa->pair)
+        pa->pair(pa->arg, msg->type, &u);
+    explicit_bzero(&u, sizeof u);
+}
+
 static void acme_on_message(void *arg, struct ipc_msg *msg)
 {
     struct parent_acme *pa = arg;
     switch (msg->type) {
+    case IPC_ACME_ACCOUNT:
+    case IPC_ACME_ORDER: acme_on_share(pa, msg); break;
     case IPC_ACME_TOKEN: acme_on_token(pa, msg->payload); break;
     case IPC_ACME_CERT: acme_on_cert(pa, msg->payload); break;
     case IPC_ACME_STATUS: {

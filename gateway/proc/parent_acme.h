@@ -21,6 +21,12 @@
  *     it, the old relay drains: no connection dropped, the old certificate
  *     serves until the new relay is ready); ACME_STATUS kept for relays.
  *
+ *   - on a pair (parent_acme_pair.c): what the ACME process shares for the
+ *     peer (ACME_ACCOUNT, ACME_ORDER, and each ACME_CERT installed) goes to
+ *     `pair`, checked; the peer's answers (parent_acme_peer_tokens) are
+ *     served by the relays beside this node's own, in the one table they
+ *     get, until the peer withdraws them or its session ends.
+ *
  * One thread (the parent's loop).
  */
 #ifndef RAMPART_GATEWAY_PROC_PARENT_ACME_H
@@ -29,6 +35,7 @@
 #include "gateway/acme/acme_msg.h"
 #include "gateway/config/config.h"
 #include "gateway/event/loop.h"
+#include "gateway/proc/ipc.h"
 #include "gateway/proc/sandbox.h"
 
 #include <stdbool.h>
@@ -48,7 +55,8 @@ struct parent_acme {
     struct loop_io io;
     struct loop_timer respawn;
     uint64_t respawn_ms;
-    struct acme_token_set tokens; /* published now */
+    struct acme_token_set tokens;      /* published now */
+    struct acme_token_set peer_tokens; /* the peer's, published here too (its orders' answers) */
     /* the ACME process's publish waiting for the relay to serve it */
     bool ack_pending;
     uint32_t ack_seq, ack_generation;
@@ -57,6 +65,10 @@ struct parent_acme {
     uint64_t installed_total, refused_total;
     void (*tokens_changed)(void *arg); /* send tokens to the relays */
     void (*installed)(void *arg);      /* a certificate was written: reload */
+    /* the ACME process shared msg (type ACME_ACCOUNT, ACME_ORDER: checked;
+     * ACME_CERT: installed, or the same as the files), or (type
+     * IPC_CONFIG, msg NULL) a new ACME process was started */
+    void (*pair)(void *arg, enum ipc_type type, const void *msg);
     void *arg;
 };
 
@@ -81,6 +93,13 @@ void parent_acme_stop(struct parent_acme *pa);
 void parent_acme_report(const struct parent_acme *pa, int relay_fd);
 /* The serving relay's ACME_ACK: it serves token set `generation`. */
 void parent_acme_relay_ack(struct parent_acme *pa, uint32_t generation);
+
+/* To the ACME process (dropped when none runs). */
+void parent_acme_send(struct parent_acme *pa, enum ipc_type type, const void *msg, size_t len);
+/* The peer's answers for `name` are now tokens[0..n) (checked, op 0); n 0
+ * withdraws them; name NULL withdraws every one (the session ended). */
+void parent_acme_peer_tokens(struct parent_acme *pa, const char *name, const struct acme_token *tokens,
+                             unsigned n);
 
 /* parent_acme_files.c: ACME_CERT checked against cfg and written; 1
  * written, 0 the same as the files, -1 refused (why). */

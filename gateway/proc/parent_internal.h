@@ -14,6 +14,9 @@
  *   parent_ipc.c        what relays send: READY, HEARTBEAT, AUTOBLOCK, FATAL
  *   parent_supervise.c  the serving relay's life: start, restart (backoff),
  *                       VRRP's stand-down grace, child exits, the watchdog
+ *   parent_acme_pair.c  [tls] acme on a pair: who orders (the VRRP master
+ *                       of acme_instance: ACME_ROLE), and the ACME state
+ *                       that crosses the peer channel both ways
  *   parent.c            start-up, the callbacks it wires (tickets, peer,
  *                       key wait), signals, shutdown
  *
@@ -57,6 +60,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+/* [tls] acme on a pair (parent_acme_pair.c). What this node's ACME
+ * process shared (sent again at every session start) and what the peer's
+ * did (given again to an ACME process that restarts). The keys in here
+ * are those the parent writes to the certificates' key files anyway, and
+ * orders' keys, which cross only inside the peer channel's TLS 1.3. */
+struct parent_acme_pair {
+    bool lead, role_sent;
+    uint64_t lead_after_ms; /* until then (start + [peer] key_wait), lead only once the peer synced */
+    bool have_account, have_peer_account;
+    struct acme_account_msg account, peer_account;
+    struct acme_order_msg orders[ACME_CERTS_MAX], peer_orders[ACME_CERTS_MAX]; /* url "": none */
+    struct acme_cert_msg certs[ACME_CERTS_MAX]; /* served now (issued here or by the peer) */
+    int64_t cert_not_after[ACME_CERTS_MAX];     /* 0: none (a placeholder serves) */
+    uint64_t certs_taken, orders_taken;
+};
 
 struct parent {
     struct loop *loop;
@@ -105,7 +124,15 @@ struct parent {
     bool waiting_keys;       /* the first relay waits for the peer's keys */
     struct parent_acme acme; /* [tls] acme = yes: the ACME process */
     bool acme_reload;        /* a certificate was installed: reload when idle */
+    struct parent_acme_pair acme_pair;
 };
+
+/* ---- parent_acme_pair.c ---- */
+
+/* Wires parent_acme and parent_peer to it (before either starts). */
+void parent_acme_pair_init(struct parent *p);
+/* Every watchdog tick: the ACME process's role, sent when it changes. */
+void parent_acme_pair_tick(struct parent *p);
 
 /* ---- parent_relay.c ---- */
 

@@ -20,7 +20,7 @@
 #define PARENT_PEER_EVENTS 64 /* taken from the channel at once */
 
 _Static_assert(PARENT_PEER_REFUSAL_COUNT - 1 <= ADMIN_PEER_KINDS, "every refusal shown");
-_Static_assert(PEER_CLOSE_COUNT <= ADMIN_PEER_KINDS && PEER_DROP_COUNT <= ADMIN_PEER_KINDS &&
+_Static_assert(PEER_CLOSE_COUNT <= ADMIN_PEER_KINDS && PEER_DROP_COUNT + 2 <= ADMIN_PEER_KINDS &&
                    TLS_PEER_FAIL_COUNT <= ADMIN_PEER_KINDS,
                "every reason shown");
 
@@ -115,6 +115,32 @@ static void send_all(struct parent_peer *pp)
     msgs[used].type = PEER_MSG_SYNC_DONE;
     msgs[used++].u.sync_done.blocks = (uint32_t)sent;
     peer_link_send_batch(pp->link, pp->session, msgs, used);
+}
+
+bool parent_peer_send_blob(struct parent_peer *pp, enum peer_blob_kind kind, unsigned index, unsigned flags,
+                           const void *data, size_t len)
+{
+    size_t n = peer_blob_chunks(len);
+    struct peer_msg *msgs = n && pp->session ? calloc(n, sizeof *msgs) : NULL;
+    if (!msgs)
+        return false;
+    if (peer_blob_split(kind, index, flags, ++pp->blob_id ? pp->blob_id : ++pp->blob_id, data, len, msgs,
+                        n) != n) {
+        free(msgs);
+        return false;
+    }
+    pp->blobs_sent++;
+    return peer_link_send_batch(pp->link, pp->session, msgs, n); /* the link frees msgs */
+}
+
+void parent_peer_blob_refused(struct parent_peer *pp)
+{
+    pp->blobs_refused++;
+}
+
+bool parent_peer_up(const struct parent_peer *pp)
+{
+    return pp->session != 0;
 }
 
 void parent_peer_keys_changed(struct parent_peer *pp)
@@ -215,6 +241,9 @@ static void on_up(struct parent_peer *pp, const struct peer_event *ev)
     else if (!files && h->ticket_lifetime_s != pp->cfg->tls.server.ticket_lifetime_ms / 1000)
         log_event(LOG_LEVEL_WARN, "peer_config_mismatch", "reason",
                   "[tls] ticket_lifetime differs: the key master's schedule rules", LOG_END);
+    peer_blob_reset(&pp->blob);
+    if (pp->acme_sync)
+        pp->acme_sync(pp->arg); /* before SYNC_DONE: the peer knows all once it is in */
     send_all(pp);
 }
 
@@ -229,6 +258,9 @@ static void on_event(struct parent_peer *pp, const struct peer_event *ev)
     if (ev->kind == PEER_EV_DOWN) {
         pp->session = 0;
         pp->out.n = 0;
+        peer_blob_reset(&pp->blob);
+        if (pp->acme_down)
+            pp->acme_down(pp->arg);
         log_event(LOG_LEVEL_WARN, "peer_down", "effect", "this node serves alone", LOG_END);
         return;
     }
@@ -239,6 +271,14 @@ static void on_event(struct parent_peer *pp, const struct peer_event *ev)
     } else if (m->type == PEER_MSG_BLOCK && sharing_blocks(pp)) {
         for (unsigned i = 0; i < m->u.blocks.n; i++)
             on_peer_block(pp, &m->u.blocks.b[i]);
+    } else if (m->type == PEER_MSG_CHUNK) {
+        if (peer_blob_take(&pp->blob, &m->u.chunk) != PEER_BLOB_DONE)
+            return;
+        pp->blobs_received++;
+        if (pp->acme_blob)
+            pp->acme_blob(pp->arg, &pp->blob);
+        else
+            pp->blobs_refused++;
     } else if (m->type == PEER_MSG_SYNC_DONE && !pp->synced_now) {
         pp->synced_now = true;
         char n[16];
@@ -477,6 +517,11 @@ void parent_peer_status(struct parent_peer *pp, struct admin_peer_status *out)
     put_counters(out->handshake_failures, &out->n_handshake_failures, ls.handshake_failures,
                  TLS_PEER_FAIL_COUNT, fail_name);
     put_counters(out->dropped, &out->n_dropped, ls.dropped, PEER_DROP_COUNT, drop_name);
+    /* whole frames, but blobs that did not come whole, or that ACME refused */
+    snprintf(out->dropped[out->n_dropped].label, sizeof out->dropped[0].label, "chunk_order");
+    out->dropped[out->n_dropped++].value = pp->blob.discarded;
+    snprintf(out->dropped[out->n_dropped].label, sizeof out->dropped[0].label, "acme");
+    out->dropped[out->n_dropped++].value = pp->blobs_refused;
     put_counters(out->closed, &out->n_closed, ls.closed, PEER_CLOSE_COUNT, close_name);
     status_keys(pp, out);
     out->blocks_sent = pp->blocks_sent;

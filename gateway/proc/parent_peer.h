@@ -3,14 +3,17 @@
  * channel's thread (gateway/ha/peer_link.h), and turns what arrives into
  * the pair's shared state, and the node's changes into messages:
  *
- *   session up    send this node's ticket keys (pair mode), its whole
- *                 blocklist (blocks and recent unblocks), then SYNC_DONE
+ *   session up    send this node's ticket keys (pair mode), what ACME
+ *                 holds (`acme_sync`: account, orders, certificates), its
+ *                 whole blocklist (blocks and recent unblocks), then SYNC_DONE
  *   KEYS          parent_tickets_merge: the relays get the merged keys
  *   BLOCK         each entry through the merge rules (peer_blocklist.h);
  *                 news goes to the firewall thread, after the same refusal
  *                 the relay's requests get (parent_firewall_peer_change)
  *   SYNC_DONE     the peer's state is in: a starting node's relay may
  *                 serve (the parent's key wait ends)
+ *   CHUNK         put together into a blob (peer_blob.h); a whole one goes
+ *                 to `acme_blob` (parent_acme_pair.c checks and uses it)
  *   local block   an autoblock, or a change someone else made to the sets
  *                 (rampart-fw block/unblock, nft: the set notifications),
  *                 goes to the peer when it is news
@@ -28,6 +31,7 @@
 #include "gateway/admin/status.h"
 #include "gateway/config/config.h"
 #include "gateway/event/loop.h"
+#include "gateway/ha/peer_blob.h"
 #include "gateway/ha/peer_blocklist.h"
 #include "gateway/proc/parent_firewall.h"
 #include "gateway/proc/parent_tickets.h"
@@ -49,6 +53,10 @@ struct parent_peer {
     struct parent_tickets *tickets;
     unsigned (*heard)(void *arg, struct ip_addr *out, unsigned max); /* VRRP routers heard */
     void (*synced)(void *arg);                                       /* SYNC_DONE arrived */
+    /* ACME over the pair (parent_acme_pair.c); NULL: not wanted */
+    void (*acme_sync)(void *arg);                                  /* session up: send what you hold */
+    void (*acme_down)(void *arg);                                  /* the session ended */
+    void (*acme_blob)(void *arg, const struct peer_blob_rx *blob); /* a whole blob from the peer */
     void *arg;
     int notify_fd;
     struct loop_io notify_io;
@@ -59,6 +67,9 @@ struct parent_peer {
     struct peer_blocks out; /* local news, sent at the end of the loop's round */
     uint64_t keys_received, blocks_sent, unblocks_sent, blocks_received, unblocks_received, blocks_applied;
     uint64_t refused[PARENT_PEER_REFUSAL_COUNT];
+    struct peer_blob_rx blob; /* the peer's blob under way */
+    uint32_t blob_id;         /* of the last blob sent */
+    uint64_t blobs_sent, blobs_received, blobs_refused;
 };
 
 /* Starts the channel (cfg->peer enabled) and watches the blocklist sets
@@ -75,6 +86,14 @@ void parent_peer_reload(struct parent_peer *pp, const struct config *cfg);
 void parent_peer_keys_changed(struct parent_peer *pp);
 /* The relay's abuse detector had addr blocked for timeout_ms. */
 void parent_peer_local_block(struct parent_peer *pp, const struct ip_addr *addr, uint64_t timeout_ms);
+
+/* A blob for the peer (its chunks in one batch); false when no session
+ * is up or it does not fit. */
+bool parent_peer_send_blob(struct parent_peer *pp, enum peer_blob_kind kind, unsigned index, unsigned flags,
+                           const void *data, size_t len);
+/* acme_blob refused what came (counted: rampart_peer_dropped_total{reason="acme"}). */
+void parent_peer_blob_refused(struct parent_peer *pp);
+bool parent_peer_up(const struct parent_peer *pp);
 
 bool parent_peer_synced(const struct parent_peer *pp);
 /* For the relay's admin pages. */

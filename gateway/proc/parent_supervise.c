@@ -256,6 +256,7 @@ static void on_watchdog(struct loop *loop, struct loop_timer *t)
         parent_keys_retry(&p->keys, p->pending, p->next_cfg, now);
     parent_report_status(p, false);
     supervise_acme_reload(p);
+    parent_acme_pair_tick(p);
     static struct vrrp_node_desc inst[GUARD_INSTANCES_MAX];
     guard_keeper_update(&p->guard, inst, vrrp_set_describe(p->vrrp, inst, GUARD_INSTANCES_MAX));
     loop_timer_set(loop, t, 50);

@@ -23,13 +23,14 @@ static struct peer_msg chunk(uint32_t total, uint32_t offset)
 {
     struct peer_msg m = {.type = PEER_MSG_CHUNK};
     uint32_t left = total > offset ? total - offset : 0;
-    m.u.chunk = (struct peer_chunk){.kind = PEER_BLOB_ACME_CERT,
-                                    .index = 3,
-                                    .flags = PEER_CHUNK_LEADER,
-                                    .id = 9,
-                                    .total = total,
-                                    .offset = offset,
-                                    .len = (uint16_t)(left < PEER_CHUNK_DATA_MAX ? left : PEER_CHUNK_DATA_MAX)};
+    m.u.chunk =
+        (struct peer_chunk){.kind = PEER_BLOB_ACME_CERT,
+                            .index = 3,
+                            .flags = PEER_CHUNK_LEADER,
+                            .id = 9,
+                            .total = total,
+                            .offset = offset,
+                            .len = (uint16_t)(left < PEER_CHUNK_DATA_MAX ? left : PEER_CHUNK_DATA_MAX)};
     memset(m.u.chunk.data, 0x5a, sizeof m.u.chunk.data);
     return m;
 }
@@ -54,7 +55,8 @@ static void test_chunk_round_trip(void **state)
     assert_int_equal(round_trip(&m, &out), 0);
     assert_int_equal(out.type, PEER_MSG_CHUNK);
     assert_memory_equal(&out.u.chunk, &m.u.chunk, offsetof(struct peer_chunk, data) + m.u.chunk.len);
-    assert_int_equal(peer_encode(frame, sizeof frame, 2, &m), PEER_HDR_LEN + PEER_CHUNK_HDR_LEN + PEER_CHUNK_DATA_MAX);
+    assert_int_equal(peer_encode(frame, sizeof frame, 2, &m),
+                     PEER_HDR_LEN + PEER_CHUNK_HDR_LEN + PEER_CHUNK_DATA_MAX);
     m = chunk(2000, 2 * PEER_CHUNK_DATA_MAX); /* the last: 464 bytes */
     assert_int_equal(round_trip(&m, &out), 0);
     assert_int_equal(out.u.chunk.len, 2000 - 2 * PEER_CHUNK_DATA_MAX);
@@ -108,8 +110,8 @@ static void test_chunk_checks(void **state)
     assert_int_equal(why, PEER_DROP_LENGTH);
     assert_int_equal(peer_msg_decode(PEER_MSG_CHUNK, p, n - PEER_HDR_LEN - 1, &out, &why), -1);
     assert_int_equal(why, PEER_DROP_MEANING); /* one byte short of a full chunk */
-    assert_int_equal(peer_msg_decode(PEER_MSG_CHUNK, p, PEER_CHUNK_HDR_LEN + PEER_CHUNK_DATA_MAX + 1, &out, &why),
-                     -1);
+    assert_int_equal(
+        peer_msg_decode(PEER_MSG_CHUNK, p, PEER_CHUNK_HDR_LEN + PEER_CHUNK_DATA_MAX + 1, &out, &why), -1);
     assert_int_equal(why, PEER_DROP_LENGTH);
 }
 
