@@ -7,16 +7,18 @@
 # validations resolve www.foobar.com through pebble-challtestsrv's DNS
 # (pebble -dnsserver), which answers with the VIP being validated.
 #
-# ACME is not pair-aware yet: each gateway orders for itself, and only the
-# one holding the address pebble reaches passes HTTP-01. So `up` starts gw-1
-# with www.foobar.com -> VIP-A, waits for its certificate, points the name
-# at VIP-B and starts gw-2. A gateway that lost the race retries after the
-# client's backoff (60 s, doubling); acme_wait waits for that, bounded.
+# The pair orders once: the VRRP master of the first instance (vip-a: gw-1)
+# orders, and the certificate reaches gw-2 over the peer channel, which
+# also carries the order under way and its HTTP-01 answers (either gateway
+# answers pebble). `up` starts gw-1, waits for its certificate, then gw-2,
+# which takes it from gw-1 when their channel comes up. LAB_ACME_NAMES
+# (space-separated) adds certificates of more names to both gateways
+# (the tests: orders after `up`, `lab.sh reload-gw`).
 
 ACME_ADDR=198.18.0.50
 ACME_DIR=$RUN/acme
 ACME_ROOT=$ACME_DIR/root.pem
-ACME_WAIT_MAX=${LAB_ACME_WAIT:-150} # s: the first retry after a lost race is 60 s
+ACME_WAIT_MAX=${LAB_ACME_WAIT:-60} # s: an order takes a few seconds
 
 # lab_ca: "acme" or "lab", as `up` recorded it in $RUN/ca.
 lab_ca() { cat "$RUN/ca" 2>/dev/null || echo lab; }
@@ -43,12 +45,12 @@ acme_server_cert() {
   chmod 644 "$ACME_DIR/srvca.pem"
 }
 
-# acme_dns_a ADDR: www.foobar.com -> ADDR (only) for pebble's validations
+# acme_dns_a ADDR [NAME]: NAME (www.foobar.com) -> ADDR (only) for pebble's validations
 # (add-a appends: cleared first). Pebble's neighbour cache is flushed too:
 # an entry for ADDR made while the other gateway held it would outlive the
 # takeover's gratuitous ARP (ignored within the 1 s locktime).
 acme_dns_a() {
-  local host='"host":"www.foobar.com"'
+  local host="\"host\":\"${2:-www.foobar.com}\""
   in_ns acme curl -sf --max-time 3 -d "{$host}" "http://$ACME_ADDR:8055/clear-a" >/dev/null &&
     in_ns acme curl -sf --max-time 3 -d "{$host,\"addresses\":[\"$1\"]}" \
       "http://$ACME_ADDR:8055/add-a" >/dev/null || return 1
@@ -96,14 +98,18 @@ acme_contact = mailto:ops@foobar.com\\
 acme_ca_file = $ACME_DIR/srvca.pem\\
 acme_state_dir = $dir/acme\\
 acme_order_timeout = 2m|" "$file"
+  local n
+  for n in ${LAB_ACME_NAMES:-}; do
+    sed -i "s|^acme = yes$|certificate = $n $dir/$n.crt $dir/$n.key\nacme = yes|" "$file"
+  done
 }
 
-# acme_installed GW: GW has installed a certificate from pebble.
-acme_installed() { grep -q "acme_certificate_installed.* name=www.foobar.com" "$RUN/logs/$1.log" 2>/dev/null; }
+# acme_installed GW [NAME]: GW has installed a certificate from pebble.
+acme_installed() { grep -q "acme_certificate_installed.* name=${2:-www.foobar.com}" "$RUN/logs/$1.log" 2>/dev/null; }
 
-# acme_verifies ADDR: the chain served through ADDR verifies against pebble's root.
+# acme_verifies ADDR [NAME]: the chain served through ADDR verifies against pebble's root.
 acme_verifies() {
-  in_ns client openssl s_client -connect "$1:443" -servername www.foobar.com -CAfile "$ACME_ROOT" \
+  in_ns client openssl s_client -connect "$1:443" -servername "${2:-www.foobar.com}" -CAfile "$ACME_ROOT" \
     -verify_return_error </dev/null 2>&1 | grep -q "Verify return code: 0 (ok)"
 }
 
@@ -114,9 +120,9 @@ acme_point() {
   wait_until "$ACME_WAIT_MAX" acme_installed "$2"
 }
 
-# acme_wait: www.foobar.com points at each VIP in turn until the gateway
-# holding it serves a chain that verifies against pebble's root (bounded:
-# ACME_WAIT_MAX per VIP). Prints what it waited for.
+# acme_wait: until the gateway holding each VIP serves a chain that
+# verifies against pebble's root (bounded: ACME_WAIT_MAX per VIP). Prints
+# what it waited for.
 acme_wait() {
   local v h t0 rc=0
   for v in $VIPS; do
@@ -127,8 +133,7 @@ acme_wait() {
       continue
     fi
     echo "${VIP_NAME[$v]} $v ($h): waiting (at most ${ACME_WAIT_MAX} s) for its certificate from pebble" \
-      "(ACME is not pair-aware yet: a gateway that lost the race retries after its backoff)"
-    acme_dns_a "$v"
+      "(ordered by the VRRP master of vip-a, shared over the peer channel)"
     if wait_until "$ACME_WAIT_MAX" acme_verifies "$v"; then
       echo "  ... served after $((SECONDS - t0)) s"
     else
@@ -139,14 +144,14 @@ acme_wait() {
   return $rc
 }
 
-# acme_before_gw GW (up): before gw-2 starts, gw-1 has its certificate
-# (through VIP-A) and the name points at VIP-B, which gw-2 takes on start.
+# acme_before_gw GW (up): before gw-2 starts, gw-1 (the VRRP master of
+# vip-a, which orders) has its certificate, validated through VIP-A; gw-2
+# takes it over the peer channel.
 acme_before_gw() {
   [ "$1" = gw-2 ] || return 0
   if acme_point "$VIP_A" gw-1; then
-    say "ACME: gw-1 has its certificate from pebble (validated through VIP-A); www.foobar.com -> $VIP_B for gw-2"
+    say "ACME: gw-1 has its certificate from pebble (validated through VIP-A); gw-2 takes it over the peer channel"
   else
     say "ACME: gw-1 has no certificate from pebble yet (see $RUN/logs/gw-1.log); the tour waits for it"
   fi
-  acme_dns_a "$VIP_B"
 }

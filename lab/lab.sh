@@ -28,6 +28,7 @@
 #   lab.sh ca                               lab or acme: where the certificate comes from
 #   lab.sh acme-wait                        wait (bounded) until each VIP serves pebble's chain
 #   lab.sh start-gw NAME | kill-gw NAME     start / crash a gateway (gw-1, gw-2)
+#   lab.sh reload-gw NAME                   its config written again, SIGHUP (LAB_ACME_NAMES)
 #   lab.sh start-web NAME | stop-web NAME   start / stop nginx on web-01, web-02
 #   lab.sh start-db NAME | stop-db NAME     start / stop MariaDB on web-01, web-02
 #   lab.sh promote NAME                     make the replica NAME the primary (by hand)
@@ -546,6 +547,7 @@ down) cmd_down ;;
 status) cmd_status ;;
 start-gw) start_gw "$2" ;;
 kill-gw) kill_gw "$2" ;;
+reload-gw) gateway_config "$2" && kill -HUP "$(pid_of "$2")" ;;
 start-web) start_web "$2" ;;
 stop-web) stop_web "$2" ;;
 start-db) cmd_start_db "$2" ;;

@@ -73,11 +73,13 @@ static void peer_on_account(struct acme_ctx *ctx, const struct acme_account_msg 
     char err[256];
     struct tls_acme_key *k = NULL;
     char tp[TLS_ACME_THUMBPRINT_MAX];
-    if (ctx->lead || acme_msg_account_check(m, &why) < 0 || strcmp(m->directory, ctx->cfg->tls.acme.directory))
+    if (ctx->lead || acme_msg_account_check(m, &why) < 0 ||
+        strcmp(m->directory, ctx->cfg->tls.acme.directory))
         return; /* a leader keeps its own; another server's account is no use */
     if (tls_acme_key_parse(m->key, m->key_len, &k, err, sizeof err) < 0 ||
         tls_acme_key_kind(k) != TLS_ACME_KEY_ECDSA || tls_acme_jwk_thumbprint(k, tp) < 0) {
-        log_event(LOG_LEVEL_WARN, "acme_peer_account_refused", "reason", k ? "not a P-256 key" : err, LOG_END);
+        log_event(LOG_LEVEL_WARN, "acme_peer_account_refused", "reason", k ? "not a P-256 key" : err,
+                  LOG_END);
         tls_acme_key_free(k);
         return;
     }

@@ -183,7 +183,8 @@ static void pair_on_local(void *arg, enum ipc_type type, const void *msg)
     }
 }
 
-/* ---- from the peer -------------------------------------------------------------------------------------- */
+/* ---- from the peer --------------------------------------------------------------------------------------
+ */
 
 static const char *pair_peer_account(struct parent *p, const struct acme_account_msg *m, unsigned flags)
 {
@@ -208,6 +209,21 @@ static bool pair_ours(const struct parent *p, uint32_t index, const char *name)
     return index < t->n_certs && strcasecmp(t->certs[index].server_name, name) == 0;
 }
 
+/* The peer's answers this node's relays serve from now on (a token is no
+ * secret: the ACME server fetches it in the clear). */
+static void pair_log_new_tokens(const struct acme_order_msg *old, const struct acme_order_msg *m)
+{
+    for (uint32_t i = 0; i < m->n_tokens; i++) {
+        bool known = false;
+        for (uint32_t k = 0; k < old->n_tokens && k < ACME_AUTHZ_MAX && !known; k++)
+            known = strcmp(old->tokens[k].token, m->tokens[i].token) == 0;
+        if (!known)
+            log_event(LOG_LEVEL_INFO, "acme_peer_challenge", "name", m->name, "type",
+                      acme_challenge_type_name((enum acme_challenge_type)m->tokens[i].type), "token",
+                      m->tokens[i].token, LOG_END);
+    }
+}
+
 static const char *pair_peer_order(struct parent *p, const struct acme_order_msg *m)
 {
     const char *why = NULL;
@@ -222,6 +238,7 @@ static const char *pair_peer_order(struct parent *p, const struct acme_order_msg
         pr->orders_taken++;
         log_event(LOG_LEVEL_INFO, "acme_peer_order", "name", m->name, "url", m->url, LOG_END);
     }
+    pair_log_new_tokens(&pr->peer_orders[m->index], m);
     pr->peer_orders[m->index] = *m;
     parent_acme_peer_tokens(&p->acme, m->name, m->tokens, m->n_tokens);
     parent_acme_send(&p->acme, IPC_ACME_ORDER, m, sizeof *m);
@@ -295,7 +312,8 @@ static void pair_on_blob(void *arg, const struct peer_blob_rx *b)
               "reason", why, LOG_END);
 }
 
-/* ---- the role ------------------------------------------------------------------------------------------- */
+/* ---- the role -------------------------------------------------------------------------------------------
+ */
 
 /* The master of [tls] acme_instance (the first instance by default). */
 static bool pair_vrrp_master(const struct parent *p)
@@ -318,7 +336,8 @@ void parent_acme_pair_tick(struct parent *p)
     struct parent_acme_pair *pr = pair_of(p);
     if (!p->cfg->tls.acme.enabled || p->acme.pid <= 0)
         return;
-    bool settled = !p->cfg->peer.enabled || parent_peer_synced(&p->peer) || loop_now_ms(p->loop) >= pr->lead_after_ms;
+    bool settled =
+        !p->cfg->peer.enabled || parent_peer_synced(&p->peer) || loop_now_ms(p->loop) >= pr->lead_after_ms;
     bool lead = settled && pair_vrrp_master(p);
     if (lead == pr->lead && pr->role_sent)
         return;

@@ -2,11 +2,19 @@
 # The foobar.com lab with LAB_CA=acme (lab/acme.sh): pebble in its own lab
 # namespace as the lab's CA, the gateways ordering www.foobar.com with
 # acme = yes, pebble validating through the VIPs. Checked: the lab comes up;
-# after the bounded wait (the gateway that lost the race retries after its
-# backoff: ACME is not pair-aware yet) both VIPs serve a chain that
-# verifies against pebble's root (openssl s_client -verify_return_error),
-# signed by pebble, not the lab CA, and a request through each VIP verifies
-# with curl; `down` leaves no namespace and no process of the lab.
+# both VIPs serve a chain that verifies against pebble's root (openssl
+# s_client -verify_return_error), signed by pebble, not the lab CA, and a
+# request through each VIP verifies with curl. The pair (issue 16):
+#  (a) only the VRRP master of vip-a (gw-1) ordered; gw-2 took the
+#      certificate over the peer channel: both serve the same one;
+#  (b) a new name whose validations pebble makes through VIP-B (gw-2, the
+#      follower) is issued to gw-1: gw-2's relay answered gw-1's token;
+#  (c) a third name, with gw-1's ACME process frozen (SIGSTOP) once its
+#      order was shared and gw-1 then killed: gw-2 becomes master, takes
+#      the SAME order over (its URL in both logs), makes no order of its
+#      own, and serves the certificate; gw-1 started again takes it from
+#      gw-2 and both serve the same one;
+# `down` leaves no namespace and no process of the lab.
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null || { note "no pebble: skipped"; exit 0; }
@@ -51,6 +59,8 @@ done
 for h in gw-1 gw-2; do
   check "$h: its ACME state directory is 0700" bash -c "[ \"\$(stat -c %a '$LAB_RUN/$h/acme')\" = 700 ]"
 done
+
+. "$(dirname "$0")/lab_acme_pair.sh"
 
 pids=$(cat "$LAB_RUN"/pids/*.pid)
 "$LAB_SH" down >"$T_TMP/down.log" 2>&1
