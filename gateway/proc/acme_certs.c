@@ -63,7 +63,7 @@ int acme_certs_account(struct acme_ctx *ctx, char *err, size_t err_len)
         tls_acme_jwk_thumbprint(ctx->acct.key, ctx->acct.thumbprint) < 0)
         return -1;
     certs_account_url(ctx);
-    acme_peer_send_account(ctx);
+    ctx->share_account(ctx);
     return 0;
 }
 
@@ -74,7 +74,7 @@ void acme_certs_save_account(struct acme_ctx *ctx)
     if (n > 0 && (size_t)n < sizeof text && acme_state_write(ctx->dfd, "account.url", text, (size_t)n) < 0)
         log_event(LOG_LEVEL_ERROR, "acme_state_write_failed", "file", "account.url", "error", strerror(errno),
                   LOG_END);
-    acme_peer_send_account(ctx);
+    ctx->share_account(ctx);
 }
 
 /* ---- a certificate's state ------------------------------------------------------------------------- */
@@ -352,7 +352,7 @@ static enum certs_outcome certs_run(struct acme_ctx *ctx, struct acme_cert_state
     }
     if (f != ACME_FAIL_COUNT)
         certs_failed(c, f, detail, o.bad_nonces_total);
-    acme_peer_order_ended(ctx, c);
+    ctx->order_ended(ctx, c);
     return f == ACME_FAIL_COUNT ? CERTS_ISSUED : CERTS_FAILED;
 }
 

@@ -297,6 +297,8 @@ int acme_main(void)
     ctx.cfg = &cfg;
     ctx.dfd = -1;
     ctx.send_cert = main_send_cert;
+    ctx.share_account = acme_peer_send_account;
+    ctx.order_ended = acme_peer_order_ended;
     ctx.hooks = (struct acme_client_hooks){.now_ms = main_now_ms,
                                            .wait_until = main_wait_until,
                                            .publish = main_publish,

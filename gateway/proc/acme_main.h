@@ -81,6 +81,10 @@ struct acme_ctx {
     struct acme_cert_state certs[ACME_CERTS_MAX];
     unsigned n_certs;
     void (*send_cert)(struct acme_ctx *ctx, const struct acme_cert_msg *m);
+    /* the pair (acme_peer.c, wired by acme_main.c): the account changed;
+     * an order ended (issued, or failed other than by losing the lead) */
+    void (*share_account)(const struct acme_ctx *ctx);
+    void (*order_ended)(struct acme_ctx *ctx, const struct acme_cert_state *c);
     bool lead;         /* the parent's last ACME_ROLE (false until the first) */
     bool status_dirty; /* a certificate taken from the peer: ACME_STATUS is due */
     /* the order running now, for the step hook (acme_peer_share_order) */

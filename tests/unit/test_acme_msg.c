@@ -4,7 +4,9 @@
  * alphabet is refused; a set over ACME_TOKENS_MAX is refused; a
  * certificate message's lengths and name; state files written 0600 whole,
  * read back, a file over the reader's bound refused, names with a '/'
- * refused. */
+ * refused; the pair's account and order messages (acme_msg_account_check,
+ * acme_msg_order_check): lengths, URLs of the server, an ended order
+ * empty, answers for the order's name only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -123,12 +125,82 @@ static void test_state_files(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_account(void **state)
+{
+    (void)state;
+    static struct acme_account_msg m;
+    const char *why = NULL;
+    memset(&m, 0, sizeof m);
+    snprintf(m.directory, sizeof m.directory, "https://acme.test:14000/dir");
+    snprintf(m.kid, sizeof m.kid, "https://acme.test:14000/acct/1");
+    m.key_len = (uint32_t)snprintf(m.key, sizeof m.key, "-----BEGIN EC PRIVATE KEY-----\nX\n");
+    assert_int_equal(acme_msg_account_check(&m, &why), 0);
+    m.kid[0] = '\0'; /* not named yet: fine */
+    assert_int_equal(acme_msg_account_check(&m, &why), 0);
+    snprintf(m.kid, sizeof m.kid, "https://evil.test/acct/1");
+    assert_int_equal(acme_msg_account_check(&m, &why), -1);
+    snprintf(m.kid, sizeof m.kid, "https://acme.test:14000/acct/1");
+    m.key_len++; /* longer than the string */
+    assert_int_equal(acme_msg_account_check(&m, &why), -1);
+    m.key_len = 0;
+    assert_int_equal(acme_msg_account_check(&m, &why), -1);
+    m.key_len = sizeof m.key;
+    assert_int_equal(acme_msg_account_check(&m, &why), -1);
+    m.key_len = (uint32_t)strlen(m.key);
+    memset(m.directory, 'a', sizeof m.directory); /* not terminated */
+    assert_int_equal(acme_msg_account_check(&m, &why), -1);
+}
+
+static void test_order(void **state)
+{
+    (void)state;
+    static struct acme_order_msg m;
+    const char *why = NULL;
+    memset(&m, 0, sizeof m);
+    m.index = 2;
+    snprintf(m.name, sizeof m.name, "www.acme.test");
+    assert_int_equal(acme_msg_order_check(&m, &why), 0); /* ended */
+    m.n_tokens = 1;
+    assert_int_equal(acme_msg_order_check(&m, &why), -1); /* ended with answers */
+    m.n_tokens = 0;
+    snprintf(m.url, sizeof m.url, "https://acme.test:14000/order/1");
+    assert_int_equal(acme_msg_order_check(&m, &why), -1); /* no key */
+    m.key_len = (uint32_t)snprintf(m.key, sizeof m.key, "-----BEGIN EC PRIVATE KEY-----\nX\n");
+    assert_int_equal(acme_msg_order_check(&m, &why), 0);
+    m.tokens[0] = good();
+    m.tokens[0].op = 0;
+    m.tokens[0].seq = 0;
+    m.n_tokens = 1;
+    assert_int_equal(acme_msg_order_check(&m, &why), 0);
+    snprintf(m.tokens[0].identifier, sizeof m.tokens[0].identifier, "other.acme.test");
+    assert_int_equal(acme_msg_order_check(&m, &why), -1); /* an answer for another name */
+    snprintf(m.tokens[0].identifier, sizeof m.tokens[0].identifier, "WWW.acme.test");
+    assert_int_equal(acme_msg_order_check(&m, &why), 0);
+    m.tokens[0].op = ACME_TOKEN_PUBLISH;
+    assert_int_equal(acme_msg_order_check(&m, &why), -1);
+    m.tokens[0].op = 0;
+    m.n_tokens = ACME_AUTHZ_MAX + 1;
+    assert_int_equal(acme_msg_order_check(&m, &why), -1);
+    m.n_tokens = 1;
+    m.index = ACME_CERTS_MAX;
+    assert_int_equal(acme_msg_order_check(&m, &why), -1);
+    m.index = 0;
+    snprintf(m.url, sizeof m.url, "http://acme.test/order/1");
+    assert_int_equal(acme_msg_order_check(&m, &why), -1);
+    snprintf(m.url, sizeof m.url, "https://acme.test:14000/order/1");
+    snprintf(m.name, sizeof m.name, "www acme");
+    assert_int_equal(acme_msg_order_check(&m, &why), -1);
+    snprintf(m.name, sizeof m.name, "www.acme.test");
+    m.reserved = 1;
+    assert_int_equal(acme_msg_order_check(&m, &why), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_token),
-        cmocka_unit_test(test_set_and_cert),
-        cmocka_unit_test(test_state_files),
+        cmocka_unit_test(test_token),       cmocka_unit_test(test_set_and_cert),
+        cmocka_unit_test(test_state_files), cmocka_unit_test(test_account),
+        cmocka_unit_test(test_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,9 @@
  * order's deadline firing, and every way a server's answer ends an order:
  * redirects, problems, rate limits, missing Location, URLs off the
  * server, names not ordered, no usable challenge, invalid challenges, a
- * chain that is not PEM, transport failures. */
+ * chain that is not PEM, transport failures. An order taken over from the
+ * peer (resume_url): POST-as-GET of it instead of newOrder, then on from
+ * its status; one off the server refused; one given up (abandoned). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,6 +70,26 @@ static const char *problem_body(const char *type)
 }
 
 static const char CHAIN[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+static struct acme_order *new_order_resume(const char *kid, const char *resume)
+{
+    static const char *names[] = {"www.example.com"};
+    struct acme_order *o = malloc(sizeof *o);
+    struct acme_order_params p = {.directory = DIR,
+                                  .names = names,
+                                  .n_names = 1,
+                                  .csr_b64url = "Q1NS",
+                                  .thumbprint = THUMB,
+                                  .kid = kid,
+                                  .resume_url = resume,
+                                  .prefer = {ACME_CHAL_HTTP01},
+                                  .n_prefer = 1};
+    if (acme_order_init(o, &p) < 0) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
 
 static struct acme_order *new_order(const char *kid, int64_t now)
 {
@@ -474,6 +496,82 @@ static void test_init_bounds(void **state)
     free(o);
 }
 
+/* The peer's order, pending: its authorization answered here, then on. */
+static void test_resume_pending(void **state)
+{
+    (void)state;
+    struct acme_order *o = new_order_resume(S "/acct/7", S "/order/1");
+    struct acme_req req;
+    nonce_seq = 0;
+    assert_true(o->resumed);
+    step(o, 0, ACME_REQ_GET, DIR, 200, DIR_BODY, NULL, -1, &req);
+    step(o, 0, ACME_REQ_HEAD, S "/nonce", 200, "", NULL, -1, &req);
+    /* no newOrder: a POST-as-GET of the order, no Location needed */
+    step(o, 0, ACME_REQ_POST, S "/order/1", 200, order_body("pending"), NULL, -1, &req);
+    assert_string_equal(req.payload, "");
+    assert_string_equal(req.kid, S "/acct/7");
+    assert_string_equal(acme_order_url(o), S "/order/1");
+    /* the peer's challenge already under way: published here, not started twice */
+    step(o, 0, ACME_REQ_POST, S "/authz/1", 200,
+         authz_body("pending", "www.example.com", "http-01", "processing"), NULL, -1, &req);
+    acme_order_next(o, 0, &req);
+    assert_int_equal(req.kind, ACME_REQ_PUBLISH);
+    acme_order_published(o, true);
+    step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("valid", "www.example.com", "http-01", "valid"),
+         NULL, -1, &req);
+    step(o, 10, ACME_REQ_POST, S "/order/1", 200, order_body("ready"), NULL, -1, &req);
+    step(o, 20, ACME_REQ_POST, S "/fin/1", 200, order_body("valid"), NULL, -1, &req);
+    assert_string_equal(req.payload, "{\"csr\":\"Q1NS\"}");
+    step(o, 30, ACME_REQ_POST, S "/cert/1", 200, CHAIN, NULL, -1, &req);
+    acme_order_next(o, 40, &req);
+    assert_int_equal(req.kind, ACME_REQ_DONE);
+    free(o);
+}
+
+/* ready: finalize at once; valid: download at once; invalid: fails (the
+ * caller orders anew); a URL off the server is refused at init. */
+static void test_resume_by_status(void **state)
+{
+    (void)state;
+    struct acme_req req;
+    const char *status[] = {"ready", "valid", "invalid"};
+    const char *next[] = {S "/fin/1", S "/cert/1", NULL};
+    for (unsigned i = 0; i < 3; i++) {
+        struct acme_order *o = new_order_resume(S "/acct/7", S "/order/1");
+        nonce_seq = 0;
+        step(o, 0, ACME_REQ_GET, DIR, 200, DIR_BODY, NULL, -1, &req);
+        step(o, 0, ACME_REQ_HEAD, S "/nonce", 200, "", NULL, -1, &req);
+        step(o, 0, ACME_REQ_POST, S "/order/1", 200, order_body(status[i]), NULL, -1, &req);
+        if (!next[i]) {
+            expect_fail(o, ACME_FAIL_PROBLEM);
+            continue;
+        }
+        acme_order_next(o, 0, &req);
+        assert_int_equal(req.kind, ACME_REQ_POST);
+        assert_string_equal(req.url, next[i]);
+        free(o);
+    }
+    assert_null(new_order_resume(S "/acct/7", "https://evil.test/order/1"));
+    assert_null(new_order_resume(S "/acct/7", "http://acme.test:14000/order/1"));
+}
+
+/* Given up between two steps: failed, abandoned, never reported as done. */
+static void test_abandon(void **state)
+{
+    (void)state;
+    struct acme_order *o = new_order(S "/acct/7", 0);
+    struct acme_req req;
+    nonce_seq = 0;
+    step(o, 0, ACME_REQ_GET, DIR, 200, DIR_BODY, NULL, -1, &req);
+    acme_order_abandon(o, "this node no longer leads");
+    assert_true(o->abandoned);
+    acme_order_next(o, 0, &req);
+    assert_int_equal(req.kind, ACME_REQ_FAILED);
+    acme_order_abandon(o, "twice"); /* no change once over */
+    assert_non_null(strstr(o->detail, "no longer leads"));
+    free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +588,9 @@ int main(void)
         cmocka_unit_test(test_bad_answers),
         cmocka_unit_test(test_bad_later_answers),
         cmocka_unit_test(test_init_bounds),
+        cmocka_unit_test(test_resume_pending),
+        cmocka_unit_test(test_resume_by_status),
+        cmocka_unit_test(test_abandon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
