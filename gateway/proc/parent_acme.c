@@ -240,7 +240,8 @@ static void acme_on_token(struct parent_acme *pa, const void *payload)
     if (t.op == ACME_TOKEN_PUBLISH && rc > 0) {
         pa->ack_pending = true;
         pa->ack_seq = t.seq;
-        pa->ack_generation = pa->tokens.generation;
+        /* in the numbering the relays see: both tables' (parent_acme_report) */
+        pa->ack_generation = pa->tokens.generation + pa->peer_tokens.generation;
         return;
     }
     ipc_send(pa->io.fd, IPC_ACME_ACK, &ack, sizeof ack);
