@@ -71,27 +71,9 @@ static const char *problem_body(const char *type)
 
 static const char CHAIN[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
-static struct acme_order *new_order_resume(const char *kid, const char *resume)
-{
-    static const char *names[] = {"www.example.com"};
-    struct acme_order *o = malloc(sizeof *o);
-    struct acme_order_params p = {.directory = DIR,
-                                  .names = names,
-                                  .n_names = 1,
-                                  .csr_b64url = "Q1NS",
-                                  .thumbprint = THUMB,
-                                  .kid = kid,
-                                  .resume_url = resume,
-                                  .prefer = {ACME_CHAL_HTTP01},
-                                  .n_prefer = 1};
-    if (acme_order_init(o, &p) < 0) {
-        free(o);
-        return NULL;
-    }
-    return o;
-}
-
-static struct acme_order *new_order(const char *kid, int64_t now)
+/* An order of www.example.com; resume: the peer's order to take over.
+ * NULL when acme_order_init refuses the parameters. */
+static struct acme_order *order_of(const char *kid, const char *resume, int64_t now)
 {
     static const char *names[] = {"www.example.com"};
     struct acme_order *o = malloc(sizeof *o);
@@ -102,12 +84,28 @@ static struct acme_order *new_order(const char *kid, int64_t now)
                                   .thumbprint = THUMB,
                                   .kid = kid,
                                   .contact = "mailto:ops@example.com",
+                                  .resume_url = resume,
                                   .prefer = {ACME_CHAL_HTTP01, ACME_CHAL_TLSALPN01},
                                   .n_prefer = 2,
                                   .now_ms = now,
                                   .timeout_ms = 0};
-    assert_int_equal(acme_order_init(o, &p), 0);
+    if (acme_order_init(o, &p) < 0) {
+        free(o);
+        return NULL;
+    }
     return o;
+}
+
+static struct acme_order *new_order(const char *kid, int64_t now)
+{
+    struct acme_order *o = order_of(kid, NULL, now);
+    assert_non_null(o);
+    return o;
+}
+
+static struct acme_order *new_order_resume(const char *kid, const char *resume)
+{
+    return order_of(kid, resume, 0);
 }
 
 static int nonce_seq;
@@ -202,6 +200,17 @@ static void test_whole_order(void **state)
     free(o);
 }
 
+/* The order ready: finalize (valid at once), download, done; frees o. */
+static void finish_ready(struct acme_order *o, int64_t t, struct acme_req *req)
+{
+    step(o, t, ACME_REQ_POST, S "/fin/1", 200, order_body("valid"), NULL, -1, req);
+    assert_string_equal(req->payload, "{\"csr\":\"Q1NS\"}");
+    step(o, t, ACME_REQ_POST, S "/cert/1", 200, CHAIN, NULL, -1, req);
+    acme_order_next(o, t, req);
+    assert_int_equal(req->kind, ACME_REQ_DONE);
+    free(o);
+}
+
 static void test_known_account_skips_new_account(void **state)
 {
     (void)state;
@@ -211,11 +220,7 @@ static void test_known_account_skips_new_account(void **state)
     step(o, 0, ACME_REQ_HEAD, S "/nonce", 204, NULL, NULL, -1, &req);
     step(o, 0, ACME_REQ_POST, S "/order", 201, order_body("ready"), S "/order/1", -1, &req);
     /* an order already ready (its authorizations valid) goes to finalize */
-    step(o, 0, ACME_REQ_POST, S "/fin/1", 200, order_body("valid"), NULL, -1, &req);
-    step(o, 0, ACME_REQ_POST, S "/cert/1", 200, CHAIN, NULL, -1, &req);
-    acme_order_next(o, 0, &req);
-    assert_int_equal(req.kind, ACME_REQ_DONE);
-    free(o);
+    finish_ready(o, 0, &req);
 }
 
 static void test_bad_nonce_retried_then_bounded(void **state)
@@ -520,12 +525,7 @@ static void test_resume_pending(void **state)
     step(o, 0, ACME_REQ_POST, S "/authz/1", 200, authz_body("valid", "www.example.com", "http-01", "valid"),
          NULL, -1, &req);
     step(o, 10, ACME_REQ_POST, S "/order/1", 200, order_body("ready"), NULL, -1, &req);
-    step(o, 20, ACME_REQ_POST, S "/fin/1", 200, order_body("valid"), NULL, -1, &req);
-    assert_string_equal(req.payload, "{\"csr\":\"Q1NS\"}");
-    step(o, 30, ACME_REQ_POST, S "/cert/1", 200, CHAIN, NULL, -1, &req);
-    acme_order_next(o, 40, &req);
-    assert_int_equal(req.kind, ACME_REQ_DONE);
-    free(o);
+    finish_ready(o, 20, &req);
 }
 
 /* ready: finalize at once; valid: download at once; invalid: fails (the
