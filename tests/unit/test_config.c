@@ -885,6 +885,36 @@ static void test_acme_keys(void **state)
         ":4: [tls] certificate '*.foobar.com': a wildcard needs the dns-01 challenge");
 }
 
+/* [tls] acme_instance: an enabled VRRP instance ("vrrp" for [vrrp]). */
+#define ACME_PAIR_HEAD ACME_HEAD "acme_directory = https://acme.test/dir\nacme_ca_file = @DIR@/site.crt\n"
+#define ACME_PAIR_VRRP                                                                                       \
+    "[vrrp a]\ninterface = eth0\nvirtual_ip = 198.18.0.10/24\n"                                              \
+    "[vrrp b]\ninterface = eth0\nvrid = 52\nvirtual_ip = 198.18.0.11/24\n"                                   \
+    "[vrrp c]\nenabled = no\ninterface = eth0\nvrid = 53\nvirtual_ip = 198.18.0.12/24\n"
+
+static void test_acme_instance(void **state)
+{
+    (void)state;
+    write_config(ACME_PAIR_HEAD "acme_instance = b\n" ACME_TAIL ACME_PAIR_VRRP);
+    struct config_errors e;
+    struct config *c = config_load(path, &e);
+    if (!c)
+        fail_msg("%s", e.msg[0]);
+    assert_string_equal(c->tls.acme.instance, "b");
+    config_free(c);
+    write_config(ACME_PAIR_HEAD ACME_TAIL ACME_PAIR_VRRP); /* default: the first */
+    c = config_load(path, &e);
+    assert_non_null(c);
+    assert_string_equal(c->tls.acme.instance, "");
+    config_free(c);
+    expect_first_error(ACME_PAIR_HEAD "acme_instance = nope\n" ACME_TAIL ACME_PAIR_VRRP,
+                       ":8: [tls] acme_instance 'nope' is not an enabled VRRP instance");
+    expect_first_error(ACME_PAIR_HEAD "acme_instance = c\n" ACME_TAIL ACME_PAIR_VRRP,
+                       ":8: [tls] acme_instance 'c' is not an enabled VRRP instance");
+    expect_first_error(ACME_PAIR_HEAD "acme_instance = vrrp\n" ACME_TAIL ACME_PAIR_VRRP,
+                       ":8: [tls] acme_instance 'vrrp' is not an enabled VRRP instance");
+}
+
 static void test_vrrp_disabled_instance_not_checked(void **state)
 {
     (void)state;
@@ -920,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_peer_section),
         cmocka_unit_test(test_bgp_section),
         cmocka_unit_test(test_acme_keys),
+        cmocka_unit_test(test_acme_instance),
     };
     enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
     struct CMUnitTest tests[N_FIXED + N_BAD];
