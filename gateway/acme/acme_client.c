@@ -67,11 +67,14 @@ void acme_client_run(struct acme_http *h, struct acme_order *o, struct acme_acco
             acme_order_published(o, hooks->publish(hooks->arg, req));
             continue;
         }
-        if (req->not_before_ms > hooks->now_ms(hooks->arg) &&
-            hooks->wait_until(hooks->arg, req->not_before_ms) < 0) {
-            struct acme_resp r = {.transport = ACME_FAIL_INTERNAL, .retry_after_s = -1};
-            acme_order_on_response(o, hooks->now_ms(hooks->arg), &r);
-            continue;
+        if (req->not_before_ms > hooks->now_ms(hooks->arg)) {
+            if (hooks->wait_until(hooks->arg, req->not_before_ms) < 0) {
+                struct acme_resp r = {.transport = ACME_FAIL_INTERNAL, .retry_after_s = -1};
+                acme_order_on_response(o, hooks->now_ms(hooks->arg), &r);
+                continue;
+            }
+            if (req->not_before_ms > hooks->now_ms(hooks->arg))
+                continue; /* woken early (the role changed): the step hook looks first */
         }
         client_request(h, o, acct, req, hooks->now_ms(hooks->arg));
         if (acme_order_kid(o)[0])

@@ -17,8 +17,9 @@
 struct acme_client_hooks {
     void *arg;
     int64_t (*now_ms)(void *arg); /* a monotonic clock */
-    /* Returns at at_ms, or earlier with -1 when the order must be given up
-     * (the parent went away). */
+    /* Returns at at_ms, or earlier: -1 when the order must be given up
+     * (the parent went away), 0 when `step` should look again (the
+     * request is then asked for anew and waited for again). */
     int (*wait_until)(void *arg, int64_t at_ms);
     /* Make req's key authorization reachable (HTTP-01: at the token's path
      * on the HTTP listeners; TLS-ALPN-01: its certificate). */

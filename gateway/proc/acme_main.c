@@ -42,8 +42,8 @@ static void main_fatal(const char *why)
 /* ---- the parent's socket ---------------------------------------------------------------------------- */
 
 /* Messages until until_ms (at least those waiting now): 1 when the ACK
- * of seq came (*ok its word), 0 at until_ms (or earlier, waiting idle,
- * when this node starts to lead), -1 when the parent is gone (closed,
+ * of seq came (*ok its word), 0 at until_ms (or earlier, waiting without
+ * seq, when the role changes), -1 when the parent is gone (closed,
  * DRAIN, or broke the protocol). */
 static int main_poll(int64_t until_ms, uint32_t seq, bool *ok)
 {
@@ -70,7 +70,7 @@ static int main_poll(int64_t until_ms, uint32_t seq, bool *ok)
         ipc_msg_close_fds(&msg);
         if (msg.type != IPC_ACME_ACK) {
             if (acme_peer_on_message(&ctx, &msg) && seq == 0)
-                return 0; /* it leads now: the schedule is looked at again */
+                return 0; /* the role changed: the order or the schedule is looked at again */
             continue;
         }
         struct acme_ack ack;

@@ -107,7 +107,8 @@ void acme_certs_status(const struct acme_ctx *ctx, struct acme_status_msg *out);
 
 /* acme_peer.c: the pair. */
 /* The parent's message msg (ROLE, the peer's ACCOUNT, ORDER, CERT): true
- * when this node now leads and did not before. */
+ * when the role changed (a wait ends early: the order or the schedule is
+ * looked at again). */
 bool acme_peer_on_message(struct acme_ctx *ctx, const struct ipc_msg *msg);
 void acme_peer_send_account(const struct acme_ctx *ctx);
 /* The step hook: the running order's URL to the parent once known. */

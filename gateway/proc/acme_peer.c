@@ -149,5 +149,5 @@ bool acme_peer_on_message(struct acme_ctx *ctx, const struct ipc_msg *msg)
     default: break;
     }
     explicit_bzero(&u, sizeof u);
-    return ctx->lead && !was;
+    return ctx->lead != was;
 }
