@@ -60,7 +60,7 @@ for h in gw-1 gw-2; do
   check "$h: its ACME state directory is 0700" bash -c "[ \"\$(stat -c %a '$LAB_RUN/$h/acme')\" = 700 ]"
 done
 
-. "$(dirname "$0")/lab_acme_pair.sh"
+. "$(dirname "$0")/lib_lab_acme_pair.sh"
 
 pids=$(cat "$LAB_RUN"/pids/*.pid)
 "$LAB_SH" down >"$T_TMP/down.log" 2>&1

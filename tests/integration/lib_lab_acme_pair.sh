@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The pair part of lab_acme.sh (sourced by it, with the lab up): who orders,
+# The pair part of lab_acme.sh (sourced by it, never run alone: lib*.sh is no suite, with the lab up): who orders,
 # what crosses the peer channel, an order under a failover. See there.
 GW1_LOG=$LAB_RUN/logs/gw-1.log GW2_LOG=$LAB_RUN/logs/gw-2.log
 
