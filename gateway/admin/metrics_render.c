@@ -493,7 +493,9 @@ static void render_peer(const struct metrics_snapshot *s, struct strbuf *out)
     counters(out, "rampart_peer_handshake_failures_total",
              "Handshakes that failed, by reason (auth: wrong key).", p->handshake_failures,
              p->n_handshake_failures);
-    counters(out, "rampart_peer_dropped_total", "Frames dropped (the session then ends), by reason.",
+    counters(out, "rampart_peer_dropped_total",
+             "Frames dropped (the session then ends), by reason; chunk_order, acme: blobs given up or "
+             "refused (the session goes on).",
              p->dropped, p->n_dropped);
     counters(out, "rampart_peer_closed_total", "Connections and sessions ended, by reason.", p->closed,
              p->n_closed);
