@@ -8,7 +8,9 @@
  * and chunks are put together into blobs (peer_blob.c), bounded.
  * The first byte picks the HELLO state, so frames after a HELLO are reached
  * without the fuzzer having to find one first.
- * Run: make fuzz && build-fuzz/fuzz/fuzz_peer -runs=1000000 */
+ * Seeds: tests/fuzz/corpus/fuzz_peer (a blob in three chunks; a chunk
+ * skipped, then another blob).
+ * Run: make fuzz && build-fuzz/fuzz/fuzz_peer -runs=1000000 -max_len=8192 tests/fuzz/corpus/fuzz_peer */
 #include "gateway/ha/peer_blob.h"
 #include "gateway/ha/peer_blocklist.h"
 #include "gateway/ha/peer_keys.h"
