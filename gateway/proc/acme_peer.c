@@ -57,7 +57,7 @@ void acme_peer_order_ended(struct acme_ctx *ctx, const struct acme_cert_state *c
     peer_send_order(c, NULL, NULL, 0);
 }
 
-/* ---- what the parent brings from the peer ---------------------------------------------------------- */
+/* ---- what the parent brings from the peer -------------------------------------------------------- */
 
 static struct acme_cert_state *peer_cert(struct acme_ctx *ctx, uint32_t index, const char *name)
 {

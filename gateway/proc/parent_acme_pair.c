@@ -55,7 +55,7 @@ static unsigned pair_flags(const struct parent *p)
     return p->acme_pair.lead ? PEER_CHUNK_LEADER : 0;
 }
 
-/* ---- to the peer ---------------------------------------------------------------------------------- */
+/* ---- to the peer --------------------------------------------------------------------------------- */
 
 static void pair_send_account(struct parent *p)
 {
@@ -114,7 +114,7 @@ static void pair_on_down(void *arg)
 
 static bool pair_ours(const struct parent *p, uint32_t index, const char *name);
 
-/* ---- from this node's ACME process ------------------------------------------------------------------ */
+/* ---- from this node's ACME process --------------------------------------------------------------- */
 
 static void pair_local_cert(struct parent *p, const struct acme_cert_msg *m)
 {
@@ -183,8 +183,7 @@ static void pair_on_local(void *arg, enum ipc_type type, const void *msg)
     }
 }
 
-/* ---- from the peer --------------------------------------------------------------------------------------
- */
+/* ---- from the peer ------------------------------------------------------------------------------- */
 
 static const char *pair_peer_account(struct parent *p, const struct acme_account_msg *m, unsigned flags)
 {
@@ -312,8 +311,7 @@ static void pair_on_blob(void *arg, const struct peer_blob_rx *b)
               "reason", why, LOG_END);
 }
 
-/* ---- the role -------------------------------------------------------------------------------------------
- */
+/* ---- the role ------------------------------------------------------------------------------------ */
 
 /* The master of [tls] acme_instance (the first instance by default). */
 static bool pair_vrrp_master(const struct parent *p)
