@@ -145,10 +145,7 @@ void proxy_connect_to(struct exchange *x, struct backend *b)
     x->backend_name = b->cfg->name;
     count(&b->requests);
     x->bout.start = 0; /* (re)send the whole head */
-    /* A request that could not be replayed if the socket were dead gets a
-     * peek at it first. */
-    bool check = x->req_h.body != HTTP_BODY_NONE || !x->info.idempotent;
-    struct loop_io *io = backend_pool_take(backend_pool_of(x), b->index, b->cfg, check);
+    struct loop_io *io = backend_pool_take(backend_pool_of(x), b->index, b->cfg);
     x->reused = io != NULL;
     if (!io)
         io = open_socket(backend_pool_of(x), b);

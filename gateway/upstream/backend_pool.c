@@ -16,9 +16,10 @@
  * first member) is what epoll names, so handing the socket from a
  * connection to the idle list and back changes a pointer and costs no
  * epoll_ctl. An idle socket is watched for reading; the backend closing it
- * or sending stray bytes wakes backend_pool_on_idle, which drops it, so a take
- * needs no liveness peek. Dropped sockets are freed after the current
- * batch of events (one may still name them). */
+ * or sending stray bytes wakes backend_pool_on_idle, which drops it; a take
+ * peeks for what came since the last epoll_wait (still_open). Dropped
+ * sockets are freed after the current batch of events (one may still name
+ * them). */
 struct backend_pool_sock {
     struct loop_io io; /* first: pool code converts between the two */
     const void *owner;
@@ -139,7 +140,7 @@ static void backend_pool_on_idle(struct loop *loop, struct loop_io *io, unsigned
     backend_pool_drop(s->pool, io);
 }
 
-struct loop_io *backend_pool_take(struct backend_pool *pool, unsigned index, const void *owner, bool check)
+struct loop_io *backend_pool_take(struct backend_pool *pool, unsigned index, const void *owner)
 {
     if (index >= pool->n)
         return NULL;
@@ -148,7 +149,7 @@ struct loop_io *backend_pool_take(struct backend_pool *pool, unsigned index, con
     while (l->head) {
         struct backend_pool_sock *s = l->head;
         list_unlink(l, s);
-        if (s->owner == owner && now - s->since_ms <= pool->idle_max_ms && (!check || still_open(s->io.fd)))
+        if (s->owner == owner && now - s->since_ms <= pool->idle_max_ms && still_open(s->io.fd))
             return &s->io;
         backend_pool_drop(pool, &s->io);
     }

@@ -4,9 +4,12 @@
  * response). Every backend socket is wrapped by the pool (backend_pool_adopt) and
  * stays registered with the loop for its whole life, idle or not: idle
  * sockets are watched for a close or stray bytes and dropped when one
- * comes, so taking and putting a socket costs no system call. The rare
- * race (the backend closes just as we send) is covered by the proxy's
- * replay of requests none of whose body was sent.
+ * comes, so putting a socket costs no system call; taking one costs one
+ * peek, for what came since the loop last looked (below). The rare race
+ * (the backend closes just as we send) is covered by the proxy's replay
+ * of requests none of whose body was sent. Bytes a backend sends after
+ * the request went out are read as its answer: HTTP/1.1 cannot tell a
+ * late stray answer from a real one (SECURITY.md).
  *
  * A pool belongs to one worker thread and its loop; nothing is shared.
  */
@@ -38,11 +41,14 @@ struct loop_io *backend_pool_adopt(struct backend_pool *pool, int fd);
  * registered with the loop, or NULL; the caller sets io->fn and io->arg.
  * `owner` names what the socket was opened for (the backend's config
  * entry): after a reload renumbers the backends, a socket put for another
- * owner is closed, never handed to the wrong server. `check`: peek too (one
- * syscall), for a request that could not be replayed if the socket turned
- * out dead after its body left: a close whose event is not dispatched yet
- * is seen. */
-struct loop_io *backend_pool_take(struct backend_pool *pool, unsigned index, const void *owner, bool check);
+ * owner is closed, never handed to the wrong server. Each is peeked at
+ * first (one syscall): a close, or stray bytes, whose event the loop has
+ * not dispatched yet (it came in the same batch as the request that takes
+ * the socket) drops it. Stray bytes (the body a 304 declared, a second
+ * answer) would otherwise be read as the answer to the next request,
+ * another client's (fuzz_conn); a close would cost a request that cannot
+ * be replayed. */
+struct loop_io *backend_pool_take(struct backend_pool *pool, unsigned index, const void *owner);
 
 /* Keeps the socket for reuse, or drops it when the backend already has
  * max_idle idle sockets (max_idle 0: never pooled) or it cannot be watched. */

@@ -196,7 +196,7 @@ void fz_client_open(struct fz *f, uint8_t how)
     *c = (struct fz_client){
         .used = true, .kind = kind, .fd = fd, .conn = ++f->n_conns, .app = c->app, .wire = c->wire};
     c->frag = kind == FZ_H2 ? 0 : frags[(how >> 3) & 7];
-    conn_oracle_client_init(&c->oc, c->conn);
+    conn_oracle_client_init(&c->oc, c->conn, &f->world);
     if (fz_is_tls(c) && !fz_tls_open(c, (how & 0x40) != 0))
         c->tls_dead = true;
     if (kind == FZ_H2 && !fz_h2_open(f, c, how))

@@ -433,6 +433,35 @@ static void test_no_pooling_after_http10_request(void **state)
     harness_done(h);
 }
 
+/* A backend sends bytes after its answer (here a second answer; the body
+ * a 304 declared is the same) just as the client's next request comes, in
+ * one batch of events with the request first: the pooled socket is peeked
+ * at when taken and dropped, the request goes out on a new one, and the
+ * stray answer never reaches the client as the answer to its request.
+ * Without the peek the socket was taken, the request written and the
+ * stray bytes read as its answer (fuzz_conn). */
+static void test_stray_answer_on_pooled_socket_not_served(void **state)
+{
+    (void)state;
+    struct conn_harness *h = harness(1);
+    int b;
+    int c = get_forwarded(h, 0, ACME "a", "req-a", &b);
+    conn_expect_send(h, b, OK_2);
+    conn_expect_bytes(h, c, OK_2);
+    assert_true(conn_harness_settle(h, 100, NULL)); /* b is idle in the pool */
+    char req[TEST_BUF];
+    conn_expect_get(req, sizeof req, ACME "b", "req-b", "");
+    assert_true(conn_harness_send_str(h, c, req));
+    assert_true(conn_harness_send_str(h, b, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray"));
+    int b2 = conn_harness_backend_accept(h, 0);
+    assert_true(b2 >= 0);
+    conn_expect_forwarded(h, b2, ACME "b", "req-b", "http");
+    conn_expect_eof(h, b); /* dropped, not read */
+    conn_expect_send(h, b2, OK_2);
+    conn_expect_bytes(h, c, OK_2);
+    harness_done(h);
+}
+
 /* A response head that comes in two pieces (a slow backend, or one that
  * writes its status line first): nothing of it reaches the client before
  * it is whole and rewritten. The parsed bytes of a head in progress went
@@ -469,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_http10_answer_goes_out_as_ours),
         cmocka_unit_test(test_no_pooling_after_http10_request),
         cmocka_unit_test(test_head_in_pieces_not_passed_raw),
+        cmocka_unit_test(test_stray_answer_on_pooled_socket_not_served),
         cmocka_unit_test(test_timeouts_do_not_mark_down),
         cmocka_unit_test(test_post_taken_is_not_replayed),
         cmocka_unit_test(test_slow_body_408_at_window_end),

@@ -150,21 +150,18 @@ static int client_headers_done(llhttp_t *p)
     return head ? 1 : 0;
 }
 
-/* A final answer: it must answer this connection's oldest open request. */
-static int client_final(struct conn_oracle_client *o, unsigned status)
+/* Whether request `req` of this connection went out on a backend socket
+ * the fake backend had sent an unasked answer on (conn_oracle_client_init). */
+static bool client_req_raw(const struct conn_oracle_client *o, unsigned req)
 {
-    long want = o->q_len > 0 ? (long)o->q[o->q_first].req : -1;
-    if (o->tag_conn >= 0 && o->tag_conn != (long)o->conn)
-        return fail_cb(&o->failed, o->why, "connection %u got the answer (status %u) of request ~%ld.%ld",
-                       o->conn, status, o->tag_conn, o->tag_req);
-    if (o->clean && want < 0)
-        return fail_cb(&o->failed, o->why,
-                       "connection %u got an answer (status %u, tag %ld) with no request open (answer %u)",
-                       o->conn, status, o->tag_req, o->answered + 1);
-    if (o->clean && o->tag_req >= 0 && o->tag_req != want)
-        return fail_cb(&o->failed, o->why,
-                       "connection %u: the answer to request ~%u.%ld carries the tag of request ~%u.%ld",
-                       o->conn, o->conn, want, o->conn, o->tag_req);
+    return o->world && o->conn <= CONN_ORACLE_CONNS && req < CONN_ORACLE_REQS &&
+           (o->world->flags[o->conn][req] & CONN_ORACLE_F_RAW);
+}
+
+/* The oldest open request is answered. */
+static int client_answered(struct conn_oracle_client *o)
+{
+    unsigned status = o->p.status_code;
     if (o->q_len > 0) {
         o->q_first = (o->q_first + 1) % CONN_ORACLE_INFLIGHT;
         o->q_len--;
@@ -177,6 +174,26 @@ static int client_final(struct conn_oracle_client *o, unsigned status)
     return HPE_PAUSED;
 }
 
+/* A final answer: it must answer this connection's oldest open request. */
+static int client_final(struct conn_oracle_client *o, unsigned status)
+{
+    long want = o->q_len > 0 ? (long)o->q[o->q_first].req : -1;
+    if (want >= 0 && client_req_raw(o, (unsigned)want))
+        return client_answered(o);
+    if (o->tag_conn >= 0 && o->tag_conn != (long)o->conn)
+        return fail_cb(&o->failed, o->why, "connection %u got the answer (status %u) of request ~%ld.%ld",
+                       o->conn, status, o->tag_conn, o->tag_req);
+    if (o->clean && want < 0)
+        return fail_cb(&o->failed, o->why,
+                       "connection %u got an answer (status %u, tag %ld) with no request open (answer %u)",
+                       o->conn, status, o->tag_req, o->answered + 1);
+    if (o->clean && o->tag_req >= 0 && o->tag_req != want)
+        return fail_cb(&o->failed, o->why,
+                       "connection %u: the answer to request ~%u.%ld carries the tag of request ~%u.%ld",
+                       o->conn, o->conn, want, o->conn, o->tag_req);
+    return client_answered(o);
+}
+
 static int client_message_done(llhttp_t *p)
 {
     struct conn_oracle_client *o = client_of(p);
@@ -185,9 +202,10 @@ static int client_message_done(llhttp_t *p)
     return client_final(o, p->status_code);
 }
 
-void conn_oracle_client_init(struct conn_oracle_client *o, unsigned conn)
+void conn_oracle_client_init(struct conn_oracle_client *o, unsigned conn, const struct conn_oracle_world *w)
 {
     memset(o, 0, sizeof *o);
+    o->world = w;
     llhttp_settings_init(&o->s);
     o->s.on_message_begin = client_message_begin;
     o->s.on_header_field = client_field;

@@ -67,6 +67,7 @@ void conn_oracle_world_refuse(struct conn_oracle_world *w, unsigned conn, unsign
 struct conn_oracle_client {
     llhttp_t p;
     llhttp_settings_t s;
+    const struct conn_oracle_world *world; /* CONN_ORACLE_F_RAW of its requests; may be NULL */
     unsigned conn;
     bool clean;   /* every request sent was tagged and known: answers are checked in order */
     bool stopped; /* a tunnel, or an unclean stream the oracle lost track of */
@@ -87,7 +88,15 @@ struct conn_oracle_client {
     char why[CONN_ORACLE_WHY];
 };
 
-void conn_oracle_client_init(struct conn_oracle_client *o, unsigned conn);
+/* An answer to a request the world marks CONN_ORACLE_F_RAW is not held
+ * to its tag: that request went out on a backend socket on which the fake
+ * backend had sent an answer nobody asked for, and such an answer, when
+ * it arrives after the gateway wrote the next request on the socket, is
+ * read as that request's answer. No proxy can tell the two apart (HTTP/1.1
+ * carries no request id; SECURITY.md, "Against a hostile backend"); what
+ * the gateway can see (stray bytes on an idle socket, or in the batch
+ * that takes it) it refuses, and the tests of that are exact. */
+void conn_oracle_client_init(struct conn_oracle_client *o, unsigned conn, const struct conn_oracle_world *w);
 /* A tagged request (B = req) left; head: it is a HEAD (no body comes). */
 void conn_oracle_client_sent(struct conn_oracle_client *o, unsigned req, bool head);
 /* Bytes the oracle does not know the meaning of left: answers are no
