@@ -290,9 +290,9 @@ out:
     notify_close();
     if (p->sig_io.fd > 0)
         close(p->sig_io.fd);
+    parent_tickets_free(&p->tickets); /* clears its timer: before the loop goes */
     loop_free(p->loop);
     config_free(p->cfg);
-    parent_tickets_free(&p->tickets);
     log_event(LOG_LEVEL_INFO, "exit", "status", rc ? "1" : "0", LOG_END);
     return rc;
 }

@@ -302,6 +302,7 @@ static const int keyholder_syscalls[] = {
     SCMP_SYS(set_tid_address),
     SCMP_SYS(rseq),
     SCMP_SYS(sched_yield),
+    SCMP_SYS(sched_getaffinity), /* pthread_getattr_np: sanitizer runtimes call it in every new thread */
     SCMP_SYS(getpid),
     SCMP_SYS(gettid),
     SCMP_SYS(getuid),

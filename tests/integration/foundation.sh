@@ -15,7 +15,7 @@ for prog in rampart rampart-fw; do
 done
 bin=$RAMPART_BUILD/rampart
 check "rampart has the stack protector" bash -c "nm -D '$bin' | grep -q __stack_chk_fail"
-if ldd "$bin" | grep -q libasan; then
+if sanitized_build; then
   note "sanitizer build: FORTIFY is off by design (ASan replaces it); checked in the release build"
 else
   check "rampart is FORTIFY-built" bash -c "nm -D '$bin' | grep -Eq '__[a-z_]+_chk@'"

@@ -28,6 +28,8 @@ not_ok() {
   T_FAILED=$((T_FAILED + 1))
 }
 note() { echo "# $*"; }
+# sanitized_build: the binaries under test are built with ASan (make asan).
+sanitized_build() { ldd "$RAMPART_BUILD/rampart" | grep -q libasan; }
 
 # check NAME CMD...: ok when CMD exits 0.
 check() {
