@@ -166,7 +166,7 @@ static void renumber(struct fw_nl *nl, struct fw_batch *b)
  * one's. */
 static void drain(struct fw_nl *nl)
 {
-    char buf[FW_NL_RECV_BUF];
+    _Alignas(struct nlmsghdr) char buf[FW_NL_RECV_BUF];
     int fd = mnl_socket_get_fd(nl->sock);
     while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
         ;
@@ -177,7 +177,7 @@ static void drain(struct fw_nl *nl)
  * earlier batch: skipped. Returns 0, or -errno with `err` set. */
 static int read_answers(struct fw_nl *nl, const struct fw_batch *b, char *err)
 {
-    char buf[FW_NL_RECV_BUF]; /* on the stack: callers may be on any thread */
+    _Alignas(struct nlmsghdr) char buf[FW_NL_RECV_BUF]; /* on the stack: callers may be on any thread */
     size_t answered = 0;
     int first_error = 0;
     while (answered < b->n_msgs) {
@@ -247,7 +247,7 @@ int fw_nl_commit(struct fw_nl *nl, struct fw_batch *b, char *err)
 int fw_nl_dump(struct fw_nl *nl, uint16_t type, uint16_t flags,
                void (*build)(struct nlmsghdr *nlh, void *arg), void *arg, fw_nl_dump_cb cb, void *data)
 {
-    char buf[FW_NL_RECV_BUF];
+    _Alignas(struct nlmsghdr) char buf[FW_NL_RECV_BUF];
     uint32_t seq = nl->seq++;
     drain(nl);
     struct nlmsghdr *nlh =

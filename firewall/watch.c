@@ -36,7 +36,7 @@ struct fw_watch {
     struct fw_watch_event txn[FW_WATCH_TXN_MAX];
     unsigned n_txn;
     bool txn_overrun;
-    char buf[FW_WATCH_BUF];
+    _Alignas(struct nlmsghdr) char buf[FW_WATCH_BUF]; /* netlink messages are read in place */
 };
 
 struct fw_watch *fw_watch_open(char *err)

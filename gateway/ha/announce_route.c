@@ -52,7 +52,7 @@ static int tun_create(struct announce_route *r, char *err, size_t errlen)
 /* RTM_NEWLINK: the route device up (a route needs an up device). */
 static int device_up(struct announce_route *r)
 {
-    char buf[RTNL_BUF];
+    _Alignas(struct nlmsghdr) char buf[RTNL_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = RTM_NEWLINK;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -69,7 +69,7 @@ static int device_up(struct announce_route *r)
  * same address in that table is not ours to touch. */
 static int route_request(struct announce_route *r, uint16_t type, const struct ip_prefix *p)
 {
-    char buf[RTNL_BUF];
+    _Alignas(struct nlmsghdr) char buf[RTNL_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (type == RTM_NEWROUTE ? NLM_F_CREATE | NLM_F_EXCL : 0);

@@ -47,7 +47,7 @@ static void on_readable(struct loop *loop, struct loop_io *io, unsigned events)
 {
     (void)loop, (void)events;
     struct link_watch *w = io->arg;
-    static char buf[LINK_WATCH_BUF]; /* the parent's loop is one thread */
+    _Alignas(struct nlmsghdr) static char buf[LINK_WATCH_BUF]; /* the parent's loop is one thread */
     for (int i = 0; i < LINK_WATCH_READS; i++) {
         ssize_t n = recv(mnl_socket_get_fd(w->nl), buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0 && errno == ENOBUFS) {

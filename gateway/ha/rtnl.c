@@ -31,7 +31,7 @@ void rtnl_close(struct rtnl *r)
 
 int rtnl_exchange(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-    char buf[RTNL_BUF];
+    _Alignas(struct nlmsghdr) char buf[RTNL_BUF];
     nlh->nlmsg_seq = ++r->seq;
     if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
         return -errno;

@@ -42,7 +42,7 @@ void vip_close(struct vip_set *vs)
 /* One RTM_NEWADDR / RTM_DELADDR request; 0 or -errno. */
 static int addr_request(struct vip_set *vs, uint16_t type, uint16_t flags, const struct ip_prefix *p)
 {
-    char buf[RTNL_BUF];
+    _Alignas(struct nlmsghdr) char buf[RTNL_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
@@ -152,7 +152,7 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 
 int vip_primary(struct vip_set *vs, uint8_t out[16])
 {
-    char buf[RTNL_BUF];
+    _Alignas(struct nlmsghdr) char buf[RTNL_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = RTM_GETADDR;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -189,7 +189,7 @@ static int on_addr_present(const struct nlmsghdr *nlh, void *data)
 
 int vip_missing(struct vip_set *vs)
 {
-    char buf[RTNL_BUF];
+    _Alignas(struct nlmsghdr) char buf[RTNL_BUF];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = RTM_GETADDR;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
