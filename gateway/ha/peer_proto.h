@@ -141,6 +141,7 @@ enum peer_blob_kind {
     PEER_BLOB_ACME_ACCOUNT = 1, /* struct acme_account_msg */
     PEER_BLOB_ACME_ORDER,       /* struct acme_order_msg: an order under way, or its end */
     PEER_BLOB_ACME_CERT,        /* struct acme_cert_msg: an issued chain and its key */
+    PEER_BLOB_ACME_SERVED,      /* struct acme_order_msg: the sender's relays serve these answers of mine */
     PEER_BLOB_KIND_END
 };
 

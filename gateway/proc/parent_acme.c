@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 static void acme_on_ipc(struct loop *loop, struct loop_io *io, unsigned events);
+static void ack_peer_wait_fire(struct loop *loop, struct loop_timer *t);
 
 static void acme_respawn_fire(struct loop *loop, struct loop_timer *t)
 {
@@ -31,6 +32,7 @@ int parent_acme_init(struct parent_acme *pa, struct loop *loop, const struct con
     pa->cfg = cfg;
     pa->io.fd = -1;
     pa->respawn = (struct loop_timer){.fn = acme_respawn_fire, .arg = pa};
+    pa->ack_peer_wait = (struct loop_timer){.fn = ack_peer_wait_fire, .arg = pa};
     pa->respawn_ms = PARENT_ACME_RESPAWN_MS;
     pa->user = (struct sandbox_child){.role = "acme"};
     pa->root = geteuid() == 0;
@@ -76,6 +78,8 @@ static void acme_close(struct parent_acme *pa)
 {
     if (!pa->loop || pa->io.fd < 0)
         return;
+    pa->ack_pending = false; /* a publish waiting dies with the process */
+    loop_timer_clear(pa->loop, &pa->ack_peer_wait);
     loop_unwatch(pa->loop, &pa->io);
     close(pa->io.fd);
     pa->io.fd = -1;
@@ -169,13 +173,49 @@ void parent_acme_report(const struct parent_acme *pa, int relay_fd)
         ipc_send(relay_fd, IPC_ACME_STATUS, &pa->status, sizeof pa->status);
 }
 
-void parent_acme_relay_ack(struct parent_acme *pa, uint32_t generation)
+/* The publish is acknowledged once every relay that may be asked for it
+ * serves it: this node's, and the peer's while a session is up. */
+static void ack_release(struct parent_acme *pa)
 {
-    if (!pa->loop || !pa->ack_pending || generation < pa->ack_generation || pa->io.fd < 0)
+    if (!pa->ack_pending || !pa->ack_relay_done || pa->ack_peer_wanted)
         return;
+    loop_timer_clear(pa->loop, &pa->ack_peer_wait);
     struct acme_ack ack = {.seq = pa->ack_seq, .ok = 1};
     pa->ack_pending = false;
-    ipc_send(pa->io.fd, IPC_ACME_ACK, &ack, sizeof ack);
+    if (pa->io.fd >= 0)
+        ipc_send(pa->io.fd, IPC_ACME_ACK, &ack, sizeof ack);
+}
+
+static void ack_peer_wait_fire(struct loop *loop, struct loop_timer *t)
+{
+    (void)loop;
+    struct parent_acme *pa = t->arg;
+    log_event(LOG_LEVEL_WARN, "acme_peer_not_serving", "token", pa->ack_token, "effect",
+              "the ACME server is told to look; it may reach only this node", LOG_END);
+    pa->ack_peer_wanted = false;
+    ack_release(pa);
+}
+
+void parent_acme_relay_ack(struct parent_acme *pa, uint32_t generation)
+{
+    if (!pa->loop)
+        return;
+    if (pa->served)
+        pa->served(pa->arg, generation);
+    if (!pa->ack_pending || generation < pa->ack_generation)
+        return;
+    pa->ack_relay_done = true;
+    ack_release(pa);
+}
+
+void parent_acme_peer_served(struct parent_acme *pa, const char *token)
+{
+    if (!pa->loop || !pa->ack_pending || !pa->ack_peer_wanted || (token && strcmp(token, pa->ack_token) != 0))
+        return;
+    if (token)
+        log_event(LOG_LEVEL_INFO, "acme_challenge_served_by_peer", "token", token, LOG_END);
+    pa->ack_peer_wanted = false;
+    ack_release(pa);
 }
 
 /* ---- what it says ------------------------------------------------------------------------------------ */
@@ -238,10 +278,16 @@ static void acme_on_token(struct parent_acme *pa, const void *payload)
      * relay still starting gets it when it is ready): only then may the
      * server come and look */
     if (t.op == ACME_TOKEN_PUBLISH && rc > 0) {
+        loop_timer_clear(pa->loop, &pa->ack_peer_wait); /* one publish at a time: a new one replaces it */
         pa->ack_pending = true;
         pa->ack_seq = t.seq;
         /* in the numbering the relays see: both tables' (parent_acme_report) */
         pa->ack_generation = pa->tokens.generation + pa->peer_tokens.generation;
+        pa->ack_relay_done = false;
+        pa->ack_peer_wanted = pa->peer_serving;
+        snprintf(pa->ack_token, sizeof pa->ack_token, "%s", t.token);
+        if (pa->ack_peer_wanted)
+            loop_timer_set(pa->loop, &pa->ack_peer_wait, PARENT_ACME_PEER_WAIT_MS);
         return;
     }
     ipc_send(pa->io.fd, IPC_ACME_ACK, &ack, sizeof ack);

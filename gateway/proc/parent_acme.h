@@ -44,6 +44,10 @@
 #define PARENT_ACME_RESPAWN_MS     1000
 #define PARENT_ACME_RESPAWN_MAX_MS (5 * 60 * 1000)
 #define PARENT_ACME_PLACEHOLDER_S  (90LL * 86400) /* a placeholder's validity */
+/* On a pair, a publish waits this long for the peer's relays to serve the
+ * answer too (below the ACME process's ACME_PUBLISH_WAIT_MS): past it the
+ * server is told to look anyway, and may reach only this node. */
+#define PARENT_ACME_PEER_WAIT_MS 3000
 
 struct parent_acme {
     struct loop *loop;
@@ -57,9 +61,14 @@ struct parent_acme {
     uint64_t respawn_ms;
     struct acme_token_set tokens;      /* published now */
     struct acme_token_set peer_tokens; /* the peer's, published here too (its orders' answers) */
-    /* the ACME process's publish waiting for the relay to serve it */
-    bool ack_pending;
+    /* the ACME process's publish waiting for the relay to serve it, and,
+     * when a pair session is up, for the peer's relays too: the ACME
+     * server may reach either node (parent_acme_peer_served) */
+    bool ack_pending, ack_relay_done, ack_peer_wanted;
     uint32_t ack_seq, ack_generation;
+    char ack_token[ACME_TOKEN_MAX];
+    struct loop_timer ack_peer_wait; /* PARENT_ACME_PEER_WAIT_MS */
+    bool peer_serving; /* a pair session is up: the peer publishes our answers (parent_acme_pair.c) */
     struct acme_status_msg status;
     bool have_status;
     uint64_t installed_total, refused_total;
@@ -69,6 +78,8 @@ struct parent_acme {
      * ACME_CERT: installed, or the same as the files), or (type
      * IPC_CONFIG, msg NULL) a new ACME process was started */
     void (*pair)(void *arg, enum ipc_type type, const void *msg);
+    /* the serving relay has token set `generation` (the peer's answers in it too) */
+    void (*served)(void *arg, uint32_t generation);
     void *arg;
 };
 
@@ -93,6 +104,9 @@ void parent_acme_stop(struct parent_acme *pa);
 void parent_acme_report(const struct parent_acme *pa, int relay_fd);
 /* The serving relay's ACME_ACK: it serves token set `generation`. */
 void parent_acme_relay_ack(struct parent_acme *pa, uint32_t generation);
+/* The peer's relays serve our answer `token` (NULL: the session ended, wait
+ * no more): a publish waiting for it is acknowledged to the ACME process. */
+void parent_acme_peer_served(struct parent_acme *pa, const char *token);
 
 /* To the ACME process (dropped when none runs). */
 void parent_acme_send(struct parent_acme *pa, enum ipc_type type, const void *msg, size_t len);

@@ -27,6 +27,10 @@
  *                 this node's own (parent_acme_install) when it is newer
  *                 than what serves, then the reload, and handed to the
  *                 ACME process (its state directory has it: no order)
+ *   ACME_SERVED   the receiver's ACME_ORDER back, once its relays serve
+ *                 those answers: the sender's publish waits for it (at
+ *                 most PARENT_ACME_PEER_WAIT_MS) before the ACME server is
+ *                 told to look, since the server may reach either node
  *
  * At every session start each side sends all it holds (before SYNC_DONE).
  *
@@ -96,6 +100,7 @@ static void pair_on_sync(void *arg)
     struct parent *p = arg;
     if (!pair_wanted(p))
         return;
+    p->acme.peer_serving = true;
     pair_send_account(p);
     for (unsigned i = 0; i < ACME_CERTS_MAX; i++) {
         if (pair_of(p)->orders[i].url[0])
@@ -108,8 +113,27 @@ static void pair_on_sync(void *arg)
 static void pair_on_down(void *arg)
 {
     struct parent *p = arg;
+    p->acme.peer_serving = false;
+    parent_acme_peer_served(&p->acme, NULL); /* a publish waits for it no more */
+    memset(pair_of(p)->served_due, 0, sizeof pair_of(p)->served_due);
     if (p->acme.peer_tokens.n)
         parent_acme_peer_tokens(&p->acme, NULL, NULL, 0);
+}
+
+/* Our relays serve token set `generation`: the peer hears which of its
+ * answers are in it. */
+static void pair_on_served(void *arg, uint32_t generation)
+{
+    struct parent *p = arg;
+    struct parent_acme_pair *pr = pair_of(p);
+    for (unsigned i = 0; i < ACME_CERTS_MAX; i++) {
+        if (!pr->served_due[i] || generation < pr->served_gen[i])
+            continue;
+        pr->served_due[i] = false;
+        if (pr->peer_orders[i].url[0] && pr->peer_orders[i].n_tokens)
+            parent_peer_send_blob(&p->peer, PEER_BLOB_ACME_SERVED, i, 0, &pr->peer_orders[i],
+                                  sizeof pr->peer_orders[i]);
+    }
 }
 
 static bool pair_ours(const struct parent *p, uint32_t index, const char *name);
@@ -240,7 +264,23 @@ static const char *pair_peer_order(struct parent *p, const struct acme_order_msg
     pair_log_new_tokens(&pr->peer_orders[m->index], m);
     pr->peer_orders[m->index] = *m;
     parent_acme_peer_tokens(&p->acme, m->name, m->tokens, m->n_tokens);
+    /* in the numbering the relays acknowledge (parent_acme_report) */
+    pr->served_gen[m->index] = p->acme.tokens.generation + p->acme.peer_tokens.generation;
+    pr->served_due[m->index] = m->n_tokens > 0;
     parent_acme_send(&p->acme, IPC_ACME_ORDER, m, sizeof *m);
+    return NULL;
+}
+
+/* The peer's relays serve these answers of ours. */
+static const char *pair_peer_served(struct parent *p, const struct acme_order_msg *m)
+{
+    const char *why = NULL;
+    if (acme_msg_order_check(m, &why) < 0)
+        return why;
+    if (!pair_ours(p, m->index, m->name))
+        return "not a certificate of [tls]";
+    for (uint32_t i = 0; i < m->n_tokens; i++)
+        parent_acme_peer_served(&p->acme, m->tokens[i].token);
     return NULL;
 }
 
@@ -288,6 +328,7 @@ static void pair_on_blob(void *arg, const struct peer_blob_rx *b)
         [PEER_BLOB_ACME_ACCOUNT] = sizeof(struct acme_account_msg),
         [PEER_BLOB_ACME_ORDER] = sizeof(struct acme_order_msg),
         [PEER_BLOB_ACME_CERT] = sizeof(struct acme_cert_msg),
+        [PEER_BLOB_ACME_SERVED] = sizeof(struct acme_order_msg),
     };
     const char *why = NULL;
     if (!pair_wanted(p))
@@ -296,19 +337,23 @@ static void pair_on_blob(void *arg, const struct peer_blob_rx *b)
         why = "the size is not its kind's";
     else {
         memcpy(&u, b->buf, b->total);
-        why = b->kind == PEER_BLOB_ACME_ACCOUNT ? pair_peer_account(p, &u.account, b->flags)
-              : b->kind == PEER_BLOB_ACME_ORDER ? pair_peer_order(p, &u.order)
-                                                : pair_peer_cert(p, &u.cert);
+        why = b->kind == PEER_BLOB_ACME_ACCOUNT  ? pair_peer_account(p, &u.account, b->flags)
+              : b->kind == PEER_BLOB_ACME_ORDER  ? pair_peer_order(p, &u.order)
+              : b->kind == PEER_BLOB_ACME_SERVED ? pair_peer_served(p, &u.order)
+                                                 : pair_peer_cert(p, &u.cert);
         explicit_bzero(&u, sizeof u);
     }
     if (!why)
         return;
     parent_peer_blob_refused(&p->peer);
+    static const char *const kinds[PEER_BLOB_KIND_END] = {
+        [PEER_BLOB_ACME_ACCOUNT] = "account",
+        [PEER_BLOB_ACME_ORDER] = "order",
+        [PEER_BLOB_ACME_CERT] = "certificate",
+        [PEER_BLOB_ACME_SERVED] = "served",
+    };
     log_event(LOG_LEVEL_WARN, "acme_peer_refused", "kind",
-              b->kind == PEER_BLOB_ACME_ACCOUNT ? "account"
-              : b->kind == PEER_BLOB_ACME_ORDER ? "order"
-                                                : "certificate",
-              "reason", why, LOG_END);
+              b->kind < PEER_BLOB_KIND_END && kinds[b->kind] ? kinds[b->kind] : "?", "reason", why, LOG_END);
 }
 
 /* ---- the role ------------------------------------------------------------------------------------ */
@@ -356,6 +401,7 @@ void parent_acme_pair_init(struct parent *p)
 {
     pair_of(p)->lead_after_ms = loop_now_ms(p->loop) + p->cfg->peer.key_wait_ms;
     p->acme.pair = pair_on_local;
+    p->acme.served = pair_on_served;
     p->peer.acme_sync = pair_on_sync;
     p->peer.acme_down = pair_on_down;
     p->peer.acme_blob = pair_on_blob;

@@ -75,6 +75,10 @@ struct parent_acme_pair {
     struct acme_cert_msg certs[ACME_CERTS_MAX]; /* served now (issued here or by the peer) */
     int64_t cert_not_after[ACME_CERTS_MAX];     /* 0: none (a placeholder serves) */
     uint64_t certs_taken, orders_taken;
+    /* the peer's answers of order i reach our relays in token set
+     * served_gen[i]: then the peer hears that they do (ACME_SERVED) */
+    bool served_due[ACME_CERTS_MAX];
+    uint32_t served_gen[ACME_CERTS_MAX];
 };
 
 struct parent {

@@ -62,6 +62,8 @@ check "(b) gw-2 heard gw-1's token for api.foobar.com" wait_for 40 grep -q "acme
 check "(b) gw-1 got api.foobar.com, validated by pebble through VIP-B (gw-2 answered)" \
   wait_for 40 grep -q "acme_certificate_issued.* name=api.foobar.com" "$GW1_LOG"
 check_eq "(b) gw-2 made no order for it" 0 "$(count "$GW2_LOG" acme_order_started api.foobar.com)"
+check "(b) gw-1 told pebble to look only once gw-2's relays served the answer" \
+  bash -c "grep -q acme_challenge_served_by_peer '$GW1_LOG' && ! grep -q acme_peer_not_serving '$GW1_LOG'"
 if wait_for 30 both_serve api.foobar.com; then ok "(b) both serve the same api.foobar.com, verified"; else
   not_ok "(b) both serve the same api.foobar.com" "$(fingerprint "$VIP_A" api.foobar.com) vs $(fingerprint "$VIP_B" api.foobar.com)"
 fi
