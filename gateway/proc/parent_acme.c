@@ -158,6 +158,11 @@ void parent_acme_peer_tokens(struct parent_acme *pa, const char *name, const str
     }
 }
 
+uint32_t parent_acme_generation(const struct parent_acme *pa)
+{
+    return pa->tokens.generation + pa->peer_tokens.generation;
+}
+
 void parent_acme_report(const struct parent_acme *pa, int relay_fd)
 {
     if (!pa->cfg->tls.acme.enabled)
@@ -165,7 +170,7 @@ void parent_acme_report(const struct parent_acme *pa, int relay_fd)
     /* the relays get one table: this node's answers, then the peer's */
     static struct acme_token_set all;
     all = pa->tokens;
-    all.generation = pa->tokens.generation + pa->peer_tokens.generation;
+    all.generation = parent_acme_generation(pa);
     for (uint32_t i = 0; i < pa->peer_tokens.n && all.n < ACME_TOKENS_MAX; i++)
         all.t[all.n++] = pa->peer_tokens.t[i];
     ipc_send(relay_fd, IPC_ACME_TOKENS, &all, sizeof all);
@@ -281,8 +286,7 @@ static void acme_on_token(struct parent_acme *pa, const void *payload)
         loop_timer_clear(pa->loop, &pa->ack_peer_wait); /* one publish at a time: a new one replaces it */
         pa->ack_pending = true;
         pa->ack_seq = t.seq;
-        /* in the numbering the relays see: both tables' (parent_acme_report) */
-        pa->ack_generation = pa->tokens.generation + pa->peer_tokens.generation;
+        pa->ack_generation = parent_acme_generation(pa);
         pa->ack_relay_done = false;
         pa->ack_peer_wanted = pa->peer_serving;
         snprintf(pa->ack_token, sizeof pa->ack_token, "%s", t.token);

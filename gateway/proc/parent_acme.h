@@ -100,6 +100,9 @@ bool parent_acme_reaped(struct parent_acme *pa, pid_t pid, const char *how);
 /* Shutdown: its socket closed and SIGKILL (it holds nothing to save:
  * its files are written whole). */
 void parent_acme_stop(struct parent_acme *pa);
+/* The number of the token set the relays get (and acknowledge): this
+ * node's answers and the peer's, each table counting its changes. */
+uint32_t parent_acme_generation(const struct parent_acme *pa);
 /* To a relay: the tokens, and the last status. */
 void parent_acme_report(const struct parent_acme *pa, int relay_fd);
 /* The serving relay's ACME_ACK: it serves token set `generation`. */

@@ -247,13 +247,20 @@ static void pair_log_new_tokens(const struct acme_order_msg *old, const struct a
     }
 }
 
-static const char *pair_peer_order(struct parent *p, const struct acme_order_msg *m)
+/* An ACME_ORDER or ACME_SERVED: well formed, for a certificate of [tls]. */
+static const char *pair_order_check(const struct parent *p, const struct acme_order_msg *m)
 {
     const char *why = NULL;
     if (acme_msg_order_check(m, &why) < 0)
         return why;
-    if (!pair_ours(p, m->index, m->name))
-        return "not a certificate of [tls]";
+    return pair_ours(p, m->index, m->name) ? NULL : "not a certificate of [tls]";
+}
+
+static const char *pair_peer_order(struct parent *p, const struct acme_order_msg *m)
+{
+    const char *why = pair_order_check(p, m);
+    if (why)
+        return why;
     if (m->url[0] && !acme_same_origin(p->cfg->tls.acme.directory, m->url))
         return "an order of another ACME server";
     struct parent_acme_pair *pr = pair_of(p);
@@ -264,8 +271,7 @@ static const char *pair_peer_order(struct parent *p, const struct acme_order_msg
     pair_log_new_tokens(&pr->peer_orders[m->index], m);
     pr->peer_orders[m->index] = *m;
     parent_acme_peer_tokens(&p->acme, m->name, m->tokens, m->n_tokens);
-    /* in the numbering the relays acknowledge (parent_acme_report) */
-    pr->served_gen[m->index] = p->acme.tokens.generation + p->acme.peer_tokens.generation;
+    pr->served_gen[m->index] = parent_acme_generation(&p->acme);
     pr->served_due[m->index] = m->n_tokens > 0;
     parent_acme_send(&p->acme, IPC_ACME_ORDER, m, sizeof *m);
     return NULL;
@@ -274,11 +280,9 @@ static const char *pair_peer_order(struct parent *p, const struct acme_order_msg
 /* The peer's relays serve these answers of ours. */
 static const char *pair_peer_served(struct parent *p, const struct acme_order_msg *m)
 {
-    const char *why = NULL;
-    if (acme_msg_order_check(m, &why) < 0)
+    const char *why = pair_order_check(p, m);
+    if (why)
         return why;
-    if (!pair_ours(p, m->index, m->name))
-        return "not a certificate of [tls]";
     for (uint32_t i = 0; i < m->n_tokens; i++)
         parent_acme_peer_served(&p->acme, m->tokens[i].token);
     return NULL;
