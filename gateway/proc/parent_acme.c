@@ -62,16 +62,21 @@ void parent_acme_start(struct parent_acme *pa)
         return;
     }
     pa->pid = pid;
+    parent_acme_attach(pa, fd);
+    char p[16];
+    snprintf(p, sizeof p, "%d", (int)pid);
+    log_event(LOG_LEVEL_INFO, "acme_started", "pid", p, "user",
+              pa->user.drop ? pa->cfg->tls.acme.user : "(parent's)", LOG_END);
+}
+
+void parent_acme_attach(struct parent_acme *pa, int fd)
+{
     pa->io = (struct loop_io){.fd = fd, .fn = acme_on_ipc, .arg = pa};
     if (ipc_send(fd, IPC_CONFIG, pa->cfg, sizeof *pa->cfg) < 0 ||
         loop_watch(pa->loop, &pa->io, LOOP_READ) < 0)
         log_event(LOG_LEVEL_ERROR, "acme_start_failed", "reason", strerror(errno), LOG_END);
     if (pa->pair)
         pa->pair(pa->arg, IPC_CONFIG, NULL); /* its role, the peer's account and orders */
-    char p[16];
-    snprintf(p, sizeof p, "%d", (int)pid);
-    log_event(LOG_LEVEL_INFO, "acme_started", "pid", p, "user",
-              pa->user.drop ? pa->cfg->tls.acme.user : "(parent's)", LOG_END);
 }
 
 static void acme_close(struct parent_acme *pa)

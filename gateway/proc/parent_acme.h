@@ -97,6 +97,10 @@ void parent_acme_start(struct parent_acme *pa);
 void parent_acme_reload(struct parent_acme *pa, const struct config *cfg);
 /* pid was the ACME process: true (another is scheduled). */
 bool parent_acme_reaped(struct parent_acme *pa, pid_t pid, const char *how);
+/* fd is the parent's end of an ACME process's channel (parent_acme_start
+ * spawns the process; tests/unit/test_parent_acme.c hands in a socketpair
+ * and plays the process): the config goes out, what comes is handled. */
+void parent_acme_attach(struct parent_acme *pa, int fd);
 /* Shutdown: its socket closed and SIGKILL (it holds nothing to save:
  * its files are written whole). */
 void parent_acme_stop(struct parent_acme *pa);
