@@ -158,6 +158,19 @@ static bool client_req_raw(const struct conn_oracle_client *o, unsigned req)
            (o->world->flags[o->conn][req] & CONN_ORACLE_F_RAW);
 }
 
+/* Unclean, so which request an answer is for is not known: whether one
+ * of this connection's CONN_ORACLE_F_RAW requests is left to excuse an
+ * answer of another connection with (each excuses one). */
+static bool client_raw_left(const struct conn_oracle_client *o)
+{
+    if (!o->world || o->conn > CONN_ORACLE_CONNS)
+        return false;
+    unsigned n = 0;
+    for (unsigned r = 0; r < CONN_ORACLE_REQS; r++)
+        n += (o->world->flags[o->conn][r] & CONN_ORACLE_F_RAW) != 0;
+    return n > o->raw_excused;
+}
+
 /* The oldest open request is answered. */
 static int client_answered(struct conn_oracle_client *o)
 {
@@ -180,7 +193,12 @@ static int client_final(struct conn_oracle_client *o, unsigned status)
     long want = o->q_len > 0 ? (long)o->q[o->q_first].req : -1;
     if (want >= 0 && client_req_raw(o, (unsigned)want))
         return client_answered(o);
-    if (o->tag_conn >= 0 && o->tag_conn != (long)o->conn)
+    bool foreign = o->tag_conn >= 0 && o->tag_conn != (long)o->conn;
+    if (foreign && !o->clean && client_raw_left(o)) {
+        o->raw_excused++;
+        return client_answered(o);
+    }
+    if (foreign)
         return fail_cb(&o->failed, o->why, "connection %u got the answer (status %u) of request ~%ld.%ld",
                        o->conn, status, o->tag_conn, o->tag_req);
     if (o->clean && want < 0)
@@ -257,8 +275,8 @@ bool conn_oracle_client_recv(struct conn_oracle_client *o, const char *data, siz
                 o->stopped = true;
             continue;
         }
-        if (err == HPE_USER)
-            return false;
+        if (err == HPE_USER || o->failed)
+            return false; /* a check failed (a callback's error is HPE_CB_*) */
         if (!o->clean) {
             o->stopped = true; /* raw requests: the oracle cannot know where answers end */
             return true;

@@ -78,7 +78,8 @@ struct conn_oracle_client {
         bool head;
     } q[CONN_ORACLE_INFLIGHT];
     unsigned q_first, q_len;
-    unsigned answered; /* final responses seen */
+    unsigned answered;    /* final responses seen */
+    unsigned raw_excused; /* unclean: other connections' answers taken for its CONN_ORACLE_F_RAW requests */
     char field[16];
     size_t field_len;
     char value[32];
@@ -90,9 +91,12 @@ struct conn_oracle_client {
 
 /* An answer to a request the world marks CONN_ORACLE_F_RAW is not held
  * to its tag: that request went out on a backend socket on which the fake
- * backend had sent an answer nobody asked for, and such an answer, when
- * it arrives after the gateway wrote the next request on the socket, is
- * read as that request's answer. No proxy can tell the two apart (HTTP/1.1
+ * backend had sent (or queued) an answer nobody asked for, and such an
+ * answer, when it arrives after the gateway wrote the next request on the
+ * socket, is read as that request's answer. On an unclean connection
+ * (raw bytes sent: which answer is for which request is not known) an
+ * answer of another connection is excused as often as the connection has
+ * CONN_ORACLE_F_RAW requests, once each. No proxy can tell the two apart (HTTP/1.1
  * carries no request id; SECURITY.md, "Against a hostile backend"); what
  * the gateway can see (stray bytes on an idle socket, or in the batch
  * that takes it) it refuses, and the tests of that are exact. */
