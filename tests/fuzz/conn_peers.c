@@ -480,9 +480,23 @@ void fz_backend_close(struct fz *f, uint8_t which)
         fz_back_end(k, (which & 0x80) != 0);
 }
 
+static struct exchange *fz_holder(struct fz *f, const struct fz_back *k);
+static int fz_in_flight(int gateway_fd);
+
+/* Whether an answer k sends now, with no request of its own open, finds
+ * the gateway's next request on its way (conn_oracle.h): written by the
+ * exchange that holds the socket, not read by k yet. */
+static bool fz_request_on_its_way(struct fz *f, const struct fz_back *k)
+{
+    if (k->ob.req_open || (k->ob.q_len > 0 && !k->ob.q[0].answered))
+        return false;
+    struct exchange *x = fz_holder(f, k);
+    return x && x->bio && fz_in_flight(x->bio->fd) > 0;
+}
+
 /* One round of one backend socket: its answer (after reading what came
  * before it), then what came (when poll said its socket had some). */
-static bool fz_back_io(struct fz_back *k, bool readable)
+static bool fz_back_io(struct fz *f, struct fz_back *k, bool readable)
 {
     bool moved = false;
     if (readable && k->out.off < k->out.release && !fz_back_drain(k, &moved)) {
@@ -495,6 +509,7 @@ static bool fz_back_io(struct fz_back *k, bool readable)
         fz_trace("backend", k->port, "sent", at, (size_t)n);
         if (k->ob.tunnel)
             conn_oracle_backend_sent_raw(&k->ob); /* whatever goes into a tunnel */
+        conn_oracle_backend_in_flight(&k->ob, fz_request_on_its_way(f, k));
         conn_oracle_backend_sent(&k->ob, at, (size_t)n);
         if (k->ob.resp_open && k->ob.resp_final_head && llhttp_message_needs_eof(&k->ob.rs))
             conn_oracle_backend_sent_raw(&k->ob); /* a body to the end: what follows it is body too */
@@ -583,8 +598,6 @@ static struct exchange *fz_holder(struct fz *f, const struct fz_back *k)
     return NULL;
 }
 
-static int fz_in_flight(int gateway_fd);
-
 /* What the last settle left for the peers: the backend connections the
  * gateway made (accepted where poll saw one waiting: an accept that finds
  * none still makes and frees a socket in the kernel), and early answers
@@ -635,7 +648,7 @@ bool fz_peers_io(struct fz *f)
     for (unsigned i = 0; i < FZ_BACKS; i++) {
         struct fz_back *k = &f->bk[i];
         if (k->used)
-            moved |= fz_back_io(k, !polled || p[NC + i].fd != k->fd || p[NC + i].revents != 0);
+            moved |= fz_back_io(f, k, !polled || p[NC + i].fd != k->fd || p[NC + i].revents != 0);
     }
     return moved;
 }
@@ -672,7 +685,7 @@ static void fz_check_pooled(struct fz_back *k, int gateway_fd, unsigned *pooled)
     char why[160];
     if (conn_oracle_backend_poolable(&k->ob, why, sizeof why))
         return;
-    bool request_open = k->ob.req_open || k->ob.q_len > 0;
+    bool request_open = k->ob.req_open || k->ob.q_len > 0 || k->ob.ahead > 0;
     if (request_open && fz_in_flight(gateway_fd) > 0)
         return; /* judged when the rest has come */
     /* The same the other way: what the fake backend sent (an answer nobody

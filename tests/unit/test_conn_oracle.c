@@ -8,7 +8,10 @@
  * as a finding. And the client side's one excuse: an answer of another
  * connection taken for a request that went out on a backend socket where
  * the fake backend had queued an unasked answer (CONN_ORACLE_F_RAW),
- * which no proxy can tell from that request's own answer.
+ * which no proxy can tell from that request's own answer. And the
+ * backend side's pairing of an answer that left while the gateway's next
+ * request was still on its way (a campaign reported one, pooled, as a
+ * finding): that request arrives answered.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,6 +129,80 @@ static void test_clean_foreign_answer_only_for_raw_request(void **state)
     assert_non_null(strstr(o.why, "got the answer"));
 }
 
+static const char get_1_1[] = "GET /~1.1 HTTP/1.1\r\nHost: a\r\n\r\n";
+static const char get_1_2[] = "GET /~1.2 HTTP/1.1\r\nHost: a\r\n\r\n";
+static const char answer_of_1_1[] = "HTTP/1.1 200 OK\r\n~tag: 1.1\r\nContent-Length: 0\r\n\r\n";
+static const char untagged_answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+/* ~1.1 asked and answered: the socket sits between two exchanges; then
+ * an answer nobody asked for goes out, the gateway's next request on its
+ * way (in_flight) or not. */
+static void answered_then_unasked(struct conn_oracle_world *w, struct conn_oracle_backend *o, bool in_flight)
+{
+    conn_oracle_world_init(w);
+    conn_oracle_backend_init(o, w);
+    char why[CONN_ORACLE_WHY];
+    assert_true(conn_oracle_backend_recv(o, get_1_1, strlen(get_1_1)));
+    conn_oracle_backend_in_flight(o, false);
+    conn_oracle_backend_sent(o, answer_of_1_1, strlen(answer_of_1_1));
+    assert_true(conn_oracle_backend_poolable(o, why, sizeof why));
+    conn_oracle_backend_in_flight(o, in_flight);
+    conn_oracle_backend_sent(o, untagged_answer, strlen(untagged_answer));
+}
+
+static void test_answer_ahead_of_its_request_pairs_with_it(void **state)
+{
+    (void)state;
+    struct conn_oracle_world w;
+    struct conn_oracle_backend o;
+    char why[CONN_ORACLE_WHY];
+    answered_then_unasked(&w, &o, true);
+    assert_false(conn_oracle_backend_poolable(&o, why, sizeof why)); /* until its request is in */
+    assert_non_null(strstr(why, "has not arrived"));
+    assert_true(conn_oracle_backend_recv(&o, get_1_2, strlen(get_1_2)));
+    assert_true(conn_oracle_backend_poolable(&o, why, sizeof why));
+    assert_true(w.flags[1][2] & CONN_ORACLE_F_RAW); /* its client's answer is the one that went ahead */
+    long conn, req;
+    bool head;
+    assert_false(conn_oracle_backend_next(&o, &conn, &req, &head)); /* nothing left to answer */
+    /* the next request is the backend's own again */
+    static const char get_1_3[] = "GET /~1.3 HTTP/1.1\r\nHost: a\r\n\r\n";
+    assert_true(conn_oracle_backend_recv(&o, get_1_3, strlen(get_1_3)));
+    assert_true(conn_oracle_backend_next(&o, &conn, &req, &head));
+    assert_int_equal(req, 3);
+    assert_false(w.flags[1][3] & CONN_ORACLE_F_RAW);
+}
+
+static void test_answer_with_nothing_on_its_way_is_unasked(void **state)
+{
+    (void)state;
+    struct conn_oracle_world w;
+    struct conn_oracle_backend o;
+    char why[CONN_ORACLE_WHY];
+    answered_then_unasked(&w, &o, false);
+    assert_false(conn_oracle_backend_poolable(&o, why, sizeof why));
+    assert_non_null(strstr(why, "no request asked for"));
+    assert_true(conn_oracle_backend_recv(&o, get_1_2, strlen(get_1_2)));
+    assert_false(conn_oracle_backend_poolable(&o, why, sizeof why)); /* never again */
+    assert_false(w.flags[1][2] & CONN_ORACLE_F_RAW);
+}
+
+/* What is on its way is the rest of a request the backend answered early:
+ * no next request comes behind it, so a second answer is unasked. */
+static void test_answer_while_a_body_is_on_its_way_is_unasked(void **state)
+{
+    (void)state;
+    struct conn_oracle_world w;
+    struct conn_oracle_backend o;
+    char why[CONN_ORACLE_WHY];
+    early(&w, &o);
+    conn_oracle_backend_in_flight(&o, true);
+    conn_oracle_backend_sent(&o, untagged_answer, strlen(untagged_answer));
+    assert_true(o.unasked);
+    assert_int_equal(o.ahead, 0);
+    assert_false(conn_oracle_backend_poolable(&o, why, sizeof why));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +212,9 @@ int main(void)
         cmocka_unit_test(test_unclean_foreign_answer_excused_once_per_raw_request),
         cmocka_unit_test(test_unclean_foreign_answer_without_raw_request_refused),
         cmocka_unit_test(test_clean_foreign_answer_only_for_raw_request),
+        cmocka_unit_test(test_answer_ahead_of_its_request_pairs_with_it),
+        cmocka_unit_test(test_answer_with_nothing_on_its_way_is_unasked),
+        cmocka_unit_test(test_answer_while_a_body_is_on_its_way_is_unasked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,7 +306,9 @@ static int rq_begin(llhttp_t *p)
     struct conn_oracle_backend *o = backend_of(p);
     if (o->q_len > 0)
         return fail_cb(&o->failed, o->why, "a second request began before the first was answered");
-    o->q[o->q_len++] = (struct conn_oracle_req){.conn = -1, .req = -1};
+    o->q[o->q_len++] = (struct conn_oracle_req){.conn = -1, .req = -1, .answered = o->ahead > 0};
+    if (o->ahead > 0)
+        o->ahead--;
     o->url_len = 0;
     o->req_open = true;
     return 0;
@@ -334,7 +336,7 @@ static int rq_headers_done(llhttp_t *p)
     if (r->conn < 0 || !o->world)
         return 0;
     uint8_t *f = &o->world->flags[r->conn][r->req];
-    if (o->raw)
+    if (o->raw || r->answered)
         *f |= CONN_ORACLE_F_RAW;
     if (*f & CONN_ORACLE_F_REFUSE)
         return fail_cb(&o->failed, o->why, "request ~%ld.%ld was to be refused, and a backend got it",
@@ -351,6 +353,8 @@ static int rq_done(llhttp_t *p)
     struct conn_oracle_backend *o = backend_of(p);
     if (o->q_len > 0) /* else an early answer took it off the queue already */
         o->q[o->q_len - 1].done = true;
+    if (o->q_len > 0 && o->q[o->q_len - 1].answered)
+        o->q_len--; /* its answer went out before it came */
     o->req_open = false;
     o->req_keep_alive = llhttp_should_keep_alive(p) != 0;
     return 0;
@@ -370,8 +374,13 @@ static int rs_headers_done(llhttp_t *p)
     if (interim(p->status_code))
         return 0;
     o->resp_final_head = true;
-    if (o->q_len == 0) {
-        o->unasked = true;
+    if (o->q_len == 0 || o->q[0].answered) {
+        if (o->in_flight && !o->req_open) {
+            o->ahead++; /* the gateway reads it as the answer to its request on the way */
+            o->resp_ahead = true;
+        } else {
+            o->unasked = true;
+        }
         return 0;
     }
     if (!o->q[0].done)
@@ -386,7 +395,9 @@ static int rs_done(llhttp_t *p)
     if (interim(p->status_code))
         return 0;
     o->last_keep_alive = llhttp_should_keep_alive(p) != 0;
-    if (o->q_len > 0) {
+    if (o->resp_ahead) {
+        o->resp_ahead = false; /* it answers no request the backend has */
+    } else if (o->q_len > 0) {
         memmove(&o->q[0], &o->q[1], (o->q_len - 1) * sizeof o->q[0]);
         o->q_len--;
     }
@@ -455,6 +466,11 @@ void conn_oracle_backend_sent(struct conn_oracle_backend *o, const char *data, s
         o->rs_bad = true; /* raw bytes that are no answer: the gateway must drop the socket */
 }
 
+void conn_oracle_backend_in_flight(struct conn_oracle_backend *o, bool in_flight)
+{
+    o->in_flight = in_flight;
+}
+
 void conn_oracle_backend_sent_raw(struct conn_oracle_backend *o)
 {
     o->raw = true;
@@ -471,7 +487,7 @@ void conn_oracle_backend_seal(struct conn_oracle_backend *o, size_t in_flight)
 
 bool conn_oracle_backend_next(const struct conn_oracle_backend *o, long *conn, long *req, bool *head)
 {
-    if (o->q_len == 0)
+    if (o->q_len == 0 || o->q[0].answered)
         return false;
     *conn = o->q[0].conn;
     *req = o->q[0].req;
@@ -490,6 +506,8 @@ bool conn_oracle_backend_poolable(const struct conn_oracle_backend *o, char *why
         r = "the gateway saw an early answer on it (the head left before the request was complete)";
     else if (o->unasked)
         r = "an answer went out that no request asked for";
+    else if (o->ahead > 0)
+        r = "an answer went out for a request that has not arrived";
     else if (o->req_open || o->q_len > 0)
         r = "a request on it is not complete or not answered";
     else if (o->resp_open)

@@ -29,6 +29,14 @@
  *    two exchanges: the only state in which it may go back to the pool
  *    (after an early answer the gateway saw, never).
  *
+ * An answer the fake backend sends while no request is open but the
+ * gateway's next request is on its way (written, not yet read: see
+ * conn_oracle_backend_in_flight) is read by the gateway as that request's
+ * answer, and rightly: nothing on the wire tells the two apart. The oracle
+ * pairs them the same way (the request arrives answered, and its client's
+ * answer is excused, CONN_ORACLE_F_RAW); with nothing on its way, such an
+ * answer is unasked and the socket must never be pooled.
+ *
  * Names carry conn_oracle_. Plain structs the caller owns, no allocation.
  */
 #ifndef RAMPART_TESTS_UNIT_HELPERS_CONN_ORACLE_H
@@ -115,6 +123,7 @@ bool conn_oracle_client_recv(struct conn_oracle_client *o, const char *data, siz
 struct conn_oracle_req {
     long conn, req; /* its tag, -1: none */
     bool head, done, idempotent;
+    bool answered; /* an answer went out while it was on its way (conn_oracle_backend_in_flight) */
 };
 
 struct conn_oracle_backend {
@@ -134,6 +143,9 @@ struct conn_oracle_backend {
     bool sealed;          /* ...and the gateway has seen it: it sends nothing more */
     size_t sealed_slack;  /* bytes written before the seal still allowed to arrive */
     bool unasked;         /* an answer went out with no request to answer */
+    bool in_flight;       /* the gateway's bytes are on their way (conn_oracle_backend_in_flight) */
+    unsigned ahead;       /* answers that went out for requests still on their way */
+    bool resp_ahead;      /* the answer being parsed is one of those */
     bool raw;             /* raw bytes went out on it: its requests are CONN_ORACLE_F_RAW */
     bool last_keep_alive; /* the last final answer keeps the connection */
     bool req_keep_alive;  /* ...and so did the last request, as the backend read it */
@@ -147,6 +159,11 @@ void conn_oracle_backend_init(struct conn_oracle_backend *o, struct conn_oracle_
 bool conn_oracle_backend_recv(struct conn_oracle_backend *o, const char *data, size_t len);
 /* Bytes the fake backend sent (its own, tagged answers or raw ones). */
 void conn_oracle_backend_sent(struct conn_oracle_backend *o, const char *data, size_t len);
+/* Before conn_oracle_backend_sent: whether bytes the gateway wrote on the
+ * socket have not reached the fake backend yet (the gateway's send queue,
+ * SIOCOUTQ, with small windows). An answer head that goes out with no
+ * request open answers the request on its way, if there is one. */
+void conn_oracle_backend_in_flight(struct conn_oracle_backend *o, bool in_flight);
 /* The fake backend sent raw bytes (or bytes into a tunnel): every
  * request on the socket, open or still to come, is CONN_ORACLE_F_RAW. */
 void conn_oracle_backend_sent_raw(struct conn_oracle_backend *o);
