@@ -488,8 +488,8 @@ static int fz_in_flight(int gateway_fd);
  * exchange that holds the socket, not read by k yet. */
 static bool fz_request_on_its_way(struct fz *f, const struct fz_back *k)
 {
-    if (k->ob.req_open || (k->ob.q_len > 0 && !k->ob.q[0].answered))
-        return false;
+    if (!conn_oracle_backend_between_requests(&k->ob))
+        return false; /* the oracle would not ask: spare the search */
     struct exchange *x = fz_holder(f, k);
     return x && x->bio && fz_in_flight(x->bio->fd) > 0;
 }

@@ -368,6 +368,11 @@ static int rs_begin(llhttp_t *p)
     return 0;
 }
 
+bool conn_oracle_backend_between_requests(const struct conn_oracle_backend *o)
+{
+    return !o->req_open && (o->q_len == 0 || o->q[0].answered);
+}
+
 static int rs_headers_done(llhttp_t *p)
 {
     struct conn_oracle_backend *o = backend_of(p);
@@ -375,7 +380,7 @@ static int rs_headers_done(llhttp_t *p)
         return 0;
     o->resp_final_head = true;
     if (o->q_len == 0 || o->q[0].answered) {
-        if (o->in_flight && !o->req_open) {
+        if (o->in_flight && conn_oracle_backend_between_requests(o)) {
             o->ahead++; /* the gateway reads it as the answer to its request on the way */
             o->resp_ahead = true;
         } else {

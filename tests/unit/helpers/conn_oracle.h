@@ -164,6 +164,9 @@ void conn_oracle_backend_sent(struct conn_oracle_backend *o, const char *data, s
  * SIOCOUTQ, with small windows). An answer head that goes out with no
  * request open answers the request on its way, if there is one. */
 void conn_oracle_backend_in_flight(struct conn_oracle_backend *o, bool in_flight);
+/* No request of the backend's own is open or waits for its answer: an
+ * answer that goes out now answers the request on its way, or none. */
+bool conn_oracle_backend_between_requests(const struct conn_oracle_backend *o);
 /* The fake backend sent raw bytes (or bytes into a tunnel): every
  * request on the socket, open or still to come, is CONN_ORACLE_F_RAW. */
 void conn_oracle_backend_sent_raw(struct conn_oracle_backend *o);
